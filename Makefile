@@ -1,0 +1,34 @@
+# Operator interface (DESIGN.md §6): `make demo`, `make test`.
+PYTHON := .venv/bin/python
+MANAGE := $(PYTHON) example_site/manage.py
+
+.PHONY: demo test test-unit test-integration install system-deps messages
+
+install:
+	@scripts/bootstrap.sh
+
+system-deps:
+	@scripts/system-deps.sh
+
+messages: install
+	@cd aquatiris_portal && ../$(PYTHON) ../example_site/manage.py compilemessages -v0 -l fr
+
+## Demo: example site on SQLite, local private files, in-process jobs,
+## emails printed in the terminal; http://127.0.0.1:8000
+demo: install
+	@command -v msgfmt >/dev/null && $(MAKE) -s messages || true
+	$(MANAGE) migrate --noinput -v0
+	$(MANAGE) portal_demo
+	$(MANAGE) runserver --noreload 127.0.0.1:8000
+
+## The whole suite: unit tests (SQLite) then integration tests on the real
+## stack (PostgreSQL, Redis, SeaweedFS, SMTP sink, Chromium) on loopback.
+test: system-deps install messages
+	$(PYTHON) -m pytest tests/unit
+	$(PYTHON) -m pytest tests/integration -p no:cacheprovider
+
+test-unit: install
+	$(PYTHON) -m pytest tests/unit
+
+test-integration: system-deps install
+	$(PYTHON) -m pytest tests/integration -p no:cacheprovider

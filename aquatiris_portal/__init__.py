@@ -1,0 +1,3 @@
+"""Client space and pro (SPANC) space for the Aquatiris Wagtail website."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,123 @@
+"""The one answer to "what may this user see or do".
+
+Every view and every file download asks this module; nothing else decides.
+A record the user may not see is indistinguishable from one that does not
+exist: callers turn ``None``/empty querysets into 404.
+"""
+
+from django.db.models import Q
+from django.http import Http404
+
+from .conf import portal_settings
+from .records.models import DocumentSource, Installation, PortalDocument
+
+_CACHE_ATTR = "_aquatiris_portal_account"
+
+
+def account_for(user):
+    """The PortalAccount of ``user`` (with client and spanc), or None."""
+    if user is None or not user.is_authenticated:
+        return None
+    if not hasattr(user, _CACHE_ATTR):
+        from .accounts.models import PortalAccount
+
+        account = (
+            PortalAccount.objects.select_related("client", "spanc").filter(user=user).first()
+        )
+        setattr(user, _CACHE_ATTR, account)
+    return getattr(user, _CACHE_ATTR)
+
+
+def client_for(user):
+    account = account_for(user)
+    return account.client if account and user.is_active else None
+
+
+def spanc_for(user):
+    account = account_for(user)
+    return account.spanc if account and user.is_active else None
+
+
+def is_records_staff(user):
+    """Staff allowed to read every record and document (back office)."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and user.has_perm("aquatiris_portal.view_portaldocument")
+    )
+
+
+def installations_for_client(user):
+    client = client_for(user)
+    if client is None:
+        return Installation.objects.none()
+    return Installation.objects.filter(client=client)
+
+
+def installations_for_spanc(user):
+    spanc = spanc_for(user)
+    if spanc is None:
+        return Installation.objects.none()
+    return Installation.objects.filter(spanc=spanc)
+
+
+def client_documents(user):
+    """Documents a client may read: live, on their installations, shared with clients."""
+    client = client_for(user)
+    if client is None:
+        return PortalDocument.objects.none()
+    condition = Q(visible_to_client=True)
+    if not portal_settings.CLIENTS_SEE_SPANC_UPLOADS:
+        condition &= ~Q(source=DocumentSource.SPANC_UPLOAD)
+    return PortalDocument.objects.live().filter(condition, installation__client=client)
+
+
+def spanc_documents(user):
+    """Documents a SPANC may read: on its territory, shared with SPANC or uploaded by it."""
+    spanc = spanc_for(user)
+    if spanc is None:
+        return PortalDocument.objects.none()
+    return PortalDocument.objects.live().filter(
+        Q(visible_to_spanc=True) | Q(uploaded_by_spanc=spanc),
+        installation__spanc=spanc,
+    )
+
+
+def documents_for(user):
+    """Every document ``user`` may download, whatever space they come from."""
+    if is_records_staff(user):
+        return PortalDocument.objects.live()
+    account = account_for(user)
+    if account is None:
+        return PortalDocument.objects.none()
+    queryset = PortalDocument.objects.none()
+    if account.client_id:
+        queryset = queryset | client_documents(user)
+    if account.spanc_id:
+        queryset = queryset | spanc_documents(user)
+    return queryset
+
+
+def get_document_or_404(user, pk):
+    document = documents_for(user).filter(pk=pk).select_related("installation").first()
+    if document is None:
+        raise Http404
+    return document
+
+
+def get_client_installation_or_404(user, pk):
+    installation = installations_for_client(user).filter(pk=pk).select_related("franchisee").first()
+    if installation is None:
+        raise Http404
+    return installation
+
+
+def get_spanc_installation_or_404(user, pk):
+    installation = (
+        installations_for_spanc(user).filter(pk=pk).select_related("client", "franchisee").first()
+    )
+    if installation is None:
+        raise Http404
+    return installation

@@ -1,0 +1,56 @@
+"""Package settings, read on access so that ``override_settings`` works.
+
+Every setting is ``AQUATIRIS_PORTAL_<NAME>`` in the host's settings; the
+defaults below apply when it is absent. Nothing is read at import time.
+
+    from aquatiris_portal.conf import portal_settings
+    portal_settings.UPLOAD_MAX_BYTES
+"""
+
+from django.conf import settings
+
+DEFAULTS = {
+    # Private storage for PortalDocument files. If the host defines
+    # STORAGES[PRIVATE_STORAGE_ALIAS] it is used; otherwise a local folder.
+    "PRIVATE_STORAGE_ALIAS": "aquatiris_portal_private",
+    "PRIVATE_ROOT": None,  # default: <BASE_DIR>/private
+    # Lifetime of a presigned URL for remote storages (seconds).
+    "PRESIGNED_URL_SECONDS": 60,
+    # Uploads (client requests and SPANC documents).
+    "UPLOAD_MAX_BYTES": 10 * 1024 * 1024,
+    "UPLOAD_MAX_FILES": 5,
+    # Themes.
+    "CERTIFICATE_THEME_SLUG": "garanties",
+    "MAINTENANCE_THEME_SLUG": "entretien",
+    "SPANC_UPLOAD_THEME_SLUG": "spanc",
+    # Whether clients see documents uploaded by their SPANC.
+    "CLIENTS_SEE_SPANC_UPLOADS": False,
+    # Accounts.
+    "ACTIVATION_LINK_HOURS": 72,
+    "RESET_LINK_HOURS": 1,
+    "SESSION_IDLE_SECONDS": 30 * 60,
+    "LOGIN_URL_NAME": "aquatiris_portal:login",
+    # Mail.
+    "MAIL_MAX_RETRIES": 10,
+    # Sync.
+    "SYNC_SOURCE": None,  # folder or s3://bucket/prefix/ polled by the schedule
+    "SYNC_INTERVAL_MINUTES": 5,
+    "DOCUMENT_RETENTION_DAYS": 90,
+    # Outbox.
+    "OUTBOX_URL": None,  # receiver of the internal system
+    "OUTBOX_SECRET": None,  # shared HMAC secret
+    "OUTBOX_TIMEOUT_SECONDS": 10,
+    "OUTBOX_MAX_RETRIES": 20,
+}
+
+
+class PortalSettings:
+    prefix = "AQUATIRIS_PORTAL_"
+
+    def __getattr__(self, name):
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown aquatiris_portal setting: {name}")
+        return getattr(settings, self.prefix + name, DEFAULTS[name])
+
+
+portal_settings = PortalSettings()

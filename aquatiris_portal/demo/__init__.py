@@ -1,0 +1,1 @@
+"""Demo data for the example site (``manage.py portal_demo``)."""

@@ -1,0 +1,102 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..storage import get_private_storage
+
+
+class PortalRequest(models.Model):
+    """A request sent from a space. The recap fields are a snapshot of the
+    client at sending time, so the back office and the export stay true
+    even if the record changes later."""
+
+    class Kind(models.TextChoices):
+        QUESTION = "question", _("Question")
+        AFTER_SALES = "after_sales", _("After-sales (SAV)")
+        MAINTENANCE_CONTRACT = "maintenance_contract", _("Maintenance contract")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        IN_PROGRESS = "in_progress", _("In progress")
+        CLOSED = "closed", _("Closed")
+
+    reference = models.UUIDField(_("reference"), default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW, db_index=True)
+    client = models.ForeignKey(
+        "aquatiris_portal.Client", verbose_name=_("client"), on_delete=models.PROTECT, related_name="requests"
+    )
+    installation = models.ForeignKey(
+        "aquatiris_portal.Installation", verbose_name=_("installation"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="requests",
+    )
+    franchisee = models.ForeignKey(
+        "aquatiris_portal.Franchisee", verbose_name=_("franchisee"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="requests",
+    )
+    subject = models.ForeignKey(
+        "aquatiris_portal.RequestSubject", verbose_name=_("subject"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    subject_label = models.CharField(_("subject"), max_length=200, blank=True)
+    after_sales_reason = models.CharField(_("after-sales reason"), max_length=200, blank=True)
+    message = models.TextField(_("message"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sent by"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    # Recap snapshot (spec: nom, prénom, adresse complète, téléphone, mail, code client).
+    client_last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    client_first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    client_address = models.TextField(_("full address"), blank=True)
+    client_phone = models.CharField(_("phone"), max_length=40, blank=True)
+    client_email = models.EmailField(_("email"), blank=True)
+    client_code = models.CharField(_("client code"), max_length=40, blank=True)
+    installation_reference = models.CharField(_("installation reference"), max_length=60, blank=True)
+    created_at = models.DateTimeField(_("sent"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["client", "-created_at"], name="aqp_req_client_created")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.client_last_name} {self.client_first_name} ({self.created_at:%d/%m/%Y})"
+
+    def fill_recap(self):
+        client = self.client
+        self.client_last_name = client.last_name
+        self.client_first_name = client.first_name
+        self.client_address = client.full_address
+        self.client_phone = client.phone
+        self.client_email = client.email
+        self.client_code = client.code
+        if self.installation is not None:
+            self.installation_reference = self.installation.reference
+            self.franchisee = self.installation.franchisee
+
+
+def attachment_upload_to(instance, filename):
+    return f"requests/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}/{filename}"
+
+
+class RequestAttachment(models.Model):
+    request = models.ForeignKey(
+        PortalRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), storage=get_private_storage, upload_to=attachment_upload_to, max_length=500)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.filename

@@ -1,0 +1,17 @@
+"""Django finds every model of the package through this module; each room
+keeps its own models."""
+
+from .records.models import (  # noqa: F401
+    Client,
+    Franchisee,
+    Installation,
+    PortalDocument,
+    Spanc,
+)
+from .snippets.models import AfterSalesReason, DocumentTheme, RequestSubject  # noqa: F401
+from .snippets.site_settings import PortalSettings  # noqa: F401
+from .accounts.models import PortalAccount  # noqa: F401
+from .notifications.models import OutgoingMail  # noqa: F401
+from .sync.models import OutboxEvent  # noqa: F401
+from .enquiries.models import PortalRequest, RequestAttachment  # noqa: F401
+from .pages.models import *  # noqa: F401,F403

@@ -1,0 +1,73 @@
+"""Queue an email: render its templates, store it, send it after commit.
+
+    queue_mail(
+        key=f"activation:{token.pk}",
+        to=[account.email],
+        template="aquatiris_portal/mail/activation",  # .subject.txt, .txt, .html
+        context={...},
+    )
+
+Hosts override the templates like any Django template.
+"""
+
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.template import TemplateDoesNotExist
+
+from .models import OutgoingMail
+
+logger = logging.getLogger(__name__)
+
+
+def render_mail(template, context):
+    subject = render_to_string(f"{template}.subject.txt", context).strip().replace("\n", " ")
+    text = render_to_string(f"{template}.txt", context)
+    try:
+        html = render_to_string(f"{template}.html", context)
+    except TemplateDoesNotExist:
+        html = ""
+    return subject, text, html
+
+
+def queue_mail(*, key, to, template, context, cc=(), reply_to=(), attachments=(), from_email=None):
+    """Store the mail (idempotent on ``key``) and send it once committed.
+
+    Returns the OutgoingMail, or the existing one if ``key`` was queued before.
+    """
+    recipients = [address for address in to if address]
+    if not recipients:
+        logger.warning("Mail %s has no recipient; not queued", key)
+        return None
+    existing = OutgoingMail.objects.filter(key=key).first()
+    if existing:
+        return existing
+    subject, text, html = render_mail(template, context)
+    try:
+        with transaction.atomic():
+            mail = OutgoingMail.objects.create(
+                key=key,
+                to=recipients,
+                cc=[address for address in cc if address],
+                reply_to=list(reply_to),
+                from_email=from_email or settings.DEFAULT_FROM_EMAIL,
+                subject=subject,
+                body_text=text,
+                body_html=html,
+                attachments=list(attachments),
+            )
+    except IntegrityError:
+        return OutgoingMail.objects.get(key=key)
+    transaction.on_commit(lambda: _enqueue(mail.pk))
+    return mail
+
+
+def _enqueue(pk):
+    from .tasks import deliver_mail
+
+    try:
+        deliver_mail.send(pk)
+    except Exception:  # broker down: the periodic sweep sends it later
+        logger.exception("Could not enqueue mail %s; it stays pending", pk)

@@ -1,0 +1,1 @@
+"""Wagtail page types: the client space, the pro space, news and FAQ."""

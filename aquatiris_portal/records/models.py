@@ -1,0 +1,267 @@
+"""Records the internal system owns: franchisees, SPANC, clients,
+installations and their documents. The portal never edits the synced
+fields; ``sync`` upserts them by ``external_id``.
+"""
+
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..storage import get_private_storage
+
+
+class SyncedRecord(models.Model):
+    external_id = models.CharField(
+        _("internal system id"), max_length=64, unique=True,
+        help_text=_("Key of the record in the internal system."),
+    )
+    synced_at = models.DateTimeField(_("last synchronised"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+
+class Address(models.Model):
+    address_line1 = models.CharField(_("address"), max_length=255, blank=True)
+    address_line2 = models.CharField(_("address (continued)"), max_length=255, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True, db_index=True)
+    city = models.CharField(_("town"), max_length=120, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def full_address(self):
+        lines = [self.address_line1, self.address_line2, f"{self.postcode} {self.city}".strip()]
+        return "\n".join(line for line in lines if line)
+
+    @property
+    def address_one_line(self):
+        return ", ".join(line for line in self.full_address.splitlines())
+
+
+def normalise_email(email):
+    return (email or "").strip().lower()
+
+
+class Franchisee(SyncedRecord):
+    company = models.CharField(_("company"), max_length=200)
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("franchisee")
+        verbose_name_plural = _("franchisees")
+        ordering = ["company"]
+
+    def __str__(self):
+        return self.company
+
+    @property
+    def contact_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def save(self, *args, **kwargs):
+        self.email = normalise_email(self.email)
+        super().save(*args, **kwargs)
+
+
+class Spanc(SyncedRecord, Address):
+    code = models.CharField(_("pro code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"), db_index=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("SPANC")
+        verbose_name_plural = _("SPANC")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.email = normalise_email(self.email)
+        super().save(*args, **kwargs)
+
+
+class Client(SyncedRecord, Address):
+    code = models.CharField(_("client code"), max_length=40, unique=True)
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100)
+    # Stored lower-cased: look-ups compare case-insensitively through the index.
+    email = models.EmailField(_("email"), db_index=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self):
+        return f"{self.full_name} ({self.code})"
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def save(self, *args, **kwargs):
+        self.email = normalise_email(self.email)
+        super().save(*args, **kwargs)
+
+
+class Stage(models.TextChoices):
+    STUDY = "study", _("Study")
+    QUOTE = "quote", _("Quote")
+    INSTALLATION = "installation", _("Installation")
+    COMMISSIONED = "commissioned", _("Commissioning")
+    MAINTENANCE = "maintenance", _("Maintenance")
+
+
+STAGE_ORDER = [choice.value for choice in Stage]
+
+
+class InstallationQuerySet(models.QuerySet):
+    def for_client(self, client):
+        return self.filter(client=client)
+
+    def for_spanc(self, spanc):
+        return self.filter(spanc=spanc)
+
+    def with_contacts(self):
+        return self.select_related("client", "franchisee", "spanc")
+
+
+class Installation(SyncedRecord, Address):
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="installations"
+    )
+    franchisee = models.ForeignKey(
+        Franchisee, verbose_name=_("franchisee"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="installations",
+    )
+    spanc = models.ForeignKey(
+        Spanc, verbose_name=_("SPANC"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="installations",
+    )
+    reference = models.CharField(_("reference"), max_length=60, db_index=True)
+    label = models.CharField(_("label"), max_length=200, blank=True)
+    installed_on = models.DateField(_("installed on"), null=True, blank=True)
+    serial_number = models.CharField(_("serial number"), max_length=60, blank=True)
+    serial_registered_at = models.DateTimeField(_("serial number registered"), null=True, blank=True)
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.STUDY)
+
+    objects = InstallationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("installation")
+        verbose_name_plural = _("installations")
+        ordering = ["reference"]
+        indexes = [
+            models.Index(fields=["client", "reference"], name="aqp_inst_client_ref"),
+            models.Index(fields=["spanc", "reference"], name="aqp_inst_spanc_ref"),
+            models.Index(fields=["spanc", "city"], name="aqp_inst_spanc_city"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.label}".strip()
+
+    @property
+    def stage_index(self):
+        return STAGE_ORDER.index(self.stage) if self.stage in STAGE_ORDER else 0
+
+
+class Visibility:
+    CLIENT = "client"
+    SPANC = "spanc"
+
+
+class DocumentSource(models.TextChoices):
+    SYNC = "sync", _("Internal system")
+    CERTIFICATE = "certificate", _("Manufacturer certificate")
+    SPANC_UPLOAD = "spanc_upload", _("Uploaded by the SPANC")
+
+
+class PortalDocumentQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def for_installation(self, installation):
+        return self.live().filter(installation=installation)
+
+
+def document_upload_to(instance, filename):
+    # A random folder: names on the storage never reveal whose file it is.
+    return f"documents/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}/{filename}"
+
+
+class PortalDocument(models.Model):
+    external_id = models.CharField(
+        _("internal system id"), max_length=64, unique=True, null=True, blank=True,
+        help_text=_("Empty for documents created by the portal (certificates, SPANC uploads)."),
+    )
+    installation = models.ForeignKey(
+        Installation, verbose_name=_("installation"), on_delete=models.CASCADE, related_name="documents"
+    )
+    theme = models.ForeignKey(
+        "aquatiris_portal.DocumentTheme", verbose_name=_("theme"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="documents",
+    )
+    title = models.CharField(_("title"), max_length=255)
+    file = models.FileField(
+        _("file"), storage=get_private_storage, upload_to=document_upload_to, max_length=500, blank=True
+    )
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    issued_on = models.DateField(_("issued on"), null=True, blank=True)
+    visible_to_client = models.BooleanField(_("visible to the client"), default=True)
+    visible_to_spanc = models.BooleanField(_("visible to the SPANC"), default=False)
+    source = models.CharField(
+        _("source"), max_length=20, choices=DocumentSource.choices, default=DocumentSource.SYNC
+    )
+    uploaded_by_spanc = models.ForeignKey(
+        Spanc, verbose_name=_("uploaded by SPANC"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="uploaded_documents",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("added"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+    synced_at = models.DateTimeField(_("last synchronised"), null=True, blank=True)
+
+    objects = PortalDocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["installation", "theme", "created_at"], name="aqp_doc_inst_theme"),
+            models.Index(fields=["installation", "created_at"], name="aqp_doc_inst_created"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_pdf(self):
+        return self.content_type == "application/pdf"
+
+    @staticmethod
+    def hash_file(fileobj):
+        digest = hashlib.sha256()
+        for chunk in iter(lambda: fileobj.read(1024 * 1024), b""):
+            digest.update(chunk)
+        return digest.hexdigest()

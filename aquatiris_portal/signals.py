@@ -1,0 +1,1 @@
+"""Signal receivers. Kept empty of logic: each room connects its own here."""

@@ -1,0 +1,1 @@
+"""Editor-managed snippets. Imports nothing else of the portal."""

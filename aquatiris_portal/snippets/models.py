@@ -1,0 +1,68 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.search import index
+
+
+class DocumentTheme(index.Indexed, models.Model):
+    """A heading documents are filed under (étude de sol, garanties, ...).
+
+    Themes arrive by slug from the sync; an unknown slug creates one that an
+    editor can rename and place.
+    """
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=100, db_index=True)
+
+    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("description"), FieldPanel("sort_order")]
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta:
+        verbose_name = _("document theme")
+        verbose_name_plural = _("document themes")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class RequestSubject(models.Model):
+    """An entry of the "subject" list of the client contact form."""
+
+    name = models.CharField(_("name"), max_length=120)
+    is_after_sales = models.BooleanField(
+        _("after-sales (SAV)"), default=False,
+        help_text=_("Requests with this subject also go to the network head and ask for a reason."),
+    )
+    sort_order = models.PositiveIntegerField(_("order"), default=100)
+    active = models.BooleanField(_("shown in the form"), default=True)
+
+    panels = [FieldPanel("name"), FieldPanel("is_after_sales"), FieldPanel("sort_order"), FieldPanel("active")]
+
+    class Meta:
+        verbose_name = _("request subject")
+        verbose_name_plural = _("request subjects")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class AfterSalesReason(models.Model):
+    """The second list shown when an after-sales subject is chosen."""
+
+    name = models.CharField(_("name"), max_length=120)
+    sort_order = models.PositiveIntegerField(_("order"), default=100)
+    active = models.BooleanField(_("shown in the form"), default=True)
+
+    panels = [FieldPanel("name"), FieldPanel("sort_order"), FieldPanel("active")]
+
+    class Meta:
+        verbose_name = _("after-sales reason")
+        verbose_name_plural = _("after-sales reasons")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,68 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+
+
+@register_setting(icon="cog")
+class PortalSettings(BaseSiteSetting):
+    """What editors change without a deploy."""
+
+    network_head_emails = models.TextField(
+        _("network head email addresses"), blank=True,
+        help_text=_("One address per line. They receive every after-sales (SAV) request."),
+    )
+    sender_email = models.EmailField(
+        _("sender address"), blank=True,
+        help_text=_("Sender of the portal's emails; empty uses the site default."),
+    )
+    serial_number_pattern = models.CharField(
+        _("serial number pattern"), max_length=200, default=r"^AQ-?\d{4}-?\d{4,6}$",
+        help_text=_("Regular expression a serial number must match."),
+    )
+    serial_number_help = models.CharField(
+        _("serial number help"), max_length=255,
+        default=_("The serial number is on the plate of your installation, e.g. AQ-2024-012345."),
+    )
+    certificate_title = models.CharField(_("certificate title"), max_length=200, default=_("Manufacturer certificate"))
+    certificate_text = models.TextField(
+        _("certificate text"), blank=True,
+        default=_("Aquatiris certifies that the installation described below is covered by the extended manufacturer warranty."),
+    )
+    certificate_signature = models.CharField(_("certificate signature"), max_length=200, blank=True, default="Aquatiris")
+    certificate_logo = models.ForeignKey(
+        "wagtailimages.Image", verbose_name=_("certificate logo"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    client_space_intro = models.TextField(_("client space introduction"), blank=True)
+    pro_space_intro = models.TextField(_("pro space introduction"), blank=True)
+    maintenance_contract_text = models.TextField(
+        _("maintenance contract text"), blank=True,
+        default=_("Ask for a maintenance contract: your franchisee will contact you with an offer."),
+    )
+
+    panels = [
+        MultiFieldPanel([FieldPanel("network_head_emails"), FieldPanel("sender_email")], heading=_("Emails")),
+        MultiFieldPanel(
+            [
+                FieldPanel("serial_number_pattern"),
+                FieldPanel("serial_number_help"),
+                FieldPanel("certificate_title"),
+                FieldPanel("certificate_text"),
+                FieldPanel("certificate_signature"),
+                FieldPanel("certificate_logo"),
+            ],
+            heading=_("Warranty extension"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("client_space_intro"), FieldPanel("pro_space_intro"), FieldPanel("maintenance_contract_text")],
+            heading=_("Texts of the spaces"),
+        ),
+    ]
+
+    class Meta:
+        verbose_name = _("portal settings")
+
+    @property
+    def network_head_email_list(self):
+        return [line.strip() for line in self.network_head_emails.splitlines() if line.strip()]

@@ -1,0 +1,113 @@
+"""The private storage that holds every personal document.
+
+Files on it never get a public URL: the download view asks ``access`` and
+then streams the file (local folder) or redirects to a short-lived
+presigned URL (S3). The backend is resolved on every call so that a host
+can switch it with ``STORAGES`` and tests with ``override_settings``.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage, Storage, storages
+from django.utils.deconstruct import deconstructible
+
+from .conf import portal_settings
+
+
+def _local_root():
+    root = portal_settings.PRIVATE_ROOT
+    if root:
+        return str(root)
+    base = getattr(settings, "BASE_DIR", None) or Path.cwd()
+    return str(Path(base) / "private")
+
+
+_local_cache = {}
+
+
+def backend():
+    """The concrete storage currently configured for private files."""
+    alias = portal_settings.PRIVATE_STORAGE_ALIAS
+    if alias in getattr(settings, "STORAGES", {}):
+        return storages[alias]
+    root = _local_root()
+    if root not in _local_cache:
+        # base_url=None: a local private file has no URL at all.
+        _local_cache[root] = PrivateFileSystemStorage(location=root)
+    return _local_cache[root]
+
+
+class PrivateFileSystemStorage(FileSystemStorage):
+    def url(self, name):
+        raise ValueError("Private files have no public URL; use the download view.")
+
+
+def is_local(storage):
+    try:
+        storage.path("x")
+    except (NotImplementedError, AttributeError):
+        return False
+    return True
+
+
+@deconstructible(path="aquatiris_portal.storage.PrivateStorage")
+class PrivateStorage(Storage):
+    """A proxy that forwards to ``backend()`` on every call."""
+
+    def __getattr__(self, name):
+        return getattr(backend(), name)
+
+    # Storage defines these on the base class, so __getattr__ is not reached.
+    def open(self, name, mode="rb"):
+        return backend().open(name, mode)
+
+    def save(self, name, content, max_length=None):
+        return backend().save(name, content, max_length=max_length)
+
+    def get_valid_name(self, name):
+        return backend().get_valid_name(name)
+
+    def get_alternative_name(self, file_root, file_ext):
+        return backend().get_alternative_name(file_root, file_ext)
+
+    def get_available_name(self, name, max_length=None):
+        return backend().get_available_name(name, max_length=max_length)
+
+    def generate_filename(self, filename):
+        return backend().generate_filename(filename)
+
+    def path(self, name):
+        return backend().path(name)
+
+    def delete(self, name):
+        return backend().delete(name)
+
+    def exists(self, name):
+        return backend().exists(name)
+
+    def listdir(self, path):
+        return backend().listdir(path)
+
+    def size(self, name):
+        return backend().size(name)
+
+    def url(self, name, *args, **kwargs):
+        return backend().url(name, *args, **kwargs)
+
+    def get_accessed_time(self, name):
+        return backend().get_accessed_time(name)
+
+    def get_created_time(self, name):
+        return backend().get_created_time(name)
+
+    def get_modified_time(self, name):
+        return backend().get_modified_time(name)
+
+
+private_storage = PrivateStorage()
+
+
+def get_private_storage():
+    """Callable given to FileField(storage=...) so migrations stay stable."""
+    return private_storage

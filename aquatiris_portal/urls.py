@@ -1,0 +1,14 @@
+"""Include in the host's urls: ``path("portail/", include("aquatiris_portal.urls"))``."""
+
+from django.urls import path
+
+from . import views
+from .accounts import urls as account_urls
+
+app_name = "aquatiris_portal"
+
+urlpatterns = [
+    path("documents/<int:pk>/", views.document_download, {"disposition": "attachment"}, name="document_download"),
+    path("documents/<int:pk>/voir/", views.document_download, {"disposition": "inline"}, name="document_view"),
+    *account_urls.urlpatterns,
+]

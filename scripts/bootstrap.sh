@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Create .venv with the newest Python >= 3.11 found and install the package
+# with its test extras. Safe to run again: it reinstalls only when setup.cfg
+# changed. Used by `make demo` and `make test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pick_python() {
+    for candidate in python3.13 python3.12 \
+        /root/.pyenv/versions/3.13*/bin/python3.13 /root/.pyenv/versions/3.12*/bin/python3.12 \
+        /usr/bin/python3.13 /usr/bin/python3.12 python3.11 python3; do
+        if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+            echo "$candidate"; return
+        fi
+    done
+    echo "No Python >= 3.11 found" >&2; exit 1
+}
+
+if [ ! -x .venv/bin/python ]; then
+    PYTHON="$(pick_python)"
+    echo "Creating .venv with $($PYTHON --version)"
+    "$PYTHON" -m venv .venv
+fi
+STAMP=.venv/.installed-$(sha1sum setup.cfg | cut -c1-12)
+if [ ! -f "$STAMP" ]; then
+    .venv/bin/python -m pip install -q --disable-pip-version-check -U pip
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+    rm -f .venv/.installed-*
+    touch "$STAMP"
+fi

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Debian packages the test suite runs for real: PostgreSQL, Redis, Chromium,
+# gettext (to compile the French catalogue), poppler (PDF checks).
+set -euo pipefail
+PACKAGES="postgresql redis-server chromium gettext poppler-utils"
+missing=""
+for package in $PACKAGES; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
+done
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
+    echo "Installing Debian packages:$missing"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+fi

@@ -1,0 +1,30 @@
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _private_root(settings, tmp_path):
+    """Every test writes private files into its own temporary folder."""
+    settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = str(tmp_path / "private")
+
+
+@pytest.fixture
+def stub_broker():
+    import dramatiq
+
+    broker = dramatiq.get_broker()
+    broker.flush_all()
+    yield broker
+    broker.flush_all()
+
+
+@pytest.fixture
+def worker(stub_broker):
+    """A dramatiq worker on the stub broker (join with ``stub_broker.join(queue)``)."""
+    import dramatiq
+
+    import aquatiris_portal.tasks  # noqa: F401
+
+    w = dramatiq.Worker(stub_broker, worker_timeout=100)
+    w.start()
+    yield w
+    w.stop()
