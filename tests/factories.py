@@ -105,3 +105,17 @@ def spanc_user(spanc_obj=None, **kw):
     u = user(email=spanc_obj.email, **kw)
     PortalAccount.objects.create(user=u, spanc=spanc_obj, activated_at=timezone.now())
     return u
+
+
+def otp_login(http_client, user, device=None):
+    """Log ``user`` in on a Django test client with a verified second factor
+    (what django_otp.login does after a right code)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_email.models import EmailDevice
+
+    http_client.force_login(user)
+    device = device or EmailDevice.objects.get_or_create(user=user, name="email", defaults={"confirmed": True})[0]
+    session = http_client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
