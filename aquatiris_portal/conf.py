@@ -23,6 +23,10 @@ DEFAULTS = {
     "CERTIFICATE_THEME_SLUG": "garanties",
     "MAINTENANCE_THEME_SLUG": "entretien",
     "SPANC_UPLOAD_THEME_SLUG": "spanc",
+    # Client space: the group of client users (a Wagtail collection of
+    # generic maintenance guides is restricted to it) and that collection.
+    "CLIENT_GROUP_NAME": "Portal clients",
+    "MAINTENANCE_GUIDES_COLLECTION": "Guides d'entretien",
     # Whether clients see documents uploaded by their SPANC.
     "CLIENTS_SEE_SPANC_UPLOADS": False,
     # Accounts.

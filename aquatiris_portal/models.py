@@ -13,5 +13,6 @@ from .snippets.site_settings import PortalSettings  # noqa: F401
 from .accounts.models import PortalAccount  # noqa: F401
 from .notifications.models import OutgoingMail  # noqa: F401
 from .sync.models import ImportedExport, ImportRun, OutboxEvent, QuarantinedRecord, SyncState  # noqa: F401
-from .enquiries.models import PortalRequest, RequestAttachment  # noqa: F401
+from .enquiries.models import PortalRequest, RequestAttachment, WarrantyExtension  # noqa: F401
+from .pages.stages import ProjectStage  # noqa: F401
 from .pages.models import *  # noqa: F401,F403

@@ -100,3 +100,35 @@ class RequestAttachment(models.Model):
 
     def __str__(self):
         return self.filename
+
+
+class WarrantyExtension(models.Model):
+    """The warranty extension of an installation: one per installation
+    (the unique constraint is the last guard against a double submit)."""
+
+    installation = models.OneToOneField(
+        "aquatiris_portal.Installation", verbose_name=_("installation"), on_delete=models.PROTECT,
+        related_name="warranty_extension",
+    )
+    client = models.ForeignKey(
+        "aquatiris_portal.Client", verbose_name=_("client"), on_delete=models.PROTECT, related_name="+"
+    )
+    serial_number = models.CharField(_("serial number"), max_length=60)
+    certificate_number = models.CharField(_("certificate number"), max_length=40, unique=True, null=True, blank=True)
+    document = models.OneToOneField(
+        "aquatiris_portal.PortalDocument", verbose_name=_("certificate"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("registered by"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    created_at = models.DateTimeField(_("registered"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("warranty extension")
+        verbose_name_plural = _("warranty extensions")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.certificate_number or ''} {self.serial_number}".strip()
