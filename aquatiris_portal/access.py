@@ -114,6 +114,23 @@ def get_client_installation_or_404(user, pk):
     return installation
 
 
+def client_requests(user):
+    """Requests a client sent (question, SAV, maintenance contract)."""
+    from .enquiries.models import PortalRequest  # enquiries sits above access: import late
+
+    client = client_for(user)
+    if client is None:
+        return PortalRequest.objects.none()
+    return PortalRequest.objects.filter(client=client)
+
+
+def get_client_request_or_404(user, reference):
+    portal_request = client_requests(user).filter(reference=reference).first()
+    if portal_request is None:
+        raise Http404
+    return portal_request
+
+
 def get_spanc_installation_or_404(user, pk):
     installation = (
         installations_for_spanc(user).filter(pk=pk).select_related("client", "franchisee").first()
