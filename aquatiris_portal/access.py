@@ -33,9 +33,20 @@ def client_for(user):
     return account.client if account and user.is_active else None
 
 
+def is_verified(user):
+    """Whether ``user`` passed the second factor in this session
+    (django_otp's OTPMiddleware installs ``is_verified``; a user loaded
+    outside a request has not)."""
+    check = getattr(user, "is_verified", None)
+    return bool(check is not None and check())
+
+
 def spanc_for(user):
+    """The SPANC of ``user``, only once the second factor is verified."""
     account = account_for(user)
-    return account.spanc if account and user.is_active else None
+    if not (account and account.spanc_id and user.is_active and is_verified(user)):
+        return None
+    return account.spanc
 
 
 def is_records_staff(user):
