@@ -43,3 +43,50 @@ class PortalAccount(models.Model):
     @property
     def is_spanc(self):
         return self.spanc_id is not None
+
+
+class AccountToken(models.Model):
+    """A single-use link sent by email (first connection or lost password).
+
+    Only a SHA-256 of the random token is stored: a database leak gives no
+    usable link. A link is valid while unused, unrevoked, unexpired and, for
+    a reset link, while the user's password is the one it was issued for
+    (``password_fingerprint``), so that any password change kills it.
+    """
+
+    class Purpose(models.TextChoices):
+        ACTIVATION = "activation", _("First connection")
+        RESET = "reset", _("Lost password")
+
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    email = models.EmailField(_("sent to"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        null=True, blank=True, related_name="+",
+    )
+    client = models.ForeignKey(
+        "aquatiris_portal.Client", verbose_name=_("client"), on_delete=models.CASCADE,
+        null=True, blank=True, related_name="+",
+    )
+    spanc = models.ForeignKey(
+        "aquatiris_portal.Spanc", verbose_name=_("SPANC"), on_delete=models.CASCADE,
+        null=True, blank=True, related_name="+",
+    )
+    password_fingerprint = models.CharField(_("password fingerprint"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account link")
+        verbose_name_plural = _("account links")
+        indexes = [models.Index(fields=["purpose", "email"], name="aqp_token_purpose_email")]
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} → {self.email}"
+
+    @property
+    def record(self):
+        return self.client or self.spanc
