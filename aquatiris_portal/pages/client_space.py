@@ -1,14 +1,208 @@
+"""The client space (espace client): a routable page editors place in the
+site tree. Every route is for client accounts only and asks ``access``
+for what it shows: another client's object is a 404."""
+
+from itertools import groupby
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
-from wagtail.contrib.routable_page.models import RoutablePageMixin
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.models import Page
+
+from .. import access
+from ..conf import portal_settings
+from ..enquiries import views as enquiry_views
+from ..snippets.site_settings import PortalSettings
+from .stages import progress_for, stage_texts
+
+TEMPLATES = "aquatiris_portal/client_space/"
+DOCUMENTS_PER_PAGE = 50
+REQUESTS_PER_PAGE = 20
+GUIDES_LIMIT = 50
 
 
 class ClientSpacePage(RoutablePageMixin, Page):
-    """The client space (espace client). Routes are filled in by issue #5."""
+    """The client space. Its routes are listed below; their names are used
+    with ``{% routablepageurl page "<name>" ... %}``."""
 
-    template = "aquatiris_portal/client_space/dashboard.html"
+    template = TEMPLATES + "dashboard.html"
     max_count_per_parent = 1
     subpage_types = []
 
     class Meta:
         verbose_name = _("client space")
+
+    # --- gate ---------------------------------------------------------------
+
+    def serve(self, request, view=None, args=None, kwargs=None):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse(portal_settings.LOGIN_URL_NAME))
+        if access.client_for(request.user) is None:
+            raise Http404  # SPANC, staff without a client record: the space does not exist for them
+        response = super().serve(request, view, args, kwargs)
+        add_never_cache_headers(response)
+        response["Cache-Control"] += ", private"
+        return response
+
+    def serve_preview(self, request, mode_name):
+        # Editors preview the frame, never a client's data.
+        return TemplateResponse(request, TEMPLATES + "preview.html", {"page": self, "self": self, "request": request})
+
+    # --- shared context -----------------------------------------------------
+
+    def space_context(self, request, **extra):
+        """What every screen shows: the client, their installations (switcher), settings."""
+        user = request.user
+        installations = list(
+            access.installations_for_client(user)
+            .select_related("franchisee", "warranty_extension")
+            .order_by("reference")
+        )
+        context = {
+            "page": self,
+            "self": self,
+            "request": request,
+            "client": access.client_for(user),
+            "account": access.account_for(user),
+            "installations": installations,
+            "portal_settings": PortalSettings.for_request(request),
+        }
+        context.update(extra)
+        return context
+
+    def _installation(self, context, pk):
+        for installation in context["installations"]:
+            if installation.pk == pk:
+                return installation
+        raise Http404
+
+    def _since(self, context):
+        """Documents added after this moment are new (everything on a first visit)."""
+        account = context["account"]
+        return account.previous_visit_at if account and account.previous_visit_at else None
+
+    def _new_condition(self, context):
+        since = self._since(context)
+        return Q(created_at__gt=since) if since else Q(pk__isnull=False)
+
+    def _render(self, request, name, context):
+        return TemplateResponse(request, TEMPLATES + name, context)
+
+    # --- screens ------------------------------------------------------------
+
+    @path("", name="dashboard")
+    def dashboard(self, request):
+        context = self.space_context(request, nav="dashboard")
+        new_counts = dict(
+            access.client_documents(request.user).filter(self._new_condition(context))
+            .values("installation_id").annotate(count=Count("pk")).values_list("installation_id", "count")
+        )
+        texts = stage_texts()
+        for installation in context["installations"]:
+            installation.new_documents = new_counts.get(installation.pk, 0)
+            installation.stage_name = next(s["name"] for s in progress_for(installation.stage, texts) if s["current"])
+        return self._render(request, "dashboard.html", context)
+
+    @path("installations/<int:pk>/", name="installation")
+    def installation(self, request, pk):
+        context = self.space_context(request, nav="installations", installation_tab="overview")
+        installation = self._installation(context, pk)
+        themes = (
+            access.client_documents(request.user).filter(installation=installation)
+            .values("theme__name", "theme__sort_order")
+            .annotate(total=Count("pk"), new=Count("pk", filter=self._new_condition(context)))
+            .order_by("theme__sort_order", "theme__name")
+        )
+        context.update(installation=installation, themes=list(themes),
+                       progress=progress_for(installation.stage, stage_texts()))
+        return self._render(request, "installation.html", context)
+
+    @path("installations/<int:pk>/documents/", name="documents")
+    def documents(self, request, pk):
+        context = self.space_context(request, nav="installations", installation_tab="documents")
+        installation = self._installation(context, pk)
+        queryset = (
+            access.client_documents(request.user).filter(installation=installation).select_related("theme")
+            .order_by("theme__sort_order", "theme__name", "theme_id", "-created_at", "-pk")
+        )
+        page_obj = Paginator(queryset, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
+        since = self._since(context)
+        documents = list(page_obj)
+        for document in documents:
+            document.is_new = since is None or document.created_at > since
+        groups = [
+            {"theme": theme, "documents": list(items)}
+            for theme, items in groupby(documents, key=lambda document: document.theme)
+        ]
+        context.update(installation=installation, groups=groups, page_obj=page_obj)
+        return self._render(request, "documents.html", context)
+
+    @path("installations/<int:pk>/garantie/", name="warranty")
+    def warranty(self, request, pk):
+        context = self.space_context(request, nav="installations")
+        return enquiry_views.warranty(self, request, context, self._installation(context, pk))
+
+    @path("contact/", name="contact")
+    def contact(self, request):
+        return enquiry_views.contact(self, request, self.space_context(request))
+
+    @path("contrat-entretien/", name="maintenance_contract")
+    def maintenance_contract(self, request):
+        return enquiry_views.maintenance_contract(self, request, self.space_context(request))
+
+    @path("demandes/", name="requests")
+    def requests(self, request):
+        context = self.space_context(request, nav="requests")
+        queryset = access.client_requests(request.user).order_by("-created_at", "-pk")
+        context["page_obj"] = Paginator(queryset, REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
+        return self._render(request, "requests.html", context)
+
+    @path("demandes/<uuid:reference>/", name="request_detail")
+    def request_detail(self, request, reference):
+        context = self.space_context(request, nav="requests")
+        portal_request = access.get_client_request_or_404(request.user, reference)
+        context.update(request_obj=portal_request, attachments=list(portal_request.attachments.all()))
+        return self._render(request, "request_detail.html", context)
+
+    @path("demandes/<uuid:reference>/pieces-jointes/<int:pk>/", name="request_attachment")
+    def request_attachment(self, request, reference, pk):
+        return enquiry_views.request_attachment(request, reference, pk)
+
+    @path("entretien/", name="maintenance")
+    def maintenance(self, request):
+        context = self.space_context(request, nav="maintenance")
+        documents = list(
+            access.client_documents(request.user)
+            .filter(theme__slug=portal_settings.MAINTENANCE_THEME_SLUG)
+            .select_related("installation").order_by("installation__reference", "-created_at")[:GUIDES_LIMIT]
+        )
+        context.update(documents=documents, guides=maintenance_guides(request.user))
+        return self._render(request, "maintenance.html", context)
+
+    @path("actualites/", name="news")
+    def news(self, request):
+        return self._render(request, "news.html", self.space_context(request, nav="news"))
+
+
+def maintenance_guides(user):
+    """Generic guides: Wagtail documents of the collection private to client
+    users. The user joins the clients' group here if they are not in it yet
+    (accounts activated before the group existed), so that Wagtail's own
+    document view lets them download the guide."""
+    from django.contrib.auth.models import Group
+    from wagtail.documents import get_document_model
+
+    group_name = portal_settings.CLIENT_GROUP_NAME
+    if not user.groups.filter(name=group_name).exists():
+        group, _created = Group.objects.get_or_create(name=group_name)
+        user.groups.add(group)
+    return list(
+        get_document_model().objects.filter(collection__name=portal_settings.MAINTENANCE_GUIDES_COLLECTION)
+        .order_by("title")[:GUIDES_LIMIT]
+    )

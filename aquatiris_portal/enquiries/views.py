@@ -1,0 +1,133 @@
+"""Views of what clients send, called by the client space page's routes.
+
+Each takes the page (for URLs), the request and the base context the page
+built (client, installations, settings); visibility comes from ``access``.
+"""
+
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+
+from .. import access
+from ..views import serve_private_file
+from .forms import ContactForm, MaintenanceContractForm, SerialNumberForm
+from .models import PortalRequest
+from .services import register_serial_number, submit_request
+
+TEMPLATES = "aquatiris_portal/client_space/"
+
+
+def _url(page, request, name, *args):
+    return page.get_url(request).rstrip("/") + "/" + page.reverse_subpage(name, args=args)
+
+
+def _site_url(request):
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _installation_choices(request):
+    return access.installations_for_client(request.user).order_by("reference")
+
+
+def _initial_installation(request, installations):
+    wanted = request.GET.get("installation", "")
+    for installation in installations:
+        if str(installation.pk) == wanted:
+            return installation.pk
+    return installations[0].pk if installations else None
+
+
+def contact(page, request, context):
+    installations = context["installations"]
+    if request.method == "POST":
+        form = ContactForm(request.POST, request.FILES, installations=_installation_choices(request))
+        if form.is_valid():
+            data = form.cleaned_data
+            subject = data["subject"]
+            portal_request = submit_request(
+                user=request.user, client=context["client"], installation=data["installation"],
+                kind=PortalRequest.Kind.AFTER_SALES if subject.is_after_sales else PortalRequest.Kind.QUESTION,
+                message=data["message"], subject=subject, reason=data["reason"],
+                checked_files=data["attachments"], portal_settings_obj=context["portal_settings"],
+                site_url=_site_url(request),
+            )
+            messages.success(request, _("Your request was sent. A copy was emailed to you."))
+            return HttpResponseRedirect(_url(page, request, "request_detail", portal_request.reference))
+        if form.errors.get("attachments"):
+            # Browsers never send files back: say so next to the field.
+            form.add_error("attachments", _("No file was kept: please choose your files again."))
+    else:
+        form = ContactForm(
+            installations=_installation_choices(request),
+            initial={"installation": _initial_installation(request, installations)},
+        )
+    return TemplateResponse(request, TEMPLATES + "contact.html", {**context, "form": form, "nav": "contact"})
+
+
+def maintenance_contract(page, request, context):
+    installations = context["installations"]
+    if request.method == "POST":
+        form = MaintenanceContractForm(request.POST, installations=_installation_choices(request))
+        if form.is_valid():
+            data = form.cleaned_data
+            portal_request = submit_request(
+                user=request.user, client=context["client"], installation=data["installation"],
+                kind=PortalRequest.Kind.MAINTENANCE_CONTRACT,
+                message=data["message"] or _("Request for a maintenance contract."),
+                portal_settings_obj=context["portal_settings"], site_url=_site_url(request),
+            )
+            messages.success(request, _("Your maintenance contract request was sent to your franchisee."))
+            return HttpResponseRedirect(_url(page, request, "request_detail", portal_request.reference))
+    else:
+        form = MaintenanceContractForm(
+            installations=_installation_choices(request),
+            initial={"installation": _initial_installation(request, installations)},
+        )
+    return TemplateResponse(
+        request, TEMPLATES + "maintenance_contract.html", {**context, "form": form, "nav": "maintenance_contract"}
+    )
+
+
+def warranty(page, request, context, installation):
+    settings_obj = context["portal_settings"]
+    form_kwargs = {"pattern": settings_obj.serial_number_pattern, "help_text": settings_obj.serial_number_help}
+    extension = getattr(installation, "warranty_extension", None)
+    conflict = False
+    if request.method == "POST":
+        form = SerialNumberForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            result = register_serial_number(
+                user=request.user, client=context["client"], installation_pk=installation.pk,
+                serial_number=form.cleaned_data["serial_number"], portal_settings_obj=settings_obj,
+                site_url=_site_url(request),
+            )
+            if result.status == "registered":
+                messages.success(request, _(
+                    "Your serial number is registered and your warranty is extended. Your manufacturer "
+                    "certificate is in your documents and was emailed to you."
+                ))
+                return HttpResponseRedirect(_url(page, request, "warranty", installation.pk))
+            if result.status == "already_registered":
+                messages.info(request, _("This serial number is already registered for this installation."))
+                return HttpResponseRedirect(_url(page, request, "warranty", installation.pk))
+            conflict = True
+    else:
+        form = SerialNumberForm(**form_kwargs)
+    return TemplateResponse(request, TEMPLATES + "warranty.html", {
+        **context, "installation": installation, "extension": extension, "form": form, "conflict": conflict,
+        "installation_tab": "warranty",
+    }, status=200)
+
+
+def request_attachment(request, reference, pk):
+    portal_request = access.get_client_request_or_404(request.user, reference)
+    attachment = portal_request.attachments.filter(pk=pk).first()
+    if attachment is None:
+        from django.http import Http404
+
+        raise Http404
+    return serve_private_file(
+        attachment.file, filename=attachment.filename, content_type=attachment.content_type,
+        disposition="attachment",
+    )
