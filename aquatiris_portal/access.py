@@ -149,3 +149,24 @@ def get_spanc_installation_or_404(user, pk):
     if installation is None:
         raise Http404
     return installation
+
+
+ALL_ARTICLE_AUDIENCES = frozenset({"clients", "pros", "both"})
+
+
+def article_audiences_for(user):
+    """Audiences of news, advice and FAQ (``snippets.audiences.Audience``)
+    ``user`` may read: a client "clients" and "both", a SPANC (second factor
+    verified, see ``spanc_for``) "pros" and "both", Wagtail admin users all
+    of them (editors preview what they write); anyone else nothing."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset()
+    audiences = set()
+    if client_for(user) is not None:
+        audiences |= {"clients", "both"}
+    if spanc_for(user) is not None:
+        audiences |= {"pros", "both"}
+    # Portal accounts skip the permission lookup (two queries).
+    if user.is_superuser or (not audiences and user.has_perm("wagtailadmin.access_admin")):
+        return ALL_ARTICLE_AUDIENCES
+    return frozenset(audiences)

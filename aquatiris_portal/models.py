@@ -10,6 +10,8 @@ from .records.models import (  # noqa: F401
 )
 from .snippets.models import AfterSalesReason, DocumentTheme, RequestSubject  # noqa: F401
 from .snippets.site_settings import PortalSettings  # noqa: F401
+from .snippets.faq import FaqEntry  # noqa: F401
+from .backoffice.models import StaffVisit  # noqa: F401
 from .accounts.models import PortalAccount  # noqa: F401
 from .notifications.models import OutgoingMail  # noqa: F401
 from .sync.models import ImportedExport, ImportRun, OutboxEvent, QuarantinedRecord, SyncState  # noqa: F401

@@ -2,6 +2,7 @@
 
 import datetime
 import django.db.models.deletion
+import django.db.models.functions.text
 import django.utils.timezone
 import modelsearch.index
 import wagtail.fields
@@ -19,6 +20,40 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.CreateModel(
+            name='AccountToken',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('purpose', models.CharField(choices=[('activation', 'First connection'), ('reset', 'Lost password')], max_length=20, verbose_name='purpose')),
+                ('token_hash', models.CharField(max_length=64, unique=True, verbose_name='token hash')),
+                ('email', models.EmailField(max_length=254, verbose_name='sent to')),
+                ('password_fingerprint', models.CharField(blank=True, max_length=64, verbose_name='password fingerprint')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
+                ('expires_at', models.DateTimeField(verbose_name='expires')),
+                ('used_at', models.DateTimeField(blank=True, null=True, verbose_name='used')),
+                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked')),
+            ],
+            options={
+                'verbose_name': 'account link',
+                'verbose_name_plural': 'account links',
+            },
+        ),
+        migrations.CreateModel(
+            name='ArticlePage',
+            fields=[
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('date', models.DateField(db_index=True, default=datetime.date.today, verbose_name='date')),
+                ('intro', models.TextField(blank=True, max_length=500, verbose_name='introduction')),
+                ('body', wagtail.fields.StreamField([('heading', 0), ('paragraph', 1), ('image', 2), ('callout', 6), ('documents', 10), ('contact', 17), ('quick_actions', 25), ('news', 30), ('faq', 34)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'form_classname': 'title', 'icon': 'title', 'label': 'heading', 'template': 'aquatiris_portal/blocks/heading.html'}), 1: ('wagtail.blocks.RichTextBlock', (), {'features': ['bold', 'italic', 'link', 'document-link', 'ol', 'ul'], 'icon': 'pilcrow', 'label': 'paragraph'}), 2: ('wagtail.images.blocks.ImageBlock', [], {'label': 'image', 'template': 'aquatiris_portal/blocks/image.html'}), 3: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('info', 'Information'), ('tip', 'Tip'), ('warning', 'Important')], 'label': 'tone'}), 4: ('wagtail.blocks.CharBlock', (), {'label': 'title', 'required': False}), 5: ('wagtail.blocks.RichTextBlock', (), {'features': ['bold', 'italic', 'link', 'document-link', 'ul'], 'label': 'text'}), 6: ('wagtail.blocks.StructBlock', [[('tone', 3), ('title', 4), ('text', 5)]], {}), 7: ('wagtail.blocks.CharBlock', (), {'default': 'Documents', 'label': 'heading', 'required': False}), 8: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'label': 'document'}), 9: ('wagtail.blocks.ListBlock', (8,), {'label': 'documents', 'min_num': 1}), 10: ('wagtail.blocks.StructBlock', [[('heading', 7), ('documents', 9)]], {}), 11: ('wagtail.blocks.CharBlock', (), {'default': 'Contact us', 'label': 'heading'}), 12: ('wagtail.blocks.CharBlock', (), {'label': 'name', 'required': False}), 13: ('wagtail.blocks.CharBlock', (), {'label': 'phone', 'max_length': 40, 'required': False}), 14: ('wagtail.blocks.EmailBlock', (), {'label': 'email', 'required': False}), 15: ('wagtail.blocks.TextBlock', (), {'label': 'address', 'required': False, 'rows': 3}), 16: ('wagtail.blocks.CharBlock', (), {'label': 'opening hours', 'required': False}), 17: ('wagtail.blocks.StructBlock', [[('heading', 11), ('name', 12), ('phone', 13), ('email', 14), ('address', 15), ('hours', 16)]], {}), 18: ('wagtail.blocks.CharBlock', (), {'default': 'Quick actions', 'label': 'heading', 'required': False}), 19: ('wagtail.blocks.CharBlock', (), {'label': 'label', 'max_length': 80}), 20: ('wagtail.blocks.CharBlock', (), {'label': 'description', 'max_length': 160, 'required': False}), 21: ('wagtail.blocks.PageChooserBlock', (), {'label': 'page', 'required': False}), 22: ('wagtail.blocks.CharBlock', (), {'help_text': 'A path such as /espace-client/demande/ or a full address.', 'label': 'or address', 'max_length': 300, 'required': False}), 23: ('wagtail.blocks.StructBlock', [[('label', 19), ('description', 20), ('page', 21), ('url', 22)]], {}), 24: ('wagtail.blocks.ListBlock', (23,), {'label': 'actions', 'max_num': 8, 'min_num': 1}), 25: ('wagtail.blocks.StructBlock', [[('heading', 18), ('actions', 24)]], {}), 26: ('wagtail.blocks.CharBlock', (), {'default': 'News and advice', 'label': 'heading', 'required': False}), 27: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('clients', 'Clients'), ('pros', 'Pros (SPANC)'), ('both', 'Clients and pros')], 'label': 'audience'}), 28: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('news', 'News'), ('advice', 'Advice')], 'help_text': 'Empty shows both.', 'label': 'kind', 'required': False}), 29: ('wagtail.blocks.IntegerBlock', (), {'default': 3, 'label': 'number of articles', 'max_value': 12, 'min_value': 1}), 30: ('wagtail.blocks.StructBlock', [[('heading', 26), ('audience', 27), ('kind', 28), ('count', 29)]], {}), 31: ('wagtail.blocks.CharBlock', (), {'default': 'Frequently asked questions', 'label': 'heading', 'required': False}), 32: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('general', 'General'), ('maintenance', 'Maintenance'), ('installation', 'My installation'), ('warranty', 'Warranty'), ('account', 'My account'), ('spanc', 'Inspections (SPANC)')], 'help_text': 'Empty shows every topic.', 'label': 'topic', 'required': False}), 33: ('wagtail.blocks.IntegerBlock', (), {'default': 10, 'label': 'maximum number of questions', 'max_value': 50, 'min_value': 1}), 34: ('wagtail.blocks.StructBlock', [[('heading', 31), ('audience', 27), ('topic', 32), ('count', 33)]], {})}, verbose_name='body')),
+                ('kind', models.CharField(choices=[('news', 'News'), ('advice', 'Advice')], db_index=True, default='news', max_length=10, verbose_name='kind')),
+                ('audience', models.CharField(choices=[('clients', 'Clients'), ('pros', 'Pros (SPANC)'), ('both', 'Clients and pros')], db_index=True, default='clients', max_length=10, verbose_name='audience')),
+            ],
+            options={
+                'verbose_name': 'article (news or advice)',
+                'verbose_name_plural': 'articles (news or advice)',
+            },
+            bases=('wagtailcore.page',),
+        ),
         migrations.CreateModel(
             name='FaqEntry',
             fields=[
@@ -49,6 +84,19 @@ class Migration(migrations.Migration):
                 'verbose_name': 'FAQ page',
             },
             bases=('wagtailcore.page',),
+        ),
+        migrations.CreateModel(
+            name='ImportedExport',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('sequence', models.PositiveBigIntegerField(unique=True, verbose_name='export sequence')),
+                ('imported_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='imported')),
+            ],
+            options={
+                'verbose_name': 'imported export',
+                'verbose_name_plural': 'imported exports',
+                'ordering': ['-sequence'],
+            },
         ),
         migrations.CreateModel(
             name='ImportRun',
@@ -102,6 +150,36 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.CreateModel(
+            name='QuarantinedRecord',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('line_number', models.PositiveIntegerField(verbose_name='line')),
+                ('record_type', models.CharField(blank=True, max_length=40, verbose_name='record type')),
+                ('record_id', models.CharField(blank=True, db_index=True, max_length=200, verbose_name='record id')),
+                ('reason', models.TextField(verbose_name='reason')),
+                ('raw_line', models.TextField(verbose_name='line as received')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='quarantined')),
+                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='resolved')),
+            ],
+            options={
+                'verbose_name': 'quarantined record',
+                'verbose_name_plural': 'quarantined records',
+                'ordering': ['-created_at', 'line_number'],
+            },
+        ),
+        migrations.CreateModel(
+            name='StaffVisit',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('previous_seen_at', models.DateTimeField(blank=True, null=True, verbose_name='previous visit')),
+                ('last_seen_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='last visit')),
+            ],
+            options={
+                'verbose_name': 'staff visit',
+                'verbose_name_plural': 'staff visits',
+            },
+        ),
+        migrations.CreateModel(
             name='SyncState',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
@@ -111,6 +189,20 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'sync state',
                 'verbose_name_plural': 'sync states',
+            },
+        ),
+        migrations.CreateModel(
+            name='WarrantyExtension',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('serial_number', models.CharField(max_length=60, verbose_name='serial number')),
+                ('certificate_number', models.CharField(blank=True, max_length=40, null=True, unique=True, verbose_name='certificate number')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='registered')),
+            ],
+            options={
+                'verbose_name': 'warranty extension',
+                'verbose_name_plural': 'warranty extensions',
+                'ordering': ['-created_at'],
             },
         ),
         migrations.AddField(
@@ -133,109 +225,88 @@ class Migration(migrations.Migration):
             name='upload_limits_text',
             field=models.CharField(blank=True, default='Up to 5 files of 10 MB each: PDF, JPEG, PNG or HEIC photos.', help_text='Display text only: the limits themselves are the AQUATIRIS_PORTAL_UPLOAD_* settings.', max_length=255, verbose_name='upload limits shown to users'),
         ),
-        migrations.CreateModel(
-            name='ArticlePage',
-            fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('date', models.DateField(db_index=True, default=datetime.date.today, verbose_name='date')),
-                ('intro', models.TextField(blank=True, max_length=500, verbose_name='introduction')),
-                ('body', wagtail.fields.StreamField([('heading', 0), ('paragraph', 1), ('image', 2), ('callout', 6), ('documents', 10), ('contact', 17), ('quick_actions', 25), ('news', 30), ('faq', 34)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'form_classname': 'title', 'icon': 'title', 'label': 'heading', 'template': 'aquatiris_portal/blocks/heading.html'}), 1: ('wagtail.blocks.RichTextBlock', (), {'features': ['bold', 'italic', 'link', 'document-link', 'ol', 'ul'], 'icon': 'pilcrow', 'label': 'paragraph'}), 2: ('wagtail.images.blocks.ImageBlock', [], {'label': 'image', 'template': 'aquatiris_portal/blocks/image.html'}), 3: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('info', 'Information'), ('tip', 'Tip'), ('warning', 'Important')], 'label': 'tone'}), 4: ('wagtail.blocks.CharBlock', (), {'label': 'title', 'required': False}), 5: ('wagtail.blocks.RichTextBlock', (), {'features': ['bold', 'italic', 'link', 'document-link', 'ul'], 'label': 'text'}), 6: ('wagtail.blocks.StructBlock', [[('tone', 3), ('title', 4), ('text', 5)]], {}), 7: ('wagtail.blocks.CharBlock', (), {'default': 'Documents', 'label': 'heading', 'required': False}), 8: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'label': 'document'}), 9: ('wagtail.blocks.ListBlock', (8,), {'label': 'documents', 'min_num': 1}), 10: ('wagtail.blocks.StructBlock', [[('heading', 7), ('documents', 9)]], {}), 11: ('wagtail.blocks.CharBlock', (), {'default': 'Contact us', 'label': 'heading'}), 12: ('wagtail.blocks.CharBlock', (), {'label': 'name', 'required': False}), 13: ('wagtail.blocks.CharBlock', (), {'label': 'phone', 'max_length': 40, 'required': False}), 14: ('wagtail.blocks.EmailBlock', (), {'label': 'email', 'required': False}), 15: ('wagtail.blocks.TextBlock', (), {'label': 'address', 'required': False, 'rows': 3}), 16: ('wagtail.blocks.CharBlock', (), {'label': 'opening hours', 'required': False}), 17: ('wagtail.blocks.StructBlock', [[('heading', 11), ('name', 12), ('phone', 13), ('email', 14), ('address', 15), ('hours', 16)]], {}), 18: ('wagtail.blocks.CharBlock', (), {'default': 'Quick actions', 'label': 'heading', 'required': False}), 19: ('wagtail.blocks.CharBlock', (), {'label': 'label', 'max_length': 80}), 20: ('wagtail.blocks.CharBlock', (), {'label': 'description', 'max_length': 160, 'required': False}), 21: ('wagtail.blocks.PageChooserBlock', (), {'label': 'page', 'required': False}), 22: ('wagtail.blocks.CharBlock', (), {'help_text': 'A path such as /espace-client/demande/ or a full address.', 'label': 'or address', 'max_length': 300, 'required': False}), 23: ('wagtail.blocks.StructBlock', [[('label', 19), ('description', 20), ('page', 21), ('url', 22)]], {}), 24: ('wagtail.blocks.ListBlock', (23,), {'label': 'actions', 'max_num': 8, 'min_num': 1}), 25: ('wagtail.blocks.StructBlock', [[('heading', 18), ('actions', 24)]], {}), 26: ('wagtail.blocks.CharBlock', (), {'default': 'News and advice', 'label': 'heading', 'required': False}), 27: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('clients', 'Clients'), ('pros', 'Pros (SPANC)'), ('both', 'Clients and pros')], 'label': 'audience'}), 28: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('news', 'News'), ('advice', 'Advice')], 'help_text': 'Empty shows both.', 'label': 'kind', 'required': False}), 29: ('wagtail.blocks.IntegerBlock', (), {'default': 3, 'label': 'number of articles', 'max_value': 12, 'min_value': 1}), 30: ('wagtail.blocks.StructBlock', [[('heading', 26), ('audience', 27), ('kind', 28), ('count', 29)]], {}), 31: ('wagtail.blocks.CharBlock', (), {'default': 'Frequently asked questions', 'label': 'heading', 'required': False}), 32: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('general', 'General'), ('maintenance', 'Maintenance'), ('installation', 'My installation'), ('warranty', 'Warranty'), ('account', 'My account'), ('spanc', 'Inspections (SPANC)')], 'help_text': 'Empty shows every topic.', 'label': 'topic', 'required': False}), 33: ('wagtail.blocks.IntegerBlock', (), {'default': 10, 'label': 'maximum number of questions', 'max_value': 50, 'min_value': 1}), 34: ('wagtail.blocks.StructBlock', [[('heading', 31), ('audience', 27), ('topic', 32), ('count', 33)]], {})}, verbose_name='body')),
-                ('kind', models.CharField(choices=[('news', 'News'), ('advice', 'Advice')], db_index=True, default='news', max_length=10, verbose_name='kind')),
-                ('audience', models.CharField(choices=[('clients', 'Clients'), ('pros', 'Pros (SPANC)'), ('both', 'Clients and pros')], db_index=True, default='clients', max_length=10, verbose_name='audience')),
-                ('image', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image', verbose_name='image')),
-            ],
-            options={
-                'verbose_name': 'article (news or advice)',
-                'verbose_name_plural': 'articles (news or advice)',
-            },
-            bases=('wagtailcore.page',),
+        migrations.AddIndex(
+            model_name='client',
+            index=models.Index(django.db.models.functions.text.Upper('last_name'), name='aqp_client_ulast'),
         ),
-        migrations.CreateModel(
-            name='ImportedExport',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.PositiveBigIntegerField(unique=True, verbose_name='export sequence')),
-                ('imported_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='imported')),
-                ('run', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='imported', to='aquatiris_portal.importrun', verbose_name='run')),
-            ],
-            options={
-                'verbose_name': 'imported export',
-                'verbose_name_plural': 'imported exports',
-                'ordering': ['-sequence'],
-            },
+        migrations.AddIndex(
+            model_name='installation',
+            index=models.Index(models.F('spanc'), django.db.models.functions.text.Upper('city'), name='aqp_inst_spanc_ucity'),
         ),
-        migrations.CreateModel(
-            name='StaffVisit',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('previous_seen_at', models.DateTimeField(blank=True, null=True, verbose_name='previous visit')),
-                ('last_seen_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='last visit')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
-            ],
-            options={
-                'verbose_name': 'staff visit',
-                'verbose_name_plural': 'staff visits',
-            },
+        migrations.AddIndex(
+            model_name='installation',
+            index=models.Index(models.F('spanc'), django.db.models.functions.text.Upper('reference'), name='aqp_inst_spanc_uref'),
         ),
-        migrations.CreateModel(
-            name='WarrantyExtension',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('serial_number', models.CharField(max_length=60, verbose_name='serial number')),
-                ('certificate_number', models.CharField(blank=True, max_length=40, null=True, unique=True, verbose_name='certificate number')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='registered')),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='aquatiris_portal.client', verbose_name='client')),
-                ('document', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='aquatiris_portal.portaldocument', verbose_name='certificate')),
-                ('installation', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='warranty_extension', to='aquatiris_portal.installation', verbose_name='installation')),
-                ('registered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='registered by')),
-            ],
-            options={
-                'verbose_name': 'warranty extension',
-                'verbose_name_plural': 'warranty extensions',
-                'ordering': ['-created_at'],
-            },
+        migrations.AddIndex(
+            model_name='installation',
+            index=models.Index(fields=['spanc', 'postcode'], name='aqp_inst_spanc_pc'),
         ),
-        migrations.CreateModel(
-            name='AccountToken',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(choices=[('activation', 'First connection'), ('reset', 'Lost password')], max_length=20, verbose_name='purpose')),
-                ('token_hash', models.CharField(max_length=64, unique=True, verbose_name='token hash')),
-                ('email', models.EmailField(max_length=254, verbose_name='sent to')),
-                ('password_fingerprint', models.CharField(blank=True, max_length=64, verbose_name='password fingerprint')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('expires_at', models.DateTimeField(verbose_name='expires')),
-                ('used_at', models.DateTimeField(blank=True, null=True, verbose_name='used')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked')),
-                ('client', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='aquatiris_portal.client', verbose_name='client')),
-                ('spanc', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='aquatiris_portal.spanc', verbose_name='SPANC')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
-            ],
-            options={
-                'verbose_name': 'account link',
-                'verbose_name_plural': 'account links',
-                'indexes': [models.Index(fields=['purpose', 'email'], name='aqp_token_purpose_email')],
-            },
+        migrations.AddField(
+            model_name='accounttoken',
+            name='client',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='aquatiris_portal.client', verbose_name='client'),
         ),
-        migrations.CreateModel(
-            name='QuarantinedRecord',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('line_number', models.PositiveIntegerField(verbose_name='line')),
-                ('record_type', models.CharField(blank=True, max_length=40, verbose_name='record type')),
-                ('record_id', models.CharField(blank=True, db_index=True, max_length=200, verbose_name='record id')),
-                ('reason', models.TextField(verbose_name='reason')),
-                ('raw_line', models.TextField(verbose_name='line as received')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='quarantined')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='resolved')),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='resolved', to='aquatiris_portal.importrun', verbose_name='resolved by run')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quarantined', to='aquatiris_portal.importrun', verbose_name='run')),
-            ],
-            options={
-                'verbose_name': 'quarantined record',
-                'verbose_name_plural': 'quarantined records',
-                'ordering': ['-created_at', 'line_number'],
-                'constraints': [models.UniqueConstraint(fields=('run', 'line_number'), name='aqp_quarantine_run_line')],
-            },
+        migrations.AddField(
+            model_name='accounttoken',
+            name='spanc',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='aquatiris_portal.spanc', verbose_name='SPANC'),
+        ),
+        migrations.AddField(
+            model_name='accounttoken',
+            name='user',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user'),
+        ),
+        migrations.AddField(
+            model_name='articlepage',
+            name='image',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image', verbose_name='image'),
+        ),
+        migrations.AddField(
+            model_name='importedexport',
+            name='run',
+            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='imported', to='aquatiris_portal.importrun', verbose_name='run'),
+        ),
+        migrations.AddField(
+            model_name='quarantinedrecord',
+            name='resolved_by',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='resolved', to='aquatiris_portal.importrun', verbose_name='resolved by run'),
+        ),
+        migrations.AddField(
+            model_name='quarantinedrecord',
+            name='run',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quarantined', to='aquatiris_portal.importrun', verbose_name='run'),
+        ),
+        migrations.AddField(
+            model_name='staffvisit',
+            name='user',
+            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user'),
+        ),
+        migrations.AddField(
+            model_name='warrantyextension',
+            name='client',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='aquatiris_portal.client', verbose_name='client'),
+        ),
+        migrations.AddField(
+            model_name='warrantyextension',
+            name='document',
+            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='aquatiris_portal.portaldocument', verbose_name='certificate'),
+        ),
+        migrations.AddField(
+            model_name='warrantyextension',
+            name='installation',
+            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='warranty_extension', to='aquatiris_portal.installation', verbose_name='installation'),
+        ),
+        migrations.AddField(
+            model_name='warrantyextension',
+            name='registered_by',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='registered by'),
+        ),
+        migrations.AddIndex(
+            model_name='accounttoken',
+            index=models.Index(fields=['purpose', 'email'], name='aqp_token_purpose_email'),
+        ),
+        migrations.AddConstraint(
+            model_name='quarantinedrecord',
+            constraint=models.UniqueConstraint(fields=('run', 'line_number'), name='aqp_quarantine_run_line'),
         ),
     ]

@@ -40,6 +40,19 @@ class PortalSettings(BaseSiteSetting):
         _("maintenance contract text"), blank=True,
         default=_("Ask for a maintenance contract: your franchisee will contact you with an offer."),
     )
+    request_form_intro = models.TextField(
+        _("request form introduction"), blank=True,
+        help_text=_("Shown above the question / after-sales form of the client space."),
+    )
+    spanc_upload_intro = models.TextField(
+        _("SPANC upload introduction"), blank=True,
+        help_text=_("Shown above the form where a SPANC adds documents to a folder."),
+    )
+    upload_limits_text = models.CharField(
+        _("upload limits shown to users"), max_length=255, blank=True,
+        default=_("Up to 5 files of 10 MB each: PDF, JPEG, PNG or HEIC photos."),
+        help_text=_("Display text only: the limits themselves are the AQUATIRIS_PORTAL_UPLOAD_* settings."),
+    )
 
     panels = [
         MultiFieldPanel([FieldPanel("network_head_emails"), FieldPanel("sender_email")], heading=_("Emails")),
@@ -55,7 +68,8 @@ class PortalSettings(BaseSiteSetting):
             heading=_("Warranty extension"),
         ),
         MultiFieldPanel(
-            [FieldPanel("client_space_intro"), FieldPanel("pro_space_intro"), FieldPanel("maintenance_contract_text")],
+            [FieldPanel("client_space_intro"), FieldPanel("pro_space_intro"), FieldPanel("maintenance_contract_text"),
+             FieldPanel("request_form_intro"), FieldPanel("spanc_upload_intro"), FieldPanel("upload_limits_text")],
             heading=_("Texts of the spaces"),
         ),
     ]

@@ -1,8 +1,11 @@
 """Template tags the spaces use to show editors' content.
 
-{% load portal_content %}
-{% portal_news audience="clients" count=3 %}
-{% portal_faq audience="clients" topic="maintenance" %}
+    {% load portal_content %}
+    {% portal_news audience="clients" count=3 %}
+    {% portal_faq audience="clients" topic="maintenance" %}
+
+Both show only what ``access.article_audiences_for`` grants the current
+user, in a fixed number of queries.
 """
 
 from django import template
@@ -11,12 +14,20 @@ register = template.Library()
 
 
 @register.inclusion_tag("aquatiris_portal/tags/news_list.html", takes_context=True)
-def portal_news(context, audience="clients", count=3, heading=None):
+def portal_news(context, audience="clients", count=3, heading=None, kind=None):
     """The latest news/advice articles of ``audience`` the current user may read."""
-    return {"articles": [], "audience": audience, "heading": heading, "request": context.get("request")}
+    from ..pages.news import latest_articles
+
+    result = latest_articles(context.get("request"), audience, count, kind=kind)
+    result["heading"] = heading
+    return result
 
 
 @register.inclusion_tag("aquatiris_portal/tags/faq_list.html", takes_context=True)
-def portal_faq(context, audience="clients", topic="", heading=None):
+def portal_faq(context, audience="clients", topic="", heading=None, count=None):
     """The FAQ entries of ``audience`` (and ``topic`` if given) as an accordion."""
-    return {"entries": [], "audience": audience, "topic": topic, "heading": heading, "request": context.get("request")}
+    from ..pages.faq import faq_entries
+
+    result = faq_entries(context.get("request"), audience, topic=topic, limit=count)
+    result["heading"] = heading
+    return result

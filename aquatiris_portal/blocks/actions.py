@@ -1,0 +1,43 @@
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+
+
+class QuickActionBlock(blocks.StructBlock):
+    label = blocks.CharBlock(label=_("label"), max_length=80)
+    description = blocks.CharBlock(label=_("description"), required=False, max_length=160)
+    page = blocks.PageChooserBlock(label=_("page"), required=False)
+    url = blocks.CharBlock(label=_("or address"), required=False, max_length=300,
+                           help_text=_("A path such as /espace-client/demande/ or a full address."))
+
+    class Meta:
+        icon = "link"
+        label = _("Action")
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value.get("page") and not value.get("url"):
+            raise blocks.StructBlockValidationError({"url": ValidationError(_("Choose a page or type an address."))})
+        return value
+
+
+class QuickActionsBlock(blocks.StructBlock):
+    """A row of big links to what people come for (send a request, read
+    the maintenance guide...)."""
+
+    heading = blocks.CharBlock(label=_("heading"), required=False, default=_("Quick actions"))
+    actions = blocks.ListBlock(QuickActionBlock(), label=_("actions"), min_num=1, max_num=8)
+
+    class Meta:
+        icon = "list-ul"
+        label = _("Quick actions")
+        template = "aquatiris_portal/blocks/quick_actions.html"
+        description = _("Large links to the most frequent tasks.")
+        preview_value = {
+            "heading": "Accès rapides",
+            "actions": [
+                {"label": "Poser une question", "description": "Votre franchisé vous répond", "url": "#"},
+                {"label": "Signaler un dysfonctionnement", "description": "Demande SAV", "url": "#"},
+                {"label": "Guide d'entretien", "description": "Les bons gestes", "url": "#"},
+            ],
+        }
