@@ -1,0 +1,124 @@
+"""First pass of an import: records.jsonl, read line by line, is checked and
+set down by type in a temporary SQLite file, so that memory stays flat
+whatever the export's size and records can be applied in dependency order
+(a record may refer to one further down the file).
+
+The same file always gives the same staging and the same batches, which is
+what lets an interrupted run skip the batches it had already committed.
+"""
+
+import os
+import sqlite3
+import tempfile
+
+from .validation import Rejected, check_line
+
+PHASES = ("franchisee", "spanc", "client", "installation", "document", "delete")
+PHASE_INDEX = {name: index for index, name in enumerate(PHASES)}
+REJECTS = "rejects"
+RAW_LINE_LIMIT = 20_000
+_CHUNK = 5_000
+
+
+def decode_raw(raw):
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", errors="replace")
+    return raw.strip()[:RAW_LINE_LIMIT]
+
+
+class Staging:
+    def __init__(self, directory=None):
+        handle, self.path = tempfile.mkstemp(prefix="aqp-sync-", suffix=".sqlite3", dir=directory)
+        os.close(handle)
+        self.db = sqlite3.connect(self.path)
+        self.db.execute("PRAGMA journal_mode=OFF")
+        self.db.execute("PRAGMA synchronous=OFF")
+        self.db.execute("PRAGMA cache_size=-20000")  # 20 MB, whatever the export
+        # One row per (type, id): a later line for the same record replaces the earlier one.
+        self.db.execute("CREATE TABLE staged (phase INTEGER, rid TEXT, line INTEGER, raw BLOB, PRIMARY KEY (phase, rid))")
+        self.db.execute(
+            "CREATE TABLE rejects (line INTEGER PRIMARY KEY, rtype TEXT, rid TEXT, reason TEXT, raw TEXT)"
+        )
+        self.lines = 0
+
+    def close(self):
+        try:
+            self.db.close()
+        finally:
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def load(self, numbered_lines):
+        staged, rejects = [], []
+        for number, raw in numbered_lines:
+            self.lines = number
+            raw = raw.strip()
+            if not raw:
+                continue
+            try:
+                record = check_line(raw)
+            except Rejected as rejected:
+                rejects.append((number, rejected.record_type, rejected.record_id[:200], rejected.reason, decode_raw(raw)))
+            else:
+                record_type = record["type"]
+                rid = f"{record['of']}:{record['id']}" if record_type == "delete" else record["id"]
+                staged.append((PHASE_INDEX[record_type], rid, number, bytes(raw) if not isinstance(raw, str) else raw.encode()))
+            if len(staged) >= _CHUNK:
+                self._flush(staged, rejects)
+        self._flush(staged, rejects)
+        # A record followed by a delete of it in the same export: the delete wins,
+        # the record is not applied (so re-importing the export changes nothing).
+        deletes = PHASE_INDEX["delete"]
+        for phase in PHASES[:-1]:
+            self.db.execute(
+                "DELETE FROM staged WHERE phase = ? AND EXISTS (SELECT 1 FROM staged d WHERE d.phase = ? "
+                "AND d.rid = ? || staged.rid AND d.line > staged.line)",
+                (PHASE_INDEX[phase], deletes, f"{phase}:"),
+            )
+        self.db.execute("CREATE INDEX staged_order ON staged (phase, line)")
+        self.db.commit()
+
+    def _flush(self, staged, rejects):
+        if staged:
+            self.db.executemany("INSERT OR REPLACE INTO staged VALUES (?, ?, ?, ?)", staged)
+            staged.clear()
+        if rejects:
+            self.db.executemany("INSERT INTO rejects VALUES (?, ?, ?, ?, ?)", rejects)
+            rejects.clear()
+
+    def count(self, phase):
+        if phase == REJECTS:
+            return self.db.execute("SELECT COUNT(*) FROM rejects").fetchone()[0]
+        return self.db.execute("SELECT COUNT(*) FROM staged WHERE phase = ?", (PHASE_INDEX[phase],)).fetchone()[0]
+
+    def batches(self, phase, size, skip=0):
+        """Yield lists of rows in line order, ``size`` at a time, after
+        skipping ``skip`` batches (keyset pagination: no growing OFFSET)."""
+        if phase == REJECTS:
+            query = "SELECT line, rtype, rid, reason, raw FROM rejects WHERE line > ? ORDER BY line LIMIT ?"
+            first = "SELECT line FROM rejects ORDER BY line LIMIT 1 OFFSET ?"
+            params = ()
+        else:
+            query = "SELECT line, raw FROM staged WHERE phase = ? AND line > ? ORDER BY line LIMIT ?"
+            first = "SELECT line FROM staged WHERE phase = ? ORDER BY line LIMIT 1 OFFSET ?"
+            params = (PHASE_INDEX[phase],)
+        after = 0
+        if skip:
+            row = self.db.execute(first, (*params, skip * size)).fetchone()
+            if row is None:
+                return
+            after = row[0] - 1
+        while True:
+            rows = self.db.execute(query, (*params, after, size)).fetchall()
+            if not rows:
+                return
+            yield rows
+            after = rows[-1][0]

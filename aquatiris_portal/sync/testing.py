@@ -1,0 +1,184 @@
+"""Exports written for the tests, the benchmark and people trying the sync.
+
+``sample_export`` writes an export with every record type and, optionally,
+one bad record of each kind the importer quarantines; ``EXPECTED`` says
+what importing it must give. ``large_export`` streams a big export to disk.
+"""
+
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path
+
+FORMAT = "aquatiris-exchange/1"
+
+
+def make_docx(text="Document"):
+    """A minimal Word document (enough to be recognised by its content)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/'
+            'document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.'
+            'main+xml"/></Types>',
+        )
+        archive.writestr(
+            "word/document.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
+            f'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>',
+        )
+    return buffer.getvalue()
+
+
+def make_pdf(title):
+    from ..demo.pdf import make_pdf as _make_pdf
+
+    return _make_pdf(title, ["Aquatiris"])
+
+
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_export(root, sequence, lines, files=None, name=None):
+    """Write an export folder under ``root``; ``lines`` are dicts or raw strings."""
+    folder = Path(root) / (name or f"export-{sequence:06d}")
+    (folder / "files").mkdir(parents=True, exist_ok=True)
+    for relative, data in (files or {}).items():
+        path = folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    with open(folder / "records.jsonl", "w", encoding="utf-8") as handle:
+        for line in lines:
+            handle.write((line if isinstance(line, str) else json.dumps(line, ensure_ascii=False)) + "\n")
+    # The manifest last: an export is complete once it has one.
+    (folder / "manifest.json").write_text(
+        json.dumps({"format": FORMAT, "sequence": sequence, "generated_at": "2026-11-22T10:00:00Z"}), "utf-8"
+    )
+    return folder
+
+
+def _address(line1, postcode, city):
+    return {"line1": line1, "line2": "", "postcode": postcode, "city": city}
+
+
+def sample_records(*, bad=True):
+    """(lines, files) of the sample export."""
+    pdf = make_pdf("Étude de sol")
+    pdf2 = make_pdf("Plan")
+    docx = make_docx("Contrat d'entretien")
+    html = b"<!DOCTYPE html><html><body>not a document</body></html>"
+    files = {
+        "files/D-1.pdf": pdf, "files/D-2.docx": docx, "files/D-3.pdf": pdf2,
+        "files/D-BADSHA.pdf": pdf, "files/D-HTML.pdf": html,
+    }
+    lines = [
+        # The installation comes before the client, franchisee and SPANC it refers to.
+        {"type": "installation", "id": "I-1", "client": "C-1", "franchisee": "F-1", "spanc": "S-1",
+         "reference": "AQ-2019-0001", "label": "Filtre planté de roseaux 5 EH",
+         "address": _address("La Ville Ès Nonais", "35430", "Saint-Père"), "installed_on": "2019-05-14",
+         "serial_number": None, "stage": "commissioned", "colour": "green"},
+        {"type": "franchisee", "id": "F-1", "company": "Aquatiris Ille-et-Vilaine", "first_name": "Luc",
+         "last_name": "Martin", "email": "Luc.Martin@Example.org", "phone": "02 99 00 00 01"},
+        {"type": "spanc", "id": "S-1", "code": "PRO-8Q4K2", "name": "SPANC de Rennes Métropole",
+         "email": "SPANC@example.org", "phone": "02 99 00 00 02",
+         "address": _address("4 avenue Henri Fréville", "35200", "Rennes")},
+        {"type": "client", "id": "C-1", "code": "CLI-7H2M9", "first_name": "Anne", "last_name": "Durand",
+         "email": "Anne.Durand@Example.ORG", "phone": "06 00 00 00 01",
+         "address": _address("12 rue des Roseaux", "35400", "Saint-Malo")},
+        {"type": "client", "id": "C-2", "code": "CLI-2", "first_name": "Paul", "last_name": "Le Goff",
+         "email": "paul@example.org", "phone": "", "address": _address("1 rue du Port", "29200", "Brest")},
+        {"type": "installation", "id": "I-2", "client": "C-2", "franchisee": "F-1", "spanc": None,
+         "reference": "AQ-2020-0002", "label": "Filtre 3 EH", "installed_on": None, "stage": "study"},
+        {"type": "document", "id": "D-1", "installation": "I-1", "theme": "etude-de-sol", "title": "Étude de sol",
+         "file": "files/D-1.pdf", "sha256": sha256(pdf), "issued_on": "2019-02-01", "visible_to": ["client", "spanc"]},
+        {"type": "document", "id": "D-2", "installation": "I-1", "theme": "contrats-speciaux",
+         "title": "Contrat d'entretien", "file": "files/D-2.docx", "sha256": sha256(docx), "issued_on": "2019-06-01",
+         "visible_to": ["client"]},
+        {"type": "document", "id": "D-3", "installation": "I-2", "theme": "plans", "title": "Plan",
+         "file": "files/D-3.pdf", "sha256": sha256(pdf2), "visible_to": ["spanc"]},
+        {"type": "document", "id": "D-4", "installation": "I-2", "theme": None, "title": "Note sans fichier",
+         "file": None, "sha256": None},
+        {"type": "document", "id": "D-5", "installation": "I-2", "title": "Retirée", "file": None},
+        {"type": "delete", "of": "document", "id": "D-5"},
+    ]
+    if bad:
+        lines += [
+            '{"type": "client", "id": "C-BROKEN", ',  # invalid JSON
+            {"type": "invoice", "id": "X-1"},  # unknown type
+            {"type": "client", "id": "C-NONAME", "code": "CLI-NONAME", "email": "a@example.org"},  # missing field
+            {"type": "installation", "id": "I-ORPHAN", "client": "C-NOPE", "reference": "AQ-X"},  # unknown reference
+            {"type": "document", "id": "D-BADSHA", "installation": "I-1", "title": "Bad sha",
+             "file": "files/D-BADSHA.pdf", "sha256": "0" * 64},  # bad sha256
+            {"type": "document", "id": "D-NOFILE", "installation": "I-1", "title": "No file",
+             "file": "files/D-NOFILE.pdf", "sha256": "1" * 64},  # missing file
+            {"type": "document", "id": "D-HTML", "installation": "I-1", "title": "HTML",
+             "file": "files/D-HTML.pdf", "sha256": sha256(html)},  # not PDF/DOCX
+            {"type": "installation", "id": "I-BADDATE", "client": "C-1", "reference": "AQ-D",
+             "installed_on": "2019-13-45"},  # bad date
+            {"type": "client", "id": "C-BADMAIL", "code": "CLI-BADMAIL", "last_name": "Mail",
+             "email": "not-an-email"},  # bad email
+        ]
+    return lines, files
+
+
+# What importing ``sample_records(bad=True)`` into an empty portal gives.
+EXPECTED = {
+    "created": 10,  # F-1, S-1, C-1, C-2, I-1, I-2, D-1..D-4 (D-5 is deleted further down the same export)
+    "updated": 0,
+    "unchanged": 1,  # the delete of D-5, which never reached the portal
+    "deleted": 0,
+    "quarantined": 9,
+}
+# record id (or line for the invalid JSON) -> a word the reason contains
+BAD_REASONS = {
+    "": "JSON",
+    "X-1": "Unknown record type",
+    "C-NONAME": "last_name",
+    "I-ORPHAN": "C-NOPE",
+    "D-BADSHA": "sha256",
+    "D-NOFILE": "missing",
+    "D-HTML": "PDF",
+    "I-BADDATE": "date",
+    "C-BADMAIL": "email",
+}
+
+
+def sample_export(root, sequence=1, *, bad=True):
+    lines, files = sample_records(bad=bad)
+    return write_export(root, sequence, lines, files)
+
+
+def large_export(root, sequence, *, clients=100_000, installations=150_000, documents=500_000, name=None):
+    """Stream a big, valid, file-less export to disk (benchmark)."""
+    folder = Path(root) / (name or f"export-{sequence:06d}")
+    folder.mkdir(parents=True, exist_ok=True)
+    dumps = json.dumps
+    with open(folder / "records.jsonl", "w", encoding="utf-8") as out:
+        for n in range(1, 51):
+            out.write(dumps({"type": "franchisee", "id": f"F-{n}", "company": f"Aquatiris {n}", "first_name": "Luc",
+                             "last_name": "Martin", "email": f"f{n}@example.org", "phone": "02 99 00 00 01"}) + "\n")
+        for n in range(1, 201):
+            out.write(dumps({"type": "spanc", "id": f"S-{n}", "code": f"PRO-{n}", "name": f"SPANC {n}",
+                             "email": f"spanc{n}@example.org", "phone": "02 99 00 00 02",
+                             "address": _address("1 place de la Mairie", "35000", "Rennes")}) + "\n")
+        for n in range(1, clients + 1):
+            out.write(dumps({"type": "client", "id": f"C-{n}", "code": f"CLI-{n}", "first_name": "Anne",
+                             "last_name": f"Durand {n}", "email": f"client{n}@example.org", "phone": "06 00 00 00 01",
+                             "address": _address(f"{n} rue des Roseaux", "35400", "Saint-Malo")}) + "\n")
+        for n in range(1, installations + 1):
+            out.write(dumps({"type": "installation", "id": f"I-{n}", "client": f"C-{(n - 1) % clients + 1}",
+                             "franchisee": f"F-{n % 50 + 1}", "spanc": f"S-{n % 200 + 1}", "reference": f"AQ-{n}",
+                             "label": "Filtre planté de roseaux 5 EH",
+                             "address": _address("La Ville", "35430", "Saint-Père"), "installed_on": "2019-05-14",
+                             "serial_number": None, "stage": "commissioned"}) + "\n")
+        themes = ["etude-de-sol", "plans", "garanties", "entretien", "factures"]
+        for n in range(1, documents + 1):
+            out.write(dumps({"type": "document", "id": f"D-{n}", "installation": f"I-{(n - 1) % installations + 1}",
+                             "theme": themes[n % 5], "title": f"Document {n}", "file": None, "sha256": None,
+                             "issued_on": "2020-01-01", "visible_to": ["client", "spanc"]}) + "\n")
+    (folder / "manifest.json").write_text(dumps({"format": FORMAT, "sequence": sequence}), "utf-8")
+    return folder
