@@ -1,14 +1,172 @@
-from django.utils.translation import gettext_lazy as _
-from wagtail.contrib.routable_page.models import RoutablePageMixin
+"""The pro space (espace pro) for SPANC agents.
+
+Served only to a SPANC account that passed its second factor; everyone
+else is sent to the login, to the second-factor step, or gets a 404.
+What a SPANC sees comes from ``access`` alone.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.models import Page
+
+from .. import access
+from ..conf import portal_settings
+from . import pro_space_folders as folders_
+
+TEMPLATES = "aquatiris_portal/pro_space/"
 
 
 class ProSpacePage(RoutablePageMixin, Page):
-    """The pro space (espace pro) for SPANC. Routes are filled in by issue #6."""
+    """The pro space: the SPANC's client folders, their documents, uploads, pro news."""
 
-    template = "aquatiris_portal/pro_space/folder_list.html"
+    template = TEMPLATES + "folder_list.html"
     max_count_per_parent = 1
     subpage_types = []
 
     class Meta:
-        verbose_name = _("pro space")
+        verbose_name = gettext_lazy("pro space")
+
+    # --- who may come in ---------------------------------------------------
+
+    def refuse(self, request):
+        """A response for whoever is not a verified SPANC, or None."""
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse(portal_settings.LOGIN_URL_NAME))
+        account = access.account_for(user)
+        if account is not None and account.spanc_id and user.is_active and not access.is_verified(user):
+            return redirect_to_login(request.get_full_path(), reverse("aquatiris_portal:otp_verify"))
+        if access.spanc_for(user) is None:
+            raise Http404
+        return None
+
+    def serve(self, request, view=None, args=None, kwargs=None):
+        refused = self.refuse(request)
+        if refused is not None:
+            return refused
+        response = super().serve(request, view, args, kwargs)
+        add_never_cache_headers(response)  # personal data: never in a shared cache
+        return response
+
+    def serve_preview(self, request, mode_name):
+        # Editors previewing the page are not SPANC: show the empty shell.
+        return self.render(request, template=TEMPLATES + "preview.html")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["spanc"] = access.spanc_for(request.user)
+        return context
+
+    # --- the folder list ---------------------------------------------------
+
+    def _folders(self, request):
+        query = folders_.clean_query(request.GET.get("q"))
+        sort = folders_.clean_sort(request.GET.get("sort"))
+        return query, sort, folders_.spanc_folders(request.user, query=query, sort=sort)
+
+    @path("", name="folder_list")
+    def folder_list(self, request):
+        query, sort, folders = self._folders(request)
+        paginator = Paginator(folders, folders_.PER_PAGE)
+        page_obj = paginator.get_page(request.GET.get("page"))
+        account = access.account_for(request.user)
+        previous_visit_at = account.previous_visit_at if account else None
+        rows = [(folder, folders_.is_new(folder, previous_visit_at)) for folder in page_obj.object_list]
+        return self.render(
+            request,
+            context_overrides={
+                "query": query,
+                "sort": sort,
+                "sort_columns": _sort_columns(sort),
+                "page_obj": page_obj,
+                "paginator": paginator,
+                "rows": rows,
+                "previous_visit_at": previous_visit_at,
+            },
+        )
+
+    @path("export/", name="folder_export")
+    def folder_export(self, request):
+        query, sort, folders = self._folders(request)
+        account = access.account_for(request.user)
+        workbook = folders_.folders_workbook(folders, account.previous_visit_at if account else None)
+        filename = f"dossiers-spanc-{timezone.localdate():%Y-%m-%d}.xlsx"
+        return FileResponse(
+            workbook, as_attachment=True, filename=filename,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+
+    # --- one folder --------------------------------------------------------
+
+    @path("dossiers/<int:pk>/", name="folder_detail")
+    def folder_detail(self, request, pk):
+        installation = access.get_spanc_installation_or_404(request.user, pk)
+        documents = (
+            access.spanc_documents(request.user)
+            .filter(installation=installation)
+            .select_related("uploaded_by_spanc")
+            .order_by("-created_at", "-pk")
+        )
+        return self.render(
+            request,
+            template=TEMPLATES + "folder.html",
+            context_overrides={"installation": installation, "client": installation.client,
+                               "franchisee": installation.franchisee, "documents": documents},
+        )
+
+    @path("dossiers/<int:pk>/envoyer/", name="folder_upload")
+    def folder_upload(self, request, pk):
+        from ..enquiries.spanc_upload_forms import SpancUploadForm
+        from ..enquiries.spanc_uploads import receive_spanc_document
+        from ..snippets.site_settings import PortalSettings
+
+        installation = access.get_spanc_installation_or_404(request.user, pk)
+        folder_url = self.url + self.reverse_subpage("folder_detail", args=[installation.pk])
+        if request.method == "POST":
+            form = SpancUploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                result = receive_spanc_document(
+                    user=request.user, spanc=access.spanc_for(request.user), installation=installation,
+                    uploaded=form.cleaned_data["file"], content_type=form.content_type,
+                    title=form.cleaned_data["title"], note=form.cleaned_data["note"],
+                    portal_settings_obj=PortalSettings.for_request(request),
+                )
+                if result.created:
+                    messages.success(request, _("“%(title)s” was added to the folder. The franchisee has been told.")
+                                     % {"title": result.document.title})
+                else:
+                    messages.info(request, _("“%(title)s” had already been received; it was not added twice.")
+                                  % {"title": result.document.title})
+                return redirect(folder_url)
+        else:
+            form = SpancUploadForm()
+        return self.render(
+            request,
+            template=TEMPLATES + "upload.html",
+            context_overrides={"installation": installation, "client": installation.client, "form": form,
+                               "folder_url": folder_url},
+        )
+
+
+def _sort_columns(current):
+    """Header links: each column sorts by itself, a second click reverses."""
+    columns = {}
+    for key, (label, _fields) in folders_.SORTS.items():
+        active = current.lstrip("-") == key
+        descending = current.startswith("-") != (key == "latest")  # "latest" is newest-first by default
+        if active:
+            target = key if current.startswith("-") else f"-{key}"
+            state = "descending" if descending else "ascending"
+        else:
+            target, state = key, None
+        columns[key] = {"label": label, "target": target, "state": state}
+    return columns

@@ -8,6 +8,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -103,6 +104,10 @@ class Client(SyncedRecord, Address):
         verbose_name = _("client")
         verbose_name_plural = _("clients")
         ordering = ["last_name", "first_name"]
+        indexes = [
+            # Prefix search of the pro space (istartswith compares UPPER()).
+            models.Index(Upper("last_name"), name="aqp_client_ulast"),
+        ]
 
     def __str__(self):
         return f"{self.full_name} ({self.code})"
@@ -167,6 +172,10 @@ class Installation(SyncedRecord, Address):
             models.Index(fields=["client", "reference"], name="aqp_inst_client_ref"),
             models.Index(fields=["spanc", "reference"], name="aqp_inst_spanc_ref"),
             models.Index(fields=["spanc", "city"], name="aqp_inst_spanc_city"),
+            # Pro space search: prefix matches within one SPANC's territory.
+            models.Index(models.F("spanc"), Upper("city"), name="aqp_inst_spanc_ucity"),
+            models.Index(models.F("spanc"), Upper("reference"), name="aqp_inst_spanc_uref"),
+            models.Index(fields=["spanc", "postcode"], name="aqp_inst_spanc_pc"),
         ]
 
     def __str__(self):

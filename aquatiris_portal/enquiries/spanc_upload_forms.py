@@ -1,0 +1,41 @@
+"""The form a SPANC fills to send a PDF into a client folder."""
+
+from django import forms
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+
+from ..conf import portal_settings
+from ..uploads import PDF_ONLY, validate_upload
+
+
+def spanc_upload_help():
+    return _("PDF only, up to %(size)s. Password-protected PDFs cannot be accepted.") % {
+        "size": filesizeformat(portal_settings.UPLOAD_MAX_BYTES),
+    }
+
+
+class SpancUploadForm(forms.Form):
+    title = forms.CharField(
+        label=_("Title of the document"), max_length=200,
+        help_text=_("For example: inspection report of 12 March."),
+    )
+    note = forms.CharField(
+        label=_("Note for the franchisee (optional)"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    file = forms.FileField(
+        label=_("PDF file"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,application/pdf"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = spanc_upload_help()
+        self.content_type = None
+
+    def clean_file(self):
+        uploaded = self.cleaned_data["file"]
+        # By content, not by name: a renamed .exe, HTML, a corrupt or an
+        # encrypted PDF each raise a ValidationError with a clear message.
+        _kind, self.content_type = validate_upload(uploaded, allowed=PDF_ONLY)
+        return uploaded

@@ -1,0 +1,153 @@
+"""A SPANC sends a PDF into a client folder.
+
+One transaction holds the document row, the mail to the installation's
+franchisee and the ``document_uploaded`` outbox event: either all three
+exist or none does. The file itself is checked before (``uploads``) by the
+form; a file written for a transaction that then fails is removed.
+"""
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from ..conf import portal_settings
+from ..notifications.mail import queue_mail
+from ..records.models import DocumentSource, Installation, PortalDocument
+from ..snippets.models import DocumentTheme
+from ..sync.outbox import record_event
+from ..uploads import safe_filename
+
+logger = logging.getLogger(__name__)
+
+MAIL_TEMPLATE = "aquatiris_portal/mail/spanc_upload"
+# The same bytes sent twice into the same folder within this window is a
+# double submit (double click, browser retry), not a second document.
+DUPLICATE_WINDOW = datetime.timedelta(minutes=1)
+
+
+@dataclass
+class UploadResult:
+    document: PortalDocument
+    created: bool
+
+
+def spanc_theme():
+    theme, _created = DocumentTheme.objects.get_or_create(
+        slug=portal_settings.SPANC_UPLOAD_THEME_SLUG, defaults={"name": "Documents SPANC", "sort_order": 60}
+    )
+    return theme
+
+
+def admin_document_url(document):
+    """Where staff open the document in the Wagtail admin (absolute)."""
+    try:
+        path = reverse("aquatiris_portal_portaldocument_modeladmin_inspect", args=[document.pk])
+    except NoReverseMatch:
+        path = f"/admin/aquatiris_portal/portaldocument/inspect/{document.pk}/"
+    base = (getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "").rstrip("/")
+    return base + path
+
+
+def document_payload(document, installation, spanc):
+    return {
+        "document_id": document.pk,
+        "installation": installation.external_id,
+        "installation_reference": installation.reference,
+        "client": installation.client.external_id,
+        "spanc": spanc.external_id,
+        "title": document.title,
+        "note": document.note,
+        "filename": document.filename,
+        "content_type": document.content_type,
+        "size": document.size,
+        "sha256": document.sha256,
+        "uploaded_at": document.created_at.isoformat(),
+    }
+
+
+def receive_spanc_document(*, user, spanc, installation, uploaded, content_type, title, note="",
+                           portal_settings_obj=None):
+    """Store a checked PDF sent by ``spanc`` into ``installation``'s folder.
+
+    ``installation`` comes from ``access.get_spanc_installation_or_404``;
+    ``uploaded`` and ``content_type`` from a valid ``SpancUploadForm``.
+    """
+    uploaded.seek(0)
+    sha256 = PortalDocument.hash_file(uploaded)
+    uploaded.seek(0)
+    stored_name = None
+    try:
+        with transaction.atomic():
+            # The row lock serialises uploads into one folder, so the
+            # double-submit check below cannot race (PostgreSQL).
+            locked = (
+                Installation.objects.select_for_update()
+                .select_related("client", "franchisee")
+                .get(pk=installation.pk, spanc=spanc)
+            )
+            now = timezone.now()
+            duplicate = (
+                PortalDocument.objects.live()
+                .filter(installation=locked, source=DocumentSource.SPANC_UPLOAD, sha256=sha256,
+                        created_at__gte=now - DUPLICATE_WINDOW)
+                .order_by("-created_at")
+                .first()
+            )
+            if duplicate is not None:
+                return UploadResult(duplicate, created=False)
+            document = PortalDocument(
+                installation=locked, theme=spanc_theme(), title=title.strip(), note=note.strip(),
+                filename=safe_filename(uploaded.name, "pdf"), content_type=content_type,
+                size=uploaded.size, sha256=sha256, issued_on=timezone.localdate(now),
+                visible_to_spanc=True,
+                visible_to_client=bool(portal_settings.CLIENTS_SEE_SPANC_UPLOADS),
+                source=DocumentSource.SPANC_UPLOAD, uploaded_by_spanc=spanc, uploaded_by=user,
+                created_at=now,
+            )
+            document.file.save(document.filename, uploaded, save=False)
+            stored_name = document.file.name
+            document.save()
+            record_event("document_uploaded", document_payload(document, locked, spanc), installation=locked)
+            _tell_franchisee(document, locked, spanc, portal_settings_obj)
+    except Exception:
+        if stored_name:
+            _remove_orphan(document.file.storage, stored_name)
+        raise
+    return UploadResult(document, created=True)
+
+
+def _tell_franchisee(document, installation, spanc, portal_settings_obj):
+    franchisee = installation.franchisee
+    recipients = [franchisee.email] if franchisee and franchisee.email else []
+    if not recipients and portal_settings_obj is not None:
+        # Nobody must miss a SPANC document: without a franchisee address
+        # the network head is told instead.
+        logger.warning("SPANC upload %s: installation %s has no franchisee address, sent to the network head",
+                       document.pk, installation.reference)
+        recipients = list(portal_settings_obj.network_head_email_list)
+    queue_mail(
+        key=f"spanc_upload:{document.pk}",
+        to=recipients,
+        template=MAIL_TEMPLATE,
+        context={
+            "document": document,
+            "installation": installation,
+            "client": installation.client,
+            "franchisee": franchisee,
+            "spanc": spanc,
+            "admin_url": admin_document_url(document),
+        },
+        reply_to=[spanc.email] if spanc.email else [],
+    )
+
+
+def _remove_orphan(storage, name):
+    try:
+        storage.delete(name)
+    except Exception:  # the retention job will find it
+        logger.exception("Could not remove orphan upload %s", name)

@@ -1,0 +1,143 @@
+"""The SPANC's folders: one per installation on its territory.
+
+Everything here starts from ``access`` (installations_for_spanc,
+spanc_documents) so the counts and dates a SPANC sees are computed over
+exactly the documents it may open. Each list is one SQL query whatever the
+size of the territory: counts and latest dates are correlated subqueries,
+searches are prefix matches on indexed columns (see the Upper() indexes on
+Installation and Client).
+"""
+
+import datetime
+import tempfile
+
+from django.db.models import Count, DateTimeField, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .. import access
+
+PER_PAGE = 25
+MAX_QUERY_LENGTH = 100
+
+# sort key -> (label, fields in ascending order). "-key" reverses.
+SORTS = {
+    "name": (gettext_lazy("Client"), ("client__last_name", "client__first_name", "reference")),
+    "commune": (gettext_lazy("Town"), ("city", "client__last_name", "reference")),
+    "latest": (gettext_lazy("Latest document"), ("latest_document_at",)),
+}
+DEFAULT_SORT = "name"
+
+
+def clean_query(raw):
+    return " ".join((raw or "").split())[:MAX_QUERY_LENGTH]
+
+
+def clean_sort(raw):
+    raw = raw or DEFAULT_SORT
+    key = raw.lstrip("-")
+    return raw if key in SORTS else DEFAULT_SORT
+
+
+def spanc_folders(user, *, query="", sort=DEFAULT_SORT):
+    """The SPANC's installations, annotated with what its documents say."""
+    documents = access.spanc_documents(user).filter(installation=OuterRef("pk")).order_by()
+    count = documents.values("installation").annotate(n=Count("pk")).values("n")
+    latest = documents.order_by("-created_at").values("created_at")[:1]
+    folders = (
+        access.installations_for_spanc(user)
+        .select_related("client")
+        .annotate(
+            document_count=Coalesce(Subquery(count, output_field=IntegerField()), Value(0)),
+            latest_document_at=Subquery(latest, output_field=DateTimeField()),
+        )
+    )
+    query = clean_query(query)
+    if query:
+        # Prefix matches: they use the Upper()/postcode indexes; "contains"
+        # would read the whole territory.
+        folders = folders.filter(
+            Q(client__last_name__istartswith=query)
+            | Q(client__first_name__istartswith=query)
+            | Q(city__istartswith=query)
+            | Q(postcode__startswith=query)
+            | Q(reference__istartswith=query)
+        )
+    return folders.order_by(*ordering(sort))
+
+
+def ordering(sort):
+    sort = clean_sort(sort)
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key == "latest":
+        # Most recent first by default; folders without documents last.
+        descending = not descending
+    fields = SORTS[key][1]
+    expressions = [
+        F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True) for field in fields
+    ]
+    return [*expressions, "pk"]
+
+
+def is_new(folder, previous_visit_at):
+    """Documents arrived since the SPANC's previous visit."""
+    return bool(
+        previous_visit_at and folder.latest_document_at and folder.latest_document_at > previous_visit_at
+    )
+
+
+def _naive_local(value):
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value).replace(tzinfo=None)
+    return value
+
+
+def folders_workbook(folders, previous_visit_at):
+    """Write the folders into an XLSX file; return the (rewound) file.
+
+    A write-only workbook keeps memory flat; rows are read from the database
+    in chunks.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_("Folders")[:31])
+    sheet.column_dimensions["A"].width = 24
+    sheet.column_dimensions["B"].width = 18
+    sheet.column_dimensions["C"].width = 24
+    sheet.column_dimensions["E"].width = 18
+    sheet.column_dimensions["H"].width = 18
+    headers = [
+        _("Last name"), _("First name"), _("Town"), _("Postcode"), _("Installation reference"),
+        _("Documents"), _("Latest document"), _("New since your previous visit"),
+    ]
+    bold = Font(bold=True)
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=str(header))
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    for folder in folders.iterator(chunk_size=1000):
+        latest = _naive_local(folder.latest_document_at)
+        sheet.append([
+            folder.client.last_name,
+            folder.client.first_name,
+            folder.city,
+            folder.postcode,
+            folder.reference,
+            folder.document_count,
+            latest,
+            _("New") if is_new(folder, previous_visit_at) else "",
+        ])
+    output = tempfile.SpooledTemporaryFile(max_size=5 * 1024 * 1024)
+    workbook.save(output)
+    output.seek(0)
+    return output
