@@ -1,6 +1,238 @@
-"""Outbox delivery: signed HTTP POST to the internal system's receiver."""
+"""Outbox delivery: each event is POSTed, signed, to the internal system's
+receiver (DESIGN.md §5).
+
+Body (JSON, UTF-8)::
+
+    {"event_id": "42", "kind": "document_uploaded", "created_at": "...",
+     "ordering_key": "installation:I-5001", "payload": {...}}
+
+Headers: ``X-Aquatiris-Signature: sha256=<hex HMAC-SHA256 of the raw body
+with AQUATIRIS_PORTAL_OUTBOX_SECRET>``, ``X-Aquatiris-Event-Id`` (the same
+id as in the body: the receiver ignores an id it has already processed),
+``X-Aquatiris-Event`` (the kind).
+
+Exactly once after a 2xx: the event row is locked (``select_for_update``)
+for the whole attempt and marked delivered in the same transaction, so a
+second worker holding the same message waits, then sees it delivered.
+In order per installation: an event waits while an older event with the
+same ``ordering_key`` is undelivered; delivering one sends the next.
+"""
+
+import datetime
+import hashlib
+import hmac
+import json
+import logging
+
+from django.core import signing
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from ..conf import portal_settings
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Aquatiris-Signature"
+EVENT_ID_HEADER = "X-Aquatiris-Event-Id"
+EVENT_KIND_HEADER = "X-Aquatiris-Event"
+DOWNLOAD_SALT = "aquatiris_portal.sync.document_download"
+
+
+class DeliveryFailed(Exception):
+    """The receiver did not answer 2xx (or could not be reached): retry later."""
+
+
+def sign(body, secret):
+    """The value of the signature header for ``body`` (bytes)."""
+    key = secret.encode() if isinstance(secret, str) else secret
+    return "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+def verify(body, header, secret):
+    """What the receiver does (also documented in README)."""
+    return hmac.compare_digest(sign(body, secret), header or "")
+
+
+# -- download links for document_uploaded
+
+
+def download_token(document_pk):
+    return signing.dumps({"d": int(document_pk)}, salt=DOWNLOAD_SALT, compress=False)
+
+
+def document_pk_from_token(token):
+    """The document's pk, or None if the token is forged or older than its lifetime."""
+    max_age = portal_settings.OUTBOX_DOWNLOAD_URL_DAYS * 24 * 3600
+    try:
+        return int(signing.loads(token, salt=DOWNLOAD_SALT, max_age=max_age)["d"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+def base_url():
+    from django.conf import settings
+
+    return (portal_settings.PUBLIC_BASE_URL or getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "").rstrip("/")
+
+
+def download_url(document_pk):
+    return base_url() + reverse("aquatiris_portal:sync_document_download", args=[download_token(document_pk)])
+
+
+def _document_pk(payload):
+    document = payload.get("document")
+    if isinstance(document, dict) and document.get("id") is not None:
+        return document["id"]
+    return payload.get("document_id")
+
+
+def body_for(event):
+    payload = dict(event.payload or {})
+    if event.kind == event.Kind.DOCUMENT_UPLOADED and _document_pk(payload) is not None:
+        # Made at each attempt: valid a week from the delivery.
+        payload["download_url"] = download_url(_document_pk(payload))
+        payload["download_url_expires_at"] = (
+            timezone.now() + datetime.timedelta(days=portal_settings.OUTBOX_DOWNLOAD_URL_DAYS)
+        ).isoformat()
+    body = {
+        "event_id": str(event.pk),
+        "kind": event.kind,
+        "created_at": event.created_at.isoformat(),
+        "ordering_key": event.ordering_key,
+        "payload": payload,
+    }
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode("utf-8")
+
+
+def _post(url, body, headers):
+    import requests
+
+    try:
+        response = requests.post(url, data=body, headers=headers, timeout=portal_settings.OUTBOX_TIMEOUT_SECONDS,
+                                 allow_redirects=False)
+    except requests.RequestException as error:
+        raise DeliveryFailed(f"{type(error).__name__}: {error}")
+    if not 200 <= response.status_code < 300:
+        raise DeliveryFailed(f"HTTP {response.status_code}: {response.text[:300]}")
+
+
+def _older_undelivered(event):
+    from .models import OutboxEvent
+
+    if not event.ordering_key:
+        return False
+    return (
+        OutboxEvent.objects.filter(ordering_key=event.ordering_key)
+        .exclude(status=OutboxEvent.Status.DELIVERED)
+        .filter(Q(created_at__lt=event.created_at) | Q(created_at=event.created_at, pk__lt=event.pk))
+        .exists()
+    )
 
 
 def deliver(event_id):
-    # Implemented by the sync issue (#3).
-    return None
+    """One attempt at delivering one event. Returns "delivered", "skipped"
+    (already delivered or gone), "waiting" (an older event of the same
+    installation goes first) or "unconfigured"; raises DeliveryFailed so
+    that dramatiq retries with backoff."""
+    from .models import OutboxEvent
+
+    url, secret = portal_settings.OUTBOX_URL, portal_settings.OUTBOX_SECRET
+    failure = None
+    with transaction.atomic():
+        event = OutboxEvent.objects.select_for_update().filter(pk=event_id).first()
+        if event is None or event.status == OutboxEvent.Status.DELIVERED:
+            return "skipped"
+        if not url or not secret:
+            logger.warning("AQUATIRIS_PORTAL_OUTBOX_URL/SECRET not set: outbox event %s stays pending", event_id)
+            return "unconfigured"
+        if _older_undelivered(event):
+            return "waiting"
+        body = body_for(event)
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            SIGNATURE_HEADER: sign(body, secret),
+            EVENT_ID_HEADER: str(event.pk),
+            EVENT_KIND_HEADER: event.kind,
+            "User-Agent": "aquatiris-portal-outbox/1",
+        }
+        event.attempts += 1
+        event.last_attempt_at = timezone.now()
+        try:
+            _post(url, body, headers)
+        except DeliveryFailed as error:
+            event.status = OutboxEvent.Status.FAILED
+            event.last_error = str(error)[:2000]
+            failure = error
+            logger.warning("Outbox event %s not delivered (attempt %s): %s", event.pk, event.attempts, error)
+        else:
+            event.status = OutboxEvent.Status.DELIVERED
+            event.delivered_at = timezone.now()
+            event.last_error = ""
+            if event.ordering_key:
+                key = event.ordering_key
+                transaction.on_commit(lambda: send_next(key))
+        event.save(update_fields=["status", "attempts", "last_attempt_at", "last_error", "delivered_at"])
+    if failure is not None:
+        raise failure  # after the commit: the failure is recorded, dramatiq retries
+    return "delivered"
+
+
+def send_next(ordering_key):
+    """Enqueue the oldest undelivered event of an installation."""
+    from .models import OutboxEvent
+    from .tasks import deliver_outbox_event
+
+    pk = (
+        OutboxEvent.objects.filter(ordering_key=ordering_key).exclude(status=OutboxEvent.Status.DELIVERED)
+        .order_by("created_at", "pk").values_list("pk", flat=True).first()
+    )
+    if pk is not None:
+        try:
+            deliver_outbox_event.send(pk)
+        except Exception:
+            logger.exception("Could not enqueue outbox event %s; the sweep will", pk)
+
+
+def sweep(limit=500):
+    """Re-enqueue events a lost message or exhausted retries left behind:
+    pending for more than a minute, failed with no attempt for 15 minutes.
+    Only the oldest undelivered event of each installation is sent (the
+    rest follow it in order)."""
+    from .models import OutboxEvent
+    from .tasks import deliver_outbox_event
+
+    if not portal_settings.OUTBOX_URL:
+        return 0
+    now = timezone.now()
+    minute, quarter = now - datetime.timedelta(minutes=1), now - datetime.timedelta(minutes=15)
+    stale = (
+        OutboxEvent.objects.filter(
+            Q(status=OutboxEvent.Status.PENDING, created_at__lt=minute)
+            & (Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lt=minute))
+            | Q(status=OutboxEvent.Status.FAILED, last_attempt_at__lt=quarter)
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", "ordering_key")[:limit]
+    )
+    seen, sent = set(), 0
+    for pk, key in stale:
+        if key and key in seen:
+            continue
+        seen.add(key)
+        deliver_outbox_event.send(pk)
+        sent += 1
+    return sent
+
+
+def retry(events):
+    """Admin action: deliver these events again now."""
+    from .models import OutboxEvent
+    from .tasks import deliver_outbox_event
+
+    pks = list(events.exclude(status=OutboxEvent.Status.DELIVERED).values_list("pk", flat=True))
+    OutboxEvent.objects.filter(pk__in=pks).update(status=OutboxEvent.Status.PENDING)
+    for pk in pks:
+        transaction.on_commit(lambda pk=pk: deliver_outbox_event.send(pk))
+    return len(pks)
