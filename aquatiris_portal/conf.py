@@ -45,6 +45,12 @@ DEFAULTS = {
     "OUTBOX_SECRET": None,  # shared HMAC secret
     "OUTBOX_TIMEOUT_SECONDS": 10,
     "OUTBOX_MAX_RETRIES": 20,
+    # Lifetime of the download URL sent with a document_uploaded event (days).
+    "OUTBOX_DOWNLOAD_URL_DAYS": 7,
+    # Records per transaction of an import.
+    "SYNC_BATCH_SIZE": 1000,
+    # Absolute URL of the site (for links in outbox events); default WAGTAILADMIN_BASE_URL.
+    "PUBLIC_BASE_URL": None,
 }
 
 

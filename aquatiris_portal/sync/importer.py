@@ -123,8 +123,11 @@ def import_export(export, *, batch_size=None):
 
     run = ImportRun.objects.filter(sequence=export.sequence).exclude(state=ImportRun.State.SUCCEEDED).order_by("-pk").first()
     if run is None:
+        from ..conf import portal_settings
+
         run = ImportRun.objects.create(
-            sequence=export.sequence, source=export.location[:500], batch_size=batch_size or DEFAULT_BATCH_SIZE
+            sequence=export.sequence, source=export.location[:500],
+            batch_size=batch_size or portal_settings.SYNC_BATCH_SIZE or DEFAULT_BATCH_SIZE,
         )
     else:
         # Resumed: same batches as before, whatever batch size is asked now.

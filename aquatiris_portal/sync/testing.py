@@ -182,3 +182,52 @@ def large_export(root, sequence, *, clients=100_000, installations=150_000, docu
                              "issued_on": "2020-01-01", "visible_to": ["client", "spanc"]}) + "\n")
     (folder / "manifest.json").write_text(dumps({"format": FORMAT, "sequence": sequence}), "utf-8")
     return folder
+
+
+class Receiver:
+    """A local HTTP receiver of outbox events for tests: answers the status
+    codes of ``script`` in turn (then 200), records every request.
+
+        with Receiver([500, 500]) as receiver:
+            settings.AQUATIRIS_PORTAL_OUTBOX_URL = receiver.url
+    """
+
+    def __init__(self, script=(), port=0):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.script = list(script)
+        self.requests = []  # (status answered, headers dict, body bytes)
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with outer.lock:
+                    status = outer.script.pop(0) if outer.script else 200
+                    outer.requests.append((status, dict(self.headers), body))
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/events"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def delivered(self):
+        """Bodies (parsed) answered with a 2xx, in arrival order."""
+        return [json.loads(body) for status, _headers, body in self.requests if 200 <= status < 300]

@@ -158,6 +158,8 @@ DRAMATIQ_MIDDLEWARE = [
     "dramatiq.middleware.Callbacks",
     "dramatiq.middleware.Retries",
     "django_dramatiq.middleware.DbConnectionsMiddleware",
+    # Lets the portal's sync_tick run every minute under a periodiq scheduler.
+    "periodiq.PeriodiqMiddleware",
 ]
 if REDIS_URL:
     DRAMATIQ_BROKER = {

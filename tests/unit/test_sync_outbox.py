@@ -1,0 +1,190 @@
+"""Outbox delivery (issue 3): signed POSTs, retries, exactly once, order per installation."""
+
+import datetime
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from aquatiris_portal.sync import delivery
+from aquatiris_portal.sync.delivery import SIGNATURE_HEADER, DeliveryFailed, deliver, verify
+from aquatiris_portal.sync.models import OutboxEvent, SyncState
+from aquatiris_portal.sync.outbox import record_event
+from aquatiris_portal.sync.tasks import claim, deliver_outbox_event, sync_tick
+from aquatiris_portal.sync.testing import Receiver
+from tests import factories
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SECRET = "s3cret-shared-with-the-internal-system"
+
+
+@pytest.fixture
+def receiver(settings):
+    with Receiver() as r:
+        settings.AQUATIRIS_PORTAL_OUTBOX_URL = r.url
+        settings.AQUATIRIS_PORTAL_OUTBOX_SECRET = SECRET
+        yield r
+
+
+@pytest.fixture
+def worker(stub_broker):
+    """One worker thread: SQLite has no row locks (PostgreSQL's are proven
+    by tests/integration/test_sync_concurrency.py)."""
+    import dramatiq
+
+    import aquatiris_portal.tasks  # noqa: F401
+
+    w = dramatiq.Worker(stub_broker, worker_threads=1, worker_timeout=50)
+    w.start()
+    yield w
+    w.stop()
+
+
+@pytest.fixture
+def fast_retries(monkeypatch):
+    monkeypatch.setitem(deliver_outbox_event.options, "min_backoff", 10)
+    monkeypatch.setitem(deliver_outbox_event.options, "max_backoff", 50)
+
+
+def header(headers, name):
+    return {k.lower(): v for k, v in headers.items()}[name.lower()]
+
+
+def test_receiver_failing_twice_gets_the_event_exactly_once_signed(receiver, worker, stub_broker, fast_retries):
+    receiver.script[:] = [500, 500]
+    inst = factories.installation()
+    with transaction.atomic():
+        event = record_event("serial_number_registered", {"serial_number": "SN-1"}, installation=inst)
+
+    stub_broker.join("aquatiris_sync")
+    worker.join()
+
+    assert [status for status, _h, _b in receiver.requests] == [500, 500, 200]
+    for _status, headers, body in receiver.requests:
+        assert verify(body, header(headers, SIGNATURE_HEADER), SECRET)
+        assert not verify(body, header(headers, SIGNATURE_HEADER), "another secret")
+        assert header(headers, "X-Aquatiris-Event-Id") == str(event.pk)
+    [body] = receiver.delivered
+    assert body["event_id"] == str(event.pk) and body["payload"] == {"serial_number": "SN-1"}
+    assert body["ordering_key"] == f"installation:{inst.external_id}"
+    event.refresh_from_db()
+    assert (event.status, event.attempts, event.last_error) == (OutboxEvent.Status.DELIVERED, 3, "")
+    # Delivered: another message for it (a duplicate, a sweep) sends nothing.
+    assert deliver(event.pk) == "skipped"
+    assert len(receiver.requests) == 3
+
+
+def test_failure_is_recorded_and_raised_for_dramatiq_to_retry(receiver):
+    receiver.script[:] = [503]
+    event = OutboxEvent.objects.create(kind="request_submitted", payload={"id": 1})
+    with pytest.raises(DeliveryFailed):
+        deliver(event.pk)
+    event.refresh_from_db()
+    assert event.status == OutboxEvent.Status.FAILED and "503" in event.last_error and event.attempts == 1
+
+
+def test_events_of_one_installation_arrive_in_order(receiver, worker, stub_broker, fast_retries):
+    inst, other = factories.installation(), factories.installation()
+    receiver.script[:] = [500]  # the first event fails once: the later ones must wait for it
+    with transaction.atomic():
+        first = record_event("serial_number_registered", {"n": 1}, installation=inst)
+        record_event("document_uploaded", {"n": 2}, installation=inst)
+        record_event("request_submitted", {"n": 3}, installation=other)
+        record_event("request_submitted", {"n": 4}, installation=inst)
+
+    stub_broker.join("aquatiris_sync")
+    worker.join()
+
+    delivered = receiver.delivered
+    assert sorted(body["payload"]["n"] for body in delivered) == [1, 2, 3, 4]
+    ordered = [body["payload"]["n"] for body in delivered if body["ordering_key"].endswith(inst.external_id)]
+    assert ordered == [1, 2, 4]
+    assert OutboxEvent.objects.filter(status=OutboxEvent.Status.DELIVERED).count() == 4
+    assert OutboxEvent.objects.get(pk=first.pk).attempts == 2
+
+
+def test_a_later_event_waits_while_an_older_one_is_undelivered(receiver):
+    inst = factories.installation()
+    older = OutboxEvent.objects.create(kind="request_submitted", payload={}, ordering_key=f"installation:{inst.external_id}")
+    newer = OutboxEvent.objects.create(kind="request_submitted", payload={}, ordering_key=older.ordering_key)
+    assert deliver(newer.pk) == "waiting"
+    assert receiver.requests == []
+    assert deliver(older.pk) == "delivered"
+    assert deliver(newer.pk) == "delivered"
+
+
+def test_unconfigured_outbox_keeps_events_pending(settings):
+    settings.AQUATIRIS_PORTAL_OUTBOX_URL = None
+    event = OutboxEvent.objects.create(kind="account_activated", payload={})
+    assert deliver(event.pk) == "unconfigured"
+    assert OutboxEvent.objects.get(pk=event.pk).status == OutboxEvent.Status.PENDING
+
+
+def test_document_uploaded_carries_a_signed_download_link_valid_a_week(receiver, client, settings):
+    document = factories.document()
+    event = OutboxEvent.objects.create(kind="document_uploaded", payload={"document_id": document.pk})
+    assert deliver(event.pk) == "delivered"
+    [body] = receiver.delivered
+    url = body["payload"]["download_url"]
+    expires = datetime.datetime.fromisoformat(body["payload"]["download_url_expires_at"])
+    assert datetime.timedelta(days=6, hours=23) < expires - timezone.now() <= datetime.timedelta(days=7)
+    path = url[url.index("/portail/"):]
+    response = client.get(path)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    assert "attachment" in response["Content-Disposition"]
+    # A forged token, another document's pk in a tampered token, an expired link: 404.
+    token = path.rstrip("/").rsplit("/", 1)[-1]
+    assert client.get(reverse("aquatiris_portal:sync_document_download", args=[token[:-2] + "xx"])).status_code == 404
+    assert client.get(reverse("aquatiris_portal:sync_document_download", args=["abc:def"])).status_code == 404
+    settings.AQUATIRIS_PORTAL_OUTBOX_DOWNLOAD_URL_DAYS = 0
+    assert client.get(path).status_code == 404
+    settings.AQUATIRIS_PORTAL_OUTBOX_DOWNLOAD_URL_DAYS = 7
+    document.deleted_at = timezone.now()
+    document.save()
+    assert client.get(path).status_code == 404
+
+
+def test_sweep_sends_stale_events_oldest_first_per_installation(receiver, stub_broker):
+    inst = factories.installation()
+    old = timezone.now() - datetime.timedelta(minutes=5)
+    key = f"installation:{inst.external_id}"
+    a = OutboxEvent.objects.create(kind="request_submitted", payload={}, ordering_key=key, created_at=old)
+    OutboxEvent.objects.create(kind="request_submitted", payload={}, ordering_key=key, created_at=old)
+    fresh = OutboxEvent.objects.create(kind="request_submitted", payload={})
+    OutboxEvent.objects.create(kind="request_submitted", payload={}, status="delivered", created_at=old)
+    stub_broker.flush_all()
+    assert delivery.sweep() == 1
+    [message] = stub_broker.queues["aquatiris_sync"].queue
+    assert stub_broker.queues["aquatiris_sync"].qsize() == 1
+    assert a.pk in __import__("json").loads(message)["args"]
+    assert fresh.pk  # too recent: its own message is still on its way
+
+
+def test_admin_retry_sends_failed_events_again(receiver, stub_broker):
+    event = OutboxEvent.objects.create(kind="request_submitted", payload={}, status="failed")
+    stub_broker.flush_all()
+    with transaction.atomic():
+        assert delivery.retry(OutboxEvent.objects.all()) == 1
+    assert OutboxEvent.objects.get(pk=event.pk).status == OutboxEvent.Status.PENDING
+    assert stub_broker.queues["aquatiris_sync"].qsize() == 1
+
+
+def test_claim_grants_one_run_per_interval():
+    assert claim("import", datetime.timedelta(minutes=5))
+    assert not claim("import", datetime.timedelta(minutes=5))
+    SyncState.objects.filter(key="import").update(last_run_at=timezone.now() - datetime.timedelta(minutes=5))
+    assert claim("import", datetime.timedelta(minutes=5))
+
+
+def test_sync_tick_starts_an_import_once_per_interval(settings, tmp_path, stub_broker):
+    settings.AQUATIRIS_PORTAL_SYNC_SOURCE = str(tmp_path)
+    settings.AQUATIRIS_PORTAL_SYNC_INTERVAL_MINUTES = 5
+    stub_broker.flush_all()
+    sync_tick.fn()
+    sync_tick.fn()  # a second scheduler, the same minute
+    names = [__import__("json").loads(m)["actor_name"] for m in stub_broker.queues["aquatiris_sync"].queue]
+    assert names.count("import_exports") == 1
+    assert names.count("purge_deleted_document_files") == 1
