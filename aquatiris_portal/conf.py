@@ -34,6 +34,23 @@ DEFAULTS = {
     "RESET_LINK_HOURS": 1,
     "SESSION_IDLE_SECONDS": 30 * 60,
     "LOGIN_URL_NAME": "aquatiris_portal:login",
+    # Throttling (accounts/throttle.py): per account (email) and per IP,
+    # a fixed window of "minutes"; login counts failures, activation and
+    # lost password count every request.
+    "THROTTLE_RATES": {
+        "login": {"account": 10, "ip": 100, "minutes": 15},
+        "activation": {"account": 5, "ip": 30, "minutes": 60},
+        "reset": {"account": 5, "ip": 30, "minutes": 60},
+        "otp": {"account": 10, "ip": 100, "minutes": 15},
+    },
+    # META key holding the client's IP behind a trusted proxy, e.g.
+    # "HTTP_X_FORWARDED_FOR" (its last address is used); None: REMOTE_ADDR.
+    "CLIENT_IP_HEADER": None,
+    # Activation and lost password answer no sooner than this, whether or
+    # not the email or code exists (no timing enumeration).
+    "AUTH_MIN_RESPONSE_SECONDS": 0.4,
+    # Lifetime of a code sent by email for the second factor.
+    "OTP_EMAIL_CODE_MINUTES": 10,
     # Mail.
     "MAIL_MAX_RETRIES": 10,
     # Sync.

@@ -1,1 +1,3 @@
 """Signal receivers. Kept empty of logic: each room connects its own here."""
+
+from .accounts import receivers as _accounts_receivers  # noqa: E402,F401

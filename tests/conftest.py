@@ -7,6 +7,15 @@ def _private_root(settings, tmp_path):
     settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = str(tmp_path / "private")
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache (login throttling counts live there)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def stub_broker():
     import dramatiq

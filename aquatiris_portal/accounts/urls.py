@@ -1,16 +1,25 @@
-from django.contrib.auth import views as auth_views
-from django.http import Http404
 from django.urls import path
 
+from . import views
+from .models import AccountToken
 
-def _otp_verify_placeholder(request):
-    raise Http404
+Purpose = AccountToken.Purpose
 
-
-# Placeholder until the accounts issue (#4) brings the portal's own views;
-# the URL names are the contract other rooms rely on.
+# The URL names are a contract other rooms rely on (login, logout, otp_verify).
 urlpatterns = [
-    path("connexion/", auth_views.LoginView.as_view(template_name="aquatiris_portal/accounts/login.html"), name="login"),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
-    path("connexion/verification/", _otp_verify_placeholder, name="otp_verify"),
+    path("connexion/", views.login_view, name="login"),
+    path("deconnexion/", views.logout_view, name="logout"),
+    path("connexion/verification/", views.otp_verify_view, name="otp_verify"),
+    path("connexion/application/", views.otp_enroll_view, name="otp_enroll"),
+    path("premiere-connexion/", views.activation_view, name="activation"),
+    path("premiere-connexion/lien/<str:token>/", views.link_view, {"purpose": Purpose.ACTIVATION},
+         name="activation_link"),
+    path("premiere-connexion/mot-de-passe/", views.set_password_view, {"purpose": Purpose.ACTIVATION},
+         name="activation_password"),
+    path("mot-de-passe-perdu/", views.password_reset_view, name="password_reset"),
+    path("mot-de-passe-perdu/lien/<str:token>/", views.link_view, {"purpose": Purpose.RESET},
+         name="password_reset_link"),
+    path("mot-de-passe-perdu/nouveau/", views.set_password_view, {"purpose": Purpose.RESET},
+         name="password_reset_password"),
+    path("compte/mot-de-passe/", views.password_change_view, name="password_change"),
 ]

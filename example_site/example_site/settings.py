@@ -75,6 +75,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After OTPMiddleware and MessageMiddleware: idle timeout, then no path
+    # into the admin or the pro space without the second factor.
+    "aquatiris_portal.accounts.middleware.IdleTimeoutMiddleware",
+    "aquatiris_portal.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -196,6 +200,9 @@ WAGTAILDOCS_SERVE_METHOD = "serve_view"  # private collections stay private
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
 LOGIN_URL = "aquatiris_portal:login"
+WAGTAILADMIN_LOGIN_URL = "aquatiris_portal:login"
+# Log in with the email (any case); keeps ModelBackend's permissions.
+AUTHENTICATION_BACKENDS = ["aquatiris_portal.accounts.backends.EmailBackend"]
 LOGIN_REDIRECT_URL = "/"
 
 SESSION_COOKIE_HTTPONLY = True

@@ -1,0 +1,108 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
+
+
+def _email_field(autofocus=True):
+    return forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": autofocus, "spellcheck": "false"}),
+    )
+
+
+class LoginForm(forms.Form):
+    email = _email_field()
+    password = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+
+class ActivationRequestForm(forms.Form):
+    email = _email_field()
+    code = forms.CharField(
+        label=_("Client code or pro code"),
+        max_length=40,
+        help_text=_("It appears on the documents Aquatiris sent you (for example CLI-7H2M9 or PRO-8Q4K2)."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
+
+
+class ResetRequestForm(forms.Form):
+    email = _email_field()
+
+
+class GeneratedPasswordForm(forms.Form):
+    """"Use this password": the generated password travels back in a hidden
+    field, so the server keeps no copy of it between the two requests."""
+
+    generated_password = forms.CharField(widget=forms.HiddenInput, strip=False, max_length=128)
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_generated_password(self):
+        password = self.cleaned_data["generated_password"]
+        password_validation.validate_password(password, self.user)
+        return password
+
+    @property
+    def password(self):
+        return self.cleaned_data["generated_password"]
+
+
+class OwnPasswordForm(forms.Form):
+    new_password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    new_password2 = forms.CharField(
+        label=_("New password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("new_password1"), cleaned.get("new_password2")
+        if first and second and first != second:
+            self.add_error("new_password2", _("The two passwords are not the same."))
+        elif first:
+            try:
+                password_validation.validate_password(first, self.user)
+            except forms.ValidationError as error:
+                self.add_error("new_password1", error)
+        return cleaned
+
+    @property
+    def password(self):
+        return self.cleaned_data["new_password1"]
+
+
+class PasswordChangeForm(OwnPasswordForm):
+    old_password = forms.CharField(
+        label=_("Current password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+    )
+    field_order = ["old_password", "new_password1", "new_password2"]
+
+    def clean_old_password(self):
+        password = self.cleaned_data["old_password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("Your current password is not right."))
+        return password
+
+
+class OTPCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={
+            "autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "spellcheck": "false",
+        }),
+    )

@@ -1,0 +1,134 @@
+"""Two middlewares the host adds after ``django_otp.middleware.OTPMiddleware``
+and ``MessageMiddleware``:
+
+    "aquatiris_portal.accounts.middleware.IdleTimeoutMiddleware",
+    "aquatiris_portal.accounts.middleware.SecondFactorMiddleware",
+"""
+
+import time
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY, logout
+from django.http import HttpResponseRedirect
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from .. import access
+from ..conf import portal_settings
+from .services import SECOND_FACTOR_SESSION_KEY
+
+LAST_SEEN_SESSION_KEY = "aquatiris_portal_last_seen"
+
+# Screens a logged-in user who still owes the second factor may open.
+OPEN_URL_NAMES = frozenset({
+    "login", "logout", "otp_verify", "otp_enroll",
+    "activation", "activation_link", "activation_password",
+    "password_reset", "password_reset_link", "password_reset_password",
+})
+
+
+def _redirect(url_name, next_url=None):
+    url = reverse(f"aquatiris_portal:{url_name}")
+    if next_url:
+        url += "?" + urlencode({"next": next_url})
+    return HttpResponseRedirect(url)
+
+
+class IdleTimeoutMiddleware:
+    """Ends a session left idle longer than AQUATIRIS_PORTAL_SESSION_IDLE_SECONDS.
+
+    The last activity is written at most once a minute (not on every
+    request) to spare the session store.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        idle = portal_settings.SESSION_IDLE_SECONDS
+        if session is not None and idle and session.get(SESSION_KEY) is not None:
+            now = int(time.time())
+            last = session.get(LAST_SEEN_SESSION_KEY)
+            if last is not None and now - last > idle:
+                logout(request)
+                messages.info(request, _("You were logged out after a period without activity. Please log in again."))
+            elif last is None or now - last >= min(60, max(1, idle // 10)):
+                session[LAST_SEEN_SESSION_KEY] = now
+        return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """No path into the Wagtail admin, the pro space or anything else skips
+    the second factor.
+
+    - Wagtail admin (every URL under it, its login and password reset
+      included): anonymous visitors go to the portal's login (throttled, then
+      second factor), lost password to the portal's; a logged-in user who
+      has not passed the second factor goes to the verification (or
+      enrolment) step.
+    - Elsewhere: a user who must use a second factor (SPANC account, staff,
+      or flagged at login) and has not yet is sent to the verification step,
+      except on the account screens themselves.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self._admin_paths = None
+
+    def admin_paths(self):
+        if self._admin_paths is None:
+            try:
+                self._admin_paths = (
+                    reverse("wagtailadmin_home"),
+                    reverse("wagtailadmin_login"),
+                    reverse("wagtailadmin_password_reset"),
+                )
+            except NoReverseMatch:  # the host has no Wagtail admin URLs
+                self._admin_paths = ()
+        return self._admin_paths
+
+    def __call__(self, request):
+        paths = self.admin_paths()
+        if paths and request.path.startswith(paths[0]):
+            response = self.guard_admin(request, *paths)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+    def guard_admin(self, request, home, login_path, reset_path):
+        user = request.user
+        if not user.is_authenticated:
+            if request.path.startswith(reset_path):
+                return _redirect("password_reset")
+            if request.path == login_path:
+                return _redirect("login", request.GET.get("next") or home)
+            return _redirect("login", request.get_full_path())
+        if not access.is_verified(user):
+            if request.path == login_path:
+                next_url = request.GET.get("next") or home
+            else:
+                next_url = request.get_full_path()
+            return _redirect("otp_verify", next_url)
+        return None
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            return None
+        match = request.resolver_match
+        if match is not None and match.namespace == "aquatiris_portal" and match.url_name in OPEN_URL_NAMES:
+            return None
+        if not self.owes_second_factor(request, user):
+            return None
+        return _redirect("otp_verify", request.get_full_path())
+
+    @staticmethod
+    def owes_second_factor(request, user):
+        if access.is_verified(user):
+            return False
+        if request.session.get(SECOND_FACTOR_SESSION_KEY) or user.is_staff or user.is_superuser:
+            return True
+        account = access.account_for(user)  # cached on the user: the views reuse it
+        return bool(account and account.spanc_id)

@@ -1,0 +1,324 @@
+"""What the account screens do, without HTTP: activation, lost password,
+password changes, visits, the second factor by email, email moves.
+
+Views call these; they never decide anything about visibility (access.py).
+"""
+
+import datetime
+import logging
+import uuid
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from ..conf import portal_settings
+from ..notifications.mail import queue_mail
+from ..records.models import Client, Spanc, normalise_email
+from ..sync.outbox import record_event
+from . import tokens
+from .backends import find_user_by_email
+from .models import AccountToken, PortalAccount
+
+logger = logging.getLogger(__name__)
+
+CLIENT_GROUP = "Portal clients"
+SPANC_GROUP = "Portal SPANC"
+# Set in the session at login when the user must pass a second factor.
+SECOND_FACTOR_SESSION_KEY = "aquatiris_portal_2fa_required"
+EMAIL_DEVICE_NAME = "email"
+
+
+def _absolute(request, url):
+    return request.build_absolute_uri(url)
+
+
+def _kind(record):
+    return "client" if isinstance(record, Client) else "spanc"
+
+
+def _record_name(record):
+    return record.full_name if isinstance(record, Client) else record.name
+
+
+def find_record(email, code):
+    """The Client or Spanc whose code is ``code`` and email is ``email``
+    (both case-insensitive), or None. Always two queries."""
+    email = normalise_email(email)
+    code = (code or "").strip()
+    found = None
+    for model in (Client, Spanc):
+        record = model.objects.filter(code__iexact=code).first() if code else None
+        if record is not None and found is None and record.email and normalise_email(record.email) == email:
+            found = record
+    return found
+
+
+def account_of(record):
+    return PortalAccount.objects.select_related("user").filter(**{_kind(record): record}).first()
+
+
+# --- first connection -------------------------------------------------------
+
+def request_activation(request, email, code):
+    """Mail a single-use activation link if ``email`` and ``code`` match a
+    record; the "already activated" mail if it has an account. Nothing
+    otherwise. Returns nothing: callers answer the same in every case."""
+    record = find_record(email, code)
+    if record is None:
+        return
+    context = {"name": _record_name(record), "kind": _kind(record), "email": record.email}
+    account = account_of(record)
+    with transaction.atomic():
+        if account is not None and account.activated_at is not None:
+            queue_mail(
+                key=f"already-activated:{_kind(record)}:{record.pk}:{uuid.uuid4().hex}",
+                to=[record.email],
+                template="aquatiris_portal/mail/already_activated",
+                context={**context,
+                         "login_url": _absolute(request, reverse("aquatiris_portal:login")),
+                         "reset_url": _absolute(request, reverse("aquatiris_portal:password_reset"))},
+            )
+            return
+        hours = portal_settings.ACTIVATION_LINK_HOURS
+        token, raw = tokens.issue(
+            AccountToken.Purpose.ACTIVATION, email=record.email, hours=hours, **{_kind(record): record}
+        )
+        queue_mail(
+            key=f"activation:{token.pk}",
+            to=[record.email],
+            template="aquatiris_portal/mail/activation",
+            context={**context, "hours": hours, "expires_at": token.expires_at,
+                     "link": _absolute(request, reverse("aquatiris_portal:activation_link", args=[raw]))},
+        )
+
+
+def complete_activation(token, password):
+    """Create (or reuse) the user, link the record, set the password, use
+    the link and tell the internal system. Returns the user."""
+    User = get_user_model()
+    record = token.record
+    kind = _kind(record)
+    now = timezone.now()
+    with transaction.atomic():
+        token = AccountToken.objects.select_for_update().get(pk=token.pk)
+        if token.used_at or token.revoked_at or token.expires_at <= now:
+            raise ValueError("link no longer valid")
+        email = normalise_email(record.email)
+        account = account_of(record)
+        if account is not None:
+            user = account.user
+        else:
+            user = User._default_manager.filter(username=email).first()
+            if user is None:
+                user = User._default_manager.create_user(username=email, email=email)
+            account = PortalAccount.objects.filter(user=user).first() or PortalAccount(user=user)
+        user.email = email
+        user.set_password(password)
+        user.save()
+        setattr(account, kind, record)
+        account.activated_at = account.activated_at or now
+        account.save()
+        user.groups.add(Group.objects.get_or_create(name=CLIENT_GROUP if kind == "client" else SPANC_GROUP)[0])
+        token.used_at = now
+        token.save(update_fields=["used_at"])
+        tokens.revoke_for_record(record)
+        tokens.revoke_for_user(user)
+        record_event("account_activated", {
+            "record_type": kind,
+            "id": record.external_id,
+            "email": email,
+            "activated_at": now.isoformat(),
+        })
+    return user
+
+
+# --- lost password ----------------------------------------------------------
+
+def request_reset(request, email):
+    """Mail a single-use reset link to the user with this email, if any."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active or not user.email:
+        return
+    hours = portal_settings.RESET_LINK_HOURS
+    with transaction.atomic():
+        token, raw = tokens.issue(AccountToken.Purpose.RESET, email=user.email, hours=hours, user=user)
+        queue_mail(
+            key=f"reset:{token.pk}",
+            to=[user.email],
+            template="aquatiris_portal/mail/password_reset",
+            context={"user": user, "email": user.email, "hours": hours, "expires_at": token.expires_at,
+                     "link": _absolute(request, reverse("aquatiris_portal:password_reset_link", args=[raw]))},
+        )
+
+
+def complete_reset(token, password):
+    with transaction.atomic():
+        token = AccountToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+        if token.used_at or token.revoked_at or token.expires_at <= timezone.now():
+            raise ValueError("link no longer valid")
+        user = token.user
+        token.used_at = timezone.now()
+        token.save(update_fields=["used_at"])
+        set_password(user, password)
+    return user
+
+
+def set_password(user, password):
+    """Change the password: every open link dies, and every session of the
+    user ends (their session auth hash no longer matches); the caller keeps
+    the current one with ``update_session_auth_hash``."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        tokens.revoke_for_user(user)
+
+
+# --- visits and landing -----------------------------------------------------
+
+def record_visit(user):
+    """At login: the previous visit marks what is new in the spaces."""
+    now = timezone.now()
+    account = PortalAccount.objects.filter(user=user).only("pk", "last_visit_at").first()
+    if account is not None:
+        PortalAccount.objects.filter(pk=account.pk).update(
+            previous_visit_at=account.last_visit_at, last_visit_at=now
+        )
+
+
+def landing_url(user):
+    """Where a user lands after login when no ``next`` was given: their
+    space (looked up by model name, the pages room being above this one)."""
+    account = PortalAccount.objects.filter(user=user).only("client_id", "spanc_id").first()
+    model_name = None
+    if account is not None:
+        model_name = "ClientSpacePage" if account.client_id else "ProSpacePage" if account.spanc_id else None
+    if model_name is not None:
+        try:
+            page = apps.get_model("aquatiris_portal", model_name).objects.live().first()
+        except LookupError:
+            page = None
+        if page is not None and page.url:
+            return page.url
+    if user.is_staff or user.is_superuser:
+        return reverse("wagtailadmin_home")
+    return settings.LOGIN_REDIRECT_URL
+
+
+# --- second factor ------------------------------------------------------------
+
+def is_admin_user(user):
+    return bool(user.is_staff or user.is_superuser or user.has_perm("wagtailadmin.access_admin"))
+
+
+def requires_second_factor(user):
+    """SPANC accounts and Wagtail admin users must; a client who set up a
+    device has chosen to."""
+    from django_otp import user_has_device
+
+    if not user.is_authenticated:
+        return False
+    if is_admin_user(user):
+        return True
+    if PortalAccount.objects.filter(user=user, spanc__isnull=False).exists():
+        return True
+    return user_has_device(user)
+
+
+def email_device(user, create=False):
+    from django_otp.plugins.otp_email.models import EmailDevice
+
+    device = EmailDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    if device is None and create:
+        device = EmailDevice.objects.create(user=user, name=EMAIL_DEVICE_NAME, confirmed=True)
+    return device
+
+
+def send_email_code(request, device):
+    """Generate a code on ``device`` and send it through the portal's mail
+    queue (one actor, retries). Returns False while the cool-down runs."""
+    allowed, _data = device.generate_is_allowed()
+    if not allowed:
+        return False
+    minutes = portal_settings.OTP_EMAIL_CODE_MINUTES
+    with transaction.atomic():
+        device.cooldown_set(commit=False)
+        device.generate_token(valid_secs=minutes * 60, commit=True)
+        queue_mail(
+            key=f"otp:{device.pk}:{device.valid_until.timestamp():.6f}",
+            to=[device.email or device.user.email],
+            template="aquatiris_portal/mail/otp_code",
+            context={"code": device.token, "minutes": minutes, "email": device.email or device.user.email},
+        )
+    return True
+
+
+def code_pending(device):
+    return bool(device.token and device.valid_until and device.valid_until > timezone.now())
+
+
+def confirmed_devices(user):
+    from django_otp import devices_for_user
+
+    return list(devices_for_user(user, confirmed=True))
+
+
+def verify_code(user, code):
+    """The confirmed device that accepts ``code`` (each device throttles its
+    own failures), or None."""
+    from django_otp import verify_token
+
+    code = (code or "").replace(" ", "").strip()
+    if not code:
+        return None
+    for device in confirmed_devices(user):
+        verified = verify_token(user, device.persistent_id, code)
+        if verified is not None:
+            return verified
+    return None
+
+
+def setup_backup_codes(user, count=10):
+    """Replace the user's static backup codes; returns them (shown once)."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="backup", defaults={"confirmed": True})
+    device.confirmed = True
+    device.save()
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(count)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+# --- email changes from the sync -------------------------------------------
+
+def move_login(record, old_email, new_email):
+    """The record's email changed in the internal system: the login follows
+    it and the old address stops working. Open links die (they went to the
+    old address)."""
+    new_email = normalise_email(new_email)
+    tokens.revoke_for_record(record)
+    account = account_of(record)
+    if account is None or not new_email:
+        return None
+    user = account.user
+    User = get_user_model()
+    clash = User._default_manager.filter(Q(username=new_email) | Q(email__iexact=new_email)).exclude(pk=user.pk)
+    if clash.exists():
+        logger.error(
+            "Email of %s %s changed to an address another user has; login left unchanged",
+            _kind(record), record.external_id,
+        )
+        return None
+    with transaction.atomic():
+        user.username = new_email
+        user.email = new_email
+        user.save(update_fields=["username", "email"])
+        tokens.revoke_for_user(user)
+    return user
