@@ -1,0 +1,199 @@
+"""The requests back office: listing with filters and search, detail with
+the recap and attachments, status changes, XLSX/CSV export of the filtered
+list through Wagtail's own export machinery (streamed, bounded memory).
+
+Access is by model permissions: ``view_portalrequest`` to list, inspect,
+export and download attachments, ``change_portalrequest`` to change the
+status ("Service client" group, see ``backoffice.groups``)."""
+
+import datetime
+import tempfile
+
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+
+from ..views import serve_private_file
+from .filters import PortalRequestFilterSet
+from .models import PortalRequest, RequestAttachment
+
+EXPORT_CHUNK = 2000
+
+
+class RequestPermissionPolicy(ModelPermissionPolicy):
+    """Requests are written by clients only: nobody adds or copies one here."""
+
+    def user_has_permission(self, user, action):
+        if action == "add":
+            return False
+        return super().user_has_permission(user, action)
+
+
+def local_naive(value):
+    # Spreadsheets have no time zones: write the time people read in France.
+    return timezone.make_naive(timezone.localtime(value)) if timezone.is_aware(value) else value
+
+
+def local_text(value):
+    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+
+
+class RequestIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("franchisee", "subject")
+
+    def get_edit_url(self, instance):
+        # The title column leads to the recap; the status form is one click further.
+        return self.get_inspect_url(instance)
+
+    def get_context_data(self, *args, **kwargs):
+        if self.is_export:
+            # The generic listing counts (and so loads) every row when not
+            # paginated; an export needs only the filtered queryset.
+            return {"object_list": self.object_list}
+        return super().get_context_data(*args, **kwargs)
+
+    def export_rows(self, queryset):
+        return queryset.iterator(chunk_size=EXPORT_CHUNK)
+
+    def stream_csv(self, queryset):
+        import csv
+
+        from wagtail.admin.views.mixins import Echo
+
+        writer = csv.DictWriter(Echo(), fieldnames=self.list_export)
+        yield "\ufeff"  # so that Excel opens the UTF-8 CSV with its accents
+        yield writer.writerow({field: self.get_heading(queryset, field) for field in self.list_export})
+        for item in self.export_rows(queryset):
+            yield self.write_csv_row(writer, self.to_row_dict(item))
+
+    def write_xlsx(self, queryset, output):
+        from openpyxl import Workbook
+        from wagtail.admin.views.mixins import ExcelDateFormatter
+
+        workbook = Workbook(write_only=True, iso_dates=True)
+        worksheet = workbook.create_sheet(title=str(_("Requests"))[:31])
+        worksheet.append(self.get_heading(queryset, field) for field in self.list_export)
+        date_format = ExcelDateFormatter().get()
+        for item in self.export_rows(queryset):
+            worksheet.append(self.generate_xlsx_row(worksheet, self.to_row_dict(item), date_format=date_format))
+        workbook.save(output)
+
+    def write_xlsx_response(self, queryset):
+        # A spooled file instead of BytesIO: the workbook goes to disk past 4 MB.
+        output = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)
+        self.write_xlsx(queryset, output)
+        output.seek(0)
+        return FileResponse(
+            output, as_attachment=True, filename=f"{self.get_filename()}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+
+    def get_filename(self):
+        return f"{self.export_filename}-{timezone.localdate():%Y-%m-%d}"
+
+
+class RequestInspectView(generic.InspectView):
+    template_name = "aquatiris_portal/admin/request_inspect.html"
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(
+            PortalRequest.objects.select_related("franchisee", "subject", "installation", "client"), pk=self.pk
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["attachments"] = [
+            (attachment, reverse("aquatiris_portal_requests:attachment", args=[attachment.pk]))
+            for attachment in self.object.attachments.order_by("pk")
+        ]
+        context["can_change_status"] = self.user_has_permission("change")
+        return context
+
+
+def attachment_download(request, pk):
+    """An attachment of a request, for staff allowed to read requests."""
+    if not request.user.has_perm("aquatiris_portal.view_portalrequest"):
+        raise PermissionDenied
+    attachment = RequestAttachment.objects.filter(pk=pk).first()
+    if attachment is None:
+        raise Http404
+    return serve_private_file(attachment.file, filename=attachment.filename, content_type=attachment.content_type,
+                              disposition="attachment")
+
+
+class PortalRequestViewSet(ModelViewSet):
+    model = PortalRequest
+    icon = "mail"
+    menu_label = _("Requests")
+    menu_order = 240
+    add_to_admin_menu = True
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    index_view_class = RequestIndexView
+    inspect_view_class = RequestInspectView
+    form_fields = ["status"]
+    list_per_page = 50
+    ordering = ["-created_at"]
+    filterset_class = PortalRequestFilterSet
+    search_fields = ["client_last_name", "client_first_name", "client_email", "client_code",
+                     "installation_reference", "message"]
+    list_display = [
+        "__str__",
+        Column("client_code", label=_("client code")),
+        Column("kind", label=_("kind"), accessor="get_kind_display"),
+        Column("subject_label", label=_("subject")),
+        Column("franchisee", label=_("franchisee")),
+        StatusTagColumn("status", label=_("status"), accessor="get_status_display", primary=lambda r: r.status == "new"),
+        DateColumn("created_at", label=_("sent"), sort_key="created_at"),
+    ]
+    inspect_view_fields = [
+        "reference", "created_at", "kind", "status", "subject_label", "after_sales_reason", "message",
+        "client_last_name", "client_first_name", "client_address", "client_phone", "client_email", "client_code",
+        "installation_reference", "franchisee", "submitted_by",
+    ]
+    list_export = [
+        "client_last_name", "client_first_name", "client_address", "client_phone", "client_email", "client_code",
+        "installation_reference", "franchisee", "subject_label", "after_sales_reason", "message",
+        "get_kind_display", "get_status_display", "created_at", "reference",
+    ]
+    export_headings = {
+        "client_last_name": _("Last name"),
+        "client_first_name": _("First name"),
+        "client_address": _("Address"),
+        "client_phone": _("Phone"),
+        "client_email": _("Email"),
+        "client_code": _("Client code"),
+        "installation_reference": _("Installation reference"),
+        "franchisee": _("Franchisee"),
+        "subject_label": _("Subject"),
+        "after_sales_reason": _("Reason"),
+        "message": _("Message"),
+        "get_kind_display": _("Kind"),
+        "get_status_display": _("Status"),
+        "created_at": _("Date"),
+        "reference": _("Reference"),
+    }
+    export_filename = "demandes"
+
+    def get_urlpatterns(self):
+        return super().get_urlpatterns() + [
+            path("attachments/<int:pk>/", attachment_download, name="attachment"),
+        ]
+
+
+# Spreadsheet values: local times, readable choices.
+RequestIndexView.custom_field_preprocess = {
+    "created_at": {"xlsx": local_naive, "csv": local_text},
+}
+
+register_permission_policy(PortalRequest, RequestPermissionPolicy(PortalRequest), exact_class=True)
+requests_viewset = PortalRequestViewSet("aquatiris_portal_requests", url_prefix="portail/demandes")

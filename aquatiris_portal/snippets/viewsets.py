@@ -1,0 +1,49 @@
+"""How editors' snippets appear in the admin: one "Portal content" menu."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.ui.tables import BooleanColumn
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from .faq import FaqEntry
+from .models import AfterSalesReason, DocumentTheme, RequestSubject
+
+
+class FaqEntryViewSet(SnippetViewSet):
+    model = FaqEntry
+    icon = "help"
+    menu_label = _("FAQ")
+    list_display = ["question", "audience", "topic", "sort_order", BooleanColumn("live", label=_("published"))]
+    list_filter = ["audience", "topic", "live"]
+    search_fields = ["question", "answer"]
+    ordering = ["topic", "sort_order"]
+    copy_view_enabled = True
+
+
+class DocumentThemeViewSet(SnippetViewSet):
+    model = DocumentTheme
+    icon = "folder-open-1"
+    list_display = ["name", "slug", "sort_order"]
+    search_fields = ["name", "slug"]
+    ordering = ["sort_order", "name"]
+
+
+class RequestSubjectViewSet(SnippetViewSet):
+    model = RequestSubject
+    icon = "tag"
+    list_display = ["name", BooleanColumn("is_after_sales", label=_("after-sales (SAV)")), "sort_order",
+                    BooleanColumn("active", label=_("shown in the form"))]
+    ordering = ["sort_order", "name"]
+
+
+class AfterSalesReasonViewSet(SnippetViewSet):
+    model = AfterSalesReason
+    icon = "list-ul"
+    list_display = ["name", "sort_order", BooleanColumn("active", label=_("shown in the form"))]
+    ordering = ["sort_order", "name"]
+
+
+class PortalContentGroup(SnippetViewSetGroup):
+    menu_label = _("Portal content")
+    menu_icon = "form"
+    menu_order = 230
+    items = (FaqEntryViewSet, DocumentThemeViewSet, RequestSubjectViewSet, AfterSalesReasonViewSet)
