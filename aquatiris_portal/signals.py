@@ -1,3 +1,4 @@
 """Signal receivers. Kept empty of logic: each room connects its own here."""
 
 from .accounts import receivers as _accounts_receivers  # noqa: E402,F401
+from .pages import client_group as _client_group_receivers  # noqa: E402,F401

@@ -19,6 +19,7 @@ from .. import access
 from ..conf import portal_settings
 from ..enquiries import views as enquiry_views
 from ..snippets.site_settings import PortalSettings
+from .client_group import ensure_client_group
 from .stages import progress_for, stage_texts
 
 TEMPLATES = "aquatiris_portal/client_space/"
@@ -195,13 +196,9 @@ def maintenance_guides(user):
     users. The user joins the clients' group here if they are not in it yet
     (accounts activated before the group existed), so that Wagtail's own
     document view lets them download the guide."""
-    from django.contrib.auth.models import Group
     from wagtail.documents import get_document_model
 
-    group_name = portal_settings.CLIENT_GROUP_NAME
-    if not user.groups.filter(name=group_name).exists():
-        group, _created = Group.objects.get_or_create(name=group_name)
-        user.groups.add(group)
+    ensure_client_group(user)
     return list(
         get_document_model().objects.filter(collection__name=portal_settings.MAINTENANCE_GUIDES_COLLECTION)
         .order_by("title")[:GUIDES_LIMIT]

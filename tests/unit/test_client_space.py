@@ -430,6 +430,25 @@ def test_maintenance_page_lists_guides_of_the_private_collection(owner):
     assert Group.objects.get(name="Portal clients").user_set.filter(pk=owner["user"].pk).exists()
 
 
+def test_guides_collection_is_private_to_client_users(owner, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    from django.core.management import call_command
+    from wagtail.documents.models import Document
+
+    call_command("portal_demo", stdout=io.StringIO())
+    guide = Document.objects.get(collection__name="Guides d'entretien")
+    # A client account created any way joins the group (receiver), so Wagtail serves the guide.
+    fresh = HttpClient()
+    fresh.force_login(factories.client_user())
+    response = fresh.get(guide.url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    spanc = HttpClient()
+    factories.otp_login(spanc, factories.spanc_user())
+    assert spanc.get(guide.url).status_code in (302, 403, 404)
+    assert HttpClient().get(guide.url).status_code == 302
+
+
 # --- query budgets ------------------------------------------------------------
 
 def _client_with(installations, documents, requests_count):

@@ -84,6 +84,7 @@ class Command(BaseCommand):
             self.settings()
             admin = self.admin()
             accounts = self.accounts(clients, spancs)
+            self.maintenance_guides()
         self.print_logins(admin, accounts, clients)
 
     def themes(self):
@@ -249,6 +250,35 @@ class Command(BaseCommand):
             Group.objects.get_or_create(name="Portal clients" if field == "client" else "Portal SPANC")
             result.append((field, record, password))
         return result
+
+    def maintenance_guides(self):
+        """A Wagtail collection of generic guides, private to the clients' group."""
+        from wagtail.documents import get_document_model
+        from wagtail.models import Collection, CollectionViewRestriction
+
+        from aquatiris_portal.conf import portal_settings
+        from aquatiris_portal.pages.client_group import client_group
+
+        name = portal_settings.MAINTENANCE_GUIDES_COLLECTION
+        collection = Collection.objects.filter(name=name).first()
+        if collection is None:
+            collection = Collection.get_first_root_node().add_child(name=name)
+        restriction, _ = CollectionViewRestriction.objects.get_or_create(
+            collection=collection, defaults={"restriction_type": CollectionViewRestriction.GROUPS}
+        )
+        restriction.groups.add(client_group())
+        Document = get_document_model()
+        if not Document.objects.filter(collection=collection).exists():
+            content = make_pdf("Guide d'entretien — filtre planté de roseaux", [
+                "1. Alterner l'alimentation des casiers chaque semaine.",
+                "2. Faucarder les roseaux à l'automne, sans les arracher.",
+                "3. Vérifier le poste de relevage et le regard de répartition tous les mois.",
+                "4. Ne jamais rejeter d'huile, de solvant ni de lingettes.",
+            ])
+            Document.objects.create(
+                title="Guide d'entretien du filtre planté de roseaux", collection=collection,
+                file=ContentFile(content, name="guide-entretien-filtre.pdf"),
+            )
 
     def print_logins(self, admin, accounts, clients):
         out = self.stdout.write
