@@ -4,12 +4,13 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail_modeladmin.options import modeladmin_register
 
-from .modeladmin import RecordsGroup
+from .modeladmin import RecordsGroup, SyncGroup
 from .backoffice.alerts import construct_homepage_panels
 from .enquiries.viewsets import requests_viewset
 from .snippets.viewsets import PortalContentGroup
 
 modeladmin_register(RecordsGroup)
+modeladmin_register(SyncGroup)
 register_snippet(PortalContentGroup)  # FAQ, document themes, request subjects, SAV reasons
 hooks.register("register_admin_viewset", lambda: requests_viewset)
 hooks.register("construct_homepage_panels", construct_homepage_panels)

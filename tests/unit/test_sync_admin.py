@@ -1,0 +1,75 @@
+"""Sync screens of the Wagtail admin: runs, quarantine, outbox with retry."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from aquatiris_portal.sync.importer import import_source
+from aquatiris_portal.sync.models import ImportRun, OutboxEvent, QuarantinedRecord
+from aquatiris_portal.sync.testing import sample_export
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    user = get_user_model().objects.create_superuser("admin@example.org", "admin@example.org", "pw-Very-long-123")
+    factories.otp_login(client, user)
+    return client
+
+
+def test_import_runs_and_quarantined_records_are_listed_with_counts_and_reasons(admin_client, tmp_path):
+    sample_export(tmp_path / "exports", 5)
+    import_source(tmp_path / "exports")
+    run = ImportRun.objects.get()
+
+    page = admin_client.get("/admin/aquatiris_portal/importrun/")
+    assert page.status_code == 200
+    cells = dict(re.findall(r'<td class="field-(\w+)[^"]*">(?:<div[^>]*><a[^>]*>)?([^<]*)<', page.content.decode()))
+    assert cells["sequence"] == "5"
+    assert cells["state"] == str(run.get_state_display())
+    assert (cells["created_count"], cells["unchanged_count"], cells["quarantined_count"]) == ("10", "1", "9")
+    assert cells["duration_display"].endswith(" s")
+    page = admin_client.get("/admin/aquatiris_portal/quarantinedrecord/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    from django.utils.html import escape
+
+    for record in QuarantinedRecord.objects.all():
+        assert record.record_id in text
+        assert escape(record.reason) in text, record.reason
+    inspect = admin_client.get(f"/admin/aquatiris_portal/quarantinedrecord/inspect/{QuarantinedRecord.objects.first().pk}/")
+    assert inspect.status_code == 200
+    # Read-only: no way to add or edit.
+    assert admin_client.get("/admin/aquatiris_portal/importrun/create/").status_code in (302, 403)
+
+
+def test_outbox_list_filters_by_status_and_retries_a_failed_event(admin_client, stub_broker, django_capture_on_commit_callbacks):
+    failed = OutboxEvent.objects.create(kind="request_submitted", payload={}, status="failed", attempts=20,
+                                        last_error="HTTP 500: boom")
+    OutboxEvent.objects.create(kind="account_activated", payload={}, status="delivered")
+
+    page = admin_client.get("/admin/aquatiris_portal/outboxevent/?status=failed")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "HTTP 500: boom" in text
+    retry_url = f"/admin/aquatiris_portal/outboxevent/retry/{failed.pk}/"
+    assert retry_url in text
+    assert admin_client.get(retry_url).status_code == 200  # asks first
+    assert OutboxEvent.objects.get(pk=failed.pk).status == "failed"
+
+    stub_broker.flush_all()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(retry_url)
+    assert response.status_code == 302
+    assert OutboxEvent.objects.get(pk=failed.pk).status == "pending"
+    assert stub_broker.queues["aquatiris_sync"].qsize() == 1
+
+
+def test_retry_needs_staff_permission(client):
+    event = OutboxEvent.objects.create(kind="request_submitted", payload={}, status="failed")
+    response = client.post(f"/admin/aquatiris_portal/outboxevent/retry/{event.pk}/")
+    assert response.status_code == 302 and "/admin/" not in response["Location"].split("?")[0]
+    assert OutboxEvent.objects.get(pk=event.pk).status == "failed"
