@@ -10,8 +10,10 @@ install:
 system-deps:
 	@scripts/system-deps.sh
 
+# Compiles the French catalogue when there is one (the .mo files are not in git).
 messages: install
-	@cd aquatiris_portal && ../$(PYTHON) ../example_site/manage.py compilemessages -v0 -l fr
+	@if ls aquatiris_portal/locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
+		cd aquatiris_portal && ../$(PYTHON) ../example_site/manage.py compilemessages -v0 -l fr; fi
 
 ## Demo: example site on SQLite, local private files, in-process jobs,
 ## emails printed in the terminal; http://127.0.0.1:8000
@@ -25,10 +27,10 @@ demo: install
 ## stack (PostgreSQL, Redis, SeaweedFS, SMTP sink, Chromium) on loopback.
 test: system-deps install messages
 	$(PYTHON) -m pytest tests/unit
-	$(PYTHON) -m pytest tests/integration -p no:cacheprovider
+	$(PYTHON) -m pytest tests/integration -p no:cacheprovider -v
 
 test-unit: install
 	$(PYTHON) -m pytest tests/unit
 
 test-integration: system-deps install
-	$(PYTHON) -m pytest tests/integration -p no:cacheprovider
+	$(PYTHON) -m pytest tests/integration -p no:cacheprovider -v

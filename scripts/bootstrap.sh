@@ -23,8 +23,15 @@ if [ ! -x .venv/bin/python ]; then
 fi
 STAMP=.venv/.installed-$(sha1sum setup.cfg | cut -c1-12)
 if [ ! -f "$STAMP" ]; then
-    .venv/bin/python -m pip install -q --disable-pip-version-check -U pip
-    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+    # pip and setuptools are chatty (index and packaging warnings): keep
+    # their output in a log and show it only when the install fails.
+    echo "Installing the package and its test extras into .venv (log: .venv/install.log)"
+    if ! { .venv/bin/python -m pip install -q --disable-pip-version-check -U pip \
+           && .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"; } >.venv/install.log 2>&1; then
+        tail -n 60 .venv/install.log >&2
+        echo "pip install failed; full log in .venv/install.log" >&2
+        exit 1
+    fi
     rm -f .venv/.installed-*
     touch "$STAMP"
 fi

@@ -50,6 +50,16 @@ Fixtures (session scope unless noted):
     event loop in the main thread.
 ``live_server``
     pytest-django's, on PostgreSQL here.
+``wagtail_root`` (function)
+    Makes sure Wagtail's default Locale, root Page and root Collection
+    exist. A ``transaction=True`` test flushes every table afterwards, and
+    Wagtail creates these in data migrations, so later tests lose them.
+    Do not use ``serialized_rollback=True``: on PostgreSQL it fails while
+    serialising Wagtail's SQLite-only search table.
+
+``stack_report`` (function)
+    ``stack_report("text")``: a fact printed in the closing summary section
+    "what the integration tests did on the real stack".
 
 Helpers: ``free_port()``, ``wait_until(check, timeout, what)``,
 ``use_broker(broker)``, ``STACK_ENV`` (how to start a process on the stack).
@@ -196,6 +206,27 @@ def pytest_configure(config):
     config.addinivalue_line("filterwarnings", "ignore:The EMAIL_.* setting is deprecated")
 
 
+_stack_facts = []
+
+
+@pytest.fixture
+def stack_report(request):
+    """``stack_report("...")`` records a fact a test measured on the real
+    stack; they are printed in a summary section at the end of the run."""
+
+    def note(text):
+        _stack_facts.append((request.node.name, str(text)))
+
+    return note
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _stack_facts:
+        terminalreporter.section("what the integration tests did on the real stack")
+        for name, text in _stack_facts:
+            terminalreporter.write_line(f"{name}: {text}")
+
+
 @pytest.fixture(scope="session")
 def stack_dir():
     path = Path(tempfile.mkdtemp(prefix="aquatiris-stack-"))
@@ -296,6 +327,26 @@ def django_db_modify_db_settings(postgres, django_db_modify_db_settings_parallel
     # A wrapper created earlier would still be the SQLite class.
     with contextlib.suppress(AttributeError):
         delattr(connections._connections, "default")
+    # Django was set up on SQLite; redo what apps decide from the vendor in
+    # ready(): modelsearch (Wagtail search) fills its PostgreSQL weights.
+    with contextlib.suppress(ImportError):
+        from modelsearch.backends.database.postgres import weights
+
+        if not weights.BOOSTS_WEIGHTS:
+            weights.set_weights()
+
+
+@pytest.fixture
+def wagtail_root(db):
+    from django.conf import settings
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Collection, Locale, Page
+
+    Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
+    if not Collection.objects.exists():
+        Collection.add_root(name="Root")
+    return root
 
 
 # ---------------------------------------------------------------------------
@@ -369,7 +420,8 @@ def redis_worker(redis_url):
 
 def stack_env(*, database_url, redis_url=None, smtp=None, s3=None):
     """Environment for a process of the example site on the real stack."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "EMAIL_"))}
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("AWS_", "EMAIL_")) and key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(
         DJANGO_SETTINGS_MODULE="example_site.settings",
         PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "example_site")]),
