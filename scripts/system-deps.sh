@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the test suite runs for real: PostgreSQL, Redis, Chromium,
-# gettext (to compile the French catalogue), poppler (PDF checks).
+# gettext (to compile the French catalogue).
 set -euo pipefail
-PACKAGES="postgresql redis-server chromium gettext poppler-utils"
+PACKAGES="postgresql redis-server chromium gettext"
 missing=""
 for package in $PACKAGES; do
     dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
