@@ -19,7 +19,8 @@ ACCEPT = ".jpg,.jpeg,.png,.heic,.heif,.pdf,image/jpeg,image/png,image/heic,image
 
 class InstallationChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.label or obj.reference} — {obj.reference}, {obj.city}"
+        # Reference first: it stays readable when a phone cuts the option.
+        return f"{obj.reference} — {obj.label}, {obj.city}" if obj.label else f"{obj.reference}, {obj.city}"
 
 
 class MultipleFileInput(forms.FileInput):

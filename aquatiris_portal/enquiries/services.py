@@ -137,7 +137,7 @@ def register_serial_number(*, user, client, installation_pk, serial_number, port
     try:
         with transaction.atomic():
             installation = (
-                Installation.objects.select_for_update().select_related("client", "franchisee")
+                Installation.objects.select_for_update(of=("self",)).select_related("client", "franchisee")
                 .get(pk=installation_pk, client=client)
             )
             existing = WarrantyExtension.objects.filter(installation=installation).select_related("document").first()
