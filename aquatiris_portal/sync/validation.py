@@ -43,8 +43,128 @@ def validator_for(name):
     whole schema (whose ``allOf`` dispatches on ``type``) and is faster."""
     from jsonschema import Draft202012Validator
 
-    full = schema()
-    return Draft202012Validator({"$ref": f"#/$defs/{name}", "$defs": full["$defs"]})
+    definitions = schema()["$defs"]
+
+    def inline(node):
+        # Local "$ref"s replaced by what they point at: resolving references
+        # on every record costs more than the checks themselves.
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/") and len(node) == 1:
+                return inline(definitions[ref.rsplit("/", 1)[1]])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(value) for value in node]
+        return node
+
+    return Draft202012Validator(inline(definitions[name]))
+
+
+# A fast verdict for the many valid records: the schema's keywords compiled
+# into plain Python checks. The schema stays the only rule: a record the
+# compiled check refuses is validated by jsonschema for its message, and a
+# schema keyword the compiler does not know makes it defer to jsonschema.
+_IGNORED = {"$schema", "$id", "title", "description", "format", "$comment"}
+_TYPES = {
+    "string": lambda v: isinstance(v, str),
+    "null": lambda v: v is None,
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer()),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+}
+
+
+class _Unsupported(Exception):
+    pass
+
+
+_SIMPLE_TYPES = {"string": str, "null": type(None), "object": dict, "array": list, "boolean": bool}
+
+
+def _type_check(value):
+    names = [value] if isinstance(value, str) else list(value)
+    if all(name in _SIMPLE_TYPES for name in names):
+        pytypes = tuple(_SIMPLE_TYPES[name] for name in names)
+        return lambda v: isinstance(v, pytypes)
+    tests = [_TYPES[name] for name in names]
+    return lambda v: any(test(v) for test in tests)
+
+
+def _properties_check(value):
+    compiled = tuple((name, _compile(sub)) for name, sub in value.items())
+
+    def check(v):
+        if isinstance(v, dict):
+            for name, sub in compiled:
+                if name in v and not sub(v[name]):
+                    return False
+        return True
+
+    return check
+
+
+def _compile(node):
+    checks = []
+    for keyword, value in node.items():
+        if keyword in _IGNORED:
+            continue
+        if keyword == "type":
+            checks.append(_type_check(value))
+        elif keyword == "required":
+            checks.append(lambda v, keys=tuple(value): not isinstance(v, dict) or all(k in v for k in keys))
+        elif keyword == "properties":
+            checks.append(_properties_check(value))
+        elif keyword == "enum":
+            if not all(isinstance(item, str) for item in value):
+                raise _Unsupported(keyword)
+            checks.append(lambda v, allowed=frozenset(value): isinstance(v, str) and v in allowed)
+        elif keyword == "const" and isinstance(value, str):
+            checks.append(lambda v, const=value: isinstance(v, str) and v == const)
+        elif keyword == "minLength":
+            checks.append(lambda v, n=value: not isinstance(v, str) or len(v) >= n)
+        elif keyword == "maxLength":
+            checks.append(lambda v, n=value: not isinstance(v, str) or len(v) <= n)
+        elif keyword == "minimum":
+            checks.append(lambda v, n=value: not _TYPES["number"](v) or v >= n)
+        elif keyword == "items":
+            item_check = _compile(value)
+            checks.append(lambda v, item_check=item_check: not isinstance(v, list) or all(map(item_check, v)))
+        elif keyword == "uniqueItems" and value is True:
+            checks.append(lambda v: not isinstance(v, list) or not all(isinstance(i, str) for i in v)
+                          or len(set(v)) == len(v))
+        else:
+            raise _Unsupported(keyword)
+    if len(checks) == 1:
+        return checks[0]
+    checks = tuple(checks)
+
+    def check(v):
+        for sub in checks:
+            if not sub(v):
+                return False
+        return True
+
+    return check
+
+
+@lru_cache(maxsize=None)
+def fast_check_for(name):
+    """A compiled ``is_valid`` of one record type, or None if the schema uses
+    keywords the compiler does not know (then jsonschema alone decides)."""
+    validator = validator_for(name)
+    try:
+        return _compile(validator.schema)
+    except (_Unsupported, KeyError):
+        return None
+
+
+def schema_errors(record_type, record):
+    fast = fast_check_for(record_type)
+    if fast is not None and fast(record):
+        return []
+    return sorted(validator_for(record_type).iter_errors(record), key=lambda e: (e.validator != "required", e.path))
 
 
 def manifest_errors(manifest):
@@ -117,7 +237,7 @@ def check_line(raw):
             _("Unknown record type “%(type)s”. Known types: %(types)s.") % {"type": record_type, "types": ", ".join(TYPES)},
             str(record_type)[:40], record_id,
         )
-    errors = sorted(validator_for(record_type).iter_errors(record), key=lambda e: (e.validator != "required", e.path))
+    errors = schema_errors(record_type, record)
     if errors:
         raise Rejected(_schema_reason(errors[0]), record_type, record_id)
     try:

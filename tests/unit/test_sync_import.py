@@ -245,3 +245,27 @@ def test_import_lock_is_a_no_op_on_sqlite():
     assert connection.vendor == "sqlite"
     with importer.import_lock() as got:
         assert got
+
+
+def test_compiled_schema_check_agrees_with_jsonschema():
+    """The fast path must never accept what the JSON Schema refuses (nor the reverse)."""
+    from aquatiris_portal.sync.validation import fast_check_for
+
+    lines, _files = sample_records(bad=True)
+    records = [line for line in lines if isinstance(line, dict)]
+    mutations = [None, 1, 1.5, True, "", "x" * 300, [], ["client", "client"], ["other"], {}, {"line1": 3}]
+    checked = 0
+    for record in records:
+        record_type = record["type"]
+        if record_type == "invoice":  # no such type: nothing to compare
+            continue
+        fast, slow = fast_check_for(record_type), validator_for(record_type)
+        assert fast is not None
+        for key in list(record) + ["address", "visible_to", "of"]:
+            for value in mutations:
+                variant = {**record, key: value}
+                assert fast(variant) == slow.is_valid(variant), (record_type, key, value)
+                checked += 1
+            variant = {k: v for k, v in record.items() if k != key}
+            assert fast(variant) == slow.is_valid(variant), (record_type, "without", key)
+    assert checked > 500

@@ -1,0 +1,168 @@
+"""Benchmark of the exchange-format import on PostgreSQL.
+
+    .venv/bin/python bench/sync_bench.py                      # 100k clients, 150k installations, 500k documents
+    .venv/bin/python bench/sync_bench.py --scale 0.1          # a tenth of it
+    .venv/bin/python bench/sync_bench.py --database-url postgres://user@host:5432/db   # an existing database (emptied!)
+
+Without --database-url a throw-away PostgreSQL cluster is started (Debian's
+binaries, as in tests/integration/conftest.py) and removed at the end.
+Reports records/s of the first import (file-less records), the peak memory
+(RSS sampled during the import) and the time of re-importing the same
+records as a new export (all unchanged).
+"""
+
+import argparse
+import glob
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_postgres(base):
+    bin_dir = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4]))[-1]).parent
+    as_postgres = []
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres")
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    data = base / "data"
+    subprocess.run([*as_postgres, bin_dir / "initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
+                    "--no-locale", "--no-sync"], check=True, capture_output=True)
+    port = free_port()
+    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
+    pg_ctl = [*as_postgres, bin_dir / "pg_ctl", "-D", data]
+    subprocess.run([*pg_ctl, "-o", options, "-l", base / "server.log", "-w", "-t", "60", "start"], check=True,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run([*as_postgres, bin_dir / "createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "bench"],
+                   check=True)
+    return f"postgres://postgres@127.0.0.1:{port}/bench", lambda: subprocess.run(
+        [*pg_ctl, "-m", "immediate", "-w", "stop"], capture_output=True)
+
+
+def rss_mb():
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
+
+
+class RssSampler(threading.Thread):
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.samples, self.running = [], True
+
+    def run(self):
+        while self.running:
+            self.samples.append((time.monotonic(), rss_mb()))
+            time.sleep(0.5)
+
+    def stop(self):
+        self.running = False
+        self.join()
+        return self.samples
+
+
+def timed_import(source):
+    from aquatiris_portal.sync.importer import import_source
+
+    sampler = RssSampler()
+    before = rss_mb()
+    sampler.start()
+    started = time.monotonic()
+    result = import_source(source)
+    elapsed = time.monotonic() - started
+    samples = sampler.stop()
+    [run] = result.runs
+    assert run.state == run.State.SUCCEEDED, run.error
+    values = [value for _t, value in samples] or [before]
+    # RSS at each quarter of the import: flat means these do not climb.
+    quarters = [round(values[min(len(values) - 1, int(len(values) * q))], 1) for q in (0.1, 0.25, 0.5, 0.75, 0.99)]
+    return run, elapsed, before, max(values), quarters
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--database-url")
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--profile", action="store_true", help="print where the first import spends its time")
+    args = parser.parse_args()
+    clients, installations, documents = (int(n * args.scale) for n in (100_000, 150_000, 500_000))
+
+    work = Path(tempfile.mkdtemp(prefix="aqp-bench-"))
+    work.chmod(0o755)
+    stop = None
+    try:
+        url = args.database_url
+        if not url:
+            (work / "pg").mkdir()
+            url, stop = start_postgres(work / "pg")
+        os.environ.update(DATABASE_URL=url, DEBUG="0", CONN_MAX_AGE="0", AQUATIRIS_PORTAL_PRIVATE_ROOT=str(work / "private"))
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example_site.settings")
+        sys.path[:0] = [str(ROOT), str(ROOT / "example_site")]
+        import django
+
+        django.setup()
+        from django.conf import settings
+        from django.core.management import call_command
+
+        settings.AQUATIRIS_PORTAL_SYNC_BATCH_SIZE = args.batch_size
+        call_command("migrate", verbosity=0)
+        from aquatiris_portal.sync.testing import large_export
+
+        started = time.monotonic()
+        first = large_export(work / "exports", 1, clients=clients, installations=installations, documents=documents)
+        generated = time.monotonic() - started
+        records = 50 + 200 + clients + installations + documents
+        size_mb = (first / "records.jsonl").stat().st_size / 1024 / 1024
+        print(f"export: {records:,} records, {size_mb:.0f} MB, written in {generated:.1f} s", flush=True)
+
+        if args.profile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        run1, t1, rss0, peak1, quarters1 = timed_import(work / "exports")
+        if args.profile:
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+        print(f"first import: {t1:.1f} s, {records / t1:,.0f} records/s, created {run1.created_count:,}; "
+              f"RSS {rss0:.0f} MB before, peak {peak1:.0f} MB, through the import {quarters1}", flush=True)
+
+        second = work / "exports" / "export-000002"
+        second.mkdir()
+        os.link(first / "records.jsonl", second / "records.jsonl")
+        (second / "manifest.json").write_text(json.dumps({"format": "aquatiris-exchange/1", "sequence": 2}))
+        run2, t2, _rss, peak2, quarters2 = timed_import(work / "exports")
+        print(f"re-import (unchanged): {t2:.1f} s, {records / t2:,.0f} records/s, unchanged {run2.unchanged_count:,}, "
+              f"written {run2.created_count + run2.updated_count}; peak {peak2:.0f} MB {quarters2}; "
+              f"{t1 / t2:.1f}x faster than the first import", flush=True)
+        print(json.dumps({
+            "records": records, "first_import_s": round(t1, 1), "records_per_s": round(records / t1),
+            "reimport_s": round(t2, 1), "reimport_speedup": round(t1 / t2, 1),
+            "rss_before_mb": round(rss0), "rss_peak_first_mb": round(peak1), "rss_peak_reimport_mb": round(peak2),
+            "rss_quarters_first_mb": quarters1,
+        }))
+    finally:
+        if stop:
+            stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
+    main()
