@@ -137,6 +137,12 @@ STORAGES = {
 # Personal documents: a local folder outside MEDIA_ROOT by default, S3 when a
 # bucket is configured (django-storages reads the AWS_* variables itself).
 AQUATIRIS_PORTAL_PRIVATE_ROOT = env("AQUATIRIS_PORTAL_PRIVATE_ROOT", str(BASE_DIR / "private"))
+# Sync with the internal system (README "Sync"): where exports arrive, how
+# often the schedule looks, where outbox events go and the shared secret.
+AQUATIRIS_PORTAL_SYNC_SOURCE = env("AQUATIRIS_PORTAL_SYNC_SOURCE") or None
+AQUATIRIS_PORTAL_SYNC_INTERVAL_MINUTES = int(env("AQUATIRIS_PORTAL_SYNC_INTERVAL_MINUTES", "5"))
+AQUATIRIS_PORTAL_OUTBOX_URL = env("AQUATIRIS_PORTAL_OUTBOX_URL") or None
+AQUATIRIS_PORTAL_OUTBOX_SECRET = env("AQUATIRIS_PORTAL_OUTBOX_SECRET") or None
 if env("AWS_STORAGE_BUCKET_NAME"):
     STORAGES["aquatiris_portal_private"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
