@@ -50,12 +50,14 @@ def spanc_for(user):
 
 
 def is_records_staff(user):
-    """Staff allowed to read every record and document (back office)."""
+    """Staff allowed to read every record and document (back office), once
+    past the second factor."""
     return bool(
         user is not None
         and user.is_authenticated
         and user.is_active
         and user.is_staff
+        and is_verified(user)
         and user.has_perm("aquatiris_portal.view_portaldocument")
     )
 

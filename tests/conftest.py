@@ -37,3 +37,16 @@ def worker(stub_broker):
     w.start()
     yield w
     w.stop()
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's admin_client, past the second factor (every admin URL
+    requires it: accounts/middleware.py)."""
+    from django.test import Client
+
+    from tests.factories import otp_login
+
+    http = Client()
+    otp_login(http, admin_user)
+    return http

@@ -16,16 +16,17 @@ from django.utils.translation import gettext as _
 
 from .. import access
 from ..conf import portal_settings
-from .services import SECOND_FACTOR_SESSION_KEY
 
-LAST_SEEN_SESSION_KEY = "aquatiris_portal_last_seen"
-
-# Screens a logged-in user who still owes the second factor may open.
+# Set at login for a user who must pass a second factor (services.py).
+SECOND_FACTOR_SESSION_KEY = "aquatiris_portal_2fa_required"
+# Screens a session that still owes its second factor may open.
 OPEN_URL_NAMES = frozenset({
     "login", "logout", "otp_verify", "otp_enroll",
     "activation", "activation_link", "activation_password",
     "password_reset", "password_reset_link", "password_reset_password",
 })
+
+LAST_SEEN_SESSION_KEY = "aquatiris_portal_last_seen"
 
 
 def _redirect(url_name, next_url=None):
@@ -60,17 +61,19 @@ class IdleTimeoutMiddleware:
 
 
 class SecondFactorMiddleware:
-    """No path into the Wagtail admin, the pro space or anything else skips
-    the second factor.
+    """No path into the Wagtail admin skips the second factor.
 
-    - Wagtail admin (every URL under it, its login and password reset
-      included): anonymous visitors go to the portal's login (throttled, then
-      second factor), lost password to the portal's; a logged-in user who
-      has not passed the second factor goes to the verification (or
-      enrolment) step.
-    - Elsewhere: a user who must use a second factor (SPANC account, staff,
-      or flagged at login) and has not yet is sent to the verification step,
-      except on the account screens themselves.
+    Every URL under the admin, its login and password reset included:
+    anonymous visitors go to the portal's login (throttled, then second
+    factor) or lost password; a logged-in user who has not passed the second
+    factor goes to the verification (or enrolment) step.
+
+    Outside the admin, ``access`` is the floor: ``spanc_for`` and
+    ``is_records_staff`` give nothing before the second factor, and the pro
+    space sends such a user to the verification step. A session opened by
+    the portal's login for a user who owes a second factor (SPANC, staff, a
+    client who set up an app) is moreover kept on the account screens until
+    it is passed.
     """
 
     def __init__(self, get_response):
@@ -114,21 +117,13 @@ class SecondFactorMiddleware:
         return None
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        user = request.user
-        if not user.is_authenticated:
+        session = getattr(request, "session", None)
+        if session is None or not session.get(SECOND_FACTOR_SESSION_KEY):
             return None
         match = request.resolver_match
         if match is not None and match.namespace == "aquatiris_portal" and match.url_name in OPEN_URL_NAMES:
             return None
-        if not self.owes_second_factor(request, user):
+        user = request.user
+        if not user.is_authenticated or access.is_verified(user):
             return None
         return _redirect("otp_verify", request.get_full_path())
-
-    @staticmethod
-    def owes_second_factor(request, user):
-        if access.is_verified(user):
-            return False
-        if request.session.get(SECOND_FACTOR_SESSION_KEY) or user.is_staff or user.is_superuser:
-            return True
-        account = access.account_for(user)  # cached on the user: the views reuse it
-        return bool(account and account.spanc_id)

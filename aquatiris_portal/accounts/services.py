@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 CLIENT_GROUP = "Portal clients"
 SPANC_GROUP = "Portal SPANC"
 # Set in the session at login when the user must pass a second factor.
-SECOND_FACTOR_SESSION_KEY = "aquatiris_portal_2fa_required"
+SECOND_FACTOR_SESSION_KEY = "aquatiris_portal_2fa_required"  # read by middleware.py
 EMAIL_DEVICE_NAME = "email"
 
 

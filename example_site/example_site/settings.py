@@ -207,8 +207,12 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 
 LOGIN_URL = "aquatiris_portal:login"
 WAGTAILADMIN_LOGIN_URL = "aquatiris_portal:login"
-# Log in with the email (any case); keeps ModelBackend's permissions.
-AUTHENTICATION_BACKENDS = ["aquatiris_portal.accounts.backends.EmailBackend"]
+# Log in with the email (any case). ModelBackend stays for sessions and
+# tools that name it; both run one password hash, found or not.
+AUTHENTICATION_BACKENDS = [
+    "aquatiris_portal.accounts.backends.EmailBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_REDIRECT_URL = "/"
 
 SESSION_COOKIE_HTTPONLY = True

@@ -526,3 +526,31 @@ def test_an_email_change_kills_links_sent_to_the_old_address(client):
 def test_portal_groups_exist_after_migrate():
     assert set(Group.objects.filter(name__in=["Portal clients", "Portal SPANC"]).values_list("name", flat=True)) == {
         "Portal clients", "Portal SPANC"}
+
+
+def test_a_session_that_owes_its_second_factor_stays_on_the_account_screens():
+    client_page, _ = _pages()
+    record = factories.client()
+    user = factories.client_user(record)
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=user, name="app", confirmed=True)  # the client opted in
+    http = HttpClient()
+    response = http.post(LOGIN, {"email": user.email, "password": PASSWORD})
+    assert response["Location"].startswith(VERIFY)
+    assert http.get(client_page.url)["Location"].startswith(VERIFY)
+    assert http.get(reverse("aquatiris_portal:password_change"))["Location"].startswith(VERIFY)
+    assert http.get(VERIFY).status_code == 200
+    assert http.post(reverse("aquatiris_portal:logout")).status_code == 302
+
+
+def test_staff_downloads_nothing_before_the_second_factor():
+    document = factories.document()
+    staff = factories.user(email="staff@example.org", is_staff=True, is_superuser=True)
+    url = reverse("aquatiris_portal:document_download", args=[document.pk])
+    half = HttpClient()
+    half.force_login(staff)
+    assert half.get(url).status_code == 404
+    full = HttpClient()
+    factories.otp_login(full, staff)
+    assert full.get(url).status_code == 200

@@ -89,10 +89,10 @@ def test_spanc_sees_only_shared_documents_of_its_territory():
     shared = factories.document(inst, visible_to_spanc=True)
     private = factories.document(inst, visible_to_spanc=False)
     http = HttpClient()
-    http.force_login(factories.spanc_user(spanc))
+    factories.otp_login(http, factories.spanc_user(spanc))  # SPANC see nothing before the second factor
     assert http.get(reverse("aquatiris_portal:document_download", args=[shared.pk])).status_code == 200
     assert http.get(reverse("aquatiris_portal:document_download", args=[private.pk])).status_code == 404
-    http.force_login(factories.spanc_user())
+    factories.otp_login(http, factories.spanc_user())
     assert http.get(reverse("aquatiris_portal:document_download", args=[shared.pk])).status_code == 404
 
 
