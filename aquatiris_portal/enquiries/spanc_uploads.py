@@ -86,7 +86,7 @@ def receive_spanc_document(*, user, spanc, installation, uploaded, content_type,
             # The row lock serialises uploads into one folder, so the
             # double-submit check below cannot race (PostgreSQL).
             locked = (
-                Installation.objects.select_for_update()
+                Installation.objects.select_for_update(of=("self",))
                 .select_related("client", "franchisee")
                 .get(pk=installation.pk, spanc=spanc)
             )

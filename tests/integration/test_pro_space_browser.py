@@ -1,0 +1,151 @@
+"""The pro space in Chromium on the real stack (issue 6, "Must show"): the
+demo SPANC logs in with its password and the email code read from the SMTP
+sink, searches a client by commune, opens the folder, views a PDF inline,
+uploads a PDF; the SMTP sink holds the mail to the franchisee, the document
+shows in the folder, the outbox holds the event. Screenshots at 1280 and
+360 px in docs/screenshots/."""
+
+import io
+import re
+import time
+
+import pytest
+from django.core.management import call_command
+
+from aquatiris_portal.demo.pdf import make_pdf
+
+from .conftest import ROOT
+
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+SPANC_EMAIL, SPANC_PASSWORD = "spanc.rennes@example.org", "demo-Spanc-2026!"
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+
+def shoot(page, name):
+    """The current screen at 1280 px then 360 px wide, full page; no sideways scroll."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for width in (1280, 360):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{name} scrolls sideways at {width}px ({overflow}px)"
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def login_code(sink, address, timeout=20):
+    """The 6-digit code of the latest login mail to ``address``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in reversed(sink.messages):
+            if address in message["To"]:
+                body = message.get_body(preferencelist=("plain",)).get_content()
+                match = re.search(r"\b(\d{6})\b", body)
+                if match:
+                    return match.group(1)
+        time.sleep(0.2)
+    raise AssertionError(f"no login code mailed to {address}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_spanc_uses_the_pro_space_in_chromium(
+    live_server, wagtail_root, page, smtp_settings, redis_worker, s3_private_storage, settings, tmp_path,
+    stack_report,
+):
+    from aquatiris_portal.models import Installation, OutboxEvent, PortalDocument, Spanc
+    from aquatiris_portal.records.models import DocumentSource
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.WAGTAILADMIN_BASE_URL = live_server.url
+    call_command("portal_demo", stdout=io.StringIO())
+    spanc = Spanc.objects.get(email=SPANC_EMAIL)
+    target = (
+        Installation.objects.filter(spanc=spanc, city="Saint-Malo").select_related("client", "franchisee")
+        .order_by("client__last_name", "client__first_name", "reference").first()
+    )
+    assert target is not None and target.franchisee.email
+
+    # Password, then the second factor: the code arrives by email.
+    page.goto(live_server.url + "/espace-pro/")
+    assert "/portail/connexion/" in page.url
+    page.fill("input[name=email]", SPANC_EMAIL)
+    page.fill("input[name=password]", SPANC_PASSWORD)
+    page.press("input[name=password]", "Enter")
+    page.wait_for_url(re.compile(r".*/connexion/verification/.*"))
+    code = login_code(smtp_settings, SPANC_EMAIL)
+    page.fill("input[name=code]", code)
+    page.press("input[name=code]", "Enter")
+    page.wait_for_url(re.compile(r".*/espace-pro/$"))
+    assert page.locator("table.aqp-folders tbody tr").count() > 0
+
+    # Search by commune.
+    page.fill("#aqp-folder-q", "saint-malo")
+    page.press("#aqp-folder-q", "Enter")
+    page.wait_for_url(re.compile(r".*\?q=saint-malo.*"))
+    towns = page.locator("table.aqp-folders tbody td[data-label]:nth-of-type(1)").all_inner_texts()
+    assert towns and all("Saint-Malo" in town for town in towns), towns
+    shoot(page, "pro-folders")
+
+    # Open the folder: both contacts, the shared documents only.
+    page.click(f'table.aqp-folders a[href$="/dossiers/{target.pk}/"]')
+    page.wait_for_url(re.compile(rf".*/dossiers/{target.pk}/$"))
+    body = page.content()
+    for text in (target.client.last_name, target.client.phone, target.client.email, target.franchisee.email,
+                 target.franchisee.phone):
+        assert text in body
+    shared = PortalDocument.objects.live().filter(installation=target, visible_to_spanc=True).first()
+    hidden = PortalDocument.objects.live().filter(installation=target, visible_to_spanc=False).first()
+    assert shared.title in body and f"/documents/{hidden.pk}/" not in body
+
+    # View a PDF inline (on S3: a redirect to a short presigned URL).
+    view_href = page.locator(f'a[href$="/documents/{shared.pk}/voir/"]').get_attribute("href")
+    response = page.context.request.get(live_server.url + view_href)
+    assert response.ok and response.body().startswith(b"%PDF")
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"].startswith("inline")
+    viewer = page.context.new_page()
+    viewer.goto(live_server.url + view_href)  # Chromium's PDF viewer opens it inline
+    viewer.close()
+    assert page.context.request.get(f"{live_server.url}/portail/documents/{hidden.pk}/voir/").status == 404
+
+    # Upload a PDF.
+    smtp_settings.clear()
+    page.click(f'a[href$="/dossiers/{target.pk}/envoyer/"]')
+    page.wait_for_url(re.compile(rf".*/dossiers/{target.pk}/envoyer/$"))
+    page.fill("input[name=title]", "Rapport de contrôle SPANC")
+    page.fill("textarea[name=note]", "Installation conforme.")
+    content = make_pdf("Rapport de contrôle", ["Contrôle de bon fonctionnement : conforme"])
+    page.set_input_files("input[name=file]", {"name": "rapport.pdf", "mimeType": "application/pdf",
+                                              "buffer": content})
+    started = time.monotonic()
+    page.click("form.aqp-form[enctype] button[type=submit]")
+    page.wait_for_url(re.compile(rf".*/dossiers/{target.pk}/$"))
+    upload_seconds = time.monotonic() - started
+    item = page.locator(".aqp-pro-doc", has_text="Rapport de contrôle SPANC")
+    assert item.count() == 1
+    assert item.locator(".aqp-pro-mark").count() == 1  # "Sent by the SPANC"
+    shoot(page, "pro-folder")
+
+    document = PortalDocument.objects.get(source=DocumentSource.SPANC_UPLOAD, installation=target)
+    assert document.uploaded_by_spanc == spanc and not document.visible_to_client
+    assert s3_private_storage.exists(document.file.name)
+
+    messages = smtp_settings.wait_for(1, timeout=20)
+    to_franchisee = [m for m in messages if target.franchisee.email in m["To"]]
+    assert len(to_franchisee) == 1, [m["To"] for m in messages]
+    mail = to_franchisee[0]
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    assert spanc.name in mail["Subject"] and target.client.last_name in mail["Subject"]
+    assert "Rapport de contrôle SPANC" in text and "Installation conforme." in text
+    assert f"/admin/aquatiris_portal/portaldocument/inspect/{document.pk}/" in text
+
+    event = OutboxEvent.objects.get(kind="document_uploaded")
+    assert event.payload["document_id"] == document.pk
+    assert event.payload["installation"] == target.external_id
+    assert event.payload["sha256"] == document.sha256 and event.payload["size"] == len(content)
+
+    stack_report(
+        f"pro space: SPANC logged in with the emailed code, searched 'saint-malo' ({len(towns)} folders), "
+        f"viewed a PDF inline, uploaded a PDF to S3 in {upload_seconds:.2f}s; mail to {target.franchisee.email} "
+        f"via SMTP, outbox event #{event.pk}"
+    )
