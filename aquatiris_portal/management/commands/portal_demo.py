@@ -80,10 +80,12 @@ class Command(BaseCommand):
             franchisees = self.franchisees()
             spancs = self.spancs()
             clients = self.clients(rng, franchisees, spancs, themes)
-            self.pages()
+            home = self.pages()
+            build_editorial_content(home)  # news, advice, FAQ, sample requests, staff groups
             self.settings()
             admin = self.admin()
             accounts = self.accounts(clients, spancs)
+            self.second_factors(admin, accounts)
             self.maintenance_guides()
         self.print_logins(admin, accounts, clients)
 
@@ -251,6 +253,24 @@ class Command(BaseCommand):
             result.append((field, record, password))
         return result
 
+    def second_factors(self, admin, accounts):
+        """The admin gets an authenticator app key and fresh backup codes
+        (printed below); the SPANC gets codes by email (printed in the
+        terminal like every demo mail)."""
+        from django_otp.plugins.otp_email.models import EmailDevice
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from aquatiris_portal.accounts.services import setup_backup_codes
+
+        device = TOTPDevice.objects.filter(user=admin, name="demo", confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=admin, name="demo", confirmed=True)
+        self.admin_totp = device
+        self.admin_backup_codes = setup_backup_codes(admin, count=5)
+        for field, record, _password in accounts:
+            if field == "spanc":
+                EmailDevice.objects.get_or_create(user=record.account.user, name="email", defaults={"confirmed": True})
+
     def maintenance_guides(self):
         """A Wagtail collection of generic guides, private to the clients' group."""
         from wagtail.documents import get_document_model
@@ -283,7 +303,13 @@ class Command(BaseCommand):
     def print_logins(self, admin, accounts, clients):
         out = self.stdout.write
         out(self.style.SUCCESS("\nDemo data ready. Logins (demo only):"))
-        out(f"  Wagtail admin    http://127.0.0.1:8000/admin/        {ADMIN[0]} / {ADMIN[2]}")
+        out(f"  Wagtail admin    http://127.0.0.1:8000/admin/        {ADMIN[1]} / {ADMIN[2]}")
+        import base64
+
+        secret = base64.b32encode(self.admin_totp.bin_key).decode()
+        out(f"    second factor: authenticator app key {secret}")
+        out(f"    or one of these backup codes (single use, new ones at each run): {' '.join(self.admin_backup_codes)}")
+        out("    the SPANC's second factor is a code sent by email (printed in this terminal)")
         for field, record, password in accounts:
             space = "/espace-client/" if field == "client" else "/espace-pro/ "
             out(f"  {'Client' if field == 'client' else 'SPANC':<16} http://127.0.0.1:8000{space}  {record.email} / {password}")
