@@ -80,8 +80,7 @@ class Command(BaseCommand):
             franchisees = self.franchisees()
             spancs = self.spancs()
             clients = self.clients(rng, franchisees, spancs, themes)
-            home = self.pages()
-            build_editorial_content(home)  # news, advice, FAQ, sample requests, staff groups
+            self.pages()
             self.settings()
             admin = self.admin()
             accounts = self.accounts(clients, spancs)
