@@ -159,7 +159,7 @@ def request_reset(request, email):
 
 def complete_reset(token, password):
     with transaction.atomic():
-        token = AccountToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+        token = AccountToken.objects.select_for_update(of=("self",)).select_related("user").get(pk=token.pk)
         if token.used_at or token.revoked_at or token.expires_at <= timezone.now():
             raise ValueError("link no longer valid")
         user = token.user
