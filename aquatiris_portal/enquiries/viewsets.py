@@ -148,12 +148,12 @@ class PortalRequestViewSet(ModelViewSet):
                      "installation_reference", "message"]
     list_display = [
         "__str__",
-        Column("client_code", label=_("client code")),
-        Column("kind", label=_("kind"), accessor="get_kind_display"),
-        Column("subject_label", label=_("subject")),
-        Column("franchisee", label=_("franchisee")),
-        StatusTagColumn("status", label=_("status"), accessor="get_status_display", primary=lambda r: r.status == "new"),
-        DateColumn("created_at", label=_("sent"), sort_key="created_at"),
+        Column("client_code", label=_("Client code")),
+        Column("kind", label=_("Kind"), accessor="get_kind_display"),
+        Column("subject_label", label=_("Subject")),
+        Column("franchisee", label=_("Franchisee")),
+        StatusTagColumn("status", label=_("Status"), accessor="get_status_display", primary=lambda r: r.status == "new"),
+        DateColumn("created_at", label=_("Sent"), sort_key="created_at"),
     ]
     inspect_view_fields = [
         "reference", "created_at", "kind", "status", "subject_label", "after_sales_reason", "message",

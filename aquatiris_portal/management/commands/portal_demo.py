@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, Site
 
+from aquatiris_portal.demo.content import build as build_editorial_content
 from aquatiris_portal.demo.pdf import make_pdf
 from aquatiris_portal.models import (
     AfterSalesReason,
@@ -80,7 +81,8 @@ class Command(BaseCommand):
             franchisees = self.franchisees()
             spancs = self.spancs()
             clients = self.clients(rng, franchisees, spancs, themes)
-            self.pages()
+            home = self.pages()
+            build_editorial_content(home)  # news, advice, FAQ, sample requests, staff groups
             self.settings()
             admin = self.admin()
             accounts = self.accounts(clients, spancs)
