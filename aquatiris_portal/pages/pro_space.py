@@ -68,19 +68,16 @@ class ProSpacePage(RoutablePageMixin, Page):
 
     # --- the folder list ---------------------------------------------------
 
-    def _folders(self, request):
-        query = folders_.clean_query(request.GET.get("q"))
-        sort = folders_.clean_sort(request.GET.get("sort"))
-        return query, sort, folders_.spanc_folders(request.user, query=query, sort=sort)
-
     @path("", name="folder_list")
     def folder_list(self, request):
-        query, sort, folders = self._folders(request)
-        paginator = Paginator(folders, folders_.PER_PAGE)
+        query = folders_.clean_query(request.GET.get("q"))
+        sort = folders_.clean_sort(request.GET.get("sort"))
+        paginator = Paginator(folders_.folder_keys(request.user, query=query, sort=sort), folders_.PER_PAGE)
         page_obj = paginator.get_page(request.GET.get("page"))
         account = access.account_for(request.user)
         previous_visit_at = account.previous_visit_at if account else None
-        rows = [(folder, folders_.is_new(folder, previous_visit_at)) for folder in page_obj.object_list]
+        folders = folders_.folders_page(request.user, page_obj, sort) if paginator.count else []
+        rows = [(folder, folders_.is_new(folder, previous_visit_at)) for folder in folders]
         return self.render(
             request,
             context_overrides={
@@ -96,7 +93,9 @@ class ProSpacePage(RoutablePageMixin, Page):
 
     @path("export/", name="folder_export")
     def folder_export(self, request):
-        query, sort, folders = self._folders(request)
+        folders = folders_.spanc_folders(
+            request.user, query=request.GET.get("q"), sort=folders_.clean_sort(request.GET.get("sort"))
+        )
         account = access.account_for(request.user)
         workbook = folders_.folders_workbook(folders, account.previous_visit_at if account else None)
         filename = f"dossiers-spanc-{timezone.localdate():%Y-%m-%d}.xlsx"

@@ -41,31 +41,64 @@ def clean_sort(raw):
     return raw if key in SORTS else DEFAULT_SORT
 
 
-def spanc_folders(user, *, query="", sort=DEFAULT_SORT):
-    """The SPANC's installations, annotated with what its documents say."""
-    documents = access.spanc_documents(user).filter(installation=OuterRef("pk")).order_by()
+def _documents_of_outer_installation(user):
+    return access.spanc_documents(user).filter(installation=OuterRef("pk")).order_by()
+
+
+def with_document_stats(user, installations):
+    """Add ``document_count`` and ``latest_document_at`` (documents the SPANC may see)."""
+    documents = _documents_of_outer_installation(user)
     count = documents.values("installation").annotate(n=Count("pk")).values("n")
-    latest = documents.order_by("-created_at").values("created_at")[:1]
-    folders = (
-        access.installations_for_spanc(user)
-        .select_related("client")
-        .annotate(
-            document_count=Coalesce(Subquery(count, output_field=IntegerField()), Value(0)),
-            latest_document_at=Subquery(latest, output_field=DateTimeField()),
-        )
+    return installations.annotate(
+        document_count=Coalesce(Subquery(count, output_field=IntegerField()), Value(0)),
+        latest_document_at=_latest(user),
     )
+
+
+def _latest(user):
+    latest = _documents_of_outer_installation(user).order_by("-created_at").values("created_at")[:1]
+    return Subquery(latest, output_field=DateTimeField())
+
+
+def search(installations, query):
     query = clean_query(query)
-    if query:
-        # Prefix matches: they use the Upper()/postcode indexes; "contains"
-        # would read the whole territory.
-        folders = folders.filter(
-            Q(client__last_name__istartswith=query)
-            | Q(client__first_name__istartswith=query)
-            | Q(city__istartswith=query)
-            | Q(postcode__startswith=query)
-            | Q(reference__istartswith=query)
-        )
-    return folders.order_by(*ordering(sort))
+    if not query:
+        return installations
+    # Prefix matches: they can use the Upper()/postcode indexes; "contains"
+    # could not.
+    return installations.filter(
+        Q(client__last_name__istartswith=query)
+        | Q(client__first_name__istartswith=query)
+        | Q(city__istartswith=query)
+        | Q(postcode__startswith=query)
+        | Q(reference__istartswith=query)
+    )
+
+
+def spanc_folders(user, *, query="", sort=DEFAULT_SORT):
+    """Every folder of the search, annotated and ordered (export)."""
+    folders = with_document_stats(user, access.installations_for_spanc(user).select_related("client"))
+    return search(folders, query).order_by(*ordering(sort))
+
+
+def folder_keys(user, *, query="", sort=DEFAULT_SORT):
+    """The folders' keys in order, with only what ordering needs: the
+    paginator counts and slices this cheap query."""
+    installations = access.installations_for_spanc(user)
+    if clean_sort(sort).lstrip("-") == "latest":
+        installations = installations.annotate(latest_document_at=_latest(user))
+    return search(installations, query).order_by(*ordering(sort))
+
+
+def folders_page(user, page_obj, sort):
+    """The annotated folders of one page, in order: the per-folder
+    subqueries run for these rows only, not for the rows before them."""
+    keys = page_obj.object_list.values("pk")
+    return list(
+        with_document_stats(user, access.installations_for_spanc(user).filter(pk__in=keys))
+        .select_related("client")
+        .order_by(*ordering(sort))
+    )
 
 
 def ordering(sort):
