@@ -13,7 +13,7 @@ from django.core.management import call_command
 from PIL import Image
 from pypdf import PdfReader
 
-from .conftest import ROOT
+from .conftest import ROOT, wait_until
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 CLIENT_EMAIL, CLIENT_PASSWORD = "anne.durand@example.org", "demo-Client-2026!"
@@ -120,12 +120,16 @@ def test_demo_client_uses_the_client_space_in_chromium(
     shoot(page, "client-contact")
     page.click("form.aqp-form button[type=submit]")
     page.wait_for_url(re.compile(r".*/espace-client/demandes/[0-9a-f-]+/$"))
-    portal_request = PortalRequest.objects.get(client=client)
+    reference = page.url.rstrip("/").rsplit("/", 1)[-1]
+    portal_request = PortalRequest.objects.get(client=client, reference=reference)
     assert portal_request.kind == "after_sales"
 
     # The worker on Redis sends through SMTP: warranty confirmation, franchisee, network head, client copy.
+    ours = OutgoingMail.objects.filter(key__startswith=f"request:{reference}:") | OutgoingMail.objects.filter(
+        key__startswith=f"warranty:{first.pk}:")
+    assert ours.count() == 4
     messages = smtp_settings.wait_for(4, timeout=30)
-    by_recipient = {message["To"]: message for message in messages}
+    by_recipient = {message["To"]: message for message in messages if "Odeurs" in str(message.get_body())}
     franchisee_mail = by_recipient[first.franchisee.email]
     head_mail = by_recipient["sav@aquatiris.example"]
     for message in (franchisee_mail, head_mail):
@@ -136,7 +140,7 @@ def test_demo_client_uses_the_client_space_in_chromium(
         attachments = list(message.iter_attachments())
         assert [a.get_filename() for a in attachments] == ["IMG_2041.jpg"]
         assert attachments[0].get_content().startswith(b"\xff\xd8")
-    assert OutgoingMail.objects.filter(status="sent").count() == 4
+    wait_until(lambda: set(ours.values_list("status", flat=True)) == {"sent"}, 15, "mails marked sent")
     stack_report(
         f"Chromium: demo client opened {len(installations)} installations, viewed and downloaded PDFs from S3, "
         f"certificate {certificate.title!r} holds {SERIAL}; SAV mails via Redis worker + SMTP to "
