@@ -276,15 +276,18 @@ def postgres(stack_dir):
          "--no-locale", "--no-sync"],
         check=True, capture_output=True, stdin=subprocess.DEVNULL,
     )
-    port = free_port()
-    options = (f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
-               "-c synchronous_commit=off -c full_page_writes=off")
     pg_ctl = [*as_postgres, bin_dir / "pg_ctl", "-D", data]
-    try:
-        subprocess.run([*pg_ctl, "-o", options, "-l", log, "-w", "-t", "60", "start"],
-                       check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    except subprocess.CalledProcessError as error:
-        raise RuntimeError(f"PostgreSQL did not start: {error.stderr!r}\n{log_tail(log)}") from None
+    for attempt in range(3):  # a free port can be taken by a parallel run meanwhile
+        port = free_port()
+        options = (f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off")
+        try:
+            subprocess.run([*pg_ctl, "-o", options, "-l", log, "-w", "-t", "60", "start"],
+                           check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            break
+        except subprocess.CalledProcessError as error:
+            if attempt == 2:
+                raise RuntimeError(f"PostgreSQL did not start: {error.stderr!r}\n{log_tail(log)}") from None
     server = Postgres(host="127.0.0.1", port=port, user="postgres", data_dir=data, socket_dir=base)
 
     def stop():
@@ -383,16 +386,23 @@ def redis_broker(url):
 def redis_url(stack_dir):
     import redis
 
-    port = free_port()
     folder = stack_dir / "redis"
     folder.mkdir()
-    proc = start_process(
-        ["redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--daemonize", "no", "--dir", folder],
-        folder / "redis.log",
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    wait_until(lambda: redis.Redis.from_url(url).ping(), 20, "Redis", proc=proc)
+    for attempt in range(3):  # a free port can be taken by a parallel run meanwhile
+        port = free_port()
+        proc = start_process(
+            ["redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--daemonize", "no", "--dir", folder],
+            folder / "redis.log",
+        )
+        url = f"redis://127.0.0.1:{port}/0"
+        try:
+            wait_until(lambda: redis.Redis.from_url(url).ping(), 20, "Redis", proc=proc)
+            break
+        except RuntimeError:
+            _stop_process(proc)
+            if attempt == 2:
+                raise
     broker = redis_broker(url)
     previous = use_broker(broker)
     try:
