@@ -26,6 +26,7 @@ demo: install
 ## The whole suite: unit tests (SQLite) then integration tests on the real
 ## stack (PostgreSQL, Redis, SeaweedFS, SMTP sink, Chromium) on loopback.
 test: system-deps install messages
+	npm ci --no-audit --no-fund --omit=dev  # axe-core for tests/integration/test_a11y.py
 	$(PYTHON) -m pytest tests/unit
 	$(PYTHON) -m pytest tests/integration -p no:cacheprovider -v
 
@@ -33,4 +34,5 @@ test-unit: install
 	$(PYTHON) -m pytest tests/unit
 
 test-integration: system-deps install
+	npm ci --no-audit --no-fund --omit=dev
 	$(PYTHON) -m pytest tests/integration -p no:cacheprovider -v

@@ -4,10 +4,13 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from .bench import baseline
+
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("portail/", include("aquatiris_portal.urls")),
+    path("bench/baseline/", baseline, name="bench_baseline"),  # bench/run.py's reference point
 ]
 
 if settings.DEBUG:

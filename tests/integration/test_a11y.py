@@ -1,0 +1,204 @@
+"""The browser's verdict on accessibility (issue 8): axe-core, from the npm
+package (``npm ci`` in ``make test``), injected by Playwright into Debian's
+Chromium, on every screen of both spaces, the login, first-connection,
+lost-password and second-factor screens, in French, with the demo data.
+
+Zero serious or critical violations, asserted; the other impacts (minor,
+moderate) are listed in the summary but do not fail the run. All screens
+are visited before asserting, so one run shows every defect at once.
+"""
+
+import io
+from importlib import import_module
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.management import call_command
+
+from .conftest import ROOT
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.1 A/AA plus axe's best practices (landmarks, heading order...).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+FAILING_IMPACTS = {"serious", "critical"}
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+
+def session_cookie(user, *, verified, extra=None):
+    """A logged-in session made in the database (what ``django.contrib.auth.login``
+    and, when ``verified``, ``django_otp.login`` would store)."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_email.models import EmailDevice
+
+    session = import_module(django_settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    if verified:
+        device = EmailDevice.objects.get_or_create(user=user, name="email", defaults={"confirmed": True})[0]
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    for key, value in (extra or {}).items():
+        session[key] = value
+    session.create()
+    return session.session_key
+
+
+def run_axe(page):
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '').split('\\n').slice(0, 2).join(' ')),
+                count: v.nodes.length,
+            }));
+        }""",
+        AXE_TAGS,
+    )
+
+
+def visit(page, base, path):
+    """Open ``path``; it must be the screen itself (HTTP 200, no redirect to a
+    login or elsewhere: single-use links land on their password screen)."""
+    response = page.goto(base + path)
+    assert response is not None and response.status == 200, f"{path}: HTTP {response and response.status}"
+    page.wait_for_load_state("load")
+    landed = page.url[len(base):]
+    if "/lien/" in path:
+        assert landed.endswith(("/premiere-connexion/mot-de-passe/", "/mot-de-passe-perdu/nouveau/")), landed
+    else:
+        assert landed == path, f"{path} ended on {landed}"
+    assert page.locator("main h1").count() == 1, f"{path}: no single h1 in main"
+
+
+def submit_main_form(page):
+    """Submit the screen's form (not the logout button) as it is, browser
+    validation skipped as without JavaScript, to show its error state."""
+    with page.expect_navigation():
+        page.evaluate("""() => {
+            const form = [...document.querySelectorAll('main form')].find(
+                f => f.method.toLowerCase() === 'post' && !f.action.includes('/deconnexion/'));
+            HTMLFormElement.prototype.submit.call(form);
+        }""")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, page, settings, tmp_path, stack_report):
+    assert AXE.exists(), "axe-core missing: run `npm ci` (make test does)"
+    from django.contrib.auth import get_user_model
+
+    from aquatiris_portal.accounts.models import AccountToken
+    from aquatiris_portal.accounts.services import SECOND_FACTOR_SESSION_KEY
+    from aquatiris_portal.accounts.tokens import issue
+    from aquatiris_portal.models import Client, Installation, PortalAccount, PortalRequest
+
+    settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = str(tmp_path / "private")
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    call_command("portal_demo", stdout=io.StringIO())
+
+    client_account = PortalAccount.objects.select_related("client", "user").filter(client__isnull=False).first()
+    spanc_account = PortalAccount.objects.select_related("spanc", "user").filter(spanc__isnull=False).first()
+    installation = Installation.objects.filter(client=client_account.client).order_by("pk").first()
+    folder = Installation.objects.filter(spanc=spanc_account.spanc).order_by("pk").first()
+    portal_request = PortalRequest(client=client_account.client, installation=installation, kind="question",
+                                   subject_label="Question sur mon installation",
+                                   message="Bonjour, une question sur mon filtre.", submitted_by=client_account.user)
+    portal_request.fill_recap()
+    portal_request.save()
+    # A client without an account, for the first-connection link.
+    newcomer = Client.objects.exclude(account__isnull=False).order_by("pk").first()
+    _token, activation_raw = issue(AccountToken.Purpose.ACTIVATION, email=newcomer.email, hours=24, client=newcomer)
+    _token, reset_raw = issue(AccountToken.Purpose.RESET, email=client_account.user.email, hours=1,
+                              user=client_account.user)
+
+    base = live_server.url
+    cookies = {
+        "client": session_cookie(client_account.user, verified=False),
+        "spanc": session_cookie(spanc_account.user, verified=True),
+        "spanc_pending": session_cookie(spanc_account.user, verified=False, extra={SECOND_FACTOR_SESSION_KEY: True}),
+    }
+    User = get_user_model()
+    assert User.objects.filter(pk=client_account.user.pk).exists()
+
+    # (who, path, name, action): who = cookie to use (None: anonymous);
+    # action "errors" submits the main form empty to check its error state.
+    client_space = "/espace-client/"
+    pro_space = "/espace-pro/"
+    screens = [
+        (None, "/portail/connexion/", "login", None),
+        (None, "/portail/connexion/", "login with errors", "errors"),
+        (None, "/portail/premiere-connexion/", "first connection", None),
+        (None, "/portail/premiere-connexion/", "first connection with errors", "errors"),
+        (None, f"/portail/premiere-connexion/lien/{activation_raw}/", "first connection: choose a password", None),
+        (None, "/portail/mot-de-passe-perdu/", "lost password", None),
+        (None, f"/portail/mot-de-passe-perdu/lien/{reset_raw}/", "lost password: new password", None),
+        ("spanc_pending", "/portail/connexion/verification/", "second factor (email code)", None),
+        ("client", client_space, "client dashboard", None),
+        ("client", f"{client_space}installations/{installation.pk}/", "installation", None),
+        ("client", f"{client_space}installations/{installation.pk}/documents/", "installation documents", None),
+        ("client", f"{client_space}installations/{installation.pk}/garantie/", "warranty form", None),
+        ("client", f"{client_space}installations/{installation.pk}/garantie/", "warranty form with errors", "errors"),
+        ("client", f"{client_space}contact/", "contact form", None),
+        ("client", f"{client_space}contact/", "contact form with errors", "errors"),
+        ("client", f"{client_space}contrat-entretien/", "maintenance contract", None),
+        ("client", f"{client_space}demandes/", "my requests", None),
+        ("client", f"{client_space}demandes/{portal_request.reference}/", "one request", None),
+        ("client", f"{client_space}entretien/", "maintenance", None),
+        ("client", f"{client_space}actualites/", "client news", None),
+        ("client", "/portail/compte/mot-de-passe/", "change password", None),
+        ("spanc", pro_space, "folder list", None),
+        ("spanc", f"{pro_space}?q={folder.city[:4]}", "folder search", None),
+        ("spanc", f"{pro_space}?q=zzzz-nothing", "folder search without result", None),
+        ("spanc", f"{pro_space}dossiers/{folder.pk}/", "folder", None),
+        ("spanc", f"{pro_space}dossiers/{folder.pk}/envoyer/", "upload form", None),
+        ("spanc", f"{pro_space}dossiers/{folder.pk}/envoyer/", "upload form with errors", "errors"),
+    ]
+
+    failures, notes = [], []
+    current = object()
+    for who, path, name, action in screens:
+        if who != current:
+            page.context.clear_cookies()
+            if who:
+                page.context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME, "value": cookies[who],
+                                           "url": base}])
+            current = who
+        visit(page, base, path)
+        if action == "errors":
+            submit_main_form(page)
+        assert page.evaluate("document.documentElement.lang").startswith("fr"), f"{name}: page not in French"
+        for violation in run_axe(page):
+            line = (f"{name} ({path}): [{violation['impact']}] {violation['id']} — {violation['help']} "
+                    f"({violation['count']} nodes: {' | '.join(violation['nodes'])})")
+            (failures if violation["impact"] in FAILING_IMPACTS else notes).append(line)
+    stack_report(f"axe-core on {len(screens)} screens: {len(failures)} serious/critical, "
+                 f"{len(notes)} minor/moderate violations")
+    for line in notes:
+        stack_report("  minor/moderate: " + line)
+    assert not failures, "axe-core serious/critical violations:\n" + "\n".join(failures)
+
+
+def test_axe_finds_a_known_defect(page):
+    """The check itself works: a field without a label and an image without
+    alternative text are reported as critical."""
+    page.set_content('<html lang="fr"><head><title>t</title></head><body><main><h1>Essai</h1>'
+                     '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><form><input name="x"></form>'
+                     '</main></body></html>')
+    found = {violation["id"]: violation["impact"] for violation in run_axe(page)}
+    assert found.get("image-alt") == "critical"
+    assert found.get("label") == "critical"
+
+
+def test_axe_is_the_pinned_npm_package():
+    """The package.json the Makefile installs from names axe-core; a test
+    that silently ran no check would be worthless."""
+    import json
+
+    manifest = json.loads((ROOT / "package.json").read_text())
+    assert "axe-core" in manifest["dependencies"]
+    assert Path(AXE).exists() and Path(AXE).stat().st_size > 100_000
