@@ -554,3 +554,40 @@ def test_staff_downloads_nothing_before_the_second_factor():
     full = HttpClient()
     factories.otp_login(full, staff)
     assert full.get(url).status_code == 200
+
+
+def _count_queries(callback):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        callback()
+    return len(captured)
+
+
+def test_account_screens_run_as_many_queries_with_many_records():
+    """First connection, lost password and the second-factor page do not
+    grow with the number of clients, SPANC, accounts or links."""
+    def measure():
+        record = factories.client()
+        spanc_user = factories.spanc_user()
+        verify = HttpClient()
+        verify.force_login(spanc_user)
+        verify.get(VERIFY)  # first visit sends a code
+        return (
+            _count_queries(lambda: HttpClient().post(ACTIVATION, {"email": record.email, "code": record.code})),
+            _count_queries(lambda: HttpClient().post(ACTIVATION, {"email": "x@example.org", "code": "CLI-NONE"})),
+            _count_queries(lambda: HttpClient().post(RESET, {"email": spanc_user.email})),
+            _count_queries(lambda: verify.get(VERIFY)),
+        )
+
+    small = measure()
+    for _ in range(25):
+        factories.client_user()
+        factories.spanc_user()
+        record = factories.client()
+        HttpClient().post(ACTIVATION, {"email": record.email, "code": record.code})
+    from django.core.cache import cache
+
+    cache.clear()  # the bulk above used up the IP's allowance
+    assert measure() == small
