@@ -93,6 +93,7 @@ def request_activation(request, email, code):
             key=f"activation:{token.pk}",
             to=[record.email],
             template="aquatiris_portal/mail/activation",
+            sensitive=True,
             context={**context, "hours": hours, "expires_at": token.expires_at,
                      "link": _absolute(request, reverse("aquatiris_portal:activation_link", args=[raw]))},
         )
@@ -152,6 +153,7 @@ def request_reset(request, email):
             key=f"reset:{token.pk}",
             to=[user.email],
             template="aquatiris_portal/mail/password_reset",
+            sensitive=True,
             context={"user": user, "email": user.email, "hours": hours, "expires_at": token.expires_at,
                      "link": _absolute(request, reverse("aquatiris_portal:password_reset_link", args=[raw]))},
         )
@@ -253,6 +255,7 @@ def send_email_code(request, device):
             key=f"otp:{device.pk}:{device.valid_until.timestamp():.6f}",
             to=[device.email or device.user.email],
             template="aquatiris_portal/mail/otp_code",
+            sensitive=True,
             context={"code": device.token, "minutes": minutes, "email": device.email or device.user.email},
         )
     return True

@@ -32,10 +32,11 @@ def render_mail(template, context):
     return subject, text, html
 
 
-def queue_mail(*, key, to, template, context, cc=(), reply_to=(), attachments=(), from_email=None):
+def queue_mail(*, key, to, template, context, cc=(), reply_to=(), attachments=(), from_email=None, sensitive=False):
     """Store the mail (idempotent on ``key``) and send it once committed.
 
     Returns the OutgoingMail, or the existing one if ``key`` was queued before.
+    ``sensitive=True`` for mails carrying a secret: their body is erased once sent.
     """
     recipients = [address for address in to if address]
     if not recipients:
@@ -57,6 +58,7 @@ def queue_mail(*, key, to, template, context, cc=(), reply_to=(), attachments=()
                 body_text=text,
                 body_html=html,
                 attachments=list(attachments),
+                sensitive=sensitive,
             )
     except IntegrityError:
         return OutgoingMail.objects.get(key=key)

@@ -25,6 +25,9 @@ class OutgoingMail(models.Model):
     body_html = models.TextField(_("HTML"), blank=True)
     # [{"name": storage name, "filename": ..., "content_type": ...}] on the private storage
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    # Mails carrying a secret (single-use link, one-time code) keep no copy of
+    # their body once sent: only hashes of those secrets stay in the database.
+    sensitive = models.BooleanField(_("sensitive"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)

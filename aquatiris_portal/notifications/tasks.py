@@ -7,6 +7,8 @@ from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
+REDACTED = "[erased once sent: this mail carried a single-use secret]"
+
 
 def _build_message(mail):
     from ..storage import private_storage
@@ -51,7 +53,12 @@ def deliver_mail(mail_id):
             mail.status = OutgoingMail.Status.SENT
             mail.sent_at = timezone.now()
             mail.last_error = ""
-            mail.save(update_fields=["attempts", "last_error", "status", "sent_at"])
+            fields = ["attempts", "last_error", "status", "sent_at"]
+            if mail.sensitive:
+                mail.body_text = REDACTED
+                mail.body_html = ""
+                fields += ["body_text", "body_html"]
+            mail.save(update_fields=fields)
             return
     raise raise_after
 
