@@ -137,7 +137,7 @@ def test_two_workers_and_two_schedulers_import_each_export_once_and_deliver_each
         (1, "succeeded", 300), (2, "succeeded", 300), (3, "succeeded", 300)]
     assert Client.objects.filter(code__startswith="K-").count() == 900
     ids = [body["event_id"] for body in delivered]
-    assert sorted(ids, key=int) == sorted(str(event.pk) for event in events), "each event delivered exactly once"
+    assert sorted(ids, key=int) == sorted((str(event.pk) for event in events), key=int), "each delivered exactly once"
     for key in {event.ordering_key for event in events}:
         ns = [body["payload"]["n"] for body in delivered if body["ordering_key"] == key]
         assert ns == sorted(ns), f"order kept for {key}"
