@@ -7,6 +7,9 @@ missing=""
 for package in $PACKAGES; do
     dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
 done
+# npm runs `npm ci` (axe-core for tests/integration/test_a11y.py): Debian's
+# npm only when no Node.js/npm is installed (e.g. from NodeSource) already.
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 if [ -n "$missing" ]; then
     if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
     echo "Installing Debian packages:$missing"
