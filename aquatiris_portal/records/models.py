@@ -21,6 +21,9 @@ class SyncedRecord(models.Model):
         help_text=_("Key of the record in the internal system."),
     )
     synced_at = models.DateTimeField(_("last synchronised"), default=timezone.now)
+    # Hash of the export line last applied (and of the values others may change):
+    # a re-import recognises unchanged lines without rebuilding them (sync/importer.py).
+    sync_hash = models.CharField(_("sync hash"), max_length=32, blank=True, editable=False)
 
     class Meta:
         abstract = True
@@ -249,6 +252,7 @@ class PortalDocument(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
     synced_at = models.DateTimeField(_("last synchronised"), null=True, blank=True)
+    sync_hash = models.CharField(_("sync hash"), max_length=32, blank=True, editable=False)
 
     objects = PortalDocumentQuerySet.as_manager()
 
