@@ -44,7 +44,7 @@ def main():
         from django.test.utils import CaptureQueriesContext
 
         ids = json.loads((OUT / "sessions.json").read_text())
-        client = Client(HTTP_X_FORWARDED_PROTO="https", HTTP_ACCEPT_LANGUAGE="fr")
+        client = Client(SERVER_NAME="127.0.0.1", HTTP_X_FORWARDED_PROTO="https", HTTP_ACCEPT_LANGUAGE="fr")
         if args.role != "anonymous":
             name, key = ids["cookies"][args.role].split("=", 1)
             client.cookies[name] = key

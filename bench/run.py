@@ -61,7 +61,7 @@ PAGES = [
     ("folder_search", "SPANC folder search", "/espace-pro/?q={spanc_search}", "spanc", "complex"),
     ("folder", "SPANC folder page", "/espace-pro/dossiers/{spanc_folder}/", "spanc", "simple"),
     ("export_month", "Admin requests XLSX export, last 30 days", "/admin/portail/demandes/?export=xlsx"
-     "&created_at_after={month_ago}&created_at_before={today}", "staff", "complex"),
+     "&created_at_from={month_ago}&created_at_to={today}", "staff", "complex"),
     ("export_all", "Admin requests XLSX export, all 50,000", "/admin/portail/demandes/?export=xlsx", "staff", "bulk"),
 ]
 BUDGETS = {"simple": (100, 3), "complex": (150, 4)}
@@ -140,7 +140,7 @@ class Gunicorn:
         log_path = OUT / "gunicorn.log"
         self.process = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "gunicorn"), "example_site.wsgi", "--chdir", str(ROOT / "example_site"),
-             "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}", "--timeout", "120",
+             "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}", "--timeout", "300", "--graceful-timeout", "5",
              "--error-logfile", str(log_path)],
             env=self.env, cwd=ROOT,
         )
@@ -161,7 +161,11 @@ class Gunicorn:
     def stop(self):
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            self.process.wait(30)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -203,6 +207,8 @@ def lighthouse(base, path, cookie, preset):
     subprocess.run(command, env={**os.environ, "CHROME_PATH": CHROME}, check=True, cwd=ROOT,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
     data = json.loads(report.read_text())
+    if data.get("finalDisplayedUrl") != base + path:  # a redirect to the login would score the wrong page
+        raise ValueError(f"Lighthouse ended on {data.get('finalDisplayedUrl')}")
     scores = {name: round(category["score"] * 100) if category["score"] is not None else None
               for name, category in data["categories"].items()}
     audits = data["audits"]
@@ -311,7 +317,7 @@ def main():
             # rate, and the measured run lasts long enough for ``count`` answers.
             warm, _ = wrk(server.base, path, cookie, args.connections, 20 if kind == "bulk" else 3)
             rate = max(warm["requests"], 1) / max(warm["duration_us"] / 1e6, 0.001)
-            seconds = min(args.max_seconds, max(3, math.ceil(count / rate * 1.2)))
+            seconds = min(args.max_seconds, max(3, math.ceil(count / rate * 1.5)))
             load_before = load_average()
             stats, command = wrk(server.base, path, cookie, args.connections, seconds)
             row.update(stats, command=command, load_before=load_before)
