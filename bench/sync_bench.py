@@ -97,7 +97,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--database-url")
-    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--batch-size", type=int, default=None, help="records per transaction (default: the setting's)")
     parser.add_argument("--profile", action="store_true", help="print where the first import spends its time")
     args = parser.parse_args()
     clients, installations, documents = (int(n * args.scale) for n in (100_000, 150_000, 500_000))
@@ -119,7 +119,8 @@ def main():
         from django.conf import settings
         from django.core.management import call_command
 
-        settings.AQUATIRIS_PORTAL_SYNC_BATCH_SIZE = args.batch_size
+        if args.batch_size:
+            settings.AQUATIRIS_PORTAL_SYNC_BATCH_SIZE = args.batch_size
         call_command("migrate", verbosity=0)
         from aquatiris_portal.sync.testing import large_export
 
@@ -147,7 +148,13 @@ def main():
         second.mkdir()
         os.link(first / "records.jsonl", second / "records.jsonl")
         (second / "manifest.json").write_text(json.dumps({"format": "aquatiris-exchange/1", "sequence": 2}))
+        if args.profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
         run2, t2, _rss, peak2, quarters2 = timed_import(work / "exports")
+        if args.profile:
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
         print(f"re-import (unchanged): {t2:.1f} s, {records / t2:,.0f} records/s, unchanged {run2.unchanged_count:,}, "
               f"written {run2.created_count + run2.updated_count}; peak {peak2:.0f} MB {quarters2}; "
               f"{t1 / t2:.1f}x faster than the first import", flush=True)

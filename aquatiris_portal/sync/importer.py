@@ -41,13 +41,45 @@ from .staging import PHASES, REJECTS, Staging, decode_raw
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BATCH_SIZE = 1000
+DEFAULT_BATCH_SIZE = 5000
 LOCK_KEY = 0x41515053594E43  # "AQPSYNC": the advisory lock of the importer
 ACCEPTED_FILE_KINDS = ("pdf", "docx")
 
 
 def _after_batch(run, step):
     """Called after each committed batch (tests inject a crash here)."""
+
+
+# The portal's columns each record type sets (what "unchanged" compares).
+_ADDRESS = ["address_line1", "address_line2", "postcode", "city"]
+FIELDS = {
+    "franchisee": ["company", "first_name", "last_name", "email", "phone"],
+    "spanc": ["code", "name", "email", "phone", *_ADDRESS],
+    "client": ["code", "first_name", "last_name", "email", "phone", *_ADDRESS],
+    "installation": ["client_id", "franchisee_id", "spanc_id", "reference", "label", "installed_on", "stage",
+                     "serial_number", *_ADDRESS],
+    "document": ["installation_id", "theme_id", "title", "issued_on", "visible_to_client", "visible_to_spanc",
+                 "deleted_at", "source", "file", "filename", "content_type", "size", "sha256"],
+}
+# Values of a synced row that something else than its line can change: a
+# client's serial number, links set to NULL when a franchisee, a SPANC or a
+# theme is deleted, a document deleted, a file purged. They go into the hash
+# with the line, so a row they moved is not taken for unchanged.
+GUARDS = {
+    "installation": ("client_id", "franchisee_id", "spanc_id", "serial_number"),
+    "document": ("installation_id", "theme_id", "file", "deleted_at"),
+}
+
+
+def line_hash(raw, values, guards=()):
+    """``sync_hash`` of a row written from the line ``raw`` (bytes) with
+    ``values`` (a mapping holding at least the ``guards``)."""
+    digest = hashlib.blake2b(raw, digest_size=16)
+    if guards:
+        digest.update(b"\0" + repr(tuple(
+            values[name] is None if name == "deleted_at" else values[name] for name in guards
+        )).encode())
+    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------- lock
@@ -203,6 +235,82 @@ def _max_lengths(model):
     }
 
 
+def _by_external_id(model, ids, columns):
+    """Rows (tuples of ``columns``) of ``model`` whose external_id is in ``ids``.
+    On PostgreSQL one array parameter: thousands of ``IN (%s, ...)``
+    placeholders cost more to bind than the query takes."""
+    if not ids:
+        return []
+    if connection.vendor == "postgresql":
+        qn = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join(qn(c) for c in columns)} FROM {qn(model._meta.db_table)} "
+                f"WHERE {qn('external_id')} = ANY(%s)", [list(ids)]
+            )
+            return cursor.fetchall()
+    return list(model.objects.filter(external_id__in=ids).values_list(*columns))
+
+
+class RowWriter:
+    """Inserts or updates rows of one synced table by ``external_id``
+    without model instances: on PostgreSQL, COPY into a temporary table then
+    one INSERT ... ON CONFLICT DO UPDATE; elsewhere the same upsert with
+    executemany. Rows are dicts of column values; the columns they lack
+    get their field's default (timestamps: now)."""
+
+    def __init__(self, model, fields):
+        self.model = model
+        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        names = {f.attname for f in self.fields}
+        updated = [*fields, "synced_at", "sync_hash"] + (["updated_at"] if "updated_at" in names else [])
+        qn = connection.ops.quote_name
+        self.table = model._meta.db_table
+        self.temp = f"aqp_sync_{self.table}"
+        self.columns = ", ".join(qn(f.column) for f in self.fields)
+        column_of = {f.attname: f.column for f in self.fields}
+        self.on_conflict = f"ON CONFLICT ({qn(column_of['external_id'])}) DO UPDATE SET " + ", ".join(
+            f"{qn(column_of[name])} = EXCLUDED.{qn(column_of[name])}" for name in updated
+        )
+
+    def _defaults(self):
+        now = timezone.now()
+        return {
+            f.attname: now if f.attname in ("synced_at", "updated_at") or getattr(f, "auto_now", False)
+            else f.get_default()
+            for f in self.fields
+        }
+
+    def write(self, rows):
+        defaults = self._defaults()
+        names = [f.attname for f in self.fields]
+        qn = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"CREATE TEMP TABLE IF NOT EXISTS {qn(self.temp)} ON COMMIT DELETE ROWS AS "
+                    f"SELECT {self.columns} FROM {qn(self.table)} WITH NO DATA"
+                )
+                cursor.execute(f"DELETE FROM {qn(self.temp)}")
+                with cursor.cursor.copy(f"COPY {qn(self.temp)} ({self.columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row([row[name] if name in row else defaults[name] for name in names])
+                cursor.execute(
+                    f"INSERT INTO {qn(self.table)} ({self.columns}) SELECT {self.columns} FROM {qn(self.temp)} "
+                    + self.on_conflict
+                )
+            else:
+                prepared = [
+                    tuple(f.get_db_prep_save(row[f.attname] if f.attname in row else defaults[f.attname], connection)
+                          for f in self.fields)
+                    for row in rows
+                ]
+                placeholders = ", ".join(["%s"] * len(self.fields))
+                cursor.executemany(
+                    f"INSERT INTO {qn(self.table)} ({self.columns}) VALUES ({placeholders}) {self.on_conflict}", prepared
+                )
+
+
 class Quarantine(Exception):
     def __init__(self, reason):
         super().__init__(reason)
@@ -232,6 +340,15 @@ class Applier:
             "installation": Installation, "document": PortalDocument,
         }
         self.lengths = {name: _max_lengths(model) for name, model in self.models.items()}
+        self.existing = {}
+        self.writers = {name: RowWriter(model, FIELDS[name]) for name, model in self.models.items()}
+        from .models import QuarantinedRecord
+
+        # Records quarantined by earlier runs, which records of this run may
+        # resolve; none (the usual case): no look-up per batch.
+        self.earlier_quarantines = (
+            QuarantinedRecord.objects.filter(resolved_at__isnull=True).exclude(run=run).exists()
+        )
 
     # -- entry
 
@@ -244,10 +361,41 @@ class Applier:
         else:
             import json
 
-            items = [Item(line, raw, json.loads(raw)) for line, raw in rows]
-            getattr(self, f"_apply_{phase}")(items)
+            if phase in FIELDS:
+                rows = self._skip_unchanged(phase, rows)
+            items = [Item(line, raw, json.loads(raw)) for line, _rid, raw in rows]
+            if items:
+                getattr(self, f"_apply_{phase}")(items)
         self._finish_batch()
         return self.counts
+
+    def _skip_unchanged(self, record_type, rows):
+        """Count as unchanged, without parsing them, the lines whose hash the
+        portal's row holds (the same line was applied and nothing moved the
+        row since); return the other rows. The current values of the rows
+        that exist and changed are fetched for the rest of the batch
+        (``self.existing``)."""
+        model = self.models[record_type]
+        guards = GUARDS.get(record_type, ())
+        found = {row[0]: row for row in _by_external_id(model, [row[1] for row in rows],
+                                                        ["external_id", "sync_hash", *guards])}
+        kept, changed, skipped = [], [], self.ok[record_type]
+        for row in rows:
+            current = found.get(row[1])
+            if current is None:
+                kept.append(row)
+            elif current[1] and current[1] == line_hash(row[2], dict(zip(guards, current[2:])), guards):
+                skipped.append(row[1])
+            else:
+                kept.append(row)
+                changed.append(row[1])
+        self.counts["unchanged"] += len(rows) - len(kept)
+        self.existing = {
+            row["external_id"]: row
+            for row in model.objects.filter(external_id__in=changed)
+            .values("pk", "external_id", "sync_hash", *FIELDS[record_type])
+        } if changed else {}
+        return kept
 
     def _quarantine(self, item, reason, record_type=None):
         from .models import QuarantinedRecord
@@ -272,6 +420,8 @@ class Applier:
         if self.quarantined:
             QuarantinedRecord.objects.bulk_create(self.quarantined, ignore_conflicts=True)
             self.counts["quarantined"] += len(self.quarantined)
+        if not self.earlier_quarantines:
+            return
         now = timezone.now()
         for record_type, ids in self.ok.items():
             QuarantinedRecord.objects.filter(
@@ -289,55 +439,57 @@ class Applier:
 
     def _upsert(self, record_type, prepared, existing, fields):
         """``prepared``: [(item, values)], ``existing``: external_id -> dict of
-        current values (with "pk"). Creates, updates only what differs, counts."""
-        model = self.models[record_type]
-        now = timezone.now()
-        creates, updates = [], []
+        current values (with "pk" and "sync_hash"). Creates, updates only what
+        differs, counts; an unchanged row whose hash is stale gets the new one."""
+        guards = GUARDS.get(record_type, ())
+        creates, updates, rehash = [], [], []
         for item, values in prepared:
             reason = self._too_long(record_type, values)
             if reason:
                 self._quarantine(item, reason)
                 continue
+            row = {**values, "external_id": item.rid, "sync_hash": line_hash(item.raw, values, guards)}
             current = existing.get(item.rid)
             if current is None:
-                creates.append((item, model(external_id=item.rid, synced_at=now, **values)))
+                creates.append((item, row))
             elif any(current[name] != values[name] for name in fields):
-                updates.append((item, model(pk=current["pk"], external_id=item.rid, synced_at=now, **values)))
+                updates.append((item, row))
             else:
                 self.counts["unchanged"] += 1
                 self.ok[record_type].append(item.rid)
-        self._write(record_type, creates, "created", lambda objs: model.objects.bulk_create(objs))
-        self._write(record_type, updates, "updated",
-                    lambda objs: model.objects.bulk_update(objs, [*fields, "synced_at"], batch_size=500))
+                if current["sync_hash"] != row["sync_hash"]:
+                    rehash.append(row)
+        writer = self.writers[record_type]
+        self._write(record_type, creates, "created", writer.write)
+        self._write(record_type, updates, "updated", writer.write)
+        if rehash:
+            writer.write(rehash)
 
-    def _write(self, record_type, pairs, counter, bulk):
+    def _write(self, record_type, pairs, counter, write):
         if not pairs:
             return
         try:
             with transaction.atomic():
-                bulk([obj for _item, obj in pairs])
+                write([row for _item, row in pairs])
             written = pairs
         except IntegrityError:
             # A conflict (e.g. a code used twice): one by one, to set aside only the culprit.
             written = []
-            for item, obj in pairs:
+            for item, row in pairs:
                 try:
                     with transaction.atomic():
-                        bulk([obj])
-                    written.append((item, obj))
+                        write([row])
+                    written.append((item, row))
                 except IntegrityError as error:
                     self._quarantine(item, _("The record conflicts with another record in the portal (%(error)s).")
                                      % {"error": str(error).splitlines()[0][:300]})
         self.counts[counter] += len(written)
-        self.ok[record_type].extend(item.rid for item, _obj in written)
+        self.ok[record_type].extend(item.rid for item, _row in written)
         return written
 
     def _existing(self, record_type, ids, fields):
-        model = self.models[record_type]
-        return {
-            row["external_id"]: row
-            for row in model.objects.filter(external_id__in=ids).values("pk", "external_id", *fields)
-        }
+        # Fetched by _skip_unchanged for the whole batch.
+        return self.existing
 
     def _unique_codes(self, record_type, items):
         """Set aside records whose ``code`` another record already has."""
@@ -411,7 +563,8 @@ class Applier:
         ids = [i for i in set(ids) if i]
         if not ids:
             return {}
-        return dict(self.models[record_type].objects.filter(external_id__in=ids).values_list("external_id", "pk"))
+        model = self.models[record_type]
+        return dict(_by_external_id(model, ids, ["external_id", model._meta.pk.column]))
 
     def _unknown(self, item, kind, rid):
         self._quarantine(item, _("Unknown %(kind)s “%(id)s”: no such record in the portal or in this export.")

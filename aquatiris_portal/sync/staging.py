@@ -107,7 +107,7 @@ class Staging:
             first = "SELECT line FROM rejects ORDER BY line LIMIT 1 OFFSET ?"
             params = ()
         else:
-            query = "SELECT line, raw FROM staged WHERE phase = ? AND line > ? ORDER BY line LIMIT ?"
+            query = "SELECT line, rid, raw FROM staged WHERE phase = ? AND line > ? ORDER BY line LIMIT ?"
             first = "SELECT line FROM staged WHERE phase = ? ORDER BY line LIMIT 1 OFFSET ?"
             params = (PHASE_INDEX[phase],)
         after = 0
