@@ -65,7 +65,7 @@ DEFAULTS = {
     # Lifetime of the download URL sent with a document_uploaded event (days).
     "OUTBOX_DOWNLOAD_URL_DAYS": 7,
     # Records per transaction of an import.
-    "SYNC_BATCH_SIZE": 1000,
+    "SYNC_BATCH_SIZE": 5000,
     # Absolute URL of the site (for links in outbox events); default WAGTAILADMIN_BASE_URL.
     "PUBLIC_BASE_URL": None,
 }

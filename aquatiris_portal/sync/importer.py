@@ -5,10 +5,17 @@ lock: one importer at a time across every machine; a no-op on SQLite),
 then imports every export of SOURCE not yet imported, in ``sequence``
 order. Each export:
 
-1. is staged (``staging.py``): every line checked against the JSON Schema,
-   set down by type in a temporary SQLite file; bad lines become rejects;
+1. is staged (``staging.py``): every line set down by type and id in a
+   temporary SQLite file; a line that is not JSON, of no known type or
+   without id becomes a reject;
 2. is applied in dependency order (franchisee, spanc, client, then
-   installation, then document, then delete), in batches. Each batch is one
+   installation, then document, then delete), in batches. A line whose
+   hash the portal's row holds (``sync_hash``: the same line was applied
+   and nothing moved the row since) is unchanged and not even parsed again;
+   the others are checked against the JSON Schema and the rules of
+   ``validation.check_line`` (else quarantined), then written without model
+   instances (``RowWriter``: COPY and INSERT ... ON CONFLICT on PostgreSQL).
+   Each batch is one
    transaction that also adds its counts to the ImportRun and moves its
    ``steps_done`` on, so a run killed in the middle resumes after the last
    committed batch and ends with the same rows and counts as a clean run;
@@ -38,6 +45,7 @@ from django.utils.translation import gettext as _
 from ..uploads import KINDS, safe_filename, sniff
 from .sources import BadFilePath, ExportError, open_source
 from .staging import PHASES, REJECTS, Staging, decode_raw
+from .validation import Rejected, check_line
 
 logger = logging.getLogger(__name__)
 
@@ -224,7 +232,9 @@ def _address(record):
 
 
 def _date(value):
-    return datetime.date.fromisoformat(value) if value else None
+    if isinstance(value, datetime.date) or not value:  # check_line parsed it
+        return value or None
+    return datetime.date.fromisoformat(value)
 
 
 def _max_lengths(model):
@@ -359,15 +369,28 @@ class Applier:
         if phase == REJECTS:
             self._rejects(rows)
         else:
-            import json
-
             if phase in FIELDS:
                 rows = self._skip_unchanged(phase, rows)
-            items = [Item(line, raw, json.loads(raw)) for line, _rid, raw in rows]
+            items = self._checked(rows)
             if items:
                 getattr(self, f"_apply_{phase}")(items)
         self._finish_batch()
         return self.counts
+
+    def _checked(self, rows):
+        """Items of the lines that pass every rule; the others are quarantined."""
+        from .models import QuarantinedRecord
+
+        items = []
+        for line, _rid, raw in rows:
+            try:
+                items.append(Item(line, raw, check_line(raw)))
+            except Rejected as rejected:
+                self.quarantined.append(QuarantinedRecord(
+                    run=self.run, line_number=line, record_type=rejected.record_type,
+                    record_id=rejected.record_id[:200], reason=rejected.reason, raw_line=decode_raw(raw),
+                ))
+        return items
 
     def _skip_unchanged(self, record_type, rows):
         """Count as unchanged, without parsing them, the lines whose hash the

@@ -1,5 +1,7 @@
-"""First pass of an import: records.jsonl, read line by line, is checked and
-set down by type in a temporary SQLite file, so that memory stays flat
+"""First pass of an import: records.jsonl, read line by line, is set down
+by type and id in a temporary SQLite file (a line that is not JSON, of no
+known type or without id becomes a reject; the other rules are checked when
+the line is applied, see ``validation.check_line``), so that memory stays flat
 whatever the export's size and records can be applied in dependency order
 (a record may refer to one further down the file).
 
@@ -11,7 +13,7 @@ import os
 import sqlite3
 import tempfile
 
-from .validation import Rejected, check_line
+from .validation import Rejected, staging_key
 
 PHASES = ("franchisee", "spanc", "client", "installation", "document", "delete")
 PHASE_INDEX = {name: index for index, name in enumerate(PHASES)}
@@ -64,12 +66,10 @@ class Staging:
             if not raw:
                 continue
             try:
-                record = check_line(raw)
+                record_type, rid = staging_key(raw)
             except Rejected as rejected:
                 rejects.append((number, rejected.record_type, rejected.record_id[:200], rejected.reason, decode_raw(raw)))
             else:
-                record_type = record["type"]
-                rid = f"{record['of']}:{record['id']}" if record_type == "delete" else record["id"]
                 staged.append((PHASE_INDEX[record_type], rid, number, bytes(raw) if not isinstance(raw, str) else raw.encode()))
             if len(staged) >= _CHUNK:
                 self._flush(staged, rejects)
@@ -101,7 +101,8 @@ class Staging:
 
     def batches(self, phase, size, skip=0):
         """Yield lists of rows in line order, ``size`` at a time, after
-        skipping ``skip`` batches (keyset pagination: no growing OFFSET)."""
+        skipping ``skip`` batches (keyset pagination: no growing OFFSET).
+        Rows are (line, rid, raw), or (line, rtype, rid, reason, raw) for rejects."""
         if phase == REJECTS:
             query = "SELECT line, rtype, rid, reason, raw FROM rejects WHERE line > ? ORDER BY line LIMIT ?"
             first = "SELECT line FROM rejects ORDER BY line LIMIT 1 OFFSET ?"

@@ -219,6 +219,29 @@ def check_email(value, required=True):
     return value
 
 
+def staging_key(raw):
+    """(record type, id) of one raw line, from the checks staging needs
+    (JSON, known type, id, the ``of`` of a delete); the rest of the rules are
+    checked by ``check_line`` when the line is applied, and not at all for a
+    line the portal already holds unchanged. A line these checks refuse
+    raises Rejected with the reason ``check_line`` gives."""
+    try:
+        record = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        record = None
+    if isinstance(record, dict):
+        record_type, record_id = record.get("type"), record.get("id")
+        if record_type in TYPES and isinstance(record_id, str) and record_id:
+            if record_type != "delete":
+                return record_type, record_id
+            if record.get("of") in TYPES and record["of"] != "delete":
+                return record_type, f"{record['of']}:{record_id}"
+    record = check_line(raw)  # raises Rejected with the reason
+    if record["type"] == "delete":
+        return "delete", f"{record['of']}:{record['id']}"
+    return record["type"], record["id"]
+
+
 def check_line(raw):
     """Parse and check one raw line (bytes or str). Returns the record dict,
     with dates and emails normalised. Raises Rejected."""
