@@ -10,6 +10,8 @@ from django.contrib.auth.models import Group
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import gettext, ngettext
 from django_otp.oath import totp
 
 from aquatiris_portal import access
@@ -26,6 +28,15 @@ RESET = reverse("aquatiris_portal:password_reset")
 VERIFY = reverse("aquatiris_portal:otp_verify")
 ENROLL = reverse("aquatiris_portal:otp_enroll")
 PASSWORD = "correct-Horse-battery-9"
+
+
+def _too_many_attempts(minutes):
+    """The throttling message as users read it (the UI is translated)."""
+    return ngettext(
+        "Too many attempts. For your security, please try again in %(minutes)d minute.",
+        "Too many attempts. For your security, please try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 @pytest.fixture(autouse=True)
@@ -115,7 +126,7 @@ def test_login_failure_is_the_same_for_unknown_email_and_wrong_password(client):
     wrong = client.post(LOGIN, {"email": user.email, "password": "nope-nope-nope"})
     unknown = client.post(LOGIN, {"email": user.email.replace("client", "nobody"), "password": "nope-nope-nope"})
     assert wrong.status_code == unknown.status_code == 200
-    assert "The email address or the password is not right." in wrong.content.decode()
+    assert escape(gettext("The email address or the password is not right.")) in wrong.content.decode()
     assert _body(wrong).replace(user.email, "E") == _body(unknown).replace(
         user.email.replace("client", "nobody"), "E")
 
@@ -274,7 +285,7 @@ def test_activation_of_a_spanc_requires_the_email_code(client):
     assert code_mail.to == [spanc.email]
     code = re.search(r"\b(\d{6})\b", code_mail.body_text).group(1)
     wrong = client.post(VERIFY, {"code": "000000" if code != "000000" else "111111"})
-    assert wrong.status_code == 200 and "This code is not right or has expired." in wrong.content.decode()
+    assert wrong.status_code == 200 and escape(gettext("This code is not right or has expired.")) in wrong.content.decode()
     from django_otp.plugins.otp_email.models import EmailDevice
 
     EmailDevice.objects.update(throttling_failure_timestamp=None)  # django-otp's own delay after a failure
@@ -364,7 +375,7 @@ def test_a_hundred_code_guesses_are_stopped_and_the_right_code_too(client):
     assert set(statuses[5:]) == {429}
     response = HttpClient(REMOTE_ADDR="10.9.9.9").post(ACTIVATION, {"email": "target@example.org", "code": record.code})
     assert response.status_code == 429
-    assert "try again in 60 minutes" in response.content.decode()
+    assert escape(_too_many_attempts(60)) in response.content.decode()
     assert not OutgoingMail.objects.exists()
 
 
@@ -383,7 +394,7 @@ def test_login_is_throttled_per_account_even_with_the_right_password():
         HttpClient(REMOTE_ADDR=f"10.1.0.{n}").post(LOGIN, {"email": user.email, "password": f"wrong-{n}"})
     response = HttpClient(REMOTE_ADDR="10.1.1.1").post(LOGIN, {"email": user.email, "password": PASSWORD})
     assert response.status_code == 429
-    assert "try again in 15 minutes" in response.content.decode()
+    assert escape(_too_many_attempts(15)) in response.content.decode()
 
 
 def test_lost_password_is_throttled_per_account():

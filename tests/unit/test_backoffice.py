@@ -14,6 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import gettext, ngettext
 from openpyxl import load_workbook
 
 from aquatiris_portal.backoffice.groups import CUSTOMER_SERVICE, EDITORS, ensure_groups
@@ -220,6 +222,11 @@ def test_portal_groups_command_is_idempotent():
     assert Group.objects.get(name=EDITORS).page_permissions.count() == 5
 
 
+def _new_requests(count):
+    """The alerts panel heading as staff read it (the admin is translated)."""
+    return escape(ngettext("%(counter)s new request", "%(counter)s new requests", count) % {"counter": count})
+
+
 def test_dashboard_shows_requests_and_spanc_uploads_since_last_visit(client, data):
     user = staff(client, CUSTOMER_SERVICE)
     two_hours_ago = timezone.now() - datetime.timedelta(hours=2)
@@ -230,27 +237,27 @@ def test_dashboard_shows_requests_and_spanc_uploads_since_last_visit(client, dat
     factories.document(inst, title="Vieux rapport", source=DocumentSource.SPANC_UPLOAD,
                        created_at=timezone.now() - datetime.timedelta(days=1))
     html = client.get(reverse("wagtailadmin_home")).content.decode()
-    assert "Since your last visit" in html
-    assert "1 new request" in html
+    assert escape(gettext("Since your last visit")) in html
+    assert _new_requests(1) in html
     assert reverse("aquatiris_portal_requests:inspect", args=[new.pk]) in html
     assert reverse("aquatiris_portal_requests:inspect", args=[data["question"].pk]) not in html
     assert "Rapport de contrôle SPANC" in html and "Vieux rapport" not in html
     # Reloading within the same visit keeps the same reference point...
     html = client.get(reverse("wagtailadmin_home")).content.decode()
-    assert "1 new request" in html
+    assert _new_requests(1) in html
     # ...and the next visit (an hour later) starts from this one: what
     # arrived before it is no longer new.
     an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
     StaffVisit.objects.filter(user=user).update(last_seen_at=an_hour_ago)
     PortalRequest.objects.filter(pk=new.pk).update(created_at=an_hour_ago - datetime.timedelta(minutes=5))
     html = client.get(reverse("wagtailadmin_home")).content.decode()
-    assert "0 new requests" in html, re.sub(r"\s+", " ", html.split("aqp-alerts-heading")[-1])[:800]
+    assert _new_requests(0) in html, re.sub(r"\s+", " ", html.split("aqp-alerts-heading")[-1])[:800]
 
 
 def test_editors_have_no_alerts_panel(client, data):
     staff(client, EDITORS)
     html = client.get(reverse("wagtailadmin_home")).content.decode()
-    assert "Since your last visit" not in html and "Le Gall" not in html
+    assert escape(gettext("Since your last visit")) not in html and "Le Gall" not in html
 
 
 def test_requests_listing_query_count_does_not_grow(client, data):

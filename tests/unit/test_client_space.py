@@ -5,11 +5,13 @@ attachments, uploads refused before anything is written, query budgets."""
 import io
 import re
 import uuid
+from html import unescape
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client as HttpClient
 from django.utils import timezone
+from django.utils.translation import gettext
 from pypdf import PdfReader
 from wagtail.models import Site
 
@@ -182,7 +184,8 @@ def test_progress_marks_done_and_current_stages_with_editor_names(owner):
     assert current and "Mise en eau" in current.group(1) and "On remplit le filtre." in current.group(1)
     assert html.count('aria-current="step"') == 1
     assert html.count("aqp-step--done") == 3  # study, quote, installation
-    assert html.count('<span class="aqp-step__status">Done</span>') == 3  # said in words, not by colour
+    done = gettext("Done")
+    assert html.count(f'<span class="aqp-step__status">{done}</span>') == 3  # said in words, not by colour
 
 
 def test_documents_grouped_by_theme_new_marked_word_download_only(owner):
@@ -202,7 +205,7 @@ def test_documents_grouped_by_theme_new_marked_word_download_only(owner):
     assert "Caché" not in html
     items = dict(re.findall(r'<li class="aqp-document">\s*<div class="aqp-document__title">\s*<span>(.*?)</span>(.*?)</li>', html, re.S))
     assert "aqp-badge--new" in items["Facture neuve"] and "aqp-badge--new" not in items["Étude de sol du terrain"]
-    assert "/voir/" not in items["Plan Word"] and "Download" in items["Plan Word"]
+    assert "/voir/" not in items["Plan Word"] and gettext("Download") in items["Plan Word"]
     assert "/voir/" in items["Facture neuve"]
     assert "delete" not in html.lower() and "supprimer" not in html.lower()
 
@@ -218,7 +221,7 @@ def test_serial_number_registers_once_with_certificate_event_and_mail(owner, stu
     response = http.post(warranty_url(installation), {"serial_number": "aq-2024-012345"})
     assert response.status_code == 302
     again = http.post(warranty_url(installation), {"serial_number": "AQ-2024-012345"}, follow=True)
-    assert "already registered" in again.content.decode()
+    assert gettext("This serial number is already registered for this installation.") in unescape(again.content.decode())
 
     installation.refresh_from_db()
     assert installation.serial_number == "AQ-2024-012345" and installation.serial_registered_at
@@ -249,7 +252,9 @@ def test_another_serial_asks_to_contact_the_franchisee(owner):
     installation.save()
     response = owner["http"].post(warranty_url(installation), {"serial_number": "AQ-2024-012345"})
     html = response.content.decode()
-    assert response.status_code == 200 and "contact your franchisee" in html
+    assert response.status_code == 200 and gettext(
+        "Another serial number is already known for this installation. "
+        "Please contact your franchisee so they can check it with you.") in unescape(html)
     assert installation.franchisee.phone in html and installation.franchisee.email in html
     assert not WarrantyExtension.objects.exists() and not PortalDocument.objects.filter(source="certificate").exists()
     assert not OutboxEvent.objects.exists() and not OutgoingMail.objects.exists()
@@ -259,7 +264,7 @@ def test_serial_number_pattern_error_shows_the_help(owner):
     response = owner["http"].post(warranty_url(owner["first"]), {"serial_number": "12345"})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "is not a valid serial number" in html and "AQ-2024-012345" in html  # the editor's help
+    assert "n'est pas un n° de série valide" in unescape(html) and "AQ-2024-012345" in html  # the editor's help
     assert 'aria-invalid="true"' in html
     assert not WarrantyExtension.objects.exists() and not OutboxEvent.objects.exists()
 
@@ -323,7 +328,7 @@ def test_after_sales_request_goes_to_franchisee_and_network_head_with_recap_and_
     assert len(sent[("sav@aquatiris.example", "reseau@aquatiris.example")].attachments) == 2
 
     detail = owner["http"].get(response["Location"]).content.decode()
-    assert "Your request was sent" in detail and "IMG_0001.jpg" in detail
+    assert gettext("Your request was sent. A copy was emailed to you.") in unescape(detail) and "IMG_0001.jpg" in detail
 
 
 def test_question_goes_to_the_franchisee_only(owner, subjects):
@@ -339,7 +344,7 @@ def test_contact_form_lists_active_subjects_and_works_without_javascript(owner, 
     html = owner["http"].get(f"{BASE}contact/").content.decode()
     assert "Dysfonctionnement / SAV" in html and "Ancien objet" not in html
     # The reason list is in the page (no JS needed) with a label saying what it is for.
-    assert "only for a malfunction / after-sales request" in html
+    assert gettext("Reason (only for a malfunction / after-sales request)") in unescape(html)
     assert f'data-after-sales-subjects="{subjects["sav"].pk}"' in html
     assert "client_space.js" in html and "<script>" not in html  # no inline script (CSP)
     assert 'type="file"' in html and "multiple" in html and "10" in html  # limits are shown
@@ -348,7 +353,7 @@ def test_contact_form_lists_active_subjects_and_works_without_javascript(owner, 
 def test_after_sales_without_reason_is_refused(owner, subjects):
     response = contact(owner, subjects["sav"])
     assert response.status_code == 200
-    assert "Please choose the reason" in response.content.decode()
+    assert gettext("Please choose the reason of your after-sales request.") in unescape(response.content.decode())
     assert not PortalRequest.objects.exists() and not OutgoingMail.objects.exists()
 
 
@@ -364,12 +369,12 @@ def _oversize():
 
 BAD_UPLOADS = {
     "exe_renamed_jpg": (lambda: [SimpleUploadedFile("photo.jpg", b"MZ\x90\x00\x03\x00\x00\x00" + b"\0" * 200,
-                                                    content_type="image/jpeg")], "is not an accepted file"),
+                                                    content_type="image/jpeg")], "n'est pas un type de fichier accepté"),
     "html_renamed_png": (lambda: [SimpleUploadedFile("photo.png", b"<!DOCTYPE html><html><script>alert(1)</script>",
-                                                     content_type="image/png")], "is not an accepted file"),
-    "oversize": (_oversize, "is too large"),
+                                                     content_type="image/png")], "n'est pas un type de fichier accepté"),
+    "oversize": (_oversize, "est trop volumineux"),
     "too_many": (lambda: [SimpleUploadedFile(f"p{n}.jpg", jpeg_bytes(), content_type="image/jpeg") for n in range(3)],
-                 "at most 2 files"),
+                 "au maximum 2 fichiers"),
 }
 
 
@@ -379,10 +384,10 @@ def test_bad_uploads_are_refused_and_nothing_is_stored_or_sent(case, owner, subj
     settings.AQUATIRIS_PORTAL_UPLOAD_MAX_FILES = 2
     files, message = BAD_UPLOADS[case]
     response = contact(owner, subjects["sav"], files(), reason=subjects["reason"])
-    html = response.content.decode()
+    html = unescape(response.content.decode())  # messages are checked as users read them (in French)
     assert response.status_code == 200
-    assert message in html and "Your request was not sent" in html
-    assert "No file was kept" in html
+    assert message in html and gettext("Your request was not sent. Please correct the fields marked below.") in html
+    assert gettext("No file was kept: please choose your files again.") in html
     assert PortalRequest.objects.count() == 0
     assert RequestAttachment.objects.count() == 0
     assert OutgoingMail.objects.count() == 0 and mailoutbox == []
@@ -394,7 +399,7 @@ def test_bad_uploads_are_refused_and_nothing_is_stored_or_sent(case, owner, subj
 
 def test_maintenance_contract_request_is_routed_like_a_request(owner):
     html = owner["http"].get(f"{BASE}contrat-entretien/").content.decode()
-    assert "Ask for a maintenance contract: your franchisee will contact you" in html
+    assert gettext("Ask for a maintenance contract: your franchisee will contact you with an offer.") in unescape(html)
     response = owner["http"].post(f"{BASE}contrat-entretien/", {"installation": owner["second"].pk, "message": ""})
     assert response.status_code == 302
     portal_request = PortalRequest.objects.get()
@@ -412,7 +417,7 @@ def test_my_requests_lists_date_subject_status_of_mine_only(owner, subjects):
     stranger_request.save()
     html = owner["http"].get(f"{BASE}demandes/").content.decode()
     assert "Question sur mon installation" in html and "Secret d" not in html
-    assert "New" in html and timezone.localdate().strftime("%d/%m/%Y") in html
+    assert gettext("New") in html and timezone.localdate().strftime("%d/%m/%Y") in html
 
 
 def test_maintenance_page_lists_guides_of_the_private_collection(owner):
