@@ -2,7 +2,7 @@
 PYTHON := .venv/bin/python
 MANAGE := $(PYTHON) example_site/manage.py
 
-.PHONY: demo test test-unit test-integration install system-deps messages
+.PHONY: demo test test-unit test-integration install system-deps messages screenshots
 
 install:
 	@scripts/bootstrap.sh
@@ -37,3 +37,7 @@ test-unit: install
 test-integration: system-deps install
 	npm ci --no-audit --no-fund --omit=dev
 	$(PYTHON) -m pytest tests/integration -p no:cacheprovider -v
+
+## Refresh the committed screenshots under docs/screenshots/ (browser tests).
+screenshots: system-deps install
+	PORTAL_UPDATE_SCREENSHOTS=1 $(PYTHON) -m pytest tests/integration -p no:cacheprovider -k "browser or chromium"

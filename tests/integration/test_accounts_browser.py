@@ -12,7 +12,9 @@ from django.core.management import call_command
 
 from .conftest import ROOT
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+from tests.integration.screens import screenshot_dir  # noqa: E402
+
+SCREENSHOTS = screenshot_dir()
 EMAIL, CODE = "bernard.lefebvre@example.org", "CLI-1037"  # a demo client not yet activated
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]

@@ -15,7 +15,9 @@ from pypdf import PdfReader
 
 from .conftest import ROOT, wait_until
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+from tests.integration.screens import screenshot_dir  # noqa: E402
+
+SCREENSHOTS = screenshot_dir()
 CLIENT_EMAIL, CLIENT_PASSWORD = "anne.durand@example.org", "demo-Client-2026!"
 SERIAL = "AQ-2024-012345"
 
@@ -144,5 +146,5 @@ def test_demo_client_uses_the_client_space_in_chromium(
     stack_report(
         f"Chromium: demo client opened {len(installations)} installations, viewed and downloaded PDFs from S3, "
         f"certificate {certificate.title!r} holds {SERIAL}; SAV mails via Redis worker + SMTP to "
-        f"{first.franchisee.email} and sav@aquatiris.example with IMG_2041.jpg; screenshots in docs/screenshots/"
+        f"{first.franchisee.email} and sav@aquatiris.example with IMG_2041.jpg; screenshots in {SCREENSHOTS}"
     )

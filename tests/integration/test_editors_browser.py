@@ -14,7 +14,9 @@ from openpyxl import load_workbook
 
 from .conftest import ROOT
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+from tests.integration.screens import screenshot_dir  # noqa: E402
+
+SCREENSHOTS = screenshot_dir()
 CLIENT_EMAIL, CLIENT_PASSWORD = "anne.durand@example.org", "demo-Client-2026!"
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]

@@ -16,7 +16,9 @@ from aquatiris_portal.demo.pdf import make_pdf
 
 from .conftest import ROOT
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+from tests.integration.screens import screenshot_dir  # noqa: E402
+
+SCREENSHOTS = screenshot_dir()
 SPANC_EMAIL, SPANC_PASSWORD = "spanc.rennes@example.org", "demo-Spanc-2026!"
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]

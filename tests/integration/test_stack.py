@@ -23,7 +23,9 @@ from tests import factories
 
 from .conftest import ROOT, free_port, start_process, stack_env, wait_until, _stop_process
 
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+from tests.integration.screens import screenshot_dir  # noqa: E402
+
+SCREENSHOTS = screenshot_dir()
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -215,7 +217,7 @@ def test_chromium_loads_demo_home_follows_client_space_button_and_screenshots(li
     assert page.locator("input[type=password]").count() + page.locator("main a").count() > 0
     page.screenshot(path=str(SCREENSHOTS / "client-space-button.png"), full_page=True)
     stack_report(f"Chromium: home {live_server.url}/ -> {page.url} ({page.title()!r}); portal_demo took "
-          f"{demo_seconds:.1f} s on PostgreSQL; screenshots in docs/screenshots/")
+          f"{demo_seconds:.1f} s on PostgreSQL; screenshots in {SCREENSHOTS}")
 
 
 # --------------------------------------------------------------------------- production settings
