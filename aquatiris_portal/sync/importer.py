@@ -79,14 +79,16 @@ GUARDS = {
 }
 
 
-def line_hash(raw, values, guards=()):
-    """``sync_hash`` of a row written from the line ``raw`` (bytes) with
-    ``values`` (a mapping holding at least the ``guards``)."""
+def guard_values(values, guards):
+    return tuple(values[name] is None if name == "deleted_at" else values[name] for name in guards)
+
+
+def line_hash(raw, guarded=()):
+    """``sync_hash`` of a row written from the line ``raw`` (bytes) whose
+    guard columns hold ``guarded`` (see ``guard_values``)."""
     digest = hashlib.blake2b(raw, digest_size=16)
-    if guards:
-        digest.update(b"\0" + repr(tuple(
-            values[name] is None if name == "deleted_at" else values[name] for name in guards
-        )).encode())
+    if guarded:
+        digest.update(b"\0" + repr(guarded).encode())
     return digest.hexdigest()
 
 
@@ -402,12 +404,17 @@ class Applier:
         guards = GUARDS.get(record_type, ())
         found = {row[0]: row for row in _by_external_id(model, [row[1] for row in rows],
                                                         ["external_id", "sync_hash", *guards])}
+        deleted_at = guards.index("deleted_at") if "deleted_at" in guards else None
         kept, changed, skipped = [], [], self.ok[record_type]
         for row in rows:
             current = found.get(row[1])
             if current is None:
                 kept.append(row)
-            elif current[1] and current[1] == line_hash(row[2], dict(zip(guards, current[2:])), guards):
+                continue
+            guarded = current[2:]
+            if deleted_at is not None:  # as guard_values gives it
+                guarded = (*guarded[:deleted_at], guarded[deleted_at] is None, *guarded[deleted_at + 1:])
+            if current[1] and current[1] == line_hash(row[2], guarded):
                 skipped.append(row[1])
             else:
                 kept.append(row)
@@ -471,7 +478,7 @@ class Applier:
             if reason:
                 self._quarantine(item, reason)
                 continue
-            row = {**values, "external_id": item.rid, "sync_hash": line_hash(item.raw, values, guards)}
+            row = {**values, "external_id": item.rid, "sync_hash": line_hash(item.raw, guard_values(values, guards))}
             current = existing.get(item.rid)
             if current is None:
                 creates.append((item, row))

@@ -20,6 +20,11 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _email_validator = EmailValidator()
 
+try:  # a few times faster than the json module on the lines of a big export
+    from orjson import loads as parse_json
+except ImportError:  # pragma: no cover
+    parse_json = json.loads
+
 
 class Rejected(Exception):
     def __init__(self, reason, record_type="", record_id=""):
@@ -226,7 +231,7 @@ def staging_key(raw):
     line the portal already holds unchanged. A line these checks refuse
     raises Rejected with the reason ``check_line`` gives."""
     try:
-        record = json.loads(raw)
+        record = parse_json(raw)
     except (ValueError, UnicodeDecodeError):
         record = None
     if isinstance(record, dict):
@@ -246,7 +251,7 @@ def check_line(raw):
     """Parse and check one raw line (bytes or str). Returns the record dict,
     with dates and emails normalised. Raises Rejected."""
     try:
-        record = json.loads(raw)
+        record = parse_json(raw)
     except (ValueError, UnicodeDecodeError) as error:
         raise Rejected(_("The line is not valid JSON (%(error)s).") % {"error": error})
     if not isinstance(record, dict):
