@@ -33,9 +33,13 @@ def write_report(report, target):
         f"- Server: gunicorn, {s['workers']} sync workers, `example_site.production` settings (DEBUG off), "
         "PostgreSQL and Redis on loopback, private files on the local disk.",
         f"- Load: `wrk -t1 -c{s['connections']}` (closed loop, {s['connections']} requests in flight, one per "
-        f"worker), {s['requests']} measured requests per page after 20 warm-up requests, every answer checked "
-        "to be HTTP 200 (a login redirect would count as an error), logged-in session cookies made by "
-        "`portal_bench_data --sessions` (second factor verified).",
+        f"worker) for a duration sized from a 3-second warm-up (not counted) to give at least {s['requests']} "
+        f"answers per page ({s['bulk_requests']} for the full export; `n` is what was measured), every answer "
+        "checked to be HTTP 200 (a login redirect would count as an error), logged-in session cookies made by "
+        "`portal_bench_data --sessions` (second factor verified for the SPANC and the staff user).",
+        "- 'alone: median ms' is the same page rendered in-process (Django test client, production settings, "
+        "same database), one request at a time, median of 30 (10 for the month export, 1 for the full one): "
+        "the page's own work without waiting for a CPU; 'SQL queries' is its query count.",
         f"- Load average at the end: {report['load_average_end']}; busiest processes then: "
         + "; ".join(f"`{p}`" for p in report["busiest_processes_end"][:5]),
         "",
@@ -55,16 +59,16 @@ def write_report(report, target):
         "",
         "Goals: p95 ≤ 100 ms and ≤ 3× the baseline for a simple page; ≤ 150 ms and ≤ 4× for a complex one.",
         "",
-        "| page | path | n | p50 ms | p95 ms | p99 ms | × baseline (p50 / p95) | goal | met |",
-        "|---|---|---:|---:|---:|---:|---:|---|---|",
+        "| page | path | n | p50 ms | p95 ms | p99 ms | × baseline (p50 / p95) | goal | met | alone: median ms | SQL queries |",
+        "|---|---|---:|---:|---:|---:|---:|---|---|---:|---:|",
     ]
     for row in report["pages"]:
         if "missing" in row:
-            lines.append(f"| {row['label']} | `{row['path']}` | – | – | – | – | – | – | not measured: {row['missing']} |")
+            lines.append(f"| {row['label']} | `{row['path']}` | – | – | – | – | – | – | not measured: {row['missing']} | | |")
             continue
         ratio = (f"{row['ratio_p50']:.1f} / {row['ratio_p95']:.1f}" if "ratio_p95" in row else "–")
         met = {True: "yes", False: "**no**", None: ""}[row.get("meets_goal")]
-        if row["kind"] == "baseline":
+        if row["kind"] in ("baseline", "reference"):
             met = "reference"
         elif row["kind"] == "bulk":
             met = "no budget (bulk job)"
@@ -73,7 +77,8 @@ def write_report(report, target):
             met += f" ({errors} bad answers, last HTTP {row['last_unexpected']})"
         lines.append(
             f"| {row['label']} | `{row['path']}` | {row['requests']} | {ms(row['p50_us'])} | {ms(row['p95_us'])} "
-            f"| {ms(row['p99_us'])} | {ratio} | {row.get('goal', '')} | {met} |"
+            f"| {ms(row['p99_us'])} | {ratio} | {row.get('goal', '')} | {met} "
+            f"| {row.get('service_median_ms', '–')} | {row.get('service_queries', '–')} |"
         )
     lines += ["", "Command per page: `" + next((r["command"] for r in report["pages"] if "command" in r), "") + "`",
               ""]

@@ -50,6 +50,7 @@ from stack import Postgres, Redis, free_port  # noqa: E402
 # complex (150 ms, 4x); "baseline" is the reference; "bulk" has no budget.
 PAGES = [
     ("baseline", "Baseline: trivial authenticated view", "/bench/baseline/", "client", "baseline"),
+    ("home", "Home page (a Wagtail page, anonymous): second reference", "/", None, "reference"),
     ("login", "Login page (anonymous)", "/portail/connexion/", None, "simple"),
     ("dashboard", "Client dashboard", "/espace-client/", "client", "complex"),
     ("installation", "Client installation page", "/espace-client/installations/{client_installation}/", "client", "simple"),
@@ -262,7 +263,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fresh", action="store_true", help="drop the cached database and generate the dataset again")
     parser.add_argument("--requests", type=int, default=300, help="requests per page (default 300)")
-    parser.add_argument("--bulk-requests", type=int, default=10, help="requests for the full 50,000-row export")
+    parser.add_argument("--bulk-requests", type=int, default=6, help="requests for the full 50,000-row export")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, one per core)")
     parser.add_argument("--connections", type=int, default=2, help="concurrent wrk connections (default 2)")
     parser.add_argument("--max-seconds", type=int, default=240, help="time limit of one page's load")
@@ -317,13 +318,20 @@ def main():
             # rate, and the measured run lasts long enough for ``count`` answers.
             warm, _ = wrk(server.base, path, cookie, args.connections, 20 if kind == "bulk" else 3)
             rate = max(warm["requests"], 1) / max(warm["duration_us"] / 1e6, 0.001)
-            seconds = min(args.max_seconds, max(3, math.ceil(count / rate * 1.5)))
+            seconds = min(args.max_seconds, max(3, math.ceil(count / rate * 1.6)))
             load_before = load_average()
             stats, command = wrk(server.base, path, cookie, args.connections, seconds)
             row.update(stats, command=command, load_before=load_before)
             log(f"{key}: n={stats['requests']} p50={stats['p50_us'] / 1000:.1f} ms "
                 f"p95={stats['p95_us'] / 1000:.1f} ms unexpected={stats['unexpected_status']}")
             results.append(row)
+        log("service time of each page, one request at a time, in-process")
+        measured = [[r["key"], r["path"], ids["cookies"].get(r["session"])] for r in results if "p95_us" in r]
+        service = json.loads(subprocess.run(
+            [str(PYTHON), str(HERE / "service_time.py"), "30"], input=json.dumps(measured), env=env, cwd=ROOT,
+            capture_output=True, text=True, check=True).stdout)
+        for row in results:
+            row.update({f"service_{name}": value for name, value in service.get(row["key"], {}).items()})
         baseline = next((r for r in results if r["key"] == "baseline" and "p95_us" in r), None)
         for row in results:
             if "p95_us" in row and baseline:

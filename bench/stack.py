@@ -5,6 +5,7 @@ is generated once; Redis is throw-away. As root, PostgreSQL runs as the
 ``postgres`` user (it refuses root).
 """
 
+import fcntl
 import os
 import shutil
 import socket
@@ -48,6 +49,12 @@ class Postgres:
 
     def start(self):
         self.root.mkdir(parents=True, exist_ok=True)
+        # One user of bench/out at a time: a second run would stop this one's server.
+        self._lock = open(self.root / "bench.lock", "w")
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SystemExit("Another bench/run.py or profile_page.py is using bench/out; wait for it.") from None
         for path in (self.root, self.socket_dir):
             path.mkdir(parents=True, exist_ok=True)
             _chown(path)

@@ -421,6 +421,12 @@ class Command(BaseCommand):
             ("big SPANC folders", Installation.objects.filter(spanc__external_id=MARKER).count()),
             ("requests", PortalRequest.objects.count()),
         ]
+        from django.apps import apps
+
+        try:
+            rows.append(("news articles", apps.get_model("aquatiris_portal", "ArticlePage").objects.count()))
+        except LookupError:
+            pass
         self.stdout.write("  " + ", ".join(f"{name}: {value:,}" for name, value in rows))
 
     # -- sessions -------------------------------------------------------------
