@@ -77,7 +77,7 @@ def main():
                 for _ in range(args.repeat):
                     client.get(path)
                 profiler.stop()
-                print(profiler.output_text(unicode=True, color=False, show_all=False))
+                print(profiler.output_text(unicode=True, color=False, show_all=bool(os.environ.get("PROFILE_ALL"))))
     finally:
         from django.db import connections
 

@@ -40,13 +40,14 @@ def write_report(report, target):
         "- 'alone: median ms' is the same page rendered in-process (Django test client, production settings, "
         "same database), one request at a time, median of 30 (10 for the month export, 1 for the full one): "
         "the page's own work without waiting for a CPU; 'SQL queries' is its query count.",
-        f"- Load average at the end: {report['load_average_end']}; busiest processes then: "
-        + "; ".join(f"`{p}`" for p in report["busiest_processes_end"][:5]),
+        f"- Load average at the end: {report['load_average_end']}; busiest processes over 2 s at the end "
+        "(benchmark idle): " + "; ".join(f"`{p}`" for p in report["busiest_processes_end"][:5])
+        + ". The 'load' column is the 1-minute load average when each page's run started.",
         "",
         "## Dataset",
         "",
         f"- {d['counts']}",
-        f"- News articles: {d['news']}",
+        *([f"- News articles: {d['news']}"] if "skip" in str(d["news"]) else []),
         f"- Generated in this run: {'yes' if d['generated_in_this_run'] else 'no (cached database)'}; "
         f"`portal_bench_data` took {d['command_seconds']} s in this run.",
     ]
@@ -59,12 +60,12 @@ def write_report(report, target):
         "",
         "Goals: p95 ≤ 100 ms and ≤ 3× the baseline for a simple page; ≤ 150 ms and ≤ 4× for a complex one.",
         "",
-        "| page | path | n | p50 ms | p95 ms | p99 ms | × baseline (p50 / p95) | goal | met | alone: median ms | SQL queries |",
-        "|---|---|---:|---:|---:|---:|---:|---|---|---:|---:|",
+        "| page | path | n | p50 ms | p95 ms | p99 ms | × baseline (p50 / p95) | goal | met | alone: median ms | SQL queries | load |",
+        "|---|---|---:|---:|---:|---:|---:|---|---|---:|---:|---:|",
     ]
     for row in report["pages"]:
         if "missing" in row:
-            lines.append(f"| {row['label']} | `{row['path']}` | – | – | – | – | – | – | not measured: {row['missing']} | | |")
+            lines.append(f"| {row['label']} | `{row['path']}` | – | – | – | – | – | – | not measured: {row['missing']} | | | |")
             continue
         ratio = (f"{row['ratio_p50']:.1f} / {row['ratio_p95']:.1f}" if "ratio_p95" in row else "–")
         met = {True: "yes", False: "**no**", None: ""}[row.get("meets_goal")]
@@ -78,7 +79,8 @@ def write_report(report, target):
         lines.append(
             f"| {row['label']} | `{row['path']}` | {row['requests']} | {ms(row['p50_us'])} | {ms(row['p95_us'])} "
             f"| {ms(row['p99_us'])} | {ratio} | {row.get('goal', '')} | {met} "
-            f"| {row.get('service_median_ms', '–')} | {row.get('service_queries', '–')} |"
+            f"| {row.get('service_median_ms', '–')} | {row.get('service_queries', '–')} "
+            f"| {row.get('load_before', '').split(' ')[0]} |"
         )
     lines += ["", "Command per page: `" + next((r["command"] for r in report["pages"] if "command" in r), "") + "`",
               ""]

@@ -194,7 +194,7 @@ def wrk(base, path, cookie, connections, seconds):
                "-s", str(HERE / "wrk_page.lua"), base + path]
     out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
     line = next(line for line in out.splitlines() if line.startswith("BENCH_JSON "))
-    return json.loads(line[len("BENCH_JSON "):]), " ".join(command).replace(base, "")
+    return json.loads(line[len("BENCH_JSON "):]), " ".join(command).replace(base, "").replace(f"{ROOT}/", "")
 
 
 def lighthouse(base, path, cookie, preset):
@@ -254,9 +254,13 @@ def load_average():
 
 
 def other_processes():
-    """The busiest processes not started by this benchmark, to tell whether others used the CPU."""
-    out = subprocess.run(["ps", "-eo", "pcpu,comm", "--sort=-pcpu"], capture_output=True, text=True).stdout
-    return [line.strip() for line in out.splitlines()[1:8]]
+    """The busiest processes over the last 2 seconds (the benchmark is idle by then):
+    tells whether others were using the CPU."""
+    out = subprocess.run(["top", "-b", "-n", "2", "-d", "2", "-o", "%CPU", "-w", "200"],
+                         capture_output=True, text=True).stdout
+    last = out.split("\n\n\n")[-1] if "\n\n\n" in out else out
+    rows = [line.split() for line in last.splitlines() if line.strip() and line.split()[0].isdigit()]
+    return [f"{row[8]}% {row[11]}" for row in rows[:6] if len(row) > 11]
 
 
 def main():
