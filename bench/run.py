@@ -59,6 +59,8 @@ PAGES = [
     ("download", "Document download (PDF)", "/portail/documents/{client_document}/", "client", "simple"),
     ("folders_p1", "SPANC folder list, page 1 (5,000 folders)", "/espace-pro/", "spanc", "complex"),
     ("folders_p100", "SPANC folder list, page 100", "/espace-pro/?page=100", "spanc", "complex"),
+    ("folders_small", "SPANC folder list of a SPANC with 5 folders (comparison)", "/espace-pro/", "spanc_small",
+     "complex"),
     ("folder_search", "SPANC folder search", "/espace-pro/?q={spanc_search}", "spanc", "complex"),
     ("folder", "SPANC folder page", "/espace-pro/dossiers/{spanc_folder}/", "spanc", "simple"),
     ("export_month", "Admin requests XLSX export, last 30 days", "/admin/portail/demandes/?export=xlsx"

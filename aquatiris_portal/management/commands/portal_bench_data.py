@@ -45,6 +45,7 @@ MARKER = "BENCH-S-000"  # external id of the big SPANC: present = dataset presen
 PASSWORD = "bench-Portal-2026!"
 CLIENT_EMAIL = "bench.client@bench.example"
 SPANC_EMAIL = "bench.spanc@bench.example"
+SMALL_SPANC_EMAIL = "bench.spanc.small@bench.example"  # the last SPANC: 5 folders, for comparison
 STAFF_EMAIL = "bench.staff@bench.example"
 
 FIRST = ["Anne", "Bernard", "Chantal", "Didier", "Élodie", "François", "Gaëlle", "Hervé", "Isabelle", "Jean",
@@ -184,7 +185,7 @@ class Command(BaseCommand):
         self.step("documents", self.documents, rng, installations, _count(1_000_000, scale))
         self.step("requests", self.requests, rng, installations, _count(50_000, scale))
         self.step("news", self.news, rng, _count(500, scale))
-        self.step("accounts", self.accounts, clients[0], spancs[0])
+        self.step("accounts", self.accounts, clients[0], spancs[0], spancs[-1])
         reset_sequences(Franchisee, Spanc, Client, Installation, PortalDocument, PortalRequest)
 
     def shared_files(self):
@@ -215,7 +216,7 @@ class Command(BaseCommand):
         rows = []
         for i in range(count):
             postcode, city = TOWNS[i % len(TOWNS)]
-            email = SPANC_EMAIL if i == 0 else f"spanc{i:03d}@bench.example"
+            email = {0: SPANC_EMAIL, count - 1: SMALL_SPANC_EMAIL}.get(i, f"spanc{i:03d}@bench.example")
             rows.append((first_id + i, f"BENCH-S-{i:03d}", f"PRO-B{i:04d}", f"SPANC banc d'essai {i:03d} — {city}",
                          email, "02 99 00 00 10", f"{i + 1} place de la Mairie", postcode, city))
         inserter.insert(rows)
@@ -265,8 +266,11 @@ class Command(BaseCommand):
                 postcode, city = TOWNS[rng.randrange(len(TOWNS))]
                 if j % step == 0 and j // step < big_spanc_folders:
                     spanc_id = spancs[0]
+                elif j % step == 1 and j // step < 5 and len(spancs) > 2:
+                    spanc_id = spancs[-1]  # the small SPANC: 5 folders
                 else:
-                    spanc_id = spancs[1 + rng.randrange(len(spancs) - 1)] if len(spancs) > 1 else spancs[0]
+                    others = (spancs[1:-1] if len(spancs) > 2 else spancs[1:]) or spancs[:1]
+                    spanc_id = others[rng.randrange(len(others))]
                 year = 2010 + rng.randrange(16)
                 installed_on = datetime.date(year, 1 + rng.randrange(12), 1 + rng.randrange(28))
                 stage = STAGES[rng.randrange(5)]
@@ -398,11 +402,13 @@ class Command(BaseCommand):
                 return n > 0
         return True
 
-    def accounts(self, client_id, spanc_id):
+    def accounts(self, client_id, spanc_id, small_spanc_id):
         User = get_user_model()
         client = Client.objects.get(pk=client_id)
         spanc = Spanc.objects.get(pk=spanc_id)
-        for email, field, record in ((CLIENT_EMAIL, "client", client), (SPANC_EMAIL, "spanc", spanc)):
+        small = Spanc.objects.get(pk=small_spanc_id)
+        for email, field, record in ((CLIENT_EMAIL, "client", client), (SPANC_EMAIL, "spanc", spanc),
+                                     (SMALL_SPANC_EMAIL, "spanc", small)):
             user = User.objects.create_user(username=email, email=email, password=PASSWORD)
             PortalAccount.objects.create(user=user, activated_at=self.now, **{field: record})
         User.objects.create_superuser(username=STAFF_EMAIL, email=STAFF_EMAIL, password=PASSWORD)
@@ -440,7 +446,9 @@ class Command(BaseCommand):
         User = get_user_model()
         store_class = import_module(settings.SESSION_ENGINE).SessionStore
         cookies = {}
-        for role, email in (("client", CLIENT_EMAIL), ("spanc", SPANC_EMAIL), ("staff", STAFF_EMAIL)):
+        roles = (("client", CLIENT_EMAIL), ("spanc", SPANC_EMAIL), ("spanc_small", SMALL_SPANC_EMAIL),
+                 ("staff", STAFF_EMAIL))
+        for role, email in roles:
             user = User.objects.get(username=email)
             session = store_class()
             session[SESSION_KEY] = user._meta.pk.value_to_string(user)
@@ -463,8 +471,9 @@ class Command(BaseCommand):
             "spanc_folder": folder.pk,
             "spanc_search": folder.client.last_name,
             "spanc_folders": Installation.objects.filter(spanc=spanc).count(),
+            "small_spanc_folders": Installation.objects.filter(spanc__account__user__username=SMALL_SPANC_EMAIL).count(),
             "password": PASSWORD,
-            "emails": {"client": CLIENT_EMAIL, "spanc": SPANC_EMAIL, "staff": STAFF_EMAIL},
+            "emails": dict(roles),
         }
         with open(path, "w", encoding="utf-8") as handle:
             json.dump(data, handle, indent=2)
