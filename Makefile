@@ -2,7 +2,7 @@
 PYTHON := .venv/bin/python
 MANAGE := $(PYTHON) example_site/manage.py
 
-.PHONY: demo test test-unit test-integration install system-deps messages screenshots
+.PHONY: demo test test-unit test-integration install system-deps messages browser-tools screenshots
 
 install:
 	@scripts/bootstrap.sh
@@ -25,8 +25,7 @@ demo: install
 
 ## The whole suite: unit tests (SQLite) then integration tests on the real
 ## stack (PostgreSQL, Redis, SeaweedFS, SMTP sink, Chromium) on loopback.
-test: system-deps install messages
-	npm ci --no-audit --no-fund --omit=dev  # axe-core for tests/integration/test_a11y.py
+test: system-deps install messages browser-tools
 	$(PYTHON) -m pytest tests/unit
 	$(PYTHON) -m pytest tests/integration -p no:cacheprovider -v
 # (pytest exits 5 when it collects no test: make fails then, on purpose.)
@@ -34,10 +33,14 @@ test: system-deps install messages
 test-unit: install
 	$(PYTHON) -m pytest tests/unit
 
-test-integration: system-deps install
-	npm ci --no-audit --no-fund --omit=dev
+test-integration: system-deps install browser-tools
 	$(PYTHON) -m pytest tests/integration -p no:cacheprovider -v
 
 ## Refresh the committed screenshots under docs/screenshots/ (browser tests).
-screenshots: system-deps install
+screenshots: system-deps install browser-tools
 	PORTAL_UPDATE_SCREENSHOTS=1 $(PYTHON) -m pytest tests/integration -p no:cacheprovider -k "browser or chromium"
+
+## axe-core (npm, pinned in package-lock.json) for tests/integration/test_a11y.py
+browser-tools:
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; }
+	@npm ci --no-audit --no-fund --omit=dev --loglevel=error
