@@ -14,12 +14,14 @@ register = template.Library()
 
 
 @register.inclusion_tag("aquatiris_portal/tags/news_list.html", takes_context=True)
-def portal_news(context, audience="clients", count=3, heading=None, kind=None):
-    """The latest news/advice articles of ``audience`` the current user may read."""
+def portal_news(context, audience="clients", count=3, heading=None, kind=None, title_level=3):
+    """The latest news/advice articles of ``audience`` the current user may read.
+    ``title_level``: heading level of the article titles (2 right under a page's h1)."""
     from ..pages.news import latest_articles
 
     result = latest_articles(context.get("request"), audience, count, kind=kind)
     result["heading"] = heading
+    result["title_level"] = title_level
     return result
 
 

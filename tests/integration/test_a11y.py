@@ -159,6 +159,20 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
         ("spanc", f"{pro_space}dossiers/{folder.pk}/envoyer/", "upload form with errors", "errors"),
     ]
 
+    # The editors' pages the spaces link to (demo content): news indexes, one
+    # article of each audience, FAQ pages, read by someone of their audience.
+    from aquatiris_portal.pages.faq import FaqPage
+    from aquatiris_portal.pages.news import ArticlePage, NewsIndexPage
+
+    reader = {"clients": "client", "pros": "spanc", "both": "client"}
+    editorial = list(NewsIndexPage.objects.live()) + list(FaqPage.objects.live())
+    for audience in reader:
+        editorial += list(ArticlePage.objects.live().filter(audience=audience).order_by("-date")[:1])
+    assert editorial, "portal_demo made no news or FAQ page"
+    for editor_page in editorial:
+        screens.append((reader.get(editor_page.audience, "client"), editor_page.get_url(),
+                        f"{type(editor_page).__name__} {editor_page.title}", None))
+
     failures, notes = [], []
     current = object()
     for who, path, name, action in screens:
