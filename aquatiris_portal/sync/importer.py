@@ -254,13 +254,24 @@ def _by_external_id(model, ids, columns):
     if not ids:
         return []
     if connection.vendor == "postgresql":
+        import psycopg
+
         qn = connection.ops.quote_name
-        with connection.cursor() as cursor:
+        connection.ensure_connection()
+        # A server-side bound, binary cursor on Django's connection (same
+        # transaction): Django's client-side binding would spell the whole
+        # array into the SQL text, which costs more than the query.
+        with psycopg.Cursor(connection.connection) as cursor:
+            # Through the unique index: without statistics (a table just filled
+            # by an import) the planner scans the whole table for each batch.
+            cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute(
                 f"SELECT {', '.join(qn(c) for c in columns)} FROM {qn(model._meta.db_table)} "
-                f"WHERE {qn('external_id')} = ANY(%s)", [list(ids)]
+                f"WHERE {qn('external_id')} = ANY(%s)", [list(ids)], binary=True,
             )
-            return cursor.fetchall()
+            rows = cursor.fetchall()
+            cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
+            return rows
     return list(model.objects.filter(external_id__in=ids).values_list(*columns))
 
 
