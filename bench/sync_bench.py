@@ -8,7 +8,13 @@ Without --database-url a throw-away PostgreSQL cluster is started (Debian's
 binaries, as in tests/integration/conftest.py) and removed at the end.
 Reports records/s of the first import (file-less records), the peak memory
 (RSS sampled during the import) and the time of re-importing the same
-records as a new export (all unchanged).
+records as a new export (all unchanged). ``--profile`` prints where each
+import spends its time (cProfile).
+
+Last full run (2026-11-25, 2 cores, load average 1.1-1.3): 750,250 records,
+first import 57.4 s = 13,060 records/s, RSS 151 MB before and 176-190 MB
+throughout (flat), re-import 8.8 s = 6.5x faster. Under a load of 4-5 from
+other processes the first import ran at about 7,000-8,300 records/s.
 """
 
 import argparse
