@@ -13,8 +13,8 @@ import spends its time (cProfile).
 
 Last full run (2026-11-25, 2 cores, load average 1.1-1.3): 750,250 records,
 first import 57.4 s = 13,060 records/s, RSS 151 MB before and 176-190 MB
-throughout (flat), re-import 8.8 s = 6.5x faster. Under a load of 4-5 from
-other processes the first import ran at about 7,000-8,300 records/s.
+throughout (flat), re-import 8.8 s = 6.5x faster. (An earlier version of this
+code, under a load average of 4 from other processes: 8,336 records/s.)
 """
 
 import argparse
