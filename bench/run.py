@@ -268,7 +268,7 @@ def other_processes():
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fresh", action="store_true", help="drop the cached database and generate the dataset again")
-    parser.add_argument("--requests", type=int, default=300, help="requests per page (default 300)")
+    parser.add_argument("--requests", type=int, default=300, help="answers to get per page: each run lasts long enough for about this many (default 300)")
     parser.add_argument("--bulk-requests", type=int, default=6, help="requests for the full 50,000-row export")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, one per core)")
     parser.add_argument("--connections", type=int, default=2, help="concurrent wrk connections (default 2)")
