@@ -304,6 +304,25 @@ class RowWriter:
             for f in self.fields
         }
 
+    def set_hashes(self, pairs):
+        """Store new hashes [(external_id, sync_hash)] of unchanged rows."""
+        qn = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                import psycopg
+
+                with psycopg.Cursor(connection.connection) as raw:
+                    raw.execute(
+                        f"UPDATE {qn(self.table)} AS t SET {qn('sync_hash')} = v.h "
+                        f"FROM unnest(%s::text[], %s::text[]) AS v(id, h) WHERE t.{qn('external_id')} = v.id",
+                        [[rid for rid, _h in pairs], [h for _rid, h in pairs]],
+                    )
+            else:
+                cursor.executemany(
+                    f"UPDATE {qn(self.table)} SET {qn('sync_hash')} = %s WHERE {qn('external_id')} = %s",
+                    [(h, rid) for rid, h in pairs],
+                )
+
     def write(self, rows):
         defaults = self._defaults()
         names = [f.attname for f in self.fields]
@@ -431,11 +450,11 @@ class Applier:
                 kept.append(row)
                 changed.append(row[1])
         self.counts["unchanged"] += len(rows) - len(kept)
+        names = ["pk", "external_id", "sync_hash", *FIELDS[record_type]]
         self.existing = {
-            row["external_id"]: row
-            for row in model.objects.filter(external_id__in=changed)
-            .values("pk", "external_id", "sync_hash", *FIELDS[record_type])
-        } if changed else {}
+            row[1]: dict(zip(names, row))
+            for row in _by_external_id(model, changed, [model._meta.pk.column, *names[1:]])
+        }
         return kept
 
     def _quarantine(self, item, reason, record_type=None):
@@ -504,7 +523,7 @@ class Applier:
         self._write(record_type, creates, "created", writer.write)
         self._write(record_type, updates, "updated", writer.write)
         if rehash:
-            writer.write(rehash)
+            writer.set_hashes([(row["external_id"], row["sync_hash"]) for row in rehash])
 
     def _write(self, record_type, pairs, counter, write):
         if not pairs:
