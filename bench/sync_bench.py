@@ -11,9 +11,9 @@ Reports records/s of the first import (file-less records), the peak memory
 records as a new export (all unchanged). ``--profile`` prints where each
 import spends its time (cProfile).
 
-Last full run (2026-11-25, 2 cores, load average 1.1-1.3): 750,250 records,
-first import 57.4 s = 13,060 records/s, RSS 151 MB before and 176-190 MB
-throughout (flat), re-import 8.8 s = 6.5x faster. (An earlier version of this
+Last full run (2026-11-25, 2 cores, load average 1.0-1.1): 750,250 records,
+first import 58.6 s = 12,811 records/s, RSS 150 MB before and 173-193 MB
+throughout (flat), re-import 9.5 s = 6.2x faster. (An earlier version of this
 code, under a load average of 4 from other processes: 8,336 records/s.)
 """
 
