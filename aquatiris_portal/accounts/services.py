@@ -4,7 +4,6 @@ password changes, visits, the second factor by email, email moves.
 Views call these; they never decide anything about visibility (access.py).
 """
 
-import datetime
 import logging
 import uuid
 

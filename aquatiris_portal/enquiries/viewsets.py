@@ -6,7 +6,6 @@ Access is by model permissions: ``view_portalrequest`` to list, inspect,
 export and download attachments, ``change_portalrequest`` to change the
 status ("Service client" group, see ``backoffice.groups``)."""
 
-import datetime
 import tempfile
 
 from django.core.exceptions import PermissionDenied

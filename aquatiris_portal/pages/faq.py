@@ -9,10 +9,9 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
-from .. import access
 from ..snippets.audiences import Audience
 from ..snippets.faq import FaqEntry, FaqTopic
-from .news import deny_unless_readable, private_response, readable_audiences
+from .news import AudienceRestrictedMixin, readable_audiences
 
 SEARCH_MAX_LENGTH = 100
 
@@ -42,7 +41,7 @@ def faq_entries(request, audience, topic="", limit=None, search=""):
     }
 
 
-class FaqPage(Page):
+class FaqPage(AudienceRestrictedMixin, Page):
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
     audience = models.CharField(_("audience"), max_length=10, choices=Audience.choices, default=Audience.CLIENTS)
     topic = models.CharField(
@@ -61,14 +60,6 @@ class FaqPage(Page):
     class Meta:
         verbose_name = _("FAQ page")
 
-    def get_sitemap_urls(self, request=None):
-        return []
-
-    def serve(self, request, *args, **kwargs):
-        denied = deny_unless_readable(request, lambda user: self.audience in access.article_audiences_for(user))
-        if denied:
-            return denied
-        return private_response(super().serve(request, *args, **kwargs))
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

@@ -78,7 +78,21 @@ def private_response(response):
     return response
 
 
-class NewsIndexPage(Page):
+class AudienceRestrictedMixin:
+    """A page read only by its ``audience`` (decided by ``access``): kept out
+    of sitemaps and caches; anonymous readers go to login, others get 404."""
+
+    def get_sitemap_urls(self, request=None):
+        return []  # private to logged-in readers
+
+    def serve(self, request, *args, **kwargs):
+        denied = deny_unless_readable(request, lambda user: self.audience in access.article_audiences_for(user))
+        if denied:
+            return denied
+        return private_response(super().serve(request, *args, **kwargs))
+
+
+class NewsIndexPage(AudienceRestrictedMixin, Page):
     """Lists the articles below it that the reader may read, paginated."""
 
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
@@ -100,14 +114,6 @@ class NewsIndexPage(Page):
     class Meta:
         verbose_name = _("news and advice index")
 
-    def get_sitemap_urls(self, request=None):
-        return []  # private to logged-in readers
-
-    def serve(self, request, *args, **kwargs):
-        denied = deny_unless_readable(request, lambda user: self.audience in access.article_audiences_for(user))
-        if denied:
-            return denied
-        return private_response(super().serve(request, *args, **kwargs))
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -140,7 +146,7 @@ class NewsIndexPage(Page):
         return context
 
 
-class ArticlePage(Page):
+class ArticlePage(AudienceRestrictedMixin, Page):
     """A piece of news or advice, for clients, pros or both."""
 
     date = models.DateField(_("date"), default=datetime.date.today, db_index=True)
@@ -171,11 +177,3 @@ class ArticlePage(Page):
         verbose_name = _("article (news or advice)")
         verbose_name_plural = _("articles (news or advice)")
 
-    def get_sitemap_urls(self, request=None):
-        return []  # private to logged-in readers
-
-    def serve(self, request, *args, **kwargs):
-        denied = deny_unless_readable(request, lambda user: self.audience in access.article_audiences_for(user))
-        if denied:
-            return denied
-        return private_response(super().serve(request, *args, **kwargs))

@@ -10,7 +10,6 @@ import re
 import pytest
 from django.core.management import call_command
 
-from .conftest import ROOT
 
 from tests.integration.screens import screenshot_dir  # noqa: E402
 

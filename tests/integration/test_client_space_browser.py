@@ -13,7 +13,7 @@ from django.core.management import call_command
 from PIL import Image
 from pypdf import PdfReader
 
-from .conftest import ROOT, wait_until
+from .conftest import wait_until
 
 from tests.integration.screens import screenshot_dir  # noqa: E402
 

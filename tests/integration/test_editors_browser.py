@@ -12,7 +12,6 @@ import pytest
 from django.core.management import call_command
 from openpyxl import load_workbook
 
-from .conftest import ROOT
 
 from tests.integration.screens import screenshot_dir  # noqa: E402
 

@@ -14,7 +14,6 @@ from django.core.management import call_command
 
 from aquatiris_portal.demo.pdf import make_pdf
 
-from .conftest import ROOT
 
 from tests.integration.screens import screenshot_dir  # noqa: E402
 

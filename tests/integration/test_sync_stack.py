@@ -4,7 +4,6 @@ outbox delivery across a broker restart."""
 
 import datetime
 import json
-import subprocess
 import sys
 import time
 
@@ -13,7 +12,7 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from aquatiris_portal.sync.delivery import SIGNATURE_HEADER, verify
-from aquatiris_portal.sync.testing import EXPECTED, Receiver, sample_export, sample_records, write_export
+from aquatiris_portal.sync.testing import EXPECTED, Receiver, sample_records, write_export
 
 from .conftest import ROOT, free_port, start_process, stack_env, wait_until, _stop_process
 

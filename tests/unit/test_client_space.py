@@ -18,7 +18,6 @@ from wagtail.models import Site
 from aquatiris_portal.demo.pdf import make_pdf
 from aquatiris_portal.models import (
     AfterSalesReason,
-    Installation,
     OutboxEvent,
     OutgoingMail,
     PortalDocument,
