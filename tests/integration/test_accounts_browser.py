@@ -11,9 +11,8 @@ import pytest
 from django.core.management import call_command
 
 
-from tests.integration.screens import screenshot_dir  # noqa: E402
+from tests.integration.screens import shoot  # noqa: E402
 
-SCREENSHOTS = screenshot_dir()
 EMAIL, CODE = "bernard.lefebvre@example.org", "CLI-1037"  # a demo client not yet activated
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -24,16 +23,6 @@ def link_in(message):
     match = re.search(r"https?://\S+/lien/\S+/", text)
     assert match, text
     return match.group(0)
-
-
-def shoot(page, name):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for width in (1280, 360):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{name} scrolls sideways at {width}px ({overflow}px)"
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def log_in(page, base, password):

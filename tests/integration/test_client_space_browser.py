@@ -15,24 +15,13 @@ from pypdf import PdfReader
 
 from .conftest import wait_until
 
-from tests.integration.screens import screenshot_dir  # noqa: E402
+from tests.integration.screens import screenshot_dir, shoot  # noqa: E402
 
 SCREENSHOTS = screenshot_dir()
 CLIENT_EMAIL, CLIENT_PASSWORD = "anne.durand@example.org", "demo-Client-2026!"
 SERIAL = "AQ-2024-012345"
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
-
-
-def shoot(page, name):
-    """The current screen at 1280 px then 360 px wide, full page."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for width in (1280, 360):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{name} scrolls sideways at {width}px ({overflow}px)"
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def fetch(page, url):

@@ -13,23 +13,15 @@ from django.core.management import call_command
 from openpyxl import load_workbook
 
 
-from tests.integration.screens import screenshot_dir  # noqa: E402
+from tests.integration import screens  # noqa: E402
 
-SCREENSHOTS = screenshot_dir()
 CLIENT_EMAIL, CLIENT_PASSWORD = "anne.durand@example.org", "demo-Client-2026!"
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 
 def shoot(page, name, widths=(1280, 360)):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for width in widths:
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
-        if width == 360:
-            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-            assert overflow <= 0, f"{name} scrolls sideways at {width}px ({overflow}px)"
-    page.set_viewport_size({"width": 1280, "height": 900})
+    screens.shoot(page, name, widths=widths, overflow_widths=(360,))
 
 
 def staff_session(page, live_server, group_name):

@@ -15,23 +15,11 @@ from django.core.management import call_command
 from aquatiris_portal.demo.pdf import make_pdf
 
 
-from tests.integration.screens import screenshot_dir  # noqa: E402
+from tests.integration.screens import shoot  # noqa: E402
 
-SCREENSHOTS = screenshot_dir()
 SPANC_EMAIL, SPANC_PASSWORD = "spanc.rennes@example.org", "demo-Spanc-2026!"
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
-
-
-def shoot(page, name):
-    """The current screen at 1280 px then 360 px wide, full page; no sideways scroll."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for width in (1280, 360):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{name} scrolls sideways at {width}px ({overflow}px)"
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def login_code(sink, address, timeout=20):
