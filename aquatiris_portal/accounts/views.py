@@ -352,15 +352,17 @@ def otp_verify_view(request):
 
 
 def _qr_svg(data):
-    """An inline SVG QR code when ``qrcode`` or ``segno`` is installed."""
+    """An inline SVG QR code (``qrcode`` is a dependency; ``segno`` works too)."""
     try:
         from django_otp.qr import write_qrcode_image
 
         out = io.BytesIO()
         write_qrcode_image(data, out)
-        return out.getvalue().decode()
     except (ModuleNotFoundError, ImportError):
         return ""
+    svg = out.getvalue().decode()
+    # Inline in HTML: drop the XML declaration, keep the <svg> element.
+    return svg[svg.find("<svg"):]
 
 
 @sensitive_post_parameters("code")

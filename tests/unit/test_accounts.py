@@ -450,6 +450,8 @@ def test_admin_login_enrols_an_authenticator_then_enters_the_admin():
     assert response["Location"].startswith(ENROLL)
     page = http.get(response["Location"])
     assert page.status_code == 200 and "otpauth://" in page.content.decode()
+    assert '<figure class="aqp-qr"' in page.content.decode() and "<svg" in page.content.decode()
+    assert "<?xml" not in page.content.decode()
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     device = TOTPDevice.objects.get(user=admin, confirmed=False)
