@@ -62,6 +62,21 @@ def is_records_staff(user):
     )
 
 
+def get_staff_request_attachment_or_404(user, pk):
+    """An attachment of any request, for back-office staff allowed to read
+    requests, past the second factor."""
+    from .enquiries.models import RequestAttachment
+
+    allowed = (
+        user is not None and user.is_authenticated and user.is_active
+        and is_verified(user) and user.has_perm("aquatiris_portal.view_portalrequest")
+    )
+    attachment = RequestAttachment.objects.filter(pk=pk).first() if allowed else None
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
 def installations_for_client(user):
     client = client_for(user)
     if client is None:

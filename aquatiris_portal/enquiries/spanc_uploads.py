@@ -105,7 +105,10 @@ def receive_spanc_document(*, user, spanc, installation, uploaded, content_type,
                 filename=safe_filename(uploaded.name, "pdf"), content_type=content_type,
                 size=uploaded.size, sha256=sha256, issued_on=timezone.localdate(now),
                 visible_to_spanc=True,
-                visible_to_client=bool(portal_settings.CLIENTS_SEE_SPANC_UPLOADS),
+                # Whether the client sees it is decided at read time by access
+                # (AQUATIRIS_PORTAL_CLIENTS_SEE_SPANC_UPLOADS), so the setting
+                # applies to past uploads too.
+                visible_to_client=True,
                 source=DocumentSource.SPANC_UPLOAD, uploaded_by_spanc=spanc, uploaded_by=user,
                 created_at=now,
             )

@@ -8,8 +8,7 @@ status ("Service client" group, see ``backoffice.groups``)."""
 
 import tempfile
 
-from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
@@ -20,9 +19,10 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from .. import access
 from ..views import serve_private_file
 from .filters import PortalRequestFilterSet
-from .models import PortalRequest, RequestAttachment
+from .models import PortalRequest
 
 EXPORT_CHUNK = 2000
 
@@ -120,11 +120,7 @@ class RequestInspectView(generic.InspectView):
 
 def attachment_download(request, pk):
     """An attachment of a request, for staff allowed to read requests."""
-    if not request.user.has_perm("aquatiris_portal.view_portalrequest"):
-        raise PermissionDenied
-    attachment = RequestAttachment.objects.filter(pk=pk).first()
-    if attachment is None:
-        raise Http404
+    attachment = access.get_staff_request_attachment_or_404(request.user, pk)
     return serve_private_file(attachment.file, filename=attachment.filename, content_type=attachment.content_type,
                               disposition="attachment")
 

@@ -154,6 +154,24 @@ def test_listing_filters_and_detail_with_attachment(client, data):
     assert response["Content-Disposition"].startswith("attachment")
 
 
+def test_attachment_is_404_for_editors_and_before_the_second_factor(client, data):
+    attachment = RequestAttachment(request=data["sav_n"], filename="photo.pdf", content_type="application/pdf", size=8)
+    attachment.file.save("photo.pdf", ContentFile(b"%PDF-1.4"), save=False)
+    attachment.save()
+    url = reverse("aquatiris_portal_requests:attachment", args=[attachment.pk])
+    staff(client, EDITORS)
+    response = client.get(url, headers={"x-requested-with": "XMLHttpRequest"})
+    assert response.status_code == 404 and b"%PDF" not in response.content
+    unverified = factories.user(is_staff=True)
+    unverified.groups.add(Group.objects.get(name=CUSTOMER_SERVICE))
+    client.force_login(unverified)
+    response = client.get(url)
+    assert response.status_code in (302, 404) and b"%PDF" not in response.content
+    staff(client, CUSTOMER_SERVICE)
+    missing = reverse("aquatiris_portal_requests:attachment", args=[attachment.pk + 999])
+    assert client.get(missing, headers={"x-requested-with": "XMLHttpRequest"}).status_code == 404
+
+
 def test_customer_service_changes_the_status(client, data):
     staff(client, CUSTOMER_SERVICE)
     request = data["sav_n"]

@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils.translation import gettext
 
 from aquatiris_portal.demo.pdf import make_pdf
@@ -70,7 +71,7 @@ def test_good_pdf_is_stored_and_tells_franchisee_and_internal_system(folder):
     assert document.installation == folder["installation"]
     assert document.title == "Rapport de contrôle" and document.note == "Conforme."
     assert document.uploaded_by_spanc == folder["spanc"] and document.uploaded_by is not None
-    assert document.visible_to_spanc is True and document.visible_to_client is False
+    assert document.visible_to_spanc is True
     assert document.theme.slug == "spanc"
     assert document.content_type == "application/pdf" and document.filename == "rapport.pdf"
     with document.file.open("rb") as handle:
@@ -100,10 +101,18 @@ def test_good_pdf_is_stored_and_tells_franchisee_and_internal_system(folder):
     assert gettext("Sent by the SPANC") in page
 
 
-def test_clients_see_spanc_uploads_when_the_setting_says_so(folder, settings):
-    settings.AQUATIRIS_PORTAL_CLIENTS_SEE_SPANC_UPLOADS = True
+def test_clients_see_spanc_uploads_only_while_the_setting_says_so(folder, settings):
+    """Decided by access at read time: the setting applies to past uploads too."""
+    from django.test import Client as HttpClient
+
     _post(folder, make_pdf("Rapport"))
-    assert PortalDocument.objects.get(source=DocumentSource.SPANC_UPLOAD).visible_to_client is True
+    document = PortalDocument.objects.get(source=DocumentSource.SPANC_UPLOAD)
+    owner = HttpClient()
+    owner.force_login(factories.client_user(folder["installation"].client))
+    url = reverse("aquatiris_portal:document_download", args=[document.pk])
+    assert owner.get(url).status_code == 404
+    settings.AQUATIRIS_PORTAL_CLIENTS_SEE_SPANC_UPLOADS = True
+    assert owner.get(url).status_code == 200
 
 
 def test_double_submit_creates_one_document(folder):
