@@ -3,29 +3,31 @@
 Everything here starts from ``access`` (installations_for_spanc,
 spanc_documents) so the counts and dates a SPANC sees are computed over
 exactly the documents it may open. Each list is one SQL query whatever the
-size of the territory: counts and latest dates are correlated subqueries,
-searches are prefix matches on indexed columns (see the Upper() indexes on
-Installation and Client).
+size of the territory: counts and latest dates are correlated subqueries.
+Sorting and searching read the installation's own copy of its client's name
+(``client_sort_name``, ``search_words``): a page of a 5,000-folder territory
+comes from an index, without joining the 100,000 clients.
 """
 
 import datetime
 import tempfile
 
-from django.db.models import Count, DateTimeField, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, DateTimeField, F, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import access
+from ..records.names import search_words
 
 PER_PAGE = 25
 MAX_QUERY_LENGTH = 100
 
 # sort key -> (label, fields in ascending order). "-key" reverses.
 SORTS = {
-    "name": (gettext_lazy("Client"), ("client__last_name", "client__first_name", "reference")),
-    "commune": (gettext_lazy("Town"), ("city", "client__last_name", "reference")),
+    "name": (gettext_lazy("Client"), ("client_sort_name", "reference")),
+    "commune": (gettext_lazy("Town"), ("city", "client_sort_name", "reference")),
     "latest": (gettext_lazy("Latest document"), ("latest_document_at",)),
 }
 DEFAULT_SORT = "name"
@@ -61,18 +63,14 @@ def _latest(user):
 
 
 def search(installations, query):
-    query = clean_query(query)
-    if not query:
-        return installations
-    # Prefix matches: they can use the Upper()/postcode indexes; "contains"
-    # could not.
-    return installations.filter(
-        Q(client__last_name__istartswith=query)
-        | Q(client__first_name__istartswith=query)
-        | Q(city__istartswith=query)
-        | Q(postcode__startswith=query)
-        | Q(reference__istartswith=query)
-    )
+    """Folders where every word of the query starts a word of the client's
+    name, the town, the postcode or the reference, accents and case ignored
+    ("pere rennes" finds Père in Rennes). It scans one territory's rows only
+    (the spanc index), never the clients."""
+    words = search_words(clean_query(query))
+    for word in words:
+        installations = installations.filter(search_words__contains=" " + word)
+    return installations
 
 
 def spanc_folders(user, *, query="", sort=DEFAULT_SORT):
@@ -109,10 +107,13 @@ def ordering(sort):
         # Most recent first by default; folders without documents last.
         descending = not descending
     fields = SORTS[key][1]
-    expressions = [
-        F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True) for field in fields
-    ]
-    return [*expressions, "pk"]
+    if key == "latest":
+        expressions = [
+            F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True) for field in fields
+        ]
+        return [*expressions, "pk"]
+    # Plain column order (never null): the index is read forwards or backwards.
+    return [f"-{field}" if descending else field for field in (*fields, "pk")]
 
 
 def is_new(folder, previous_visit_at):

@@ -8,11 +8,11 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..storage import get_private_storage
+from .names import folder_columns
 
 
 class SyncedRecord(models.Model):
@@ -107,10 +107,6 @@ class Client(SyncedRecord, Address):
         verbose_name = _("client")
         verbose_name_plural = _("clients")
         ordering = ["last_name", "first_name"]
-        indexes = [
-            # Prefix search of the pro space (istartswith compares UPPER()).
-            models.Index(Upper("last_name"), name="aqp_client_ulast"),
-        ]
 
     def __str__(self):
         return f"{self.full_name} ({self.code})"
@@ -122,6 +118,10 @@ class Client(SyncedRecord, Address):
     def save(self, *args, **kwargs):
         self.email = normalise_email(self.email)
         super().save(*args, **kwargs)
+        # The installations carry a copy of the name (pro space sort and search).
+        for installation in self.installations.all():
+            installation.client = self
+            installation.refresh_folder_columns(save=True)
 
 
 class Stage(models.TextChoices):
@@ -145,6 +145,13 @@ class InstallationQuerySet(models.QuerySet):
     def with_contacts(self):
         return self.select_related("client", "franchisee", "spanc")
 
+    def bulk_create(self, objs, *args, **kwargs):
+        # save() is skipped: fill the copy of the client's name here too.
+        objs = list(objs)
+        for installation in objs:
+            installation.refresh_folder_columns()
+        return super().bulk_create(objs, *args, **kwargs)
+
 
 class Installation(SyncedRecord, Address):
     client = models.ForeignKey(
@@ -164,6 +171,10 @@ class Installation(SyncedRecord, Address):
     serial_number = models.CharField(_("serial number"), max_length=60, blank=True)
     serial_registered_at = models.DateTimeField(_("serial number registered"), null=True, blank=True)
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.STUDY)
+    # Derived from the client and the address (folder_columns): the pro space
+    # sorts and searches a territory on these without joining the clients.
+    client_sort_name = models.CharField(_("client (sort key)"), max_length=200, blank=True, editable=False)
+    search_words = models.CharField(_("search words"), max_length=500, blank=True, editable=False)
 
     objects = InstallationQuerySet.as_manager()
 
@@ -174,15 +185,31 @@ class Installation(SyncedRecord, Address):
         indexes = [
             models.Index(fields=["client", "reference"], name="aqp_inst_client_ref"),
             models.Index(fields=["spanc", "reference"], name="aqp_inst_spanc_ref"),
-            models.Index(fields=["spanc", "city"], name="aqp_inst_spanc_city"),
-            # Pro space search: prefix matches within one SPANC's territory.
-            models.Index(models.F("spanc"), Upper("city"), name="aqp_inst_spanc_ucity"),
-            models.Index(models.F("spanc"), Upper("reference"), name="aqp_inst_spanc_uref"),
-            models.Index(fields=["spanc", "postcode"], name="aqp_inst_spanc_pc"),
+            # Pro space folder list: a page of a territory in either order
+            # is read from these indexes, without sorting the territory.
+            models.Index(fields=["spanc", "client_sort_name", "reference", "id"], name="aqp_inst_spanc_name"),
+            models.Index(fields=["spanc", "city", "client_sort_name", "reference", "id"], name="aqp_inst_spanc_town"),
         ]
 
     def __str__(self):
         return f"{self.reference} {self.label}".strip()
+
+    def refresh_folder_columns(self, save=False):
+        values = folder_columns(self.client.last_name, self.client.first_name, self.city, self.postcode,
+                                self.reference)
+        changed = any(getattr(self, name) != value for name, value in values.items())
+        for name, value in values.items():
+            setattr(self, name, value)
+        if save and changed:
+            Installation.objects.filter(pk=self.pk).update(**values)
+        return changed
+
+    def save(self, *args, **kwargs):
+        self.refresh_folder_columns()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "client_sort_name", "search_words"}
+        super().save(*args, **kwargs)
 
     @property
     def stage_index(self):

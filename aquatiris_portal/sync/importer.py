@@ -42,6 +42,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from ..records.names import folder_columns
 from ..uploads import KINDS, safe_filename, sniff
 from .sources import BadFilePath, ExportError, open_source
 from .staging import PHASES, REJECTS, Staging, decode_raw
@@ -65,7 +66,7 @@ FIELDS = {
     "spanc": ["code", "name", "email", "phone", *_ADDRESS],
     "client": ["code", "first_name", "last_name", "email", "phone", *_ADDRESS],
     "installation": ["client_id", "franchisee_id", "spanc_id", "reference", "label", "installed_on", "stage",
-                     "serial_number", *_ADDRESS],
+                     "serial_number", *_ADDRESS, "client_sort_name", "search_words"],
     "document": ["installation_id", "theme_id", "title", "issued_on", "visible_to_client", "visible_to_spanc",
                  "deleted_at", "source", "file", "filename", "content_type", "size", "sha256"],
 }
@@ -606,6 +607,14 @@ class Applier:
         ]
         if changes:
             transaction.on_commit(partial(_send_email_changed, self.models[record_type], changes))
+        if record_type == "client":
+            renamed = [
+                current["pk"] for item, values in prepared
+                if (current := existing.get(item.rid)) is not None and item.rid in written
+                and (current["last_name"], current["first_name"]) != (values["last_name"], values["first_name"])
+            ]
+            if renamed:
+                _refresh_folder_columns(renamed)
 
     def _apply_spanc(self, items):
         self._people("spanc", items, lambda r: {
@@ -631,9 +640,12 @@ class Applier:
                          % {"kind": kind, "id": rid})
 
     def _apply_installation(self, items):
-        fields = ["client_id", "franchisee_id", "spanc_id", "reference", "label", "installed_on", "stage",
-                  "serial_number", "address_line1", "address_line2", "postcode", "city"]
-        clients = self._refs("client", [i.record["client"] for i in items])
+        fields = FIELDS["installation"]
+        client_ids = list({i.record["client"] for i in items})
+        clients = {
+            rid: (pk, last_name, first_name) for rid, pk, last_name, first_name
+            in _by_external_id(self.models["client"], client_ids, ["external_id", "id", "last_name", "first_name"])
+        }
         franchisees = self._refs("franchisee", [i.record.get("franchisee") for i in items])
         spancs = self._refs("spanc", [i.record.get("spanc") for i in items])
         existing = self._existing("installation", [i.rid for i in items], fields)
@@ -650,8 +662,10 @@ class Applier:
                 self._unknown(item, _("SPANC"), r["spanc"])
                 continue
             current = existing.get(item.rid) or {}
+            client_pk, last_name, first_name = clients[r["client"]]
+            address = _address(r)
             prepared.append((item, {
-                "client_id": clients[r["client"]],
+                "client_id": client_pk,
                 "franchisee_id": franchisees.get(r.get("franchisee")),
                 "spanc_id": spancs.get(r.get("spanc")),
                 "reference": r["reference"],
@@ -660,7 +674,8 @@ class Applier:
                 # Absent: keep what the portal has (the stage, or a serial number a client typed).
                 "stage": r.get("stage") or current.get("stage") or "study",
                 "serial_number": r.get("serial_number") or current.get("serial_number") or "",
-                **_address(r),
+                **address,
+                **folder_columns(last_name, first_name, address["city"], address["postcode"], r["reference"]),
             }))
         self._upsert("installation", prepared, existing, fields)
 
@@ -826,6 +841,19 @@ class Applier:
         if files:
             transaction.on_commit(partial(_delete_files, files))
         self.counts["deleted"] += 1
+
+
+def _refresh_folder_columns(client_pks):
+    """A client's new name goes to the copy its installations keep for the
+    pro space. The hash is cleared (GUARDS rule): the next import re-reads
+    these installations' lines instead of trusting a hash of other values."""
+    from ..records.models import Installation
+
+    rows = Installation.objects.filter(client_id__in=client_pks).values_list(
+        "pk", "client__last_name", "client__first_name", "city", "postcode", "reference"
+    )
+    batch = [Installation(pk=pk, sync_hash="", **folder_columns(*parts)) for pk, *parts in rows.iterator()]
+    Installation.objects.bulk_update(batch, ["client_sort_name", "search_words", "sync_hash"], batch_size=1000)
 
 
 def _send_email_changed(model, changes):

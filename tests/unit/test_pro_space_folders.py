@@ -101,7 +101,12 @@ def test_new_mark_since_previous_visit(page, http, spanc, territory):
     ("56000", {"Abgrall Anne"}),
     ("aq-2020", {"Morvan Anne"}),  # reference
     ("tang", {"Tanguy Anne"}),  # name
+    ("roux", {"Le Roux Anne"}),  # any word of the name
+    ("pere", {"Tanguy Anne"}),  # accents ignored, hyphens split words
+    ("SAINT malo", {"Le Roux Anne"}),  # every word must match
+    ("2021", {"Tanguy Anne"}),
     ("zzz", set()),
+    ("oux", set()),  # word prefixes, not substrings
 ])
 def test_search(page, http, territory, query, expected):
     response = http.get(page.url, {"q": query})
@@ -124,6 +129,18 @@ def test_sort_links_and_orders(page, http, territory):
     assert _names(body)[:2] == ["Tanguy Anne", "Morvan Anne"]  # newest first, empty folders last
     assert 'aria-sort="descending"' in body
     assert _names(http.get(page.url, {"sort": "bogus"}).content.decode())[0] == "Abgrall Anne"
+
+
+def test_name_sort_ignores_accents_and_follows_a_renamed_client(page, http, territory, spanc):
+    _folder(spanc, "Éluard", "Rennes", "35000", "AQ-2022-5004")
+    assert _names(http.get(page.url).content.decode()) == [
+        "Abgrall Anne", "Éluard Anne", "Le Roux Anne", "Morvan Anne", "Tanguy Anne"]
+    client = territory["abgrall"].client
+    client.last_name = "Zimmer"
+    client.save()
+    assert _names(http.get(page.url).content.decode())[-1] == "Zimmer Anne"
+    assert _names(http.get(page.url, {"q": "zimm"}).content.decode()) == ["Zimmer Anne"]
+    assert _names(http.get(page.url, {"q": "abgrall"}).content.decode()) == []
 
 
 def test_pagination_keeps_search_and_sort(page, http, spanc):

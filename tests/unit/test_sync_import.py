@@ -166,6 +166,28 @@ def test_updates_are_counted_and_email_change_is_signalled_after_commit(tmp_path
     assert received == [("C-1", "anne.durand@example.org", "anne@new.example.org")]
 
 
+def test_renamed_client_renames_the_pro_space_copy_on_its_installations(tmp_path):
+    sample_export(tmp_path / "exports", 1)
+    import_source(tmp_path / "exports")
+    installation = Installation.objects.filter(client__external_id="C-1").first()
+    assert installation.client_sort_name == "DURAND ANNE"
+    assert " DURAND ANNE " in installation.search_words
+    # Only the client's line changes: the installation's line is the same.
+    write_export(tmp_path / "exports", 2, [
+        {"type": "client", "id": "C-1", "code": "CLI-7H2M9", "first_name": "Anne", "last_name": "Lefèvre",
+         "email": "anne.durand@example.org", "phone": "06 00 00 00 01",
+         "address": {"line1": "12 rue des Roseaux", "line2": "", "postcode": "35400", "city": "Saint-Malo"}},
+    ])
+    [run] = import_source(tmp_path / "exports").runs
+    assert run.updated_count == 1
+    installation.refresh_from_db()
+    assert installation.client_sort_name == "LEFEVRE ANNE"
+    assert " LEFEVRE ANNE " in installation.search_words and "DURAND" not in installation.search_words
+    # GUARDS rule: the copied name was written by the portal, so the hash is
+    # cleared and the next import re-reads the installation's line.
+    assert installation.sync_hash == ""
+
+
 def test_exports_are_imported_in_sequence_order(tmp_path):
     write_export(tmp_path / "exports", 7, [{"type": "client", "id": "C-9", "code": "K9", "last_name": "B",
                                             "email": "second@example.org"}], name="a-late")

@@ -39,6 +39,7 @@ from aquatiris_portal.models import (
     PortalRequest,
     Spanc,
 )
+from aquatiris_portal.records.names import folder_columns
 from aquatiris_portal.storage import private_storage
 
 MARKER = "BENCH-S-000"  # external id of the big SPANC: present = dataset present
@@ -248,7 +249,7 @@ class Command(BaseCommand):
         """Client 0 has 4 installations, the first half of the others 2, the rest 1
         (150,000 at scale 1). Every 30th goes to the big SPANC (5,000 folders)."""
         fields = ["external_id", "client", "franchisee", "spanc", "reference", "label", "address_line1",
-                  "postcode", "city", "installed_on", "serial_number", "stage"]
+                  "postcode", "city", "installed_on", "serial_number", "stage", "client_sort_name", "search_words"]
         inserter = Inserter(Installation, fields)
         first_id = inserter.next_id()
         owners = [clients[0]] * 4
@@ -280,9 +281,11 @@ class Command(BaseCommand):
                 franchisee_id = franchisees[rng.randrange(len(franchisees))]
                 reference = f"AQ-{year}-B{j:06d}"
                 self.installation_info[pk] = (reference, franchisee_id)
+                first, last = self.client_info[client_id][:2]
+                names = folder_columns(last, first, city, postcode, reference)
                 yield (pk, f"BENCH-I-{j:06d}", client_id, franchisee_id, spanc_id, reference,
                        LABELS[rng.randrange(3)], f"Lieu-dit Kervenn {rng.randint(1, 99)}",
-                       postcode, city, installed_on, serial, stage)
+                       postcode, city, installed_on, serial, stage, names["client_sort_name"], names["search_words"])
 
         inserter.insert(rows())
         return result
