@@ -77,6 +77,41 @@ def get_staff_request_attachment_or_404(user, pk):
     return attachment
 
 
+def can_export_requests(user):
+    """Whether ``user`` may export the requests listing (and download the
+    file): the permission that reads requests, past the second factor."""
+    return bool(
+        user is not None and user.is_authenticated and user.is_active
+        and is_verified(user) and user.has_perm("aquatiris_portal.view_portalrequest")
+    )
+
+
+def request_exports_for(user):
+    """Requests exports ``user`` may follow and download: their own (every
+    one for a superuser), not yet past the retention period."""
+    import datetime
+
+    from django.utils import timezone
+
+    from .enquiries.models import RequestExport  # enquiries sits above access: import late
+
+    if not can_export_requests(user):
+        return RequestExport.objects.none()
+    days = portal_settings.EXPORT_RETENTION_DAYS
+    queryset = RequestExport.objects.filter(created_at__gte=timezone.now() - datetime.timedelta(days=days))
+    if not user.is_superuser:
+        queryset = queryset.filter(requested_by=user)
+    return queryset
+
+
+def get_request_export_or_404(user, pk):
+    """A requests export of ``user`` (another person's is a 404)."""
+    export = request_exports_for(user).filter(pk=pk).first()
+    if export is None:
+        raise Http404
+    return export
+
+
 def installations_for_client(user):
     client = client_for(user)
     if client is None:

@@ -66,6 +66,9 @@ DEFAULTS = {
     "OUTBOX_DOWNLOAD_URL_DAYS": 7,
     # Records per transaction of an import.
     "SYNC_BATCH_SIZE": 5000,
+    # Requests exports of the admin (XLSX/CSV files built by a background
+    # job) are deleted, files included, this many days after they were asked.
+    "EXPORT_RETENTION_DAYS": 7,
     # Absolute URL of the site (for links in outbox events); default WAGTAILADMIN_BASE_URL.
     "PUBLIC_BASE_URL": None,
 }

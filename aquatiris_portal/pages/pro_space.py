@@ -77,7 +77,13 @@ class ProSpacePage(RoutablePageMixin, Page):
         account = access.account_for(request.user)
         previous_visit_at = account.previous_visit_at if account else None
         folders = folders_.folders_page(request.user, page_obj, sort) if paginator.count else []
-        rows = [(folder, folders_.is_new(folder, previous_visit_at)) for folder in folders]
+        # The page's URL once, not a {% routablepageurl %} (site look-up) per row.
+        base = self.get_url(request)
+        rows = [
+            (folder, folders_.is_new(folder, previous_visit_at),
+             base + self.reverse_subpage("folder_detail", args=(folder.pk,)))
+            for folder in folders
+        ]
         return self.render(
             request,
             context_overrides={
