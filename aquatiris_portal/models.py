@@ -15,6 +15,6 @@ from .backoffice.models import StaffVisit  # noqa: F401
 from .accounts.models import PortalAccount  # noqa: F401
 from .notifications.models import OutgoingMail  # noqa: F401
 from .sync.models import ImportedExport, ImportRun, OutboxEvent, QuarantinedRecord, SyncState  # noqa: F401
-from .enquiries.models import PortalRequest, RequestAttachment, WarrantyExtension  # noqa: F401
+from .enquiries.models import PortalRequest, RequestAttachment, RequestExport, WarrantyExtension  # noqa: F401
 from .pages.stages import ProjectStage  # noqa: F401
 from .pages.models import *  # noqa: F401,F403

@@ -132,3 +132,72 @@ class WarrantyExtension(models.Model):
 
     def __str__(self):
         return f"{self.certificate_number or ''} {self.serial_number}".strip()
+
+
+def export_upload_to(instance, filename):
+    return f"exports/requests/{uuid.uuid4().hex}/{filename}"
+
+
+class RequestExport(models.Model):
+    """An XLSX/CSV export of the requests listing, built by a background job
+    (``enquiries.tasks.build_request_export``) and downloaded later by the
+    person who asked (``access.get_request_export_or_404``)."""
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", "XLSX"
+        CSV = "csv", "CSV"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Being prepared")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.CASCADE, related_name="+",
+    )
+    created_at = models.DateTimeField(_("requested"), default=timezone.now, db_index=True)
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+    # The listing's query string (filters, search, ordering), without "export".
+    query_string = models.TextField(_("filters"), blank=True)
+    language = models.CharField(_("language"), max_length=20, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    file = models.FileField(_("file"), storage=get_private_storage, upload_to=export_upload_to, max_length=500,
+                            blank=True)
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("requests export")
+        verbose_name_plural = _("requests exports")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_format_display()} {self.created_at:%d/%m/%Y %H:%M} ({self.get_status_display()})"
+
+    @property
+    def is_pending(self):
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def content_type(self):
+        if self.format == self.Format.CSV:
+            return "text/csv; charset=utf-8"
+        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _delete_export_file(sender, instance, **kwargs):
+    # Rows go with their user (CASCADE) or the retention job: the file goes
+    # once the deletion is committed.
+    if instance.file:
+        from django.db import transaction
+
+        name, storage = instance.file.name, instance.file.storage
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+models.signals.post_delete.connect(_delete_export_file, sender=RequestExport,
+                                   dispatch_uid="aquatiris_portal_request_export_file")

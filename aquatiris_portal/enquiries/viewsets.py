@@ -1,18 +1,27 @@
 """The requests back office: listing with filters and search, detail with
 the recap and attachments, status changes, XLSX/CSV export of the filtered
-list through Wagtail's own export machinery (streamed, bounded memory).
+list through Wagtail's own export machinery.
+
+The export buttons do not build the file in the request: they record a
+``RequestExport`` and queue a background job (``exports.py``), then
+redirect to a status page that refreshes itself until the file can be
+downloaded. The job sets this listing view up again with the same query
+string and lets it write the rows (read in chunks, bounded memory).
 
 Access is by model permissions: ``view_portalrequest`` to list, inspect,
 export and download attachments, ``change_portalrequest`` to change the
-status ("Service client" group, see ``backoffice.groups``)."""
+status ("Service client" group, see ``backoffice.groups``); the export
+files and status pages through ``access`` (their owner, second factor)."""
 
-import tempfile
-
-from django.http import FileResponse
-from django.shortcuts import get_object_or_404
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, QueryDict
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -21,8 +30,9 @@ from wagtail.permissions import register_permission_policy
 
 from .. import access
 from ..views import serve_private_file
+from .exports import start_export
 from .filters import PortalRequestFilterSet
-from .models import PortalRequest
+from .models import PortalRequest, RequestExport
 
 EXPORT_CHUNK = 2000
 
@@ -46,6 +56,8 @@ def local_text(value):
 
 
 class RequestIndexView(generic.IndexView):
+    exported_rows = 0  # counted by export_rows while a job writes the file
+
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("franchisee", "subject")
 
@@ -53,15 +65,20 @@ class RequestIndexView(generic.IndexView):
         # The title column leads to the recap; the status form is one click further.
         return self.get_inspect_url(instance)
 
-    def get_context_data(self, *args, **kwargs):
+    def get(self, request, *args, **kwargs):
         if self.is_export:
-            # The generic listing counts (and so loads) every row when not
-            # paginated; an export needs only the filtered queryset.
-            return {"object_list": self.object_list}
-        return super().get_context_data(*args, **kwargs)
+            # The file is built by a background job: record it, answer at once.
+            if not access.can_export_requests(request.user):
+                raise PermissionDenied
+            export = start_export(request.user, request.GET["export"], request.GET)
+            return redirect("aquatiris_portal_requests:export", export.pk)
+        return super().get(request, *args, **kwargs)
 
     def export_rows(self, queryset):
-        return queryset.iterator(chunk_size=EXPORT_CHUNK)
+        self.exported_rows = 0
+        for item in queryset.iterator(chunk_size=EXPORT_CHUNK):
+            self.exported_rows += 1
+            yield item
 
     def stream_csv(self, queryset):
         import csv
@@ -85,16 +102,6 @@ class RequestIndexView(generic.IndexView):
         for item in self.export_rows(queryset):
             worksheet.append(self.generate_xlsx_row(worksheet, self.to_row_dict(item), date_format=date_format))
         workbook.save(output)
-
-    def write_xlsx_response(self, queryset):
-        # A spooled file instead of BytesIO: the workbook goes to disk past 4 MB.
-        output = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)
-        self.write_xlsx(queryset, output)
-        output.seek(0)
-        return FileResponse(
-            output, as_attachment=True, filename=f"{self.get_filename()}.xlsx",
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
 
     def get_filename(self):
         return f"{self.export_filename}-{timezone.localdate():%Y-%m-%d}"
@@ -122,6 +129,44 @@ def attachment_download(request, pk):
     """An attachment of a request, for staff allowed to read requests."""
     attachment = access.get_staff_request_attachment_or_404(request.user, pk)
     return serve_private_file(attachment.file, filename=attachment.filename, content_type=attachment.content_type,
+                              disposition="attachment")
+
+
+# Until the file is ready, the status page asks again every few seconds
+# (an HTTP Refresh header and a <meta> one: no JavaScript needed).
+EXPORT_REFRESH_SECONDS = 3
+
+
+@require_GET
+@never_cache
+def export_status(request, pk):
+    """Where the export buttons lead: "being prepared", then the download
+    link, or the error. Only for the person who asked (404 otherwise)."""
+    export = access.get_request_export_or_404(request.user, pk)
+    params = export.query_string
+    context = {
+        "export": export,
+        "filters_text": ", ".join(f"{name} = {value}" for name, value in QueryDict(params).items()),
+        "refresh_seconds": EXPORT_REFRESH_SECONDS if export.is_pending else None,
+        "download_url": (reverse("aquatiris_portal_requests:export_download", args=[export.pk])
+                         if export.status == RequestExport.Status.DONE else None),
+        "index_url": reverse("aquatiris_portal_requests:index") + (f"?{params}" if params else ""),
+        "retry_url": reverse("aquatiris_portal_requests:index") + f"?{params}{'&' if params else ''}export={export.format}",
+    }
+    response = TemplateResponse(request, "aquatiris_portal/admin/request_export.html", context)
+    if export.is_pending:
+        response["Refresh"] = str(EXPORT_REFRESH_SECONDS)
+    return response
+
+
+@require_GET
+@never_cache
+def export_download(request, pk):
+    """The finished file, as an attachment, for the person who asked."""
+    export = access.get_request_export_or_404(request.user, pk)
+    if export.status != RequestExport.Status.DONE:
+        raise Http404
+    return serve_private_file(export.file, filename=export.filename, content_type=export.content_type,
                               disposition="attachment")
 
 
@@ -182,6 +227,8 @@ class PortalRequestViewSet(ModelViewSet):
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
             path("attachments/<int:pk>/", attachment_download, name="attachment"),
+            path("exports/<int:pk>/", export_status, name="export"),
+            path("exports/<int:pk>/download/", export_download, name="export_download"),
         ]
 
 

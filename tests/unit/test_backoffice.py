@@ -1,9 +1,7 @@
-"""Requests back office (listing, export, detail, status, attachments),
-staff groups and the dashboard alerts panel."""
+"""Requests back office (listing, detail, status, attachments), staff groups
+and the dashboard alerts panel; the exports are in test_request_exports.py."""
 
-import csv
 import datetime
-import io
 import re
 
 import pytest
@@ -16,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext, ngettext
-from openpyxl import load_workbook
 
 from aquatiris_portal.backoffice.groups import CUSTOMER_SERVICE, EDITORS, ensure_groups
 from aquatiris_portal.backoffice.models import StaffVisit
@@ -85,54 +82,6 @@ def data():
 
 def date_param(days_ago):
     return (timezone.localdate() - datetime.timedelta(days=days_ago)).isoformat()
-
-
-def test_xlsx_export_holds_exactly_the_filtered_requests_with_the_recap(client, data):
-    staff(client, CUSTOMER_SERVICE)
-    response = client.get(reverse(INDEX), {"kind": "after_sales", "created_at_from": date_param(10),
-                                           "created_at_to": date_param(0), "export": "xlsx"})
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).active
-    rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == headings()
-    by_reference = {row[-1]: row for row in rows[1:]}
-    assert set(by_reference) == {str(data["sav_n"].reference), str(data["sav_s"].reference)}
-    row = by_reference[str(data["sav_n"].reference)]
-    recap = by_heading(row)
-    sav_n = data["sav_n"]
-    assert recap["Last name"] == "Le Gall" and recap["First name"] == "Yves"
-    assert recap["Address"] == sav_n.client_address and recap["Phone"] == sav_n.client_phone
-    assert recap["Email"] == sav_n.client_email and recap["Client code"] == sav_n.client_code
-    assert recap["Installation reference"] == sav_n.installation_reference
-    assert recap["Franchisee"] == "Aquatiris Nord" and recap["Subject"] == "Dysfonctionnement / SAV"
-    assert recap["Reason"] == "Odeurs" and recap["Message"] == "Ça sent" and recap["Status"] == PortalRequest.Status.NEW.label
-    assert isinstance(recap["Date"], datetime.datetime)
-    assert recap["Date"] == timezone.make_naive(timezone.localtime(sav_n.created_at)).replace(microsecond=0) or \
-        abs(recap["Date"] - timezone.make_naive(timezone.localtime(sav_n.created_at))) < datetime.timedelta(seconds=1)
-
-
-def test_csv_export_follows_filters_and_search(client, data):
-    staff(client, CUSTOMER_SERVICE)
-    franchisee = data["sav_s"].franchisee
-    response = client.get(reverse(INDEX), {"franchisee": franchisee.pk, "status": "new", "export": "csv"})
-    assert response.status_code == 200 and response.streaming
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == headings()
-    assert [row[-1] for row in rows[1:]] == [str(data["question"].reference)]
-    assert rows[1][HEADINGS.index("Message")] == "=1+1 formule?"
-    response = client.get(reverse(INDEX), {"q": "Le Gall", "export": "csv"})
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
-    assert {row[-1] for row in rows[1:]} == {str(data[k].reference) for k in ("old_sav", "sav_n", "contract")}
-
-
-def test_xlsx_keeps_formula_like_text_as_text(client, data):
-    staff(client, CUSTOMER_SERVICE)
-    response = client.get(reverse(INDEX), {"kind": "question", "export": "xlsx"})
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    cell = sheet.cell(row=2, column=HEADINGS.index("Message") + 1)
-    assert cell.value == "=1+1 formule?" and cell.data_type == "s"
 
 
 def test_listing_filters_and_detail_with_attachment(client, data):
