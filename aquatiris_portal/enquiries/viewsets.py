@@ -137,6 +137,31 @@ def attachment_download(request, pk):
 EXPORT_REFRESH_SECONDS = 3
 
 
+def describe_filters(query_string):
+    """The export's filters as people read them ("kind: After-sales (SAV),
+    sent between (from): 2026-10-26"), without a query."""
+    filters = PortalRequestFilterSet.base_filters
+    choices = {"kind": dict(PortalRequest.Kind.choices), "status": dict(PortalRequest.Status.choices)}
+    bounds = {"from": _("from"), "after": _("from"), "to": _("to"), "before": _("to")}
+    parts = []
+    for name, value in QueryDict(query_string).items():
+        if not value:
+            continue
+        base, _sep, suffix = name.rpartition("_")
+        if name == "q":
+            label = _("Search")
+        elif name == "ordering":
+            label = _("Sort")
+        elif name in filters:
+            label = filters[name].label
+        elif base in filters and suffix in bounds:
+            label = f"{filters[base].label} ({bounds[suffix]})"
+        else:
+            label = name
+        parts.append(f"{label}: {choices.get(name, {}).get(value, value)}")
+    return ", ".join(parts)
+
+
 @require_GET
 @never_cache
 def export_status(request, pk):
@@ -146,7 +171,7 @@ def export_status(request, pk):
     params = export.query_string
     context = {
         "export": export,
-        "filters_text": ", ".join(f"{name} = {value}" for name, value in QueryDict(params).items()),
+        "filters_text": describe_filters(params),
         "refresh_seconds": EXPORT_REFRESH_SECONDS if export.is_pending else None,
         "download_url": (reverse("aquatiris_portal_requests:export_download", args=[export.pk])
                          if export.status == RequestExport.Status.DONE else None),

@@ -2,8 +2,9 @@
 "Must show"): the demo client reads the news index, an article and the FAQ
 (its accordion opens with the keyboard, no JavaScript needed); the demo
 SPANC reads the pro news and never the clients' ones; a "Service client"
-staff member lists the requests in the admin, filters them and downloads the
-XLSX export. Screenshots under docs/screenshots/."""
+staff member lists the requests in the admin, filters them and asks for the
+XLSX export: a status page follows the background job (a worker on Redis)
+until the file can be downloaded. Screenshots under docs/screenshots/."""
 
 import io
 import re
@@ -44,7 +45,7 @@ def staff_session(page, live_server, group_name):
 
 @pytest.mark.django_db(transaction=True)
 def test_client_reads_news_and_faq_and_staff_exports_requests(live_server, wagtail_root, page, browser, tmp_path,
-                                                              settings):
+                                                              settings, redis_worker):
     from aquatiris_portal.enquiries.models import PortalRequest
     from aquatiris_portal.pages.news import ArticlePage
 
@@ -95,9 +96,19 @@ def test_client_reads_news_and_faq_and_staff_exports_requests(live_server, wagta
         staff_page.goto(live_server.url + "/admin/portail/demandes/?kind=after_sales")
         expected = PortalRequest.objects.filter(kind="after_sales").count()
         assert staff_page.locator("table.listing tbody tr").count() == expected
+        # The XLSX button of the filtered listing starts the job and leads
+        # to its status page, which refreshes itself until the link appears.
+        staff_page.locator("#w-slim-header-buttons .w-dropdown__toggle").first.click()
+        button = staff_page.get_by_role("link", name=re.compile("XLSX"))
+        assert "kind=after_sales" in button.get_attribute("href")
+        button.click()
+        staff_page.wait_for_url(re.compile(r".*/admin/portail/demandes/exports/\d+/$"))
+        link = staff_page.locator("#aqp-export-status a[download]")
+        link.wait_for(timeout=30_000)
+        assert "demandes-" in link.inner_text()
+        shoot(staff_page, "admin-requests-export", widths=(1280,))
         with staff_page.expect_download() as download_info:
-            staff_page.evaluate("url => { window.location.href = url }",
-                                live_server.url + "/admin/portail/demandes/?kind=after_sales&export=xlsx")
+            link.click()
         path = download_info.value.path()
         rows = list(load_workbook(io.BytesIO(open(path, "rb").read()), read_only=True).active.iter_rows(values_only=True))
         assert len(rows) == expected + 1

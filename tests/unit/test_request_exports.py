@@ -96,6 +96,8 @@ def test_export_request_queues_the_job_and_builds_no_file(client, data, stub_bro
     preparing = ("The export is being prepared. This page refreshes itself until the file is ready; "
                  "you may also leave it and come back later.")
     assert fr(preparing) != preparing and fr(preparing) in html
+    # The filters as people read them.
+    assert f'{fr("kind")}: {fr(PortalRequest.Kind.AFTER_SALES.label)}' in html
     download_url = reverse("aquatiris_portal_requests:export_download", args=[export.pk])
     assert download_url not in html and client.get(download_url).status_code == 404
     # A worker picks it up: the file is there, with the filtered rows.
