@@ -39,12 +39,13 @@ def write_report(report, target):
         "PostgreSQL and Redis on loopback, private files on the local disk.",
         f"- Load: `wrk -t1 -c{s['connections']}` (closed loop, {s['connections']} requests in flight, one per "
         f"worker) for a duration sized from a 3-second warm-up (not counted) to give at least {s['requests']} "
-        f"answers per page ({s['bulk_requests']} for the full export; `n` is what was measured), every answer "
-        "checked to be HTTP 200 (a login redirect would count as an error), logged-in session cookies made by "
+        "answers per page (`n` is what was measured), every answer checked to be HTTP 200 (302 to the export's "
+        "status page for the export request; a login redirect would count as an error), logged-in session "
+        "cookies made by "
         "`portal_bench_data --sessions` (second factor verified for the SPANC and the staff user).",
         "- 'SQL queries' is the page's query count, taken in-process with Django's test client (production "
         "settings, same database) after the load; 'alone: median ms' is that in-process time, one request at a "
-        "time, median of 30 (10 for the month export, 1 for the full one). It includes the test client's own "
+        "time, median of 30. It includes the test client's own "
         "work and was taken right after the load, so it is not comparable with wrk's figures in absolute terms "
         f"(the baseline's p50 is {base_wrk} ms under wrk, {base_alone} ms there); it ranks the pages by their "
         "own cost.",
@@ -97,6 +98,24 @@ def write_report(report, target):
         )
     lines += ["", "Command per page: `" + next((r["command"] for r in report["pages"] if "command" in r), "") + "`",
               ""]
+    jobs = report.get("export_jobs") or []
+    if jobs:
+        lines += [
+            "## Exports (background job)",
+            "",
+            "The export button records the export and queues its job (the 'export request' row above); the file is "
+            "built by a dramatiq worker. Here each job is run in-process on the benchmark database "
+            "(`bench/export_job.py`, the actor's body), timed from the moment it is asked to the moment the file "
+            "is stored on the private storage, one at a time, the server idle.",
+            "",
+            "| export | filters | rows | seconds until the file is ready | file MB | peak RSS MB | status |",
+            "|---|---|---:|---:|---:|---:|---|",
+        ]
+        for job in jobs:
+            lines.append(f"| {job['label']} | `{job['query'] or '(none)'}` | {job['rows'] if job['rows'] is not None else '–'} "
+                         f"| {job['seconds']:.1f} | {job['bytes'] / 1e6:.1f} | {job['peak_rss_mb']} "
+                         f"| {job['status']}{(': ' + job['error']) if job.get('error') else ''} |")
+        lines.append("")
     lines += ["## Lighthouse", ""]
     if report["lighthouse"]:
         lines += ["| page | preset | performance | accessibility | FCP | LCP | TBT | CLS | audits below 0.9 |",
