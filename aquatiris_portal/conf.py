@@ -71,6 +71,13 @@ DEFAULTS = {
     "EXPORT_RETENTION_DAYS": 7,
     # Absolute URL of the site (for links in outbox events); default WAGTAILADMIN_BASE_URL.
     "PUBLIC_BASE_URL": None,
+    # Editors' content shown on every page (news stream, portal settings,
+    # stage names) is cached (content_cache.py) in this Django cache, which
+    # must be shared by the server processes (Redis, Memcached) for edits to
+    # show everywhere at once. Signals invalidate it; the lifetime (seconds)
+    # is a safety net for changes made without signals. 0 disables it.
+    "CONTENT_CACHE_ALIAS": "default",
+    "CONTENT_CACHE_SECONDS": 300,
 }
 
 

@@ -12,13 +12,15 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.images.shortcuts import get_rendition_or_not_found
+from wagtail.models import Page, Site
 from wagtail.search import index
 
-from .. import access
+from .. import access, content_cache
 from ..blocks.body import ArticleBodyBlock
 from ..conf import portal_settings
 from ..snippets.audiences import Audience, audiences_matching
+from .routing import view_restrictions
 
 
 class ArticleKind(models.TextChoices):
@@ -45,21 +47,68 @@ def articles_for(user, audience=Audience.BOTH, kind=None):
     return queryset.select_related("image").prefetch_related("image__renditions").order_by("-date", "-pk")
 
 
+class ArticleSummary:
+    """What a list of articles shows of one article: the news stream caches
+    these (never a user's data), the index page renders the same."""
+
+    __slots__ = ("pk", "title", "url", "kind", "date", "intro", "image_html")
+
+    def __init__(self, pk, title, url, kind, date, intro, image_html):
+        self.pk, self.title, self.url, self.kind = pk, title, url, kind
+        self.date, self.intro, self.image_html = date, intro, image_html
+
+    def get_kind_display(self):
+        # Translated when rendered, in the reader's language.
+        return dict(ArticleKind.choices).get(self.kind, self.kind)
+
+
+# The image of a list item: what {% image article.image fill-480x270
+# class="aqp-news-item__image" alt="" %} printed.
+LIST_IMAGE_FILTER = "fill-480x270"
+LIST_IMAGE_ATTRS = {"class": "aqp-news-item__image", "alt": ""}
+
+
+def summarize(articles, request):
+    """``ArticleSummary`` of each article, URLs relative to ``request``'s site."""
+    summaries = []
+    for article in articles:
+        image_html = ""
+        if article.image:
+            image_html = get_rendition_or_not_found(article.image, LIST_IMAGE_FILTER).img_tag(LIST_IMAGE_ATTRS)
+        summaries.append(ArticleSummary(article.pk, article.title, article.get_url(request), article.kind,
+                                        article.date, article.intro, image_html))
+    return summaries
+
+
 def latest_articles(request, audience, count, kind=None):
-    """Context of the news stream (block and ``{% portal_news %}``)."""
+    """Context of the news stream (block and ``{% portal_news %}``).
+
+    Who reads what is decided here, per request, by ``access`` (through
+    ``readable_audiences``); the list for that set of audiences is the same
+    for every reader of it, so it is cached (content_cache.py: forgotten
+    when an article, an index or a page above them is saved, published,
+    unpublished, moved or deleted)."""
     user = getattr(request, "user", None)
-    articles = list(articles_for(user, audience, kind)[: max(1, min(int(count), 24))])
-    index_page = None
-    if articles:
-        index_page = (
-            NewsIndexPage.objects.live().filter(audience__in=audiences_matching(audience)).order_by("path").first()
-        )
-    return {
-        "articles": articles,
-        "audience": audience,
-        "index_url": index_page.get_url(request) if index_page else "",
-        "request": request,
-    }
+    count = max(1, min(int(count), 24))
+    audiences = readable_audiences(user, audience)
+    site = Site.find_for_request(request)
+
+    def compute():
+        articles = summarize(articles_for(user, audience, kind)[:count], request)
+        index_page = None
+        if articles:
+            index_page = (
+                NewsIndexPage.objects.live().filter(audience__in=audiences_matching(audience)).order_by("path").first()
+            )
+        return {"articles": articles, "index_url": index_page.get_url(request) if index_page else ""}
+
+    if audiences:
+        # The URLs are relative to the request's site: the site is part of the key.
+        key = (site.pk if site else "-", ",".join(sorted(audiences)), audience, count, kind or "")
+        stream = content_cache.get_or_set(content_cache.NEWS, key, compute)
+    else:
+        stream = {"articles": [], "index_url": ""}  # nothing to read: no query, nothing cached
+    return {**stream, "audience": audience, "request": request}
 
 
 def deny_unless_readable(request, readable):
@@ -81,6 +130,8 @@ def private_response(response):
 class AudienceRestrictedMixin:
     """A page read only by its ``audience`` (decided by ``access``): kept out
     of sitemaps and caches; anonymous readers go to login, others get 404."""
+
+    get_view_restrictions = view_restrictions  # one query instead of two
 
     def get_sitemap_urls(self, request=None):
         return []  # private to logged-in readers
@@ -133,7 +184,7 @@ class NewsIndexPage(AudienceRestrictedMixin, Page):
         except EmptyPage:
             raise Http404
         context.update(
-            articles=page_obj.object_list,
+            articles=summarize(page_obj.object_list, request),
             page_obj=page_obj,
             paginator=paginator,
             kind=kind or "",

@@ -21,6 +21,7 @@ from wagtail.models import Page
 from .. import access
 from ..conf import portal_settings
 from . import pro_space_folders as folders_
+from .routing import view_restrictions
 
 TEMPLATES = "aquatiris_portal/pro_space/"
 
@@ -34,6 +35,8 @@ class ProSpacePage(RoutablePageMixin, Page):
 
     class Meta:
         verbose_name = gettext_lazy("pro space")
+
+    get_view_restrictions = view_restrictions  # one query instead of two on every screen
 
     # --- who may come in ---------------------------------------------------
 

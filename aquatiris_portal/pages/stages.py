@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.snippets.models import register_snippet
 
+from .. import content_cache
 from ..records.models import STAGE_ORDER, Stage
 
 DEFAULT_DESCRIPTIONS = {
@@ -56,4 +57,8 @@ def progress_for(stage_value, texts):
 
 
 def stage_texts():
-    return {row.stage: row for row in ProjectStage.objects.all()}
+    """Stage value -> ProjectStage row; cached (the same for every client),
+    forgotten when a row is saved or deleted (content_cache_receivers.py)."""
+    return content_cache.get_or_set(
+        content_cache.STAGES, (), lambda: {row.stage: row for row in ProjectStage.objects.all()}
+    )

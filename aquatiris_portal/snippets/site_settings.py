@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
+from .. import content_cache
+
 
 @register_setting(icon="cog")
 class PortalSettings(BaseSiteSetting):
@@ -76,6 +78,17 @@ class PortalSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("portal settings")
+
+    @classmethod
+    def for_site(cls, site):
+        """Wagtail's ``for_site`` (get or create), cached per site: the spaces
+        read the settings on every page. Forgotten when settings, a site or
+        an image are saved or deleted (content_cache_receivers.py)."""
+        if site is None:
+            return super().for_site(site)  # Wagtail's DoesNotExist
+        return content_cache.get_or_set(
+            content_cache.SETTINGS, (site.pk,), lambda: super(PortalSettings, cls).for_site(site)
+        )
 
     @property
     def network_head_email_list(self):

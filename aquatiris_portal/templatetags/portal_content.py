@@ -3,12 +3,16 @@
     {% load portal_content %}
     {% portal_news audience="clients" count=3 %}
     {% portal_faq audience="clients" topic="maintenance" %}
+    {% portal_userbar %}  (in the host's base template, for {% wagtailuserbar %})
 
-Both show only what ``access.article_audiences_for`` grants the current
-user, in a fixed number of queries.
+The news and FAQ tags show only what ``access.article_audiences_for``
+grants the current user, in a fixed number of queries (the news stream
+from the cache: content_cache.py).
 """
 
 from django import template
+
+from .. import access
 
 register = template.Library()
 
@@ -33,3 +37,19 @@ def portal_faq(context, audience="clients", topic="", heading=None, count=None):
     result = faq_entries(context.get("request"), audience, topic=topic, limit=count)
     result["heading"] = heading
     return result
+
+
+@register.simple_tag(takes_context=True)
+def portal_userbar(context, position="bottom-right"):
+    """Wagtail's ``{% wagtailuserbar %}`` without its permission lookup (two
+    queries on every page) for portal accounts: clients and SPANC are not
+    editors, and their account is already loaded by the spaces. Staff and
+    users without a portal account (editors) go through Wagtail's check."""
+    from wagtail.admin.templatetags.wagtailuserbar import wagtailuserbar
+
+    user = getattr(context.get("request"), "user", None)
+    if user is None or not user.is_authenticated:
+        return ""
+    if not (user.is_staff or user.is_superuser) and access.account_for(user) is not None:
+        return ""
+    return wagtailuserbar(context, position)

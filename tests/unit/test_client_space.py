@@ -507,4 +507,13 @@ def test_query_budget_is_the_same_for_small_and_large_clients(space, subjects):
         figures[route or "dashboard"] = counts
     print("query counts (small, large):", figures)
     assert all(small_count == large_count for small_count, large_count in figures.values()), figures
-    assert max(count for pair in figures.values() for count in pair) <= 20, figures
+    over = {route: counts[1] for route, counts in figures.items() if counts[1] > QUERY_BUDGETS[route]}
+    assert not over, (over, figures)
+
+
+# Per screen (issue 8): session, site, 3 routing pages, view restrictions,
+# user with portal account, then the screen's own. Editors' content (news,
+# settings, stage names) comes from the cache (content_cache.py).
+QUERY_BUDGETS = {"dashboard": 8, "installations/{i}/": 8, "installations/{i}/documents/": 9,
+                 "installations/{i}/garantie/": 7, "contact/": 12, "contrat-entretien/": 9, "demandes/": 9,
+                 "demandes/{r}/": 9, "entretien/": 12, "actualites/": 7}

@@ -227,4 +227,8 @@ def test_query_count_does_not_grow_with_the_territory(page):
         counts[name] = (_queries(small_http, small_urls[name]), _queries(large_http, large_urls[name]))
     for name, (few, many) in counts.items():
         assert few == many, f"{name}: {few} queries with 31 folders, {many} with 300"
-        assert many <= 20, f"{name}: {many} queries"
+        assert many <= PRO_QUERY_BUDGETS[name], f"{name}: {many} queries"
+
+
+# Issue 8: measured, and kept (editors' content comes from content_cache.py).
+PRO_QUERY_BUDGETS = {"list page 1": 9, "list later page": 9, "search": 9, "folder": 9, "upload form": 8, "export": 8}

@@ -455,7 +455,8 @@ class Command(BaseCommand):
             user = User.objects.get(username=email)
             session = store_class()
             session[SESSION_KEY] = user._meta.pk.value_to_string(user)
-            session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+            # The backend a login through the portal's form records (accounts/views.py).
+            session[BACKEND_SESSION_KEY] = "aquatiris_portal.accounts.backends.EmailBackend"
             session[HASH_SESSION_KEY] = user.get_session_auth_hash()
             if role != "client":  # SPANC and staff must have passed a second factor; clients need none
                 device = EmailDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})[0]

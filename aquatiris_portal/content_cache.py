@@ -1,0 +1,81 @@
+"""Editors' content that is the same for many readers, kept in Django's cache.
+
+Every portal page shows some of it (the news stream, the portal settings,
+the stage names); reading it from the database on each page cost queries
+that every client and SPANC paid again. Each kind of content is a
+*namespace* whose entries share a version token: ``invalidate(namespace)``
+replaces the token, which orphans every entry of that namespace at once
+(they expire with their TTL). The receivers in ``content_cache_receivers.py``
+invalidate on the Wagtail and model signals that change the content; the TTL
+(``AQUATIRIS_PORTAL_CONTENT_CACHE_SECONDS``) is only a safety net for
+changes made without signals (``QuerySet.update``, raw SQL).
+
+Only what is the same for everyone goes here: who may see an entry is still
+decided per request by ``access`` (the key holds what ``access`` granted).
+
+With several server processes the cache must be shared (Redis, Memcached:
+``AQUATIRIS_PORTAL_CONTENT_CACHE_ALIAS``) for an invalidation to reach every
+process at once; a per-process cache (LocMem) lets other processes serve the
+old content until the TTL.
+"""
+
+import uuid
+
+from django.core.cache import caches
+from django.db import transaction
+
+from .conf import portal_settings
+
+# Part of every key: bump it when the shape of a cached value changes, so that
+# a deploy never reads values pickled by the previous code.
+FORMAT = 1
+NEWS = "news"
+SETTINGS = "settings"
+STAGES = "stages"
+
+_MISSING = object()
+
+
+def _cache():
+    return caches[portal_settings.CONTENT_CACHE_ALIAS]
+
+
+def _version_key(namespace):
+    return f"aquatiris_portal:content:{FORMAT}:{namespace}:version"
+
+
+def _version(cache, namespace):
+    key = _version_key(namespace)
+    token = cache.get(key)
+    if token is None:
+        # A random token, never a counter: a counter restarting at 1 after an
+        # eviction could meet entries written under the old 1.
+        cache.add(key, uuid.uuid4().hex, None)
+        token = cache.get(key)
+    return token
+
+
+def get_or_set(namespace, parts, compute):
+    """The cached value of ``compute()`` for ``namespace`` and the key
+    ``parts`` (strings or numbers), computed on a miss."""
+    seconds = portal_settings.CONTENT_CACHE_SECONDS
+    if not seconds:
+        return compute()
+    cache = _cache()
+    key = ":".join(["aquatiris_portal:content", str(FORMAT), namespace, _version(cache, namespace), *map(str, parts)])
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
+
+
+def invalidate(*namespaces):
+    """Forget every entry of ``namespaces``, now and again when the current
+    transaction commits (a reader may have cached the old rows meanwhile)."""
+
+    def bump():
+        _cache().set_many({_version_key(namespace): uuid.uuid4().hex for namespace in namespaces}, None)
+
+    bump()
+    transaction.on_commit(bump)

@@ -1,0 +1,70 @@
+"""What forgets the cached editors' content (content_cache.py), connected by
+aquatiris_portal/signals.py.
+
+Model signals are connected to the few models concerned only: a
+``post_delete`` receiver on every model would stop Django's fast deletes
+everywhere (the retention job deletes documents by the thousand).
+"""
+
+from django.db.models.signals import post_delete, post_save
+from wagtail.images import get_image_model
+from wagtail.models import Site
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from . import content_cache
+from .pages.news import ArticlePage, NewsIndexPage
+from .pages.stages import ProjectStage
+from .snippets.site_settings import PortalSettings
+
+
+def forget_news(**kwargs):
+    content_cache.invalidate(content_cache.NEWS)
+
+
+def forget_settings(created=False, **kwargs):
+    # A row just created (by ``for_site``'s get_or_create, on a site's first
+    # page) replaces nothing that could be cached: no need to miss again.
+    if not created:
+        content_cache.invalidate(content_cache.SETTINGS)
+
+
+def forget_stages(**kwargs):
+    content_cache.invalidate(content_cache.STAGES)
+
+
+def forget_news_and_settings(**kwargs):
+    content_cache.invalidate(content_cache.NEWS, content_cache.SETTINGS)
+
+
+# The news stream holds titles, dates, intros, image tags and URLs. Saving an
+# article or index (add_child, a draft, a publication), publishing,
+# unpublishing or moving any page (an ancestor's slug is part of the
+# articles' URLs) changes what it shows; deleting an ancestor deletes the
+# articles (their post_delete).
+for model in (ArticlePage, NewsIndexPage):
+    post_save.connect(forget_news, sender=model, dispatch_uid=f"aquatiris_portal.content_cache.save.{model.__name__}")
+    post_delete.connect(forget_news, sender=model,
+                        dispatch_uid=f"aquatiris_portal.content_cache.delete.{model.__name__}")
+page_published.connect(forget_news, dispatch_uid="aquatiris_portal.content_cache.published")
+page_unpublished.connect(forget_news, dispatch_uid="aquatiris_portal.content_cache.unpublished")
+post_page_move.connect(forget_news, dispatch_uid="aquatiris_portal.content_cache.moved")
+
+# Portal settings are cached per site.
+post_save.connect(forget_settings, sender=PortalSettings, dispatch_uid="aquatiris_portal.content_cache.settings.save")
+post_delete.connect(forget_settings, sender=PortalSettings,
+                    dispatch_uid="aquatiris_portal.content_cache.settings.delete")
+
+# A site's hostname, port or root page changes the articles' URLs and which
+# settings a request gets. An image deleted leaves a settings row pointing
+# at nothing (SET_NULL without signal) and dead image tags in the news.
+for model in (Site, get_image_model()):
+    post_save.connect(forget_news_and_settings, sender=model,
+                      dispatch_uid=f"aquatiris_portal.content_cache.save.{model._meta.label}")
+    post_delete.connect(forget_news_and_settings, sender=model,
+                        dispatch_uid=f"aquatiris_portal.content_cache.delete.{model._meta.label}")
+post_delete.connect(forget_news, sender=get_image_model().get_rendition_model(),
+                    dispatch_uid="aquatiris_portal.content_cache.delete.rendition")
+
+# Stage names and descriptions (snippet).
+post_save.connect(forget_stages, sender=ProjectStage, dispatch_uid="aquatiris_portal.content_cache.stages.save")
+post_delete.connect(forget_stages, sender=ProjectStage, dispatch_uid="aquatiris_portal.content_cache.stages.delete")
