@@ -20,7 +20,7 @@ from ..conf import portal_settings
 from ..enquiries import views as enquiry_views
 from ..snippets.site_settings import PortalSettings
 from .client_group import ensure_client_group
-from .routing import view_restrictions
+from .routing import url_parts_once_per_request, view_restrictions
 from .stages import progress_for, stage_texts
 
 TEMPLATES = "aquatiris_portal/client_space/"
@@ -41,6 +41,7 @@ class ClientSpacePage(RoutablePageMixin, Page):
         verbose_name = _("client space")
 
     get_view_restrictions = view_restrictions  # one query instead of two on every screen
+    get_url_parts = url_parts_once_per_request  # the screens link to their routes many times
 
     # --- gate ---------------------------------------------------------------
 

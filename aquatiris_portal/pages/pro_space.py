@@ -21,7 +21,7 @@ from wagtail.models import Page
 from .. import access
 from ..conf import portal_settings
 from . import pro_space_folders as folders_
-from .routing import view_restrictions
+from .routing import url_parts_once_per_request, view_restrictions
 
 TEMPLATES = "aquatiris_portal/pro_space/"
 
@@ -37,6 +37,7 @@ class ProSpacePage(RoutablePageMixin, Page):
         verbose_name = gettext_lazy("pro space")
 
     get_view_restrictions = view_restrictions  # one query instead of two on every screen
+    get_url_parts = url_parts_once_per_request  # the screens link to their routes many times
 
     # --- who may come in ---------------------------------------------------
 

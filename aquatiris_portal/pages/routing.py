@@ -1,7 +1,7 @@
 """What Wagtail asks of every page it serves, answered with fewer queries."""
 
 from django.db.models import Q
-from wagtail.models import PageViewRestriction
+from wagtail.models import Page, PageViewRestriction
 
 
 def view_restrictions(page):
@@ -19,3 +19,23 @@ def view_restrictions(page):
         | Q(page__path__in=ancestor_paths, page__alias_of__isnull=True)
         | Q(page__aliases__path__in=ancestor_paths)  # an alias ancestor: its source's restrictions
     ).distinct()
+
+
+def url_parts_once_per_request(page, request=None):
+    """``Page.get_url_parts``, computed once per request for this page.
+
+    A space's screens link to its routes a dozen times per page
+    (``{% routablepageurl %}``), and each link asked for the page's URL again
+    (site root paths, the page's path, ``reverse``). The page object lives
+    for one request (Wagtail's routing loads it), the answer is kept on it
+    for that request only, and for its current path (an editor renaming or
+    moving it in the admin gets the new URL). Pages use it as
+    ``get_url_parts = url_parts_once_per_request``."""
+    if request is None:
+        return Page.get_url_parts(page, request)
+    cached = page.__dict__.get("_aquatiris_url_parts")
+    if cached is not None and cached[0] is request and cached[1] == page.url_path:
+        return cached[2]
+    parts = Page.get_url_parts(page, request)
+    page.__dict__["_aquatiris_url_parts"] = (request, page.url_path, parts)
+    return parts

@@ -55,3 +55,20 @@ def test_one_query():
     with CaptureQueriesContext(connection) as captured:
         assert len(list(space.get_view_restrictions())) == 1
     assert len(captured) == 1
+
+
+def test_url_parts_computed_once_per_request_and_follow_a_rename(rf):
+    from unittest import mock
+
+    home = Site.objects.get(is_default_site=True).root_page
+    space = home.add_child(instance=ClientSpacePage(title="Espace client", slug="espace-client"))
+    request = rf.get("/")
+    with mock.patch.object(Page, "get_url_parts", autospec=True, side_effect=Page.get_url_parts) as computed:
+        urls = {space.get_url(request), space.relative_url(None, request), space.reverse_subpage("news") and
+                space.get_url(request)}
+        assert urls == {"/espace-client/"} and computed.call_count == 1
+        space.slug = "mon-espace"
+        space.save()  # the admin renames it: url_path changes
+        assert space.get_url(request) == "/mon-espace/"
+        assert space.get_url(rf.get("/")) == "/mon-espace/" and computed.call_count == 3
+        assert space.get_url(None) == "/mon-espace/"  # without a request: never kept
