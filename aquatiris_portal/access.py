@@ -21,12 +21,9 @@ def account_for(user):
     if not hasattr(user, _CACHE_ATTR):
         from .accounts.models import PortalAccount
 
-        if PortalAccount.user.field.remote_field.is_cached(user):
-            # Loaded with the user by accounts.backends.EmailBackend.get_user
-            # (one query for both on every page).
-            account = getattr(user, "portal_account", None)
-        else:
-            account = PortalAccount.objects.select_related("client", "spanc").filter(user=user).first()
+        account = (
+            PortalAccount.objects.select_related("client", "spanc").filter(user=user).first()
+        )
         setattr(user, _CACHE_ATTR, account)
     return getattr(user, _CACHE_ATTR)
 

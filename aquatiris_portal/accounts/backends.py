@@ -26,21 +26,7 @@ def find_user_by_email(email):
     return candidates[0] if len(candidates) == 1 else None
 
 
-# What ``access.account_for`` needs, loaded with the user of each request.
-ACCOUNT_RELATED = ("portal_account__client", "portal_account__spanc")
-
-
 class EmailBackend(ModelBackend):
-    def get_user(self, user_id):
-        # ModelBackend.get_user with the portal account joined: every portal
-        # page asks access.account_for, which then needs no query of its own.
-        User = get_user_model()
-        try:
-            user = User._default_manager.select_related(*ACCOUNT_RELATED).get(pk=user_id)
-        except User.DoesNotExist:
-            return None
-        return user if self.user_can_authenticate(user) else None
-
     def authenticate(self, request, username=None, password=None, email=None, **kwargs):
         identifier = email or username
         if identifier is None or password is None:

@@ -75,9 +75,6 @@ def test_the_stream_is_served_from_the_cache_once_warm(news, client_http):
     assert "aquatiris_portal_articlepage" not in sql and "aquatiris_portal_newsindexpage" not in sql
     assert "aquatiris_portal_portalsettings" not in sql and "aquatiris_portal_projectstage" not in sql
     assert "auth_permission" not in sql  # no userbar permission lookup for a client
-    # The portal account came with the user (accounts.backends.EmailBackend.get_user).
-    assert not any(query["sql"].startswith('SELECT "aquatiris_portal_portalaccount"')
-                   for query in captured.captured_queries)
 
 
 def test_publishing_and_unpublishing_show_and_hide_an_article_at_once(news, client_http):

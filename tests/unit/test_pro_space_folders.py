@@ -231,4 +231,5 @@ def test_query_count_does_not_grow_with_the_territory(page):
 
 
 # Issue 8: measured, and kept (editors' content comes from content_cache.py).
-PRO_QUERY_BUDGETS = {"list page 1": 9, "list later page": 9, "search": 9, "folder": 9, "upload form": 8, "export": 8}
+PRO_QUERY_BUDGETS = {"list page 1": 10, "list later page": 10, "search": 10, "folder": 10, "upload form": 9,
+                     "export": 9}
