@@ -216,8 +216,16 @@ def lighthouse(base, path, cookie, preset):
                "--locale=fr"]
     if preset == "desktop":
         command.append("--preset=desktop")
-    subprocess.run(command, env={**os.environ, "CHROME_PATH": CHROME}, check=True, cwd=ROOT,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+    # One retry: Chromium under load sometimes misses Lighthouse's protocol
+    # deadline; a second failure is reported with Lighthouse's own message.
+    for attempt in (1, 2):
+        done = subprocess.run(command, env={**os.environ, "CHROME_PATH": CHROME}, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=300)
+        if done.returncode == 0:
+            break
+        log(f"  lighthouse attempt {attempt} failed: {done.stderr.strip()[-500:]}")
+    else:
+        raise RuntimeError(f"Lighthouse failed twice on {path} ({preset})")
     data = json.loads(report.read_text())
     if data.get("finalDisplayedUrl") != base + path:  # a redirect to the login would score the wrong page
         raise ValueError(f"Lighthouse ended on {data.get('finalDisplayedUrl')}")

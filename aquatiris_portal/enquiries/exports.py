@@ -43,9 +43,21 @@ def export_query_string(query):
 
 def start_export(user, export_format, query):
     """Record an export of the listing filtered by ``query`` (a QueryDict)
-    and queue its job; the caller answers at once."""
+    and queue its job; the caller answers at once. The same export still
+    queued or running for the same person is reused: a double click, a
+    reload or a link followed again never builds the file twice (the
+    buttons are GET links, as in Wagtail)."""
+    query_string = export_query_string(query)
+    pending = (
+        RequestExport.objects.filter(
+            requested_by=user, format=export_format, query_string=query_string,
+            status__in=[RequestExport.Status.QUEUED, RequestExport.Status.RUNNING],
+        ).order_by("-pk").first()
+    )
+    if pending is not None:
+        return pending
     export = RequestExport.objects.create(
-        requested_by=user, format=export_format, query_string=export_query_string(query),
+        requested_by=user, format=export_format, query_string=query_string,
         language=translation.get_language() or "",
     )
     transaction.on_commit(lambda: _enqueue(export.pk))

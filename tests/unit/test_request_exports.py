@@ -325,3 +325,26 @@ def test_status_page_query_budget(client, data, stub_broker, django_assert_max_n
     RequestExport.objects.bulk_create([RequestExport(requested_by=user, format="csv") for user in (other,) * 20])
     with django_assert_max_num_queries(11):
         assert client.get(url).status_code == 200
+
+
+def test_asking_again_while_it_is_prepared_reuses_the_pending_export(client, data, stub_broker):
+    staff(client, CUSTOMER_SERVICE)
+    first = ask(client, {"kind": "after_sales", "export": "xlsx"})
+    # A double click, a reload, a link followed twice: the same export, one job.
+    assert ask(client, {"kind": "after_sales", "export": "xlsx"}).pk == first.pk
+    assert len(stub_broker.queues[QUEUE].queue) == 1
+    # Another format or other filters are another export.
+    assert ask(client, {"kind": "after_sales", "export": "csv"}).pk != first.pk
+    assert ask(client, {"kind": "question", "export": "xlsx"}).pk != first.pk
+    assert len(stub_broker.queues[QUEUE].queue) == 3
+    worker = dramatiq.Worker(stub_broker, worker_threads=1, worker_timeout=100)
+    worker.start()
+    try:
+        run_jobs(stub_broker, worker)
+    finally:
+        worker.stop()
+    first.refresh_from_db()
+    assert first.status == RequestExport.Status.DONE
+    # Once built, asking again makes a fresh file (the requests may have changed).
+    again = ask(client, {"kind": "after_sales", "export": "xlsx"})
+    assert again.pk != first.pk and RequestExport.objects.count() == 4
