@@ -32,6 +32,7 @@ FORMAT = 1
 NEWS = "news"
 SETTINGS = "settings"
 STAGES = "stages"
+SITES = "sites"
 
 _MISSING = object()
 

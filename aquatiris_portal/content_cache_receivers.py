@@ -68,3 +68,18 @@ post_delete.connect(forget_news, sender=get_image_model().get_rendition_model(),
 # Stage names and descriptions (snippet).
 post_save.connect(forget_stages, sender=ProjectStage, dispatch_uid="aquatiris_portal.content_cache.stages.save")
 post_delete.connect(forget_stages, sender=ProjectStage, dispatch_uid="aquatiris_portal.content_cache.stages.delete")
+
+# Wagtail's site look-up (sites.py, CachedSiteMiddleware). The cached Site
+# holds its root page: a site changed or deleted (deleting its root page
+# deletes it), a page moved (the root's path) or (un)published.
+
+
+def forget_sites(**kwargs):
+    content_cache.invalidate(content_cache.SITES)
+
+
+post_save.connect(forget_sites, sender=Site, dispatch_uid="aquatiris_portal.content_cache.sites.save")
+post_delete.connect(forget_sites, sender=Site, dispatch_uid="aquatiris_portal.content_cache.sites.delete")
+post_page_move.connect(forget_sites, dispatch_uid="aquatiris_portal.content_cache.sites.moved")
+page_published.connect(forget_sites, dispatch_uid="aquatiris_portal.content_cache.sites.published")
+page_unpublished.connect(forget_sites, dispatch_uid="aquatiris_portal.content_cache.sites.unpublished")
