@@ -119,9 +119,7 @@ class Client(SyncedRecord, Address):
         self.email = normalise_email(self.email)
         super().save(*args, **kwargs)
         # The installations carry a copy of the name (pro space sort and search).
-        for installation in self.installations.all():
-            installation.client = self
-            installation.refresh_folder_columns(save=True)
+        refresh_folder_columns([self.pk])
 
 
 class Stage(models.TextChoices):
@@ -146,10 +144,15 @@ class InstallationQuerySet(models.QuerySet):
         return self.select_related("client", "franchisee", "spanc")
 
     def bulk_create(self, objs, *args, **kwargs):
-        # save() is skipped: fill the copy of the client's name here too.
+        # save() is skipped: fill the copy of the client's name here too,
+        # with the clients not already at hand read in one query.
         objs = list(objs)
+        missing = {obj.client_id for obj in objs if not Installation.client.is_cached(obj)}
+        clients = Client.objects.in_bulk(missing) if missing else {}
         for installation in objs:
-            installation.refresh_folder_columns()
+            if installation.client_id in clients:
+                installation.client = clients[installation.client_id]
+            installation.fill_folder_columns()
         return super().bulk_create(objs, *args, **kwargs)
 
 
@@ -194,18 +197,13 @@ class Installation(SyncedRecord, Address):
     def __str__(self):
         return f"{self.reference} {self.label}".strip()
 
-    def refresh_folder_columns(self, save=False):
-        values = folder_columns(self.client.last_name, self.client.first_name, self.city, self.postcode,
-                                self.reference)
-        changed = any(getattr(self, name) != value for name, value in values.items())
-        for name, value in values.items():
+    def fill_folder_columns(self):
+        for name, value in folder_columns(self.client.last_name, self.client.first_name, self.city,
+                                          self.postcode, self.reference).items():
             setattr(self, name, value)
-        if save and changed:
-            Installation.objects.filter(pk=self.pk).update(**values)
-        return changed
 
     def save(self, *args, **kwargs):
-        self.refresh_folder_columns()
+        self.fill_folder_columns()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "client_sort_name", "search_words"}
@@ -214,6 +212,23 @@ class Installation(SyncedRecord, Address):
     @property
     def stage_index(self):
         return STAGE_ORDER.index(self.stage) if self.stage in STAGE_ORDER else 0
+
+
+def refresh_folder_columns(client_pks):
+    """Copy the names of these clients again onto their installations (a
+    client renamed). The hash is cleared (the sync's GUARDS rule): the next
+    import re-reads these installations' lines instead of trusting a hash
+    of other values."""
+    rows = Installation.objects.filter(client_id__in=client_pks).values_list(
+        "pk", "client__last_name", "client__first_name", "city", "postcode", "reference",
+        "client_sort_name", "search_words",
+    )
+    changed = []
+    for pk, last_name, first_name, city, postcode, reference, *current in rows.iterator():
+        columns = folder_columns(last_name, first_name, city, postcode, reference)
+        if list(columns.values()) != current:
+            changed.append(Installation(pk=pk, sync_hash="", **columns))
+    Installation.objects.bulk_update(changed, ["client_sort_name", "search_words", "sync_hash"], batch_size=1000)
 
 
 class Visibility:

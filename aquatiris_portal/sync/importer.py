@@ -614,7 +614,9 @@ class Applier:
                 and (current["last_name"], current["first_name"]) != (values["last_name"], values["first_name"])
             ]
             if renamed:
-                _refresh_folder_columns(renamed)
+                from ..records.models import refresh_folder_columns
+
+                refresh_folder_columns(renamed)
 
     def _apply_spanc(self, items):
         self._people("spanc", items, lambda r: {
@@ -841,19 +843,6 @@ class Applier:
         if files:
             transaction.on_commit(partial(_delete_files, files))
         self.counts["deleted"] += 1
-
-
-def _refresh_folder_columns(client_pks):
-    """A client's new name goes to the copy its installations keep for the
-    pro space. The hash is cleared (GUARDS rule): the next import re-reads
-    these installations' lines instead of trusting a hash of other values."""
-    from ..records.models import Installation
-
-    rows = Installation.objects.filter(client_id__in=client_pks).values_list(
-        "pk", "client__last_name", "client__first_name", "city", "postcode", "reference"
-    )
-    batch = [Installation(pk=pk, sync_hash="", **folder_columns(*parts)) for pk, *parts in rows.iterator()]
-    Installation.objects.bulk_update(batch, ["client_sort_name", "search_words", "sync_hash"], batch_size=1000)
 
 
 def _send_email_changed(model, changes):

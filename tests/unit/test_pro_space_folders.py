@@ -233,3 +233,17 @@ def test_query_count_does_not_grow_with_the_territory(page):
 # Issue 8: measured, and kept (editors' content comes from content_cache.py).
 PRO_QUERY_BUDGETS = {"list page 1": 10, "list later page": 10, "search": 10, "folder": 10, "upload form": 9,
                      "export": 9}
+
+
+def test_bulk_created_installations_get_their_clients_names_in_one_query(spanc, django_assert_num_queries):
+    from aquatiris_portal.models import Installation
+
+    clients = [factories.client(last_name=f"Lë Nom{n}", first_name="Zoé") for n in range(20)]
+    rows = [Installation(external_id=f"I-BULK-{n}", client_id=client.pk, spanc=spanc, reference=f"R-{n}",
+                         city="Saint-Père")
+            for n, client in enumerate(clients)]
+    with django_assert_num_queries(2):  # the clients, then the insert
+        Installation.objects.bulk_create(rows)
+    first = Installation.objects.get(external_id="I-BULK-0")
+    assert first.client_sort_name == "LE NOM0 ZOE"
+    assert first.search_words == " LE NOM0 ZOE SAINT PERE R 0"
