@@ -67,19 +67,15 @@ def get_staff_request_attachment_or_404(user, pk):
     requests, past the second factor."""
     from .enquiries.models import RequestAttachment
 
-    allowed = (
-        user is not None and user.is_authenticated and user.is_active
-        and is_verified(user) and user.has_perm("aquatiris_portal.view_portalrequest")
-    )
-    attachment = RequestAttachment.objects.filter(pk=pk).first() if allowed else None
+    attachment = RequestAttachment.objects.filter(pk=pk).first() if can_read_requests(user) else None
     if attachment is None:
         raise Http404
     return attachment
 
 
-def can_export_requests(user):
-    """Whether ``user`` may export the requests listing (and download the
-    file): the permission that reads requests, past the second factor."""
+def can_read_requests(user):
+    """Back-office staff allowed to read the requests (their attachments,
+    exports of the listing), past the second factor."""
     return bool(
         user is not None and user.is_authenticated and user.is_active
         and is_verified(user) and user.has_perm("aquatiris_portal.view_portalrequest")
@@ -95,7 +91,7 @@ def request_exports_for(user):
 
     from .enquiries.models import RequestExport  # enquiries sits above access: import late
 
-    if not can_export_requests(user):
+    if not can_read_requests(user):
         return RequestExport.objects.none()
     days = portal_settings.EXPORT_RETENTION_DAYS
     queryset = RequestExport.objects.filter(created_at__gte=timezone.now() - datetime.timedelta(days=days))

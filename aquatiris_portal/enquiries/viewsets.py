@@ -68,7 +68,7 @@ class RequestIndexView(generic.IndexView):
     def get(self, request, *args, **kwargs):
         if self.is_export:
             # The file is built by a background job: record it, answer at once.
-            if not access.can_export_requests(request.user):
+            if not access.can_read_requests(request.user):
                 raise PermissionDenied
             export = start_export(request.user, request.GET["export"], request.GET)
             return redirect("aquatiris_portal_requests:export", export.pk)
