@@ -3,6 +3,7 @@ stream, the portal settings and the stage names show a change at once, and
 a warm cache never shows a reader what ``access`` does not grant them."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -195,3 +196,17 @@ def test_editors_keep_the_userbar_and_clients_never_get_it(news, client_http):
     factories.otp_login(http, editor)
     assert "wagtail-userbar" in page(http, news.url)
     assert "wagtail-userbar" not in page(client_http, news.url)
+
+
+def test_an_articles_image_is_an_img_tag_even_from_the_cache(client_http, news, settings):
+    from wagtail.images import get_image_model
+    from wagtail.images.tests.utils import get_test_image_file
+
+    settings.AQUATIRIS_PORTAL_CONTENT_CACHE_SECONDS = 300
+    page = article(news, "Avec image", "clients")
+    page.image = get_image_model().objects.create(title="Roseaux", file=get_test_image_file())
+    page.save_revision().publish()
+    for _ in range(2):  # computed, then read back from the (pickling) cache
+        body = client_http.get(CLIENT_SPACE).content.decode()
+        assert re.search(r'<img [^>]*class="aqp-news-item__image"', body)
+        assert "&lt;img" not in body
