@@ -32,11 +32,13 @@ def render_mail(template, context):
     return subject, text, html
 
 
-def queue_mail(*, key, to, template, context, cc=(), reply_to=(), attachments=(), from_email=None, sensitive=False):
+def queue_mail(*, key, to, template, context, cc=(), reply_to=(), attachments=(), from_email=None, sensitive=False,
+               headers=None):
     """Store the mail (idempotent on ``key``) and send it once committed.
 
     Returns the OutgoingMail, or the existing one if ``key`` was queued before.
     ``sensitive=True`` for mails carrying a secret: their body is erased once sent.
+    ``headers``: extra headers (e.g. ``List-Unsubscribe``).
     """
     recipients = [address for address in to if address]
     if not recipients:
@@ -59,6 +61,7 @@ def queue_mail(*, key, to, template, context, cc=(), reply_to=(), attachments=()
                 body_html=html,
                 attachments=list(attachments),
                 sensitive=sensitive,
+                headers=dict(headers or {}),
             )
     except IntegrityError:
         return OutgoingMail.objects.get(key=key)

@@ -12,6 +12,7 @@ class OutgoingMail(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
@@ -28,9 +29,13 @@ class OutgoingMail(models.Model):
     # Mails carrying a secret (single-use link, one-time code) keep no copy of
     # their body once sent: only hashes of those secrets stay in the database.
     sensitive = models.BooleanField(_("sensitive"), default=False)
+    # Extra headers, e.g. List-Unsubscribe (RFC 8058) on notification mails.
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    # While "sending": until when the claiming worker owns the mail.
+    lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 

@@ -1,18 +1,48 @@
+"""Delivery of stored mails: one dramatiq actor, retried, sending each mail once.
+
+A mail goes through three short steps, none of which holds a transaction
+open while SMTP talks:
+
+1. *claim*: one conditional UPDATE turns the row to ``sending`` with a lease,
+   and commits. Only one worker wins it; a redelivered message, a retry or a
+   second worker finds it taken (or sent) and stops.
+2. *send*: outside any transaction.
+3. *mark sent*: once the server said 250, that write alone is retried until
+   it lands (a locked SQLite file, a dropped connection). The mail is never
+   sent again because the database was briefly unwritable.
+
+A worker that dies between the claim and the mark leaves a ``sending`` row
+whose lease expires; the sweep sends it again then (at least once, rather
+than never, when a process is killed mid-send).
+"""
+
 import logging
+import time
+from datetime import timedelta
 
 import dramatiq
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import DatabaseError, close_old_connections
+from django.db.models import F, Q
 from django.utils import timezone
+
+from ..conf import app_settings
+from ..storage import private_storage
+from .models import OutgoingMail
 
 logger = logging.getLogger(__name__)
 
 REDACTED = "[erased once sent: this mail carried a single-use secret]"
 
+# How long a claimed mail belongs to the worker that claimed it. Longer than
+# any SMTP conversation (Django's SMTP backend has EMAIL_TIMEOUT).
+LEASE = timedelta(minutes=10)
+# Attempts at recording that a mail was sent, and the pause between them.
+MARK_SENT_ATTEMPTS = 8
+MARK_SENT_PAUSE_SECONDS = 0.25
+
 
 def _build_message(mail):
-    from ..storage import private_storage
-
     message = EmailMultiAlternatives(
         subject=mail.subject,
         body=mail.body_text,
@@ -20,6 +50,7 @@ def _build_message(mail):
         to=mail.to,
         cc=mail.cc,
         reply_to=mail.reply_to,
+        headers=dict(mail.headers or {}),
     )
     if mail.body_html:
         message.attach_alternative(mail.body_html, "text/html")
@@ -29,44 +60,70 @@ def _build_message(mail):
     return message
 
 
-@dramatiq.actor(queue_name="aquatiris_mail", max_retries=10, min_backoff=5_000, max_backoff=600_000)
-def deliver_mail(mail_id):
-    """Send one stored mail. A row lock and the status make it send once,
-    even if the message is delivered to two workers or retried."""
-    from .models import OutgoingMail
+def claimable(now):
+    """Mails a worker may take: waiting, failed, or claimed by a worker whose lease ran out."""
+    return Q(status__in=[OutgoingMail.Status.PENDING, OutgoingMail.Status.FAILED]) | Q(
+        status=OutgoingMail.Status.SENDING, lease_until__lt=now
+    )
 
-    with transaction.atomic():
-        mail = OutgoingMail.objects.select_for_update().filter(pk=mail_id).first()
-        if mail is None or mail.status == OutgoingMail.Status.SENT:
-            return
-        mail.attempts += 1
+
+def claim(mail_id):
+    """Take the mail for this worker (committed at once), or None if it is sent or taken."""
+    now = timezone.now()
+    won = (
+        OutgoingMail.objects.filter(claimable(now), pk=mail_id)
+        .update(status=OutgoingMail.Status.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1)
+    )
+    return OutgoingMail.objects.get(pk=mail_id) if won else None
+
+
+def mark_sent(mail):
+    """Record a mail the SMTP server accepted; retry this write alone."""
+    fields = {"status": OutgoingMail.Status.SENT, "sent_at": timezone.now(), "last_error": "", "lease_until": None}
+    if mail.sensitive:
+        fields.update(body_text=REDACTED, body_html="")
+    for attempt in range(1, MARK_SENT_ATTEMPTS + 1):
         try:
-            _build_message(mail).send(fail_silently=False)
-        except Exception as error:
-            mail.last_error = f"{type(error).__name__}: {error}"
-            mail.status = OutgoingMail.Status.FAILED
-            mail.save(update_fields=["attempts", "last_error", "status"])
-            logger.warning("Mail %s failed (attempt %s): %s", mail_id, mail.attempts, error)
-            # The failure is committed below, then dramatiq retries with backoff.
-            raise_after = error
-        else:
-            mail.status = OutgoingMail.Status.SENT
-            mail.sent_at = timezone.now()
-            mail.last_error = ""
-            fields = ["attempts", "last_error", "status", "sent_at"]
-            if mail.sensitive:
-                mail.body_text = REDACTED
-                mail.body_html = ""
-                fields += ["body_text", "body_html"]
-            mail.save(update_fields=fields)
+            OutgoingMail.objects.filter(pk=mail.pk).update(**fields)
             return
-    raise raise_after
+        except DatabaseError as error:
+            logger.warning("Mail %s was sent but not yet recorded (attempt %s): %s", mail.pk, attempt, error)
+            close_old_connections()
+            time.sleep(MARK_SENT_PAUSE_SECONDS * attempt)
+    # Still unwritable: the row stays "sending" under its lease, so no retry of
+    # this message sends it again; only a sweep after the lease would.
+    logger.error("Mail %s was sent but could not be recorded as sent", mail.pk)
+
+
+def mark_failed(mail, error):
+    OutgoingMail.objects.filter(pk=mail.pk, status=OutgoingMail.Status.SENDING).update(
+        status=OutgoingMail.Status.FAILED, last_error=f"{type(error).__name__}: {error}", lease_until=None
+    )
+
+
+def _retry_mail(retries, exception):
+    # Read at each failure, so the setting applies without a restart.
+    return retries < app_settings.MAIL_MAX_RETRIES
+
+
+@dramatiq.actor(queue_name="aquatiris_mail", retry_when=_retry_mail, min_backoff=5_000, max_backoff=600_000)
+def deliver_mail(mail_id):
+    """Send one stored mail, once, even if the message is delivered twice or retried."""
+    mail = claim(mail_id)
+    if mail is None:
+        return
+    try:
+        _build_message(mail).send(fail_silently=False)
+    except Exception as error:
+        mark_failed(mail, error)
+        logger.warning("Mail %s failed (attempt %s): %s", mail_id, mail.attempts, error)
+        raise  # dramatiq retries with backoff
+    mark_sent(mail)
 
 
 @dramatiq.actor(queue_name="aquatiris_mail", max_retries=0)
 def sweep_unsent_mail():
-    """Re-enqueue mails left pending or failed (broker outage, exhausted retries)."""
-    from .models import OutgoingMail
-
-    for pk in OutgoingMail.objects.exclude(status=OutgoingMail.Status.SENT).values_list("pk", flat=True)[:500]:
+    """Re-enqueue mails left pending or failed (broker outage, exhausted retries),
+    and those whose worker died holding them."""
+    for pk in OutgoingMail.objects.filter(claimable(timezone.now())).values_list("pk", flat=True)[:500]:
         deliver_mail.send(pk)
