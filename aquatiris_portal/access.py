@@ -8,7 +8,7 @@ exist: callers turn ``None``/empty querysets into 404.
 from django.db.models import Q
 from django.http import Http404
 
-from .conf import portal_settings
+from .conf import app_settings
 from .records.models import DocumentSource, Installation, PortalDocument
 
 _CACHE_ATTR = "_aquatiris_portal_account"
@@ -93,7 +93,7 @@ def request_exports_for(user):
 
     if not can_read_requests(user):
         return RequestExport.objects.none()
-    days = portal_settings.EXPORT_RETENTION_DAYS
+    days = app_settings.EXPORT_RETENTION_DAYS
     queryset = RequestExport.objects.filter(created_at__gte=timezone.now() - datetime.timedelta(days=days))
     if not user.is_superuser:
         queryset = queryset.filter(requested_by=user)
@@ -128,7 +128,7 @@ def client_documents(user):
     if client is None:
         return PortalDocument.objects.none()
     condition = Q(visible_to_client=True)
-    if not portal_settings.CLIENTS_SEE_SPANC_UPLOADS:
+    if not app_settings.CLIENTS_SEE_SPANC_UPLOADS:
         condition &= ~Q(source=DocumentSource.SPANC_UPLOAD)
     return PortalDocument.objects.live().filter(condition, installation__client=client)
 

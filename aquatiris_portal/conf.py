@@ -3,8 +3,8 @@
 Every setting is ``AQUATIRIS_PORTAL_<NAME>`` in the host's settings; the
 defaults below apply when it is absent. Nothing is read at import time.
 
-    from aquatiris_portal.conf import portal_settings
-    portal_settings.UPLOAD_MAX_BYTES
+    from aquatiris_portal.conf import app_settings
+    app_settings.UPLOAD_MAX_BYTES
 """
 
 from django.conf import settings
@@ -44,8 +44,14 @@ DEFAULTS = {
         "otp": {"account": 10, "ip": 100, "minutes": 15},
     },
     # META key holding the client's IP behind a trusted proxy, e.g.
-    # "HTTP_X_FORWARDED_FOR" (its last address is used); None: REMOTE_ADDR.
+    # "HTTP_X_FORWARDED_FOR"; None: REMOTE_ADDR (no proxy). The address used
+    # is the right-most one not written by the site's own proxies
+    # (security_log/request_ip.py), TRUSTED_PROXY_COUNT being how many
+    # proxies stand in front of Django.
     "CLIENT_IP_HEADER": None,
+    "TRUSTED_PROXY_COUNT": 1,
+    # Security log (security_log/): events are kept this many days.
+    "SECURITY_LOG_DAYS": 180,
     # Activation and lost password answer no sooner than this, whether or
     # not the email or code exists (no timing enumeration).
     "AUTH_MIN_RESPONSE_SECONDS": 0.4,
@@ -69,6 +75,20 @@ DEFAULTS = {
     # Requests exports of the admin (XLSX/CSV files built by a background
     # job) are deleted, files included, this many days after they were asked.
     "EXPORT_RETENTION_DAYS": 7,
+    # Request threads (issue 16): a closed request can be reopened by its
+    # client for this many days; a franchisee's reply link lives this many
+    # days; a request whose client spoke last waits for an answer after
+    # this many hours (admin listing, dashboard); the client's "someone
+    # answered" mail carries the text (else it stays behind the login).
+    "REQUEST_REOPEN_DAYS": 30,
+    "REPLY_LINK_DAYS": 30,
+    "REPLY_LINK_THROTTLE": {"link": 30, "ip": 60, "minutes": 15},
+    "ANSWER_DUE_HOURS": 48,
+    "MAIL_INCLUDES_MESSAGE": False,
+    # Digests: a client's new documents at most once per CLIENT_DIGEST_HOURS,
+    # a SPANC's new folders and shared documents once per SPANC_DIGEST_DAYS.
+    "CLIENT_DIGEST_HOURS": 24,
+    "SPANC_DIGEST_DAYS": 7,
     # Absolute URL of the site (for links in outbox events); default WAGTAILADMIN_BASE_URL.
     "PUBLIC_BASE_URL": None,
     # Editors' content shown on every page (news stream, portal settings,
@@ -81,7 +101,7 @@ DEFAULTS = {
 }
 
 
-class PortalSettings:
+class AppSettings:
     prefix = "AQUATIRIS_PORTAL_"
 
     def __getattr__(self, name):
@@ -90,4 +110,4 @@ class PortalSettings:
         return getattr(settings, self.prefix + name, DEFAULTS[name])
 
 
-portal_settings = PortalSettings()
+app_settings = AppSettings()

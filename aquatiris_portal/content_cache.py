@@ -24,7 +24,7 @@ import uuid
 from django.core.cache import caches
 from django.db import transaction
 
-from .conf import portal_settings
+from .conf import app_settings
 
 # Part of every key: bump it when the shape of a cached value changes, so that
 # a deploy never reads values pickled by the previous code.
@@ -38,7 +38,7 @@ _MISSING = object()
 
 
 def _cache():
-    return caches[portal_settings.CONTENT_CACHE_ALIAS]
+    return caches[app_settings.CONTENT_CACHE_ALIAS]
 
 
 def _version_key(namespace):
@@ -59,7 +59,7 @@ def _version(cache, namespace):
 def get_or_set(namespace, parts, compute):
     """The cached value of ``compute()`` for ``namespace`` and the key
     ``parts`` (strings or numbers), computed on a miss."""
-    seconds = portal_settings.CONTENT_CACHE_SECONDS
+    seconds = app_settings.CONTENT_CACHE_SECONDS
     if not seconds:
         return compute()
     cache = _cache()

@@ -12,11 +12,11 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.utils.deconstruct import deconstructible
 
-from .conf import portal_settings
+from .conf import app_settings
 
 
 def _local_root():
-    root = portal_settings.PRIVATE_ROOT
+    root = app_settings.PRIVATE_ROOT
     if root:
         return str(root)
     base = getattr(settings, "BASE_DIR", None) or Path.cwd()
@@ -28,7 +28,7 @@ _local_cache = {}
 
 def backend():
     """The concrete storage currently configured for private files."""
-    alias = portal_settings.PRIVATE_STORAGE_ALIAS
+    alias = app_settings.PRIVATE_STORAGE_ALIAS
     if alias in getattr(settings, "STORAGES", {}):
         return storages[alias]
     root = _local_root()

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from .conf import portal_settings
+from .conf import app_settings
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def check_image_opens(uploaded, kind):
 
 def validate_upload(uploaded, allowed=PHOTO_AND_PDF, max_bytes=None):
     """Check one uploaded file; return (kind, content_type). Raises ValidationError."""
-    max_bytes = max_bytes or portal_settings.UPLOAD_MAX_BYTES
+    max_bytes = max_bytes or app_settings.UPLOAD_MAX_BYTES
     if uploaded.size > max_bytes:
         raise ValidationError(
             _("“%(name)s” is too large (%(size)s). The limit is %(limit)s per file.")
@@ -137,7 +137,7 @@ def validate_upload(uploaded, allowed=PHOTO_AND_PDF, max_bytes=None):
 
 def validate_uploads(files, allowed=PHOTO_AND_PDF, max_files=None, max_bytes=None):
     """Check a list of files (count, then each); return [(file, kind, content_type)]."""
-    max_files = max_files or portal_settings.UPLOAD_MAX_FILES
+    max_files = max_files or app_settings.UPLOAD_MAX_FILES
     if len(files) > max_files:
         raise ValidationError(
             _("You can attach at most %(max)s files; you chose %(count)s.") % {"max": max_files, "count": len(files)},

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import access
-from .conf import portal_settings
+from .conf import app_settings
 from .storage import backend, is_local
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def serve_private_file(fieldfile, *, filename, content_type, disposition):
         url = storage.url(
             fieldfile.name,
             parameters={"ResponseContentDisposition": header, "ResponseContentType": content_type},
-            expire=portal_settings.PRESIGNED_URL_SECONDS,
+            expire=app_settings.PRESIGNED_URL_SECONDS,
         )
         response = HttpResponseRedirect(url)
     response["X-Content-Type-Options"] = "nosniff"
@@ -59,7 +59,7 @@ def serve_private_file(fieldfile, *, filename, content_type, disposition):
 @never_cache
 def document_download(request, pk, disposition="attachment"):
     if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path(), reverse(portal_settings.LOGIN_URL_NAME))
+        return redirect_to_login(request.get_full_path(), reverse(app_settings.LOGIN_URL_NAME))
     document = access.get_document_or_404(request.user, pk)
     return serve_private_file(
         document.file,

@@ -15,7 +15,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from .. import access
-from ..conf import portal_settings
+from ..conf import app_settings
 
 # Set at login for a user who must pass a second factor (services.py).
 SECOND_FACTOR_SESSION_KEY = "aquatiris_portal_2fa_required"
@@ -48,7 +48,7 @@ class IdleTimeoutMiddleware:
 
     def __call__(self, request):
         session = getattr(request, "session", None)
-        idle = portal_settings.SESSION_IDLE_SECONDS
+        idle = app_settings.SESSION_IDLE_SECONDS
         if session is not None and idle and session.get(SESSION_KEY) is not None:
             now = int(time.time())
             last = session.get(LAST_SEEN_SESSION_KEY)

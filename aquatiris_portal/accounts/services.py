@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from ..conf import portal_settings
+from ..conf import app_settings
 from ..notifications.mail import queue_mail
 from ..records.models import Client, Spanc, normalise_email
 from ..sync.outbox import record_event
@@ -84,7 +84,7 @@ def request_activation(request, email, code):
                          "reset_url": _absolute(request, reverse("aquatiris_portal:password_reset"))},
             )
             return
-        hours = portal_settings.ACTIVATION_LINK_HOURS
+        hours = app_settings.ACTIVATION_LINK_HOURS
         token, raw = tokens.issue(
             AccountToken.Purpose.ACTIVATION, email=record.email, hours=hours, **{_kind(record): record}
         )
@@ -145,7 +145,7 @@ def request_reset(request, email):
     user = find_user_by_email(email)
     if user is None or not user.is_active or not user.email:
         return
-    hours = portal_settings.RESET_LINK_HOURS
+    hours = app_settings.RESET_LINK_HOURS
     with transaction.atomic():
         token, raw = tokens.issue(AccountToken.Purpose.RESET, email=user.email, hours=hours, user=user)
         queue_mail(
@@ -246,7 +246,7 @@ def send_email_code(request, device):
     allowed, _data = device.generate_is_allowed()
     if not allowed:
         return False
-    minutes = portal_settings.OTP_EMAIL_CODE_MINUTES
+    minutes = app_settings.OTP_EMAIL_CODE_MINUTES
     with transaction.atomic():
         device.cooldown_set(commit=False)
         device.generate_token(valid_secs=minutes * 60, commit=True)

@@ -18,13 +18,13 @@ import time
 
 from django.core.cache import cache
 
-from ..conf import portal_settings
+from ..conf import app_settings
 
 PREFIX = "aqp:throttle"
 
 
 def _rate(scope):
-    return portal_settings.THROTTLE_RATES[scope]
+    return app_settings.THROTTLE_RATES[scope]
 
 
 def _keys(scope, email, ip):
@@ -76,7 +76,7 @@ def minutes(seconds):
 
 
 def client_ip(request):
-    header = portal_settings.CLIENT_IP_HEADER
+    header = app_settings.CLIENT_IP_HEADER
     if header and request.META.get(header):
         # The last address is the one the trusted proxy saw.
         return request.META[header].split(",")[-1].strip()

@@ -28,7 +28,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from .. import access
-from ..conf import portal_settings
+from ..conf import app_settings
 from ..records.models import normalise_email
 from . import services, throttle, tokens
 from .forms import (
@@ -68,7 +68,7 @@ def _url(name, next_url=""):
 def _pad(started, floor=None):
     """Answer no sooner than the floor: the work done for a matching email
     (links, mail) does not show in the response time."""
-    floor = portal_settings.AUTH_MIN_RESPONSE_SECONDS if floor is None else floor
+    floor = app_settings.AUTH_MIN_RESPONSE_SECONDS if floor is None else floor
     remaining = floor - (time.monotonic() - started)
     if remaining > 0:
         time.sleep(remaining)
@@ -347,7 +347,7 @@ def otp_verify_view(request):
         "masked_email": _mask(email_device.email or user.email) if email_device else "",
         "has_app": has_app,
         "has_backup": has_backup,
-        "code_minutes": portal_settings.OTP_EMAIL_CODE_MINUTES,
+        "code_minutes": app_settings.OTP_EMAIL_CODE_MINUTES,
     }, status=status)
 
 

@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone, translation
 
-from ..conf import portal_settings
+from ..conf import app_settings
 from .models import RequestExport
 
 logger = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ def build_export(pk):
 def purge_expired_exports(now=None):
     """Delete the exports past the retention period (their files go with
     them: the model's post_delete receiver); the number deleted."""
-    days = portal_settings.EXPORT_RETENTION_DAYS
+    days = app_settings.EXPORT_RETENTION_DAYS
     cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
     deleted, _by_model = RequestExport.objects.filter(created_at__lt=cutoff).exclude(
         status=RequestExport.Status.RUNNING, started_at__gte=cutoff).delete()

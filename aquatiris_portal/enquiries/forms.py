@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from ..conf import portal_settings
+from ..conf import app_settings
 from ..snippets.models import AfterSalesReason, RequestSubject
 from ..uploads import PHOTO_AND_PDF, validate_uploads
 
@@ -41,8 +41,8 @@ class MultipleFileField(forms.FileField):
 
 def upload_help():
     return _("Optional. Up to %(count)s files of %(size)s each: photos (JPEG, PNG, HEIC) or PDF.") % {
-        "count": portal_settings.UPLOAD_MAX_FILES,
-        "size": filesizeformat(portal_settings.UPLOAD_MAX_BYTES),
+        "count": app_settings.UPLOAD_MAX_FILES,
+        "size": filesizeformat(app_settings.UPLOAD_MAX_BYTES),
     }
 
 

@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ..conf import portal_settings
+from ..conf import app_settings
 from ..notifications.mail import queue_mail
 from ..records.models import DocumentSource, Installation, PortalDocument
 from ..snippets.models import DocumentTheme
@@ -123,7 +123,7 @@ class SerialResult:
 
 def certificate_theme():
     theme, _created = DocumentTheme.objects.get_or_create(
-        slug=portal_settings.CERTIFICATE_THEME_SLUG, defaults={"name": "Garanties", "sort_order": 40}
+        slug=app_settings.CERTIFICATE_THEME_SLUG, defaults={"name": "Garanties", "sort_order": 40}
     )
     return theme
 

@@ -4,13 +4,13 @@ from django import forms
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from ..conf import portal_settings
+from ..conf import app_settings
 from ..uploads import PDF_ONLY, validate_upload
 
 
 def spanc_upload_help():
     return _("PDF only, up to %(size)s. Password-protected PDFs cannot be accepted.") % {
-        "size": filesizeformat(portal_settings.UPLOAD_MAX_BYTES),
+        "size": filesizeformat(app_settings.UPLOAD_MAX_BYTES),
     }
 
 

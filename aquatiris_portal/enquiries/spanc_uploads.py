@@ -15,7 +15,7 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from ..conf import portal_settings
+from ..conf import app_settings
 from ..notifications.mail import queue_mail
 from ..records.models import DocumentSource, Installation, PortalDocument
 from ..snippets.models import DocumentTheme
@@ -38,7 +38,7 @@ class UploadResult:
 
 def spanc_theme():
     theme, _created = DocumentTheme.objects.get_or_create(
-        slug=portal_settings.SPANC_UPLOAD_THEME_SLUG, defaults={"name": "Documents SPANC", "sort_order": 60}
+        slug=app_settings.SPANC_UPLOAD_THEME_SLUG, defaults={"name": "Documents SPANC", "sort_order": 60}
     )
     return theme
 

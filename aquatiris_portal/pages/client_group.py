@@ -7,16 +7,16 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from ..accounts.models import PortalAccount
-from ..conf import portal_settings
+from ..conf import app_settings
 
 
 def client_group():
-    return Group.objects.get_or_create(name=portal_settings.CLIENT_GROUP_NAME)[0]
+    return Group.objects.get_or_create(name=app_settings.CLIENT_GROUP_NAME)[0]
 
 
 def ensure_client_group(user):
     """Add ``user`` to the clients' group if missing (one query when already in)."""
-    if not user.groups.filter(name=portal_settings.CLIENT_GROUP_NAME).exists():
+    if not user.groups.filter(name=app_settings.CLIENT_GROUP_NAME).exists():
         user.groups.add(client_group())
 
 

@@ -16,7 +16,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.models import Page
 
 from .. import access
-from ..conf import portal_settings
+from ..conf import app_settings
 from ..enquiries import views as enquiry_views
 from ..snippets.site_settings import PortalSettings
 from .client_group import ensure_client_group
@@ -47,7 +47,7 @@ class ClientSpacePage(RoutablePageMixin, Page):
 
     def serve(self, request, view=None, args=None, kwargs=None):
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse(portal_settings.LOGIN_URL_NAME))
+            return redirect_to_login(request.get_full_path(), reverse(app_settings.LOGIN_URL_NAME))
         if access.client_for(request.user) is None:
             raise Http404  # SPANC, staff without a client record: the space does not exist for them
         response = super().serve(request, view, args, kwargs)
@@ -184,7 +184,7 @@ class ClientSpacePage(RoutablePageMixin, Page):
         context = self.space_context(request, nav="maintenance")
         documents = list(
             access.client_documents(request.user)
-            .filter(theme__slug=portal_settings.MAINTENANCE_THEME_SLUG)
+            .filter(theme__slug=app_settings.MAINTENANCE_THEME_SLUG)
             .select_related("installation").order_by("installation__reference", "-created_at")[:GUIDES_LIMIT]
         )
         context.update(documents=documents, guides=maintenance_guides(request.user))
@@ -204,6 +204,6 @@ def maintenance_guides(user):
 
     ensure_client_group(user)
     return list(
-        get_document_model().objects.filter(collection__name=portal_settings.MAINTENANCE_GUIDES_COLLECTION)
+        get_document_model().objects.filter(collection__name=app_settings.MAINTENANCE_GUIDES_COLLECTION)
         .order_by("title")[:GUIDES_LIMIT]
     )

@@ -18,7 +18,7 @@ from wagtail.search import index
 
 from .. import access, content_cache
 from ..blocks.body import ArticleBodyBlock
-from ..conf import portal_settings
+from ..conf import app_settings
 from ..snippets.audiences import Audience, audiences_matching
 from .routing import view_restrictions
 
@@ -115,7 +115,7 @@ def deny_unless_readable(request, readable):
     """Anonymous → login page; a reader of another audience → 404 (the
     content does not exist for them). Returns a response or None."""
     if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path(), reverse(portal_settings.LOGIN_URL_NAME))
+        return redirect_to_login(request.get_full_path(), reverse(app_settings.LOGIN_URL_NAME))
     if not readable(request.user):
         raise Http404
     return None

@@ -19,7 +19,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.models import Page
 
 from .. import access
-from ..conf import portal_settings
+from ..conf import app_settings
 from . import pro_space_folders as folders_
 from .routing import url_parts_once_per_request, view_restrictions
 
@@ -45,7 +45,7 @@ class ProSpacePage(RoutablePageMixin, Page):
         """A response for whoever is not a verified SPANC, or None."""
         user = request.user
         if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse(portal_settings.LOGIN_URL_NAME))
+            return redirect_to_login(request.get_full_path(), reverse(app_settings.LOGIN_URL_NAME))
         account = access.account_for(user)
         if account is not None and account.spanc_id and user.is_active and not access.is_verified(user):
             return redirect_to_login(request.get_full_path(), reverse("aquatiris_portal:otp_verify"))

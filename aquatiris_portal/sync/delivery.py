@@ -30,7 +30,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from ..conf import portal_settings
+from ..conf import app_settings
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def download_token(document_pk):
 
 def document_pk_from_token(token):
     """The document's pk, or None if the token is forged or older than its lifetime."""
-    max_age = portal_settings.OUTBOX_DOWNLOAD_URL_DAYS * 24 * 3600
+    max_age = app_settings.OUTBOX_DOWNLOAD_URL_DAYS * 24 * 3600
     try:
         return int(signing.loads(token, salt=DOWNLOAD_SALT, max_age=max_age)["d"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
@@ -74,7 +74,7 @@ def document_pk_from_token(token):
 def base_url():
     from django.conf import settings
 
-    return (portal_settings.PUBLIC_BASE_URL or getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "").rstrip("/")
+    return (app_settings.PUBLIC_BASE_URL or getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "").rstrip("/")
 
 
 def download_url(document_pk):
@@ -94,7 +94,7 @@ def body_for(event):
         # Made at each attempt: valid a week from the delivery.
         payload["download_url"] = download_url(_document_pk(payload))
         payload["download_url_expires_at"] = (
-            timezone.now() + datetime.timedelta(days=portal_settings.OUTBOX_DOWNLOAD_URL_DAYS)
+            timezone.now() + datetime.timedelta(days=app_settings.OUTBOX_DOWNLOAD_URL_DAYS)
         ).isoformat()
     body = {
         "event_id": str(event.pk),
@@ -110,7 +110,7 @@ def _post(url, body, headers):
     import requests
 
     try:
-        response = requests.post(url, data=body, headers=headers, timeout=portal_settings.OUTBOX_TIMEOUT_SECONDS,
+        response = requests.post(url, data=body, headers=headers, timeout=app_settings.OUTBOX_TIMEOUT_SECONDS,
                                  allow_redirects=False)
     except requests.RequestException as error:
         raise DeliveryFailed(f"{type(error).__name__}: {error}")
@@ -138,7 +138,7 @@ def deliver(event_id):
     that dramatiq retries with backoff."""
     from .models import OutboxEvent
 
-    url, secret = portal_settings.OUTBOX_URL, portal_settings.OUTBOX_SECRET
+    url, secret = app_settings.OUTBOX_URL, app_settings.OUTBOX_SECRET
     failure = None
     with transaction.atomic():
         event = OutboxEvent.objects.select_for_update().filter(pk=event_id).first()
@@ -203,7 +203,7 @@ def sweep(limit=500):
     from .models import OutboxEvent
     from .tasks import deliver_outbox_event
 
-    if not portal_settings.OUTBOX_URL:
+    if not app_settings.OUTBOX_URL:
         return 0
     now = timezone.now()
     minute, quarter = now - datetime.timedelta(minutes=1), now - datetime.timedelta(minutes=15)

@@ -166,11 +166,11 @@ def import_export(export, *, batch_size=None):
 
     run = ImportRun.objects.filter(sequence=export.sequence).exclude(state=ImportRun.State.SUCCEEDED).order_by("-pk").first()
     if run is None:
-        from ..conf import portal_settings
+        from ..conf import app_settings
 
         run = ImportRun.objects.create(
             sequence=export.sequence, source=export.location[:500],
-            batch_size=batch_size or portal_settings.SYNC_BATCH_SIZE or DEFAULT_BATCH_SIZE,
+            batch_size=batch_size or app_settings.SYNC_BATCH_SIZE or DEFAULT_BATCH_SIZE,
         )
     else:
         # Resumed: same batches as before, whatever batch size is asked now.
@@ -873,11 +873,11 @@ def _delete_files(names):
 def purge_deleted_files(days=None):
     """Remove the files of documents deleted more than ``days`` ago
     (AQUATIRIS_PORTAL_DOCUMENT_RETENTION_DAYS); the rows stay, without file."""
-    from ..conf import portal_settings
+    from ..conf import app_settings
     from ..models import PortalDocument
     from ..storage import private_storage
 
-    days = portal_settings.DOCUMENT_RETENTION_DAYS if days is None else days
+    days = app_settings.DOCUMENT_RETENTION_DAYS if days is None else days
     cutoff = timezone.now() - datetime.timedelta(days=days)
     purged = 0
     for pk, name in (PortalDocument.objects.filter(deleted_at__lt=cutoff).exclude(file="")

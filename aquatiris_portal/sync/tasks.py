@@ -39,10 +39,10 @@ def deliver_outbox_event(event_id):
 # An import may be long: no time limit worth the name; no retry, the next tick resumes it.
 @dramatiq.actor(queue_name="aquatiris_sync", max_retries=0, time_limit=24 * 3600 * 1000)
 def import_exports(source=None):
-    from ..conf import portal_settings
+    from ..conf import app_settings
     from .importer import import_source
 
-    source = source or portal_settings.SYNC_SOURCE
+    source = source or app_settings.SYNC_SOURCE
     if not source:
         return
     result = import_source(source)
@@ -84,14 +84,14 @@ def claim(key, every):
 def sync_tick():
     """Every minute: sweep the outbox and the mails, start an import when the
     interval has passed, the retention job once a day."""
-    from ..conf import portal_settings
+    from ..conf import app_settings
     from ..notifications.tasks import sweep_unsent_mail
     from .delivery import sweep
 
     sweep()
     sweep_unsent_mail.send()
-    interval = datetime.timedelta(minutes=max(1, int(portal_settings.SYNC_INTERVAL_MINUTES or 5)))
-    if portal_settings.SYNC_SOURCE and claim("import", interval):
+    interval = datetime.timedelta(minutes=max(1, int(app_settings.SYNC_INTERVAL_MINUTES or 5)))
+    if app_settings.SYNC_SOURCE and claim("import", interval):
         import_exports.send()
     if claim("retention", datetime.timedelta(days=1)):
         purge_deleted_document_files.send()

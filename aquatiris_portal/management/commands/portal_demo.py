@@ -277,10 +277,10 @@ class Command(BaseCommand):
         from wagtail.documents import get_document_model
         from wagtail.models import Collection, CollectionViewRestriction
 
-        from aquatiris_portal.conf import portal_settings
+        from aquatiris_portal.conf import app_settings
         from aquatiris_portal.pages.client_group import client_group
 
-        name = portal_settings.MAINTENANCE_GUIDES_COLLECTION
+        name = app_settings.MAINTENANCE_GUIDES_COLLECTION
         collection = Collection.objects.filter(name=name).first()
         if collection is None:
             collection = Collection.get_first_root_node().add_child(name=name)

@@ -10,7 +10,7 @@ export failed (the next run resumes it), 0 otherwise.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from aquatiris_portal.conf import portal_settings
+from aquatiris_portal.conf import app_settings
 
 
 class Command(BaseCommand):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         from aquatiris_portal.sync.importer import import_source, purge_deleted_files
         from aquatiris_portal.sync.sources import ExportError
 
-        source = source or portal_settings.SYNC_SOURCE
+        source = source or app_settings.SYNC_SOURCE
         if not source and not retention:
             raise CommandError("Give a SOURCE or set AQUATIRIS_PORTAL_SYNC_SOURCE.")
         failed = False
