@@ -19,6 +19,9 @@ DEFAULTS = {
     # Uploads (client requests and SPANC documents).
     "UPLOAD_MAX_BYTES": 10 * 1024 * 1024,
     "UPLOAD_MAX_FILES": 5,
+    # Images above this many pixels are refused before they are decoded
+    # (a small PNG can unpack into gigabytes of memory).
+    "UPLOAD_MAX_PIXELS": 40_000_000,
     # Themes.
     "CERTIFICATE_THEME_SLUG": "garanties",
     "MAINTENANCE_THEME_SLUG": "entretien",
