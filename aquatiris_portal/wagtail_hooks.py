@@ -8,9 +8,11 @@ from .modeladmin import RecordsGroup, SyncGroup
 from .backoffice.alerts import construct_homepage_panels
 from .enquiries.viewsets import requests_viewset
 from .snippets.viewsets import PortalContentGroup
+from .security_log.viewsets import security_log_viewset
 
 modeladmin_register(RecordsGroup)
 modeladmin_register(SyncGroup)
 register_snippet(PortalContentGroup)  # FAQ, document themes, request subjects, SAV reasons
 hooks.register("register_admin_viewset", lambda: requests_viewset)
+hooks.register("register_admin_viewset", lambda: security_log_viewset)
 hooks.register("construct_homepage_panels", construct_homepage_panels)

@@ -1,0 +1,105 @@
+"""Recording security events (rows and log lines) and their retention."""
+
+import datetime
+import logging
+
+from django.core.cache import cache
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from ..conf import app_settings
+from .request_ip import client_ip
+
+logger = logging.getLogger("aquatiris_portal.security")
+
+PURGE_FLAG = "aqp:security_log:purged"
+
+
+class Kind:
+    """The event kinds the portal writes (a free string is accepted too)."""
+
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOCKOUT = "lockout"
+    LOGOUT = "logout"
+    OTP_FAILED = "otp_failed"
+    OTP_VERIFIED = "otp_verified"
+    ENROLMENT = "otp_enrolled"
+    BACKUP_CODES = "backup_codes_regenerated"
+    REAUTH_FAILED = "reauth_failed"
+    PASSWORD_CHANGED = "password_changed"
+    PASSWORD_RESET = "password_reset"
+    ACCOUNT_ACTIVATED = "account_activated"
+    EMAIL_CHANGED = "email_changed"
+    EXPORT = "export"
+    DOCUMENT_DOWNLOAD = "document_download"
+    SETTINGS_CHANGED = "settings_changed"
+    SYNC_DOWNLOAD = "sync_download"
+
+
+def _user_of(request, user):
+    if user is None and request is not None:
+        candidate = getattr(request, "user", None)
+        if candidate is not None and getattr(candidate, "is_authenticated", False):
+            user = candidate
+    if user is not None and not getattr(user, "pk", None):
+        user = None
+    return user
+
+
+def _jsonable(value):
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def record_security_event(kind, request=None, user=None, **details):
+    """Write one event (row + log line) and return the row (None if the
+    database refused it: the log line is written anyway).
+
+    ``request`` gives the IP (trusted-proxy rule of ``client_ip``), the path
+    and, when ``user`` is not given, the logged-in user. ``details`` are
+    stored as JSON: never put a password, a code or a link's token in them.
+    """
+    from .models import SecurityEvent
+
+    user = _user_of(request, user)
+    ip = client_ip(request) if request is not None else ""
+    path = (getattr(request, "path", "") or "")[:300] if request is not None else ""
+    details = _jsonable(details)
+    username = user.get_username() if user is not None else ""
+    logger.info(
+        "security event %s user=%s ip=%s path=%s details=%s", kind, username or "-", ip or "-", path or "-", details,
+        extra={"security_event": {"kind": kind, "user": username, "ip": ip, "path": path, "details": details}},
+    )
+    try:
+        # A savepoint: a failed write must not break the caller's transaction.
+        with transaction.atomic():
+            event = SecurityEvent.objects.create(
+                kind=str(kind)[:60], user=user, username=username[:150], ip=ip or None, path=path, details=details,
+            )
+    except DatabaseError:
+        logger.exception("security event %s could not be stored", kind)
+        return None
+    if cache.add(PURGE_FLAG, 1, 3600):
+        purge_expired()
+    return event
+
+
+def purge_expired(now=None):
+    """Delete events older than AQUATIRIS_PORTAL_SECURITY_LOG_DAYS; returns
+    how many. 0 or None keeps them for ever."""
+    from .models import SecurityEvent
+
+    days = app_settings.SECURITY_LOG_DAYS
+    if not days:
+        return 0
+    limit = (now or timezone.now()) - datetime.timedelta(days=days)
+    deleted, _ = SecurityEvent.objects.filter(created_at__lt=limit).delete()
+    return deleted

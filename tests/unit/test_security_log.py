@@ -1,0 +1,103 @@
+"""The security log (issue 14, Build 9): one function writes a structured
+event (row + log line); the admin lists it for admins only; events older
+than AQUATIRIS_PORTAL_SECURITY_LOG_DAYS go."""
+
+import datetime
+import logging
+
+import pytest
+from django.test import Client as HttpClient
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+from aquatiris_portal.backoffice.groups import EDITORS, ensure_groups
+from aquatiris_portal.security_log import purge_expired, record_security_event
+from aquatiris_portal.security_log.models import SecurityEvent
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+INDEX = reverse("aquatiris_portal_security_log:index")
+
+
+def test_an_event_is_a_row_and_a_structured_log_line(caplog, settings):
+    settings.AQUATIRIS_PORTAL_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    user = factories.user(email="anne@example.org")
+    request = RequestFactory().get("/portail/connexion/", HTTP_X_FORWARDED_FOR="198.51.100.7",
+                                   REMOTE_ADDR="10.0.0.1")
+    request.user = user
+    with caplog.at_level(logging.INFO, logger="aquatiris_portal.security"):
+        event = record_security_event("login", request, method="password")
+    stored = SecurityEvent.objects.get()
+    assert stored == event
+    assert (stored.kind, stored.user, stored.username, stored.ip, stored.path, stored.details) == (
+        "login", user, "anne@example.org", "198.51.100.7", "/portail/connexion/", {"method": "password"})
+    [line] = [r for r in caplog.records if r.name == "aquatiris_portal.security"]
+    assert line.security_event == {"kind": "login", "user": "anne@example.org", "ip": "198.51.100.7",
+                                   "path": "/portail/connexion/", "details": {"method": "password"}}
+
+
+def test_an_event_outside_a_request_and_without_a_user():
+    event = record_security_event("settings_changed", setting="network_head_emails",
+                                  when=datetime.date(2026, 1, 2))
+    assert (event.user, event.ip, event.path, event.details) == (
+        None, None, "", {"setting": "network_head_emails", "when": "2026-01-02"})
+
+
+def test_events_older_than_the_retention_go(settings):
+    settings.AQUATIRIS_PORTAL_SECURITY_LOG_DAYS = 30
+    old = record_security_event("login")
+    kept = record_security_event("login")
+    SecurityEvent.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=30, minutes=1))
+    SecurityEvent.objects.filter(pk=kept.pk).update(created_at=timezone.now() - datetime.timedelta(days=29))
+    assert purge_expired() == 1
+    assert list(SecurityEvent.objects.all()) == [kept]
+
+
+def test_the_next_event_purges_once_an_hour(settings):
+    settings.AQUATIRIS_PORTAL_SECURITY_LOG_DAYS = 1
+    old = record_security_event("login")  # first event of the hour: purges (nothing yet)
+    SecurityEvent.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=2))
+    record_security_event("login")
+    assert SecurityEvent.objects.filter(pk=old.pk).exists()  # not again within the hour
+    from django.core.cache import cache
+
+    cache.delete("aqp:security_log:purged")
+    record_security_event("login")
+    assert not SecurityEvent.objects.filter(pk=old.pk).exists()
+
+
+def _staff(groups=(), **kw):
+    user = factories.user(is_staff=True, **kw)
+    for name in groups:
+        from django.contrib.auth.models import Group
+
+        user.groups.add(Group.objects.get(name=name))
+    http = HttpClient()
+    factories.otp_login(http, user)
+    return http
+
+
+def test_superusers_read_the_log_and_editors_cannot():
+    ensure_groups()
+    record_security_event("login_failed", user=None, email_hash="abc")
+    admin = _staff(is_superuser=True)
+    listing = admin.get(INDEX)
+    assert listing.status_code == 200
+    assert "login_failed" in listing.content.decode()
+    editor = _staff(groups=[EDITORS])
+    assert editor.get(INDEX).status_code in (302, 403)
+    response = editor.get(INDEX, follow=True)
+    assert "login_failed" not in response.content.decode()
+    assert "Security log" not in editor.get(reverse("wagtailadmin_home")).content.decode()
+
+
+def test_nobody_adds_edits_or_deletes_an_event():
+    event = record_security_event("login")
+    admin = _staff(is_superuser=True)
+    assert admin.get(reverse("aquatiris_portal_security_log:add")).status_code in (302, 403)
+    assert admin.get(reverse("aquatiris_portal_security_log:edit", args=[event.pk])).status_code in (302, 403)
+    assert admin.post(reverse("aquatiris_portal_security_log:delete", args=[event.pk])).status_code in (302, 403)
+    assert SecurityEvent.objects.filter(pk=event.pk).exists()
+    assert admin.get(reverse("aquatiris_portal_security_log:inspect", args=[event.pk])).status_code == 200
