@@ -26,9 +26,9 @@ from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
-from wagtail.permissions import register_permission_policy
 
 from .. import access
+from ..compat import use_permission_policy
 from ..views import serve_private_file
 from .exports import start_export
 from .filters import PortalRequestFilterSet
@@ -262,5 +262,5 @@ RequestIndexView.custom_field_preprocess = {
     "created_at": {"xlsx": local_naive, "csv": local_text},
 }
 
-register_permission_policy(PortalRequest, RequestPermissionPolicy(PortalRequest), exact_class=True)
+use_permission_policy(PortalRequestViewSet, RequestPermissionPolicy(PortalRequest))
 requests_viewset = PortalRequestViewSet("aquatiris_portal_requests", url_prefix="portail/demandes")
