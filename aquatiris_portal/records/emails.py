@@ -1,0 +1,76 @@
+"""The one canonical form of an email address.
+
+Every place that compares, stores as a login, throttles or looks up an
+address uses ``canonical_email``, so that two spellings of one address are
+one address, and a look-alike is never a second one:
+
+- Unicode NFKC (``ſ`` U+017F becomes ``s``, the Kelvin sign ``K`` becomes
+  ``K``, full-width letters become ASCII), then case folding;
+- the local part (before the last ``@``) must be ASCII once normalised:
+  ``ı`` (dotless i) or ``ß`` have no ASCII form and are refused rather than
+  being second spellings of ``i`` or ``ss`` that a database's ``UPPER()``
+  would match;
+- the domain is IDNA-encoded (``exämple.fr`` → ``xn--exmple-cua.fr``),
+  without a trailing dot.
+
+Python's ``lower()`` keeps ``ſ`` and ``ı`` as they are while PostgreSQL's
+``UPPER()`` maps them to ``S`` and ``I``: comparing canonical forms exactly
+closes that gap.
+"""
+
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
+
+
+class InvalidEmail(ValueError):
+    """The text cannot be an email address the portal accepts."""
+
+
+MESSAGE = _("Enter a valid email address (letters without accents before the @).")
+
+
+def canonical_email(value):
+    """The canonical form of ``value`` ("" for an empty value).
+
+    Raises ``InvalidEmail`` (a ValueError) when it is not an address: no
+    ``@``, a local part that is not ASCII once normalised, a domain IDNA
+    refuses, or anything Django's email validator refuses."""
+    text = unicodedata.normalize("NFKC", value or "").strip()
+    if not text:
+        return ""
+    local, sep, domain = text.rpartition("@")
+    if not sep or not local or not domain:
+        raise InvalidEmail("no local part or no domain")
+    if not local.isascii():
+        raise InvalidEmail("non-ASCII local part")
+    local = local.casefold()
+    domain = domain.casefold()
+    domain = domain.rstrip(".")
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError as error:
+            raise InvalidEmail(f"domain: {error}") from None
+    email = f"{local}@{domain.lower()}"
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidEmail("not an email address") from None
+    return email
+
+
+def canonical_email_or_none(value):
+    """``canonical_email`` that answers None instead of raising."""
+    try:
+        return canonical_email(value)
+    except InvalidEmail:
+        return None
+
+
+def same_email(first, second):
+    """Whether two texts are the same address (False if either is none)."""
+    a, b = canonical_email_or_none(first), canonical_email_or_none(second)
+    return bool(a) and a == b
