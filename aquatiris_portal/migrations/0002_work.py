@@ -9,12 +9,15 @@ import wagtail.fields
 from django.conf import settings
 from django.db import migrations, models
 
+# Wagtail 8 lets a site swap its Page model (WAGTAIL_PAGE_MODEL); Wagtail 7.4 has no such setting.
+PAGE_MODEL = getattr(settings, "WAGTAIL_PAGE_MODEL", "wagtailcore.page")
+
 
 class Migration(migrations.Migration):
 
     dependencies = [
         ('aquatiris_portal', '0001_initial'),
-        ('wagtailcore', '0098_apitoken'),
+        ('wagtailcore', '0097_baselogentry_uuid_action_timestamp_indexes'),  # the newest on Wagtail 7.4 and 8
         ('wagtailimages', '0027_image_description'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -41,7 +44,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='ArticlePage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=PAGE_MODEL)),
                 ('date', models.DateField(db_index=True, default=datetime.date.today, verbose_name='date')),
                 ('intro', models.TextField(blank=True, max_length=500, verbose_name='introduction')),
                 ('body', wagtail.fields.StreamField([('heading', 0), ('paragraph', 1), ('image', 2), ('callout', 6), ('documents', 10), ('contact', 17), ('quick_actions', 25), ('news', 30), ('faq', 34)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'form_classname': 'title', 'icon': 'title', 'label': 'heading', 'template': 'aquatiris_portal/blocks/heading.html'}), 1: ('wagtail.blocks.RichTextBlock', (), {'features': ['bold', 'italic', 'link', 'document-link', 'ol', 'ul'], 'icon': 'pilcrow', 'label': 'paragraph'}), 2: ('wagtail.images.blocks.ImageBlock', [], {'label': 'image', 'template': 'aquatiris_portal/blocks/image.html'}), 3: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('info', 'Information'), ('tip', 'Tip'), ('warning', 'Important')], 'label': 'tone'}), 4: ('wagtail.blocks.CharBlock', (), {'label': 'title', 'required': False}), 5: ('wagtail.blocks.RichTextBlock', (), {'features': ['bold', 'italic', 'link', 'document-link', 'ul'], 'label': 'text'}), 6: ('wagtail.blocks.StructBlock', [[('tone', 3), ('title', 4), ('text', 5)]], {}), 7: ('wagtail.blocks.CharBlock', (), {'default': 'Documents', 'label': 'heading', 'required': False}), 8: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'label': 'document'}), 9: ('wagtail.blocks.ListBlock', (8,), {'label': 'documents', 'min_num': 1}), 10: ('wagtail.blocks.StructBlock', [[('heading', 7), ('documents', 9)]], {}), 11: ('wagtail.blocks.CharBlock', (), {'default': 'Contact us', 'label': 'heading'}), 12: ('wagtail.blocks.CharBlock', (), {'label': 'name', 'required': False}), 13: ('wagtail.blocks.CharBlock', (), {'label': 'phone', 'max_length': 40, 'required': False}), 14: ('wagtail.blocks.EmailBlock', (), {'label': 'email', 'required': False}), 15: ('wagtail.blocks.TextBlock', (), {'label': 'address', 'required': False, 'rows': 3}), 16: ('wagtail.blocks.CharBlock', (), {'label': 'opening hours', 'required': False}), 17: ('wagtail.blocks.StructBlock', [[('heading', 11), ('name', 12), ('phone', 13), ('email', 14), ('address', 15), ('hours', 16)]], {}), 18: ('wagtail.blocks.CharBlock', (), {'default': 'Quick actions', 'label': 'heading', 'required': False}), 19: ('wagtail.blocks.CharBlock', (), {'label': 'label', 'max_length': 80}), 20: ('wagtail.blocks.CharBlock', (), {'label': 'description', 'max_length': 160, 'required': False}), 21: ('wagtail.blocks.PageChooserBlock', (), {'label': 'page', 'required': False}), 22: ('wagtail.blocks.CharBlock', (), {'help_text': 'A path such as /espace-client/demande/ or a full address.', 'label': 'or address', 'max_length': 300, 'required': False}), 23: ('wagtail.blocks.StructBlock', [[('label', 19), ('description', 20), ('page', 21), ('url', 22)]], {}), 24: ('wagtail.blocks.ListBlock', (23,), {'label': 'actions', 'max_num': 8, 'min_num': 1}), 25: ('wagtail.blocks.StructBlock', [[('heading', 18), ('actions', 24)]], {}), 26: ('wagtail.blocks.CharBlock', (), {'default': 'News and advice', 'label': 'heading', 'required': False}), 27: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('clients', 'Clients'), ('pros', 'Pros (SPANC)'), ('both', 'Clients and pros')], 'label': 'audience'}), 28: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('news', 'News'), ('advice', 'Advice')], 'help_text': 'Empty shows both.', 'label': 'kind', 'required': False}), 29: ('wagtail.blocks.IntegerBlock', (), {'default': 3, 'label': 'number of articles', 'max_value': 12, 'min_value': 1}), 30: ('wagtail.blocks.StructBlock', [[('heading', 26), ('audience', 27), ('kind', 28), ('count', 29)]], {}), 31: ('wagtail.blocks.CharBlock', (), {'default': 'Frequently asked questions', 'label': 'heading', 'required': False}), 32: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('general', 'General'), ('maintenance', 'Maintenance'), ('installation', 'My installation'), ('warranty', 'Warranty'), ('account', 'My account'), ('spanc', 'Inspections (SPANC)')], 'help_text': 'Empty shows every topic.', 'label': 'topic', 'required': False}), 33: ('wagtail.blocks.IntegerBlock', (), {'default': 10, 'label': 'maximum number of questions', 'max_value': 50, 'min_value': 1}), 34: ('wagtail.blocks.StructBlock', [[('heading', 31), ('audience', 27), ('topic', 32), ('count', 33)]], {})}, verbose_name='body')),
@@ -75,7 +78,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='FaqPage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=PAGE_MODEL)),
                 ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='introduction')),
                 ('audience', models.CharField(choices=[('clients', 'Clients'), ('pros', 'Pros (SPANC)'), ('both', 'Clients and pros')], default='clients', max_length=10, verbose_name='audience')),
                 ('topic', models.CharField(blank=True, choices=[('general', 'General'), ('maintenance', 'Maintenance'), ('installation', 'My installation'), ('warranty', 'Warranty'), ('account', 'My account'), ('spanc', 'Inspections (SPANC)')], help_text='Empty shows every topic, grouped by topic.', max_length=20, verbose_name='topic')),
@@ -126,7 +129,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='NewsIndexPage',
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
+                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=PAGE_MODEL)),
                 ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='introduction')),
                 ('audience', models.CharField(choices=[('clients', 'Clients'), ('pros', 'Pros (SPANC)'), ('both', 'Clients and pros')], default='both', help_text='Who this list is for; each reader sees only the articles of their own audience.', max_length=10, verbose_name='audience')),
                 ('per_page', models.PositiveSmallIntegerField(default=10, verbose_name='articles per page')),
