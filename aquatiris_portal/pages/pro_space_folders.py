@@ -48,17 +48,29 @@ def _documents_of_outer_installation(user):
 
 
 def with_document_stats(user, installations):
-    """Add ``document_count`` and ``latest_document_at`` (documents the SPANC may see)."""
+    """Add ``document_count``, ``latest_document_at`` (documents the SPANC may
+    see) and ``latest_received_at`` (the same without the SPANC's own
+    uploads: what it sent itself is never news to it)."""
     documents = _documents_of_outer_installation(user)
     count = documents.values("installation").annotate(n=Count("pk")).values("n")
     return installations.annotate(
         document_count=Coalesce(Subquery(count, output_field=IntegerField()), Value(0)),
         latest_document_at=_latest(user),
+        latest_received_at=_latest_received(user),
     )
 
 
 def _latest(user):
     latest = _documents_of_outer_installation(user).order_by("-created_at").values("created_at")[:1]
+    return Subquery(latest, output_field=DateTimeField())
+
+
+def _latest_received(user):
+    documents = _documents_of_outer_installation(user)
+    spanc = access.spanc_for(user)
+    if spanc is not None:
+        documents = documents.exclude(uploaded_by_spanc=spanc)
+    latest = documents.order_by("-created_at").values("created_at")[:1]
     return Subquery(latest, output_field=DateTimeField())
 
 
@@ -117,10 +129,9 @@ def ordering(sort):
 
 
 def is_new(folder, previous_visit_at):
-    """Documents arrived since the SPANC's previous visit."""
-    return bool(
-        previous_visit_at and folder.latest_document_at and folder.latest_document_at > previous_visit_at
-    )
+    """Documents arrived since the SPANC's previous visit (not counting its own uploads)."""
+    received = getattr(folder, "latest_received_at", None)
+    return bool(previous_visit_at and received and received > previous_visit_at)
 
 
 def _naive_local(value):
@@ -129,6 +140,10 @@ def _naive_local(value):
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         value = timezone.localtime(value).replace(tzinfo=None)
     return value
+
+
+# Dates as French readers write them, whatever the spreadsheet's locale.
+FRENCH_DATETIME = "dd/mm/yyyy hh:mm"
 
 
 def folders_workbook(folders, previous_visit_at):
@@ -140,9 +155,11 @@ def folders_workbook(folders, previous_visit_at):
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("Folders")[:31])
+    sheet.freeze_panes = "A2"  # the header stays on screen while scrolling
     sheet.column_dimensions["A"].width = 24
     sheet.column_dimensions["B"].width = 18
     sheet.column_dimensions["C"].width = 24
@@ -159,8 +176,13 @@ def folders_workbook(folders, previous_visit_at):
         cell.font = bold
         header_cells.append(cell)
     sheet.append(header_cells)
+    rows = 0
     for folder in folders.iterator(chunk_size=1000):
+        rows += 1
         latest = _naive_local(folder.latest_document_at)
+        if latest is not None:
+            latest = WriteOnlyCell(sheet, value=latest)
+            latest.number_format = FRENCH_DATETIME
         sheet.append([
             folder.client.last_name,
             folder.client.first_name,
@@ -171,6 +193,8 @@ def folders_workbook(folders, previous_visit_at):
             latest,
             _("New") if is_new(folder, previous_visit_at) else "",
         ])
+    # Excel's filter buttons on the header, over every written row.
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{rows + 1}"
     output = tempfile.SpooledTemporaryFile(max_size=5 * 1024 * 1024)
     workbook.save(output)
     output.seek(0)
