@@ -2,7 +2,7 @@
 PYTHON := .venv/bin/python
 MANAGE := $(PYTHON) example_site/manage.py
 
-.PHONY: demo test test-unit test-integration install system-deps messages browser-tools screenshots
+.PHONY: demo test test-unit test-oldest test-integration coverage install system-deps messages browser-tools screenshots
 
 install:
 	@scripts/bootstrap.sh
@@ -23,15 +23,29 @@ demo: install
 	$(MANAGE) portal_demo
 	$(MANAGE) runserver --noreload 127.0.0.1:8000
 
-## The whole suite: unit tests (SQLite) then integration tests on the real
-## stack (PostgreSQL, Redis, SeaweedFS, SMTP sink, Chromium) on loopback.
+## The whole suite: unit tests (SQLite) on the newest supported pair, then
+## on the oldest (test-oldest), then integration tests on the real stack
+## (PostgreSQL, Redis, SeaweedFS, SMTP sink, Chromium) on loopback.
 test: system-deps install messages browser-tools
 	$(PYTHON) -m pytest tests/unit
+	$(MAKE) --no-print-directory test-oldest
 	$(PYTHON) -m pytest tests/integration -p no:cacheprovider -v
 # (pytest exits 5 when it collects no test: make fails then, on purpose.)
 
 test-unit: install
 	$(PYTHON) -m pytest tests/unit
+
+## The unit suite on Python 3.11 with Django 5.2 LTS and Wagtail 7.4 LTS
+## (second venv .venv-oldest; pins in .ci/oldest-constraints.txt).
+test-oldest:
+	@scripts/bootstrap-oldest.sh
+	.venv-oldest/bin/python -m pytest tests/unit -p no:cacheprovider -q
+
+## Unit suite under coverage.py (branch mode), per-module figures.
+coverage: install
+	$(PYTHON) -m coverage erase
+	$(PYTHON) -m coverage run -m pytest tests/unit -p no:cacheprovider -q
+	$(PYTHON) -m coverage report
 
 test-integration: system-deps install browser-tools
 	$(PYTHON) -m pytest tests/integration -p no:cacheprovider -v
