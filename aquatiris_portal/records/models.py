@@ -213,6 +213,25 @@ class Installation(SyncedRecord, Address):
     def stage_index(self):
         return STAGE_ORDER.index(self.stage) if self.stage in STAGE_ORDER else 0
 
+    @property
+    def is_past_quote(self):
+        """Works have started (installation stage or later): there is something
+        to register a warranty for, or to maintain."""
+        return self.stage_index > STAGE_ORDER.index(Stage.QUOTE)
+
+    @property
+    def display_name(self):
+        """How a client tells their installations apart: the place
+        ("Saint-Père — La Ville Ès Nonais"), the label when there is no address."""
+        place = " — ".join(part for part in (self.city, self.address_line1) if part)
+        return place or self.label or self.reference
+
+    @property
+    def display_name_with_reference(self):
+        """The place with the reference beside it ("Saint-Père — La Ville Ès Nonais (AQ-2019-5001)")."""
+        name = self.display_name
+        return name if name == self.reference else f"{name} ({self.reference})"
+
 
 def refresh_folder_columns(client_pks):
     """Copy the names of these clients again onto their installations (a
