@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import access
+from .security_log import Kind, record_security_event
 from .conf import app_settings
 from .storage import backend, is_local
 
@@ -61,6 +62,10 @@ def document_download(request, pk, disposition="attachment"):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), reverse(app_settings.LOGIN_URL_NAME))
     document = access.get_document_or_404(request.user, pk)
+    if request.user.is_staff:
+        # Staff read personal documents of anyone: each download is logged.
+        record_security_event(Kind.DOCUMENT_DOWNLOAD, request, model="portaldocument", id=document.pk,
+                              installation=document.installation_id, disposition=disposition)
     return serve_private_file(
         document.file,
         filename=document.filename or document.file.name.rsplit("/", 1)[-1],

@@ -28,6 +28,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from .. import access
+from ..security_log import Kind, record_security_event
 from ..compat import use_permission_policy
 from ..views import serve_private_file
 from .exports import start_export
@@ -71,6 +72,8 @@ class RequestIndexView(generic.IndexView):
             if not access.can_read_requests(request.user):
                 raise PermissionDenied
             export = start_export(request.user, request.GET["export"], request.GET)
+            record_security_event(Kind.EXPORT, request, export="requests", id=export.pk,
+                                  format=export.format, filters=export.query_string)
             return redirect("aquatiris_portal_requests:export", export.pk)
         return super().get(request, *args, **kwargs)
 
@@ -128,6 +131,8 @@ class RequestInspectView(generic.InspectView):
 def attachment_download(request, pk):
     """An attachment of a request, for staff allowed to read requests."""
     attachment = access.get_staff_request_attachment_or_404(request.user, pk)
+    record_security_event(Kind.DOCUMENT_DOWNLOAD, request, model="requestattachment", id=attachment.pk,
+                          request_id=attachment.request_id)
     return serve_private_file(attachment.file, filename=attachment.filename, content_type=attachment.content_type,
                               disposition="attachment")
 
@@ -191,6 +196,7 @@ def export_download(request, pk):
     export = access.get_request_export_or_404(request.user, pk)
     if export.status != RequestExport.Status.DONE:
         raise Http404
+    record_security_event(Kind.EXPORT, request, export="requests", id=export.pk, step="download")
     return serve_private_file(export.file, filename=export.filename, content_type=export.content_type,
                               disposition="attachment")
 

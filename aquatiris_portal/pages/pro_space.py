@@ -19,6 +19,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.models import Page
 
 from .. import access
+from ..security_log import Kind, record_security_event
 from ..conf import app_settings
 from . import pro_space_folders as folders_
 from .routing import url_parts_once_per_request, view_restrictions
@@ -108,6 +109,7 @@ class ProSpacePage(RoutablePageMixin, Page):
         )
         account = access.account_for(request.user)
         workbook = folders_.folders_workbook(folders, account.previous_visit_at if account else None)
+        record_security_event(Kind.EXPORT, request, export="spanc_folders", query=request.GET.get("q") or "")
         filename = f"dossiers-spanc-{timezone.localdate():%Y-%m-%d}.xlsx"
         return FileResponse(
             workbook, as_attachment=True, filename=filename,
