@@ -14,8 +14,11 @@ from .snippets.faq import FaqEntry  # noqa: F401
 from .backoffice.models import StaffVisit  # noqa: F401
 from .accounts.models import PortalAccount  # noqa: F401
 from .notifications.models import OutgoingMail  # noqa: F401
+from .notifications.preferences import NotificationPreference  # noqa: F401
 from .security_log.models import SecurityEvent  # noqa: F401
 from .sync.models import ImportedExport, ImportRun, OutboxEvent, QuarantinedRecord, SyncState  # noqa: F401
-from .enquiries.models import PortalRequest, RequestAttachment, RequestExport, WarrantyExtension  # noqa: F401
+from .enquiries.models import (  # noqa: F401
+    PortalRequest, ReplyLinkUse, RequestAttachment, RequestExport, RequestMessage, WarrantyExtension,
+)
 from .pages.stages import ProjectStage  # noqa: F401
 from .pages.models import *  # noqa: F401,F403

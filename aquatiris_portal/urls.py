@@ -4,6 +4,8 @@ from django.urls import path
 
 from . import views
 from .accounts import urls as account_urls
+from .digests import views as digest_views
+from .enquiries import reply_views
 from .sync import views as sync_views
 
 app_name = "aquatiris_portal"
@@ -13,5 +15,15 @@ urlpatterns = [
     path("documents/<int:pk>/voir/", views.document_download, {"disposition": "inline"}, name="document_view"),
     # Signed, expiring link sent to the internal system with document_uploaded events.
     path("sync/documents/<str:token>/", sync_views.document_download, name="sync_document_download"),
+    # Request threads: the franchisee's personal reply link (signed, no
+    # login) and the signed attachment link sent with request_message_posted.
+    path("reponse/<str:token>/", reply_views.reply_page, name="request_reply"),
+    path("reponse/<str:token>/pieces-jointes/<int:pk>/", reply_views.reply_attachment,
+         name="request_reply_attachment"),
+    path("sync/pieces-jointes/<str:token>/", reply_views.attachment_for_internal_system,
+         name="request_attachment_download"),
+    # Notification mails: the account page and the one-click unsubscribe link.
+    path("compte/notifications/", digest_views.preferences_view, name="notification_preferences"),
+    path("notifications/desabonnement/<str:token>/", digest_views.unsubscribe_view, name="unsubscribe"),
     *account_urls.urlpatterns,
 ]

@@ -11,6 +11,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from wagtail.admin.ui.components import Component
 
+from ..conf import app_settings
+from ..enquiries.admin_threads import waiting_condition
 from ..enquiries.models import PortalRequest
 from ..records.models import DocumentSource, PortalDocument
 from .models import StaffVisit
@@ -49,6 +51,10 @@ class StaffAlertsPanel(Component):
             context["request_count"] = new_requests.count()
             context["requests"] = list(new_requests.select_related("franchisee")[:SHOWN])
             context["requests_url"] = reverse("aquatiris_portal_requests:index")
+            # Waiting for an answer: whatever the visit (issue 16).
+            context["waiting_count"] = PortalRequest.objects.filter(waiting_condition()).count()
+            context["waiting_url"] = context["requests_url"] + "?waiting=true"
+            context["answer_due_hours"] = app_settings.ANSWER_DUE_HOURS
         if self.show_uploads:
             uploads = PortalDocument.objects.live().filter(
                 source=DocumentSource.SPANC_UPLOAD, created_at__gt=self.since

@@ -15,7 +15,17 @@ class PortalRequestFilterSet(WagtailFilterSet):
     subject = django_filters.ModelChoiceFilter(label=_("subject"), queryset=RequestSubject.objects.all())
     franchisee = django_filters.ModelChoiceFilter(label=_("franchisee"), queryset=Franchisee.objects.order_by("company"))
     created_at = django_filters.DateFromToRangeFilter(label=_("sent between"), widget=DateRangePickerWidget)
+    waiting = django_filters.BooleanFilter(label=_("waiting for an answer"), method="filter_waiting",
+                                           widget=django_filters.widgets.BooleanWidget())
+
+    def filter_waiting(self, queryset, name, value):
+        """The client spoke last, more than ANSWER_DUE_HOURS ago, and the request is open."""
+        from .admin_threads import waiting_condition
+
+        if value is None:
+            return queryset
+        return queryset.filter(waiting_condition()) if value else queryset.exclude(waiting_condition())
 
     class Meta:
         model = PortalRequest
-        fields = ["kind", "status", "subject", "franchisee", "created_at"]
+        fields = ["kind", "status", "subject", "franchisee", "created_at", "waiting"]

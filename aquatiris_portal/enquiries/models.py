@@ -8,6 +8,15 @@ from django.utils.translation import gettext_lazy as _
 from ..storage import get_private_storage
 
 
+class AuthorRole(models.TextChoices):
+    """Who wrote in a request's thread."""
+
+    CLIENT = "client", _("Client")
+    FRANCHISEE = "franchisee", _("Franchisee")
+    STAFF = "staff", _("Network staff")
+    INTERNAL_SYSTEM = "internal_system", _("Internal system")
+
+
 class PortalRequest(models.Model):
     """A request sent from a space. The recap fields are a snapshot of the
     client at sending time, so the back office and the export stay true
@@ -58,15 +67,33 @@ class PortalRequest(models.Model):
     installation_reference = models.CharField(_("installation reference"), max_length=60, blank=True)
     created_at = models.DateTimeField(_("sent"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # The thread (RequestMessage): when someone last wrote and who; when the
+    # client last read it (unread = someone else wrote after); when it was closed
+    # (the client may reopen it for AQUATIRIS_PORTAL_REQUEST_REOPEN_DAYS).
+    # Filled from created_at when the request is saved (never empty).
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True, db_index=True)
+    last_author_role = models.CharField(_("last written by"), max_length=20, blank=True,
+                                        choices=AuthorRole.choices, default=AuthorRole.CLIENT)
+    client_read_at = models.DateTimeField(_("read by the client"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("request")
         verbose_name_plural = _("requests")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["client", "-created_at"], name="aqp_req_client_created")]
+        indexes = [
+            models.Index(fields=["client", "-created_at"], name="aqp_req_client_created"),
+            models.Index(fields=["client", "-last_activity_at"], name="aqp_req_client_activity"),
+            models.Index(fields=["last_author_role", "status", "last_activity_at"], name="aqp_req_waiting"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} — {self.client_last_name} {self.client_first_name} ({self.created_at:%d/%m/%Y})"
+
+    def save(self, *args, **kwargs):
+        if self.last_activity_at is None:
+            self.last_activity_at = self.created_at
+        super().save(*args, **kwargs)
 
     def fill_recap(self):
         client = self.client
@@ -80,6 +107,37 @@ class PortalRequest(models.Model):
             self.installation_reference = self.installation.reference
             self.franchisee = self.installation.franchisee
 
+    @property
+    def is_closed(self):
+        return self.status == self.Status.CLOSED
+
+    @property
+    def unread_by_client(self):
+        """Someone other than the client wrote since the client last read the thread."""
+        return self.last_author_role != AuthorRole.CLIENT and (
+            self.client_read_at is None or self.client_read_at < self.last_activity_at
+        )
+
+    def can_reopen(self, now=None):
+        """A closed request can be reopened by its client for REQUEST_REOPEN_DAYS after closing."""
+        import datetime
+
+        from ..conf import app_settings
+
+        if not self.is_closed:
+            return False
+        closed_at = self.closed_at or self.updated_at
+        days = app_settings.REQUEST_REOPEN_DAYS
+        return (now or timezone.now()) - closed_at <= datetime.timedelta(days=days)
+
+    def set_status(self, status, now=None):
+        """Change the status, keeping ``closed_at`` true; returns the fields to save."""
+        if status == self.status:
+            return []
+        self.status = status
+        self.closed_at = (now or timezone.now()) if status == self.Status.CLOSED else None
+        return ["status", "closed_at", "updated_at"]
+
 
 def attachment_upload_to(instance, filename):
     return f"requests/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}/{filename}"
@@ -88,6 +146,11 @@ def attachment_upload_to(instance, filename):
 class RequestAttachment(models.Model):
     request = models.ForeignKey(
         PortalRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    # Empty for the attachments of the request itself; set for a reply's.
+    message = models.ForeignKey(
+        "aquatiris_portal.RequestMessage", verbose_name=_("message"), on_delete=models.CASCADE,
+        null=True, blank=True, related_name="attachments",
     )
     file = models.FileField(_("file"), storage=get_private_storage, upload_to=attachment_upload_to, max_length=500)
     filename = models.CharField(_("file name"), max_length=255)
@@ -100,6 +163,74 @@ class RequestAttachment(models.Model):
 
     def __str__(self):
         return self.filename
+
+
+class RequestMessage(models.Model):
+    """One message of a request's thread, after the request itself (whose
+    text is ``PortalRequest.message``). Written by the client, the
+    franchisee (reply link or internal system), network staff (admin) or
+    the internal system; never edited."""
+
+    Author = AuthorRole
+
+    class Channel(models.TextChoices):
+        CLIENT_SPACE = "client_space", _("Client space")
+        REPLY_LINK = "reply_link", _("Reply link")
+        ADMIN = "admin", _("Back office")
+        IMPORT = "import", _("Import")
+
+    request = models.ForeignKey(
+        PortalRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="messages"
+    )
+    author_role = models.CharField(_("author"), max_length=20, choices=Author.choices)
+    author_name = models.CharField(_("author name"), max_length=200, blank=True)
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    # Messages of the internal system: its id (an import applies a message once).
+    external_id = models.CharField(_("internal system id"), max_length=64, unique=True, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("request message")
+        verbose_name_plural = _("request messages")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["request", "created_at"], name="aqp_msg_request_created")]
+
+    def __str__(self):
+        return f"{self.get_author_role_display()} {self.created_at:%d/%m/%Y %H:%M}"
+
+
+class ReplyLinkUse(models.Model):
+    """Each time a franchisee's reply link is opened or used (DESIGN §7: no
+    login, so every use leaves a trace)."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Opened")
+        REPLY = "reply", _("Replied")
+        REFUSED = "refused", _("Refused (expired or franchisee changed)")
+
+    request = models.ForeignKey(
+        PortalRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="reply_link_uses"
+    )
+    email = models.EmailField(_("link sent to"))
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    message = models.ForeignKey(RequestMessage, verbose_name=_("message"), on_delete=models.SET_NULL,
+                                null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("reply link use")
+        verbose_name_plural = _("reply link uses")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.email} {self.created_at:%d/%m/%Y %H:%M}"
 
 
 class WarrantyExtension(models.Model):
@@ -141,7 +272,7 @@ def export_upload_to(instance, filename):
 class RequestExport(models.Model):
     """An XLSX/CSV export of the requests listing, built by a background job
     (``enquiries.tasks.build_request_export``) and downloaded later by the
-    person who asked (``access.get_request_export_or_404``)."""
+    person who asked (``enquiries.visibility.get_request_export_or_404``)."""
 
     class Format(models.TextChoices):
         XLSX = "xlsx", "XLSX"

@@ -18,6 +18,7 @@ from ..snippets.models import DocumentTheme
 from ..sync.outbox import record_event
 from ..uploads import safe_filename
 from .certificates import certificate_pdf
+from .links import reply_url
 from .models import PortalRequest, RequestAttachment, WarrantyExtension
 
 logger = logging.getLogger(__name__)
@@ -92,7 +93,9 @@ def _send_request_mails(portal_request, attachments, installation, settings_obj,
     if franchisee_email:
         queue_mail(
             key=f"request:{reference}:franchisee", to=[franchisee_email], template=MAIL + "request_franchisee",
-            context={**context, "recipient": "franchisee"}, reply_to=[portal_request.client_email],
+            context={**context, "recipient": "franchisee",
+                     "reply_url": reply_url(portal_request, franchisee, site_url)},
+            reply_to=[portal_request.client_email],
             attachments=files,
         )
     if portal_request.kind == PortalRequest.Kind.AFTER_SALES or not franchisee_email:
