@@ -37,11 +37,11 @@ DEFAULTS = {
     "RESET_LINK_HOURS": 1,
     "SESSION_IDLE_SECONDS": 30 * 60,
     "LOGIN_URL_NAME": "aquatiris_portal:login",
-    # Throttling (accounts/throttle.py): per account (email) and per IP,
-    # a fixed window of "minutes"; login counts failures, activation and
-    # lost password count every request.
+    # Throttling (accounts/throttle.py): per account (canonical email), per
+    # (account, IP) pair and per IP, a fixed window of "minutes"; login
+    # counts failures, activation and lost password count every request.
     "THROTTLE_RATES": {
-        "login": {"account": 10, "ip": 100, "minutes": 15},
+        "login": {"pair": 5, "account": 20, "ip": 100, "minutes": 15},
         "activation": {"account": 5, "ip": 30, "minutes": 60},
         "reset": {"account": 5, "ip": 30, "minutes": 60},
         "otp": {"account": 10, "ip": 100, "minutes": 15},
