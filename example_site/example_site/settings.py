@@ -227,5 +227,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"aquatiris_portal": {"handlers": ["console"], "level": env("PORTAL_LOG_LEVEL", "INFO")}},
+    "loggers": {
+        "aquatiris_portal": {"handlers": ["console"], "level": env("PORTAL_LOG_LEVEL", "INFO")},
+        # Django's own security warnings (bad Host headers, CSRF failures,
+        # suspicious operations) and the portal's security log
+        # (aquatiris_portal.security, under the logger above) reach the
+        # console, i.e. the server's log.
+        "django.security": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
