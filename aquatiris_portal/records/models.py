@@ -309,6 +309,9 @@ class PortalDocument(models.Model):
         null=True, blank=True, related_name="+",
     )
     note = models.TextField(_("note"), blank=True)
+    # The type a SPANC chose for its upload, as it was named then (a snapshot
+    # of the editors' SpancDocumentType list).
+    document_type = models.CharField(_("document type"), max_length=120, blank=True)
     created_at = models.DateTimeField(_("added"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)

@@ -66,3 +66,22 @@ class AfterSalesReason(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class SpancDocumentType(models.Model):
+    """An entry of the "type of document" list a SPANC chooses from when it
+    sends a document (contrôle de conception, contrôle de bonne exécution...)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    sort_order = models.PositiveIntegerField(_("order"), default=100)
+    active = models.BooleanField(_("shown in the form"), default=True)
+
+    panels = [FieldPanel("name"), FieldPanel("sort_order"), FieldPanel("active")]
+
+    class Meta:
+        verbose_name = _("SPANC document type")
+        verbose_name_plural = _("SPANC document types")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name

@@ -6,6 +6,12 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from .. import content_cache
 
 
+# Canonical serial numbers (enquiries.forms.canonical_serial): AQ, the year,
+# six digits. Installation references (AQ-2019-5001) have four: never matched.
+SERIAL_NUMBER_PATTERN = r"^AQ-\d{4}-\d{6}$"
+PREVIOUS_SERIAL_NUMBER_PATTERN = r"^AQ-?\d{4}-?\d{4,6}$"  # matched references (issue 18)
+
+
 @register_setting(icon="cog")
 class PortalSettings(BaseSiteSetting):
     """What editors change without a deploy."""
@@ -19,12 +25,24 @@ class PortalSettings(BaseSiteSetting):
         help_text=_("Sender of the portal's emails; empty uses the site default."),
     )
     serial_number_pattern = models.CharField(
-        _("serial number pattern"), max_length=200, default=r"^AQ-?\d{4}-?\d{4,6}$",
-        help_text=_("Regular expression a serial number must match."),
+        _("serial number pattern"), max_length=200, default=SERIAL_NUMBER_PATTERN,
+        help_text=_(
+            "Regular expression the serial number must match, written in its canonical form (capitals, "
+            "groups joined by hyphens: AQ-2024-012345). It must not match installation references "
+            "(AQ-2019-5001): a reference is refused anyway."
+        ),
     )
     serial_number_help = models.CharField(
         _("serial number help"), max_length=255,
-        default=_("The serial number is on the plate of your installation, e.g. AQ-2024-012345."),
+        default=_(
+            "The serial number is printed on the manufacturer's plate fixed on your installation: AQ, the "
+            "year, then 6 digits, e.g. AQ-2024-012345."
+        ),
+    )
+    warranty_years = models.PositiveSmallIntegerField(
+        _("length of the extended warranty (years)"), default=10,
+        help_text=_("Counted from the installation date (from the registration when it is unknown). "
+                    "The end date is printed on the certificate."),
     )
     certificate_title = models.CharField(_("certificate title"), max_length=200, default=_("Manufacturer certificate"))
     certificate_text = models.TextField(
@@ -50,6 +68,19 @@ class PortalSettings(BaseSiteSetting):
         _("SPANC upload introduction"), blank=True,
         help_text=_("Shown above the form where a SPANC adds documents to a folder."),
     )
+    emergency_phone = models.CharField(
+        _("emergency phone number"), max_length=40, blank=True,
+        help_text=_("Shown to clients on their dashboard and on the contact page. Empty: the installer's phone."),
+    )
+    emergency_text = models.TextField(
+        _("what to do in an emergency"), blank=True,
+        default=_(
+            "Your filter overflows, water stays on the surface or it smells strongly: stop using water as far "
+            "as you can (washing machine, bath), do not open the inspection chambers, and call your Aquatiris "
+            "installer."
+        ),
+        help_text=_("Shown to clients on their dashboard and on the contact page."),
+    )
     upload_limits_text = models.CharField(
         _("upload limits shown to users"), max_length=255, blank=True,
         default=_("Up to 5 files of 10 MB each: PDF, JPEG, PNG or HEIC photos."),
@@ -66,6 +97,7 @@ class PortalSettings(BaseSiteSetting):
                 FieldPanel("certificate_text"),
                 FieldPanel("certificate_signature"),
                 FieldPanel("certificate_logo"),
+                FieldPanel("warranty_years"),
             ],
             heading=_("Warranty extension"),
         ),
@@ -74,6 +106,8 @@ class PortalSettings(BaseSiteSetting):
              FieldPanel("request_form_intro"), FieldPanel("spanc_upload_intro"), FieldPanel("upload_limits_text")],
             heading=_("Texts of the spaces"),
         ),
+        MultiFieldPanel([FieldPanel("emergency_phone"), FieldPanel("emergency_text")],
+                        heading=_("Emergency (client space)")),
     ]
 
     class Meta:

@@ -5,7 +5,7 @@ from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .faq import FaqEntry
-from .models import AfterSalesReason, DocumentTheme, RequestSubject
+from .models import AfterSalesReason, DocumentTheme, RequestSubject, SpancDocumentType
 
 
 class FaqEntryViewSet(SnippetViewSet):
@@ -42,8 +42,16 @@ class AfterSalesReasonViewSet(SnippetViewSet):
     ordering = ["sort_order", "name"]
 
 
+class SpancDocumentTypeViewSet(SnippetViewSet):
+    model = SpancDocumentType
+    icon = "doc-full"
+    list_display = ["name", "sort_order", BooleanColumn("active", label=_("shown in the form"))]
+    ordering = ["sort_order", "name"]
+
+
 class PortalContentGroup(SnippetViewSetGroup):
     menu_label = _("Portal content")
     menu_icon = "form"
     menu_order = 230
-    items = (FaqEntryViewSet, DocumentThemeViewSet, RequestSubjectViewSet, AfterSalesReasonViewSet)
+    items = (FaqEntryViewSet, DocumentThemeViewSet, RequestSubjectViewSet, AfterSalesReasonViewSet,
+             SpancDocumentTypeViewSet)
