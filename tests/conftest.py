@@ -1,6 +1,31 @@
 import pytest
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """SQLite tests run on a file database in WAL mode with a busy timeout.
+
+    Django's default in-memory test database is shared between threads in
+    SQLite's shared-cache mode, where a writer locks whole tables and a reader
+    in another thread fails at once with "database table is locked" (no busy
+    timeout applies there). The dramatiq worker of the job tests is such a
+    thread. On a file with WAL, readers never block and writers wait their
+    turn; IMMEDIATE transactions take the write lock up front, so two writers
+    queue instead of deadlocking.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    database.setdefault("OPTIONS", {}).update(
+        timeout=20,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
+
+
 @pytest.fixture(autouse=True)
 def _private_root(settings, tmp_path):
     """Every test writes private files into its own temporary folder."""
@@ -28,12 +53,20 @@ def stub_broker():
 
 @pytest.fixture
 def worker(stub_broker):
-    """A dramatiq worker on the stub broker (join with ``stub_broker.join(queue)``)."""
+    """A dramatiq worker on the stub broker (join with ``stub_broker.join(queue)``).
+
+    One thread on SQLite: the test database is one file (or shared-cache
+    memory) whose writers lock each other out, so several worker threads
+    writing at once fail with "database table is locked". On PostgreSQL the
+    default thread count runs, as in production.
+    """
     import dramatiq
+    from django.db import connection
 
     import aquatiris_portal.tasks  # noqa: F401
 
-    w = dramatiq.Worker(stub_broker, worker_timeout=100)
+    threads = 1 if connection.vendor == "sqlite" else 8
+    w = dramatiq.Worker(stub_broker, worker_threads=threads, worker_timeout=100)
     w.start()
     yield w
     w.stop()
