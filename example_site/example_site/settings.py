@@ -111,6 +111,14 @@ DATABASES = {
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=int(env("CONN_MAX_AGE", "60"))
     )
 }
+# The demo's in-process worker writes from another thread than the request:
+# SQLite in WAL mode lets readers go on while one writer works, the busy
+# timeout makes writers wait their turn, and IMMEDIATE transactions take the
+# write lock up front (no "database is locked" when a read turns into a write).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20, transaction_mode="IMMEDIATE", init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    )
 # Wagtail's database search backend uses PostgreSQL's full-text fields there.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     INSTALLED_APPS.append("django.contrib.postgres")
