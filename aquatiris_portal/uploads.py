@@ -3,10 +3,19 @@
 Files are judged by their content, never by their name: the first bytes
 say what a file is, and a PDF must also open. Each failure raises a
 ValidationError whose message tells the person what to do.
+
+- A PDF must open, without a password, and hold no active content (script,
+  automatic action, embedded file, rich media, XFA form) and no web page
+  code: such a PDF is refused, never rewritten (``check_pdf``).
+- An image is refused above AQUATIRIS_PORTAL_UPLOAD_MAX_PIXELS before it
+  is decoded, then decoded and encoded again without its metadata (EXIF,
+  GPS, XMP), the orientation applied; a HEIC becomes a JPEG
+  (``clean_image``). The clean copy is what is stored and mailed.
 """
 
 import io
 import logging
+import re
 
 import filetype
 from django.core.exceptions import ValidationError
@@ -60,58 +69,234 @@ def read_head(uploaded, size=8192):
     return head
 
 
-def check_pdf_opens(uploaded):
-    """A PDF that is corrupt or encrypted is refused."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
+def _read_all(uploaded):
     uploaded.seek(0)
     data = uploaded.read()
     uploaded.seek(0)
+    return data
+
+
+# --- PDF ----------------------------------------------------------------------
+
+# Names that make a PDF do something by itself: run a script, start a
+# program, carry another file, play rich media, send a form, build an XFA
+# form. A PDF holding any of them is refused (not rewritten): nothing active
+# is stored, served or mailed, and the person is told how to get a plain PDF.
+_ACTIVE_KEYS = frozenset({
+    "/JavaScript", "/JS", "/AA", "/EmbeddedFiles", "/EF", "/XFA", "/RichMediaContent", "/RichMediaSettings",
+})
+_ACTIVE_VALUES = frozenset({
+    "/JavaScript", "/Launch", "/EmbeddedFile", "/RichMedia", "/RichMediaExecute", "/SubmitForm", "/ImportData",
+    "/GoToE", "/Rendition",
+})
+# Objects looked at in one PDF before giving up (a 10 MB PDF has far fewer).
+_MAX_PDF_OBJECTS = 200_000
+# The same names, looked for in the file's bytes outside its streams (a
+# second look that does not depend on how pypdf rebuilt a broken file).
+_RAW_ACTIVE = re.compile(
+    rb"/(JavaScript|JS|AA|Launch|EmbeddedFiles?|EF|RichMedia\w*|XFA|SubmitForm|ImportData|GoToE)(?![A-Za-z0-9])"
+)
+_STREAM = re.compile(rb"stream\r?\n.*?endstream", re.DOTALL)
+_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+# Markup that makes a file also readable as a web page (a PDF/HTML polyglot).
+_MARKUP = re.compile(rb"<\s*(script|html|body|iframe|svg|object|embed|!doctype\s+html)\b", re.IGNORECASE)
+
+
+class _TooComplex(Exception):
+    pass
+
+
+def pdf_active_content(reader):
+    """The names of active content a parsed PDF holds (empty: none).
+
+    Walks every object reachable from the trailer and every object of the
+    cross-reference table, so nothing hidden in an object stream or left
+    unreferenced is missed. An ``/OpenAction`` that only opens a page (a
+    destination or a GoTo action) is not active; any other is.
+    """
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+    found = set()
+    stack = [reader.trailer]
+    for generation, numbers in (reader.xref or {}).items():
+        stack.extend(IndirectObject(number, generation, reader) for number in numbers)
+    stack.extend(IndirectObject(number, 0, reader) for number in (reader.xref_objStm or {}))
+    seen = set()
+    steps = 0
+    while stack:
+        obj = stack.pop()
+        steps += 1
+        if steps > _MAX_PDF_OBJECTS:
+            raise _TooComplex
+        if isinstance(obj, IndirectObject):
+            key = (obj.idnum, obj.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            obj = obj.get_object()
+        if isinstance(obj, DictionaryObject):  # streams too: their dictionary
+            for key, value in obj.items():
+                if key in _ACTIVE_KEYS:
+                    found.add(str(key))
+                if key == "/OpenAction":
+                    action = value.get_object() if isinstance(value, IndirectObject) else value
+                    if isinstance(action, DictionaryObject) and action.get("/S") != "/GoTo":
+                        found.add("/OpenAction")
+                stack.append(value)
+        elif isinstance(obj, ArrayObject):
+            stack.extend(obj)
+        elif isinstance(obj, NameObject) and obj in _ACTIVE_VALUES:
+            found.add(str(obj))
+    return found
+
+
+def _outside_streams(data):
+    text = _STREAM.sub(b" ", data)
+    return _NAME_ESCAPE.sub(lambda match: bytes([int(match.group(1), 16)]), text)
+
+
+def check_pdf(uploaded):
+    """Refuse a PDF that is corrupt, encrypted, active or also a web page."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    data = _read_all(uploaded)
+    name = uploaded.name
+    plain = _outside_streams(data)
+    if _MARKUP.search(plain):
+        logger.warning("Refused PDF %r: it also holds HTML markup (polyglot)", name)
+        raise ValidationError(
+            _("“%(name)s” is not a plain PDF file: it also holds web page code. "
+              "Please send the PDF as your software saves it.") % {"name": name},
+            code="polyglot",
+        )
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             raise ValidationError(
                 _("“%(name)s” is protected by a password. Please send a PDF without protection.")
-                % {"name": uploaded.name},
+                % {"name": name},
                 code="encrypted",
             )
         if len(reader.pages) < 1:
             raise ValueError("no page")
+        active = pdf_active_content(reader)
     except ValidationError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as error:
-        logger.info("Refused unreadable PDF %r: %s", uploaded.name, error)
+    except (_TooComplex, RecursionError):
+        active = {"(too complex to check)"}
+    except Exception as error:  # pypdf raises many kinds on broken files
+        logger.info("Refused unreadable PDF %r: %s", name, error)
         raise ValidationError(
             _("“%(name)s” is not a readable PDF file. Please check it opens on your computer and send it again.")
-            % {"name": uploaded.name},
+            % {"name": name},
             code="corrupt",
         )
+    active |= {"/" + match.decode() for match in _RAW_ACTIVE.findall(plain)}
+    if active:
+        logger.warning("Refused PDF %r with active content: %s", name, ", ".join(sorted(active)))
+        raise ValidationError(
+            _("“%(name)s” contains active content (scripts, automatic actions or embedded files), which the "
+              "portal does not accept. Please print it again as a PDF (“Print” then “Save as PDF”) and send "
+              "the new file.") % {"name": name},
+            code="active_pdf",
+        )
+
+
+# Kept for callers of the earlier name.
+check_pdf_opens = check_pdf
+
+
+# --- images -------------------------------------------------------------------
+
+def _register_heif():
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+
+
+def _megapixels(pixels):
+    return "%g" % round(pixels / 1_000_000, 1)
+
+
+def clean_image(uploaded, kind, max_pixels=None):
+    """Check an image and return a clean copy: ``(file, kind)``.
+
+    The size in pixels is read from the header and checked before anything
+    is decoded. The image is then decoded (a corrupt one is refused) and
+    encoded again with the orientation applied and no metadata: no EXIF,
+    no GPS position, no XMP, no comment. A HEIC photo becomes a JPEG, which
+    every mailbox opens. Only the colour profile is kept.
+    """
+    import warnings
+
+    from django.core.files.base import ContentFile
+    from PIL import Image, ImageOps
+
+    max_pixels = max_pixels or app_settings.UPLOAD_MAX_PIXELS
+    name = uploaded.name
+    if kind == "heic":
+        _register_heif()
+    unreadable = ValidationError(
+        _("“%(name)s” is not a readable image. Please send a JPEG, PNG or HEIC photo.") % {"name": name},
+        code="corrupt",
+    )
+    data = _read_all(uploaded)
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns above its own limit; ours below is the one that counts.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))  # reads the header only
+    except Image.DecompressionBombError:
+        logger.warning("Refused image %r: decompression bomb", name)
+        raise ValidationError(
+            _("“%(name)s” is refused: this small file would unpack into a gigantic image (a “decompression "
+              "bomb”). Please send an ordinary photo.") % {"name": name},
+            code="bomb",
+        )
+    except Exception as error:  # Pillow raises many kinds
+        logger.info("Refused unreadable image %r: %s", name, error)
+        raise unreadable
+    try:
+        width, height = image.size
+        if width * height > max_pixels:
+            logger.warning("Refused image %r: %sx%s pixels", name, width, height)
+            raise ValidationError(
+                _("“%(name)s” is too large an image (%(pixels)s megapixels; the limit is %(limit)s). "
+                  "Please send a smaller photo.")
+                % {"name": name, "pixels": _megapixels(width * height), "limit": _megapixels(max_pixels)},
+                code="too_many_pixels",
+            )
+        try:
+            image.load()
+            icc_profile = image.info.get("icc_profile")
+            clean = ImageOps.exif_transpose(image)
+        except Exception as error:
+            logger.info("Refused unreadable image %r: %s", name, error)
+            raise unreadable
+        clean.info = {}
+        out_kind = "png" if kind == "png" else "jpeg"
+        buffer = io.BytesIO()
+        options = {"icc_profile": icc_profile} if icc_profile else {}
+        if out_kind == "jpeg":
+            if clean.mode not in ("RGB", "L", "CMYK"):
+                clean = clean.convert("RGB")
+            clean.save(buffer, "JPEG", quality=90, **options)
+        else:
+            clean.save(buffer, "PNG", **options)
+    finally:
+        image.close()
+    return ContentFile(buffer.getvalue(), name=name), out_kind
 
 
 def check_image_opens(uploaded, kind):
-    from PIL import Image
-
-    if kind == "heic":
-        from pillow_heif import register_heif_opener
-
-        register_heif_opener()
-    uploaded.seek(0)
-    try:
-        with Image.open(uploaded) as image:
-            image.verify()
-    except Exception as error:  # Pillow raises many kinds
-        logger.info("Refused unreadable image %r: %s", uploaded.name, error)
-        raise ValidationError(
-            _("“%(name)s” is not a readable image. Please send a JPEG, PNG or HEIC photo.") % {"name": uploaded.name},
-            code="corrupt",
-        )
-    finally:
-        uploaded.seek(0)
+    """Refuse an image that cannot be decoded or is above the pixel limit."""
+    clean_image(uploaded, kind)
 
 
-def validate_upload(uploaded, allowed=PHOTO_AND_PDF, max_bytes=None):
-    """Check one uploaded file; return (kind, content_type). Raises ValidationError."""
+# --- one file, a list of files -------------------------------------------------
+
+def _check_size_and_kind(uploaded, allowed, max_bytes):
     max_bytes = max_bytes or app_settings.UPLOAD_MAX_BYTES
     if uploaded.size > max_bytes:
         raise ValidationError(
@@ -128,15 +313,37 @@ def validate_upload(uploaded, allowed=PHOTO_AND_PDF, max_bytes=None):
             % {"name": uploaded.name, "kinds": ", ".join(_KIND_LABELS[k] for k in allowed)},
             code="bad_type",
         )
+    return kind
+
+
+def checked_file(uploaded, allowed=PHOTO_AND_PDF, max_bytes=None):
+    """Check one file; return ``(file to store, kind, content type)``.
+
+    The file to store is the upload itself for a PDF, and a clean copy for
+    a photo (``clean_image``): store and mail that one, never the upload.
+    """
+    kind = _check_size_and_kind(uploaded, allowed, max_bytes)
     if kind == "pdf":
-        check_pdf_opens(uploaded)
+        check_pdf(uploaded)
     elif kind in ("jpeg", "png", "heic"):
-        check_image_opens(uploaded, kind)
-    return kind, KINDS[kind][0]
+        uploaded, kind = clean_image(uploaded, kind)
+    return uploaded, kind, KINDS[kind][0]
+
+
+def validate_upload(uploaded, allowed=PHOTO_AND_PDF, max_bytes=None):
+    """Check one uploaded file; return (kind, content_type). Raises ValidationError.
+
+    For photos, use ``checked_file``: it also gives the clean copy to store.
+    """
+    _file, kind, content_type = checked_file(uploaded, allowed=allowed, max_bytes=max_bytes)
+    return kind, content_type
 
 
 def validate_uploads(files, allowed=PHOTO_AND_PDF, max_files=None, max_bytes=None):
-    """Check a list of files (count, then each); return [(file, kind, content_type)]."""
+    """Check a list of files (count, then each); return [(file, kind, content_type)].
+
+    Each ``file`` is what to store and mail (a photo's clean copy).
+    """
     max_files = max_files or app_settings.UPLOAD_MAX_FILES
     if len(files) > max_files:
         raise ValidationError(
@@ -146,11 +353,9 @@ def validate_uploads(files, allowed=PHOTO_AND_PDF, max_files=None, max_bytes=Non
     checked, errors = [], []
     for uploaded in files:
         try:
-            kind, content_type = validate_upload(uploaded, allowed=allowed, max_bytes=max_bytes)
+            checked.append(checked_file(uploaded, allowed=allowed, max_bytes=max_bytes))
         except ValidationError as error:
             errors.extend(error.messages)
-        else:
-            checked.append((uploaded, kind, content_type))
     if errors:
         raise ValidationError(errors)
     return checked

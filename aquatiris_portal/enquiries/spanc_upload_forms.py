@@ -1,6 +1,7 @@
 """The form a SPANC fills to send a PDF into a client folder."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +36,10 @@ class SpancUploadForm(forms.Form):
 
     def clean_file(self):
         uploaded = self.cleaned_data["file"]
+        # One document per sending: a second file in the same field would be
+        # silently dropped by Django; say so instead.
+        if self.files and hasattr(self.files, "getlist") and len(self.files.getlist(self.add_prefix("file"))) > 1:
+            raise ValidationError(_("Please send one file at a time."), code="too_many")
         # By content, not by name: a renamed .exe, HTML, a corrupt or an
         # encrypted PDF each raise a ValidationError with a clear message.
         _kind, self.content_type = validate_upload(uploaded, allowed=PDF_ONLY)
