@@ -1,6 +1,8 @@
 # Operator interface (DESIGN.md §6): `make demo`, `make test`.
 PYTHON := .venv/bin/python
 MANAGE := $(PYTHON) example_site/manage.py
+# Where `make demo` serves the example site (portal_demo prints its links there).
+DEMO_ADDR ?= 127.0.0.1:8000
 
 .PHONY: demo test test-unit test-oldest test-integration coverage install system-deps messages browser-tools screenshots
 
@@ -20,8 +22,8 @@ messages: install
 demo: install
 	@command -v msgfmt >/dev/null && $(MAKE) -s messages || true
 	$(MANAGE) migrate --noinput -v0
-	$(MANAGE) portal_demo
-	$(MANAGE) runserver --noreload 127.0.0.1:8000
+	$(MANAGE) portal_demo --base-url http://$(DEMO_ADDR)
+	$(MANAGE) runserver --noreload $(DEMO_ADDR)
 
 ## The whole suite: unit tests (SQLite) on the newest supported pair, then
 ## on the oldest (test-oldest), then integration tests on the real stack

@@ -108,7 +108,7 @@ def site_env(pg, redis):
         "SECURE_HSTS_SECONDS": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
         "AQUATIRIS_PORTAL_PRIVATE_ROOT": str(OUT / "private"),
-        "EXAMPLE_SITE_INPROCESS_WORKER": "0",
+        "AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS": "0",
         "PYTHONPATH": f"{ROOT}:{ROOT / 'example_site'}",
     }
     if redis is not None:
@@ -120,10 +120,12 @@ def prepare_data(env, fresh_generation):
     log("migrate + collectstatic + portal_demo")
     run([*MANAGE, "migrate", "--noinput", "-v0"], env=env)
     run([*MANAGE, "collectstatic", "--noinput", "-v0"], env=env)
-    run([*MANAGE, "portal_demo"], env=env, stdout=subprocess.DEVNULL)
+    # Production settings (DEBUG off): the demo and bench commands refuse
+    # without this flag, and then set no published password.
+    run([*MANAGE, "portal_demo", "--allow-without-debug"], env=env, stdout=subprocess.DEVNULL)
     log("portal_bench_data")
     started = time.perf_counter()
-    out = subprocess.run([*MANAGE, "portal_bench_data", "--sessions", str(OUT / "sessions.json")],
+    out = subprocess.run([*MANAGE, "portal_bench_data", "--allow-without-debug", "--sessions", str(OUT / "sessions.json")],
                          env=env, check=True, cwd=ROOT, capture_output=True, text=True).stdout
     elapsed = time.perf_counter() - started
     print(out, end="")

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from aquatiris_portal.demo.pdf import make_pdf
+from home.demo.pdf import make_pdf
 from aquatiris_portal.models import (
     Client,
     DocumentTheme,
@@ -130,3 +130,16 @@ def verified(user, device=None):
     user.otp_device = device
     user.is_verified = lambda: True
     return user
+
+
+def run_portal_demo(*args, stdout=None):
+    """The example site's ``portal_demo`` as ``make demo`` runs it: on a site
+    in DEBUG (a test run turns DEBUG off, and the demo refuses without it),
+    so the demo users get the published demo passwords."""
+    import io
+
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    with override_settings(DEBUG=True):
+        call_command("portal_demo", *args, stdout=stdout if stdout is not None else io.StringIO())

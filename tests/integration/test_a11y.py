@@ -17,6 +17,7 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 
 from .conftest import ROOT
+from tests.factories import run_portal_demo
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # WCAG 2.1 A/AA plus axe's best practices (landmarks, heading order...).
@@ -99,7 +100,7 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
     settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = str(tmp_path / "private")
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    call_command("portal_demo", stdout=io.StringIO())
+    run_portal_demo()
 
     client_account = PortalAccount.objects.select_related("client", "user").filter(client__isnull=False).first()
     spanc_account = PortalAccount.objects.select_related("spanc", "user").filter(spanc__isnull=False).first()

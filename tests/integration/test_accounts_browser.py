@@ -12,6 +12,7 @@ from django.core.management import call_command
 
 
 from tests.integration.screens import shoot  # noqa: E402
+from tests.factories import run_portal_demo
 
 EMAIL, CODE = "bernard.lefebvre@example.org", "CLI-1037"  # a demo client not yet activated
 
@@ -54,7 +55,7 @@ def test_demo_client_activates_logs_out_resets_and_logs_in_again_in_chromium(
     from aquatiris_portal.models import OutboxEvent, OutgoingMail, PortalAccount
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    call_command("portal_demo", stdout=io.StringIO())
+    run_portal_demo()
     base = live_server.url
     sink = smtp_settings
 

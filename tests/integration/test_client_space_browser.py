@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from .conftest import wait_until
 
 from tests.integration.screens import screenshot_dir, shoot  # noqa: E402
+from tests.factories import run_portal_demo
 
 SCREENSHOTS = screenshot_dir()
 CLIENT_EMAIL, CLIENT_PASSWORD = "anne.durand@example.org", "demo-Client-2026!"
@@ -43,7 +44,7 @@ def test_demo_client_uses_the_client_space_in_chromium(
     from aquatiris_portal.models import Client, OutgoingMail, PortalDocument, PortalRequest
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    call_command("portal_demo", stdout=io.StringIO())
+    run_portal_demo()
     client = Client.objects.get(email=CLIENT_EMAIL)
     installations = list(client.installations.select_related("franchisee").order_by("reference"))
     assert len(installations) == 2

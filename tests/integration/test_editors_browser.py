@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 
 from tests.integration import screens  # noqa: E402
+from tests.factories import run_portal_demo
 
 CLIENT_EMAIL, CLIENT_PASSWORD = "anne.durand@example.org", "demo-Client-2026!"
 
@@ -50,7 +51,7 @@ def test_client_reads_news_and_faq_and_staff_exports_requests(live_server, wagta
     from aquatiris_portal.pages.news import ArticlePage
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    call_command("portal_demo", stdout=io.StringIO())
+    run_portal_demo()
     client_article = ArticlePage.objects.get(slug="faucardage-automne")
     pro_article = ArticlePage.objects.get(slug="controle-spanc-2026")
 

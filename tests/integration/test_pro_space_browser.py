@@ -12,10 +12,11 @@ import time
 import pytest
 from django.core.management import call_command
 
-from aquatiris_portal.demo.pdf import make_pdf
+from home.demo.pdf import make_pdf
 
 
 from tests.integration.screens import shoot  # noqa: E402
+from tests.factories import run_portal_demo
 
 SPANC_EMAIL, SPANC_PASSWORD = "spanc.rennes@example.org", "demo-Spanc-2026!"
 
@@ -46,7 +47,7 @@ def test_demo_spanc_uses_the_pro_space_in_chromium(
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.WAGTAILADMIN_BASE_URL = live_server.url
-    call_command("portal_demo", stdout=io.StringIO())
+    run_portal_demo()
     spanc = Spanc.objects.get(email=SPANC_EMAIL)
     target = (
         Installation.objects.filter(spanc=spanc, city="Saint-Malo").select_related("client", "franchisee")

@@ -24,6 +24,7 @@ from tests import factories
 from .conftest import ROOT, free_port, start_process, stack_env, wait_until, _stop_process
 
 from tests.integration.screens import screenshot_dir  # noqa: E402
+from tests.factories import run_portal_demo
 
 SCREENSHOTS = screenshot_dir()
 TEMPLATES = Path(__file__).parent / "templates"
@@ -188,7 +189,7 @@ def test_django_smtp_backend_delivers_into_the_sink(smtp_settings, stack_report)
 def test_chromium_loads_demo_home_follows_client_space_button_and_screenshots(live_server, wagtail_root, page, stack_report):
     out = StringIO()
     started = time.monotonic()
-    call_command("portal_demo", stdout=out)
+    run_portal_demo(stdout=out)
     demo_seconds = time.monotonic() - started
     assert "Demo data ready" in out.getvalue()
 

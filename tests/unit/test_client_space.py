@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from pypdf import PdfReader
 from wagtail.models import Site
 
-from aquatiris_portal.demo.pdf import make_pdf
+from home.demo.pdf import make_pdf
 from aquatiris_portal.models import (
     AfterSalesReason,
     OutboxEvent,

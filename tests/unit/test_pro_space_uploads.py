@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from aquatiris_portal.demo.pdf import make_pdf
+from home.demo.pdf import make_pdf
 from aquatiris_portal.models import OutboxEvent, OutgoingMail, PortalDocument
 from aquatiris_portal.records.models import DocumentSource
 from aquatiris_portal.storage import backend

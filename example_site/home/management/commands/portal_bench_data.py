@@ -8,6 +8,11 @@ the document rows all point at a handful of small shared PDF files.
 The same seed gives the same data. Running it again when the data is
 there changes nothing (``--force`` is refused: use a fresh database).
 
+It refuses to run with DEBUG off unless given ``--allow-without-debug``
+(bench/run.py does, on the production settings); then its accounts get no
+usable password (the benchmark logs in with the session cookies below), so
+the published one below never stays on such a site.
+
 It also keeps a few accounts to log in with (``bench.client@...``, the big
 SPANC, a staff user), and ``--sessions PATH`` writes fresh logged-in session
 cookies for them (second factor verified, like ``django_otp.login``) plus the
@@ -24,11 +29,10 @@ import uuid
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.core.files.base import ContentFile
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from aquatiris_portal.demo.pdf import make_pdf
 from aquatiris_portal.models import (
     Client,
     DocumentTheme,
@@ -42,8 +46,10 @@ from aquatiris_portal.models import (
 from aquatiris_portal.records.names import folder_columns
 from aquatiris_portal.storage import private_storage
 
+from ...demo.pdf import make_pdf
+
 MARKER = "BENCH-S-000"  # external id of the big SPANC: present = dataset present
-PASSWORD = "bench-Portal-2026!"
+PASSWORD = "bench-Portal-2026!"  # published: set only on a site in DEBUG
 CLIENT_EMAIL = "bench.client@bench.example"
 SPANC_EMAIL = "bench.spanc@bench.example"
 SMALL_SPANC_EMAIL = "bench.spanc.small@bench.example"  # the last SPANC: 5 folders, for comparison
@@ -144,8 +150,14 @@ class Command(BaseCommand):
         parser.add_argument("--scale", type=float, default=1.0, help="1.0 = the full dataset; 0.001 for a smoke test.")
         parser.add_argument("--seed", type=int, default=8)
         parser.add_argument("--sessions", metavar="PATH", help="Write fresh session cookies and target ids as JSON.")
+        parser.add_argument("--allow-without-debug", action="store_true",
+                            help="Run although DEBUG is off; the accounts then get no usable password.")
 
-    def handle(self, *args, scale, seed, sessions, **options):
+    def handle(self, *args, scale, seed, sessions, allow_without_debug=False, **options):
+        if not settings.DEBUG and not allow_without_debug:
+            raise CommandError("portal_bench_data refuses to run with DEBUG off: it creates logins. "
+                               "Pass --allow-without-debug to run it anyway (no usable password is set).")
+        self.password = PASSWORD if settings.DEBUG else None
         self.timings = {}
         if Spanc.objects.filter(external_id=MARKER).exists():
             self.stdout.write("Benchmark dataset already present: nothing generated.")
@@ -158,6 +170,11 @@ class Command(BaseCommand):
             for name, seconds in self.timings.items():
                 self.stdout.write(f"  {name:<14} {seconds:8.1f} s")
             self.stdout.write(self.style.SUCCESS(f"Benchmark dataset generated in {self.timings['total']:.1f} s."))
+        if self.password is None:  # a run in DEBUG may have left the published password
+            for user in get_user_model().objects.filter(username__in=[CLIENT_EMAIL, SPANC_EMAIL, SMALL_SPANC_EMAIL,
+                                                                      STAFF_EMAIL]):
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
         self.counts()
         if sessions:
             self.write_sessions(sessions)
@@ -412,9 +429,9 @@ class Command(BaseCommand):
         small = Spanc.objects.get(pk=small_spanc_id)
         for email, field, record in ((CLIENT_EMAIL, "client", client), (SPANC_EMAIL, "spanc", spanc),
                                      (SMALL_SPANC_EMAIL, "spanc", small)):
-            user = User.objects.create_user(username=email, email=email, password=PASSWORD)
+            user = User.objects.create_user(username=email, email=email, password=self.password)
             PortalAccount.objects.create(user=user, activated_at=self.now, **{field: record})
-        User.objects.create_superuser(username=STAFF_EMAIL, email=STAFF_EMAIL, password=PASSWORD)
+        User.objects.create_superuser(username=STAFF_EMAIL, email=STAFF_EMAIL, password=self.password)
 
     def analyze(self):
         if connection.vendor == "postgresql":
@@ -476,7 +493,7 @@ class Command(BaseCommand):
             "spanc_search": folder.client.last_name,
             "spanc_folders": Installation.objects.filter(spanc=spanc).count(),
             "small_spanc_folders": Installation.objects.filter(spanc__account__user__username=SMALL_SPANC_EMAIL).count(),
-            "password": PASSWORD,
+            "password": self.password,
             "emails": dict(roles),
         }
         with open(path, "w", encoding="utf-8") as handle:

@@ -7,13 +7,12 @@ import datetime
 from django.utils import timezone
 from wagtail.rich_text import RichText
 
-from ..backoffice.groups import ensure_groups
-from ..enquiries.models import PortalRequest
-from ..pages.faq import FaqPage
-from ..pages.news import ArticlePage, NewsIndexPage
-from ..records.models import Installation
-from ..snippets.faq import FaqEntry
-from ..snippets.models import RequestSubject
+from aquatiris_portal.backoffice.groups import ensure_groups
+from aquatiris_portal.enquiries.models import PortalRequest
+from aquatiris_portal.pages.faq import FaqPage
+from aquatiris_portal.pages.news import ArticlePage, NewsIndexPage
+from aquatiris_portal.snippets.faq import FaqEntry
+from aquatiris_portal.snippets.models import RequestSubject
 
 ARTICLES = [
     # slug, title, kind, audience, days ago, intro, paragraphs
@@ -52,15 +51,17 @@ FAQ = [
 ]
 
 
-def build(home):
-    """Create the demo news, FAQ and requests under ``home``; return the pages."""
+def build(home, ledger, installations):
+    """Create the demo news, FAQ and requests (on the demo's own
+    ``installations``) under ``home``; return the pages. Pages and entries
+    found under the demo's slugs but not made by it are left as they are."""
     ensure_groups()
     news = NewsIndexPage.objects.child_of(home).first()
     if news is None:
-        news = home.add_child(instance=NewsIndexPage(
+        news = ledger.mark(home.add_child(instance=NewsIndexPage(
             title="Actualités et conseils", slug="actualites", audience="both",
             intro="<p>Les actualités d'Aquatiris et nos conseils d'entretien.</p>",
-        ))
+        )))
     today = timezone.localdate()
     for slug, title, kind, audience, days, intro, paragraphs in ARTICLES:
         if ArticlePage.objects.filter(slug=slug).exists():
@@ -69,29 +70,29 @@ def build(home):
         if kind == "advice":
             body.append(("callout", {"tone": "tip", "title": "Le bon geste",
                                      "text": RichText("<p>Notez la date de chaque intervention.</p>")}))
-        news.add_child(instance=ArticlePage(
+        ledger.mark(news.add_child(instance=ArticlePage(
             title=title, slug=slug, kind=kind, audience=audience, intro=intro,
             date=today - datetime.timedelta(days=days), body=body,
-        ))
+        )))
     faq = FaqPage.objects.child_of(home).first()
     if faq is None:
-        faq = home.add_child(instance=FaqPage(
+        faq = ledger.mark(home.add_child(instance=FaqPage(
             title="Questions fréquentes", slug="questions-frequentes", audience="clients",
             intro="<p>L'entretien de votre filtre planté de roseaux et votre espace client.</p>",
-        ))
+        )))
     for order, (question, topic, audience, answer) in enumerate(FAQ):
-        FaqEntry.objects.get_or_create(question=question, defaults={
+        ledger.ensure(FaqEntry, {"question": question}, {
             "topic": topic, "audience": audience, "answer": answer, "sort_order": order * 10})
-    requests()
+    requests(ledger, installations[:6])
     return news, faq
 
 
-def requests():
-    """A few requests so that the back office listing is not empty."""
-    if PortalRequest.objects.exists():
+def requests(ledger, installations):
+    """A few requests on the demo's installations, so that the back office
+    listing is not empty (made once)."""
+    if PortalRequest.objects.filter(installation__in=installations).exists():
         return
     subjects = {subject.is_after_sales: subject for subject in RequestSubject.objects.order_by("sort_order")}
-    installations = list(Installation.objects.select_related("client", "franchisee").order_by("pk")[:6])
     now = timezone.now()
     samples = [
         ("after_sales", "new", "Odeurs", "Une odeur persiste près du regard depuis une semaine."),
@@ -111,3 +112,4 @@ def requests():
         )
         request.fill_recap()
         request.save()
+        ledger.mark(request)

@@ -1,1 +1,0 @@
-"""Demo data for the example site (``manage.py portal_demo``)."""
