@@ -128,7 +128,7 @@ def main():
         if args.batch_size:
             settings.AQUATIRIS_PORTAL_SYNC_BATCH_SIZE = args.batch_size
         call_command("migrate", verbosity=0)
-        from aquatiris_portal.sync.testing import large_export
+        from tests.exports import large_export
 
         started = time.monotonic()
         first = large_export(work / "exports", 1, clients=clients, installations=installations, documents=documents)

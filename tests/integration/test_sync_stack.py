@@ -12,7 +12,7 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from aquatiris_portal.sync.delivery import SIGNATURE_HEADER, verify
-from aquatiris_portal.sync.testing import EXPECTED, Receiver, sample_records, write_export
+from tests.exports import EXPECTED, Receiver, sample_records, write_export
 
 from .conftest import ROOT, free_port, start_process, stack_env, wait_until, _stop_process
 

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from aquatiris_portal.sync.importer import import_source
 from aquatiris_portal.sync.models import ImportRun, OutboxEvent, QuarantinedRecord
-from aquatiris_portal.sync.testing import sample_export
+from tests.exports import sample_export
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,10 @@ from django.utils import timezone
 from aquatiris_portal.models import DocumentTheme, Franchisee, Installation, PortalDocument
 from aquatiris_portal.storage import private_storage
 from aquatiris_portal.sync import importer
-from aquatiris_portal.sync.importer import import_source, purge_deleted_files
+from aquatiris_portal.sync.importer import import_source
+from aquatiris_portal.sync.retention import purge_deleted_files
 from aquatiris_portal.sync.models import ImportRun
-from aquatiris_portal.sync.testing import EXPECTED, sample_records, write_export
+from tests.exports import EXPECTED, sample_records, write_export
 
 pytestmark = pytest.mark.django_db
 

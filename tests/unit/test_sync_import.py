@@ -10,10 +10,11 @@ from django.utils import translation
 from aquatiris_portal.models import Client, DocumentTheme, Franchisee, Installation, PortalDocument, Spanc
 from aquatiris_portal.records.signals import email_changed
 from aquatiris_portal.storage import private_storage
-from aquatiris_portal.sync import importer
-from aquatiris_portal.sync.importer import import_source, purge_deleted_files
+from aquatiris_portal.sync import lock, runs
+from aquatiris_portal.sync.importer import import_source
+from aquatiris_portal.sync.retention import purge_deleted_files
 from aquatiris_portal.sync.models import ImportedExport, ImportRun, QuarantinedRecord
-from aquatiris_portal.sync.testing import BAD_REASONS, EXPECTED, sample_export, sample_records, write_export
+from tests.exports import BAD_REASONS, EXPECTED, sample_export, sample_records, write_export
 from aquatiris_portal.sync.validation import check_line, schema, validator_for
 
 pytestmark = pytest.mark.django_db
@@ -236,12 +237,12 @@ def test_crash_mid_import_then_rerun_gives_the_clean_end_state(tmp_path, monkeyp
         if step == crash_after:
             raise Crash()
 
-    monkeypatch.setattr(importer, "_after_batch", crash)
+    monkeypatch.setattr(runs, "batch_committed", crash)
     with pytest.raises(Crash):
         import_source(tmp_path / "exports", batch_size=2)
     assert ImportRun.objects.get().state == ImportRun.State.RUNNING
     assert not ImportedExport.objects.exists()
-    monkeypatch.setattr(importer, "_after_batch", lambda run, step: None)
+    monkeypatch.setattr(runs, "batch_committed", lambda run, step: None)
 
     [run] = import_source(tmp_path / "exports", batch_size=500).runs
 
@@ -269,7 +270,7 @@ def test_retention_removes_files_of_documents_deleted_long_ago(tmp_path):
 
 def test_import_lock_is_a_no_op_on_sqlite():
     assert connection.vendor == "sqlite"
-    with importer.import_lock() as got:
+    with lock.import_lock() as got:
         assert got
 
 
@@ -295,3 +296,21 @@ def test_compiled_schema_check_agrees_with_jsonschema():
             variant = {k: v for k, v in record.items() if k != key}
             assert fast(variant) == slow.is_valid(variant), (record_type, "without", key)
     assert checked > 500
+
+
+def test_each_record_type_builds_exactly_the_columns_of_fields():
+    """mapping.FIELDS is the one list of what a type writes (and compares):
+    every builder gives exactly those columns, the file's included for documents."""
+    from aquatiris_portal.sync import mapping
+
+    lines, _files = sample_records(bad=False)
+    first = {}
+    for line in lines:
+        first.setdefault(line["type"], check_line(json.dumps(line)))
+    refs = {"installation": {"client": (1, "Durand", "Anne"), "franchisee": 2, "spanc": 3},
+            "document": {"installation": 1, "theme": None}}
+    for name, spec in mapping.TYPES.items():
+        values = spec.build(first[name], refs.get(name, {}), None)
+        extra = set(mapping.FILE_FIELDS) if spec.has_file else set()
+        assert set(values) | extra == set(mapping.FIELDS[name]), name
+        assert spec.fields == mapping.FIELDS[name]

@@ -11,8 +11,9 @@ from aquatiris_portal.sync import delivery
 from aquatiris_portal.sync.delivery import SIGNATURE_HEADER, DeliveryFailed, deliver, verify
 from aquatiris_portal.sync.models import OutboxEvent, SyncState
 from aquatiris_portal.sync.outbox import record_event
-from aquatiris_portal.sync.tasks import claim, deliver_outbox_event, sync_tick
-from aquatiris_portal.sync.testing import Receiver
+from aquatiris_portal.sync.schedule import claim, mail_tick, sync_tick
+from aquatiris_portal.sync.tasks import deliver_outbox_event
+from tests.exports import Receiver
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -188,3 +189,28 @@ def test_sync_tick_starts_an_import_once_per_interval(settings, tmp_path, stub_b
     names = [__import__("json").loads(m)["actor_name"] for m in stub_broker.queues["aquatiris_sync"].queue]
     assert names.count("import_exports") == 1
     assert names.count("purge_deleted_document_files") == 1
+
+
+def test_outbox_max_retries_setting_bounds_the_actors_retries(receiver, worker, stub_broker, fast_retries, settings):
+    settings.AQUATIRIS_PORTAL_OUTBOX_MAX_RETRIES = 2
+    receiver.script[:] = [500] * 10
+    with transaction.atomic():
+        event = record_event("request_submitted", {"n": 1})
+
+    stub_broker.join("aquatiris_sync", fail_fast=False)  # the message ends dead-lettered
+    worker.join()
+
+    # The first attempt and 2 retries, then the event waits, failed, for the sweep.
+    assert [status for status, _h, _b in receiver.requests] == [500, 500, 500]
+    event.refresh_from_db()
+    assert (event.status, event.attempts) == (OutboxEvent.Status.FAILED, 3)
+
+
+def test_the_schedule_sweeps_the_mails_through_the_notifications_sweep(stub_broker, settings):
+    settings.AQUATIRIS_PORTAL_SYNC_SOURCE = None
+    stub_broker.flush_all()
+    sync_tick.fn()
+    assert "aquatiris_mail" not in stub_broker.queues or stub_broker.queues["aquatiris_mail"].qsize() == 0
+    mail_tick.fn()
+    [message] = stub_broker.queues["aquatiris_mail"].queue
+    assert __import__("json").loads(message)["actor_name"] == "sweep_unsent_mail"

@@ -11,6 +11,9 @@ export failed (the next run resumes it), 0 otherwise.
 from django.core.management.base import BaseCommand, CommandError
 
 from aquatiris_portal.conf import app_settings
+from aquatiris_portal.sync.importer import import_source
+from aquatiris_portal.sync.retention import purge_deleted_files
+from aquatiris_portal.sync.sources import ExportError
 
 
 class Command(BaseCommand):
@@ -25,9 +28,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, source=None, batch_size=None, retention=False, **options):
-        from aquatiris_portal.sync.importer import import_source, purge_deleted_files
-        from aquatiris_portal.sync.sources import ExportError
-
         source = source or app_settings.SYNC_SOURCE
         if not source and not retention:
             raise CommandError("Give a SOURCE or set AQUATIRIS_PORTAL_SYNC_SOURCE.")

@@ -1,4 +1,4 @@
-"""Exports written for the tests, the benchmark and people trying the sync.
+"""Exports written for the tests and the benchmark (not part of the package).
 
 ``sample_export`` writes an export with every record type and, optionally,
 one bad record of each kind the importer quarantines; ``EXPECTED`` says
@@ -10,6 +10,8 @@ import io
 import json
 import zipfile
 from pathlib import Path
+
+from home.demo.pdf import make_pdf as _make_pdf  # the example site's demo PDFs
 
 FORMAT = "aquatiris-exchange/1"
 
@@ -34,8 +36,6 @@ def make_docx(text="Document"):
 
 
 def make_pdf(title):
-    from ..demo.pdf import make_pdf as _make_pdf
-
     return _make_pdf(title, ["Aquatiris"])
 
 

@@ -1,0 +1,82 @@
+"""The files of an export's documents: checked and copied into the private storage.
+
+A file is read once, as a stream, through a spooled temporary file: its
+sha256 must be the record's, its content (not its name) a PDF or a DOCX.
+It is stored under a name derived from the record and the bytes, so a
+rerun after a crash finds the file it had written instead of writing
+another, and a file whose sha256 did not change is not copied again.
+"""
+
+import hashlib
+import posixpath
+import tempfile
+
+from django.core.files import File
+from django.utils.translation import gettext as _
+
+from ..storage import private_storage
+from ..uploads import KINDS, safe_filename, sniff
+from .sources import BadFilePath
+from .validation import Rejected
+
+ACCEPTED_FILE_KINDS = ("pdf", "docx")
+FILE_COLUMNS = ("file", "filename", "content_type", "size", "sha256")
+NO_FILE = {"file": "", "filename": "", "content_type": "", "size": 0, "sha256": ""}
+_CHUNK = 1024 * 1024
+_SPOOL_BYTES = 8 * 1024 * 1024
+
+
+def file_values(export, record, current):
+    """(values of FILE_COLUMNS, copied) of a document record; ``current``:
+    the portal's row (a dict) or None. Raises Rejected."""
+    if not record.get("file"):
+        return dict(NO_FILE), False
+    if current and current["file"] and current["sha256"] == record["sha256"]:
+        # Same bytes as last time: nothing to copy.
+        return {name: current[name] for name in FILE_COLUMNS}, False
+    name, kind, size, copied = copy_file(export, record)
+    return {
+        "file": name,
+        "filename": safe_filename(record["title"], kind),
+        "content_type": KINDS[kind][0],
+        "size": size,
+        "sha256": record["sha256"],
+    }, copied
+
+
+def copy_file(export, record):
+    """Check and copy one file into the private storage; returns
+    (name, kind, size, copied). Raises Rejected with the reason."""
+    path = record["file"]
+    try:
+        source = export.open_file(path)
+    except (FileNotFoundError, BadFilePath):
+        raise Rejected(_("The file “%(path)s” is missing from the export.") % {"path": path})
+    digest, size = hashlib.sha256(), 0
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as spool:
+        try:
+            for chunk in iter(lambda: source.read(_CHUNK), b""):
+                digest.update(chunk)
+                size += len(chunk)
+                spool.write(chunk)
+        finally:
+            source.close()
+        actual = digest.hexdigest()
+        if actual != record["sha256"]:
+            raise Rejected(
+                _("The file “%(path)s” does not match its sha256 (expected %(expected)s, found %(actual)s): "
+                  "it may be damaged or incomplete.") % {"path": path, "expected": record["sha256"], "actual": actual}
+            )
+        spool.seek(0)
+        kind = sniff(spool.read(8192))
+        if kind not in ACCEPTED_FILE_KINDS:
+            raise Rejected(_("The file “%(path)s” is not a PDF or a Word (DOCX) document (checked by its content).")
+                           % {"path": path})
+        key = hashlib.sha256(f"{record['id']}\0{actual}".encode()).hexdigest()[:32]
+        name = f"documents/sync/{key[:2]}/{key}/{safe_filename(posixpath.basename(path), kind)}"
+        copied = False
+        if not private_storage.exists(name):
+            spool.seek(0)
+            name = private_storage.save(name, File(spool, name=posixpath.basename(name)))
+            copied = True
+    return name, kind, size, copied

@@ -1,0 +1,256 @@
+"""How each record type of the exchange format becomes a row of its table.
+
+``FIELDS`` is the one list of the columns each type sets (what the importer
+writes, and compares to call a row unchanged); ``TYPES`` holds one entry per
+type: its model, the records it refers to, and the small function that turns
+a checked record into the values of ``FIELDS`` (``build(record, refs,
+current)``). Deletes have their own rules (``delete_records``).
+"""
+
+import datetime
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from typing import Callable
+
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from ..records.models import Client, DocumentSource, Franchisee, Installation, PortalDocument, Spanc
+from ..records.names import folder_columns
+from ..records.signals import email_changed
+from ..records.themes import DocumentTheme, theme_for
+
+logger = logging.getLogger(__name__)
+
+_ADDRESS = ["address_line1", "address_line2", "postcode", "city"]
+FILE_FIELDS = ["file", "filename", "content_type", "size", "sha256"]
+FIELDS = {
+    "franchisee": ["company", "first_name", "last_name", "email", "phone"],
+    "spanc": ["code", "name", "email", "phone", *_ADDRESS],
+    "client": ["code", "first_name", "last_name", "email", "phone", *_ADDRESS],
+    "installation": ["client_id", "franchisee_id", "spanc_id", "reference", "label", "installed_on", "stage",
+                     "serial_number", *_ADDRESS, "client_sort_name", "search_words"],
+    "document": ["installation_id", "theme_id", "title", "issued_on", "visible_to_client", "visible_to_spanc",
+                 "deleted_at", "source", *FILE_FIELDS],
+}
+# Values of a synced row that something else than its line can change: a
+# client's serial number, links set to NULL when a franchisee, a SPANC or a
+# theme is deleted, a document deleted, a file purged. They go into the hash
+# with the line, so a row they moved is not taken for unchanged.
+GUARDS = {
+    "installation": ("client_id", "franchisee_id", "spanc_id", "serial_number"),
+    "document": ("installation_id", "theme_id", "file", "deleted_at"),
+}
+
+
+def guard_values(values, guards):
+    return tuple(values[name] is None if name == "deleted_at" else values[name] for name in guards)
+
+
+def line_hash(raw, guarded=()):
+    """``sync_hash`` of a row written from the line ``raw`` (bytes) whose
+    guard columns hold ``guarded`` (see ``guard_values``)."""
+    digest = hashlib.blake2b(raw, digest_size=16)
+    if guarded:
+        digest.update(b"\0" + repr(guarded).encode())
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- values
+
+
+def text(value):
+    return "" if value is None else str(value)
+
+
+def _address(record):
+    address = record.get("address") or {}
+    return {
+        "address_line1": text(address.get("line1")),
+        "address_line2": text(address.get("line2")),
+        "postcode": text(address.get("postcode")),
+        "city": text(address.get("city")),
+    }
+
+
+def _date(value):
+    if isinstance(value, datetime.date) or not value:  # check_line parsed it
+        return value or None
+    return datetime.date.fromisoformat(value)
+
+
+def _email(value):
+    return text(value).strip().lower()
+
+
+def franchisee(r, refs, current):
+    return {
+        "company": text(r["company"]), "first_name": text(r.get("first_name")),
+        "last_name": text(r.get("last_name")), "email": _email(r.get("email")), "phone": text(r.get("phone")),
+    }
+
+
+def spanc(r, refs, current):
+    return {"code": r["code"], "name": r["name"], "email": _email(r["email"]), "phone": text(r.get("phone")),
+            **_address(r)}
+
+
+def client(r, refs, current):
+    return {
+        "code": r["code"], "first_name": text(r.get("first_name")), "last_name": r["last_name"],
+        "email": _email(r["email"]), "phone": text(r.get("phone")), **_address(r),
+    }
+
+
+def installation(r, refs, current):
+    client_pk, last_name, first_name = refs["client"]
+    address = _address(r)
+    return {
+        "client_id": client_pk,
+        "franchisee_id": refs.get("franchisee"),
+        "spanc_id": refs.get("spanc"),
+        "reference": r["reference"],
+        "label": text(r.get("label")),
+        "installed_on": _date(r.get("installed_on")),
+        # Absent: keep what the portal has (the stage, or a serial number a client typed).
+        "stage": r.get("stage") or (current or {}).get("stage") or "study",
+        "serial_number": r.get("serial_number") or (current or {}).get("serial_number") or "",
+        **address,
+        **folder_columns(last_name, first_name, address["city"], address["postcode"], r["reference"]),
+    }
+
+
+def document(r, refs, current):
+    """The document's values but its file's (``files.file_values``)."""
+    visible_to = r.get("visible_to", ["client"])
+    return {
+        "installation_id": refs["installation"],
+        "theme_id": refs.get("theme"),
+        "title": r["title"],
+        "issued_on": _date(r.get("issued_on")),
+        "visible_to_client": "client" in visible_to,
+        "visible_to_spanc": "spanc" in visible_to,
+        "deleted_at": None,
+        "source": DocumentSource.SYNC,
+    }
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A record field holding the ``id`` of another record."""
+
+    field: str
+    record_type: str
+    required: bool = False
+    columns: tuple = ()  # read with the pk: the reference resolves to (pk, *columns)
+
+
+@dataclass(frozen=True)
+class RecordType:
+    model: type
+    build: Callable
+    references: tuple = ()
+    unique_code: bool = False  # no two records share a ``code``
+    has_file: bool = False
+    fields: list = field(default_factory=list)
+
+
+TYPES = {
+    "franchisee": RecordType(Franchisee, franchisee),
+    "spanc": RecordType(Spanc, spanc, unique_code=True),
+    "client": RecordType(Client, client, unique_code=True),
+    "installation": RecordType(Installation, installation, references=(
+        Reference("client", "client", required=True, columns=("last_name", "first_name")),
+        Reference("franchisee", "franchisee"),
+        Reference("spanc", "spanc"),
+    )),
+    "document": RecordType(PortalDocument, document, has_file=True, references=(
+        Reference("installation", "installation", required=True),
+    )),
+}
+for _name, _type in TYPES.items():
+    _type.fields.extend(FIELDS[_name])
+MODELS = {name: record_type.model for name, record_type in TYPES.items()}
+
+
+def themes(records):
+    """{slug: pk} of the records' themes (the slug normalised in the record);
+    an unknown slug creates a theme an editor can rename and place."""
+    for record in records:
+        theme = record.get("theme")
+        record["theme"] = slugify(theme)[:80] if theme else None
+    slugs = {record["theme"] for record in records if record["theme"]}
+    found = dict(DocumentTheme.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+    for slug in slugs - set(found):
+        found[slug] = theme_for(slug).pk
+    return found
+
+
+# --------------------------------------------------------------------------- deletes
+
+
+@dataclass
+class Deleted:
+    """What a batch of deletes of one type did."""
+
+    deleted: list = field(default_factory=list)
+    absent: list = field(default_factory=list)  # nothing to delete: unchanged
+    refused: dict = field(default_factory=dict)  # id -> reason (quarantined)
+    files: list = field(default_factory=list)  # to remove from the storage once committed
+
+
+def delete_records(kind, ids):
+    """Apply deletes of records of ``kind`` (docs/exchange-format.md):
+
+    - a document is hidden at once (``deleted_at``); its file waits for the retention job;
+    - a franchisee or a SPANC goes; its installations stay, without the link;
+    - a client with installations, an installation with (live) documents, and
+      a record a portal request refers to are kept: refused with the reason.
+    """
+    outcome = Deleted()
+    if kind == "document":
+        live = set(PortalDocument.objects.filter(external_id__in=ids, deleted_at__isnull=True)
+                   .values_list("external_id", flat=True))
+        PortalDocument.objects.filter(external_id__in=live).update(deleted_at=timezone.now())
+        outcome.deleted = [rid for rid in ids if rid in live]
+        outcome.absent = [rid for rid in ids if rid not in live]
+        return outcome
+    model = MODELS[kind]
+    found = {obj.external_id: obj for obj in model.objects.filter(external_id__in=ids)}
+    for rid in ids:
+        obj = found.get(rid)
+        if obj is None:
+            outcome.absent.append(rid)
+            continue
+        if kind == "client" and obj.installations.exists():
+            outcome.refused[rid] = _("Client “%(id)s” still has installations: delete them first.") % {"id": rid}
+            continue
+        if kind == "installation" and obj.documents.filter(deleted_at__isnull=True).exists():
+            outcome.refused[rid] = _("Installation “%(id)s” still has documents: delete them first.") % {"id": rid}
+            continue
+        files = list(obj.documents.exclude(file="").values_list("file", flat=True)) if kind == "installation" else []
+        try:
+            with transaction.atomic():
+                obj.delete()
+        except ProtectedError:
+            outcome.refused[rid] = _("“%(id)s” is kept: requests sent from the portal refer to it.") % {"id": rid}
+            continue
+        outcome.deleted.append(rid)
+        outcome.files.extend(files)
+    return outcome
+
+
+def send_email_changed(model, changes):
+    """Tell the other rooms (``records.signals.email_changed``) that these
+    records' emails changed: [(pk, old, new)]; run after the commit."""
+    records = model.objects.in_bulk([pk for pk, _old, _new in changes])
+    for pk, old, new in changes:
+        if pk in records:
+            try:
+                email_changed.send(sender=model, record=records[pk], old_email=old, new_email=new)
+            except Exception:
+                logger.exception("A receiver of email_changed failed for %s %s", model.__name__, pk)

@@ -1,0 +1,134 @@
+"""The raw SQL of the importer: rows of the synced tables read and written
+by ``external_id`` without model instances.
+
+On PostgreSQL a look-up by many ids is one array parameter (``= ANY``), a
+write is a COPY into a temporary table then one ``INSERT ... ON CONFLICT
+DO UPDATE``, new hashes of unchanged rows one ``UPDATE ... FROM unnest``;
+elsewhere (SQLite) the same statements through ``executemany``.
+"""
+
+from django.db import connection
+from django.utils import timezone
+
+try:  # the PostgreSQL driver; absent on a SQLite-only install
+    import psycopg
+except ImportError:  # pragma: no cover
+    psycopg = None
+
+
+def max_lengths(model):
+    return {
+        f.attname: f.max_length
+        for f in model._meta.concrete_fields
+        if getattr(f, "max_length", None) and f.get_internal_type() in ("CharField", "EmailField", "SlugField")
+    }
+
+
+def by_external_id(model, ids, columns):
+    """Rows (tuples of ``columns``) of ``model`` whose external_id is in ``ids``.
+    On PostgreSQL one array parameter: thousands of ``IN (%s, ...)``
+    placeholders cost more to bind than the query takes."""
+    if not ids:
+        return []
+    if connection.vendor == "postgresql":
+        qn = connection.ops.quote_name
+        connection.ensure_connection()
+        # A server-side bound, binary cursor on Django's connection (same
+        # transaction): Django's client-side binding would spell the whole
+        # array into the SQL text, which costs more than the query.
+        with psycopg.Cursor(connection.connection) as cursor:
+            # Through the unique index: without statistics (a table just filled
+            # by an import) the planner scans the whole table for each batch.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(
+                f"SELECT {', '.join(qn(c) for c in columns)} FROM {qn(model._meta.db_table)} "
+                f"WHERE {qn('external_id')} = ANY(%s)", [list(ids)], binary=True,
+            )
+            rows = cursor.fetchall()
+            cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
+            return rows
+    return list(model.objects.filter(external_id__in=ids).values_list(*columns))
+
+
+class RowWriter:
+    """Inserts or updates rows of one synced table by ``external_id``
+    without model instances: on PostgreSQL, COPY into a temporary table then
+    one INSERT ... ON CONFLICT DO UPDATE; elsewhere the same upsert with
+    executemany. Rows are dicts of column values; the columns they lack
+    get their field's default (timestamps: now)."""
+
+    def __init__(self, model, fields):
+        self.model = model
+        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        names = {f.attname for f in self.fields}
+        updated = [*fields, "synced_at", "sync_hash"] + (["updated_at"] if "updated_at" in names else [])
+        qn = connection.ops.quote_name
+        self.table = model._meta.db_table
+        self.temp = f"aqp_sync_{self.table}"
+        self.columns = ", ".join(qn(f.column) for f in self.fields)
+        column_of = {f.attname: f.column for f in self.fields}
+        self.on_conflict = f"ON CONFLICT ({qn(column_of['external_id'])}) DO UPDATE SET " + ", ".join(
+            f"{qn(column_of[name])} = EXCLUDED.{qn(column_of[name])}" for name in updated
+        )
+
+    def _defaults(self):
+        now = timezone.now()
+        return {
+            f.attname: now if f.attname in ("synced_at", "updated_at") or getattr(f, "auto_now", False)
+            else f.get_default()
+            for f in self.fields
+        }
+
+    def set_hashes(self, pairs):
+        """Store new hashes [(external_id, sync_hash)] of unchanged rows."""
+        qn = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with psycopg.Cursor(connection.connection) as raw:
+                    raw.execute(
+                        f"UPDATE {qn(self.table)} AS t SET {qn('sync_hash')} = v.h "
+                        f"FROM unnest(%s::text[], %s::text[]) AS v(id, h) WHERE t.{qn('external_id')} = v.id",
+                        [[rid for rid, _h in pairs], [h for _rid, h in pairs]],
+                    )
+            else:
+                cursor.executemany(
+                    f"UPDATE {qn(self.table)} SET {qn('sync_hash')} = %s WHERE {qn('external_id')} = %s",
+                    [(h, rid) for rid, h in pairs],
+                )
+
+    def write(self, rows):
+        defaults = self._defaults()
+        names = [f.attname for f in self.fields]
+        qn = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"CREATE TEMP TABLE IF NOT EXISTS {qn(self.temp)} ON COMMIT DELETE ROWS AS "
+                    f"SELECT {self.columns} FROM {qn(self.table)} WITH NO DATA"
+                )
+                cursor.execute(f"DELETE FROM {qn(self.temp)}")
+                with cursor.cursor.copy(f"COPY {qn(self.temp)} ({self.columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row([row[name] if name in row else defaults[name] for name in names])
+                cursor.execute(
+                    f"INSERT INTO {qn(self.table)} ({self.columns}) SELECT {self.columns} FROM {qn(self.temp)} "
+                    + self.on_conflict
+                )
+            else:
+                prepared = [
+                    tuple(f.get_db_prep_save(row[f.attname] if f.attname in row else defaults[f.attname], connection)
+                          for f in self.fields)
+                    for row in rows
+                ]
+                placeholders = ", ".join(["%s"] * len(self.fields))
+                cursor.executemany(
+                    f"INSERT INTO {qn(self.table)} ({self.columns}) VALUES ({placeholders}) {self.on_conflict}", prepared
+                )
+
+
+def pks_by_external_id(model, ids):
+    """{external_id: pk} of the rows of ``model`` among ``ids`` (empty ids skipped)."""
+    ids = [i for i in set(ids) if i]
+    if not ids:
+        return {}
+    return dict(by_external_id(model, ids, ["external_id", model._meta.pk.column]))
