@@ -9,8 +9,10 @@ from django.urls import re_path
 from django.utils.translation import gettext_lazy as _
 from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
+from wagtail_modeladmin.views import IndexView
 
 from .records.models import Client, Franchisee, Installation, PortalDocument, Spanc
+from .spreadsheets import SafeSpreadsheetExportMixin
 from .sync.models import ImportRun, OutboxEvent, QuarantinedRecord
 
 
@@ -27,8 +29,13 @@ class SyncedRecordPermissionHelper(PermissionHelper):
         return False
 
 
+class SafeExportIndexView(SafeSpreadsheetExportMixin, IndexView):
+    """Lists whose ``list_export`` writes text only (spreadsheets.py)."""
+
+
 class SyncedRecordAdmin(ModelAdmin):
     permission_helper_class = SyncedRecordPermissionHelper
+    index_view_class = SafeExportIndexView
     inspect_view_enabled = True
     list_per_page = 50
 

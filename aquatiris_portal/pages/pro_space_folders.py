@@ -157,6 +157,8 @@ def folders_workbook(folders, previous_visit_at):
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    from ..spreadsheets import xlsx_cell
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("Folders")[:31])
     sheet.freeze_panes = "A2"  # the header stays on screen while scrolling
@@ -184,11 +186,12 @@ def folders_workbook(folders, previous_visit_at):
             latest = WriteOnlyCell(sheet, value=latest)
             latest.number_format = FRENCH_DATETIME
         sheet.append([
-            folder.client.last_name,
-            folder.client.first_name,
-            folder.city,
-            folder.postcode,
-            folder.reference,
+            # Names and places come from records people typed: text, never a formula.
+            xlsx_cell(sheet, folder.client.last_name),
+            xlsx_cell(sheet, folder.client.first_name),
+            xlsx_cell(sheet, folder.city),
+            xlsx_cell(sheet, folder.postcode),
+            xlsx_cell(sheet, folder.reference),
             folder.document_count,
             latest,
             _("New") if is_new(folder, previous_visit_at) else "",

