@@ -9,4 +9,8 @@ class AquatirisPortalConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)
         from . import signals  # noqa: F401  (connects receivers)
+        from .devworker import maybe_start
+
+        maybe_start()  # development mode only (AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS)

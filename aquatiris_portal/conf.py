@@ -62,6 +62,10 @@ DEFAULTS = {
     "OTP_EMAIL_CODE_MINUTES": 10,
     # Mail.
     "MAIL_MAX_RETRIES": 10,
+    # Development only (refused by a system check when DEBUG is off): run
+    # the background jobs in a thread of runserver on a StubBroker
+    # (devworker.py), so mails go out with no Redis and no rundramatiq.
+    "RUN_JOBS_IN_PROCESS": False,
     # Sync.
     "SYNC_SOURCE": None,  # folder or s3://bucket/prefix/ polled by the schedule
     "SYNC_INTERVAL_MINUTES": 5,

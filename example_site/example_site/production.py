@@ -8,6 +8,7 @@ import os
 from .settings import *  # noqa: F401,F403
 
 DEBUG = False
+AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS = False  # development only: jobs run under rundramatiq here
 if "SECRET_KEY" not in os.environ:
     raise RuntimeError("Set SECRET_KEY in the environment for production.")
 SECRET_KEY = os.environ["SECRET_KEY"]

@@ -34,7 +34,6 @@ INSTALLED_APPS = [
     # django_dramatiq sets the broker when it loads: keep it before the
     # apps that declare actors.
     "django_dramatiq",
-    "example_site",
     "home",
     "aquatiris_portal",
     "wagtail_modeladmin",
@@ -173,7 +172,8 @@ if env("AWS_STORAGE_BUCKET_NAME"):
     }
 
 # Background jobs: Redis when REDIS_URL is set, else an in-process broker
-# whose worker runs inside the demo server (see example_site/apps.py).
+# whose worker runs inside the demo server (the package's development mode,
+# AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS, aquatiris_portal/devworker.py).
 REDIS_URL = env("REDIS_URL")
 DRAMATIQ_MIDDLEWARE = [
     "dramatiq.middleware.AgeLimit",
@@ -198,8 +198,9 @@ else:
         "MIDDLEWARE": DRAMATIQ_MIDDLEWARE,
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Start a worker thread inside runserver when there is no Redis.
-EXAMPLE_SITE_INPROCESS_WORKER = env_bool("EXAMPLE_SITE_INPROCESS_WORKER", not REDIS_URL)
+# Start a worker thread inside runserver when there is no Redis (DEBUG only:
+# a system check refuses it otherwise).
+AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS = env_bool("AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS", not REDIS_URL) and DEBUG
 
 # Email: printed to the terminal unless an SMTP host is given.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Aquatiris <no-reply@aquatiris.example>")

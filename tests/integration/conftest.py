@@ -438,7 +438,7 @@ def stack_env(*, database_url, redis_url=None, smtp=None, s3=None):
         DATABASE_URL=database_url,
         CONN_MAX_AGE="0",
         PYTHONUNBUFFERED="1",
-        EXAMPLE_SITE_INPROCESS_WORKER="0",
+        AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS="0",
     )
     if redis_url:
         env["REDIS_URL"] = redis_url

@@ -1,0 +1,192 @@
+"""System checks for a host's settings (``manage.py check``).
+
+Each message has an id ``aquatiris_portal.<E|W>NNN`` and a hint that says
+what to write; a correctly configured host (README's settings, i.e.
+docs/host_settings.py) gets none. Silence one with
+``SILENCED_SYSTEM_CHECKS = ["aquatiris_portal.W008"]``.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+from .conf import app_settings
+
+DEV_BROKER = ('DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.stub.StubBroker", "OPTIONS": {}} '
+              "with AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS = DEBUG (development)")
+PROD_BROKER = ('DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.redis.RedisBroker", '
+               '"OPTIONS": {"url": "redis://127.0.0.1:6379/0"}} and run `manage.py rundramatiq` (production)')
+
+OTP = "django_otp.middleware.OTPMiddleware"
+PORTAL_MIDDLEWARE = [
+    "aquatiris_portal.accounts.middleware.IdleTimeoutMiddleware",
+    "aquatiris_portal.accounts.middleware.SecondFactorMiddleware",
+]
+# Each must come after every one listed before it.
+MIDDLEWARE_ORDER = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    OTP,
+    *PORTAL_MIDDLEWARE,
+]
+MESSAGES = "django.contrib.messages.middleware.MessageMiddleware"
+EMAIL_BACKEND = "aquatiris_portal.accounts.backends.EmailBackend"
+PER_PROCESS_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+}
+PLACEHOLDER_BASE_URLS = {"", "http://example.com", "https://example.com", "http://example.com/", "https://example.com/"}
+
+
+def _id(code):
+    return f"aquatiris_portal.{code}"
+
+
+def _stub_broker_class(broker_setting):
+    return str((broker_setting or {}).get("BROKER", "")).endswith("StubBroker")
+
+
+@register(Tags.compatibility)
+def check_jobs(app_configs=None, **kwargs):
+    messages = []
+    broker = getattr(settings, "DRAMATIQ_BROKER", None)
+    in_process = bool(app_settings.RUN_JOBS_IN_PROCESS)
+    if not broker:
+        messages.append(Error(
+            "DRAMATIQ_BROKER is not set: django_dramatiq then falls back to RabbitMQ (and `pika`), and the "
+            "portal's mails and imports never run.",
+            hint=f"Development: {DEV_BROKER}. Production: {PROD_BROKER}.", id=_id("E001")))
+    elif _stub_broker_class(broker) and not in_process:
+        messages.append(Warning(
+            "DRAMATIQ_BROKER is a StubBroker but no worker runs in process: jobs stay queued in memory and no "
+            "mail is ever sent (`rundramatiq` cannot read a StubBroker of another process).",
+            hint="In development set AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS = DEBUG; in production use "
+                 f"{PROD_BROKER}.", id=_id("W002")))
+    if in_process and not settings.DEBUG:
+        messages.append(Error(
+            "AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS is on while DEBUG is off: the in-process worker is for "
+            "development only.",
+            hint=f"Set AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS = DEBUG and, in production, {PROD_BROKER}.",
+            id=_id("E003")))
+    elif in_process and broker and not _stub_broker_class(broker):
+        messages.append(Warning(
+            "AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS is on but DRAMATIQ_BROKER is not a StubBroker: no worker is "
+            "started in process; run `manage.py rundramatiq`.",
+            hint="Set AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS = False with a Redis broker.", id=_id("W010")))
+    return messages
+
+
+@register(Tags.security)
+def check_middleware(app_configs=None, **kwargs):
+    middleware = list(getattr(settings, "MIDDLEWARE", []) or [])
+    missing = [name for name in [*MIDDLEWARE_ORDER, MESSAGES] if name not in middleware]
+    wanted = "\n".join(f'    "{name}",' for name in MIDDLEWARE_ORDER)
+    hint = (f"MIDDLEWARE must hold, in this order (others may sit between them), with {MESSAGES} "
+            f"before the portal's two:\n{wanted}")
+    if missing:
+        return [Error(f"MIDDLEWARE lacks {', '.join(missing)}: the portal's second factor and idle timeout "
+                      "are not enforced.", hint=hint, id=_id("E004"))]
+    positions = [middleware.index(name) for name in MIDDLEWARE_ORDER]
+    late_messages = middleware.index(MESSAGES) > min(middleware.index(name) for name in PORTAL_MIDDLEWARE)
+    if positions != sorted(positions) or late_messages:
+        return [Error("MIDDLEWARE is out of order: the portal's middleware must come after sessions, "
+                      "authentication, django_otp's OTPMiddleware and messages.", hint=hint, id=_id("E004"))]
+    return []
+
+
+@register(Tags.security)
+def check_authentication(app_configs=None, **kwargs):
+    backends = list(getattr(settings, "AUTHENTICATION_BACKENDS", []) or [])
+    if EMAIL_BACKEND in backends:
+        return []
+    return [Error(
+        f"AUTHENTICATION_BACKENDS lacks {EMAIL_BACKEND}: portal users cannot log in with their email.",
+        hint=f'AUTHENTICATION_BACKENDS = ["{EMAIL_BACKEND}", "django.contrib.auth.backends.ModelBackend"]',
+        id=_id("E005"))]
+
+
+@register(Tags.urls)
+def check_login_urls(app_configs=None, **kwargs):
+    from django.shortcuts import resolve_url
+    from django.urls import NoReverseMatch, reverse
+
+    name = app_settings.LOGIN_URL_NAME
+    try:
+        portal_login = reverse(name)
+    except NoReverseMatch:
+        return [Error(f"The portal's URLs are not included ({name!r} does not resolve).",
+                      hint='Add path("portail/", include("aquatiris_portal.urls")) to your urlpatterns, '
+                           "before Wagtail's catch-all.", id=_id("E006"))]
+    wrong = []
+    for setting in ("LOGIN_URL", "WAGTAILADMIN_LOGIN_URL"):
+        value = getattr(settings, setting, None)
+        try:
+            resolved = resolve_url(value) if value else None
+        except NoReverseMatch:
+            resolved = None
+        if resolved != portal_login:
+            wrong.append(setting)
+    if wrong:
+        return [Error(
+            f"{' and '.join(wrong)} not the portal's login ({portal_login}): people would log in without the "
+            "throttled email login and its second factor.",
+            hint=" ".join(f'{setting} = "{name}"' for setting in wrong), id=_id("E006"))]
+    return []
+
+
+@register(Tags.caches)
+def check_cache(app_configs=None, **kwargs):
+    if settings.DEBUG:
+        return []
+    caches = getattr(settings, "CACHES", {}) or {}
+    aliases = sorted({"default", app_settings.CONTENT_CACHE_ALIAS})
+    bad = [alias for alias in aliases
+           if caches.get(alias, {}).get("BACKEND", "django.core.cache.backends.locmem.LocMemCache")
+           in PER_PROCESS_CACHES]
+    if not bad:
+        return []
+    return [Warning(
+        f"CACHES[{', '.join(repr(a) for a in bad)}] is per process while DEBUG is off: login throttling counts "
+        "and editors' changes are not shared by the server's processes.",
+        hint='CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", '
+             '"LOCATION": "redis://127.0.0.1:6379/1"}}', id=_id("W007"))]
+
+
+@register(Tags.compatibility)
+def check_public_base_url(app_configs=None, **kwargs):
+    if app_settings.PUBLIC_BASE_URL:
+        return []
+    admin_url = str(getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "")
+    if admin_url.lower() not in PLACEHOLDER_BASE_URLS:
+        return []
+    return [Warning(
+        f"AQUATIRIS_PORTAL_PUBLIC_BASE_URL is unset and WAGTAILADMIN_BASE_URL is {admin_url or 'unset'!r}: "
+        "links in activation mails and outbox events would point there.",
+        hint='AQUATIRIS_PORTAL_PUBLIC_BASE_URL = "https://www.your-site.fr" (and WAGTAILADMIN_BASE_URL too)',
+        id=_id("W008"))]
+
+
+def _inside(path, folder):
+    if not folder:
+        return False
+    path, folder = Path(path).resolve(), Path(folder).resolve()
+    return path == folder or folder in path.parents
+
+
+@register(Tags.security)
+def check_private_root(app_configs=None, **kwargs):
+    if app_settings.PRIVATE_STORAGE_ALIAS in (getattr(settings, "STORAGES", {}) or {}):
+        return []  # a storage of its own (S3...): no local folder
+    from .storage import _local_root
+
+    root = _local_root()
+    messages = []
+    for setting in ("MEDIA_ROOT", "STATIC_ROOT"):
+        if _inside(root, getattr(settings, setting, None)):
+            messages.append(Error(
+                f"The portal's private files ({root}) are inside {setting}: the web server would serve "
+                "people's documents without any access check.",
+                hint="Set AQUATIRIS_PORTAL_PRIVATE_ROOT to a folder outside MEDIA_ROOT and STATIC_ROOT, "
+                     'e.g. BASE_DIR / "private".', id=_id("E009")))
+    return messages
