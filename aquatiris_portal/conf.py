@@ -36,6 +36,8 @@ DEFAULTS = {
     "ACTIVATION_LINK_HOURS": 72,
     "RESET_LINK_HOURS": 1,
     "SESSION_IDLE_SECONDS": 30 * 60,
+    # However active, a logged-in session ends this long after its login (0: never).
+    "SESSION_MAX_SECONDS": 12 * 3600,
     "LOGIN_URL_NAME": "aquatiris_portal:login",
     # Throttling (accounts/throttle.py): per account (canonical email), per
     # (account, IP) pair and per IP, a fixed window of "minutes"; login
