@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
-from . import delivery
+from . import tasks
 from .models import OutboxEvent
 
 
@@ -18,7 +18,7 @@ def retry_event(request, model_admin, instance_pk):
     index_url = model_admin.url_helper.index_url
     if request.method == "POST":
         with transaction.atomic():
-            count = delivery.retry(OutboxEvent.objects.filter(pk=event.pk))
+            count = tasks.retry(OutboxEvent.objects.filter(pk=event.pk))
         if count:
             messages.success(request, _("The event will be delivered again in a moment."))
         else:

@@ -24,6 +24,8 @@ import hmac
 import json
 import logging
 
+import requests
+from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.db.models import Q
@@ -31,6 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ..conf import app_settings
+from .models import OutboxEvent
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +67,7 @@ def download_token(document_pk):
 
 def document_pk_from_token(token):
     """The document's pk, or None if the token is forged or older than its lifetime."""
-    max_age = app_settings.OUTBOX_DOWNLOAD_URL_DAYS * 24 * 3600
+    max_age = app_settings.OUTBOX_DOWNLOAD_URL_SECONDS
     try:
         return int(signing.loads(token, salt=DOWNLOAD_SALT, max_age=max_age)["d"])
     except (signing.BadSignature, KeyError, TypeError, ValueError):
@@ -72,8 +75,6 @@ def document_pk_from_token(token):
 
 
 def base_url():
-    from django.conf import settings
-
     return (app_settings.PUBLIC_BASE_URL or getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "").rstrip("/")
 
 
@@ -91,10 +92,10 @@ def _document_pk(payload):
 def body_for(event):
     payload = dict(event.payload or {})
     if event.kind == event.Kind.DOCUMENT_UPLOADED and _document_pk(payload) is not None:
-        # Made at each attempt: valid a week from the delivery.
+        # Made at each attempt: valid OUTBOX_DOWNLOAD_URL_SECONDS (an hour) from the delivery.
         payload["download_url"] = download_url(_document_pk(payload))
         payload["download_url_expires_at"] = (
-            timezone.now() + datetime.timedelta(days=app_settings.OUTBOX_DOWNLOAD_URL_DAYS)
+            timezone.now() + datetime.timedelta(seconds=app_settings.OUTBOX_DOWNLOAD_URL_SECONDS)
         ).isoformat()
     body = {
         "event_id": str(event.pk),
@@ -107,8 +108,6 @@ def body_for(event):
 
 
 def _post(url, body, headers):
-    import requests
-
     try:
         response = requests.post(url, data=body, headers=headers, timeout=app_settings.OUTBOX_TIMEOUT_SECONDS,
                                  allow_redirects=False)
@@ -119,8 +118,6 @@ def _post(url, body, headers):
 
 
 def _older_undelivered(event):
-    from .models import OutboxEvent
-
     if not event.ordering_key:
         return False
     return (
@@ -131,12 +128,13 @@ def _older_undelivered(event):
     )
 
 
-def deliver(event_id):
+def deliver(event_id, on_delivered=None):
     """One attempt at delivering one event. Returns "delivered", "skipped"
     (already delivered or gone), "waiting" (an older event of the same
     installation goes first) or "unconfigured"; raises DeliveryFailed so
-    that dramatiq retries with backoff."""
-    from .models import OutboxEvent
+    that dramatiq retries with backoff. ``on_delivered(ordering_key)`` is
+    called after the commit of a delivered event that has an ordering key
+    (the actor sends the next event of the installation)."""
 
     url, secret = app_settings.OUTBOX_URL, app_settings.OUTBOX_SECRET
     failure = None
@@ -170,41 +168,30 @@ def deliver(event_id):
             event.status = OutboxEvent.Status.DELIVERED
             event.delivered_at = timezone.now()
             event.last_error = ""
-            if event.ordering_key:
+            if event.ordering_key and on_delivered is not None:
                 key = event.ordering_key
-                transaction.on_commit(lambda: send_next(key))
+                transaction.on_commit(lambda: on_delivered(key))
         event.save(update_fields=["status", "attempts", "last_attempt_at", "last_error", "delivered_at"])
     if failure is not None:
         raise failure  # after the commit: the failure is recorded, dramatiq retries
     return "delivered"
 
 
-def send_next(ordering_key):
-    """Enqueue the oldest undelivered event of an installation."""
-    from .models import OutboxEvent
-    from .tasks import deliver_outbox_event
-
-    pk = (
+def next_undelivered(ordering_key):
+    """The pk of the oldest undelivered event of an installation, or None."""
+    return (
         OutboxEvent.objects.filter(ordering_key=ordering_key).exclude(status=OutboxEvent.Status.DELIVERED)
         .order_by("created_at", "pk").values_list("pk", flat=True).first()
     )
-    if pk is not None:
-        try:
-            deliver_outbox_event.send(pk)
-        except Exception:
-            logger.exception("Could not enqueue outbox event %s; the sweep will", pk)
 
 
-def sweep(limit=500):
-    """Re-enqueue events a lost message or exhausted retries left behind:
+def stale_events(limit=500):
+    """Pks of the events a lost message or exhausted retries left behind:
     pending for more than a minute, failed with no attempt for 15 minutes.
-    Only the oldest undelivered event of each installation is sent (the
-    rest follow it in order)."""
-    from .models import OutboxEvent
-    from .tasks import deliver_outbox_event
-
+    Only the oldest undelivered event of each installation (the rest follow
+    it in order). Empty while the outbox is not configured."""
     if not app_settings.OUTBOX_URL:
-        return 0
+        return []
     now = timezone.now()
     minute, quarter = now - datetime.timedelta(minutes=1), now - datetime.timedelta(minutes=15)
     stale = (
@@ -216,23 +203,17 @@ def sweep(limit=500):
         .order_by("created_at", "pk")
         .values_list("pk", "ordering_key")[:limit]
     )
-    seen, sent = set(), 0
+    seen, pks = set(), []
     for pk, key in stale:
         if key and key in seen:
             continue
         seen.add(key)
-        deliver_outbox_event.send(pk)
-        sent += 1
-    return sent
+        pks.append(pk)
+    return pks
 
 
-def retry(events):
-    """Admin action: deliver these events again now."""
-    from .models import OutboxEvent
-    from .tasks import deliver_outbox_event
-
+def mark_pending(events):
+    """Undelivered events among ``events`` set pending again; returns their pks."""
     pks = list(events.exclude(status=OutboxEvent.Status.DELIVERED).values_list("pk", flat=True))
     OutboxEvent.objects.filter(pk__in=pks).update(status=OutboxEvent.Status.PENDING)
-    for pk in pks:
-        transaction.on_commit(lambda pk=pk: deliver_outbox_event.send(pk))
-    return len(pks)
+    return pks

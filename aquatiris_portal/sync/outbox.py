@@ -25,6 +25,7 @@ def record_event(kind, payload, *, installation=None):
 
 def _enqueue(pk):
     try:
+        # Late: declaring the actors needs the broker, set up after the apps load (this module is imported earlier).
         from .tasks import deliver_outbox_event
 
         deliver_outbox_event.send(pk)

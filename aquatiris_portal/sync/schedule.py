@@ -18,9 +18,8 @@ from django.utils import timezone
 
 from ..conf import app_settings
 from ..notifications.tasks import sweep_unsent_mail
-from .delivery import sweep
 from .models import SyncState
-from .tasks import import_exports, purge_deleted_document_files
+from .tasks import import_exports, purge_deleted_document_files, sweep
 
 __all__ = ["sync_tick", "mail_tick"]  # the actors (aquatiris_portal/tasks.py star-imports them)
 

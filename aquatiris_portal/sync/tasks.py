@@ -4,9 +4,10 @@ What runs them on a schedule is ``schedule.py``."""
 import logging
 
 import dramatiq
+from django.db import transaction
 
 from ..conf import app_settings
-from .delivery import deliver
+from .delivery import deliver, mark_pending, next_undelivered, stale_events
 from .importer import import_source
 from .retention import purge_deleted_files
 
@@ -24,7 +25,34 @@ def _retry_outbox(retries, exception):
 
 @dramatiq.actor(queue_name="aquatiris_sync", retry_when=_retry_outbox, min_backoff=5_000, max_backoff=3_600_000)
 def deliver_outbox_event(event_id):
-    deliver(event_id)
+    deliver(event_id, on_delivered=send_next)
+
+
+def send_next(ordering_key):
+    """Enqueue the oldest undelivered event of an installation."""
+    pk = next_undelivered(ordering_key)
+    if pk is not None:
+        try:
+            deliver_outbox_event.send(pk)
+        except Exception:
+            logger.exception("Could not enqueue outbox event %s; the sweep will", pk)
+
+
+def sweep(limit=500):
+    """Re-enqueue the events a lost message or exhausted retries left behind
+    (``delivery.stale_events``); returns how many."""
+    pks = stale_events(limit)
+    for pk in pks:
+        deliver_outbox_event.send(pk)
+    return len(pks)
+
+
+def retry(events):
+    """Admin action: deliver these events again now (after the commit)."""
+    pks = mark_pending(events)
+    for pk in pks:
+        transaction.on_commit(lambda pk=pk: deliver_outbox_event.send(pk))
+    return len(pks)
 
 
 # An import may be long: no time limit worth the name; no retry, the next tick resumes it.

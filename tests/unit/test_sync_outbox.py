@@ -7,7 +7,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from aquatiris_portal.sync import delivery
+from aquatiris_portal.sync import tasks
 from aquatiris_portal.sync.delivery import SIGNATURE_HEADER, DeliveryFailed, deliver, verify
 from aquatiris_portal.sync.models import OutboxEvent, SyncState
 from aquatiris_portal.sync.outbox import record_event
@@ -157,7 +157,7 @@ def test_sweep_sends_stale_events_oldest_first_per_installation(receiver, stub_b
     fresh = OutboxEvent.objects.create(kind="request_submitted", payload={})
     OutboxEvent.objects.create(kind="request_submitted", payload={}, status="delivered", created_at=old)
     stub_broker.flush_all()
-    assert delivery.sweep() == 1
+    assert tasks.sweep() == 1
     [message] = stub_broker.queues["aquatiris_sync"].queue
     assert stub_broker.queues["aquatiris_sync"].qsize() == 1
     assert a.pk in __import__("json").loads(message)["args"]
@@ -168,7 +168,7 @@ def test_admin_retry_sends_failed_events_again(receiver, stub_broker):
     event = OutboxEvent.objects.create(kind="request_submitted", payload={}, status="failed")
     stub_broker.flush_all()
     with transaction.atomic():
-        assert delivery.retry(OutboxEvent.objects.all()) == 1
+        assert tasks.retry(OutboxEvent.objects.all()) == 1
     assert OutboxEvent.objects.get(pk=event.pk).status == OutboxEvent.Status.PENDING
     assert stub_broker.queues["aquatiris_sync"].qsize() == 1
 
