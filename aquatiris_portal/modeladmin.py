@@ -11,6 +11,7 @@ from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
 from wagtail_modeladmin.views import IndexView
 
+from .notifications.admin import OutgoingMailAdmin
 from .records.models import Client, Franchisee, Installation, PortalDocument, Spanc
 from .spreadsheets import SafeSpreadsheetExportMixin
 from .sync.models import ImportRun, OutboxEvent, QuarantinedRecord
@@ -81,12 +82,25 @@ class InstallationAdmin(SyncedRecordAdmin):
 class PortalDocumentAdmin(SyncedRecordAdmin):
     model = PortalDocument
     menu_icon = "doc-full"
-    list_display = ("title", "installation", "theme", "source", "visible_to_client", "visible_to_spanc", "created_at")
+    list_display = ("title", "installation", "theme", "source", "client_sees", "spanc_sees", "created_at")
     list_filter = ("source", "theme", "visible_to_client", "visible_to_spanc")
     list_select_related = ("installation", "theme")
     search_fields = ("title", "external_id", "installation__reference")
     list_export = ("external_id", "title", "installation", "theme", "source", "filename", "content_type",
                    "size", "issued_on", "visible_to_client", "visible_to_spanc", "created_at")
+
+    # Booleans as words: Django's icon reads "True"/"False" to screen readers.
+    def client_sees(self, obj):
+        return _("Yes") if obj.visible_to_client else _("No")
+
+    client_sees.short_description = _("visible to the client")
+    client_sees.admin_order_field = "visible_to_client"
+
+    def spanc_sees(self, obj):
+        return _("Yes") if obj.visible_to_spanc else _("No")
+
+    spanc_sees.short_description = _("visible to the SPANC")
+    spanc_sees.admin_order_field = "visible_to_spanc"
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(deleted_at__isnull=True)
@@ -189,4 +203,4 @@ class SyncGroup(ModelAdminGroup):
     menu_label = _("Synchronisation")
     menu_icon = "resubmit"
     menu_order = 260
-    items = (ImportRunAdmin, QuarantinedRecordAdmin, OutboxEventAdmin)
+    items = (ImportRunAdmin, QuarantinedRecordAdmin, OutboxEventAdmin, OutgoingMailAdmin)
