@@ -2,6 +2,16 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 
+from ..snippets.links import safe_editor_url, validate_editor_url
+
+
+class QuickActionValue(blocks.StructValue):
+    @property
+    def safe_url(self):
+        """The typed address, or nothing if it is not one an editor may
+        type (content saved before the check existed)."""
+        return safe_editor_url(self.get("url") or "")
+
 
 class QuickActionBlock(blocks.StructBlock):
     label = blocks.CharBlock(label=_("label"), max_length=80)
@@ -13,11 +23,18 @@ class QuickActionBlock(blocks.StructBlock):
     class Meta:
         icon = "link"
         label = _("Action")
+        value_class = QuickActionValue
 
     def clean(self, value):
         value = super().clean(value)
         if not value.get("page") and not value.get("url"):
             raise blocks.StructBlockValidationError({"url": ValidationError(_("Choose a page or type an address."))})
+        # Checked here rather than by a validator of the field: the block's
+        # definition (and so the migrations) stays the same.
+        try:
+            validate_editor_url(value.get("url") or "")
+        except ValidationError as error:
+            raise blocks.StructBlockValidationError({"url": error})
         return value
 
 
