@@ -1,6 +1,6 @@
 """Log in with an email address (any case) and a password.
 
-Portal users have username = lower-cased email. Staff created otherwise
+Portal users have username = the canonical email (``records.emails``). Staff created otherwise
 (e.g. ``createsuperuser`` with a username) log in with their email too when
 exactly one user has it. The host's user model is not replaced.
 """
@@ -9,21 +9,29 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import Q
 
+from ..records.emails import canonical_email_or_none
+
 
 def find_user_by_email(email):
-    """The user whose username is ``email`` (lower-cased), else the only user
-    with that email; None otherwise. One query either way."""
-    email = (email or "").strip().lower()
+    """The user whose username is the canonical form of ``email``, else the
+    only user whose email has that canonical form; None otherwise (and for
+    text that is no address, e.g. a look-alike ``ı``). One query either way.
+
+    The database only proposes candidates (``iexact`` is ``UPPER()`` on
+    PostgreSQL, which maps ``ı`` to ``I``); the choice compares canonical
+    forms exactly, in Python, the same way on every database."""
+    email = canonical_email_or_none(email)
     if not email:
         return None
     User = get_user_model()
     candidates = list(
-        User._default_manager.filter(Q(username=email) | Q(email__iexact=email)).order_by("pk")[:3]
+        User._default_manager.filter(Q(username=email) | Q(email__iexact=email)).order_by("pk")[:5]
     )
     for user in candidates:
         if user.username == email:
             return user
-    return candidates[0] if len(candidates) == 1 else None
+    matching = [user for user in candidates if canonical_email_or_none(user.email) == email]
+    return matching[0] if len(matching) == 1 else None
 
 
 class EmailBackend(ModelBackend):

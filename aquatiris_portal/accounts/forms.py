@@ -2,9 +2,27 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from ..records.emails import MESSAGE as EMAIL_MESSAGE
+from ..records.emails import InvalidEmail, canonical_email
+
+
+class CanonicalEmailField(forms.EmailField):
+    """An email field whose value is the canonical form of the address
+    (``records.emails``): the same spelling for the throttle and the
+    look-up; a look-alike with no ASCII form is refused."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return value
+        try:
+            return canonical_email(value)
+        except InvalidEmail:
+            raise forms.ValidationError(EMAIL_MESSAGE, code="invalid") from None
+
 
 def _email_field(autofocus=True):
-    return forms.EmailField(
+    return CanonicalEmailField(
         label=_("Email address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": autofocus, "spellcheck": "false"}),
@@ -106,3 +124,41 @@ class OTPCodeForm(forms.Form):
             "autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "spellcheck": "false",
         }),
     )
+
+
+def _current_password_field(autofocus=False):
+    return forms.CharField(
+        label=_("Your current password"), strip=False,
+        help_text=_("Asked again to protect your account, even when you are logged in."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": autofocus}),
+    )
+
+
+class ReauthForm(forms.Form):
+    """The password typed again before a change that protects the account
+    (a new authenticator, new backup codes): an open session alone, left on
+    a shared computer or stolen, is not enough."""
+
+    current_password = _current_password_field(autofocus=True)
+
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_current_password(self):
+        password = self.cleaned_data["current_password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("Your current password is not right."), code="wrong_password")
+        return password
+
+
+class EnrolForm(ReauthForm):
+    """Confirm a new authenticator app: its current code and the password."""
+
+    code = forms.CharField(
+        label=_("Code shown by the app"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}),
+    )
+    current_password = _current_password_field()
+    field_order = ["code", "current_password"]

@@ -5,6 +5,7 @@ Views call these; they never decide anything about visibility (access.py).
 """
 
 import logging
+import re
 import uuid
 
 from django.apps import apps
@@ -18,7 +19,9 @@ from django.utils import timezone
 
 from ..conf import app_settings
 from ..notifications.mail import queue_mail
-from ..records.models import Client, Spanc, normalise_email
+from ..records.emails import canonical_email_or_none
+from ..records.models import Client, Spanc
+from ..security_log import Kind, record_security_event
 from ..sync.outbox import record_event
 from . import tokens
 from .backends import find_user_by_email
@@ -45,16 +48,39 @@ def _record_name(record):
     return record.full_name if isinstance(record, Client) else record.name
 
 
+def canonical_code(code):
+    """A client or pro code as compared: letters and digits only, upper
+    case ("cli 1037", "Cli_1037" and "CLI-1037" are one code)."""
+    return re.sub(r"[^0-9A-Z]", "", (code or "").upper())
+
+
+def _code_spellings(code):
+    """The stored spellings a typed code may stand for: its canonical form
+    and that form with one hyphen anywhere (codes are "PREFIX-REST")."""
+    canonical = canonical_code(code)
+    if not canonical or len(canonical) > 40:
+        return []
+    return [canonical] + [f"{canonical[:i]}-{canonical[i:]}" for i in range(1, len(canonical))]
+
+
 def find_record(email, code):
-    """The Client or Spanc whose code is ``code`` and email is ``email``
-    (both case-insensitive), or None. Always two queries."""
-    email = normalise_email(email)
-    code = (code or "").strip()
+    """The Client or Spanc whose code is ``code`` (any case, spaces or
+    separators) and email is ``email`` (canonical forms), or None. Always
+    two queries (none for a code or an email that cannot match)."""
+    from functools import reduce
+    from operator import or_
+
+    email = canonical_email_or_none(email)
+    spellings = _code_spellings(code)
     found = None
     for model in (Client, Spanc):
-        record = model.objects.filter(code__iexact=code).first() if code else None
-        if record is not None and found is None and record.email and normalise_email(record.email) == email:
-            found = record
+        if not (email and spellings):
+            continue
+        query = reduce(or_, (Q(code__iexact=spelling) for spelling in spellings))
+        for record in model.objects.filter(query)[:5]:
+            if (found is None and canonical_code(record.code) == canonical_code(code) and record.email
+                    and canonical_email_or_none(record.email) == email):
+                found = record
     return found
 
 
@@ -109,7 +135,9 @@ def complete_activation(token, password):
         token = AccountToken.objects.select_for_update().get(pk=token.pk)
         if token.used_at or token.revoked_at or token.expires_at <= now:
             raise ValueError("link no longer valid")
-        email = normalise_email(record.email)
+        email = canonical_email_or_none(record.email)
+        if not email:
+            raise ValueError("the record's email has no canonical form")
         account = account_of(record)
         if account is not None:
             user = account.user
@@ -129,6 +157,11 @@ def complete_activation(token, password):
         token.save(update_fields=["used_at"])
         tokens.revoke_for_record(record)
         tokens.revoke_for_user(user)
+        if kind == "spanc":
+            # The pro space needs a second factor from the first login:
+            # the email device exists from the start.
+            email_device(user, create=True)
+        record_security_event(Kind.ACCOUNT_ACTIVATED, user=user, record_type=kind, record=record.external_id)
         record_event("account_activated", {
             "record_type": kind,
             "id": record.external_id,
@@ -158,7 +191,7 @@ def request_reset(request, email):
         )
 
 
-def complete_reset(token, password):
+def complete_reset(token, password, request=None):
     with transaction.atomic():
         token = AccountToken.objects.select_for_update(of=("self",)).select_related("user").get(pk=token.pk)
         if token.used_at or token.revoked_at or token.expires_at <= timezone.now():
@@ -167,6 +200,7 @@ def complete_reset(token, password):
         token.used_at = timezone.now()
         token.save(update_fields=["used_at"])
         set_password(user, password)
+        notify_security_change(request, user, "password_reset")
     return user
 
 
@@ -178,6 +212,32 @@ def set_password(user, password):
         user.set_password(password)
         user.save(update_fields=["password"])
         tokens.revoke_for_user(user)
+
+
+# --- what the person is told ------------------------------------------------
+
+# What changed -> (security log kind, sentence of the mail).
+SECURITY_CHANGES = {
+    "password_changed": Kind.PASSWORD_CHANGED,
+    "password_reset": Kind.PASSWORD_RESET,
+    "device_added": Kind.ENROLMENT,
+    "backup_codes": Kind.BACKUP_CODES,
+}
+
+
+def notify_security_change(request, user, change, **details):
+    """A change that protects the account was made: log it and tell the
+    person by mail (a thief who made it is seen at once)."""
+    record_security_event(SECURITY_CHANGES[change], request, user=user, **details)
+    if not user.email:
+        return None
+    return queue_mail(
+        key=f"security:{change}:{user.pk}:{uuid.uuid4().hex}",
+        to=[user.email],
+        template="aquatiris_portal/mail/security_notice",
+        context={"user": user, "change": change, "when": timezone.now(),
+                 "reset_url": _absolute(request, reverse("aquatiris_portal:password_reset")) if request else ""},
+    )
 
 
 # --- visits and landing -----------------------------------------------------
@@ -240,7 +300,7 @@ def email_device(user, create=False):
     return device
 
 
-def send_email_code(request, device):
+def send_email_code(request, device, template="aquatiris_portal/mail/otp_code"):
     """Generate a code on ``device`` and send it through the portal's mail
     queue (one actor, retries). Returns False while the cool-down runs."""
     allowed, _data = device.generate_is_allowed()
@@ -253,11 +313,37 @@ def send_email_code(request, device):
         queue_mail(
             key=f"otp:{device.pk}:{device.valid_until.timestamp():.6f}",
             to=[device.email or device.user.email],
-            template="aquatiris_portal/mail/otp_code",
+            template=template,
             sensitive=True,
             context={"code": device.token, "minutes": minutes, "email": device.email or device.user.email},
         )
     return True
+
+
+ENROLMENT_DEVICE_NAME = "enrolment"
+
+
+def enrolment_email_device(user):
+    """An unconfirmed email device that only proves, before a first
+    authenticator app is set up, that the person reads the account's
+    mailbox (it never counts as a second factor: it stays unconfirmed)."""
+    from django_otp.plugins.otp_email.models import EmailDevice
+
+    device = EmailDevice.objects.filter(user=user, name=ENROLMENT_DEVICE_NAME, confirmed=False).order_by("pk").first()
+    return device or EmailDevice.objects.create(user=user, name=ENROLMENT_DEVICE_NAME, confirmed=False)
+
+
+def check_enrolment_code(device, code):
+    """(accepted, seconds to wait) for the enrolment email code."""
+    code = (code or "").replace(" ", "").strip()
+    with transaction.atomic():
+        device = type(device).objects.select_for_update().get(pk=device.pk)
+        allowed, data = device.verify_is_allowed()
+        if not allowed:
+            until = (data or {}).get("locked_until")
+            if until is not None:
+                return False, max(1, int((until - timezone.now()).total_seconds() + 0.999))
+        return bool(code) and device.verify_token(code), 0
 
 
 def code_pending(device):
@@ -273,16 +359,49 @@ def confirmed_devices(user):
 def verify_code(user, code):
     """The confirmed device that accepts ``code`` (each device throttles its
     own failures), or None."""
+    return check_code(user, code)[0]
+
+
+def _may_be_for(device, code):
+    """Whether ``code`` has the shape of ``device``'s codes: digits for an
+    app or an emailed code, anything but a 6-digit number for backup codes
+    (8 letters and digits). A code is only tried, and only counts as a
+    failure, on the devices it may be for."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    if isinstance(device, StaticDevice):
+        return not (code.isdigit() and len(code) == 6)
+    return code.isdigit()
+
+
+def check_code(user, code):
+    """(the confirmed device that accepts ``code`` or None, seconds to
+    wait). The wait is not 0 when no device accepted the code and one was
+    still in django-otp's own delay after an earlier wrong code (1, 2, 4 s
+    ... after each failure): the code may be right and was not even
+    checked, so the person must be told to wait, not that it is wrong."""
     from django_otp import verify_token
 
-    code = (code or "").replace(" ", "").strip()
+    code = (code or "").replace(" ", "").replace("-", "").strip()
     if not code:
-        return None
+        return None, 0
+    now = timezone.now()
+    locked_until = None
     for device in confirmed_devices(user):
+        if not _may_be_for(device, code):
+            continue  # a backup code never counts as a wrong app code, nor the reverse
+        allowed, data = device.verify_is_allowed()
+        if not allowed:
+            until = (data or {}).get("locked_until")
+            if until is not None and until > now:
+                locked_until = max(locked_until or until, until)
+            continue
         verified = verify_token(user, device.persistent_id, code)
         if verified is not None:
-            return verified
-    return None
+            return verified, 0
+    if locked_until is None:
+        return None, 0
+    return None, max(1, int((locked_until - now).total_seconds() + 0.999))
 
 
 def setup_backup_codes(user, count=10):
@@ -304,7 +423,7 @@ def move_login(record, old_email, new_email):
     """The record's email changed in the internal system: the login follows
     it and the old address stops working. Open links die (they went to the
     old address)."""
-    new_email = normalise_email(new_email)
+    new_email = canonical_email_or_none(new_email)
     tokens.revoke_for_record(record)
     account = account_of(record)
     if account is None or not new_email:
@@ -323,4 +442,6 @@ def move_login(record, old_email, new_email):
         user.email = new_email
         user.save(update_fields=["username", "email"])
         tokens.revoke_for_user(user)
+        record_security_event(Kind.EMAIL_CHANGED, user=user, record_type=_kind(record), record=record.external_id,
+                              old_domain=(old_email or "").rpartition("@")[2], source="sync")
     return user

@@ -22,4 +22,5 @@ urlpatterns = [
     path("mot-de-passe-perdu/nouveau/", views.set_password_view, {"purpose": Purpose.RESET},
          name="password_reset_password"),
     path("compte/mot-de-passe/", views.password_change_view, name="password_change"),
+    path("compte/codes-de-secours/", views.otp_backup_codes_view, name="otp_backup_codes"),
 ]

@@ -29,15 +29,17 @@ from django.views.decorators.http import require_http_methods
 
 from .. import access
 from ..conf import app_settings
-from ..records.models import normalise_email
+from ..security_log import Kind, record_security_event
 from . import services, throttle, tokens
 from .forms import (
     ActivationRequestForm,
+    EnrolForm,
     GeneratedPasswordForm,
     LoginForm,
     OTPCodeForm,
     OwnPasswordForm,
     PasswordChangeForm,
+    ReauthForm,
     ResetRequestForm,
 )
 from .models import AccountToken
@@ -83,6 +85,27 @@ def _throttle_message(seconds):
     ) % {"minutes": minutes}
 
 
+def _wait_message(seconds):
+    """django-otp's own delay after a wrong code: the code typed was not
+    checked, so say plainly to wait, and how long."""
+    return ngettext(
+        "Too many tries with a wrong code. Please wait %(seconds)d second, then type the code again.",
+        "Too many tries with a wrong code. Please wait %(seconds)d seconds, then type the code again.",
+        seconds,
+    ) % {"seconds": seconds}
+
+
+def _count_failure(request, scope, identifier, user=None, **details):
+    """Count one failed attempt; a bucket it fills starts a lockout, which
+    the security log records (once, not at every refused attempt)."""
+    ip = throttle.client_ip(request)
+    filled = throttle.hit(scope, identifier, ip)
+    if filled:
+        record_security_event(Kind.LOCKOUT, request, user=user, scope=scope, buckets=filled,
+                              minutes=throttle._rate(scope)["minutes"], **details)
+    return filled
+
+
 def _backend():
     backends = settings.AUTHENTICATION_BACKENDS
     return BACKEND if BACKEND in backends else backends[0]
@@ -110,7 +133,7 @@ def login_view(request):
     if request.method == "POST":
         form = LoginForm(request.POST)
         if form.is_valid():
-            email = normalise_email(form.cleaned_data["email"])
+            email = form.cleaned_data["email"]  # canonical (forms.CanonicalEmailField)
             ip = throttle.client_ip(request)
             wait = throttle.blocked_for("login", email, ip)
             if wait:
@@ -121,9 +144,11 @@ def login_view(request):
 
                 user = authenticate(request, username=email, password=form.cleaned_data["password"])
                 if user is not None:
-                    throttle.clear_account("login", email)
+                    throttle.clear_pair("login", email, ip)
+                    record_security_event(Kind.LOGIN, request, user=user)
                     return _log_in(request, user, next_url)
-                throttle.hit("login", email, ip)
+                record_security_event(Kind.LOGIN_FAILED, request, email=email)
+                _count_failure(request, "login", email, email=email)
                 form.add_error(None, _("The email address or the password is not right."))
     else:
         form = LoginForm()
@@ -135,6 +160,8 @@ def login_view(request):
 @require_http_methods(["GET", "POST"])
 def logout_view(request):
     if request.method == "POST":
+        if request.user.is_authenticated:
+            record_security_event(Kind.LOGOUT, request)
         auth_logout(request)
         messages.success(request, _("You are logged out."))
         return HttpResponseRedirect(_url("login"))
@@ -151,14 +178,15 @@ def _request_view(request, *, scope, form_class, template, done_template, handle
     form = form_class(request.POST)
     if not form.is_valid():
         return render(request, TEMPLATES + template, {"form": form})
-    email = normalise_email(form.cleaned_data["email"])
+    email = form.cleaned_data["email"]  # canonical (forms.CanonicalEmailField)
     ip = throttle.client_ip(request)
     wait = throttle.blocked_for(scope, email, ip)
     if wait:
         form.add_error(None, _throttle_message(wait))
         _pad(started)
         return render(request, TEMPLATES + template, {"form": form}, status=429)
-    throttle.hit(scope, email, ip)
+    # Every request counts (its answer never says whether it "failed").
+    _count_failure(request, scope, email, email=email)
     handle(request, form.cleaned_data)
     _pad(started)
     return render(request, TEMPLATES + done_template, {"email": form.cleaned_data["email"]})
@@ -235,7 +263,7 @@ def set_password_view(request, purpose):
                 if purpose == Purpose.ACTIVATION:
                     user = services.complete_activation(token, form.password)
                 else:
-                    user = services.complete_reset(token, form.password)
+                    user = services.complete_reset(token, form.password, request)
             except ValueError:
                 return _link_invalid(request, purpose)
             request.session.pop(LINK_SESSION_KEY, None)
@@ -257,6 +285,20 @@ def set_password_view(request, purpose):
 
 # --- password change (logged in) ----------------------------------------------
 
+def _reauth_blocked(request, user, form):
+    """The password typed again is throttled like a login (the account and
+    the pair): an open session cannot be used to guess it."""
+    wait = throttle.blocked_for("login", user.get_username(), throttle.client_ip(request))
+    if wait:
+        form.add_error(None, _throttle_message(wait))
+    return wait
+
+
+def _reauth_failed(request, user, field):
+    record_security_event(Kind.REAUTH_FAILED, request, user=user, screen=request.resolver_match.url_name)
+    _count_failure(request, "login", user.get_username(), user=user)
+
+
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @csrf_protect
 @never_cache
@@ -265,15 +307,23 @@ def password_change_view(request):
         return HttpResponseRedirect(_url("login", request.get_full_path()))
     user = request.user
     form = PasswordChangeForm(request.POST or None, user=user)
-    if request.method == "POST" and form.is_valid():
-        services.set_password(user, form.password)
-        # This session stays open; every other session of the user ends.
-        update_session_auth_hash(request, user)
-        messages.success(request, _("Your password has been changed. Your other sessions are closed."))
-        return HttpResponseRedirect(_url("password_change"))
+    status = 200
+    if request.method == "POST":
+        if _reauth_blocked(request, user, form):
+            status = 429
+        elif form.is_valid():
+            services.set_password(user, form.password)
+            # This session stays open; every other session of the user ends.
+            update_session_auth_hash(request, user)
+            services.notify_security_change(request, user, "password_changed")
+            messages.success(request, _("Your password has been changed. Your other sessions are closed."))
+            return HttpResponseRedirect(_url("password_change"))
+        elif "old_password" in form.errors:
+            _reauth_failed(request, user, "old_password")
     return render(request, TEMPLATES + "password_change.html", {
         "form": form, "generated": generate_password(), "can_enroll": True,
-    })
+        "has_devices": bool(services.confirmed_devices(user)),
+    }, status=status)
 
 
 # --- second factor -------------------------------------------------------------
@@ -329,15 +379,23 @@ def otp_verify_view(request):
                 form.add_error(None, _throttle_message(wait))
                 status = 429
             else:
-                device = services.verify_code(user, form.cleaned_data["code"])
+                device, device_wait = services.check_code(user, form.cleaned_data["code"])
                 if device is not None:
                     otp_login(request, device)
                     request.session.cycle_key()
                     request.session.pop(services.SECOND_FACTOR_SESSION_KEY, None)
                     throttle.clear_account("otp", user.get_username())
+                    record_security_event(Kind.OTP_VERIFIED, request, user=user, device=type(device).__name__)
                     return HttpResponseRedirect(destination)
-                throttle.hit("otp", user.get_username(), ip)
-                form.add_error("code", _("This code is not right or has expired."))
+                if device_wait:
+                    # Not checked (django-otp's delay after a wrong code):
+                    # neither counted nor called wrong.
+                    form.add_error("code", _wait_message(device_wait))
+                    status = 429
+                else:
+                    record_security_event(Kind.OTP_FAILED, request, user=user)
+                    _count_failure(request, "otp", user.get_username(), user=user)
+                    form.add_error("code", _("This code is not right or has expired."))
     elif email_device is not None and not has_app and not services.code_pending(email_device):
         services.send_email_code(request, email_device)
     return render(request, TEMPLATES + "otp_verify.html", {
@@ -365,11 +423,70 @@ def _qr_svg(data):
     return svg[svg.find("<svg"):]
 
 
-@sensitive_post_parameters("code")
+ENROL_EMAIL_SESSION_KEY = "aquatiris_portal_enrol_email"
+ENROL_EMAIL_SECONDS = 30 * 60
+
+
+def _enrol_email_passed(request, user):
+    """Whether this session proved, by a code sent to the account's email in
+    the last half hour, that the person reads its mailbox."""
+    proof = request.session.get(ENROL_EMAIL_SESSION_KEY) or {}
+    return proof.get("user") == user.pk and time.time() - proof.get("at", 0) < ENROL_EMAIL_SECONDS
+
+
+def _enrol_email_step(request, user, destination):
+    """Before a first authenticator: a code sent by email confirms it is
+    the account's owner, so that a stolen password alone cannot set up the
+    thief's phone."""
+    template = TEMPLATES + "otp_enroll_email.html"
+    if not user.email:
+        return render(request, template, {"no_email": True, "next": destination})
+    device = services.enrolment_email_device(user)
+    mail_template = "aquatiris_portal/mail/otp_enrol_code"
+    form = OTPCodeForm()
+    status = 200
+    if request.method == "POST" and request.POST.get("action") == "resend":
+        if services.send_email_code(request, device, template=mail_template):
+            messages.success(request, _("A new code has been sent to you by email."))
+        else:
+            messages.warning(request, _("A code was sent less than a minute ago. Please wait before asking again."))
+        return HttpResponseRedirect(_url("otp_enroll", destination))
+    if request.method == "POST":
+        form = OTPCodeForm(request.POST)
+        if form.is_valid():
+            ip = throttle.client_ip(request)
+            wait = throttle.blocked_for("otp", user.get_username(), ip)
+            if wait:
+                form.add_error(None, _throttle_message(wait))
+                status = 429
+            else:
+                accepted, device_wait = services.check_enrolment_code(device, form.cleaned_data["code"])
+                if accepted:
+                    request.session[ENROL_EMAIL_SESSION_KEY] = {"user": user.pk, "at": time.time()}
+                    return HttpResponseRedirect(_url("otp_enroll", destination))
+                if device_wait:
+                    form.add_error("code", _wait_message(device_wait))
+                    status = 429
+                else:
+                    record_security_event(Kind.OTP_FAILED, request, user=user, step="enrolment")
+                    _count_failure(request, "otp", user.get_username(), user=user)
+                    form.add_error("code", _("This code is not right or has expired."))
+    elif not services.code_pending(device):
+        services.send_email_code(request, device, template=mail_template)
+    return render(request, template, {
+        "form": form, "next": destination, "masked_email": _mask(user.email),
+        "code_minutes": app_settings.OTP_EMAIL_CODE_MINUTES,
+    }, status=status)
+
+
+@sensitive_post_parameters("code", "current_password")
 @csrf_protect
 @never_cache
 def otp_enroll_view(request):
-    """Set up an authenticator app (TOTP) and backup codes."""
+    """Set up an authenticator app (TOTP) and backup codes.
+
+    A first app needs a code sent by email first; any app needs the
+    password again; the person gets a mail once it is added."""
     from django_otp import login as otp_login
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -378,26 +495,37 @@ def otp_enroll_view(request):
     if not user.is_authenticated:
         return HttpResponseRedirect(_url("login", request.get_full_path()))
     destination = next_url or services.landing_url(user)
+    has_devices = bool(services.confirmed_devices(user))
     # With a device already, a new one needs the second factor first, or
     # a stolen password would be enough to add the thief's app.
-    if not access.is_verified(user) and services.confirmed_devices(user):
+    if not access.is_verified(user) and has_devices:
         return HttpResponseRedirect(_url("otp_verify", request.get_full_path()))
+    if not has_devices and not _enrol_email_passed(request, user):
+        return _enrol_email_step(request, user, destination)
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
-    form = OTPCodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        code = form.cleaned_data["code"].replace(" ", "")
-        if device.verify_token(code):
-            device.confirmed = True
-            device.save()
-            TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-            codes = services.setup_backup_codes(user)
-            otp_login(request, device)
-            request.session.cycle_key()
-            request.session.pop(services.SECOND_FACTOR_SESSION_KEY, None)
-            return render(request, TEMPLATES + "otp_backup_codes.html", {"codes": codes, "next": destination})
-        form.add_error("code", _("This code is not right. Check the time of your phone and try the current code."))
+    form = EnrolForm(request.POST or None, user=user)
+    status = 200
+    if request.method == "POST":
+        if _reauth_blocked(request, user, form):
+            status = 429
+        elif form.is_valid():
+            code = form.cleaned_data["code"].replace(" ", "")
+            if device.verify_token(code):
+                device.confirmed = True
+                device.save()
+                TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+                codes = services.setup_backup_codes(user)
+                otp_login(request, device)
+                request.session.cycle_key()
+                request.session.pop(services.SECOND_FACTOR_SESSION_KEY, None)
+                request.session.pop(ENROL_EMAIL_SESSION_KEY, None)
+                services.notify_security_change(request, user, "device_added", device="totp", first=not has_devices)
+                return render(request, TEMPLATES + "otp_backup_codes.html", {"codes": codes, "next": destination})
+            form.add_error("code", _("This code is not right. Check the time of your phone and try the current code."))
+        elif "current_password" in form.errors:
+            _reauth_failed(request, user, "current_password")
     secret = base64.b32encode(device.bin_key).decode()
     return render(request, TEMPLATES + "otp_enroll.html", {
         "form": form,
@@ -405,4 +533,32 @@ def otp_enroll_view(request):
         "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
         "config_url": device.config_url,
         "qr_svg": _qr_svg(device.config_url),
-    })
+    }, status=status)
+
+
+@sensitive_post_parameters("current_password")
+@csrf_protect
+@never_cache
+def otp_backup_codes_view(request):
+    """New backup codes (the former ones stop working), after the second
+    factor and the password again; the person gets a mail."""
+    user = request.user
+    if not user.is_authenticated:
+        return HttpResponseRedirect(_url("login", request.get_full_path()))
+    if not access.is_verified(user):
+        return HttpResponseRedirect(_url("otp_verify", request.get_full_path()))
+    destination = _next_url(request) or reverse("aquatiris_portal:password_change")
+    form = ReauthForm(request.POST or None, user=user)
+    status = 200
+    if request.method == "POST":
+        if _reauth_blocked(request, user, form):
+            status = 429
+        elif form.is_valid():
+            codes = services.setup_backup_codes(user)
+            services.notify_security_change(request, user, "backup_codes")
+            return render(request, TEMPLATES + "otp_backup_codes.html", {
+                "codes": codes, "next": destination, "regenerated": True})
+        elif "current_password" in form.errors:
+            _reauth_failed(request, user, "current_password")
+    return render(request, TEMPLATES + "otp_backup_codes_new.html", {"form": form, "next": destination},
+                  status=status)

@@ -389,8 +389,10 @@ def test_activation_is_throttled_per_ip(client):
 
 
 def test_login_is_throttled_per_account_even_with_the_right_password():
+    from aquatiris_portal.conf import app_settings
+
     user = factories.client_user()
-    for n in range(10):
+    for n in range(app_settings.THROTTLE_RATES["login"]["account"]):
         HttpClient(REMOTE_ADDR=f"10.1.0.{n}").post(LOGIN, {"email": user.email, "password": f"wrong-{n}"})
     response = HttpClient(REMOTE_ADDR="10.1.1.1").post(LOGIN, {"email": user.email, "password": PASSWORD})
     assert response.status_code == 429
@@ -448,6 +450,10 @@ def test_admin_login_enrols_an_authenticator_then_enters_the_admin():
     assert response["Location"].startswith(VERIFY)
     response = http.get(response["Location"])
     assert response["Location"].startswith(ENROLL)
+    # First the code sent by email (tests/unit/test_accounts_trust.py), then the app.
+    http.get(response["Location"])
+    email_code = re.search(r"\b(\d{6})\b", OutgoingMail.objects.get(key__startswith="otp:").body_text).group(1)
+    response = http.post(ENROLL, {"code": email_code, "next": "/admin/"})
     page = http.get(response["Location"])
     assert page.status_code == 200 and "otpauth://" in page.content.decode()
     assert '<figure class="aqp-qr"' in page.content.decode() and "<svg" in page.content.decode()
@@ -457,7 +463,8 @@ def test_admin_login_enrols_an_authenticator_then_enters_the_admin():
     device = TOTPDevice.objects.get(user=admin, confirmed=False)
     assert http.post(ENROLL, {"code": "000000" if totp(device.bin_key) != 0 else "111111"}).status_code == 200
     TOTPDevice.objects.update(throttling_failure_timestamp=None)  # django-otp's own delay after a failure
-    response = http.post(ENROLL, {"code": f"{totp(device.bin_key):06d}", "next": "/admin/"})
+    response = http.post(ENROLL, {"code": f"{totp(device.bin_key):06d}", "current_password": PASSWORD,
+                                  "next": "/admin/"})
     codes = re.findall(r"<li><code>([^<]+)</code></li>", response.content.decode())
     assert len(codes) == 10
     assert http.get("/admin/").status_code == 200
