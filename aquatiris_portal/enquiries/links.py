@@ -9,19 +9,17 @@ made for one purpose (or one request) is worth nothing for another.
 import hashlib
 
 from django.apps import apps
-from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from ..conf import app_settings
+from ..conf import app_settings, public_base_url
+from ..records.emails import canonical_email_or_none
 
 REPLY_SALT = "aquatiris_portal.enquiries.reply_link"
 ATTACHMENT_SALT = "aquatiris_portal.enquiries.attachment_download"
 
 
-def base_url():
-    """The site's absolute URL, for links in mails and events sent from a job."""
-    return (app_settings.PUBLIC_BASE_URL or getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "").rstrip("/")
+base_url = public_base_url  # the site's absolute URL, for links in mails and events sent from a job
 
 
 def absolute(url, site_url=""):
@@ -60,7 +58,7 @@ def client_requests_url(site_url=""):
 # -- the franchisee's reply link ------------------------------------------------
 
 def _email_digest(email):
-    return hashlib.sha256((email or "").strip().lower().encode()).hexdigest()[:24]
+    return hashlib.sha256((canonical_email_or_none(email) or "").encode()).hexdigest()[:24]
 
 
 def reply_token(portal_request, franchisee):
@@ -113,19 +111,5 @@ def request_for_reply_token(token):
     return portal_request, franchisee
 
 
-# -- attachments for the internal system -------------------------------------------
-
-def attachment_token(attachment_pk):
-    return signing.dumps({"a": int(attachment_pk)}, salt=ATTACHMENT_SALT, compress=False)
-
-
-def attachment_pk_from_token(token):
-    max_age = app_settings.OUTBOX_DOWNLOAD_URL_DAYS * 24 * 3600
-    try:
-        return int(signing.loads(token, salt=ATTACHMENT_SALT, max_age=max_age)["a"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        return None
-
-
-def attachment_download_url(attachment_pk):
-    return absolute(reverse("aquatiris_portal:request_attachment_download", args=[attachment_token(attachment_pk)]))
+# -- attachments for the internal system: signed links made at each delivery
+# of request_message_posted (sync/delivery.py, with document_uploaded's).

@@ -136,7 +136,9 @@ def attachment_for_internal_system(request, token):
     """The signed link sent with ``request_message_posted`` events."""
     from .models import RequestAttachment
 
-    pk = links.attachment_pk_from_token(token)
+    from ..sync.delivery import attachment_pk_from_token
+
+    pk = attachment_pk_from_token(token)
     attachment = RequestAttachment.objects.filter(pk=pk).first() if pk is not None else None
     if attachment is None:
         raise Http404

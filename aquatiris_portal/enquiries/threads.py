@@ -135,8 +135,8 @@ def message_payload(portal_request, message, attachments):
         "sent_at": message.created_at.isoformat(),
         "status": portal_request.status,
         "attachments": [
-            {"filename": a.filename, "content_type": a.content_type, "size": a.size,
-             "download_url": links.attachment_download_url(a.pk)}
+            # download_url is added at each delivery attempt (sync/delivery.body_for).
+            {"id": a.pk, "filename": a.filename, "content_type": a.content_type, "size": a.size}
             for a in attachments
         ],
     }

@@ -23,6 +23,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..conf import public_base_url
+
 UNSUBSCRIBE_SALT = "aquatiris_portal.notifications.unsubscribe"
 
 
@@ -100,10 +102,7 @@ def from_unsubscribe_token(token):
     return (user_pk, kind) if kind in KINDS else None
 
 
-def _base_url():
-    from ..conf import app_settings
-
-    return (app_settings.PUBLIC_BASE_URL or getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "").rstrip("/")
+_base_url = public_base_url
 
 
 def unsubscribe_url(user, kind):

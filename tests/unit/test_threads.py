@@ -180,10 +180,14 @@ def test_another_client_a_spanc_and_anonymous_never_see_the_thread(owner):
     stranger.force_login(factories.client_user())
     spanc = HttpClient()
     factories.otp_login(spanc, factories.spanc_user(factories.spanc()))
-    for http in (stranger, spanc):
+    # Another client: 404. A SPANC: the client space's "this space is for clients" page
+    # (pages/wrong_space.py, 403 or 404), never the thread.
+    for http, refused in ((stranger, {404}), (spanc, {403, 404})):
         for url in urls:
-            assert http.get(url).status_code == 404, url
-        assert http.post(urls[0], {"body": "intrusion"}).status_code == 404
+            response = http.get(url)
+            assert response.status_code in refused, url
+            assert b"R\xc3\xa9ponse priv\xc3\xa9e" not in response.content and b"\xff\xd8" not in response.content
+        assert http.post(urls[0], {"body": "intrusion"}).status_code in refused
     for url in urls:
         response = HttpClient().get(url)
         assert response.status_code == 302 and "/connexion/" in response["Location"]
@@ -264,7 +268,12 @@ def test_every_message_not_from_the_internal_system_is_an_outbox_event(owner):
     assert event.payload["reference"] == str(owner["request"].reference)
     assert event.payload["message_id"] == message.pk and event.payload["author_role"] == "franchisee"
     assert event.payload["body"] == "Réponse"
-    url = event.payload["attachments"][0]["download_url"]
+    import json
+
+    from aquatiris_portal.sync.delivery import body_for
+
+    body = json.loads(body_for(event))  # the link is made at each delivery attempt
+    url = body["payload"]["attachments"][0]["download_url"]
     assert url.startswith("https://portail.example/portail/sync/pieces-jointes/")
     download = HttpClient().get(url.removeprefix("https://portail.example"))
     assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
@@ -272,3 +281,108 @@ def test_every_message_not_from_the_internal_system_is_an_outbox_event(owner):
 
     post_message(owner["request"], role=Author.INTERNAL_SYSTEM, channel=Channel.IMPORT, body="Importé")
     assert OutboxEvent.objects.filter(kind="request_message_posted").count() == 1
+
+
+# --- back office ------------------------------------------------------------------------
+
+def customer_service(http):
+    from django.contrib.auth.models import Group
+
+    from aquatiris_portal.backoffice.groups import CUSTOMER_SERVICE, ensure_groups
+
+    ensure_groups()
+    user = factories.user(first_name="Claire", last_name="Service")
+    user.groups.add(Group.objects.get(name=CUSTOMER_SERVICE))
+    factories.otp_login(http, user)
+    return user
+
+
+def test_staff_answer_and_close_from_the_admin_page(owner):
+    from django.urls import reverse
+
+    portal_request = owner["request"]
+    http = HttpClient()
+    user = customer_service(http)
+    inspect = http.get(reverse("aquatiris_portal_requests:inspect", args=[portal_request.pk]))
+    assert inspect.status_code == 200
+    reply_url = reverse("aquatiris_portal_requests:reply", args=[portal_request.pk])
+    assert f'action="{reply_url}"' in inspect.content.decode()
+
+    response = http.post(reply_url, {"body": "Nous revenons vers vous.", "status": "in_progress",
+                                     "attachments": [jpeg()]})
+    assert response.status_code == 302
+    message = RequestMessage.objects.get()
+    assert message.author_role == Author.STAFF and message.author_user == user and message.channel == "admin"
+    assert message.author_name == "Claire Service"
+    assert RequestAttachment.objects.filter(message=message).count() == 1
+    assert OutgoingMail.objects.filter(key=f"request_message:{message.pk}:client").exists()
+    assert "Nous revenons vers vous." in http.get(
+        reverse("aquatiris_portal_requests:inspect", args=[portal_request.pk])).content.decode()
+
+    http.post(reply_url, {"body": "", "status": "closed"})  # status only
+    portal_request.refresh_from_db()
+    assert portal_request.status == "closed" and RequestMessage.objects.count() == 1
+    html = unescape(owner["http"].get(url_of(portal_request)).content.decode())
+    assert 'data-aqp-request-status="closed"' in html and "Nous revenons vers vous." in html
+
+
+def test_only_staff_allowed_to_read_requests_answer(owner):
+    from django.urls import reverse
+
+    reply_url = reverse("aquatiris_portal_requests:reply", args=[owner["request"].pk])
+    editor = HttpClient()
+    factories.otp_login(editor, factories.user(is_staff=True))
+    assert editor.post(reply_url, {"body": "Non"}).status_code in (302, 403)
+    unverified = HttpClient()
+    unverified.force_login(factories.user(is_staff=True, is_superuser=True))
+    assert unverified.post(reply_url, {"body": "Non"}).status_code in (302, 403)
+    assert owner["http"].post(reply_url, {"body": "Non"}).status_code in (302, 403)
+    assert not RequestMessage.objects.exists()
+
+
+def test_listing_shows_last_activity_and_waiting_with_a_filter_and_a_dashboard_count(owner, settings):
+    from django.urls import reverse
+
+    settings.AQUATIRIS_PORTAL_ANSWER_DUE_HOURS = 48
+    waiting = owner["request"]
+    answered = make_request(owner["client"], owner["installation"], owner["user"], subject="Répondue")
+    fresh = make_request(owner["client"], owner["installation"], owner["user"], subject="Toute fraîche")
+    three_days = timezone.now() - datetime.timedelta(days=3)
+    PortalRequest.objects.filter(pk__in=[waiting.pk, answered.pk]).update(last_activity_at=three_days)
+    PortalRequest.objects.filter(pk=answered.pk).update(last_author_role=Author.FRANCHISEE)
+
+    http = HttpClient()
+    customer_service(http)
+    index = reverse("aquatiris_portal_requests:index")
+    html = unescape(http.get(index).content.decode())
+    label = gettext("Waiting > %(hours)s h") % {"hours": 48}
+    assert html.count(label) == 1 and gettext("Last activity") in html
+    listed = unescape(http.get(index, {"waiting": "true"}).content.decode())
+    def inspect(r):
+        return reverse("aquatiris_portal_requests:inspect", args=[r.pk])
+
+    assert inspect(waiting) in listed and inspect(answered) not in listed and inspect(fresh) not in listed
+    assert inspect(answered) in html and inspect(fresh) in html
+    dashboard = http.get(reverse("wagtailadmin_home")).content.decode()
+    assert 'data-aqp-waiting="1"' in dashboard
+
+
+def test_export_carries_the_message_count_and_last_activity(owner):
+    from aquatiris_portal.enquiries import exports
+    from aquatiris_portal.models import RequestExport
+
+    answer(owner["request"])
+    answer(owner["request"], "Deuxième")
+    export = RequestExport.objects.create(requested_by=factories.user(), format="csv",
+                                          request_ids=[owner["request"].pk])
+    output = io.BytesIO()
+    exports.write_export(export, output)
+    import csv
+
+    rows = list(csv.reader(io.StringIO(output.getvalue().decode("utf-8-sig"))))
+    heading = rows[0]
+    row = dict(zip(heading, rows[1]))
+    assert row[gettext("Messages")] == "2"
+    owner["request"].refresh_from_db()
+    assert row[gettext("Last activity")] == timezone.localtime(owner["request"].last_activity_at).strftime(
+        "%d/%m/%Y %H:%M")
