@@ -23,7 +23,10 @@ import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+import pytest
 from django.apps import apps
+from django.db import transaction
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 APP = "aquatiris_portal"
@@ -313,6 +316,35 @@ def _any_instance(model):
             raise LookupError(f"no object of {model.__name__} in the sweep's world and no way to make one "
                               f"(field {f.name}): add one to tests/unit/_url_sweep.build_world")
     return model._default_manager.create(**values)
+
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Built once per module, inside a transaction rolled back at its end
+    (each test runs in its own savepoint). Import it with ``_private_root``."""
+    root = str(tmp_path_factory.mktemp("sweep-private"))
+    with django_db_blocker.unblock(), override_settings(AQUATIRIS_PORTAL_PRIVATE_ROOT=root,
+                                                       PASSWORD_HASHERS=FAST_HASHERS):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            built = build_world()
+            built.private_root = root
+            yield built
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture(autouse=True)
+def _private_root(settings, world):
+    """Replaces conftest's: the world's files stay readable, so a gate that
+    fails shows them."""
+    settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = world.private_root
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 # --- URLs -------------------------------------------------------------------

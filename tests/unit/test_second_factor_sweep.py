@@ -13,13 +13,12 @@ client's name, email or document title.
 from urllib.parse import urlsplit
 
 import pytest
-from django.db import transaction
 from django.http import HttpResponse
 from django.test import Client as HttpClient
-from django.test import override_settings
 from django.urls import include, path, reverse
 
 from tests.unit import _url_sweep as sweep
+from tests.unit._url_sweep import _private_root, world  # noqa: F401 (fixtures)
 
 # The account screens a session that owes its second factor may open (the
 # way to the code, or out). This list is the sweep's own, on purpose not
@@ -33,33 +32,6 @@ BEFORE_SECOND_FACTOR = {
 }
 USERS = ("spanc", "staff")
 ROUTES = sweep.all_routes()
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Built once for the module, inside a transaction rolled back at its end
-    (each test runs in its own savepoint)."""
-    root = str(tmp_path_factory.mktemp("sweep-private"))
-    with django_db_blocker.unblock(), override_settings(
-        AQUATIRIS_PORTAL_PRIVATE_ROOT=root,
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-    ):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            built = sweep.build_world()
-            built.private_root = root
-            yield built
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-
-
-@pytest.fixture(autouse=True)
-def _private_root(settings, world):
-    """The world's files stay readable: a gate that fails must show them."""
-    settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = world.private_root
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def half_logged_in(user):
