@@ -77,10 +77,15 @@ DEFAULTS = {
     "OUTBOX_SECRET": None,  # shared HMAC secret
     "OUTBOX_TIMEOUT_SECONDS": 10,
     "OUTBOX_MAX_RETRIES": 20,
-    # Lifetime of the download URL sent with a document_uploaded event (days).
-    "OUTBOX_DOWNLOAD_URL_DAYS": 7,
+    # Lifetime of the signed download links sent to the internal system
+    # (document_uploaded, request attachments), from each delivery (seconds).
+    "OUTBOX_DOWNLOAD_URL_SECONDS": 3600,
     # Records per transaction of an import.
     "SYNC_BATCH_SIZE": 5000,
+    # An export's file above this size, or a line of its records.jsonl above
+    # this one, is quarantined (not read further); the rest is imported.
+    "SYNC_MAX_FILE_BYTES": 100 * 1024 * 1024,
+    "SYNC_MAX_LINE_BYTES": 1024 * 1024,
     # Requests exports of the admin (XLSX/CSV files built by a background
     # job) are deleted, files included, this many days after they were asked.
     "EXPORT_RETENTION_DAYS": 7,
@@ -120,3 +125,10 @@ class AppSettings:
 
 
 app_settings = AppSettings()
+
+
+def public_base_url():
+    """The site's absolute URL without a trailing slash, for links in mails
+    and events sent from a job (no request at hand): PUBLIC_BASE_URL, else
+    Django's WAGTAILADMIN_BASE_URL, else ""."""
+    return (app_settings.PUBLIC_BASE_URL or getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "").rstrip("/")
