@@ -13,12 +13,16 @@ system-deps:
 	@scripts/system-deps.sh
 
 # Compiles the French catalogue when there is one (the .mo files are not in git).
+# (DEMO=1: compiling needs no secret; the example site refuses to start without one.)
 messages: install
 	@if ls aquatiris_portal/locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
-		cd aquatiris_portal && ../$(PYTHON) ../example_site/manage.py compilemessages -v0 -l fr; fi
+		cd aquatiris_portal && DEMO=1 ../$(PYTHON) ../example_site/manage.py compilemessages -v0 -l fr; fi
 
 ## Demo: example site on SQLite, local private files, in-process jobs,
-## emails printed in the terminal; http://127.0.0.1:8000
+## emails printed in the terminal; http://127.0.0.1:8000. DEMO=1 tells the
+## example site it is a demo: DEBUG on and a published SECRET_KEY (never on a
+## reachable server). Without it the site refuses to start with no SECRET_KEY.
+demo: export DEMO := 1
 demo: install
 	@command -v msgfmt >/dev/null && $(MAKE) -s messages || true
 	$(MANAGE) migrate --noinput -v0

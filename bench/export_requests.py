@@ -30,6 +30,7 @@ def main():
     os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
     os.environ.setdefault("AQUATIRIS_PORTAL_PRIVATE_ROOT", f"{tmp}/private")
     os.environ["DJANGO_SETTINGS_MODULE"] = "example_site.settings"
+    os.environ.setdefault("DEMO", "1")  # a throw-away database: the demo key will do
 
     import django
 

@@ -118,6 +118,7 @@ def main():
             url, stop = start_postgres(work / "pg")
         os.environ.update(DATABASE_URL=url, DEBUG="0", CONN_MAX_AGE="0", AQUATIRIS_PORTAL_PRIVATE_ROOT=str(work / "private"))
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example_site.settings")
+        os.environ.setdefault("DEMO", "1")  # a throw-away database: the demo key will do
         sys.path[:0] = [str(ROOT), str(ROOT / "example_site")]
         import django
 

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from .. import access
 from ..conf import app_settings
 
-# Set at login for a user who must pass a second factor (services.py).
+# Set at login for a user who must pass a second factor (views.py, through
+# services.SECOND_FACTOR_SESSION_KEY); the one definition.
 SECOND_FACTOR_SESSION_KEY = "aquatiris_portal_2fa_required"
 # Screens a session that still owes its second factor may open.
 OPEN_URL_NAMES = frozenset({
@@ -27,6 +28,9 @@ OPEN_URL_NAMES = frozenset({
 })
 
 LAST_SEEN_SESSION_KEY = "aquatiris_portal_last_seen"
+# When the session was first seen logged in (a login rotates the session,
+# so a new login starts a new count).
+STARTED_SESSION_KEY = "aquatiris_portal_session_started"
 
 
 def _redirect(url_name, next_url=None):
@@ -37,7 +41,8 @@ def _redirect(url_name, next_url=None):
 
 
 class IdleTimeoutMiddleware:
-    """Ends a session left idle longer than AQUATIRIS_PORTAL_SESSION_IDLE_SECONDS.
+    """Ends a session left idle longer than AQUATIRIS_PORTAL_SESSION_IDLE_SECONDS,
+    and any session older than AQUATIRIS_PORTAL_SESSION_MAX_SECONDS.
 
     The last activity is written at most once a minute (not on every
     request) to spare the session store.
@@ -48,16 +53,32 @@ class IdleTimeoutMiddleware:
 
     def __call__(self, request):
         session = getattr(request, "session", None)
-        idle = app_settings.SESSION_IDLE_SECONDS
-        if session is not None and idle and session.get(SESSION_KEY) is not None:
-            now = int(time.time())
-            last = session.get(LAST_SEEN_SESSION_KEY)
-            if last is not None and now - last > idle:
-                logout(request)
-                messages.info(request, _("You were logged out after a period without activity. Please log in again."))
-            elif last is None or now - last >= min(60, max(1, idle // 10)):
-                session[LAST_SEEN_SESSION_KEY] = now
+        if session is not None and session.get(SESSION_KEY) is not None:
+            self._check(request, session, int(time.time()))
         return self.get_response(request)
+
+    def _check(self, request, session, now):
+        # However active, a session lasts AQUATIRIS_PORTAL_SESSION_MAX_SECONDS
+        # from its login at most (ASVS 3.3.2): Django's SESSION_COOKIE_AGE
+        # alone slides with every write of the session.
+        longest = app_settings.SESSION_MAX_SECONDS
+        started = session.get(STARTED_SESSION_KEY)
+        if longest and started is not None and now - started > longest:
+            logout(request)
+            messages.info(request, _("For your security, you were logged out after %(hours)s hours. "
+                                     "Please log in again.") % {"hours": round(longest / 3600)})
+            return
+        if started is None:
+            session[STARTED_SESSION_KEY] = now
+        idle = app_settings.SESSION_IDLE_SECONDS
+        if not idle:
+            return
+        last = session.get(LAST_SEEN_SESSION_KEY)
+        if last is not None and now - last > idle:
+            logout(request)
+            messages.info(request, _("You were logged out after a period without activity. Please log in again."))
+        elif last is None or now - last >= min(60, max(1, idle // 10)):
+            session[LAST_SEEN_SESSION_KEY] = now
 
 
 class SecondFactorMiddleware:

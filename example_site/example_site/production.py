@@ -5,13 +5,16 @@
 
 import os
 
+import django
+from django.core.exceptions import ImproperlyConfigured
+
+from .csp import PORTAL_POLICY
 from .settings import *  # noqa: F401,F403
 
 DEBUG = False
 AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS = False  # development only: jobs run under rundramatiq here
-if "SECRET_KEY" not in os.environ:
-    raise RuntimeError("Set SECRET_KEY in the environment for production.")
-SECRET_KEY = os.environ["SECRET_KEY"]
+if SECRET_KEY == DEMO_SECRET_KEY:  # noqa: F405  (settings.py refuses an empty one)
+    raise ImproperlyConfigured("Set SECRET_KEY in the environment: the production settings refuse the demo key.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Behind the reverse proxy every request comes from the proxy's address: the
@@ -34,6 +37,24 @@ SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
+# __Host- cookies: the browser keeps them only if Secure, for the whole site
+# (Path=/) and without a Domain, so no other subdomain can set or read them.
+SESSION_COOKIE_NAME = "__Host-sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken"
+SESSION_COOKIE_PATH = CSRF_COOKIE_PATH = "/"
+SESSION_COOKIE_DOMAIN = CSRF_COOKIE_DOMAIN = None
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (csp.py): Django's own on Django 6, django-csp on 5.2.
+if django.VERSION >= (6, 0):
+    SECURE_CSP = PORTAL_POLICY
+    _CSP_MIDDLEWARE = "django.middleware.csp.ContentSecurityPolicyMiddleware"
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": PORTAL_POLICY}
+    _CSP_MIDDLEWARE = "csp.middleware.CSPMiddleware"
+MIDDLEWARE = list(MIDDLEWARE)  # noqa: F405
+MIDDLEWARE[MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1:0] = [
+    _CSP_MIDDLEWARE, "example_site.csp.AdminPolicyMiddleware",
+]
 
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}  # noqa: F405

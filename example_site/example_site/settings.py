@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = os.environ.get
@@ -25,8 +26,20 @@ def env_bool(name, default=False):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = env("SECRET_KEY", "demo-only-insecure-key-change-me-0123456789abcdefghijklmnop")
+# Safe defaults: the site is a demo only when it is told so (DEMO=1, set by
+# `make demo` and by the test settings): then DEBUG is on and the published
+# demo key below is used. Anything else needs SECRET_KEY and runs with DEBUG
+# off unless DEBUG=1 says otherwise.
+DEMO = env_bool("DEMO", False)
+DEBUG = env_bool("DEBUG", DEMO)
+DEMO_SECRET_KEY = "demo-only-insecure-key-change-me-0123456789abcdefghijklmnop"
+SECRET_KEY = env("SECRET_KEY") or (DEMO_SECRET_KEY if DEMO else "")
+if not SECRET_KEY or (SECRET_KEY == DEMO_SECRET_KEY and not DEMO):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set (or is the published demo key). Set SECRET_KEY in the environment to a long "
+        "random value, e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))', or set DEMO=1 to "
+        "run the demo (DEBUG on, a published key, never on a reachable server); `make demo` does."
+    )
 ALLOWED_HOSTS = [host.strip() for host in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if host.strip()]
 CSRF_TRUSTED_ORIGINS = [origin for origin in env("CSRF_TRUSTED_ORIGINS", "").split(",") if origin]
 
@@ -231,6 +244,12 @@ LOGIN_REDIRECT_URL = "/"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# A session lasts 12 hours at most (ASVS 3.3.2): the cookie, and the portal's
+# absolute limit from the login (AQUATIRIS_PORTAL_SESSION_MAX_SECONDS, which
+# does not slide with activity); AQUATIRIS_PORTAL_SESSION_IDLE_SECONDS ends
+# idle ones sooner.
+SESSION_COOKIE_AGE = 12 * 3600
+AQUATIRIS_PORTAL_SESSION_MAX_SECONDS = SESSION_COOKIE_AGE
 
 LOGGING = {
     "version": 1,

@@ -123,14 +123,14 @@ def test_unconfigured_outbox_keeps_events_pending(settings):
     assert OutboxEvent.objects.get(pk=event.pk).status == OutboxEvent.Status.PENDING
 
 
-def test_document_uploaded_carries_a_signed_download_link_valid_a_week(receiver, client, settings):
+def test_document_uploaded_carries_a_signed_download_link_valid_an_hour(receiver, client, settings):
     document = factories.document()
     event = OutboxEvent.objects.create(kind="document_uploaded", payload={"document_id": document.pk})
     assert deliver(event.pk) == "delivered"
     [body] = receiver.delivered
     url = body["payload"]["download_url"]
     expires = datetime.datetime.fromisoformat(body["payload"]["download_url_expires_at"])
-    assert datetime.timedelta(days=6, hours=23) < expires - timezone.now() <= datetime.timedelta(days=7)
+    assert datetime.timedelta(minutes=59) < expires - timezone.now() <= datetime.timedelta(hours=1)
     path = url[url.index("/portail/"):]
     response = client.get(path)
     assert response.status_code == 200
@@ -140,9 +140,9 @@ def test_document_uploaded_carries_a_signed_download_link_valid_a_week(receiver,
     token = path.rstrip("/").rsplit("/", 1)[-1]
     assert client.get(reverse("aquatiris_portal:sync_document_download", args=[token[:-2] + "xx"])).status_code == 404
     assert client.get(reverse("aquatiris_portal:sync_document_download", args=["abc:def"])).status_code == 404
-    settings.AQUATIRIS_PORTAL_OUTBOX_DOWNLOAD_URL_DAYS = 0
+    settings.AQUATIRIS_PORTAL_OUTBOX_DOWNLOAD_URL_SECONDS = 0
     assert client.get(path).status_code == 404
-    settings.AQUATIRIS_PORTAL_OUTBOX_DOWNLOAD_URL_DAYS = 7
+    settings.AQUATIRIS_PORTAL_OUTBOX_DOWNLOAD_URL_SECONDS = 3600
     document.deleted_at = timezone.now()
     document.save()
     assert client.get(path).status_code == 404
