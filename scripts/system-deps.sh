@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the test suite runs for real: PostgreSQL, Redis, Chromium,
-# gettext (to compile the French catalogue).
+# gettext (to compile the French catalogue), zbar-tools (zbarimg reads the
+# authenticator QR code in tests/integration/test_qr_browser.py).
 set -euo pipefail
-PACKAGES="postgresql redis-server chromium gettext"
+PACKAGES="postgresql redis-server chromium gettext zbar-tools"
 missing=""
 for package in $PACKAGES; do
     dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"

@@ -409,8 +409,10 @@ def otp_verify_view(request):
     }, status=status)
 
 
-def _qr_svg(data):
-    """An inline SVG QR code (``qrcode`` is a dependency; ``segno`` works too)."""
+def _qr_data_uri(data):
+    """The QR code as a ``data:image/svg+xml`` URI for an ``<img>``
+    (``qrcode`` is a dependency; ``segno`` works too). Inline in HTML, the
+    ``svg:rect`` elements qrcode writes are not drawn: as an image they are."""
     try:
         from django_otp.qr import write_qrcode_image
 
@@ -418,9 +420,7 @@ def _qr_svg(data):
         write_qrcode_image(data, out)
     except (ModuleNotFoundError, ImportError):
         return ""
-    svg = out.getvalue().decode()
-    # Inline in HTML: drop the XML declaration, keep the <svg> element.
-    return svg[svg.find("<svg"):]
+    return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
 ENROL_EMAIL_SESSION_KEY = "aquatiris_portal_enrol_email"
@@ -532,7 +532,7 @@ def otp_enroll_view(request):
         "next": destination,
         "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
         "config_url": device.config_url,
-        "qr_svg": _qr_svg(device.config_url),
+        "qr_data_uri": _qr_data_uri(device.config_url),
     }, status=status)
 
 
