@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from ..storage import private_storage
 from ..uploads import KINDS, safe_filename, sniff
-from .sources import BadFilePath
+from .sources import BadFilePath, shown
 from .validation import Rejected
 
 ACCEPTED_FILE_KINDS = ("pdf", "docx")
@@ -50,8 +50,10 @@ def copy_file(export, record):
     path = record["file"]
     try:
         source = export.open_file(path)
-    except (FileNotFoundError, BadFilePath):
-        raise Rejected(_("The file “%(path)s” is missing from the export.") % {"path": path})
+    except FileNotFoundError:
+        raise Rejected(_("The file “%(path)s” is missing from the export.") % {"path": shown(path)})
+    except BadFilePath as refused:
+        raise Rejected(refused.reason)
     digest, size = hashlib.sha256(), 0
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as spool:
         try:
@@ -59,6 +61,8 @@ def copy_file(export, record):
                 digest.update(chunk)
                 size += len(chunk)
                 spool.write(chunk)
+        except BadFilePath as refused:  # read beyond the size limit
+            raise Rejected(refused.reason)
         finally:
             source.close()
         actual = digest.hexdigest()

@@ -10,9 +10,13 @@ what lets an interrupted run skip the batches it had already committed.
 """
 
 import os
+import re
 import sqlite3
 import tempfile
 
+from django.utils.translation import gettext as _
+
+from .sources import LineTooLong
 from .validation import Rejected, staging_key
 
 PHASES = ("franchisee", "spanc", "client", "installation", "document", "delete")
@@ -26,6 +30,20 @@ def decode_raw(raw):
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8", errors="replace")
     return raw.strip()[:RAW_LINE_LIMIT]
+
+
+_ID = re.compile(rb'"id"\s*:\s*"([^"\\]{1,200})"')
+
+
+def too_long_id(head):
+    """The record's id, if the first bytes of a line too long to be parsed show it."""
+    found = _ID.search(head)
+    return found.group(1).decode("utf-8", errors="replace") if found else ""
+
+
+def too_long_reason(line):
+    return _("The line is longer than %(limit)s bytes (AQUATIRIS_PORTAL_SYNC_MAX_LINE_BYTES; it has %(size)s): "
+             "it was not read.") % {"limit": line.limit, "size": line.size}
 
 
 class Staging:
@@ -62,6 +80,9 @@ class Staging:
         staged, rejects = [], []
         for number, raw in numbered_lines:
             self.lines = number
+            if isinstance(raw, LineTooLong):
+                rejects.append((number, "", too_long_id(raw.head), too_long_reason(raw), decode_raw(raw.head)))
+                continue
             raw = raw.strip()
             if not raw:
                 continue

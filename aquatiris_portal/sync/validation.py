@@ -198,7 +198,21 @@ def _schema_reason(error):
             "field": field, "expected": error.validator_value if isinstance(error.validator_value, str)
             else " or ".join(error.validator_value),
         }
+    if error.validator == "maxLength":
+        return _("Field “%(field)s” is longer than %(limit)s characters.") % {
+            "field": field, "limit": error.validator_value,
+        }
     return _("Field “%(field)s” is invalid: %(message)s") % {"field": field, "message": error.message}
+
+
+def _has_nul(value):
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
 
 
 def parse_date(value, field):
@@ -253,9 +267,18 @@ def check_line(raw):
     try:
         record = parse_json(raw)
     except (ValueError, UnicodeDecodeError) as error:
+        if isinstance(raw, (bytes, bytearray)):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                raise Rejected(_("The line is not valid UTF-8 text (byte %(position)s): the file must be written "
+                                 "in UTF-8.") % {"position": bad.start + 1})
         raise Rejected(_("The line is not valid JSON (%(error)s).") % {"error": error})
     if not isinstance(record, dict):
         raise Rejected(_("The line is not a JSON object."))
+    if (b"\\u0000" if isinstance(raw, (bytes, bytearray)) else "\\u0000") in raw and _has_nul(record):
+        raise Rejected(_("The line contains a NUL character (\\u0000), which the portal cannot store."),
+                       str(record.get("type", ""))[:40], record.get("id") if isinstance(record.get("id"), str) else "")
     record_type = record.get("type")
     record_id = record.get("id") if isinstance(record.get("id"), str) else ""
     if record_type is None:

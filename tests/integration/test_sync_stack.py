@@ -58,6 +58,86 @@ def test_s3_source_on_seaweedfs_imports_into_the_s3_private_storage(s3, s3_priva
     stack_report(f"S3 source s3://{s3.bucket}/exports-test/: {run.counts}, 3 files copied to S3, re-import copies 0")
 
 
+class RecordingS3:
+    """The test's S3 client, noting every key the importer reads."""
+
+    def __init__(self, client):
+        self.client, self.keys = client, []
+
+    def get_object(self, **kwargs):
+        self.keys.append(kwargs["Key"])
+        return self.client.get_object(**kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+
+@pytest.mark.django_db
+def test_s3_export_reads_only_keys_under_its_prefix_and_bounds_files_and_lines(
+        s3, s3_private_storage, settings, tmp_path, monkeypatch, stack_report):
+    """Issues 12 and 14 on SeaweedFS: a path out of the export's prefix, an
+    absolute path, a file above the size limit and an over-long line are
+    quarantined with their reasons; the rest is imported; every key read is
+    under the source's prefix."""
+    from django.utils import translation
+
+    from aquatiris_portal.records.models import Client, PortalDocument
+    from aquatiris_portal.sync import sources
+    from aquatiris_portal.sync.importer import import_source
+    from aquatiris_portal.sync.models import QuarantinedRecord
+    from tests.exports import make_pdf, sha256
+
+    settings.AWS_S3_ENDPOINT_URL = s3.endpoint_url
+    settings.AWS_ACCESS_KEY_ID = s3.access_key
+    settings.AWS_SECRET_ACCESS_KEY = s3.secret_key
+    settings.AQUATIRIS_PORTAL_SYNC_MAX_FILE_BYTES = 20_000
+    secret = make_pdf("Outside the export")
+    # Files with the right sha256 where the hostile paths lead, outside the prefix.
+    for key in ("hostile/secret.pdf", "outside/secret.pdf", "secret.pdf"):
+        s3.client.put_object(Bucket=s3.bucket, Key=key, Body=secret)
+    big = make_pdf("Big") + b"%" + b"x" * 30_000 + b"\n"
+    lines, files = sample_records(bad=False)
+
+    def document(rid, path, content=secret):
+        return {"type": "document", "id": rid, "installation": "I-1", "title": "Pièce", "file": path,
+                "sha256": sha256(content)}
+
+    lines += [
+        document("D-UP", "../secret.pdf"),
+        document("D-UP2", "files/../../../outside/secret.pdf"),
+        document("D-ABS", "/secret.pdf"),
+        document("D-BIG", "files/D-BIG.pdf", big),
+        {"type": "client", "id": "C-HUGE", "code": "CLI-HUGE", "last_name": "X", "email": "h@example.org",
+         "padding": "x" * (2 * 1024 * 1024)},
+    ]
+    upload_folder(s3, write_export(tmp_path, 1, lines, {**files, "files/D-BIG.pdf": big}),
+                  "hostile/exports/export-000001/")
+    # Another export outside the source's prefix is not seen.
+    upload_folder(s3, write_export(tmp_path / "other", 9, [{"type": "client", "id": "C-OUT", "code": "K-OUT",
+                                                             "last_name": "Out", "email": "out@example.org"}]),
+                  "hostile/elsewhere/export-000009/")
+    recording = RecordingS3(s3.client)
+    monkeypatch.setattr(sources, "s3_client", lambda: recording)
+
+    with translation.override("en"):
+        [run] = import_source(f"s3://{s3.bucket}/hostile/exports").runs
+
+    assert run.state == run.State.SUCCEEDED, run.error
+    reasons = dict(QuarantinedRecord.objects.filter(run=run).values_list("record_id", "reason"))
+    assert "outside the export" in reasons["D-UP"] and "outside the export" in reasons["D-UP2"]
+    assert "absolute" in reasons["D-ABS"]
+    assert "larger than 20000 bytes" in reasons["D-BIG"]
+    assert "longer than" in reasons["C-HUGE"]
+    assert set(reasons) == {"D-UP", "D-UP2", "D-ABS", "D-BIG", "C-HUGE"}
+    assert not PortalDocument.objects.filter(external_id__in=list(reasons)).exists()
+    assert PortalDocument.objects.filter(external_id__in=["D-1", "D-2", "D-3"]).exclude(file="").count() == 3
+    assert not Client.objects.filter(external_id__in=["C-HUGE", "C-OUT"]).exists()
+    assert recording.keys and all(key.startswith("hostile/exports/") for key in recording.keys), recording.keys
+    assert "hostile/exports/export-000001/files/D-BIG.pdf" in recording.keys
+    stack_report(f"S3 hostile export: {len(reasons)} quarantined with their reasons, {len(recording.keys)} keys read, "
+                 "all under the prefix")
+
+
 def sync_env(postgres, redis_url, source, receiver_url, interval=1):
     env = stack_env(database_url=postgres.url(django_settings.DATABASES["default"]["NAME"]), redis_url=redis_url)
     env.update(
