@@ -542,7 +542,7 @@ def s3(stack_dir):
         [_weed(), f"-logdir={folder / 'logs'}", "server", f"-dir={folder / 'data'}",
          "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-master.telemetry=false", "-master.volumeSizeLimitMB=64",
          f"-master.port={master}", f"-master.port.grpc={master_grpc}",
-         f"-volume.port={volume}", f"-volume.port.grpc={volume_grpc}", "-volume.max=4",
+         f"-volume.port={volume}", f"-volume.port.grpc={volume_grpc}", "-volume.max=16",
          f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}", f"-filer.localSocket={folder / 'filer.sock'}",
          "-s3", f"-s3.port={s3_port}", f"-s3.port.grpc={s3_grpc}", "-s3.port.iceberg=0", "-s3.port.lance=0",
          f"-s3.localSocket={folder / 's3.sock'}", f"-s3.config={config}"],
