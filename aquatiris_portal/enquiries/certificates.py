@@ -32,7 +32,8 @@ def _logo(image):
         return None
 
 
-def certificate_pdf(*, number, client, installation, serial_number, issued_at, title, text, signature, logo=None):
+def certificate_pdf(*, number, client, installation, serial_number, issued_at, title, text, signature, logo=None,
+                    ends_on=None):
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=20 * mm, bottomMargin=20 * mm,
@@ -57,6 +58,8 @@ def certificate_pdf(*, number, client, installation, serial_number, issued_at, t
         (_("Serial number"), serial_number),
         (_("Date"), formats.date_format(issued_at, "DATE_FORMAT")),
     ]
+    if ends_on is not None:
+        rows.append((_("Extended warranty until"), formats.date_format(ends_on, "SHORT_DATE_FORMAT")))
     cell = styles["BodyText"]
     table = Table(
         [[Paragraph(f"<b>{escape(label)}</b>", cell), Paragraph(escape(value).replace("\n", "<br/>"), cell)]

@@ -19,8 +19,9 @@ ACCEPT = ".jpg,.jpeg,.png,.heic,.heif,.pdf,image/jpeg,image/png,image/heic,image
 
 class InstallationChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        # Reference first: it stays readable when a phone cuts the option.
-        return f"{obj.reference} — {obj.label}, {obj.city}" if obj.label else f"{obj.reference}, {obj.city}"
+        # The place first: two installations of a client often share their
+        # product name, and a phone cuts the end of a long option.
+        return obj.display_name_with_reference
 
 
 class MultipleFileInput(forms.FileInput):
@@ -55,6 +56,9 @@ class ContactForm(forms.Form):
     )
     message = forms.CharField(label=_("Your message"), widget=forms.Textarea(attrs={"rows": 6}), max_length=5000)
     attachments = MultipleFileField(label=_("Attachments"), required=False)
+    # Set when the files were not read because another field was wrong:
+    # their names, so the page can say which ones to choose again.
+    files_not_read = ()
 
     def __init__(self, *args, installations, **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,21 +72,32 @@ class ContactForm(forms.Form):
         """Ids of after-sales subjects (the small script shows the reason list for them)."""
         return [str(subject.pk) for subject in self.fields["subject"].queryset if subject.is_after_sales]
 
+    def clean_reason(self):
+        # Checked here, before the files (the last field), so that a missing
+        # reason is known before anything reads the files.
+        subject = self.cleaned_data.get("subject")
+        reason = self.cleaned_data.get("reason")
+        if subject is not None and not subject.is_after_sales:
+            return None
+        if subject is not None and subject.is_after_sales and not reason:
+            raise ValidationError(_("Please choose the reason of your after-sales request."), code="required")
+        return reason
+
     def clean_attachments(self):
         files = self.cleaned_data["attachments"]
         if not files:
             return []
+        if self.errors:
+            # Another field is wrong: the form comes back and browsers never
+            # send files back. Do not read them; say which ones to choose again.
+            self.files_not_read = [uploaded.name for uploaded in files]
+            raise ValidationError(
+                _("Your files were not sent: once the fields above are corrected, please choose them again "
+                  "(%(names)s).") % {"names": ", ".join(self.files_not_read)},
+                code="not_read",
+            )
         # Everything is checked before anything is written: one bad file refuses the whole form.
         return validate_uploads(files, allowed=PHOTO_AND_PDF)
-
-    def clean(self):
-        cleaned = super().clean()
-        subject = cleaned.get("subject")
-        if subject is not None and subject.is_after_sales and not cleaned.get("reason"):
-            self.add_error("reason", _("Please choose the reason of your after-sales request."))
-        if subject is not None and not subject.is_after_sales:
-            cleaned["reason"] = None
-        return cleaned
 
 
 class MaintenanceContractForm(forms.Form):
@@ -95,22 +110,69 @@ class MaintenanceContractForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["installation"].queryset = installations
 
+    def clean_installation(self):
+        installation = self.cleaned_data["installation"]
+        previous = open_contract_request(installation)
+        if previous is not None:
+            raise ValidationError(already_asked_message(previous), code="already_asked")
+        return installation
 
-def normalise_serial(value):
-    return re.sub(r"\s+", "", value or "").upper()
+
+def open_contract_request(installation):
+    """The maintenance-contract request of this installation still open, or None."""
+    from .models import PortalRequest
+
+    return (
+        PortalRequest.objects.filter(installation=installation, kind=PortalRequest.Kind.MAINTENANCE_CONTRACT)
+        .exclude(status=PortalRequest.Status.CLOSED).order_by("-created_at").first()
+    )
+
+
+def already_asked_message(previous):
+    from django.utils import formats, timezone
+
+    return _(
+        "You already asked for a maintenance contract for this installation on %(date)s. Your Aquatiris "
+        "installer will contact you: you can follow your request in “My requests”."
+    ) % {"date": formats.date_format(timezone.localtime(previous.created_at), "DATE_FORMAT")}
+
+
+# The serial number's canonical form: capitals, its groups joined by one
+# hyphen. "aq 2019 004512", "AQ2019004512" and "aq.2019.004512" are all
+# stored and compared as "AQ-2019-004512".
+SERIAL_SEPARATORS = re.compile(r"[\s._/\\-]+")
+SERIAL_GROUPS = re.compile(r"^([A-Z]{2,4})-?(\d{4})-?(\d{4,8})$")
+
+
+def canonical_serial(value):
+    text = SERIAL_SEPARATORS.sub("-", (value or "").strip().upper()).strip("-")
+    match = SERIAL_GROUPS.match(text)
+    return "-".join(match.groups()) if match else text
+
+
+normalise_serial = canonical_serial  # the former name
 
 
 class SerialNumberForm(forms.Form):
     serial_number = forms.CharField(label=_("Serial number"), max_length=60)
 
-    def __init__(self, *args, pattern, help_text, **kwargs):
+    def __init__(self, *args, pattern, help_text, references=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.pattern = pattern
+        # The client's installation references: typed in the serial field they are a mistake.
+        self.references = {canonical_serial(reference): reference for reference in references if reference}
         self.fields["serial_number"].help_text = help_text
         self.fields["serial_number"].widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
 
     def clean_serial_number(self):
-        serial = normalise_serial(self.cleaned_data["serial_number"])
+        serial = canonical_serial(self.cleaned_data["serial_number"])
+        if serial in self.references:
+            raise ValidationError(
+                _("%(reference)s is the reference of your installation (on your quote and your documents), not "
+                  "its serial number. %(help)s")
+                % {"reference": self.references[serial], "help": self.fields["serial_number"].help_text},
+                code="reference",
+            )
         try:
             matches = re.search(self.pattern, serial) if self.pattern else True
         except re.error:  # an editor's broken pattern must not lock clients out

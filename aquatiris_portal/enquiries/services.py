@@ -169,9 +169,12 @@ def _register(user, installation, serial_number, settings_obj, site_url):
         registered_by=user, created_at=now,
     )
     extension.certificate_number = f"AQC-{now:%Y}-{extension.pk:06d}"
+    from .warranty import warranty_end
+
     content = certificate_pdf(
         number=extension.certificate_number, client=installation.client, installation=installation,
-        serial_number=serial_number, issued_at=now, title=settings_obj.certificate_title,
+        serial_number=serial_number, issued_at=now, ends_on=warranty_end(installation, settings_obj, now),
+        title=settings_obj.certificate_title,
         text=settings_obj.certificate_text, signature=settings_obj.certificate_signature,
         logo=settings_obj.certificate_logo,
     )
@@ -199,7 +202,8 @@ def _register(user, installation, serial_number, settings_obj, site_url):
         key=f"warranty:{installation.pk}:{serial_number}", to=[installation.client.email],
         template=MAIL + "warranty_confirmation",
         context={"installation": installation, "client": installation.client, "extension": extension,
-                 "franchisee": installation.franchisee, "site_url": site_url},
+                 "franchisee": installation.franchisee, "site_url": site_url,
+                 "warranty_end": warranty_end(installation, settings_obj, now)},
         attachments=[{"name": document.file.name, "filename": document.filename, "content_type": "application/pdf"}],
     )
     return extension

@@ -10,7 +10,6 @@ import datetime
 import logging
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -43,13 +42,16 @@ def spanc_theme():
     return theme
 
 
-def admin_document_url(document):
-    """Where staff open the document in the Wagtail admin (absolute)."""
+def admin_document_url(document, site_url=""):
+    """Where staff open the document in the Wagtail admin (absolute): on the
+    site's public address (AQUATIRIS_PORTAL_PUBLIC_BASE_URL), else on the
+    address the SPANC's request came to (``site_url``). Never on
+    WAGTAILADMIN_BASE_URL, which may name another host."""
     try:
         path = reverse("aquatiris_portal_portaldocument_modeladmin_inspect", args=[document.pk])
     except NoReverseMatch:
         path = f"/admin/aquatiris_portal/portaldocument/inspect/{document.pk}/"
-    base = (getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "").rstrip("/")
+    base = (app_settings.PUBLIC_BASE_URL or site_url or "").rstrip("/")
     return base + path
 
 
@@ -71,7 +73,7 @@ def document_payload(document, installation, spanc):
 
 
 def receive_spanc_document(*, user, spanc, installation, uploaded, content_type, title, note="",
-                           portal_settings_obj=None):
+                           portal_settings_obj=None, site_url="", document_type=""):
     """Store a checked PDF sent by ``spanc`` into ``installation``'s folder.
 
     ``installation`` comes from ``access.get_spanc_installation_or_404``;
@@ -103,6 +105,7 @@ def receive_spanc_document(*, user, spanc, installation, uploaded, content_type,
             document = PortalDocument(
                 installation=locked, theme=spanc_theme(), title=title.strip(), note=note.strip(),
                 filename=safe_filename(uploaded.name, "pdf"), content_type=content_type,
+                document_type=(document_type or "")[:120],
                 size=uploaded.size, sha256=sha256, issued_on=timezone.localdate(now),
                 visible_to_spanc=True,
                 # Whether the client sees it is decided at read time by access
@@ -116,7 +119,7 @@ def receive_spanc_document(*, user, spanc, installation, uploaded, content_type,
             stored_name = document.file.name
             document.save()
             record_event("document_uploaded", document_payload(document, locked, spanc), installation=locked)
-            _tell_franchisee(document, locked, spanc, portal_settings_obj)
+            _tell_franchisee(document, locked, spanc, portal_settings_obj, site_url)
     except Exception:
         if stored_name:
             _remove_orphan(document.file.storage, stored_name)
@@ -124,7 +127,7 @@ def receive_spanc_document(*, user, spanc, installation, uploaded, content_type,
     return UploadResult(document, created=True)
 
 
-def _tell_franchisee(document, installation, spanc, portal_settings_obj):
+def _tell_franchisee(document, installation, spanc, portal_settings_obj, site_url=""):
     franchisee = installation.franchisee
     recipients = [franchisee.email] if franchisee and franchisee.email else []
     if not recipients and portal_settings_obj is not None:
@@ -143,7 +146,7 @@ def _tell_franchisee(document, installation, spanc, portal_settings_obj):
             "client": installation.client,
             "franchisee": franchisee,
             "spanc": spanc,
-            "admin_url": admin_document_url(document),
+            "admin_url": admin_document_url(document, site_url),
         },
         reply_to=[spanc.email] if spanc.email else [],
     )

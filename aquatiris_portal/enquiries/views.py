@@ -5,6 +5,7 @@ built (client, installations, settings); visibility comes from ``access``.
 """
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -16,6 +17,7 @@ from .models import PortalRequest
 from .services import register_serial_number, submit_request
 
 TEMPLATES = "aquatiris_portal/client_space/"
+NOT_BUILT_STAGES = ("study", "quote")  # records.Stage values before works start
 
 
 def _url(page, request, name, *args):
@@ -28,6 +30,11 @@ def _site_url(request):
 
 def _installation_choices(request):
     return access.installations_for_client(request.user).order_by("reference")
+
+
+def _built_installation_choices(request):
+    """Installations past the quote stage: a maintenance contract needs something to maintain."""
+    return _installation_choices(request).exclude(stage__in=NOT_BUILT_STAGES)
 
 
 def _initial_installation(request, installations):
@@ -54,7 +61,7 @@ def contact(page, request, context):
             )
             messages.success(request, _("Your request was sent. A copy was emailed to you."))
             return HttpResponseRedirect(_url(page, request, "request_detail", portal_request.reference))
-        if form.errors.get("attachments"):
+        if form.errors.get("attachments") and not form.files_not_read:
             # Browsers never send files back: say so next to the field.
             form.add_error("attachments", _("No file was kept: please choose your files again."))
     else:
@@ -66,37 +73,62 @@ def contact(page, request, context):
 
 
 def maintenance_contract(page, request, context):
+    from ..records.models import Installation
+    from .forms import already_asked_message, open_contract_request
+
     installations = context["installations"]
+    built = [installation for installation in installations if installation.is_past_quote]
     if request.method == "POST":
-        form = MaintenanceContractForm(request.POST, installations=_installation_choices(request))
+        form = MaintenanceContractForm(request.POST, installations=_built_installation_choices(request))
         if form.is_valid():
             data = form.cleaned_data
-            portal_request = submit_request(
-                user=request.user, client=context["client"], installation=data["installation"],
-                kind=PortalRequest.Kind.MAINTENANCE_CONTRACT,
-                message=data["message"] or _("Request for a maintenance contract."),
-                portal_settings_obj=context["portal_settings"], site_url=_site_url(request),
-            )
-            messages.success(request, _("Your maintenance contract request was sent to your franchisee."))
-            return HttpResponseRedirect(_url(page, request, "request_detail", portal_request.reference))
+            with transaction.atomic():
+                # The installation's row lock serialises a double submit; the
+                # second one finds the first request and is refused.
+                Installation.objects.select_for_update(of=("self",)).filter(pk=data["installation"].pk).first()
+                previous = open_contract_request(data["installation"])
+                if previous is None:
+                    portal_request = submit_request(
+                        user=request.user, client=context["client"], installation=data["installation"],
+                        kind=PortalRequest.Kind.MAINTENANCE_CONTRACT,
+                        message=data["message"] or _("Request for a maintenance contract."),
+                        portal_settings_obj=context["portal_settings"], site_url=_site_url(request),
+                    )
+            if previous is None:
+                messages.success(request, _("Your maintenance contract request was sent to your franchisee."))
+                return HttpResponseRedirect(_url(page, request, "request_detail", portal_request.reference))
+            form.add_error("installation", already_asked_message(previous))
     else:
         form = MaintenanceContractForm(
-            installations=_installation_choices(request),
-            initial={"installation": _initial_installation(request, installations)},
+            installations=_built_installation_choices(request),
+            initial={"installation": _initial_installation(request, built)},
         )
     return TemplateResponse(
-        request, TEMPLATES + "maintenance_contract.html", {**context, "form": form, "nav": "maintenance_contract"}
+        request, TEMPLATES + "maintenance_contract.html",
+        {**context, "form": form, "nav": "maintenance_contract", "built_installations": built},
     )
 
 
 def warranty(page, request, context, installation):
+    from .warranty import warranty_end
+
     settings_obj = context["portal_settings"]
-    form_kwargs = {"pattern": settings_obj.serial_number_pattern, "help_text": settings_obj.serial_number_help}
+    form_kwargs = {"pattern": settings_obj.serial_number_pattern, "help_text": settings_obj.serial_number_help,
+                   "references": [other.reference for other in context["installations"]]}
     extension = getattr(installation, "warranty_extension", None)
     conflict = False
+    confirming = False
+    response_context = {**context, "installation": installation, "extension": extension,
+                        "installation_tab": "warranty", "warranty_end": warranty_end(installation, settings_obj)}
+    if not installation.is_past_quote:
+        # Nothing built yet: nothing to register (the page says when it opens).
+        return TemplateResponse(request, TEMPLATES + "warranty.html", {**response_context, "not_built": True})
     if request.method == "POST":
         form = SerialNumberForm(request.POST, **form_kwargs)
-        if form.is_valid():
+        if form.is_valid() and not request.POST.get("confirm"):
+            # One step to read the serial again before it is registered for good.
+            confirming = True
+        elif form.is_valid():
             result = register_serial_number(
                 user=request.user, client=context["client"], installation_pk=installation.pk,
                 serial_number=form.cleaned_data["serial_number"], portal_settings_obj=settings_obj,
@@ -113,10 +145,10 @@ def warranty(page, request, context, installation):
                 return HttpResponseRedirect(_url(page, request, "warranty", installation.pk))
             conflict = True
     else:
-        form = SerialNumberForm(**form_kwargs)
+        # "No, correct it" comes back here with what was typed.
+        form = SerialNumberForm(initial={"serial_number": request.GET.get("serial_number", "")[:60]}, **form_kwargs)
     return TemplateResponse(request, TEMPLATES + "warranty.html", {
-        **context, "installation": installation, "extension": extension, "form": form, "conflict": conflict,
-        "installation_tab": "warranty",
+        **response_context, "form": form, "conflict": conflict, "confirming": confirming,
     }, status=200)
 
 

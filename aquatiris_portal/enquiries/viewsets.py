@@ -62,9 +62,13 @@ class RequestIndexView(generic.IndexView):
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("franchisee", "subject")
 
-    def get_edit_url(self, instance):
-        # The title column leads to the recap; the status form is one click further.
-        return self.get_inspect_url(instance)
+    def _get_title_column(self, field_name, column_class=None, **kwargs):
+        # The title leads to the recap (inspect); the row menu's "Edit" keeps
+        # leading to the status form (Wagtail links both to get_edit_url).
+        from wagtail.admin.ui.tables import TitleColumn
+
+        column_class = self._get_title_column_class(column_class or TitleColumn)
+        return self._get_custom_column(field_name, column_class, get_url=self.get_inspect_url, **kwargs)
 
     def get(self, request, *args, **kwargs):
         if self.is_export:
@@ -117,6 +121,18 @@ class RequestInspectView(generic.InspectView):
         return get_object_or_404(
             PortalRequest.objects.select_related("franchisee", "subject", "installation", "client"), pk=self.pk
         )
+
+    def get_field_display_value(self, field_name, field):
+        import datetime
+
+        from django.utils import timezone
+
+        value = super().get_field_display_value(field_name, field)
+        # Wagtail's inspect template formats values with |localize, which
+        # skips the time zone: times are shown as the client and the mails say.
+        if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+            return timezone.localtime(value)
+        return value
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -49,7 +49,10 @@ class ClientSpacePage(RoutablePageMixin, Page):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), reverse(app_settings.LOGIN_URL_NAME))
         if access.client_for(request.user) is None:
-            raise Http404  # SPANC, staff without a client record: the space does not exist for them
+            # SPANC, staff without a client record: say whom the space is for (no data, any URL).
+            from .wrong_space import wrong_space_response
+
+            return wrong_space_response(request, "client")
         response = super().serve(request, view, args, kwargs)
         add_never_cache_headers(response)
         response["Cache-Control"] += ", private"
@@ -112,6 +115,9 @@ class ClientSpacePage(RoutablePageMixin, Page):
         for installation in context["installations"]:
             installation.new_documents = new_counts.get(installation.pk, 0)
             installation.stage_name = next(s["name"] for s in progress_for(installation.stage, texts) if s["current"])
+        from .dashboard_status import dashboard_status
+
+        context.update(dashboard_status(request.user, context["installations"], context["portal_settings"]))
         return self._render(request, "dashboard.html", context)
 
     @path("installations/<int:pk>/", name="installation")

@@ -8,7 +8,7 @@ What a SPANC sees comes from ``access`` alone.
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -51,7 +51,10 @@ class ProSpacePage(RoutablePageMixin, Page):
         if account is not None and account.spanc_id and user.is_active and not access.is_verified(user):
             return redirect_to_login(request.get_full_path(), reverse("aquatiris_portal:otp_verify"))
         if access.spanc_for(user) is None:
-            raise Http404
+            # A client (or staff) following "Espace pro": say whom it is for (no data, any URL).
+            from .wrong_space import wrong_space_response
+
+            return wrong_space_response(request, "pro")
         return None
 
     def serve(self, request, view=None, args=None, kwargs=None):
@@ -150,6 +153,8 @@ class ProSpacePage(RoutablePageMixin, Page):
                     uploaded=form.cleaned_data["file"], content_type=form.content_type,
                     title=form.cleaned_data["title"], note=form.cleaned_data["note"],
                     portal_settings_obj=PortalSettings.for_request(request),
+                    site_url=request.build_absolute_uri("/"),
+                    document_type=str(form.cleaned_data.get("document_type") or ""),
                 )
                 if result.created:
                     messages.success(request, _("“%(title)s” was added to the folder. The franchisee has been told.")

@@ -87,10 +87,14 @@ def test_other_spanc_never_sees_the_folder(world, name):
 
 
 @pytest.mark.parametrize("name", PRO_SPACE_URLS)
-def test_client_gets_404_even_for_their_own_installation(world, name):
+def test_client_gets_the_wrong_space_page_even_for_their_own_installation(world, name):
+    # Issue 18: not a 404 but a page saying the space is for SPANC, with nothing of it.
     http = HttpClient()
     http.force_login(world["client_user"])
-    assert http.get(URLS[name][0](world)).status_code == 404
+    response = http.get(URLS[name][0](world))
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("text/html") and b"%PDF" not in response.content
+    assert world["installation"].reference.encode() not in response.content
 
 
 def test_client_never_sees_spanc_upload_by_default(world):

@@ -25,7 +25,7 @@ def _fast_hasher(settings):
 
 @pytest.fixture
 def folder(settings):
-    settings.WAGTAILADMIN_BASE_URL = "https://www.aquatiris.example"
+    settings.AQUATIRIS_PORTAL_PUBLIC_BASE_URL = "https://www.aquatiris.example"
     page = pro_space_page()
     spanc = factories.spanc(name="SPANC de la Vallée", email="controle@spanc-vallee.example")
     franchisee = factories.franchisee(company="Aquatiris Vallée", email="franchise@aquatiris-vallee.example")

@@ -15,6 +15,8 @@
     reason.hidden = !shown;
     if (select) {
       select.disabled = !shown;
+      // Required while shown: the browser asks for it before the files are sent.
+      select.required = shown;
       if (shown) { select.setAttribute("aria-required", "true"); } else { select.removeAttribute("aria-required"); }
     }
   }
