@@ -5,25 +5,31 @@ A record the user may not see is indistinguishable from one that does not
 exist: callers turn ``None``/empty querysets into 404.
 """
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.http import Http404
 
 from .conf import app_settings
 from .records.models import DocumentSource, Installation, PortalDocument
+from .snippets.audiences import Audience, audiences_matching
 
 _CACHE_ATTR = "_aquatiris_portal_account"
 
 
 def account_for(user):
-    """The PortalAccount of ``user`` (with client and spanc), or None."""
+    """The PortalAccount of ``user`` (with client and spanc), or None.
+
+    Read through the user's ``portal_account`` relation in one query: the
+    accounts room sits above this one, so access names the relation, not
+    the model (docs/architecture.md)."""
     if user is None or not user.is_authenticated:
         return None
     if not hasattr(user, _CACHE_ATTR):
-        from .accounts.models import PortalAccount
-
-        account = (
-            PortalAccount.objects.select_related("client", "spanc").filter(user=user).first()
+        holder = (
+            get_user_model()._default_manager.select_related("portal_account__client", "portal_account__spanc")
+            .filter(pk=user.pk).first()
         )
+        account = getattr(holder, "portal_account", None) if holder is not None else None
         setattr(user, _CACHE_ATTR, account)
     return getattr(user, _CACHE_ATTR)
 
@@ -62,17 +68,6 @@ def is_records_staff(user):
     )
 
 
-def get_staff_request_attachment_or_404(user, pk):
-    """An attachment of any request, for back-office staff allowed to read
-    requests, past the second factor."""
-    from .enquiries.models import RequestAttachment
-
-    attachment = RequestAttachment.objects.filter(pk=pk).first() if can_read_requests(user) else None
-    if attachment is None:
-        raise Http404
-    return attachment
-
-
 def can_read_requests(user):
     """Back-office staff allowed to read the requests (their attachments,
     exports of the listing), past the second factor."""
@@ -80,32 +75,6 @@ def can_read_requests(user):
         user is not None and user.is_authenticated and user.is_active
         and is_verified(user) and user.has_perm("aquatiris_portal.view_portalrequest")
     )
-
-
-def request_exports_for(user):
-    """Requests exports ``user`` may follow and download: their own (every
-    one for a superuser), not yet past the retention period."""
-    import datetime
-
-    from django.utils import timezone
-
-    from .enquiries.models import RequestExport  # enquiries sits above access: import late
-
-    if not can_read_requests(user):
-        return RequestExport.objects.none()
-    days = app_settings.EXPORT_RETENTION_DAYS
-    queryset = RequestExport.objects.filter(created_at__gte=timezone.now() - datetime.timedelta(days=days))
-    if not user.is_superuser:
-        queryset = queryset.filter(requested_by=user)
-    return queryset
-
-
-def get_request_export_or_404(user, pk):
-    """A requests export of ``user`` (another person's is a 404)."""
-    export = request_exports_for(user).filter(pk=pk).first()
-    if export is None:
-        raise Http404
-    return export
 
 
 def installations_for_client(user):
@@ -173,23 +142,6 @@ def get_client_installation_or_404(user, pk):
     return installation
 
 
-def client_requests(user):
-    """Requests a client sent (question, SAV, maintenance contract)."""
-    from .enquiries.models import PortalRequest  # enquiries sits above access: import late
-
-    client = client_for(user)
-    if client is None:
-        return PortalRequest.objects.none()
-    return PortalRequest.objects.filter(client=client)
-
-
-def get_client_request_or_404(user, reference):
-    portal_request = client_requests(user).filter(reference=reference).first()
-    if portal_request is None:
-        raise Http404
-    return portal_request
-
-
 def get_spanc_installation_or_404(user, pk):
     installation = (
         installations_for_spanc(user).filter(pk=pk).select_related("client", "franchisee").first()
@@ -199,7 +151,7 @@ def get_spanc_installation_or_404(user, pk):
     return installation
 
 
-ALL_ARTICLE_AUDIENCES = frozenset({"clients", "pros", "both"})
+ALL_ARTICLE_AUDIENCES = frozenset(Audience)
 
 
 def article_audiences_for(user):
@@ -211,10 +163,17 @@ def article_audiences_for(user):
         return frozenset()
     audiences = set()
     if client_for(user) is not None:
-        audiences |= {"clients", "both"}
+        audiences |= {Audience.CLIENTS, Audience.BOTH}
     if spanc_for(user) is not None:
-        audiences |= {"pros", "both"}
+        audiences |= {Audience.PROS, Audience.BOTH}
     # Portal accounts skip the permission lookup (two queries).
     if user.is_superuser or (not audiences and user.has_perm("wagtailadmin.access_admin")):
         return ALL_ARTICLE_AUDIENCES
     return frozenset(audiences)
+
+
+def readable_audiences(user, audience):
+    """Stored audiences of the articles and FAQ entries ``user`` may read
+    among those meant for ``audience`` (empty when they may read none)."""
+    allowed = article_audiences_for(user)
+    return [value for value in audiences_matching(audience) if value in allowed]

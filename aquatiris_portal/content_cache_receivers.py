@@ -13,7 +13,7 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from . import content_cache
 from .pages.news import ArticlePage, NewsIndexPage
-from .pages.stages import ProjectStage
+from .snippets.stages import ProjectStage
 from .snippets.site_settings import PortalSettings
 
 

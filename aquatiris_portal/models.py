@@ -8,7 +8,8 @@ from .records.models import (  # noqa: F401
     PortalDocument,
     Spanc,
 )
-from .snippets.models import AfterSalesReason, DocumentTheme, RequestSubject  # noqa: F401
+from .records.themes import DocumentTheme  # noqa: F401
+from .snippets.models import AfterSalesReason, RequestSubject, SpancDocumentType  # noqa: F401
 from .snippets.site_settings import PortalSettings  # noqa: F401
 from .snippets.faq import FaqEntry  # noqa: F401
 from .backoffice.models import StaffVisit  # noqa: F401
@@ -20,5 +21,5 @@ from .sync.models import ImportedExport, ImportRun, OutboxEvent, QuarantinedReco
 from .enquiries.models import (  # noqa: F401
     PortalRequest, ReplyLinkUse, RequestAttachment, RequestExport, RequestMessage, WarrantyExtension,
 )
-from .pages.stages import ProjectStage  # noqa: F401
+from .snippets.stages import ProjectStage  # noqa: F401
 from .pages.models import *  # noqa: F401,F403

@@ -6,13 +6,23 @@ presigned URL (S3). The backend is resolved on every call so that a host
 can switch it with ``STORAGES`` and tests with ``override_settings``.
 """
 
+import logging
+import mimetypes
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, Storage, storages
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.utils.deconstruct import deconstructible
+from django.utils.http import content_disposition_header
 
 from .conf import app_settings
+
+logger = logging.getLogger(__name__)
+
+# The only types a private file may be shown as inline; anything else (HTML,
+# SVG...) is always a download.
+INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png"}
 
 
 def _local_root():
@@ -111,3 +121,34 @@ private_storage = PrivateStorage()
 def get_private_storage():
     """Callable given to FileField(storage=...) so migrations stay stable."""
     return private_storage
+
+
+def serve_private_file(fieldfile, *, filename, content_type, disposition):
+    """The response for a private file, once the caller has asked ``access``:
+    the file streamed (local storage) or a redirect to a short presigned URL
+    (S3), never cached, never sniffed, never run as a page."""
+    if not fieldfile:
+        raise Http404
+    content_type = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    inline = disposition == "inline" and content_type in INLINE_TYPES
+    header = content_disposition_header(not inline, filename or "document")
+    storage = backend()
+    if is_local(storage):
+        try:
+            handle = storage.open(fieldfile.name, "rb")
+        except FileNotFoundError:
+            logger.error("Private file missing on storage: %s", fieldfile.name)
+            raise Http404
+        response = FileResponse(handle, content_type=content_type)
+        response["Content-Disposition"] = header
+    else:
+        url = storage.url(
+            fieldfile.name,
+            parameters={"ResponseContentDisposition": header, "ResponseContentType": content_type},
+            expire=app_settings.PRESIGNED_URL_SECONDS,
+        )
+        response = HttpResponseRedirect(url)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

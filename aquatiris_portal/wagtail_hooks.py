@@ -10,9 +10,11 @@ from .enquiries.viewsets import requests_viewset
 from .snippets.viewsets import PortalContentGroup
 from .security_log.viewsets import security_log_viewset
 
+from .views import landing_url
 modeladmin_register(RecordsGroup)
 modeladmin_register(SyncGroup)
 register_snippet(PortalContentGroup)  # FAQ, document themes, request subjects, SAV reasons
 hooks.register("register_admin_viewset", lambda: requests_viewset)
 hooks.register("register_admin_viewset", lambda: security_log_viewset)
 hooks.register("construct_homepage_panels", construct_homepage_panels)
+hooks.register("aquatiris_portal_landing_url", landing_url)  # asked by accounts.services.landing_url

@@ -2,11 +2,13 @@
 
 import time
 
+from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
 from ..records.signals import email_changed
+from . import groups
 
 
 @receiver(email_changed, dispatch_uid="aquatiris_portal.accounts.move_login")
@@ -31,9 +33,5 @@ def create_groups(sender, app_config=None, using="default", **kwargs):
     document privacy can be restricted to them)."""
     if app_config is None or app_config.label != "aquatiris_portal":
         return
-    from django.contrib.auth.models import Group
-
-    from .services import CLIENT_GROUP, SPANC_GROUP
-
-    for name in (CLIENT_GROUP, SPANC_GROUP):
+    for name in groups.group_names():
         Group.objects.using(using).get_or_create(name=name)

@@ -8,14 +8,13 @@ import logging
 import re
 import uuid
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from wagtail import hooks
 
 from ..conf import app_settings
 from ..notifications.mail import queue_mail
@@ -23,16 +22,13 @@ from ..records.emails import canonical_email_or_none
 from ..records.models import Client, Spanc
 from ..security_log import Kind, record_security_event
 from ..sync.outbox import record_event
-from . import tokens
+from . import groups, tokens
 from .backends import find_user_by_email
+from .middleware import SECOND_FACTOR_SESSION_KEY  # noqa: F401  (set at login; defined once, in middleware)
 from .models import AccountToken, PortalAccount
 
 logger = logging.getLogger(__name__)
 
-CLIENT_GROUP = "Portal clients"
-SPANC_GROUP = "Portal SPANC"
-# Set in the session at login when the user must pass a second factor.
-SECOND_FACTOR_SESSION_KEY = "aquatiris_portal_2fa_required"  # read by middleware.py
 EMAIL_DEVICE_NAME = "email"
 
 
@@ -152,7 +148,7 @@ def complete_activation(token, password):
         setattr(account, kind, record)
         account.activated_at = account.activated_at or now
         account.save()
-        user.groups.add(Group.objects.get_or_create(name=CLIENT_GROUP if kind == "client" else SPANC_GROUP)[0])
+        user.groups.add(groups.client_group() if kind == "client" else groups.spanc_group())
         token.used_at = now
         token.save(update_fields=["used_at"])
         tokens.revoke_for_record(record)
@@ -252,20 +248,21 @@ def record_visit(user):
         )
 
 
+# Hook (wagtail.hooks) answering where a user lands after login: fn(user) ->
+# URL or None. The package registers views.landing_url (wagtail_hooks.py).
+LANDING_URL_HOOK = "aquatiris_portal_landing_url"
+
+
 def landing_url(user):
-    """Where a user lands after login when no ``next`` was given: their
-    space (looked up by model name, the pages room being above this one)."""
-    account = PortalAccount.objects.filter(user=user).only("client_id", "spanc_id").first()
-    model_name = None
-    if account is not None:
-        model_name = "ClientSpacePage" if account.client_id else "ProSpacePage" if account.spanc_id else None
-    if model_name is not None:
-        try:
-            page = apps.get_model("aquatiris_portal", model_name).objects.live().first()
-        except LookupError:
-            page = None
-        if page is not None and page.url:
-            return page.url
+    """Where a user lands after login when no ``next`` was given: the first
+    answer of the ``aquatiris_portal_landing_url`` hooks (the package's own
+    gives the user's space: the pages room is above this one, so it answers
+    through a hook; a host may register its own), else the Wagtail admin
+    for staff, else ``LOGIN_REDIRECT_URL``."""
+    for hook in hooks.get_hooks(LANDING_URL_HOOK):
+        url = hook(user)
+        if url:
+            return url
     if user.is_staff or user.is_superuser:
         return reverse("wagtailadmin_home")
     return settings.LOGIN_REDIRECT_URL

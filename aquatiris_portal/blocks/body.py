@@ -6,12 +6,12 @@ from .actions import QuickActionsBlock
 from .callout import CalloutBlock
 from .contact import ContactCardBlock
 from .documents import DocumentListBlock
-from .faq import FaqListBlock
-from .news import NewsStreamBlock
 
 
-class ArticleBodyBlock(blocks.StreamBlock):
-    """The body of news and advice articles (and of other portal pages)."""
+class BodyBlock(blocks.StreamBlock):
+    """The blocks of a portal page's body that query nothing of the pages.
+    ``pages.news.ArticleBodyBlock`` adds the listing blocks (news stream,
+    FAQ list), which live beside the pages and snippets they list."""
 
     heading = blocks.CharBlock(label=_("heading"), icon="title", form_classname="title",
                                template="aquatiris_portal/blocks/heading.html")
@@ -22,8 +22,6 @@ class ArticleBodyBlock(blocks.StreamBlock):
     documents = DocumentListBlock()
     contact = ContactCardBlock()
     quick_actions = QuickActionsBlock()
-    news = NewsStreamBlock()
-    faq = FaqListBlock()
 
     class Meta:
         label = _("body")

@@ -1,13 +1,15 @@
 """Requests exports of the admin, built in the background.
 
 The listing's XLSX/CSV buttons call ``start_export``: a ``RequestExport`` row
-(who, when, format, the listing's query string) and a message to the
-``build_request_export`` actor, sent once the row is committed. The actor
-calls ``build_export``: it rebuilds the admin listing view in-process with
-the stored query string (same filterset, search and ordering), lets
-Wagtail's SpreadsheetExportMixin write the rows (read in chunks) into a
-temporary file, and stores that file on the private storage in one step,
-so a failed job leaves no file behind. ``purge_expired_exports`` applies
+(who, when, format, the listing's query string, and the ids of the rows the
+listing showed, in its order: filters, search and ordering applied by the
+admin view) and a message to the ``build_request_export`` actor, sent once
+the row is committed. The actor calls ``build_export``: it reads those rows
+in chunks, writes them with the portal's one spreadsheet writer
+(``spreadsheets.SpreadsheetWriter``: Wagtail's SpreadsheetExportMixin with
+the formula guard) into a temporary file, and stores that file on the
+private storage in one step, so a failed job leaves no file behind. The job
+needs nothing of the admin view. ``purge_expired_exports`` applies
 ``AQUATIRIS_PORTAL_EXPORT_RETENTION_DAYS``; every new export runs it.
 """
 
@@ -18,11 +20,13 @@ import tempfile
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpRequest, QueryDict
+import dramatiq
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from ..conf import app_settings
-from .models import RequestExport
+from ..spreadsheets import SpreadsheetWriter
+from .models import PortalRequest, RequestExport
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +35,56 @@ NOT_FILTERS = {"export", "p", "_w_filter_fragment"}
 # A job still "running" after this long died with its worker: a redelivered
 # message may take it over.
 STALE_AFTER = datetime.timedelta(hours=2)
+# Requests read per query while a file is written.
+EXPORT_CHUNK = 2000
+
+# The columns of the export (the admin listing shows its buttons from them).
+EXPORT_FIELDS = [
+    "client_last_name", "client_first_name", "client_address", "client_phone", "client_email", "client_code",
+    "installation_reference", "franchisee", "subject_label", "after_sales_reason", "message",
+    "get_kind_display", "get_status_display", "created_at", "message_count", "last_activity_at", "reference",
+]
+EXPORT_HEADINGS = {
+    "client_last_name": _("Last name"),
+    "client_first_name": _("First name"),
+    "client_address": _("Address"),
+    "client_phone": _("Phone"),
+    "client_email": _("Email"),
+    "client_code": _("Client code"),
+    "installation_reference": _("Installation reference"),
+    "franchisee": _("Franchisee"),
+    "subject_label": _("Subject"),
+    "after_sales_reason": _("Reason"),
+    "message": _("Message"),
+    "get_kind_display": _("Kind"),
+    "get_status_display": _("Status"),
+    "created_at": _("Date"),
+    "reference": _("Reference"),
+    "message_count": _("Messages"),
+    "last_activity_at": _("Last activity"),
+}
+EXPORT_FILENAME = "demandes"
+
+
+def local_naive(value):
+    # Spreadsheets have no time zones: write the time people read in France.
+    return timezone.make_naive(timezone.localtime(value)) if timezone.is_aware(value) else value
+
+
+def local_text(value):
+    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+
+
+def request_spreadsheet():
+    return SpreadsheetWriter(
+        PortalRequest, EXPORT_FIELDS, EXPORT_HEADINGS, sheet_title=_("Requests"),
+        custom_field_preprocess={"created_at": {"xlsx": local_naive, "csv": local_text},
+                                 "last_activity_at": {"xlsx": local_naive, "csv": local_text}},
+    )
+
+
+def export_filename(export):
+    return f"{EXPORT_FILENAME}-{timezone.localdate():%Y-%m-%d}.{export.format}"
 
 
 def export_query_string(query):
@@ -41,9 +95,10 @@ def export_query_string(query):
     return params.urlencode()
 
 
-def start_export(user, export_format, query):
-    """Record an export of the listing filtered by ``query`` (a QueryDict)
-    and queue its job; the caller answers at once. The same export still
+def start_export(user, export_format, query, rows):
+    """Record an export of the listing filtered by ``query`` (a QueryDict),
+    whose rows are the queryset ``rows`` (its order kept), and queue its
+    job; the caller answers at once. The same export still
     queued or running for the same person is reused: a double click, a
     reload or a link followed again never builds the file twice (the
     buttons are GET links, as in Wagtail)."""
@@ -58,15 +113,13 @@ def start_export(user, export_format, query):
         return pending
     export = RequestExport.objects.create(
         requested_by=user, format=export_format, query_string=query_string,
-        language=translation.get_language() or "",
+        language=translation.get_language() or "", request_ids=list(rows.values_list("pk", flat=True)),
     )
     transaction.on_commit(lambda: _enqueue(export.pk))
     return export
 
 
 def _enqueue(pk):
-    from .tasks import build_request_export
-
     try:
         build_request_export.send(pk)
     except Exception as error:  # broker down: say so rather than wait forever
@@ -87,36 +140,32 @@ def claim(pk):
         status=RequestExport.Status.RUNNING, started_at=now, error=""))
 
 
-def listing_view(export):
-    """The admin listing view, set up as for the request that asked for the
-    export: its filterset, search and ordering give the same rows."""
-    from .viewsets import requests_viewset
+def message_count():
+    """The number of messages of a request's thread, as a subquery (no GROUP BY)."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
 
-    request = HttpRequest()
-    request.method = "GET"
-    request.path = request.path_info = "/"
-    request.GET = QueryDict(export.query_string)
-    request.user = export.requested_by
-    request.META["SERVER_NAME"], request.META["SERVER_PORT"] = "localhost", "80"
-    # What ``requests_viewset.index_view`` (``ViewSet.construct_view``) gives the view.
-    view_class = requests_viewset.index_view_class
-    kwargs = {**requests_viewset.get_common_view_kwargs(), **requests_viewset.get_index_view_kwargs()}
-    view = view_class(**{key: value for key, value in kwargs.items()
-                         if hasattr(view_class, key) and value is not requests_viewset.UNDEFINED})
-    view.setup(request)
-    return view
+    from .models import RequestMessage
+
+    counts = (RequestMessage.objects.filter(request=OuterRef("pk")).order_by().values("request")
+              .annotate(n=Count("pk")).values("n"))
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+
+def export_rows(export):
+    """The export's requests in the listing's order, read ``EXPORT_CHUNK`` at a time."""
+    ids = export.request_ids or []
+    queryset = PortalRequest.objects.select_related("franchisee", "subject").annotate(
+        message_count=message_count())
+    for start in range(0, len(ids), EXPORT_CHUNK):
+        chunk = ids[start:start + EXPORT_CHUNK]
+        found = queryset.in_bulk(chunk)
+        yield from (found[pk] for pk in chunk if pk in found)  # a request deleted since is left out
 
 
 def write_export(export, output):
     """Write the export's rows into the binary file ``output``; the row count."""
-    view = listing_view(export)
-    queryset = view.get_queryset()
-    if export.format == RequestExport.Format.CSV:
-        for chunk in view.stream_csv(queryset):
-            output.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
-    else:
-        view.write_xlsx(queryset, output)
-    return view.exported_rows
+    return request_spreadsheet().write(export.format, export_rows(export), output)
 
 
 def build_export(pk):
@@ -130,7 +179,7 @@ def build_export(pk):
         with translation.override(export.language or None), tempfile.TemporaryFile() as output:
             rows = write_export(export, output)
             output.seek(0)
-            filename = f"{listing_view(export).get_filename()}.{export.format}"
+            filename = export_filename(export)
             stored = export.file.storage.save(export.file.field.generate_filename(export, filename), File(output))
         export.file.name = stored
         export.filename = filename
@@ -160,3 +209,12 @@ def purge_expired_exports(now=None):
     deleted, _by_model = RequestExport.objects.filter(created_at__lt=cutoff).exclude(
         status=RequestExport.Status.RUNNING, started_at__gte=cutoff).delete()
     return deleted
+
+
+# One attempt per message: a failed export is marked failed with its error
+# (the person asks again from the status page); a redelivered message finds
+# the export running or finished and does nothing (``claim``). tasks.py
+# declares it with the room's other actors.
+@dramatiq.actor(queue_name="aquatiris_exports", max_retries=0, time_limit=3600 * 1000)
+def build_request_export(export_id):
+    build_export(export_id)

@@ -291,6 +291,9 @@ class RequestExport(models.Model):
     format = models.CharField(_("format"), max_length=10, choices=Format.choices)
     # The listing's query string (filters, search, ordering), without "export".
     query_string = models.TextField(_("filters"), blank=True)
+    # The rows the listing showed when the export was asked, in its order: the
+    # job writes them without rebuilding the admin view (exports.py).
+    request_ids = models.JSONField(_("requests"), default=list, blank=True, editable=False)
     language = models.CharField(_("language"), max_length=20, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from ..conf import app_settings
 from ..notifications.mail import queue_mail
 from ..records.models import DocumentSource, Installation, PortalDocument
-from ..snippets.models import DocumentTheme
+from ..records.themes import theme_for
 from ..sync.outbox import record_event
 from ..uploads import safe_filename
 from .certificates import certificate_pdf
@@ -125,10 +125,7 @@ class SerialResult:
 
 
 def certificate_theme():
-    theme, _created = DocumentTheme.objects.get_or_create(
-        slug=app_settings.CERTIFICATE_THEME_SLUG, defaults={"name": "Garanties", "sort_order": 40}
-    )
-    return theme
+    return theme_for(app_settings.CERTIFICATE_THEME_SLUG, name="Garanties", sort_order=40)
 
 
 def register_serial_number(*, user, client, installation_pk, serial_number, portal_settings_obj, site_url=""):

@@ -17,7 +17,7 @@ from django.utils import timezone
 from ..conf import app_settings
 from ..notifications.mail import queue_mail
 from ..records.models import DocumentSource, Installation, PortalDocument
-from ..snippets.models import DocumentTheme
+from ..records.themes import theme_for
 from ..sync.outbox import record_event
 from ..uploads import safe_filename
 
@@ -36,10 +36,7 @@ class UploadResult:
 
 
 def spanc_theme():
-    theme, _created = DocumentTheme.objects.get_or_create(
-        slug=app_settings.SPANC_UPLOAD_THEME_SLUG, defaults={"name": "Documents SPANC", "sort_order": 60}
-    )
-    return theme
+    return theme_for(app_settings.SPANC_UPLOAD_THEME_SLUG, name="Documents SPANC", sort_order=60)
 
 
 def admin_document_url(document, site_url=""):

@@ -11,7 +11,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from .. import access
-from ..views import serve_private_file
+from ..storage import serve_private_file
+from . import visibility
 from .forms import ContactForm, MaintenanceContractForm, SerialNumberForm
 from .models import PortalRequest
 from .services import register_serial_number, submit_request
@@ -153,7 +154,7 @@ def warranty(page, request, context, installation):
 
 
 def request_attachment(request, reference, pk):
-    portal_request = access.get_client_request_or_404(request.user, reference)
+    portal_request = visibility.get_client_request_or_404(request.user, reference)
     attachment = portal_request.attachments.filter(pk=pk).first()
     if attachment is None:
         from django.http import Http404

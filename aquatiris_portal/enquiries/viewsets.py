@@ -18,7 +18,6 @@ from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -30,12 +29,11 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from .. import access
 from ..security_log import Kind, record_security_event
 from ..compat import use_permission_policy
-from ..views import serve_private_file
-from .exports import start_export
+from ..storage import serve_private_file
+from . import visibility
+from .exports import EXPORT_FIELDS, start_export
 from .filters import PortalRequestFilterSet
 from .models import PortalRequest, RequestExport
-
-EXPORT_CHUNK = 2000
 
 
 class RequestPermissionPolicy(ModelPermissionPolicy):
@@ -47,72 +45,28 @@ class RequestPermissionPolicy(ModelPermissionPolicy):
         return super().user_has_permission(user, action)
 
 
-def local_naive(value):
-    # Spreadsheets have no time zones: write the time people read in France.
-    return timezone.make_naive(timezone.localtime(value)) if timezone.is_aware(value) else value
-
-
-def local_text(value):
-    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
-
-
 class RequestIndexView(generic.IndexView):
-    exported_rows = 0  # counted by export_rows while a job writes the file
+    """The requests listing; its XLSX/CSV buttons queue a background export
+    (exports.py: the job writes the rows this view selects, with the
+    portal's one spreadsheet writer)."""
 
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("franchisee", "subject")
 
-    def _get_title_column(self, field_name, column_class=None, **kwargs):
-        # The title leads to the recap (inspect); the row menu's "Edit" keeps
-        # leading to the status form (Wagtail links both to get_edit_url).
-        from wagtail.admin.ui.tables import TitleColumn
-
-        column_class = self._get_title_column_class(column_class or TitleColumn)
-        return self._get_custom_column(field_name, column_class, get_url=self.get_inspect_url, **kwargs)
+    def get_edit_url(self, instance):
+        # The title column leads to the recap; the status form is one click further.
+        return self.get_inspect_url(instance)
 
     def get(self, request, *args, **kwargs):
         if self.is_export:
             # The file is built by a background job: record it, answer at once.
             if not access.can_read_requests(request.user):
                 raise PermissionDenied
-            export = start_export(request.user, request.GET["export"], request.GET)
+            export = start_export(request.user, request.GET["export"], request.GET, self.get_queryset())
             record_security_event(Kind.EXPORT, request, export="requests", id=export.pk,
                                   format=export.format, filters=export.query_string)
             return redirect("aquatiris_portal_requests:export", export.pk)
         return super().get(request, *args, **kwargs)
-
-    def export_rows(self, queryset):
-        self.exported_rows = 0
-        for item in queryset.iterator(chunk_size=EXPORT_CHUNK):
-            self.exported_rows += 1
-            yield item
-
-    def stream_csv(self, queryset):
-        import csv
-
-        from wagtail.admin.views.mixins import Echo
-
-        writer = csv.DictWriter(Echo(), fieldnames=self.list_export)
-        yield "\ufeff"  # so that Excel opens the UTF-8 CSV with its accents
-        yield writer.writerow({field: self.get_heading(queryset, field) for field in self.list_export})
-        for item in self.export_rows(queryset):
-            yield self.write_csv_row(writer, self.to_row_dict(item))
-
-    def write_xlsx(self, queryset, output):
-        from openpyxl import Workbook
-        from wagtail.admin.views.mixins import ExcelDateFormatter
-
-        workbook = Workbook(write_only=True, iso_dates=True)
-        worksheet = workbook.create_sheet(title=str(_("Requests"))[:31])
-        worksheet.append(self.get_heading(queryset, field) for field in self.list_export)
-        date_format = ExcelDateFormatter().get()
-        for item in self.export_rows(queryset):
-            worksheet.append(self.generate_xlsx_row(worksheet, self.to_row_dict(item), date_format=date_format))
-        workbook.save(output)
-
-    def get_filename(self):
-        return f"{self.export_filename}-{timezone.localdate():%Y-%m-%d}"
-
 
 class RequestInspectView(generic.InspectView):
     template_name = "aquatiris_portal/admin/request_inspect.html"
@@ -121,18 +75,6 @@ class RequestInspectView(generic.InspectView):
         return get_object_or_404(
             PortalRequest.objects.select_related("franchisee", "subject", "installation", "client"), pk=self.pk
         )
-
-    def get_field_display_value(self, field_name, field):
-        import datetime
-
-        from django.utils import timezone
-
-        value = super().get_field_display_value(field_name, field)
-        # Wagtail's inspect template formats values with |localize, which
-        # skips the time zone: times are shown as the client and the mails say.
-        if isinstance(value, datetime.datetime) and timezone.is_aware(value):
-            return timezone.localtime(value)
-        return value
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -146,7 +88,7 @@ class RequestInspectView(generic.InspectView):
 
 def attachment_download(request, pk):
     """An attachment of a request, for staff allowed to read requests."""
-    attachment = access.get_staff_request_attachment_or_404(request.user, pk)
+    attachment = visibility.get_staff_request_attachment_or_404(request.user, pk)
     record_security_event(Kind.DOCUMENT_DOWNLOAD, request, model="requestattachment", id=attachment.pk,
                           request_id=attachment.request_id)
     return serve_private_file(attachment.file, filename=attachment.filename, content_type=attachment.content_type,
@@ -188,7 +130,7 @@ def describe_filters(query_string):
 def export_status(request, pk):
     """Where the export buttons lead: "being prepared", then the download
     link, or the error. Only for the person who asked (404 otherwise)."""
-    export = access.get_request_export_or_404(request.user, pk)
+    export = visibility.get_request_export_or_404(request.user, pk)
     params = export.query_string
     context = {
         "export": export,
@@ -209,7 +151,7 @@ def export_status(request, pk):
 @never_cache
 def export_download(request, pk):
     """The finished file, as an attachment, for the person who asked."""
-    export = access.get_request_export_or_404(request.user, pk)
+    export = visibility.get_request_export_or_404(request.user, pk)
     if export.status != RequestExport.Status.DONE:
         raise Http404
     record_security_event(Kind.EXPORT, request, export="requests", id=export.pk, step="download")
@@ -247,29 +189,7 @@ class PortalRequestViewSet(ModelViewSet):
         "client_last_name", "client_first_name", "client_address", "client_phone", "client_email", "client_code",
         "installation_reference", "franchisee", "submitted_by",
     ]
-    list_export = [
-        "client_last_name", "client_first_name", "client_address", "client_phone", "client_email", "client_code",
-        "installation_reference", "franchisee", "subject_label", "after_sales_reason", "message",
-        "get_kind_display", "get_status_display", "created_at", "reference",
-    ]
-    export_headings = {
-        "client_last_name": _("Last name"),
-        "client_first_name": _("First name"),
-        "client_address": _("Address"),
-        "client_phone": _("Phone"),
-        "client_email": _("Email"),
-        "client_code": _("Client code"),
-        "installation_reference": _("Installation reference"),
-        "franchisee": _("Franchisee"),
-        "subject_label": _("Subject"),
-        "after_sales_reason": _("Reason"),
-        "message": _("Message"),
-        "get_kind_display": _("Kind"),
-        "get_status_display": _("Status"),
-        "created_at": _("Date"),
-        "reference": _("Reference"),
-    }
-    export_filename = "demandes"
+    list_export = EXPORT_FIELDS  # shows the buttons; the job writes the columns (exports.py)
 
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
@@ -278,11 +198,6 @@ class PortalRequestViewSet(ModelViewSet):
             path("exports/<int:pk>/download/", export_download, name="export_download"),
         ]
 
-
-# Spreadsheet values: local times, readable choices.
-RequestIndexView.custom_field_preprocess = {
-    "created_at": {"xlsx": local_naive, "csv": local_text},
-}
 
 use_permission_policy(PortalRequestViewSet, RequestPermissionPolicy(PortalRequest))
 requests_viewset = PortalRequestViewSet("aquatiris_portal_requests", url_prefix="portail/demandes")

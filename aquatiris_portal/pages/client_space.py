@@ -16,12 +16,13 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.models import Page
 
 from .. import access
+from ..accounts.groups import ensure_client_group
 from ..conf import app_settings
 from ..enquiries import views as enquiry_views
+from ..enquiries import visibility
 from ..snippets.site_settings import PortalSettings
-from .client_group import ensure_client_group
+from ..snippets.stages import progress_for, stage_texts
 from .routing import url_parts_once_per_request, view_restrictions
-from .stages import progress_for, stage_texts
 
 TEMPLATES = "aquatiris_portal/client_space/"
 DOCUMENTS_PER_PAGE = 50
@@ -170,14 +171,14 @@ class ClientSpacePage(RoutablePageMixin, Page):
     @path("demandes/", name="requests")
     def requests(self, request):
         context = self.space_context(request, nav="requests")
-        queryset = access.client_requests(request.user).order_by("-created_at", "-pk")
+        queryset = visibility.client_requests(request.user).order_by("-created_at", "-pk")
         context["page_obj"] = Paginator(queryset, REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
         return self._render(request, "requests.html", context)
 
     @path("demandes/<uuid:reference>/", name="request_detail")
     def request_detail(self, request, reference):
         context = self.space_context(request, nav="requests")
-        portal_request = access.get_client_request_or_404(request.user, reference)
+        portal_request = visibility.get_client_request_or_404(request.user, reference)
         context.update(request_obj=portal_request, attachments=list(portal_request.attachments.all()))
         return self._render(request, "request_detail.html", context)
 

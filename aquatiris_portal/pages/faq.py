@@ -5,13 +5,15 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from .. import access
 from ..snippets.audiences import Audience
 from ..snippets.faq import FaqEntry, FaqTopic
-from .news import AudienceRestrictedMixin, readable_audiences
+from .gating import AudienceRestrictedMixin
 
 SEARCH_MAX_LENGTH = 100
 
@@ -20,7 +22,7 @@ def faq_entries(request, audience, topic="", limit=None, search=""):
     """Context of the FAQ block and ``{% portal_faq %}``: the entries of
     ``audience`` (and ``topic``) the reader may read."""
     user = getattr(request, "user", None)
-    audiences = readable_audiences(user, audience)
+    audiences = access.readable_audiences(user, audience)
     entries = FaqEntry.objects.none()
     if audiences:
         entries = FaqEntry.objects.filter(live=True, audience__in=audiences)
@@ -39,6 +41,32 @@ def faq_entries(request, audience, topic="", limit=None, search=""):
         "faq_url": faq_page.get_url(request) if faq_page else "",
         "request": request,
     }
+
+
+class FaqListBlock(blocks.StructBlock):
+    """FAQ entries of one audience (and topic) as an accordion that works
+    without JavaScript. It lives beside the FAQ page it links to (the blocks
+    room is below the pages)."""
+
+    heading = blocks.CharBlock(label=_("heading"), required=False, default=_("Frequently asked questions"))
+    audience = blocks.ChoiceBlock(label=_("audience"), choices=Audience.choices, default=Audience.CLIENTS)
+    topic = blocks.ChoiceBlock(label=_("topic"), choices=FaqTopic.choices, required=False,
+                               help_text=_("Empty shows every topic."))
+    count = blocks.IntegerBlock(label=_("maximum number of questions"), default=10, min_value=1, max_value=50)
+
+    class Meta:
+        icon = "help"
+        label = _("FAQ list")
+        template = "aquatiris_portal/tags/faq_list.html"
+        description = _("Questions and answers written in the FAQ snippets.")
+        preview_value = {"heading": "Questions fréquentes", "audience": "clients", "topic": "maintenance", "count": 5}
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        request = (parent_context or {}).get("request")
+        context.update(faq_entries(request, value["audience"], topic=value.get("topic") or "", limit=value["count"]))
+        context["heading"] = value["heading"]
+        return context
 
 
 class FaqPage(AudienceRestrictedMixin, Page):
@@ -64,7 +92,7 @@ class FaqPage(AudienceRestrictedMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         search = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
-        entries = FaqEntry.objects.filter(live=True, audience__in=readable_audiences(request.user, self.audience))
+        entries = FaqEntry.objects.filter(live=True, audience__in=access.readable_audiences(request.user, self.audience))
         if self.topic:
             entries = entries.filter(topic=self.topic)
         entries = entries.search_text(search).order_by("topic", "sort_order", "question")

@@ -3,13 +3,11 @@ audience (clients, pros or both) as decided by ``access.article_audiences_for``.
 
 import datetime
 
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.http import Http404
-from django.urls import reverse
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images.shortcuts import get_rendition_or_not_found
@@ -17,10 +15,10 @@ from wagtail.models import Page, Site
 from wagtail.search import index
 
 from .. import access, content_cache
-from ..blocks.body import ArticleBodyBlock
-from ..conf import app_settings
+from ..blocks import BodyBlock
 from ..snippets.audiences import Audience, audiences_matching
-from .routing import view_restrictions
+from .faq import FaqListBlock
+from .gating import AudienceRestrictedMixin
 
 
 class ArticleKind(models.TextChoices):
@@ -28,17 +26,10 @@ class ArticleKind(models.TextChoices):
     ADVICE = "advice", _("Advice")
 
 
-def readable_audiences(user, audience):
-    """Stored audiences of the articles ``user`` may read among those meant
-    for ``audience`` (empty when the user may read none of them)."""
-    allowed = access.article_audiences_for(user)
-    return [value for value in audiences_matching(audience) if value in allowed]
-
-
 def articles_for(user, audience=Audience.BOTH, kind=None):
     """Live articles of ``audience`` that ``user`` may read, newest first,
     with what the lists render fetched in bounded queries."""
-    audiences = readable_audiences(user, audience)
+    audiences = access.readable_audiences(user, audience)
     if not audiences:
         return ArticlePage.objects.none()
     queryset = ArticlePage.objects.live().filter(audience__in=audiences)
@@ -90,7 +81,7 @@ def latest_articles(request, audience, count, kind=None):
     unpublished, moved or deleted)."""
     user = getattr(request, "user", None)
     count = max(1, min(int(count), 24))
-    audiences = readable_audiences(user, audience)
+    audiences = access.readable_audiences(user, audience)
     site = Site.find_for_request(request)
 
     def compute():
@@ -111,36 +102,43 @@ def latest_articles(request, audience, count, kind=None):
     return {**stream, "audience": audience, "request": request}
 
 
-def deny_unless_readable(request, readable):
-    """Anonymous → login page; a reader of another audience → 404 (the
-    content does not exist for them). Returns a response or None."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path(), reverse(app_settings.LOGIN_URL_NAME))
-    if not readable(request.user):
-        raise Http404
-    return None
+class NewsStreamBlock(blocks.StructBlock):
+    """The latest news and advice of one audience, anywhere. Each reader
+    sees only what ``access.article_audiences_for`` grants them. It lives
+    beside the articles it lists (the blocks room is below the pages)."""
+
+    heading = blocks.CharBlock(label=_("heading"), required=False, default=_("News and advice"))
+    audience = blocks.ChoiceBlock(label=_("audience"), choices=Audience.choices, default=Audience.CLIENTS)
+    kind = blocks.ChoiceBlock(
+        label=_("kind"), required=False,
+        choices=[("news", _("News")), ("advice", _("Advice"))], help_text=_("Empty shows both."),
+    )
+    count = blocks.IntegerBlock(label=_("number of articles"), default=3, min_value=1, max_value=12)
+
+    class Meta:
+        icon = "list-ul"
+        label = _("News stream")
+        template = "aquatiris_portal/tags/news_list.html"
+        description = _("The latest articles of an audience, newest first.")
+        preview_value = {"heading": "Actualités et conseils", "audience": "clients", "count": 3}
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        request = (parent_context or {}).get("request")
+        context.update(latest_articles(request, value["audience"], value["count"], kind=value.get("kind") or None))
+        context["heading"] = value["heading"]
+        return context
 
 
-def private_response(response):
-    # Never stored by a shared cache: what a page shows depends on who asks.
-    patch_cache_control(response, private=True, no_cache=True)
-    return response
+class ArticleBodyBlock(BodyBlock):
+    """The body of news and advice articles: the blocks of ``blocks/`` and
+    the two listing blocks, which query pages and snippets."""
 
+    news = NewsStreamBlock()
+    faq = FaqListBlock()
 
-class AudienceRestrictedMixin:
-    """A page read only by its ``audience`` (decided by ``access``): kept out
-    of sitemaps and caches; anonymous readers go to login, others get 404."""
-
-    get_view_restrictions = view_restrictions  # one query instead of two
-
-    def get_sitemap_urls(self, request=None):
-        return []  # private to logged-in readers
-
-    def serve(self, request, *args, **kwargs):
-        denied = deny_unless_readable(request, lambda user: self.audience in access.article_audiences_for(user))
-        if denied:
-            return denied
-        return private_response(super().serve(request, *args, **kwargs))
+    class Meta:
+        label = _("body")
 
 
 class NewsIndexPage(AudienceRestrictedMixin, Page):
@@ -191,7 +189,7 @@ class NewsIndexPage(AudienceRestrictedMixin, Page):
             kinds=ArticleKind.choices,
             audience_filter=audience if audience != self.audience else "",
             can_filter_audience=self.audience == Audience.BOTH
-            and set(readable_audiences(request.user, Audience.BOTH)) >= {Audience.CLIENTS, Audience.PROS},
+            and set(access.readable_audiences(request.user, Audience.BOTH)) >= {Audience.CLIENTS, Audience.PROS},
             audiences=[(Audience.CLIENTS, Audience.CLIENTS.label), (Audience.PROS, Audience.PROS.label)],
         )
         return context

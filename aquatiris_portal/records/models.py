@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..storage import get_private_storage
+from .emails import canonical_email_or_none
 from .names import folder_columns
 
 
@@ -49,7 +50,10 @@ class Address(models.Model):
 
 
 def normalise_email(email):
-    return (email or "").strip().lower()
+    """The stored form of a record's address: ``emails.canonical_email``
+    (what is not an address is kept as typed, trimmed: the sync quarantines
+    it, an admin fixes it)."""
+    return canonical_email_or_none(email) or (email or "").strip().lower()
 
 
 class Franchisee(SyncedRecord):

@@ -1,31 +1,9 @@
+"""Editor-managed lists: request subjects, after-sales reasons, SPANC
+document types. (Document themes are records: ``records.themes``.)"""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
-from wagtail.search import index
-
-
-class DocumentTheme(index.Indexed, models.Model):
-    """A heading documents are filed under (étude de sol, garanties, ...).
-
-    Themes arrive by slug from the sync; an unknown slug creates one that an
-    editor can rename and place.
-    """
-
-    slug = models.SlugField(_("slug"), max_length=80, unique=True)
-    name = models.CharField(_("name"), max_length=120)
-    description = models.CharField(_("description"), max_length=255, blank=True)
-    sort_order = models.PositiveIntegerField(_("order"), default=100, db_index=True)
-
-    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("description"), FieldPanel("sort_order")]
-    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
-
-    class Meta:
-        verbose_name = _("document theme")
-        verbose_name_plural = _("document themes")
-        ordering = ["sort_order", "name"]
-
-    def __str__(self):
-        return self.name
 
 
 class RequestSubject(models.Model):

@@ -5,7 +5,8 @@ from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .faq import FaqEntry
-from .models import AfterSalesReason, DocumentTheme, RequestSubject, SpancDocumentType
+from ..records.themes import DocumentTheme
+from .models import AfterSalesReason, RequestSubject, SpancDocumentType
 
 
 class FaqEntryViewSet(SnippetViewSet):

@@ -25,14 +25,13 @@ import json
 import logging
 
 import requests
-from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from ..conf import app_settings
+from ..conf import app_settings, public_base_url
 from .models import OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -74,8 +73,7 @@ def document_pk_from_token(token):
         return None
 
 
-def base_url():
-    return (app_settings.PUBLIC_BASE_URL or getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "").rstrip("/")
+base_url = public_base_url
 
 
 def download_url(document_pk):

@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from ..records.models import PortalDocument
-from ..views import serve_private_file
+from ..storage import serve_private_file
 from .delivery import document_pk_from_token
 
 

@@ -11,8 +11,11 @@ from the cache: content_cache.py).
 """
 
 from django import template
+from wagtail.admin.templatetags.wagtailuserbar import wagtailuserbar
 
 from .. import access
+from ..pages.faq import faq_entries
+from ..pages.news import latest_articles
 
 register = template.Library()
 
@@ -21,8 +24,6 @@ register = template.Library()
 def portal_news(context, audience="clients", count=3, heading=None, kind=None, title_level=3):
     """The latest news/advice articles of ``audience`` the current user may read.
     ``title_level``: heading level of the article titles (2 right under a page's h1)."""
-    from ..pages.news import latest_articles
-
     result = latest_articles(context.get("request"), audience, count, kind=kind)
     result["heading"] = heading
     result["title_level"] = title_level
@@ -32,8 +33,6 @@ def portal_news(context, audience="clients", count=3, heading=None, kind=None, t
 @register.inclusion_tag("aquatiris_portal/tags/faq_list.html", takes_context=True)
 def portal_faq(context, audience="clients", topic="", heading=None, count=None):
     """The FAQ entries of ``audience`` (and ``topic`` if given) as an accordion."""
-    from ..pages.faq import faq_entries
-
     result = faq_entries(context.get("request"), audience, topic=topic, limit=count)
     result["heading"] = heading
     return result
@@ -45,8 +44,6 @@ def portal_userbar(context, position="bottom-right"):
     queries on every page) for portal accounts: clients and SPANC are not
     editors, and their account is already loaded by the spaces. Staff and
     users without a portal account (editors) go through Wagtail's check."""
-    from wagtail.admin.templatetags.wagtailuserbar import wagtailuserbar
-
     user = getattr(context.get("request"), "user", None)
     if user is None or not user.is_authenticated:
         return ""

@@ -5,11 +5,13 @@ import pytest
 from django.test import RequestFactory
 
 from aquatiris_portal import blocks
+from aquatiris_portal.pages.faq import FaqListBlock
+from aquatiris_portal.pages.news import NewsStreamBlock
 
 pytestmark = pytest.mark.django_db
 
 BLOCKS = [blocks.PortalAccessButtonsBlock, blocks.ContactCardBlock, blocks.QuickActionsBlock, blocks.CalloutBlock,
-          blocks.DocumentListBlock, blocks.NewsStreamBlock, blocks.FaqListBlock]
+          blocks.DocumentListBlock, NewsStreamBlock, FaqListBlock]
 
 
 @pytest.mark.parametrize("block_class", BLOCKS, ids=lambda b: b.__name__)

@@ -14,7 +14,7 @@ from wagtail.models import Site
 from aquatiris_portal.models import PortalSettings
 from aquatiris_portal.pages.client_space import ClientSpacePage
 from aquatiris_portal.pages.news import ArticlePage, NewsIndexPage
-from aquatiris_portal.pages.stages import ProjectStage
+from aquatiris_portal.snippets.stages import ProjectStage
 from aquatiris_portal.records.models import Stage
 from tests import factories
 from tests.unit._pro_space import pro_space_page, verified_client

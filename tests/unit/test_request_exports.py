@@ -23,7 +23,7 @@ from aquatiris_portal.backoffice.groups import CUSTOMER_SERVICE, EDITORS
 from aquatiris_portal.enquiries import exports
 from aquatiris_portal.enquiries.models import PortalRequest, RequestExport
 from aquatiris_portal.enquiries.tasks import build_request_export
-from aquatiris_portal.enquiries.viewsets import RequestIndexView
+from aquatiris_portal.spreadsheets import SpreadsheetWriter
 from tests import factories
 from tests.unit.test_backoffice import RECAP, by_heading, data, date_param, headings, make_request, staff  # noqa: F401
 
@@ -165,7 +165,7 @@ def test_xlsx_keeps_formula_like_text_as_text(client, data, stub_broker, worker)
 
 
 def test_an_export_of_every_request_reads_them_in_chunks(client, data, stub_broker, worker, monkeypatch):
-    monkeypatch.setattr("aquatiris_portal.enquiries.viewsets.EXPORT_CHUNK", 2)
+    monkeypatch.setattr("aquatiris_portal.enquiries.exports.EXPORT_CHUNK", 2)
     for n in range(7):
         make_request(data["sav_n"].installation, "question", days_ago=n, message=f"Message {n}")
     staff(client, CUSTOMER_SERVICE)
@@ -225,7 +225,7 @@ def test_a_failing_job_shows_the_error_and_leaves_no_file(client, data, stub_bro
         output.write(b"PK\x03\x04 half a workbook")
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(RequestIndexView, "write_xlsx", broken_write_xlsx)
+    monkeypatch.setattr(SpreadsheetWriter, "write_xlsx", broken_write_xlsx)
     staff(client, CUSTOMER_SERVICE)
     export = ask(client, {"export": "xlsx"})
     run_jobs(stub_broker, worker)
@@ -307,7 +307,7 @@ def test_exports_past_the_retention_period_are_deleted_with_their_files(client, 
 def test_status_page_query_budget(client, data, stub_broker, django_assert_max_num_queries, state, monkeypatch,
                                   request):
     if state == "failed":
-        monkeypatch.setattr(RequestIndexView, "stream_csv", lambda view, queryset: 1 / 0)
+        monkeypatch.setattr(SpreadsheetWriter, "stream_csv", lambda view, queryset: 1 / 0)
     staff(client, CUSTOMER_SERVICE)
     export = ask(client, {"kind": "question", "export": "csv"})
     if state != "queued":
