@@ -4,7 +4,7 @@ MANAGE := $(PYTHON) example_site/manage.py
 # Where `make demo` serves the example site (portal_demo prints its links there).
 DEMO_ADDR ?= 127.0.0.1:8000
 
-.PHONY: demo test test-unit test-oldest test-integration coverage install system-deps messages browser-tools screenshots
+.PHONY: demo test lint test-unit test-oldest test-integration coverage install system-deps messages browser-tools screenshots
 
 install:
 	@scripts/bootstrap.sh
@@ -33,10 +33,17 @@ demo: install
 ## on the oldest (test-oldest), then integration tests on the real stack
 ## (PostgreSQL, Redis, SeaweedFS, SMTP sink, Chromium) on loopback.
 test: system-deps install messages browser-tools
+	$(MAKE) --no-print-directory lint
 	$(PYTHON) -m pytest tests/unit
 	$(MAKE) --no-print-directory test-oldest
 	$(PYTHON) -m pytest tests/integration -p no:cacheprovider -v
 # (pytest exits 5 when it collects no test: make fails then, on purpose.)
+
+## The rooms' import contract (.importlinter; docs/architecture.md), then no
+## import cycle at all, counting imports inside functions.
+lint: install
+	.venv/bin/lint-imports --no-cache
+	$(PYTHON) scripts/import_cycles.py
 
 test-unit: install
 	$(PYTHON) -m pytest tests/unit
