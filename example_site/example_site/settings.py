@@ -234,6 +234,9 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 
 LOGIN_URL = "aquatiris_portal:login"
 WAGTAILADMIN_LOGIN_URL = "aquatiris_portal:login"
+# Private Wagtail documents and pages send people to the portal's login
+# (throttled, second factor), not to Wagtail's own /_util/login/.
+WAGTAIL_FRONTEND_LOGIN_URL = "aquatiris_portal:login"
 # Log in with the email (any case). ModelBackend stays for sessions and
 # tools that name it; both run one password hash, found or not.
 AUTHENTICATION_BACKENDS = [
