@@ -96,10 +96,24 @@ def client_documents(user):
     client = client_for(user)
     if client is None:
         return PortalDocument.objects.none()
+    return documents_of_client(client)
+
+
+def documents_of_client(client):
+    """What ``client_documents`` gives the client's account, from the record
+    (notification jobs, which run without a logged-in user)."""
     condition = Q(visible_to_client=True)
     if not app_settings.CLIENTS_SEE_SPANC_UPLOADS:
         condition &= ~Q(source=DocumentSource.SPANC_UPLOAD)
     return PortalDocument.objects.live().filter(condition, installation__client=client)
+
+
+def documents_shared_with_spanc(spanc):
+    """Documents the internal system or the portal shared with this SPANC
+    (its own uploads left out), for notification jobs; what a SPANC reads
+    is ``spanc_documents``."""
+    return PortalDocument.objects.live().filter(visible_to_spanc=True, installation__spanc=spanc).exclude(
+        uploaded_by_spanc=spanc)
 
 
 def spanc_documents(user):

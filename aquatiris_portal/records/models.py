@@ -178,6 +178,10 @@ class Installation(SyncedRecord, Address):
     serial_number = models.CharField(_("serial number"), max_length=60, blank=True)
     serial_registered_at = models.DateTimeField(_("serial number registered"), null=True, blank=True)
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.STUDY)
+    # When the portal first knew the installation (the SPANC's weekly "new
+    # folders"); empty for installations imported before it was recorded.
+    created_at = models.DateTimeField(_("added to the portal"), null=True, blank=True, default=timezone.now,
+                                      editable=False)
     # Derived from the client and the address (folder_columns): the pro space
     # sorts and searches a territory on these without joining the clients.
     client_sort_name = models.CharField(_("client (sort key)"), max_length=200, blank=True, editable=False)
@@ -192,6 +196,7 @@ class Installation(SyncedRecord, Address):
         indexes = [
             models.Index(fields=["client", "reference"], name="aqp_inst_client_ref"),
             models.Index(fields=["spanc", "reference"], name="aqp_inst_spanc_ref"),
+            models.Index(fields=["spanc", "created_at"], name="aqp_inst_spanc_created"),
             # Pro space folder list: a page of a territory in either order
             # is read from these indexes, without sorting the territory.
             models.Index(fields=["spanc", "client_sort_name", "reference", "id"], name="aqp_inst_spanc_name"),

@@ -1,0 +1,226 @@
+"""Digest mails: what is new, for people who did not log in to see it.
+
+- A client: at most one mail per CLIENT_DIGEST_HOURS (a day) listing the
+  documents added for their installations since the previous digest (what
+  ``access`` lets them read; their own warranty certificates left out: they
+  had a mail), each linked; nothing when nothing arrived.
+- A SPANC account: one mail per SPANC_DIGEST_DAYS (a week) of the new
+  folders of its territory and the documents newly shared with the SPANC.
+
+Each person's choice (``notifications.preferences``, kinds
+``client_documents`` and ``spanc_digest``) is asked first; every mail has
+the unsubscribe link and headers. A digest is a mail of the queue with an
+idempotent key (``digest:client:<user>:<date>``): running twice, or on two
+machines, sends it once. The period a mail covered is stored on the
+person's preference row (``last_sent_at``) in the same transaction.
+
+``send_due(force=False)`` is what the schedule and ``portal_notify`` call;
+``force=True`` (``--now``) ignores the windows (still once a day per key).
+"""
+
+import datetime
+import logging
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from .. import access
+from ..conf import app_settings, public_base_url
+from ..notifications.mail import queue_mail
+from ..notifications.models import OutgoingMail
+from ..notifications.preferences import KINDS, NotificationPreference, unsubscribe_headers
+from ..records.models import DocumentSource, Installation, PortalDocument
+
+logger = logging.getLogger(__name__)
+
+MAIL = "aquatiris_portal/mail/"
+CLIENT_KIND = "client_documents"
+SPANC_KIND = "spanc_digest"
+# A first digest (or one after a long pause) looks back this far at most.
+FIRST_LOOKBACK = datetime.timedelta(days=7)
+LIST_LIMIT = 100  # items named in one mail; the rest is counted
+
+
+@dataclass
+class Report:
+    client_mails: int = 0
+    spanc_mails: int = 0
+    skipped: dict = field(default_factory=dict)
+
+    def __str__(self):
+        return f"{self.client_mails} client digest(s), {self.spanc_mails} SPANC digest(s)" + (
+            f", skipped {self.skipped}" if self.skipped else "")
+
+    def skip(self, reason):
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+
+def _accounts():
+    from django.apps import apps
+
+    return apps.get_model("aquatiris_portal", "PortalAccount").objects.select_related("user", "client", "spanc")
+
+
+def _state(user, kind):
+    """The person's preference row, locked (created with the kind's default)."""
+    NotificationPreference.objects.get_or_create(user=user, kind=kind, defaults={"enabled": KINDS[kind].default})
+    return NotificationPreference.objects.select_for_update().get(user=user, kind=kind)
+
+
+def _since(state, account, now):
+    floor = now - FIRST_LOOKBACK
+    start = state.last_sent_at or account.activated_at or account.created_at or floor
+    return max(start, floor) if state.last_sent_at is None else start
+
+
+def _due(state, now, every, force):
+    return force or state.last_sent_at is None or now - state.last_sent_at >= every
+
+
+def _document_url(document):
+    return public_base_url() + reverse("aquatiris_portal:document_download", args=[document.pk])
+
+
+def _space(model_name):
+    """(the live space page or None, its absolute URL)."""
+    from django.apps import apps
+    from wagtail.models import Page
+
+    page = Page.objects.live().type(apps.get_model("aquatiris_portal", model_name)).order_by("path").first()
+    if page is None:
+        return None, public_base_url() + "/"
+    page = page.specific
+    url = page.get_url() or "/"
+    return page, (url if url.startswith("http") else public_base_url() + url)
+
+
+def _space_url(model_name):
+    return _space(model_name)[1]
+
+
+def send_client_digest(account, now=None, force=False):
+    """The digest of one client account, if due and not empty: the mail or None."""
+    now = now or timezone.now()
+    user = account.user
+    if not user.is_active or not user.email or account.client_id is None:
+        return None
+    with transaction.atomic():
+        state = _state(user, CLIENT_KIND)
+        if not state.enabled:
+            return None
+        if not _due(state, now, datetime.timedelta(hours=app_settings.CLIENT_DIGEST_HOURS), force):
+            return None
+        key = f"digest:client:{user.pk}:{timezone.localdate(now):%Y-%m-%d}"
+        if OutgoingMail.objects.filter(key=key).exists():
+            return None  # today's digest went already (at most one a day)
+        since = _since(state, account, now)
+        documents = (
+            access.documents_of_client(account.client).filter(created_at__gt=since, created_at__lte=now)
+            .exclude(source=DocumentSource.CERTIFICATE)
+            .select_related("installation", "theme").order_by("installation__reference", "-created_at", "-pk")
+        )
+        listed = list(documents[:LIST_LIMIT + 1])
+        if not listed:
+            return None
+        total = len(listed) if len(listed) <= LIST_LIMIT else documents.count()
+        for document in listed:
+            document.portal_url = _document_url(document)
+        headers, unsubscribe = unsubscribe_headers(user, CLIENT_KIND)
+        mail = queue_mail(
+            key=key, to=[user.email], template=MAIL + "digest_client", headers=headers,
+            context={"client": account.client, "documents": listed[:LIST_LIMIT], "total": total, "since": since,
+                     "space_url": _space_url("ClientSpacePage"), "unsubscribe_url": unsubscribe,
+                     "preferences_url": public_base_url() + reverse("aquatiris_portal:notification_preferences")},
+        )
+        state.last_sent_at = now
+        state.save(update_fields=["last_sent_at"])
+    return mail
+
+
+def send_spanc_digest(account, now=None, force=False):
+    """The weekly digest of one SPANC account, if due and not empty."""
+    now = now or timezone.now()
+    user = account.user
+    if not user.is_active or not user.email or account.spanc_id is None:
+        return None
+    spanc = account.spanc
+    with transaction.atomic():
+        state = _state(user, SPANC_KIND)
+        if not state.enabled:
+            return None
+        if not _due(state, now, datetime.timedelta(days=app_settings.SPANC_DIGEST_DAYS), force):
+            return None
+        key = f"digest:spanc:{user.pk}:{timezone.localdate(now):%Y-%m-%d}"
+        if OutgoingMail.objects.filter(key=key).exists():
+            return None
+        since = _since(state, account, now)
+        folders = (Installation.objects.filter(spanc=spanc, created_at__gt=since, created_at__lte=now)
+                   .order_by("client_sort_name", "reference"))
+        documents = (access.documents_shared_with_spanc(spanc).filter(created_at__gt=since, created_at__lte=now)
+                     .select_related("installation").order_by("installation__reference", "-created_at"))
+        folder_list = list(folders[:LIST_LIMIT + 1])
+        document_list = list(documents[:LIST_LIMIT + 1])
+        if not folder_list and not document_list:
+            return None
+        space, space_url = _space("ProSpacePage")
+        for folder in folder_list:
+            folder.portal_url = (space_url.rstrip("/") + "/" + space.reverse_subpage("folder_detail", args=[folder.pk])
+                                 if space is not None else space_url)
+        for document in document_list:
+            document.portal_url = _document_url(document)
+        headers, unsubscribe = unsubscribe_headers(user, SPANC_KIND)
+        mail = queue_mail(
+            key=key, to=[user.email], template=MAIL + "digest_spanc", headers=headers,
+            context={"spanc": spanc, "folders": folder_list[:LIST_LIMIT], "documents": document_list[:LIST_LIMIT],
+                     "folder_total": folders.count() if len(folder_list) > LIST_LIMIT else len(folder_list),
+                     "document_total": documents.count() if len(document_list) > LIST_LIMIT else len(document_list),
+                     "since": since, "space_url": space_url, "unsubscribe_url": unsubscribe,
+                     "preferences_url": public_base_url() + reverse("aquatiris_portal:notification_preferences")},
+        )
+        state.last_sent_at = now
+        state.save(update_fields=["last_sent_at"])
+    return mail
+
+
+def _horizon(kind, now):
+    """Nothing older than this can be in a digest of ``kind``: the oldest
+    period still to report (first digests look back FIRST_LOOKBACK)."""
+    from django.db.models import Min
+
+    oldest = NotificationPreference.objects.filter(kind=kind, enabled=True, last_sent_at__isnull=False).aggregate(
+        oldest=Min("last_sent_at"))["oldest"]
+    return min(oldest or now, now - FIRST_LOOKBACK)
+
+
+def send_due(now=None, force=False):
+    """Send every digest that is due (all of them with ``force``). Only the
+    accounts with something new in the look-back period are visited."""
+    now = now or timezone.now()
+    report = Report()
+    horizon = _horizon(CLIENT_KIND, now)
+    clients = (PortalDocument.objects.live().filter(visible_to_client=True, created_at__gt=horizon)
+               .values("installation__client_id"))
+    for account in _accounts().filter(client_id__in=clients, user__is_active=True).order_by("pk").iterator():
+        try:
+            if send_client_digest(account, now, force):
+                report.client_mails += 1
+        except Exception:  # one person's failure never stops the others
+            logger.exception("Client digest of account %s failed", account.pk)
+            report.skip("error")
+    horizon = _horizon(SPANC_KIND, now)
+    spancs_with_documents = (PortalDocument.objects.live().filter(visible_to_spanc=True, created_at__gt=horizon)
+                             .values("installation__spanc_id"))
+    spancs_with_folders = Installation.objects.filter(created_at__gt=horizon).values("spanc_id")
+    spanc_accounts = _accounts().filter(user__is_active=True, spanc_id__isnull=False).filter(
+        spanc_id__in=spancs_with_documents) | _accounts().filter(
+        user__is_active=True, spanc_id__in=spancs_with_folders)
+    for account in spanc_accounts.distinct().order_by("pk").iterator():
+        try:
+            if send_spanc_digest(account, now, force):
+                report.spanc_mails += 1
+        except Exception:
+            logger.exception("SPANC digest of account %s failed", account.pk)
+            report.skip("error")
+    return report

@@ -1,0 +1,25 @@
+"""Send the notifications that are due, once (for cron and for people).
+
+    python manage.py portal_notify          # what is due now (digests, reminders)
+    python manage.py portal_notify --now    # every pending notification, whatever its window
+
+The same jobs run every 15 minutes under the periodiq scheduler
+(``aquatiris_portal.digests.schedule.notify_tick``). Running both, or twice,
+sends each mail once (idempotent keys) and at most one digest a day per person.
+"""
+
+from django.core.management.base import BaseCommand
+
+from aquatiris_portal.digests.schedule import run_due
+
+
+class Command(BaseCommand):
+    help = "Send the notification mails that are due (digests, reminders); --now ignores their windows."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--now", action="store_true",
+                            help="send every pending notification now, whatever its window (still once each)")
+
+    def handle(self, *args, now=False, **options):
+        for dotted, report in run_due(force=now):
+            self.stdout.write(f"{dotted.rsplit('.', 2)[-2]}: {report}")
