@@ -27,10 +27,11 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from .. import access
+from ..conf import app_settings
 from ..security_log import Kind, record_security_event
 from ..compat import use_permission_policy
 from ..storage import serve_private_file
-from . import visibility
+from . import admin_threads, visibility
 from .exports import EXPORT_FIELDS, start_export
 from .filters import PortalRequestFilterSet
 from .models import PortalRequest, RequestExport
@@ -45,6 +46,13 @@ class RequestPermissionPolicy(ModelPermissionPolicy):
         return super().user_has_permission(user, action)
 
 
+def waiting_label(portal_request):
+    """The listing's "Answer" column: requests waiting for more than ANSWER_DUE_HOURS."""
+    if admin_threads.is_waiting(portal_request):
+        return _("Waiting > %(hours)s h") % {"hours": app_settings.ANSWER_DUE_HOURS}
+    return ""
+
+
 class RequestIndexView(generic.IndexView):
     """The requests listing; its XLSX/CSV buttons queue a background export
     (exports.py: the job writes the rows this view selects, with the
@@ -53,9 +61,13 @@ class RequestIndexView(generic.IndexView):
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("franchisee", "subject")
 
-    def get_edit_url(self, instance):
-        # The title column leads to the recap; the status form is one click further.
-        return self.get_inspect_url(instance)
+    def _get_title_column(self, field_name, column_class=None, **kwargs):
+        # The title leads to the recap (inspect); the row menu's "Edit" keeps
+        # leading to the status form (Wagtail links both to get_edit_url).
+        from wagtail.admin.ui.tables import TitleColumn
+
+        column_class = self._get_title_column_class(column_class or TitleColumn)
+        return self._get_custom_column(field_name, column_class, get_url=self.get_inspect_url, **kwargs)
 
     def get(self, request, *args, **kwargs):
         if self.is_export:
@@ -68,6 +80,7 @@ class RequestIndexView(generic.IndexView):
             return redirect("aquatiris_portal_requests:export", export.pk)
         return super().get(request, *args, **kwargs)
 
+
 class RequestInspectView(generic.InspectView):
     template_name = "aquatiris_portal/admin/request_inspect.html"
 
@@ -76,13 +89,26 @@ class RequestInspectView(generic.InspectView):
             PortalRequest.objects.select_related("franchisee", "subject", "installation", "client"), pk=self.pk
         )
 
+    def get_field_display_value(self, field_name, field):
+        import datetime
+
+        from django.utils import timezone
+
+        value = super().get_field_display_value(field_name, field)
+        # Wagtail's inspect template formats values with |localize, which
+        # skips the time zone: times are shown as the client and the mails say.
+        if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+            return timezone.localtime(value)
+        return value
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["attachments"] = [
             (attachment, reverse("aquatiris_portal_requests:attachment", args=[attachment.pk]))
-            for attachment in self.object.attachments.order_by("pk")
+            for attachment in self.object.attachments.filter(message__isnull=True).order_by("pk")
         ]
         context["can_change_status"] = self.user_has_permission("change")
+        context.update(admin_threads.inspect_context(self, self.object))
         return context
 
 
@@ -183,17 +209,20 @@ class PortalRequestViewSet(ModelViewSet):
         Column("franchisee", label=_("Franchisee")),
         StatusTagColumn("status", label=_("Status"), accessor="get_status_display", primary=lambda r: r.status == "new"),
         DateColumn("created_at", label=_("Sent"), sort_key="created_at"),
+        DateColumn("last_activity_at", label=_("Last activity"), sort_key="last_activity_at"),
+        Column("last_author_role", label=_("Last written by"), accessor="get_last_author_role_display"),
+        StatusTagColumn("waiting", label=_("Answer"), accessor=waiting_label, primary=admin_threads.is_waiting),
     ]
     inspect_view_fields = [
         "reference", "created_at", "kind", "status", "subject_label", "after_sales_reason", "message",
         "client_last_name", "client_first_name", "client_address", "client_phone", "client_email", "client_code",
         "installation_reference", "franchisee", "submitted_by",
     ]
-    list_export = EXPORT_FIELDS  # shows the buttons; the job writes the columns (exports.py)
-
+    list_export = EXPORT_FIELDS  # shows the buttons; the job writes the columns
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
             path("attachments/<int:pk>/", attachment_download, name="attachment"),
+            path("<int:pk>/reply/", admin_threads.staff_reply, name="reply"),
             path("exports/<int:pk>/", export_status, name="export"),
             path("exports/<int:pk>/download/", export_download, name="export_download"),
         ]

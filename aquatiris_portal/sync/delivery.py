@@ -80,6 +80,27 @@ def download_url(document_pk):
     return base_url() + reverse("aquatiris_portal:sync_document_download", args=[download_token(document_pk)])
 
 
+# -- download links for the attachments of request_message_posted (issue 16)
+
+ATTACHMENT_SALT = "aquatiris_portal.enquiries.attachment_download"
+
+
+def attachment_token(attachment_pk):
+    return signing.dumps({"a": int(attachment_pk)}, salt=ATTACHMENT_SALT, compress=False)
+
+
+def attachment_pk_from_token(token):
+    """The request attachment's pk, or None if forged or older than its lifetime."""
+    try:
+        return int(signing.loads(token, salt=ATTACHMENT_SALT, max_age=app_settings.OUTBOX_DOWNLOAD_URL_SECONDS)["a"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+def attachment_download_url(attachment_pk):
+    return base_url() + reverse("aquatiris_portal:request_attachment_download", args=[attachment_token(attachment_pk)])
+
+
 def _document_pk(payload):
     document = payload.get("document")
     if isinstance(document, dict) and document.get("id") is not None:
@@ -95,6 +116,14 @@ def body_for(event):
         payload["download_url_expires_at"] = (
             timezone.now() + datetime.timedelta(seconds=app_settings.OUTBOX_DOWNLOAD_URL_SECONDS)
         ).isoformat()
+    if event.kind == "request_message_posted" and payload.get("attachments"):
+        # Made at each attempt too, for each attachment of the message.
+        expires_at = (timezone.now() + datetime.timedelta(seconds=app_settings.OUTBOX_DOWNLOAD_URL_SECONDS)).isoformat()
+        payload["attachments"] = [
+            {**attachment, "download_url": attachment_download_url(attachment["id"]),
+             "download_url_expires_at": expires_at} if attachment.get("id") is not None else attachment
+            for attachment in payload["attachments"]
+        ]
     body = {
         "event_id": str(event.pk),
         "kind": event.kind,

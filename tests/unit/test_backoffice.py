@@ -27,7 +27,8 @@ pytestmark = pytest.mark.django_db
 INDEX = "aquatiris_portal_requests:index"
 # The recap columns, in order (the headings are these msgids, translated).
 RECAP = ["Last name", "First name", "Address", "Phone", "Email", "Client code", "Installation reference",
-         "Franchisee", "Subject", "Reason", "Message", "Kind", "Status", "Date", "Reference"]
+         "Franchisee", "Subject", "Reason", "Message", "Kind", "Status", "Date", "Messages", "Last activity",
+         "Reference"]
 
 
 def headings():
