@@ -1,0 +1,54 @@
+# aquatiris_portal: append to your settings (on a `wagtail start` project,
+# at the end of mysite/settings/base.py). README quotes this file verbatim;
+# tests/integration/test_host_install.py applies it to a fresh site.
+import os
+
+INSTALLED_APPS = ["django_dramatiq"] + INSTALLED_APPS + [  # django_dramatiq first: it sets the broker
+    "aquatiris_portal",
+    "wagtail_modeladmin",
+    "wagtail.contrib.settings",
+    "wagtail.contrib.routable_page",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp.plugins.otp_email",
+]
+MIDDLEWARE += [  # after SessionMiddleware, AuthenticationMiddleware and MessageMiddleware, in this order
+    "django_otp.middleware.OTPMiddleware",
+    "aquatiris_portal.accounts.middleware.IdleTimeoutMiddleware",  # AQUATIRIS_PORTAL_SESSION_IDLE_SECONDS
+    "aquatiris_portal.accounts.middleware.SecondFactorMiddleware",  # no way into /admin/ without 2FA
+]
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("wagtail.contrib.settings.context_processors.settings")
+AUTHENTICATION_BACKENDS = [
+    "aquatiris_portal.accounts.backends.EmailBackend",  # log in with the email, any case
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "aquatiris_portal:login"
+WAGTAILADMIN_LOGIN_URL = "aquatiris_portal:login"
+# Absolute address of the site, for the links in mails and outbox events.
+AQUATIRIS_PORTAL_PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+# Personal documents: a private folder, outside MEDIA_ROOT and STATIC_ROOT.
+AQUATIRIS_PORTAL_PRIVATE_ROOT = BASE_DIR / "private"
+
+# Background jobs (mails, imports) on dramatiq.
+DRAMATIQ_MIDDLEWARE = [
+    "dramatiq.middleware.AgeLimit",
+    "dramatiq.middleware.TimeLimit",
+    "dramatiq.middleware.Callbacks",
+    "dramatiq.middleware.Retries",
+    "django_dramatiq.middleware.DbConnectionsMiddleware",
+    "periodiq.PeriodiqMiddleware",  # the portal's schedule (README "Sync")
+]
+REDIS_URL = os.environ.get("REDIS_URL")  # e.g. redis://127.0.0.1:6379/0
+if REDIS_URL:
+    # Production: Redis, workers started with `python manage.py rundramatiq`,
+    # and a cache shared by every server process (login throttling, content).
+    DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.redis.RedisBroker", "OPTIONS": {"url": REDIS_URL},
+                       "MIDDLEWARE": DRAMATIQ_MIDDLEWARE}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    # Development: jobs run inside `manage.py runserver`, no Redis needed;
+    # refused by a system check (aquatiris_portal.E003) when DEBUG is off.
+    DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.stub.StubBroker", "OPTIONS": {},
+                       "MIDDLEWARE": DRAMATIQ_MIDDLEWARE}
+    AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS = True
