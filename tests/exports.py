@@ -187,10 +187,14 @@ def large_export(root, sequence, *, clients=100_000, installations=150_000, docu
 class Receiver:
     """A local HTTP receiver of outbox events for tests: answers the status
     codes of ``script`` in turn (then 200), records every request.
+    ``HANG`` in the script: the request is recorded (processed), then the
+    answer waits until ``release()`` (the portal's timeout runs out first).
 
         with Receiver([500, 500]) as receiver:
             settings.AQUATIRIS_PORTAL_OUTBOX_URL = receiver.url
     """
+
+    HANG = "hang"
 
     def __init__(self, script=(), port=0):
         import threading
@@ -199,6 +203,7 @@ class Receiver:
         self.script = list(script)
         self.requests = []  # (status answered, headers dict, body bytes)
         self.lock = threading.Lock()
+        self.released = threading.Event()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -207,10 +212,16 @@ class Receiver:
                 with outer.lock:
                     status = outer.script.pop(0) if outer.script else 200
                     outer.requests.append((status, dict(self.headers), body))
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
+                if status == outer.HANG:
+                    outer.released.wait(30)
+                    status = 200
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"ok")
+                except OSError:  # the portal gave up waiting (HANG)
+                    pass
 
             def log_message(self, *args):
                 pass
@@ -223,11 +234,17 @@ class Receiver:
         self.thread.start()
         return self
 
+    def release(self):
+        """Let the hanging requests be answered."""
+        self.released.set()
+
     def __exit__(self, *exc):
+        self.release()
         self.server.shutdown()
         self.server.server_close()
 
     @property
     def delivered(self):
         """Bodies (parsed) answered with a 2xx, in arrival order."""
-        return [json.loads(body) for status, _headers, body in self.requests if 200 <= status < 300]
+        return [json.loads(body) for status, _headers, body in self.requests
+                if isinstance(status, int) and 200 <= status < 300]

@@ -1,6 +1,11 @@
 """Outbox delivery (issue 3): signed POSTs, retries, exactly once, order per installation."""
 
 import datetime
+import hashlib
+import hmac
+import json
+import re
+from pathlib import Path
 
 import pytest
 from django.db import transaction
@@ -214,3 +219,54 @@ def test_the_schedule_sweeps_the_mails_through_the_notifications_sweep(stub_brok
     mail_tick.fn()
     [message] = stub_broker.queues["aquatiris_mail"].queue
     assert __import__("json").loads(message)["actor_name"] == "sweep_unsent_mail"
+
+
+def test_signature_is_an_hmac_sha256_of_the_raw_body_and_a_tampered_body_fails_it(receiver):
+    """Checked as the internal system does it, without the portal's own
+    verify(): hmac.new(secret, raw body, sha256), then README's receiver."""
+    event = OutboxEvent.objects.create(kind="request_submitted", payload={"message": "Bonjour, ça coule"})
+    assert deliver(event.pk) == "delivered"
+    [(_status, headers, body)] = receiver.requests
+    signature = header(headers, SIGNATURE_HEADER)
+
+    expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(expected, signature)
+    tampered = body.replace(b"Bonjour", b"Bonsoir")
+    assert tampered != body
+    assert not hmac.compare_digest("sha256=" + hmac.new(SECRET.encode(), tampered, hashlib.sha256).hexdigest(),
+                                   signature)
+    # Another hash of the same body (say SHA-1 or SHA-512) is not what is sent.
+    for other in (hashlib.sha1, hashlib.sha512, hashlib.md5):
+        assert signature != "sha256=" + hmac.new(SECRET.encode(), body, other).hexdigest()
+
+    # The receiver snippet of README, run as it is written.
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    [snippet] = [block for block in re.findall(r"```python\n(.*?)```", readme, re.S) if "def receive(" in block]
+    handled = []
+    namespace = {"already_processed": lambda event_id: event_id in {e["event_id"] for e in handled},
+                 "handle": lambda kind, payload: handled.append({"event_id": json.loads(body)["event_id"]})}
+    exec(snippet, namespace)
+    assert namespace["receive"](body, headers, SECRET.encode()) == 200
+    assert namespace["receive"](tampered, headers, SECRET.encode()) == 401
+    assert namespace["receive"](body, headers, b"another secret") == 401
+    assert len(handled) == 1
+
+
+def test_a_receiver_that_times_out_after_processing_gets_the_same_event_id_again(
+        receiver, worker, stub_broker, fast_retries, settings):
+    """README: an event whose 2xx the portal did not get comes once more,
+    with the same event_id, so the receiver can ignore it."""
+    settings.AQUATIRIS_PORTAL_OUTBOX_TIMEOUT_SECONDS = 0.5
+    receiver.script[:] = [receiver.HANG]  # processed, then answered too late
+    with transaction.atomic():
+        event = record_event("request_submitted", {"n": 1})
+
+    stub_broker.join("aquatiris_sync")
+    worker.join()
+    receiver.release()
+
+    assert [status for status, _h, _b in receiver.requests] == [receiver.HANG, 200]
+    ids = {(header(h, "X-Aquatiris-Event-Id"), json.loads(b)["event_id"]) for _s, h, b in receiver.requests}
+    assert ids == {(str(event.pk), str(event.pk))}
+    event.refresh_from_db()
+    assert (event.status, event.attempts) == (OutboxEvent.Status.DELIVERED, 2)
