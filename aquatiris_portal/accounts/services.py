@@ -93,13 +93,17 @@ def request_activation(request, email, code):
     record = find_record(email, code)
     if record is None:
         return
-    context = {"name": _record_name(record), "kind": _kind(record), "email": record.email}
+    # The canonical address (records.emails), the one the login will be:
+    # two spellings of one mailbox never make two accounts, and a spelling
+    # that is another mailbox for a mail server never receives the link.
+    address = canonical_email_or_none(record.email)
+    context = {"name": _record_name(record), "kind": _kind(record), "email": address}
     account = account_of(record)
     with transaction.atomic():
         if account is not None and account.activated_at is not None:
             queue_mail(
                 key=f"already-activated:{_kind(record)}:{record.pk}:{uuid.uuid4().hex}",
-                to=[record.email],
+                to=[address],
                 template="aquatiris_portal/mail/already_activated",
                 context={**context,
                          "login_url": _absolute(request, reverse("aquatiris_portal:login")),
@@ -108,11 +112,11 @@ def request_activation(request, email, code):
             return
         hours = app_settings.ACTIVATION_LINK_HOURS
         token, raw = tokens.issue(
-            AccountToken.Purpose.ACTIVATION, email=record.email, hours=hours, **{_kind(record): record}
+            AccountToken.Purpose.ACTIVATION, email=address, hours=hours, **{_kind(record): record}
         )
         queue_mail(
             key=f"activation:{token.pk}",
-            to=[record.email],
+            to=[address],
             template="aquatiris_portal/mail/activation",
             sensitive=True,
             context={**context, "hours": hours, "expires_at": token.expires_at,
@@ -248,6 +252,7 @@ def record_visit(user):
         )
 
 
+
 # Hook (wagtail.hooks) answering where a user lands after login: fn(user) ->
 # URL or None. The package registers views.landing_url (wagtail_hooks.py).
 LANDING_URL_HOOK = "aquatiris_portal_landing_url"
@@ -266,7 +271,6 @@ def landing_url(user):
     if user.is_staff or user.is_superuser:
         return reverse("wagtailadmin_home")
     return settings.LOGIN_REDIRECT_URL
-
 
 # --- second factor ------------------------------------------------------------
 

@@ -492,3 +492,15 @@ def test_a_spanc_account_gets_its_email_device_at_activation():
     user = get_user_model().objects.get(username=spanc.email)
     assert EmailDevice.objects.filter(user=user, confirmed=True).count() == 1
     assert [e.kind for e in SecurityEvent.objects.filter(user=user).order_by("pk")][:1] == ["account_activated"]
+
+
+def test_activation_mails_and_logs_in_under_the_canonical_address():
+    record = factories.client(email="Anne.Durand@Ex\u00e4mple.FR")
+    http = HttpClient()
+    http.post(ACTIVATION, {"email": "anne.durand@ex\u00e4mple.fr", "code": record.code})
+    [mail] = OutgoingMail.objects.all()
+    assert mail.to == ["anne.durand@xn--exmple-cua.fr"]
+    location = http.get(_link(mail))["Location"]
+    http.post(location, {"choice": "generated", "generated_password": _generated(http.get(location))})
+    user = PortalAccount.objects.get(client=record).user
+    assert (user.username, user.email) == ("anne.durand@xn--exmple-cua.fr", "anne.durand@xn--exmple-cua.fr")

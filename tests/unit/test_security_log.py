@@ -101,3 +101,63 @@ def test_nobody_adds_edits_or_deletes_an_event():
     assert admin.post(reverse("aquatiris_portal_security_log:delete", args=[event.pk])).status_code in (302, 403)
     assert SecurityEvent.objects.filter(pk=event.pk).exists()
     assert admin.get(reverse("aquatiris_portal_security_log:inspect", args=[event.pk])).status_code == 200
+
+
+PASSWORD = "correct-Horse-battery-9"
+
+
+def test_the_log_lists_a_clients_login_a_spancs_second_factor_failure_and_a_staff_export(settings):
+    """Issue 14, Must show: through the real screens; an editor cannot
+    open the listing."""
+    import re
+
+    from django.contrib.auth.models import Group
+
+    from aquatiris_portal.backoffice.groups import CUSTOMER_SERVICE
+    from aquatiris_portal.models import OutgoingMail
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    ensure_groups()
+    login = reverse("aquatiris_portal:login")
+    verify = reverse("aquatiris_portal:otp_verify")
+    anne = factories.client_user()
+    assert HttpClient(REMOTE_ADDR="198.51.100.11").post(login, {"email": anne.email, "password": PASSWORD}).status_code == 302
+    agent = factories.spanc_user()
+    pro = HttpClient(REMOTE_ADDR="198.51.100.12")
+    pro.post(login, {"email": agent.email, "password": PASSWORD})
+    pro.get(verify)
+    code = re.search(r"\b(\d{6})\b", OutgoingMail.objects.get(key__startswith="otp:").body_text).group(1)
+    pro.post(verify, {"code": "000000" if code != "000000" else "111111"})
+    clerk = factories.user(email="clerk@example.org")
+    clerk.groups.add(Group.objects.get(name=CUSTOMER_SERVICE))
+    office = HttpClient(REMOTE_ADDR="198.51.100.13")
+    factories.otp_login(office, clerk)
+    assert office.get(reverse("aquatiris_portal_requests:index"), {"export": "xlsx"}).status_code == 302
+
+    rows = {(e.kind, e.username, e.ip) for e in SecurityEvent.objects.all()}
+    assert {("login", anne.email, "198.51.100.11"), ("otp_failed", agent.email, "198.51.100.12"),
+            ("export", clerk.email, "198.51.100.13")} <= rows
+    page = _staff(is_superuser=True).get(INDEX).content.decode()
+    for username in (anne.email, agent.email, clerk.email):
+        assert username in page
+    editor = _staff(groups=[EDITORS])
+    response = editor.get(INDEX)
+    assert response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home")
+    assert anne.email not in editor.get(INDEX, follow=True).content.decode()
+    clerk_listing = office.get(INDEX)  # customer service reads requests, not the security log
+    assert clerk_listing.status_code == 302
+
+
+def test_staff_downloads_of_personal_documents_are_logged_clients_own_are_not():
+    document = factories.document()
+    boss = factories.user(email="boss@example.org", is_staff=True, is_superuser=True)
+    http = HttpClient()
+    factories.otp_login(http, boss)
+    assert http.get(reverse("aquatiris_portal:document_download", args=[document.pk])).status_code == 200
+    [event] = SecurityEvent.objects.filter(kind="document_download")
+    assert (event.user, event.details["model"], event.details["id"]) == (boss, "portaldocument", document.pk)
+    owner = factories.client_user(document.installation.client)
+    mine = HttpClient()
+    mine.force_login(owner)
+    assert mine.get(reverse("aquatiris_portal:document_download", args=[document.pk])).status_code == 200
+    assert SecurityEvent.objects.filter(kind="document_download").count() == 1
