@@ -22,6 +22,9 @@ Fixtures (session scope unless noted):
     up, dramatiq's global broker is a ``RedisBroker`` on it and the
     package's actors are re-bound to it (``use_broker``); the StubBroker
     comes back at the end.
+``redis_cache`` (autouse)
+    Django's cache is a ``RedisCache`` on that server (database 1) for the
+    whole run, as in production (throttle, content cache, site cache).
 ``redis_worker`` (function)
     An in-process ``dramatiq.Worker`` consuming from that Redis broker.
 ``worker_process`` (function)
@@ -412,6 +415,25 @@ def redis_url(stack_dir):
         with contextlib.suppress(Exception):
             broker.close()
         _stop_process(proc)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def redis_cache(redis_url):
+    """The run's Django cache is Redis, as in production: the login
+    throttle, the content cache and the site cache run on it, shared with
+    every process the tests start. Database 1, so that ``cache.clear()``
+    between tests never flushes the broker's queues (database 0)."""
+    from django.test.utils import override_settings
+
+    location = redis_url.rsplit("/", 1)[0] + "/1"
+    override = override_settings(CACHES={
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location},
+    })
+    override.enable()
+    try:
+        yield location
+    finally:
+        override.disable()
 
 
 @pytest.fixture
