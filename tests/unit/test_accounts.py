@@ -164,7 +164,10 @@ def test_activation_of_a_client_end_to_end(client):
     assert mail.to == ["anne.durand@example.org"]
     token = AccountToken.objects.get()
     assert mail.key == f"activation:{token.pk}"
-    assert "72" in mail.body_text and mail.body_html
+    # The mail says how long the link lasts, in words (was: "72" anywhere in the text).
+    lasts = ngettext("The link works once and for %(counter)s hour.", "The link works once and for %(counter)s hours.",
+                     72) % {"counter": 72}
+    assert lasts in mail.body_text and lasts in mail.body_html
     link = _link(mail)
     assert link.split("/")[-2] not in token.token_hash  # only the hash is stored
 
