@@ -6,11 +6,12 @@ from wagtail_modeladmin.options import modeladmin_register
 
 from .modeladmin import RecordsGroup, SyncGroup
 from .backoffice.alerts import construct_homepage_panels
+from .backoffice import mail_routing as _mail_routing  # noqa: F401  (registers its setting hooks)
 from .enquiries.viewsets import requests_viewset
 from .snippets.viewsets import PortalContentGroup
 from .security_log.viewsets import security_log_viewset
-
 from .views import landing_url
+
 modeladmin_register(RecordsGroup)
 modeladmin_register(SyncGroup)
 register_snippet(PortalContentGroup)  # FAQ, document themes, request subjects, SAV reasons

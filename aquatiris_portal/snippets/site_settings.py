@@ -12,12 +12,26 @@ SERIAL_NUMBER_PATTERN = r"^AQ-\d{4}-\d{6}$"
 PREVIOUS_SERIAL_NUMBER_PATTERN = r"^AQ-?\d{4}-?\d{4,6}$"  # matched references (issue 18)
 
 
+# Granted to no group by backoffice.groups: superusers only, unless an admin
+# gives it to someone on purpose.
+MAIL_ROUTING_PERMISSION = "aquatiris_portal.change_mail_routing"
+MAIL_ROUTING_FIELDS = ("network_head_emails", "sender_email")
+
+
+def validate_email_lines(value):
+    from django.core.validators import validate_email
+
+    for line in value.splitlines():
+        if line.strip():
+            validate_email(line.strip())
+
+
 @register_setting(icon="cog")
 class PortalSettings(BaseSiteSetting):
     """What editors change without a deploy."""
 
     network_head_emails = models.TextField(
-        _("network head email addresses"), blank=True,
+        _("network head email addresses"), blank=True, validators=[validate_email_lines],
         help_text=_("One address per line. They receive every after-sales (SAV) request."),
     )
     sender_email = models.EmailField(
@@ -88,7 +102,14 @@ class PortalSettings(BaseSiteSetting):
     )
 
     panels = [
-        MultiFieldPanel([FieldPanel("network_head_emails"), FieldPanel("sender_email")], heading=_("Emails")),
+        # Where clients' personal data is mailed is not editorial: only users
+        # with MAIL_ROUTING_PERMISSION (admins) see and change these fields;
+        # the form of anyone else has no such field.
+        MultiFieldPanel(
+            [FieldPanel(name, permission=MAIL_ROUTING_PERMISSION) for name in MAIL_ROUTING_FIELDS],
+            heading=_("Emails"),
+            permission=MAIL_ROUTING_PERMISSION,
+        ),
         MultiFieldPanel(
             [
                 FieldPanel("serial_number_pattern"),
@@ -112,6 +133,7 @@ class PortalSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("portal settings")
+        permissions = [("change_mail_routing", _("Can change where the portal's emails go (network heads, sender)"))]
 
     @classmethod
     def for_site(cls, site):
