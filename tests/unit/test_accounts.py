@@ -491,12 +491,6 @@ def test_enrolling_a_new_app_needs_the_existing_second_factor():
     assert http.get(ENROLL)["Location"].startswith(VERIFY)
 
 
-def test_otp_login_helper_still_works(client):
-    _, pro_page = _pages()
-    factories.otp_login(client, factories.spanc_user())
-    assert client.get(pro_page.url).status_code == 200
-
-
 # --- sessions ---------------------------------------------------------------------
 
 def test_an_idle_session_ends(client, settings):
