@@ -7,14 +7,12 @@ number of messages (two queries: messages, every attachment)."""
 
 from django.contrib import messages as flash
 from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from .models import PortalRequest, RequestMessage
 from .thread_forms import ReplyForm
 from .threads import ThreadClosed, mark_read_by_client, post_message, reopen
 
-TEMPLATES = "aquatiris_portal/client_space/"
 
 
 def thread(portal_request):
@@ -75,4 +73,4 @@ def request_detail(page, request, context, portal_request):
         reply_form=None if closed else (form or ReplyForm()), closed=closed,
         can_reopen=closed and portal_request.can_reopen(),
     )
-    return TemplateResponse(request, TEMPLATES + "request_detail.html", context)
+    return page.render_screen(request, "request_detail", context)

@@ -7,7 +7,6 @@ built (client, installations, settings); visibility comes from ``access``.
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from .. import access
@@ -17,7 +16,6 @@ from .forms import ContactForm, MaintenanceContractForm, SerialNumberForm
 from .models import PortalRequest
 from .services import register_serial_number, submit_request
 
-TEMPLATES = "aquatiris_portal/client_space/"
 NOT_BUILT_STAGES = ("study", "quote")  # records.Stage values before works start
 
 
@@ -70,7 +68,7 @@ def contact(page, request, context):
             installations=_installation_choices(request),
             initial={"installation": _initial_installation(request, installations)},
         )
-    return TemplateResponse(request, TEMPLATES + "contact.html", {**context, "form": form, "nav": "contact"})
+    return page.render_screen(request, "contact", {**context, "form": form, "nav": "contact"})
 
 
 def maintenance_contract(page, request, context):
@@ -104,8 +102,8 @@ def maintenance_contract(page, request, context):
             installations=_built_installation_choices(request),
             initial={"installation": _initial_installation(request, built)},
         )
-    return TemplateResponse(
-        request, TEMPLATES + "maintenance_contract.html",
+    return page.render_screen(
+        request, "maintenance_contract",
         {**context, "form": form, "nav": "maintenance_contract", "built_installations": built},
     )
 
@@ -123,7 +121,7 @@ def warranty(page, request, context, installation):
                         "installation_tab": "warranty", "warranty_end": warranty_end(installation, settings_obj)}
     if not installation.is_past_quote:
         # Nothing built yet: nothing to register (the page says when it opens).
-        return TemplateResponse(request, TEMPLATES + "warranty.html", {**response_context, "not_built": True})
+        return page.render_screen(request, "warranty", {**response_context, "not_built": True})
     if request.method == "POST":
         form = SerialNumberForm(request.POST, **form_kwargs)
         if form.is_valid() and not request.POST.get("confirm"):
@@ -148,7 +146,7 @@ def warranty(page, request, context, installation):
     else:
         # "No, correct it" comes back here with what was typed.
         form = SerialNumberForm(initial={"serial_number": request.GET.get("serial_number", "")[:60]}, **form_kwargs)
-    return TemplateResponse(request, TEMPLATES + "warranty.html", {
+    return page.render_screen(request, "warranty", {
         **response_context, "form": form, "conflict": conflict, "confirming": confirming,
     }, status=200)
 

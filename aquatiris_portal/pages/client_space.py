@@ -4,13 +4,10 @@ for what it shows: another client's object is a 404."""
 
 from itertools import groupby
 
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.template.response import TemplateResponse
-from django.urls import reverse
-from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.models import Page
@@ -18,11 +15,13 @@ from wagtail.models import Page
 from .. import access
 from ..accounts.groups import ensure_client_group
 from ..conf import app_settings
+from ..enquiries import thread_views
 from ..enquiries import views as enquiry_views
 from ..enquiries import visibility
 from ..snippets.site_settings import PortalSettings
 from ..snippets.stages import progress_for, stage_texts
-from .routing import url_parts_once_per_request, view_restrictions
+from .gating import GatedPageMixin, login_redirect
+from .wrong_space import wrong_space_response
 
 TEMPLATES = "aquatiris_portal/client_space/"
 DOCUMENTS_PER_PAGE = 50
@@ -30,9 +29,10 @@ REQUESTS_PER_PAGE = 20
 GUIDES_LIMIT = 50
 
 
-class ClientSpacePage(RoutablePageMixin, Page):
+class ClientSpacePage(GatedPageMixin, RoutablePageMixin, Page):
     """The client space. Its routes are listed below; their names are used
-    with ``{% routablepageurl page "<name>" ... %}``."""
+    with ``{% routablepageurl page "<name>" ... %}`` (``route_url`` in Python).
+    Each screen's template is a class attribute a host may change."""
 
     template = TEMPLATES + "dashboard.html"
     max_count_per_parent = 1
@@ -41,23 +41,26 @@ class ClientSpacePage(RoutablePageMixin, Page):
     class Meta:
         verbose_name = _("client space")
 
-    get_view_restrictions = view_restrictions  # one query instead of two on every screen
-    get_url_parts = url_parts_once_per_request  # the screens link to their routes many times
+    dashboard_template_name = TEMPLATES + "dashboard.html"
+    installation_template_name = TEMPLATES + "installation.html"
+    documents_template_name = TEMPLATES + "documents.html"
+    warranty_template_name = TEMPLATES + "warranty.html"
+    contact_template_name = TEMPLATES + "contact.html"
+    maintenance_contract_template_name = TEMPLATES + "maintenance_contract.html"
+    requests_template_name = TEMPLATES + "requests.html"
+    request_detail_template_name = TEMPLATES + "request_detail.html"
+    maintenance_template_name = TEMPLATES + "maintenance.html"
+    news_template_name = TEMPLATES + "news.html"
 
     # --- gate ---------------------------------------------------------------
 
-    def serve(self, request, view=None, args=None, kwargs=None):
+    def gate(self, request):
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse(app_settings.LOGIN_URL_NAME))
+            return login_redirect(request)
         if access.client_for(request.user) is None:
             # SPANC, staff without a client record: say whom the space is for (no data, any URL).
-            from .wrong_space import wrong_space_response
-
             return wrong_space_response(request, "client")
-        response = super().serve(request, view, args, kwargs)
-        add_never_cache_headers(response)
-        response["Cache-Control"] += ", private"
-        return response
+        return None
 
     def serve_preview(self, request, mode_name):
         # Editors preview the frame, never a client's data.
@@ -100,9 +103,6 @@ class ClientSpacePage(RoutablePageMixin, Page):
         since = self._since(context)
         return Q(created_at__gt=since) if since else Q(pk__isnull=False)
 
-    def _render(self, request, name, context):
-        return TemplateResponse(request, TEMPLATES + name, context)
-
     # --- screens ------------------------------------------------------------
 
     @path("", name="dashboard")
@@ -119,7 +119,7 @@ class ClientSpacePage(RoutablePageMixin, Page):
         from .dashboard_status import dashboard_status
 
         context.update(dashboard_status(request.user, context["installations"], context["portal_settings"]))
-        return self._render(request, "dashboard.html", context)
+        return self.render_screen(request, "dashboard", context)
 
     @path("installations/<int:pk>/", name="installation")
     def installation(self, request, pk):
@@ -133,7 +133,7 @@ class ClientSpacePage(RoutablePageMixin, Page):
         )
         context.update(installation=installation, themes=list(themes),
                        progress=progress_for(installation.stage, stage_texts()))
-        return self._render(request, "installation.html", context)
+        return self.render_screen(request, "installation", context)
 
     @path("installations/<int:pk>/documents/", name="documents")
     def documents(self, request, pk):
@@ -153,7 +153,7 @@ class ClientSpacePage(RoutablePageMixin, Page):
             for theme, items in groupby(documents, key=lambda document: document.theme)
         ]
         context.update(installation=installation, groups=groups, page_obj=page_obj)
-        return self._render(request, "documents.html", context)
+        return self.render_screen(request, "documents", context)
 
     @path("installations/<int:pk>/garantie/", name="warranty")
     def warranty(self, request, pk):
@@ -173,14 +173,13 @@ class ClientSpacePage(RoutablePageMixin, Page):
         context = self.space_context(request, nav="requests")
         queryset = visibility.client_requests(request.user).order_by("-created_at", "-pk")
         context["page_obj"] = Paginator(queryset, REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
-        return self._render(request, "requests.html", context)
+        return self.render_screen(request, "requests", context)
 
     @path("demandes/<uuid:reference>/", name="request_detail")
     def request_detail(self, request, reference):
         context = self.space_context(request, nav="requests")
         portal_request = visibility.get_client_request_or_404(request.user, reference)
-        context.update(request_obj=portal_request, attachments=list(portal_request.attachments.all()))
-        return self._render(request, "request_detail.html", context)
+        return thread_views.request_detail(self, request, context, portal_request)
 
     @path("demandes/<uuid:reference>/pieces-jointes/<int:pk>/", name="request_attachment")
     def request_attachment(self, request, reference, pk):
@@ -195,11 +194,11 @@ class ClientSpacePage(RoutablePageMixin, Page):
             .select_related("installation").order_by("installation__reference", "-created_at")[:GUIDES_LIMIT]
         )
         context.update(documents=documents, guides=maintenance_guides(request.user))
-        return self._render(request, "maintenance.html", context)
+        return self.render_screen(request, "maintenance", context)
 
     @path("actualites/", name="news")
     def news(self, request):
-        return self._render(request, "news.html", self.space_context(request, nav="news"))
+        return self.render_screen(request, "news", self.space_context(request, nav="news"))
 
 
 def maintenance_guides(user):

@@ -12,23 +12,26 @@ from django.http import FileResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.models import Page
 
 from .. import access
+from ..enquiries.spanc_upload_forms import SpancUploadForm
+from ..enquiries.spanc_uploads import receive_spanc_document
 from ..security_log import Kind, record_security_event
-from ..conf import app_settings
+from ..snippets.site_settings import PortalSettings
 from . import pro_space_folders as folders_
-from .routing import url_parts_once_per_request, view_restrictions
+from .gating import GatedPageMixin, login_redirect
+from .wrong_space import wrong_space_response
 
 TEMPLATES = "aquatiris_portal/pro_space/"
 
 
-class ProSpacePage(RoutablePageMixin, Page):
-    """The pro space: the SPANC's client folders, their documents, uploads, pro news."""
+class ProSpacePage(GatedPageMixin, RoutablePageMixin, Page):
+    """The pro space: the SPANC's client folders, their documents, uploads,
+    pro news. Each screen's template is a class attribute a host may change."""
 
     template = TEMPLATES + "folder_list.html"
     max_count_per_parent = 1
@@ -37,37 +40,29 @@ class ProSpacePage(RoutablePageMixin, Page):
     class Meta:
         verbose_name = gettext_lazy("pro space")
 
-    get_view_restrictions = view_restrictions  # one query instead of two on every screen
-    get_url_parts = url_parts_once_per_request  # the screens link to their routes many times
+    folder_list_template_name = TEMPLATES + "folder_list.html"
+    folder_template_name = TEMPLATES + "folder.html"
+    upload_template_name = TEMPLATES + "upload.html"
+    preview_template_name = TEMPLATES + "preview.html"
 
     # --- who may come in ---------------------------------------------------
 
-    def refuse(self, request):
+    def gate(self, request):
         """A response for whoever is not a verified SPANC, or None."""
         user = request.user
         if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path(), reverse(app_settings.LOGIN_URL_NAME))
+            return login_redirect(request)
         account = access.account_for(user)
         if account is not None and account.spanc_id and user.is_active and not access.is_verified(user):
             return redirect_to_login(request.get_full_path(), reverse("aquatiris_portal:otp_verify"))
         if access.spanc_for(user) is None:
             # A client (or staff) following "Espace pro": say whom it is for (no data, any URL).
-            from .wrong_space import wrong_space_response
-
             return wrong_space_response(request, "pro")
         return None
 
-    def serve(self, request, view=None, args=None, kwargs=None):
-        refused = self.refuse(request)
-        if refused is not None:
-            return refused
-        response = super().serve(request, view, args, kwargs)
-        add_never_cache_headers(response)  # personal data: never in a shared cache
-        return response
-
     def serve_preview(self, request, mode_name):
         # Editors previewing the page are not SPANC: show the empty shell.
-        return self.render(request, template=TEMPLATES + "preview.html")
+        return self.render_screen(request, "preview")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -85,16 +80,13 @@ class ProSpacePage(RoutablePageMixin, Page):
         account = access.account_for(request.user)
         previous_visit_at = account.previous_visit_at if account else None
         folders = folders_.folders_page(request.user, page_obj, sort) if paginator.count else []
-        # The page's URL once, not a {% routablepageurl %} (site look-up) per row.
-        base = self.get_url(request)
+        # Python's route_url, not a {% routablepageurl %} (site look-up) per row.
         rows = [
-            (folder, folders_.is_new(folder, previous_visit_at),
-             base + self.reverse_subpage("folder_detail", args=(folder.pk,)))
+            (folder, folders_.is_new(folder, previous_visit_at), self.route_url(request, "folder_detail", folder.pk))
             for folder in folders
         ]
-        return self.render(
-            request,
-            context_overrides={
+        return self.render_screen(
+            request, "folder_list", {
                 "query": query,
                 "sort": sort,
                 "sort_columns": _sort_columns(sort),
@@ -130,21 +122,16 @@ class ProSpacePage(RoutablePageMixin, Page):
             .select_related("uploaded_by_spanc")
             .order_by("-created_at", "-pk")
         )
-        return self.render(
-            request,
-            template=TEMPLATES + "folder.html",
-            context_overrides={"installation": installation, "client": installation.client,
-                               "franchisee": installation.franchisee, "documents": documents},
+        return self.render_screen(
+            request, "folder",
+            {"installation": installation, "client": installation.client,
+             "franchisee": installation.franchisee, "documents": documents},
         )
 
     @path("dossiers/<int:pk>/envoyer/", name="folder_upload")
     def folder_upload(self, request, pk):
-        from ..enquiries.spanc_upload_forms import SpancUploadForm
-        from ..enquiries.spanc_uploads import receive_spanc_document
-        from ..snippets.site_settings import PortalSettings
-
         installation = access.get_spanc_installation_or_404(request.user, pk)
-        folder_url = self.url + self.reverse_subpage("folder_detail", args=[installation.pk])
+        folder_url = self.route_url(request, "folder_detail", installation.pk)
         if request.method == "POST":
             form = SpancUploadForm(request.POST, request.FILES)
             if form.is_valid():
@@ -165,11 +152,10 @@ class ProSpacePage(RoutablePageMixin, Page):
                 return redirect(folder_url)
         else:
             form = SpancUploadForm()
-        return self.render(
-            request,
-            template=TEMPLATES + "upload.html",
-            context_overrides={"installation": installation, "client": installation.client, "form": form,
-                               "folder_url": folder_url},
+        return self.render_screen(
+            request, "upload",
+            {"installation": installation, "client": installation.client, "form": form, "folder_url": folder_url,
+             "portal_settings": PortalSettings.for_request(request)},  # the upload text next to the file field
         )
 
 

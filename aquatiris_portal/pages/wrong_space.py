@@ -8,14 +8,7 @@ from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 
 from .. import access
-
-
-def _space_url(model_name, request):
-    from .models import ClientSpacePage, ProSpacePage
-
-    model = {"client": ClientSpacePage, "pro": ProSpacePage}[model_name]
-    page = model.objects.live().first()
-    return page.get_url(request) if page is not None else None
+from ..accounts.services import landing_url
 
 
 def wrong_space_response(request, space):
@@ -25,7 +18,9 @@ def wrong_space_response(request, space):
     response = TemplateResponse(request, "aquatiris_portal/accounts/wrong_space.html", {
         "space": space,
         "own_space": own,
-        "own_space_url": _space_url(own, request) if own else None,
+        # The user's own space: where their login lands (views.landing_url
+        # through the hook; the spaces import this module, not the reverse).
+        "own_space_url": landing_url(user) if own else None,
     }, status=403)
     add_never_cache_headers(response)
     return response
