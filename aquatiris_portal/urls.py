@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import session_views, views
 from .accounts import urls as account_urls
 from .digests import views as digest_views
 from .enquiries import reply_views
@@ -25,5 +25,7 @@ urlpatterns = [
     # Notification mails: the account page and the one-click unsubscribe link.
     path("compte/notifications/", digest_views.preferences_view, name="notification_preferences"),
     path("notifications/desabonnement/<str:token>/", digest_views.unsubscribe_view, name="unsubscribe"),
+    # "Stay logged in" of the idle-logout warning (templatetags/portal_session.py).
+    path("session/active/", session_views.keep_alive, name="keep_alive"),
     *account_urls.urlpatterns,
 ]

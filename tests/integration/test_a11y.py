@@ -3,10 +3,15 @@ package (``npm ci`` in ``make test``), injected by Playwright into Debian's
 Chromium, on every screen of both spaces, the login, first-connection,
 lost-password and second-factor screens, in French, with the demo data.
 
-Zero serious or critical violations, asserted; the other impacts (minor,
-moderate) are listed in the summary but do not fail the run. All screens
-are visited before asserting, so one run shows every defect at once.
+Every impact fails the run (critical, serious, moderate, minor) unless the
+rule is listed, with the reason it is accepted, in axe_allowed.json next to
+this file (issue 18). axe's "incomplete" items (what it could not decide,
+e.g. contrast over an image) are counted and listed in the summary for a
+person to look at. All screens are visited before asserting, so one run
+shows every defect at once.
 """
+
+import json
 
 import io
 from importlib import import_module
@@ -22,7 +27,16 @@ from tests.factories import run_portal_demo
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # WCAG 2.1 A/AA plus axe's best practices (landmarks, heading order...).
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
-FAILING_IMPACTS = {"serious", "critical"}
+ALLOWED_FILE = Path(__file__).with_name("axe_allowed.json")
+
+
+def allowed_rules():
+    """rule id -> reason, from the committed allow list (each entry must say why)."""
+    entries = json.loads(ALLOWED_FILE.read_text(encoding="utf-8"))
+    for rule, entry in entries.items():
+        assert isinstance(entry, dict) and len(entry.get("reason", "").strip()) > 20, (
+            f"axe_allowed.json: {rule} needs a reason a reviewer can judge")
+    return {rule: entry["reason"] for rule, entry in entries.items()}
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -47,19 +61,26 @@ def session_cookie(user, *, verified, extra=None):
     return session.session_key
 
 
-def run_axe(page):
+def run_axe(page, incomplete=None):
+    """axe's violations on the page; its "incomplete" items are appended to
+    ``incomplete`` when a list is given."""
     page.add_script_tag(path=str(AXE))
-    return page.evaluate(
+    result = page.evaluate(
         """async (tags) => {
-            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
-            return result.violations.map(v => ({
+            const result = await axe.run(document, {runOnly: {type: 'tag', values: tags},
+                                                    resultTypes: ['violations', 'incomplete']});
+            const brief = v => ({
                 id: v.id, impact: v.impact, help: v.help,
                 nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '').split('\\n').slice(0, 2).join(' ')),
                 count: v.nodes.length,
-            }));
+            });
+            return {violations: result.violations.map(brief), incomplete: result.incomplete.map(brief)};
         }""",
         AXE_TAGS,
     )
+    if incomplete is not None:
+        incomplete.extend(result["incomplete"])
+    return result["violations"]
 
 
 def visit(page, base, path):
@@ -174,7 +195,9 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
         screens.append((reader.get(editor_page.audience, "client"), editor_page.get_url(),
                         f"{type(editor_page).__name__} {editor_page.title}", None))
 
-    failures, notes = [], []
+    allowed = allowed_rules()
+    failures, notes, undecided = [], [], []
+    by_impact = {}
     current = object()
     for who, path, name, action in screens:
         if who != current:
@@ -187,15 +210,24 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
         if action == "errors":
             submit_main_form(page)
         assert page.evaluate("document.documentElement.lang").startswith("fr"), f"{name}: page not in French"
-        for violation in run_axe(page):
+        incomplete = []
+        for violation in run_axe(page, incomplete):
+            by_impact[violation["impact"]] = by_impact.get(violation["impact"], 0) + 1
             line = (f"{name} ({path}): [{violation['impact']}] {violation['id']} — {violation['help']} "
                     f"({violation['count']} nodes: {' | '.join(violation['nodes'])})")
-            (failures if violation["impact"] in FAILING_IMPACTS else notes).append(line)
-    stack_report(f"axe-core on {len(screens)} screens: {len(failures)} serious/critical, "
-                 f"{len(notes)} minor/moderate violations")
+            if violation["id"] in allowed:
+                notes.append(f"{line} — allowed: {allowed[violation['id']]}")
+            else:
+                failures.append(line)
+        undecided += [f"{name}: {item['id']} ({item['count']} nodes)" for item in incomplete]
+    counts = ", ".join(f"{by_impact.get(impact, 0)} {impact}" for impact in ("critical", "serious", "moderate", "minor"))
+    stack_report(f"axe-core on {len(screens)} screens, every impact: {counts} ({len(notes)} allowed by "
+                 f"axe_allowed.json); {len(undecided)} incomplete items to look at")
     for line in notes:
-        stack_report("  minor/moderate: " + line)
-    assert not failures, "axe-core serious/critical violations:\n" + "\n".join(failures)
+        stack_report("  allowed: " + line)
+    for line in undecided:
+        stack_report("  incomplete: " + line)
+    assert not failures, "axe-core violations (any impact) not in axe_allowed.json:\n" + "\n".join(failures)
 
 
 def test_axe_finds_a_known_defect(page):
