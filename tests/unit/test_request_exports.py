@@ -148,7 +148,7 @@ def test_csv_export_follows_filters_and_search(client, data, stub_broker, worker
     assert export.filename.endswith(".csv") and export.row_count == 1
     assert rows[0] == headings()
     assert [row[-1] for row in rows[1:]] == [str(data["question"].reference)]
-    assert rows[1][RECAP.index("Message")] == "=1+1 formule?"
+    assert rows[1][RECAP.index("Message")] == "'=1+1 formule?"  # text, not a formula (spreadsheets.safe_cell)
     _export, rows = export_rows(client, {"q": "Le Gall", "export": "csv"}, stub_broker, worker)
     assert {row[-1] for row in rows[1:]} == {str(data[k].reference) for k in ("old_sav", "sav_n", "contract")}
     assert len(rows) == 4
