@@ -120,3 +120,51 @@ def test_an_address_saved_before_the_check_is_not_written_in_the_page():
     html = render_to_string(block.meta.template, {"value": value, "self": value})
     assert "javascript:" not in html
     assert 'href="#"' in html and 'href="/entretien/"' in html
+
+
+# --- rich text: every block and field with links -------------------------------------
+
+def _rich_text_features():
+    from wagtail.fields import RichTextField
+
+    found = {}
+
+    def walk(block, path):
+        if isinstance(block, blocks.RichTextBlock):
+            found[path] = block.features
+        for name, child in getattr(block, "child_blocks", {}).items():
+            walk(child, f"{path}.{name}")
+        if isinstance(block, blocks.ListBlock):
+            walk(block.child_block, path + "[]")
+
+    for model in apps.get_models():
+        for field in model._meta.get_fields():
+            if isinstance(field, StreamField):
+                walk(field.stream_block, f"{model.__name__}.{field.name}")
+            elif isinstance(field, RichTextField):
+                found[f"{model.__name__}.{field.name}"] = field.features
+    return {path: features for path, features in found.items() if features is None or "link" in features}
+
+
+RICH_TEXT = _rich_text_features()
+
+
+def test_the_walk_finds_rich_text_with_links():
+    assert any(path.startswith("FaqEntry.") for path in RICH_TEXT), sorted(RICH_TEXT)
+
+
+@pytest.mark.parametrize("path", sorted(RICH_TEXT))
+@pytest.mark.parametrize("address", ["javascript:alert(1)", " JaVaScRiPt:alert(1)", "data:text/html,x"])
+def test_rich_text_links_lose_a_script_address(path, address):
+    """What the editor's rich text widget stores (Draftail's contentstate
+    converted by Wagtail, which drops such an href)."""
+    import json
+
+    from wagtail.admin.rich_text.converters.contentstate import ContentstateConverter
+
+    features = RICH_TEXT[path] or ["link"]
+    contentstate = {"blocks": [{"key": "a", "text": "clic", "type": "unstyled", "depth": 0, "inlineStyleRanges": [],
+                                "entityRanges": [{"offset": 0, "length": 4, "key": 0}]}],
+                    "entityMap": {"0": {"type": "LINK", "mutability": "MUTABLE", "data": {"url": address}}}}
+    html = ContentstateConverter(features=features).to_database_format(json.dumps(contentstate))
+    assert "clic" in html and "href" not in html and "script" not in html.lower()
