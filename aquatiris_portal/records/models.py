@@ -201,6 +201,10 @@ class Installation(SyncedRecord, Address):
             # is read from these indexes, without sorting the territory.
             models.Index(fields=["spanc", "client_sort_name", "reference", "id"], name="aqp_inst_spanc_name"),
             models.Index(fields=["spanc", "city", "client_sort_name", "reference", "id"], name="aqp_inst_spanc_town"),
+            # Planning columns of the folder list (issue 18): by installation date, by stage.
+            models.Index(fields=["spanc", "installed_on", "client_sort_name", "reference", "id"],
+                         name="aqp_inst_spanc_installed"),
+            models.Index(fields=["spanc", "stage", "client_sort_name", "reference", "id"], name="aqp_inst_spanc_stage"),
         ]
 
     def __str__(self):
