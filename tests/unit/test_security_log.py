@@ -161,3 +161,29 @@ def test_staff_downloads_of_personal_documents_are_logged_clients_own_are_not():
     mine.force_login(owner)
     assert mine.get(reverse("aquatiris_portal:document_download", args=[document.pk])).status_code == 200
     assert SecurityEvent.objects.filter(kind="document_download").count() == 1
+
+
+def test_an_email_change_from_the_sync_is_logged():
+    from aquatiris_portal.records.signals import email_changed
+
+    user = factories.client_user()
+    record = user.portal_account.client
+    old = record.email
+    record.email = "New.Address@example.org"
+    record.save()
+    email_changed.send(sender=type(record), record=record, old_email=old, new_email=record.email)
+    [event] = SecurityEvent.objects.filter(kind="email_changed")
+    assert (event.user, event.details["record"], event.details["source"]) == (user, record.external_id, "sync")
+    assert old not in str(event.details)  # the former address is not kept, only its domain
+
+
+def test_django_security_messages_go_somewhere_in_the_example_site():
+    from django.conf import settings
+
+    config = settings.LOGGING["loggers"]["django.security"]
+    assert config["handlers"] and all(name in settings.LOGGING["handlers"] for name in config["handlers"])
+    handlers = logging.getLogger("django.security").handlers
+    assert any(isinstance(handler, logging.StreamHandler) for handler in handlers)
+    # The portal's security events reach a handler too (through "aquatiris_portal").
+    assert logging.getLogger("aquatiris_portal").handlers
+    assert logging.getLogger("aquatiris_portal.security").getEffectiveLevel() <= logging.INFO
