@@ -12,5 +12,9 @@ class AquatirisPortalConfig(AppConfig):
         from . import checks  # noqa: F401  (registers the system checks)
         from . import signals  # noqa: F401  (connects receivers)
         from .devworker import maybe_start
+        from .enquiries.imports import apply_messages
+        from .sync.mapping import register_handler
+
+        register_handler("message", apply_messages)  # message records of an export (issue 16)
 
         maybe_start()  # development mode only (AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS)

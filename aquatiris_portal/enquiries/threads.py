@@ -8,7 +8,7 @@ Who hears what (issue 16):
   only if AQUATIRIS_PORTAL_MAIL_INCLUDES_MESSAGE);
 - a message from the client: the franchisee gets it with the recap and a
   fresh reply link; after-sales requests also go to the network head;
-- every message not from the internal system: outbox event
+- every message not from the internal system (not imported): outbox event
   ``request_message_posted``.
 """
 
@@ -86,7 +86,8 @@ def post_message(portal_request, *, role, body, channel, author_name="", user=No
         if status:
             fields += portal_request.set_status(status, now)
         portal_request.save(update_fields=list(dict.fromkeys(fields)))
-        if role != AuthorRole.INTERNAL_SYSTEM:
+        # What came from the internal system (an import) does not go back to it.
+        if channel != RequestMessage.Channel.IMPORT and role != AuthorRole.INTERNAL_SYSTEM:
             record_event("request_message_posted", message_payload(portal_request, message, attachments),
                          installation=portal_request.installation)
         notify(portal_request, message, attachments, site_url=site_url, settings_obj=settings_obj)

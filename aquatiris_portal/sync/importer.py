@@ -34,8 +34,11 @@ from . import runs
 from .files import file_values
 from .lock import import_lock
 from .mapping import (
-    FIELDS, GUARDS, MODELS, TYPES, delete_records, guard_values, line_hash, send_email_changed, text, themes,
+    FIELDS, GUARDS, HANDLERS, MODELS, TYPES, delete_records, guard_values, line_hash, send_email_changed, text,
+    themes,
 )
+
+HANDLED_ELSEWHERE = ("message",)  # staged phases whose records mapping.HANDLERS apply
 from .models import QuarantinedRecord
 from .retention import delete_files
 from .rows import RowWriter, by_external_id, max_lengths, pks_by_external_id
@@ -136,12 +139,35 @@ class Applier:
                 self._set_aside(line, rtype or "", rid or "", reason, raw)
         elif phase == "delete":
             self._apply_deletes(self._checked(rows))
+        elif phase in HANDLED_ELSEWHERE:
+            self._apply_elsewhere(phase, self._checked(rows))
         else:
             items = self._checked(self._skip_unchanged(phase, rows))
             if items:
                 self._apply_records(phase, items)
         self._finish_batch()
         return self.counts
+
+    # -- record types another room applies (mapping.HANDLERS)
+
+    def _apply_elsewhere(self, record_type, items):
+        handler = HANDLERS.get(record_type)
+        if handler is None:
+            for item in items:
+                self._quarantine(item, _("Records of type “%(type)s” cannot be applied by this site.")
+                                 % {"type": record_type})
+            return
+        if items:
+            handler(items, self)
+
+    def quarantine(self, item, reason):
+        self._quarantine(item, reason)
+
+    def count(self, name, number=1):
+        self.counts[name] += number
+
+    def applied(self, record_type, rid):
+        self.ok[record_type].append(rid)
 
     # -- checks and quarantine
 

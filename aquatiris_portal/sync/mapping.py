@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from ..records.models import Client, DocumentSource, Franchisee, Installation, PortalDocument, Spanc
+from ..records.models import Client, DocumentSource, Franchisee, Installation, PortalDocument, Spanc, normalise_email
 from ..records.names import folder_columns
 from ..records.signals import email_changed
 from ..records.themes import DocumentTheme, theme_for
@@ -84,7 +84,7 @@ def _date(value):
 
 
 def _email(value):
-    return text(value).strip().lower()
+    return normalise_email(text(value))
 
 
 def franchisee(r, refs, current):
@@ -172,6 +172,19 @@ TYPES = {
         Reference("installation", "installation", required=True),
     )),
 }
+# Record types another room applies: the sync knows the records, not the rooms
+# where people act (``message`` records are written by enquiries, registered
+# in apps.py). ``handler(items, batch)``: ``items`` are checked records
+# (``.record``, ``.rid``); ``batch`` is the importer's Applier with
+# ``export`` (its files), ``quarantine(item, reason)``, ``count(name)``
+# (created, unchanged, files) and ``applied(record_type, rid)``.
+HANDLERS = {}
+
+
+def register_handler(record_type, handler):
+    HANDLERS[record_type] = handler
+
+
 for _name, _type in TYPES.items():
     _type.fields.extend(FIELDS[_name])
 MODELS = {name: record_type.model for name, record_type in TYPES.items()}

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 
-TYPES = ("franchisee", "spanc", "client", "installation", "document", "delete")
+TYPES = ("franchisee", "spanc", "client", "installation", "document", "message", "delete")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _email_validator = EmailValidator()
@@ -308,6 +308,25 @@ def check_line(raw):
                     raise Rejected(_("Field “sha256” must be 64 hexadecimal characters, not “%(value)s”.")
                                    % {"value": sha})
                 record["sha256"] = sha.lower()
+        elif record_type == "message":
+            record["sent_at"] = parse_datetime(record["sent_at"], "sent_at")
+            for attachment in record.get("attachments") or []:
+                if not _SHA256.match(attachment["sha256"].lower()):
+                    raise Rejected(_("Field “sha256” must be 64 hexadecimal characters, not “%(value)s”.")
+                                   % {"value": attachment["sha256"]})
+                attachment["sha256"] = attachment["sha256"].lower()
     except Rejected as rejected:
         raise Rejected(rejected.reason, record_type, record_id)
     return record
+
+
+def parse_datetime(value, field):
+    """An aware datetime from ISO 8601 with its offset (``Z`` or ``+01:00``)."""
+    try:
+        parsed = datetime.datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            raise ValueError
+        return parsed
+    except (TypeError, ValueError):
+        raise Rejected(_("Field “%(field)s” is not a date and time with its offset (e.g. 2026-12-02T09:00:00Z): "
+                         "“%(value)s”.") % {"field": field, "value": value})

@@ -386,3 +386,73 @@ def test_export_carries_the_message_count_and_last_activity(owner):
     owner["request"].refresh_from_db()
     assert row[gettext("Last activity")] == timezone.localtime(owner["request"].last_activity_at).strftime(
         "%d/%m/%Y %H:%M")
+
+
+# --- message records of an export ---------------------------------------------------------
+
+def _message(portal_request, rid="M-77", **extra):
+    record = {"type": "message", "id": rid, "request": str(portal_request.reference),
+              "author": {"role": "franchisee", "name": "Luc Martin"}, "body": "Bonjour, je passe jeudi matin.",
+              "sent_at": (timezone.now() + datetime.timedelta(minutes=1)).isoformat()}
+    record.update(extra)
+    return record
+
+
+def test_imported_message_joins_the_thread_with_its_file_and_status_once(owner, tmp_path):
+    from aquatiris_portal.models import QuarantinedRecord
+    from aquatiris_portal.sync.importer import import_source
+    from tests.exports import make_pdf as export_pdf
+    from tests.exports import sha256, write_export
+
+    portal_request = owner["request"]
+    pdf = export_pdf("Devis")
+    lines = [
+        _message(portal_request, status="in_progress",
+                 attachments=[{"file": "files/M-77-1.pdf", "sha256": sha256(pdf), "title": "Devis"}]),
+        _message(portal_request, rid="M-78", request=str(__import__("uuid").uuid4())),  # unknown request
+        _message(portal_request, rid="M-79", request="not-a-reference"),
+        _message(portal_request, rid="M-80", attachments=[{"file": "files/missing.pdf", "sha256": "0" * 64}]),
+        _message(portal_request, rid="M-81", attachments=[{"file": "files/M-77-1.pdf", "sha256": "1" * 64}]),
+        {"type": "message", "id": "M-82", "request": str(portal_request.reference), "body": "sans auteur",
+         "sent_at": "2026-12-02T09:00:00Z"},
+    ]
+    write_export(tmp_path / "exports", 1, lines, {"files/M-77-1.pdf": pdf})
+    run = import_source(tmp_path / "exports").runs[0]
+    assert run.state == run.State.SUCCEEDED
+
+    message = RequestMessage.objects.get()
+    assert message.external_id == "M-77" and message.author_role == "franchisee" and message.channel == "import"
+    assert message.author_name == "Luc Martin" and message.body == "Bonjour, je passe jeudi matin."
+    attachment = RequestAttachment.objects.get(message=message)
+    assert attachment.filename == "Devis.pdf" and attachment.content_type == "application/pdf"
+    assert attachment.file.read().startswith(b"%PDF")
+    portal_request.refresh_from_db()
+    assert portal_request.status == "in_progress" and portal_request.last_author_role == "franchisee"
+    # The client hears of it; the internal system is not told what it wrote.
+    assert OutgoingMail.objects.filter(key=f"request_message:{message.pk}:client").exists()
+    assert not OutboxEvent.objects.filter(kind="request_message_posted").exists()
+    quarantined = {q.record_id: q.reason for q in QuarantinedRecord.objects.all()}
+    assert set(quarantined) == {"M-78", "M-79", "M-80", "M-81", "M-82"}
+    assert "request" in quarantined["M-78"].lower() or "demande" in quarantined["M-78"].lower()
+    html = unescape(owner["http"].get(url_of(portal_request)).content.decode())
+    assert "Bonjour, je passe jeudi matin." in html and "Devis.pdf" in html
+
+    # Re-importing (the same records in a later export, status changed by staff since): nothing changes.
+    PortalRequest.objects.filter(pk=portal_request.pk).update(status="closed")
+    write_export(tmp_path / "exports", 2, lines[:1], {"files/M-77-1.pdf": pdf})
+    run = import_source(tmp_path / "exports").runs[-1]
+    assert run.state == run.State.SUCCEEDED and run.counts["unchanged"] == 1
+    assert RequestMessage.objects.count() == 1 and RequestAttachment.objects.filter(message__isnull=False).count() == 1
+    portal_request.refresh_from_db()
+    assert portal_request.status == "closed"
+    assert OutgoingMail.objects.filter(key__startswith="request_message:").count() == 1
+
+
+def test_a_message_without_status_keeps_the_status(owner, tmp_path):
+    from aquatiris_portal.sync.importer import import_source
+    from tests.exports import write_export
+
+    write_export(tmp_path / "exports", 1, [_message(owner["request"])])
+    import_source(tmp_path / "exports")
+    owner["request"].refresh_from_db()
+    assert owner["request"].status == "new" and RequestMessage.objects.count() == 1
