@@ -49,7 +49,8 @@ test-unit: install
 	$(PYTHON) -m pytest tests/unit
 
 ## The unit suite on Python 3.11 with Django 5.2 LTS and Wagtail 7.4 LTS
-## (second venv .venv-oldest; pins in .ci/oldest-constraints.txt).
+## (second venv .venv-oldest; every other dependency at the release series of
+## its lower bound in setup.cfg: scripts/oldest_constraints.py).
 test-oldest:
 	@scripts/bootstrap-oldest.sh
 	.venv-oldest/bin/python -m pytest tests/unit -p no:cacheprovider -q

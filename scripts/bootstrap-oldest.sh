@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Create .venv-oldest: Python 3.11 with the oldest supported pair, Django 5.2
-# LTS and Wagtail 7.4 LTS, and the lowest declared versions of the other
-# dependencies that matter (.ci/oldest-constraints.txt). Used by
+# LTS and Wagtail 7.4 LTS, and every other dependency at the release series
+# of its lower bound in setup.cfg (scripts/oldest_constraints.py). Used by
 # `make test-oldest`. Safe to run again: it reinstalls only when setup.cfg
-# or the constraints changed.
+# changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,12 +22,14 @@ if [ ! -x .venv-oldest/bin/python ]; then
     echo "Creating .venv-oldest with $($PYTHON --version)"
     "$PYTHON" -m venv .venv-oldest
 fi
-STAMP=.venv-oldest/.installed-$(cat setup.cfg .ci/oldest-constraints.txt | sha1sum | cut -c1-12)
+STAMP=.venv-oldest/.installed-$(cat setup.cfg scripts/oldest_constraints.py | sha1sum | cut -c1-12)
 if [ ! -f "$STAMP" ]; then
-    echo "Installing the package with Django 5.2 and Wagtail 7.4 into .venv-oldest (log: .venv-oldest/install.log)"
+    .venv-oldest/bin/python scripts/oldest_constraints.py > .venv-oldest/constraints.txt
+    echo "Installing the package with its oldest declared dependencies into .venv-oldest (log: .venv-oldest/install.log):"
+    tr '\n' ' ' < .venv-oldest/constraints.txt; echo
     if ! { .venv-oldest/bin/python -m pip install -q --disable-pip-version-check -U pip \
            && .venv-oldest/bin/python -m pip install -q --disable-pip-version-check \
-                -c .ci/oldest-constraints.txt -e ".[test]"; } >.venv-oldest/install.log 2>&1; then
+                -c .venv-oldest/constraints.txt -e ".[test]"; } >.venv-oldest/install.log 2>&1; then
         tail -n 60 .venv-oldest/install.log >&2
         echo "pip install failed; full log in .venv-oldest/install.log" >&2
         exit 1
