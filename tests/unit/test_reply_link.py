@@ -180,3 +180,26 @@ def test_reply_token_names_the_request_and_a_digest_of_the_address_only(sent):
 
     payload = json.loads(base64.urlsafe_b64decode(token.split(":")[0] + "=="))
     assert set(payload) == {"r", "f", "e"} and "@" not in json.dumps(payload)
+
+
+def test_the_link_dies_when_a_sync_update_gives_the_installation_another_franchisee(sent, tmp_path):
+    from aquatiris_portal.sync.importer import import_source
+    from tests.exports import write_export
+
+    installation = sent["installation"]
+    client = sent["client"]
+    assert HttpClient().get(sent["url"]).status_code == 200
+    write_export(tmp_path / "exports", 1, [
+        {"type": "franchisee", "id": "F-NEW", "company": "Aquatiris Nouveau", "email": "nouveau@example.org"},
+        {"type": "installation", "id": installation.external_id, "client": client.external_id,
+         "franchisee": "F-NEW", "reference": installation.reference,
+         "address": {"line1": installation.address_line1, "line2": "", "postcode": installation.postcode,
+                     "city": installation.city}},
+    ])
+    assert import_source(tmp_path / "exports").runs[0].state == "succeeded"
+    installation.refresh_from_db()
+    assert installation.franchisee.external_id == "F-NEW"
+    assert HttpClient().get(sent["url"]).status_code == 404
+    # The new franchisee's own link (from the next mail) works.
+    fresh = links.reply_url(sent["request"], installation.franchisee).removeprefix("https://portail.example")
+    assert HttpClient().get(fresh).status_code == 200
