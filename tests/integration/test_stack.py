@@ -116,8 +116,12 @@ def test_s3_object_is_refused_without_a_valid_unexpired_signature(s3, s3_private
 
     # The server enforces expiry (the view's URLs carry X-Amz-Expires=60).
     short = s3_private_storage.url(document.file.name, expire=1)
-    time.sleep(2.5)
-    status, _, body = fetch(short)
+
+    def refused():
+        status, _, body = fetch(short)
+        return (status, body) if status != 200 else None
+
+    status, body = wait_until(refused, 15, "the presigned URL to expire")
     assert status == 403 and b"%PDF" not in body
     stack_report("S3 refused: unsigned (403), tampered signature (403), expired presigned URL (403)")
 
@@ -149,13 +153,13 @@ def test_mail_goes_through_redis_to_a_dramatiq_worker_process_and_reaches_the_sm
     messages = smtp_sink.wait_for(1, timeout=30)
     assert messages, f"no mail reached the sink; worker log:\n{worker_process.log()[-3000:]}"
     wait_until(lambda: OutgoingMail.objects.get(pk=mail.pk).status == OutgoingMail.Status.SENT, 15, "mail status")
-    # Let the duplicate be processed, then check it did not send again.
+    # Let the duplicate be processed (join counts the messages a worker holds
+    # too), then check it did not send again.
     wait_until(lambda: dramatiq.get_broker().join("aquatiris_mail", timeout=5_000) is None, 20, "queue drained")
-    time.sleep(1)
     assert len(smtp_sink.messages) == 1
     assert queue_mail(key="stack-check:1", to=["x@example.org"], template="stack_check/hello",
                       context={"name": "X"}).pk == mail.pk  # same key: no second mail row
-    time.sleep(1)
+    dramatiq.get_broker().join("aquatiris_mail", timeout=20_000)
     assert len(smtp_sink.messages) == 1
 
     message = smtp_sink.messages[0]

@@ -204,7 +204,8 @@ def test_two_workers_and_two_schedulers_import_each_export_once_and_deliver_each
             # The schedulers tick on the minute: wait for one tick to have run.
             wait_until(lambda: SyncState.objects.filter(key="import", last_run_at__isnull=False).exists(), 130,
                        "a periodiq tick")
-            time.sleep(3)
+            # Every message processed (join counts those a worker holds), so a late duplicate shows below.
+            broker.join("aquatiris_sync", timeout=60_000)
         finally:
             for proc in procs:
                 _stop_process(proc, timeout=10)
@@ -276,7 +277,10 @@ def test_outbox_event_is_delivered_once_after_the_broker_restarts(postgres, stac
                 if OutboxEvent.objects.get(pk=event.pk).status == "failed":
                     OutboxEvent.objects.filter(pk=event.pk).update(
                         last_attempt_at=timezone.now() - datetime.timedelta(minutes=16))
-            time.sleep(3)
+            # Every message processed (join counts those a worker holds), so a late duplicate shows below.
+            drained = RedisBroker(url=url)
+            drained.join("aquatiris_sync", timeout=30_000)
+            drained.close()
         finally:
             if worker is not None:
                 _stop_process(worker, timeout=10)
