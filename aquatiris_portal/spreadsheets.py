@@ -23,6 +23,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils.encoding import force_str
 from django.utils.text import capfirst
 from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from wagtail.admin.views.mixins import Echo, ExcelDateFormatter, SpreadsheetExportMixin
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -89,8 +91,14 @@ class SpreadsheetWriter(SafeSpreadsheetExportMixin, SpreadsheetExportMixin):
     them. The requests export job and the SPANC folder export use it."""
 
     def __init__(self, model, list_export, export_headings=None, custom_field_preprocess=None,
-                 sheet_title="Sheet1", csv_bom=True):
+                 sheet_title="Sheet1", csv_bom=True, date_format=None, column_widths=None, table_header=False):
+        """``date_format``: Excel's number format of datetimes (default from
+        the language, as in Wagtail); ``column_widths``: {"A": 24, ...};
+        ``table_header``: a bold header kept on screen with filter buttons."""
         self.model = model
+        self.date_format = date_format
+        self.column_widths = dict(column_widths or {})
+        self.table_header = table_header
         self.list_export = list(list_export)
         self.export_headings = dict(export_headings or {})
         self.custom_field_preprocess = dict(custom_field_preprocess or {})
@@ -129,10 +137,24 @@ class SpreadsheetWriter(SafeSpreadsheetExportMixin, SpreadsheetExportMixin):
     def write_xlsx(self, items, output):
         workbook = Workbook(write_only=True, iso_dates=True)
         worksheet = workbook.create_sheet(title=self.sheet_title)
-        worksheet.append(self.get_heading(None, field) for field in self.list_export)
-        date_format = ExcelDateFormatter().get()
+        for column, width in self.column_widths.items():
+            worksheet.column_dimensions[column].width = width
+        headings = [self.get_heading(None, field) for field in self.list_export]
+        if self.table_header:
+            worksheet.freeze_panes = "A2"  # the header stays on screen while scrolling
+            bold = Font(bold=True)
+            cells = [xlsx_cell(worksheet, heading) for heading in headings]
+            for cell in cells:
+                cell.font = bold
+            worksheet.append(cells)
+        else:
+            worksheet.append(headings)
+        date_format = self.date_format or ExcelDateFormatter().get()
         for item in self._counted(items):
             worksheet.append(self.generate_xlsx_row(worksheet, self.to_row_dict(item), date_format=date_format))
+        if self.table_header:
+            # Excel's filter buttons on the header, over every written row.
+            worksheet.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{self.rows_written + 1}"
         workbook.save(output)
 
     def write(self, export_format, items, output):

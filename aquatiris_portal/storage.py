@@ -2,8 +2,9 @@
 
 Files on it never get a public URL: the download view asks ``access`` and
 then streams the file (local folder) or redirects to a short-lived
-presigned URL (S3). The backend is resolved on every call so that a host
-can switch it with ``STORAGES`` and tests with ``override_settings``.
+presigned URL (S3). ``private_storage`` is a lazy object on ``backend()``
+(the host's ``STORAGES[PRIVATE_STORAGE_ALIAS]`` or a local folder), resolved
+again whenever those settings change (``override_settings`` in tests).
 """
 
 import logging
@@ -11,9 +12,11 @@ import mimetypes
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage, Storage, storages
+from django.core.files.storage import FileSystemStorage, storages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import FileResponse, Http404, HttpResponseRedirect
-from django.utils.deconstruct import deconstructible
+from django.utils.functional import LazyObject, empty
 from django.utils.http import content_disposition_header
 
 from .conf import app_settings
@@ -61,61 +64,22 @@ def is_local(storage):
     return True
 
 
-@deconstructible(path="aquatiris_portal.storage.PrivateStorage")
-class PrivateStorage(Storage):
-    """A proxy that forwards to ``backend()`` on every call."""
+class PrivateStorage(LazyObject):
+    """The private storage, as Django's ``default_storage`` is the default
+    one: resolved on first use (``backend()``), resolved again when a setting
+    it depends on changes (``override_settings``, a test's ``settings``)."""
 
-    def __getattr__(self, name):
-        return getattr(backend(), name)
-
-    # Storage defines these on the base class, so __getattr__ is not reached.
-    def open(self, name, mode="rb"):
-        return backend().open(name, mode)
-
-    def save(self, name, content, max_length=None):
-        return backend().save(name, content, max_length=max_length)
-
-    def get_valid_name(self, name):
-        return backend().get_valid_name(name)
-
-    def get_alternative_name(self, file_root, file_ext):
-        return backend().get_alternative_name(file_root, file_ext)
-
-    def get_available_name(self, name, max_length=None):
-        return backend().get_available_name(name, max_length=max_length)
-
-    def generate_filename(self, filename):
-        return backend().generate_filename(filename)
-
-    def path(self, name):
-        return backend().path(name)
-
-    def delete(self, name):
-        return backend().delete(name)
-
-    def exists(self, name):
-        return backend().exists(name)
-
-    def listdir(self, path):
-        return backend().listdir(path)
-
-    def size(self, name):
-        return backend().size(name)
-
-    def url(self, name, *args, **kwargs):
-        return backend().url(name, *args, **kwargs)
-
-    def get_accessed_time(self, name):
-        return backend().get_accessed_time(name)
-
-    def get_created_time(self, name):
-        return backend().get_created_time(name)
-
-    def get_modified_time(self, name):
-        return backend().get_modified_time(name)
+    def _setup(self):
+        self._wrapped = backend()
 
 
 private_storage = PrivateStorage()
+
+
+@receiver(setting_changed, dispatch_uid="aquatiris_portal.storage.reset")
+def _reset_private_storage(*, setting, **kwargs):
+    if setting in ("STORAGES", "BASE_DIR") or setting.startswith("AQUATIRIS_PORTAL_PRIVATE_"):
+        private_storage._wrapped = empty
 
 
 def get_private_storage():

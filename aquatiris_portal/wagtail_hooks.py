@@ -1,16 +1,29 @@
 """Wiring only: admin menus and registrations live in their own modules."""
 
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
-from wagtail_modeladmin.options import modeladmin_register
+from wagtail_modeladmin.options import ModelAdminGroup, modeladmin_register
 
-from .modeladmin import RecordsGroup, SyncGroup
+from .notifications.admin import OutgoingMailAdmin
+from .records.admin import RecordsGroup
+from .sync.admin import ImportRunAdmin, OutboxEventAdmin, QuarantinedRecordAdmin
 from .backoffice.alerts import construct_homepage_panels
 from .backoffice import mail_routing as _mail_routing  # noqa: F401  (registers its setting hooks)
 from .enquiries.viewsets import requests_viewset
 from .snippets.viewsets import PortalContentGroup
 from .security_log.viewsets import security_log_viewset
 from .views import landing_url
+
+
+class SyncGroup(ModelAdminGroup):
+    """The Synchronisation menu: what the sync writes, and the outgoing mails beside the outbox."""
+
+    menu_label = _("Synchronisation")
+    menu_icon = "resubmit"
+    menu_order = 260
+    items = (ImportRunAdmin, QuarantinedRecordAdmin, OutboxEventAdmin, OutgoingMailAdmin)
+
 
 modeladmin_register(RecordsGroup)
 modeladmin_register(SyncGroup)

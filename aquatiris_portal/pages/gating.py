@@ -70,9 +70,12 @@ class GatedPageMixin:
     def screen_template(self, screen):
         return getattr(self, f"{screen}_template_name")
 
-    def render_screen(self, request, screen, context=None):
+    def render_screen(self, request, screen, context=None, status=None):
         """The response of one screen, through ``RoutablePageMixin.render``."""
-        return self.render(request, template=self.screen_template(screen), context_overrides=context)
+        response = self.render(request, template=self.screen_template(screen), context_overrides=context)
+        if status is not None:
+            response.status_code = status
+        return response
 
     def route_url(self, request, name, *args, **kwargs):
         """The URL of the route ``name`` of this page (relative to ``request``'s site)."""

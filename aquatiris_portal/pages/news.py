@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
+from wagtail.images import get_image_model_string
 from wagtail.images.shortcuts import get_rendition_or_not_found
 from wagtail.models import Page, Site
 from wagtail.search import index
@@ -201,7 +202,7 @@ class ArticlePage(AudienceRestrictedMixin, Page):
     date = models.DateField(_("date"), default=datetime.date.today, db_index=True)
     intro = models.TextField(_("introduction"), blank=True, max_length=500)
     image = models.ForeignKey(
-        "wagtailimages.Image", verbose_name=_("image"), null=True, blank=True,
+        get_image_model_string(), verbose_name=_("image"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
     )
     body = StreamField(ArticleBodyBlock(), verbose_name=_("body"), blank=True)

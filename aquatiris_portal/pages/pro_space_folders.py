@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import access
+from ..records.models import Installation
 from ..records.names import search_words
+from ..spreadsheets import SpreadsheetWriter
 
 PER_PAGE = 25
 MAX_QUERY_LENGTH = 100
@@ -146,59 +148,32 @@ def _naive_local(value):
 FRENCH_DATETIME = "dd/mm/yyyy hh:mm"
 
 
+# The SPANC's folder export: columns and headings (spreadsheets.SpreadsheetWriter).
+FOLDER_EXPORT_FIELDS = ["client.last_name", "client.first_name", "city", "postcode", "reference",
+                        "document_count", "latest_document_at", "new_label"]
+FOLDER_EXPORT_HEADINGS = {
+    "client.last_name": gettext_lazy("Last name"), "client.first_name": gettext_lazy("First name"),
+    "city": gettext_lazy("Town"), "postcode": gettext_lazy("Postcode"),
+    "reference": gettext_lazy("Installation reference"), "document_count": gettext_lazy("Documents"),
+    "latest_document_at": gettext_lazy("Latest document"), "new_label": gettext_lazy("New since your previous visit"),
+}
+
+
 def folders_workbook(folders, previous_visit_at):
-    """Write the folders into an XLSX file; return the (rewound) file.
+    """Write the folders into an XLSX file with the portal's one spreadsheet
+    writer (text stays text); return the (rewound) file. A write-only
+    workbook keeps memory flat; rows are read from the database in chunks."""
+    def rows():
+        for folder in folders.iterator(chunk_size=1000):
+            folder.new_label = _("New") if is_new(folder, previous_visit_at) else ""
+            yield folder
 
-    A write-only workbook keeps memory flat; rows are read from the database
-    in chunks.
-    """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    from ..spreadsheets import xlsx_cell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_("Folders")[:31])
-    sheet.freeze_panes = "A2"  # the header stays on screen while scrolling
-    sheet.column_dimensions["A"].width = 24
-    sheet.column_dimensions["B"].width = 18
-    sheet.column_dimensions["C"].width = 24
-    sheet.column_dimensions["E"].width = 18
-    sheet.column_dimensions["H"].width = 18
-    headers = [
-        _("Last name"), _("First name"), _("Town"), _("Postcode"), _("Installation reference"),
-        _("Documents"), _("Latest document"), _("New since your previous visit"),
-    ]
-    bold = Font(bold=True)
-    header_cells = []
-    for header in headers:
-        cell = WriteOnlyCell(sheet, value=str(header))
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    rows = 0
-    for folder in folders.iterator(chunk_size=1000):
-        rows += 1
-        latest = _naive_local(folder.latest_document_at)
-        if latest is not None:
-            latest = WriteOnlyCell(sheet, value=latest)
-            latest.number_format = FRENCH_DATETIME
-        sheet.append([
-            # Names and places come from records people typed: text, never a formula.
-            xlsx_cell(sheet, folder.client.last_name),
-            xlsx_cell(sheet, folder.client.first_name),
-            xlsx_cell(sheet, folder.city),
-            xlsx_cell(sheet, folder.postcode),
-            xlsx_cell(sheet, folder.reference),
-            folder.document_count,
-            latest,
-            _("New") if is_new(folder, previous_visit_at) else "",
-        ])
-    # Excel's filter buttons on the header, over every written row.
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{rows + 1}"
+    writer = SpreadsheetWriter(
+        Installation, FOLDER_EXPORT_FIELDS, FOLDER_EXPORT_HEADINGS, sheet_title=_("Folders"),
+        custom_field_preprocess={"latest_document_at": {SpreadsheetWriter.FORMAT_XLSX: _naive_local}},
+        date_format=FRENCH_DATETIME, column_widths={"A": 24, "B": 18, "C": 24, "E": 18, "H": 18}, table_header=True,
+    )
     output = tempfile.SpooledTemporaryFile(max_size=5 * 1024 * 1024)
-    workbook.save(output)
+    writer.write_xlsx(rows(), output)
     output.seek(0)
     return output

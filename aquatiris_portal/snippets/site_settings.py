@@ -2,6 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.images import get_image_model_string
 
 from .. import content_cache
 
@@ -65,7 +66,7 @@ class PortalSettings(BaseSiteSetting):
     )
     certificate_signature = models.CharField(_("certificate signature"), max_length=200, blank=True, default="Aquatiris")
     certificate_logo = models.ForeignKey(
-        "wagtailimages.Image", verbose_name=_("certificate logo"), null=True, blank=True,
+        get_image_model_string(), verbose_name=_("certificate logo"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
     )
     client_space_intro = models.TextField(_("client space introduction"), blank=True)

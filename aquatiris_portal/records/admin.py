@@ -1,0 +1,110 @@
+"""The records' ModelAdmins (wagtail-modeladmin), registered in wagtail_hooks.py.
+
+Records the internal system owns are read-only here: the sync is their only
+writer, staff inspect, search, filter and export them (list_export through
+the spreadsheet formula guard).
+"""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail_modeladmin.helpers import PermissionHelper
+from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
+from wagtail_modeladmin.views import IndexView
+
+from ..spreadsheets import SafeSpreadsheetExportMixin
+from .models import Client, Franchisee, Installation, PortalDocument, Spanc
+
+
+class SyncedRecordPermissionHelper(PermissionHelper):
+    """View and export only: the internal system owns these records."""
+
+    def user_can_create(self, user):
+        return False
+
+    def user_can_edit_obj(self, user, obj):
+        return False
+
+    def user_can_delete_obj(self, user, obj):
+        return False
+
+
+class SafeExportIndexView(SafeSpreadsheetExportMixin, IndexView):
+    """Lists whose ``list_export`` writes text only (spreadsheets.py)."""
+
+
+class SyncedRecordAdmin(ModelAdmin):
+    permission_helper_class = SyncedRecordPermissionHelper
+    index_view_class = SafeExportIndexView
+    inspect_view_enabled = True
+    list_per_page = 50
+
+
+class FranchiseeAdmin(SyncedRecordAdmin):
+    model = Franchisee
+    menu_icon = "group"
+    list_display = ("company", "first_name", "last_name", "email", "phone", "external_id")
+    search_fields = ("company", "last_name", "email", "external_id")
+    list_export = ("external_id", "company", "first_name", "last_name", "email", "phone")
+
+
+class SpancAdmin(SyncedRecordAdmin):
+    model = Spanc
+    menu_icon = "site"
+    list_display = ("name", "code", "email", "phone", "city")
+    list_filter = ("postcode",)
+    search_fields = ("name", "code", "email", "city", "external_id")
+    list_export = ("external_id", "code", "name", "email", "phone", "address_line1", "address_line2", "postcode", "city")
+
+
+class ClientAdmin(SyncedRecordAdmin):
+    model = Client
+    menu_icon = "user"
+    list_display = ("last_name", "first_name", "code", "email", "phone", "city")
+    search_fields = ("last_name", "first_name", "code", "email", "city", "postcode", "external_id")
+    list_export = ("external_id", "code", "last_name", "first_name", "email", "phone",
+                   "address_line1", "address_line2", "postcode", "city")
+
+
+class InstallationAdmin(SyncedRecordAdmin):
+    model = Installation
+    menu_icon = "home"
+    list_display = ("reference", "label", "client", "franchisee", "spanc", "stage", "serial_number")
+    list_filter = ("stage", "franchisee", "spanc")
+    list_select_related = ("client", "franchisee", "spanc")
+    search_fields = ("reference", "label", "city", "postcode", "serial_number", "external_id",
+                     "client__last_name", "client__code")
+    list_export = ("external_id", "reference", "label", "client", "franchisee", "spanc", "stage",
+                   "serial_number", "installed_on", "postcode", "city")
+
+
+class PortalDocumentAdmin(SyncedRecordAdmin):
+    model = PortalDocument
+    menu_icon = "doc-full"
+    list_display = ("title", "installation", "theme", "source", "client_sees", "spanc_sees", "created_at")
+    list_filter = ("source", "theme", "visible_to_client", "visible_to_spanc")
+    list_select_related = ("installation", "theme")
+    search_fields = ("title", "external_id", "installation__reference")
+    list_export = ("external_id", "title", "installation", "theme", "source", "filename", "content_type",
+                   "size", "issued_on", "visible_to_client", "visible_to_spanc", "created_at")
+
+    # Booleans as words: Django's icon reads "True"/"False" to screen readers.
+    def client_sees(self, obj):
+        return _("Yes") if obj.visible_to_client else _("No")
+
+    client_sees.short_description = _("visible to the client")
+    client_sees.admin_order_field = "visible_to_client"
+
+    def spanc_sees(self, obj):
+        return _("Yes") if obj.visible_to_spanc else _("No")
+
+    spanc_sees.short_description = _("visible to the SPANC")
+    spanc_sees.admin_order_field = "visible_to_spanc"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(deleted_at__isnull=True)
+
+
+class RecordsGroup(ModelAdminGroup):
+    menu_label = _("Portal records")
+    menu_icon = "folder-open-inverse"
+    menu_order = 250
+    items = (ClientAdmin, InstallationAdmin, PortalDocumentAdmin, FranchiseeAdmin, SpancAdmin)
