@@ -72,7 +72,20 @@ def test_outbox_list_filters_by_status_and_retries_a_failed_event(admin_client, 
 
 
 def test_retry_needs_staff_permission(client):
+    """Anonymous: to the portal's login. Staff past the second factor who may
+    see the events but not change them: sent back to the admin home (Wagtail's
+    answer to PermissionDenied). The event stays failed either way."""
+    from django.contrib.auth.models import Permission
+    from django.urls import reverse
+
     event = OutboxEvent.objects.create(kind="request_submitted", payload={}, status="failed")
-    response = client.post(f"/admin/aquatiris_portal/outboxevent/retry/{event.pk}/")
-    assert response.status_code == 302 and "/admin/" not in response["Location"].split("?")[0]
+    url = f"/admin/aquatiris_portal/outboxevent/retry/{event.pk}/"
+    response = client.post(url)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("aquatiris_portal:login"))
+    viewer = factories.user(is_staff=True)
+    viewer.user_permissions.add(*Permission.objects.filter(codename__in=["access_admin", "view_outboxevent"]))
+    factories.otp_login(client, viewer)
+    assert client.get("/admin/aquatiris_portal/outboxevent/").status_code == 200  # in the admin, sees the list
+    refused = client.post(url)
+    assert refused.status_code == 302 and refused["Location"] == reverse("wagtailadmin_home")
     assert OutboxEvent.objects.get(pk=event.pk).status == "failed"
