@@ -62,7 +62,7 @@ def post_message(portal_request, *, role, body, channel, author_name="", user=No
     """
     now = timezone.now()
     with transaction.atomic():
-        portal_request = PortalRequest.objects.select_for_update().select_related(
+        portal_request = PortalRequest.objects.select_for_update(of=("self",)).select_related(
             "installation__franchisee", "client", "franchisee").get(pk=portal_request.pk)
         if role == AuthorRole.CLIENT and portal_request.is_closed:
             raise ThreadClosed(portal_request.reference)
