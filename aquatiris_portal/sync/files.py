@@ -4,7 +4,8 @@ A file is read once, as a stream, through a spooled temporary file: its
 sha256 must be the record's, its content (not its name) a PDF or a DOCX.
 It is stored under a name derived from the record and the bytes, so a
 rerun after a crash finds the file it had written instead of writing
-another, and a file whose sha256 did not change is not copied again.
+another (or writes again one a kill left half-written: its size is not the
+record's), and a file whose sha256 did not change is not copied again.
 """
 
 import hashlib
@@ -79,6 +80,10 @@ def copy_file(export, record):
         key = hashlib.sha256(f"{record['id']}\0{actual}".encode()).hexdigest()[:32]
         name = f"documents/sync/{key[:2]}/{key}/{safe_filename(posixpath.basename(path), kind)}"
         copied = False
+        if private_storage.exists(name) and private_storage.size(name) != size:
+            # Left half-written by a copy that was killed (a local storage
+            # writes in place): written again, under the same name.
+            private_storage.delete(name)
         if not private_storage.exists(name):
             spool.seek(0)
             name = private_storage.save(name, File(spool, name=posixpath.basename(name)))

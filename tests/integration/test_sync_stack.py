@@ -138,6 +138,125 @@ def test_s3_export_reads_only_keys_under_its_prefix_and_bounds_files_and_lines(
                  "all under the prefix")
 
 
+KILLED_IMPORT = r"""
+# portal_sync whose third file copy writes half of the file, then hangs until SIGKILL.
+import sys
+import threading
+
+import django
+
+django.setup()
+from django.core.files.storage import FileSystemStorage
+from django.core.management import call_command
+
+source, marker = sys.argv[1], sys.argv[2]
+original, saves = FileSystemStorage._save, []
+
+
+class HalfThenHang:
+    def __init__(self, content):
+        self.data = content.read()
+
+    def chunks(self, chunk_size=None):
+        half = self.data[: len(self.data) // 2]
+        for start in range(0, len(half), 65536):
+            yield half[start:start + 65536]
+        open(marker, "w").close()  # half of it is on disk: kill now
+        threading.Event().wait()
+
+
+def _save(self, name, content):
+    saves.append(name)
+    return original(self, name, HalfThenHang(content) if len(saves) == 3 else content)
+
+
+FileSystemStorage._save = _save
+call_command("portal_sync", source, batch_size=2)
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_import_killed_in_the_middle_of_a_file_copy_reruns_to_the_state_of_a_clean_run(
+        postgres, settings, tmp_path, stack_dir, stack_report):
+    """Issue 12 (faults): SIGKILL on PostgreSQL while a file is half written;
+    the rerun ends with the same rows, counts and files as a clean run, and
+    no orphan or half-written file."""
+    import hashlib
+    import os
+    import signal
+
+    from aquatiris_portal.records.models import Client, Franchisee, Installation, PortalDocument, Spanc
+    from aquatiris_portal.sync.importer import import_source
+    from aquatiris_portal.sync.models import ImportedExport, ImportRun, QuarantinedRecord
+    from tests.exports import make_pdf, sha256
+
+    lines, files = sample_records(bad=True)
+    # The third file copied (D-3) is large enough to be half on disk when the copy is killed.
+    big = make_pdf("Plan") + b"%" + b"x" * 400_000 + b"\n"
+    files["files/D-3.pdf"] = big
+    lines = [{**line, "sha256": sha256(big)} if isinstance(line, dict) and line.get("id") == "D-3" else line
+             for line in lines]
+    source = tmp_path / "exports"
+    write_export(source, 1, lines, files)
+
+    def stored_files(root):
+        return {str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+                for path in root.rglob("*") if path.is_file()}
+
+    def snapshot(root):
+        return {
+            "clients": sorted(Client.objects.values_list("external_id", "email", "last_name")),
+            "installations": sorted(Installation.objects.values_list("external_id", "client__external_id", "search_words")),
+            "documents": sorted(PortalDocument.objects.values_list("external_id", "installation__external_id", "file",
+                                                                 "sha256", "size", "deleted_at")),
+            "quarantined": sorted(QuarantinedRecord.objects.values_list("line_number", "record_id", "reason")),
+            "runs": list(ImportRun.objects.values_list("state", "created_count", "updated_count", "unchanged_count",
+                                                       "deleted_count", "quarantined_count", "files_copied")),
+            "imported": list(ImportedExport.objects.values_list("sequence", flat=True)),
+            "files": stored_files(root),
+        }
+
+    clean_root, killed_root = tmp_path / "clean", tmp_path / "killed"
+    settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = str(clean_root)
+    [clean_run] = import_source(source, batch_size=2).runs
+    assert clean_run.state == ImportRun.State.SUCCEEDED and clean_run.files_copied == 3
+    clean = snapshot(clean_root)
+    # From an empty portal again (themes stay: get-or-create finds them).
+    for model in (QuarantinedRecord, ImportedExport, ImportRun, PortalDocument, Installation, Client, Spanc, Franchisee):
+        model.objects.all().delete()
+
+    script, marker = tmp_path / "killed_import.py", tmp_path / "half-written"
+    script.write_text(KILLED_IMPORT)
+    env = stack_env(database_url=postgres.url(django_settings.DATABASES["default"]["NAME"]))
+    env["AQUATIRIS_PORTAL_PRIVATE_ROOT"] = str(killed_root)
+    proc = start_process([sys.executable, script, source, marker], stack_dir / "killed-import.log", env=env, cwd=ROOT)
+    try:
+        wait_until(marker.exists, 120, "the import half-way through its third file copy", proc=proc)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    assert ImportRun.objects.get().state == ImportRun.State.RUNNING
+    assert not ImportedExport.objects.exists()
+    partial = [path for path in killed_root.rglob("*") if path.is_file()
+               and hashlib.sha256(path.read_bytes()).hexdigest() not in clean["files"].values()]
+    assert partial, "the kill left no half-written file: it did not happen in the middle of a copy"
+
+    results = []
+
+    def rerun():  # PostgreSQL frees the killed importer's advisory lock when it notices the dead connection
+        results.append(import_source(source, batch_size=500))
+        return not results[-1].busy
+
+    settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = str(killed_root)
+    wait_until(rerun, 60, "the import lock of the killed importer")
+    [run] = results[-1].runs
+    assert run.state == ImportRun.State.SUCCEEDED and run.batch_size == 2, run.error
+
+    assert snapshot(killed_root) == clean
+    stack_report(f"import SIGKILLed mid-copy on PostgreSQL ({len(partial)} half-written file), rerun: same rows, "
+                 f"counts {run.counts} and {len(clean['files'])} files as a clean run, no orphan")
+
+
 def sync_env(postgres, redis_url, source, receiver_url, interval=1):
     env = stack_env(database_url=postgres.url(django_settings.DATABASES["default"]["NAME"]), redis_url=redis_url)
     env.update(
