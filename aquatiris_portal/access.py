@@ -191,3 +191,9 @@ def readable_audiences(user, audience):
     among those meant for ``audience`` (empty when they may read none)."""
     allowed = article_audiences_for(user)
     return [value for value in audiences_matching(audience) if value in allowed]
+
+
+def clients_see_spanc_uploads():
+    """Whether clients read the documents their SPANC uploads (decided at
+    read time by documents_of_client; the upload form says it plainly)."""
+    return bool(app_settings.CLIENTS_SEE_SPANC_UPLOADS)

@@ -16,6 +16,8 @@ def spanc_upload_help():
 
 
 class SpancUploadForm(forms.Form):
+    # The editors' list (snippets.SpancDocumentType); left out while it is empty.
+    document_type = forms.ChoiceField(label=_("Type of document"))
     title = forms.CharField(
         label=_("Title of the document"), max_length=200,
         help_text=_("For example: inspection report of 12 March."),
@@ -31,6 +33,15 @@ class SpancUploadForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        from ..snippets.models import SpancDocumentType
+
+        types = list(SpancDocumentType.objects.filter(active=True).order_by("sort_order", "name")
+                     .values_list("name", flat=True))
+        if types:
+            # The name is what the document keeps (a snapshot, like a request's subject).
+            self.fields["document_type"].choices = [("", _("Choose a type")), *((name, name) for name in types)]
+        else:
+            del self.fields["document_type"]
         self.fields["file"].help_text = spanc_upload_help()
         self.content_type = None
 

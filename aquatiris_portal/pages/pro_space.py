@@ -80,9 +80,12 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, Page):
         account = access.account_for(request.user)
         previous_visit_at = account.previous_visit_at if account else None
         folders = folders_.folders_page(request.user, page_obj, sort) if paginator.count else []
-        # Python's route_url, not a {% routablepageurl %} (site look-up) per row.
+        # Python's route_url, not a {% routablepageurl %} (site look-up) per row;
+        # each folder link carries the list's search, sort and page (its "back").
+        suffix = _state_suffix(request)
         rows = [
-            (folder, folders_.is_new(folder, previous_visit_at), self.route_url(request, "folder_detail", folder.pk))
+            (folder, folders_.is_new(folder, previous_visit_at),
+             self.route_url(request, "folder_detail", folder.pk) + suffix)
             for folder in folders
         ]
         return self.render_screen(
@@ -122,16 +125,20 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, Page):
             .select_related("uploaded_by_spanc")
             .order_by("-created_at", "-pk")
         )
+        suffix = _state_suffix(request)
         return self.render_screen(
             request, "folder",
             {"installation": installation, "client": installation.client,
-             "franchisee": installation.franchisee, "documents": documents},
+             "franchisee": installation.franchisee, "documents": documents,
+             "back_url": self.route_url(request, "folder_list") + suffix,
+             "upload_url": self.route_url(request, "folder_upload", installation.pk) + suffix},
         )
 
     @path("dossiers/<int:pk>/envoyer/", name="folder_upload")
     def folder_upload(self, request, pk):
         installation = access.get_spanc_installation_or_404(request.user, pk)
-        folder_url = self.route_url(request, "folder_detail", installation.pk)
+        # Back to the folder, and from there to the same place of the list.
+        folder_url = self.route_url(request, "folder_detail", installation.pk) + _state_suffix(request)
         if request.method == "POST":
             form = SpancUploadForm(request.POST, request.FILES)
             if form.is_valid():
@@ -155,8 +162,14 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, Page):
         return self.render_screen(
             request, "upload",
             {"installation": installation, "client": installation.client, "form": form, "folder_url": folder_url,
-             "portal_settings": PortalSettings.for_request(request)},  # the upload text next to the file field
+             "portal_settings": PortalSettings.for_request(request),  # the upload text next to the file field
+             "client_sees_upload": access.clients_see_spanc_uploads()},
         )
+
+
+def _state_suffix(request):
+    state = folders_.list_state(request.GET)
+    return f"?{state}" if state else ""
 
 
 def _sort_columns(current):

@@ -10,6 +10,7 @@ comes from an index, without joining the 100,000 clients.
 """
 
 import datetime
+import re
 import tempfile
 
 from django.db.models import Count, DateTimeField, F, IntegerField, OuterRef, Subquery, Value
@@ -24,6 +25,7 @@ from ..records.names import search_words
 from ..spreadsheets import SpreadsheetWriter
 
 PER_PAGE = 25
+CAPACITY = re.compile(r"(\d+)\s*EH\b")
 MAX_QUERY_LENGTH = 100
 
 # sort key -> (label, fields in ascending order). "-key" reverses.
@@ -31,6 +33,9 @@ SORTS = {
     "name": (gettext_lazy("Client"), ("client_sort_name", "reference")),
     "commune": (gettext_lazy("Town"), ("city", "client_sort_name", "reference")),
     "latest": (gettext_lazy("Latest document"), ("latest_document_at",)),
+    # Planning columns (issue 18), each read from its own index (records.models).
+    "installed": (gettext_lazy("Installed on"), ("installed_on", "client_sort_name", "reference")),
+    "stage": (gettext_lazy("Stage"), ("stage", "client_sort_name", "reference")),
 }
 DEFAULT_SORT = "name"
 
@@ -43,6 +48,26 @@ def clean_sort(raw):
     raw = raw or DEFAULT_SORT
     key = raw.lstrip("-")
     return raw if key in SORTS else DEFAULT_SORT
+
+
+def list_state(params):
+    """The folder list's search, sort and page, cleaned, as a query string
+    ("" for the first page of all folders in the default order). Folder and
+    upload links carry it, so "back" returns to the same place of the list;
+    nothing but these three values ever goes through (no open redirect)."""
+    from urllib.parse import urlencode
+
+    state = {}
+    query = clean_query(params.get("q"))
+    if query:
+        state["q"] = query
+    sort = clean_sort(params.get("sort"))
+    if sort != DEFAULT_SORT:
+        state["sort"] = sort
+    page = params.get("page", "")
+    if page.isdigit() and 1 < int(page) < 100000:
+        state["page"] = int(page)
+    return urlencode(state)
 
 
 def _documents_of_outer_installation(user):
@@ -106,11 +131,20 @@ def folders_page(user, page_obj, sort):
     """The annotated folders of one page, in order: the per-folder
     subqueries run for these rows only, not for the rows before them."""
     keys = page_obj.object_list.values("pk")
-    return list(
+    folders = list(
         with_document_stats(user, access.installations_for_spanc(user).filter(pk__in=keys))
         .select_related("client")
         .order_by(*ordering(sort))
     )
+    for folder in folders:
+        folder.capacity = capacity_of(folder.label)
+    return folders
+
+
+def capacity_of(label):
+    """The capacity in the label ("Filtre planté de roseaux 5 EH" -> "5 EH"), or ""."""
+    match = CAPACITY.search(label or "")
+    return f"{match.group(1)} EH" if match else ""
 
 
 def ordering(sort):
