@@ -4,7 +4,7 @@ MANAGE := $(PYTHON) example_site/manage.py
 # Where `make demo` serves the example site (portal_demo prints its links there).
 DEMO_ADDR ?= 127.0.0.1:8000
 
-.PHONY: demo test lint test-unit test-oldest test-integration coverage install system-deps messages browser-tools screenshots
+.PHONY: demo test wheel lint test-unit test-oldest test-integration coverage install system-deps messages browser-tools screenshots
 
 install:
 	@scripts/bootstrap.sh
@@ -28,6 +28,11 @@ demo: install
 	$(MANAGE) migrate --noinput -v0
 	$(MANAGE) portal_demo --base-url http://$(DEMO_ADDR)
 	$(MANAGE) runserver --noreload $(DEMO_ADDR)
+
+## The package's wheel into dist/ (README "Installing into an existing Wagtail
+## site"): built in a temporary copy of the tree, fails on a setuptools warning.
+wheel:
+	@scripts/build-wheel.sh dist
 
 ## The whole suite: unit tests (SQLite) on the newest supported pair, then
 ## on the oldest (test-oldest), then integration tests on the real stack
