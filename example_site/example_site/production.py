@@ -13,8 +13,11 @@ from .settings import *  # noqa: F401,F403
 
 DEBUG = False
 AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS = False  # development only: jobs run under rundramatiq here
-if SECRET_KEY == DEMO_SECRET_KEY:  # noqa: F405  (settings.py refuses an empty one)
-    raise ImproperlyConfigured("Set SECRET_KEY in the environment: the production settings refuse the demo key.")
+# The key comes from the environment, whatever DEMO says; never the demo's.
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY or SECRET_KEY == DEMO_SECRET_KEY:  # noqa: F405
+    raise ImproperlyConfigured("Set SECRET_KEY in the environment: the production settings refuse to start "
+                               "without it or with the demo key.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Behind the reverse proxy every request comes from the proxy's address: the

@@ -75,7 +75,7 @@ def test_with_a_secret_key_debug_defaults_to_off():
 
 def test_production_refuses_the_demo_key_and_never_runs_debug():
     code, error = settings_of("example_site.production", DEMO="1")
-    assert code != 0 and "production settings refuse the demo key" in error
+    assert code != 0 and "the production settings refuse to start" in error
     code, values = settings_of("example_site.production", SECRET_KEY=SECRET, DEBUG="1", DEMO="1")
     assert code == 0 and values["DEBUG"] is False
 
