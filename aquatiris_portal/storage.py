@@ -72,6 +72,15 @@ class PrivateStorage(LazyObject):
     def _setup(self):
         self._wrapped = backend()
 
+    def __delattr__(self, name):
+        # An attribute set through the proxy (a test's monkeypatch) lives on
+        # the backend it was set on; after a settings change the proxy holds
+        # another backend, which never had it: nothing left to delete.
+        try:
+            super().__delattr__(name)
+        except AttributeError:
+            pass
+
 
 private_storage = PrivateStorage()
 

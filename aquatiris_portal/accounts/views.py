@@ -2,7 +2,7 @@
 password change, second factor (verify and enrol).
 
 Activation, lost password and login answer the same way whether or not the
-email or the code exists (DESIGN.md §7).
+email or the code exists (SECURITY.md, "Defences").
 """
 
 import base64

@@ -1,2 +1,3 @@
 """Every email the portal sends: written to the database first, then sent
-by one retried dramatiq actor. Imports nothing else of the portal."""
+by one retried dramatiq actor. Imports nothing of the portal but the kernel
+(conf, storage): docs/architecture.md."""

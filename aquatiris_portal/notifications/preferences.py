@@ -7,7 +7,7 @@ notification mail carries a signed unsubscribe link (no login, no expiry)
 and the RFC 8058 headers ``List-Unsubscribe`` and ``List-Unsubscribe-Post``.
 
 Other rooms add their kinds to ``KINDS`` (label, default, audience:
-"client" or "spanc"). Imports nothing else of the portal.
+"client" or "spanc"). Imports nothing of the portal but ``conf``.
 
     if wants(user, "client_documents"):
         headers, url = unsubscribe_headers(user, "client_documents")

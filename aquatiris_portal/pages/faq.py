@@ -59,7 +59,8 @@ class FaqListBlock(blocks.StructBlock):
         label = _("FAQ list")
         template = "aquatiris_portal/tags/faq_list.html"
         description = _("Questions and answers written in the FAQ snippets.")
-        preview_value = {"heading": "Questions fréquentes", "audience": "clients", "topic": "maintenance", "count": 5}
+        preview_value = {"heading": "Questions fréquentes", "audience": Audience.CLIENTS, "topic": FaqTopic.MAINTENANCE,
+                         "count": 5}
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context=parent_context)

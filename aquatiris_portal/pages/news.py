@@ -121,7 +121,7 @@ class NewsStreamBlock(blocks.StructBlock):
         label = _("News stream")
         template = "aquatiris_portal/tags/news_list.html"
         description = _("The latest articles of an audience, newest first.")
-        preview_value = {"heading": "Actualités et conseils", "audience": "clients", "count": 3}
+        preview_value = {"heading": "Actualités et conseils", "audience": Audience.CLIENTS, "count": 3}
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context=parent_context)

@@ -1,4 +1,5 @@
 """Records owned by the internal system, brought in by ``sync``.
 
-This room imports nothing else of the portal.
+It imports nothing of the portal but the kernel (conf, storage,
+spreadsheets): docs/architecture.md.
 """

@@ -1,7 +1,7 @@
 """The security log: who did what that matters for security, when, from where.
 
 One function, callable from any room (it imports nothing of the portal but
-``conf``)::
+the kernel, ``conf`` and ``compat``: docs/architecture.md)::
 
     from aquatiris_portal.security_log import record_security_event
     record_security_event("login_failed", request, email_hash=..., reason="password")

@@ -1,1 +1,2 @@
-"""Editor-managed snippets. Imports nothing else of the portal."""
+"""Editor-managed snippets and settings. Imports records and the kernel
+(conf, content_cache), nothing above: docs/architecture.md."""

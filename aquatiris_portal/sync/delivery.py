@@ -1,5 +1,5 @@
 """Outbox delivery: each event is POSTed, signed, to the internal system's
-receiver (DESIGN.md §5).
+receiver (README, "Sync with the internal system").
 
 Body (JSON, UTF-8)::
 

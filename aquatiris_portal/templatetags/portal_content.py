@@ -16,12 +16,13 @@ from wagtail.admin.templatetags.wagtailuserbar import wagtailuserbar
 from .. import access
 from ..pages.faq import faq_entries
 from ..pages.news import latest_articles
+from ..snippets.audiences import Audience
 
 register = template.Library()
 
 
 @register.inclusion_tag("aquatiris_portal/tags/news_list.html", takes_context=True)
-def portal_news(context, audience="clients", count=3, heading=None, kind=None, title_level=3):
+def portal_news(context, audience=Audience.CLIENTS, count=3, heading=None, kind=None, title_level=3):
     """The latest news/advice articles of ``audience`` the current user may read.
     ``title_level``: heading level of the article titles (2 right under a page's h1)."""
     result = latest_articles(context.get("request"), audience, count, kind=kind)
@@ -31,7 +32,7 @@ def portal_news(context, audience="clients", count=3, heading=None, kind=None, t
 
 
 @register.inclusion_tag("aquatiris_portal/tags/faq_list.html", takes_context=True)
-def portal_faq(context, audience="clients", topic="", heading=None, count=None):
+def portal_faq(context, audience=Audience.CLIENTS, topic="", heading=None, count=None):
     """The FAQ entries of ``audience`` (and ``topic`` if given) as an accordion."""
     result = faq_entries(context.get("request"), audience, topic=topic, limit=count)
     result["heading"] = heading
