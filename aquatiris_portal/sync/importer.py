@@ -35,10 +35,8 @@ from .files import file_values
 from .lock import import_lock
 from .mapping import (
     FIELDS, GUARDS, HANDLERS, MODELS, TYPES, delete_records, guard_values, line_hash, send_email_changed, text,
-    themes,
+    themes, unique_codes,
 )
-
-HANDLED_ELSEWHERE = ("message",)  # staged phases whose records mapping.HANDLERS apply
 from .models import QuarantinedRecord
 from .retention import delete_files
 from .rows import RowWriter, by_external_id, max_lengths, pks_by_external_id
@@ -47,6 +45,8 @@ from .staging import PHASES, REJECTS, Staging, decode_raw
 from .validation import Rejected, check_line
 
 logger = logging.getLogger(__name__)
+
+HANDLED_ELSEWHERE = ("message",)  # staged phases whose records mapping.HANDLERS apply
 
 
 def import_source(spec, *, batch_size=None):
@@ -245,7 +245,9 @@ class Applier:
     def _apply_records(self, record_type, items):
         spec = TYPES[record_type]
         if spec.unique_code:
-            items = self._unique_codes(record_type, items)
+            items, refused = unique_codes(MODELS[record_type], items)
+            for item, reason in refused:
+                self._quarantine(item, reason)
         refs = self._references(spec, items)
         theme_pks = themes([item.record for item in items]) if record_type == "document" else {}
         prepared = []
@@ -382,31 +384,6 @@ class Applier:
         self.counts[counter] += len(ids)
         self.ok[record_type].extend(ids)
         return ids
-
-    def _unique_codes(self, record_type, items):
-        """Set aside records whose ``code`` another record already has."""
-        codes, kept = {}, []
-        for item in items:
-            code = item.record["code"]
-            if code in codes:
-                self._quarantine(item, _("The code “%(code)s” is also used by “%(other)s” in this export.")
-                                 % {"code": code, "other": codes[code]})
-                continue
-            codes[code] = item.rid
-            kept.append(item)
-        taken = dict(
-            MODELS[record_type].objects.filter(code__in=list(codes)).exclude(external_id__in=list(codes.values()))
-            .values_list("code", "external_id")
-        )
-        result = []
-        for item in kept:
-            other = taken.get(item.record["code"])
-            if other is not None and other != item.rid:
-                self._quarantine(item, _("The code “%(code)s” already belongs to “%(other)s”.")
-                                 % {"code": item.record["code"], "other": other})
-                continue
-            result.append(item)
-        return result
 
     # -- deletes
 

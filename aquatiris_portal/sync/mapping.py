@@ -203,6 +203,33 @@ def themes(records):
     return found
 
 
+def unique_codes(model, items):
+    """(kept, [(item, reason)]): records whose ``code`` another record of
+    this export or of the portal already has are set aside."""
+    codes, kept, refused = {}, [], []
+    for item in items:
+        code = item.record["code"]
+        if code in codes:
+            refused.append((item, _("The code “%(code)s” is also used by “%(other)s” in this export.")
+                            % {"code": code, "other": codes[code]}))
+            continue
+        codes[code] = item.rid
+        kept.append(item)
+    taken = dict(
+        model.objects.filter(code__in=list(codes)).exclude(external_id__in=list(codes.values()))
+        .values_list("code", "external_id")
+    )
+    result = []
+    for item in kept:
+        other = taken.get(item.record["code"])
+        if other is not None and other != item.rid:
+            refused.append((item, _("The code “%(code)s” already belongs to “%(other)s”.")
+                            % {"code": item.record["code"], "other": other}))
+            continue
+        result.append(item)
+    return result, refused
+
+
 # --------------------------------------------------------------------------- deletes
 
 
