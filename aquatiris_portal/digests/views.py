@@ -65,5 +65,5 @@ def unsubscribe_view(request, token):
     else:
         response = render(request, TEMPLATES + "unsubscribe.html", {"kind": KINDS[kind]})
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response

@@ -20,6 +20,9 @@ from .thread_forms import StaffReplyForm
 from .threads import change_status, post_message
 
 
+LINK_USES_SHOWN = 20
+
+
 def waiting_condition(now=None):
     """Open requests whose client spoke last, ANSWER_DUE_HOURS ago or more."""
     due = (now or timezone.now()) - datetime.timedelta(hours=app_settings.ANSWER_DUE_HOURS)
@@ -86,5 +89,6 @@ def inspect_context(view, portal_request):
         "reply_form": StaffReplyForm(can_change_status=allowed_status, initial={"status": portal_request.status}),
         "reply_url": reverse("aquatiris_portal_requests:reply", args=[portal_request.pk]),
         "is_waiting": is_waiting(portal_request),
+        "link_uses": list(portal_request.reply_link_uses.order_by("-created_at")[:LINK_USES_SHOWN]),
         "answer_due_hours": app_settings.ANSWER_DUE_HOURS,
     }

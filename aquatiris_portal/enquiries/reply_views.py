@@ -5,7 +5,7 @@ address; it expires after AQUATIRIS_PORTAL_REPLY_LINK_DAYS and dies when
 the installation's franchisee (or their address) changes. A forged link
 and a dead one show nothing of the request (404). Every opening and every
 reply is logged (``ReplyLinkUse``); the page is throttled per IP and per
-link, never indexed, never cached, and sends no Referer (the token is in
+link, never indexed, never cached, and sends no Referer to another site (the token is in
 the URL).
 """
 
@@ -70,7 +70,10 @@ def _private(response):
     add_never_cache_headers(response)
     response["Cache-Control"] += ", private"
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the URL: no Referer leaves the site. Not "no-referrer":
+    # Chromium would then send "Origin: null" with the form, which Django's
+    # CSRF check refuses.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

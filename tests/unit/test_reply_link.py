@@ -66,7 +66,7 @@ def test_the_request_mail_carries_a_link_to_the_recap_and_a_reply_form(sent):
     assert 'name="body"' in html and 'enctype="multipart/form-data"' in html
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     assert '<meta name="robots" content="noindex, nofollow">' in html
-    assert response["Referrer-Policy"] == "no-referrer" and "no-store" in response["Cache-Control"]
+    assert response["Referrer-Policy"] == "same-origin" and "no-store" in response["Cache-Control"]
     use = ReplyLinkUse.objects.get()
     assert use.action == "view" and use.request == sent["request"]
     assert use.email == sent["installation"].franchisee.email
@@ -203,3 +203,15 @@ def test_the_link_dies_when_a_sync_update_gives_the_installation_another_franchi
     # The new franchisee's own link (from the next mail) works.
     fresh = links.reply_url(sent["request"], installation.franchisee).removeprefix("https://portail.example")
     assert HttpClient().get(fresh).status_code == 200
+
+
+def test_staff_read_the_uses_of_the_link_on_the_requests_admin_page(sent):
+    from django.urls import reverse
+
+    from tests.unit.test_threads import customer_service
+
+    HttpClient().get(sent["url"], REMOTE_ADDR="203.0.113.7")
+    staff = HttpClient()
+    customer_service(staff)
+    html = staff.get(reverse("aquatiris_portal_requests:inspect", args=[sent["request"].pk])).content.decode()
+    assert "203.0.113.7" in html and sent["installation"].franchisee.email in html
