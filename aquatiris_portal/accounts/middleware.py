@@ -100,6 +100,18 @@ class SecondFactorMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self._admin_paths = None
+        self._frontend_login_path = None
+
+    def frontend_login_path(self):
+        """Wagtail's own front-end login (``wagtailcore_login``, where private
+        pages and documents send people unless WAGTAIL_FRONTEND_LOGIN_URL
+        says otherwise): it has neither the throttle nor the second factor."""
+        if self._frontend_login_path is None:
+            try:
+                self._frontend_login_path = reverse("wagtailcore_login")
+            except NoReverseMatch:
+                self._frontend_login_path = ""
+        return self._frontend_login_path
 
     def admin_paths(self):
         if self._admin_paths is None:
@@ -114,6 +126,8 @@ class SecondFactorMiddleware:
         return self._admin_paths
 
     def __call__(self, request):
+        if request.path == self.frontend_login_path():  # GET and POST alike: the portal's login instead
+            return _redirect("login", request.GET.get("next"))
         paths = self.admin_paths()
         if paths and request.path.startswith(paths[0]):
             response = self.guard_admin(request, *paths)

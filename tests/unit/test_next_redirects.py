@@ -176,3 +176,20 @@ def test_admin_login_passthrough_ends_on_this_site(hostile):
     # Once verified, Wagtail's own login view is reached: it refuses the next too.
     response = http.get(reverse("wagtailadmin_login"), {"next": hostile})
     assert_same_site(response)
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_wagtails_own_front_end_login_passes_through_to_the_portals(hostile):
+    """/_util/login/ (Wagtail's login for private pages and documents) would
+    log a SPANC in with the password alone, without the throttle: it sends
+    to the portal's login, which drops the hostile next, and logs nobody in."""
+    user = factories.spanc_user(password=PASSWORD)
+    http = HttpClient()
+    wagtail_login = reverse("wagtailcore_login")
+    response = http.get(wagtail_login, {"next": hostile})
+    assert_same_site(response, may_carry_next=True)
+    assert urlsplit(response["Location"]).path == url("login")
+    assert carries_nothing_hostile(http.get(response["Location"]).content.decode())
+    response = http.post(wagtail_login, {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302 and urlsplit(response["Location"]).path == url("login")
+    assert "_auth_user_id" not in http.session
