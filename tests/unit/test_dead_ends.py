@@ -343,7 +343,7 @@ def _upload_extra():
     if model is None:
         return {}
     kind = model.objects.filter(active=True).first() or model.objects.create(name="Rapport de contrôle")
-    return {"document_type": kind.pk}
+    return {"document_type": kind.name}
 
 
 # --- 12. English and unlocalised text -----------------------------------------------------
