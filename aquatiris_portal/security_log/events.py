@@ -47,6 +47,17 @@ def _user_of(request, user):
     return user
 
 
+def _path_of(request):
+    """The request's path, or its URL pattern when the path carries a
+    secret (a link's token): a log must not keep a usable link."""
+    if request is None:
+        return ""
+    match = getattr(request, "resolver_match", None)
+    if match is not None and any("token" in key for key in match.kwargs) and match.route:
+        return ("/" + match.route.lstrip("^"))[:300]
+    return (getattr(request, "path", "") or "")[:300]
+
+
 def _jsonable(value):
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
@@ -59,19 +70,27 @@ def _jsonable(value):
     return str(value)
 
 
-def record_security_event(kind, request=None, user=None, **details):
+def record_security_event(kind, request=None, user=None, *, ip=None, **details):
     """Write one event (row + log line) and return the row (None if the
     database refused it: the log line is written anyway).
 
     ``request`` gives the IP (trusted-proxy rule of ``client_ip``), the path
-    and, when ``user`` is not given, the logged-in user. ``details`` are
-    stored as JSON: never put a password, a code or a link's token in them.
+    and, when ``user`` is not given, the logged-in user; ``ip`` overrides
+    the address (an invalid one is dropped). ``details`` are stored as
+    JSON: never put a password, a code or a link's token in them.
     """
+    import ipaddress
+
     from .models import SecurityEvent
 
     user = _user_of(request, user)
-    ip = client_ip(request) if request is not None else ""
-    path = (getattr(request, "path", "") or "")[:300] if request is not None else ""
+    if ip is None:
+        ip = client_ip(request) if request is not None else ""
+    try:
+        ip = str(ipaddress.ip_address(ip)) if ip else ""
+    except ValueError:
+        ip = ""
+    path = _path_of(request)
     details = _jsonable(details)
     username = user.get_username() if user is not None else ""
     logger.info(

@@ -9,8 +9,8 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
-from wagtail.permissions import register_permission_policy
 
+from ..compat import use_permission_policy
 from .models import SecurityEvent
 
 
@@ -61,5 +61,5 @@ class SecurityEventViewSet(ModelViewSet):
 
 
 
-register_permission_policy(SecurityEvent, SecurityEventPermissionPolicy(SecurityEvent), exact_class=True)
+use_permission_policy(SecurityEventViewSet, SecurityEventPermissionPolicy(SecurityEvent))  # Wagtail 7.4 and 8
 security_log_viewset = SecurityEventViewSet("aquatiris_portal_security_log")

@@ -192,3 +192,19 @@ def test_django_security_messages_go_somewhere_in_the_example_site():
     # The portal's security events reach a handler too (through "aquatiris_portal").
     assert logging.getLogger("aquatiris_portal").handlers
     assert logging.getLogger("aquatiris_portal.security").getEffectiveLevel() <= logging.INFO
+
+
+def test_an_explicit_ip_fills_the_address_and_a_bad_one_is_dropped():
+    assert record_security_event("sync_download", ip="203.0.113.5", document=1).ip == "203.0.113.5"
+    event = record_security_event("sync_download", ip="not an address", document=2)
+    assert event.ip is None and event.details == {"document": 2}
+
+
+def test_a_path_with_a_links_token_is_logged_as_its_pattern():
+    from django.urls import resolve
+
+    path = reverse("aquatiris_portal:activation_link", args=["s3cr3t-token-value"])
+    request = RequestFactory().get(path)
+    request.resolver_match = resolve(path)
+    event = record_security_event("link_opened", request)
+    assert "s3cr3t-token-value" not in event.path and "<str:token>" in event.path
