@@ -149,13 +149,6 @@ def get_document_or_404(user, pk):
     return document
 
 
-def get_client_installation_or_404(user, pk):
-    installation = installations_for_client(user).filter(pk=pk).select_related("franchisee").first()
-    if installation is None:
-        raise Http404
-    return installation
-
-
 def get_spanc_installation_or_404(user, pk):
     installation = (
         installations_for_spanc(user).filter(pk=pk).select_related("client", "franchisee").first()

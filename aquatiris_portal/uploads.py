@@ -289,11 +289,6 @@ def clean_image(uploaded, kind, max_pixels=None):
     return ContentFile(buffer.getvalue(), name=name), out_kind
 
 
-def check_image_opens(uploaded, kind):
-    """Refuse an image that cannot be decoded or is above the pixel limit."""
-    clean_image(uploaded, kind)
-
-
 # --- one file, a list of files -------------------------------------------------
 
 def _check_size_and_kind(uploaded, allowed, max_bytes):

@@ -357,12 +357,6 @@ def confirmed_devices(user):
     return list(devices_for_user(user, confirmed=True))
 
 
-def verify_code(user, code):
-    """The confirmed device that accepts ``code`` (each device throttles its
-    own failures), or None."""
-    return check_code(user, code)[0]
-
-
 def _may_be_for(device, code):
     """Whether ``code`` has the shape of ``device``'s codes: digits for an
     app or an emailed code, anything but a 6-digit number for backup codes

@@ -263,11 +263,6 @@ def refresh_folder_columns(client_pks):
     Installation.objects.bulk_update(changed, ["client_sort_name", "search_words", "sync_hash"], batch_size=1000)
 
 
-class Visibility:
-    CLIENT = "client"
-    SPANC = "spanc"
-
-
 class DocumentSource(models.TextChoices):
     SYNC = "sync", _("Internal system")
     CERTIFICATE = "certificate", _("Manufacturer certificate")
