@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 
 from ..conf import app_settings
+from ..security_log import Kind, record_security_event
+from ..security_log.request_ip import client_ip
 from ..storage import serve_private_file
 from . import links
 from .models import PortalRequest, ReplyLinkUse, RequestMessage
@@ -143,6 +145,10 @@ def attachment_for_internal_system(request, token):
 
     pk = attachment_pk_from_token(token)
     attachment = RequestAttachment.objects.filter(pk=pk).first() if pk is not None else None
+    # Every use is logged, like the document link (sync/views.py); not the
+    # request's path, which holds the token.
+    record_security_event(Kind.SYNC_DOWNLOAD, ip=client_ip(request) or "", model="requestattachment",
+                          attachment=pk, outcome="served" if attachment is not None else "refused")
     if attachment is None:
         raise Http404
     return _private(serve_private_file(attachment.file, filename=attachment.filename,

@@ -222,3 +222,33 @@ def test_sync_download_link_lives_an_hour_and_every_use_is_logged(monkeypatch):
     assert all(event.details["document"] == document.pk for event in events[:2])
     # The token is a credential: never in the log.
     assert all(token not in json.dumps(event.details) + event.path for event in events)
+
+
+@pytest.mark.django_db
+def test_the_attachment_link_for_the_internal_system_lives_an_hour_and_is_logged(monkeypatch):
+    import django.core.signing
+    from django.core.files.base import ContentFile
+
+    from aquatiris_portal.enquiries.models import PortalRequest, RequestAttachment
+    from aquatiris_portal.security_log.models import SecurityEvent
+    from aquatiris_portal.sync.delivery import attachment_token
+
+    installation = factories.installation()
+    portal_request = PortalRequest(kind="question", client=installation.client, installation=installation,
+                                   message="Bonjour")
+    portal_request.fill_recap()
+    portal_request.save()
+    attachment = RequestAttachment(request=portal_request, filename="photo.jpg", content_type="image/jpeg", size=3)
+    attachment.file.save("photo.jpg", ContentFile(b"abc"), save=False)
+    attachment.save()
+    token = attachment_token(attachment.pk)
+    url = reverse("aquatiris_portal:request_attachment_download", args=[token])
+    http = HttpClient()
+    assert http.get(url).status_code == 200
+    now = time.time()
+    monkeypatch.setattr(django.core.signing.time, "time", lambda: now + 3660)
+    assert http.get(url).status_code == 404
+    events = list(SecurityEvent.objects.filter(kind="sync_download").order_by("pk"))
+    assert [(event.details["attachment"], event.details["outcome"]) for event in events] == [
+        (attachment.pk, "served"), (None, "refused")]
+    assert all(token not in json.dumps(event.details) + event.path for event in events)
