@@ -23,6 +23,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils.encoding import force_str
 from django.utils.text import capfirst
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from wagtail.admin.views.mixins import Echo, ExcelDateFormatter, SpreadsheetExportMixin
@@ -43,8 +45,6 @@ def safe_cell(value):
 
 
 def _xlsx_text(value):
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     # Control characters openpyxl refuses (a pasted message may hold some)
     # would fail the whole export: they are dropped.
     return ILLEGAL_CHARACTERS_RE.sub("", value)
@@ -53,8 +53,6 @@ def _xlsx_text(value):
 def xlsx_cell(sheet, value):
     """A write-only openpyxl cell holding ``value``; a string is always a
     string cell, never a formula."""
-    from openpyxl.cell import WriteOnlyCell
-
     if isinstance(value, str):
         value = _xlsx_text(value)
     cell = WriteOnlyCell(sheet, value=value)

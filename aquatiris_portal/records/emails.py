@@ -74,3 +74,10 @@ def same_email(first, second):
     """Whether two texts are the same address (False if either is none)."""
     a, b = canonical_email_or_none(first), canonical_email_or_none(second)
     return bool(a) and a == b
+
+
+def normalise_email(value):
+    """The stored form of a record's address: ``canonical_email``; what is
+    not an address is kept trimmed and lower-cased (the sync quarantines it,
+    an admin fixes it)."""
+    return canonical_email_or_none(value) or (value or "").strip().lower()

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..storage import get_private_storage
-from .emails import canonical_email_or_none
+from .emails import normalise_email
 from .names import folder_columns
 
 
@@ -47,13 +47,6 @@ class Address(models.Model):
     @property
     def address_one_line(self):
         return ", ".join(line for line in self.full_address.splitlines())
-
-
-def normalise_email(email):
-    """The stored form of a record's address: ``emails.canonical_email``
-    (what is not an address is kept as typed, trimmed: the sync quarantines
-    it, an admin fixes it)."""
-    return canonical_email_or_none(email) or (email or "").strip().lower()
 
 
 class Franchisee(SyncedRecord):

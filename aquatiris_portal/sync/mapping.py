@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from ..records.models import Client, DocumentSource, Franchisee, Installation, PortalDocument, Spanc, normalise_email
+from ..records.emails import normalise_email
+from ..records.models import Client, DocumentSource, Franchisee, Installation, PortalDocument, Spanc
 from ..records.names import folder_columns
 from ..records.signals import email_changed
 from ..records.themes import DocumentTheme, theme_for

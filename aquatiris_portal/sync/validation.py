@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 
+from ..records.emails import normalise_email
+
 TYPES = ("franchisee", "spanc", "client", "installation", "document", "message", "delete")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -228,7 +230,7 @@ def parse_date(value, field):
 
 
 def check_email(value, required=True):
-    value = (value or "").strip().lower()
+    value = normalise_email(value)  # records' one stored form of an address
     if not value and not required:
         return ""
     try:

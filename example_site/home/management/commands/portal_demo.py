@@ -21,13 +21,13 @@ from urllib.parse import urljoin
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, Site
 
+from aquatiris_portal.accounts.groups import client_group
 from aquatiris_portal.conf import app_settings
 from aquatiris_portal.models import (
     AfterSalesReason,
@@ -363,7 +363,7 @@ class Command(BaseCommand):
                 setattr(account, field, record)
                 account.save()
             if field == "client":
-                user.groups.add(Group.objects.get_or_create(name=app_settings.CLIENT_GROUP_NAME)[0])
+                user.groups.add(client_group())
             result.append((field, record, password))
         return result
 
@@ -397,7 +397,7 @@ class Command(BaseCommand):
         collection = self.ledger.mark(Collection.get_first_root_node().add_child(name=name))
         restriction = self.ledger.create(CollectionViewRestriction, collection=collection,
                                          restriction_type=CollectionViewRestriction.GROUPS)
-        restriction.groups.add(Group.objects.get_or_create(name=app_settings.CLIENT_GROUP_NAME)[0])
+        restriction.groups.add(client_group())
         content = make_pdf("Guide d'entretien — filtre planté de roseaux", [
             "1. Alterner l'alimentation des casiers chaque semaine.",
             "2. Faucarder les roseaux à l'automne, sans les arracher.",
