@@ -5,6 +5,7 @@ One query whatever the number of installations and requests."""
 from django.db.models import Q
 
 from ..enquiries.models import PortalRequest
+from ..enquiries.visibility import client_requests
 from ..enquiries.warranty import warranty_end
 from ..records.models import Stage
 
@@ -13,23 +14,13 @@ ROWS_READ = 100
 IN_SERVICE = (Stage.COMMISSIONED, Stage.MAINTENANCE)
 
 
-def _client_requests(user):
-    # The one answer to "which requests may this user read" (enquiries.visibility,
-    # formerly access).
-    try:
-        from ..enquiries.visibility import client_requests
-    except ImportError:  # pragma: no cover - before the move
-        from ..access import client_requests
-    return client_requests(user)
-
-
 def dashboard_status(user, installations, settings_obj):
     """Annotate ``installations`` (warranty_end, in_service, contract_request)
     and return the open requests to list (newest first) and how many there are."""
     # One query: the open requests and the maintenance-contract requests
     # (open or not), newest first; bounded, the dashboard shows a few.
     rows = list(
-        _client_requests(user)
+        client_requests(user)
         .filter(~Q(status=PortalRequest.Status.CLOSED) | Q(kind=PortalRequest.Kind.MAINTENANCE_CONTRACT))
         .select_related("installation").order_by("-created_at", "-pk")[:ROWS_READ]
     )
