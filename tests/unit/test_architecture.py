@@ -127,3 +127,18 @@ def test_the_client_group_has_one_name_the_setting(settings):
     assert not Group.objects.filter(name="Portal clients").exists()
     user = factories.client_user()  # the account's post_save puts a client user in the group
     assert list(user.groups.values_list("name", flat=True)) == ["Clients du site"]
+
+
+def test_the_exports_job_does_not_reach_the_admin_viewset():
+    graph = grimp.build_graph("aquatiris_portal", cache_dir=None)
+    for job in ("aquatiris_portal.enquiries.exports", "aquatiris_portal.enquiries.tasks"):
+        assert not graph.chain_exists(importer=job, imported="aquatiris_portal.enquiries.viewsets")
+
+
+def test_the_private_storage_follows_a_settings_change(settings, tmp_path):
+    from aquatiris_portal.storage import private_storage
+
+    settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = str(tmp_path / "one")
+    assert private_storage.path("x") == str(tmp_path / "one" / "x")
+    settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = str(tmp_path / "two")
+    assert private_storage.path("x") == str(tmp_path / "two" / "x")
