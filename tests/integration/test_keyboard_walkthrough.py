@@ -26,6 +26,12 @@ FOCUS = """() => {
 }"""
 
 
+def arrive(page, url):
+    """Wait for the navigation to ``url`` and for that page to be loaded (no Tab into a page being replaced)."""
+    page.wait_for_url(url, wait_until="load")
+    page.wait_for_load_state("load")
+
+
 def tab_to(page, matches, what, key="Tab"):
     """Press Tab (or Shift+Tab) until the focused element matches; each stop must show its focus."""
     for _ in range(MAX_TABS):
@@ -61,32 +67,32 @@ def test_login_documents_warranty_request_with_the_keyboard_only(live_server, wa
     tab_to(page, lambda f: f["name"] == "password", "the password field")
     page.keyboard.type(CLIENT_PASSWORD)
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r".*/espace-client/$"))
+    arrive(page, re.compile(r"^[^?]*/espace-client/$"))
 
     documents = f"/installations/{installation.pk}/documents/"
     tab_to(page, lambda f: f["href"].endswith(documents), "the installation's documents")
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(rf".*{re.escape(documents)}$"))
+    arrive(page, re.compile(rf".*{re.escape(documents)}$"))
     tab_to(page, lambda f: f["href"].endswith("/voir/"), "a document to view")
 
     warranty = f"/installations/{installation.pk}/garantie/"
     tab_to(page, lambda f: f["href"].endswith(warranty), "the warranty tab", key="Shift+Tab")  # above, in the header
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(rf".*{re.escape(warranty)}$"))
+    arrive(page, re.compile(rf".*{re.escape(warranty)}$"))
     tab_to(page, lambda f: f["name"] == "serial_number", "the serial number field")
     page.keyboard.type("aq 2024 012345")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state("load")
+    with page.expect_navigation(wait_until="load"):
+        page.keyboard.press("Enter")
     assert "AQ-2024-012345" in page.inner_text("main")  # the check step shows the canonical serial
     tab_to(page, lambda f: f["name"] == "confirm", "the confirmation button")
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(rf".*{re.escape(warranty)}$"))
-    page.wait_for_load_state("load")
+    with page.expect_navigation(wait_until="load"):
+        page.keyboard.press("Enter")
+    page.wait_for_selector("#registered-heading")
     assert WarrantyExtension.objects.filter(installation=installation, serial_number="AQ-2024-012345").exists()
 
     tab_to(page, lambda f: f["href"].endswith("/contact/"), "the contact page")
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r".*/contact/$"))
+    arrive(page, re.compile(r".*/contact/$"))
     tab_to(page, lambda f: f["name"] == "subject", "the subject list")
     page.keyboard.press("ArrowDown")  # the first subject (a question)
     tab_to(page, lambda f: f["name"] == "message", "the message")
@@ -94,7 +100,7 @@ def test_login_documents_warranty_request_with_the_keyboard_only(live_server, wa
     tab_to(page, lambda f: f["tag"] == "button" and f["text"] == page.locator(
         "form[data-aqp-contact-form] button[type=submit]").inner_text().strip(), "the send button")
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r".*/demandes/[0-9a-f-]+/$"))
+    arrive(page, re.compile(r".*/demandes/[0-9a-f-]+/$"))
     assert PortalRequest.objects.filter(client=client, message__startswith="Bonjour, quand passe").count() == 1
 
 
@@ -109,7 +115,7 @@ def test_the_idle_warning_opens_before_the_logout_and_stay_logged_in_keeps_the_s
     page.fill("input[name=email]", CLIENT_EMAIL)
     page.fill("input[name=password]", CLIENT_PASSWORD)
     page.click("form.aqp-form button[type=submit]")
-    page.wait_for_url(re.compile(r".*/espace-client/$"))
+    arrive(page, re.compile(r"^[^?]*/espace-client/$"))
     dialog = page.locator("dialog[data-aqp-idle]")
     assert not dialog.is_visible()
     page.clock.run_for("27:50")
