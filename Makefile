@@ -4,7 +4,7 @@ MANAGE := $(PYTHON) example_site/manage.py
 # Where `make demo` serves the example site (portal_demo prints its links there).
 DEMO_ADDR ?= 127.0.0.1:8000
 
-.PHONY: demo test wheel lint test-unit test-oldest test-integration coverage install system-deps messages browser-tools screenshots
+.PHONY: demo test wheel lint test-unit test-repeat test-oldest test-integration coverage install system-deps messages browser-tools screenshots
 
 install:
 	@scripts/bootstrap.sh
@@ -52,6 +52,15 @@ lint: install
 
 test-unit: install
 	$(PYTHON) -m pytest tests/unit
+
+## The unit suite N times in a row (default 10), stopping at the first red
+## run: a flaky test shows here before it refuses a submission.
+REPEAT ?= 10
+test-repeat: install
+	@for run in $$(seq 1 $(REPEAT)); do \
+		echo "== unit run $$run/$(REPEAT)"; \
+		$(PYTHON) -m pytest tests/unit -q -p no:cacheprovider || exit 1; \
+	done
 
 ## The unit suite on Python 3.11 with Django 5.2 LTS and Wagtail 7.4 LTS
 ## (second venv .venv-oldest; every other dependency at the release series of
