@@ -24,7 +24,7 @@ GLOSSARY = ROOT / "docs" / "glossary.md"
 
 # Mails whose recipient is the client (the franchisee's, the network head's
 # and the SPANC upload's are for professionals).
-CLIENT_MAILS = ("request_client_copy", "request_client_reply", "warranty_confirmation", "activation",
+CLIENT_MAILS = ("request_client_copy", "request_answer", "warranty_confirmation", "activation",
                 "already_activated", "password_reset")
 # Python modules whose translated strings are shown to clients.
 CLIENT_MODULES = ("enquiries/forms.py", "enquiries/views.py", "pages/stages.py", "snippets/stages.py")
