@@ -230,6 +230,11 @@ else:
 WAGTAIL_SITE_NAME = "Aquatiris"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILDOCS_SERVE_METHOD = "serve_view"  # private collections stay private
+# No Gravatar in the admin: staff email hashes are not sent to a third party
+# (and the production CSP allows images and connections to this site only).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Nor does the admin ask releases.wagtail.org for a new version from staff browsers.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
 LOGIN_URL = "aquatiris_portal:login"

@@ -4,7 +4,8 @@ collected, whitenoise, __Host- cookies) on the test database; a client logs
 in and opens the dashboard and the contact form, whose script is a static
 file; every response carries the policy and the console shows no CSP
 violation (Chromium writes one there for each refused script, style or
-image). The admin's login page gets the admin's own policy."""
+image). The Wagtail admin (dashboard, a page editor) works under the admin's
+own policy, with no violation either.""" 
 
 import re
 import subprocess
@@ -35,6 +36,12 @@ def test_a_portal_page_works_under_the_production_csp_in_chromium(postgres, wagt
     client = factories.client()
     installation = factories.installation(client=client, reference="AQ-2024-7001")
     factories.client_user(client)
+    # An admin with an authenticator app (a known key: the test types its code).
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    admin = factories.user(email="admin@aquatiris.example", is_staff=True, is_superuser=True)
+    device = TOTPDevice.objects.create(user=admin, name="app", confirmed=True)
+    home = site.root_page
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -49,7 +56,7 @@ def test_a_portal_page_works_under_the_production_csp_in_chromium(postgres, wagt
          "--workers", "1", "--threads", "2", "--graceful-timeout", "3"],
         stack_dir / "gunicorn-csp.log", env=env, cwd=ROOT / "example_site",
     )
-    violations, policies = [], {}
+    violations, policies, admin_violations, admin_errors = [], {}, [], []
     context = None
     try:
         wait_until(lambda: fetch(base + "/portail/connexion/")[0] == 200, 60, "gunicorn", proc=server)
@@ -77,6 +84,30 @@ def test_a_portal_page_works_under_the_production_csp_in_chromium(postgres, wagt
         assert page.locator("script[src*='client_space']").count() == 1
         page.wait_for_load_state("load")
         admin_status, admin_headers, _body = fetch(base + "/admin/login/", {"X-Forwarded-Proto": "https"})
+        context.close()
+
+        # The Wagtail admin under its own policy: the dashboard and a page editor (StreamField, Draftail).
+        context = browser.new_context(locale="fr-FR", extra_http_headers={"X-Forwarded-Proto": "https"})
+        context.set_default_timeout(20_000)
+        page = context.new_page()
+        page.on("console", lambda message: admin_violations.append(message.text)
+                if "Content Security Policy" in message.text or "Refused to" in message.text else None)
+        page.on("pageerror", lambda error: admin_errors.append(str(error)))
+        page.goto(base + "/admin/")
+        page.fill("input[name=email]", admin.email)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form.aqp-form button[type=submit]")
+        page.wait_for_url(re.compile(r".*/portail/.*"))
+        from django_otp.oath import totp
+
+        page.fill("input[name=code]", f"{totp(device.bin_key, device.step, device.t0, device.digits):06d}")
+        page.click("form.aqp-form button[type=submit]")
+        page.wait_for_url(re.compile(r".*/admin/$"))
+        page.wait_for_load_state("networkidle")
+        page.goto(f"{base}/admin/pages/{home.pk}/edit/")
+        page.wait_for_load_state("networkidle")
+        assert page.locator("form#page-edit-form").count() == 1
+        admin_pages = page.url
     finally:
         if context is not None:
             context.close()
@@ -90,5 +121,6 @@ def test_a_portal_page_works_under_the_production_csp_in_chromium(postgres, wagt
     assert violations == []
     admin_policy = admin_headers.get("Content-Security-Policy", "")
     assert "script-src 'self' 'unsafe-inline'" in admin_policy, (admin_status, admin_policy)
+    assert admin_violations == [] and admin_errors == [], (admin_pages, admin_violations, admin_errors)
     stack_report(f"Chromium under example_site.production's CSP: login -> dashboard -> contact, "
                  f"{len(html_pages)} responses with the policy, 0 CSP violations; policy: {dashboard}")
