@@ -16,9 +16,12 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
+from wagtail.models import Site
 
 from ..conf import app_settings
 from ..notifications.mail import queue_mail
+from ..notifications.preferences import unsubscribe_headers, wants
+from ..snippets.site_settings import PortalSettings
 from ..sync.outbox import record_event
 from ..uploads import safe_filename
 from . import links
@@ -101,7 +104,15 @@ def change_status(portal_request, status, *, user=None):
         fields = portal_request.set_status(status)
         if fields:
             portal_request.save(update_fields=fields)
+            status_event(portal_request, AuthorRole.STAFF)
     return portal_request
+
+
+def status_event(portal_request, role):
+    """A status changed in the portal without a message: the internal system learns it."""
+    record_event("request_status_changed", {
+        "reference": str(portal_request.reference), "status": portal_request.status, "changed_by": role,
+    }, installation=portal_request.installation)
 
 
 def reopen(portal_request, *, user=None):
@@ -111,10 +122,7 @@ def reopen(portal_request, *, user=None):
         if not portal_request.can_reopen():
             return False
         portal_request.save(update_fields=portal_request.set_status(PortalRequest.Status.IN_PROGRESS))
-        record_event("request_message_posted", {
-            "reference": str(portal_request.reference), "message_id": None, "author_role": AuthorRole.CLIENT,
-            "body": "", "attachments": [], "status": portal_request.status, "reopened": True,
-        }, installation=portal_request.installation)
+        status_event(portal_request, AuthorRole.CLIENT)
     return True
 
 
@@ -147,17 +155,12 @@ def message_payload(portal_request, message, attachments):
 
 def _network_heads(settings_obj):
     if settings_obj is None:
-        from ..snippets.site_settings import PortalSettings
-        from wagtail.models import Site
-
         site = Site.objects.filter(is_default_site=True).first()
         settings_obj = PortalSettings.for_site(site) if site else None
     return settings_obj.network_head_email_list if settings_obj is not None else []
 
 
 def notify(portal_request, message, attachments, *, site_url="", settings_obj=None):
-    from ..notifications.preferences import unsubscribe_headers, wants
-
     context = {
         "request_obj": portal_request,
         "message": message,

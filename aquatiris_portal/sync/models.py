@@ -11,6 +11,8 @@ class OutboxEvent(models.Model):
         SERIAL_NUMBER_REGISTERED = "serial_number_registered", _("Serial number registered")
         DOCUMENT_UPLOADED = "document_uploaded", _("Document uploaded")
         REQUEST_SUBMITTED = "request_submitted", _("Request submitted")
+        REQUEST_MESSAGE_POSTED = "request_message_posted", _("Request message posted")
+        REQUEST_STATUS_CHANGED = "request_status_changed", _("Request status changed")
         ACCOUNT_ACTIVATED = "account_activated", _("Account activated")
 
     class Status(models.TextChoices):

@@ -152,6 +152,7 @@ def test_a_closed_request_takes_no_reply_and_reopens_within_the_window(owner, se
     owner["http"].post(url_of(portal_request), {"action": "reopen"})
     portal_request.refresh_from_db()
     assert portal_request.status == PortalRequest.Status.IN_PROGRESS and portal_request.closed_at is None
+    assert OutboxEvent.objects.get(kind="request_status_changed").payload["changed_by"] == "client"
     assert 'name="body"' in owner["http"].get(url_of(portal_request)).content.decode()
 
 
@@ -322,6 +323,8 @@ def test_staff_answer_and_close_from_the_admin_page(owner):
     http.post(reply_url, {"body": "", "status": "closed"})  # status only
     portal_request.refresh_from_db()
     assert portal_request.status == "closed" and RequestMessage.objects.count() == 1
+    changed = OutboxEvent.objects.get(kind="request_status_changed")
+    assert changed.payload == {"reference": str(portal_request.reference), "status": "closed", "changed_by": "staff"}
     html = unescape(owner["http"].get(url_of(portal_request)).content.decode())
     assert 'data-aqp-request-status="closed"' in html and "Nous revenons vers vous." in html
 
