@@ -23,6 +23,7 @@ from tests.unit import _url_sweep as sweep
 from tests.unit._url_sweep import _private_root, world  # noqa: F401 (fixtures)
 
 ROUTES = sweep.all_routes()
+pytestmark = pytest.mark.django_db  # one group for pytest-django's ordering: the module's world is built once
 EXEMPT = {
     # RFC 8058 one-click unsubscribe: mail clients POST "List-Unsubscribe=One-Click"
     # without a token; the signed token in the URL is the credential, and it
@@ -66,7 +67,6 @@ def csrf_problem(http, url, urlconf=None):
     return f"POST {url} without a CSRF token: {response.status_code}, not refused by the CSRF check"
 
 
-@pytest.mark.django_db
 @pytest.mark.parametrize("route", ROUTES, ids=str)
 def test_post_without_token_is_refused(route, world):
     http = HttpClient(enforce_csrf_checks=True)
@@ -100,7 +100,6 @@ def _exempt_urlconf():
     return module
 
 
-@pytest.mark.django_db
 def test_the_sweep_catches_a_csrf_exempt_post_view(world, settings):
     """A 403 of the view itself is not taken for the CSRF refusal."""
     urlconf = _exempt_urlconf()

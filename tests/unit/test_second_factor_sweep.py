@@ -32,6 +32,10 @@ BEFORE_SECOND_FACTOR = {
 }
 USERS = ("spanc", "staff")
 ROUTES = sweep.all_routes()
+# Every test of the module a database test: pytest-django runs them together,
+# before the transactional tests that flush the migrations' root page and
+# collection, so the module's world is built once.
+pytestmark = pytest.mark.django_db
 
 
 def half_logged_in(user):
@@ -70,7 +74,6 @@ def problems(http, route, url):
     return found
 
 
-@pytest.mark.django_db
 @pytest.mark.parametrize("who", USERS)
 @pytest.mark.parametrize("route", ROUTES, ids=str)
 def test_no_data_without_the_second_factor(route, who, world):
@@ -127,7 +130,6 @@ def _leak_urlconf():
     return module
 
 
-@pytest.mark.django_db
 def test_the_sweep_catches_a_route_added_without_the_gate(world, monkeypatch, settings):
     """A route the gate lets through (here: named open in the middleware by
     mistake) is found by the walk and fails the sweep's check."""
