@@ -132,11 +132,14 @@ def _policy(header):
 def test_production_pages_carry_a_strict_csp_and_the_admin_its_own(production_csp):
     import django
 
-    if django.VERSION < (6, 0):
-        pytest.skip("Django 5.2 runs django-csp: covered by the integration test")
-    assert "django.middleware.csp.ContentSecurityPolicyMiddleware" in production_csp["MIDDLEWARE"]
+    if django.VERSION >= (6, 0):  # Django's own CSP
+        assert "django.middleware.csp.ContentSecurityPolicyMiddleware" in production_csp["MIDDLEWARE"]
+        policy_settings = {"SECURE_CSP": production_csp["SECURE_CSP"]}
+    else:  # Django 5.2: django-csp
+        assert "csp.middleware.CSPMiddleware" in production_csp["MIDDLEWARE"]
+        policy_settings = {"CONTENT_SECURITY_POLICY": production_csp["CONTENT_SECURITY_POLICY"]}
     factories.client_user()
-    with override_settings(MIDDLEWARE=production_csp["MIDDLEWARE"], SECURE_CSP=production_csp["SECURE_CSP"]):
+    with override_settings(MIDDLEWARE=production_csp["MIDDLEWARE"], **policy_settings):
         http = HttpClient()
         login = http.get(reverse("aquatiris_portal:login"))
         admin = http.get("/admin/login/", follow=False)
