@@ -9,6 +9,7 @@ from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,6 +18,7 @@ from .. import access
 from ..conf import app_settings
 from .models import AuthorRole, PortalRequest, RequestMessage
 from .thread_forms import StaffReplyForm
+from .thread_views import thread
 from .threads import change_status, post_message
 
 
@@ -37,6 +39,13 @@ def is_waiting(portal_request, now=None):
 
 def can_change_status(user):
     return access.can_read_requests(user) and user.has_perm("aquatiris_portal.change_portalrequest")
+
+
+def status_changed(portal_request):
+    """The admin's status form saved another status: tell the internal system."""
+    from .threads import status_event
+
+    status_event(portal_request, AuthorRole.STAFF)
 
 
 def staff_name(user):
@@ -73,10 +82,6 @@ def staff_reply(request, pk):
 
 
 def inspect_context(view, portal_request):
-    from django.urls import reverse
-
-    from .thread_views import thread
-
     thread_messages, _own = thread(portal_request)
     for message in thread_messages:
         message.file_links = [

@@ -1,10 +1,12 @@
+import datetime
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..conf import app_settings
 from ..storage import get_private_storage
 
 
@@ -93,6 +95,14 @@ class PortalRequest(models.Model):
     def save(self, *args, **kwargs):
         if self.last_activity_at is None:
             self.last_activity_at = self.created_at
+        # closed_at follows the status whoever changes it (also the admin's status form).
+        if self.status == self.Status.CLOSED and self.closed_at is None:
+            self.closed_at = timezone.now()
+        elif self.status != self.Status.CLOSED:
+            self.closed_at = None
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "status" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "closed_at"}
         super().save(*args, **kwargs)
 
     def fill_recap(self):
@@ -120,10 +130,6 @@ class PortalRequest(models.Model):
 
     def can_reopen(self, now=None):
         """A closed request can be reopened by its client for REQUEST_REOPEN_DAYS after closing."""
-        import datetime
-
-        from ..conf import app_settings
-
         if not self.is_closed:
             return False
         closed_at = self.closed_at or self.updated_at
@@ -327,8 +333,6 @@ def _delete_export_file(sender, instance, **kwargs):
     # Rows go with their user (CASCADE) or the retention job: the file goes
     # once the deletion is committed.
     if instance.file:
-        from django.db import transaction
-
         name, storage = instance.file.name, instance.file.storage
         transaction.on_commit(lambda: storage.delete(name))
 

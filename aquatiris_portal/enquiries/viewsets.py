@@ -13,11 +13,14 @@ export and download attachments, ``change_portalrequest`` to change the
 status ("Service client" group, see ``backoffice.groups``); the export
 files and status pages through ``access`` (their owner, second factor)."""
 
+import datetime
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -27,9 +30,9 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from .. import access
+from ..compat import use_permission_policy
 from ..conf import app_settings
 from ..security_log import Kind, record_security_event
-from ..compat import use_permission_policy
 from ..storage import serve_private_file
 from . import admin_threads, visibility
 from .exports import EXPORT_FIELDS, start_export
@@ -81,6 +84,18 @@ class RequestIndexView(generic.IndexView):
         return super().get(request, *args, **kwargs)
 
 
+class RequestEditView(generic.EditView):
+    """The status form: a changed status reaches the internal system
+    (``request_status_changed``), as from the thread's answer form."""
+
+    def save_instance(self):
+        changed = "status" in self.form.changed_data
+        instance = super().save_instance()
+        if changed:
+            admin_threads.status_changed(instance)
+        return instance
+
+
 class RequestInspectView(generic.InspectView):
     template_name = "aquatiris_portal/admin/request_inspect.html"
 
@@ -90,10 +105,6 @@ class RequestInspectView(generic.InspectView):
         )
 
     def get_field_display_value(self, field_name, field):
-        import datetime
-
-        from django.utils import timezone
-
         value = super().get_field_display_value(field_name, field)
         # Wagtail's inspect template formats values with |localize, which
         # skips the time zone: times are shown as the client and the mails say.
@@ -195,6 +206,7 @@ class PortalRequestViewSet(ModelViewSet):
     inspect_view_enabled = True
     index_view_class = RequestIndexView
     inspect_view_class = RequestInspectView
+    edit_view_class = RequestEditView
     form_fields = ["status"]
     list_per_page = 50
     ordering = ["-created_at"]

@@ -459,3 +459,18 @@ def test_a_message_without_status_keeps_the_status(owner, tmp_path):
     import_source(tmp_path / "exports")
     owner["request"].refresh_from_db()
     assert owner["request"].status == "new" and RequestMessage.objects.count() == 1
+
+
+def test_the_admins_status_form_keeps_closed_at_and_tells_the_internal_system(owner):
+    from django.urls import reverse
+
+    portal_request = owner["request"]
+    http = HttpClient()
+    customer_service(http)
+    response = http.post(reverse("aquatiris_portal_requests:edit", args=[portal_request.pk]), {"status": "closed"})
+    assert response.status_code == 302
+    portal_request.refresh_from_db()
+    assert portal_request.status == "closed" and portal_request.closed_at is not None
+    assert portal_request.can_reopen()
+    event = OutboxEvent.objects.get(kind="request_status_changed")
+    assert event.payload["status"] == "closed" and event.payload["changed_by"] == "staff"
