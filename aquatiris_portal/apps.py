@@ -11,9 +11,10 @@ class AquatirisPortalConfig(AppConfig):
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)
         from . import signals  # noqa: F401  (connects receivers)
-        from .devworker import maybe_start
-        from .enquiries.imports import apply_messages
-        from .sync.mapping import register_handler
+        # In ready(): these modules need the app registry loaded.
+        from .devworker import maybe_start  # noqa: E402
+        from .enquiries.imports import apply_messages  # noqa: E402
+        from .sync.mapping import register_handler  # noqa: E402
 
         register_handler("message", apply_messages)  # message records of an export (issue 16)
 

@@ -10,8 +10,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.shortcuts import resolve_url
+from django.urls import NoReverseMatch, reverse
 
 from .conf import app_settings
+from .storage import _local_root
 
 DEV_BROKER = ('DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.stub.StubBroker", "OPTIONS": {}} '
               "with AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS = DEBUG (development)")
@@ -108,9 +111,6 @@ def check_authentication(app_configs=None, **kwargs):
 
 @register(Tags.urls)
 def check_login_urls(app_configs=None, **kwargs):
-    from django.shortcuts import resolve_url
-    from django.urls import NoReverseMatch, reverse
-
     name = app_settings.LOGIN_URL_NAME
     try:
         portal_login = reverse(name)
@@ -178,7 +178,6 @@ def _inside(path, folder):
 def check_private_root(app_configs=None, **kwargs):
     if app_settings.PRIVATE_STORAGE_ALIAS in (getattr(settings, "STORAGES", {}) or {}):
         return []  # a storage of its own (S3...): no local folder
-    from .storage import _local_root
 
     root = _local_root()
     messages = []

@@ -16,7 +16,10 @@ import os
 import sys
 import threading
 
+import dramatiq
 from django.conf import settings
+from dramatiq import Worker
+from dramatiq.brokers.stub import StubBroker
 
 from .conf import app_settings
 
@@ -27,10 +30,6 @@ _worker = None
 
 
 def broker_is_stub():
-    from dramatiq.brokers.stub import StubBroker
-
-    import dramatiq
-
     return isinstance(dramatiq.get_broker(), StubBroker)
 
 
@@ -65,9 +64,6 @@ def maybe_start():
 def start():
     """Start the in-process worker once (idempotent); returns it."""
     global _worker
-    import dramatiq
-    from dramatiq import Worker
-
     from . import tasks  # noqa: F401  (declares every actor on the broker)
 
     with _lock:

@@ -15,12 +15,21 @@ ValidationError whose message tells the person what to do.
 
 import io
 import logging
+import os
 import re
+import warnings
 
 import filetype
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
+from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
+from PIL import Image, ImageOps
+from pillow_heif import register_heif_opener
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from .conf import app_settings
 
@@ -114,8 +123,6 @@ def pdf_active_content(reader):
     unreferenced is missed. An ``/OpenAction`` that only opens a page (a
     destination or a GoTo action) is not active; any other is.
     """
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
-
     found = set()
     stack = [reader.trailer]
     for generation, numbers in (reader.xref or {}).items():
@@ -157,9 +164,6 @@ def _outside_streams(data):
 
 def check_pdf(uploaded):
     """Refuse a PDF that is corrupt, encrypted, active or also a web page."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
     data = _read_all(uploaded)
     name = uploaded.name
     plain = _outside_streams(data)
@@ -210,8 +214,6 @@ check_pdf_opens = check_pdf
 # --- images -------------------------------------------------------------------
 
 def _register_heif():
-    from pillow_heif import register_heif_opener
-
     register_heif_opener()
 
 
@@ -228,11 +230,6 @@ def clean_image(uploaded, kind, max_pixels=None):
     no GPS position, no XMP, no comment. A HEIC photo becomes a JPEG, which
     every mailbox opens. Only the colour profile is kept.
     """
-    import warnings
-
-    from django.core.files.base import ContentFile
-    from PIL import Image, ImageOps
-
     max_pixels = max_pixels or app_settings.UPLOAD_MAX_PIXELS
     name = uploaded.name
     if kind == "heic":
@@ -358,10 +355,6 @@ def validate_uploads(files, allowed=PHOTO_AND_PDF, max_files=None, max_bytes=Non
 
 def safe_filename(name, kind):
     """A stored name: the person's base name, the extension of the real kind."""
-    import os
-
-    from django.utils.text import get_valid_filename
-
     base = os.path.splitext(os.path.basename(name or ""))[0][:80] or "fichier"
     try:
         base = get_valid_filename(base)

@@ -9,19 +9,17 @@ from django.dispatch import receiver
 
 from ..records.signals import email_changed
 from . import groups
+from .middleware import LAST_SEEN_SESSION_KEY
+from .services import move_login
 
 
 @receiver(email_changed, dispatch_uid="aquatiris_portal.accounts.move_login")
 def move_login_on_email_change(sender, record, old_email, new_email, **kwargs):
-    from .services import move_login
-
     move_login(record, old_email, new_email)
 
 
 @receiver(user_logged_in, dispatch_uid="aquatiris_portal.accounts.start_idle_clock")
 def start_idle_clock(sender, request, user, **kwargs):
-    from .middleware import LAST_SEEN_SESSION_KEY
-
     session = getattr(request, "session", None)
     if session is not None:
         session[LAST_SEEN_SESSION_KEY] = int(time.time())

@@ -7,6 +7,8 @@ Views call these; they never decide anything about visibility (access.py).
 import logging
 import re
 import uuid
+from functools import reduce
+from operator import or_
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -14,6 +16,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django_otp import devices_for_user, user_has_device, verify_token
+from django_otp.plugins.otp_email.models import EmailDevice
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from wagtail import hooks
 
 from ..conf import app_settings
@@ -63,9 +68,6 @@ def find_record(email, code):
     """The Client or Spanc whose code is ``code`` (any case, spaces or
     separators) and email is ``email`` (canonical forms), or None. Always
     two queries (none for a code or an email that cannot match)."""
-    from functools import reduce
-    from operator import or_
-
     email = canonical_email_or_none(email)
     spellings = _code_spellings(code)
     found = None
@@ -281,8 +283,6 @@ def is_admin_user(user):
 def requires_second_factor(user):
     """SPANC accounts and Wagtail admin users must; a client who set up a
     device has chosen to."""
-    from django_otp import user_has_device
-
     if not user.is_authenticated:
         return False
     if is_admin_user(user):
@@ -293,8 +293,6 @@ def requires_second_factor(user):
 
 
 def email_device(user, create=False):
-    from django_otp.plugins.otp_email.models import EmailDevice
-
     device = EmailDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
     if device is None and create:
         device = EmailDevice.objects.create(user=user, name=EMAIL_DEVICE_NAME, confirmed=True)
@@ -328,8 +326,6 @@ def enrolment_email_device(user):
     """An unconfirmed email device that only proves, before a first
     authenticator app is set up, that the person reads the account's
     mailbox (it never counts as a second factor: it stays unconfirmed)."""
-    from django_otp.plugins.otp_email.models import EmailDevice
-
     device = EmailDevice.objects.filter(user=user, name=ENROLMENT_DEVICE_NAME, confirmed=False).order_by("pk").first()
     return device or EmailDevice.objects.create(user=user, name=ENROLMENT_DEVICE_NAME, confirmed=False)
 
@@ -352,8 +348,6 @@ def code_pending(device):
 
 
 def confirmed_devices(user):
-    from django_otp import devices_for_user
-
     return list(devices_for_user(user, confirmed=True))
 
 
@@ -362,8 +356,6 @@ def _may_be_for(device, code):
     app or an emailed code, anything but a 6-digit number for backup codes
     (8 letters and digits). A code is only tried, and only counts as a
     failure, on the devices it may be for."""
-    from django_otp.plugins.otp_static.models import StaticDevice
-
     if isinstance(device, StaticDevice):
         return not (code.isdigit() and len(code) == 6)
     return code.isdigit()
@@ -375,8 +367,6 @@ def check_code(user, code):
     still in django-otp's own delay after an earlier wrong code (1, 2, 4 s
     ... after each failure): the code may be right and was not even
     checked, so the person must be told to wait, not that it is wrong."""
-    from django_otp import verify_token
-
     code = (code or "").replace(" ", "").replace("-", "").strip()
     if not code:
         return None, 0
@@ -401,8 +391,6 @@ def check_code(user, code):
 
 def setup_backup_codes(user, count=10):
     """Replace the user's static backup codes; returns them (shown once)."""
-    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-
     device, _ = StaticDevice.objects.get_or_create(user=user, name="backup", defaults={"confirmed": True})
     device.confirmed = True
     device.save()

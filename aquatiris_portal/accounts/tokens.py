@@ -10,6 +10,7 @@ import secrets
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from ..records.models import Client
 from .models import AccountToken
 
 Purpose = AccountToken.Purpose
@@ -75,7 +76,5 @@ def revoke_for_user(user):
 
 
 def revoke_for_record(record):
-    from ..records.models import Client
-
     field = "client" if isinstance(record, Client) else "spanc"
     AccountToken.objects.filter(**{field: record}, used_at=None, revoked_at=None).update(revoked_at=timezone.now())

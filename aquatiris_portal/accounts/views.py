@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,6 +26,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp.plugins.otp_email.models import EmailDevice
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.qr import write_qrcode_image
 
 from .. import access
 from ..conf import app_settings
@@ -140,8 +145,6 @@ def login_view(request):
                 form.add_error(None, _throttle_message(wait))
                 status = 429
             else:
-                from django.contrib.auth import authenticate
-
                 user = authenticate(request, username=email, password=form.cleaned_data["password"])
                 if user is not None:
                     throttle.clear_pair("login", email, ip)
@@ -339,10 +342,6 @@ def _mask(email):
 @csrf_protect
 @never_cache
 def otp_verify_view(request):
-    from django_otp import login as otp_login
-    from django_otp.plugins.otp_email.models import EmailDevice
-    from django_otp.plugins.otp_static.models import StaticDevice
-
     next_url = _next_url(request)
     user = request.user
     if not user.is_authenticated:
@@ -414,8 +413,6 @@ def _qr_data_uri(data):
     (``qrcode`` is a dependency; ``segno`` works too). Inline in HTML, the
     ``svg:rect`` elements qrcode writes are not drawn: as an image they are."""
     try:
-        from django_otp.qr import write_qrcode_image
-
         out = io.BytesIO()
         write_qrcode_image(data, out)
     except (ModuleNotFoundError, ImportError):
@@ -487,9 +484,6 @@ def otp_enroll_view(request):
 
     A first app needs a code sent by email first; any app needs the
     password again; the person gets a mail once it is added."""
-    from django_otp import login as otp_login
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     next_url = _next_url(request)
     user = request.user
     if not user.is_authenticated:

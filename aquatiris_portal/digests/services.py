@@ -22,9 +22,12 @@ import datetime
 import logging
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.db import transaction
+from django.db.models import Min
 from django.urls import reverse
 from django.utils import timezone
+from wagtail.models import Page
 
 from .. import access
 from ..conf import app_settings, public_base_url
@@ -58,8 +61,6 @@ class Report:
 
 
 def _accounts():
-    from django.apps import apps
-
     return apps.get_model("aquatiris_portal", "PortalAccount").objects.select_related("user", "client", "spanc")
 
 
@@ -85,9 +86,6 @@ def _document_url(document):
 
 def _space(model_name):
     """(the live space page or None, its absolute URL)."""
-    from django.apps import apps
-    from wagtail.models import Page
-
     page = Page.objects.live().type(apps.get_model("aquatiris_portal", model_name)).order_by("path").first()
     if page is None:
         return None, public_base_url() + "/"
@@ -187,8 +185,6 @@ def send_spanc_digest(account, now=None, force=False):
 def _horizon(kind, now):
     """Nothing older than this can be in a digest of ``kind``: the oldest
     period still to report (first digests look back FIRST_LOOKBACK)."""
-    from django.db.models import Min
-
     oldest = NotificationPreference.objects.filter(kind=kind, enabled=True, last_sent_at__isnull=False).aggregate(
         oldest=Min("last_sent_at"))["oldest"]
     return min(oldest or now, now - FIRST_LOOKBACK)

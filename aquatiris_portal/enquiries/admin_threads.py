@@ -41,13 +41,6 @@ def can_change_status(user):
     return access.can_read_requests(user) and user.has_perm("aquatiris_portal.change_portalrequest")
 
 
-def status_changed(portal_request):
-    """The admin's status form saved another status: tell the internal system."""
-    from .threads import status_event
-
-    status_event(portal_request, AuthorRole.STAFF)
-
-
 def staff_name(user):
     return (user.get_full_name() or "").strip() or _("Aquatiris network")
 

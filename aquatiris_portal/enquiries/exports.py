@@ -17,16 +17,17 @@ import datetime
 import logging
 import tempfile
 
+import dramatiq
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Q
-import dramatiq
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from ..conf import app_settings
 from ..spreadsheets import SpreadsheetWriter
-from .models import PortalRequest, RequestExport
+from .models import PortalRequest, RequestExport, RequestMessage
 
 logger = logging.getLogger(__name__)
 
@@ -142,11 +143,6 @@ def claim(pk):
 
 def message_count():
     """The number of messages of a request's thread, as a subquery (no GROUP BY)."""
-    from django.db.models import Count, IntegerField, OuterRef, Subquery
-    from django.db.models.functions import Coalesce
-
-    from .models import RequestMessage
-
     counts = (RequestMessage.objects.filter(request=OuterRef("pk")).order_by().values("request")
               .annotate(n=Count("pk")).values("n"))
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)

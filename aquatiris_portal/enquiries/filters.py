@@ -6,6 +6,7 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 
 from ..records.models import Franchisee
 from ..snippets.models import RequestSubject
+from .admin_threads import waiting_condition
 from .models import PortalRequest
 
 
@@ -20,8 +21,6 @@ class PortalRequestFilterSet(WagtailFilterSet):
 
     def filter_waiting(self, queryset, name, value):
         """The client spoke last, more than ANSWER_DUE_HOURS ago, and the request is open."""
-        from .admin_threads import waiting_condition
-
         if value is None:
             return queryset
         return queryset.filter(waiting_condition()) if value else queryset.exclude(waiting_condition())

@@ -6,11 +6,13 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..conf import app_settings
 from ..snippets.models import AfterSalesReason, RequestSubject
 from ..uploads import PHOTO_AND_PDF, validate_uploads
+from .models import PortalRequest
 
 logger = logging.getLogger(__name__)
 
@@ -120,8 +122,6 @@ class MaintenanceContractForm(forms.Form):
 
 def open_contract_request(installation):
     """The maintenance-contract request of this installation still open, or None."""
-    from .models import PortalRequest
-
     return (
         PortalRequest.objects.filter(installation=installation, kind=PortalRequest.Kind.MAINTENANCE_CONTRACT)
         .exclude(status=PortalRequest.Status.CLOSED).order_by("-created_at").first()
@@ -129,8 +129,6 @@ def open_contract_request(installation):
 
 
 def already_asked_message(previous):
-    from django.utils import formats, timezone
-
     return _(
         "You already asked for a maintenance contract for this installation on %(date)s. Your Aquatiris "
         "installer will contact you: you can follow your request in “My requests”."

@@ -11,9 +11,11 @@ import hashlib
 from django.apps import apps
 from django.core import signing
 from django.urls import reverse
+from wagtail.models import Page
 
 from ..conf import app_settings, public_base_url
 from ..records.emails import canonical_email_or_none
+from .models import PortalRequest
 
 REPLY_SALT = "aquatiris_portal.enquiries.reply_link"
 ATTACHMENT_SALT = "aquatiris_portal.enquiries.attachment_download"
@@ -31,8 +33,6 @@ def absolute(url, site_url=""):
 def client_space_page():
     """The live client space page (the model is looked up, not imported:
     pages sit above enquiries)."""
-    from wagtail.models import Page
-
     model = apps.get_model("aquatiris_portal", "ClientSpacePage")
     page = Page.objects.live().type(model).order_by("path").first()
     return page.specific if page is not None else None
@@ -88,8 +88,6 @@ class DeadLink(Exception):
 def request_for_reply_token(token):
     """(request, franchisee) of a valid reply link; None for a forged token;
     ``DeadLink`` for one that was genuine but is no longer valid."""
-    from .models import PortalRequest
-
     try:
         data = signing.loads(token, salt=REPLY_SALT)
         request_pk, franchisee_pk, digest = int(data["r"]), int(data["f"]), str(data["e"])

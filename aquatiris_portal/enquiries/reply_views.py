@@ -24,8 +24,9 @@ from ..conf import app_settings
 from ..security_log import Kind, record_security_event
 from ..security_log.request_ip import client_ip
 from ..storage import serve_private_file
+from ..sync.delivery import attachment_pk_from_token
 from . import links
-from .models import PortalRequest, ReplyLinkUse, RequestMessage
+from .models import PortalRequest, ReplyLinkUse, RequestAttachment, RequestMessage
 from .thread_forms import ReplyForm
 from .thread_views import thread
 from .threads import post_message
@@ -139,10 +140,6 @@ def reply_attachment(request, token, pk):
 
 def attachment_for_internal_system(request, token):
     """The signed link sent with ``request_message_posted`` events."""
-    from .models import RequestAttachment
-
-    from ..sync.delivery import attachment_pk_from_token
-
     pk = attachment_pk_from_token(token)
     attachment = RequestAttachment.objects.filter(pk=pk).first() if pk is not None else None
     # Every use is logged, like the document link (sync/views.py); not the

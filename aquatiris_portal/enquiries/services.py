@@ -20,6 +20,7 @@ from ..uploads import safe_filename
 from .certificates import certificate_pdf
 from .links import reply_url
 from .models import PortalRequest, RequestAttachment, WarrantyExtension
+from .warranty import warranty_end
 
 logger = logging.getLogger(__name__)
 
@@ -166,7 +167,6 @@ def _register(user, installation, serial_number, settings_obj, site_url):
         registered_by=user, created_at=now,
     )
     extension.certificate_number = f"AQC-{now:%Y}-{extension.pk:06d}"
-    from .warranty import warranty_end
 
     content = certificate_pdf(
         number=extension.certificate_number, client=installation.client, installation=installation,

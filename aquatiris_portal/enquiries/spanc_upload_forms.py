@@ -6,6 +6,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from ..conf import app_settings
+from ..snippets.models import SpancDocumentType
 from ..uploads import PDF_ONLY, validate_upload
 
 
@@ -33,7 +34,6 @@ class SpancUploadForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from ..snippets.models import SpancDocumentType
 
         types = list(SpancDocumentType.objects.filter(active=True).order_by("sort_order", "name")
                      .values_list("name", flat=True))

@@ -6,15 +6,17 @@ built (client, installations, settings); visibility comes from ``access``.
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.utils.translation import gettext as _
 
 from .. import access
+from ..records.models import Installation
 from ..storage import serve_private_file
 from . import visibility
-from .forms import ContactForm, MaintenanceContractForm, SerialNumberForm
+from .forms import ContactForm, MaintenanceContractForm, SerialNumberForm, already_asked_message, open_contract_request
 from .models import PortalRequest
 from .services import register_serial_number, submit_request
+from .warranty import warranty_end
 
 NOT_BUILT_STAGES = ("study", "quote")  # records.Stage values before works start
 
@@ -72,9 +74,6 @@ def contact(page, request, context):
 
 
 def maintenance_contract(page, request, context):
-    from ..records.models import Installation
-    from .forms import already_asked_message, open_contract_request
-
     installations = context["installations"]
     built = [installation for installation in installations if installation.is_past_quote]
     if request.method == "POST":
@@ -109,8 +108,6 @@ def maintenance_contract(page, request, context):
 
 
 def warranty(page, request, context, installation):
-    from .warranty import warranty_end
-
     settings_obj = context["portal_settings"]
     form_kwargs = {"pattern": settings_obj.serial_number_pattern, "help_text": settings_obj.serial_number_help,
                    "references": [other.reference for other in context["installations"]]}
@@ -155,8 +152,6 @@ def request_attachment(request, reference, pk):
     portal_request = visibility.get_client_request_or_404(request.user, reference)
     attachment = portal_request.attachments.filter(pk=pk).first()
     if attachment is None:
-        from django.http import Http404
-
         raise Http404
     return serve_private_file(
         attachment.file, filename=attachment.filename, content_type=attachment.content_type,

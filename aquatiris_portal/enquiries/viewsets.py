@@ -84,18 +84,6 @@ class RequestIndexView(generic.IndexView):
         return super().get(request, *args, **kwargs)
 
 
-class RequestEditView(generic.EditView):
-    """The status form: a changed status reaches the internal system
-    (``request_status_changed``), as from the thread's answer form."""
-
-    def save_instance(self):
-        changed = "status" in self.form.changed_data
-        instance = super().save_instance()
-        if changed:
-            admin_threads.status_changed(instance)
-        return instance
-
-
 class RequestInspectView(generic.InspectView):
     template_name = "aquatiris_portal/admin/request_inspect.html"
 
@@ -206,7 +194,6 @@ class PortalRequestViewSet(ModelViewSet):
     inspect_view_enabled = True
     index_view_class = RequestIndexView
     inspect_view_class = RequestInspectView
-    edit_view_class = RequestEditView
     form_fields = ["status"]
     list_per_page = 50
     ordering = ["-created_at"]

@@ -70,7 +70,7 @@ def queue_mail(*, key, to, template, context, cc=(), reply_to=(), attachments=()
 
 
 def _enqueue(pk):
-    from .tasks import deliver_mail
+    from .tasks import deliver_mail  # the actor, declared once django_dramatiq has set the broker
 
     try:
         deliver_mail.send(pk)

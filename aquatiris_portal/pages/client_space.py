@@ -10,6 +10,7 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.documents import get_document_model
 from wagtail.models import Page
 
 from .. import access
@@ -20,6 +21,7 @@ from ..enquiries import views as enquiry_views
 from ..enquiries import visibility
 from ..snippets.site_settings import PortalSettings
 from ..snippets.stages import progress_for, stage_texts
+from .dashboard_status import dashboard_status
 from .gating import GatedPageMixin, login_redirect
 from .wrong_space import wrong_space_response
 
@@ -116,7 +118,6 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, Page):
         for installation in context["installations"]:
             installation.new_documents = new_counts.get(installation.pk, 0)
             installation.stage_name = next(s["name"] for s in progress_for(installation.stage, texts) if s["current"])
-        from .dashboard_status import dashboard_status
 
         context.update(dashboard_status(request.user, context["installations"], context["portal_settings"]))
         return self.render_screen(request, "dashboard", context)
@@ -206,8 +207,6 @@ def maintenance_guides(user):
     users. The user joins the clients' group here if they are not in it yet
     (accounts activated before the group existed), so that Wagtail's own
     document view lets them download the guide."""
-    from wagtail.documents import get_document_model
-
     ensure_client_group(user)
     return list(
         get_document_model().objects.filter(collection__name=app_settings.MAINTENANCE_GUIDES_COLLECTION)

@@ -12,6 +12,7 @@ comes from an index, without joining the 100,000 clients.
 import datetime
 import re
 import tempfile
+from urllib.parse import urlencode
 
 from django.db.models import Count, DateTimeField, F, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -55,8 +56,6 @@ def list_state(params):
     ("" for the first page of all folders in the default order). Folder and
     upload links carry it, so "back" returns to the same place of the list;
     nothing but these three values ever goes through (no open redirect)."""
-    from urllib.parse import urlencode
-
     state = {}
     query = clean_query(params.get("q"))
     if query:

@@ -1,6 +1,7 @@
 """Recording security events (rows and log lines) and their retention."""
 
 import datetime
+import ipaddress
 import logging
 
 from django.core.cache import cache
@@ -79,8 +80,8 @@ def record_security_event(kind, request=None, user=None, *, ip=None, **details):
     the address (an invalid one is dropped). ``details`` are stored as
     JSON: never put a password, a code or a link's token in them.
     """
-    import ipaddress
-
+    # The package's __init__ imports this module: the model is imported on
+    # use, so that ``import aquatiris_portal.security_log`` needs no app registry.
     from .models import SecurityEvent
 
     user = _user_of(request, user)
@@ -114,7 +115,7 @@ def record_security_event(kind, request=None, user=None, *, ip=None, **details):
 def purge_expired(now=None):
     """Delete events older than AQUATIRIS_PORTAL_SECURITY_LOG_DAYS; returns
     how many. 0 or None keeps them for ever."""
-    from .models import SecurityEvent
+    from .models import SecurityEvent  # on use: see record_security_event
 
     days = app_settings.SECURITY_LOG_DAYS
     if not days:

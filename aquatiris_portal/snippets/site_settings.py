@@ -1,3 +1,4 @@
+from django.core.validators import validate_email
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -20,8 +21,6 @@ MAIL_ROUTING_FIELDS = ("network_head_emails", "sender_email")
 
 
 def validate_email_lines(value):
-    from django.core.validators import validate_email
-
     for line in value.splitlines():
         if line.strip():
             validate_email(line.strip())

@@ -15,6 +15,9 @@ from django import template
 from django.utils.translation import gettext as _
 from wagtail.models import Site
 
+from ..pages.client_space import ClientSpacePage
+from ..pages.pro_space import ProSpacePage
+
 register = template.Library()
 
 
@@ -27,9 +30,6 @@ def _first_live(model, site):
 
 @register.inclusion_tag("aquatiris_portal/blocks/access_buttons.html", takes_context=True)
 def portal_access_buttons(context, heading=None, client_label=None, pro_label=None):
-    from ..pages.client_space import ClientSpacePage
-    from ..pages.pro_space import ProSpacePage
-
     request = context.get("request")
     site = Site.find_for_request(request) if request is not None else None
     return {

@@ -18,14 +18,13 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
 
 FORMAT = "aquatiris-exchange/1"
 
 
 def _pdf(title, lines=()):
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen import canvas
-
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1)
     pdf.setTitle(title)
