@@ -14,6 +14,7 @@ from importlib import resources
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
+from jsonschema import Draft202012Validator
 
 from ..records.emails import normalise_email
 
@@ -48,8 +49,6 @@ def validator_for(name):
 
     Validating against the type's definition gives the same verdict as the
     whole schema (whose ``allOf`` dispatches on ``type``) and is faster."""
-    from jsonschema import Draft202012Validator
-
     definitions = schema()["$defs"]
 
     def inline(node):
