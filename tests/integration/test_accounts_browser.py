@@ -118,5 +118,7 @@ def test_demo_client_activates_logs_out_resets_and_logs_in_again_in_chromium(
     assert page.url.endswith("/portail/mot-de-passe-perdu/")
 
     sent = OutgoingMail.objects.filter(to=[EMAIL]).values_list("key", flat=True)
-    assert sorted(key.split(":")[0] for key in sent) == ["activation", "reset"]
+    # The links, and the notice that the password was reset (if it was not them).
+    assert sorted(key.split(":")[0] for key in sent) == ["activation", "reset", "security"]
+    assert [key.split(":")[1] for key in sent if key.startswith("security:")] == ["password_reset"]
     stack_report(f"accounts: activation + reset links through SMTP, {len(sent)} mails to {EMAIL}, used links answer 410")
