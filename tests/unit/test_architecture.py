@@ -142,3 +142,24 @@ def test_the_private_storage_follows_a_settings_change(settings, tmp_path):
     assert private_storage.path("x") == str(tmp_path / "one" / "x")
     settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = str(tmp_path / "two")
     assert private_storage.path("x") == str(tmp_path / "two" / "x")
+
+
+def test_an_import_inside_a_function_says_why():
+    """Imports go at the top of a module; one inside a function (of the
+    portal's own modules or of a library) carries a comment on its line or
+    the line above saying why."""
+    import ast
+
+    unexplained = []
+    for path in sorted((ROOT / "aquatiris_portal").rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        lines = path.read_text().splitlines()
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for sub in ast.walk(node):
+                    if isinstance(sub, (ast.Import, ast.ImportFrom)):
+                        line, above = lines[sub.lineno - 1], lines[sub.lineno - 2]
+                        if "#" not in line and not above.strip().startswith("#"):
+                            unexplained.append(f"{path.relative_to(ROOT)}:{sub.lineno}: {line.strip()}")
+    assert unexplained == []
