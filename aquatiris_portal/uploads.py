@@ -217,6 +217,9 @@ def _register_heif():
     register_heif_opener()
 
 
+_PILLOW_FORMATS = {"jpeg": ["JPEG", "MPO"], "png": ["PNG"], "heic": ["HEIF"]}
+
+
 def _megapixels(pixels):
     return "%g" % round(pixels / 1_000_000, 1)
 
@@ -243,7 +246,8 @@ def clean_image(uploaded, kind, max_pixels=None):
         with warnings.catch_warnings():
             # Pillow warns above its own limit; ours below is the one that counts.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))  # reads the header only
+            # Only the decoder of the kind sniffed: no other parser gets the bytes.
+            image = Image.open(io.BytesIO(data), formats=_PILLOW_FORMATS[kind])  # reads the header only
     except Image.DecompressionBombError:
         logger.warning("Refused image %r: decompression bomb", name)
         raise ValidationError(
