@@ -163,3 +163,10 @@ def test_an_import_inside_a_function_says_why():
                         if "#" not in line and not above.strip().startswith("#"):
                             unexplained.append(f"{path.relative_to(ROOT)}:{sub.lineno}: {line.strip()}")
     assert unexplained == []
+
+
+def test_a_hosts_landing_hook_answers_first(spaces):
+    from wagtail import hooks
+
+    with hooks.register_temporarily("aquatiris_portal_landing_url", lambda user: "/bienvenue/", order=-1):
+        assert landing_url(factories.client_user()) == "/bienvenue/"
