@@ -19,7 +19,7 @@ from ..conf import app_settings
 from .models import AuthorRole, PortalRequest, RequestMessage
 from .thread_forms import StaffReplyForm
 from .thread_views import thread
-from .threads import change_status, post_message
+from .threads import change_status, post_message, status_event
 
 
 LINK_USES_SHOWN = 20
@@ -39,6 +39,11 @@ def is_waiting(portal_request, now=None):
 
 def can_change_status(user):
     return access.can_read_requests(user) and user.has_perm("aquatiris_portal.change_portalrequest")
+
+
+def status_changed(portal_request):
+    """The admin's status form saved another status: tell the internal system."""
+    status_event(portal_request, AuthorRole.STAFF)
 
 
 def staff_name(user):

@@ -104,7 +104,15 @@ def change_status(portal_request, status, *, user=None):
         fields = portal_request.set_status(status)
         if fields:
             portal_request.save(update_fields=fields)
+            status_event(portal_request, AuthorRole.STAFF)
     return portal_request
+
+
+def status_event(portal_request, role):
+    """A status changed in the portal without a message: the internal system learns it."""
+    record_event("request_status_changed", {
+        "reference": str(portal_request.reference), "status": portal_request.status, "changed_by": role,
+    }, installation=portal_request.installation)
 
 
 def reopen(portal_request, *, user=None):
@@ -114,10 +122,7 @@ def reopen(portal_request, *, user=None):
         if not portal_request.can_reopen():
             return False
         portal_request.save(update_fields=portal_request.set_status(PortalRequest.Status.IN_PROGRESS))
-        record_event("request_message_posted", {
-            "reference": str(portal_request.reference), "message_id": None, "author_role": AuthorRole.CLIENT,
-            "body": "", "attachments": [], "status": portal_request.status, "reopened": True,
-        }, installation=portal_request.installation)
+        status_event(portal_request, AuthorRole.CLIENT)
     return True
 
 
