@@ -95,6 +95,14 @@ class PortalRequest(models.Model):
     def save(self, *args, **kwargs):
         if self.last_activity_at is None:
             self.last_activity_at = self.created_at
+        # closed_at follows the status whoever changes it (also the admin's status form).
+        if self.status == self.Status.CLOSED and self.closed_at is None:
+            self.closed_at = timezone.now()
+        elif self.status != self.Status.CLOSED:
+            self.closed_at = None
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "status" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "closed_at"}
         super().save(*args, **kwargs)
 
     def fill_recap(self):

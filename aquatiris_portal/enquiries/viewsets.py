@@ -16,7 +16,7 @@ files and status pages through ``access`` (their owner, second factor)."""
 import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, QueryDict
+from django.http import Http404, HttpRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -82,6 +82,18 @@ class RequestIndexView(generic.IndexView):
                                   format=export.format, filters=export.query_string)
             return redirect("aquatiris_portal_requests:export", export.pk)
         return super().get(request, *args, **kwargs)
+
+
+class RequestEditView(generic.EditView):
+    """The status form: a changed status reaches the internal system
+    (``request_status_changed``), as from the thread's answer form."""
+
+    def save_instance(self):
+        changed = "status" in self.form.changed_data
+        instance = super().save_instance()
+        if changed:
+            admin_threads.status_changed(instance)
+        return instance
 
 
 class RequestInspectView(generic.InspectView):
@@ -194,6 +206,7 @@ class PortalRequestViewSet(ModelViewSet):
     inspect_view_enabled = True
     index_view_class = RequestIndexView
     inspect_view_class = RequestInspectView
+    edit_view_class = RequestEditView
     form_fields = ["status"]
     list_per_page = 50
     ordering = ["-created_at"]
@@ -229,3 +242,22 @@ class PortalRequestViewSet(ModelViewSet):
 
 use_permission_policy(PortalRequestViewSet, RequestPermissionPolicy(PortalRequest))
 requests_viewset = PortalRequestViewSet("aquatiris_portal_requests", url_prefix="portail/demandes")
+
+
+def listing_rows(user, query_string):
+    """The requests the admin listing shows ``user`` for ``query_string``
+    (its filters, search and ordering), as the view selects them when an
+    export is asked; for scripts that ask for an export without a request
+    (bench/)."""
+    request = HttpRequest()
+    request.method = "GET"
+    request.path = request.path_info = "/"
+    request.GET = QueryDict(query_string)
+    request.user = user
+    request.META["SERVER_NAME"], request.META["SERVER_PORT"] = "localhost", "80"
+    view_class = requests_viewset.index_view_class
+    kwargs = {**requests_viewset.get_common_view_kwargs(), **requests_viewset.get_index_view_kwargs()}
+    view = view_class(**{key: value for key, value in kwargs.items()
+                         if hasattr(view_class, key) and value is not requests_viewset.UNDEFINED})
+    view.setup(request)
+    return view.get_queryset()
