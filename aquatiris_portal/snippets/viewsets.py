@@ -1,9 +1,9 @@
 """How editors' snippets appear in the admin: one "Portal content" menu."""
 
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from .columns import YesNoColumn as BooleanColumn  # "Oui"/"Non", not an icon titled "True"
 from .faq import FaqEntry
 from ..records.themes import DocumentTheme
 from .models import AfterSalesReason, RequestSubject, SpancDocumentType

@@ -374,3 +374,14 @@ def test_bug12_spanc_export_has_french_dates_frozen_header_and_filter():
     assert sheet.auto_filter.ref and sheet.auto_filter.ref.startswith("A1:")
     dates = [cell for row in sheet.iter_rows(min_row=2) for cell in row if isinstance(cell.value, datetime.datetime)]
     assert dates and all(cell.number_format.lower().startswith("dd/mm/yyyy") for cell in dates)
+
+
+def test_bug12_snippet_listings_say_oui_or_non(admin_client):
+    from aquatiris_portal.snippets.models import RequestSubject
+
+    RequestSubject.objects.create(name="Dysfonctionnement / SAV", is_after_sales=True)
+    html = admin_client.get(reverse("wagtailsnippets_aquatiris_portal_requestsubject:list")).content.decode()
+    cells = html.split("Dysfonctionnement / SAV", 1)[1].split("</tr>", 1)[0]
+    spoken = re.findall(r'<span class="w-sr-only">\s*(\w+)\s*</span>', cells)
+    assert "True" not in spoken and "False" not in spoken and "True" not in cells  # read as English before
+    assert gettext("Yes") in cells  # after-sales, shown in the form
