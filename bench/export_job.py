@@ -24,6 +24,7 @@ def main():
 
     from aquatiris_portal.enquiries.exports import build_export
     from aquatiris_portal.enquiries.models import RequestExport
+    from aquatiris_portal.enquiries.viewsets import listing_rows
 
     jobs = json.load(sys.stdin)
     user = get_user_model().objects.get(email__iexact=sys.argv[1])
@@ -31,7 +32,10 @@ def main():
     results = []
     for key, label, query in jobs:
         started = time.perf_counter()
-        export = RequestExport.objects.create(requested_by=user, format="xlsx", query_string=query, language="fr")
+        # What asking does: the listing's rows for the query, stored on the export.
+        rows = list(listing_rows(user, query).values_list("pk", flat=True))
+        export = RequestExport.objects.create(requested_by=user, format="xlsx", query_string=query, language="fr",
+                                              request_ids=rows)
         export = build_export(export.pk)
         seconds = time.perf_counter() - started
         size = export.file.size if export.file else 0

@@ -69,11 +69,11 @@ EXPORT_FILENAME = "demandes"
 
 def local_naive(value):
     # Spreadsheets have no time zones: write the time people read in France.
-    return timezone.make_naive(timezone.localtime(value)) if timezone.is_aware(value) else value
+    return timezone.make_naive(timezone.localtime(value)) if value is not None and timezone.is_aware(value) else value
 
 
 def local_text(value):
-    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if value is not None else ""
 
 
 def request_spreadsheet():
