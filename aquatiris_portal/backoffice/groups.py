@@ -4,7 +4,9 @@
 - "Rédacteurs" (editors): pages (news, advice, FAQ pages...), FAQ entries and
   the other editorial snippets, the portal settings (texts of the spaces),
   images and documents. No permission on clients, installations, documents
-  or requests: they never see anyone's personal data.
+  or requests: they never see anyone's personal data. Nor
+  ``change_mail_routing``: the network-head and sender addresses (where
+  requests are mailed) are for superusers only (backoffice/mail_routing.py).
 - "Service client" (customer service): reads requests (changes their status,
   exports them) and the synced records; edits no content.
 """
