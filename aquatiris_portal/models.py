@@ -9,6 +9,7 @@ from .records.models import (  # noqa: F401
     Spanc,
 )
 from .records.themes import DocumentTheme  # noqa: F401
+from .records.visits import Visit  # noqa: F401
 from .snippets.models import AfterSalesReason, RequestSubject, SpancDocumentType  # noqa: F401
 from .snippets.site_settings import PortalSettings  # noqa: F401
 from .snippets.faq import FaqEntry  # noqa: F401

@@ -130,6 +130,12 @@ class Stage(models.TextChoices):
 STAGE_ORDER = [choice.value for choice in Stage]
 
 
+class ContractStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    ENDED = "ended", _("Ended")
+    NONE = "none", _("None")
+
+
 class InstallationQuerySet(models.QuerySet):
     def for_client(self, client):
         return self.filter(client=client)
@@ -179,6 +185,15 @@ class Installation(SyncedRecord, Address):
     # sorts and searches a territory on these without joining the clients.
     client_sort_name = models.CharField(_("client (sort key)"), max_length=200, blank=True, editable=False)
     search_words = models.CharField(_("search words"), max_length=500, blank=True, editable=False)
+    # The franchisee's maintenance contract (issue 17), from the export.
+    maintenance_contract_status = models.CharField(
+        _("maintenance contract"), max_length=10, choices=ContractStatus.choices, blank=True)
+    maintenance_contract_until = models.DateField(_("maintenance contract until"), null=True, blank=True)
+    maintenance_contract_every_months = models.PositiveSmallIntegerField(
+        _("maintenance every (months)"), null=True, blank=True)
+    # Date of the last maintenance done, copied from the visits by the import
+    # (records.visits.refresh_last_maintenance): the folder list sorts and filters on it.
+    last_maintenance_on = models.DateField(_("last maintenance"), null=True, blank=True, editable=False)
 
     objects = InstallationQuerySet.as_manager()
 
@@ -198,6 +213,9 @@ class Installation(SyncedRecord, Address):
             models.Index(fields=["spanc", "installed_on", "client_sort_name", "reference", "id"],
                          name="aqp_inst_spanc_installed"),
             models.Index(fields=["spanc", "stage", "client_sort_name", "reference", "id"], name="aqp_inst_spanc_stage"),
+            # Last maintenance column and the "no maintenance for more than N months" filter (issue 17).
+            models.Index(fields=["spanc", "last_maintenance_on", "client_sort_name", "reference", "id"],
+                         name="aqp_inst_spanc_maint"),
         ]
 
     def __str__(self):
@@ -224,6 +242,11 @@ class Installation(SyncedRecord, Address):
         """Works have started (installation stage or later): there is something
         to register a warranty for, or to maintain."""
         return self.stage_index > STAGE_ORDER.index(Stage.QUOTE)
+
+    @property
+    def has_active_contract(self):
+        until = self.maintenance_contract_until
+        return self.maintenance_contract_status == ContractStatus.ACTIVE and (until is None or until >= timezone.localdate())
 
     @property
     def display_name(self):

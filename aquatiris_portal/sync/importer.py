@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..records.models import refresh_folder_columns
+from ..records.visits import refresh_last_maintenance
 from . import runs
 from .files import file_values
 from .lock import import_lock
@@ -317,6 +318,12 @@ class Applier:
             ]
             if renamed:
                 refresh_folder_columns(renamed)
+        if record_type == "visit":
+            # The installations' last maintenance date (folder list index), also the one a visit left.
+            touched = [values["installation_id"] for item, values in prepared if item.rid in written]
+            touched += [current["installation_id"] for item, _values in prepared
+                        if item.rid in written and (current := self.existing.get(item.rid))]
+            refresh_last_maintenance(touched)
         if record_type == "document":
             replaced = [
                 current["file"] for item, values in prepared

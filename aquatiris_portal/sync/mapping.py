@@ -24,6 +24,7 @@ from ..records.models import Client, DocumentSource, Franchisee, Installation, P
 from ..records.names import folder_columns
 from ..records.signals import email_changed
 from ..records.themes import DocumentTheme, theme_for
+from ..records.visits import Visit, refresh_last_maintenance
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +35,12 @@ FIELDS = {
     "spanc": ["code", "name", "email", "phone", *_ADDRESS],
     "client": ["code", "first_name", "last_name", "email", "phone", *_ADDRESS],
     "installation": ["client_id", "franchisee_id", "spanc_id", "reference", "label", "installed_on", "stage",
-                     "serial_number", *_ADDRESS, "client_sort_name", "search_words"],
+                     "serial_number", *_ADDRESS, "client_sort_name", "search_words",
+                     "maintenance_contract_status", "maintenance_contract_until", "maintenance_contract_every_months"],
     "document": ["installation_id", "theme_id", "title", "issued_on", "visible_to_client", "visible_to_spanc",
                  "deleted_at", "source", *FILE_FIELDS],
+    "visit": ["installation_id", "kind", "planned_for", "slot", "done_on", "technician", "summary",
+              "report_document_id", "visible_to_client", "visible_to_spanc"],
 }
 # Values of a synced row that something else than its line can change: a
 # client's serial number, links set to NULL when a franchisee, a SPANC or a
@@ -45,6 +49,7 @@ FIELDS = {
 GUARDS = {
     "installation": ("client_id", "franchisee_id", "spanc_id", "serial_number"),
     "document": ("installation_id", "theme_id", "file", "deleted_at"),
+    "visit": ("report_document_id",),
 }
 
 
@@ -122,6 +127,34 @@ def installation(r, refs, current):
         "serial_number": r.get("serial_number") or (current or {}).get("serial_number") or "",
         **address,
         **folder_columns(last_name, first_name, address["city"], address["postcode"], r["reference"]),
+        **_contract(r.get("maintenance_contract")),
+    }
+
+
+def _contract(contract):
+    """The three contract columns; absent or null: no contract."""
+    contract = contract or {}
+    return {
+        "maintenance_contract_status": text(contract.get("status")),
+        "maintenance_contract_until": _date(contract.get("until")),
+        "maintenance_contract_every_months": (
+            int(contract["every_months"]) if contract.get("every_months") is not None else None),
+    }
+
+
+def visit(r, refs, current):
+    visible_to = r.get("visible_to", ["client"])
+    return {
+        "installation_id": refs["installation"],
+        "kind": r["kind"],
+        "planned_for": _date(r.get("planned_for")),
+        "slot": text(r.get("slot")),
+        "done_on": _date(r.get("done_on")),
+        "technician": text(r.get("technician")),
+        "summary": text(r.get("summary")),
+        "report_document_id": refs.get("report_document"),
+        "visible_to_client": "client" in visible_to,
+        "visible_to_spanc": "spanc" in visible_to,
     }
 
 
@@ -171,6 +204,10 @@ TYPES = {
     )),
     "document": RecordType(PortalDocument, document, has_file=True, references=(
         Reference("installation", "installation", required=True),
+    )),
+    "visit": RecordType(Visit, visit, references=(
+        Reference("installation", "installation", required=True),
+        Reference("report_document", "document"),
     )),
 }
 # Record types another room applies: the sync knows the records, not the rooms
@@ -259,6 +296,13 @@ def delete_records(kind, ids):
         PortalDocument.objects.filter(external_id__in=live).update(deleted_at=timezone.now())
         outcome.deleted = [rid for rid in ids if rid in live]
         outcome.absent = [rid for rid in ids if rid not in live]
+        return outcome
+    if kind == "visit":
+        found = dict(Visit.objects.filter(external_id__in=ids).values_list("external_id", "installation_id"))
+        Visit.objects.filter(external_id__in=list(found)).delete()
+        refresh_last_maintenance(found.values())
+        outcome.deleted = [rid for rid in ids if rid in found]
+        outcome.absent = [rid for rid in ids if rid not in found]
         return outcome
     model = MODELS[kind]
     found = {obj.external_id: obj for obj in model.objects.filter(external_id__in=ids)}

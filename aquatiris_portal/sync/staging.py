@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from .sources import LineTooLong
 from .validation import Rejected, staging_key
 
-PHASES = ("franchisee", "spanc", "client", "installation", "document", "message", "delete")
+PHASES = ("franchisee", "spanc", "client", "installation", "document", "visit", "message", "delete")
 PHASE_INDEX = {name: index for index, name in enumerate(PHASES)}
 REJECTS = "rejects"
 RAW_LINE_LIMIT = 20_000

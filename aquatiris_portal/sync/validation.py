@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator
 
 from ..records.emails import normalise_email
 
-TYPES = ("franchisee", "spanc", "client", "installation", "document", "message", "delete")
+TYPES = ("franchisee", "spanc", "client", "installation", "document", "message", "visit", "delete")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _email_validator = EmailValidator()
@@ -299,6 +299,14 @@ def check_line(raw):
             record["email"] = check_email(record.get("email"), required=False)
         elif record_type == "installation":
             record["installed_on"] = parse_date(record.get("installed_on"), "installed_on")
+            contract = record.get("maintenance_contract")
+            if contract:
+                contract["until"] = parse_date(contract.get("until"), "maintenance_contract.until")
+        elif record_type == "visit":
+            for name in ("planned_for", "done_on"):
+                record[name] = parse_date(record.get(name), name)
+            if not record["planned_for"] and not record["done_on"]:
+                raise Rejected(_("A visit needs “planned_for” or “done_on”."))
         elif record_type == "document":
             record["issued_on"] = parse_date(record.get("issued_on"), "issued_on")
             if record.get("file"):
