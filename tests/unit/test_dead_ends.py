@@ -385,3 +385,14 @@ def test_bug12_snippet_listings_say_oui_or_non(admin_client):
     spoken = re.findall(r'<span class="w-sr-only">\s*(\w+)\s*</span>', cells)
     assert "True" not in spoken and "False" not in spoken and "True" not in cells  # read as English before
     assert gettext("Yes") in cells  # after-sales, shown in the form
+
+
+def test_bug5_the_contract_page_says_when_nothing_is_built_yet(space):
+    client = factories.client()
+    factories.installation(client=client, stage="study")
+    http = HttpClient()
+    http.force_login(factories.client_user(client))
+    html = text_of(http.get(f"{BASE}contrat-entretien/"))
+    assert 'name="installation"' not in html
+    assert gettext("A maintenance contract can be asked once your installation is built. Your Aquatiris "
+                   "installer will tell you when.") in html
