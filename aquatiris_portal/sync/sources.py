@@ -23,8 +23,6 @@ import posixpath
 import stat
 from pathlib import Path
 
-import boto3
-from botocore.config import Config
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -261,6 +259,10 @@ def _setting(name):
 
 def s3_client():
     """A boto3 client from the host's AWS_* settings, or the environment."""
+    # Late: boto3 weighs ~20 MB in every process that imports the sync; only S3 sources need it.
+    import boto3
+    from botocore.config import Config
+
     return boto3.client(
         "s3",
         endpoint_url=_setting("AWS_S3_ENDPOINT_URL"),

@@ -266,3 +266,20 @@ def test_deleting_a_franchisee_keeps_its_installations_without_it(exports):
     assert quarantined == {} and run.deleted_count == 1
     assert not Franchisee.objects.exists()
     assert Installation.objects.filter(external_id__in=["I-1", "I-2"], franchisee__isnull=True).count() == 2
+
+
+def test_records_jsonl_or_an_export_folder_that_is_a_symbolic_link_is_not_read(tmp_path):
+    elsewhere = write_export(tmp_path / "elsewhere", 5, [CLIENT])
+    root = tmp_path / "exports"
+    root.mkdir()
+    # An export folder of SOURCE that is a link to a folder elsewhere is not an export of SOURCE.
+    os.symlink(elsewhere, root / "export-000005")
+    assert import_source(root).runs == []
+    # An export whose records.jsonl is a link to a file elsewhere fails, reading nothing.
+    folder = write_export(root, 6, [])
+    (folder / "records.jsonl").unlink()
+    os.symlink(elsewhere / "records.jsonl", folder / "records.jsonl")
+    with translation.override("en"):
+        [run] = import_source(root).runs
+    assert run.state == ImportRun.State.FAILED and "symbolic link" in run.error
+    assert not Client.objects.exists()

@@ -304,13 +304,15 @@ def test_each_record_type_builds_exactly_the_columns_of_fields():
     from aquatiris_portal.sync import mapping
 
     lines, _files = sample_records(bad=False)
+    lines.append({"type": "visit", "id": "V-1", "installation": "I-1", "kind": "maintenance",
+                  "planned_for": "2027-03-04"})
     first = {}
     for line in lines:
         first.setdefault(line["type"], check_line(json.dumps(line)))
-    refs = {"installation": {"client": (1, "Durand", "Anne"), "franchisee": 2, "spanc": 3},
-            "document": {"installation": 1, "theme": None}}
     for name, spec in mapping.TYPES.items():
-        values = spec.build(first[name], refs.get(name, {}), None)
+        assert name in first, f"add a sample {name} record to this test"
+        refs = {ref.field: (1, "Durand", "Anne") if ref.columns else 1 for ref in spec.references}
+        values = spec.build(first[name], refs, None)
         extra = set(mapping.FILE_FIELDS) if spec.has_file else set()
         assert set(values) | extra == set(mapping.FIELDS[name]), name
         assert spec.fields == mapping.FIELDS[name]
