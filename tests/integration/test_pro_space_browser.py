@@ -77,8 +77,10 @@ def test_demo_spanc_uses_the_pro_space_in_chromium(
     shoot(page, "pro-folders")
 
     # Open the folder: both contacts, the shared documents only.
-    page.click(f'table.aqp-folders a[href$="/dossiers/{target.pk}/"]')
-    page.wait_for_url(re.compile(rf".*/dossiers/{target.pk}/$"))
+    # (its link carries the search, so that "back" returns to it: issue 18)
+    page.click(f'table.aqp-folders a[href*="/dossiers/{target.pk}/?q=saint-malo"]')
+    page.wait_for_url(re.compile(rf".*/dossiers/{target.pk}/\?q=saint-malo$"))
+    assert page.locator(".aqp-back a").get_attribute("href").endswith("/espace-pro/?q=saint-malo")
     body = page.content()
     for text in (target.client.last_name, target.client.phone, target.client.email, target.franchisee.email,
                  target.franchisee.phone):
@@ -100,8 +102,8 @@ def test_demo_spanc_uses_the_pro_space_in_chromium(
 
     # Upload a PDF.
     smtp_settings.clear()
-    page.click(f'a[href$="/dossiers/{target.pk}/envoyer/"]')
-    page.wait_for_url(re.compile(rf".*/dossiers/{target.pk}/envoyer/$"))
+    page.click(f'a[href*="/dossiers/{target.pk}/envoyer/"]')
+    page.wait_for_url(re.compile(rf".*/dossiers/{target.pk}/envoyer/(\?.*)?$"))
     page.fill("input[name=title]", "Rapport de contrôle SPANC")
     page.fill("textarea[name=note]", "Installation conforme.")
     content = make_pdf("Rapport de contrôle", ["Contrôle de bon fonctionnement : conforme"])
@@ -109,7 +111,7 @@ def test_demo_spanc_uses_the_pro_space_in_chromium(
                                               "buffer": content})
     started = time.monotonic()
     page.click("form.aqp-form[enctype] button[type=submit]")
-    page.wait_for_url(re.compile(rf".*/dossiers/{target.pk}/$"))
+    page.wait_for_url(re.compile(rf".*/dossiers/{target.pk}/\?q=saint-malo$"))  # the list's search kept
     upload_seconds = time.monotonic() - started
     item = page.locator(".aqp-pro-doc", has_text="Rapport de contrôle SPANC")
     assert item.count() == 1
