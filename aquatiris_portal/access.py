@@ -6,11 +6,12 @@ exist: callers turn ``None``/empty querysets into 404.
 """
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404
 
 from .conf import app_settings
 from .records.models import DocumentSource, Installation, PortalDocument
+from .records.visits import Visit
 from .snippets.audiences import Audience, audiences_matching
 
 _CACHE_ATTR = "_aquatiris_portal_account"
@@ -190,3 +191,35 @@ def clients_see_spanc_uploads():
     """Whether clients read the documents their SPANC uploads (decided at
     read time by documents_of_client; the upload form says it plainly)."""
     return bool(app_settings.CLIENTS_SEE_SPANC_UPLOADS)
+
+
+# -- visits (issue 17): a visit shows only where its installation shows; its
+# report only to whom the report document itself shows.
+
+def _with_report(visits, documents):
+    """``visit.report``: the report document if ``documents`` holds it, else None (one query for all)."""
+    return visits.prefetch_related(Prefetch("report_document", queryset=documents, to_attr="report"))
+
+
+def visits_of_client(client):
+    """Visits a client sees: on their installations, shared with clients (also for jobs without a request)."""
+    return _with_report(Visit.objects.filter(installation__client=client, visible_to_client=True),
+                        documents_of_client(client))
+
+
+def client_visits(user):
+    client = client_for(user)
+    if client is None:
+        return Visit.objects.none()
+    return visits_of_client(client)
+
+
+def spanc_visits(user):
+    """Visits a SPANC sees: on its territory and shared with SPANC; reports
+    only among the documents it may read."""
+    spanc = spanc_for(user)
+    if spanc is None:
+        return Visit.objects.none()
+    return _with_report(Visit.objects.filter(installation__spanc=spanc, visible_to_spanc=True),
+                        spanc_documents(user))
+

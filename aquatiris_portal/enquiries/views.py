@@ -46,6 +46,17 @@ def _initial_installation(request, installations):
     return installations[0].pk if installations else None
 
 
+def _move_visit_message(request):
+    """The message asking to move a visit (``?visit=<pk>``, "ask to move it"), for a visit the client sees."""
+    wanted = request.GET.get("visit", "")
+    visit = access.client_visits(request.user).filter(pk=wanted).first() if wanted.isdigit() else None
+    if visit is None or visit.planned_for is None:
+        return ""
+    return _("Hello, I would like to move the visit planned on %(date)s (%(kind)s, reference %(id)s). "
+             "I would be available on: ") % {"date": visit.planned_for.strftime("%d/%m/%Y"),
+                                              "kind": visit.get_kind_display(), "id": visit.external_id}
+
+
 def contact(page, request, context):
     installations = context["installations"]
     if request.method == "POST":
@@ -68,7 +79,8 @@ def contact(page, request, context):
     else:
         form = ContactForm(
             installations=_installation_choices(request),
-            initial={"installation": _initial_installation(request, installations)},
+            initial={"installation": _initial_installation(request, installations),
+                     "message": _move_visit_message(request)},
         )
     return page.render_screen(request, "contact", {**context, "form": form, "nav": "contact"})
 

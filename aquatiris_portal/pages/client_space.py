@@ -21,6 +21,7 @@ from ..enquiries import views as enquiry_views
 from ..enquiries import visibility
 from ..snippets.site_settings import PortalSettings
 from ..snippets.stages import progress_for, stage_texts
+from . import client_visits
 from .dashboard_status import dashboard_status
 from .gating import GatedPageMixin, login_redirect
 from .wrong_space import wrong_space_response
@@ -120,6 +121,9 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, Page):
             installation.stage_name = next(s["name"] for s in progress_for(installation.stage, texts) if s["current"])
 
         context.update(dashboard_status(request.user, context["installations"], context["portal_settings"]))
+        upcoming = client_visits.next_visits(request.user, context["installations"])
+        for installation in context["installations"]:
+            installation.next_visit = upcoming.get(installation.pk)
         return self.render_screen(request, "dashboard", context)
 
     @path("installations/<int:pk>/", name="installation")
@@ -133,7 +137,10 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, Page):
             .order_by("theme__sort_order", "theme__name")
         )
         context.update(installation=installation, themes=list(themes),
-                       progress=progress_for(installation.stage, stage_texts()))
+                       progress=progress_for(installation.stage, stage_texts()),
+                       next_visit=client_visits.next_visits(request.user, [installation]).get(installation.pk),
+                       maintenance_log=client_visits.maintenance_log(request.user, installation),
+                       maintenance_due=client_visits.maintenance_due(installation))
         return self.render_screen(request, "installation", context)
 
     @path("installations/<int:pk>/documents/", name="documents")
@@ -172,7 +179,8 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, Page):
     @path("demandes/", name="requests")
     def requests(self, request):
         context = self.space_context(request, nav="requests")
-        queryset = visibility.client_requests(request.user).order_by("-created_at", "-pk")
+        # Threads: newest activity first (index aqp_req_client_activity).
+        queryset = visibility.client_requests(request.user).order_by("-last_activity_at", "-pk")
         context["page_obj"] = Paginator(queryset, REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
         return self.render_screen(request, "requests", context)
 
