@@ -203,7 +203,7 @@ def _with_report(visits, documents):
 
 def visits_of_client(client):
     """Visits a client sees: on their installations, shared with clients (also for jobs without a request)."""
-    return _with_report(Visit.objects.filter(installation__client=client, visible_to_client=True),
+    return _with_report(Visit.objects.live().filter(installation__client=client, visible_to_client=True),
                         documents_of_client(client))
 
 
@@ -220,6 +220,6 @@ def spanc_visits(user):
     spanc = spanc_for(user)
     if spanc is None:
         return Visit.objects.none()
-    return _with_report(Visit.objects.filter(installation__spanc=spanc, visible_to_spanc=True),
+    return _with_report(Visit.objects.live().filter(installation__spanc=spanc, visible_to_spanc=True),
                         spanc_documents(user))
 

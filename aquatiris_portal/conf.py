@@ -103,6 +103,11 @@ DEFAULTS = {
     # a SPANC's new folders and shared documents once per SPANC_DIGEST_DAYS.
     "CLIENT_DIGEST_HOURS": 24,
     "SPANC_DIGEST_DAYS": 7,
+    # Visits (issue 17): the client's reminder (with an .ics) this many days
+    # before a planned visit; the SPANC list's filter "no maintenance for
+    # more than N months" (its default choice).
+    "VISIT_REMINDER_DAYS": 7,
+    "SPANC_MAINTENANCE_OVERDUE_MONTHS": 24,
     # Absolute URL of the site (for links in outbox events); default WAGTAILADMIN_BASE_URL.
     "PUBLIC_BASE_URL": None,
     # Editors' content shown on every page (news stream, portal settings,

@@ -43,6 +43,10 @@ KINDS = {
     "client_documents": Kind(_("New documents"),
                              _("At most one email a day listing the documents added for your installations."),
                              True, "client"),
+    "visit_reminders": Kind(_("Visit reminders"),
+                            _("An email a few days before a planned visit, with a calendar invitation, "
+                              "and when the visit is moved or cancelled."),
+                            True, "client"),
     "spanc_digest": Kind(_("New folders and documents of the territory"),
                          _("A weekly email listing the new folders and the documents shared with your SPANC."),
                          True, "spanc"),

@@ -33,6 +33,9 @@ MAINTENANCE_KINDS = (VisitKind.MAINTENANCE, VisitKind.EMPTYING)
 
 
 class VisitQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(cancelled_at__isnull=True)
+
     def done(self):
         return self.filter(done_on__isnull=False)
 
@@ -59,6 +62,10 @@ class Visit(SyncedRecord):
     # The planned date the last reminder was about, and how many versions of
     # the calendar entry the client was sent (the .ics SEQUENCE).
     reminded_for = models.DateField(_("reminder sent for"), null=True, blank=True, editable=False)
+    reminded_slot = models.CharField(_("reminder sent for slot"), max_length=10, blank=True, editable=False)
+    # Deleted by an export after the client was reminded: kept until the
+    # cancellation is mailed (digests/visit_reminders.py), hidden from everyone.
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True, editable=False)
     ics_sequence = models.PositiveIntegerField(_("calendar version"), default=0, editable=False)
 
     objects = VisitQuerySet.as_manager()
@@ -93,7 +100,7 @@ def refresh_last_maintenance(installation_pks):
     if not installation_pks:
         return
     latest = dict(
-        Visit.objects.filter(installation_id__in=installation_pks, kind__in=MAINTENANCE_KINDS, done_on__isnull=False)
+        Visit.objects.live().filter(installation_id__in=installation_pks, kind__in=MAINTENANCE_KINDS, done_on__isnull=False)
         .values("installation_id").annotate(last=Max("done_on")).values_list("installation_id", "last")
     )
     current = dict(Installation.objects.filter(pk__in=installation_pks).values_list("pk", "last_maintenance_on"))

@@ -40,7 +40,7 @@ FIELDS = {
     "document": ["installation_id", "theme_id", "title", "issued_on", "visible_to_client", "visible_to_spanc",
                  "deleted_at", "source", *FILE_FIELDS],
     "visit": ["installation_id", "kind", "planned_for", "slot", "done_on", "technician", "summary",
-              "report_document_id", "visible_to_client", "visible_to_spanc"],
+              "report_document_id", "visible_to_client", "visible_to_spanc", "cancelled_at"],
 }
 # Values of a synced row that something else than its line can change: a
 # client's serial number, links set to NULL when a franchisee, a SPANC or a
@@ -155,6 +155,7 @@ def visit(r, refs, current):
         "report_document_id": refs.get("report_document"),
         "visible_to_client": "client" in visible_to,
         "visible_to_spanc": "spanc" in visible_to,
+        "cancelled_at": None,
     }
 
 
@@ -298,8 +299,11 @@ def delete_records(kind, ids):
         outcome.absent = [rid for rid in ids if rid not in live]
         return outcome
     if kind == "visit":
-        found = dict(Visit.objects.filter(external_id__in=ids).values_list("external_id", "installation_id"))
-        Visit.objects.filter(external_id__in=list(found)).delete()
+        # A visit the client was reminded of stays, cancelled, until the cancellation is mailed.
+        found = dict(Visit.objects.live().filter(external_id__in=ids).values_list("external_id", "installation_id"))
+        reminded = Visit.objects.filter(external_id__in=list(found), reminded_for__isnull=False, done_on__isnull=True)
+        reminded.update(cancelled_at=timezone.now(), sync_hash="")  # the same line again revives it
+        Visit.objects.filter(external_id__in=list(found), cancelled_at__isnull=True).delete()
         refresh_last_maintenance(found.values())
         outcome.deleted = [rid for rid in ids if rid in found]
         outcome.absent = [rid for rid in ids if rid not in found]

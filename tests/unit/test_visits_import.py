@@ -124,3 +124,15 @@ def test_a_reimported_visit_is_unchanged_and_a_moved_one_updated(tmp_path):
 def test_check_line_parses_visit_dates():
     record = check_line(b'{"type":"visit","id":"V-1","installation":"I-1","kind":"repair","done_on":"2026-01-02"}')
     assert record["done_on"] == datetime.date(2026, 1, 2)
+
+
+def test_a_deleted_visit_the_client_was_reminded_of_is_kept_cancelled_then_revived(tmp_path):
+    lines, files = base()
+    run(tmp_path, 1, [*lines, visit(), visit("V-NEVER")], files)
+    Visit.objects.filter(external_id="V-301").update(reminded_for=datetime.date(2027, 3, 4))
+    run(tmp_path, 2, [{"type": "delete", "of": "visit", "id": "V-301"}, {"type": "delete", "of": "visit", "id": "V-NEVER"}])
+    assert not Visit.objects.filter(external_id="V-NEVER").exists()
+    assert Visit.objects.get(external_id="V-301").cancelled_at is not None
+    assert not Visit.objects.live().filter(external_id="V-301").exists()
+    run(tmp_path, 3, [visit()])
+    assert Visit.objects.live().filter(external_id="V-301").exists()
