@@ -60,4 +60,6 @@ MIDDLEWARE[MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
     _CSP_MIDDLEWARE, "example_site.csp.AdminPolicyMiddleware",
 ]
 
-STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}  # noqa: F405
+# A new dict: the one imported from .settings is shared with any process
+# that imports both modules (a test reading these settings), and must not change.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}  # noqa: F405
