@@ -8,6 +8,7 @@ What a SPANC sees comes from ``access`` alone.
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import FileResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -75,7 +76,9 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, Page):
     def folder_list(self, request):
         query = folders_.clean_query(request.GET.get("q"))
         sort = folders_.clean_sort(request.GET.get("sort"))
-        paginator = Paginator(folders_.folder_keys(request.user, query=query, sort=sort), folders_.PER_PAGE)
+        overdue_months = folders_.clean_overdue(request.GET.get("overdue"))
+        paginator = Paginator(folders_.folder_keys(request.user, query=query, sort=sort, overdue_months=overdue_months),
+                              folders_.PER_PAGE)
         page_obj = paginator.get_page(request.GET.get("page"))
         account = access.account_for(request.user)
         previous_visit_at = account.previous_visit_at if account else None
@@ -92,6 +95,8 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, Page):
             request, "folder_list", {
                 "query": query,
                 "sort": sort,
+                "overdue_months": overdue_months,
+                "overdue_choices": folders_.overdue_choices(),
                 "sort_columns": _sort_columns(sort),
                 "page_obj": page_obj,
                 "paginator": paginator,
@@ -103,7 +108,8 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, Page):
     @path("export/", name="folder_export")
     def folder_export(self, request):
         folders = folders_.spanc_folders(
-            request.user, query=request.GET.get("q"), sort=folders_.clean_sort(request.GET.get("sort"))
+            request.user, query=request.GET.get("q"), sort=folders_.clean_sort(request.GET.get("sort")),
+            overdue_months=folders_.clean_overdue(request.GET.get("overdue")),
         )
         account = access.account_for(request.user)
         workbook = folders_.folders_workbook(folders, account.previous_visit_at if account else None)
@@ -126,9 +132,11 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, Page):
             .order_by("-created_at", "-pk")
         )
         suffix = _state_suffix(request)
+        visits = access.spanc_visits(request.user).filter(installation=installation).order_by(
+            F("done_on").desc(nulls_first=True), "-planned_for", "-pk")
         return self.render_screen(
             request, "folder",
-            {"installation": installation, "client": installation.client,
+            {"installation": installation, "client": installation.client, "visits": list(visits),
              "franchisee": installation.franchisee, "documents": documents,
              "back_url": self.route_url(request, "folder_list") + suffix,
              "upload_url": self.route_url(request, "folder_upload", installation.pk) + suffix},

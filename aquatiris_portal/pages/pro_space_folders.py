@@ -14,16 +14,18 @@ import re
 import tempfile
 from urllib.parse import urlencode
 
-from django.db.models import Count, DateTimeField, F, IntegerField, OuterRef, Subquery, Value
+from django.db.models import Count, DateTimeField, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import access
+from ..conf import app_settings
 from ..records.models import Installation
 from ..records.names import search_words
 from ..spreadsheets import SpreadsheetWriter
+from .client_visits import add_months
 
 PER_PAGE = 25
 CAPACITY = re.compile(r"(\d+)\s*EH\b")
@@ -37,7 +39,11 @@ SORTS = {
     # Planning columns (issue 18), each read from its own index (records.models).
     "installed": (gettext_lazy("Installed on"), ("installed_on", "client_sort_name", "reference")),
     "stage": (gettext_lazy("Stage"), ("stage", "client_sort_name", "reference")),
+    # Issue 17: the denormalised date of the last maintenance done (index aqp_inst_spanc_maint).
+    "maintenance": (gettext_lazy("Last maintenance"), ("last_maintenance_on", "client_sort_name", "reference")),
 }
+# "No maintenance for more than N months": the filter's choices (the setting's value added).
+OVERDUE_CHOICES = (12, 24, 36, 60)
 DEFAULT_SORT = "name"
 
 
@@ -49,6 +55,28 @@ def clean_sort(raw):
     raw = raw or DEFAULT_SORT
     key = raw.lstrip("-")
     return raw if key in SORTS else DEFAULT_SORT
+
+
+def overdue_choices():
+    return sorted({*OVERDUE_CHOICES, int(app_settings.SPANC_MAINTENANCE_OVERDUE_MONTHS)})
+
+
+def clean_overdue(raw):
+    """The filter's months (one of ``overdue_choices``) or None (no filter)."""
+    raw = str(raw or "")
+    return int(raw) if raw.isdigit() and int(raw) in overdue_choices() else None
+
+
+def overdue(installations, months, today=None):
+    """Folders with no maintenance done for more than ``months`` months: the
+    last maintenance before the cut-off, or none ever and installed before
+    it (a folder not yet installed has nothing to maintain). Both read from
+    the territory's indexes (last_maintenance_on, installed_on)."""
+    if not months:
+        return installations
+    cutoff = add_months(today or timezone.localdate(), -months)
+    return installations.filter(Q(last_maintenance_on__lt=cutoff)
+                                | Q(last_maintenance_on__isnull=True, installed_on__lt=cutoff))
 
 
 def list_state(params):
@@ -63,6 +91,9 @@ def list_state(params):
     sort = clean_sort(params.get("sort"))
     if sort != DEFAULT_SORT:
         state["sort"] = sort
+    months = clean_overdue(params.get("overdue"))
+    if months:
+        state["overdue"] = months
     page = params.get("page", "")
     if page.isdigit() and 1 < int(page) < 100000:
         state["page"] = int(page)
@@ -111,19 +142,19 @@ def search(installations, query):
     return installations
 
 
-def spanc_folders(user, *, query="", sort=DEFAULT_SORT):
+def spanc_folders(user, *, query="", sort=DEFAULT_SORT, overdue_months=None):
     """Every folder of the search, annotated and ordered (export)."""
     folders = with_document_stats(user, access.installations_for_spanc(user).select_related("client"))
-    return search(folders, query).order_by(*ordering(sort))
+    return overdue(search(folders, query), overdue_months).order_by(*ordering(sort))
 
 
-def folder_keys(user, *, query="", sort=DEFAULT_SORT):
+def folder_keys(user, *, query="", sort=DEFAULT_SORT, overdue_months=None):
     """The folders' keys in order, with only what ordering needs: the
     paginator counts and slices this cheap query."""
     installations = access.installations_for_spanc(user)
     if clean_sort(sort).lstrip("-") == "latest":
         installations = installations.annotate(latest_document_at=_latest(user))
-    return search(installations, query).order_by(*ordering(sort))
+    return overdue(search(installations, query), overdue_months).order_by(*ordering(sort))
 
 
 def folders_page(user, page_obj, sort):
@@ -177,18 +208,23 @@ def _naive_local(value):
     return value
 
 
+def _french_date(value):
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
 # Dates as French readers write them, whatever the spreadsheet's locale.
 FRENCH_DATETIME = "dd/mm/yyyy hh:mm"
 
 
 # The SPANC's folder export: columns and headings (spreadsheets.SpreadsheetWriter).
 FOLDER_EXPORT_FIELDS = ["client.last_name", "client.first_name", "city", "postcode", "reference",
-                        "document_count", "latest_document_at", "new_label"]
+                        "document_count", "latest_document_at", "new_label", "last_maintenance_on"]
 FOLDER_EXPORT_HEADINGS = {
     "client.last_name": gettext_lazy("Last name"), "client.first_name": gettext_lazy("First name"),
     "city": gettext_lazy("Town"), "postcode": gettext_lazy("Postcode"),
     "reference": gettext_lazy("Installation reference"), "document_count": gettext_lazy("Documents"),
     "latest_document_at": gettext_lazy("Latest document"), "new_label": gettext_lazy("New since your previous visit"),
+    "last_maintenance_on": gettext_lazy("Last maintenance"),
 }
 
 
@@ -203,7 +239,8 @@ def folders_workbook(folders, previous_visit_at):
 
     writer = SpreadsheetWriter(
         Installation, FOLDER_EXPORT_FIELDS, FOLDER_EXPORT_HEADINGS, sheet_title=_("Folders"),
-        custom_field_preprocess={"latest_document_at": {SpreadsheetWriter.FORMAT_XLSX: _naive_local}},
+        custom_field_preprocess={"latest_document_at": {SpreadsheetWriter.FORMAT_XLSX: _naive_local},
+                                 "last_maintenance_on": {SpreadsheetWriter.FORMAT_XLSX: _french_date}},
         date_format=FRENCH_DATETIME, column_widths={"A": 24, "B": 18, "C": 24, "E": 18, "H": 18}, table_header=True,
     )
     output = tempfile.SpooledTemporaryFile(max_size=5 * 1024 * 1024)
