@@ -1,6 +1,9 @@
 """The host's settings are checked (issue 15 Build 2): each misconfiguration
 gives its id and a hint; the example site's settings give nothing."""
 
+import os
+import tempfile
+
 import pytest
 from django.conf import settings as django_settings
 from django.core import checks
@@ -11,8 +14,10 @@ from aquatiris_portal import checks as portal_checks
 
 STUB = {"BROKER": "dramatiq.brokers.stub.StubBroker", "OPTIONS": {}}
 REDIS = {"BROKER": "dramatiq.brokers.redis.RedisBroker", "OPTIONS": {"url": "redis://127.0.0.1:6379/0"}}
-REDIS_CACHE = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                           "LOCATION": "redis://127.0.0.1:6379/1"}}
+# A cache shared by processes, as the check wants (file-based: the test
+# never reaches a Redis server when the settings change back).
+SHARED_CACHE = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                            "LOCATION": os.path.join(tempfile.gettempdir(), "aqp-test-checks-cache")}}
 
 
 def portal_messages():
@@ -47,7 +52,7 @@ def test_a_good_production_host_gives_no_message(good):
     good.DEBUG = False
     good.AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS = False
     good.DRAMATIQ_BROKER = REDIS
-    good.CACHES = REDIS_CACHE
+    good.CACHES = SHARED_CACHE
     good.WAGTAILADMIN_BASE_URL = "https://www.aquatiris.fr"
     assert portal_messages() == []
 
@@ -74,7 +79,7 @@ def test_jobs(good, broker, in_process, debug, expected):
         good.DRAMATIQ_BROKER = broker
     good.AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS = in_process
     good.DEBUG = debug
-    good.CACHES = REDIS_CACHE  # keeps the cache check quiet when DEBUG is off
+    good.CACHES = SHARED_CACHE  # keeps the cache check quiet when DEBUG is off
     good.WAGTAILADMIN_BASE_URL = "https://www.aquatiris.fr"
     assert ids() == expected
     for message in portal_messages():

@@ -53,7 +53,7 @@ def test_a_mail_queued_under_runserver_is_sent_by_the_in_process_worker(settings
         with transaction.atomic():
             queued = queue_mail(key="dev-1", to=["anne@example.org"], template="aquatiris_portal/mail/otp_code",
                                 context={"code": "654321", "minutes": 10, "email": "anne@example.org"})
-        stub_broker.join("aquatiris_mail")
+        stub_broker.join("aquatiris_mail", timeout=60_000)  # a failed send would be retried: never wait forever
         worker.join()
         assert [m.to for m in django_mail.outbox] == [["anne@example.org"]]
         assert OutgoingMail.objects.get(pk=queued.pk).status == OutgoingMail.Status.SENT

@@ -52,6 +52,7 @@ def test_failed_and_pending_mails_are_listed_and_a_failed_one_is_sent_again(
     queue = stub_broker.queues["aquatiris_mail"]
     assert queue.qsize() == 1
     message = queue.get_nowait()
+    queue.task_done()  # or a later stub_broker.join() on this queue waits forever
     assert b'"deliver_mail"' in message and str(failed.pk).encode() in message
 
     # A sent mail is never queued again, even by a forged POST.
