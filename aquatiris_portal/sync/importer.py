@@ -29,13 +29,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..records.models import refresh_folder_columns
-from ..records.visits import refresh_last_maintenance
 from . import runs
 from .files import file_values
 from .lock import import_lock
 from .mapping import (
-    FIELDS, GUARDS, HANDLERS, MODELS, TYPES, delete_records, guard_values, line_hash, send_email_changed, text,
+    FIELDS, GUARDS, HANDLERS, MODELS, TYPES, after_write, delete_records, guard_values, line_hash, text,
     themes, unique_codes,
 )
 from .models import QuarantinedRecord
@@ -270,7 +268,7 @@ class Applier:
                 self.counts["files"] += copied
             prepared.append((item, values))
         written = self._upsert(record_type, prepared)
-        self._after_write(record_type, prepared, set(written))
+        after_write(record_type, prepared, self.existing, set(written))
 
     def _references(self, spec, items):
         """{field: {id: pk or (pk, *columns)}} of the records ``items`` refer to, in one query per field."""
@@ -299,39 +297,6 @@ class Applier:
             values[ref.field] = refs[ref.field][rid]
         return values
 
-    def _after_write(self, record_type, prepared, written):
-        """What a written row changes elsewhere, once the batch is committed."""
-        if record_type in ("spanc", "client"):
-            changes = [
-                (current["pk"], current["email"], values["email"])
-                for item, values in prepared
-                if item.rid in written and (current := self.existing.get(item.rid)) is not None
-                and current["email"] != values["email"]
-            ]
-            if changes:
-                transaction.on_commit(partial(send_email_changed, MODELS[record_type], changes))
-        if record_type == "client":
-            renamed = [
-                current["pk"] for item, values in prepared
-                if item.rid in written and (current := self.existing.get(item.rid)) is not None
-                and (current["last_name"], current["first_name"]) != (values["last_name"], values["first_name"])
-            ]
-            if renamed:
-                refresh_folder_columns(renamed)
-        if record_type == "visit":
-            # The installations' last maintenance date (folder list index), also the one a visit left.
-            touched = [values["installation_id"] for item, values in prepared if item.rid in written]
-            touched += [current["installation_id"] for item, _values in prepared
-                        if item.rid in written and (current := self.existing.get(item.rid))]
-            refresh_last_maintenance(touched)
-        if record_type == "document":
-            replaced = [
-                current["file"] for item, values in prepared
-                if item.rid in written and (current := self.existing.get(item.rid)) and current["file"]
-                and current["file"] != values["file"]
-            ]
-            if replaced:
-                transaction.on_commit(partial(delete_files, replaced))
 
     def _too_long(self, record_type, values):
         for name, limit in self.lengths[record_type].items():

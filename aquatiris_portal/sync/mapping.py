@@ -11,6 +11,7 @@ import datetime
 import hashlib
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable
 
 from django.db import transaction
@@ -20,11 +21,14 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from ..records.emails import normalise_email
-from ..records.models import Client, DocumentSource, Franchisee, Installation, PortalDocument, Spanc
+from ..records.models import (
+    Client, DocumentSource, Franchisee, Installation, PortalDocument, Spanc, refresh_folder_columns,
+)
 from ..records.names import folder_columns
 from ..records.signals import email_changed
 from ..records.themes import DocumentTheme, theme_for
 from ..records.visits import Visit, refresh_last_maintenance
+from .retention import delete_files
 
 logger = logging.getLogger(__name__)
 
@@ -267,6 +271,42 @@ def unique_codes(model, items):
             continue
         result.append(item)
     return result, refused
+
+
+def after_write(record_type, prepared, existing, written):
+    """What written rows change elsewhere (now or once the batch is committed):
+    ``prepared`` [(item, values)], ``existing`` the rows before, ``written`` the ids written."""
+    if record_type in ("spanc", "client"):
+        changes = [
+            (current["pk"], current["email"], values["email"])
+            for item, values in prepared
+            if item.rid in written and (current := existing.get(item.rid)) is not None
+            and current["email"] != values["email"]
+        ]
+        if changes:
+            transaction.on_commit(partial(send_email_changed, MODELS[record_type], changes))
+    if record_type == "client":
+        renamed = [
+            current["pk"] for item, values in prepared
+            if item.rid in written and (current := existing.get(item.rid)) is not None
+            and (current["last_name"], current["first_name"]) != (values["last_name"], values["first_name"])
+        ]
+        if renamed:
+            refresh_folder_columns(renamed)
+    if record_type == "visit":
+        # The installations' last maintenance date (folder list index), also the one a visit left.
+        touched = [values["installation_id"] for item, values in prepared if item.rid in written]
+        touched += [current["installation_id"] for item, _values in prepared
+                    if item.rid in written and (current := existing.get(item.rid))]
+        refresh_last_maintenance(touched)
+    if record_type == "document":
+        replaced = [
+            current["file"] for item, values in prepared
+            if item.rid in written and (current := existing.get(item.rid)) and current["file"]
+            and current["file"] != values["file"]
+        ]
+        if replaced:
+            transaction.on_commit(partial(delete_files, replaced))
 
 
 # --------------------------------------------------------------------------- deletes
