@@ -22,7 +22,7 @@ CUSTOMER_SERVICE = "Service client"
 
 APP = "aquatiris_portal"
 EDITORIAL_SNIPPETS = ["faqentry", "documenttheme", "requestsubject", "aftersalesreason", "projectstage"]
-RECORDS = ["client", "installation", "portaldocument", "franchisee", "spanc"]
+RECORDS = ["client", "installation", "portaldocument", "visit", "franchisee", "spanc"]
 PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
 
 

@@ -5,6 +5,7 @@ writer, staff inspect, search, filter and export them (list_export through
 the spreadsheet formula guard).
 """
 
+from django.contrib.admin import SimpleListFilter
 from django.utils.translation import gettext_lazy as _
 from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
@@ -12,6 +13,7 @@ from wagtail_modeladmin.views import IndexView
 
 from ..spreadsheets import SafeSpreadsheetExportMixin
 from .models import Client, Franchisee, Installation, PortalDocument, Spanc
+from .visits import Visit
 
 
 class SyncedRecordPermissionHelper(PermissionHelper):
@@ -103,8 +105,49 @@ class PortalDocumentAdmin(SyncedRecordAdmin):
         return super().get_queryset(request).filter(deleted_at__isnull=True)
 
 
+class VisitStateFilter(SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("done", _("Done")), ("planned", _("Planned"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "done":
+            return queryset.filter(done_on__isnull=False)
+        if self.value() == "planned":
+            return queryset.filter(done_on__isnull=True)
+        return queryset
+
+
+class VisitAdmin(SyncedRecordAdmin):
+    model = Visit
+    menu_icon = "date"
+    list_display = ("installation", "kind", "planned_for", "slot", "done_on", "technician", "client_sees",
+                    "spanc_sees")
+    list_filter = ("kind", VisitStateFilter, "planned_for", "done_on", "visible_to_spanc")
+    list_select_related = ("installation",)
+    search_fields = ("external_id", "technician", "summary", "installation__reference", "installation__city",
+                     "installation__client_sort_name")
+    list_export = ("external_id", "installation", "kind", "planned_for", "slot", "done_on", "technician", "summary",
+                   "report_document", "visible_to_client", "visible_to_spanc")
+
+    def client_sees(self, obj):
+        return _("Yes") if obj.visible_to_client else _("No")
+
+    client_sees.short_description = _("visible to the client")
+
+    def spanc_sees(self, obj):
+        return _("Yes") if obj.visible_to_spanc else _("No")
+
+    spanc_sees.short_description = _("visible to the SPANC")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(cancelled_at__isnull=True)
+
+
 class RecordsGroup(ModelAdminGroup):
     menu_label = _("Portal records")
     menu_icon = "folder-open-inverse"
     menu_order = 250
-    items = (ClientAdmin, InstallationAdmin, PortalDocumentAdmin, FranchiseeAdmin, SpancAdmin)
+    items = (ClientAdmin, InstallationAdmin, PortalDocumentAdmin, VisitAdmin, FranchiseeAdmin, SpancAdmin)
