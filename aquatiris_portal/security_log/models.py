@@ -7,6 +7,10 @@ from django.utils.translation import gettext_lazy as _
 class SecurityEvent(models.Model):
     """One security-relevant event (see ``record_security_event``)."""
 
+    # An append-only log: Wagtail's reference index (which would read the row
+    # back and write an index row at every event) has nothing to learn here.
+    wagtail_reference_index_ignore = True
+
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
     kind = models.CharField(_("event"), max_length=60, db_index=True)
     user = models.ForeignKey(
