@@ -13,6 +13,7 @@ from .records.visits import Visit  # noqa: F401
 from .snippets.models import AfterSalesReason, RequestSubject, SpancDocumentType  # noqa: F401
 from .snippets.site_settings import PortalSettings  # noqa: F401
 from .snippets.faq import FaqEntry  # noqa: F401
+from .snippets.seasonal import SeasonalTask  # noqa: F401
 from .backoffice.models import StaffVisit  # noqa: F401
 from .accounts.models import PortalAccount  # noqa: F401
 from .notifications.models import OutgoingMail  # noqa: F401

@@ -19,6 +19,7 @@ from ..conf import app_settings
 from ..enquiries import thread_views
 from ..enquiries import views as enquiry_views
 from ..enquiries import visibility
+from ..snippets.seasonal import SeasonalTask
 from ..snippets.site_settings import PortalSettings
 from ..snippets.stages import progress_for, stage_texts
 from . import client_visits
@@ -202,7 +203,8 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, Page):
             .filter(theme__slug=app_settings.MAINTENANCE_THEME_SLUG)
             .select_related("installation").order_by("installation__reference", "-created_at")[:GUIDES_LIMIT]
         )
-        context.update(documents=documents, guides=maintenance_guides(request.user))
+        context.update(documents=documents, guides=maintenance_guides(request.user),
+                       seasonal_tasks=list(SeasonalTask.objects.for_month().select_related("image")))
         return self.render_screen(request, "maintenance", context)
 
     @path("actualites/", name="news")

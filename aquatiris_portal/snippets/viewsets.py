@@ -7,6 +7,7 @@ from .columns import YesNoColumn as BooleanColumn  # "Oui"/"Non", not an icon ti
 from .faq import FaqEntry
 from ..records.themes import DocumentTheme
 from .models import AfterSalesReason, RequestSubject, SpancDocumentType
+from .seasonal import SeasonalTask
 
 
 class FaqEntryViewSet(SnippetViewSet):
@@ -50,9 +51,17 @@ class SpancDocumentTypeViewSet(SnippetViewSet):
     ordering = ["sort_order", "name"]
 
 
+class SeasonalTaskViewSet(SnippetViewSet):
+    model = SeasonalTask
+    icon = "date"
+    list_display = ["title", "months", "sort_order", BooleanColumn("active", label=_("shown"))]
+    search_fields = ["title", "text"]
+    ordering = ["sort_order", "title"]
+
+
 class PortalContentGroup(SnippetViewSetGroup):
     menu_label = _("Portal content")
     menu_icon = "form"
     menu_order = 230
     items = (FaqEntryViewSet, DocumentThemeViewSet, RequestSubjectViewSet, AfterSalesReasonViewSet,
-             SpancDocumentTypeViewSet)
+             SpancDocumentTypeViewSet, SeasonalTaskViewSet)

@@ -161,3 +161,21 @@ def test_query_count_constant_with_visits(owner, django_assert_num_queries, scre
     add(9)  # 20 visits
     with django_assert_num_queries(len(two)):
         get(owner, url)
+
+
+def test_maintenance_page_shows_this_months_seasonal_tasks_only(owner):
+    from aquatiris_portal.models import SeasonalTask
+
+    month = TODAY.month
+    other = month % 12 + 1
+    SeasonalTask.objects.create(title="Alterner l'alimentation des deux lits", text="Tous les 15 jours.",
+                                months=f"{month}")
+    SeasonalTask.objects.create(title="Faucarder les roseaux", text="En automne.", months=f"{other}")
+    SeasonalTask.objects.create(title="Caché", text="x", months=f"{month}", active=False)
+    html = get(owner, f"{owner['page'].url}entretien/")
+    assert "Alterner l'alimentation des deux lits" in html and "Tous les 15 jours." in html
+    assert "Faucarder les roseaux" not in html and "Caché" not in html
+    # "1" must not match "10,11,12"; stored normalised.
+    assert SeasonalTask.objects.create(title="t", text="t", months="12, 10,11").months == "10,11,12"
+    assert not SeasonalTask.objects.for_month(1).filter(title="t").exists()
+    assert SeasonalTask.objects.for_month(11).filter(title="t").exists()
