@@ -23,6 +23,7 @@ __all__ = ["notify_tick"]
 NOTIFIERS = [
     "aquatiris_portal.digests.services.send_due",
     "aquatiris_portal.digests.visit_reminders.send_due",
+    "aquatiris_portal.digests.seasonal_reminders.send_due",
 ]
 
 

@@ -47,6 +47,9 @@ KINDS = {
                             _("An email a few days before a planned visit, with a calendar invitation, "
                               "and when the visit is moved or cancelled."),
                             True, "client"),
+    "seasonal_tasks": Kind(_("This month's maintenance tasks"),
+                           _("One email a month with what to do at your installation this season."),
+                           False, "client"),
     "spanc_digest": Kind(_("New folders and documents of the territory"),
                          _("A weekly email listing the new folders and the documents shared with your SPANC."),
                          True, "spanc"),

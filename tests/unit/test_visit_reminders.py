@@ -169,3 +169,19 @@ def test_the_schedule_waits_for_the_day_and_portal_notify_now_does_not(owner):
     assert "1 visit reminder" in out.getvalue()
     call_command("portal_notify", "--now", stdout=io.StringIO())
     assert len(reminder_mails()) == 1
+
+
+def test_monthly_seasonal_tasks_mail_is_opt_in_and_once_a_month(owner):
+    from aquatiris_portal.digests import seasonal_reminders
+    from aquatiris_portal.models import SeasonalTask
+    from aquatiris_portal.notifications.preferences import set_preference
+
+    SeasonalTask.objects.create(title="Faucarder les roseaux", text="Coupez les tiges à 20 cm.",
+                                months=str(TODAY.month))
+    assert seasonal_reminders.send_due(now=NOON).mails == 0  # off by default
+    set_preference(owner["user"], "seasonal_tasks", True)
+    assert seasonal_reminders.send_due(now=NOON).mails == 1
+    assert seasonal_reminders.send_due(now=NOON, force=True).mails == 0
+    mail, = OutgoingMail.objects.filter(key__startswith="seasonal:")
+    assert "Faucarder les roseaux" in mail.body_text and "List-Unsubscribe" in mail.headers
+    assert mail.key == f"seasonal:{owner['user'].pk}:{TODAY:%Y-%m}"
