@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import second_factor_views, views
 from .models import AccountToken
 
 Purpose = AccountToken.Purpose
@@ -9,8 +9,8 @@ Purpose = AccountToken.Purpose
 urlpatterns = [
     path("connexion/", views.login_view, name="login"),
     path("deconnexion/", views.logout_view, name="logout"),
-    path("connexion/verification/", views.otp_verify_view, name="otp_verify"),
-    path("connexion/application/", views.otp_enroll_view, name="otp_enroll"),
+    path("connexion/verification/", second_factor_views.otp_verify_view, name="otp_verify"),
+    path("connexion/application/", second_factor_views.otp_enroll_view, name="otp_enroll"),
     path("premiere-connexion/", views.activation_view, name="activation"),
     path("premiere-connexion/lien/<str:token>/", views.link_view, {"purpose": Purpose.ACTIVATION},
          name="activation_link"),
@@ -22,5 +22,5 @@ urlpatterns = [
     path("mot-de-passe-perdu/nouveau/", views.set_password_view, {"purpose": Purpose.RESET},
          name="password_reset_password"),
     path("compte/mot-de-passe/", views.password_change_view, name="password_change"),
-    path("compte/codes-de-secours/", views.otp_backup_codes_view, name="otp_backup_codes"),
+    path("compte/codes-de-secours/", second_factor_views.otp_backup_codes_view, name="otp_backup_codes"),
 ]
