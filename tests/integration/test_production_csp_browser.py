@@ -31,7 +31,9 @@ def test_a_portal_page_works_under_the_production_csp_in_chromium(postgres, wagt
 
     from aquatiris_portal.pages.client_space import ClientSpacePage
 
-    site = Site.objects.get(is_default_site=True)
+    # The site migrate creates, or a new one if an earlier transactional test flushed it.
+    site, _created = Site.objects.get_or_create(is_default_site=True,
+                                                defaults={"hostname": "localhost", "root_page": wagtail_root})
     site.root_page.add_child(instance=ClientSpacePage(title="Espace client", slug="espace-client"))
     client = factories.client()
     installation = factories.installation(client=client, reference="AQ-2024-7001")
