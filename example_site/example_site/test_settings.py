@@ -9,6 +9,3 @@ os.environ.setdefault("DEMO", "1")
 
 from .settings import *  # noqa: E402,F401,F403
 
-# Tests log in hundreds of people: a fast hash keeps the suite quick (the
-# production hasher is Django's default; nothing here tests its strength).
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
