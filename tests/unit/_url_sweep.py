@@ -18,6 +18,7 @@ fails with a message naming it, it is never skipped. Arguments named
 credential is the link itself) get a forged token.
 """
 
+import datetime
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -278,6 +279,12 @@ def build_world():
     security_event = getattr(m, "SecurityEvent", None)
     if security_event is not None:
         objects[security_event] = security_event.objects.create(kind="login_failed", username=PERSON["email"])
+    objects[m.Visit] = m.Visit.objects.create(
+        external_id="V-SWEEP", installation=installation, kind="maintenance", done_on=datetime.date(2026, 3, 4),
+        technician="Luc Martin", summary=f"Visite chez {PERSON['last_name']}", report_document=document,
+        visible_to_client=True, visible_to_spanc=True)
+    objects[m.SeasonalTask] = m.SeasonalTask.objects.create(
+        title="Faucarder les roseaux", text="En automne.", months="10,11")
     stage = getattr(m, "ProjectStage", None)
     if stage is not None:
         objects[stage] = stage.objects.first() or stage.objects.create(stage="study")

@@ -32,7 +32,16 @@ def _settings(settings):
 
 @pytest.fixture
 def space():
-    site = Site.objects.get(is_default_site=True)
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:  # a transactional test flushed what the migrations made
+        from django.conf import settings as django_settings
+        from wagtail.coreutils import get_supported_content_language_variant
+        from wagtail.models import Locale, Page
+
+        Locale.objects.get_or_create(
+            language_code=get_supported_content_language_variant(django_settings.LANGUAGE_CODE))
+        root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
+        site = Site.objects.create(hostname="localhost", root_page=root, is_default_site=True)
     return site.root_page.add_child(instance=ClientSpacePage(title="Espace client", slug="espace-client"))
 
 

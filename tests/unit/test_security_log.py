@@ -90,12 +90,10 @@ def test_superusers_read_the_log_and_editors_cannot():
     assert editor.get(INDEX).status_code in (302, 403)
     response = editor.get(INDEX, follow=True)
     assert "login_failed" not in response.content.decode()
-    from django.utils.html import escape
-    from django.utils.translation import gettext
-
-    label = escape(gettext("Security log"))
-    assert label in admin.get(reverse("wagtailadmin_home")).content.decode()  # in the Settings menu
-    assert label not in editor.get(reverse("wagtailadmin_home")).content.decode()
+    # The Settings menu links to it for the superuser, not for the editor (the
+    # menu is JSON in the page, so its link is checked, whatever the language).
+    assert f'"{INDEX}"' in admin.get(reverse("wagtailadmin_home")).content.decode()
+    assert f'"{INDEX}"' not in editor.get(reverse("wagtailadmin_home")).content.decode()
 
 
 def test_nobody_adds_edits_or_deletes_an_event():
