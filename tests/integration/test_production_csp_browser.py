@@ -31,9 +31,14 @@ def test_a_portal_page_works_under_the_production_csp_in_chromium(postgres, wagt
 
     from aquatiris_portal.pages.client_space import ClientSpacePage
 
-    # The site migrate creates, or a new one if an earlier transactional test flushed it.
-    site, _created = Site.objects.get_or_create(is_default_site=True,
-                                                defaults={"hostname": "localhost", "root_page": wagtail_root})
+    # The site migrate creates, or a new one (with a home page the admin can
+    # edit, under the tree's root) if an earlier transactional test flushed it.
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        from wagtail.models import Page
+
+        home = wagtail_root.add_child(instance=Page(title="Accueil", slug="accueil"))
+        site = Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
     site.root_page.add_child(instance=ClientSpacePage(title="Espace client", slug="espace-client"))
     client = factories.client()
     installation = factories.installation(client=client, reference="AQ-2024-7001")
