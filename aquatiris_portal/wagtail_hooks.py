@@ -31,4 +31,4 @@ register_snippet(PortalContentGroup)  # FAQ, document themes, request subjects, 
 hooks.register("register_admin_viewset", lambda: requests_viewset)
 hooks.register("register_admin_viewset", lambda: security_log_viewset)
 hooks.register("construct_homepage_panels", construct_homepage_panels)
-hooks.register("aquatiris_portal_landing_url", landing_url)  # asked by accounts.services.landing_url
+hooks.register("aquatiris_portal_landing_url", landing_url)  # asked by accounts.landing.landing_url

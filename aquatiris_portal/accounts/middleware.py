@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from .. import access
 from ..conf import app_settings
 
-# Set at login for a user who must pass a second factor (views.py, through
-# services.SECOND_FACTOR_SESSION_KEY); the one definition.
+# Set at login for a user who must pass a second factor (view_helpers.log_in)
+# and cleared once passed (second_factor_views.py); the one definition.
 SECOND_FACTOR_SESSION_KEY = "aquatiris_portal_2fa_required"
 # Screens a session that still owes its second factor may open.
 OPEN_URL_NAMES = frozenset({

@@ -9,8 +9,8 @@ from django.dispatch import receiver
 
 from ..records.signals import email_changed
 from . import groups
+from .email_moves import move_login
 from .middleware import LAST_SEEN_SESSION_KEY
-from .services import move_login
 
 
 @receiver(email_changed, dispatch_uid="aquatiris_portal.accounts.move_login")

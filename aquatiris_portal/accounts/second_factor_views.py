@@ -22,8 +22,11 @@ from django_otp.qr import write_qrcode_image
 from .. import access
 from ..conf import app_settings
 from ..security_log import Kind, record_security_event
-from . import services, throttle
+from . import second_factor, throttle
 from .forms import EnrolForm, OTPCodeForm, ReauthForm
+from .landing import landing_url
+from .middleware import SECOND_FACTOR_SESSION_KEY
+from .security_notices import notify_security_change
 from .view_helpers import (
     TEMPLATES,
     count_failure,
@@ -52,18 +55,18 @@ def otp_verify_view(request):
     user = request.user
     if not user.is_authenticated:
         return HttpResponseRedirect(portal_url("login", next_url or request.get_full_path()))
-    destination = next_url or services.landing_url(user)
+    destination = next_url or landing_url(user)
     if access.is_verified(user):
         return HttpResponseRedirect(destination)
-    devices = services.confirmed_devices(user)
+    devices = second_factor.confirmed_devices(user)
     if not devices:
-        if services.is_admin_user(user):
+        if second_factor.is_admin_user(user):
             return HttpResponseRedirect(portal_url("otp_enroll", destination))
         account = access.account_for(user)
         if account is None or not account.spanc_id:
-            request.session.pop(services.SECOND_FACTOR_SESSION_KEY, None)
+            request.session.pop(SECOND_FACTOR_SESSION_KEY, None)
             return HttpResponseRedirect(destination)
-        devices = [services.email_device(user, create=True)]
+        devices = [second_factor.email_device(user, create=True)]
     email_device = next((d for d in devices if isinstance(d, EmailDevice)), None)
     has_app = any(not isinstance(d, (EmailDevice, StaticDevice)) for d in devices)
     has_backup = any(isinstance(d, StaticDevice) for d in devices)
@@ -71,7 +74,7 @@ def otp_verify_view(request):
     status = 200
     if request.method == "POST":
         if request.POST.get("action") == "resend" and email_device is not None:
-            if services.send_email_code(request, email_device):
+            if second_factor.send_email_code(request, email_device):
                 messages.success(request, _("A new code has been sent to you by email."))
             else:
                 messages.warning(request, _("A code was sent less than a minute ago. Please wait before asking again."))
@@ -84,11 +87,11 @@ def otp_verify_view(request):
                 form.add_error(None, throttle_message(wait))
                 status = 429
             else:
-                device, device_wait = services.check_code(user, form.cleaned_data["code"])
+                device, device_wait = second_factor.check_code(user, form.cleaned_data["code"])
                 if device is not None:
                     otp_login(request, device)
                     request.session.cycle_key()
-                    request.session.pop(services.SECOND_FACTOR_SESSION_KEY, None)
+                    request.session.pop(SECOND_FACTOR_SESSION_KEY, None)
                     throttle.clear_account("otp", user.get_username())
                     record_security_event(Kind.OTP_VERIFIED, request, user=user, device=type(device).__name__)
                     return HttpResponseRedirect(destination)
@@ -101,8 +104,8 @@ def otp_verify_view(request):
                     record_security_event(Kind.OTP_FAILED, request, user=user)
                     count_failure(request, "otp", user.get_username(), user=user)
                     form.add_error("code", _("This code is not right or has expired."))
-    elif email_device is not None and not has_app and not services.code_pending(email_device):
-        services.send_email_code(request, email_device)
+    elif email_device is not None and not has_app and not second_factor.code_pending(email_device):
+        second_factor.send_email_code(request, email_device)
     return render(request, TEMPLATES + "otp_verify.html", {
         "form": form,
         "next": destination,
@@ -144,12 +147,12 @@ def _enrol_email_step(request, user, destination):
     template = TEMPLATES + "otp_enroll_email.html"
     if not user.email:
         return render(request, template, {"no_email": True, "next": destination})
-    device = services.enrolment_email_device(user)
+    device = second_factor.enrolment_email_device(user)
     mail_template = "aquatiris_portal/mail/otp_enrol_code"
     form = OTPCodeForm()
     status = 200
     if request.method == "POST" and request.POST.get("action") == "resend":
-        if services.send_email_code(request, device, template=mail_template):
+        if second_factor.send_email_code(request, device, template=mail_template):
             messages.success(request, _("A new code has been sent to you by email."))
         else:
             messages.warning(request, _("A code was sent less than a minute ago. Please wait before asking again."))
@@ -163,7 +166,7 @@ def _enrol_email_step(request, user, destination):
                 form.add_error(None, throttle_message(wait))
                 status = 429
             else:
-                accepted, device_wait = services.check_enrolment_code(device, form.cleaned_data["code"])
+                accepted, device_wait = second_factor.check_enrolment_code(device, form.cleaned_data["code"])
                 if accepted:
                     request.session[ENROL_EMAIL_SESSION_KEY] = {"user": user.pk, "at": time.time()}
                     return HttpResponseRedirect(portal_url("otp_enroll", destination))
@@ -174,8 +177,8 @@ def _enrol_email_step(request, user, destination):
                     record_security_event(Kind.OTP_FAILED, request, user=user, step="enrolment")
                     count_failure(request, "otp", user.get_username(), user=user)
                     form.add_error("code", _("This code is not right or has expired."))
-    elif not services.code_pending(device):
-        services.send_email_code(request, device, template=mail_template)
+    elif not second_factor.code_pending(device):
+        second_factor.send_email_code(request, device, template=mail_template)
     return render(request, template, {
         "form": form, "next": destination, "masked_email": _mask(user.email),
         "code_minutes": app_settings.OTP_EMAIL_CODE_MINUTES,
@@ -194,8 +197,8 @@ def otp_enroll_view(request):
     user = request.user
     if not user.is_authenticated:
         return HttpResponseRedirect(portal_url("login", request.get_full_path()))
-    destination = next_url or services.landing_url(user)
-    has_devices = bool(services.confirmed_devices(user))
+    destination = next_url or landing_url(user)
+    has_devices = bool(second_factor.confirmed_devices(user))
     # With a device already, a new one needs the second factor first, or
     # a stolen password would be enough to add the thief's app.
     if not access.is_verified(user) and has_devices:
@@ -216,12 +219,12 @@ def otp_enroll_view(request):
                 device.confirmed = True
                 device.save()
                 TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-                codes = services.setup_backup_codes(user)
+                codes = second_factor.setup_backup_codes(user)
                 otp_login(request, device)
                 request.session.cycle_key()
-                request.session.pop(services.SECOND_FACTOR_SESSION_KEY, None)
+                request.session.pop(SECOND_FACTOR_SESSION_KEY, None)
                 request.session.pop(ENROL_EMAIL_SESSION_KEY, None)
-                services.notify_security_change(request, user, "device_added", device="totp", first=not has_devices)
+                notify_security_change(request, user, "device_added", device="totp", first=not has_devices)
                 return render(request, TEMPLATES + "otp_backup_codes.html", {"codes": codes, "next": destination})
             form.add_error("code", _("This code is not right. Check the time of your phone and try the current code."))
         elif "current_password" in form.errors:
@@ -254,8 +257,8 @@ def otp_backup_codes_view(request):
         if reauth_blocked(request, user, form):
             status = 429
         elif form.is_valid():
-            codes = services.setup_backup_codes(user)
-            services.notify_security_change(request, user, "backup_codes")
+            codes = second_factor.setup_backup_codes(user)
+            notify_security_change(request, user, "backup_codes")
             return render(request, TEMPLATES + "otp_backup_codes.html", {
                 "codes": codes, "next": destination, "regenerated": True})
         elif "current_password" in form.errors:

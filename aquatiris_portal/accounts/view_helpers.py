@@ -13,7 +13,9 @@ from django.utils.translation import ngettext
 
 from ..conf import app_settings
 from ..security_log import Kind, record_security_event
-from . import services, throttle
+from . import second_factor, throttle
+from .landing import landing_url, record_visit
+from .middleware import SECOND_FACTOR_SESSION_KEY
 
 BACKEND = "aquatiris_portal.accounts.backends.EmailBackend"
 TEMPLATES = "aquatiris_portal/accounts/"
@@ -81,11 +83,11 @@ def log_in(request, user, next_url):
     """Open the session (Django rotates its key), note the visit, then the
     second factor if the user needs one."""
     auth_login(request, user, backend=getattr(user, "backend", None) or auth_backend())
-    services.record_visit(user)
-    if services.requires_second_factor(user):
-        request.session[services.SECOND_FACTOR_SESSION_KEY] = True
-        return HttpResponseRedirect(portal_url("otp_verify", next_url or services.landing_url(user)))
-    return HttpResponseRedirect(next_url or services.landing_url(user))
+    record_visit(user)
+    if second_factor.requires_second_factor(user):
+        request.session[SECOND_FACTOR_SESSION_KEY] = True
+        return HttpResponseRedirect(portal_url("otp_verify", next_url or landing_url(user)))
+    return HttpResponseRedirect(next_url or landing_url(user))
 
 
 def reauth_blocked(request, user, form):

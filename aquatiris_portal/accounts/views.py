@@ -20,7 +20,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from ..security_log import Kind, record_security_event
-from . import services, throttle, tokens
+from . import activation, password_reset, second_factor, throttle, tokens
 from .forms import (
     ActivationRequestForm,
     GeneratedPasswordForm,
@@ -31,6 +31,7 @@ from .forms import (
 )
 from .models import AccountToken
 from .passwords import generate_password
+from .security_notices import notify_security_change
 from .view_helpers import (
     TEMPLATES,
     count_failure,
@@ -121,7 +122,7 @@ def activation_view(request):
     return _request_view(
         request, scope="activation", form_class=ActivationRequestForm,
         template="activation.html", done_template="activation_sent.html",
-        handle=lambda req, data: services.request_activation(req, data["email"], data["code"]),
+        handle=lambda req, data: activation.request_activation(req, data["email"], data["code"]),
     )
 
 
@@ -131,7 +132,7 @@ def password_reset_view(request):
     return _request_view(
         request, scope="reset", form_class=ResetRequestForm,
         template="password_reset.html", done_template="password_reset_sent.html",
-        handle=lambda req, data: services.request_reset(req, data["email"]),
+        handle=lambda req, data: password_reset.request_reset(req, data["email"]),
     )
 
 
@@ -184,9 +185,9 @@ def set_password_view(request, purpose):
         if form.is_valid():
             try:
                 if purpose == Purpose.ACTIVATION:
-                    user = services.complete_activation(token, form.password)
+                    user = activation.complete_activation(token, form.password)
                 else:
-                    user = services.complete_reset(token, form.password, request)
+                    user = password_reset.complete_reset(token, form.password, request)
             except ValueError:
                 return _link_invalid(request, purpose)
             request.session.pop(LINK_SESSION_KEY, None)
@@ -221,17 +222,17 @@ def password_change_view(request):
         if reauth_blocked(request, user, form):
             status = 429
         elif form.is_valid():
-            services.set_password(user, form.password)
+            password_reset.set_password(user, form.password)
             # This session stays open; every other session of the user ends.
             update_session_auth_hash(request, user)
-            services.notify_security_change(request, user, "password_changed")
+            notify_security_change(request, user, "password_changed")
             messages.success(request, _("Your password has been changed. Your other sessions are closed."))
             return HttpResponseRedirect(portal_url("password_change"))
         elif "old_password" in form.errors:
             reauth_failed(request, user, "old_password")
     return render(request, TEMPLATES + "password_change.html", {
         "form": form, "generated": generate_password(), "can_enroll": True,
-        "has_devices": bool(services.confirmed_devices(user)),
+        "has_devices": bool(second_factor.confirmed_devices(user)),
     }, status=status)
 
 

@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 
 from .. import access
-from ..accounts.services import landing_url
+from ..accounts.landing import landing_url
 
 
 def wrong_space_response(request, space):

@@ -114,7 +114,7 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
     from django.contrib.auth import get_user_model
 
     from aquatiris_portal.accounts.models import AccountToken
-    from aquatiris_portal.accounts.services import SECOND_FACTOR_SESSION_KEY
+    from aquatiris_portal.accounts.middleware import SECOND_FACTOR_SESSION_KEY
     from aquatiris_portal.accounts.tokens import issue
     from aquatiris_portal.models import Client, Installation, PortalAccount, PortalRequest
 

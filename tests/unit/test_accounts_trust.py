@@ -427,10 +427,10 @@ def test_adding_a_second_app_needs_the_second_factor_and_the_password_and_mails_
 
 
 def test_new_backup_codes_need_the_password_and_mail_the_person_and_the_old_ones_die():
-    from aquatiris_portal.accounts import services
+    from aquatiris_portal.accounts import second_factor
 
     user = factories.spanc_user()
-    old = services.setup_backup_codes(user)
+    old = second_factor.setup_backup_codes(user)
     http = HttpClient()
     factories.otp_login(http, user)
     assert http.post(BACKUP, {"current_password": "wrong"}).status_code == 200

@@ -12,7 +12,7 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 from wagtail.models import Site
 
-from aquatiris_portal.accounts.services import landing_url
+from aquatiris_portal.accounts.landing import landing_url
 from aquatiris_portal.pages.client_space import ClientSpacePage
 from aquatiris_portal.pages.pro_space import ProSpacePage
 from aquatiris_portal.snippets.site_settings import PortalSettings

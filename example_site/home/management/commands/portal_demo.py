@@ -374,7 +374,7 @@ class Command(BaseCommand):
         from django_otp.plugins.otp_email.models import EmailDevice
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
-        from aquatiris_portal.accounts.services import setup_backup_codes
+        from aquatiris_portal.accounts.second_factor import setup_backup_codes
 
         self.admin_totp = self.admin_backup_codes = None
         if admin is not None:
