@@ -64,6 +64,9 @@ DEFAULTS = {
     "OTP_EMAIL_CODE_MINUTES": 10,
     # Mail.
     "MAIL_MAX_RETRIES": 10,
+    # Files written only to be attached to one mail (a visit's .ics) are
+    # deleted this many days after the mail was sent (notifications/retention.py).
+    "MAIL_ATTACHMENT_RETENTION_DAYS": 30,
     # Development only (refused by a system check when DEBUG is off): run
     # the background jobs in a thread of runserver on a StubBroker
     # (devworker.py), so mails go out with no Redis and no rundramatiq.

@@ -24,6 +24,8 @@ NOTIFIERS = [
     "aquatiris_portal.digests.services.send_due",
     "aquatiris_portal.digests.visit_reminders.send_due",
     "aquatiris_portal.digests.seasonal_reminders.send_due",
+    # Not a sender: deletes the .ics files of reminders sent long ago.
+    "aquatiris_portal.notifications.retention.send_due",
 ]
 
 
