@@ -11,6 +11,7 @@ from .sync.admin import ImportRunAdmin, OutboxEventAdmin, QuarantinedRecordAdmin
 from .backoffice.alerts import construct_homepage_panels
 from .backoffice import mail_routing as _mail_routing  # noqa: F401  (registers its setting hooks)
 from .enquiries.viewsets import requests_viewset
+from .snippets.site_settings import default_sender_email
 from .snippets.viewsets import PortalContentGroup
 from .security_log.viewsets import security_log_viewset
 from .views import landing_url
@@ -32,3 +33,4 @@ hooks.register("register_admin_viewset", lambda: requests_viewset)
 hooks.register("register_admin_viewset", lambda: security_log_viewset)
 hooks.register("construct_homepage_panels", construct_homepage_panels)
 hooks.register("aquatiris_portal_landing_url", landing_url)  # asked by accounts.landing.landing_url
+hooks.register("aquatiris_portal_sender_email", default_sender_email)  # asked by notifications.mail.queue_mail

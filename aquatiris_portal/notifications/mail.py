@@ -7,7 +7,9 @@
         context={...},
     )
 
-Hosts override the templates like any Django template.
+Hosts override the templates like any Django template. A mail queued
+without ``from_email`` gets ``default_from_email()``: the sender address
+the admins set in the portal settings, else ``DEFAULT_FROM_EMAIL``.
 """
 
 import logging
@@ -16,10 +18,29 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.template import TemplateDoesNotExist
+from wagtail import hooks
 
 from .models import OutgoingMail
 
 logger = logging.getLogger(__name__)
+
+# Hook (wagtail.hooks) answering the sender of a mail queued without one:
+# fn() -> address or "". The address is PortalSettings.sender_email (set by
+# admins), which lives in snippets, a room of this layer that notifications
+# may not import: the top layer (wagtail_hooks.py) registers
+# snippets.site_settings.default_sender_email, as it registers the landing
+# hook of accounts. Asked when the mail is queued, not at delivery, so that
+# the stored row shows the From it is sent with; callers need not know.
+SENDER_HOOK = "aquatiris_portal_sender_email"
+
+
+def default_from_email():
+    """The first address a sender hook answers, else ``DEFAULT_FROM_EMAIL``."""
+    for hook in hooks.get_hooks(SENDER_HOOK):
+        address = hook()
+        if address:
+            return address
+    return settings.DEFAULT_FROM_EMAIL
 
 
 def render_mail(template, context):
@@ -55,7 +76,7 @@ def queue_mail(*, key, to, template, context, cc=(), reply_to=(), attachments=()
                 to=recipients,
                 cc=[address for address in cc if address],
                 reply_to=list(reply_to),
-                from_email=from_email or settings.DEFAULT_FROM_EMAIL,
+                from_email=from_email or default_from_email(),
                 subject=subject,
                 body_text=text,
                 body_html=html,

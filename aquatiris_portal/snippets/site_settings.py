@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.images import get_image_model_string
+from wagtail.models import Site
 
 from .. import content_cache
 
@@ -149,3 +150,17 @@ class PortalSettings(BaseSiteSetting):
     @property
     def network_head_email_list(self):
         return [line.strip() for line in self.network_head_emails.splitlines() if line.strip()]
+
+
+def default_sender_email():
+    """The sender address admins set in the default site's settings, or ""
+    (notifications.mail asks it through the ``aquatiris_portal_sender_email``
+    hook, registered in wagtail_hooks.py). Cached with the settings: a loop
+    queueing mails pays a cache read per mail, not a query; saving the
+    settings or a site forgets it (content_cache_receivers.py)."""
+    return content_cache.get_or_set(content_cache.SETTINGS, ("default-sender",), _read_default_sender)
+
+
+def _read_default_sender():
+    site = Site.objects.filter(is_default_site=True).first()
+    return (PortalSettings.for_site(site).sender_email or "").strip() if site else ""

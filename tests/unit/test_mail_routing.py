@@ -7,12 +7,16 @@ admin's change is written to the security log and mailed to the admins."""
 import pytest
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from wagtail.models import Site
 
 from aquatiris_portal.backoffice.groups import CUSTOMER_SERVICE, EDITORS, ensure_groups
 from aquatiris_portal.models import AfterSalesReason, OutgoingMail, PortalRequest, PortalSettings, RequestSubject
+from aquatiris_portal.notifications.mail import queue_mail
+from aquatiris_portal.notifications.tasks import deliver_mail
 from aquatiris_portal.pages.client_space import ClientSpacePage
 from aquatiris_portal.security_log.models import SecurityEvent
 from tests import factories
@@ -164,3 +168,55 @@ def test_network_heads_must_be_addresses(site_settings):
     response = http.post(edit_url(site_settings), data)
     assert response.status_code == 200 and "network_head_emails" in response.context["form"].errors
     assert PortalSettings.objects.get(pk=site_settings.pk).network_head_emails == HEADS
+
+
+# --- the sender address is the From of the portal's mails -------------------
+
+SENDER_TEMPLATE = "aquatiris_portal/mail/otp_code"
+
+
+def _queue_and_deliver(key, **kwargs):
+    queued = queue_mail(key=key, to=["anne@example.org"], template=SENDER_TEMPLATE,
+                        context={"code": "123456", "minutes": 10, "email": "anne@example.org"}, **kwargs)
+    deliver_mail.fn(queued.pk)  # the actor's work (on-commit never fires in this test's transaction)
+    return OutgoingMail.objects.get(pk=queued.pk)
+
+
+def test_the_sender_address_is_the_from_of_mails_queued_without_one(site_settings, mailoutbox, settings):
+    settings.DEFAULT_FROM_EMAIL = "Aquatiris <no-reply@aquatiris.example>"
+    stored = _queue_and_deliver("sender:1")
+    assert stored.from_email == "portail@aquatiris.example"  # the row shows the From it was sent with
+    assert [mail.from_email for mail in mailoutbox] == ["portail@aquatiris.example"]
+
+    # A mail that names its sender keeps it.
+    assert _queue_and_deliver("sender:2", from_email="dsi@aquatiris.example").from_email == "dsi@aquatiris.example"
+    assert mailoutbox[-1].from_email == "dsi@aquatiris.example"
+
+
+def test_an_admin_change_of_sender_reaches_the_next_mail_and_empty_means_the_site_default(
+        site_settings, mailoutbox, settings):
+    settings.DEFAULT_FROM_EMAIL = "Aquatiris <no-reply@aquatiris.example>"
+    assert _queue_and_deliver("sender:before").from_email == "portail@aquatiris.example"  # now cached
+    _admin, http = staff_in(superuser=True)
+    data = form_data(http.get(edit_url(site_settings)))
+    data.update(sender_email="contact@aquatiris.example")
+    assert http.post(edit_url(site_settings), data).status_code == 302
+    assert _queue_and_deliver("sender:changed").from_email == "contact@aquatiris.example"
+
+    data.update(sender_email="")
+    assert http.post(edit_url(site_settings), data).status_code == 302
+    assert _queue_and_deliver("sender:empty").from_email == "Aquatiris <no-reply@aquatiris.example>"
+    assert mailoutbox[-1].from_email == "Aquatiris <no-reply@aquatiris.example>"
+
+
+def test_mails_queued_in_a_loop_read_the_sender_without_a_query(site_settings):
+    def queue(key):
+        return queue_mail(key=key, to=["anne@example.org"], template=SENDER_TEMPLATE,
+                          context={"code": "1", "minutes": 10, "email": "anne@example.org"})
+
+    queue("loop:0")  # the first mail reads the settings
+    with CaptureQueriesContext(connection) as queries:
+        mails = [queue(f"loop:{n}") for n in range(1, 4)]
+    assert {mail.from_email for mail in mails} == {"portail@aquatiris.example"}
+    read = [q["sql"] for q in queries.captured_queries if "portalsettings" in q["sql"] or "wagtailcore_site" in q["sql"]]
+    assert read == []
