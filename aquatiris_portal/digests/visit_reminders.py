@@ -104,7 +104,9 @@ def _slot_label(visit):
 def send_for_visit(visit, now):
     """Send what ``visit`` needs; the name of the Report counter, or None."""
     with transaction.atomic():
-        visit = Visit.objects.select_for_update().select_related(
+        # Lock the visit's row only: FOR UPDATE on the outer join to a missing
+        # franchisee is refused by PostgreSQL (SQLite ignores FOR UPDATE).
+        visit = Visit.objects.select_for_update(of=("self",)).select_related(
             "installation__client", "installation__franchisee").filter(pk=visit.pk).first()
         if visit is None or visit.done_on is not None:
             return None
