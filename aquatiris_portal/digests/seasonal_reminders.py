@@ -8,10 +8,10 @@ The schedule sends it from the 1st of the month, 8:00 local time; ``force``
 import logging
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 
+from ..accounts.models import PortalAccount
 from ..conf import public_base_url
 from ..notifications.mail import queue_mail
 from ..notifications.models import OutgoingMail
@@ -43,7 +43,7 @@ def send_due(now=None, force=False):
         return report
     # Opt-in: only the people who turned it on (the kind's default is off).
     users = NotificationPreference.objects.filter(kind=KIND, enabled=True).values("user_id")
-    accounts = (apps.get_model("aquatiris_portal", "PortalAccount").objects.select_related("user", "client")
+    accounts = (PortalAccount.objects.select_related("user", "client")
                 .filter(user_id__in=users, user__is_active=True, client_id__isnull=False))
     month = f"{local:%Y-%m}"
     for account in accounts.order_by("pk").iterator():

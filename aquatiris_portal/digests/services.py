@@ -22,7 +22,6 @@ import datetime
 import logging
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.db import transaction
 from django.db.models import Min
 from django.urls import reverse
@@ -30,10 +29,13 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from .. import access
+from ..accounts.models import PortalAccount
 from ..conf import app_settings, public_base_url
 from ..notifications.mail import queue_mail
 from ..notifications.models import OutgoingMail
 from ..notifications.preferences import KINDS, NotificationPreference, unsubscribe_headers
+from ..pages.client_space import ClientSpacePage
+from ..pages.pro_space import ProSpacePage
 from ..records.models import DocumentSource, Installation, PortalDocument
 
 logger = logging.getLogger(__name__)
@@ -61,7 +63,7 @@ class Report:
 
 
 def _accounts():
-    return apps.get_model("aquatiris_portal", "PortalAccount").objects.select_related("user", "client", "spanc")
+    return PortalAccount.objects.select_related("user", "client", "spanc")
 
 
 def _state(user, kind):
@@ -84,9 +86,9 @@ def _document_url(document):
     return public_base_url() + reverse("aquatiris_portal:document_download", args=[document.pk])
 
 
-def _space(model_name):
-    """(the live space page or None, its absolute URL)."""
-    page = Page.objects.live().type(apps.get_model("aquatiris_portal", model_name)).order_by("path").first()
+def _space(model):
+    """(the live space page of ``model`` or None, its absolute URL)."""
+    page = Page.objects.live().type(model).order_by("path").first()
     if page is None:
         return None, public_base_url() + "/"
     page = page.specific
@@ -94,8 +96,8 @@ def _space(model_name):
     return page, (url if url.startswith("http") else public_base_url() + url)
 
 
-def _space_url(model_name):
-    return _space(model_name)[1]
+def _space_url(model):
+    return _space(model)[1]
 
 
 def send_client_digest(account, now=None, force=False):
@@ -129,7 +131,7 @@ def send_client_digest(account, now=None, force=False):
         mail = queue_mail(
             key=key, to=[user.email], template=MAIL + "digest_client", headers=headers,
             context={"client": account.client, "documents": listed[:LIST_LIMIT], "total": total, "since": since,
-                     "space_url": _space_url("ClientSpacePage"), "unsubscribe_url": unsubscribe,
+                     "space_url": _space_url(ClientSpacePage), "unsubscribe_url": unsubscribe,
                      "preferences_url": public_base_url() + reverse("aquatiris_portal:notification_preferences")},
         )
         state.last_sent_at = now
@@ -162,7 +164,7 @@ def send_spanc_digest(account, now=None, force=False):
         document_list = list(documents[:LIST_LIMIT + 1])
         if not folder_list and not document_list:
             return None
-        space, space_url = _space("ProSpacePage")
+        space, space_url = _space(ProSpacePage)
         for folder in folder_list:
             folder.portal_url = (space_url.rstrip("/") + "/" + space.reverse_subpage("folder_detail", args=[folder.pk])
                                  if space is not None else space_url)

@@ -22,7 +22,6 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -31,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..accounts.models import PortalAccount
 from ..conf import app_settings, public_base_url
 from ..notifications.mail import queue_mail
 from ..notifications.preferences import wants, unsubscribe_headers
@@ -61,7 +61,7 @@ class Report:
 
 
 def _accounts(client_id):
-    return list(apps.get_model("aquatiris_portal", "PortalAccount").objects.select_related("user")
+    return list(PortalAccount.objects.select_related("user")
                 .filter(client_id=client_id, user__is_active=True))
 
 
