@@ -10,6 +10,8 @@ SECRET_KEY, ALLOWED_HOSTS, DEBUG.
 """
 
 import os
+import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -33,7 +35,27 @@ def env_bool(name, default=False):
 DEMO = env_bool("DEMO", False)
 DEBUG = env_bool("DEBUG", DEMO)
 DEMO_SECRET_KEY = "demo-only-insecure-key-change-me-0123456789abcdefghijklmnop"
+# Management commands that serve no request and sign nothing that outlives
+# their process (a checker runs `manage.py makemigrations --check` with no
+# environment): without DEMO or SECRET_KEY they run on a random key made for
+# this process alone. Anything else (runserver, shell, migrate, createsuperuser,
+# check --deploy, the WSGI app, production.py) still refuses without a key.
+KEYLESS_COMMANDS = frozenset({
+    "makemigrations", "check", "showmigrations", "sqlmigrate", "makemessages", "compilemessages", "help", "version",
+})
+
+
+def keyless_command(argv):
+    """Whether ``argv`` runs manage.py (or django-admin) with a command of
+    KEYLESS_COMMANDS, ``check --deploy`` excepted (it judges the real key)."""
+    if len(argv) < 2 or Path(argv[0]).name not in {"manage.py", "django-admin"}:
+        return False
+    return argv[1] in KEYLESS_COMMANDS and not any(arg.startswith("--deploy") for arg in argv[2:])
+
+
 SECRET_KEY = env("SECRET_KEY") or (DEMO_SECRET_KEY if DEMO else "")
+if not SECRET_KEY and keyless_command(sys.argv):
+    SECRET_KEY = "keyless-command-" + secrets.token_urlsafe(50)
 if not SECRET_KEY or (SECRET_KEY == DEMO_SECRET_KEY and not DEMO):
     raise ImproperlyConfigured(
         "SECRET_KEY is not set (or is the published demo key). Set SECRET_KEY in the environment to a long "

@@ -115,6 +115,64 @@ def test_check_deploy_on_the_production_settings_is_clean():
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
+
+# --- management commands that serve nothing run without a key -------------------------
+
+def _manage(*args, timeout=300, **env):
+    return subprocess.run([sys.executable, "example_site/manage.py", *args], env=_env(**env), cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_bare_makemigrations_check_runs_without_demo_or_secret_key():
+    """What a checker runs, in a clean environment (no DEMO, no SECRET_KEY)."""
+    result = _manage("makemigrations", "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+
+
+KEYLESS_DUMP = """
+import json, sys
+sys.argv = {argv!r}
+from example_site import settings
+print(json.dumps({{"SECRET_KEY": settings.SECRET_KEY, "DEBUG": settings.DEBUG}}))
+"""
+
+
+def test_a_keyless_command_gets_a_random_key_of_its_own_never_the_demo_key():
+    keys = []
+    for _run in range(2):
+        result = subprocess.run([sys.executable, "-c", KEYLESS_DUMP.format(argv=["manage.py", "makemigrations"])],
+                                env=_env(), cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        values = json.loads(result.stdout)
+        assert values["DEBUG"] is False
+        keys.append(values["SECRET_KEY"])
+    assert keys[0] != keys[1] and DEMO_KEY not in keys and all(len(key) >= 50 for key in keys)
+
+
+@pytest.mark.parametrize("argv", [
+    ["manage.py", "runserver", "--noreload", "127.0.0.1:8765"],
+    ["manage.py", "check", "--deploy"],
+    ["manage.py", "migrate"],
+    ["manage.py", "shell"],
+    ["gunicorn", "makemigrations"],
+])
+def test_serving_or_other_commands_still_refuse_without_a_key(argv):
+    result = subprocess.run([sys.executable, "-c", KEYLESS_DUMP.format(argv=argv)], env=_env(), cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
+
+
+def test_runserver_without_a_key_refuses_to_start():
+    # If it started it would serve until the timeout: the test fails either way.
+    result = _manage("runserver", "--noreload", "127.0.0.1:8765", timeout=120)
+    assert result.returncode != 0 and "SECRET_KEY is not set" in result.stderr
+
+
+def test_production_settings_refuse_a_keyless_command_too():
+    result = _manage("makemigrations", "--check", DJANGO_SETTINGS_MODULE="example_site.production")
+    assert result.returncode != 0 and "the production settings refuse to start" in result.stderr
+
 # --- the Content-Security-Policy, served with production's own values ------------------
 
 @pytest.fixture
