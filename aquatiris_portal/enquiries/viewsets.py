@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn
+from wagtail.admin.ui.tables import Column, DateColumn, StatusTagColumn, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -67,8 +67,6 @@ class RequestIndexView(generic.IndexView):
     def _get_title_column(self, field_name, column_class=None, **kwargs):
         # The title leads to the recap (inspect); the row menu's "Edit" keeps
         # leading to the status form (Wagtail links both to get_edit_url).
-        from wagtail.admin.ui.tables import TitleColumn
-
         column_class = self._get_title_column_class(column_class or TitleColumn)
         return self._get_custom_column(field_name, column_class, get_url=self.get_inspect_url, **kwargs)
 
