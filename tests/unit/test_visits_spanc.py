@@ -89,6 +89,10 @@ def test_filter_lists_exactly_the_overdue_folders_of_the_territory(world, settin
     html = unescape(world["http"].get(world["page"].url, {"overdue": 24}).content.decode())
     assert sorted(names(html)) == ["Abgrall", "Cadiou"]
     assert re.search(r'<option value="24" selected>', html)
+    # The count says it is filtered, and offers the way back to every folder.
+    status = re.search(r'<p role="status">(.*?)</p>', html, re.S).group(1)
+    assert "2 dossiers sur votre territoire sans entretien depuis plus de 24 mois." in status
+    assert re.search(r'<a href="[^"?]*/">Afficher tous les dossiers</a>', status)
     html = unescape(world["http"].get(world["page"].url, {"overdue": 36}).content.decode())
     assert names(html) == []
     # An unknown choice is no filter; the setting's value is a choice.
