@@ -31,6 +31,7 @@ from django.core.management import call_command
 from django.utils import timezone, translation
 
 from tests.exports import make_pdf, sha256, write_export
+from tests.ics import parse_ics
 from tests.integration.screens import shoot
 
 from .conftest import wait_until
@@ -142,37 +143,6 @@ def calendar_part(message):
     return parts[0] if parts else None
 
 
-def parse_ics(data):
-    """RFC 5545 read by hand: lines unfolded, BEGIN/END matched; the
-    VCALENDAR's and the one VEVENT's properties as name -> (params, value)."""
-    physical = data.decode("utf-8").replace("\r\n", "\n").split("\n")
-    assert physical[-1] == "", "the last line must end with a line break"
-    logical = []
-    for line in physical[:-1]:
-        if line[:1] in (" ", "\t"):
-            logical[-1] += line[1:]
-        else:
-            logical.append(line)
-    assert logical[0] == "BEGIN:VCALENDAR" and logical[-1] == "END:VCALENDAR", (logical[0], logical[-1])
-    stack, calendar, events = [], {}, []
-    for line in logical:
-        match = re.fullmatch(r"([A-Z-]+)((?:;[A-Z-]+=[^;:]+)*):(.*)", line)
-        assert match, line
-        name, params, value = match.groups()
-        if name == "BEGIN":
-            stack.append(value)
-            if value == "VEVENT":
-                events.append({})
-        elif name == "END":
-            assert stack.pop() == value, line
-        else:
-            target = events[-1] if stack[-1] == "VEVENT" else calendar
-            assert name not in target, f"{name} twice"
-            target[name] = (params, value)
-    assert not stack and len(events) == 1, events
-    return calendar, events[0]
-
-
 def event_start(event):
     """DTSTART as a local datetime (timed, in UTC) or a date (all day)."""
     params, value = event["DTSTART"]
@@ -185,7 +155,7 @@ def event_start(event):
 def invitation(message):
     part = calendar_part(message)
     assert part.get_filename().endswith(".ics")
-    calendar, event = parse_ics(part.get_payload(decode=True))
+    calendar, event = parse_ics(part.get_payload(decode=True), crlf=False)
     assert part.get_param("method") == calendar["METHOD"][1]
     return calendar, event
 

@@ -7,7 +7,6 @@ asked; ``portal_notify --now`` and the schedule's window."""
 
 import datetime
 import io
-import re
 
 import pytest
 from django.core.management import call_command
@@ -18,6 +17,7 @@ from aquatiris_portal.models import NotificationPreference, OutgoingMail, Visit
 from aquatiris_portal.notifications.tasks import _build_message
 from aquatiris_portal.sync.mapping import delete_records
 from tests import factories
+from tests.ics import parse_ics
 
 pytestmark = pytest.mark.django_db
 
@@ -42,44 +42,6 @@ def owner():
                                  planned_for=TODAY + datetime.timedelta(days=5), slot="morning",
                                  technician="Luc Martin", visible_to_client=True)
     return {"user": user, "visit": visit, "installation": installation}
-
-
-def parse_ics(data):
-    """A strict reading of RFC 5545: CRLF line ends, lines of at most 75
-    octets, folding unfolded, BEGIN/END nested and matched, NAME[;PARAMS]:VALUE,
-    the properties a VEVENT of an iTIP REQUEST/CANCEL needs."""
-    assert data.endswith(b"\r\n") and b"\n" not in data.replace(b"\r\n", b"")
-    physical = data[:-2].split(b"\r\n")
-    assert all(len(line) <= 75 for line in physical), [line for line in physical if len(line) > 75]
-    logical = []
-    for line in physical:
-        if line.startswith(b" "):
-            logical[-1] += line[1:]
-        else:
-            logical.append(line)
-    stack, calendar, event = [], {}, None
-    for raw in logical:
-        line = raw.decode("utf-8")
-        match = re.fullmatch(r"([A-Z-]+)((?:;[A-Z-]+=[^;:]+)*):(.*)", line)
-        assert match, line
-        name, params, value = match.groups()
-        if name == "BEGIN":
-            stack.append(value)
-            if value == "VEVENT":
-                event = {}
-            continue
-        if name == "END":
-            assert stack.pop() == value
-            continue
-        target = event if stack and stack[-1] == "VEVENT" else calendar
-        assert name not in target, f"{name} twice"
-        target[name] = (params, value)
-    assert not stack and event is not None
-    assert calendar["VERSION"][1] == "2.0" and "PRODID" in calendar
-    for required in ("UID", "DTSTAMP", "DTSTART", "SEQUENCE", "SUMMARY", "ORGANIZER"):
-        assert required in event, required
-    assert re.fullmatch(r"\d{8}T\d{6}Z", event["DTSTAMP"][1])
-    return calendar, event
 
 
 def reminder_mails():
