@@ -60,6 +60,15 @@ def write_report(report, target):
         f"- Generated in this run: {'yes' if d['generated_in_this_run'] else 'no (cached database)'}; "
         f"`portal_bench_data` took {d['command_seconds']} s in this run.",
     ]
+    visits = d.get("visits")
+    if visits:
+        lines.append(
+            f"- Visits (`bench/bench_visits.py`, {'made in this run' if visits['generated_in_this_run'] else 'cached'}): "
+            f"{visits['visits']:,} ({visits['done']:,} done, {visits['planned']:,} planned) on the big SPANC's "
+            f"{visits['big_spanc_folders']:,} folders and the benchmark client's installations; "
+            f"{visits['big_spanc_maintained']:,} folders have a last maintenance date, and "
+            f"{visits['overdue_24_months']:,} of the {visits['big_spanc_folders']:,} match 'no maintenance for more "
+            "than 24 months' (the filter's rows below).")
     if d["steps"]:
         lines += ["", "| step | seconds |", "|---|---:|"]
         lines += [f"| {name} | {value:.1f} |" for name, value in d["steps"].items()]
@@ -96,6 +105,13 @@ def write_report(report, target):
             f"| {row.get('service_median_ms', '–')} | {row.get('service_queries', '–')} "
             f"| {row.get('load_before', '').split(' ')[0]} |"
         )
+    checks = report.get("query_checks") or []
+    if checks:
+        lines.append("")
+        for check in checks:
+            counts = ", ".join(f"{key} {value}" for key, value in check["counts"].items())
+            lines.append(f"- Same SQL queries, {check['label']}: {'yes' if check['equal'] else '**no**'} ({counts}); "
+                         "the run fails when they differ.")
     lines += ["", "Command per page: `" + next((r["command"] for r in report["pages"] if "command" in r), "") + "`",
               ""]
     jobs = report.get("export_jobs") or []

@@ -4,7 +4,8 @@
 1. PostgreSQL (+ Redis) on loopback, data folder kept in bench/out/pgdata;
 2. migrate, collectstatic, portal_demo, portal_bench_data (100,000 clients,
    150,000 installations, 1,000,000 documents...; skipped when present,
-   ``--fresh`` starts from an empty database and times the generation);
+   ``--fresh`` starts from an empty database and times the generation), then
+   bench_visits.py (a maintenance history for the big SPANC's 5,000 folders);
 3. the example site under gunicorn with the production settings (DEBUG off);
 4. wrk with logged-in sessions against every page and a trivial
    authenticated view (the baseline), N requests each;
@@ -53,7 +54,9 @@ PAGES = [
     ("home", "Home page (a Wagtail page, anonymous): second reference", "/", None, "reference"),
     ("login", "Login page (anonymous)", "/portail/connexion/", None, "simple"),
     ("dashboard", "Client dashboard", "/espace-client/", "client", "complex"),
-    ("installation", "Client installation page", "/espace-client/installations/{client_installation}/", "client", "simple"),
+    ("installation", "Client installation page (with its visits: next visit, maintenance log)", "/espace-client/installations/{client_installation}/", "client", "simple"),
+    ("installation_no_visits", "Client installation page, an installation without visits (as before issue 17)",
+     "/espace-client/installations/{client_installation_without_visits}/", "client", "simple"),
     ("documents", "Installation documents", "/espace-client/installations/{client_installation}/documents/", "client", "simple"),
     ("warranty", "Warranty form", "/espace-client/installations/{client_installation}/garantie/", "client", "simple"),
     ("download", "Document download (PDF)", "/portail/documents/{client_document}/", "client", "simple"),
@@ -62,11 +65,23 @@ PAGES = [
     ("folders_small", "SPANC folder list of a SPANC with 5 folders (comparison)", "/espace-pro/", "spanc_small",
      "complex"),
     ("folder_search", "SPANC folder search", "/espace-pro/?q={spanc_search}", "spanc", "complex"),
+    # Issue 17: "no maintenance for more than 24 months" (the setting's default), on the
+    # visits bench_visits.py adds, in the folder list's order and sorted by that date.
+    ("folders_overdue", "SPANC folder list, no maintenance for more than 24 months", "/espace-pro/?overdue=24",
+     "spanc", "complex"),
+    ("folders_overdue_sorted", "SPANC folder list, no maintenance for more than 24 months, sorted by last maintenance",
+     "/espace-pro/?overdue=24&sort=maintenance", "spanc", "complex"),
     ("folder", "SPANC folder page", "/espace-pro/dossiers/{spanc_folder}/", "spanc", "simple"),
     ("export_month", "Admin requests XLSX export: the request (job queued, redirect), last 30 days",
      "/admin/portail/demandes/?export=xlsx&created_at_from={month_ago}&created_at_to={today}", "staff", "complex"),
 ]
 BUDGETS = {"simple": (100, 3), "complex": (150, 4)}
+# Pages that must run the same number of SQL queries (whatever the territory's
+# size, search, filter or sort): the run fails after writing the report if not.
+SAME_QUERIES = [
+    ("SPANC folder list", ("folders_p1", "folders_p100", "folders_small", "folder_search", "folders_overdue",
+                           "folders_overdue_sorted")),
+]
 # Pages whose right answer is not 200: the export button answers with a
 # redirect to the export's status page (the file is built by a job).
 EXPECT = {"export_month": 302}
@@ -139,6 +154,11 @@ def prepare_data(env, fresh_generation):
     }
     if fresh_generation and not generation["generated_in_this_run"]:
         raise SystemExit("--fresh but the dataset was already there?")
+    log("bench_visits (maintenance history of the big SPANC's folders)")
+    generation["visits"] = json.loads(subprocess.run(
+        [str(PYTHON), str(HERE / "bench_visits.py")], env=env, cwd=ROOT, check=True, capture_output=True,
+        text=True).stdout)
+    log(f"  {generation['visits']}")
     return generation
 
 
@@ -319,6 +339,7 @@ def main():
         generation = prepare_data(env, args.fresh)
         stamp.write_text(digest)
         ids = json.loads((OUT / "sessions.json").read_text())
+        ids["client_installation_without_visits"] = generation["visits"]["client_installation_without_visits"]
         today = datetime.date.today()
         ids.update(today=today.isoformat(), month_ago=(today - datetime.timedelta(days=30)).isoformat())
         server = Gunicorn(env, args.workers).start()
@@ -363,6 +384,11 @@ def main():
             capture_output=True, text=True, check=True).stdout)
         for row in results:
             row.update({f"service_{name}": value for name, value in service.get(row["key"], {}).items()})
+        query_checks = []
+        for label, keys in SAME_QUERIES:
+            counts = {r["key"]: r["service_queries"] for r in results if r["key"] in keys and "service_queries" in r}
+            query_checks.append({"label": label, "counts": counts, "equal": len(set(counts.values())) <= 1})
+            log(f"queries, {label}: {counts} ({'equal' if query_checks[-1]['equal'] else 'NOT EQUAL'})")
         export_jobs = []
         if not wanted or wanted & {"export_month", "export_jobs"}:
             # The export requests above queued jobs nobody ran (no worker in
@@ -409,6 +435,7 @@ def main():
                          "bulk_requests": args.bulk_requests},
             "dataset": generation,
             "pages": results,
+            "query_checks": query_checks,
             "export_jobs": export_jobs,
             "lighthouse": lighthouse_results,
         }
@@ -418,6 +445,9 @@ def main():
 
             write_report(report, HERE / "RESULTS.md")
             log("bench/RESULTS.md written")
+        unequal = [check["label"] for check in query_checks if not check["equal"]]
+        if unequal:
+            raise SystemExit(f"query counts differ between pages that must run the same: {unequal}")
     finally:
         if server:
             server.stop()
