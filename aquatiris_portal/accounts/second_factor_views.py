@@ -21,7 +21,7 @@ from django_otp.qr import write_qrcode_image
 
 from .. import access
 from ..conf import app_settings
-from ..security_log import Kind, record_security_event
+from ..security_log import Kind, client_ip, record_security_event
 from . import second_factor, throttle
 from .forms import EnrolForm, OTPCodeForm, ReauthForm
 from .landing import landing_url
@@ -81,7 +81,7 @@ def otp_verify_view(request):
             return HttpResponseRedirect(portal_url("otp_verify", destination))
         form = OTPCodeForm(request.POST)
         if form.is_valid():
-            ip = throttle.client_ip(request)
+            ip = client_ip(request)
             wait = throttle.blocked_for("otp", user.get_username(), ip)
             if wait:
                 form.add_error(None, throttle_message(wait))
@@ -160,7 +160,7 @@ def _enrol_email_step(request, user, destination):
     if request.method == "POST":
         form = OTPCodeForm(request.POST)
         if form.is_valid():
-            ip = throttle.client_ip(request)
+            ip = client_ip(request)
             wait = throttle.blocked_for("otp", user.get_username(), ip)
             if wait:
                 form.add_error(None, throttle_message(wait))

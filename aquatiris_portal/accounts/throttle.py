@@ -33,7 +33,6 @@ from django.core.cache import cache
 
 from ..conf import app_settings
 from ..records.emails import canonical_email_or_none
-from ..security_log import client_ip  # noqa: F401  (the one rule for the client's address)
 
 PREFIX = "aqp:throttle"
 BUCKETS = ("account", "pair", "ip")

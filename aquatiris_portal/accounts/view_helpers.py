@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 
 from ..conf import app_settings
-from ..security_log import Kind, record_security_event
+from ..security_log import Kind, client_ip, record_security_event
 from . import second_factor, throttle
 from .landing import landing_url, record_visit
 from .middleware import SECOND_FACTOR_SESSION_KEY
@@ -66,7 +66,7 @@ def wait_message(seconds):
 def count_failure(request, scope, identifier, user=None, **details):
     """Count one failed attempt; a bucket it fills starts a lockout, which
     the security log records (once, not at every refused attempt)."""
-    ip = throttle.client_ip(request)
+    ip = client_ip(request)
     filled = throttle.hit(scope, identifier, ip)
     if filled:
         record_security_event(Kind.LOCKOUT, request, user=user, scope=scope, buckets=filled,
@@ -93,7 +93,7 @@ def log_in(request, user, next_url):
 def reauth_blocked(request, user, form):
     """The password typed again is throttled like a login (the account and
     the pair): an open session cannot be used to guess it."""
-    wait = throttle.blocked_for("login", user.get_username(), throttle.client_ip(request))
+    wait = throttle.blocked_for("login", user.get_username(), client_ip(request))
     if wait:
         form.add_error(None, throttle_message(wait))
     return wait

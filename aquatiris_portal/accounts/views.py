@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from ..security_log import Kind, record_security_event
+from ..security_log import Kind, client_ip, record_security_event
 from . import activation, password_reset, second_factor, throttle, tokens
 from .forms import (
     ActivationRequestForm,
@@ -60,7 +60,7 @@ def login_view(request):
         form = LoginForm(request.POST)
         if form.is_valid():
             email = form.cleaned_data["email"]  # canonical (forms.CanonicalEmailField)
-            ip = throttle.client_ip(request)
+            ip = client_ip(request)
             wait = throttle.blocked_for("login", email, ip)
             if wait:
                 form.add_error(None, throttle_message(wait))
@@ -103,7 +103,7 @@ def _request_view(request, *, scope, form_class, template, done_template, handle
     if not form.is_valid():
         return render(request, TEMPLATES + template, {"form": form})
     email = form.cleaned_data["email"]  # canonical (forms.CanonicalEmailField)
-    ip = throttle.client_ip(request)
+    ip = client_ip(request)
     wait = throttle.blocked_for(scope, email, ip)
     if wait:
         form.add_error(None, throttle_message(wait))

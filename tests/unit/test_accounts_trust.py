@@ -18,11 +18,12 @@ from django.utils.translation import gettext, ngettext
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 
-from aquatiris_portal.accounts import throttle, tokens
+from aquatiris_portal.accounts import tokens
 from aquatiris_portal.accounts.models import AccountToken, PortalAccount
 from aquatiris_portal.conf import app_settings
 from aquatiris_portal.models import OutgoingMail
 from aquatiris_portal.records.emails import InvalidEmail, canonical_email
+from aquatiris_portal.security_log import client_ip
 from aquatiris_portal.security_log.models import SecurityEvent
 from tests import factories
 
@@ -93,13 +94,13 @@ def test_the_client_ip_is_the_right_most_address_not_written_by_a_trusted_proxy(
     settings.AQUATIRIS_PORTAL_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
     settings.AQUATIRIS_PORTAL_TRUSTED_PROXY_COUNT = proxies
     request = RequestFactory().get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=header)
-    assert throttle.client_ip(request) == expected
+    assert client_ip(request) == expected
 
 
 def test_without_the_header_setting_the_forwarded_header_is_ignored(settings):
     settings.AQUATIRIS_PORTAL_CLIENT_IP_HEADER = None
     request = RequestFactory().get("/", REMOTE_ADDR="198.51.100.1", HTTP_X_FORWARDED_FOR="6.6.6.6")
-    assert throttle.client_ip(request) == "198.51.100.1"
+    assert client_ip(request) == "198.51.100.1"
 
 
 def test_production_settings_read_the_proxy_rule_from_the_environment(behind_the_proxy, monkeypatch):
