@@ -201,9 +201,15 @@ def _with_report(visits, documents):
     return visits.prefetch_related(Prefetch("report_document", queryset=documents, to_attr="report"))
 
 
+def visits_told_to_clients():
+    """Visits their installation's client may hear of, cancelled ones included
+    (a cancellation is news: the reminders send it)."""
+    return Visit.objects.filter(visible_to_client=True)
+
+
 def visits_of_client(client):
     """Visits a client sees: on their installations, shared with clients (also for jobs without a request)."""
-    return _with_report(Visit.objects.live().filter(installation__client=client, visible_to_client=True),
+    return _with_report(visits_told_to_clients().live().filter(installation__client=client),
                         documents_of_client(client))
 
 

@@ -30,11 +30,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import access
 from ..accounts.models import PortalAccount
 from ..conf import app_settings, public_base_url
 from ..notifications.mail import queue_mail
 from ..notifications.preferences import wants, unsubscribe_headers
-from ..records.visits import Visit
 from ..storage import private_storage
 from .calendar import visit_ics
 
@@ -74,7 +74,8 @@ def due_visits(today):
     moved = (Q(reminded_for__isnull=False, planned_for__gte=today, cancelled_at__isnull=True)
              & (~Q(reminded_for=F("planned_for")) | ~Q(reminded_slot=F("slot"))))
     cancelled = Q(cancelled_at__isnull=False)
-    return (Visit.objects.filter(first | moved | cancelled, done_on__isnull=True, visible_to_client=True)
+    # Told to the installation's client only (access), cancelled visits included.
+    return (access.visits_told_to_clients().filter(first | moved | cancelled, done_on__isnull=True)
             .select_related("installation__client", "installation__franchisee").order_by("planned_for", "pk"))
 
 
@@ -106,7 +107,8 @@ def send_for_visit(visit, now):
     with transaction.atomic():
         # Lock the visit's row only: FOR UPDATE on the outer join to a missing
         # franchisee is refused by PostgreSQL (SQLite ignores FOR UPDATE).
-        visit = Visit.objects.select_for_update(of=("self",)).select_related(
+        # Asked again under the lock: an export may have unshared it meanwhile.
+        visit = access.visits_told_to_clients().select_for_update(of=("self",)).select_related(
             "installation__client", "installation__franchisee").filter(pk=visit.pk).first()
         if visit is None or visit.done_on is not None:
             return None

@@ -123,6 +123,15 @@ def test_a_visit_not_shared_with_the_client_or_turned_off_sends_nothing(owner):
     assert not reminder_mails()
 
 
+def test_a_visit_unshared_after_it_was_found_due_sends_nothing(owner):
+    """The row is asked for again under the lock: an export that stopped
+    sharing the visit in between wins."""
+    [due] = visit_reminders.due_visits(TODAY)
+    Visit.objects.filter(pk=due.pk).update(visible_to_client=False)
+    assert visit_reminders.send_for_visit(due, NOON) is None
+    assert not reminder_mails()
+
+
 def test_the_schedule_waits_for_the_day_and_portal_notify_now_does_not(owner):
     night = timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(3)))
     assert visit_reminders.send_due(now=night).reminders == 0
