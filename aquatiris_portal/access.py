@@ -26,10 +26,14 @@ def account_for(user):
     if user is None or not user.is_authenticated:
         return None
     if not hasattr(user, _CACHE_ATTR):
-        holder = (
-            get_user_model()._default_manager.select_related("portal_account__client", "portal_account__spanc")
-            .filter(pk=user.pk).first()
-        )
+        User = get_user_model()
+        if User.portal_account.is_cached(user):  # loaded with the session's user (accounts.backends)
+            holder = user
+        else:
+            holder = (
+                User._default_manager.select_related("portal_account__client", "portal_account__spanc")
+                .filter(pk=user.pk).first()
+            )
         account = getattr(holder, "portal_account", None) if holder is not None else None
         setattr(user, _CACHE_ATTR, account)
     return getattr(user, _CACHE_ATTR)

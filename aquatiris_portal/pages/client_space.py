@@ -137,10 +137,10 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, Page):
             .annotate(total=Count("pk"), new=Count("pk", filter=self._new_condition(context)))
             .order_by("theme__sort_order", "theme__name")
         )
+        next_visit, maintenance_log = client_visits.installation_visits(request.user, installation)
         context.update(installation=installation, themes=list(themes),
                        progress=progress_for(installation.stage, stage_texts()),
-                       next_visit=client_visits.next_visits(request.user, [installation]).get(installation.pk),
-                       maintenance_log=client_visits.maintenance_log(request.user, installation),
+                       next_visit=next_visit, maintenance_log=maintenance_log,
                        maintenance_due=client_visits.maintenance_due(installation))
         return self.render_screen(request, "installation", context)
 

@@ -6,6 +6,7 @@ number of visits."""
 import calendar
 import datetime
 
+from django.db.models import Q
 from django.utils import timezone
 
 from .. import access
@@ -28,9 +29,19 @@ def next_visits(user, installations, today=None):
     return found
 
 
-def maintenance_log(user, installation):
-    """Visits done on ``installation``, newest first, each with ``report`` (None unless the client may read it)."""
-    return list(access.client_visits(user).done().filter(installation=installation).order_by("-done_on", "-pk"))
+def installation_visits(user, installation, today=None):
+    """(next visit or None, maintenance log) of one installation in one query
+    (and one for the reports, none when no visit has one): the next planned
+    visit as ``next_visits`` gives it, and the visits done, newest first, each
+    with ``report`` (None unless the client may read it)."""
+    today = today or timezone.localdate()
+    visits = list(
+        access.client_visits(user).filter(installation=installation)
+        .filter(Q(done_on__isnull=False) | Q(planned_for__gte=today)).order_by("-done_on", "-pk")
+    )
+    upcoming = [visit for visit in visits if visit.done_on is None]
+    log = [visit for visit in visits if visit.done_on is not None]
+    return (min(upcoming, key=lambda visit: (visit.planned_for, visit.pk)) if upcoming else None), log
 
 
 def maintenance_due(installation, today=None):

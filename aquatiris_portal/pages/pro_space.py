@@ -86,18 +86,15 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, Page):
         # Python's route_url, not a {% routablepageurl %} (site look-up) per row;
         # each folder link carries the list's search, sort and page (its "back").
         suffix = _state_suffix(request)
-        rows = [
-            (folder, folders_.is_new(folder, previous_visit_at),
-             self.route_url(request, "folder_detail", folder.pk) + suffix)
-            for folder in folders
-        ]
+        rows = folders_.folder_rows(
+            folders, previous_visit_at, lambda folder: self.route_url(request, "folder_detail", folder.pk) + suffix)
         return self.render_screen(
             request, "folder_list", {
                 "query": query,
                 "sort": sort,
                 "overdue_months": overdue_months,
                 "overdue_choices": folders_.overdue_choices(),
-                "sort_columns": _sort_columns(sort),
+                "sort_columns": _sort_columns(request, sort),
                 "page_obj": page_obj,
                 "paginator": paginator,
                 "rows": rows,
@@ -180,8 +177,12 @@ def _state_suffix(request):
     return f"?{state}" if state else ""
 
 
-def _sort_columns(current):
-    """Header links: each column sorts by itself, a second click reverses."""
+def _sort_columns(request, current):
+    """Header links: each column sorts by itself, a second click reverses.
+    Each keeps the list's other parameters (search, filter) and goes back to
+    page 1; its text for screen readers says what a click does."""
+    params = request.GET.copy()
+    params.pop("page", None)
     columns = {}
     for key, (label, _fields) in folders_.SORTS.items():
         active = current.lstrip("-") == key
@@ -191,5 +192,15 @@ def _sort_columns(current):
             state = "descending" if descending else "ascending"
         else:
             target, state = key, None
-        columns[key] = {"label": label, "target": target, "state": state}
+        params["sort"] = target
+        columns[key] = {"label": label, "target": target, "state": state, "href": f"?{params.urlencode()}",
+                        "hint": _SORT_HINTS[state], "arrow": _SORT_ARROWS[state]}
     return columns
+
+
+_SORT_HINTS = {
+    "ascending": gettext_lazy("sorted in ascending order, activate to reverse"),
+    "descending": gettext_lazy("sorted in descending order, activate to reverse"),
+    None: gettext_lazy("activate to sort by this column"),
+}
+_SORT_ARROWS = {"ascending": "▲", "descending": "▼", None: ""}

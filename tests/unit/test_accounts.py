@@ -608,3 +608,30 @@ def test_account_screens_run_as_many_queries_with_many_records():
 
     cache.clear()  # the bulk above used up the IP's allowance
     assert measure() == small
+
+
+def test_the_session_user_comes_with_its_portal_account_in_one_query(django_assert_num_queries):
+    """accounts.backends.EmailBackend.get_user loads the account, its client
+    and SPANC with the user; access reads them from there, without a query,
+    and a user loaded otherwise still gets its own account."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth import get_user as session_user
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import RequestFactory
+
+    owner = factories.client()
+    user = factories.client_user(owner)
+    other = factories.client_user(factories.client())
+    session = SessionStore()
+    session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "aquatiris_portal.accounts.backends.EmailBackend",
+                    "_auth_user_hash": user.get_session_auth_hash()})
+    session.save()
+    request = RequestFactory().get("/")
+    request.session = SessionStore(session.session_key)
+    with django_assert_num_queries(2):  # the session, the user with its account, client and SPANC
+        loaded = session_user(request)
+        assert access.client_for(loaded) == owner
+        assert access.spanc_for(loaded) is None
+    plain = get_user_model().objects.get(pk=other.pk)  # no account loaded with it
+    with django_assert_num_queries(1):
+        assert access.account_for(plain) == other.portal_account
