@@ -16,9 +16,17 @@ from .emails import normalise_email
 from .names import folder_columns
 
 
+def unique_external_id(prefix):
+    """The uniqueness of ``external_id`` (the import's ON CONFLICT target), as a
+    constraint: ``unique=True`` would also give PostgreSQL a LIKE index that
+    no query uses and every imported row pays for."""
+    return models.UniqueConstraint(fields=["external_id"], name=f"{prefix}_external_id_uniq")
+
+
 class SyncedRecord(models.Model):
+    # Unique through unique_external_id() in each model's Meta.
     external_id = models.CharField(
-        _("internal system id"), max_length=64, unique=True,
+        _("internal system id"), max_length=64,
         help_text=_("Key of the record in the internal system."),
     )
     synced_at = models.DateTimeField(_("last synchronised"), default=timezone.now)
@@ -33,7 +41,8 @@ class SyncedRecord(models.Model):
 class Address(models.Model):
     address_line1 = models.CharField(_("address"), max_length=255, blank=True)
     address_line2 = models.CharField(_("address (continued)"), max_length=255, blank=True)
-    postcode = models.CharField(_("postcode"), max_length=10, blank=True, db_index=True)
+    # No index: the folder search reads ``search_words``, nothing filters on the postcode alone.
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
     city = models.CharField(_("town"), max_length=120, blank=True)
 
     class Meta:
@@ -57,6 +66,7 @@ class Franchisee(SyncedRecord):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
 
     class Meta:
+        constraints = [unique_external_id("aqp_franchisee")]
         verbose_name = _("franchisee")
         verbose_name_plural = _("franchisees")
         ordering = ["company"]
@@ -80,6 +90,7 @@ class Spanc(SyncedRecord, Address):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
 
     class Meta:
+        constraints = [unique_external_id("aqp_spanc")]
         verbose_name = _("SPANC")
         verbose_name_plural = _("SPANC")
         ordering = ["name"]
@@ -101,6 +112,7 @@ class Client(SyncedRecord, Address):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
 
     class Meta:
+        constraints = [unique_external_id("aqp_client")]
         verbose_name = _("client")
         verbose_name_plural = _("clients")
         ordering = ["last_name", "first_name"]
@@ -160,8 +172,9 @@ class InstallationQuerySet(models.QuerySet):
 
 
 class Installation(SyncedRecord, Address):
+    # client and spanc: no index of their own, aqp_inst_client_ref and aqp_inst_spanc_ref start with them.
     client = models.ForeignKey(
-        Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="installations"
+        Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="installations", db_index=False,
     )
     franchisee = models.ForeignKey(
         Franchisee, verbose_name=_("franchisee"), on_delete=models.SET_NULL,
@@ -169,7 +182,7 @@ class Installation(SyncedRecord, Address):
     )
     spanc = models.ForeignKey(
         Spanc, verbose_name=_("SPANC"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="installations",
+        null=True, blank=True, related_name="installations", db_index=False,
     )
     reference = models.CharField(_("reference"), max_length=60, db_index=True)
     label = models.CharField(_("label"), max_length=200, blank=True)
@@ -198,6 +211,7 @@ class Installation(SyncedRecord, Address):
     objects = InstallationQuerySet.as_manager()
 
     class Meta:
+        constraints = [unique_external_id("aqp_inst")]
         verbose_name = _("installation")
         verbose_name_plural = _("installations")
         ordering = ["reference"]
@@ -299,12 +313,14 @@ def document_upload_to(instance, filename):
 
 
 class PortalDocument(models.Model):
-    external_id = models.CharField(
-        _("internal system id"), max_length=64, unique=True, null=True, blank=True,
+    external_id = models.CharField(  # unique: unique_external_id() in Meta
+        _("internal system id"), max_length=64, null=True, blank=True,
         help_text=_("Empty for documents created by the portal (certificates, SPANC uploads)."),
     )
+    # No index of its own: aqp_doc_inst_created and aqp_doc_inst_theme start with it.
     installation = models.ForeignKey(
-        Installation, verbose_name=_("installation"), on_delete=models.CASCADE, related_name="documents"
+        Installation, verbose_name=_("installation"), on_delete=models.CASCADE, related_name="documents",
+        db_index=False,
     )
     theme = models.ForeignKey(
         "aquatiris_portal.DocumentTheme", verbose_name=_("theme"), on_delete=models.SET_NULL,
@@ -345,6 +361,7 @@ class PortalDocument(models.Model):
     objects = PortalDocumentQuerySet.as_manager()
 
     class Meta:
+        constraints = [unique_external_id("aqp_doc")]
         verbose_name = _("document")
         verbose_name_plural = _("documents")
         ordering = ["-created_at"]

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
-from .models import Installation, PortalDocument, SyncedRecord
+from .models import Installation, PortalDocument, SyncedRecord, unique_external_id
 
 
 class VisitKind(models.TextChoices):
@@ -44,8 +44,9 @@ class VisitQuerySet(models.QuerySet):
 
 
 class Visit(SyncedRecord):
+    # No index of its own: aqp_visit_inst_done and aqp_visit_inst_planned start with it.
     installation = models.ForeignKey(
-        Installation, verbose_name=_("installation"), on_delete=models.CASCADE, related_name="visits"
+        Installation, verbose_name=_("installation"), on_delete=models.CASCADE, related_name="visits", db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=20, choices=VisitKind.choices)
     planned_for = models.DateField(_("planned for"), null=True, blank=True)
@@ -71,6 +72,7 @@ class Visit(SyncedRecord):
     objects = VisitQuerySet.as_manager()
 
     class Meta:
+        constraints = [unique_external_id("aqp_visit")]
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
         ordering = ["-planned_for"]

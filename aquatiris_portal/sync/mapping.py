@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from ..records.emails import normalise_email
 from ..records.models import (
     Client, DocumentSource, Franchisee, Installation, PortalDocument, Spanc, refresh_folder_columns,
 )
@@ -94,7 +93,7 @@ def _date(value):
 
 
 def _email(value):
-    return normalise_email(text(value))
+    return text(value)  # already in the records' one stored form: check_line normalised it
 
 
 def franchisee(r, refs, current):
@@ -236,9 +235,12 @@ MODELS = {name: record_type.model for name, record_type in TYPES.items()}
 def themes(records):
     """{slug: pk} of the records' themes (the slug normalised in the record);
     an unknown slug creates a theme an editor can rename and place."""
+    slugs_of = {}  # a batch names a handful of themes: slugify each once
     for record in records:
         theme = record.get("theme")
-        record["theme"] = slugify(theme)[:80] if theme else None
+        if theme and theme not in slugs_of:
+            slugs_of[theme] = slugify(theme)[:80]
+        record["theme"] = slugs_of[theme] if theme else None
     slugs = {record["theme"] for record in records if record["theme"]}
     found = dict(DocumentTheme.objects.filter(slug__in=slugs).values_list("slug", "pk"))
     for slug in slugs - set(found):

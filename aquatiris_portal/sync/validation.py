@@ -16,7 +16,7 @@ from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 
-from ..records.emails import normalise_email
+from ..records.emails import canonical_email_or_none, normalise_email
 
 TYPES = ("franchisee", "spanc", "client", "installation", "document", "message", "visit", "delete")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -229,6 +229,9 @@ def parse_date(value, field):
 
 
 def check_email(value, required=True):
+    canonical = canonical_email_or_none(value)
+    if canonical:  # canonical_email ran the same validator on it
+        return canonical
     value = normalise_email(value)  # records' one stored form of an address
     if not value and not required:
         return ""
