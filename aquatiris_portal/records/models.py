@@ -184,7 +184,7 @@ class Installation(SyncedRecord, Address):
         Spanc, verbose_name=_("SPANC"), on_delete=models.SET_NULL,
         null=True, blank=True, related_name="installations", db_index=False,
     )
-    reference = models.CharField(_("reference"), max_length=60, db_index=True)
+    reference = models.CharField(_("reference"), max_length=60)  # indexed in Meta (no LIKE index)
     label = models.CharField(_("label"), max_length=200, blank=True)
     installed_on = models.DateField(_("installed on"), null=True, blank=True)
     serial_number = models.CharField(_("serial number"), max_length=60, blank=True)
@@ -216,6 +216,7 @@ class Installation(SyncedRecord, Address):
         verbose_name_plural = _("installations")
         ordering = ["reference"]
         indexes = [
+            models.Index(fields=["reference"], name="aqp_inst_reference"),  # the admin's default order
             models.Index(fields=["client", "reference"], name="aqp_inst_client_ref"),
             models.Index(fields=["spanc", "reference"], name="aqp_inst_spanc_ref"),
             models.Index(fields=["spanc", "created_at"], name="aqp_inst_spanc_created"),

@@ -28,6 +28,7 @@ from ..records.signals import email_changed
 from ..records.themes import DocumentTheme, theme_for
 from ..records.visits import Visit, refresh_last_maintenance
 from .retention import delete_files
+from .rows import by_unique_column
 
 logger = logging.getLogger(__name__)
 
@@ -260,10 +261,7 @@ def unique_codes(model, items):
             continue
         codes[code] = item.rid
         kept.append(item)
-    taken = dict(
-        model.objects.filter(code__in=list(codes)).exclude(external_id__in=list(codes.values()))
-        .values_list("code", "external_id")
-    )
+    taken = dict(by_unique_column(model, "code", list(codes), ["code", "external_id"]))
     result = []
     for item in kept:
         other = taken.get(item.record["code"])

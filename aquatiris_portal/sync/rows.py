@@ -25,10 +25,16 @@ def max_lengths(model):
 
 
 def by_external_id(model, ids, columns):
-    """Rows (tuples of ``columns``) of ``model`` whose external_id is in ``ids``.
-    On PostgreSQL one array parameter: thousands of ``IN (%s, ...)``
-    placeholders cost more to bind than the query takes."""
-    if not ids:
+    """Rows (tuples of ``columns``) of ``model`` whose external_id is in ``ids``."""
+    return by_unique_column(model, "external_id", ids, columns)
+
+
+def by_unique_column(model, key, values, columns):
+    """Rows (tuples of ``columns``) of ``model`` whose ``key`` (a column with
+    a unique index) is in ``values``. On PostgreSQL one array parameter:
+    thousands of ``IN (%s, ...)`` placeholders cost more to bind than the
+    query takes."""
+    if not values:
         return []
     if connection.vendor == "postgresql":
         qn = connection.ops.quote_name
@@ -42,12 +48,12 @@ def by_external_id(model, ids, columns):
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute(
                 f"SELECT {', '.join(qn(c) for c in columns)} FROM {qn(model._meta.db_table)} "
-                f"WHERE {qn('external_id')} = ANY(%s)", [list(ids)], binary=True,
+                f"WHERE {qn(key)} = ANY(%s)", [list(values)], binary=True,
             )
             rows = cursor.fetchall()
             cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
             return rows
-    return list(model.objects.filter(external_id__in=ids).values_list(*columns))
+    return list(model.objects.filter(**{f"{key}__in": values}).values_list(*columns))
 
 
 class RowWriter:
