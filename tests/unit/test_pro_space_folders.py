@@ -131,6 +131,40 @@ def test_sort_links_and_orders(page, http, territory):
     assert _names(http.get(page.url, {"sort": "bogus"}).content.decode())[0] == "Abgrall Anne"
 
 
+def test_each_cell_of_a_row_says_what_the_folder_holds(page, http, spanc):
+    """The row's cells as the SPANC reads them (French dates; the latest
+    document on the local calendar day; a dash where nothing is known)."""
+    from aquatiris_portal.records.models import Installation, Stage
+
+    folder = factories.installation(
+        spanc=spanc, reference="AQ-2019-7001", label="Filtre planté de roseaux 5 EH", stage="maintenance",
+        address_line1="3 rue du Lavoir", city="Dinan", postcode="22100", installed_on=datetime.date(2019, 4, 2),
+        client=factories.client(last_name="Kervella", first_name="Yann"),
+    )
+    Installation.objects.filter(pk=folder.pk).update(last_maintenance_on=datetime.date(2024, 11, 5))
+    late = datetime.datetime(2026, 3, 9, 23, 30, tzinfo=datetime.timezone.utc)  # 10 March, 00:30 in Paris
+    factories.document(folder, visible_to_spanc=True, created_at=late)
+    bare = factories.installation(spanc=spanc, reference="AQ-2019-7002", label="Étude", address_line1="",
+                                  client=factories.client(last_name="Le Gall", first_name="Anne"))
+    body = http.get(page.url).content.decode()
+    rows = {re.search(r'<a href="[^"]+">([^<]+)</a>', row).group(1): row
+            for row in re.findall(r"<tr>\s*<th scope=\"row\".*?</tr>", body, re.S)}
+    row = rows["Kervella Yann"]
+    cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    assert cells == ["Dinan (22100)", "3 rue du Lavoir", "AQ-2019-7001", "5 EH", "02/04/2019",
+                     str(Stage.MAINTENANCE.label),
+                     "05/11/2024", "1", "10/03/2026"]
+    assert '<time datetime="2019-04-02">02/04/2019</time>' in row
+    assert '<time datetime="2024-11-05">05/11/2024</time>' in row
+    assert '<time datetime="2026-03-10T00:30:00+01:00">10/03/2026</time>' in row
+    assert f'href="{page.url}dossiers/{folder.pk}/"' in row
+    blank = [re.sub(r"<[^>]+>", "", cell).strip()
+             for cell in re.findall(r"<td[^>]*>(.*?)</td>", rows["Le Gall Anne"], re.S)]
+    assert blank[1] == "—" and blank[3] == "—" and blank[4] == "—" and blank[6] == "—"  # address, capacity, dates
+    assert blank[7] == "0" and blank[8] == "—"
+    assert bare.installed_on is None
+
+
 def test_name_sort_ignores_accents_and_follows_a_renamed_client(page, http, territory, spanc):
     _folder(spanc, "Éluard", "Rennes", "35000", "AQ-2022-5004")
     assert _names(http.get(page.url).content.decode()) == [
