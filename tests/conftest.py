@@ -1,4 +1,16 @@
+import os
+
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Hypothesis budgets of the property tests: "default" (the unit suite: a
+# fixed, bounded number of examples, no per-example deadline since tests
+# touch the database) and "deep" (a longer hunt, run by hand or nightly).
+# Pick one with ``--hypothesis-profile deep`` (Hypothesis's pytest plugin)
+# or HYPOTHESIS_PROFILE=deep. A failure prints the blob that replays it.
+hypothesis_settings.register_profile("default", max_examples=100, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("deep", max_examples=1000, deadline=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session")
