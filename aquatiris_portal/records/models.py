@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..storage import get_private_storage
+from .codes import KEY_MAX_LENGTH, code_key
 from .emails import normalise_email
 from .names import folder_columns
 
@@ -21,6 +22,20 @@ def unique_external_id(prefix):
     constraint: ``unique=True`` would also give PostgreSQL a LIKE index that
     no query uses and every imported row pays for."""
     return models.UniqueConstraint(fields=["external_id"], name=f"{prefix}_external_id_uniq")
+
+
+def code_key_field(verbose_name):
+    """The canonical form of a record's ``code`` (records/codes.py), which the
+    activation look-up compares exactly. NULL only for a code without any
+    letter or digit, or for one of two rows that collided before the column
+    existed (migration 0019)."""
+    return models.CharField(verbose_name, max_length=KEY_MAX_LENGTH, null=True, blank=True, editable=False)
+
+
+def unique_code_key(prefix):
+    """Two records of one type never share a canonical code; the constraint's
+    index is the look-up's (one exact query per record type)."""
+    return models.UniqueConstraint(fields=["code_key"], name=f"{prefix}_code_key_uniq")
 
 
 class SyncedRecord(models.Model):
@@ -85,12 +100,13 @@ class Franchisee(SyncedRecord):
 
 class Spanc(SyncedRecord, Address):
     code = models.CharField(_("pro code"), max_length=40, unique=True)
+    code_key = code_key_field(_("pro code as compared"))
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("email"), db_index=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
 
     class Meta:
-        constraints = [unique_external_id("aqp_spanc")]
+        constraints = [unique_external_id("aqp_spanc"), unique_code_key("aqp_spanc")]
         verbose_name = _("SPANC")
         verbose_name_plural = _("SPANC")
         ordering = ["name"]
@@ -100,11 +116,13 @@ class Spanc(SyncedRecord, Address):
 
     def save(self, *args, **kwargs):
         self.email = normalise_email(self.email)
+        self.code_key = code_key(self.code)
         super().save(*args, **kwargs)
 
 
 class Client(SyncedRecord, Address):
     code = models.CharField(_("client code"), max_length=40, unique=True)
+    code_key = code_key_field(_("client code as compared"))
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100)
     # Stored lower-cased: look-ups compare case-insensitively through the index.
@@ -112,7 +130,7 @@ class Client(SyncedRecord, Address):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
 
     class Meta:
-        constraints = [unique_external_id("aqp_client")]
+        constraints = [unique_external_id("aqp_client"), unique_code_key("aqp_client")]
         verbose_name = _("client")
         verbose_name_plural = _("clients")
         ordering = ["last_name", "first_name"]
@@ -126,6 +144,7 @@ class Client(SyncedRecord, Address):
 
     def save(self, *args, **kwargs):
         self.email = normalise_email(self.email)
+        self.code_key = code_key(self.code)
         super().save(*args, **kwargs)
         # The installations carry a copy of the name (pro space sort and search).
         refresh_folder_columns([self.pk])

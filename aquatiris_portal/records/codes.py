@@ -1,0 +1,68 @@
+"""The one canonical form of a client or pro code.
+
+People type a code as they read it: ``CLI-ACC-1A``, ``cli acc 1a``,
+``AQ / 22 / 0457``, ``C 10088 B``, ``cli_2020.77``, with a phone's
+non-breaking space or an en dash. A code compares by its letters and digits
+only, whatever separates them:
+
+- Unicode NFKC (full-width ``ＣＬＩ１`` becomes ``CLI1``, ``ﬁ`` becomes ``fi``),
+  then upper case;
+- a digit of any script counts as its ASCII digit (``٣`` is ``3``);
+- every other character (punctuation, spaces of any kind, dashes, symbols,
+  control characters, combining marks) is dropped. Accented letters stay
+  letters of their own: ``É`` is not ``E``, as the internal system may
+  give them out as two codes.
+
+The importer stores this form with each Client and Spanc (``code_key``,
+unique per record type) and the activation look-up compares it exactly
+(accounts/lookup.py). A copy of ``canonical_code`` is frozen in the
+migration that filled ``code_key`` for existing rows: change both.
+"""
+
+import unicodedata
+
+# Longest canonical code the portal stores (``code_key``); a stored code has
+# at most 40 characters, NFKC may lengthen a few (``ﬃ`` is three letters).
+KEY_MAX_LENGTH = 64
+# What a look-up reads at most of a typed code before giving up: a person
+# types a 40-character code with spaces around and between, not pages.
+TYPED_MAX_LENGTH = 200
+
+
+def _step(text):
+    upper = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).upper())
+    kept = []
+    for char in upper:
+        category = unicodedata.category(char)
+        if category == "Nd":
+            kept.append(str(unicodedata.decimal(char)))
+        elif category[0] == "L":
+            kept.append(char)
+    return unicodedata.normalize("NFKC", "".join(kept))
+
+
+def canonical_code(value):
+    """The canonical form of a code: its letters (NFKC, upper case) and
+    digits (ASCII), nothing else; "" for None or a text without any.
+
+    Raises TypeError for what is neither text nor None."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise TypeError(f"a code is text, not {type(value).__name__}")
+    text = _step(value)
+    # Dropping a separator may join what NFKC composes (Hangul jamo) and
+    # upper case may give letters NFKC rewrites: go on to a fixed point,
+    # so that the canonical form of a canonical form is itself.
+    for _ in range(3):
+        again = _step(text)
+        if again == text:
+            break
+        text = again
+    return text
+
+
+def code_key(value):
+    """``canonical_code`` as stored in ``code_key``: None when the code has
+    no letter or digit (NULLs never collide in the unique constraint)."""
+    return canonical_code(value) or None
