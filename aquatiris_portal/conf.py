@@ -57,6 +57,10 @@ DEFAULTS = {
     "TRUSTED_PROXY_COUNT": 1,
     # Security log (security_log/): events are kept this many days.
     "SECURITY_LOG_DAYS": 180,
+    # Link routes without a login (security_log/refusals.py): an address
+    # (an IPv6 /64) with this many refused tokens on a route within
+    # "minutes" is refused there until the window ends.
+    "TOKEN_REFUSAL_LIMIT": {"refused": 20, "minutes": 15},
     # Activation and lost password answer no sooner than this, whether or
     # not the email or code exists (no timing enumeration).
     "AUTH_MIN_RESPONSE_SECONDS": 0.4,

@@ -36,6 +36,8 @@ class Kind:
     DOCUMENT_DOWNLOAD = "document_download"
     SETTINGS_CHANGED = "settings_changed"
     SYNC_DOWNLOAD = "sync_download"
+    # One row per (route, address, minute) with a count: refusals.py.
+    TOKEN_REFUSED = "token_refused"
 
 
 def _user_of(request, user):
