@@ -8,7 +8,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 OUT="$(mkdir -p "${1:-dist}" && cd "${1:-dist}" && pwd)"
-PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
+# The project's venv when there is one (make install), else the python3 on
+# the PATH; PYTHON=/path/to/python picks another. Building needs only pip.
+if [ -z "${PYTHON:-}" ]; then
+    if [ -x "$ROOT/.venv/bin/python" ]; then PYTHON="$ROOT/.venv/bin/python"; else PYTHON="$(command -v python3 || true)"; fi
+fi
+if [ -z "$PYTHON" ] || ! "$PYTHON" -m pip --version >/dev/null 2>&1; then
+    echo "No Python with pip to build with: run 'make install' first, or set PYTHON=/path/to/python (3.11 or newer, with pip)" >&2; exit 1
+fi
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 mkdir "$WORK/src"
