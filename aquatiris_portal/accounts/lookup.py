@@ -2,12 +2,7 @@
 and email matched to a Client or Spanc, and the PortalAccount linked to it
 (activation.py, email_moves.py)."""
 
-import re
-from functools import reduce
-from operator import or_
-
-from django.db.models import Q
-
+from ..records.codes import KEY_MAX_LENGTH, TYPED_MAX_LENGTH, canonical_code
 from ..records.emails import canonical_email_or_none
 from ..records.models import Client, Spanc
 from .models import PortalAccount
@@ -22,35 +17,29 @@ def record_name(record):
     return record.full_name if isinstance(record, Client) else record.name
 
 
-def canonical_code(code):
-    """A client or pro code as compared: letters and digits only, upper
-    case ("cli 1037", "Cli_1037" and "CLI-1037" are one code)."""
-    return re.sub(r"[^0-9A-Z]", "", (code or "").upper())
-
-
-def _code_spellings(code):
-    """The stored spellings a typed code may stand for: its canonical form
-    and that form with one hyphen anywhere (codes are "PREFIX-REST")."""
-    canonical = canonical_code(code)
-    if not canonical or len(canonical) > 40:
-        return []
-    return [canonical] + [f"{canonical[:i]}-{canonical[i:]}" for i in range(1, len(canonical))]
+def typed_code_key(code):
+    """The ``code_key`` a typed code stands for (records/codes.py: any
+    separators, case, spaces around), or None when it cannot be one."""
+    if not isinstance(code, str) or len(code) > TYPED_MAX_LENGTH:
+        return None
+    key = canonical_code(code)
+    return key if 0 < len(key) <= KEY_MAX_LENGTH else None
 
 
 def find_record(email, code):
     """The Client or Spanc whose code is ``code`` (any case, spaces or
-    separators) and email is ``email`` (canonical forms), or None. Always
-    two queries (none for a code or an email that cannot match)."""
+    separators) and email is ``email`` (canonical forms), or None. One
+    exact query on the unique ``code_key`` per record type (none for a code
+    or an email that cannot match), both always run: the answer and its
+    time never say which of the two did not match."""
     email = canonical_email_or_none(email)
-    spellings = _code_spellings(code)
+    key = typed_code_key(code)
+    if not (email and key):
+        return None
     found = None
     for model in (Client, Spanc):
-        if not (email and spellings):
-            continue
-        query = reduce(or_, (Q(code__iexact=spelling) for spelling in spellings))
-        for record in model.objects.filter(query)[:5]:
-            if (found is None and canonical_code(record.code) == canonical_code(code) and record.email
-                    and canonical_email_or_none(record.email) == email):
+        for record in model.objects.filter(code_key=key)[:1]:
+            if found is None and record.email and canonical_email_or_none(record.email) == email:
                 found = record
     return found
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from ..records.codes import KEY_MAX_LENGTH, canonical_code
 from ..records.models import (
     Client, DocumentSource, Franchisee, Installation, PortalDocument, Spanc, refresh_folder_columns,
 )
@@ -36,8 +37,8 @@ _ADDRESS = ["address_line1", "address_line2", "postcode", "city"]
 FILE_FIELDS = ["file", "filename", "content_type", "size", "sha256"]
 FIELDS = {
     "franchisee": ["company", "first_name", "last_name", "email", "phone"],
-    "spanc": ["code", "name", "email", "phone", *_ADDRESS],
-    "client": ["code", "first_name", "last_name", "email", "phone", *_ADDRESS],
+    "spanc": ["code", "code_key", "name", "email", "phone", *_ADDRESS],
+    "client": ["code", "code_key", "first_name", "last_name", "email", "phone", *_ADDRESS],
     "installation": ["client_id", "franchisee_id", "spanc_id", "reference", "label", "installed_on", "stage",
                      "serial_number", *_ADDRESS, "client_sort_name", "search_words",
                      "maintenance_contract_status", "maintenance_contract_until", "maintenance_contract_every_months"],
@@ -104,14 +105,19 @@ def franchisee(r, refs, current):
     }
 
 
+def _code(r):
+    """The code as the export spells it, and its canonical form (``unique_codes`` checked it)."""
+    return {"code": r["code"], "code_key": canonical_code(r["code"])}
+
+
 def spanc(r, refs, current):
-    return {"code": r["code"], "name": r["name"], "email": _email(r["email"]), "phone": text(r.get("phone")),
+    return {**_code(r), "name": r["name"], "email": _email(r["email"]), "phone": text(r.get("phone")),
             **_address(r)}
 
 
 def client(r, refs, current):
     return {
-        "code": r["code"], "first_name": text(r.get("first_name")), "last_name": r["last_name"],
+        **_code(r), "first_name": text(r.get("first_name")), "last_name": r["last_name"],
         "email": _email(r["email"]), "phone": text(r.get("phone")), **_address(r),
     }
 
@@ -250,24 +256,38 @@ def themes(records):
 
 
 def unique_codes(model, items):
-    """(kept, [(item, reason)]): records whose ``code`` another record of
-    this export or of the portal already has are set aside."""
-    codes, kept, refused = {}, [], []
+    """(kept, [(item, reason)]): records whose code compares equal
+    (``records.codes.canonical_code``: letters and digits only) to the code
+    of another record, earlier in this export or already in the portal, are
+    set aside, and so are codes without any letter or digit. A record may
+    change its own code to another spelling of it."""
+    keys, kept, refused = {}, [], []
     for item in items:
         code = item.record["code"]
-        if code in codes:
-            refused.append((item, _("The code “%(code)s” is also used by “%(other)s” in this export.")
-                            % {"code": code, "other": codes[code]}))
+        key = canonical_code(code)
+        if not key or len(key) > KEY_MAX_LENGTH:
+            refused.append((item, _("The code “%(code)s” is not a code: it needs 1 to %(limit)s letters or digits.")
+                            % {"code": code, "limit": KEY_MAX_LENGTH}))
             continue
-        codes[code] = item.rid
+        if key in keys:
+            other_id, other_code = keys[key]
+            refused.append((item, _("The code “%(code)s” of “%(id)s” is the same code as “%(other_code)s” of "
+                                    "“%(other)s” earlier in this export (codes compare by their letters and digits "
+                                    "only).") % {"code": code, "id": item.rid, "other_code": other_code,
+                                                "other": other_id}))
+            continue
+        keys[key] = (item.rid, code)
         kept.append(item)
-    taken = dict(by_unique_column(model, "code", list(codes), ["code", "external_id"]))
+    taken = {key: (rid, code) for key, rid, code
+             in by_unique_column(model, "code_key", list(keys), ["code_key", "external_id", "code"])}
     result = []
     for item in kept:
-        other = taken.get(item.record["code"])
-        if other is not None and other != item.rid:
-            refused.append((item, _("The code “%(code)s” already belongs to “%(other)s”.")
-                            % {"code": item.record["code"], "other": other}))
+        other_id, other_code = taken.get(canonical_code(item.record["code"]), (None, None))
+        if other_id is not None and other_id != item.rid:
+            refused.append((item, _("The code “%(code)s” of “%(id)s” is the same code as “%(other_code)s”, which "
+                                    "already belongs to “%(other)s” (codes compare by their letters and digits "
+                                    "only).") % {"code": item.record["code"], "id": item.rid,
+                                                "other_code": other_code, "other": other_id}))
             continue
         result.append(item)
     return result, refused
