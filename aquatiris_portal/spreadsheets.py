@@ -10,13 +10,19 @@ through this module:
   store it as a formula), the way Wagtail's own export guards against it;
   the text stays exactly what was typed.
 - CSV (plain text, where the type cannot be said): the value gets a leading
-  apostrophe, the form spreadsheets show as text (OWASP's advice).
+  apostrophe, the form spreadsheets show as text (OWASP's advice). So does
+  every part of it that follows a ``,``, a ``;`` or a line break: Excel with
+  French regional settings opens a comma CSV splitting its lines on ``;``
+  (quotes or not), so ``Bonjour;=HYPERLINK(...)`` would start a cell of its
+  own. A part starting with double quotes then a formula character is one
+  too (``;"=1+2"`` is a quoted cell holding a formula).
 
 ``SafeSpreadsheetExportMixin`` applies both to a Wagtail or ModelAdmin
 index view with ``list_export``; ``xlsx_cell`` to a hand-made workbook.
 """
 
 import csv
+import re
 
 from django.contrib.admin.utils import label_for_field
 from django.core.exceptions import FieldDoesNotExist
@@ -37,11 +43,22 @@ def is_formula_like(value):
     return isinstance(value, str) and value.startswith(FORMULA_STARTS)
 
 
+# Where a reader may start a new cell in a CSV line: the start of the text,
+# after ",", ";" (a French Excel's list separator) or a line break; then the
+# part is a formula if it begins, after any double quotes, with FORMULA_STARTS.
+# Leading spaces keep a part text, as they keep the whole value text.
+_FORMULA_PART = re.compile(r"""(^|[,;\r\n])(?="*[=+\-@\t\r])""")
+
+
 def safe_cell(value):
-    """The value to write in a CSV (or any untyped) cell: text stays text."""
-    if is_formula_like(value):
-        return "'" + value
-    return value
+    """The value to write in a CSV (or any untyped) cell: text stays text.
+
+    An apostrophe goes before every part that a spreadsheet could read as a
+    formula (see ``_FORMULA_PART``); nothing else changes, and a value
+    already made safe is returned as it is (idempotent)."""
+    if not isinstance(value, str):
+        return value
+    return _FORMULA_PART.sub(r"\1'", value)
 
 
 def _xlsx_text(value):
