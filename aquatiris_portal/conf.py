@@ -71,6 +71,13 @@ DEFAULTS = {
     # Files written only to be attached to one mail (a visit's .ics) are
     # deleted this many days after the mail was sent (notifications/retention.py).
     "MAIL_ATTACHMENT_RETENTION_DAYS": 30,
+    # Personal data kept no longer than needed (README, "What is kept"): the
+    # text of sent mails is blanked, reply link uses (IP, browser) and dead
+    # reply links deleted, delivered outbox events (their payloads) deleted,
+    # this many days on (None or 0: kept for ever).
+    "MAIL_BODY_RETENTION_DAYS": 30,
+    "REPLY_LINK_USE_RETENTION_DAYS": 90,
+    "OUTBOX_RETENTION_DAYS": 30,
     # Development only (refused by a system check when DEBUG is off): run
     # the background jobs in a thread of runserver on a StubBroker
     # (devworker.py), so mails go out with no Redis and no rundramatiq.
@@ -102,7 +109,7 @@ DEFAULTS = {
     # this many hours (admin listing, dashboard); the client's "someone
     # answered" mail carries the text (else it stays behind the login).
     "REQUEST_REOPEN_DAYS": 30,
-    "REPLY_LINK_DAYS": 30,
+    "REPLY_LINK_DAYS": 7,
     "REPLY_LINK_THROTTLE": {"link": 30, "ip": 60, "minutes": 15},
     "ANSWER_DUE_HOURS": 48,
     "MAIL_INCLUDES_MESSAGE": False,

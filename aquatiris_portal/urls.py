@@ -15,10 +15,12 @@ urlpatterns = [
     path("documents/<int:pk>/voir/", views.document_download, {"disposition": "inline"}, name="document_view"),
     # Signed, expiring link sent to the internal system with document_uploaded events.
     path("sync/documents/<str:token>/", sync_views.document_download, name="sync_document_download"),
-    # Request threads: the franchisee's personal reply link (signed, no
-    # login) and the signed attachment link sent with request_message_posted.
-    path("reponse/<str:token>/", reply_views.reply_page, name="request_reply"),
-    path("reponse/<str:token>/pieces-jointes/<int:pk>/", reply_views.reply_attachment,
+    # Request threads: the franchisee's personal reply link (no login; its
+    # token lands once, then the page lives at a URL without it) and the
+    # signed attachment link sent with request_message_posted.
+    path("reponse/<str:token>/", reply_views.reply_link, name="request_reply"),
+    path("reponse/demande/<uuid:reference>/", reply_views.reply_page, name="request_reply_page"),
+    path("reponse/demande/<uuid:reference>/pieces-jointes/<int:pk>/", reply_views.reply_attachment,
          name="request_reply_attachment"),
     path("sync/pieces-jointes/<str:token>/", reply_views.attachment_for_internal_system,
          name="request_attachment_download"),

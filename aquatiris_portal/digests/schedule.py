@@ -24,8 +24,12 @@ NOTIFIERS = [
     "aquatiris_portal.digests.services.send_due",
     "aquatiris_portal.digests.visit_reminders.send_due",
     "aquatiris_portal.digests.seasonal_reminders.send_due",
-    # Not a sender: deletes the .ics files of reminders sent long ago.
+    # Not senders: retention of personal data (README, "What is kept"): the
+    # .ics files and texts of mails sent long ago, the reply links' uses,
+    # delivered outbox events.
     "aquatiris_portal.notifications.retention.send_due",
+    "aquatiris_portal.enquiries.retention.send_due",
+    "aquatiris_portal.sync.retention.send_due",
 ]
 
 

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_POST
 
 from .. import access
 from ..conf import app_settings
+from ..security_log import record_security_event
+from . import links
 from .models import AuthorRole, PortalRequest, RequestMessage
 from .thread_forms import StaffReplyForm
 from .thread_views import thread
@@ -23,6 +25,8 @@ from .threads import change_status, post_message, status_event
 
 
 LINK_USES_SHOWN = 20
+# Security log kind of a staff revocation of the reply links.
+REPLY_LINK_REVOKED = "reply_link_revoked"
 
 
 def waiting_condition(now=None):
@@ -79,6 +83,23 @@ def staff_reply(request, pk):
     return redirect("aquatiris_portal_requests:inspect", pk)
 
 
+@require_POST
+def revoke_reply_links(request, pk):
+    """Staff who may change requests revoke the franchisee's reply links of
+    a request at once (a mail forwarded by mistake, a lost phone); the next
+    client message sends a new one."""
+    if not can_change_status(request.user):
+        raise PermissionDenied
+    portal_request = get_object_or_404(PortalRequest, pk=pk)
+    revoked = links.revoke_links(portal_request, user=request.user)
+    record_security_event(REPLY_LINK_REVOKED, request, request_id=portal_request.pk, links=revoked)
+    if revoked:
+        flash.success(request, _("The franchisee's reply link no longer works."))
+    else:
+        flash.info(request, _("No reply link of this request was working."))
+    return redirect("aquatiris_portal_requests:inspect", pk)
+
+
 def inspect_context(view, portal_request):
     thread_messages, _own = thread(portal_request)
     for message in thread_messages:
@@ -93,5 +114,9 @@ def inspect_context(view, portal_request):
         "reply_url": reverse("aquatiris_portal_requests:reply", args=[portal_request.pk]),
         "is_waiting": is_waiting(portal_request),
         "link_uses": list(portal_request.reply_link_uses.order_by("-created_at")[:LINK_USES_SHOWN]),
+        "link_expires_at": links.live_links(portal_request).order_by("-expires_at")
+        .values_list("expires_at", flat=True).first(),
+        "revoke_links_url": (reverse("aquatiris_portal_requests:revoke_reply_links", args=[portal_request.pk])
+                             if allowed_status else ""),
         "answer_due_hours": app_settings.ANSWER_DUE_HOURS,
     }

@@ -2,22 +2,24 @@
 the franchisee's personal reply link, and the signed download link of an
 attachment sent to the internal system.
 
-Signed values use ``django.core.signing`` with their own salt each: a token
-made for one purpose (or one request) is worth nothing for another.
+The reply link is a random token whose SHA-256 is a ``ReplyLink`` row
+(expiry, renewal, revocation); the attachment link is a signed value with
+its own salt (``sync/delivery.py``).
 """
 
+import datetime
 import hashlib
+import secrets
 
 from django.apps import apps
-from django.core import signing
 from django.urls import reverse
+from django.utils import timezone
 from wagtail.models import Page
 
 from ..conf import app_settings, public_base_url
 from ..records.emails import canonical_email_or_none
-from .models import PortalRequest
+from .models import ReplyLink
 
-REPLY_SALT = "aquatiris_portal.enquiries.reply_link"
 ATTACHMENT_SALT = "aquatiris_portal.enquiries.attachment_download"
 
 
@@ -56,28 +58,54 @@ def client_requests_url(site_url=""):
 
 
 # -- the franchisee's reply link ------------------------------------------------
+# A random token per mail, kept server-side as its SHA-256 (ReplyLink): it can
+# expire, be renewed and be revoked. Links of the old stateless format (signed
+# values, before migration 0021) match no row: they are refused like a
+# forged token, and the franchisee gets a new link with the client's next
+# message.
 
 def _email_digest(email):
     return hashlib.sha256((canonical_email_or_none(email) or "").encode()).hexdigest()[:24]
 
 
-def reply_token(portal_request, franchisee):
-    """A token for this request and this franchisee's address (time-stamped)."""
-    return signing.dumps(
-        {"r": portal_request.pk, "f": franchisee.pk, "e": _email_digest(franchisee.email)},
-        salt=REPLY_SALT, compress=False,
+def hash_token(raw):
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def link_lifetime():
+    return datetime.timedelta(days=app_settings.REPLY_LINK_DAYS)
+
+
+def issue_reply_link(portal_request, franchisee, now=None):
+    """A new link for this request and this franchisee's address; returns
+    the raw token (for the mail only). The links still alive for the same
+    request and franchisee get the same new expiry: each client message
+    renews the thread's links, so the link of an older mail keeps working
+    while the conversation goes on."""
+    now = now or timezone.now()
+    expires_at = now + link_lifetime()
+    ReplyLink.objects.filter(
+        request=portal_request, franchisee=franchisee, revoked_at=None, expires_at__gt=now, expires_at__lt=expires_at,
+    ).update(expires_at=expires_at)
+    raw = secrets.token_urlsafe(32)
+    ReplyLink.objects.create(
+        token_hash=hash_token(raw), request=portal_request, franchisee=franchisee,
+        email_digest=_email_digest(franchisee.email), created_at=now, expires_at=expires_at,
     )
+    return raw
 
 
 def reply_url(portal_request, franchisee, site_url=""):
-    return absolute(reverse("aquatiris_portal:request_reply", args=[reply_token(portal_request, franchisee)]),
-                    site_url)
+    """The absolute URL of a new reply link (writes its row: call it only
+    for a mail that is sent)."""
+    return absolute(reverse("aquatiris_portal:request_reply",
+                            args=[issue_reply_link(portal_request, franchisee)]), site_url)
 
 
 class DeadLink(Exception):
-    """A reply link that was valid once but no longer is (expired, the
-    installation's franchisee or their address changed). ``request`` is the
-    request it was made for, to log the refusal."""
+    """A reply link that was valid once but no longer is (expired, revoked,
+    the request closed, the installation's franchisee or their address
+    changed). ``request`` is the request it was made for, to log the refusal."""
 
     def __init__(self, reason, request=None):
         super().__init__(reason)
@@ -85,28 +113,47 @@ class DeadLink(Exception):
         self.request = request
 
 
-def request_for_reply_token(token):
-    """(request, franchisee) of a valid reply link; None for a forged token;
-    ``DeadLink`` for one that was genuine but is no longer valid."""
-    try:
-        data = signing.loads(token, salt=REPLY_SALT)
-        request_pk, franchisee_pk, digest = int(data["r"]), int(data["f"]), str(data["e"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        return None
-    portal_request = (
-        PortalRequest.objects.select_related("installation__franchisee", "client").filter(pk=request_pk).first()
-    )
-    if portal_request is None:
-        return None
-    try:
-        signing.loads(token, salt=REPLY_SALT, max_age=app_settings.REPLY_LINK_DAYS * 24 * 3600)
-    except signing.SignatureExpired:
+def check_link(link, now=None):
+    """(request, franchisee) of a live link; ``DeadLink`` otherwise. Asked
+    at every use (the page, each POST, each attachment), not only when the
+    token arrives."""
+    portal_request = link.request
+    if link.revoked_at is not None:
+        raise DeadLink("revoked", portal_request)
+    if link.expires_at <= (now or timezone.now()):
         raise DeadLink("expired", portal_request)
+    if portal_request.is_closed:
+        raise DeadLink("closed", portal_request)
     installation = portal_request.installation
     franchisee = installation.franchisee if installation is not None else None
-    if franchisee is None or franchisee.pk != franchisee_pk or _email_digest(franchisee.email) != digest:
+    if franchisee is None or franchisee.pk != link.franchisee_id or _email_digest(franchisee.email) != link.email_digest:
         raise DeadLink("franchisee_changed", portal_request)
     return portal_request, franchisee
+
+
+def _links():
+    return ReplyLink.objects.select_related("request__installation__franchisee", "request__client")
+
+
+def link_for_token(raw):
+    """The ReplyLink row of a token, or None (forged, unknown, old format)."""
+    if not raw or len(raw) > 200:
+        return None
+    return _links().filter(token_hash=hash_token(raw)).first()
+
+
+def link_by_pk(pk):
+    return _links().filter(pk=pk).first() if pk else None
+
+
+def revoke_links(portal_request, *, user=None, reason=ReplyLink.RevokeReason.STAFF):
+    """Revoke every live link of the request; returns how many."""
+    return ReplyLink.objects.filter(request=portal_request, revoked_at=None).update(
+        revoked_at=timezone.now(), revoked_by=user, revoke_reason=reason)
+
+
+def live_links(portal_request, now=None):
+    return ReplyLink.objects.filter(request=portal_request, revoked_at=None, expires_at__gt=now or timezone.now())
 
 
 # -- attachments for the internal system: signed links made at each delivery

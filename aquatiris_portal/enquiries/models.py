@@ -104,6 +104,12 @@ class PortalRequest(models.Model):
         if update_fields is not None and "status" in update_fields:
             kwargs["update_fields"] = {*update_fields, "closed_at"}
         super().save(*args, **kwargs)
+        if self.status == self.Status.CLOSED:
+            # Closing ends the franchisee's reply links, whoever closes (admin
+            # form, thread, import); a reopened request gets a new one with
+            # the client's next message.
+            ReplyLink.objects.filter(request=self, revoked_at=None).update(
+                revoked_at=timezone.now(), revoke_reason=ReplyLink.RevokeReason.CLOSED)
 
     def fill_recap(self):
         client = self.client
@@ -210,6 +216,48 @@ class RequestMessage(models.Model):
         return f"{self.get_author_role_display()} {self.created_at:%d/%m/%Y %H:%M}"
 
 
+class ReplyLink(models.Model):
+    """A franchisee's personal reply link to one request. The token exists
+    only in the mail that carries it; the row keeps its SHA-256. It works
+    until ``expires_at`` (REPLY_LINK_DAYS, pushed back by each client
+    message), until revoked (the request closed, staff), and only while the
+    installation's franchisee and their address are the ones it was sent to."""
+
+    class RevokeReason(models.TextChoices):
+        CLOSED = "closed", _("Request closed")
+        STAFF = "staff", _("Revoked by staff")
+
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    request = models.ForeignKey(
+        PortalRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="reply_links"
+    )
+    franchisee = models.ForeignKey(
+        "aquatiris_portal.Franchisee", verbose_name=_("franchisee"), on_delete=models.CASCADE, related_name="+"
+    )
+    # Digest of the address the link was sent to: a new address kills it.
+    email_digest = models.CharField(_("address digest"), max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("revoked by"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    revoke_reason = models.CharField(_("revoked because"), max_length=20, choices=RevokeReason.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("reply link")
+        verbose_name_plural = _("reply links")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["request", "revoked_at"], name="aqp_replylink_request")]
+
+    def __str__(self):
+        return f"{self.request_id} {self.created_at:%d/%m/%Y %H:%M}"
+
+    def is_live(self, now=None):
+        return self.revoked_at is None and self.expires_at > (now or timezone.now())
+
+
 class ReplyLinkUse(models.Model):
     """Each time a franchisee's reply link is opened or used (DESIGN §7: no
     login, so every use leaves a trace)."""
@@ -217,7 +265,7 @@ class ReplyLinkUse(models.Model):
     class Action(models.TextChoices):
         VIEW = "view", _("Opened")
         REPLY = "reply", _("Replied")
-        REFUSED = "refused", _("Refused (expired or franchisee changed)")
+        REFUSED = "refused", _("Refused (expired, revoked or franchisee changed)")
 
     request = models.ForeignKey(
         PortalRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="reply_link_uses"

@@ -1,12 +1,21 @@
-"""The franchisee's personal reply page: no login, a signed link.
+"""The franchisee's personal reply page: no login, a link in the mail.
 
-The link (``links.reply_url``) names one request and the franchisee's
-address; it expires after AQUATIRIS_PORTAL_REPLY_LINK_DAYS and dies when
-the installation's franchisee (or their address) changes. A forged link
-and a dead one show nothing of the request (404). Every opening and every
-reply is logged (``ReplyLinkUse``); the page is throttled per IP and per
-link, never indexed, never cached, and sends no Referer to another site (the token is in
-the URL).
+The link (``links.reply_url``) is a random token stored as its SHA-256
+(``ReplyLink``): it names one request and the franchisee's address, works
+AQUATIRIS_PORTAL_REPLY_LINK_DAYS (renewed by each client message), and dies
+when revoked (the request closed, staff in the admin) or when the
+installation's franchisee (or their address) changes.
+
+The token lands once: ``reply_link`` keeps the link's id in the session and
+sends the browser on to a URL without it (``reply_page``), as the account
+links do, so the token is not in the Referer, the history or the logs of the
+later requests. The mail's link can be opened again as long as it lives.
+The link is checked again at every request of the page (a POST on a link
+revoked meanwhile is refused). A forged, unknown or dead link shows nothing
+of the request (404); refused tokens are counted per address and minute in
+the security log (``record_refused_token``) and an address refused too often
+is stopped. Every opening and every reply is logged (``ReplyLinkUse``); the
+pages are throttled per IP and per link, never indexed, never cached.
 """
 
 import hashlib
@@ -16,17 +25,18 @@ from django.contrib import messages as flash
 from django.core.cache import cache
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 
 from ..conf import app_settings
-from ..security_log import Kind, record_security_event
+from ..security_log import Kind, record_refused_token, record_security_event, refusals_blocked
 from ..security_log.request_ip import client_ip
 from ..storage import serve_private_file
 from ..sync.delivery import attachment_pk_from_token
 from . import links
-from .models import PortalRequest, ReplyLinkUse, RequestAttachment, RequestMessage
+from .models import ReplyLinkUse, RequestAttachment, RequestMessage
 from .thread_forms import ReplyForm
 from .thread_views import thread
 from .threads import post_message
@@ -35,21 +45,23 @@ logger = logging.getLogger(__name__)
 
 TEMPLATES = "aquatiris_portal/reply/"
 THROTTLE_PREFIX = "aqp:throttle:reply_link"
+# The session's {request reference: ReplyLink id} of the links opened in this browser.
+SESSION_KEY = "aquatiris_portal_reply_links"
+SESSION_MAX_LINKS = 20
+REFUSAL_ROUTE = "reply_link"
 
 
 def _ip(request):
-    header = app_settings.CLIENT_IP_HEADER
-    if header and request.META.get(header):
-        return request.META[header].split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "") or None
+    """The trusted-proxy rule of the security log: a valid address or None."""
+    return client_ip(request) or None
 
 
-def _throttled(request, token):
+def _throttled(request, link_key):
     """Count this request; True when the IP or the link went over its rate."""
     rate = app_settings.REPLY_LINK_THROTTLE
     window = int(rate.get("minutes", 15) * 60)
     over = False
-    for scope, value in (("ip", _ip(request) or ""), ("link", token)):
+    for scope, value in (("ip", _ip(request) or ""), ("link", link_key)):
         key = f"{THROTTLE_PREFIX}:{scope}:{hashlib.sha256(value.encode()).hexdigest()[:40]}"
         cache.add(key, 0, window)
         try:
@@ -73,36 +85,72 @@ def _private(response):
     add_never_cache_headers(response)
     response["Cache-Control"] += ", private"
     response["X-Robots-Tag"] = "noindex, nofollow"
-    # The token is in the URL: no Referer leaves the site. Not "no-referrer":
-    # Chromium would then send "Origin: null" with the form, which Django's
-    # CSRF check refuses.
+    # No Referer leaves the site. Not "no-referrer": Chromium would then send
+    # "Origin: null" with the form, which Django's CSRF check refuses.
     response["Referrer-Policy"] = "same-origin"
     return response
 
 
-def _resolve(request, token):
-    """(request, franchisee) or a response to return instead."""
-    if _throttled(request, token):
-        return None, _private(TemplateResponse(request, TEMPLATES + "throttled.html", {}, status=429))
+def _throttled_page(request):
+    return _private(TemplateResponse(request, TEMPLATES + "throttled.html", {}, status=429))
+
+
+def _dead_page(request, missing=False):
+    return _private(TemplateResponse(request, TEMPLATES + "link_dead.html", {"missing": missing}, status=404))
+
+
+def reply_link(request, token):
+    """Where the mail's link lands: the link goes into the session, the
+    browser on to the page's URL without the token."""
+    if refusals_blocked(request, REFUSAL_ROUTE) or _throttled(request, links.hash_token(token)):
+        return _throttled_page(request)
+    link = links.link_for_token(token)
+    if link is None:  # forged, unknown, or of the old stateless format
+        record_refused_token(request, REFUSAL_ROUTE)
+        return _dead_page(request)
     try:
-        found = links.request_for_reply_token(token)
+        links.check_link(link)
+    except links.DeadLink as dead:
+        record_refused_token(request, REFUSAL_ROUTE)
+        _log(request, dead.request, "", ReplyLinkUse.Action.REFUSED)
+        return _dead_page(request)
+    reference = str(link.request.reference)
+    stored = dict(request.session.get(SESSION_KEY) or {})
+    stored.pop(reference, None)
+    stored[reference] = link.pk
+    request.session[SESSION_KEY] = dict(list(stored.items())[-SESSION_MAX_LINKS:])
+    return _private(HttpResponseRedirect(reverse("aquatiris_portal:request_reply_page", args=[reference])))
+
+
+def _resolve(request, reference):
+    """(request, franchisee) of the link this session opened for
+    ``reference``, or a response to return instead."""
+    stored = request.session.get(SESSION_KEY) or {}
+    pk = stored.get(str(reference))
+    if _throttled(request, f"pk:{pk or reference}"):
+        return None, _throttled_page(request)
+    link = links.link_by_pk(pk)
+    if link is None or link.request.reference != reference:
+        # No link opened in this browser for this request: open the mail's.
+        return None, _dead_page(request, missing=True)
+    try:
+        return links.check_link(link), None
     except links.DeadLink as dead:
         _log(request, dead.request, "", ReplyLinkUse.Action.REFUSED)
-        return None, _private(TemplateResponse(request, TEMPLATES + "link_dead.html", {}, status=404))
-    if found is None:
-        raise Http404
-    return found, None
+        stored = dict(stored)
+        stored.pop(str(reference), None)
+        request.session[SESSION_KEY] = stored
+        return None, _dead_page(request)
 
 
 @csrf_protect
-def reply_page(request, token):
-    found, refusal = _resolve(request, token)
+def reply_page(request, reference):
+    found, refusal = _resolve(request, reference)
     if refusal is not None:
         return refusal
     portal_request, franchisee = found
-    closed = portal_request.status == PortalRequest.Status.CLOSED
     form = None
-    if request.method == "POST" and not closed:
+    if request.method == "POST":
         form = ReplyForm(request.POST, request.FILES)
         if form.is_valid():
             message = post_message(
@@ -118,16 +166,16 @@ def reply_page(request, token):
         _log(request, portal_request, franchisee.email, ReplyLinkUse.Action.VIEW)
     thread_messages, own_attachments = thread(portal_request)
     response = TemplateResponse(request, TEMPLATES + "reply.html", {
-        "request_obj": portal_request, "franchisee": franchisee, "token": token,
+        "request_obj": portal_request, "franchisee": franchisee,
         "thread_messages": thread_messages, "attachments": own_attachments,
-        "form": None if closed else (form or ReplyForm()), "closed": closed,
+        "form": form or ReplyForm(),
     })
     return _private(response)
 
 
-def reply_attachment(request, token, pk):
+def reply_attachment(request, reference, pk):
     """An attachment of the link's request (and of no other)."""
-    found, refusal = _resolve(request, token)
+    found, refusal = _resolve(request, reference)
     if refusal is not None:
         return refusal
     portal_request, _franchisee = found

@@ -98,6 +98,7 @@ def _send_request_mails(portal_request, attachments, installation, settings_obj,
                      "reply_url": reply_url(portal_request, franchisee, site_url)},
             reply_to=[portal_request.client_email],
             attachments=files,
+            sensitive=True,  # carries the reply link: no copy of the body once sent
         )
     if portal_request.kind == PortalRequest.Kind.AFTER_SALES or not franchisee_email:
         # SAV always goes to the network head too; a request whose

@@ -191,6 +191,7 @@ def notify(portal_request, message, attachments, *, site_url="", settings_obj=No
             context={**context, "recipient": "franchisee",
                      "reply_url": links.reply_url(portal_request, franchisee, site_url)},
             reply_to=[portal_request.client_email], attachments=files,
+            sensitive=True,  # carries the reply link: no copy of the body once sent
         )
     if portal_request.kind == PortalRequest.Kind.AFTER_SALES or not (franchisee and franchisee.email):
         queue_mail(

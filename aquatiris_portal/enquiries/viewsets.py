@@ -233,6 +233,7 @@ class PortalRequestViewSet(ModelViewSet):
         return super().get_urlpatterns() + [
             path("attachments/<int:pk>/", attachment_download, name="attachment"),
             path("<int:pk>/reply/", admin_threads.staff_reply, name="reply"),
+            path("<int:pk>/reply-link/revoke/", admin_threads.revoke_reply_links, name="revoke_reply_links"),
             path("exports/<int:pk>/", export_status, name="export"),
             path("exports/<int:pk>/download/", export_download, name="export_download"),
         ]

@@ -284,7 +284,12 @@ AQUATIRIS_PORTAL_SESSION_MAX_SECONDS = SESSION_COOKIE_AGE
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A link's token in a logged path (a CSRF failure or a 404 on a reply
+    # link, an activation link...) is replaced by [redacted] before any
+    # handler writes it. The package also puts this filter on Django's
+    # loggers that write paths; on the handlers it covers every record.
+    "filters": {"redact_tokens": {"()": "aquatiris_portal.log_filters.RedactTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]}},
     "loggers": {
         "aquatiris_portal": {"handlers": ["console"], "level": env("PORTAL_LOG_LEVEL", "INFO")},
         # Django's own security warnings (bad Host headers, CSRF failures,
@@ -292,5 +297,9 @@ LOGGING = {
         # (aquatiris_portal.security, under the logger above) reach the
         # console, i.e. the server's log.
         "django.security": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Refused and failed requests (4xx warnings, 5xx errors with their
+        # traceback) reach the server's log, tokens redacted (the site sets
+        # no ADMINS: Django's mail_admins would send nothing).
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

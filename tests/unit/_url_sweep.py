@@ -378,6 +378,8 @@ def _kwarg_value(route, kwarg, world):
             return world.portal_request.reference
         if kwarg == "pk":
             return world.attachment.pk if "attachment" in route.pattern.name else world.installation.pk
+    if route.namespace == APP and kwarg == "reference":  # the reply page, after its link landed
+        return world.portal_request.reference
     if route.namespace == APP and kwarg == "pk":
         if "attachment" in (route.pattern.name or ""):
             return world.attachment.pk

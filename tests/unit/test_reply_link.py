@@ -1,16 +1,24 @@
 """The franchisee's personal reply link (issue 16): in the request's mail,
-signed for that request and that franchisee's address, no login, expires,
-dies when the installation's franchisee changes, opens no other request,
-logged, throttled, never indexed."""
+a random token stored as its hash for that request and that franchisee's
+address, no login; works 7 days, renewed by each client message, revoked
+when the request closes or by staff; lands once then moves into the session
+(the page's URL has no token); no token in Django's log lines; dies when
+the installation's franchisee changes, opens no other request, logged,
+throttled, never indexed."""
 
+import datetime
+import hashlib
+import ipaddress
+import logging
 import re
-import time
 from html import unescape
 from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client as HttpClient
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from aquatiris_portal.enquiries import links
@@ -18,9 +26,11 @@ from aquatiris_portal.models import (
     OutboxEvent,
     OutgoingMail,
     PortalRequest,
+    ReplyLink,
     ReplyLinkUse,
     RequestAttachment,
     RequestMessage,
+    SecurityEvent,
 )
 from aquatiris_portal.models import RequestSubject
 from tests import factories
@@ -51,12 +61,27 @@ def sent(space):  # noqa: F811
     mail = OutgoingMail.objects.get(key=f"request:{portal_request.reference}:franchisee")
     url = re.search(r"https?://[^/\s]+(/portail/reponse/\S+/)", mail.body_text).group(1)
     return {"request": portal_request, "installation": installation, "client": client, "user": user, "http": http,
-            "url": url, "mail": mail}
+            "url": url, "mail": mail, "token": url.split("/")[-2],
+            "page": reverse("aquatiris_portal:request_reply_page", args=[portal_request.reference])}
+
+
+def open_link(url, http=None):
+    """Open the mail's link like a browser: (client, the page's response)."""
+    http = http or HttpClient()
+    landing = http.get(url)
+    assert landing.status_code == 302, landing.status_code
+    return http, http.get(landing["Location"])
+
+
+def later(days):
+    """timezone.now() ``days`` from now (the links read the clock through it)."""
+    moment = timezone.now() + datetime.timedelta(days=days)
+    return mock.patch("django.utils.timezone.now", return_value=moment)
 
 
 def test_the_request_mail_carries_a_link_to_the_recap_and_a_reply_form(sent):
     assert sent["url"] in sent["mail"].body_html
-    response = HttpClient().get(sent["url"])  # no login
+    _http, response = open_link(sent["url"])  # no login
     assert response.status_code == 200
     html = unescape(response.content.decode())
     client = sent["client"]
@@ -72,12 +97,40 @@ def test_the_request_mail_carries_a_link_to_the_recap_and_a_reply_form(sent):
     assert use.email == sent["installation"].franchisee.email
 
 
-def test_the_franchisee_answers_with_a_file_and_the_client_hears_of_it(sent):
+def test_the_token_lands_once_then_the_page_has_a_url_without_it(sent):
     http = HttpClient()
-    http.get(sent["url"])
-    response = http.post(sent["url"], {"body": "Je passe jeudi matin.",
-                                       "attachments": [SimpleUploadedFile("devis.jpg", jpeg().read())]})
-    assert response.status_code == 302
+    landing = http.get(sent["url"])
+    assert landing.status_code == 302 and landing["Location"] == sent["page"]
+    assert sent["token"] not in landing["Location"]
+    assert landing["Referrer-Policy"] == "same-origin" and "no-store" in landing["Cache-Control"]
+    page = http.get(sent["page"])
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert sent["token"] not in html  # not in the form's action, not in the attachments' links
+    assert '<form method="post" enctype' in html  # posts to the page's own URL
+    # The mail's link works again in another browser (a new session) while it lives.
+    again, second = open_link(sent["url"])
+    assert second.status_code == 200
+    # The page's URL alone, in a browser that never opened the link, shows nothing.
+    stranger = HttpClient().get(sent["page"])
+    assert stranger.status_code == 404
+    assert sent["client"].phone not in stranger.content.decode()
+    assert gettext("This link no longer works") in unescape(stranger.content.decode())
+
+
+def test_the_database_keeps_only_the_tokens_hash(sent):
+    link = ReplyLink.objects.get()
+    assert link.token_hash == hashlib.sha256(sent["token"].encode()).hexdigest()
+    assert link.franchisee == sent["installation"].franchisee and link.request == sent["request"]
+    row = ReplyLink.objects.filter(pk=link.pk).values().get()
+    assert not any(sent["token"] in str(value) for value in row.values())
+
+
+def test_the_franchisee_answers_with_a_file_and_the_client_hears_of_it(sent):
+    http, _page = open_link(sent["url"])
+    response = http.post(sent["page"], {"body": "Je passe jeudi matin.",
+                                        "attachments": [SimpleUploadedFile("devis.jpg", jpeg().read())]})
+    assert response.status_code == 302 and response["Location"] == sent["page"]
     message = RequestMessage.objects.get()
     franchisee = sent["installation"].franchisee
     assert message.author_role == "franchisee" and message.channel == "reply_link"
@@ -96,35 +149,28 @@ def test_the_link_of_one_request_opens_no_other(sent):
     attachment = RequestAttachment(request=other, filename="secret.jpg", content_type="image/jpeg", size=10)
     attachment.file.save("secret.jpg", jpeg(), save=False)
     attachment.save()
-    token = sent["url"].split("/")[-2]
-    # The other request's attachment through this link: 404.
-    assert HttpClient().get(f"{sent['url']}pieces-jointes/{attachment.pk}/").status_code == 404
-    # A token edited to name the other request: its signature no longer holds.
-    import base64
-    import json
-
-    payload, stamp, signature = token.split(":")
-    data = json.loads(base64.urlsafe_b64decode(payload + "=="))
-    data["r"] = other.pk
-    edited = base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
-    forged = f"{edited}:{stamp}:{signature}"
-    assert HttpClient().get(f"/portail/reponse/{links.reply_token(other, sent['installation'].franchisee)}/"
-                            ).status_code == 200  # the genuine link of the other request works
-    ReplyLinkUse.objects.filter(request=other).delete()
-    assert HttpClient().get(f"/portail/reponse/{forged}/").status_code == 404
-    assert HttpClient().get("/portail/reponse/not-a-token/").status_code == 404
-    # A token signed for another purpose (another salt) is worth nothing here.
-    from django.core import signing
-
-    other_salt = signing.dumps({"r": other.pk, "f": sent["installation"].franchisee_id, "e": "x"}, salt="other")
-    assert HttpClient().get(f"/portail/reponse/{other_salt}/").status_code == 404
-    assert not ReplyLinkUse.objects.filter(request=other).exists()
-    assert HttpClient().post(f"/portail/reponse/{forged}/", {"body": "intrus"}).status_code in (403, 404)
+    http, _page = open_link(sent["url"])
+    # The other request's attachment through this link's page: 404.
+    assert http.get(f"{sent['page']}pieces-jointes/{attachment.pk}/").status_code == 404
+    # The other request's page in this session (its link never opened here): nothing of it.
+    other_page = http.get(reverse("aquatiris_portal:request_reply_page", args=[other.reference]))
+    assert other_page.status_code == 404 and "Autre demande secrète" not in unescape(other_page.content.decode())
+    # A token edited by one character, or any made-up one, is worth nothing.
+    token = sent["token"]
+    edited = token[:-1] + ("A" if token[-1] != "A" else "B")
+    for forged in (edited, "not-a-token", "x" * 300):
+        response = HttpClient().get(f"/portail/reponse/{forged}/")
+        assert response.status_code == 404 and "Autre demande" not in response.content.decode()
+        assert HttpClient().post(f"/portail/reponse/{forged}/", {"body": "intrus"}).status_code in (403, 404)
     assert not RequestMessage.objects.exists()
+    # The genuine link of the other request works.
+    fresh = links.reply_url(other, sent["installation"].franchisee).removeprefix("https://portail.example")
+    assert open_link(fresh)[1].status_code == 200
 
 
 def test_the_link_dies_when_the_installations_franchisee_changes(sent):
-    assert HttpClient().get(sent["url"]).status_code == 200
+    http, page = open_link(sent["url"])
+    assert page.status_code == 200
     installation = sent["installation"]
     installation.franchisee = factories.franchisee()
     installation.save()
@@ -132,7 +178,8 @@ def test_the_link_dies_when_the_installations_franchisee_changes(sent):
     assert response.status_code == 404
     assert sent["client"].phone not in response.content.decode()
     assert gettext("This link no longer works") in unescape(response.content.decode())
-    assert HttpClient().post(sent["url"], {"body": "Trop tard"}).status_code == 404
+    # The page already open in a browser: its POST is refused too.
+    assert http.post(sent["page"], {"body": "Trop tard"}).status_code == 404
     assert not RequestMessage.objects.exists()
     assert ReplyLinkUse.objects.filter(action="refused").count() == 2
 
@@ -144,42 +191,212 @@ def test_the_link_dies_when_the_franchisees_address_changes(sent):
     assert HttpClient().get(sent["url"]).status_code == 404
 
 
-def test_the_link_expires(sent, settings):
-    settings.AQUATIRIS_PORTAL_REPLY_LINK_DAYS = 30
-    later = time.time() + 31 * 24 * 3600
-    with mock.patch("django.core.signing.time.time", return_value=later):
-        assert HttpClient().get(sent["url"]).status_code == 404
-    assert HttpClient().get(sent["url"]).status_code == 200
-    # A fresh link comes with each client reply.
-    sent["http"].post(f"/espace-client/demandes/{sent['request'].reference}/", {"body": "Alors ?"})
+def test_the_link_works_seven_days_then_dies(sent):
+    link = ReplyLink.objects.get()
+    assert link.expires_at - link.created_at == datetime.timedelta(days=7)
+    with later(7 - 0.01):
+        assert open_link(sent["url"])[1].status_code == 200
+    with later(7.01):
+        response = HttpClient().get(sent["url"])
+        assert response.status_code == 404
+        assert gettext("This link no longer works") in unescape(response.content.decode())
+        assert sent["client"].phone not in response.content.decode()
+
+
+def test_the_lifetime_is_a_setting(sent, settings):
+    settings.AQUATIRIS_PORTAL_REPLY_LINK_DAYS = 2
+    links.reply_url(sent["request"], sent["installation"].franchisee)
+    newest = ReplyLink.objects.order_by("-pk").first()
+    assert newest.expires_at - newest.created_at == datetime.timedelta(days=2)
+
+
+def test_a_client_message_renews_the_link_of_the_earlier_mail(sent):
+    with later(5):
+        sent["http"].force_login(sent["user"])
+        response = sent["http"].post(f"/espace-client/demandes/{sent['request'].reference}/", {"body": "Alors ?"})
+        assert response.status_code == 302
     reply = RequestMessage.objects.get()
     mail = OutgoingMail.objects.get(key=f"request_message:{reply.pk}:franchisee")
-    assert re.search(r"/portail/reponse/\S+/", mail.body_text)
+    second = re.search(r"https?://[^/\s]+(/portail/reponse/\S+/)", mail.body_text).group(1)
+    assert second != sent["url"]
+    with later(10):  # 10 days after the first mail, 5 after the client's message
+        assert open_link(sent["url"])[1].status_code == 200  # the first mail's link, renewed
+        assert open_link(second)[1].status_code == 200
+    with later(12.01):
+        assert HttpClient().get(sent["url"]).status_code == 404
+        assert HttpClient().get(second).status_code == 404
 
 
 def test_the_page_is_throttled(sent, settings):
     settings.AQUATIRIS_PORTAL_REPLY_LINK_THROTTLE = {"link": 3, "ip": 100, "minutes": 15}
     http = HttpClient()
-    assert [http.get(sent["url"]).status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert [http.get(sent["url"]).status_code for _ in range(4)] == [302, 302, 302, 429]
+    assert [http.get(sent["page"]).status_code for _ in range(4)] == [200, 200, 200, 429]
     assert ReplyLinkUse.objects.count() == 3
 
 
-def test_a_closed_request_shows_no_form(sent):
+def test_refused_tokens_are_one_counted_row_per_address_and_minute(sent):
+    for index in range(5):
+        assert HttpClient().get(f"/portail/reponse/forged-{index}/", REMOTE_ADDR="198.51.100.4").status_code == 404
+    [event] = SecurityEvent.objects.filter(kind="token_refused")
+    assert event.ip == "198.51.100.4" and event.details["route"] == "reply_link" and event.details["count"] == 5
+    assert not any("forged" in str(value) for value in (event.path, event.details))
+
+
+def test_closing_the_request_revokes_the_link(sent):
+    http, page = open_link(sent["url"])
+    assert page.status_code == 200
     sent["request"].set_status(PortalRequest.Status.CLOSED)
     sent["request"].save()
-    html = unescape(HttpClient().get(sent["url"]).content.decode())
-    assert gettext("This request is closed.") in html and 'name="body"' not in html
-    HttpClient().post(sent["url"], {"body": "Encore"})
+    link = ReplyLink.objects.get()
+    assert link.revoked_at is not None and link.revoke_reason == "closed"
+    response = HttpClient().get(sent["url"])
+    assert response.status_code == 404 and 'name="body"' not in response.content.decode()
+    # The page already open: the POST is refused with the French page, no 500.
+    refused = http.post(sent["page"], {"body": "Encore"})
+    assert refused.status_code == 404
+    assert gettext("This link no longer works") in unescape(refused.content.decode())
     assert not RequestMessage.objects.exists()
+    # Reopened by the client: the old link stays dead; the next client message brings a new one.
+    from aquatiris_portal.enquiries.threads import reopen
+
+    assert reopen(sent["request"])
+    assert HttpClient().get(sent["url"]).status_code == 404
 
 
-def test_reply_token_names_the_request_and_a_digest_of_the_address_only(sent):
-    token = links.reply_token(sent["request"], sent["installation"].franchisee)
-    import base64
-    import json
+def test_closing_from_the_admin_status_form_revokes_the_link(sent):
+    from tests.unit.test_threads import customer_service
 
-    payload = json.loads(base64.urlsafe_b64decode(token.split(":")[0] + "=="))
-    assert set(payload) == {"r", "f", "e"} and "@" not in json.dumps(payload)
+    staff = HttpClient()
+    customer_service(staff)
+    response = staff.post(reverse("aquatiris_portal_requests:edit", args=[sent["request"].pk]), {"status": "closed"})
+    assert response.status_code == 302
+    assert ReplyLink.objects.get().revoked_at is not None
+    assert HttpClient().get(sent["url"]).status_code == 404
+
+
+def test_staff_revoke_the_link_from_the_requests_admin_page(sent):
+    from tests.unit.test_threads import customer_service
+
+    http, _page = open_link(sent["url"])
+    staff = HttpClient(enforce_csrf_checks=True)
+    user = customer_service(staff)
+    inspect_url = reverse("aquatiris_portal_requests:inspect", args=[sent["request"].pk])
+    revoke_url = reverse("aquatiris_portal_requests:revoke_reply_links", args=[sent["request"].pk])
+    html = staff.get(inspect_url).content.decode()
+    assert f'action="{revoke_url}"' in html
+    assert staff.get(revoke_url).status_code == 405  # a POST only
+    assert staff.post(revoke_url).status_code == 403  # with its CSRF token
+    assert ReplyLink.objects.get().revoked_at is None
+    csrf = staff.cookies["csrftoken"].value
+    assert staff.post(revoke_url, HTTP_X_CSRFTOKEN=csrf).status_code == 302
+    link = ReplyLink.objects.get()
+    assert link.revoked_at is not None and link.revoked_by == user and link.revoke_reason == "staff"
+    event = SecurityEvent.objects.get(kind="reply_link_revoked")
+    assert event.user == user and event.details == {"request_id": sent["request"].pk, "links": 1}
+    assert HttpClient().get(sent["url"]).status_code == 404
+    assert http.post(sent["page"], {"body": "Après révocation"}).status_code == 404
+    assert not RequestMessage.objects.exists()
+    assert f'action="{revoke_url}"' not in staff.get(inspect_url).content.decode()
+
+
+def test_only_staff_who_may_change_requests_revoke(sent):
+    from tests.unit.test_threads import customer_service
+
+    revoke_url = reverse("aquatiris_portal_requests:revoke_reply_links", args=[sent["request"].pk])
+    editor = HttpClient()
+    factories.otp_login(editor, factories.user(is_staff=True))
+    assert editor.post(revoke_url).status_code in (302, 403)
+    assert sent["http"].post(revoke_url).status_code in (302, 403)
+    assert ReplyLink.objects.get().revoked_at is None
+    staff = HttpClient()
+    customer_service(staff)
+    assert staff.post(revoke_url).status_code == 302
+    assert ReplyLink.objects.get().revoked_at is not None
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+
+@pytest.fixture
+def log_lines():
+    """What the handlers of Django's path-writing loggers receive."""
+    handler = _Records()
+    names = ("django.security.csrf", "django.request")
+    for name in names:
+        logging.getLogger(name).addHandler(handler)
+    yield handler.lines
+    for name in names:
+        logging.getLogger(name).removeHandler(handler)
+
+
+def test_the_reply_link_in_the_server_log_of_a_csrf_failure(sent, log_lines):
+    response = HttpClient(enforce_csrf_checks=True).post(sent["url"], {"body": "Sans jeton CSRF"})
+    assert response.status_code == 403
+    [line] = [line for line in log_lines if line.startswith("Forbidden")]
+    print("\n" + line)
+    assert sent["token"] not in line
+    assert line == "Forbidden (CSRF cookie not set.): /portail/reponse/[redacted]/"
+
+
+def test_a_dead_reply_link_in_the_request_log_is_redacted(sent, log_lines):
+    sent["request"].set_status(PortalRequest.Status.CLOSED)
+    sent["request"].save()
+    assert HttpClient().get(sent["url"]).status_code == 404
+    assert HttpClient().get("/portail/reponse/forged-token-value/").status_code == 404
+    assert "Not Found: /portail/reponse/[redacted]/" in log_lines
+    assert not any(sent["token"] in line or "forged-token-value" in line for line in log_lines)
+
+
+def test_the_example_sites_handlers_redact_tokens_too():
+    from aquatiris_portal.log_filters import RedactTokens
+
+    for name in ("django.security", "django.request"):
+        # The example site's console handler (pytest may add its own).
+        [handler] = [h for h in logging.getLogger(name).handlers if type(h) is logging.StreamHandler]
+        assert any(isinstance(f, RedactTokens) for f in handler.filters), name
+
+
+def test_the_franchisees_mails_keep_no_body_once_sent(sent):
+    from aquatiris_portal.notifications.tasks import REDACTED, deliver_mail
+
+    mail = sent["mail"]
+    assert mail.sensitive
+    deliver_mail(mail.pk)
+    mail.refresh_from_db()
+    assert mail.status == OutgoingMail.Status.SENT
+    assert mail.body_text == REDACTED and mail.body_html == ""
+    assert sent["token"] not in str(OutgoingMail.objects.filter(pk=mail.pk).values().get())
+    # The client's copy, which carries no link, is an ordinary mail.
+    assert not OutgoingMail.objects.get(key=f"request:{sent['request'].reference}:client_copy").sensitive
+
+
+def test_the_client_reply_mail_to_the_franchisee_is_sensitive_too(sent):
+    sent["http"].post(f"/espace-client/demandes/{sent['request'].reference}/", {"body": "Alors ?"})
+    reply = RequestMessage.objects.get()
+    assert OutgoingMail.objects.get(key=f"request_message:{reply.pk}:franchisee").sensitive
+
+
+@pytest.mark.parametrize("forwarded, proxies, expected", [
+    ("203.0.113.9:4711", 1, "203.0.113.9"),
+    ("[2001:db8::7]:443", 1, "2001:db8::7"),
+    ("198.51.100.1, 203.0.113.9, 10.0.0.1", 2, "203.0.113.9"),
+    ("not-an-address", 1, "192.0.2.50"),
+])
+def test_the_logged_address_follows_the_trusted_proxy_rule(sent, settings, forwarded, proxies, expected):
+    settings.AQUATIRIS_PORTAL_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    settings.AQUATIRIS_PORTAL_TRUSTED_PROXY_COUNT = proxies
+    http = HttpClient(REMOTE_ADDR="192.0.2.50", HTTP_X_FORWARDED_FOR=forwarded)
+    _http, page = open_link(sent["url"], http)
+    assert page.status_code == 200
+    use = ReplyLinkUse.objects.get()
+    assert use.ip == expected and ipaddress.ip_address(use.ip)
 
 
 def test_the_link_dies_when_a_sync_update_gives_the_installation_another_franchisee(sent, tmp_path):
@@ -188,7 +405,7 @@ def test_the_link_dies_when_a_sync_update_gives_the_installation_another_franchi
 
     installation = sent["installation"]
     client = sent["client"]
-    assert HttpClient().get(sent["url"]).status_code == 200
+    assert open_link(sent["url"])[1].status_code == 200
     write_export(tmp_path / "exports", 1, [
         {"type": "franchisee", "id": "F-NEW", "company": "Aquatiris Nouveau", "email": "nouveau@example.org"},
         {"type": "installation", "id": installation.external_id, "client": client.external_id,
@@ -202,15 +419,13 @@ def test_the_link_dies_when_a_sync_update_gives_the_installation_another_franchi
     assert HttpClient().get(sent["url"]).status_code == 404
     # The new franchisee's own link (from the next mail) works.
     fresh = links.reply_url(sent["request"], installation.franchisee).removeprefix("https://portail.example")
-    assert HttpClient().get(fresh).status_code == 200
+    assert open_link(fresh)[1].status_code == 200
 
 
 def test_staff_read_the_uses_of_the_link_on_the_requests_admin_page(sent):
-    from django.urls import reverse
-
     from tests.unit.test_threads import customer_service
 
-    HttpClient().get(sent["url"], REMOTE_ADDR="203.0.113.7")
+    open_link(sent["url"], HttpClient(REMOTE_ADDR="203.0.113.7"))
     staff = HttpClient()
     customer_service(staff)
     html = staff.get(reverse("aquatiris_portal_requests:inspect", args=[sent["request"].pk])).content.decode()
