@@ -10,6 +10,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..conf import app_settings
+from ..records.serials import canonical_serial
 from ..snippets.models import AfterSalesReason, RequestSubject
 from ..uploads import PHOTO_AND_PDF, validate_uploads
 from .models import PortalRequest
@@ -135,19 +136,9 @@ def already_asked_message(previous):
     ) % {"date": formats.date_format(timezone.localtime(previous.created_at), "DATE_FORMAT")}
 
 
-# The serial number's canonical form: capitals, its groups joined by one
-# hyphen. "aq 2019 004512", "AQ2019004512" and "aq.2019.004512" are all
-# stored and compared as "AQ-2019-004512".
-SERIAL_SEPARATORS = re.compile(r"[\s._/\\-]+")
-SERIAL_GROUPS = re.compile(r"^([A-Z]{2,4})-?(\d{4})-?(\d{4,8})$")
-
-
-def canonical_serial(value):
-    text = SERIAL_SEPARATORS.sub("-", (value or "").strip().upper()).strip("-")
-    match = SERIAL_GROUPS.match(text)
-    return "-".join(match.groups()) if match else text
-
-
+# The serial number's canonical form (records.serials, where the import
+# stores it too): "aq 2019 004512", "AQ2019004512" and "aq.2019.004512" are
+# all stored and compared as "AQ-2019-004512".
 normalise_serial = canonical_serial  # the former name
 
 

@@ -11,7 +11,7 @@ one address, and a look-alike is never a second one:
   being second spellings of ``i`` or ``ss`` that a database's ``UPPER()``
   would match;
 - the domain is IDNA-encoded (``exämple.fr`` → ``xn--exmple-cua.fr``),
-  without a trailing dot.
+  its ideographic full stops are dots, without a trailing dot.
 
 Python's ``lower()`` keeps ``ſ`` and ``ı`` as they are while PostgreSQL's
 ``UPPER()`` maps them to ``S`` and ``I``: comparing canonical forms exactly
@@ -47,7 +47,9 @@ def canonical_email(value):
     if not local.isascii():
         raise InvalidEmail("non-ASCII local part")
     local = local.casefold()
-    domain = domain.casefold()
+    # "。" (U+3002, what an ideographic keyboard types; NFKC made U+FF61 and
+    # U+FF0E into it or into ".") separates labels for IDNA too: one dot.
+    domain = domain.casefold().replace("\u3002", ".")
     domain = domain.rstrip(".")
     if not domain.isascii():
         try:

@@ -1,8 +1,11 @@
 """Keys that let the portal sort and search names the way people type them."""
 
+import re
 import unicodedata
 
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE"})
+# Letters NFKD does not take apart, and the apostrophe that is a letter for Unicode (ʼ).
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L",
+                            "đ": "d", "Đ": "D", "ʼ": "'"})
 
 
 def search_key(*parts):
@@ -12,13 +15,14 @@ def search_key(*parts):
     return " ".join("".join(c for c in text if not unicodedata.combining(c)).upper().split())
 
 
-_PUNCTUATION = str.maketrans({c: " " for c in "-'’.,;/()_"})
+_WORD = re.compile(r"[^\W_]+")
 
 
 def search_words(*parts):
-    """The words of ``search_key``, hyphens and apostrophes splitting them:
-    "Anne-Sophie" is found by "sophie", "AQ-2024-17" by "2024"."""
-    return search_key(*parts).translate(_PUNCTUATION).split()
+    """The words of ``search_key``: runs of letters and digits, anything else
+    (any hyphen or dash, either apostrophe, a dot) splitting them:
+    "Anne-Sophie" and "Anne–Sophie" are found by "sophie", "AQ-2024-17" by "2024"."""
+    return _WORD.findall(search_key(*parts))
 
 
 def folder_columns(client_last_name, client_first_name, city, postcode, reference):

@@ -191,6 +191,9 @@ def open_inside(root, relative_path):
 def _open_error(error, path, part, dir_fd):
     if error.errno == errno.ENOENT:
         return FileNotFoundError(path)
+    if error.errno == errno.ENAMETOOLONG:  # a record's mistake, not the export's: quarantined
+        return BadFilePath(path, _("The file path “%(path)s” is too long for the file system.")
+                           % {"path": shown(path)})
     if error.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
         try:
             is_link = stat.S_ISLNK(os.stat(part, dir_fd=dir_fd, follow_symlinks=False).st_mode)

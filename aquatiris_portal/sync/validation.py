@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 
 from ..records.emails import canonical_email_or_none, normalise_email
+from ..records.serials import canonical_serial
 
 TYPES = ("franchisee", "spanc", "client", "installation", "document", "message", "visit", "delete")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -302,6 +303,8 @@ def check_line(raw):
             record["email"] = check_email(record.get("email"), required=False)
         elif record_type == "installation":
             record["installed_on"] = parse_date(record.get("installed_on"), "installed_on")
+            if record.get("serial_number"):  # stored as the warranty form compares it
+                record["serial_number"] = canonical_serial(record["serial_number"])
             contract = record.get("maintenance_contract")
             if contract:
                 contract["until"] = parse_date(contract.get("until"), "maintenance_contract.until")
