@@ -23,6 +23,33 @@ Each scope of ``AQUATIRIS_PORTAL_THROTTLE_RATES`` names its buckets:
   ``security_log.request_ip``).
 
 A bucket that is absent from a scope's rate is not counted.
+An IPv6 address is counted by its /64 (``security_log.address_bucket``):
+one subscriber holds a whole /64 and can pick any address in it.
+
+A bucket that is absent from a scope's rate is not counted.
+
+**The login's account bucket never locks the owner out.** A stranger who
+knows an address (SPANC and staff addresses are public) and fails 20 times
+from a few addresses must not lock its owner out, right password
+included. So for ``login`` the account bucket is *soft*: once it is full,
+an address that has already tried on that account in the window (its pair
+holds a failure) is refused; an address that has not gets its password
+checked. A guesser then gets one guess per address and window on that
+account (five before the account filled up, and at most ``ip`` on all
+accounts), the owner logs in from any address that has not failed; and no
+worker sleeps. Slowing each fresh address by a delay was the other choice:
+a delay a stranger can trigger at will holds the server's workers.
+
+**Increment first, decide on the count returned.** ``begin`` reserves the
+attempt in the pair and IP buckets (``cache.add`` then ``cache.incr``,
+atomic on Redis) before the password is checked: sixteen parallel guesses
+on one pair get five checks, not sixteen. ``succeeded`` gives the
+reservation back, ``failed`` keeps it and counts the account's failure.
+
+    attempt = throttle.begin("login", email, ip)
+    if attempt.wait: ...                      # 429, the password not checked
+    elif password_ok: throttle.succeeded(attempt)
+    else: filled = throttle.failed(attempt)   # the buckets this failure filled
 """
 
 import hashlib
@@ -33,9 +60,12 @@ from django.core.cache import cache
 
 from ..conf import app_settings
 from ..records.emails import canonical_email_or_none
+from ..security_log import address_bucket
 
 PREFIX = "aqp:throttle"
 BUCKETS = ("account", "pair", "ip")
+# Scopes whose account bucket refuses only addresses that already tried it.
+SOFT_ACCOUNT_SCOPES = frozenset({"login"})
 
 
 def _rate(scope):
@@ -58,6 +88,7 @@ def _keys(scope, email, ip):
     address appears in the cache."""
     rate = _rate(scope)
     account = account_key(email)
+    ip = address_bucket(ip)
     targets = []
     if account and rate.get("account"):
         targets.append(("account", f"{PREFIX}:{scope}:account:{_digest(account)}", rate["account"]))
@@ -70,13 +101,17 @@ def _keys(scope, email, ip):
 
 def blocked(scope, email, ip):
     """(seconds until a new attempt is allowed, the buckets that are full);
-    (0, []) when it is allowed now."""
+    (0, []) when it is allowed now. In a scope with a soft account bucket,
+    a full account refuses only an address whose pair already counts."""
     now = time.time()
     wait, full = 0, []
     targets = _keys(scope, email, ip)
     values = cache.get_many([name for _b, key, _l in targets for name in (key, f"{key}:until")])
+    pair_tried = any(bucket == "pair" and values.get(key, 0) > 0 for bucket, key, _l in targets)
     for bucket, key, limit in targets:
         if values.get(key, 0) >= limit:
+            if bucket == "account" and scope in SOFT_ACCOUNT_SCOPES and not pair_tried:
+                continue
             full.append(bucket)
             wait = max(wait, values.get(f"{key}:until", now + 60) - now, 1)
     return int(math.ceil(wait)), full
@@ -87,6 +122,23 @@ def blocked_for(scope, email, ip):
     return blocked(scope, email, ip)[0]
 
 
+def _incr(key, window, until):
+    cache.add(f"{key}:until", until, window)
+    cache.add(key, 0, window)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, window)
+        return 1
+
+
+def _decr(key):
+    try:
+        cache.decr(key)
+    except ValueError:  # expired meanwhile: nothing to give back
+        pass
+
+
 def hit(scope, email, ip):
     """Count one attempt in every bucket of the scope (the window starts at
     the bucket's first attempt). Returns the buckets this attempt filled
@@ -95,16 +147,76 @@ def hit(scope, email, ip):
     until = time.time() + window
     filled = []
     for bucket, key, limit in _keys(scope, email, ip):
-        cache.add(f"{key}:until", until, window)
-        cache.add(key, 0, window)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, window)
-            count = 1
-        if count == limit:
+        if _incr(key, window, until) == limit:
             filled.append(bucket)
     return filled
+
+
+class Attempt:
+    """One attempt reserved by ``begin``: ``wait`` seconds (0: go ahead),
+    ``full`` the buckets that refused it."""
+
+    def __init__(self, scope, email, ip):
+        self.scope, self.email, self.ip = scope, email, ip
+        self.wait, self.full, self.reserved = 0, [], {}
+
+
+def _wait_for(key, now):
+    return max(1, int(math.ceil((cache.get(f"{key}:until") or now + 60) - now)))
+
+
+def begin(scope, email, ip):
+    """Reserve one attempt before the secret is checked (see the module's
+    docstring). A refused attempt reserves nothing."""
+    attempt = Attempt(scope, email, ip)
+    window = int(_rate(scope)["minutes"] * 60)
+    now = time.time()
+    targets = _keys(scope, email, ip)
+    for bucket, key, limit in targets:
+        if bucket == "account":
+            continue
+        count = _incr(key, window, now + window)
+        attempt.reserved[bucket] = (key, count, limit)
+        if count > limit:
+            attempt.full.append(bucket)
+            attempt.wait = max(attempt.wait, _wait_for(key, now))
+    for bucket, key, limit in targets:
+        if bucket != "account" or (cache.get(key) or 0) < limit:
+            continue
+        # A full account refuses the addresses that already tried it (their
+        # pair counted before this attempt); a soft bucket lets others try.
+        pair = attempt.reserved.get("pair")
+        if scope not in SOFT_ACCOUNT_SCOPES or (pair is not None and pair[1] > 1):
+            attempt.full.append(bucket)
+            attempt.wait = max(attempt.wait, _wait_for(key, now))
+    if attempt.wait:
+        for key, _count, _limit in attempt.reserved.values():
+            _decr(key)
+        attempt.reserved = {}
+    return attempt
+
+
+def failed(attempt):
+    """The attempt failed: its reservation stays, the account counts it.
+    Returns the buckets this failure filled (a lockout starts)."""
+    filled = [bucket for bucket, (_key, count, limit) in attempt.reserved.items() if count == limit]
+    window = int(_rate(attempt.scope)["minutes"] * 60)
+    for bucket, key, limit in _keys(attempt.scope, attempt.email, attempt.ip):
+        if bucket == "account" and _incr(key, window, time.time() + window) == limit:
+            filled.append(bucket)
+    attempt.reserved = {}
+    return [bucket for bucket in BUCKETS if bucket in filled]
+
+
+def succeeded(attempt):
+    """The attempt succeeded: the IP gets its reservation back and the pair
+    forgets its failures; the account's count stays, so that a login
+    between guesses from elsewhere gives those guesses no fresh start."""
+    for bucket, (key, _count, _limit) in attempt.reserved.items():
+        if bucket == "ip":
+            _decr(key)
+    attempt.reserved = {}
+    clear_pair(attempt.scope, attempt.email, attempt.ip)
 
 
 def clear_pair(scope, email, ip):

@@ -12,8 +12,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 
 from ..conf import app_settings
-from ..security_log import Kind, client_ip, record_security_event
+from ..security_log import Kind, client_ip, email_hash, record_security_event
 from . import second_factor, throttle
+from .backends import find_user_by_email
 from .landing import landing_url, record_visit
 from .middleware import SECOND_FACTOR_SESSION_KEY
 
@@ -63,15 +64,28 @@ def wait_message(seconds):
     ) % {"seconds": seconds}
 
 
-def count_failure(request, scope, identifier, user=None, **details):
-    """Count one failed attempt; a bucket it fills starts a lockout, which
-    the security log records (once, not at every refused attempt)."""
-    ip = client_ip(request)
-    filled = throttle.hit(scope, identifier, ip)
+def _lockout(request, scope, filled, user=None, **details):
+    """A bucket filled starts a lockout, which the security log records
+    (once, not at every refused attempt)."""
     if filled:
         record_security_event(Kind.LOCKOUT, request, user=user, scope=scope, buckets=filled,
                               minutes=throttle._rate(scope)["minutes"], **details)
     return filled
+
+
+def count_failure(request, scope, identifier, user=None, **details):
+    """Count one failed attempt (and its lockout, if it starts one)."""
+    return _lockout(request, scope, throttle.hit(scope, identifier, client_ip(request)), user=user, **details)
+
+
+def login_failed(request, attempt):
+    """A login refused for its password: one ``login_failed`` event (the
+    account when the email has one, the typed email only as a keyed hash:
+    it may belong to nobody), then the lockout if this failure starts one."""
+    user = find_user_by_email(attempt.email)
+    typed = {"email_hash": email_hash(attempt.email)}
+    record_security_event(Kind.LOGIN_FAILED, request, user=user, **typed)
+    return _lockout(request, "login", throttle.failed(attempt), user=user, **typed)
 
 
 def auth_backend():

@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from ..security_log import Kind, client_ip, record_security_event
+from ..security_log import Kind, client_ip, email_hash, record_security_event
 from . import activation, password_reset, second_factor, throttle, tokens
 from .forms import (
     ActivationRequestForm,
@@ -36,6 +36,7 @@ from .view_helpers import (
     TEMPLATES,
     count_failure,
     log_in,
+    login_failed,
     pad_response,
     portal_url,
     reauth_blocked,
@@ -60,19 +61,17 @@ def login_view(request):
         form = LoginForm(request.POST)
         if form.is_valid():
             email = form.cleaned_data["email"]  # canonical (forms.CanonicalEmailField)
-            ip = client_ip(request)
-            wait = throttle.blocked_for("login", email, ip)
-            if wait:
-                form.add_error(None, throttle_message(wait))
+            attempt = throttle.begin("login", email, client_ip(request))
+            if attempt.wait:
+                form.add_error(None, throttle_message(attempt.wait))
                 status = 429
             else:
                 user = authenticate(request, username=email, password=form.cleaned_data["password"])
                 if user is not None:
-                    throttle.clear_pair("login", email, ip)
+                    throttle.succeeded(attempt)
                     record_security_event(Kind.LOGIN, request, user=user)
                     return log_in(request, user, next_url)
-                record_security_event(Kind.LOGIN_FAILED, request, email=email)
-                count_failure(request, "login", email, email=email)
+                login_failed(request, attempt)
                 form.add_error(None, _("The email address or the password is not right."))
     else:
         form = LoginForm()
@@ -110,7 +109,7 @@ def _request_view(request, *, scope, form_class, template, done_template, handle
         pad_response(started)
         return render(request, TEMPLATES + template, {"form": form}, status=429)
     # Every request counts (its answer never says whether it "failed").
-    count_failure(request, scope, email, email=email)
+    count_failure(request, scope, email, email_hash=email_hash(email))
     handle(request, form.cleaned_data)
     pad_response(started)
     return render(request, TEMPLATES + done_template, {"email": form.cleaned_data["email"]})

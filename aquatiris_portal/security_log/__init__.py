@@ -14,5 +14,6 @@ the next event).
 """
 
 from .events import Kind, purge_expired, record_security_event  # noqa: F401
+from .hashing import email_hash  # noqa: F401
 from .refusals import record_refused_token, refusals_blocked  # noqa: F401
 from .request_ip import address_bucket, client_ip  # noqa: F401

@@ -391,15 +391,18 @@ def test_activation_is_throttled_per_ip(client):
     assert not OutgoingMail.objects.exists()
 
 
-def test_login_is_throttled_per_account_even_with_the_right_password():
+def test_a_full_account_refuses_the_addresses_that_guessed_even_with_the_right_password():
     from aquatiris_portal.conf import app_settings
 
     user = factories.client_user()
     for n in range(app_settings.THROTTLE_RATES["login"]["account"]):
         HttpClient(REMOTE_ADDR=f"10.1.0.{n}").post(LOGIN, {"email": user.email, "password": f"wrong-{n}"})
-    response = HttpClient(REMOTE_ADDR="10.1.1.1").post(LOGIN, {"email": user.email, "password": PASSWORD})
+    response = HttpClient(REMOTE_ADDR="10.1.0.3").post(LOGIN, {"email": user.email, "password": PASSWORD})
     assert response.status_code == 429
     assert escape(_too_many_attempts(15)) in response.content.decode()
+    # The owner, from an address that did not guess, logs in (accounts/throttle.py).
+    assert HttpClient(REMOTE_ADDR="10.1.1.1").post(
+        LOGIN, {"email": user.email, "password": PASSWORD}).status_code == 302
 
 
 def test_lost_password_is_throttled_per_account():

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aquatiris_portal.backoffice.groups import EDITORS, ensure_groups
-from aquatiris_portal.security_log import purge_expired, record_security_event
+from aquatiris_portal.security_log import email_hash, purge_expired, record_security_event
 from aquatiris_portal.security_log.models import SecurityEvent
 from tests import factories
 
@@ -206,3 +206,21 @@ def test_a_path_with_a_links_token_is_logged_as_its_pattern():
     request.resolver_match = resolve(path)
     event = record_security_event("link_opened", request)
     assert "s3cr3t-token-value" not in event.path and "<str:token>" in event.path
+
+
+def test_a_failed_login_is_one_event_with_the_address_and_without_the_password_or_the_typed_email(caplog):
+    """An email typed at a failed login may belong to nobody: the event and
+    the log line carry it only as a keyed hash (security_log/hashing.py)."""
+    anne = factories.client_user()
+    login = reverse("aquatiris_portal:login")
+    with caplog.at_level(logging.INFO):
+        for email in (anne.email, "nobody-here@example.org"):
+            HttpClient(REMOTE_ADDR="198.51.100.61").post(login, {"email": email, "password": "Secret-guess-42"})
+    known, unknown = SecurityEvent.objects.filter(kind="login_failed").order_by("pk")
+    stored = str(unknown.details) + unknown.path + " ".join(r.getMessage() for r in caplog.records)
+    assert "nobody-here" not in stored and "Secret-guess-42" not in stored
+    assert SecurityEvent.objects.filter(kind="login_failed").count() == 2  # one each
+    assert (known.user, known.ip) == (anne, "198.51.100.61")
+    assert (unknown.user, unknown.username, unknown.ip) == (None, "", "198.51.100.61")
+    assert unknown.details == {"email_hash": email_hash("nobody-here@example.org")}
+    assert len(unknown.details["email_hash"]) == 24 and email_hash("Nobody-Here@example.org ") == unknown.details["email_hash"]
