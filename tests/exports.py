@@ -61,8 +61,55 @@ def write_export(root, sequence, lines, files=None, name=None):
     return folder
 
 
-def _address(line1, postcode, city):
-    return {"line1": line1, "line2": "", "postcode": postcode, "city": city}
+def _address(line1, postcode, city, line2=""):
+    return {"line1": line1, "line2": line2, "postcode": postcode, "city": city}
+
+
+def varied_records():
+    """Records with the shapes real exports hold, all valid: codes with
+    several separators and spaces, emails with capitals, a "+" tag or an IDN
+    domain, names with apostrophes (’ and '), particles, hyphens and
+    accents, a lieu-dit with a second address line, a franchisee without an
+    email, an installation without a SPANC, a client with five
+    installations. (The ``sample_records`` below hold them.)"""
+    lines = [
+        {"type": "franchisee", "id": "F-2", "company": "Aquatiris Pays de Rance", "first_name": "Gwenaël",
+         "last_name": "Le Bras", "email": None, "phone": None},
+        {"type": "franchisee", "id": "F-3", "company": "Aquatiris Côtes-d’Armor", "first_name": "Anne-Laure",
+         "last_name": "Le Floc’h", "email": "Agence.Rance+SAV@Exämple.fr", "phone": "02 96 00 00 03"},
+        {"type": "spanc", "id": "S-2", "code": "PRO 35/012", "name": "SPANC de l’Ouest",
+         "email": "Controle.SPANC+portail@Example.ORG", "phone": "02 99 00 00 12",
+         "address": _address("Mairie", "35430", "Saint-Père", line2="Service d’assainissement")},
+        {"type": "client", "id": "C-3", "code": "AQ/22/0457", "first_name": "Jean-Baptiste",
+         "last_name": "d’Hérouville", "email": "JB.dHerouville+portail@Exämple.fr", "phone": "06 00 00 00 03",
+         "address": _address("Lieu-dit La Ville Ès Nonais", "35430", "Saint-Père", line2="Bâtiment B")},
+        {"type": "client", "id": "C-4", "code": "C 10088 B", "first_name": "Maëlys", "last_name": "N'Diaye",
+         "email": "MAELYS.NDIAYE@Example.ORG", "phone": None, "address": _address("3 impasse de l’Église", "22100", "Dinan")},
+        {"type": "client", "id": "C-5", "code": "cli_2020.77", "first_name": "Anne-Sophie",
+         "last_name": "de La Villemarqué", "email": "anne-sophie.dlv@example.org", "phone": "",
+         "address": _address("Le Clos d’Ès Nonais", "35400", "Saint-Malo")},
+        {"type": "client", "id": "C-6", "code": "CLI-ACC-1A", "first_name": "Loïc", "last_name": "Le Goff",
+         "email": "Loic.Le-Goff@example.org", "phone": "", "address": _address("12 rue des Roseaux", "35400",
+                                                                               "Saint-Malo")},
+    ]
+    # Only F-2, F-3 and S-2: what tests do to F-1 and S-1 leaves these alone.
+    for n, (franchisee, spanc, reference, stage) in enumerate([
+        ("F-3", "S-2", "AQ-2021-0457", "study"),
+        ("F-2", "S-2", "AQ 2022/0458", "quote"),  # no franchisee email
+        ("F-3", None, "aq-2023-0459-b", "installation"),  # no SPANC on file
+        ("F-2", "S-2", "AQ-2024-0460", "commissioned"),
+        ("F-3", "S-2", "AQ-2025-0461", "maintenance"),
+    ], start=3):
+        lines.append({"type": "installation", "id": f"I-{n}", "client": "C-3", "franchisee": franchisee,
+                      "spanc": spanc, "reference": reference, "label": "Filtre planté de roseaux 5 EH",
+                      "address": _address(f"Lieu-dit Kerroch {n}", "35430", "Saint-Père",
+                                          line2="Bâtiment B" if n % 2 else ""),
+                      "installed_on": None, "stage": stage})
+    lines.append({"type": "installation", "id": "I-8", "client": "C-4", "franchisee": "F-2", "spanc": "S-2",
+                  "reference": "AQ 2019/0462", "label": "Jardin d'assainissement 4 EH",
+                  "address": _address("3 impasse de l’Église", "22100", "Dinan"), "installed_on": "2019-03-01",
+                  "stage": "commissioned"})
+    return lines
 
 
 def sample_records(*, bad=True):
@@ -104,6 +151,7 @@ def sample_records(*, bad=True):
          "file": None, "sha256": None},
         {"type": "document", "id": "D-5", "installation": "I-2", "title": "Retirée", "file": None},
         {"type": "delete", "of": "document", "id": "D-5"},
+        *varied_records(),
     ]
     if bad:
         lines += [
@@ -127,7 +175,9 @@ def sample_records(*, bad=True):
 
 # What importing ``sample_records(bad=True)`` into an empty portal gives.
 EXPECTED = {
-    "created": 10,  # F-1, S-1, C-1, C-2, I-1, I-2, D-1..D-4 (D-5 is deleted further down the same export)
+    # F-1, S-1, C-1, C-2, I-1, I-2, D-1..D-4 (D-5 is deleted further down the same export), and
+    # varied_records(): F-2, F-3, S-2, C-3..C-6, I-3..I-8
+    "created": 23,
     "updated": 0,
     "unchanged": 1,  # the delete of D-5, which never reached the portal
     "deleted": 0,

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from aquatiris_portal.sync.importer import import_source
 from aquatiris_portal.sync.models import ImportRun, OutboxEvent, QuarantinedRecord
-from tests.exports import sample_export
+from tests.exports import EXPECTED, sample_export
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,8 @@ def test_import_runs_and_quarantined_records_are_listed_with_counts_and_reasons(
     cells = dict(re.findall(r'<td class="field-(\w+)[^"]*">(?:<div[^>]*><a[^>]*>)?([^<]*)<', page.content.decode()))
     assert cells["sequence"] == "5"
     assert cells["state"] == str(run.get_state_display())
-    assert (cells["created_count"], cells["unchanged_count"], cells["quarantined_count"]) == ("10", "1", "9")
+    assert (cells["created_count"], cells["unchanged_count"], cells["quarantined_count"]) == (
+        str(EXPECTED["created"]), "1", "9")
     assert cells["duration_display"].endswith(" s")
     page = admin_client.get("/admin/aquatiris_portal/quarantinedrecord/")
     assert page.status_code == 200

@@ -264,7 +264,7 @@ def test_deleting_a_franchisee_keeps_its_installations_without_it(exports):
     exports()
     run, quarantined = exports([delete("franchisee", "F-1")], sequence=2, base=False)
     assert quarantined == {} and run.deleted_count == 1
-    assert not Franchisee.objects.exists()
+    assert not Franchisee.objects.filter(external_id="F-1").exists()
     assert Installation.objects.filter(external_id__in=["I-1", "I-2"], franchisee__isnull=True).count() == 2
 
 

@@ -5,10 +5,15 @@ host's first test client:
     python manage.py portal_sync /tmp/exports
 
 An operator tool, not demo data: it only writes files (never the database)
-into a new folder ``DIR/sample-<sequence>/``: a franchisee, a SPANC, two
-clients (the first with ``--email``) with one installation each, and three
-small PDFs. Every id starts with ``SAMPLE-`` and the sequence is 0 by
-default, below any real export's, so real exports import after it.
+into a new folder ``DIR/sample-<sequence>/``: two franchisees (one without
+an email), two SPANCs, four clients (the first with ``--email``; one with
+five installations, one without a SPANC) and three small PDFs. Codes, names,
+emails and addresses have the shapes real exports hold (several separators
+and spaces, capitals, a ``+`` tag, an IDN domain, apostrophes, particles,
+lieux-dits), so a first import shows what the portal does with them. Every
+id starts with ``SAMPLE-`` and every code holds ``SAMPLE`` (no clash with a
+real record); the sequence is 0 by default, below any real export's, so real
+exports import after it.
 """
 
 import hashlib
@@ -38,8 +43,25 @@ def _pdf(title, lines=()):
     return buffer.getvalue()
 
 
-def _address(line1, postcode, city):
-    return {"line1": line1, "line2": "", "postcode": postcode, "city": city}
+def _address(line1, postcode, city, line2=""):
+    return {"line1": line1, "line2": line2, "postcode": postcode, "city": city}
+
+
+# The other sample clients, as the internal system spells them: (id, code,
+# first name, last name, email). Printed after the import instructions.
+OTHER_CLIENTS = [
+    ("SAMPLE-C-2", "SAMPLE/22/0457", "Jean-Baptiste", "d’Hérouville", "JB.dHerouville+portail@Exämple.fr"),
+    ("SAMPLE-C-3", "SAMPLE 10088 B", "Maëlys", "N'Diaye", "MAELYS.NDIAYE@Example.ORG"),
+    ("SAMPLE-C-4", "sample_2020.77", "Anne-Sophie", "Le Goff", "Anne-Sophie.Le-Goff+portail@example.org"),
+]
+# SAMPLE-C-2's five installations: (id, franchisee, SPANC, reference, stage).
+FIVE_INSTALLATIONS = [
+    ("SAMPLE-I-2", "SAMPLE-F-1", "SAMPLE-S-1", "AQ-2025-900002", "study"),
+    ("SAMPLE-I-3", "SAMPLE-F-2", "SAMPLE-S-2", "AQ 2022/900003", "quote"),  # a franchisee without email
+    ("SAMPLE-I-4", "SAMPLE-F-1", None, "aq-2023-900004-b", "installation"),  # no SPANC on file
+    ("SAMPLE-I-5", "SAMPLE-F-2", "SAMPLE-S-2", "AQ-2024-900005", "commissioned"),
+    ("SAMPLE-I-6", "SAMPLE-F-1", "SAMPLE-S-1", "AQ-2019-900006", "maintenance"),
+]
 
 
 def sample_records(email, spanc_email):
@@ -58,15 +80,33 @@ def sample_records(email, spanc_email):
          "address": _address("4 avenue Henri Fréville", "35200", "Rennes")},
         {"type": "client", "id": "SAMPLE-C-1", "code": "CLI-SAMPLE1", "first_name": "Anne", "last_name": "Exemple",
          "email": email, "phone": "06 00 00 00 01", "address": _address("12 rue des Roseaux", "35400", "Saint-Malo")},
-        {"type": "client", "id": "SAMPLE-C-2", "code": "CLI-SAMPLE2", "first_name": "Paul", "last_name": "Exemple",
-         "email": "paul.exemple@example.org", "phone": "", "address": _address("1 rue du Port", "35430", "Saint-Père")},
+        {"type": "franchisee", "id": "SAMPLE-F-2", "company": "Aquatiris Pays de Rance (exemple)",
+         "first_name": "Gwenaël", "last_name": "Le Bras", "email": None, "phone": None},
+        {"type": "spanc", "id": "SAMPLE-S-2", "code": "PRO SAMPLE/35/012", "name": "SPANC de l’Ouest (exemple)",
+         "email": "Controle.SPANC+portail@Example.ORG", "phone": "02 99 00 00 12",
+         "address": _address("Mairie", "35430", "Saint-Père", line2="Service d’assainissement")},
         {"type": "installation", "id": "SAMPLE-I-1", "client": "SAMPLE-C-1", "franchisee": "SAMPLE-F-1",
          "spanc": "SAMPLE-S-1", "reference": "AQ-2024-900001", "label": "Filtre planté de roseaux 5 EH",
          "address": _address("La Ville Ès Nonais", "35430", "Saint-Père"), "installed_on": "2024-05-14",
          "serial_number": None, "stage": "commissioned"},
-        {"type": "installation", "id": "SAMPLE-I-2", "client": "SAMPLE-C-2", "franchisee": "SAMPLE-F-1",
-         "spanc": "SAMPLE-S-1", "reference": "AQ-2025-900002", "label": "Jardin d'assainissement 4 EH",
-         "address": _address("1 rue du Port", "35430", "Saint-Père"), "installed_on": None, "stage": "study"},
+    ]
+    for n, (record_id, code, first_name, last_name, address) in enumerate(OTHER_CLIENTS):
+        records.append({
+            "type": "client", "id": record_id, "code": code, "first_name": first_name, "last_name": last_name,
+            "email": address, "phone": "" if n else "06 00 00 00 02",
+            "address": [_address("Lieu-dit La Ville Ès Nonais", "35430", "Saint-Père", line2="Bâtiment B"),
+                        _address("3 impasse de l’Église", "22100", "Dinan"),
+                        _address("1 rue du Port", "35400", "Saint-Malo")][n],
+        })
+    for record_id, franchisee, spanc, reference, stage in FIVE_INSTALLATIONS:
+        records.append({
+            "type": "installation", "id": record_id, "client": "SAMPLE-C-2", "franchisee": franchisee,
+            "spanc": spanc, "reference": reference, "label": "Jardin d'assainissement 4 EH",
+            "address": _address(f"Lieu-dit Kerroch {record_id[-1]}", "35430", "Saint-Père",
+                                line2="Bâtiment B" if record_id[-1] in "35" else ""),
+            "installed_on": None, "stage": stage,
+        })
+    records += [
         {"type": "document", "id": "SAMPLE-D-1", "installation": "SAMPLE-I-1", "theme": "etude-de-sol",
          "title": "Étude de sol", "file": "files/SAMPLE-D-1.pdf", "sha256": sha["files/SAMPLE-D-1.pdf"],
          "issued_on": "2024-02-01", "visible_to": ["client", "spanc"]},
@@ -123,3 +163,7 @@ class Command(BaseCommand):
         out(f"  Import it:  python manage.py portal_sync {directory}")
         out(f"  Then activate the sample client on the portal's first-connection page with {email} "
             "and the client code CLI-SAMPLE1 (SPANC: " + spanc_email + ", code PRO-SAMPLE1).")
+        out("  The other sample clients (their activation mails print where the site's mails go), "
+            "codes spelled as real exports spell them:")
+        for _id, code, first_name, last_name, address in OTHER_CLIENTS:
+            out(f"    {first_name} {last_name}: {address}, code {code}")

@@ -15,7 +15,6 @@ Safe to run twice, and safe next to real data:
 import base64
 import datetime
 import hashlib
-import random
 import secrets
 from urllib.parse import urljoin
 
@@ -43,7 +42,9 @@ from aquatiris_portal.models import (
 )
 from aquatiris_portal.pages.client_space import ClientSpacePage
 from aquatiris_portal.pages.pro_space import ProSpacePage
+from aquatiris_portal.records.emails import canonical_email
 
+from ...demo import people
 from ...demo.content import build as build_editorial_content
 from ...demo.ledger import Ledger
 from ...demo.pdf import make_pdf
@@ -70,25 +71,6 @@ SUBJECTS = [
     ("Autre", False, 40),
 ]
 REASONS = ["Odeurs", "Eau stagnante", "Poste de relevage / pompe", "Végétation", "Autre"]
-FRANCHISEES = [
-    ("F-001", "Aquatiris Ille-et-Vilaine", "Luc", "Martin", "luc.martin@example.org", "02 99 00 00 01"),
-    ("F-002", "Aquatiris Côtes-d'Armor", "Claire", "Le Goff", "claire.legoff@example.org", "02 96 00 00 02"),
-    ("F-003", "Aquatiris Morbihan", "Yann", "Le Bihan", "yann.lebihan@example.org", "02 97 00 00 03"),
-]
-SPANCS = [
-    ("S-035", "PRO-8Q4K2", "SPANC de Rennes Métropole", "spanc.rennes@example.org", "02 99 00 00 10",
-     ("4 avenue Henri Fréville", "35200", "Rennes")),
-    ("S-022", "PRO-3T7W1", "SPANC de Saint-Brieuc Armor Agglomération", "spanc.stbrieuc@example.org", "02 96 00 00 20",
-     ("5 rue du 71e RI", "22000", "Saint-Brieuc")),
-]
-FIRST_NAMES = ["Anne", "Bernard", "Chantal", "Didier", "Élodie", "François", "Gaëlle", "Hervé", "Isabelle", "Jean",
-               "Karine", "Laurent", "Marie", "Nicolas", "Odile", "Pierre", "Quentin", "Rozenn", "Sophie", "Thierry"]
-LAST_NAMES = ["Durand", "Lefebvre", "Moreau", "Guillou", "Le Roux", "Tanguy", "Morvan", "Jézéquel", "Riou", "Caradec",
-              "Le Gall", "Bouvier", "Hamon", "Prigent", "Quéméner", "Salaün", "Thomas", "Urvoy", "Vallée", "Weber"]
-TOWNS = [("35400", "Saint-Malo"), ("35430", "Saint-Père"), ("35160", "Montfort-sur-Meu"), ("22100", "Dinan"),
-         ("22400", "Lamballe"), ("56000", "Vannes"), ("35310", "Mordelles"), ("22200", "Guingamp")]
-LABELS = ["Filtre planté de roseaux 5 EH", "Filtre planté de roseaux 8 EH", "Jardin d'assainissement 4 EH"]
-STAGES = ["study", "quote", "installation", "commissioned", "maintenance"]
 DOCUMENTS = [
     ("etude-de-sol", "Étude de sol", True),
     ("devis", "Devis signé", False),
@@ -96,14 +78,6 @@ DOCUMENTS = [
     ("garanties", "Garantie décennale", True),
     ("entretien", "Guide d'entretien de votre filtre", False),
 ]
-CLIENT_COUNT = 20
-
-
-def _ascii_email(first, last):
-    local = f"{first.lower()}.{last.lower()}".replace(" ", "")
-    for accented, plain in (("é", "e"), ("ë", "e"), ("ï", "i"), ("ü", "u"), ("è", "e"), ("ç", "c")):
-        local = local.replace(accented, plain)
-    return f"{local}@example.org"
 
 
 def is_wagtail_placeholder(page):
@@ -111,6 +85,21 @@ def is_wagtail_placeholder(page):
     migrations make, never edited, with no children."""
     return (page.specific_class is Page and page.slug == "home" and page.title.startswith("Welcome to your new Wagtail")
             and page.latest_revision_id is None and not page.get_children().exists())
+
+
+def spelled_email(record):
+    """A demo record's email as its export spells it (capitals, IDN domain):
+    what the demo prints and a person types; the record holds its canonical
+    form."""
+    spellings = {row[0]: row[3] for row in people.SPANCS} if isinstance(record, Spanc) else {
+        data.external_id: data.email for data in people.clients()}
+    return spellings.get(record.external_id, record.email)
+
+
+def to_activate(clients, spancs):
+    """(record, name) of the clients and the SPANC the demo prints to
+    activate (none has a login)."""
+    return [*((clients[n], clients[n].full_name) for n in people.TO_ACTIVATE), (spancs[1], f"SPANC {spancs[1].city}")]
 
 
 class Command(BaseCommand):
@@ -156,10 +145,10 @@ class Command(BaseCommand):
         """Records under the demo's ids that the demo did not create (e.g. a
         real import): stop before writing anything."""
         keys = {
-            Franchisee: [row[0] for row in FRANCHISEES],
-            Spanc: [row[0] for row in SPANCS],
-            Client: [f"C-{10001 + n}" for n in range(CLIENT_COUNT)],
-            Installation: [f"I-{5001 + n}" for n in range(CLIENT_COUNT * 3 + 3)],
+            Franchisee: [row[0] for row in people.FRANCHISEES],
+            Spanc: [row[0] for row in people.SPANCS],
+            Client: people.client_ids(),
+            Installation: people.installation_ids(),
         }
         foreign = [
             f"{model._meta.verbose_name} {obj.external_id}"
@@ -178,7 +167,6 @@ class Command(BaseCommand):
     def handle(self, *args, allow_without_debug=False, base_url=None, **options):
         self.refuse_unless_allowed(allow_without_debug)
         self.published_passwords = bool(settings.DEBUG)
-        rng = random.Random(2020)
         with transaction.atomic():
             ledger = self.ledger = Ledger()
             self.refuse_foreign_records(ledger)
@@ -186,7 +174,7 @@ class Command(BaseCommand):
             self.subjects()
             franchisees = self.franchisees()
             spancs = self.spancs()
-            clients, installations = self.clients(rng, franchisees, spancs, themes)
+            clients, installations = self.clients(franchisees, spancs, themes)
             home, client_space, pro_space = self.pages()
             build_editorial_content(home, ledger, installations)  # news, advice, FAQ, requests, staff groups
             self.settings(home)
@@ -194,7 +182,7 @@ class Command(BaseCommand):
             accounts = self.accounts(clients, spancs)
             self.second_factors(admin, accounts)
             self.maintenance_guides()
-        self.print_logins(admin, accounts, clients, client_space, pro_space, base_url)
+        self.print_logins(admin, accounts, clients, spancs, client_space, pro_space, base_url)
 
     def password(self, published):
         return published if self.published_passwords else secrets.token_urlsafe(12)
@@ -217,47 +205,43 @@ class Command(BaseCommand):
         return [
             self.ledger.ensure(Franchisee, {"external_id": ext}, update=True, defaults={
                 "company": company, "first_name": first, "last_name": last, "email": email, "phone": phone})
-            for ext, company, first, last, email, phone in FRANCHISEES
+            for ext, company, first, last, email, phone in people.FRANCHISEES
         ]
 
     def spancs(self):
         return [
             self.ledger.ensure(Spanc, {"external_id": ext}, update=True, defaults={
-                "code": code, "name": name, "email": email, "phone": phone,
+                "code": code, "name": name, "email": canonical_email(email), "phone": phone,
                 "address_line1": line1, "postcode": postcode, "city": city})
-            for ext, code, name, email, phone, (line1, postcode, city) in SPANCS
+            for ext, code, name, email, phone, (line1, postcode, city) in people.SPANCS
         ]
 
-    def clients(self, rng, franchisees, spancs, themes):
+    def clients(self, franchisees, spancs, themes):
+        """The clients of ``people.clients()`` (a client the demo did not make
+        under a demo id stops the run before: refuse_foreign_records)."""
         clients, installations = [], []
-        for n in range(CLIENT_COUNT):
-            first, last = FIRST_NAMES[n], LAST_NAMES[n]
-            postcode, city = TOWNS[n % len(TOWNS)]
-            client = self.ledger.ensure(Client, {"external_id": f"C-{10001 + n}"}, update=True, defaults={
-                "code": f"CLI-{1000 + n * 37:04d}",
-                "first_name": first, "last_name": last, "email": _ascii_email(first, last),
-                "phone": f"06 00 00 {n // 10:02d} {n % 100:02d}",
-                "address_line1": f"{rng.randint(1, 60)} rue des Roseaux", "postcode": postcode, "city": city,
+        for data in people.clients():
+            client = self.ledger.ensure(Client, {"external_id": data.external_id}, update=True, defaults={
+                "code": data.code, "first_name": data.first_name, "last_name": data.last_name,
+                "email": canonical_email(data.email), "phone": data.phone,
+                "address_line1": data.address_line1, "address_line2": data.address_line2,
+                "postcode": data.postcode, "city": data.city,
             })
             clients.append(client)
-            count = 2 if n == 0 else rng.choice([1, 1, 2, 3])
-            for i in range(count):
-                installations.append(self.installation(client, n, i, franchisees, spancs, themes))
+            for spec in data.installations:
+                installations.append(self.installation(client, spec, franchisees, spancs, themes))
         return clients, installations
 
-    def installation(self, client, n, i, franchisees, spancs, themes):
-        number = 5001 + n * 3 + i
-        postcode, city = TOWNS[(n + i) % len(TOWNS)]
-        installation = self.ledger.ensure(Installation, {"external_id": f"I-{number}"}, defaults={
+    def installation(self, client, spec, franchisees, spancs, themes):
+        number = spec.number
+        installation = self.ledger.ensure(Installation, {"external_id": spec.external_id}, defaults={
             "client": client,
-            "franchisee": franchisees[n % len(franchisees)],
-            "spanc": spancs[0] if postcode.startswith("35") else spancs[1],
-            "reference": f"AQ-{2018 + (n + i) % 7}-{number}",
-            "label": LABELS[(n + i) % len(LABELS)],
-            "address_line1": "La Ville Ès Nonais" if i == 0 else f"Lieu-dit Kerroch {i}",
-            "postcode": postcode, "city": city,
-            "installed_on": datetime.date(2018 + (n + i) % 7, 1 + (n * 5 + i) % 12, 1 + n % 27),
-            "stage": STAGES[(n + i + 2) % len(STAGES)] if n else "commissioned",
+            "franchisee": franchisees[spec.franchisee],
+            "spanc": None if spec.spanc is None else spancs[spec.spanc],
+            "reference": spec.reference, "label": spec.label,
+            "address_line1": spec.address_line1, "address_line2": spec.address_line2,
+            "postcode": spec.postcode, "city": spec.city,
+            "installed_on": spec.installed_on, "stage": spec.stage,
         })
         for k, (slug, title, shared) in enumerate(DOCUMENTS):
             external_id = f"D-{900000 + number * 10 + k}"
@@ -344,9 +328,11 @@ class Command(BaseCommand):
         return user
 
     def accounts(self, clients, spancs):
-        """One activated client (with two installations) and one activated SPANC."""
+        """The activated logins: two clients (two and five installations) and
+        one SPANC."""
         result = []
-        for record, published in ((clients[0], CLIENT_PASSWORD), (spancs[0], SPANC_PASSWORD)):
+        logged_in = [(clients[n], CLIENT_PASSWORD) for n in people.LOGGED_IN]
+        for record, published in (*logged_in, (spancs[0], SPANC_PASSWORD)):
             field = "client" if isinstance(record, Client) else "spanc"
             existing = PortalAccount.objects.filter(**{field: record}).select_related("user").first()
             if existing is not None and not self.ledger.owns(existing):
@@ -411,7 +397,7 @@ class Command(BaseCommand):
 
     # -- the summary ------------------------------------------------------------
 
-    def print_logins(self, admin, accounts, clients, client_space, pro_space, base_url):
+    def print_logins(self, admin, accounts, clients, spancs, client_space, pro_space, base_url):
         base = (base_url or getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "http://127.0.0.1:8000").rstrip("/") + "/"
 
         def url(path):
@@ -431,12 +417,16 @@ class Command(BaseCommand):
         for field, record, password in accounts:
             page = client_space if field == "client" else pro_space
             label = "Client" if field == "client" else "SPANC"
-            out(f"  {label:<16} {url(page.get_url() or page.url_path):<40} {record.email} / {password}")
+            out(f"  {label:<16} {url(page.get_url() or page.url_path):<40} {spelled_email(record)} / {password}")
+            if field == "client":
+                count = record.installations.count()
+                out(f"    {record.full_name}, {count} installation{'s' if count > 1 else ''}")
         if any(field == "spanc" for field, _record, _password in accounts):
             out("    the SPANC's second factor is a code sent by email (printed in this terminal)")
-        out("  First connection (activation) — try these clients with their code:")
-        for client in clients[1:4]:
-            out(f"    {client.email}  code {client.code}")
+        out("  First connection (activation): the email and the code as printed, or the code as read aloud")
+        out("  (spaces for its separators, any case):")
+        for record, name in to_activate(clients, spancs):
+            out(f"    {name:<28} {spelled_email(record):<42} code {record.code}")
         for what, why in self.ledger.left_alone:
             out(self.style.WARNING(f"  Left alone: {what} ({why})."))
         out("  Emails are printed in this terminal.\n")
