@@ -82,6 +82,9 @@ DEFAULTS = {
     # the background jobs in a thread of runserver on a StubBroker
     # (devworker.py), so mails go out with no Redis and no rundramatiq.
     "RUN_JOBS_IN_PROCESS": False,
+    # With it, runserver also sends, this often (seconds), the mails other
+    # processes left pending (a shell; commands send their own before exiting).
+    "RUN_JOBS_SWEEP_SECONDS": 15,
     # Sync.
     "SYNC_SOURCE": None,  # folder or s3://bucket/prefix/ polled by the schedule
     "SYNC_INTERVAL_MINUTES": 5,

@@ -121,9 +121,27 @@ def deliver_mail(mail_id):
     mark_sent(mail)
 
 
+def left_unsent(now):
+    """Claimable mails nobody is sending: pending (queued by a process whose
+    broker message was lost or never processed), or claimed by a worker
+    whose lease ran out. Failed ones are left out: their retries are under way."""
+    return claimable(now) & ~Q(status=OutgoingMail.Status.FAILED)
+
+
+def enqueue_unsent(*, failed=True, limit=500):
+    """Enqueue ``deliver_mail`` for the mails left unsent (with ``failed``,
+    the failed ones too); returns how many. A mail enqueued twice is still
+    sent once: ``deliver_mail`` claims its row first."""
+    now = timezone.now()
+    query = claimable(now) if failed else left_unsent(now)
+    pks = list(OutgoingMail.objects.filter(query).order_by("pk").values_list("pk", flat=True)[:limit])
+    for pk in pks:
+        deliver_mail.send(pk)
+    return len(pks)
+
+
 @dramatiq.actor(queue_name="aquatiris_mail", max_retries=0)
 def sweep_unsent_mail():
     """Re-enqueue mails left pending or failed (broker outage, exhausted retries),
     and those whose worker died holding them."""
-    for pk in OutgoingMail.objects.filter(claimable(timezone.now())).values_list("pk", flat=True)[:500]:
-        deliver_mail.send(pk)
+    enqueue_unsent()

@@ -6,10 +6,13 @@
 The same jobs run every 15 minutes under the periodiq scheduler
 (``aquatiris_portal.digests.schedule.notify_tick``). Running both, or twice,
 sends each mail once (idempotent keys) and at most one digest a day per person.
+In the development mode (a StubBroker, devworker.py) the mails are sent
+before it exits.
 """
 
 from django.core.management.base import BaseCommand
 
+from aquatiris_portal.devworker import jobs_done_on_exit
 from aquatiris_portal.digests.schedule import run_due
 
 
@@ -19,6 +22,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--now", action="store_true",
                             help="send every pending notification now, whatever its window (still once each)")
+
+    def execute(self, *args, **options):
+        with jobs_done_on_exit():  # development mode only; on Redis the workers run them
+            return super().execute(*args, **options)
 
     def handle(self, *args, now=False, **options):
         for dotted, report in run_due(force=now):

@@ -5,12 +5,15 @@
     python manage.py portal_sync --retention        # remove files of documents deleted long ago
 
 Prints the counts of each export imported; exits with status 1 if an
-export failed (the next run resumes it), 0 otherwise.
+export failed (the next run resumes it), 0 otherwise. In the development
+mode (a StubBroker, devworker.py) the mails of the import are sent before
+it exits.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
 from aquatiris_portal.conf import app_settings
+from aquatiris_portal.devworker import jobs_done_on_exit
 from aquatiris_portal.sync.importer import import_source
 from aquatiris_portal.sync.retention import purge_deleted_files
 from aquatiris_portal.sync.sources import ExportError
@@ -26,6 +29,10 @@ class Command(BaseCommand):
             "--retention", action="store_true",
             help="also remove the files of documents deleted more than AQUATIRIS_PORTAL_DOCUMENT_RETENTION_DAYS ago",
         )
+
+    def execute(self, *args, **options):
+        with jobs_done_on_exit():  # development mode only; on Redis the workers run them
+            return super().execute(*args, **options)
 
     def handle(self, *args, source=None, batch_size=None, retention=False, **options):
         source = source or app_settings.SYNC_SOURCE
