@@ -80,6 +80,34 @@ def check_jobs(app_configs=None, **kwargs):
     return messages
 
 
+def admin_doors():
+    """The URL prefixes of the host's admins: Wagtail's and every Django
+    ``AdminSite`` mounted (``wagtail start`` mounts one at django-admin/)."""
+    from django.urls import URLResolver, get_resolver
+
+    doors = []
+    try:
+        doors.append(reverse("wagtailadmin_home"))
+    except NoReverseMatch:
+        pass
+
+    def walk(patterns, prefix, depth=0):
+        for pattern in patterns:
+            if not isinstance(pattern, URLResolver) or depth > 10:
+                continue
+            route = prefix + str(pattern.pattern).lstrip("^").rstrip("$")
+            if pattern.app_name == "admin":
+                doors.append("/" + route)
+            else:
+                walk(pattern.url_patterns, route, depth + 1)
+
+    try:
+        walk(get_resolver().url_patterns, "")
+    except Exception:  # a URLConf that does not import: check_login_urls says so
+        pass
+    return sorted(set(doors))
+
+
 @register(Tags.security)
 def check_middleware(app_configs=None, **kwargs):
     middleware = list(getattr(settings, "MIDDLEWARE", []) or [])
@@ -87,15 +115,20 @@ def check_middleware(app_configs=None, **kwargs):
     wanted = "\n".join(f'    "{name}",' for name in MIDDLEWARE_ORDER)
     hint = (f"MIDDLEWARE must hold, in this order (others may sit between them), with {MESSAGES} "
             f"before the portal's two:\n{wanted}")
+    if not missing:
+        positions = [middleware.index(name) for name in MIDDLEWARE_ORDER]
+        late_messages = middleware.index(MESSAGES) > min(middleware.index(name) for name in PORTAL_MIDDLEWARE)
+        if positions == sorted(positions) and not late_messages:
+            return []
+    doors = admin_doors()
+    # Without the middleware (in its place), these accept a password alone.
+    open_doors = f" The admin doors {', '.join(doors)} then accept a password alone." if doors else ""
     if missing:
         return [Error(f"MIDDLEWARE lacks {', '.join(missing)}: the portal's second factor and idle timeout "
-                      "are not enforced.", hint=hint, id=_id("E004"))]
-    positions = [middleware.index(name) for name in MIDDLEWARE_ORDER]
-    late_messages = middleware.index(MESSAGES) > min(middleware.index(name) for name in PORTAL_MIDDLEWARE)
-    if positions != sorted(positions) or late_messages:
-        return [Error("MIDDLEWARE is out of order: the portal's middleware must come after sessions, "
-                      "authentication, django_otp's OTPMiddleware and messages.", hint=hint, id=_id("E004"))]
-    return []
+                      f"are not enforced.{open_doors}", hint=hint, id=_id("E004"))]
+    return [Error("MIDDLEWARE is out of order: the portal's middleware must come after sessions, "
+                  f"authentication, django_otp's OTPMiddleware and messages.{open_doors}", hint=hint,
+                  id=_id("E004"))]
 
 
 @register(Tags.security)

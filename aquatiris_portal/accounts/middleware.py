@@ -8,10 +8,12 @@ and ``MessageMiddleware``:
 import time
 from urllib.parse import urlencode
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from .. import access
@@ -31,6 +33,26 @@ LAST_SEEN_SESSION_KEY = "aquatiris_portal_last_seen"
 # When the session was first seen logged in (a login rotates the session,
 # so a new login starts a new count).
 STARTED_SESSION_KEY = "aquatiris_portal_session_started"
+
+
+def is_django_admin(match, view_func=None):
+    """Whether a resolved view belongs to a Django ``AdminSite``, wherever
+    the host mounts it (``django-admin/``, ``backstage/``...): the URL
+    patterns of ``site.urls`` carry the app name "admin"; views of
+    ``site.get_urls()`` included without it are wrapped with ``admin_site``
+    set, or are the site's own methods (login, logout)."""
+    if match is None:
+        return False
+    if "admin" in match.app_names:
+        return True
+    func = view_func or match.func
+    if getattr(func, "admin_site", None) is not None or getattr(func, "model_admin", None) is not None:
+        return True
+    if not apps.is_installed("django.contrib.admin"):
+        return False
+    from django.contrib.admin.sites import AdminSite  # its models need the app installed
+
+    return isinstance(getattr(func, "__self__", None), AdminSite)
 
 
 def _redirect(url_name, next_url=None):
@@ -82,12 +104,17 @@ class IdleTimeoutMiddleware:
 
 
 class SecondFactorMiddleware:
-    """No path into the Wagtail admin skips the second factor.
+    """No door into an admin of the host skips the second factor.
 
-    Every URL under the admin, its login and password reset included:
-    anonymous visitors go to the portal's login (throttled, then second
-    factor) or lost password; a logged-in user who has not passed the second
-    factor goes to the verification (or enrolment) step.
+    Wagtail's admin: every URL under it, its login and password reset
+    included. Django's admin, wherever the host mounts it (every
+    ``wagtail start`` site has ``django-admin/``), is recognised by its
+    resolved view (``is_django_admin``), not by a path. In both, anonymous
+    visitors go to the portal's login (throttled, then second factor) or
+    lost password; a logged-in user who has not passed the second factor
+    goes to the verification (or enrolment) step; and an admin's own login
+    form is never shown (a second password check without the throttle):
+    a verified user is sent on to the page asked for.
 
     Outside the admin, ``access`` is the floor: ``spanc_for`` and
     ``is_records_staff`` give nothing before the second factor, and the pro
@@ -151,11 +178,37 @@ class SecondFactorMiddleware:
             return _redirect("otp_verify", next_url)
         return None
 
+    def guard_django_admin(self, request, match):
+        is_login = match.url_name == "login"
+        if is_login and request.path.endswith("/login/"):
+            index = request.path[:-len("login/")]  # this mount's index (a site may be mounted twice)
+        else:
+            try:
+                index = reverse(f"{match.namespace}:index") if match.namespace else "/"
+            except NoReverseMatch:
+                index = "/"
+        next_url = (request.GET.get("next") or index) if is_login else request.get_full_path()
+        user = request.user
+        if not user.is_authenticated:
+            return _redirect("login", next_url)
+        if not access.is_verified(user):
+            return _redirect("otp_verify", next_url)
+        if is_login:  # Django's login form checks passwords without the throttle
+            if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                                   require_https=request.is_secure()):
+                next_url = index
+            return HttpResponseRedirect(next_url)
+        return None
+
     def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if is_django_admin(match, view_func):
+            response = self.guard_django_admin(request, match)
+            if response is not None:
+                return response
         session = getattr(request, "session", None)
         if session is None or not session.get(SECOND_FACTOR_SESSION_KEY):
             return None
-        match = request.resolver_match
         if match is not None and match.namespace == "aquatiris_portal" and match.url_name in OPEN_URL_NAMES:
             return None
         user = request.user
