@@ -122,6 +122,17 @@ DEFAULTS = {
     "SPANC_DIGEST_DAYS": 7,
     # Visits (issue 17): the client's reminder (with an .ics) this many days
     # before a planned visit; the SPANC list's filter "no maintenance for
+    # What one client or SPANC account may send (enquiries/limits.py):
+    # requests, thread replies and SPANC uploads, per hour and per day, and
+    # the bytes of their files per day (0: no limit). Over a limit the form
+    # says so; nothing is stored nor mailed.
+    "SEND_LIMIT_PER_HOUR": 10,
+    "SEND_LIMIT_PER_DAY": 30,
+    "SEND_LIMIT_BYTES_PER_DAY": 50 * 1024 * 1024,
+    # A client's replies in a thread within this many minutes of the first
+    # go to the franchisee (and the network head) as one mail, sent when the
+    # window ends (enquiries/threads.py). 0: one mail per reply, at once.
+    "REPLY_MAIL_WINDOW_MINUTES": 5,
     # more than N months" (its default choice).
     "VISIT_REMINDER_DAYS": 7,
     "SPANC_MAINTENANCE_OVERDUE_MONTHS": 24,

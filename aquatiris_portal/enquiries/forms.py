@@ -1,7 +1,6 @@
 """Forms of what clients send. Every form works without JavaScript."""
 
 import logging
-import re
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -13,7 +12,9 @@ from ..conf import app_settings
 from ..records.serials import canonical_serial
 from ..snippets.models import AfterSalesReason, RequestSubject
 from ..uploads import PHOTO_AND_PDF, validate_uploads
+from .limits import report as report_limit
 from .models import PortalRequest
+from .warranty import SerialPatternUnusable, serial_matches
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +104,14 @@ class ContactForm(forms.Form):
         return validate_uploads(files, allowed=PHOTO_AND_PDF)
 
 
+def add_limit_error(form, refused, *, text_field, file_field=None, request=None):
+    """Show an account's sending limit (``limits.LimitReached``) in the form,
+    next to the field it is about, and log it (``limits.report``)."""
+    field = file_field if refused.about_files and file_field in form.fields else text_field
+    form.add_error(field, refused.message)
+    report_limit(refused, request)
+
+
 class MaintenanceContractForm(forms.Form):
     installation = InstallationChoiceField(queryset=None, label=_("Installation concerned"), empty_label=None)
     message = forms.CharField(
@@ -163,10 +172,14 @@ class SerialNumberForm(forms.Form):
                 code="reference",
             )
         try:
-            matches = re.search(self.pattern, serial) if self.pattern else True
-        except re.error:  # an editor's broken pattern must not lock clients out
-            logger.error("Invalid serial number pattern in the portal settings: %r", self.pattern)
-            matches = True
+            matches = serial_matches(self.pattern, serial)
+        except SerialPatternUnusable:
+            # Fail closed: a broken pattern must not make every serial valid (the admins are told).
+            raise ValidationError(
+                _("Serial numbers cannot be checked at the moment, so none can be registered. Please try again "
+                  "later or contact the Aquatiris network."),
+                code="pattern_unusable",
+            ) from None
         if not matches:
             raise ValidationError(
                 _("“%(serial)s” is not a valid serial number. %(help)s")

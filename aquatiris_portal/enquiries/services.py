@@ -18,6 +18,7 @@ from ..records.themes import theme_for
 from ..sync.outbox import record_event
 from ..uploads import safe_filename
 from .certificates import certificate_pdf
+from .limits import enforce as enforce_limits, files_size
 from .links import reply_url
 from .models import PortalRequest, RequestAttachment, WarrantyExtension
 from .warranty import warranty_end
@@ -37,6 +38,8 @@ def submit_request(*, user, client, installation, kind, message, portal_settings
     (file, kind, content_type) already checked.
     """
     with transaction.atomic():
+        # Before anything is stored: over a limit, LimitReached rolls it all back.
+        enforce_limits(user, attachment_bytes=files_size(checked_files))
         portal_request = PortalRequest(
             kind=kind, client=client, installation=installation, message=message, submitted_by=user,
             subject=subject, subject_label=subject.name if subject else "",

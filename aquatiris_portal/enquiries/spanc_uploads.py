@@ -20,6 +20,7 @@ from ..records.models import DocumentSource, Installation, PortalDocument
 from ..records.themes import theme_for
 from ..sync.outbox import record_event
 from ..uploads import safe_filename
+from .limits import enforce as enforce_limits
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +100,8 @@ def receive_spanc_document(*, user, spanc, installation, uploaded, content_type,
             )
             if duplicate is not None:
                 return UploadResult(duplicate, created=False)
+            # An account's sending limits (limits.py), before anything is stored.
+            enforce_limits(user, attachment_bytes=uploaded.size or 0)
             document = PortalDocument(
                 installation=locked, theme=spanc_theme(), title=title.strip(), note=note.strip(),
                 filename=safe_filename(uploaded.name, "pdf"), content_type=content_type,

@@ -9,6 +9,8 @@ from django.contrib import messages as flash
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
 
+from .forms import add_limit_error
+from .limits import LimitReached
 from .models import PortalRequest, RequestMessage
 from .thread_forms import ReplyForm
 from .threads import ThreadClosed, mark_read_by_client, post_message, reopen
@@ -54,8 +56,11 @@ def request_detail(page, request, context, portal_request):
             except ThreadClosed:
                 flash.error(request, _("This request is closed: your reply was not sent."))
                 return HttpResponseRedirect(detail_url)
-            flash.success(request, _("Your reply was sent to your franchisee."))
-            return HttpResponseRedirect(detail_url + "#aqp-thread-end")
+            except LimitReached as refused:
+                add_limit_error(form, refused, text_field="body", file_field="attachments", request=request)
+            else:
+                flash.success(request, _("Your reply was sent to your franchisee."))
+                return HttpResponseRedirect(detail_url + "#aqp-thread-end")
         if form.errors.get("attachments"):
             form.add_error("attachments", _("No file was kept: please choose your files again."))
     thread_messages, own_attachments = thread(portal_request)

@@ -7,24 +7,30 @@ Who hears what (issue 16):
   gets a mail saying who answered, with a link to the thread (the text
   only if AQUATIRIS_PORTAL_MAIL_INCLUDES_MESSAGE);
 - a message from the client: the franchisee gets it with the recap and a
-  fresh reply link; after-sales requests also go to the network head;
+  fresh reply link; after-sales requests also go to the network head; the
+  replies of a few minutes go as one mail (REPLY_MAIL_WINDOW_MINUTES), and
+  a client sends no more than the limits of ``limits.py``;
 - every message not from the internal system (not imported): outbox event
   ``request_message_posted``.
 """
 
+import datetime
 import logging
+import re
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Site
 
 from ..conf import app_settings
-from ..notifications.mail import queue_mail
+from ..notifications.mail import queue_mail, update_pending_mail
+from ..notifications.models import OutgoingMail
 from ..notifications.preferences import unsubscribe_headers, wants
 from ..snippets.site_settings import PortalSettings
 from ..sync.outbox import record_event
 from ..uploads import safe_filename
-from . import links
+from . import limits, links
 from .models import AuthorRole, PortalRequest, RequestAttachment, RequestMessage
 
 logger = logging.getLogger(__name__)
@@ -69,6 +75,9 @@ def post_message(portal_request, *, role, body, channel, author_name="", user=No
             "installation__franchisee", "client", "franchisee").get(pk=portal_request.pk)
         if role == AuthorRole.CLIENT and portal_request.is_closed:
             raise ThreadClosed(portal_request.reference)
+        if role == AuthorRole.CLIENT:
+            # Before anything is stored: over a limit, LimitReached rolls it all back.
+            limits.enforce(user, attachment_bytes=limits.files_size(checked_files))
         message = RequestMessage.objects.create(
             request=portal_request, author_role=role, author_name=author_name[:200], author_user=user,
             channel=channel, body=body, created_at=sent_at or now, external_id=external_id,
@@ -168,7 +177,6 @@ def notify(portal_request, message, attachments, *, site_url="", settings_obj=No
         "franchisee": portal_request.installation.franchisee if portal_request.installation else None,
         "site_url": site_url,
     }
-    files = [{"name": a.file.name, "filename": a.filename, "content_type": a.content_type} for a in attachments]
     if message.author_role != AuthorRole.CLIENT:
         user = portal_request.submitted_by
         if user is not None and not wants(user, ANSWER_MAILS):
@@ -183,19 +191,98 @@ def notify(portal_request, message, attachments, *, site_url="", settings_obj=No
             headers=headers,
         )
         return
-    franchisee = context["franchisee"]
+    _notify_client_reply(portal_request, context, settings_obj)
+
+
+# -- a client's replies: one mail per window ------------------------------------------
+#
+# The mail to the franchisee (and the network head) for a client's reply is
+# queued with ``not_before`` = now + REPLY_MAIL_WINDOW_MINUTES. Until then,
+# each further reply of the thread rewrites that pending mail so that it
+# holds every reply since the first (the thread's row lock, taken by
+# post_message, orders the replies). Once a worker has claimed it, the next
+# reply starts a new mail: each reply is in exactly one mail. The mail's key
+# names its first reply (``request_message:<pk>:<recipient>``).
+
+REPLY_KEY = "request_message:{pk}:{recipient}"
+
+
+def reply_window():
+    return datetime.timedelta(minutes=app_settings.REPLY_MAIL_WINDOW_MINUTES or 0)
+
+
+def _client_reply_recipients(portal_request, franchisee, settings_obj):
+    recipients = {}
     if franchisee is not None and franchisee.email:
+        recipients["franchisee"] = [franchisee.email]
+    if portal_request.kind == PortalRequest.Kind.AFTER_SALES or not recipients:
+        recipients["network_head"] = _network_heads(settings_obj)
+    return recipients
+
+
+def _pending_reply_mail(portal_request, recipient, now, window):
+    """The reply mail of this thread and recipient still waiting for its window, or None."""
+    recent = portal_request.messages.filter(author_role=AuthorRole.CLIENT, created_at__gte=now - window)
+    keys = [REPLY_KEY.format(pk=pk, recipient=recipient) for pk in recent.values_list("pk", flat=True)]
+    return (OutgoingMail.objects.filter(key__in=keys, status=OutgoingMail.Status.PENDING, not_before__gt=now)
+            .order_by("pk").first())
+
+
+def _replies_from(portal_request, first_pk):
+    """The client's replies of the thread from ``first_pk`` on, each with ``.files``: two queries."""
+    replies = list(portal_request.messages.filter(author_role=AuthorRole.CLIENT, pk__gte=first_pk)
+                   .order_by("created_at", "pk"))
+    by_message = {}
+    for attachment in RequestAttachment.objects.filter(message__in=replies).order_by("pk"):
+        by_message.setdefault(attachment.message_id, []).append(attachment)
+    for reply in replies:
+        reply.files = by_message.get(reply.pk, [])
+    return replies
+
+
+def _reply_url_in(mail):
+    """The reply link a pending mail already carries (its token exists only
+    there), so that rewriting the mail issues no second link."""
+    sentinel = "aqp0token0sentinel"
+    prefix, suffix = reverse("aquatiris_portal:request_reply", args=[sentinel]).split(sentinel)
+    found = re.search(r"https?://\S*?" + re.escape(prefix) + r"[A-Za-z0-9_\-]+" + re.escape(suffix), mail.body_text)
+    return found.group(0) if found else ""
+
+
+def _files_of(replies):
+    return [{"name": a.file.name, "filename": a.filename, "content_type": a.content_type}
+            for reply in replies for a in reply.files]
+
+
+def _notify_client_reply(portal_request, context, settings_obj):
+    message = context["message"]
+    message.files = list(context["attachments"])
+    franchisee = context["franchisee"]
+    site_url = context["site_url"]
+    window = reply_window()
+    now = timezone.now()
+    for recipient, to in _client_reply_recipients(portal_request, franchisee, settings_obj).items():
+        pending = _pending_reply_mail(portal_request, recipient, now, window) if window else None
+        if pending is not None:
+            replies = _replies_from(portal_request, int(pending.key.split(":")[1]))
+            extra = {}
+            if recipient == "franchisee":
+                extra["reply_url"] = _reply_url_in(pending) or links.reply_url(portal_request, franchisee, site_url)
+            reply_context = {**context, "recipient": recipient, "replies": replies, "message": replies[-1],
+                             "attachments": [a for reply in replies for a in reply.files], **extra}
+            if update_pending_mail(pending, template=MAIL + "request_client_reply", context=reply_context,
+                                   attachments=_files_of(replies)):
+                continue
+            # A worker took it meanwhile: this reply starts the next mail.
+        extra = {}
+        if recipient == "franchisee":
+            extra["reply_url"] = links.reply_url(portal_request, franchisee, site_url)
         queue_mail(
-            key=f"request_message:{message.pk}:franchisee", to=[franchisee.email],
+            key=REPLY_KEY.format(pk=message.pk, recipient=recipient), to=to,
             template=MAIL + "request_client_reply",
-            context={**context, "recipient": "franchisee",
-                     "reply_url": links.reply_url(portal_request, franchisee, site_url)},
-            reply_to=[portal_request.client_email], attachments=files,
-            sensitive=True,  # carries the reply link: no copy of the body once sent
-        )
-    if portal_request.kind == PortalRequest.Kind.AFTER_SALES or not (franchisee and franchisee.email):
-        queue_mail(
-            key=f"request_message:{message.pk}:network_head", to=_network_heads(settings_obj),
-            template=MAIL + "request_client_reply", context={**context, "recipient": "network_head"},
-            reply_to=[portal_request.client_email], attachments=files,
+            context={**context, "recipient": recipient, "replies": [message], **extra},
+            reply_to=[portal_request.client_email], attachments=_files_of([message]),
+            # Both carry what the client wrote; the franchisee's carries the reply link.
+            sensitive=recipient == "franchisee",
+            not_before=now + window if window else None,
         )

@@ -13,7 +13,11 @@ from .. import access
 from ..records.models import Installation
 from ..storage import serve_private_file
 from . import visibility
-from .forms import ContactForm, MaintenanceContractForm, SerialNumberForm, already_asked_message, open_contract_request
+from .forms import (
+    ContactForm, MaintenanceContractForm, SerialNumberForm, add_limit_error, already_asked_message,
+    open_contract_request,
+)
+from .limits import LimitReached
 from .models import PortalRequest
 from .services import register_serial_number, submit_request
 from .warranty import warranty_end
@@ -64,15 +68,19 @@ def contact(page, request, context):
         if form.is_valid():
             data = form.cleaned_data
             subject = data["subject"]
-            portal_request = submit_request(
-                user=request.user, client=context["client"], installation=data["installation"],
-                kind=PortalRequest.Kind.AFTER_SALES if subject.is_after_sales else PortalRequest.Kind.QUESTION,
-                message=data["message"], subject=subject, reason=data["reason"],
-                checked_files=data["attachments"], portal_settings_obj=context["portal_settings"],
-                site_url=_site_url(request),
-            )
-            messages.success(request, _("Your request was sent. A copy was emailed to you."))
-            return HttpResponseRedirect(_url(page, request, "request_detail", portal_request.reference))
+            try:
+                portal_request = submit_request(
+                    user=request.user, client=context["client"], installation=data["installation"],
+                    kind=PortalRequest.Kind.AFTER_SALES if subject.is_after_sales else PortalRequest.Kind.QUESTION,
+                    message=data["message"], subject=subject, reason=data["reason"],
+                    checked_files=data["attachments"], portal_settings_obj=context["portal_settings"],
+                    site_url=_site_url(request),
+                )
+            except LimitReached as refused:
+                add_limit_error(form, refused, text_field="message", file_field="attachments", request=request)
+            else:
+                messages.success(request, _("Your request was sent. A copy was emailed to you."))
+                return HttpResponseRedirect(_url(page, request, "request_detail", portal_request.reference))
         if form.errors.get("attachments") and not form.files_not_read:
             # Browsers never send files back: say so next to the field.
             form.add_error("attachments", _("No file was kept: please choose your files again."))
@@ -92,22 +100,28 @@ def maintenance_contract(page, request, context):
         form = MaintenanceContractForm(request.POST, installations=_built_installation_choices(request))
         if form.is_valid():
             data = form.cleaned_data
-            with transaction.atomic():
-                # The installation's row lock serialises a double submit; the
-                # second one finds the first request and is refused.
-                Installation.objects.select_for_update(of=("self",)).filter(pk=data["installation"].pk).first()
-                previous = open_contract_request(data["installation"])
-                if previous is None:
-                    portal_request = submit_request(
-                        user=request.user, client=context["client"], installation=data["installation"],
-                        kind=PortalRequest.Kind.MAINTENANCE_CONTRACT,
-                        message=data["message"] or _("Request for a maintenance contract."),
-                        portal_settings_obj=context["portal_settings"], site_url=_site_url(request),
-                    )
-            if previous is None:
+            refused = None
+            try:
+                with transaction.atomic():
+                    # The installation's row lock serialises a double submit; the
+                    # second one finds the first request and is refused.
+                    Installation.objects.select_for_update(of=("self",)).filter(pk=data["installation"].pk).first()
+                    previous = open_contract_request(data["installation"])
+                    if previous is None:
+                        portal_request = submit_request(
+                            user=request.user, client=context["client"], installation=data["installation"],
+                            kind=PortalRequest.Kind.MAINTENANCE_CONTRACT,
+                            message=data["message"] or _("Request for a maintenance contract."),
+                            portal_settings_obj=context["portal_settings"], site_url=_site_url(request),
+                        )
+            except LimitReached as error:
+                refused = error
+                add_limit_error(form, refused, text_field="message", request=request)
+            if refused is None and previous is None:
                 messages.success(request, _("Your maintenance contract request was sent to your franchisee."))
                 return HttpResponseRedirect(_url(page, request, "request_detail", portal_request.reference))
-            form.add_error("installation", already_asked_message(previous))
+            if refused is None:
+                form.add_error("installation", already_asked_message(previous))
     else:
         form = MaintenanceContractForm(
             installations=_built_installation_choices(request),

@@ -14,10 +14,13 @@ the admins set in the portal settings, else ``DEFAULT_FROM_EMAIL``.
 
 import logging
 
+import dramatiq
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.template import TemplateDoesNotExist
+from django.utils import timezone
+from dramatiq.brokers.stub import StubBroker
 from wagtail import hooks
 
 from .models import OutgoingMail
@@ -54,12 +57,14 @@ def render_mail(template, context):
 
 
 def queue_mail(*, key, to, template, context, cc=(), reply_to=(), attachments=(), from_email=None, sensitive=False,
-               headers=None):
+               headers=None, not_before=None):
     """Store the mail (idempotent on ``key``) and send it once committed.
 
     Returns the OutgoingMail, or the existing one if ``key`` was queued before.
     ``sensitive=True`` for mails carrying a secret: their body is erased once sent.
     ``headers``: extra headers (e.g. ``List-Unsubscribe``).
+    ``not_before``: not sent before this moment; until then
+    ``update_pending_mail`` may rewrite it.
     """
     recipients = [address for address in to if address]
     if not recipients:
@@ -83,17 +88,39 @@ def queue_mail(*, key, to, template, context, cc=(), reply_to=(), attachments=()
                 attachments=list(attachments),
                 sensitive=sensitive,
                 headers=dict(headers or {}),
+                not_before=not_before,
             )
     except IntegrityError:
         return OutgoingMail.objects.get(key=key)
-    transaction.on_commit(lambda: _enqueue(mail.pk))
+    transaction.on_commit(lambda: _enqueue(mail.pk, not_before))
     return mail
 
 
-def _enqueue(pk):
+def update_pending_mail(mail, *, template, context, attachments=()):
+    """Render ``mail`` again with ``context`` (and ``attachments``) if no
+    worker has taken it yet; True if so. One conditional UPDATE: a worker
+    that claims the row at the same moment either sends the new text (it
+    waited for this transaction) or has it already, and this returns False."""
+    subject, text, html = render_mail(template, context)
+    return bool(OutgoingMail.objects.filter(pk=mail.pk, status=OutgoingMail.Status.PENDING).update(
+        subject=subject, body_text=text, body_html=html, attachments=list(attachments),
+    ))
+
+
+def _enqueue(pk, not_before=None):
     from .tasks import deliver_mail  # the actor, declared once django_dramatiq has set the broker
 
+    delay = None
+    if not_before is not None:
+        delay = max(0, int((not_before - timezone.now()).total_seconds() * 1000)) + 1000
+        if isinstance(dramatiq.get_broker(), StubBroker):
+            # An in-memory broker's join waits for delayed messages (tests,
+            # the development worker): its periodic sweep sends the mail once due.
+            return
     try:
-        deliver_mail.send(pk)
+        if delay:
+            deliver_mail.send_with_options(args=(pk,), delay=delay)
+        else:
+            deliver_mail.send(pk)
     except Exception:  # broker down: the periodic sweep sends it later
         logger.exception("Could not enqueue mail %s; it stays pending", pk)

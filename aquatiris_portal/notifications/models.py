@@ -34,6 +34,10 @@ class OutgoingMail(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    # Not sent before this moment (None: at once). A mail waiting for it can
+    # still be rewritten (``mail.update_pending_mail``): a thread's replies
+    # in quick succession go as one mail.
+    not_before = models.DateTimeField(_("not before"), null=True, blank=True)
     # While "sending": until when the claiming worker owns the mail.
     lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)

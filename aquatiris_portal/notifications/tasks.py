@@ -61,10 +61,11 @@ def _build_message(mail):
 
 
 def claimable(now):
-    """Mails a worker may take: waiting, failed, or claimed by a worker whose lease ran out."""
-    return Q(status__in=[OutgoingMail.Status.PENDING, OutgoingMail.Status.FAILED]) | Q(
+    """Mails a worker may take: waiting, failed, or claimed by a worker whose
+    lease ran out; never one whose ``not_before`` is still to come."""
+    return (Q(status__in=[OutgoingMail.Status.PENDING, OutgoingMail.Status.FAILED]) | Q(
         status=OutgoingMail.Status.SENDING, lease_until__lt=now
-    )
+    )) & (Q(not_before__isnull=True) | Q(not_before__lte=now))
 
 
 def claim(mail_id):

@@ -19,6 +19,8 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.models import Page
 
 from .. import access
+from ..enquiries.forms import add_limit_error
+from ..enquiries.limits import LimitReached
 from ..enquiries.spanc_upload_forms import SpancUploadForm
 from ..enquiries.spanc_uploads import receive_spanc_document
 from ..security_log import Kind, record_security_event
@@ -146,15 +148,20 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, Page):
         folder_url = self.route_url(request, "folder_detail", installation.pk) + _state_suffix(request)
         if request.method == "POST":
             form = SpancUploadForm(request.POST, request.FILES)
+            result = None
             if form.is_valid():
-                result = receive_spanc_document(
-                    user=request.user, spanc=access.spanc_for(request.user), installation=installation,
-                    uploaded=form.cleaned_data["file"], content_type=form.content_type,
-                    title=form.cleaned_data["title"], note=form.cleaned_data["note"],
-                    portal_settings_obj=PortalSettings.for_request(request),
-                    site_url=request.build_absolute_uri("/"),
-                    document_type=str(form.cleaned_data.get("document_type") or ""),
-                )
+                try:
+                    result = receive_spanc_document(
+                        user=request.user, spanc=access.spanc_for(request.user), installation=installation,
+                        uploaded=form.cleaned_data["file"], content_type=form.content_type,
+                        title=form.cleaned_data["title"], note=form.cleaned_data["note"],
+                        portal_settings_obj=PortalSettings.for_request(request),
+                        site_url=request.build_absolute_uri("/"),
+                        document_type=str(form.cleaned_data.get("document_type") or ""),
+                    )
+                except LimitReached as refused:
+                    add_limit_error(form, refused, text_field="file", request=request)
+            if result is not None:
                 if result.created:
                     messages.success(request, _("“%(title)s” was added to the folder. The franchisee has been told.")
                                      % {"title": result.document.title})

@@ -7,6 +7,7 @@ from wagtail.images import get_image_model_string
 from wagtail.models import Site
 
 from .. import content_cache
+from .serial_patterns import validate_serial_number_pattern
 
 
 # Canonical serial numbers (enquiries.forms.canonical_serial): AQ, the year,
@@ -19,6 +20,9 @@ PREVIOUS_SERIAL_NUMBER_PATTERN = r"^AQ-?\d{4}-?\d{4,6}$"  # matched references (
 # gives it to someone on purpose.
 MAIL_ROUTING_PERMISSION = "aquatiris_portal.change_mail_routing"
 MAIL_ROUTING_FIELDS = ("network_head_emails", "sender_email")
+# Which serial numbers earn a manufacturer certificate is not editorial
+# either: the same admins' permission gates it.
+SERIAL_RULE_FIELDS = ("serial_number_pattern",)
 
 
 def validate_email_lines(value):
@@ -41,6 +45,7 @@ class PortalSettings(BaseSiteSetting):
     )
     serial_number_pattern = models.CharField(
         _("serial number pattern"), max_length=200, default=SERIAL_NUMBER_PATTERN,
+        validators=[validate_serial_number_pattern],
         help_text=_(
             "Regular expression the serial number must match, written in its canonical form (capitals, "
             "groups joined by hyphens: AQ-2024-012345). It must not match installation references "
@@ -104,8 +109,9 @@ class PortalSettings(BaseSiteSetting):
 
     panels = [
         # Where clients' personal data is mailed is not editorial: only users
-        # with MAIL_ROUTING_PERMISSION (admins) see and change these fields;
-        # the form of anyone else has no such field.
+        # with MAIL_ROUTING_PERMISSION (admins) see and change these fields
+        # (and the serial number pattern below); the form of anyone else has
+        # no such field.
         MultiFieldPanel(
             [FieldPanel(name, permission=MAIL_ROUTING_PERMISSION) for name in MAIL_ROUTING_FIELDS],
             heading=_("Emails"),
@@ -113,7 +119,7 @@ class PortalSettings(BaseSiteSetting):
         ),
         MultiFieldPanel(
             [
-                FieldPanel("serial_number_pattern"),
+                *(FieldPanel(name, permission=MAIL_ROUTING_PERMISSION) for name in SERIAL_RULE_FIELDS),
                 FieldPanel("serial_number_help"),
                 FieldPanel("certificate_title"),
                 FieldPanel("certificate_text"),
@@ -134,7 +140,9 @@ class PortalSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("portal settings")
-        permissions = [("change_mail_routing", _("Can change where the portal's emails go (network heads, sender)"))]
+        permissions = [("change_mail_routing", _(
+            "Can change where the portal's emails go (network heads, sender) and which serial numbers are accepted"
+        ))]
 
     @classmethod
     def for_site(cls, site):
