@@ -222,3 +222,34 @@ def check_private_root(app_configs=None, **kwargs):
                 hint="Set AQUATIRIS_PORTAL_PRIVATE_ROOT to a folder outside MEDIA_ROOT and STATIC_ROOT, "
                      'e.g. BASE_DIR / "private".', id=_id("E009")))
     return messages
+
+
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+def _smtp_in_clear():
+    """The mail connections that go out by SMTP without TLS: Django 6.1's
+    MAILERS (each alias's OPTIONS) or the EMAIL_* settings before it."""
+    mailers = getattr(settings, "MAILERS", None)
+    if mailers:
+        return [f"MAILERS[{alias!r}]" for alias, config in mailers.items()
+                if str(config.get("BACKEND", "")) == SMTP_BACKEND
+                and not ((config.get("OPTIONS") or {}).get("use_tls") or (config.get("OPTIONS") or {}).get("use_ssl"))]
+    if getattr(settings, "EMAIL_BACKEND", "") != SMTP_BACKEND:
+        return []
+    if getattr(settings, "EMAIL_USE_TLS", False) or getattr(settings, "EMAIL_USE_SSL", False):
+        return []
+    return ["EMAIL_BACKEND"]
+
+
+@register(Tags.security, deploy=True)
+def check_mail_tls(app_configs=None, **kwargs):
+    clear = _smtp_in_clear()
+    if not clear:
+        return []
+    return [Warning(
+        f"{', '.join(clear)} sends mail by SMTP without TLS: clients' recaps, reply links and one-time codes "
+        "cross the network in clear.",
+        hint="EMAIL_USE_TLS = True (STARTTLS, port 587) or EMAIL_USE_SSL = True (implicit TLS, port 465); "
+             "silence aquatiris_portal.W011 only for a relay on the same machine.", id=_id("W011"))]
+

@@ -19,6 +19,20 @@ if not SECRET_KEY or SECRET_KEY == DEMO_SECRET_KEY:  # noqa: F405
     raise ImproperlyConfigured("Set SECRET_KEY in the environment: the production settings refuse to start "
                                "without it or with the demo key.")
 
+# Mail carries recaps, reply links and one-time codes: it leaves over TLS,
+# STARTTLS by default (EMAIL_USE_TLS) or implicit TLS (EMAIL_USE_SSL=1, port
+# 465). In clear only on purpose (EMAIL_INSECURE=1, a relay on this machine),
+# and `check --deploy` still says so (aquatiris_portal.W011).
+if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":  # noqa: F405
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # noqa: F405
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", not EMAIL_USE_SSL)  # noqa: F405
+    if EMAIL_USE_TLS and EMAIL_USE_SSL:
+        raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS) or EMAIL_USE_SSL (implicit TLS), not both.")
+    if not (EMAIL_USE_TLS or EMAIL_USE_SSL) and not env_bool("EMAIL_INSECURE", False):  # noqa: F405
+        raise ImproperlyConfigured("The production settings send mail over TLS: set EMAIL_USE_TLS=1 (STARTTLS) "
+                                   "or EMAIL_USE_SSL=1 (implicit TLS), or EMAIL_INSECURE=1 for a relay on "
+                                   "this machine.")
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Behind the reverse proxy every request comes from the proxy's address: the
 # person's address is the right-most X-Forwarded-For entry not written by the

@@ -229,8 +229,11 @@ def test_chromium_loads_demo_home_follows_client_space_button_and_screenshots(li
 
 
 def production_env(**extra):
+    smtp = extra.get("smtp")
     env = stack_env(database_url=extra.pop("database_url", "sqlite:////tmp/aquatiris-check-deploy.sqlite3"),
                     **extra)
+    if smtp:  # the test's SMTP sink speaks no TLS: in clear on purpose (production.py)
+        env.update(EMAIL_USE_TLS="0", EMAIL_INSECURE="1")
     env.update(DJANGO_SETTINGS_MODULE="example_site.production",
                SECRET_KEY="it-" + "k7Vq2xZp9LmR4tWc8YbN3sFj6HdG1aKe5uQo0iTy" * 2,
                ALLOWED_HOSTS="127.0.0.1,localhost")
