@@ -12,7 +12,7 @@ from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpResponseRedirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
@@ -30,6 +30,11 @@ OPEN_URL_NAMES = frozenset({
 })
 
 LAST_SEEN_SESSION_KEY = "aquatiris_portal_last_seen"
+# Requests a page sends by itself, without anyone at the keyboard: Wagtail's
+# editor pings its editing session every 10 s (and releases it on leaving).
+# They are not activity, or an editor left open would never be logged out.
+# (The portal's own keep-alive is sent by a click on "Stay logged in".)
+BACKGROUND_URL_NAMESPACES = frozenset({"wagtailadmin_editing_sessions"})
 # When the session was first seen logged in (a login rotates the session,
 # so a new login starts a new count).
 STARTED_SESSION_KEY = "aquatiris_portal_session_started"
@@ -72,12 +77,29 @@ class IdleTimeoutMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self._admin_path = None
 
     def __call__(self, request):
         session = getattr(request, "session", None)
         if session is not None and session.get(SESSION_KEY) is not None:
             self._check(request, session, int(time.time()))
         return self.get_response(request)
+
+    def is_background(self, request):
+        """Whether the request is one a page sends by itself (resolved only
+        under the Wagtail admin, where those pings live)."""
+        if self._admin_path is None:
+            try:
+                self._admin_path = reverse("wagtailadmin_home")
+            except NoReverseMatch:
+                self._admin_path = ""
+        if not self._admin_path or not request.path.startswith(self._admin_path):
+            return False
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return False
+        return bool(set(match.namespaces) & BACKGROUND_URL_NAMESPACES)
 
     def _check(self, request, session, now):
         # However active, a session lasts AQUATIRIS_PORTAL_SESSION_MAX_SECONDS
@@ -99,7 +121,7 @@ class IdleTimeoutMiddleware:
         if last is not None and now - last > idle:
             logout(request)
             messages.info(request, _("You were logged out after a period without activity. Please log in again."))
-        elif last is None or now - last >= min(60, max(1, idle // 10)):
+        elif last is None or (now - last >= min(60, max(1, idle // 10)) and not self.is_background(request)):
             session[LAST_SEEN_SESSION_KEY] = now
 
 
