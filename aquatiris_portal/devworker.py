@@ -215,11 +215,13 @@ def drain(broker=None, limit=DRAIN_LIMIT):
         source, data = _next_message(broker)
         if data is None:
             break
+        message = None
         try:
             message = Message.decode(data)
             broker.get_actor(message.actor_name)(*message.args, **message.kwargs)
-        except Exception:
-            logger.exception("aquatiris_portal: a queued job failed; what it did not send stays for the sweeps")
+        except Exception as error:  # e.g. SMTP down: the mail is "failed", runserver's schedule retries it
+            logger.warning("aquatiris_portal: a queued job (%s) failed, %s: %s; what it did not do stays for the "
+                           "sweeps", getattr(message, "actor_name", "?"), type(error).__name__, error)
         finally:
             source.task_done()
         ran += 1

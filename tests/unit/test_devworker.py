@@ -190,7 +190,7 @@ def test_a_job_that_fails_is_logged_and_the_rest_still_runs(stub_broker, dev_mod
     assert devworker.run_own_jobs() == 2  # no retry, no wait: the failed mail is left to the sweeps
     assert sent == [["up@example.org"]]
     assert OutgoingMail.objects.get(pk=first.pk).status == OutgoingMail.Status.FAILED
-    assert "a queued job failed" in caplog.text
+    assert "a queued job (deliver_mail) failed, OSError: smtp down" in caplog.text
 
 
 class Clock:
@@ -248,3 +248,11 @@ def test_the_schedule_sweeps_every_sweep_seconds_and_not_over_queued_work(stub_b
     schedule.step()  # sent meanwhile: nothing to enqueue
     assert _messages(stub_broker, MAIL_QUEUE) == []
     assert [m.to for m in django_mail.outbox] == [["other@example.org"]]
+
+
+def test_a_drain_is_bounded_and_leaves_the_rest_queued(stub_broker, caplog):
+    _queue("one")
+    _queue("two")
+    assert devworker.drain(limit=1) == 1
+    assert len(django_mail.outbox) == 1 and len(_messages(stub_broker, MAIL_QUEUE)) == 1
+    assert "1 queued jobs run; the rest stays for the sweeps" in caplog.text
