@@ -169,8 +169,9 @@ class Schedule:
     def _safely(job):
         try:
             return job()
-        except Exception:  # a locked database, a bad row: the next round tries again
-            logger.exception("aquatiris_portal: in-process schedule: %s failed", getattr(job, "__name__", job))
+        except Exception as error:  # a locked database, tables not migrated yet: the next round tries again
+            logger.warning("aquatiris_portal: in-process schedule: %s failed, %s: %s",
+                           getattr(job, "__name__", job), type(error).__name__, error)
             return None
 
     def start(self):

@@ -256,3 +256,19 @@ def test_a_drain_is_bounded_and_leaves_the_rest_queued(stub_broker, caplog):
     assert devworker.drain(limit=1) == 1
     assert len(django_mail.outbox) == 1 and len(_messages(stub_broker, MAIL_QUEUE)) == 1
     assert "1 queued jobs run; the rest stays for the sweeps" in caplog.text
+
+
+def test_a_failing_round_of_the_schedule_is_one_warning_and_the_next_round_runs(stub_broker, settings, monkeypatch,
+                                                                               caplog):
+    settings.AQUATIRIS_PORTAL_RUN_JOBS_SWEEP_SECONDS = 15
+    clock = Clock(datetime(2026, 12, 7, 10, 14, 0))
+    schedule = devworker.Schedule(stub_broker, clock=lambda: clock.now, monotonic=lambda: clock.mono)
+    monkeypatch.setattr(tasks, "enqueue_unsent", lambda failed: 1 / 0)  # e.g. the tables are not migrated yet
+    schedule.step()
+    assert "in-process schedule: sweep failed, ZeroDivisionError" in caplog.text
+    monkeypatch.undo()
+    queued = _queue("later")
+    stub_broker.flush_all()
+    clock.advance(15)
+    schedule.step()
+    assert [m.args for m in _messages(stub_broker, MAIL_QUEUE)] == [(queued.pk,)]
