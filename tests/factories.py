@@ -1,10 +1,18 @@
 """Plain builders for records, shared by unit and integration tests.
 
-Each takes keyword overrides; unique keys come from a counter.
+Each takes keyword overrides; unique keys come from a counter. Codes, names,
+emails and addresses take the shapes real exports hold (several separators,
+capitals and ``+`` tags, apostrophes, particles, accents, lieux-dits): a
+test that assumes ``CLI-1037``-style data fails here, not in production.
+Which shape a record gets depends on the test that makes it (its node id)
+and on how many records of that kind it made before, not on the tests that
+ran earlier: a test fails alone exactly as it fails in the whole suite.
 """
 
 import hashlib
 import itertools
+import os
+import zlib
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -22,10 +30,70 @@ from aquatiris_portal.models import (
 )
 
 _seq = itertools.count(1)
+_made = {}  # (test id, kind) -> records of that kind made in that test
 
 
 def _n():
     return next(_seq)
+
+
+def _shape(kind, shapes):
+    """The next of ``shapes`` for ``kind``, cycling from an offset fixed by
+    the current test's node id (crc32: the same in every process)."""
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
+    key = (test, kind)
+    count = _made[key] = _made.get(key, -1) + 1
+    return shapes[(zlib.crc32(f"{test}|{kind}".encode()) + count) % len(shapes)]
+
+
+# Every shape holds n whole, and no two shapes share letters-and-digits
+# spellings (CLIT1, CLIACC1A, AQ011, C1B, CLI20201), so codes stay unique
+# however a look-up ignores separators, case and spaces.
+CLIENT_CODES = [
+    lambda n: f"CLI-T{n}",
+    lambda n: f"CLI-ACC-{n}A",
+    lambda n: f"AQ/{n % 100:02d}/{n:04d}",
+    lambda n: f"C {n} B",
+    lambda n: f"cli_2020.{n}",
+]
+SPANC_CODES = [
+    lambda n: f"PRO-T{n}",
+    lambda n: f"PRO 35/{n:03d}",
+    lambda n: f"pro_22.{n}",
+]
+# (first name, last name): particles, apostrophes (’ and '), hyphens, accents.
+CLIENT_NAMES = [
+    lambda n: ("Anne", f"Durand{n}"),
+    lambda n: ("Jean-Baptiste", f"d’Hérouville{n}"),
+    lambda n: ("Anne-Sophie", f"Le Goff{n}"),
+    lambda n: ("Maëlys", f"N'Diaye{n}"),
+    lambda n: ("Hervé", f"de La Villemarqué{n}"),
+]
+# Capitals, "+" tags and an IDN domain; stored canonical (records.emails).
+CLIENT_EMAILS = [
+    lambda n: f"client{n}@example.org",
+    lambda n: f"Client{n}.Le-Goff+portail@Example.ORG",
+    lambda n: f"client{n}@exämple.fr",
+]
+SPANC_EMAILS = [
+    lambda n: f"spanc{n}@example.org",
+    lambda n: f"SPANC{n}+Controles@Example.ORG",
+]
+# (line1, line2, postcode, city)
+ADDRESSES = [
+    ("12 rue des Roseaux", "", "35400", "Saint-Malo"),
+    ("Lieu-dit La Ville Ès Nonais", "Bâtiment B", "35430", "Saint-Père"),
+    ("3 impasse de l’Église", "", "22100", "Dinan"),
+]
+REFERENCES = [
+    lambda n: f"AQ-T-{n}",
+    lambda n: f"AQ 2024/{n}",
+]
+
+
+def _address(kind):
+    line1, line2, postcode, city = _shape(kind, ADDRESSES)
+    return dict(address_line1=line1, address_line2=line2, postcode=postcode, city=city)
 
 
 def franchisee(**kw):
@@ -38,25 +106,27 @@ def franchisee(**kw):
 
 def spanc(**kw):
     n = _n()
-    data = dict(external_id=f"S-T{n}", code=f"PRO-T{n}", name=f"SPANC test {n}", email=f"spanc{n}@example.org",
-                phone="02 99 00 00 02", address_line1="1 place de la Mairie", postcode="35000", city="Rennes")
+    data = dict(external_id=f"S-T{n}", code=_shape("spanc code", SPANC_CODES)(n), name=f"SPANC test {n}",
+                email=_shape("spanc email", SPANC_EMAILS)(n), phone="02 99 00 00 02",
+                address_line1="1 place de la Mairie", postcode="35000", city="Rennes")
     data.update(kw)
     return Spanc.objects.create(**data)
 
 
 def client(**kw):
     n = _n()
-    data = dict(external_id=f"C-T{n}", code=f"CLI-T{n}", first_name="Anne", last_name=f"Durand{n}",
-                email=f"client{n}@example.org", phone="06 00 00 00 01",
-                address_line1="12 rue des Roseaux", postcode="35400", city="Saint-Malo")
+    first_name, last_name = _shape("client name", CLIENT_NAMES)(n)
+    data = dict(external_id=f"C-T{n}", code=_shape("client code", CLIENT_CODES)(n), first_name=first_name,
+                last_name=last_name, email=_shape("client email", CLIENT_EMAILS)(n), phone="06 00 00 00 01",
+                **_address("client address"))
     data.update(kw)
     return Client.objects.create(**data)
 
 
 def installation(**kw):
     n = _n()
-    data = dict(external_id=f"I-T{n}", reference=f"AQ-T-{n}", label="Filtre planté de roseaux 5 EH",
-                address_line1="La Ville", postcode="35430", city="Saint-Père", stage="commissioned")
+    data = dict(external_id=f"I-T{n}", reference=_shape("reference", REFERENCES)(n),
+                label="Filtre planté de roseaux 5 EH", stage="commissioned", **_address("installation address"))
     data.update(kw)
     if "client" not in data:
         data["client"] = client()
