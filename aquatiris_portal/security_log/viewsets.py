@@ -11,6 +11,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from ..compat import use_permission_policy
+from .hashing import email_hash
 from .models import SecurityEvent
 
 
@@ -31,10 +32,16 @@ class SecurityEventFilterSet(WagtailFilterSet):
     username = django_filters.CharFilter(label=_("Username"), lookup_expr="icontains")
     ip = django_filters.CharFilter(label=_("IP address"), lookup_expr="exact")
     created_at = django_filters.DateFromToRangeFilter(label=_("When"), widget=DateRangePickerWidget)
+    # The email typed at a failed login is stored as its keyed hash only:
+    # the admin types the address, the filter hashes it.
+    typed_email = django_filters.CharFilter(label=_("Email typed"), method="filter_typed_email")
 
     class Meta:
         model = SecurityEvent
-        fields = ["kind", "username", "ip", "created_at"]
+        fields = ["kind", "username", "ip", "created_at", "typed_email"]
+
+    def filter_typed_email(self, queryset, name, value):
+        return queryset.filter(details__email_hash=email_hash(value)) if value.strip() else queryset
 
 
 class SecurityEventViewSet(ModelViewSet):

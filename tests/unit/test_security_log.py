@@ -224,3 +224,13 @@ def test_a_failed_login_is_one_event_with_the_address_and_without_the_password_o
     assert (unknown.user, unknown.username, unknown.ip) == (None, "", "198.51.100.61")
     assert unknown.details == {"email_hash": email_hash("nobody-here@example.org")}
     assert len(unknown.details["email_hash"]) == 24 and email_hash("Nobody-Here@example.org ") == unknown.details["email_hash"]
+
+
+def test_the_admin_finds_the_failed_logins_of_a_typed_email_by_its_hash():
+    ensure_groups()
+    record_security_event("login_failed", email_hash=email_hash("nobody-here@example.org"))
+    record_security_event("login_failed", email_hash=email_hash("someone-else@example.org"))
+    admin = _staff(is_superuser=True)
+    listing = admin.get(INDEX, {"typed_email": " Nobody-Here@example.org"}).content.decode()
+    assert email_hash("nobody-here@example.org") in listing
+    assert email_hash("someone-else@example.org") not in listing
