@@ -34,12 +34,14 @@ demo: install
 wheel:
 	@scripts/build-wheel.sh dist
 
-## The whole suite: unit tests (SQLite) on the newest supported pair, then
-## on the oldest (test-oldest), then integration tests on the real stack
+## The whole suite: unit tests (SQLite) on the newest supported pair, the
+## property tests again with Hypothesis's "deep" profile (tests/conftest.py),
+## the unit tests on the oldest pair (test-oldest), then integration tests on the real stack
 ## (PostgreSQL, Redis, SeaweedFS, SMTP sink, Chromium) on loopback.
 test: system-deps install messages browser-tools
 	$(MAKE) --no-print-directory lint
 	$(PYTHON) -m pytest tests/unit
+	$(PYTHON) -m pytest tests/unit -q -p no:cacheprovider -m properties --hypothesis-profile=deep
 	$(MAKE) --no-print-directory test-oldest
 	$(PYTHON) -m pytest tests/integration -p no:cacheprovider -v
 # (pytest exits 5 when it collects no test: make fails then, on purpose.)

@@ -95,14 +95,20 @@ class Staging:
             if len(staged) >= _CHUNK:
                 self._flush(staged, rejects)
         self._flush(staged, rejects)
-        # A record followed by a delete of it in the same export: the delete wins,
-        # the record is not applied (so re-importing the export changes nothing).
+        # A record and a delete of it in the same export: the later line wins,
+        # the other is not applied (so re-importing the export changes nothing).
         deletes = PHASE_INDEX["delete"]
         for phase in PHASES[:-1]:
             self.db.execute(
                 "DELETE FROM staged WHERE phase = ? AND EXISTS (SELECT 1 FROM staged d WHERE d.phase = ? "
                 "AND d.rid = ? || staged.rid AND d.line > staged.line)",
                 (PHASE_INDEX[phase], deletes, f"{phase}:"),
+            )
+            prefix = f"{phase}:"
+            self.db.execute(  # the record's key looked up in the primary key's index
+                "DELETE FROM staged WHERE phase = ? AND substr(rid, 1, ?) = ? AND EXISTS (SELECT 1 FROM staged r "
+                "WHERE r.phase = ? AND r.rid = substr(staged.rid, ?) AND r.line > staged.line)",
+                (deletes, len(prefix), prefix, PHASE_INDEX[phase], len(prefix) + 1),
             )
         self.db.execute("CREATE INDEX staged_order ON staged (phase, line)")
         self.db.commit()
