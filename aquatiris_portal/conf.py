@@ -22,6 +22,12 @@ DEFAULTS = {
     # Images above this many pixels are refused before they are decoded
     # (a small PNG can unpack into gigabytes of memory).
     "UPLOAD_MAX_PIXELS": 40_000_000,
+    # Every check that parses an untrusted file (an upload's PDF objects,
+    # an image's decode, an export's DOCX) runs in a child process killed
+    # beyond this many seconds (CPU and wall clock) or bytes of address
+    # space (filecheck/): the file is then refused.
+    "FILE_CHECK_SECONDS": 10,
+    "FILE_CHECK_MEMORY_BYTES": 512 * 1024 * 1024,
     # Themes.
     "CERTIFICATE_THEME_SLUG": "garanties",
     "MAINTENANCE_THEME_SLUG": "entretien",

@@ -11,13 +11,16 @@ ValidationError whose message tells the person what to do.
   is decoded, then decoded and encoded again without its metadata (EXIF,
   GPS, XMP), the orientation applied; a HEIC becomes a JPEG
   (``clean_image``). The clean copy is what is stored and mailed.
+
+Whatever parses the bytes runs in a child process under hard limits
+(``filecheck``: AQUATIRIS_PORTAL_FILE_CHECK_SECONDS of CPU and wall-clock
+time, AQUATIRIS_PORTAL_FILE_CHECK_MEMORY_BYTES of memory): a file whose
+check does not finish within them is refused (``bounded_check``), so no
+file holds a worker longer, whatever its bytes.
 """
 
-import io
 import logging
 import os
-import re
-import warnings
 
 import filetype
 from django.core.exceptions import ValidationError
@@ -25,13 +28,10 @@ from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps
-from pillow_heif import register_heif_opener
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from .conf import app_settings
+from .filecheck import verdicts
+from .filecheck.runner import check_file
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,8 @@ _KIND_LABELS = {"pdf": "PDF", "jpeg": "JPEG", "png": "PNG", "heic": "HEIC", "doc
 
 
 def sniff(head):
-    """The kind of a file from its first bytes, or None."""
+    """The kind of a file from its first bytes, or None (reads a bounded head:
+    call it with at most a few kilobytes)."""
     if head.startswith(b"%PDF-"):
         return "pdf"
     kind = filetype.guess(head)
@@ -85,120 +86,57 @@ def _read_all(uploaded):
     return data
 
 
+# --- the bounded check ----------------------------------------------------------
+
+def bounded_check(kind, data, name="", max_pixels=None):
+    """The verdict (``filecheck.verdicts``) on ``data`` checked as ``kind`` in
+    a child process under the settings' limits. A check that did not finish
+    (time, memory, a crash) raises the ValidationError ``unchecked``; the
+    caller turns the other verdicts into its own messages."""
+    result = check_file(
+        kind, data, seconds=app_settings.FILE_CHECK_SECONDS, memory_bytes=app_settings.FILE_CHECK_MEMORY_BYTES,
+        max_pixels=max_pixels or app_settings.UPLOAD_MAX_PIXELS,
+    )
+    if result["code"] in verdicts.UNCHECKED:
+        logger.warning("Refused %s file %r of %d bytes: its check did not finish (%s, %s) after %.1f s",
+                       kind, name, len(data), result["code"], result["detail"], result["elapsed"])
+        raise ValidationError(
+            _("“%(name)s” could not be checked in time: please save it again as a PDF or a JPEG photo and "
+              "send it again.") % {"name": name},
+            code="unchecked",
+        )
+    return result
+
+
 # --- PDF ----------------------------------------------------------------------
 
-# Names that make a PDF do something by itself: run a script, start a
-# program, carry another file, play rich media, send a form, build an XFA
-# form. A PDF holding any of them is refused (not rewritten): nothing active
-# is stored, served or mailed, and the person is told how to get a plain PDF.
-_ACTIVE_KEYS = frozenset({
-    "/JavaScript", "/JS", "/AA", "/EmbeddedFiles", "/EF", "/XFA", "/RichMediaContent", "/RichMediaSettings",
-})
-_ACTIVE_VALUES = frozenset({
-    "/JavaScript", "/Launch", "/EmbeddedFile", "/RichMedia", "/RichMediaExecute", "/SubmitForm", "/ImportData",
-    "/GoToE", "/Rendition",
-})
-# Objects looked at in one PDF before giving up (a 10 MB PDF has far fewer).
-_MAX_PDF_OBJECTS = 200_000
-# The same names, looked for in the file's bytes outside its streams (a
-# second look that does not depend on how pypdf rebuilt a broken file).
-_RAW_ACTIVE = re.compile(
-    rb"/(JavaScript|JS|AA|Launch|EmbeddedFiles?|EF|RichMedia\w*|XFA|SubmitForm|ImportData|GoToE)(?![A-Za-z0-9])"
-)
-_STREAM = re.compile(rb"stream\r?\n.*?endstream", re.DOTALL)
-_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-# Markup that makes a file also readable as a web page (a PDF/HTML polyglot).
-_MARKUP = re.compile(rb"<\s*(script|html|body|iframe|svg|object|embed|!doctype\s+html)\b", re.IGNORECASE)
-
-
-class _TooComplex(Exception):
-    pass
-
-
-def pdf_active_content(reader):
-    """The names of active content a parsed PDF holds (empty: none).
-
-    Walks every object reachable from the trailer and every object of the
-    cross-reference table, so nothing hidden in an object stream or left
-    unreferenced is missed. An ``/OpenAction`` that only opens a page (a
-    destination or a GoTo action) is not active; any other is.
-    """
-    found = set()
-    stack = [reader.trailer]
-    for generation, numbers in (reader.xref or {}).items():
-        stack.extend(IndirectObject(number, generation, reader) for number in numbers)
-    stack.extend(IndirectObject(number, 0, reader) for number in (reader.xref_objStm or {}))
-    seen = set()
-    steps = 0
-    while stack:
-        obj = stack.pop()
-        steps += 1
-        if steps > _MAX_PDF_OBJECTS:
-            raise _TooComplex
-        if isinstance(obj, IndirectObject):
-            key = (obj.idnum, obj.generation)
-            if key in seen:
-                continue
-            seen.add(key)
-            obj = obj.get_object()
-        if isinstance(obj, DictionaryObject):  # streams too: their dictionary
-            for key, value in obj.items():
-                if key in _ACTIVE_KEYS:
-                    found.add(str(key))
-                if key == "/OpenAction":
-                    action = value.get_object() if isinstance(value, IndirectObject) else value
-                    if isinstance(action, DictionaryObject) and action.get("/S") != "/GoTo":
-                        found.add("/OpenAction")
-                stack.append(value)
-        elif isinstance(obj, ArrayObject):
-            stack.extend(obj)
-        elif isinstance(obj, NameObject) and obj in _ACTIVE_VALUES:
-            found.add(str(obj))
-    return found
-
-
-def _outside_streams(data):
-    text = _STREAM.sub(b" ", data)
-    return _NAME_ESCAPE.sub(lambda match: bytes([int(match.group(1), 16)]), text)
-
-
 def check_pdf(uploaded):
-    """Refuse a PDF that is corrupt, encrypted, active or also a web page."""
-    data = _read_all(uploaded)
+    """Refuse a PDF that is corrupt, encrypted, active or also a web page
+    (the rules: ``filecheck.pdf``)."""
     name = uploaded.name
-    plain = _outside_streams(data)
-    if _MARKUP.search(plain):
+    result = bounded_check("pdf", _read_all(uploaded), name)
+    code = result["code"]
+    if code == verdicts.POLYGLOT:
         logger.warning("Refused PDF %r: it also holds HTML markup (polyglot)", name)
         raise ValidationError(
             _("“%(name)s” is not a plain PDF file: it also holds web page code. "
               "Please send the PDF as your software saves it.") % {"name": name},
             code="polyglot",
         )
-    try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            raise ValidationError(
-                _("“%(name)s” is protected by a password. Please send a PDF without protection.")
-                % {"name": name},
-                code="encrypted",
-            )
-        if len(reader.pages) < 1:
-            raise ValueError("no page")
-        active = pdf_active_content(reader)
-    except ValidationError:
-        raise
-    except (_TooComplex, RecursionError):
-        active = {"(too complex to check)"}
-    except Exception as error:  # pypdf raises many kinds on broken files
-        logger.info("Refused unreadable PDF %r: %s", name, error)
+    if code == verdicts.ENCRYPTED:
+        raise ValidationError(
+            _("“%(name)s” is protected by a password. Please send a PDF without protection.") % {"name": name},
+            code="encrypted",
+        )
+    if code == verdicts.CORRUPT:
+        logger.info("Refused unreadable PDF %r: %s", name, result["detail"])
         raise ValidationError(
             _("“%(name)s” is not a readable PDF file. Please check it opens on your computer and send it again.")
             % {"name": name},
             code="corrupt",
         )
-    active |= {"/" + match.decode() for match in _RAW_ACTIVE.findall(plain)}
-    if active:
-        logger.warning("Refused PDF %r with active content: %s", name, ", ".join(sorted(active)))
+    if code == verdicts.ACTIVE:
+        logger.warning("Refused PDF %r with active content: %s", name, result["detail"])
         raise ValidationError(
             _("“%(name)s” contains active content (scripts, automatic actions or embedded files), which the "
               "portal does not accept. Please print it again as a PDF (“Print” then “Save as PDF”) and send "
@@ -213,13 +151,6 @@ check_pdf_opens = check_pdf
 
 # --- images -------------------------------------------------------------------
 
-def _register_heif():
-    register_heif_opener()
-
-
-_PILLOW_FORMATS = {"jpeg": ["JPEG", "MPO"], "png": ["PNG"], "heic": ["HEIF"]}
-
-
 def _megapixels(pixels):
     return "%g" % round(pixels / 1_000_000, 1)
 
@@ -228,66 +159,36 @@ def clean_image(uploaded, kind, max_pixels=None):
     """Check an image and return a clean copy: ``(file, kind)``.
 
     The size in pixels is read from the header and checked before anything
-    is decoded. The image is then decoded (a corrupt one is refused) and
-    encoded again with the orientation applied and no metadata: no EXIF,
-    no GPS position, no XMP, no comment. A HEIC photo becomes a JPEG, which
-    every mailbox opens. Only the colour profile is kept.
+    is decoded; the image is then decoded and encoded again without its
+    metadata, a HEIC as a JPEG (``filecheck.images``). The clean copy is
+    the child's bytes: what is stored and mailed.
     """
     max_pixels = max_pixels or app_settings.UPLOAD_MAX_PIXELS
     name = uploaded.name
-    if kind == "heic":
-        _register_heif()
-    unreadable = ValidationError(
-        _("“%(name)s” is not a readable image. Please send a JPEG, PNG or HEIC photo.") % {"name": name},
-        code="corrupt",
-    )
-    data = _read_all(uploaded)
-    try:
-        with warnings.catch_warnings():
-            # Pillow warns above its own limit; ours below is the one that counts.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            # Only the decoder of the kind sniffed: no other parser gets the bytes.
-            image = Image.open(io.BytesIO(data), formats=_PILLOW_FORMATS[kind])  # reads the header only
-    except Image.DecompressionBombError:
+    result = bounded_check(kind, _read_all(uploaded), name, max_pixels=max_pixels)
+    code = result["code"]
+    if code == verdicts.BOMB:
         logger.warning("Refused image %r: decompression bomb", name)
         raise ValidationError(
             _("“%(name)s” is refused: this small file would unpack into a gigantic image (a “decompression "
               "bomb”). Please send an ordinary photo.") % {"name": name},
             code="bomb",
         )
-    except Exception as error:  # Pillow raises many kinds
-        logger.info("Refused unreadable image %r: %s", name, error)
-        raise unreadable
-    try:
-        width, height = image.size
-        if width * height > max_pixels:
-            logger.warning("Refused image %r: %sx%s pixels", name, width, height)
-            raise ValidationError(
-                _("“%(name)s” is too large an image (%(pixels)s megapixels; the limit is %(limit)s). "
-                  "Please send a smaller photo.")
-                % {"name": name, "pixels": _megapixels(width * height), "limit": _megapixels(max_pixels)},
-                code="too_many_pixels",
-            )
-        try:
-            image.load()
-            icc_profile = image.info.get("icc_profile")
-            clean = ImageOps.exif_transpose(image)
-        except Exception as error:
-            logger.info("Refused unreadable image %r: %s", name, error)
-            raise unreadable
-        clean.info = {}
-        out_kind = "png" if kind == "png" else "jpeg"
-        buffer = io.BytesIO()
-        options = {"icc_profile": icc_profile} if icc_profile else {}
-        if out_kind == "jpeg":
-            if clean.mode not in ("RGB", "L", "CMYK"):
-                clean = clean.convert("RGB")
-            clean.save(buffer, "JPEG", quality=90, **options)
-        else:
-            clean.save(buffer, "PNG", **options)
-    finally:
-        image.close()
-    return ContentFile(buffer.getvalue(), name=name), out_kind
+    if code == verdicts.TOO_MANY_PIXELS:
+        logger.warning("Refused image %r: %s", name, result["detail"])
+        raise ValidationError(
+            _("“%(name)s” is too large an image (%(pixels)s megapixels; the limit is %(limit)s). "
+              "Please send a smaller photo.")
+            % {"name": name, "pixels": _megapixels(result["pixels"]), "limit": _megapixels(max_pixels)},
+            code="too_many_pixels",
+        )
+    if code is not None:
+        logger.info("Refused unreadable image %r: %s", name, result["detail"])
+        raise ValidationError(
+            _("“%(name)s” is not a readable image. Please send a JPEG, PNG or HEIC photo.") % {"name": name},
+            code="corrupt",
+        )
+    return ContentFile(result["data"], name=name), result["kind"]
 
 
 # --- one file, a list of files -------------------------------------------------

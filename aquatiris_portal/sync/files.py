@@ -2,6 +2,10 @@
 
 A file is read once, as a stream, through a spooled temporary file: its
 sha256 must be the record's, its content (not its name) a PDF or a DOCX.
+The kind is read from the first 8 KiB (bounded work); a DOCX's zip is
+inspected (size unpacked, Word parts, no macros) in a child process under
+the file-check limits (``uploads.bounded_check``), so no file of an export
+holds the sync longer than AQUATIRIS_PORTAL_FILE_CHECK_SECONDS.
 It is stored under a name derived from the record and the bytes, so a
 rerun after a crash finds the file it had written instead of writing
 another (or writes again one a kill left half-written: its size is not the
@@ -12,11 +16,13 @@ import hashlib
 import posixpath
 import tempfile
 
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.utils.translation import gettext as _
 
 from ..storage import private_storage
-from ..uploads import KINDS, safe_filename, sniff
+from ..filecheck import verdicts
+from ..uploads import KINDS, bounded_check, safe_filename, sniff
 from .sources import BadFilePath, shown
 from .validation import Rejected
 
@@ -43,6 +49,21 @@ def file_values(export, record, current):
         "size": size,
         "sha256": record["sha256"],
     }, copied
+
+
+def _check_docx(data, path):
+    """Raises Rejected unless the DOCX's zip is a plain Word document."""
+    try:
+        result = bounded_check("docx", data, shown(path))
+    except ValidationError:
+        raise Rejected(_("The file “%(path)s” could not be checked in time (a damaged or hostile document?): "
+                         "save it again and export it again.") % {"path": shown(path)})
+    if result["code"] == verdicts.ACTIVE:
+        raise Rejected(_("The Word document “%(path)s” holds macros or ActiveX controls, which the portal does "
+                         "not accept.") % {"path": shown(path)})
+    if result["code"] is not None:
+        raise Rejected(_("The file “%(path)s” is not a readable Word (DOCX) document (%(reason)s).")
+                       % {"path": shown(path), "reason": result["detail"]})
 
 
 def copy_file(export, record):
@@ -77,6 +98,9 @@ def copy_file(export, record):
         if kind not in ACCEPTED_FILE_KINDS:
             raise Rejected(_("The file “%(path)s” is not a PDF or a Word (DOCX) document (checked by its content).")
                            % {"path": path})
+        if kind == "docx":
+            spool.seek(0)
+            _check_docx(spool.read(), path)
         key = hashlib.sha256(f"{record['id']}\0{actual}".encode()).hexdigest()[:32]
         name = f"documents/sync/{key[:2]}/{key}/{safe_filename(posixpath.basename(path), kind)}"
         copied = False

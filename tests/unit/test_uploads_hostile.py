@@ -20,6 +20,7 @@ from pypdf import PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 from wagtail.models import Site
 
+from aquatiris_portal.filecheck import images as filecheck_images
 from aquatiris_portal.models import (
     AfterSalesReason,
     OutboxEvent,
@@ -335,13 +336,15 @@ def test_the_pixel_limit_is_a_setting_and_checked_before_decoding(client_form, s
     settings.AQUATIRIS_PORTAL_UPLOAD_MAX_PIXELS = 1_000_000
     buffer = io.BytesIO()
     Image.new("RGB", (2000, 1000), (10, 20, 30)).save(buffer, "JPEG")
-    decoded = []
-    monkeypatch.setattr(Image.Image, "load", lambda self: decoded.append(self.size))
     _response, errors = client_form([upload("photo.jpg", buffer.getvalue(), "image/jpeg")])
     assert errors == [_message("“%(name)s” is too large an image (%(pixels)s megapixels; the limit is %(limit)s). "
                                "Please send a smaller photo.", name="photo.jpg", pixels="2", limit="1")]
-    assert decoded == []  # refused from the header, nothing decoded
     assert_nothing_happened(mailoutbox)
+    # The check runs in a child process; run its code here to see nothing is decoded.
+    decoded = []
+    monkeypatch.setattr(Image.Image, "load", lambda self: decoded.append(self.size))
+    assert filecheck_images.clean_image(buffer.getvalue(), "jpeg", 1_000_000)["code"] == "too_many_pixels"
+    assert decoded == []  # refused from the header, nothing decoded
 
 
 @pytest.mark.parametrize("form", FORMS)
