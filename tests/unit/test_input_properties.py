@@ -259,3 +259,19 @@ def test_opening_a_file_of_an_export_reads_only_its_own_regular_files(export_tre
         assert handle.read() != SECRET
         real = os.path.realpath(f"/proc/self/fd/{handle.fileno()}")
     assert real.startswith(str(export_tree) + os.sep)
+
+
+@pytest.mark.django_db
+def test_the_migration_gives_rows_written_before_the_search_words_of_today():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("aquatiris_portal.migrations.0023_refresh_folder_search_words")
+    client = factories.client(last_name="Le Goff–Kerbrat", first_name="Anne‐Sophie")
+    installation = factories.installation(client=client, city="Saint‑Père", reference="AQ-2019-17")
+    Installation.objects.filter(pk=installation.pk).update(search_words=" LE GOFF–KERBRAT ANNE‐SOPHIE")
+    migration.refresh_folder_columns(apps, None)
+    folders = Installation.objects.filter(pk=installation.pk)
+    for query in ("kerbrat", "sophie anne", "pere", "2019"):
+        assert search(folders, query).exists(), query
