@@ -326,11 +326,13 @@ class _Records(logging.Handler):
 
 @pytest.fixture
 def log_lines():
-    """What the handlers of Django's path-writing loggers receive."""
+    """What the handlers of Django's path-writing loggers receive, before
+    any other handler (the example site's console handler also redacts:
+    this proves the filter the package puts on the loggers)."""
     handler = _Records()
     names = ("django.security.csrf", "django.request")
     for name in names:
-        logging.getLogger(name).addHandler(handler)
+        logging.getLogger(name).handlers.insert(0, handler)
     yield handler.lines
     for name in names:
         logging.getLogger(name).removeHandler(handler)
