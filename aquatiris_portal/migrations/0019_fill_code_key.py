@@ -35,13 +35,7 @@ def _step(text):
 def canonical_code(value):
     if value is None:
         return ""
-    text = _step(value)
-    for _ in range(3):
-        again = _step(text)
-        if again == text:
-            break
-        text = again
-    return text
+    return _step(value)
 
 
 def fill(model):

@@ -19,6 +19,7 @@ unique per record type) and the activation look-up compares it exactly
 migration that filled ``code_key`` for existing rows: change both.
 """
 
+import re
 import unicodedata
 
 # Longest canonical code the portal stores (``code_key``); a stored code has
@@ -27,9 +28,13 @@ KEY_MAX_LENGTH = 64
 # What a look-up reads at most of a typed code before giving up: a person
 # types a 40-character code with spaces around and between, not pages.
 TYPED_MAX_LENGTH = 200
+_NOT_ASCII_LETTER_OR_DIGIT = re.compile(r"[^0-9A-Za-z]+")
 
 
 def _step(text):
+    # NFKC again after upper case (which may give letters NFKC rewrites) and
+    # after dropping separators (which may join Hangul jamo NFKC composes):
+    # the canonical form of a canonical form is itself.
     upper = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).upper())
     kept = []
     for char in upper:
@@ -50,16 +55,9 @@ def canonical_code(value):
         return ""
     if not isinstance(value, str):
         raise TypeError(f"a code is text, not {type(value).__name__}")
-    text = _step(value)
-    # Dropping a separator may join what NFKC composes (Hangul jamo) and
-    # upper case may give letters NFKC rewrites: go on to a fixed point,
-    # so that the canonical form of a canonical form is itself.
-    for _ in range(3):
-        again = _step(text)
-        if again == text:
-            break
-        text = again
-    return text
+    if value.isascii():  # what exports hold: NFKC leaves ASCII as it is (the import pays per record)
+        return _NOT_ASCII_LETTER_OR_DIGIT.sub("", value).upper()
+    return _step(value)
 
 
 def code_key(value):
