@@ -20,6 +20,9 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
+from hypothesis import assume as hypothesis_assume
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aquatiris_portal.enquiries import links
 from aquatiris_portal.models import (
@@ -432,3 +435,24 @@ def test_staff_read_the_uses_of_the_link_on_the_requests_admin_page(sent):
     customer_service(staff)
     html = staff.get(reverse("aquatiris_portal_requests:inspect", args=[sent["request"].pk])).content.decode()
     assert "203.0.113.7" in html and sent["installation"].franchisee.email in html
+
+
+TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+@given(token=st.text(TOKEN_ALPHABET, min_size=8, max_size=64),
+       before=st.text(st.characters(blacklist_categories=("Cs",)), max_size=40),
+       after=st.text(st.characters(blacklist_categories=("Cs",)), max_size=40),
+       route=st.sampled_from(["/portail/reponse/{}/", "/portail/sync/documents/{}/",
+                              "/portail/notifications/desabonnement/{}/"]))
+def test_no_token_of_a_link_path_survives_the_log_filter(token, before, after, route):
+    """Whatever surrounds it in the line (a runserver request line, quotes,
+    a status), a token in the path of a tokened route is replaced and the
+    rest of the line is kept."""
+    from aquatiris_portal.log_filters import REDACTED, redact
+
+    hypothesis_assume(token not in before + after + route)
+    path = route.format(token)
+    line = redact(f"{before} {path} {after}")
+    assert token not in line
+    assert line == f"{before} {route.format(REDACTED)} {after}"
