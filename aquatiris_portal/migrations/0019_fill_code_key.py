@@ -39,20 +39,21 @@ def canonical_code(value):
 
 
 def fill(model):
-    holders = {}  # canonical code -> (pk, code) of the row that holds it
+    holders = {}  # canonical code -> (external id, code) of the row that holds it
     changed = []
-    for pk, code in model.objects.order_by("pk").values_list("pk", "code").iterator(chunk_size=BATCH):
+    rows = model.objects.order_by("pk").values_list("pk", "external_id", "code")
+    for pk, external_id, code in rows.iterator(chunk_size=BATCH):
         key = canonical_code(code)[:64] or None
         if key is not None and key in holders:
-            other_pk, other_code = holders[key]
+            other_id, other_code = holders[key]
             logger.warning(
-                "%s pk=%s: its code %r compares equal to the code %r of pk=%s; its code_key stays empty "
+                "%s %r: its code %r compares equal to the code %r of %r; its code_key stays empty "
                 "(no activation with that code) until the internal system gives it a code of its own.",
-                model.__name__, pk, code, other_code, other_pk,
+                model.__name__, external_id, code, other_code, other_id,
             )
             key = None
         elif key is not None:
-            holders[key] = (pk, code)
+            holders[key] = (external_id, code)
         changed.append(model(pk=pk, code_key=key))
         if len(changed) >= BATCH:
             model.objects.bulk_update(changed, ["code_key"])

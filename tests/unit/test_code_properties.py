@@ -321,3 +321,22 @@ def test_a_canonical_code_fits_its_column():
     """KEY_MAX_LENGTH bounds what the importer accepts; a 40-character
     ASCII code (what exports hold) always fits."""
     assert len(canonical_code("A" * 40)) <= KEY_MAX_LENGTH
+
+
+@pytest.mark.django_db
+def test_the_data_migration_fills_code_key_and_leaves_the_later_of_two_colliding_rows_empty(caplog):
+    """0019 on rows imported before code_key existed (bulk_create: no save(),
+    no key): each gets its canonical code, but of two codes that compare
+    equal only the earlier row keeps it; the later one is logged with both."""
+    Client.objects.bulk_create([
+        Client(external_id="C-OLD1", code="AQ/22/0457", last_name="A", email="a@example.org"),
+        Client(external_id="C-OLD2", code="aq 22 0457", last_name="B", email="b@example.org"),
+        Client(external_id="C-OLD3", code="C 10088 B", last_name="C", email="c@example.org"),
+    ])
+    with caplog.at_level("WARNING", logger="aquatiris_portal.migrations"):
+        FROZEN.fill(Client)
+    assert dict(Client.objects.values_list("external_id", "code_key")) == {
+        "C-OLD1": "AQ220457", "C-OLD2": None, "C-OLD3": "C10088B"}
+    [warning] = caplog.records
+    assert all(part in warning.getMessage() for part in ("'C-OLD2'", "'aq 22 0457'", "'C-OLD1'", "'AQ/22/0457'"))
+    assert find_record("a@example.org", "AQ 22 0457").external_id == "C-OLD1"
