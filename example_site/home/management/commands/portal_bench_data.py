@@ -43,6 +43,7 @@ from aquatiris_portal.models import (
     PortalRequest,
     Spanc,
 )
+from aquatiris_portal.records.codes import canonical_code
 from aquatiris_portal.records.names import folder_columns
 from aquatiris_portal.storage import private_storage
 
@@ -228,7 +229,7 @@ class Command(BaseCommand):
         return [row[0] for row in rows]
 
     def spancs(self, count):
-        fields = ["external_id", "code", "name", "email", "phone", "address_line1", "postcode", "city"]
+        fields = ["external_id", "code", "name", "email", "phone", "address_line1", "postcode", "city", "code_key"]
         inserter = Inserter(Spanc, fields)
         first_id = inserter.next_id()
         rows = []
@@ -236,13 +237,14 @@ class Command(BaseCommand):
             postcode, city = TOWNS[i % len(TOWNS)]
             email = {0: SPANC_EMAIL, count - 1: SMALL_SPANC_EMAIL}.get(i, f"spanc{i:03d}@bench.example")
             rows.append((first_id + i, f"BENCH-S-{i:03d}", f"PRO-B{i:04d}", f"SPANC banc d'essai {i:03d} — {city}",
-                         email, "02 99 00 00 10", f"{i + 1} place de la Mairie", postcode, city))
+                         email, "02 99 00 00 10", f"{i + 1} place de la Mairie", postcode, city,
+                         canonical_code(f"PRO-B{i:04d}")))
         inserter.insert(rows)
         return [row[0] for row in rows]
 
     def clients(self, rng, count):
         fields = ["external_id", "code", "first_name", "last_name", "email", "phone",
-                  "address_line1", "postcode", "city"]
+                  "address_line1", "postcode", "city", "code_key"]
         inserter = Inserter(Client, fields)
         first_id = inserter.next_id()
         # What the requests' recap copies, kept here rather than read back.
@@ -257,7 +259,8 @@ class Command(BaseCommand):
                 phone = f"06 {i // 1000000:02d} {i // 10000 % 100:02d} {i // 100 % 100:02d} {i % 100:02d}"
                 line1 = f"{rng.randint(1, 120)} rue des Roseaux"
                 self.client_info[first_id + i] = (first, last, code, email, phone, line1, postcode, city)
-                yield (first_id + i, f"BENCH-C-{i:06d}", code, first, last, email, phone, line1, postcode, city)
+                yield (first_id + i, f"BENCH-C-{i:06d}", code, first, last, email, phone, line1, postcode, city,
+                       canonical_code(code))
 
         inserter.insert(rows())
         return list(range(first_id, first_id + count))
