@@ -142,6 +142,7 @@ class Schedule:
         """Enqueue the mails other processes left pending. Skipped while
         this process's mail queue has work: that work may be the same mails
         (enqueued once is enough), and the queue stays bounded."""
+        # Late, like start()'s: declaring the actors needs django_dramatiq's broker.
         from .notifications.tasks import deliver_mail, enqueue_unsent
 
         mail_queue = self.broker.queues.get(deliver_mail.queue_name)
