@@ -22,13 +22,11 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from .. import access
 from ..accounts.models import PortalAccount
@@ -36,7 +34,7 @@ from ..conf import app_settings, public_base_url
 from ..notifications.mail import queue_mail
 from ..notifications.preferences import wants, unsubscribe_headers
 from ..storage import private_storage
-from .calendar import visit_ics
+from ..records.visit_calendar import invitation
 
 logger = logging.getLogger(__name__)
 
@@ -128,18 +126,8 @@ def send_for_visit(visit, now):
                 continue
             franchisee = installation.franchisee
             base_url = public_base_url()
-            summary = _("%(kind)s — %(place)s") % {"kind": visit.get_kind_display(),
-                                                   "place": installation.display_name}
-            description = _("Aquatiris visit of your installation %(reference)s. Your franchisee: %(contact)s.") % {
-                "reference": installation.reference,
-                "contact": ", ".join(part for part in (
-                    franchisee and franchisee.company, franchisee and franchisee.phone,
-                    franchisee and franchisee.email) if part) or "—"}
-            ics = visit_ics(
-                visit, method=method, sequence=sequence, summary=summary, description=description,
-                location=installation.address_one_line, attendee=user.email, base_url=base_url, now=now,
-                organizer=(franchisee.email if franchisee and franchisee.email else settings.DEFAULT_FROM_EMAIL),
-            )
+            ics = invitation(visit, method=method, sequence=sequence, attendee=user.email, base_url=base_url,
+                             now=now)
             mail_key = f"{key}:{user.pk}"
             name = private_storage.save(f"mail/visits/{uuid.uuid4().hex}.ics", ContentFile(ics.encode("utf-8")))
             headers, unsubscribe = unsubscribe_headers(user, KIND)

@@ -31,8 +31,9 @@ MAIL = "aquatiris_portal/mail/"
 # --- requests ---------------------------------------------------------------
 
 def submit_request(*, user, client, installation, kind, message, portal_settings_obj, subject=None,
-                   reason=None, checked_files=(), site_url=""):
+                   reason=None, checked_files=(), site_url="", subject_label=""):
     """Store a request with its attachments and send it to whom it concerns.
+    ``subject_label``: the subject of a form that has its own (no editors' subject).
 
     ``checked_files`` is the output of ``uploads.validate_uploads``: a list of
     (file, kind, content_type) already checked.
@@ -42,7 +43,7 @@ def submit_request(*, user, client, installation, kind, message, portal_settings
         enforce_limits(user, attachment_bytes=files_size(checked_files))
         portal_request = PortalRequest(
             kind=kind, client=client, installation=installation, message=message, submitted_by=user,
-            subject=subject, subject_label=subject.name if subject else "",
+            subject=subject, subject_label=subject.name if subject else subject_label,
             after_sales_reason=reason.name if reason else "",
         )
         portal_request.fill_recap()

@@ -53,12 +53,15 @@ def _initial_installation(request, installations):
 def _move_visit_message(request):
     """The message asking to move a visit (``?visit=<pk>``, "ask to move it"), for a visit the client sees."""
     wanted = request.GET.get("visit", "")
-    visit = access.client_visits(request.user).filter(pk=wanted).first() if wanted.isdigit() else None
+    visit = (access.client_visits(request.user).select_related("installation").filter(pk=wanted).first()
+             if wanted.isdigit() else None)
     if visit is None or visit.planned_for is None:
         return ""
-    return _("Hello, I would like to move the visit planned on %(date)s (%(kind)s, reference %(id)s). "
+    # Named by date and place: the internal system's id means nothing to the client.
+    return _("Hello, I would like to move the visit planned on %(date)s (%(kind)s, %(place)s). "
              "I would be available on: ") % {"date": visit.planned_for.strftime("%d/%m/%Y"),
-                                              "kind": visit.get_kind_display(), "id": visit.external_id}
+                                              "kind": visit.get_kind_display(),
+                                              "place": visit.installation.display_name}
 
 
 def contact(page, request, context):

@@ -55,6 +55,7 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, Page):
     request_detail_template_name = TEMPLATES + "request_detail.html"
     maintenance_template_name = TEMPLATES + "maintenance.html"
     news_template_name = TEMPLATES + "news.html"
+    move_visit_template_name = TEMPLATES + "move_visit.html"
 
     # --- gate ---------------------------------------------------------------
 
@@ -125,6 +126,8 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, Page):
         upcoming = client_visits.next_visits(request.user, context["installations"])
         for installation in context["installations"]:
             installation.next_visit = upcoming.get(installation.pk)
+        if upcoming:
+            context["visit_reminders"] = client_visits.reminder_notice(request.user)
         return self.render_screen(request, "dashboard", context)
 
     @path("installations/<int:pk>/", name="installation")
@@ -141,7 +144,8 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, Page):
         context.update(installation=installation, themes=list(themes),
                        progress=progress_for(installation.stage, stage_texts()),
                        next_visit=next_visit, maintenance_log=maintenance_log,
-                       maintenance_due=client_visits.maintenance_due(installation))
+                       maintenance_due=client_visits.maintenance_due(installation),
+                       visit_reminders=client_visits.reminder_notice(request.user) if next_visit else None)
         return self.render_screen(request, "installation", context)
 
     @path("installations/<int:pk>/documents/", name="documents")
@@ -168,6 +172,14 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, Page):
     def warranty(self, request, pk):
         context = self.space_context(request, nav="installations")
         return enquiry_views.warranty(self, request, context, self._installation(context, pk))
+
+    @path("visites/<int:pk>/agenda/", name="visit_calendar")
+    def visit_calendar(self, request, pk):
+        return client_visits.calendar_download(request, pk)
+
+    @path("visites/<int:pk>/deplacer/", name="move_visit")
+    def move_visit(self, request, pk):
+        return client_visits.move_visit(self, request, self.space_context(request), pk)
 
     @path("contact/", name="contact")
     def contact(self, request):

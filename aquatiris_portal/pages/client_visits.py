@@ -1,15 +1,28 @@
 """What the client space shows of visits (issue 17): the next visit of each
-installation, the maintenance log, whether maintenance is due. Everything
-through ``access.client_visits``: a constant number of queries whatever the
-number of visits."""
+installation, the maintenance log, whether maintenance is due, the visit's
+calendar entry (the reminder's .ics) and the form to ask to move it.
+Everything through ``access.client_visits``: a constant number of queries
+whatever the number of visits; a visit the client may not see, done, past or
+cancelled is a 404."""
 
 import calendar
 import datetime
 
+from django.contrib import messages
 from django.db.models import Q
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .. import access
+from ..conf import app_settings
+from ..enquiries.forms import add_limit_error
+from ..enquiries.limits import LimitReached
+from ..enquiries.visit_moves import MAX_HALF_DAYS, VisitMoveForm, submit_visit_move, visit_label
+from ..notifications.preferences import wants
+from ..records.visit_calendar import invitation
+
+REMINDER_KIND = "visit_reminders"  # notifications.preferences.KINDS, digests/visit_reminders.py
 
 
 def add_months(day, months):
@@ -53,3 +66,60 @@ def maintenance_due(installation, today=None):
     today = today or timezone.localdate()
     since = installation.last_maintenance_on or installation.installed_on
     return since is None or add_months(since, every) < today
+
+
+def upcoming_visit_or_404(user, pk, today=None):
+    """A planned visit of ``user``'s installations, today or later, with its
+    installation and franchisee; anything else (another client's, not shared,
+    cancelled, done, past, unknown) is a 404."""
+    today = today or timezone.localdate()
+    visit = (access.client_visits(user).planned().filter(pk=pk, planned_for__gte=today)
+             .select_related("installation__franchisee").prefetch_related(None).first())
+    if visit is None:
+        raise Http404
+    return visit
+
+
+def reminder_notice(user):
+    """What the visit cards say of the reminder mail (one query per screen)."""
+    return {"days": app_settings.VISIT_REMINDER_DAYS, "on": wants(user, REMINDER_KIND)}
+
+
+def calendar_download(request, pk):
+    """The visit's .ics, as the reminder mail attaches it (same UID, same SEQUENCE)."""
+    visit = upcoming_visit_or_404(request.user, pk)
+    ics = invitation(visit, attendee=request.user.email)
+    response = HttpResponse(ics.encode("utf-8"), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="visite-aquatiris-{visit.planned_for:%Y-%m-%d}.ics"'
+    # Like the private files: never cached, never sniffed, never run as a page.
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def move_visit(page, request, context, pk):
+    """The "move my visit" form: half-days proposed, then a request in the thread."""
+    visit = upcoming_visit_or_404(request.user, pk)
+    today = timezone.localdate()
+    if request.method == "POST":
+        form = VisitMoveForm(request.POST, today=today)
+        if form.is_valid():
+            try:
+                portal_request = submit_visit_move(
+                    user=request.user, client=context["client"], visit=visit, form=form,
+                    portal_settings_obj=context["portal_settings"],
+                    site_url=request.build_absolute_uri("/").rstrip("/"),
+                )
+            except LimitReached as refused:
+                add_limit_error(form, refused, text_field="half_days", request=request)
+            else:
+                messages.success(request, _("Your request to move the visit was sent to your franchisee. "
+                                            "They will confirm the new date."))
+                return HttpResponseRedirect(page.route_url(request, "request_detail", portal_request.reference))
+    else:
+        form = VisitMoveForm(today=today)
+    return page.render_screen(request, "move_visit", {
+        **context, "nav": "installations", "visit": visit, "installation": visit.installation,
+        "visit_label": visit_label(visit), "form": form, "max_half_days": MAX_HALF_DAYS,
+        "reminders": reminder_notice(request.user)})

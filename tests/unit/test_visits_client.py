@@ -72,8 +72,8 @@ def test_next_visit_with_slot_kind_technician_and_move_link(owner):
     html = section(get(owner), "next-visit-heading")
     assert gettext("Emptying") in html and gettext("morning") in html and "Luc Martin" in html
     visit = Visit.objects.get(external_id="V-NEXT")
-    assert f"visit={visit.pk}" in html
-    assert "V-LATER" not in html and f"visit={Visit.objects.get(external_id='V-LATER').pk}" not in html
+    assert f"visites/{visit.pk}/deplacer/" in html
+    assert "V-LATER" not in html and f"visites/{Visit.objects.get(external_id='V-LATER').pk}/" not in html
     # The dashboard card shows the same next visit.
     card = get(owner, owner["page"].url)
     assert "Luc Martin" in card and gettext("Emptying") in card
@@ -82,10 +82,13 @@ def test_next_visit_with_slot_kind_technician_and_move_link(owner):
 def test_ask_to_move_prefills_the_contact_form_for_own_visits_only(owner):
     visit = make_visit(owner["installation"], "V-MOVE", planned_for=TODAY + datetime.timedelta(days=5))
     html = get(owner, f"{owner['page'].url}contact/?installation={owner['installation'].pk}&visit={visit.pk}")
-    assert "V-MOVE" in html
-    other = make_visit(factories.installation(), "V-OTHER", planned_for=TODAY + datetime.timedelta(days=5))
+    # Named by date and place, never by the internal id.
+    assert visit.planned_for.strftime("%d/%m/%Y") in html and owner["installation"].display_name in html
+    assert "V-MOVE" not in html
+    other = make_visit(factories.installation(city="Ailleurs-sur-Mer"), "V-OTHER",
+                       planned_for=TODAY + datetime.timedelta(days=6))
     html = get(owner, f"{owner['page'].url}contact/?visit={other.pk}")
-    assert "V-OTHER" not in html
+    assert other.planned_for.strftime("%d/%m/%Y") not in html and "Ailleurs-sur-Mer" not in html
 
 
 def test_log_newest_first_with_summary_and_report_only_if_client_may_read_it(owner):

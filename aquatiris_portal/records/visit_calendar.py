@@ -4,12 +4,22 @@ The UID is stable per visit (its exchange id), so a calendar updates the
 entry it already has when a moved visit comes with a higher SEQUENCE, and
 removes it on METHOD:CANCEL. A visit with a slot is timed (morning 8:00-12:00,
 afternoon 14:00-18:00, local time written in UTC); without, an all-day event.
+
+``invitation`` is the one .ics of a visit for one client: the reminder mail
+(digests/visit_reminders.py) attaches it and the client space's "add to my
+calendar" (pages/client_visits.py) downloads it, so both carry the same UID
+and SEQUENCE and a calendar keeps one entry. It lives with the records, below
+both rooms, and reads only conf.
 """
 
 import datetime
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..conf import public_base_url
 
 SLOT_HOURS = {"morning": (8, 12), "afternoon": (14, 18)}
 
@@ -71,3 +81,31 @@ def visit_ics(visit, *, method, sequence, summary, description, location, organi
         "END:VEVENT", "END:VCALENDAR",
     ]
     return "".join(fold(line) + "\r\n" for line in lines)
+
+
+def pending_sequence(visit):
+    """The SEQUENCE the visit's next invitation carries: the one last mailed,
+    or one more once the visit moved since (what the update mail will send)."""
+    moved = visit.reminded_for is not None and (visit.reminded_for != visit.planned_for
+                                                or visit.reminded_slot != visit.slot)
+    return visit.ics_sequence + (1 if moved else 0)
+
+
+def invitation(visit, *, attendee, method="REQUEST", sequence=None, base_url=None, now=None):
+    """The .ics of ``visit`` for the client ``attendee`` (an address): summary,
+    description with the franchisee's contact, the installation's address.
+    ``visit.installation`` and its ``franchisee`` are read (select them)."""
+    installation = visit.installation
+    franchisee = installation.franchisee
+    summary = _("%(kind)s — %(place)s") % {"kind": visit.get_kind_display(), "place": installation.display_name}
+    description = _("Aquatiris visit of your installation %(reference)s. Your franchisee: %(contact)s.") % {
+        "reference": installation.reference,
+        "contact": ", ".join(part for part in (
+            franchisee and franchisee.company, franchisee and franchisee.phone,
+            franchisee and franchisee.email) if part) or "—"}
+    return visit_ics(
+        visit, method=method, sequence=pending_sequence(visit) if sequence is None else sequence,
+        summary=summary, description=description, location=installation.address_one_line, attendee=attendee,
+        base_url=base_url or public_base_url(), now=now,
+        organizer=(franchisee.email if franchisee and franchisee.email else settings.DEFAULT_FROM_EMAIL),
+    )
