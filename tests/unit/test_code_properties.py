@@ -29,6 +29,9 @@ from aquatiris_portal.sync.models import ImportRun, QuarantinedRecord
 from tests import factories
 from tests.exports import write_export
 
+# make test runs these again with the "deep" profile (-m properties).
+pytestmark = pytest.mark.properties
+
 ACTIVATION = reverse("aquatiris_portal:activation")
 FROZEN = importlib.import_module("aquatiris_portal.migrations.0019_fill_code_key")
 pytestmark = pytest.mark.properties  # make test runs them again with the deep profile
