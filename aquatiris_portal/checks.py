@@ -11,7 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.shortcuts import resolve_url
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, URLResolver, get_resolver, reverse
 
 from .conf import app_settings
 from .storage import _local_root
@@ -83,8 +83,6 @@ def check_jobs(app_configs=None, **kwargs):
 def admin_doors():
     """The URL prefixes of the host's admins: Wagtail's and every Django
     ``AdminSite`` mounted (``wagtail start`` mounts one at django-admin/)."""
-    from django.urls import URLResolver, get_resolver
-
     doors = []
     try:
         doors.append(reverse("wagtailadmin_home"))
