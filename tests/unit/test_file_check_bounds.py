@@ -30,14 +30,17 @@ from PIL import Image
 from aquatiris_portal import uploads
 from aquatiris_portal.filecheck import pdf_scan, verdicts
 from aquatiris_portal.filecheck.runner import check_file
+from aquatiris_portal.records.models import PortalDocument
 from aquatiris_portal.sync.files import _check_docx
 from aquatiris_portal.sync.validation import Rejected
-from tests.exports import make_docx
+from tests.exports import make_docx, sha256
+from tests.unit.test_sync_hostile import assert_rest_imported, exports  # noqa: F401 (a fixture)
 from tests.unit.test_uploads_hostile import (  # noqa: F401 (fixtures)
     _fast_hasher,
     assert_nothing_happened,
     client_form,
     spanc_form,
+    stored_files,
     upload,
 )
 
@@ -303,6 +306,18 @@ def test_a_hostile_docx_is_refused_from_an_export(case):
     assert check_file("docx", data, seconds=10, memory_bytes=512 * MIB)["code"] == code
     with pytest.raises(Rejected):
         _check_docx(data, "files/D-9.docx")
+
+
+@pytest.mark.django_db
+def test_a_docx_bomb_in_an_export_is_quarantined_nothing_stored_and_the_rest_imported(exports):
+    bomb = docx_bomb()
+    record = {"type": "document", "id": "D-BOMB", "installation": "I-1", "title": "Contrat", "file": "files/D-BOMB.docx",
+              "sha256": sha256(bomb)}
+    _run, quarantined = exports([record], files={"files/D-BOMB.docx": bomb})
+    assert "not a readable Word (DOCX) document" in quarantined["D-BOMB"]
+    assert not PortalDocument.objects.filter(external_id="D-BOMB").exists()
+    assert [path for path in stored_files() if path.name == "D-BOMB.docx"] == []
+    assert_rest_imported()
 
 
 def test_a_plain_docx_is_accepted():
