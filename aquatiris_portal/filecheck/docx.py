@@ -58,7 +58,9 @@ def check_docx(data):
     """The verdict on a DOCX's bytes (see verdicts.py)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as error:
+    except MemoryError:
+        raise
+    except Exception as error:  # BadZipFile, struct, EOF, unsupported features...
         return verdict(CORRUPT, type(error).__name__)
     with archive:
         members = archive.infolist()
