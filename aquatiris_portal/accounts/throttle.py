@@ -107,7 +107,8 @@ def blocked(scope, email, ip):
     wait, full = 0, []
     targets = _keys(scope, email, ip)
     values = cache.get_many([name for _b, key, _l in targets for name in (key, f"{key}:until")])
-    pair_tried = any(bucket == "pair" and values.get(key, 0) > 0 for bucket, key, _l in targets)
+    pairs = [key for bucket, key, _l in targets if bucket == "pair"]
+    pair_tried = not pairs or any(values.get(key, 0) > 0 for key in pairs)  # no address: hard
     for bucket, key, limit in targets:
         if values.get(key, 0) >= limit:
             if bucket == "account" and scope in SOFT_ACCOUNT_SCOPES and not pair_tried:
@@ -185,8 +186,9 @@ def begin(scope, email, ip):
             continue
         # A full account refuses the addresses that already tried it (their
         # pair counted before this attempt); a soft bucket lets others try.
+        # Without an address (no pair to tell them apart) it is hard again.
         pair = attempt.reserved.get("pair")
-        if scope not in SOFT_ACCOUNT_SCOPES or (pair is not None and pair[1] > 1):
+        if scope not in SOFT_ACCOUNT_SCOPES or pair is None or pair[1] > 1:
             attempt.full.append(bucket)
             attempt.wait = max(attempt.wait, _wait_for(key, now))
     if attempt.wait:

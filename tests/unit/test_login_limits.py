@@ -100,3 +100,15 @@ def test_a_refused_attempt_reserves_nothing_and_a_success_gives_the_address_back
     attempt = throttle.begin("login", anne.email, "192.0.2.1")
     throttle.succeeded(attempt)
     assert throttle.blocked("login", "someone@example.org", "192.0.2.1") == (0, [])
+
+
+@pytest.mark.django_db
+def test_without_an_address_a_full_account_refuses_everyone():
+    """A server that sees no client address (none in REMOTE_ADDR, no proxy
+    header) cannot tell the owner from the guessers: the account is hard."""
+    anne = factories.client_user()
+    for n in range(app_settings.THROTTLE_RATES["login"]["account"]):
+        throttle.failed(throttle.begin("login", anne.email, ""))
+    assert throttle.begin("login", anne.email, "").full == ["account"]
+    assert throttle.blocked("login", anne.email, "")[1] == ["account"]
+    assert throttle.begin("login", anne.email, "198.51.100.1").wait == 0  # an address is told apart
