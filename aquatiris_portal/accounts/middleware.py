@@ -60,6 +60,14 @@ def is_django_admin(match, view_func=None):
     return isinstance(getattr(func, "__self__", None), AdminSite)
 
 
+def _safe_redirect(request, next_url, fallback):
+    """On to ``next_url`` if it stays on the site, else to ``fallback``."""
+    if not next_url or not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                                           require_https=request.is_secure()):
+        next_url = fallback
+    return HttpResponseRedirect(next_url)
+
+
 def _redirect(url_name, next_url=None):
     url = reverse(f"aquatiris_portal:{url_name}")
     if next_url:
@@ -198,6 +206,8 @@ class SecondFactorMiddleware:
             else:
                 next_url = request.get_full_path()
             return _redirect("otp_verify", next_url)
+        if request.path == login_path:  # Wagtail's form would check a password without the throttle
+            return _safe_redirect(request, request.GET.get("next"), home)
         return None
 
     def guard_django_admin(self, request, match):
@@ -216,10 +226,7 @@ class SecondFactorMiddleware:
         if not access.is_verified(user):
             return _redirect("otp_verify", next_url)
         if is_login:  # Django's login form checks passwords without the throttle
-            if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
-                                                   require_https=request.is_secure()):
-                next_url = index
-            return HttpResponseRedirect(next_url)
+            return _safe_redirect(request, next_url, index)
         return None
 
     def process_view(self, request, view_func, view_args, view_kwargs):

@@ -79,3 +79,16 @@ def test_the_system_check_names_the_unguarded_admin_doors(settings):
     [error] = [message for message in checks.check_middleware() if message.id == "aquatiris_portal.E004"]
     assert isinstance(error, Error)
     assert "/django-admin/" in error.msg and "/backstage/" in error.msg and "/admin/" in error.msg
+
+
+def test_wagtails_login_form_checks_no_password_for_a_verified_user_either():
+    boss = _superuser()
+    other = factories.user(email="other@example.org", is_staff=True, is_superuser=True)
+    http = HttpClient()
+    factories.otp_login(http, boss)
+    login = reverse("wagtailadmin_login")
+    response = http.post(login, {"username": other.username, "password": PASSWORD})
+    assert (response.status_code, response["Location"]) == (302, reverse("wagtailadmin_home"))
+    assert http.session["_auth_user_id"] == str(boss.pk)
+    assert http.get(login + "?next=/admin/pages/")["Location"] == "/admin/pages/"
+    assert http.get(login + "?next=https://evil.example.org/")["Location"] == reverse("wagtailadmin_home")
