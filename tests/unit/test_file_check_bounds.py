@@ -320,6 +320,19 @@ def test_a_docx_bomb_in_an_export_is_quarantined_nothing_stored_and_the_rest_imp
     assert_rest_imported()
 
 
+@pytest.mark.django_db
+def test_a_docx_whose_check_does_not_finish_is_quarantined_with_its_reason(exports, monkeypatch):
+    """The limits themselves are proven above; here, what the sync says."""
+    monkeypatch.setattr(uploads, "check_file", lambda *args, **kwargs: verdicts.verdict(
+        verdicts.TIMEOUT, "exit code -9", elapsed=10.0))
+    data = make_docx("Lent")
+    record = {"type": "document", "id": "D-SLOW", "installation": "I-1", "title": "Contrat",
+              "file": "files/D-SLOW.docx", "sha256": sha256(data)}
+    _run, quarantined = exports([record], files={"files/D-SLOW.docx": data})
+    assert "could not be checked in time" in quarantined["D-SLOW"]
+    assert not PortalDocument.objects.filter(external_id="D-SLOW").exists()
+
+
 def test_a_plain_docx_is_accepted():
     assert check_file("docx", make_docx("Contrat"), seconds=10, memory_bytes=512 * MIB)["code"] is None
     _check_docx(make_docx("Contrat"), "files/D-2.docx")
