@@ -86,11 +86,15 @@ class VisitMoveForm(forms.Form):
     message = forms.CharField(label=gettext_lazy("Message (optional)"), required=False, max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, today, **kwargs):
+    def __init__(self, *args, today, visit=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.days = working_days(today)
+        # The visit's own half-day (its whole day without a slot) is not a new date.
+        taken = {half_day_value(visit.planned_for, half) for half in HALVES
+                 if visit.slot in ("", half)} if visit is not None else set()
         self.fields["half_days"].choices = [(half_day_value(day, half), f"{day_label(day)}, {half_label(half)}")
-                                            for day in self.days for half in HALVES]
+                                            for day in self.days for half in HALVES
+                                            if half_day_value(day, half) not in taken]
         self.fields["half_days"].help_text = ngettext(
             "Tick up to %(count)s half-day among the next %(days)s working days.",
             "Tick up to %(count)s half-days among the next %(days)s working days.", MAX_HALF_DAYS) % {
@@ -100,9 +104,10 @@ class VisitMoveForm(forms.Form):
         """[(day label, [(half label, value, id, checked)])] for the template: one line per day."""
         checked = set(self["half_days"].value() or ())
         index = {value: n for n, (value, _label) in enumerate(self.fields["half_days"].choices)}
-        return [(day_label(day), [
+        rows = [(day_label(day), [
             (half_label(half), value, f"{self['half_days'].auto_id}_{index[value]}", value in checked)
-            for half in HALVES for value in [half_day_value(day, half)]]) for day in self.days]
+            for half in HALVES for value in [half_day_value(day, half)] if value in index]) for day in self.days]
+        return [(day, halves) for day, halves in rows if halves]
 
     def clean_half_days(self):
         chosen = self.cleaned_data["half_days"]

@@ -103,7 +103,7 @@ def move_visit(page, request, context, pk):
     visit = upcoming_visit_or_404(request.user, pk)
     today = timezone.localdate()
     if request.method == "POST":
-        form = VisitMoveForm(request.POST, today=today)
+        form = VisitMoveForm(request.POST, today=today, visit=visit)
         if form.is_valid():
             try:
                 portal_request = submit_visit_move(
@@ -118,7 +118,7 @@ def move_visit(page, request, context, pk):
                                             "They will confirm the new date."))
                 return HttpResponseRedirect(page.route_url(request, "request_detail", portal_request.reference))
     else:
-        form = VisitMoveForm(today=today)
+        form = VisitMoveForm(today=today, visit=visit)
     return page.render_screen(request, "move_visit", {
         **context, "nav": "installations", "visit": visit, "installation": visit.installation,
         "visit_label": visit_label(visit), "form": form, "max_half_days": MAX_HALF_DAYS,

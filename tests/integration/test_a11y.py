@@ -11,6 +11,7 @@ person to look at. All screens are visited before asserting, so one run
 shows every defect at once.
 """
 
+import datetime
 import json
 
 import io
@@ -116,7 +117,9 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
     from aquatiris_portal.accounts.models import AccountToken
     from aquatiris_portal.accounts.middleware import SECOND_FACTOR_SESSION_KEY
     from aquatiris_portal.accounts.tokens import issue
-    from aquatiris_portal.models import Client, Installation, PortalAccount, PortalRequest
+    from django.utils import timezone
+
+    from aquatiris_portal.models import Client, Installation, PortalAccount, PortalRequest, Visit
 
     settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = str(tmp_path / "private")
     settings.MEDIA_ROOT = str(tmp_path / "media")
@@ -127,6 +130,10 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
     spanc_account = PortalAccount.objects.select_related("spanc", "user").filter(spanc__isnull=False).first()
     installation = Installation.objects.filter(client=client_account.client).order_by("pk").first()
     folder = Installation.objects.filter(spanc=spanc_account.spanc).order_by("pk").first()
+    # A planned visit: its card (calendar, move, reminder line) and the move form are screens too.
+    visit = Visit.objects.create(external_id="V-A11Y", installation=installation, kind="maintenance",
+                                 planned_for=timezone.localdate() + datetime.timedelta(days=5), slot="morning",
+                                 visible_to_client=True)
     portal_request = PortalRequest(client=client_account.client, installation=installation, kind="question",
                                    subject_label="Question sur mon installation",
                                    message="Bonjour, une question sur mon filtre.", submitted_by=client_account.user)
@@ -167,6 +174,8 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
         ("client", f"{client_space}installations/{installation.pk}/garantie/", "warranty form with errors", "errors"),
         ("client", f"{client_space}contact/", "contact form", None),
         ("client", f"{client_space}contact/", "contact form with errors", "errors"),
+        ("client", f"{client_space}visites/{visit.pk}/deplacer/", "move a visit", None),
+        ("client", f"{client_space}visites/{visit.pk}/deplacer/", "move a visit with errors", "errors"),
         ("client", f"{client_space}contrat-entretien/", "maintenance contract", None),
         ("client", f"{client_space}demandes/", "my requests", None),
         ("client", f"{client_space}demandes/{portal_request.reference}/", "one request", None),

@@ -299,3 +299,14 @@ def test_the_offered_days_are_the_next_working_days_none_skipped(after):
         working = day.weekday() < 5 and day not in visit_moves.public_holidays(day.year)
         assert (day in days) == working, day
     assert (days[-1] - after).days <= 15 + 2 * 4 + 4  # three weeks and a few holidays at most
+
+
+@pytest.mark.parametrize("slot, gone", [("morning", ("morning",)), ("", ("morning", "afternoon"))])
+def test_the_visits_own_half_day_is_not_offered(owner, slot, gone):
+    day = visit_moves.working_days(TODAY)[1]
+    visit = make_visit(owner["installation"], "V-OWN", planned_for=day, slot=slot)
+    html = html_of(owner["http"].get(move_url(owner, visit)))
+    for half in visit_moves.HALVES:
+        assert (f'value="{visit_moves.half_day_value(day, half)}"' in html) == (half not in gone)
+    response = owner["http"].post(move_url(owner, visit), {"half_days": [visit_moves.half_day_value(day, gone[0])]})
+    assert response.status_code == 200 and not PortalRequest.objects.exists()
