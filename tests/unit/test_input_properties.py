@@ -10,7 +10,7 @@ import re
 
 import pytest
 from django.db import transaction
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from aquatiris_portal.enquiries.forms import SerialNumberForm, canonical_serial
@@ -29,6 +29,8 @@ from tests.strategies import (
 )
 
 pytestmark = pytest.mark.properties
+# Tests that write rows: the profile's examples, at most 250 (the deep run stays within minutes).
+DB_EXAMPLES = min(settings.default.max_examples, 250)
 
 anything = odd_text | huge_text | st.text(max_size=30)
 
@@ -72,6 +74,7 @@ def test_a_local_part_that_is_not_ascii_is_refused_never_a_second_spelling(email
 
 
 @pytest.mark.django_db
+@settings(max_examples=DB_EXAMPLES)
 @given(emails().flatmap(lambda email: st.tuples(st.just(email), email_spellings(email))), emails())
 def test_the_login_finds_the_user_by_any_spelling_of_the_email_and_no_other(pair, other):
     from aquatiris_portal.accounts.backends import find_user_by_email
@@ -166,6 +169,7 @@ def folder_queries(draw, folder):
 
 
 @pytest.mark.django_db
+@settings(max_examples=DB_EXAMPLES)
 @given(st.lists(folders(), min_size=1, max_size=5), st.data())
 def test_the_folder_search_finds_every_spelling_and_only_the_folders_that_match(records, data):
     target = data.draw(st.integers(0, len(records) - 1))
