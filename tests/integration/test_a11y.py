@@ -131,9 +131,9 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
     installation = Installation.objects.filter(client=client_account.client).order_by("pk").first()
     folder = Installation.objects.filter(spanc=spanc_account.spanc).order_by("pk").first()
     # A planned visit: its card (calendar, move, reminder line) and the move form are screens too.
-    visit = Visit.objects.create(external_id="V-A11Y", installation=installation, kind="maintenance",
-                                 planned_for=timezone.localdate() + datetime.timedelta(days=5), slot="morning",
-                                 visible_to_client=True)
+    planned_visit = Visit.objects.create(external_id="V-A11Y", installation=installation, kind="maintenance",
+                                         planned_for=timezone.localdate() + datetime.timedelta(days=5),
+                                         slot="morning", visible_to_client=True)
     portal_request = PortalRequest(client=client_account.client, installation=installation, kind="question",
                                    subject_label="Question sur mon installation",
                                    message="Bonjour, une question sur mon filtre.", submitted_by=client_account.user)
@@ -174,8 +174,8 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
         ("client", f"{client_space}installations/{installation.pk}/garantie/", "warranty form with errors", "errors"),
         ("client", f"{client_space}contact/", "contact form", None),
         ("client", f"{client_space}contact/", "contact form with errors", "errors"),
-        ("client", f"{client_space}visites/{visit.pk}/deplacer/", "move a visit", None),
-        ("client", f"{client_space}visites/{visit.pk}/deplacer/", "move a visit with errors", "errors"),
+        ("client", f"{client_space}visites/{planned_visit.pk}/deplacer/", "move a visit", None),
+        ("client", f"{client_space}visites/{planned_visit.pk}/deplacer/", "move a visit with errors", "errors"),
         ("client", f"{client_space}contrat-entretien/", "maintenance contract", None),
         ("client", f"{client_space}demandes/", "my requests", None),
         ("client", f"{client_space}demandes/{portal_request.reference}/", "one request", None),
