@@ -138,7 +138,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=21)
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f}; limits: {SECONDS} s, {MEMORY >> 20} MiB")
-    check_file("pdf", plain_pdf(), seconds=SECONDS, memory_bytes=MEMORY)  # the forkserver starts once
+    check_file("pdf", plain_pdf(), seconds=SECONDS, memory_bytes=MEMORY)  # the check server starts once
     print("\n| file | bytes | before: in-process (s) | before: verdict | after: child (s) | after: verdict | ratio |")
     print("|---|---:|---:|---|---:|---|---:|")
     for label, kind, data, run_old in worst_files(args.quick):

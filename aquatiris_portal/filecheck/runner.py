@@ -1,69 +1,105 @@
 """The parent's side: one check in a child process, bounded in time.
 
-The child is forked from a forkserver (``multiprocessing``'s "forkserver"
-context): a fresh interpreter started once per process, which imports only
-this package. Forking it is safe in a threaded server (a plain fork of a
-threaded Django process is not) and costs milliseconds. The child sets its
-own CPU-time and address-space limits; the parent waits at most
-``seconds`` of wall-clock time for the verdict and kills the child
-beyond: whatever the bytes, the caller is held no longer.
+The child is forked from the check server (``server.py``): a fresh
+interpreter started once per parent process, which imports only this
+package and its parsers (neither Django nor the parent's main script).
+Forking it is safe in a threaded server (a plain fork of a threaded Django
+process is not) and costs milliseconds. The child sets its own CPU-time
+and address-space limits; the parent waits at most ``seconds`` of
+wall-clock time for the verdict and kills the child beyond: whatever the
+bytes, the caller is held no longer.
 """
 
+import os
 import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
 import threading
 import time
-from multiprocessing import connection, get_context
+from pathlib import Path
 
-from . import child
+from . import wire
 from .verdicts import FAILED, TIMEOUT, verdict
 
-_PRELOAD = [child.__name__]
+# The package's folder on the server's path, whether installed or not.
+_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent.parent)
+# The largest clean image a child may send back.
+MAX_OUTPUT = 256 * 1024 * 1024
 _lock = threading.Lock()
-_context = None
+_server = {}  # pid of the process that started it -> (Popen, socket path)
 
 
-def _get_context():
-    global _context
+def _start_server():
+    folder = tempfile.mkdtemp(prefix="aquatiris-filecheck-")  # 0700: only this user connects
+    path = os.path.join(folder, "socket")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_PACKAGE_ROOT, os.environ.get("PYTHONPATH")]))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "aquatiris_portal.filecheck.server", path],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True,
+    )
+    if process.stdout.readline() != b"ready\n":
+        process.kill()
+        process.wait()
+        raise RuntimeError("the file check server did not start")
+    return process, path
+
+
+def _server_path(restart=False):
     with _lock:
-        if _context is None:
-            context = get_context("forkserver")
-            # Set before the forkserver starts (it starts with the first child).
-            context.set_forkserver_preload(_PRELOAD)
-            _context = context
-    return _context
+        current = _server.get(os.getpid())
+        if restart or current is None or current[0].poll() is not None:
+            if current is not None and current[0].poll() is None:
+                current[0].kill()
+                current[0].wait()
+            current = _server[os.getpid()] = _start_server()
+        return current[1]
+
+
+def _connect():
+    for restart in (False, True):  # once more with a new server if it died
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(_server_path(restart))
+            return sock
+        except OSError:
+            sock.close()
+            if restart:
+                raise
 
 
 def check_file(kind, data, *, seconds, memory_bytes, max_pixels=0, cpu_seconds=None):
     """The verdict (``verdicts.py``) on ``data`` checked as ``kind`` in a
     child limited to ``cpu_seconds`` of CPU (default: ``seconds``),
     ``memory_bytes`` of address space and ``seconds`` of wall-clock time.
-    The verdict also says ``elapsed`` (seconds, from the child's start)."""
-    context = _get_context()
+    The verdict also says ``elapsed`` (seconds, from the connection)."""
     limits = {"cpu_seconds": cpu_seconds or seconds, "memory_bytes": memory_bytes, "max_pixels": max_pixels}
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=child.main, args=(sender, kind, data, limits), name="aquatiris-file-check")
-    result = None
-    try:
-        process.start()
-    finally:
-        sender.close()  # the child's copy is the only writer: EOF when it dies
+    sock = _connect()
     started = time.monotonic()
+    pid = answered = None
     try:
-        ready = connection.wait([receiver, process.sentinel], timeout=seconds)
-        if ready and receiver.poll(0):
-            try:
-                result = receiver.recv()
-            except (EOFError, OSError):
-                result = None  # killed while answering
-        elapsed = time.monotonic() - started
+        sock.settimeout(seconds)
+        (pid,) = struct.unpack(">Q", wire._exactly(sock, 8))
+        sock.settimeout(max(0.001, started + seconds - time.monotonic()))
+        wire.send_frame(sock, {"kind": kind, "limits": limits}, data)
+        sock.settimeout(max(0.001, started + seconds - time.monotonic()))
+        result, clean = wire.recv_frame(sock, MAX_OUTPUT)
+        answered = True
+        if clean:
+            result["data"] = clean
+    except TimeoutError:
+        result = verdict(TIMEOUT, "wall clock")
+    except (wire.Closed, OSError, ValueError) as error:
+        # Killed (the CPU hard limit, the kernel) or broken: not checked.
+        result = verdict(FAILED, f"no answer ({type(error).__name__})")
     finally:
-        if process.is_alive():
-            process.kill()
-        process.join()
-        receiver.close()
-    if result is None:
-        timed_out = not ready or process.exitcode in (-signal.SIGXCPU, -signal.SIGKILL)
-        result = verdict(TIMEOUT if timed_out else FAILED, f"exit code {process.exitcode}")
-    process.close()
-    result["elapsed"] = elapsed
+        sock.close()
+        if pid is not None and not answered:
+            try:
+                os.kill(pid, signal.SIGKILL)  # it overran, or already died
+            except ProcessLookupError:
+                pass
+    result["elapsed"] = time.monotonic() - started
     return result

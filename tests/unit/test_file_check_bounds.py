@@ -12,7 +12,6 @@ limits are lowered and the verdicts say which one was hit.
 import io
 import logging
 import re
-import signal
 import struct
 import zipfile
 import zlib
@@ -350,13 +349,13 @@ def test_the_cpu_limit_stops_a_check_that_needs_more(slow_pdf):
     stops it (SIGXCPU), and the verdict says it was not checked in time."""
     result = check_file("pdf", slow_pdf, seconds=60, cpu_seconds=1, memory_bytes=512 * MIB)
     assert result["code"] == verdicts.TIMEOUT
-    assert result["detail"] == f"exit code {-signal.SIGXCPU}"
+    assert result["detail"] == "CPU limit"
 
 
 def test_the_wall_clock_limit_stops_a_check_that_needs_more(slow_pdf):
     result = check_file("pdf", slow_pdf, seconds=0.3, cpu_seconds=60, memory_bytes=512 * MIB)
     assert result["code"] == verdicts.TIMEOUT
-    assert result["detail"] == f"exit code {-signal.SIGKILL}"  # killed by the parent
+    assert result["detail"] == "wall clock"  # the parent stopped waiting and killed it
 
 
 def test_the_memory_limit_stops_a_check_that_needs_more():
