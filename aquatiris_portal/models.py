@@ -21,7 +21,8 @@ from .notifications.preferences import NotificationPreference  # noqa: F401
 from .security_log.models import SecurityEvent  # noqa: F401
 from .sync.models import ImportedExport, ImportRun, OutboxEvent, QuarantinedRecord, SyncState  # noqa: F401
 from .enquiries.models import (  # noqa: F401
-    PortalRequest, ReplyLink, ReplyLinkUse, RequestAttachment, RequestExport, RequestMessage, WarrantyExtension,
+    DocumentLink, DocumentLinkUse, PortalRequest, ReplyLink, ReplyLinkUse, RequestAttachment, RequestExport,
+    RequestMessage, WarrantyExtension,
 )
 from .snippets.stages import ProjectStage  # noqa: F401
 from .pages.models import *  # noqa: F401,F403

@@ -5,7 +5,7 @@ from django.urls import path
 from . import session_views, views
 from .accounts import urls as account_urls
 from .digests import views as digest_views
-from .enquiries import reply_views
+from .enquiries import document_link_views, reply_views
 from .sync import views as sync_views
 
 app_name = "aquatiris_portal"
@@ -22,6 +22,10 @@ urlpatterns = [
     path("reponse/demande/<uuid:reference>/", reply_views.reply_page, name="request_reply_page"),
     path("reponse/demande/<uuid:reference>/pieces-jointes/<int:pk>/", reply_views.reply_attachment,
          name="request_reply_attachment"),
+    # The franchisee's personal link to a document a SPANC sent (same rules).
+    path("document-spanc/<str:token>/", document_link_views.document_link, name="franchisee_document_link"),
+    path("document-spanc/voir/<int:pk>/", document_link_views.document_page, name="franchisee_document_page"),
+    path("document-spanc/voir/<int:pk>/fichier/", document_link_views.document_file, name="franchisee_document_file"),
     path("sync/pieces-jointes/<str:token>/", reply_views.attachment_for_internal_system,
          name="request_attachment_download"),
     # Notification mails: the account page and the one-click unsubscribe link.

@@ -18,7 +18,7 @@ from wagtail.models import Page
 
 from ..conf import app_settings, public_base_url
 from ..records.emails import canonical_email_or_none
-from .models import ReplyLink
+from .models import DocumentLink, ReplyLink
 
 ATTACHMENT_SALT = "aquatiris_portal.enquiries.attachment_download"
 
@@ -154,6 +154,59 @@ def revoke_links(portal_request, *, user=None, reason=ReplyLink.RevokeReason.STA
 
 def live_links(portal_request, now=None):
     return ReplyLink.objects.filter(request=portal_request, revoked_at=None, expires_at__gt=now or timezone.now())
+
+
+# -- the franchisee's link to a SPANC document ---------------------------------------
+# The same kind of link as the reply link (random token, SHA-256 stored,
+# REPLY_LINK_DAYS), for one document of a folder he follows: he has no account
+# and the admin is for staff.
+
+def issue_document_link(document, franchisee, now=None):
+    """A new link to ``document`` for this franchisee's address; returns the
+    raw token (for the mail only)."""
+    now = now or timezone.now()
+    raw = secrets.token_urlsafe(32)
+    DocumentLink.objects.create(
+        token_hash=hash_token(raw), document=document, franchisee=franchisee,
+        email_digest=_email_digest(franchisee.email), created_at=now, expires_at=now + link_lifetime(),
+    )
+    return raw
+
+
+def document_url(document, franchisee, site_url=""):
+    """The absolute URL of a new document link (writes its row: only for a mail that is sent)."""
+    return absolute(reverse("aquatiris_portal:franchisee_document_link",
+                            args=[issue_document_link(document, franchisee)]), site_url)
+
+
+def _document_links():
+    return DocumentLink.objects.select_related("document__installation__franchisee", "franchisee")
+
+
+def document_link_for_token(raw):
+    if not raw or len(raw) > 200:
+        return None
+    return _document_links().filter(token_hash=hash_token(raw)).first()
+
+
+def document_link_by_pk(pk):
+    return _document_links().filter(pk=pk).first() if pk else None
+
+
+def check_document_link(link, now=None):
+    """(document, franchisee) of a live document link; ``DeadLink`` otherwise
+    (expired, the document deleted, the installation's franchisee or their
+    address changed). Asked at every use."""
+    document = link.document
+    if link.expires_at <= (now or timezone.now()):
+        raise DeadLink("expired")
+    if document.deleted_at is not None:
+        raise DeadLink("deleted")
+    installation = document.installation
+    franchisee = installation.franchisee if installation is not None else None
+    if franchisee is None or franchisee.pk != link.franchisee_id or _email_digest(franchisee.email) != link.email_digest:
+        raise DeadLink("franchisee_changed")
+    return document, franchisee
 
 
 # -- attachments for the internal system: signed links made at each delivery

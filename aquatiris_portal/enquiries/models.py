@@ -4,7 +4,7 @@ import uuid
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from ..conf import app_settings
 from ..storage import get_private_storage
@@ -30,9 +30,17 @@ class PortalRequest(models.Model):
         MAINTENANCE_CONTRACT = "maintenance_contract", _("Maintenance contract")
 
     class Status(models.TextChoices):
-        NEW = "new", _("New")
-        IN_PROGRESS = "in_progress", _("In progress")
-        CLOSED = "closed", _("Closed")
+        # What each means for the client: nobody answered yet; the client
+        # wrote again (reopened); the franchisee or staff answered; an
+        # intervention is planned (``planned_for``); the franchisee says it is
+        # solved; closed. Labels carry a context: their French agrees with
+        # "demande" (feminine), unlike the generic "New"/"Closed".
+        NEW = "new", pgettext_lazy("request status", "New request")
+        IN_PROGRESS = "in_progress", pgettext_lazy("request status", "In progress")
+        ANSWERED = "answered", pgettext_lazy("request status", "Answered")
+        PLANNED = "planned", pgettext_lazy("request status", "Planned")
+        RESOLVED = "resolved", pgettext_lazy("request status", "Resolved")
+        CLOSED = "closed", pgettext_lazy("request status", "Closed")
 
     reference = models.UUIDField(_("reference"), default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, db_index=True)
@@ -78,6 +86,8 @@ class PortalRequest(models.Model):
                                         choices=AuthorRole.choices, default=AuthorRole.CLIENT)
     client_read_at = models.DateTimeField(_("read by the client"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The intervention's day when the franchisee set "planned".
+    planned_for = models.DateField(_("intervention planned for"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("request")
@@ -205,6 +215,10 @@ class RequestMessage(models.Model):
     created_at = models.DateTimeField(_("sent"), default=timezone.now)
     # Messages of the internal system: its id (an import applies a message once).
     external_id = models.CharField(_("internal system id"), max_length=64, unique=True, null=True, blank=True)
+    # A status the author set with this message (the thread shows a status
+    # line), and the intervention's day for "planned".
+    status_set = models.CharField(_("status set"), max_length=20, choices=PortalRequest.Status.choices, blank=True)
+    status_date = models.DateField(_("status date"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("request message")
@@ -281,6 +295,60 @@ class ReplyLinkUse(models.Model):
     class Meta:
         verbose_name = _("reply link use")
         verbose_name_plural = _("reply link uses")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.email} {self.created_at:%d/%m/%Y %H:%M}"
+
+
+class DocumentLink(models.Model):
+    """A franchisee's personal link to a document a SPANC sent into the
+    folder of an installation he follows (the franchisee has no account).
+    Like ``ReplyLink``: the token exists only in the mail, the row keeps its
+    SHA-256; it works until ``expires_at`` (REPLY_LINK_DAYS), while the
+    document is not deleted and the installation's franchisee and their
+    address are the ones it was sent to."""
+
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    document = models.ForeignKey(
+        "aquatiris_portal.PortalDocument", verbose_name=_("document"), on_delete=models.CASCADE, related_name="+"
+    )
+    franchisee = models.ForeignKey(
+        "aquatiris_portal.Franchisee", verbose_name=_("franchisee"), on_delete=models.CASCADE, related_name="+"
+    )
+    email_digest = models.CharField(_("address digest"), max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+
+    class Meta:
+        verbose_name = _("document link")
+        verbose_name_plural = _("document links")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.document_id} {self.created_at:%d/%m/%Y %H:%M}"
+
+
+class DocumentLinkUse(models.Model):
+    """Each opening, download or refusal of a franchisee's document link."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Opened")
+        DOWNLOAD = "download", _("Downloaded")
+        REFUSED = "refused", _("Refused (expired, deleted or franchisee changed)")
+
+    document = models.ForeignKey(
+        "aquatiris_portal.PortalDocument", verbose_name=_("document"), on_delete=models.CASCADE, related_name="+"
+    )
+    email = models.EmailField(_("link sent to"), blank=True)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("document link use")
+        verbose_name_plural = _("document link uses")
         ordering = ["-created_at"]
 
     def __str__(self):

@@ -16,6 +16,10 @@ of the request (404); refused tokens are counted per address and minute in
 the security log (``record_refused_token``) and an address refused too often
 is stopped. Every opening and every reply is logged (``ReplyLinkUse``); the
 pages are throttled per IP and per link, never indexed, never cached.
+
+The page shows the installation (its address, last requests, visits,
+warranty and contract: ``installation_summary``) and lets the franchisee set
+"planned" (with a day) or "resolved" (``threads.franchisee_sets_status``).
 """
 
 import hashlib
@@ -29,17 +33,21 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
+from wagtail.models import Site
 
 from ..conf import app_settings
 from ..security_log import Kind, record_refused_token, record_security_event, refusals_blocked
 from ..security_log.request_ip import client_ip
+from ..snippets.site_settings import PortalSettings
 from ..storage import serve_private_file
 from ..sync.delivery import attachment_pk_from_token
 from . import links
+from .installation_summary import installation_summary
 from .models import ReplyLinkUse, RequestAttachment, RequestMessage
+from .status_forms import FranchiseeStatusForm
 from .thread_forms import ReplyForm
 from .thread_views import thread
-from .threads import post_message
+from .threads import FRANCHISEE_STATUSES, franchisee_sets_status, post_message
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +97,12 @@ def _private(response):
     # "Origin: null" with the form, which Django's CSRF check refuses.
     response["Referrer-Policy"] = "same-origin"
     return response
+
+
+def _portal_settings(request):
+    """The site's settings, or None on a host that is no site (defaults apply)."""
+    site = Site.find_for_request(request)
+    return PortalSettings.for_site(site) if site is not None else None
 
 
 def _throttled_page(request):
@@ -149,8 +163,20 @@ def reply_page(request, reference):
     if refusal is not None:
         return refusal
     portal_request, franchisee = found
-    form = None
-    if request.method == "POST":
+    form = status_form = None
+    if request.method == "POST" and request.POST.get("action") == "status":
+        status_form = FranchiseeStatusForm(request.POST, prefix="status")
+        if status_form.is_valid():
+            data = status_form.cleaned_data
+            message = franchisee_sets_status(
+                portal_request, franchisee, data["status"], planned_for=data.get("planned_for"),
+                note=data.get("note") or "", site_url=request.build_absolute_uri("/").rstrip("/"),
+            )
+            if message is not None:
+                _log(request, portal_request, franchisee.email, ReplyLinkUse.Action.REPLY, message)
+                flash.success(request, _("The status was changed and the client told."))
+            return _private(HttpResponseRedirect(request.path))
+    elif request.method == "POST":
         form = ReplyForm(request.POST, request.FILES)
         if form.is_valid():
             message = post_message(
@@ -169,6 +195,10 @@ def reply_page(request, reference):
         "request_obj": portal_request, "franchisee": franchisee,
         "thread_messages": thread_messages, "attachments": own_attachments,
         "form": form or ReplyForm(),
+        "status_form": status_form or FranchiseeStatusForm(prefix="status", initial={
+            "status": portal_request.status if portal_request.status in FRANCHISEE_STATUSES else None,
+            "planned_for": portal_request.planned_for}),
+        "summary": installation_summary(portal_request.installation, _portal_settings(request)),
     })
     return _private(response)
 

@@ -12,14 +12,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..conf import app_settings
-from ..notifications.mail import queue_mail
+from ..notifications.mail import default_from_email, queue_mail
 from ..records.models import DocumentSource, Installation, PortalDocument
 from ..records.themes import theme_for
 from ..sync.outbox import record_event
 from ..uploads import safe_filename
 from .certificates import certificate_pdf
 from .limits import enforce as enforce_limits, files_size
-from .links import reply_url
+from .links import client_thread_url, reply_url
 from .models import PortalRequest, RequestAttachment, WarrantyExtension
 from .warranty import warranty_end
 
@@ -100,7 +100,8 @@ def _send_request_mails(portal_request, attachments, installation, settings_obj,
             key=f"request:{reference}:franchisee", to=[franchisee_email], template=MAIL + "request_franchisee",
             context={**context, "recipient": "franchisee",
                      "reply_url": reply_url(portal_request, franchisee, site_url)},
-            reply_to=[portal_request.client_email],
+            # He answers through the link: replies to the mail are not read.
+            reply_to=[default_from_email()],
             attachments=files,
             sensitive=True,  # carries the reply link: no copy of the body once sent
         )
@@ -116,7 +117,9 @@ def _send_request_mails(portal_request, attachments, installation, settings_obj,
         )
     queue_mail(
         key=f"request:{reference}:client_copy", to=[portal_request.client_email],
-        template=MAIL + "request_client_copy", context=context,
+        template=MAIL + "request_client_copy",
+        context={**context, "thread_url": client_thread_url(portal_request, site_url),
+                 "answer_days": getattr(settings_obj, "request_answer_days", None)},
         reply_to=[franchisee_email] if franchisee_email else [],
     )
 

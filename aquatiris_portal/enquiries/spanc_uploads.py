@@ -21,6 +21,7 @@ from ..records.themes import theme_for
 from ..sync.outbox import record_event
 from ..uploads import safe_filename
 from .limits import enforce as enforce_limits
+from .links import document_url as document_link_url
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +131,9 @@ def receive_spanc_document(*, user, spanc, installation, uploaded, content_type,
 def _tell_franchisee(document, installation, spanc, portal_settings_obj, site_url=""):
     franchisee = installation.franchisee
     recipients = [franchisee.email] if franchisee and franchisee.email else []
+    # The franchisee has no account: his mail carries a personal link to the
+    # document (links.document_url); the network head (staff) opens the admin.
+    document_url = document_link_url(document, franchisee, site_url) if recipients else ""
     if not recipients and portal_settings_obj is not None:
         # Nobody must miss a SPANC document: without a franchisee address
         # the network head is told instead.
@@ -146,9 +150,12 @@ def _tell_franchisee(document, installation, spanc, portal_settings_obj, site_ur
             "client": installation.client,
             "franchisee": franchisee,
             "spanc": spanc,
-            "admin_url": admin_document_url(document, site_url),
+            "admin_url": "" if document_url else admin_document_url(document, site_url),
+            "document_url": document_url,
+            "link_days": app_settings.REPLY_LINK_DAYS,
         },
         reply_to=[spanc.email] if spanc.email else [],
+        sensitive=bool(document_url),  # carries the personal link: no copy of the body once sent
     )
 
 

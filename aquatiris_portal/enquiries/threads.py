@@ -24,7 +24,7 @@ from django.utils import timezone
 from wagtail.models import Site
 
 from ..conf import app_settings
-from ..notifications.mail import queue_mail, update_pending_mail
+from ..notifications.mail import default_from_email, queue_mail, update_pending_mail
 from ..notifications.models import OutgoingMail
 from ..notifications.preferences import unsubscribe_headers, wants
 from ..snippets.site_settings import PortalSettings
@@ -39,6 +39,13 @@ MAIL = "aquatiris_portal/mail/"
 
 # What notification preference (notifications.preferences) a mail follows.
 ANSWER_MAILS = "request_answers"
+
+
+# Who answers a client, and the statuses their answer moves to "answered".
+ANSWERING_ROLES = (AuthorRole.FRANCHISEE, AuthorRole.STAFF)
+WAITING_STATUSES = (PortalRequest.Status.NEW, PortalRequest.Status.IN_PROGRESS)
+# What the franchisee may set from his reply page.
+FRANCHISEE_STATUSES = (PortalRequest.Status.PLANNED, PortalRequest.Status.RESOLVED)
 
 
 class ThreadClosed(Exception):
@@ -61,7 +68,8 @@ def save_attachments(portal_request, message, checked_files):
 
 
 def post_message(portal_request, *, role, body, channel, author_name="", user=None, checked_files=(),
-                 external_id=None, sent_at=None, status=None, site_url="", settings_obj=None, stored_files=()):
+                 external_id=None, sent_at=None, status=None, site_url="", settings_obj=None, stored_files=(),
+                 status_line=None):
     """Add a message to the thread and tell whom it concerns; return it.
 
     ``checked_files``: uploads already validated; ``stored_files``: files
@@ -81,6 +89,7 @@ def post_message(portal_request, *, role, body, channel, author_name="", user=No
         message = RequestMessage.objects.create(
             request=portal_request, author_role=role, author_name=author_name[:200], author_user=user,
             channel=channel, body=body, created_at=sent_at or now, external_id=external_id,
+            status_set=status_line[0] if status_line else "", status_date=status_line[1] if status_line else None,
         )
         attachments = save_attachments(portal_request, message, checked_files)
         for stored in stored_files:
@@ -95,6 +104,10 @@ def post_message(portal_request, *, role, body, channel, author_name="", user=No
         if role == AuthorRole.CLIENT:
             portal_request.client_read_at = now  # the client has read what they answered
             fields.append("client_read_at")
+        # An answer moves a waiting request on; an import says its status itself.
+        if (not status and role in ANSWERING_ROLES and channel != RequestMessage.Channel.IMPORT
+                and portal_request.status in WAITING_STATUSES):
+            status = PortalRequest.Status.ANSWERED
         if status:
             fields += portal_request.set_status(status, now)
         portal_request.save(update_fields=list(dict.fromkeys(fields)))
@@ -103,6 +116,30 @@ def post_message(portal_request, *, role, body, channel, author_name="", user=No
             record_event("request_message_posted", message_payload(portal_request, message, attachments),
                          installation=portal_request.installation)
         notify(portal_request, message, attachments, site_url=site_url, settings_obj=settings_obj)
+    return message
+
+
+def franchisee_sets_status(portal_request, franchisee, status, *, planned_for=None, note="", site_url=""):
+    """The franchisee sets "planned" (with the day) or "resolved" from his
+    reply page: a message with a status line goes into the thread and the
+    client hears of it like of an answer (preferences apply). Setting what is
+    already set (same status, same day) does nothing: returns None."""
+    if status not in FRANCHISEE_STATUSES:
+        raise ValueError(status)
+    planned_for = planned_for if status == PortalRequest.Status.PLANNED else None
+    if portal_request.status == status and portal_request.planned_for == planned_for and not note:
+        return None
+    with transaction.atomic():
+        locked = PortalRequest.objects.select_for_update().get(pk=portal_request.pk)
+        if locked.status == status and locked.planned_for == planned_for and not note:
+            return None  # a double submit
+        locked.planned_for = planned_for
+        locked.save(update_fields=["planned_for"])
+        message = post_message(
+            locked, role=AuthorRole.FRANCHISEE, channel=RequestMessage.Channel.REPLY_LINK,
+            author_name=franchisee.contact_name or franchisee.company, body=note, status=status,
+            status_line=(status, planned_for), site_url=site_url,
+        )
     return message
 
 
@@ -152,6 +189,7 @@ def message_payload(portal_request, message, attachments):
         "body": message.body,
         "sent_at": message.created_at.isoformat(),
         "status": portal_request.status,
+        "planned_for": portal_request.planned_for.isoformat() if portal_request.planned_for else None,
         "attachments": [
             # download_url is added at each delivery attempt (sync/delivery.body_for).
             {"id": a.pk, "filename": a.filename, "content_type": a.content_type, "size": a.size}
@@ -254,6 +292,16 @@ def _files_of(replies):
             for reply in replies for a in reply.files]
 
 
+def franchisee_reply_to(recipient, portal_request):
+    """The franchisee answers through his link only: his mails' Reply-To is
+    the portal's sender, whose replies nobody reads (README: the mailbox
+    sends back a kind notice). The network head (staff) may still write to
+    the client directly."""
+    if recipient == "franchisee":
+        return [default_from_email()]
+    return [portal_request.client_email]
+
+
 def _notify_client_reply(portal_request, context, settings_obj):
     message = context["message"]
     message.files = list(context["attachments"])
@@ -281,7 +329,7 @@ def _notify_client_reply(portal_request, context, settings_obj):
             key=REPLY_KEY.format(pk=message.pk, recipient=recipient), to=to,
             template=MAIL + "request_client_reply",
             context={**context, "recipient": recipient, "replies": [message], **extra},
-            reply_to=[portal_request.client_email], attachments=_files_of([message]),
+            reply_to=franchisee_reply_to(recipient, portal_request), attachments=_files_of([message]),
             # Both carry what the client wrote; the franchisee's carries the reply link.
             sensitive=recipient == "franchisee",
             not_before=now + window if window else None,

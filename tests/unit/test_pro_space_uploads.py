@@ -82,10 +82,10 @@ def test_good_pdf_is_stored_and_tells_franchisee_and_internal_system(folder):
     assert mail.reply_to == ["controle@spanc-vallee.example"]
     assert "SPANC de la Vallée" in mail.subject and "Kerhervé" in mail.subject
     for text in ("SPANC de la Vallée", "Rapport de contrôle", "Conforme.", "Kerhervé", "Yvonne", "CLI-4242",
-                 folder["installation"].reference,
-                 f"https://www.aquatiris.example/admin/aquatiris_portal/portaldocument/inspect/{document.pk}/"):
+                 folder["installation"].reference, "https://www.aquatiris.example/portail/document-spanc/"):
         assert text in mail.body_text
-    assert f"/portaldocument/inspect/{document.pk}/" in mail.body_html
+    # The franchisee has no admin account: his mail carries his personal document link, not the admin's.
+    assert "/portail/document-spanc/" in mail.body_html and "/portaldocument/inspect/" not in mail.body_text
 
     event = OutboxEvent.objects.get()
     assert event.kind == "document_uploaded"

@@ -25,6 +25,7 @@ from aquatiris_portal.models import (
     RequestAttachment,
     RequestMessage,
 )
+from aquatiris_portal.notifications.mail import default_from_email
 from aquatiris_portal.pages.client_space import ClientSpacePage
 from tests import factories
 
@@ -244,7 +245,7 @@ def test_the_client_reply_goes_to_the_franchisee_with_recap_and_a_fresh_link(own
     mail = OutgoingMail.objects.get(key=f"request_message:{reply.pk}:franchisee")
     franchisee = owner["installation"].franchisee
     client = owner["client"]
-    assert mail.to == [franchisee.email] and mail.reply_to == [client.email]
+    assert mail.to == [franchisee.email] and mail.reply_to == [default_from_email()]
     for value in ("Ma réponse", client.last_name, client.first_name, client.phone, client.email, client.code,
                   owner["installation"].reference):
         assert value in mail.body_text, value
