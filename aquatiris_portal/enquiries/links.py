@@ -174,9 +174,12 @@ def issue_document_link(document, franchisee, now=None):
 
 
 def document_url(document, franchisee, site_url=""):
-    """The absolute URL of a new document link (writes its row: only for a mail that is sent)."""
+    """The absolute URL of a new document link (writes its row: only for a
+    mail that is sent); on the public address when set, as the admin's link
+    of that mail was (spanc_uploads.admin_document_url)."""
     return absolute(reverse("aquatiris_portal:franchisee_document_link",
-                            args=[issue_document_link(document, franchisee)]), site_url)
+                            args=[issue_document_link(document, franchisee)]),
+                    app_settings.PUBLIC_BASE_URL or site_url)
 
 
 def _document_links():

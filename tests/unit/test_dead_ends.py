@@ -328,7 +328,8 @@ def test_bug11_the_spanc_upload_mail_links_through_the_public_base_url(settings)
                                                                     **_upload_extra()})
     mail = OutgoingMail.objects.get()
     assert "admin.wrong.example" not in mail.body_text
-    assert "http://testserver/admin/" in mail.body_text  # the request's own site
+    # The franchisee's document link, on the request's own site.
+    assert "http://testserver/portail/document-spanc/" in mail.body_text
     settings.AQUATIRIS_PORTAL_PUBLIC_BASE_URL = "https://www.aquatiris.example/"
     from aquatiris_portal.enquiries.spanc_uploads import admin_document_url
 
