@@ -152,7 +152,7 @@ def main():
         verdict = result["code"] or "accepted"
         if result["detail"] and result["code"]:
             verdict += f" ({result['detail'][:40]})"
-        ratio = f"{old_seconds / new_seconds:.1f}x" if old_seconds else "—"
+        ratio = f"{old_seconds / new_seconds:.1f}x" if old_seconds and kind != "docx" else "—"  # docx: no check before
         print(f"| {label} | {len(data):,} | {old_text} | {old_verdict} | {new_seconds:.2f} | {verdict} | {ratio} |",
               flush=True)
 

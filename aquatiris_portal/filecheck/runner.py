@@ -11,6 +11,7 @@ bytes, the caller is held no longer.
 """
 
 import os
+import select
 import signal
 import socket
 import struct
@@ -26,6 +27,8 @@ from .verdicts import FAILED, TIMEOUT, verdict
 
 # The package's folder on the server's path, whether installed or not.
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent.parent)
+# The server's start: an interpreter importing pypdf, Pillow and pillow-heif.
+_START_SECONDS = 60
 # The largest clean image a child may send back.
 MAX_OUTPUT = 256 * 1024 * 1024
 _lock = threading.Lock()
@@ -40,7 +43,8 @@ def _start_server():
         [sys.executable, "-m", "aquatiris_portal.filecheck.server", path],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True,
     )
-    if process.stdout.readline() != b"ready\n":
+    ready, _, _ = select.select([process.stdout], [], [], _START_SECONDS)
+    if not ready or process.stdout.readline() != b"ready\n":
         process.kill()
         process.wait()
         raise RuntimeError("the file check server did not start")

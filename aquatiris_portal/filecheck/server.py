@@ -23,6 +23,10 @@ def main(path):
     listener.listen(64)
     sys.stdout.write("ready\n")
     sys.stdout.flush()
+    # Nothing more to say: a parser printing to stdout must not fill a pipe nobody reads.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
     try:
         while True:
             readable, _, _ = select.select([listener, sys.stdin], [], [])
