@@ -310,3 +310,28 @@ def test_each_reply_is_in_exactly_one_mail_whatever_the_timing(owner, settings, 
         key__endswith=":franchisee", status=OutgoingMail.Status.PENDING)]
     for marker in markers:
         assert sum(marker in body for body in bodies) == 1, (marker, actions)
+
+
+class NotAStub:
+    """Stands for StubBroker in an isinstance check: the broker behaves as Redis."""
+
+
+def test_on_redis_the_mail_is_a_delayed_message_and_one_that_comes_early_waits_again(
+        owner, django_capture_on_commit_callbacks):
+    with mock.patch("aquatiris_portal.notifications.mail.StubBroker", NotAStub), \
+            mock.patch("aquatiris_portal.notifications.tasks.StubBroker", NotAStub), \
+            mock.patch.object(deliver_mail, "send_with_options") as send_later, \
+            mock.patch.object(deliver_mail, "send") as send_now:
+        with django_capture_on_commit_callbacks(execute=True):
+            reply(owner, "<<R1>>")
+        [mail] = franchisee_mails()
+        assert not any(call.args == (mail.pk,) for call in send_now.call_args_list)  # not at once
+        [queued] = [call for call in send_later.call_args_list if call.kwargs["args"] == (mail.pk,)]
+        assert 5 * 60_000 <= queued.kwargs["delay"] <= 5 * 60_000 + 2_000
+        # Delivered too early (a worker's clock behind): not sent, queued again for its time.
+        send_later.reset_mock()
+        deliver_mail.fn(mail.pk)
+        mail.refresh_from_db()
+        assert mail.status == OutgoingMail.Status.PENDING
+        [again] = send_later.call_args_list
+        assert again.kwargs["args"] == (mail.pk,) and 4 * 60_000 < again.kwargs["delay"] <= 5 * 60_000 + 2_000
