@@ -20,15 +20,21 @@ from .verdicts import BOMB, CORRUPT, TOO_MANY_PIXELS, verdict
 # Only the decoder of the kind sniffed: no other parser gets the bytes.
 PILLOW_FORMATS = {"jpeg": ["JPEG", "MPO"], "png": ["PNG"], "heic": ["HEIF"]}
 
-register_heif_opener()
-# One decoding thread: every thread's stack and malloc arena count in the
-# address-space limit, and a photo decodes fast enough on one.
-heif_options.DECODE_THREADS = 1
+
+def prepare_heif():
+    """Let Pillow open HEIC (called by the check server, so its children
+    start with it; not at import, which would change Pillow for the host)."""
+    register_heif_opener()
+    # One decoding thread: every thread's stack and malloc arena count in
+    # the address-space limit, and a photo decodes fast enough on one.
+    heif_options.DECODE_THREADS = 1
 
 
 def clean_image(data, kind, max_pixels):
     """The verdict on an image's bytes; when accepted, ``data`` and ``kind``
     (``png`` or ``jpeg``) are the clean copy's."""
+    if kind == "heic":
+        prepare_heif()
     try:
         with warnings.catch_warnings():
             # Pillow warns above its own limit; ours below is the one that counts.

@@ -13,10 +13,11 @@ import signal
 import socket
 import sys
 
-from . import child
+from . import child, images
 
 
 def main(path):
+    images.prepare_heif()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the children
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
