@@ -21,7 +21,9 @@ class FranchiseeStatusForm(forms.Form):
         choices=[(value, label) for value, label in PortalRequest.Status.choices if value in FRANCHISEE_STATUSES],
     )
     planned_for = forms.DateField(
-        label=_("Intervention day"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        label=_("Intervention day"), required=False,
+        # ISO: the only value a date input shows (a localised one leaves it empty).
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Required for “Planned”."),
     )
     note = forms.CharField(label=_("A word for the client (optional)"), required=False,

@@ -94,10 +94,11 @@ def test_the_franchisee_answers_and_plans_from_his_link(live_server, wagtail_roo
         day = datetime.date.today() + datetime.timedelta(days=3)
         franchisee.check("input[name=status-status][value=planned]")
         franchisee.fill("input[name=status-planned_for]", day.isoformat())
-        franchisee.click("button:has-text('Changer le statut')")
+        franchisee.click("button:has-text('Modifier le statut')")
         franchisee.wait_for_selector("text=Le statut a été changé")
         assert franchisee.locator("[data-aqp-request-status]").inner_text() == "Planifiée"
         assert franchisee.locator("[data-aqp-status-line=planned]").count() == 1
+        assert franchisee.input_value("input[name=status-planned_for]") == day.isoformat()
         shoot(franchisee, "franchisee-reply-planned")
         violations = axe_at(franchisee)
         assert violations == {360: [], 1280: []}, violations
