@@ -6,7 +6,8 @@ long enough to answer "who read this request, and when" about a recent
 request, then deleted. ``ReplyLink`` rows (a token's hash, its expiry) are
 deleted as long after the link stopped working (expired or revoked): until
 then a dead link is told apart from a forged one in the uses list.
-Run by the notification schedule (digests/schedule.py NOTIFIERS).
+The franchisee's links to SPANC documents (``DocumentLink``, ``DocumentLinkUse``)
+follow the same rule. Run by the notification schedule (digests/schedule.py NOTIFIERS).
 """
 
 import datetime
@@ -15,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..conf import app_settings
-from .models import ReplyLink, ReplyLinkUse
+from .models import DocumentLink, DocumentLinkUse, ReplyLink, ReplyLinkUse
 
 # Rows deleted per statement, and statements per run (bounded; the next run goes on).
 BATCH = 500
@@ -42,6 +43,9 @@ def purge_link_traces(days=None, now=None):
     uses = _delete_in_batches(ReplyLinkUse.objects.filter(created_at__lt=cutoff), ReplyLinkUse)
     links = _delete_in_batches(
         ReplyLink.objects.filter(Q(expires_at__lt=cutoff) | Q(revoked_at__lt=cutoff)), ReplyLink)
+    # The franchisee's links to SPANC documents: the same rule.
+    uses += _delete_in_batches(DocumentLinkUse.objects.filter(created_at__lt=cutoff), DocumentLinkUse)
+    links += _delete_in_batches(DocumentLink.objects.filter(expires_at__lt=cutoff), DocumentLink)
     return uses, links
 
 

@@ -262,3 +262,15 @@ def test_without_a_franchisee_address_the_network_head_gets_the_admin_link(setti
 def test_the_reply_page_mail_texts_in_french_say_the_link_lasts(uploaded):
     with translation.override("fr"):
         assert "il fonctionne 7 jours" in uploaded["mail"].body_text
+
+
+def test_document_link_uses_and_dead_links_go_after_the_retention(uploaded):
+    from aquatiris_portal.enquiries.retention import purge_link_traces
+
+    open_link(uploaded["url"])
+    assert purge_link_traces(days=90) == (0, 0)
+    with later(91):
+        assert purge_link_traces(days=90) == (1, 0)  # the use; the link died 84 days ago
+    with later(98):
+        assert purge_link_traces(days=90) == (0, 1)
+    assert not DocumentLink.objects.exists() and not DocumentLinkUse.objects.exists()
