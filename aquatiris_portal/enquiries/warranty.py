@@ -46,7 +46,7 @@ def serial_matches(pattern, serial):
     (invalid, catastrophic) raises ``SerialPatternUnusable`` and alerts the
     superusers (``alert_unusable_pattern``); a serial longer than
     MAX_SERIAL_LENGTH is refused before any matching."""
-    problem = pattern_problem(pattern or "") if pattern else ("invalid", {"error": "empty"})
+    problem = pattern_problem(pattern) if pattern else ("invalid", {"error": "empty"})
     if problem is not None:
         alert_unusable_pattern(pattern, problem)
         raise SerialPatternUnusable(problem[0])

@@ -40,6 +40,17 @@ def formula_parts(text):
     return [part for part in parts if part.lstrip('"').startswith(FORMULA_STARTS)]
 
 
+def needs_change(text):
+    """Whether a reader could start a cell with a formula somewhere in ``text``:
+    at its start or after a separator, after any double quotes. Written as a
+    loop, independently of the neutraliser's regular expression."""
+    for index in range(len(text)):
+        if index == 0 or text[index - 1] in ",;\r\n":
+            if text[index:].lstrip('"').startswith(FORMULA_STARTS):
+                return True
+    return False
+
+
 def only_apostrophes_added(original, result):
     """``result`` is ``original`` with apostrophes inserted, nothing else."""
     position = 0
@@ -66,11 +77,14 @@ def test_neutralising_twice_changes_nothing_more(text):
 
 
 @given(TRICKY)
+@example("\r")
+@example(",\r")
+@example('a;"""+1')
 def test_only_apostrophes_are_added_and_safe_text_is_unchanged(text):
     result = safe_cell(text)
     assert only_apostrophes_added(text, result)
-    if not formula_parts(text):
-        assert result == text
+    assert (result != text) == needs_change(text)
+    assert not needs_change(result)
 
 
 def test_the_french_excel_attack_is_neutralised_where_it_starts():
