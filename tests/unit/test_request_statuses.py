@@ -5,6 +5,7 @@ agree with "demande"; the client's confirmation carries the request's number,
 a link to it and the editors' answer time; migration 0024 gives old answered
 requests their status and leaves every other row as it was."""
 
+import datetime
 import importlib
 import re
 from html import unescape
@@ -12,8 +13,12 @@ from html import unescape
 import pytest
 from django.apps import apps
 from django.test import Client as HttpClient
-from django.utils import translation
+from django.utils import timezone, translation
+from hypothesis import given
+from hypothesis import strategies as st
 from wagtail.models import Site
+
+from aquatiris_portal.enquiries.status_forms import MAX_PLANNED_DAYS, FranchiseeStatusForm
 
 from aquatiris_portal.models import OutgoingMail, PortalRequest, PortalSettings, RequestSubject
 from tests import factories
@@ -111,3 +116,22 @@ def test_migration_0024_gives_answered_requests_their_status_and_keeps_the_other
     migration.answered_requests(apps, None)
     statuses = dict(PortalRequest.objects.values_list("pk", "status"))
     assert statuses == {answered.pk: "answered", untouched.pk: "new", closed.pk: "closed"}
+
+
+@given(offset=st.integers(min_value=-4000, max_value=4000), status=st.sampled_from(["planned", "resolved"]),
+       shape=st.sampled_from(["%Y-%m-%d", "%d/%m/%Y"]))
+def test_the_status_form_takes_a_planned_day_of_the_coming_year_only(offset, status, shape):
+    """Whatever day is typed (ISO or French), "planned" is accepted exactly
+    for today to a year on; "resolved" ignores the day."""
+    today = timezone.localdate()
+    day = today + datetime.timedelta(days=offset)
+    with translation.override("fr"):
+        form = FranchiseeStatusForm({"status-status": status, "status-planned_for": day.strftime(shape)},
+                                    prefix="status")
+        valid = form.is_valid()
+    if status == "resolved":
+        assert valid
+    else:
+        assert valid == (0 <= offset <= MAX_PLANNED_DAYS), form.errors
+        if valid:
+            assert form.cleaned_data["planned_for"] == day
