@@ -27,7 +27,7 @@ import logging
 
 from django.contrib import messages as flash
 from django.core.cache import cache
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -57,6 +57,7 @@ THROTTLE_PREFIX = "aqp:throttle:reply_link"
 SESSION_KEY = "aquatiris_portal_reply_links"
 SESSION_MAX_LINKS = 20
 REFUSAL_ROUTE = "reply_link"
+SYNC_ATTACHMENT_ROUTE = "sync_attachment"
 
 
 def _ip(request):
@@ -218,13 +219,16 @@ def reply_attachment(request, reference, pk):
 
 def attachment_for_internal_system(request, token):
     """The signed link sent with ``request_message_posted`` events."""
+    if refusals_blocked(request, SYNC_ATTACHMENT_ROUTE):  # an address that keeps guessing
+        record_refused_token(request, SYNC_ATTACHMENT_ROUTE)
+        return HttpResponse(status=429)
     pk = attachment_pk_from_token(token)
     attachment = RequestAttachment.objects.filter(pk=pk).first() if pk is not None else None
-    # Every use is logged, like the document link (sync/views.py); not the
-    # request's path, which holds the token.
-    record_security_event(Kind.SYNC_DOWNLOAD, ip=client_ip(request) or "", model="requestattachment",
-                          attachment=pk, outcome="served" if attachment is not None else "refused")
-    if attachment is None:
+    if attachment is None:  # counted per address and minute, like the document link (sync/views.py)
+        record_refused_token(request, SYNC_ATTACHMENT_ROUTE)
         raise Http404
+    # Not the request's path, which holds the token.
+    record_security_event(Kind.SYNC_DOWNLOAD, ip=client_ip(request) or "", model="requestattachment",
+                          attachment=pk, outcome="served")
     return _private(serve_private_file(attachment.file, filename=attachment.filename,
                                        content_type=attachment.content_type, disposition="attachment"))

@@ -121,3 +121,14 @@ def test_every_address_of_a_slash_64_counts_as_its_network(address):
         assert address_bucket(str(address)) == str(network)
         assert address_bucket(str(network[12345])) == str(network)
     assert address_bucket("198.51.100.7") == "198.51.100.7"
+
+
+@pytest.mark.django_db
+def test_forged_attachment_links_of_the_internal_system_are_counted_and_an_address_that_keeps_guessing_is_refused(
+        settings):
+    settings.AQUATIRIS_PORTAL_TOKEN_REFUSAL_LIMIT = {"refused": 30, "minutes": 15}
+    forged = reverse("aquatiris_portal:request_attachment_download", args=["eyJhIjoxfQ:forged:signature"])
+    http = HttpClient(REMOTE_ADDR="203.0.113.9")
+    assert [http.get(forged).status_code for _ in range(31)] == [404] * 30 + [429]
+    [row] = SecurityEvent.objects.all()
+    assert (row.kind, row.details["route"], row.details["count"]) == ("token_refused", "sync_attachment", 31)
