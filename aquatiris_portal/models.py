@@ -24,5 +24,6 @@ from .enquiries.models import (  # noqa: F401
     DocumentLink, DocumentLinkUse, PortalRequest, ReplyLink, ReplyLinkUse, RequestAttachment, RequestExport,
     RequestMessage, WarrantyExtension,
 )
+from .enquiries.pending_uploads import PendingUpload  # noqa: F401
 from .snippets.stages import ProjectStage  # noqa: F401
 from .pages.models import *  # noqa: F401,F403

@@ -184,14 +184,22 @@ def clean_image(uploaded, kind, max_pixels=None):
         )
     if code is not None:
         logger.info("Refused unreadable image %r: %s", name, result["detail"])
-        raise ValidationError(
-            _("“%(name)s” is not a readable image. Please send a JPEG, PNG or HEIC photo.") % {"name": name},
-            code="corrupt",
-        )
+        raise ValidationError(not_a_photo_message(name), code="corrupt")
     return ContentFile(result["data"], name=name), result["kind"]
 
 
 # --- one file, a list of files -------------------------------------------------
+
+PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".jpe", ".png", ".heic", ".heif")
+
+
+def _named_as_photo(name):
+    return os.path.splitext(name or "")[1].lower() in PHOTO_EXTENSIONS
+
+
+def not_a_photo_message(name):
+    return _("“%(name)s”: this file is not a readable photo. Save it again as JPEG or send a PDF.") % {"name": name}
+
 
 def _check_size_and_kind(uploaded, allowed, max_bytes):
     max_bytes = max_bytes or app_settings.UPLOAD_MAX_BYTES
@@ -204,6 +212,15 @@ def _check_size_and_kind(uploaded, allowed, max_bytes):
     if uploaded.size == 0:
         raise ValidationError(_("“%(name)s” is empty.") % {"name": uploaded.name}, code="empty")
     kind = sniff(read_head(uploaded))
+    if kind not in allowed and allowed == PDF_ONLY:
+        # A photo of a page, or a Word file, where a scan is asked for.
+        raise ValidationError(
+            _("“%(name)s” is not a PDF: save your scan as a PDF, then send it again.") % {"name": uploaded.name},
+            code="bad_type",
+        )
+    if kind not in allowed and _named_as_photo(uploaded.name):
+        # Said of the photo the person believes they chose, what to do first.
+        raise ValidationError(not_a_photo_message(uploaded.name), code="bad_type")
     if kind not in allowed:
         raise ValidationError(
             _("“%(name)s” is not an accepted file. Accepted: %(kinds)s.")

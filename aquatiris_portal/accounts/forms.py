@@ -50,6 +50,24 @@ class ResetRequestForm(forms.Form):
     email = _email_field()
 
 
+def validate_password(password, user):
+    """Django's password checks, said with the names of what the person sees.
+
+    Django names the user's field the password resembles by its verbose name
+    (« identifiant » for the username): the portal's people log in with their
+    email address and never saw such a field."""
+    try:
+        password_validation.validate_password(password, user)
+    except forms.ValidationError as error:
+        raise forms.ValidationError([
+            forms.ValidationError(
+                _("The password looks too much like your email address or your name. Please choose another one."),
+                code="password_too_similar",
+            ) if item.code == "password_too_similar" else item
+            for item in error.error_list
+        ]) from None
+
+
 class GeneratedPasswordForm(forms.Form):
     """"Use this password": the generated password travels back in a hidden
     field, so the server keeps no copy of it between the two requests."""
@@ -62,7 +80,7 @@ class GeneratedPasswordForm(forms.Form):
 
     def clean_generated_password(self):
         password = self.cleaned_data["generated_password"]
-        password_validation.validate_password(password, self.user)
+        validate_password(password, self.user)
         return password
 
     @property
@@ -92,7 +110,7 @@ class OwnPasswordForm(forms.Form):
             self.add_error("new_password2", _("The two passwords are not the same."))
         elif first:
             try:
-                password_validation.validate_password(first, self.user)
+                validate_password(first, self.user)
             except forms.ValidationError as error:
                 self.add_error("new_password1", error)
         return cleaned

@@ -29,6 +29,8 @@ NOTIFIERS = [
     # delivered outbox events.
     "aquatiris_portal.notifications.retention.send_due",
     "aquatiris_portal.enquiries.retention.send_due",
+    # Files kept for a form that came back with an error, once expired.
+    "aquatiris_portal.enquiries.pending_uploads.send_due",
     "aquatiris_portal.sync.retention.send_due",
 ]
 

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from ..conf import app_settings
 from ..records.serials import canonical_serial
 from ..snippets.models import AfterSalesReason, RequestSubject
-from ..uploads import PHOTO_AND_PDF, validate_uploads
+from ..uploads import PHOTO_AND_PDF, checked_file, validate_uploads
+from . import pending_uploads
 from .limits import report as report_limit
 from .models import PortalRequest
 from .warranty import SerialPatternUnusable, serial_matches
@@ -51,7 +52,69 @@ def upload_help():
     }
 
 
-class ContactForm(forms.Form):
+class KeepsGoodFiles:
+    """A form whose files that passed the checks are kept when it comes back
+    with an error (``pending_uploads``), for ``owner`` only: listed under
+    the file field ("Files already received"), taken back by the next post,
+    attached once the whole form is valid (the view then calls
+    ``forget_kept``). Without an owner, the files are checked as before and
+    nothing is kept."""
+
+    owner = None
+    kept_uploads = ()
+    _new_good = ()
+    _dropped = ()
+
+    def _init_kept(self, owner):
+        self.owner = owner if getattr(owner, "is_authenticated", False) else None
+        self.kept_uploads, self._new_good, self._dropped = [], [], []
+        if self.is_bound and self.owner is not None and hasattr(self.data, "getlist"):
+            rows = pending_uploads.kept(self.owner, self.data.getlist(pending_uploads.FIELD))
+            dropped = set(self.data.getlist(pending_uploads.DROP_FIELD))
+            self._dropped = [row for row in rows if row.token in dropped]
+            self.kept_uploads = [row for row in rows if row.token not in dropped]
+
+    def check_files(self, files, allowed=PHOTO_AND_PDF):
+        """The kept files and the new ones, checked one by one: a bad file
+        does not hide the good ones, which are kept if the form comes back."""
+        if self.owner is None:
+            return validate_uploads(files, allowed=allowed) if files else []
+        count, max_files = len(files) + len(self.kept_uploads), app_settings.UPLOAD_MAX_FILES
+        if count > max_files:
+            raise ValidationError(
+                _("You can attach at most %(max)s files; you chose %(count)s.") % {"max": max_files, "count": count},
+                code="too_many",
+            )
+        good, errors = [], []
+        for uploaded in files:
+            try:
+                good.append(checked_file(uploaded, allowed=allowed))
+            except ValidationError as error:
+                errors.extend(error.messages)
+        self._new_good = good
+        if errors:
+            raise ValidationError(errors)
+        return pending_uploads.as_checked(self.kept_uploads) + good
+
+    def full_clean(self):
+        super().full_clean()
+        if self.owner is None or not self.is_bound:
+            return
+        if self._dropped:
+            pending_uploads.forget(self._dropped)
+            self._dropped = []
+        if self._errors and self._new_good:
+            # The form comes back: the good new files are kept, not attached.
+            self.kept_uploads = list(self.kept_uploads) + pending_uploads.keep(self.owner, self._new_good)
+            self._new_good = []
+
+    def forget_kept(self):
+        """Once the files are attached: the kept rows go, so a file is attached once."""
+        pending_uploads.forget(self.kept_uploads)
+        self.kept_uploads = []
+
+
+class ContactForm(KeepsGoodFiles, forms.Form):
     installation = InstallationChoiceField(queryset=None, label=_("Installation concerned"), empty_label=None)
     subject = forms.ModelChoiceField(queryset=None, label=_("Subject"), empty_label=_("Choose a subject"))
     reason = forms.ModelChoiceField(
@@ -64,8 +127,9 @@ class ContactForm(forms.Form):
     # their names, so the page can say which ones to choose again.
     files_not_read = ()
 
-    def __init__(self, *args, installations, **kwargs):
+    def __init__(self, *args, installations, owner=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self._init_kept(owner)
         self.fields["installation"].queryset = installations
         self.fields["subject"].queryset = RequestSubject.objects.filter(active=True).order_by("sort_order", "name")
         self.fields["reason"].queryset = AfterSalesReason.objects.filter(active=True).order_by("sort_order", "name")
@@ -89,6 +153,9 @@ class ContactForm(forms.Form):
 
     def clean_attachments(self):
         files = self.cleaned_data["attachments"]
+        if self.owner is not None:
+            # Checked even when another field is wrong: the good ones are kept.
+            return self.check_files(files)
         if not files:
             return []
         if self.errors:

@@ -5,17 +5,18 @@ request itself (``uploads.validate_uploads``)."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..uploads import PHOTO_AND_PDF, validate_uploads
-from .forms import ACCEPT, MultipleFileField, upload_help
+from ..uploads import PHOTO_AND_PDF
+from .forms import ACCEPT, KeepsGoodFiles, MultipleFileField, upload_help
 from .models import PortalRequest
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(KeepsGoodFiles, forms.Form):
     body = forms.CharField(label=_("Your reply"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000)
     attachments = MultipleFileField(label=_("Attachments"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, owner=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self._init_kept(owner)  # the client's reply; the admin's answer passes no owner
         self.fields["attachments"].help_text = upload_help()
         self.fields["attachments"].widget.attrs.update({"accept": ACCEPT, "multiple": True})
 
@@ -26,8 +27,7 @@ class ReplyForm(forms.Form):
         return body
 
     def clean_attachments(self):
-        files = self.cleaned_data["attachments"]
-        return validate_uploads(files, allowed=PHOTO_AND_PDF) if files else []
+        return self.check_files(self.cleaned_data["attachments"], allowed=PHOTO_AND_PDF)
 
 
 class StaffReplyForm(ReplyForm):

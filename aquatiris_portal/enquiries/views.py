@@ -67,7 +67,8 @@ def _move_visit_message(request):
 def contact(page, request, context):
     installations = context["installations"]
     if request.method == "POST":
-        form = ContactForm(request.POST, request.FILES, installations=_installation_choices(request))
+        form = ContactForm(request.POST, request.FILES, installations=_installation_choices(request),
+                           owner=request.user)
         if form.is_valid():
             data = form.cleaned_data
             subject = data["subject"]
@@ -82,9 +83,10 @@ def contact(page, request, context):
             except LimitReached as refused:
                 add_limit_error(form, refused, text_field="message", file_field="attachments", request=request)
             else:
+                form.forget_kept()
                 messages.success(request, _("Your request was sent. A copy was emailed to you."))
                 return HttpResponseRedirect(_url(page, request, "request_detail", portal_request.reference))
-        if form.errors.get("attachments") and not form.files_not_read:
+        if form.errors.get("attachments") and not form.files_not_read and not form.kept_uploads:
             # Browsers never send files back: say so next to the field.
             form.add_error("attachments", _("No file was kept: please choose your files again."))
     else:

@@ -373,9 +373,9 @@ def _oversize():
 
 BAD_UPLOADS = {
     "exe_renamed_jpg": (lambda: [SimpleUploadedFile("photo.jpg", b"MZ\x90\x00\x03\x00\x00\x00" + b"\0" * 200,
-                                                    content_type="image/jpeg")], "n'est pas un type de fichier accepté"),
+                                                    content_type="image/jpeg")], "n'est pas une photo lisible : enregistrez-la à nouveau en JPEG"),
     "html_renamed_png": (lambda: [SimpleUploadedFile("photo.png", b"<!DOCTYPE html><html><script>alert(1)</script>",
-                                                     content_type="image/png")], "n'est pas un type de fichier accepté"),
+                                                     content_type="image/png")], "n'est pas une photo lisible : enregistrez-la à nouveau en JPEG"),
     "oversize": (_oversize, "est trop volumineux"),
     "too_many": (lambda: [SimpleUploadedFile(f"p{n}.jpg", jpeg_bytes(), content_type="image/jpeg") for n in range(3)],
                  "au maximum 2 fichiers"),
@@ -390,7 +390,7 @@ def test_bad_uploads_are_refused_and_nothing_is_stored_or_sent(case, owner, subj
     response = contact(owner, subjects["sav"], files(), reason=subjects["reason"])
     html = unescape(response.content.decode())  # messages are checked as users read them (in French)
     assert response.status_code == 200
-    assert message in html and gettext("Your request was not sent. Please correct the fields marked below.") in html
+    assert message in html and gettext("Your request was not sent.") in html
     assert gettext("No file was kept: please choose your files again.") in html
     assert PortalRequest.objects.count() == 0
     assert RequestAttachment.objects.count() == 0

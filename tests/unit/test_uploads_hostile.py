@@ -256,8 +256,8 @@ def _message(msgid, **values):
 NOT_ACCEPTED = {
     "client_form": lambda name: _message("“%(name)s” is not an accepted file. Accepted: %(kinds)s.",
                                          name=name, kinds="PDF, JPEG, PNG, HEIC"),
-    "spanc_form": lambda name: _message("“%(name)s” is not an accepted file. Accepted: %(kinds)s.",
-                                        name=name, kinds="PDF"),
+    "spanc_form": lambda name: _message("“%(name)s” is not a PDF: save your scan as a PDF, then send it again.",
+                                        name=name),
 }
 ACTIVE = "“%(name)s” contains active content (scripts, automatic actions or embedded files), which the " \
          "portal does not accept. Please print it again as a PDF (“Print” then “Save as PDF”) and send the new file."
@@ -289,7 +289,7 @@ HOSTILE = {
 IMAGES = {
     "corrupt_jpeg_with_valid_header": (
         lambda: [upload("photo.jpg", corrupt_jpeg(), "image/jpeg")],
-        lambda: _message("“%(name)s” is not a readable image. Please send a JPEG, PNG or HEIC photo.",
+        lambda: _message("“%(name)s”: this file is not a readable photo. Save it again as JPEG or send a PDF.",
                          name="photo.jpg")),
     "png_of_144_megapixels": (
         lambda: [upload("regard.png", png_144_megapixels(), "image/png")],
