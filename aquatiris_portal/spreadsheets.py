@@ -22,6 +22,7 @@ index view with ``list_export``; ``xlsx_cell`` to a hand-made workbook.
 """
 
 import csv
+import datetime
 import re
 
 from django.contrib.admin.utils import label_for_field
@@ -91,9 +92,12 @@ class SafeSpreadsheetExportMixin:
         return value
 
     def generate_xlsx_row(self, worksheet, row_dict, date_format=None):
+        day_format = getattr(self, "day_format", None)
         for cell in super().generate_xlsx_row(worksheet, row_dict, date_format=date_format):
             if isinstance(cell.value, str):
                 cell.data_type = "s"
+            elif day_format and type(cell.value) is datetime.date:
+                cell.number_format = day_format
             yield cell
 
 
@@ -106,12 +110,18 @@ class SpreadsheetWriter(SafeSpreadsheetExportMixin, SpreadsheetExportMixin):
     them. The requests export job and the SPANC folder export use it."""
 
     def __init__(self, model, list_export, export_headings=None, custom_field_preprocess=None,
-                 sheet_title="Sheet1", csv_bom=True, date_format=None, column_widths=None, table_header=False):
+                 sheet_title="Sheet1", csv_bom=True, date_format=None, column_widths=None, table_header=False,
+                 day_format=None, title_rows=()):
         """``date_format``: Excel's number format of datetimes (default from
-        the language, as in Wagtail); ``column_widths``: {"A": 24, ...};
-        ``table_header``: a bold header kept on screen with filter buttons."""
+        the language, as in Wagtail); ``day_format``: that of dates (a date
+        cell without one shows as a serial number in some readers);
+        ``column_widths``: {"A": 24, ...}; ``table_header``: a bold header
+        kept on screen with filter buttons; ``title_rows``: lines of text
+        above the header (XLSX only: what the rows are)."""
         self.model = model
         self.date_format = date_format
+        self.day_format = day_format
+        self.title_rows = [str(row) for row in title_rows]
         self.column_widths = dict(column_widths or {})
         self.table_header = table_header
         self.list_export = list(list_export)
@@ -155,8 +165,13 @@ class SpreadsheetWriter(SafeSpreadsheetExportMixin, SpreadsheetExportMixin):
         for column, width in self.column_widths.items():
             worksheet.column_dimensions[column].width = width
         headings = [self.get_heading(None, field) for field in self.list_export]
+        header_row = len(self.title_rows) + 1
         if self.table_header:
-            worksheet.freeze_panes = "A2"  # the header stays on screen while scrolling
+            # Set before the first row (a write-only sheet writes its view then).
+            worksheet.freeze_panes = f"A{header_row + 1}"  # the header stays on screen while scrolling
+        for line in self.title_rows:
+            worksheet.append([xlsx_cell(worksheet, line)])
+        if self.table_header:
             bold = Font(bold=True)
             cells = [xlsx_cell(worksheet, heading) for heading in headings]
             for cell in cells:
@@ -169,7 +184,8 @@ class SpreadsheetWriter(SafeSpreadsheetExportMixin, SpreadsheetExportMixin):
             worksheet.append(self.generate_xlsx_row(worksheet, self.to_row_dict(item), date_format=date_format))
         if self.table_header:
             # Excel's filter buttons on the header, over every written row.
-            worksheet.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{self.rows_written + 1}"
+            last = get_column_letter(len(headings))
+            worksheet.auto_filter.ref = f"A{header_row}:{last}{header_row + self.rows_written}"
         workbook.save(output)
 
     def write(self, export_format, items, output):

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the test suite runs for real: PostgreSQL, Redis, Chromium,
 # gettext (to compile the French catalogue), zbar-tools (zbarimg reads the
-# authenticator QR code in tests/integration/test_qr_browser.py).
+# authenticator QR code in tests/integration/test_qr_browser.py), LibreOffice
+# Calc (judges the SPANC export) and a Java runtime (the Nu HTML Checker).
 set -euo pipefail
-PACKAGES="postgresql redis-server chromium gettext zbar-tools"
+PACKAGES="postgresql redis-server chromium gettext zbar-tools libreoffice-calc-nogui default-jre-headless"
 missing=""
 for package in $PACKAGES; do
     dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"

@@ -79,7 +79,9 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, Page):
         query = folders_.clean_query(request.GET.get("q"))
         sort = folders_.clean_sort(request.GET.get("sort"))
         overdue_months = folders_.clean_overdue(request.GET.get("overdue"))
-        paginator = Paginator(folders_.folder_keys(request.user, query=query, sort=sort, overdue_months=overdue_months),
+        stage = folders_.clean_stage(request.GET.get("stage"), overdue_months)
+        paginator = Paginator(folders_.folder_keys(request.user, query=query, sort=sort, overdue_months=overdue_months,
+                                                   stage=stage),
                               folders_.PER_PAGE)
         page_obj = paginator.get_page(request.GET.get("page"))
         account = access.account_for(request.user)
@@ -96,6 +98,9 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, Page):
                 "sort": sort,
                 "overdue_months": overdue_months,
                 "overdue_choices": folders_.overdue_choices(),
+                "stage": stage,
+                "stage_choices": folders_.stage_choices(),
+                "filtered_sentence": folders_.count_sentence(paginator.count, query, overdue_months, stage),
                 "sort_columns": _sort_columns(request, sort),
                 "page_obj": page_obj,
                 "paginator": paginator,
@@ -106,14 +111,18 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, Page):
 
     @path("export/", name="folder_export")
     def folder_export(self, request):
+        query = folders_.clean_query(request.GET.get("q"))
+        overdue_months = folders_.clean_overdue(request.GET.get("overdue"))
+        stage = folders_.clean_stage(request.GET.get("stage"), overdue_months)
         folders = folders_.spanc_folders(
-            request.user, query=request.GET.get("q"), sort=folders_.clean_sort(request.GET.get("sort")),
-            overdue_months=folders_.clean_overdue(request.GET.get("overdue")),
+            request.user, query=query, sort=folders_.clean_sort(request.GET.get("sort")),
+            overdue_months=overdue_months, stage=stage,
         )
         account = access.account_for(request.user)
-        workbook = folders_.folders_workbook(folders, account.previous_visit_at if account else None)
+        filters = folders_.filter_parts(query, overdue_months, stage)
+        workbook = folders_.folders_workbook(folders, account.previous_visit_at if account else None, filters=filters)
         record_security_event(Kind.EXPORT, request, export="spanc_folders", query=request.GET.get("q") or "")
-        filename = f"dossiers-spanc-{timezone.localdate():%Y-%m-%d}.xlsx"
+        filename = folders_.export_filename(timezone.localdate(), filters)
         return FileResponse(
             workbook, as_attachment=True, filename=filename,
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -18,8 +18,9 @@ from django.db.models import Count, DateTimeField, F, IntegerField, OuterRef, Q,
 from django.db.models.functions import Coalesce
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from .. import access
 from ..conf import app_settings
@@ -46,6 +47,14 @@ SORTS = {
 # "No maintenance for more than N months": the filter's choices (the setting's value added).
 OVERDUE_CHOICES = (12, 24, 36, 60)
 DEFAULT_SORT = "name"
+# The stage filter: "service" (in service: what has maintenance to be done),
+# each stage, or "all". Without a choice the maintenance filter lists the
+# folders in service only (a study or a quote has nothing to maintain), and
+# the plain list shows every stage.
+IN_SERVICE = (Stage.COMMISSIONED, Stage.MAINTENANCE)
+STAGE_SERVICE, STAGE_ALL = "service", "all"
+# Stages before the works: an installation date there is a plan, not a fact.
+NOT_BUILT = (Stage.STUDY, Stage.QUOTE)
 
 
 def clean_query(raw):
@@ -66,6 +75,56 @@ def clean_overdue(raw):
     """The filter's months (one of ``overdue_choices``) or None (no filter)."""
     raw = str(raw or "")
     return int(raw) if raw.isdigit() and int(raw) in overdue_choices() else None
+
+
+def stage_choices():
+    """(value, label) of the stage filter's select, the in-service choice first."""
+    return [(STAGE_SERVICE, _("In service")), *((value, str(label)) for value, label in Stage.choices),
+            (STAGE_ALL, _("All stages"))]
+
+
+def clean_stage(raw, overdue_months=None):
+    """The stage filter's value: the one asked for if known, else in service
+    under the maintenance filter and every stage without it."""
+    raw = str(raw or "")
+    if raw in (STAGE_SERVICE, STAGE_ALL) or raw in Stage.values:
+        return raw
+    return STAGE_SERVICE if overdue_months else STAGE_ALL
+
+
+def by_stage(installations, stage):
+    """The folders of the stage filter (a WHERE on the spanc+stage index, no query of its own)."""
+    if stage == STAGE_SERVICE:
+        return installations.filter(stage__in=IN_SERVICE)
+    if stage in Stage.values:
+        return installations.filter(stage=stage)
+    return installations
+
+
+def filter_parts(query="", overdue_months=None, stage=STAGE_ALL):
+    """What the list is filtered on, in words (the count sentence, the export's first row)."""
+    parts = []
+    if query:
+        parts.append(_("search “%(query)s”") % {"query": query})
+    if overdue_months:
+        parts.append(_("without maintenance for more than %(months)s months") % {"months": overdue_months})
+    if stage == STAGE_SERVICE:
+        parts.append(_("in service"))
+    elif stage in Stage.values:
+        parts.append(_("stage “%(stage)s”") % {"stage": Stage(stage).label})
+    elif overdue_months:
+        parts.append(_("all stages"))
+    return parts
+
+
+def count_sentence(count, query="", overdue_months=None, stage=STAGE_ALL):
+    """The folder list's count, saying what it is filtered on ("" when it is not)."""
+    parts = filter_parts(query, overdue_months, stage)
+    if not parts:
+        return ""
+    return ngettext("%(counter)s folder on your territory matches: %(filter)s.",
+                    "%(counter)s folders on your territory match: %(filter)s.", count) % {
+        "counter": count, "filter": ", ".join(parts)}
 
 
 def overdue(installations, months, today=None):
@@ -95,6 +154,9 @@ def list_state(params):
     months = clean_overdue(params.get("overdue"))
     if months:
         state["overdue"] = months
+    stage = clean_stage(params.get("stage"), months)
+    if stage != clean_stage("", months):
+        state["stage"] = stage
     page = params.get("page", "")
     if page.isdigit() and 1 < int(page) < 100000:
         state["page"] = int(page)
@@ -141,19 +203,19 @@ def search(installations, query):
     return installations
 
 
-def spanc_folders(user, *, query="", sort=DEFAULT_SORT, overdue_months=None):
+def spanc_folders(user, *, query="", sort=DEFAULT_SORT, overdue_months=None, stage=STAGE_ALL):
     """Every folder of the search, annotated and ordered (export)."""
     folders = with_document_stats(user, access.installations_for_spanc(user).select_related("client"))
-    return overdue(search(folders, query), overdue_months).order_by(*ordering(sort))
+    return by_stage(overdue(search(folders, query), overdue_months), stage).order_by(*ordering(sort))
 
 
-def folder_keys(user, *, query="", sort=DEFAULT_SORT, overdue_months=None):
+def folder_keys(user, *, query="", sort=DEFAULT_SORT, overdue_months=None, stage=STAGE_ALL):
     """The folders' keys in order, with only what ordering needs: the
     paginator counts and slices this cheap query."""
     installations = access.installations_for_spanc(user)
     if clean_sort(sort).lstrip("-") == "latest":
         installations = installations.annotate(latest_document_at=_latest(user))
-    return overdue(search(installations, query), overdue_months).order_by(*ordering(sort))
+    return by_stage(overdue(search(installations, query), overdue_months), stage).order_by(*ordering(sort))
 
 
 def folders_page(user, page_obj, sort):
@@ -182,6 +244,8 @@ def folder_rows(folders, previous_visit_at, url_of):
             return None
         if isinstance(value, datetime.datetime):
             value = timezone.localtime(value)  # what the |date filter shows
+            # No microseconds: HTML's <time datetime> takes at most three digits of a second.
+            return {"iso": value.isoformat(timespec="seconds"), "text": dateformat.format(value, date_format)}
         return {"iso": value.isoformat(), "text": dateformat.format(value, date_format)}
 
     return [
@@ -194,7 +258,7 @@ def folder_rows(folders, previous_visit_at, url_of):
             "address": folder.address_line1 or "—",
             "reference": folder.reference,
             "capacity": capacity_of(folder.label) or "—",
-            "installed": day(folder.installed_on),
+            "installed": None if folder.stage in NOT_BUILT else day(folder.installed_on),
             "stage": stages.get(folder.stage, folder.stage),
             "maintenance": day(folder.last_maintenance_on),
             "documents": folder.document_count,
@@ -241,40 +305,58 @@ def _naive_local(value):
     return value
 
 
-def _french_date(value):
-    return value.strftime("%d/%m/%Y") if value else ""
-
-
 # Dates as French readers write them, whatever the spreadsheet's locale.
 FRENCH_DATETIME = "dd/mm/yyyy hh:mm"
+FRENCH_DATE = "dd/mm/yyyy"
 
 
-# The SPANC's folder export: columns and headings (spreadsheets.SpreadsheetWriter).
-FOLDER_EXPORT_FIELDS = ["client.last_name", "client.first_name", "city", "postcode", "reference",
-                        "document_count", "latest_document_at", "new_label", "last_maintenance_on"]
+# The SPANC's folder export: the screen's columns (spreadsheets.SpreadsheetWriter).
+FOLDER_EXPORT_FIELDS = ["export_client", "address_line1", "postcode", "city", "reference", "export_capacity",
+                        "export_stage", "export_installed", "last_maintenance_on", "document_count",
+                        "latest_document_at", "new_label"]
 FOLDER_EXPORT_HEADINGS = {
-    "client.last_name": gettext_lazy("Last name"), "client.first_name": gettext_lazy("First name"),
-    "city": gettext_lazy("Town"), "postcode": gettext_lazy("Postcode"),
-    "reference": gettext_lazy("Installation reference"), "document_count": gettext_lazy("Documents"),
+    "export_client": gettext_lazy("Client"), "address_line1": gettext_lazy("Address"),
+    "postcode": gettext_lazy("Postcode"), "city": gettext_lazy("Town"),
+    "reference": gettext_lazy("Installation reference"), "export_capacity": gettext_lazy("Capacity"),
+    "export_stage": gettext_lazy("Stage"), "export_installed": gettext_lazy("Installed on"),
+    "last_maintenance_on": gettext_lazy("Last maintenance"), "document_count": gettext_lazy("Documents"),
     "latest_document_at": gettext_lazy("Latest document"), "new_label": gettext_lazy("New since your previous visit"),
-    "last_maintenance_on": gettext_lazy("Last maintenance"),
 }
+MAX_FILENAME_FILTER = 80
 
 
-def folders_workbook(folders, previous_visit_at):
+def export_filename(today, filters):
+    """dossiers-spanc[-the filter, slugified]-YYYY-MM-DD.xlsx: ASCII only,
+    whatever was searched."""
+    words = slugify(", ".join(str(part) for part in filters))[:MAX_FILENAME_FILTER].strip("-")
+    return f"dossiers-spanc{'-' + words if words else ''}-{today:%Y-%m-%d}.xlsx"
+
+
+def folders_workbook(folders, previous_visit_at, filters=()):
     """Write the folders into an XLSX file with the portal's one spreadsheet
-    writer (text stays text); return the (rewound) file. A write-only
-    workbook keeps memory flat; rows are read from the database in chunks."""
+    writer (text stays text, dates are date cells); the filter is said in
+    the first row. Return the (rewound) file. A write-only workbook keeps
+    memory flat; rows are read from the database in chunks."""
+    stages = dict(Stage.choices)
+
     def rows():
         for folder in folders.iterator(chunk_size=1000):
             folder.new_label = _("New") if is_new(folder, previous_visit_at) else ""
+            folder.export_client = f"{folder.client.last_name} {folder.client.first_name}"
+            folder.export_capacity = capacity_of(folder.label)
+            folder.export_stage = str(stages.get(folder.stage, folder.stage))
+            # As on screen: a study's or a quote's date is a plan, not an installation.
+            folder.export_installed = None if folder.stage in NOT_BUILT else folder.installed_on
             yield folder
 
+    title = _("Filter: %(filter)s") % {"filter": ", ".join(str(part) for part in filters)} if filters \
+        else _("Filter: none (every folder of your territory)")
     writer = SpreadsheetWriter(
         Installation, FOLDER_EXPORT_FIELDS, FOLDER_EXPORT_HEADINGS, sheet_title=_("Folders"),
-        custom_field_preprocess={"latest_document_at": {SpreadsheetWriter.FORMAT_XLSX: _naive_local},
-                                 "last_maintenance_on": {SpreadsheetWriter.FORMAT_XLSX: _french_date}},
-        date_format=FRENCH_DATETIME, column_widths={"A": 24, "B": 18, "C": 24, "E": 18, "H": 18}, table_header=True,
+        custom_field_preprocess={"latest_document_at": {SpreadsheetWriter.FORMAT_XLSX: _naive_local}},
+        date_format=FRENCH_DATETIME, day_format=FRENCH_DATE, title_rows=[title],
+        column_widths={"A": 26, "B": 28, "D": 20, "E": 18, "G": 16, "H": 12, "I": 12, "K": 16, "L": 14},
+        table_header=True,
     )
     output = tempfile.SpooledTemporaryFile(max_size=5 * 1024 * 1024)
     writer.write_xlsx(rows(), output)

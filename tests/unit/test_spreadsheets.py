@@ -88,7 +88,7 @@ def test_spanc_folder_export_writes_names_as_text():
     http = verified_client(factories.spanc_user(spanc))
     response = http.get(page.url + "export/")
     assert response.status_code == 200
-    _assert_text_cells(_xlsx_values(b"".join(response.streaming_content)), NAME, LINK, "@SUM(1)")
+    _assert_text_cells(_xlsx_values(b"".join(response.streaming_content)), f"{NAME} {LINK}", "@SUM(1)")
 
 
 # --- every modeladmin list_export ---------------------------------------------------
