@@ -34,7 +34,6 @@ pytestmark = pytest.mark.properties
 
 ACTIVATION = reverse("aquatiris_portal:activation")
 FROZEN = importlib.import_module("aquatiris_portal.migrations.0019_fill_code_key")
-pytestmark = pytest.mark.properties  # make test runs them again with the deep profile
 
 # What people put between the parts of a code, typing it or pasting it from
 # a PDF or a phone: ASCII separators, no-break spaces, dashes, a thin space.
