@@ -286,3 +286,17 @@ def test_the_migration_gives_rows_written_before_the_search_words_of_today():
     folders = Installation.objects.filter(pk=installation.pk)
     for query in ("kerbrat", "sophie anne", "pere", "2019"):
         assert search(folders, query).exists(), query
+
+
+@pytest.mark.django_db
+def test_the_migration_gives_serials_imported_before_their_canonical_form():
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("aquatiris_portal.migrations.0026_canonical_serial_numbers")
+    installation = factories.installation()
+    Installation.objects.filter(pk=installation.pk).update(serial_number="aq2019004512")
+    migration.canonical_serials(apps, None)
+    installation.refresh_from_db()
+    assert installation.serial_number == "AQ-2019-004512"
