@@ -5,7 +5,10 @@
   "use strict";
   var summary = document.querySelector("[data-aqp-error-summary]");
   if (!summary) { return; }
-  summary.focus();
+  // Its top at the top of the screen: a focus alone may center it, and a
+  // tall summary on a phone then loses its heading above the screen.
+  summary.focus({ preventScroll: true });
+  summary.scrollIntoView({ block: "start" });
   summary.addEventListener("click", function (event) {
     var link = event.target.closest ? event.target.closest("a[href^='#']") : null;
     if (!link) { return; }
