@@ -94,6 +94,11 @@ DEFAULTS = {
     # Sync.
     "SYNC_SOURCE": None,  # folder or s3://bucket/prefix/ polled by the schedule
     "SYNC_INTERVAL_MINUTES": 5,
+    # The internal system's "an export is ready" push (sync/push.py): its
+    # own HMAC secret (None: the push URL is a 404, the schedule alone
+    # imports) and how far a call's timestamp may be from now (seconds).
+    "PUSH_SECRET": None,
+    "PUSH_WINDOW_SECONDS": 300,
     "DOCUMENT_RETENTION_DAYS": 90,
     # Outbox.
     "OUTBOX_URL": None,  # receiver of the internal system

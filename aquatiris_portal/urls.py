@@ -6,7 +6,7 @@ from . import session_views, views
 from .accounts import urls as account_urls
 from .digests import views as digest_views
 from .enquiries import document_link_views, reply_views
-from .sync import views as sync_views
+from .sync import push as sync_push, views as sync_views
 
 app_name = "aquatiris_portal"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("documents/<int:pk>/voir/", views.document_download, {"disposition": "inline"}, name="document_view"),
     # Signed, expiring link sent to the internal system with document_uploaded events.
     path("sync/documents/<str:token>/", sync_views.document_download, name="sync_document_download"),
+    path("sync/exports/ready/", sync_push.export_ready, name="sync_export_ready"),  # signed push: sync/push.py
     # Request threads: the franchisee's personal reply link (no login; its
     # token lands once, then the page lives at a URL without it) and the
     # signed attachment link sent with request_message_posted.

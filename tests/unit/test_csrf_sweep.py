@@ -29,6 +29,9 @@ EXEMPT = {
     # without a token; the signed token in the URL is the credential, and it
     # can only switch a notification off.
     "aquatiris_portal:unsubscribe",
+    # The internal system's "an export is ready" push (sync/push.py): server
+    # to server, no session; the HMAC signature over timestamp and body is the credential.
+    "aquatiris_portal:sync_export_ready",
 }
 REFUSED_HEADER = "X-Test-CSRF-Refused"
 
