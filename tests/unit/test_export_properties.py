@@ -370,3 +370,27 @@ def test_an_installation_s_serial_is_stored_in_its_canonical_form(serial, data):
         run_import(root, 1, lines)
         assert Installation.objects.get(external_id="I-1").serial_number == canonical_serial(serial) == serial
         transaction.set_rollback(True)
+
+
+@settings(max_examples=min(EXAMPLES, 10))
+@given(serials(), st.data())
+def test_a_serial_the_export_carried_is_the_one_the_client_types_not_a_conflict(serial, data):
+    from wagtail.models import Site
+
+    from aquatiris_portal.enquiries.services import register_serial_number
+    from aquatiris_portal.snippets.site_settings import PortalSettings
+    from tests import factories
+    from tests.strategies import serial_spellings
+
+    lines = [data.draw(records_of("client", "C-1")),
+             {**data.draw(records_of("installation", "I-1")), "client": "C-1", "franchisee": None, "spanc": None,
+              "stage": "commissioned", "serial_number": data.draw(serial_spellings(serial))}]
+    typed = canonical_serial(data.draw(serial_spellings(serial)))  # what the warranty form gives
+    with transaction.atomic(), tempfile.TemporaryDirectory() as root:
+        run_import(root, 1, lines)
+        installation = Installation.objects.get(external_id="I-1")
+        result = register_serial_number(
+            user=factories.user(), client=installation.client, installation_pk=installation.pk, serial_number=typed,
+            portal_settings_obj=PortalSettings.for_site(Site.objects.get(is_default_site=True)))
+        assert result.status == "registered"
+        transaction.set_rollback(True)
