@@ -33,6 +33,7 @@ NEWS = "news"
 SETTINGS = "settings"
 STAGES = "stages"
 SITES = "sites"
+ACCESSIBILITY = "accessibility"  # the statement linked from every page (portal_accessibility)
 
 _MISSING = object()
 

@@ -12,6 +12,7 @@ from wagtail.models import Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from . import content_cache
+from .pages.accessibility import AccessibilityStatementPage
 from .pages.news import ArticlePage, NewsIndexPage
 from .snippets.stages import ProjectStage
 from .snippets.site_settings import PortalSettings
@@ -83,3 +84,22 @@ post_delete.connect(forget_sites, sender=Site, dispatch_uid="aquatiris_portal.co
 post_page_move.connect(forget_sites, dispatch_uid="aquatiris_portal.content_cache.sites.moved")
 page_published.connect(forget_sites, dispatch_uid="aquatiris_portal.content_cache.sites.published")
 page_unpublished.connect(forget_sites, dispatch_uid="aquatiris_portal.content_cache.sites.unpublished")
+
+
+# The accessibility statement's URL and conformance (portal_accessibility):
+# any page published, unpublished or moved may be it or above it; a site's
+# root changes which statement is its own.
+
+
+def forget_accessibility(**kwargs):
+    content_cache.invalidate(content_cache.ACCESSIBILITY)
+
+
+for model in (AccessibilityStatementPage, Site):
+    post_save.connect(forget_accessibility, sender=model,
+                      dispatch_uid=f"aquatiris_portal.content_cache.accessibility.save.{model._meta.label}")
+    post_delete.connect(forget_accessibility, sender=model,
+                        dispatch_uid=f"aquatiris_portal.content_cache.accessibility.delete.{model._meta.label}")
+post_page_move.connect(forget_accessibility, dispatch_uid="aquatiris_portal.content_cache.accessibility.moved")
+page_published.connect(forget_accessibility, dispatch_uid="aquatiris_portal.content_cache.accessibility.published")
+page_unpublished.connect(forget_accessibility, dispatch_uid="aquatiris_portal.content_cache.accessibility.unpublished")

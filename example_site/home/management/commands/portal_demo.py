@@ -40,6 +40,7 @@ from aquatiris_portal.models import (
     RequestSubject,
     Spanc,
 )
+from aquatiris_portal.pages.accessibility import AccessibilityStatementPage
 from aquatiris_portal.pages.client_space import ClientSpacePage
 from aquatiris_portal.pages.pro_space import ProSpacePage
 from aquatiris_portal.records.emails import canonical_email
@@ -292,6 +293,15 @@ class Command(BaseCommand):
         pro_space = ProSpacePage.objects.child_of(home).first()
         if pro_space is None:
             pro_space = ledger.mark(home.add_child(instance=ProSpacePage(title="Espace pro", slug="espace-pro")))
+        if not AccessibilityStatementPage.objects.exists():  # max_count = 1: one per install
+            statement = home.add_child(instance=AccessibilityStatementPage(
+                title="Déclaration d'accessibilité", slug="accessibilite",
+                conformance=AccessibilityStatementPage.Conformance.PARTIAL,
+                contact_email="accessibilite@aquatiris.example",
+                established_on=timezone.localdate(),
+            ))
+            statement.save_revision().publish()
+            ledger.mark(statement)
         if ledger.owns(home) and not home.body.raw_data:
             home.body = [("portal_access", {
                 "heading": "Vos espaces personnels",
