@@ -118,7 +118,12 @@ def test_migration_0024_gives_answered_requests_their_status_and_keeps_the_other
     assert statuses == {answered.pk: "answered", untouched.pk: "new", closed.pk: "closed"}
 
 
-@given(offset=st.integers(min_value=-4000, max_value=4000), status=st.sampled_from(["planned", "resolved"]),
+# Days around both edges (today, a year on), and anywhere.
+OFFSETS = st.one_of(st.integers(-3, 3), st.integers(MAX_PLANNED_DAYS - 3, MAX_PLANNED_DAYS + 3),
+                    st.integers(min_value=-4000, max_value=4000))
+
+
+@given(offset=OFFSETS, status=st.sampled_from(["planned", "resolved"]),
        shape=st.sampled_from(["%Y-%m-%d", "%d/%m/%Y"]))
 def test_the_status_form_takes_a_planned_day_of_the_coming_year_only(offset, status, shape):
     """Whatever day is typed (ISO or French), "planned" is accepted exactly
