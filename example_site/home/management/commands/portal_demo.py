@@ -39,11 +39,13 @@ from aquatiris_portal.models import (
     PortalSettings,
     RequestSubject,
     Spanc,
+    Visit,
 )
 from aquatiris_portal.pages.accessibility import AccessibilityStatementPage
 from aquatiris_portal.pages.client_space import ClientSpacePage
 from aquatiris_portal.pages.pro_space import ProSpacePage
 from aquatiris_portal.records.emails import canonical_email
+from aquatiris_portal.records.visits import refresh_last_maintenance
 
 from ...demo import people
 from ...demo.content import build as build_editorial_content
@@ -176,6 +178,7 @@ class Command(BaseCommand):
             franchisees = self.franchisees()
             spancs = self.spancs()
             clients, installations = self.clients(franchisees, spancs, themes)
+            self.visits(installations, themes)
             home, client_space, pro_space = self.pages()
             build_editorial_content(home, ledger, installations)  # news, advice, FAQ, requests, staff groups
             self.settings(home)
@@ -265,6 +268,56 @@ class Command(BaseCommand):
             document.save()
             self.ledger.mark(document)
         return installation
+
+    # Visits of the first built installations (client 0, Anne Durand, has the
+    # first): one of each state the maintenance screens show. Dates are
+    # relative to the first run (a second run leaves them as they are).
+    # (k, kind, days from today, done, slot, with a report)
+    VISITS = [
+        (0, "maintenance", -380, True, "", "Compte rendu d'entretien"),
+        (1, "spanc_inspection", -200, True, "", "Rapport de contrôle SPANC"),
+        (2, "emptying", 3, False, "morning", None),  # within VISIT_REMINDER_DAYS: its reminder is due
+        (3, "maintenance", 75, False, "afternoon", None),
+    ]
+    BUILT_STAGES = ("commissioned", "maintenance")
+
+    def visits(self, installations, themes):
+        built = [i for i in installations if i is not None and i.stage in self.BUILT_STAGES and i.spanc_id][:3]
+        today = timezone.localdate()
+        for installation in built:
+            for k, kind, days, done, slot, report_title in self.VISITS:
+                external_id = f"V-DEMO-{installation.external_id}-{k}"
+                if Visit.objects.filter(external_id=external_id).exists():
+                    continue  # the demo's (or someone's): left as it is
+                when = today + datetime.timedelta(days=days)
+                report = None
+                if report_title:
+                    spanc_report = kind == "spanc_inspection"
+                    report = self.document(
+                        installation, f"D-{external_id[2:]}", themes["spanc" if spanc_report else "entretien"],
+                        report_title, when, shared=spanc_report,
+                        lines=[f"Visite du {when:%d/%m/%Y}", "Filtre en bon état, roseaux faucardés.",
+                               "Conformité : installation conforme." if spanc_report else "Prochain entretien dans un an."])
+                self.ledger.create(
+                    Visit, external_id=external_id, installation=installation, kind=kind,
+                    planned_for=when, slot=slot, done_on=when if done else None,
+                    technician="Contrôleur SPANC" if kind == "spanc_inspection" else "Luc Martin",
+                    summary="Filtre en bon état." if done else "", report_document=report,
+                    visible_to_client=True, visible_to_spanc=kind == "spanc_inspection" or done)
+        refresh_last_maintenance([i.pk for i in built])
+
+    def document(self, installation, external_id, theme, title, issued_on, shared, lines):
+        """A small valid PDF document of ``installation``."""
+        content = make_pdf(title, [f"Installation : {installation.reference} — {installation.label}", *lines])
+        document = PortalDocument(
+            external_id=external_id, installation=installation, theme=theme, title=title,
+            filename=f"{theme.slug}-{installation.reference}-{issued_on:%Y%m%d}.pdf", content_type="application/pdf",
+            size=len(content), sha256=hashlib.sha256(content).hexdigest(), issued_on=issued_on,
+            visible_to_client=True, visible_to_spanc=shared, created_at=timezone.now(),
+        )
+        document.file.save(document.filename, ContentFile(content), save=False)
+        document.save()
+        return self.ledger.mark(document)
 
     def pages(self):
         """The home page is the default site's root page (``Site.root_page``).
