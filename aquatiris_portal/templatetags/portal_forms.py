@@ -32,4 +32,9 @@ def summary_items(form):
 @register.inclusion_tag("aquatiris_portal/_error_summary.html")
 def error_summary(form, intro=""):
     items = summary_items(form) if getattr(form, "is_bound", False) else []
+    if items:
+        # The summary takes the autofocus: a field's own would be a second
+        # one on the page (invalid HTML, and browsers keep only the first).
+        for field in form.fields.values():
+            field.widget.attrs.pop("autofocus", None)
     return {"items": items, "count": len(items), "intro": intro}
