@@ -93,6 +93,9 @@ def visit(page, base, path):
     landed = page.url[len(base):]
     if "/lien/" in path:
         assert landed.endswith(("/premiere-connexion/mot-de-passe/", "/mot-de-passe-perdu/nouveau/")), landed
+    elif path.startswith(("/portail/reponse/", "/portail/document-spanc/")):
+        # The franchisee's links land once, then his page has a URL without the token.
+        assert landed.startswith(("/portail/reponse/demande/", "/portail/document-spanc/voir/")), landed
     else:
         assert landed == path, f"{path} ended on {landed}"
     assert page.locator("main h1").count() == 1, f"{path}: no single h1 in main"
@@ -145,6 +148,15 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
     _token, reset_raw = issue(AccountToken.Purpose.RESET, email=client_account.user.email, hours=1,
                               user=client_account.user)
 
+    # The franchisee's personal links (no login): his reply page and a SPANC document's page.
+    from aquatiris_portal.enquiries import links
+    from aquatiris_portal.models import PortalDocument
+
+    franchisee = installation.franchisee
+    reply_raw = links.issue_reply_link(portal_request, franchisee)
+    document_raw = links.issue_document_link(PortalDocument.objects.filter(installation=installation).first(),
+                                             franchisee)
+
     base = live_server.url
     cookies = {
         "client": session_cookie(client_account.user, verified=False),
@@ -184,6 +196,9 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
         ("client", f"{client_space}actualites/", "client news", None),
         ("client", "/portail/compte/mot-de-passe/", "change password", None),
         ("client", "/portail/compte/mot-de-passe/", "change password with errors", "errors"),
+        (None, f"/portail/reponse/{reply_raw}/", "franchisee reply page", None),
+        (None, f"/portail/reponse/{reply_raw}/", "franchisee reply page with errors", "errors"),
+        (None, f"/portail/document-spanc/{document_raw}/", "franchisee document page", None),
         ("spanc", pro_space, "folder list", None),
         ("spanc", f"{pro_space}?q={folder.city[:4]}", "folder search", None),
         ("spanc", f"{pro_space}?q=zzzz-nothing", "folder search without result", None),
