@@ -2,6 +2,7 @@
 warranty extension with certificate, requests routed with their recap and
 attachments, uploads refused before anything is written, query budgets."""
 
+import datetime
 import io
 import re
 import uuid
@@ -109,6 +110,15 @@ def owner_request(owner):
     return portal_request, attachment
 
 
+def _planned_visit(owner):
+    """A planned visit of the owner's first installation (the visit routes name one)."""
+    from aquatiris_portal.models import Visit
+
+    return Visit.objects.get_or_create(
+        external_id="V-ROUTES", defaults={"installation": owner["first"], "kind": "maintenance",
+                                          "planned_for": timezone.localdate() + datetime.timedelta(days=5)})[0]
+
+
 # (route name, url builder, whether the URL names an object of the owner)
 ROUTES = [
     ("dashboard", lambda o, r, a: BASE, False),
@@ -122,6 +132,8 @@ ROUTES = [
     ("request_attachment", lambda o, r, a: f"{BASE}demandes/{r.reference}/pieces-jointes/{a.pk}/", True),
     ("maintenance", lambda o, r, a: f"{BASE}entretien/", False),
     ("news", lambda o, r, a: f"{BASE}actualites/", False),
+    ("visit_calendar", lambda o, r, a: f"{BASE}visites/{_planned_visit(o).pk}/agenda/", True),
+    ("move_visit", lambda o, r, a: f"{BASE}visites/{_planned_visit(o).pk}/deplacer/", True),
 ]
 
 
