@@ -3,6 +3,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..records.local_dates import date_time_text
+
 
 class StaffVisit(models.Model):
     """When a staff member last opened the admin dashboard, to show what
@@ -20,4 +22,4 @@ class StaffVisit(models.Model):
         verbose_name_plural = _("staff visits")
 
     def __str__(self):
-        return f"{self.user} — {self.last_seen_at:%d/%m/%Y %H:%M}"
+        return f"{self.user} — {date_time_text(self.last_seen_at)}"

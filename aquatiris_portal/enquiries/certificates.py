@@ -4,7 +4,6 @@ import io
 import logging
 from xml.sax.saxutils import escape
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -12,6 +11,8 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from ..records.local_dates import date_text
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +57,10 @@ def certificate_pdf(*, number, client, installation, serial_number, issued_at, t
         (_("Installation"), f"{installation.reference} {installation.label}".strip()),
         (_("Installation address"), installation.full_address),
         (_("Serial number"), serial_number),
-        (_("Date"), formats.date_format(issued_at, "DATE_FORMAT")),
+        (_("Date"), date_text(issued_at)),  # the day in Paris, not in UTC
     ]
     if ends_on is not None:
-        rows.append((_("Extended warranty until"), formats.date_format(ends_on, "SHORT_DATE_FORMAT")))
+        rows.append((_("Extended warranty until"), date_text(ends_on)))
     cell = styles["BodyText"]
     table = Table(
         [[Paragraph(f"<b>{escape(label)}</b>", cell), Paragraph(escape(value).replace("\n", "<br/>"), cell)]

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from ..conf import app_settings
+from ..records.local_dates import date_text, date_time_text
 from ..storage import get_private_storage
 
 
@@ -100,7 +101,7 @@ class PortalRequest(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} — {self.client_last_name} {self.client_first_name} ({self.created_at:%d/%m/%Y})"
+        return f"{self.get_kind_display()} — {self.client_last_name} {self.client_first_name} ({date_text(self.created_at)})"
 
     def save(self, *args, **kwargs):
         if self.last_activity_at is None:
@@ -227,7 +228,7 @@ class RequestMessage(models.Model):
         indexes = [models.Index(fields=["request", "created_at"], name="aqp_msg_request_created")]
 
     def __str__(self):
-        return f"{self.get_author_role_display()} {self.created_at:%d/%m/%Y %H:%M}"
+        return f"{self.get_author_role_display()} {date_time_text(self.created_at)}"
 
 
 class ReplyLink(models.Model):
@@ -266,7 +267,7 @@ class ReplyLink(models.Model):
         indexes = [models.Index(fields=["request", "revoked_at"], name="aqp_replylink_request")]
 
     def __str__(self):
-        return f"{self.request_id} {self.created_at:%d/%m/%Y %H:%M}"
+        return f"{self.request_id} {date_time_text(self.created_at)}"
 
     def is_live(self, now=None):
         return self.revoked_at is None and self.expires_at > (now or timezone.now())
@@ -298,7 +299,7 @@ class ReplyLinkUse(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"{self.get_action_display()} {self.email} {self.created_at:%d/%m/%Y %H:%M}"
+        return f"{self.get_action_display()} {self.email} {date_time_text(self.created_at)}"
 
 
 class DocumentLink(models.Model):
@@ -326,7 +327,7 @@ class DocumentLink(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"{self.document_id} {self.created_at:%d/%m/%Y %H:%M}"
+        return f"{self.document_id} {date_time_text(self.created_at)}"
 
 
 class DocumentLinkUse(models.Model):
@@ -352,7 +353,7 @@ class DocumentLinkUse(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"{self.get_action_display()} {self.email} {self.created_at:%d/%m/%Y %H:%M}"
+        return f"{self.get_action_display()} {self.email} {date_time_text(self.created_at)}"
 
 
 class WarrantyExtension(models.Model):
@@ -432,7 +433,7 @@ class RequestExport(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self):
-        return f"{self.get_format_display()} {self.created_at:%d/%m/%Y %H:%M} ({self.get_status_display()})"
+        return f"{self.get_format_display()} {date_time_text(self.created_at)} ({self.get_status_display()})"
 
     @property
     def is_pending(self):

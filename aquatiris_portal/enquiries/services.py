@@ -174,7 +174,7 @@ def _register(user, installation, serial_number, settings_obj, site_url):
         installation=installation, client=installation.client, serial_number=serial_number,
         registered_by=user, created_at=now,
     )
-    extension.certificate_number = f"AQC-{now:%Y}-{extension.pk:06d}"
+    extension.certificate_number = f"AQC-{timezone.localdate(now):%Y}-{extension.pk:06d}"
 
     content = certificate_pdf(
         number=extension.certificate_number, client=installation.client, installation=installation,
@@ -187,7 +187,7 @@ def _register(user, installation, serial_number, settings_obj, site_url):
         installation=installation, theme=certificate_theme(),
         title=f"{settings_obj.certificate_title} {extension.certificate_number}",
         filename=f"certificat-{extension.certificate_number}.pdf", content_type="application/pdf",
-        size=len(content), sha256=PortalDocument.hash_file(ContentFile(content)), issued_on=now.date(),
+        size=len(content), sha256=PortalDocument.hash_file(ContentFile(content)), issued_on=timezone.localdate(now),
         visible_to_client=True, visible_to_spanc=False, source=DocumentSource.CERTIFICATE,
         uploaded_by=user, created_at=now,
     )
