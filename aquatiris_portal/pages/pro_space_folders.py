@@ -77,10 +77,14 @@ def clean_overdue(raw):
     return int(raw) if raw.isdigit() and int(raw) in overdue_choices() else None
 
 
-def stage_choices():
-    """(value, label) of the stage filter's select, the in-service choice first."""
+def stage_choices(overdue_months=None):
+    """(value, label) of the stage filter's select, the in-service choice first.
+
+    Without the maintenance filter "Tous" is the default, sent as "": a
+    SPANC who then picks "more than 24 months" and submits gets the
+    maintenance filter's own default (in service), not every stage."""
     return [(STAGE_SERVICE, _("In service")), *((value, str(label)) for value, label in Stage.choices),
-            (STAGE_ALL, _("All stages"))]
+            (STAGE_ALL if overdue_months else "", _("All stages"))]
 
 
 def clean_stage(raw, overdue_months=None):

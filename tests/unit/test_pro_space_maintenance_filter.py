@@ -88,7 +88,10 @@ def test_the_plain_list_shows_every_stage_and_says_nothing_filtered(world):
     names, html = listed(world)
     assert names == ALL
     assert status(html).startswith("5 dossiers sur votre territoire.")
-    assert re.search(r'<option value="all" selected>Tous</option>', html)
+    # "Tous" is sent as "": picking "24 months" there and submitting gets the
+    # maintenance filter's default (in service), not every stage.
+    assert re.search(r'<option value="" selected>Tous</option>', html)
+    assert listed(world, overdue=24, stage="")[0] == ["commissioned", "maintenance"]
 
 
 def test_a_quote_or_study_row_shows_no_installation_date(world):
