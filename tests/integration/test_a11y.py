@@ -202,6 +202,7 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
         ("spanc", pro_space, "folder list", None),
         ("spanc", f"{pro_space}?q={folder.city[:4]}", "folder search", None),
         ("spanc", f"{pro_space}?q=zzzz-nothing", "folder search without result", None),
+        ("spanc", f"{pro_space}?overdue=24&stage=quote", "folder list filtered by maintenance and stage", None),
         ("spanc", f"{pro_space}dossiers/{folder.pk}/", "folder", None),
         ("spanc", f"{pro_space}dossiers/{folder.pk}/envoyer/", "upload form", None),
         ("spanc", f"{pro_space}dossiers/{folder.pk}/envoyer/", "upload form with errors", "errors"),
