@@ -1,6 +1,7 @@
 """The internal system's signed "an export is ready" push (sync/push.py)."""
 
 import json
+import posixpath
 import re
 import shutil
 import subprocess
@@ -8,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, strategies as st
 from django.core.cache import cache
 from django.test import Client as HttpClient
 from django.urls import reverse
@@ -15,8 +17,8 @@ from django.urls import reverse
 from aquatiris_portal.models import Client, PortalDocument
 from aquatiris_portal.security_log.models import SecurityEvent
 from aquatiris_portal.sync.importer import import_source
-from aquatiris_portal.sync.models import ImportedExport
-from aquatiris_portal.sync.push import sign
+from aquatiris_portal.sync.models import ImportedExport, ImportRun
+from aquatiris_portal.sync.push import Refused, check_inside, sign
 from tests.exports import make_pdf, sha256, write_export
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -192,6 +194,26 @@ def test_an_address_with_too_many_refusals_is_throttled_even_with_a_good_signatu
     assert push(http=other).status_code == 202  # another address is not blocked
 
 
+SEGMENTS = st.sampled_from(["exports", "export-1", "..", ".", "", "etc", "exports-evil", "a\\b", "x\x00"])
+
+
+@given(root=st.lists(st.sampled_from(["srv", "exports", "portal"]), min_size=1, max_size=3),
+       keep=st.integers(0, 3), tail=st.lists(SEGMENTS, max_size=5), s3=st.booleans())
+def test_an_accepted_source_always_lies_under_the_root(root, keep, tail, s3):
+    """Whatever the segments, a source check_inside lets through names the
+    root or a folder under it, once resolved as a file system or S3 would."""
+    pushed = root[:keep] + tail  # often starts like the root, then anything
+    root_spec = ("s3://bucket/" if s3 else "/") + "/".join(root) + "/"
+    source = ("s3://bucket/" if s3 else "/") + "/".join(pushed)
+    try:
+        check_inside(source, root_spec)
+    except Refused:
+        return
+    resolved = posixpath.normpath("/" + source.removeprefix("s3://bucket/").lstrip("/"))
+    assert (resolved + "/").startswith("/" + "/".join(root) + "/")
+    assert "\\" not in source and "\x00" not in source
+
+
 # -- S3 event notifications -----------------------------------------------------
 
 @pytest.mark.django_db
@@ -265,6 +287,7 @@ def test_a_push_imports_the_export_and_two_pushes_import_it_once(stub_broker, wo
     assert visible
     assert PortalDocument.objects.filter(external_id="D-PUSH").count() == 1
     assert ImportedExport.objects.filter(sequence=2).count() == 1
+    assert ImportRun.objects.filter(sequence=2).count() == 1  # the second job found it imported
 
 
 # -- the sender's snippets in the docs ---------------------------------------------
@@ -332,3 +355,4 @@ def test_the_shell_snippet_of_the_docs_is_accepted(stub_broker):
     body = out[out.index("--data-binary") + 1].encode()
     response = HttpClient().post(url(), body, content_type="application/json", **meta)
     assert response.status_code == 202, response.content
+    assert queued(stub_broker) == ["import_exports"]
