@@ -42,7 +42,7 @@ def request_detail(page, request, context, portal_request):
             else:
                 flash.error(request, _("This request can no longer be reopened. Please send a new request."))
             return HttpResponseRedirect(detail_url)
-        form = ReplyForm(request.POST, request.FILES)
+        form = ReplyForm(request.POST, request.FILES, owner=request.user)
         if form.is_valid():
             client = context["client"]
             try:
@@ -59,9 +59,10 @@ def request_detail(page, request, context, portal_request):
             except LimitReached as refused:
                 add_limit_error(form, refused, text_field="body", file_field="attachments", request=request)
             else:
+                form.forget_kept()
                 flash.success(request, _("Your reply was sent to your franchisee."))
                 return HttpResponseRedirect(detail_url + "#aqp-thread-end")
-        if form.errors.get("attachments"):
+        if form.errors.get("attachments") and not form.kept_uploads:
             form.add_error("attachments", _("No file was kept: please choose your files again."))
     thread_messages, own_attachments = thread(portal_request)
     unread_since = portal_request.client_read_at if portal_request.unread_by_client else None

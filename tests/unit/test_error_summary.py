@@ -346,3 +346,18 @@ def test_kept_files_expire_and_the_schedule_deletes_them_with_their_files(client
     assert int(pending_uploads.send_due(now=timezone.now())) == 0
     assert int(pending_uploads.send_due(now=later)) == 1
     assert not pending_uploads.PendingUpload.objects.exists() and not backend().exists(row.file.name)
+
+
+def test_a_reply_keeps_its_good_photo_across_an_error_and_attaches_it_once(client_space):
+    from aquatiris_portal.enquiries.pending_uploads import PendingUpload
+    from aquatiris_portal.models import RequestAttachment
+
+    url = f"{client_space['base']}demandes/{_request_of(client_space).reference}/"
+    html = unescape(client_space["http"].post(url, {"body": " ", "attachments": [_photo()]}).content.decode())
+    (token,) = _kept_tokens(html)
+    assert gettext("Your reply was not sent.") in summary_of(html)[1]
+    assert not RequestAttachment.objects.exists()
+    assert client_space["http"].post(url, {"body": "La photo", "kept_files": [token]}).status_code == 302
+    attachment = RequestAttachment.objects.get()
+    assert attachment.message is not None and attachment.filename == "photo.jpg"
+    assert not PendingUpload.objects.exists()
