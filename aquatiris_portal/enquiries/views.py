@@ -147,7 +147,7 @@ def warranty(page, request, context, installation):
     confirming = False
     response_context = {**context, "installation": installation, "extension": extension,
                         "installation_tab": "warranty", "warranty_end": warranty_end(installation, settings_obj)}
-    if not installation.is_past_quote:
+    if not installation.is_built:
         # Nothing built yet: nothing to register (the page says when it opens).
         return page.render_screen(request, "warranty", {**response_context, "not_built": True})
     if request.method == "POST":

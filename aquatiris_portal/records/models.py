@@ -278,6 +278,12 @@ class Installation(SyncedRecord, Address):
         return self.stage_index > STAGE_ORDER.index(Stage.QUOTE)
 
     @property
+    def is_built(self):
+        """Commissioned or later: the filter exists, its serial number can be
+        registered for the warranty (not while works are still going on)."""
+        return self.stage_index >= STAGE_ORDER.index(Stage.COMMISSIONED)
+
+    @property
     def has_active_contract(self):
         until = self.maintenance_contract_until
         return self.maintenance_contract_status == ContractStatus.ACTIVE and (until is None or until >= timezone.localdate())
