@@ -183,7 +183,9 @@ def test_bug2_a_form_error_elsewhere_says_which_files_to_choose_again(owner, sub
 def test_bug2_required_fields_are_checked_in_the_browser(owner, subjects):
     html = owner["http"].get(f"{BASE}contact/").content.decode()
     form = html.split("data-aqp-contact-form", 1)[0].rsplit("<form", 1)[1]
-    assert "novalidate" not in form
+    # The server checks them now (novalidate): its summary at the top says what is wrong and the files
+    # that passed are kept across the error (tests/unit/test_error_summary.py); required is still marked.
+    assert "novalidate" in form
     assert re.search(r'<textarea[^>]*name="message"[^>]*required', html)
 
 
