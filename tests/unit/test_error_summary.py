@@ -4,7 +4,6 @@ the form's own errors too. Every form of both spaces is posted wrong here;
 a sweep of the templates makes a new form join the list."""
 
 import re
-import uuid
 from html import unescape
 from pathlib import Path
 
@@ -15,7 +14,6 @@ from django.utils.translation import gettext, ngettext
 from wagtail.models import Site
 
 from aquatiris_portal.accounts import tokens
-from aquatiris_portal.accounts.second_factor_views import ENROL_EMAIL_SESSION_KEY
 from aquatiris_portal.accounts.views import LINK_SESSION_KEY
 from aquatiris_portal.models import PortalRequest, RequestSubject, Visit
 from aquatiris_portal.pages.client_space import ClientSpacePage
@@ -339,9 +337,7 @@ def test_kept_files_expire_and_the_schedule_deletes_them_with_their_files(client
     html = unescape(_contact(client_space, message="", attachments=[_photo()]).content.decode())
     (token,) = _kept_tokens(html)
     row = pending_uploads.PendingUpload.objects.get()
-    later = timezone.now() + datetime.timedelta(hours=settings.AQUATIRIS_PORTAL_PENDING_UPLOAD_HOURS + 1
-                                                if hasattr(settings, "AQUATIRIS_PORTAL_PENDING_UPLOAD_HOURS")
-                                                else 25)
+    later = timezone.now() + datetime.timedelta(hours=pending_uploads.pending_hours() + 1)
     assert pending_uploads.kept(client_space["user"], [token]) == [row]
     assert int(pending_uploads.send_due(now=timezone.now())) == 0
     assert int(pending_uploads.send_due(now=later)) == 1
