@@ -28,6 +28,9 @@ DEFAULTS = {
     # space (filecheck/): the file is then refused.
     "FILE_CHECK_SECONDS": 10,
     "FILE_CHECK_MEMORY_BYTES": 512 * 1024 * 1024,
+    # The checks of all the files one form sends share this many seconds,
+    # so five hostile files cannot hold a worker five times as long.
+    "FILE_CHECK_FORM_SECONDS": 15,
     # Themes.
     "CERTIFICATE_THEME_SLUG": "garanties",
     "MAINTENANCE_THEME_SLUG": "entretien",
@@ -127,12 +130,6 @@ DEFAULTS = {
     "REPLY_LINK_THROTTLE": {"link": 30, "ip": 60, "minutes": 15},
     "ANSWER_DUE_HOURS": 48,
     "MAIL_INCLUDES_MESSAGE": False,
-    # Digests: a client's new documents at most once per CLIENT_DIGEST_HOURS,
-    # a SPANC's new folders and shared documents once per SPANC_DIGEST_DAYS.
-    "CLIENT_DIGEST_HOURS": 24,
-    "SPANC_DIGEST_DAYS": 7,
-    # Visits (issue 17): the client's reminder (with an .ics) this many days
-    # before a planned visit; the SPANC list's filter "no maintenance for
     # What one client or SPANC account may send (enquiries/limits.py):
     # requests, thread replies and SPANC uploads, per hour and per day, and
     # the bytes of their files per day (0: no limit). Over a limit the form
@@ -144,6 +141,12 @@ DEFAULTS = {
     # go to the franchisee (and the network head) as one mail, sent when the
     # window ends (enquiries/threads.py). 0: one mail per reply, at once.
     "REPLY_MAIL_WINDOW_MINUTES": 5,
+    # Digests: a client's new documents at most once per CLIENT_DIGEST_HOURS,
+    # a SPANC's new folders and shared documents once per SPANC_DIGEST_DAYS.
+    "CLIENT_DIGEST_HOURS": 24,
+    "SPANC_DIGEST_DAYS": 7,
+    # Visits: the client's reminder (with an .ics) this many days
+    # before a planned visit; the SPANC list's filter "no maintenance for
     # more than N months" (its default choice).
     "VISIT_REMINDER_DAYS": 7,
     "SPANC_MAINTENANCE_OVERDUE_MONTHS": 24,

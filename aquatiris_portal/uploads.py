@@ -16,11 +16,16 @@ Whatever parses the bytes runs in a child process under hard limits
 (``filecheck``: AQUATIRIS_PORTAL_FILE_CHECK_SECONDS of CPU and wall-clock
 time, AQUATIRIS_PORTAL_FILE_CHECK_MEMORY_BYTES of memory): a file whose
 check does not finish within them is refused (``bounded_check``), so no
-file holds a worker longer, whatever its bytes.
+file holds a worker longer, whatever its bytes. The files of one form share
+AQUATIRIS_PORTAL_FILE_CHECK_FORM_SECONDS (``form_budget``): once spent, the
+files left are refused unread.
 """
 
+import contextvars
 import logging
 import os
+import time
+from contextlib import contextmanager
 
 import filetype
 from django.core.exceptions import ValidationError
@@ -88,23 +93,55 @@ def _read_all(uploaded):
 
 # --- the bounded check ----------------------------------------------------------
 
+# When the checks of the files of one form must be done (monotonic clock),
+# set by ``form_budget``; None outside one.
+_form_deadline = contextvars.ContextVar("aquatiris_portal_file_check_deadline", default=None)
+
+
+@contextmanager
+def form_budget(seconds=None):
+    """The checks run inside share ``seconds`` (default the setting
+    FILE_CHECK_FORM_SECONDS) of wall clock: a form of five files holds its
+    worker no longer than one. Nested budgets keep the outer deadline."""
+    if _form_deadline.get() is not None:
+        yield
+        return
+    seconds = app_settings.FILE_CHECK_FORM_SECONDS if seconds is None else seconds
+    token = _form_deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _form_deadline.reset(token)
+
+
+def _unchecked(kind, name, size, why):
+    logger.warning("Refused %s file %r of %d bytes: its check did not finish (%s)", kind, name, size, why)
+    return ValidationError(
+        _("“%(name)s” could not be checked in time: please save it again as a PDF or a JPEG photo and "
+          "send it again.") % {"name": name},
+        code="unchecked",
+    )
+
+
 def bounded_check(kind, data, name="", max_pixels=None):
     """The verdict (``filecheck.verdicts``) on ``data`` checked as ``kind`` in
-    a child process under the settings' limits. A check that did not finish
-    (time, memory, a crash) raises the ValidationError ``unchecked``; the
+    a child process under the settings' limits (and what is left of the
+    form's budget). A check that did not finish (time, memory, a crash), or
+    that no time is left for, raises the ValidationError ``unchecked``; the
     caller turns the other verdicts into its own messages."""
+    seconds = app_settings.FILE_CHECK_SECONDS
+    deadline = _form_deadline.get()
+    if deadline is not None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise _unchecked(kind, name, len(data), "the form's budget was spent on its other files")
+        seconds = min(seconds, left)
     result = check_file(
-        kind, data, seconds=app_settings.FILE_CHECK_SECONDS, memory_bytes=app_settings.FILE_CHECK_MEMORY_BYTES,
+        kind, data, seconds=seconds, memory_bytes=app_settings.FILE_CHECK_MEMORY_BYTES,
         max_pixels=max_pixels or app_settings.UPLOAD_MAX_PIXELS,
     )
     if result["code"] in verdicts.UNCHECKED:
-        logger.warning("Refused %s file %r of %d bytes: its check did not finish (%s, %s) after %.1f s",
-                       kind, name, len(data), result["code"], result["detail"], result["elapsed"])
-        raise ValidationError(
-            _("“%(name)s” could not be checked in time: please save it again as a PDF or a JPEG photo and "
-              "send it again.") % {"name": name},
-            code="unchecked",
-        )
+        raise _unchecked(kind, name, len(data), f"{result['code']}, {result['detail']} after {result['elapsed']:.1f} s")
     return result
 
 
@@ -265,11 +302,12 @@ def validate_uploads(files, allowed=PHOTO_AND_PDF, max_files=None, max_bytes=Non
             code="too_many",
         )
     checked, errors = [], []
-    for uploaded in files:
-        try:
-            checked.append(checked_file(uploaded, allowed=allowed, max_bytes=max_bytes))
-        except ValidationError as error:
-            errors.extend(error.messages)
+    with form_budget():
+        for uploaded in files:
+            try:
+                checked.append(checked_file(uploaded, allowed=allowed, max_bytes=max_bytes))
+            except ValidationError as error:
+                errors.extend(error.messages)
     if errors:
         raise ValidationError(errors)
     return checked

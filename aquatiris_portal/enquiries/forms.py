@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from ..conf import app_settings
 from ..records.serials import canonical_serial
 from ..snippets.models import AfterSalesReason, RequestSubject
-from ..uploads import PHOTO_AND_PDF, checked_file, validate_uploads
+from ..uploads import PHOTO_AND_PDF, checked_file, form_budget, validate_uploads
 from . import pending_uploads
 from .limits import report as report_limit
 from .models import PortalRequest
@@ -86,11 +86,12 @@ class KeepsGoodFiles:
                 code="too_many",
             )
         good, errors = [], []
-        for uploaded in files:
-            try:
-                good.append(checked_file(uploaded, allowed=allowed))
-            except ValidationError as error:
-                errors.extend(error.messages)
+        with form_budget():
+            for uploaded in files:
+                try:
+                    good.append(checked_file(uploaded, allowed=allowed))
+                except ValidationError as error:
+                    errors.extend(error.messages)
         self._new_good = good
         if errors:
             raise ValidationError(errors)

@@ -358,6 +358,39 @@ def test_the_wall_clock_limit_stops_a_check_that_needs_more(slow_pdf):
     assert result["detail"] == "wall clock"  # the parent stopped waiting and killed it
 
 
+def test_the_files_of_one_form_share_one_budget(settings, slow_pdf, monkeypatch):
+    """Five files that each take their whole limit would hold a worker five
+    times as long: the form's budget is spent on the first, and the others
+    are refused unread, each with the message, nothing returned."""
+    settings.AQUATIRIS_PORTAL_FILE_CHECK_SECONDS = 60
+    settings.AQUATIRIS_PORTAL_FILE_CHECK_FORM_SECONDS = 0.5
+    calls = []
+    real = uploads.check_file
+
+    def counted(*args, **kwargs):
+        calls.append(kwargs["seconds"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(uploads, "check_file", counted)
+    files = [SimpleUploadedFile(f"rapport-{n}.pdf", slow_pdf, content_type="application/pdf") for n in range(5)]
+    with pytest.raises(ValidationError) as refused:
+        uploads.validate_uploads(files, max_bytes=len(slow_pdf) + 1)
+    assert len(refused.value.messages) == 5
+    said = gettext("“%(name)s” could not be checked in time: please save it again as a PDF or a JPEG photo and "
+                   "send it again.")
+    assert refused.value.messages == [said % {"name": f"rapport-{n}.pdf"} for n in range(5)]
+    assert len(calls) <= 2 and all(seconds <= 0.5 for seconds in calls), calls
+
+
+def test_outside_a_form_each_file_keeps_its_own_limit(settings, monkeypatch):
+    settings.AQUATIRIS_PORTAL_FILE_CHECK_SECONDS = 7
+    settings.AQUATIRIS_PORTAL_FILE_CHECK_FORM_SECONDS = 0.001
+    seen = []
+    monkeypatch.setattr(uploads, "check_file", lambda *a, **k: seen.append(k["seconds"]) or {"code": None})
+    uploads.bounded_check("pdf", b"%PDF-1.4", name="a.pdf")
+    assert seen == [7]
+
+
 def test_the_memory_limit_stops_a_check_that_needs_more():
     """A 36 Mpx photo (108 MB of pixels, twice) does not fit in 256 MiB; a
     small one does, under the same limit."""
