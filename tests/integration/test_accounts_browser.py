@@ -105,7 +105,7 @@ def test_demo_client_activates_logs_out_resets_and_logs_in_again_in_chromium(
     page.fill("input[name=email]", EMAIL)
     page.fill("input[name=password]", first_password)
     page.click("form.aqp-form button[type=submit]")
-    assert "/portail/connexion/" in page.url and page.locator(".aqp-alert").count() == 1
+    assert "/portail/connexion/" in page.url and page.locator(".aqp-error-summary").count() == 1
 
     # Used links fail, and offer a new one.
     response = page.goto(activation_link)

@@ -34,6 +34,13 @@ def test_the_maintenance_filter_lists_installations_in_service(live_server, wagt
                                                                 stack_report):
     settings.PASSWORD_HASHERS = FAST_HASHERS
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    # A transaction=True test before this one may have flushed the default
+    # site with every table: make one under the root, as a fresh site has.
+    from wagtail.models import Page, Site
+
+    if not Site.objects.filter(is_default_site=True).exists():
+        home = wagtail_root.add_child(instance=Page(title="Accueil", slug="accueil"))
+        Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
     pro_space_page()
     spanc = factories.spanc()
     planned = add_months(datetime.date.today(), -40)

@@ -45,6 +45,6 @@ def test_the_demo_has_visits_of_every_state_and_a_spanc_report(demo):
     report = inspection.report_document
     assert report.visible_to_spanc and report.theme.slug == "spanc"
     with report.file.open("rb") as f:
-        assert PdfReader(f).pages[0].extract_text().startswith("Rapport de contrôle SPANC")
+        assert PdfReader(f).pages[0].extract_text().startswith("Contrôle périodique SPANC")
     assert anne.installations.filter(last_maintenance_on__isnull=False).exists()
     assert Visit.objects.count() == 12  # safe twice: 4 visits on each of 3 installations, once

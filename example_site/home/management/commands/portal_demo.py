@@ -275,7 +275,7 @@ class Command(BaseCommand):
     # (k, kind, days from today, done, slot, with a report)
     VISITS = [
         (0, "maintenance", -380, True, "", "Compte rendu d'entretien"),
-        (1, "spanc_inspection", -200, True, "", "Rapport de contrôle SPANC"),
+        (1, "spanc_inspection", -200, True, "", "Contrôle périodique SPANC"),
         (2, "emptying", 3, False, "morning", None),  # within VISIT_REMINDER_DAYS: its reminder is due
         (3, "maintenance", 75, False, "afternoon", None),
     ]
