@@ -265,8 +265,16 @@ def test_a_push_imports_the_export_and_two_pushes_import_it_once(stub_broker, wo
         {"type": "installation", "id": "I-PUSH", "client": "C-PUSH", "reference": "AQ-PUSH"},
     ])
     import_source(root)
-    Site.objects.get(is_default_site=True).root_page.add_child(
-        instance=ClientSpacePage(title="Espace client", slug="espace-client"))
+    # An earlier transaction=True test may have flushed Wagtail's default site.
+    from django.conf import settings as django_settings
+    from wagtail.models import Locale, Page
+
+    Locale.objects.get_or_create(language_code=django_settings.LANGUAGE_CODE)
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        home = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
+        site = Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
+    site.root_page.add_child(instance=ClientSpacePage(title="Espace client", slug="espace-client"))
     http = HttpClient()
     http.force_login(factories.client_user(Client.objects.get(external_id="C-PUSH")))
     installation = Client.objects.get(external_id="C-PUSH").installations.get()
