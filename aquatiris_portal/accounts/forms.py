@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from ..records.codes import TYPED_MAX_LENGTH
 from ..records.emails import MESSAGE as EMAIL_MESSAGE
 from ..records.emails import InvalidEmail, canonical_email
 
@@ -40,7 +41,9 @@ class ActivationRequestForm(forms.Form):
     email = _email_field()
     code = forms.CharField(
         label=_("Client code or pro code"),
-        max_length=40,
+        # A stored code has at most 40 characters; typed with a space or a
+        # " - " between its parts it has more, and still is that code.
+        max_length=TYPED_MAX_LENGTH,
         help_text=_("It appears on the documents Aquatiris sent you (for example CLI-7H2M9 or PRO-8Q4K2)."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
     )

@@ -209,6 +209,8 @@ REAL_SHAPES = [
     ("client", "cli_2020.77", "CLI 2020\u00a077"),
     ("spanc", "PRO-8Q4K2", "PRO-8Q4K2"),
     ("spanc", "PRO-8Q4K2", " pro\u20138q4k2 "),
+    # 39 characters stored, 51 as read aloud with " - " between the parts.
+    ("client", "AQ-2019-0001-CLIENT-PRINCIPAL-MAISON-A1", "AQ - 2019 - 0001 - CLIENT - PRINCIPAL - MAISON - A1"),
 ]
 
 
