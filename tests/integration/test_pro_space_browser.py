@@ -137,7 +137,11 @@ def test_demo_spanc_uses_the_pro_space_in_chromium(
     text = mail.get_body(preferencelist=("plain",)).get_content()
     assert spanc.name in mail["Subject"] and target.client.last_name in mail["Subject"]
     assert "Rapport de contrôle SPANC" in text and "Installation conforme." in text
-    assert f"/admin/aquatiris_portal/portaldocument/inspect/{document.pk}/" in text
+    # The franchisee has no admin account: a personal link opens the report.
+    assert "/admin/" not in text
+    link = re.search(r"https?://\S+/portail/document-spanc/[\w-]+/", text).group(0)
+    opened = page.context.browser.new_context().request.get(link)
+    assert opened.status == 200 and "Rapport de contrôle SPANC" in opened.text()
 
     event = OutboxEvent.objects.get(kind="document_uploaded")
     assert event.payload["document_id"] == document.pk
