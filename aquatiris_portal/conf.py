@@ -7,7 +7,10 @@ defaults below apply when it is absent. Nothing is read at import time.
     app_settings.UPLOAD_MAX_BYTES
 """
 
+import warnings
+
 from django.conf import settings
+from django.core import checks
 
 DEFAULTS = {
     # Private storage for PortalDocument files. If the host defines
@@ -75,6 +78,10 @@ DEFAULTS = {
     "AUTH_MIN_RESPONSE_SECONDS": 0.4,
     # Lifetime of a code sent by email for the second factor.
     "OTP_EMAIL_CODE_MINUTES": 10,
+    # A SPANC person may tick "trust this browser" at the second factor: that
+    # browser skips the code for this many days (accounts/trusted_browsers.py;
+    # never staff). 0: the box is not offered and no cookie is honoured.
+    "TRUSTED_BROWSER_DAYS": 30,
     # Mail.
     "MAIL_MAX_RETRIES": 10,
     # Files written only to be attached to one mail (a visit's .ics) are
@@ -162,16 +169,72 @@ DEFAULTS = {
 }
 
 
+PREFIX = "AQUATIRIS_PORTAL_"
+
+
+class RemovedInAquatirisPortal03Warning(DeprecationWarning):
+    """What still works in 0.2 and stops working in 0.3 (a renamed setting's
+    old name). Like Wagtail's RemovedInWagtailXXWarning: a host filters it
+    by class (`python -W error::aquatiris_portal.conf.RemovedInAquatirisPortal03Warning`)."""
+
+    removed_in = "0.3"
+
+
+# Deprecations made in this minor version live one minor version more
+# (CONTRIBUTING.md, "Renaming a setting").
+RemovedInNextVersionWarning = RemovedInAquatirisPortal03Warning
+
+# Renamed settings: old name -> (new name, the warning naming the version that
+# drops the old name). Reading the new name falls back to the old one, with
+# that warning; system check aquatiris_portal.W020 names both. docs/settings.md
+# lists them ("Renamed settings"). Example:
+#     "REPLY_LINK_LIFETIME_DAYS": ("REPLY_LINK_DAYS", RemovedInAquatirisPortal03Warning),
+RENAMED_SETTINGS = {}
+
+
+def _renamed_from(name):
+    """The old names of setting `name` the host still sets, oldest rename first."""
+    return [(old, warning) for old, (new, warning) in RENAMED_SETTINGS.items()
+            if new == name and hasattr(settings, PREFIX + old)]
+
+
 class AppSettings:
-    prefix = "AQUATIRIS_PORTAL_"
+    prefix = PREFIX
 
     def __getattr__(self, name):
         if name not in DEFAULTS:
-            raise AttributeError(f"Unknown aquatiris_portal setting: {name}")
-        return getattr(settings, self.prefix + name, DEFAULTS[name])
+            renamed = RENAMED_SETTINGS.get(name)
+            hint = f" (renamed {renamed[0]})" if renamed else ""
+            raise AttributeError(f"Unknown aquatiris_portal setting: {name}{hint}")
+        if hasattr(settings, self.prefix + name):
+            return getattr(settings, self.prefix + name)
+        for old, warning in _renamed_from(name):
+            warnings.warn(f"{PREFIX}{old} is renamed {PREFIX}{name}; the old name stops working in "
+                          f"aquatiris-portal {warning.removed_in}.", warning, stacklevel=2)
+            return getattr(settings, self.prefix + old)
+        return DEFAULTS[name]
 
 
 app_settings = AppSettings()
+
+
+@checks.register(checks.Tags.compatibility)
+def check_renamed_settings(app_configs=None, **kwargs):
+    """aquatiris_portal.W020: the host sets a renamed setting's old name
+    (read with a warning until the version that drops it, or ignored when
+    the new name is set too)."""
+    found = []
+    for old, (new, warning) in RENAMED_SETTINGS.items():
+        if not hasattr(settings, PREFIX + old):
+            continue
+        if hasattr(settings, PREFIX + new):
+            message = f"{PREFIX}{old} is ignored: it is renamed {PREFIX}{new}, which your settings also set."
+        else:
+            message = (f"{PREFIX}{old} is renamed {PREFIX}{new}; the old name is read until "
+                       f"aquatiris-portal {warning.removed_in}.")
+        found.append(checks.Warning(message, hint=f"Write {PREFIX}{new} in your settings and remove {PREFIX}{old}.",
+                                    id="aquatiris_portal.W020"))
+    return found
 
 
 def public_base_url():
