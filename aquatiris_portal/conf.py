@@ -34,6 +34,9 @@ DEFAULTS = {
     # The checks of all the files one form sends share this many seconds,
     # so five hostile files cannot hold a worker five times as long.
     "FILE_CHECK_FORM_SECONDS": 15,
+    # Files that passed the checks on a form sent back with an error wait
+    # this long for the form (enquiries/pending_uploads.py reads it).
+    "PENDING_UPLOAD_HOURS": 24,
     # Themes.
     "CERTIFICATE_THEME_SLUG": "garanties",
     "MAINTENANCE_THEME_SLUG": "entretien",
@@ -157,7 +160,8 @@ DEFAULTS = {
     # more than N months" (its default choice).
     "VISIT_REMINDER_DAYS": 7,
     "SPANC_MAINTENANCE_OVERDUE_MONTHS": 24,
-    # Absolute URL of the site (for links in outbox events); default WAGTAILADMIN_BASE_URL.
+    # Absolute URL of the site (for links in mails and outbox events); default
+    # WAGTAILADMIN_BASE_URL, and under DEBUG only runserver's address (public_base_url()).
     "PUBLIC_BASE_URL": None,
     # Editors' content shown on every page (news stream, portal settings,
     # stage names) is cached (content_cache.py) in this Django cache, which
@@ -237,8 +241,19 @@ def check_renamed_settings(app_configs=None, **kwargs):
     return found
 
 
+# Where `manage.py runserver` listens by default: the links' address in
+# development only. Outside DEBUG there is no default (check W008 says so).
+DEV_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+# Wagtail's `wagtail start` writes this placeholder into WAGTAILADMIN_BASE_URL.
+PLACEHOLDER_BASE_URLS = {"", "http://example.com", "https://example.com"}
+
+
 def public_base_url():
     """The site's absolute URL without a trailing slash, for links in mails
     and events sent from a job (no request at hand): PUBLIC_BASE_URL, else
-    Django's WAGTAILADMIN_BASE_URL, else ""."""
-    return (app_settings.PUBLIC_BASE_URL or getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "").rstrip("/")
+    Django's WAGTAILADMIN_BASE_URL; when that is unset or Wagtail's
+    placeholder, DEV_PUBLIC_BASE_URL under DEBUG, else ""."""
+    url = str(app_settings.PUBLIC_BASE_URL or getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "").rstrip("/")
+    if url.lower() in PLACEHOLDER_BASE_URLS and settings.DEBUG:
+        return DEV_PUBLIC_BASE_URL
+    return url
