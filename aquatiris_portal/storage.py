@@ -111,7 +111,7 @@ def serve_private_file(fieldfile, *, filename, content_type, disposition):
             handle = storage.open(fieldfile.name, "rb")
         except FileNotFoundError:
             logger.error("Private file missing on storage: %s", fieldfile.name)
-            raise Http404
+            raise Http404 from None
         response = FileResponse(handle, content_type=content_type)
         response["Content-Disposition"] = header
     else:

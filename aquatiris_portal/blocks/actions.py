@@ -34,7 +34,7 @@ class QuickActionBlock(blocks.StructBlock):
         try:
             validate_editor_url(value.get("url") or "")
         except ValidationError as error:
-            raise blocks.StructBlockValidationError({"url": error})
+            raise blocks.StructBlockValidationError({"url": error}) from error
         return value
 
 

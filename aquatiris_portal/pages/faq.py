@@ -103,7 +103,7 @@ class FaqPage(AudienceRestrictedMixin, Page):
         except PageNotAnInteger:
             page_obj = paginator.page(1)
         except EmptyPage:
-            raise Http404
+            raise Http404 from None
         topics = dict(FaqTopic.choices)
         groups = []
         for entry in page_obj.object_list:

@@ -181,7 +181,7 @@ class NewsIndexPage(AudienceRestrictedMixin, Page):
         except PageNotAnInteger:
             page_obj = paginator.page(1)
         except EmptyPage:
-            raise Http404
+            raise Http404 from None
         context.update(
             articles=summarize(page_obj.object_list, request),
             page_obj=page_obj,

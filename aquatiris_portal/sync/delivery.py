@@ -139,7 +139,7 @@ def _post(url, body, headers):
         response = requests.post(url, data=body, headers=headers, timeout=app_settings.OUTBOX_TIMEOUT_SECONDS,
                                  allow_redirects=False)
     except requests.RequestException as error:
-        raise DeliveryFailed(f"{type(error).__name__}: {error}")
+        raise DeliveryFailed(f"{type(error).__name__}: {error}") from error
     if not 200 <= response.status_code < 300:
         raise DeliveryFailed(f"HTTP {response.status_code}: {response.text[:300]}")
 

@@ -57,7 +57,7 @@ def _check_docx(data, path):
         result = bounded_check("docx", data, shown(path))
     except ValidationError:
         raise Rejected(_("The file “%(path)s” could not be checked in time (a damaged or hostile document?): "
-                         "save it again and export it again.") % {"path": shown(path)})
+                         "save it again and export it again.") % {"path": shown(path)}) from None
     if result["code"] == verdicts.ACTIVE:
         raise Rejected(_("The Word document “%(path)s” holds macros or ActiveX controls, which the portal does "
                          "not accept.") % {"path": shown(path)})
@@ -73,9 +73,9 @@ def copy_file(export, record):
     try:
         source = export.open_file(path)
     except FileNotFoundError:
-        raise Rejected(_("The file “%(path)s” is missing from the export.") % {"path": shown(path)})
+        raise Rejected(_("The file “%(path)s” is missing from the export.") % {"path": shown(path)}) from None
     except BadFilePath as refused:
-        raise Rejected(refused.reason)
+        raise Rejected(refused.reason) from refused
     digest, size = hashlib.sha256(), 0
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as spool:
         try:
@@ -84,7 +84,7 @@ def copy_file(export, record):
                 size += len(chunk)
                 spool.write(chunk)
         except BadFilePath as refused:  # read beyond the size limit
-            raise Rejected(refused.reason)
+            raise Rejected(refused.reason) from refused
         finally:
             source.close()
         actual = digest.hexdigest()

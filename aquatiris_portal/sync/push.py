@@ -80,7 +80,7 @@ def _check_signature(request, body, secret, window):
     try:
         sent_at = int(timestamp)
     except ValueError:
-        raise Refused(401, "bad timestamp")
+        raise Refused(401, "bad timestamp") from None
     if abs(time.time() - sent_at) > window:
         raise Refused(403, "stale timestamp")
     # A signature is good from sent_at - window to sent_at + window: remember
@@ -136,7 +136,7 @@ def sources_of(payload, root):
                 bucket = record["s3"]["bucket"]["name"]
                 key = unquote_plus(record["s3"]["object"]["key"])  # S3 events URL-encode the key
             except (KeyError, TypeError):
-                raise Refused(400, "not an S3 event")
+                raise Refused(400, "not an S3 event") from None
             if not isinstance(bucket, str) or not isinstance(key, str):
                 raise Refused(400, "not an S3 event")
             prefix = key[:-len(MANIFEST)] if key.endswith(MANIFEST) else key.rpartition("/")[0] + "/"
@@ -175,7 +175,7 @@ def export_ready(request):
         try:
             payload = json.loads(body or b"{}")
         except (ValueError, UnicodeDecodeError):
-            raise Refused(400, "body is not JSON")
+            raise Refused(400, "body is not JSON") from None
         for source in sources_of(payload, root):
             check_inside(source, root)
     except Refused as refused:

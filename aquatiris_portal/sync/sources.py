@@ -127,7 +127,7 @@ def parse_manifest(raw, where):
     try:
         manifest = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
-        raise ExportError(f"{where}: manifest.json is not valid JSON ({error})")
+        raise ExportError(f"{where}: manifest.json is not valid JSON ({error})") from error
     errors = manifest_errors(manifest)
     if errors:
         raise ExportError(f"{where}: manifest.json is invalid: {'; '.join(errors)}")
@@ -172,13 +172,13 @@ def open_inside(root, relative_path):
             try:
                 inner = os.open(part, _DIR_FLAGS, dir_fd=fd)
             except OSError as error:
-                raise _open_error(error, relative_path, part, fd)
+                raise _open_error(error, relative_path, part, fd) from error
             os.close(fd)
             fd = inner
         try:
             file_fd = os.open(parts[-1], _FILE_FLAGS, dir_fd=fd)
         except OSError as error:
-            raise _open_error(error, relative_path, parts[-1], fd)
+            raise _open_error(error, relative_path, parts[-1], fd) from error
     finally:
         os.close(fd)
     if not stat.S_ISREG(os.fstat(file_fd).st_mode):
@@ -211,9 +211,9 @@ class LocalExport(Export):
         try:
             handle = open_inside(self.location, RECORDS)
         except FileNotFoundError:
-            raise ExportError(f"{self.location}: records.jsonl is missing")
+            raise ExportError(f"{self.location}: records.jsonl is missing") from None
         except BadFilePath as error:
-            raise ExportError(f"{self.location}: {error.reason}")
+            raise ExportError(f"{self.location}: {error.reason}") from error
         with handle:
             yield from bounded_lines(handle, app_settings.SYNC_MAX_LINE_BYTES)
 
@@ -238,7 +238,7 @@ class LocalSource:
         except FileNotFoundError:
             return None
         except BadFilePath as error:
-            raise ExportError(f"{folder}: {error.reason}")
+            raise ExportError(f"{folder}: {error.reason}") from error
 
     def exports(self):
         if not self.path.is_dir():
@@ -312,7 +312,7 @@ class S3Export(Export):
         try:
             body = self.client.get_object(Bucket=self.bucket, Key=self.prefix + RECORDS)["Body"]
         except self.client.exceptions.NoSuchKey:
-            raise ExportError(f"{self.location}: records.jsonl is missing")
+            raise ExportError(f"{self.location}: records.jsonl is missing") from None
         with io.BufferedReader(_RawBody(body), buffer_size=_CHUNK) as handle:
             yield from bounded_lines(handle, app_settings.SYNC_MAX_LINE_BYTES)
 
@@ -321,7 +321,7 @@ class S3Export(Export):
         try:
             found = self.client.get_object(Bucket=self.bucket, Key=self.key(relative_path))
         except self.client.exceptions.NoSuchKey:
-            raise FileNotFoundError(relative_path)
+            raise FileNotFoundError(relative_path) from None
         if found.get("ContentLength", 0) > limit:
             found["Body"].close()
             raise _too_large(relative_path, limit)

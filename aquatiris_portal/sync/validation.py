@@ -223,7 +223,7 @@ def parse_date(value, field):
         return datetime.date.fromisoformat(value)
     except (TypeError, ValueError):
         raise Rejected(_("Field “%(field)s” is not a date in the form YYYY-MM-DD: “%(value)s”.")
-                       % {"field": field, "value": value})
+                       % {"field": field, "value": value}) from None
 
 
 def check_email(value, required=True):
@@ -271,8 +271,8 @@ def check_line(raw):
                 raw.decode("utf-8")
             except UnicodeDecodeError as bad:
                 raise Rejected(_("The line is not valid UTF-8 text (byte %(position)s): the file must be written "
-                                 "in UTF-8.") % {"position": bad.start + 1})
-        raise Rejected(_("The line is not valid JSON (%(error)s).") % {"error": error})
+                                 "in UTF-8.") % {"position": bad.start + 1}) from bad
+        raise Rejected(_("The line is not valid JSON (%(error)s).") % {"error": error}) from error
     if not isinstance(record, dict):
         raise Rejected(_("The line is not a JSON object."))
     if (b"\\u0000" if isinstance(raw, (bytes, bytearray)) else "\\u0000") in raw and _has_nul(record):
@@ -325,7 +325,7 @@ def check_line(raw):
                                    % {"value": attachment["sha256"]})
                 attachment["sha256"] = attachment["sha256"].lower()
     except Rejected as rejected:
-        raise Rejected(rejected.reason, record_type, record_id)
+        raise Rejected(rejected.reason, record_type, record_id) from rejected
     return record
 
 
@@ -338,4 +338,4 @@ def parse_datetime(value, field):
         return parsed
     except (TypeError, ValueError):
         raise Rejected(_("Field “%(field)s” is not a date and time with its offset (e.g. 2026-12-02T09:00:00Z): "
-                         "“%(value)s”.") % {"field": field, "value": value})
+                         "“%(value)s”.") % {"field": field, "value": value}) from None

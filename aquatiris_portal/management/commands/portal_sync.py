@@ -44,7 +44,7 @@ class Command(BaseCommand):
                 result = import_source(source, batch_size=batch_size)
             except ExportError as error:
                 self.stderr.write(self.style.ERROR(str(error)))
-                raise SystemExit(1)
+                raise SystemExit(1) from None
             if result.busy:
                 self.stdout.write("Another import is running; nothing done.")
             elif not result.runs:
