@@ -4,7 +4,7 @@ MANAGE := $(PYTHON) example_site/manage.py
 # Where `make demo` serves the example site (portal_demo prints its links there).
 DEMO_ADDR ?= 127.0.0.1:8000
 
-.PHONY: demo test wheel lint test-unit test-repeat test-oldest test-integration coverage install system-deps messages browser-tools screenshots
+.PHONY: demo test wheel lint format test-unit test-repeat test-oldest test-integration coverage install system-deps messages browser-tools screenshots
 
 install:
 	@scripts/bootstrap.sh
@@ -39,18 +39,30 @@ wheel:
 ## the unit tests on the oldest pair (test-oldest), then integration tests on the real stack
 ## (PostgreSQL, Redis, SeaweedFS, SMTP sink, Chromium) on loopback.
 test: system-deps install messages browser-tools
-	$(MAKE) --no-print-directory lint
+	$(if $(LINTED),,$(MAKE) --no-print-directory lint)
 	$(PYTHON) -m pytest tests/unit
 	$(PYTHON) -m pytest tests/unit -q -p no:cacheprovider -m properties --hypothesis-profile=deep
 	$(MAKE) --no-print-directory test-oldest
 	$(PYTHON) -m pytest tests/integration -p no:cacheprovider -v
 # (pytest exits 5 when it collects no test: make fails then, on purpose.)
 
-## The rooms' import contract (.importlinter; docs/architecture.md), then no
-## import cycle at all, counting imports inside functions.
+## Style and static checks, fast, before any test (configuration in
+## pyproject.toml): ruff's rules, ruff's format, djLint on the templates, the
+## rooms' import contract (.importlinter; docs/architecture.md), no import
+## cycle at all (counting imports inside functions), mypy on the seams.
+## `make format` applies what can be applied automatically.
+TEMPLATES := aquatiris_portal/templates example_site/templates
 lint: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/djlint $(TEMPLATES) --check
+	.venv/bin/djlint $(TEMPLATES) --lint
 	.venv/bin/lint-imports --no-cache
 	$(PYTHON) scripts/import_cycles.py
+	.venv/bin/mypy
+
+format: install
+	@scripts/tidy_tree.sh
 
 test-unit: install
 	$(PYTHON) -m pytest tests/unit
