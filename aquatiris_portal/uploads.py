@@ -22,6 +22,7 @@ files left are refused unread.
 """
 
 import contextvars
+import decimal
 import logging
 import os
 import time
@@ -30,9 +31,10 @@ from contextlib import contextmanager
 import filetype
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.template.defaultfilters import filesizeformat
+from django.utils import formats
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from .conf import app_settings
 from .filecheck import verdicts
@@ -52,6 +54,66 @@ PHOTO_AND_PDF = ("pdf", "jpeg", "png", "heic")
 PDF_ONLY = ("pdf",)
 
 _KIND_LABELS = {"pdf": "PDF", "jpeg": "JPEG", "png": "PNG", "heic": "HEIC", "docx": "Word (DOCX)"}
+# What a file picker offers for each kind (extensions and types).
+_KIND_ACCEPT = {
+    "pdf": (".pdf", "application/pdf"),
+    "jpeg": (".jpg", ".jpeg", "image/jpeg"),
+    "png": (".png", "image/png"),
+    "heic": (".heic", ".heif", "image/heic", "image/heif"),
+    "docx": (".docx", KINDS["docx"][0]),
+}
+
+
+# --- what a file field tells people --------------------------------------------
+# Built from the limits the checks below enforce (the same ``allowed`` and the
+# UPLOAD_* settings), so the help can never promise what the check refuses.
+
+_SIZE_UNITS = (
+    (1 << 30, lambda: pgettext("file size", "%(size)s GB")),
+    (1 << 20, lambda: pgettext("file size", "%(size)s MB")),
+    (1 << 10, lambda: pgettext("file size", "%(size)s KB")),
+)
+
+
+def size_text(size, up=False):
+    """A size in bytes as people read it, in the active language: « 10 Mo »,
+    « 2,5 Mo », one decimal at most. Rounded down for a limit (never more than
+    the check accepts), up for a refused file's size (never seems within it)."""
+    size = max(int(size), 0)
+    rounding = decimal.ROUND_UP if up else decimal.ROUND_DOWN
+    for base, template in _SIZE_UNITS:
+        if size >= base:
+            value = (decimal.Decimal(size) / base).quantize(decimal.Decimal("0.1"), rounding=rounding)
+            places = 0 if value == value.to_integral_value() else 1
+            return template() % {"size": formats.number_format(value, places, use_l10n=True)}
+    return ngettext("%(size)s byte", "%(size)s bytes", size) % {"size": size}
+
+
+def kinds_text(allowed):
+    """« PDF, JPEG, PNG ou HEIC »: each accepted kind, once, in the order given."""
+    labels = [_KIND_LABELS[kind] for kind in dict.fromkeys(allowed)]
+    if len(labels) == 1:
+        return labels[0]
+    return _("%(items)s or %(last)s") % {"items": ", ".join(labels[:-1]), "last": labels[-1]}
+
+
+def limits_help(allowed=PHOTO_AND_PDF, max_files=None, max_bytes=None):
+    """One sentence saying what a file field takes: « Jusqu'à 5 fichiers de
+    10 Mo chacun : PDF, JPEG, PNG ou HEIC. » Pass the ``allowed`` the field is
+    checked with; the count and size default to the settings the checks read."""
+    max_files = max_files or app_settings.UPLOAD_MAX_FILES
+    max_bytes = max_bytes or app_settings.UPLOAD_MAX_BYTES
+    return ngettext(
+        "One file of up to %(size)s: %(kinds)s.",
+        "Up to %(count)s files of up to %(size)s each: %(kinds)s.",
+        max_files,
+    ) % {"count": formats.number_format(max_files, use_l10n=True), "size": size_text(max_bytes),
+         "kinds": kinds_text(allowed)}
+
+
+def accept_attribute(allowed):
+    """The file input's ``accept``: the same kinds the check accepts."""
+    return ",".join(item for kind in dict.fromkeys(allowed) for item in _KIND_ACCEPT[kind])
 
 
 def sniff(head):
@@ -243,7 +305,7 @@ def _check_size_and_kind(uploaded, allowed, max_bytes):
     if uploaded.size > max_bytes:
         raise ValidationError(
             _("“%(name)s” is too large (%(size)s). The limit is %(limit)s per file.")
-            % {"name": uploaded.name, "size": filesizeformat(uploaded.size), "limit": filesizeformat(max_bytes)},
+            % {"name": uploaded.name, "size": size_text(uploaded.size, up=True), "limit": size_text(max_bytes)},
             code="too_large",
         )
     if uploaded.size == 0:

@@ -4,14 +4,13 @@ import logging
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..conf import app_settings
 from ..records.serials import canonical_serial
 from ..snippets.models import AfterSalesReason, RequestSubject
-from ..uploads import PHOTO_AND_PDF, checked_file, form_budget, validate_uploads
+from ..uploads import PHOTO_AND_PDF, checked_file, form_budget, limits_help, validate_uploads
 from . import pending_uploads
 from .limits import report as report_limit
 from .models import PortalRequest
@@ -46,10 +45,8 @@ class MultipleFileField(forms.FileField):
 
 
 def upload_help():
-    return _("Optional. Up to %(count)s files of %(size)s each: photos (JPEG, PNG, HEIC) or PDF.") % {
-        "count": app_settings.UPLOAD_MAX_FILES,
-        "size": filesizeformat(app_settings.UPLOAD_MAX_BYTES),
-    }
+    # One sentence from the limits the files are checked with (uploads.limits_help).
+    return limits_help(PHOTO_AND_PDF)
 
 
 class KeepsGoodFiles:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..storage import get_private_storage
 from .codes import KEY_MAX_LENGTH, code_key
+from .control_results import ControlResult
 from .emails import normalise_email
 from .names import folder_columns
 
@@ -378,6 +379,9 @@ class PortalDocument(models.Model):
     # The type a SPANC chose for its upload, as it was named then (a snapshot
     # of the editors' SpancDocumentType list).
     document_type = models.CharField(_("document type"), max_length=120, blank=True)
+    # A control report's conclusion, given by the SPANC with its upload; empty otherwise.
+    control_result = models.CharField(_("control result"), max_length=40, blank=True,
+                                      choices=ControlResult.choices)
     created_at = models.DateTimeField(_("added"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)

@@ -51,10 +51,15 @@ class SpancDocumentType(models.Model):
     sends a document (contrôle de conception, contrôle de bonne exécution...)."""
 
     name = models.CharField(_("name"), max_length=120)
+    is_control_report = models.BooleanField(
+        _("control report"), default=False,
+        help_text=_("A document of this type is a control report: the SPANC must give the control's result "
+                    "(compliant or not) when sending it."),
+    )
     sort_order = models.PositiveIntegerField(_("order"), default=100)
     active = models.BooleanField(_("shown in the form"), default=True)
 
-    panels = [FieldPanel("name"), FieldPanel("sort_order"), FieldPanel("active")]
+    panels = [FieldPanel("name"), FieldPanel("is_control_report"), FieldPanel("sort_order"), FieldPanel("active")]
 
     class Meta:
         verbose_name = _("SPANC document type")

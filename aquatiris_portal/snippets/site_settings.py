@@ -105,11 +105,6 @@ class PortalSettings(BaseSiteSetting):
         _("expected answer time (working days)"), default=2,
         help_text=_("Told to the client in the confirmation email of each request."),
     )
-    upload_limits_text = models.CharField(
-        _("upload limits shown to users"), max_length=255, blank=True,
-        default=_("Up to 5 files of 10 MB each: PDF, JPEG, PNG or HEIC photos."),
-        help_text=_("Display text only: the limits themselves are the AQUATIRIS_PORTAL_UPLOAD_* settings."),
-    )
 
     panels = [
         # Where clients' personal data is mailed is not editorial: only users
@@ -135,8 +130,7 @@ class PortalSettings(BaseSiteSetting):
         ),
         MultiFieldPanel(
             [FieldPanel("client_space_intro"), FieldPanel("pro_space_intro"), FieldPanel("maintenance_contract_text"),
-             FieldPanel("request_form_intro"), FieldPanel("request_answer_days"), FieldPanel("spanc_upload_intro"),
-             FieldPanel("upload_limits_text")],
+             FieldPanel("request_form_intro"), FieldPanel("request_answer_days"), FieldPanel("spanc_upload_intro")],
             heading=_("Texts of the spaces"),
         ),
         MultiFieldPanel([FieldPanel("emergency_phone"), FieldPanel("emergency_text")],

@@ -47,7 +47,8 @@ class AfterSalesReasonViewSet(SnippetViewSet):
 class SpancDocumentTypeViewSet(SnippetViewSet):
     model = SpancDocumentType
     icon = "doc-full"
-    list_display = ["name", "sort_order", BooleanColumn("active", label=_("shown in the form"))]
+    list_display = ["name", BooleanColumn("is_control_report", label=_("control report")), "sort_order",
+                    BooleanColumn("active", label=_("shown in the form"))]
     ordering = ["sort_order", "name"]
 
 

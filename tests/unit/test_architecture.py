@@ -10,16 +10,16 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django.utils.html import escape
 from wagtail.models import Site
 
 from aquatiris_portal.accounts.landing import landing_url
 from aquatiris_portal.pages.client_space import ClientSpacePage
 from aquatiris_portal.pages.pro_space import ProSpacePage
-from aquatiris_portal.snippets.site_settings import PortalSettings
+from aquatiris_portal.uploads import PDF_ONLY, PHOTO_AND_PDF, limits_help
 from tests import factories
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-UPLOAD_TEXT = "Texte des limites écrit par un éditeur"
 
 
 def _cycles_module():
@@ -58,9 +58,6 @@ def spaces(db):
     root = Site.objects.get(is_default_site=True).root_page
     client_space = root.add_child(instance=ClientSpacePage(title="Espace client", slug="espace-client"))
     pro_space = root.add_child(instance=ProSpacePage(title="Espace pro", slug="espace-pro"))
-    settings_obj = PortalSettings.for_site(Site.objects.get(is_default_site=True))
-    settings_obj.upload_limits_text = UPLOAD_TEXT
-    settings_obj.save()
     return client_space, pro_space
 
 
@@ -100,15 +97,16 @@ def test_the_upload_text_is_shown_next_to_every_file_field(spaces):
     http = HttpClient()
     http.force_login(client_user)
     contact = http.get(client_space.url + client_space.reverse_subpage("contact")).content.decode()
-    assert UPLOAD_TEXT in contact
+    # The limits, from the settings the checks read (uploads.limits_help), once.
+    assert contact.count(escape(limits_help(PHOTO_AND_PDF))) == 1
     spanc_user = factories.spanc_user()
     folder = factories.installation(spanc=spanc_user.portal_account.spanc)
     spanc_http = HttpClient()
     factories.otp_login(spanc_http, spanc_user)
     upload = spanc_http.get(pro_space.url + pro_space.reverse_subpage("folder_upload", args=[folder.pk]))
-    assert upload.status_code == 200 and UPLOAD_TEXT in upload.content.decode()
+    assert upload.status_code == 200 and upload.content.decode().count(escape(limits_help(PDF_ONLY))) == 1
     # ... and only there: a screen without a file field does not show it.
-    assert UPLOAD_TEXT not in http.get(client_space.url).content.decode()
+    assert escape(limits_help(PHOTO_AND_PDF)) not in http.get(client_space.url).content.decode()
 
 
 def test_login_lands_in_the_users_space_through_the_hook(spaces):

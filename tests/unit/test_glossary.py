@@ -29,8 +29,7 @@ CLIENT_MAILS = ("request_client_copy", "request_answer", "warranty_confirmation"
 # Python modules whose translated strings are shown to clients.
 CLIENT_MODULES = ("enquiries/forms.py", "enquiries/views.py", "pages/stages.py", "snippets/stages.py")
 # Editors' defaults shown to clients as they are (PortalSettings fields).
-CLIENT_SETTINGS_DEFAULTS = ("serial_number_help", "maintenance_contract_text", "upload_limits_text",
-                            "emergency_text")
+CLIENT_SETTINGS_DEFAULTS = ("serial_number_help", "maintenance_contract_text", "emergency_text")
 
 
 def client_templates():

@@ -361,7 +361,7 @@ def test_too_many_files(request, form, settings, mailoutbox):
 
 @pytest.mark.parametrize("form", FORMS)
 def test_oversize_file(request, form, settings, mailoutbox):
-    from django.template.defaultfilters import filesizeformat
+    from aquatiris_portal.uploads import size_text
 
     settings.AQUATIRIS_PORTAL_UPLOAD_MAX_BYTES = 1000
     post = request.getfixturevalue(form)
@@ -369,7 +369,7 @@ def test_oversize_file(request, form, settings, mailoutbox):
     assert len(content) > 1000
     _response, errors = post([upload("gros.pdf", content)])
     assert errors == [_message("“%(name)s” is too large (%(size)s). The limit is %(limit)s per file.",
-                               name="gros.pdf", size=filesizeformat(len(content)), limit=filesizeformat(1000))]
+                               name="gros.pdf", size=size_text(len(content), up=True), limit=size_text(1000))]
     assert_nothing_happened(mailoutbox)
 
 
