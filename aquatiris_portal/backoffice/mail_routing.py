@@ -27,8 +27,8 @@ MAIL_TEMPLATE = "aquatiris_portal/mail/mail_routing_changed"
 _BEFORE = "_aquatiris_portal_mail_routing_before"
 
 
-def routing_of(settings_obj):
-    return {name: (getattr(settings_obj, name, "") or "").strip() for name in MAIL_ROUTING_FIELDS}
+def routing_of(portal_settings):
+    return {name: (getattr(portal_settings, name, "") or "").strip() for name in MAIL_ROUTING_FIELDS}
 
 
 def admin_emails():

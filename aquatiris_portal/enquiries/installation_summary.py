@@ -13,7 +13,7 @@ from .warranty import warranty_end
 RECENT_REQUESTS = 5
 
 
-def installation_summary(installation, settings_obj, today=None):
+def installation_summary(installation, portal_settings, today=None):
     """A dict for the template, or None without an installation."""
     if installation is None:
         return None
@@ -35,7 +35,7 @@ def installation_summary(installation, settings_obj, today=None):
         "recent_requests": requests,
         "last_visit": last_visit,
         "next_visit": next_visit,
-        "warranty_ends_on": warranty_end(installation, settings_obj, extension.created_at) if extension else None,
+        "warranty_ends_on": warranty_end(installation, portal_settings, extension.created_at) if extension else None,
         "contract_active": installation.has_active_contract,
         "contract_until": installation.maintenance_contract_until,
         "contract_request": contract_request,

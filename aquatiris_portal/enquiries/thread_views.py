@@ -51,7 +51,7 @@ def request_detail(page, request, context, portal_request):
                     author_name=client.full_name if client else "", user=request.user,
                     body=form.cleaned_data["body"], checked_files=form.cleaned_data["attachments"],
                     site_url=request.build_absolute_uri("/").rstrip("/"),
-                    settings_obj=context["portal_settings"],
+                    portal_settings=context["portal_settings"],
                 )
             except ThreadClosed:
                 flash.error(request, _("This request is closed: your reply was not sent."))

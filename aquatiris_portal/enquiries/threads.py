@@ -2,10 +2,13 @@
 concerned hear of it. One transaction for everything (message, attachments,
 request, outbox event, mails); files only after every check passed.
 
-Who hears what (issue 16):
+Every message goes through ``post_message``, the opening one too. Who hears
+what (the recipients are decided in ``routing.py``):
 - a message from the franchisee, staff or the internal system: the client
   gets a mail saying who answered, with a link to the thread (the text
   only if AQUATIRIS_PORTAL_MAIL_INCLUDES_MESSAGE);
+- the request (opening message): the franchisee gets it with the recap and a
+  reply link, the network head too for after-sales, the client a copy;
 - a message from the client: the franchisee gets it with the recap and a
   fresh reply link; after-sales requests also go to the network head; the
   replies of a few minutes go as one mail (REPLY_MAIL_WINDOW_MINUTES), and
@@ -21,24 +24,21 @@ import re
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.models import Site
 
 from ..conf import app_settings
-from ..notifications.mail import default_from_email, queue_mail, update_pending_mail
+from ..notifications.mail import queue_mail, update_pending_mail
 from ..notifications.models import OutgoingMail
-from ..notifications.preferences import unsubscribe_headers, wants
-from ..snippets.site_settings import PortalSettings
+from ..notifications.preferences import unsubscribe_headers
 from ..sync.outbox import record_event
 from ..uploads import safe_filename
-from . import limits, links
+from . import limits, links, routing
 from .models import AuthorRole, PortalRequest, RequestAttachment, RequestMessage
 
 logger = logging.getLogger(__name__)
 
 MAIL = "aquatiris_portal/mail/"
 
-# What notification preference (notifications.preferences) a mail follows.
-ANSWER_MAILS = "request_answers"
+ANSWER_MAILS = routing.ANSWER_MAILS
 
 
 # Who answers a client, and the statuses their answer moves to "answered".
@@ -53,7 +53,8 @@ class ThreadClosed(Exception):
 
 
 def save_attachments(portal_request, message, checked_files):
-    """Store already checked files (``uploads.validate_uploads``) privately."""
+    """Store already checked files (``uploads.validate_uploads``) privately:
+    the files of every message, the opening one's (``message`` None) too."""
     attachments = []
     for uploaded, file_kind, content_type in checked_files:
         attachment = RequestAttachment(
@@ -68,15 +69,23 @@ def save_attachments(portal_request, message, checked_files):
 
 
 def post_message(portal_request, *, role, body, channel, author_name="", user=None, checked_files=(),
-                 external_id=None, sent_at=None, status=None, site_url="", settings_obj=None, stored_files=(),
+                 external_id=None, sent_at=None, status=None, site_url="", portal_settings=None, stored_files=(),
                  status_line=None):
     """Add a message to the thread and tell whom it concerns; return it.
+
+    Every message of a thread goes through here, the opening one too: a
+    request not saved yet (``services.submit_request``) is opened with
+    ``body`` as its text (``PortalRequest.message``; the message returned
+    then is not stored, it stands for that text).
 
     ``checked_files``: uploads already validated; ``stored_files``: files
     already on the private storage (import), as dicts ``{name, filename,
     content_type, size}``. ``status``: the new status if the author says so
     (staff, internal system).
     """
+    if portal_request.pk is None:
+        return _open(portal_request, role=role, body=body, channel=channel, user=user,
+                     checked_files=checked_files, site_url=site_url, portal_settings=portal_settings)
     now = timezone.now()
     with transaction.atomic():
         portal_request = PortalRequest.objects.select_for_update(of=("self",)).select_related(
@@ -115,8 +124,45 @@ def post_message(portal_request, *, role, body, channel, author_name="", user=No
         if channel != RequestMessage.Channel.IMPORT and role != AuthorRole.INTERNAL_SYSTEM:
             record_event("request_message_posted", message_payload(portal_request, message, attachments),
                          installation=portal_request.installation)
-        notify(portal_request, message, attachments, site_url=site_url, settings_obj=settings_obj)
+        notify(portal_request, message, attachments, site_url=site_url, portal_settings=portal_settings)
     return message
+
+
+def _open(portal_request, *, role, body, channel, user, checked_files, site_url, portal_settings):
+    """The opening message: the request itself, its files, its event and mails, in one transaction."""
+    with transaction.atomic():
+        # Before anything is stored: over a limit, LimitReached rolls it all back.
+        limits.enforce(user, attachment_bytes=limits.files_size(checked_files))
+        portal_request.message = body
+        portal_request.fill_recap()
+        portal_request.save()
+        message = RequestMessage(request=portal_request, author_role=role, author_user=user, channel=channel,
+                                 body=body, created_at=portal_request.created_at)
+        attachments = save_attachments(portal_request, None, checked_files)
+        record_event("request_submitted", request_payload(portal_request, attachments),
+                     installation=portal_request.installation)
+        _notify_opening(portal_request, attachments, portal_settings, site_url)
+    # Files written inside a rolled-back transaction would be orphans: the
+    # transaction only fails before commit, in which case nothing was sent.
+    return message
+
+
+def request_payload(portal_request, attachments):
+    return {
+        "reference": str(portal_request.reference),
+        "kind": portal_request.kind,
+        "client": portal_request.client.external_id,
+        "client_code": portal_request.client_code,
+        "installation": portal_request.installation.external_id if portal_request.installation else None,
+        "installation_reference": portal_request.installation_reference,
+        "subject": portal_request.subject_label,
+        "after_sales_reason": portal_request.after_sales_reason,
+        "message": portal_request.message,
+        "created_at": portal_request.created_at.isoformat(),
+        "attachments": [
+            {"filename": a.filename, "content_type": a.content_type, "size": a.size} for a in attachments
+        ],
+    }
 
 
 def franchisee_sets_status(portal_request, franchisee, status, *, planned_for=None, note="", site_url=""):
@@ -198,38 +244,63 @@ def message_payload(portal_request, message, attachments):
     }
 
 
-# -- who hears of it ----------------------------------------------------------------
+# -- who hears of it (the recipients: routing.py) -------------------------------------
 
-def _network_heads(settings_obj):
-    if settings_obj is None:
-        site = Site.objects.filter(is_default_site=True).first()
-        settings_obj = PortalSettings.for_site(site) if site else None
-    return settings_obj.network_head_email_list if settings_obj is not None else []
+def _franchisee_of(portal_request):
+    return portal_request.installation.franchisee if portal_request.installation else None
 
 
-def notify(portal_request, message, attachments, *, site_url="", settings_obj=None):
+def _notify_opening(portal_request, attachments, portal_settings, site_url):
+    """The request to the franchisee and/or the network heads, and its copy to the client."""
+    franchisee = _franchisee_of(portal_request)
+    context = {"request_obj": portal_request, "franchisee": franchisee, "attachments": attachments,
+               "site_url": site_url}
+    files = _files_of_attachments(attachments)
+    reference = portal_request.reference
+    for recipient, to in routing.client_message_recipients(portal_request, franchisee, portal_settings).items():
+        extra = {}
+        if recipient == routing.FRANCHISEE:
+            extra["reply_url"] = links.reply_url(portal_request, franchisee, site_url)
+        queue_mail(
+            key=f"request:{reference}:{recipient}", to=to, template=MAIL + "request_franchisee",
+            context={**context, "recipient": recipient, **extra},
+            reply_to=routing.reply_to(recipient, portal_request), attachments=files,
+            # The franchisee's carries the reply link: no copy of the body once sent.
+            sensitive=recipient == routing.FRANCHISEE,
+        )
+    to, reply_to = routing.client_copy(portal_request, franchisee)
+    queue_mail(
+        key=f"request:{reference}:client_copy", to=to, template=MAIL + "request_client_copy",
+        context={**context, "thread_url": links.client_thread_url(portal_request, site_url),
+                 "answer_days": getattr(portal_settings, "request_answer_days", None)},
+        reply_to=reply_to,
+    )
+
+
+def notify(portal_request, message, attachments, *, site_url="", portal_settings=None):
     context = {
         "request_obj": portal_request,
         "message": message,
         "attachments": attachments,
-        "franchisee": portal_request.installation.franchisee if portal_request.installation else None,
+        "franchisee": _franchisee_of(portal_request),
         "site_url": site_url,
     }
     if message.author_role != AuthorRole.CLIENT:
-        user = portal_request.submitted_by
-        if user is not None and not wants(user, ANSWER_MAILS):
+        to = routing.answer_recipients(portal_request)
+        if not to:
             return
+        user = portal_request.submitted_by
         headers, unsubscribe_url = unsubscribe_headers(user, ANSWER_MAILS) if user else ({}, "")
         queue_mail(
             key=f"request_message:{message.pk}:client",
-            to=[portal_request.client.email or portal_request.client_email],
+            to=to,
             template=MAIL + "request_answer",
             context={**context, "thread_url": links.client_thread_url(portal_request, site_url),
                      "include_text": app_settings.MAIL_INCLUDES_MESSAGE, "unsubscribe_url": unsubscribe_url},
             headers=headers,
         )
         return
-    _notify_client_reply(portal_request, context, settings_obj)
+    _notify_client_reply(portal_request, context, portal_settings)
 
 
 # -- a client's replies: one mail per window ------------------------------------------
@@ -247,15 +318,6 @@ REPLY_KEY = "request_message:{pk}:{recipient}"
 
 def reply_window():
     return datetime.timedelta(minutes=app_settings.REPLY_MAIL_WINDOW_MINUTES or 0)
-
-
-def _client_reply_recipients(portal_request, franchisee, settings_obj):
-    recipients = {}
-    if franchisee is not None and franchisee.email:
-        recipients["franchisee"] = [franchisee.email]
-    if portal_request.kind == PortalRequest.Kind.AFTER_SALES or not recipients:
-        recipients["network_head"] = _network_heads(settings_obj)
-    return recipients
 
 
 def _pending_reply_mail(portal_request, recipient, now, window):
@@ -287,34 +349,27 @@ def _reply_url_in(mail):
     return found.group(0) if found else ""
 
 
+def _files_of_attachments(attachments):
+    return [{"name": a.file.name, "filename": a.filename, "content_type": a.content_type} for a in attachments]
+
+
 def _files_of(replies):
-    return [{"name": a.file.name, "filename": a.filename, "content_type": a.content_type}
-            for reply in replies for a in reply.files]
+    return _files_of_attachments([a for reply in replies for a in reply.files])
 
 
-def franchisee_reply_to(recipient, portal_request):
-    """The franchisee answers through his link only: his mails' Reply-To is
-    the portal's sender, whose replies nobody reads (README: the mailbox
-    sends back a kind notice). The network head (staff) may still write to
-    the client directly."""
-    if recipient == "franchisee":
-        return [default_from_email()]
-    return [portal_request.client_email]
-
-
-def _notify_client_reply(portal_request, context, settings_obj):
+def _notify_client_reply(portal_request, context, portal_settings):
     message = context["message"]
     message.files = list(context["attachments"])
     franchisee = context["franchisee"]
     site_url = context["site_url"]
     window = reply_window()
     now = timezone.now()
-    for recipient, to in _client_reply_recipients(portal_request, franchisee, settings_obj).items():
+    for recipient, to in routing.client_message_recipients(portal_request, franchisee, portal_settings).items():
         pending = _pending_reply_mail(portal_request, recipient, now, window) if window else None
         if pending is not None:
             replies = _replies_from(portal_request, int(pending.key.split(":")[1]))
             extra = {}
-            if recipient == "franchisee":
+            if recipient == routing.FRANCHISEE:
                 extra["reply_url"] = _reply_url_in(pending) or links.reply_url(portal_request, franchisee, site_url)
             reply_context = {**context, "recipient": recipient, "replies": replies, "message": replies[-1],
                              "attachments": [a for reply in replies for a in reply.files], **extra}
@@ -323,14 +378,14 @@ def _notify_client_reply(portal_request, context, settings_obj):
                 continue
             # A worker took it meanwhile: this reply starts the next mail.
         extra = {}
-        if recipient == "franchisee":
+        if recipient == routing.FRANCHISEE:
             extra["reply_url"] = links.reply_url(portal_request, franchisee, site_url)
         queue_mail(
             key=REPLY_KEY.format(pk=message.pk, recipient=recipient), to=to,
             template=MAIL + "request_client_reply",
             context={**context, "recipient": recipient, "replies": [message], **extra},
-            reply_to=franchisee_reply_to(recipient, portal_request), attachments=_files_of([message]),
+            reply_to=routing.reply_to(recipient, portal_request), attachments=_files_of([message]),
             # Both carry what the client wrote; the franchisee's carries the reply link.
-            sensitive=recipient == "franchisee",
+            sensitive=recipient == routing.FRANCHISEE,
             not_before=now + window if window else None,
         )

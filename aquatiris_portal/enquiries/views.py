@@ -77,7 +77,7 @@ def contact(page, request, context):
                     user=request.user, client=context["client"], installation=data["installation"],
                     kind=PortalRequest.Kind.AFTER_SALES if subject.is_after_sales else PortalRequest.Kind.QUESTION,
                     message=data["message"], subject=subject, reason=data["reason"],
-                    checked_files=data["attachments"], portal_settings_obj=context["portal_settings"],
+                    checked_files=data["attachments"], portal_settings=context["portal_settings"],
                     site_url=_site_url(request),
                 )
             except LimitReached as refused:
@@ -117,7 +117,7 @@ def maintenance_contract(page, request, context):
                             user=request.user, client=context["client"], installation=data["installation"],
                             kind=PortalRequest.Kind.MAINTENANCE_CONTRACT,
                             message=data["message"] or _("Request for a maintenance contract."),
-                            portal_settings_obj=context["portal_settings"], site_url=_site_url(request),
+                            portal_settings=context["portal_settings"], site_url=_site_url(request),
                         )
             except LimitReached as error:
                 refused = error
@@ -139,14 +139,14 @@ def maintenance_contract(page, request, context):
 
 
 def warranty(page, request, context, installation):
-    settings_obj = context["portal_settings"]
-    form_kwargs = {"pattern": settings_obj.serial_number_pattern, "help_text": settings_obj.serial_number_help,
+    portal_settings = context["portal_settings"]
+    form_kwargs = {"pattern": portal_settings.serial_number_pattern, "help_text": portal_settings.serial_number_help,
                    "references": [other.reference for other in context["installations"]]}
     extension = getattr(installation, "warranty_extension", None)
     conflict = False
     confirming = False
     response_context = {**context, "installation": installation, "extension": extension,
-                        "installation_tab": "warranty", "warranty_end": warranty_end(installation, settings_obj)}
+                        "installation_tab": "warranty", "warranty_end": warranty_end(installation, portal_settings)}
     if not installation.is_built:
         # Nothing built yet: nothing to register (the page says when it opens).
         return page.render_screen(request, "warranty", {**response_context, "not_built": True})
@@ -158,7 +158,7 @@ def warranty(page, request, context, installation):
         elif form.is_valid():
             result = register_serial_number(
                 user=request.user, client=context["client"], installation_pk=installation.pk,
-                serial_number=form.cleaned_data["serial_number"], portal_settings_obj=settings_obj,
+                serial_number=form.cleaned_data["serial_number"], portal_settings=portal_settings,
                 site_url=_site_url(request),
             )
             if result.status == "registered":

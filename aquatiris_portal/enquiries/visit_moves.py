@@ -145,11 +145,11 @@ def request_text(visit, form):
     return "\n".join(lines)
 
 
-def submit_visit_move(*, user, client, visit, form, portal_settings_obj, site_url):
+def submit_visit_move(*, user, client, visit, form, portal_settings, site_url):
     """The request "Moving a visit" in the visit's installation's thread (raises
     ``limits.LimitReached`` over the account's sending limits: nothing stored)."""
     return submit_request(
         user=user, client=client, installation=visit.installation, kind=PortalRequest.Kind.QUESTION,
         message=request_text(visit, form), subject_label=_("Moving a visit"),
-        portal_settings_obj=portal_settings_obj, site_url=site_url,
+        portal_settings=portal_settings, site_url=site_url,
     )

@@ -19,11 +19,11 @@ logger = logging.getLogger(__name__)
 PATTERN_EVENT = "serial_pattern_unusable"
 
 
-def warranty_end(installation, settings_obj, registered_at=None):
+def warranty_end(installation, portal_settings, registered_at=None):
     """The last day of the extended warranty: the editors' number of years
     (PortalSettings.warranty_years) from the installation date, or from the
     registration when that date is unknown."""
-    years = getattr(settings_obj, "warranty_years", None) or 10
+    years = getattr(portal_settings, "warranty_years", None) or 10
     start = installation.installed_on or timezone.localdate(registered_at or timezone.now())
     try:
         return start.replace(year=start.year + years)

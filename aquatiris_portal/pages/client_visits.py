@@ -108,7 +108,7 @@ def move_visit(page, request, context, pk):
             try:
                 portal_request = submit_visit_move(
                     user=request.user, client=context["client"], visit=visit, form=form,
-                    portal_settings_obj=context["portal_settings"],
+                    portal_settings=context["portal_settings"],
                     site_url=request.build_absolute_uri("/").rstrip("/"),
                 )
             except LimitReached as refused:

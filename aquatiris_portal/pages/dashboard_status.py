@@ -14,7 +14,7 @@ ROWS_READ = 100
 IN_SERVICE = (Stage.COMMISSIONED, Stage.MAINTENANCE)
 
 
-def dashboard_status(user, installations, settings_obj):
+def dashboard_status(user, installations, portal_settings):
     """Annotate ``installations`` (warranty_end, in_service, contract_request)
     and return the open requests to list (newest first) and how many there are."""
     # One query: the open requests and the maintenance-contract requests
@@ -31,7 +31,7 @@ def dashboard_status(user, installations, settings_obj):
             contracts.setdefault(row.installation_id, row)  # the latest per installation
     for installation in installations:
         extension = getattr(installation, "warranty_extension", None)
-        installation.warranty_ends_on = warranty_end(installation, settings_obj, extension.created_at) \
+        installation.warranty_ends_on = warranty_end(installation, portal_settings, extension.created_at) \
             if extension is not None else None
         installation.in_service = installation.stage in IN_SERVICE
         installation.contract_request = contracts.get(installation.pk)

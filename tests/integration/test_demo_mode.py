@@ -54,7 +54,7 @@ installation = account.client.installations.order_by("pk").first()
 request = submit_request(
     user=account.user, client=account.client, installation=installation, kind=PortalRequest.Kind.QUESTION,
     message="Bonjour, quand passez-vous ?",
-    portal_settings_obj=PortalSettings.for_site(Site.objects.get(is_default_site=True)))
+    portal_settings=PortalSettings.for_site(Site.objects.get(is_default_site=True)))
 print("REQUEST " + json.dumps({"reference": str(request.reference), "installation": installation.external_id}))
 """
 

@@ -391,6 +391,6 @@ def test_a_serial_the_export_carried_is_the_one_the_client_types_not_a_conflict(
         installation = Installation.objects.get(external_id="I-1")
         result = register_serial_number(
             user=factories.user(), client=installation.client, installation_pk=installation.pk, serial_number=typed,
-            portal_settings_obj=PortalSettings.for_site(Site.objects.get(is_default_site=True)))
+            portal_settings=PortalSettings.for_site(Site.objects.get(is_default_site=True)))
         assert result.status == "registered"
         transaction.set_rollback(True)

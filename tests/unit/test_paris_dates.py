@@ -32,7 +32,7 @@ def test_a_registration_at_half_past_midnight_in_paris_is_dated_that_day():
     result = register_serial_number(
         user=factories.user(), client=installation.client, installation_pk=installation.pk,
         serial_number="AQ-2026-000123",
-        portal_settings_obj=PortalSettings.for_site(Site.objects.get(is_default_site=True)))
+        portal_settings=PortalSettings.for_site(Site.objects.get(is_default_site=True)))
     assert result.status == "registered", result.status
     document = result.extension.document
     assert document.issued_on == datetime.date(2026, 3, 15)

@@ -1,0 +1,99 @@
+"""Who hears of what people send: the one place that decides the recipients
+(and Reply-To addresses) of the enquiries' mails.
+
+- A client's message (the request that opens a thread, or a reply in it)
+  goes to the installation's franchisee; an after-sales request also to the
+  network heads; without a franchisee address, to the network heads instead
+  of nowhere. The client gets a copy of the request they opened.
+- An answer (franchisee, staff, internal system) goes to the client, unless
+  the person who sent the request turned those mails off.
+- A SPANC's upload goes to the franchisee; without his address, to the
+  network heads.
+
+The network heads' addresses are the admins' setting (the portal settings'
+``network_head_emails``, guarded by backoffice/mail_routing.py), never an
+editor's content (DESIGN §7).
+"""
+
+import logging
+
+from wagtail.models import Site
+
+from ..notifications.mail import default_from_email
+from ..notifications.preferences import wants
+from ..snippets.site_settings import PortalSettings
+from .models import PortalRequest
+
+logger = logging.getLogger(__name__)
+
+FRANCHISEE = "franchisee"
+NETWORK_HEAD = "network_head"
+# The notification preference (notifications.preferences) answers follow.
+ANSWER_MAILS = "request_answers"
+
+
+def network_heads(portal_settings=None):
+    """The network heads' addresses: those of ``portal_settings``, else of the default site's settings."""
+    if portal_settings is None:
+        site = Site.objects.filter(is_default_site=True).first()
+        portal_settings = PortalSettings.for_site(site) if site else None
+    return list(portal_settings.network_head_email_list) if portal_settings is not None else []
+
+
+def franchisee_email(franchisee):
+    return franchisee.email if franchisee is not None and franchisee.email else ""
+
+
+def client_message_recipients(portal_request, franchisee, portal_settings=None):
+    """{recipient: [addresses]} for a client's message, opening or reply,
+    in the order the mails are queued (franchisee first)."""
+    recipients = {}
+    email = franchisee_email(franchisee)
+    if email:
+        recipients[FRANCHISEE] = [email]
+    if portal_request.kind == PortalRequest.Kind.AFTER_SALES or not recipients:
+        # After-sales always goes to the network head too; a request whose
+        # installation has no franchisee address goes there instead of nowhere.
+        if not recipients:
+            logger.warning("Request %s: no franchisee address, sent to the network head", portal_request.reference)
+        recipients[NETWORK_HEAD] = network_heads(portal_settings)
+    return recipients
+
+
+def reply_to(recipient, portal_request):
+    """The franchisee answers through his link only: his mails' Reply-To is
+    the portal's sender, whose replies nobody reads (README: the mailbox
+    sends back a kind notice). The network head (staff) may still write to
+    the client directly."""
+    if recipient == FRANCHISEE:
+        return [default_from_email()]
+    return [portal_request.client_email]
+
+
+def client_copy(portal_request, franchisee):
+    """(to, reply_to) of the copy the client gets of the request they opened."""
+    email = franchisee_email(franchisee)
+    return [portal_request.client_email], [email] if email else []
+
+
+def answer_recipients(portal_request):
+    """Who hears of an answer in the thread: the client, unless the person who
+    sent the request does not want those mails ([] then)."""
+    user = portal_request.submitted_by
+    if user is not None and not wants(user, ANSWER_MAILS):
+        return []
+    return [portal_request.client.email or portal_request.client_email]
+
+
+def spanc_upload_recipients(document, installation, portal_settings=None):
+    """(addresses, to_franchisee) of the mail telling a SPANC's upload: the
+    franchisee; without his address, the network heads of ``portal_settings``
+    (nobody must miss a SPANC document)."""
+    email = franchisee_email(installation.franchisee)
+    if email:
+        return [email], True
+    if portal_settings is None:
+        return [], False
+    logger.warning("SPANC upload %s: installation %s has no franchisee address, sent to the network head",
+                   document.pk, installation.reference)
+    return list(portal_settings.network_head_email_list), False
