@@ -22,6 +22,7 @@ from ..sync.outbox import record_event
 from ..uploads import safe_filename
 from .limits import enforce as enforce_limits
 from .links import document_url as document_link_url
+from .routing import spanc_upload_recipients
 
 logger = logging.getLogger(__name__)
 
@@ -130,16 +131,11 @@ def receive_spanc_document(*, user, spanc, installation, uploaded, content_type,
 
 def _tell_franchisee(document, installation, spanc, portal_settings_obj, site_url=""):
     franchisee = installation.franchisee
-    recipients = [franchisee.email] if franchisee and franchisee.email else []
+    # Who is told: routing.py (the franchisee, else the network head).
+    recipients, to_franchisee = spanc_upload_recipients(document, installation, portal_settings_obj)
     # The franchisee has no account: his mail carries a personal link to the
     # document (links.document_url); the network head (staff) opens the admin.
-    document_url = document_link_url(document, franchisee, site_url) if recipients else ""
-    if not recipients and portal_settings_obj is not None:
-        # Nobody must miss a SPANC document: without a franchisee address
-        # the network head is told instead.
-        logger.warning("SPANC upload %s: installation %s has no franchisee address, sent to the network head",
-                       document.pk, installation.reference)
-        recipients = list(portal_settings_obj.network_head_email_list)
+    document_url = document_link_url(document, franchisee, site_url) if to_franchisee else ""
     queue_mail(
         key=f"spanc_upload:{document.pk}",
         to=recipients,
