@@ -37,7 +37,7 @@ def _parse_xml(archive, name):
     def start(_name, _attributes):
         depth[0] += 1
         if depth[0] > MAX_XML_DEPTH:
-            raise _Refused("XML deeper than %d" % MAX_XML_DEPTH)
+            raise _Refused(f"XML deeper than {MAX_XML_DEPTH}")
 
     def end(_name):
         depth[0] -= 1
@@ -67,7 +67,7 @@ def check_docx(data):
         if len(members) > MAX_MEMBERS:
             return verdict(BOMB, f"{len(members)} members")
         if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
-            return verdict(BOMB, "unpacks beyond %d bytes" % MAX_UNPACKED_BYTES)
+            return verdict(BOMB, f"unpacks beyond {MAX_UNPACKED_BYTES} bytes")
         for member in members:
             if member.file_size > RATIO_FROM_BYTES and member.file_size > MAX_RATIO * max(member.compress_size, 1):
                 return verdict(BOMB, f"a member packed {member.file_size // max(member.compress_size, 1)} times")

@@ -130,7 +130,7 @@ class Applier:
 
     def apply(self, phase, rows):
         """Apply one batch of staged rows; returns its counts."""
-        self.counts = dict(created=0, updated=0, unchanged=0, deleted=0, quarantined=0, files=0)
+        self.counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0, "quarantined": 0, "files": 0}
         self.quarantined = []
         self.ok = defaultdict(list)  # record type -> ids applied (resolve earlier quarantines)
         if phase == REJECTS:
@@ -234,7 +234,7 @@ class Applier:
         self.counts["unchanged"] += len(rows) - len(kept)
         names = ["pk", "external_id", "sync_hash", *FIELDS[record_type]]
         self.existing = {
-            row[1]: dict(zip(names, row))
+            row[1]: dict(zip(names, row, strict=True))
             for row in by_external_id(model, changed, [model._meta.pk.column, *names[1:]])
         }
         return kept

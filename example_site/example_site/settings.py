@@ -34,7 +34,7 @@ def env_bool(name, default=False):
 # off unless DEBUG=1 says otherwise.
 DEMO = env_bool("DEMO", False)
 DEBUG = env_bool("DEBUG", DEMO)
-DEMO_SECRET_KEY = "demo-only-insecure-key-change-me-0123456789abcdefghijklmnop"
+DEMO_SECRET_KEY = "demo-only-insecure-key-change-me-0123456789abcdefghijklmnop"  # noqa: S105  published, DEMO=1 only
 # Management commands that serve no request and sign nothing that outlives
 # their process (a checker runs `manage.py makemigrations --check` with no
 # environment): without DEMO or SECRET_KEY they run on a random key made for
