@@ -5,12 +5,15 @@ for what it shows: another client's object is a 404."""
 from itertools import groupby
 
 from django.core.paginator import Paginator
+from django.db import models
 from django.db.models import Count, Q
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.documents import get_document_model
+from wagtail.fields import StreamField
 from wagtail.models import Page
 
 from .. import access
@@ -24,6 +27,7 @@ from ..snippets.site_settings import PortalSettings
 from ..snippets.stages import progress_for, stage_texts
 from . import client_visits
 from .dashboard_status import dashboard_status
+from .first_connection import CodeFacsimileBlock
 from .gating import GatedPageMixin, login_redirect
 from .wrong_space import wrong_space_response
 
@@ -44,6 +48,22 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, Page):
 
     class Meta:
         verbose_name = _("client space")
+
+    # First connection: where the client code is printed (the activation
+    # page's code help, templatetags/portal_first_connection.py).
+    code_help = models.TextField(
+        _("where to find the client code"), blank=True,
+        help_text=_("Shown on the first connection page under the code field. Name the document that carries "
+                    "the code. Empty: a text naming the quote and the invoices."),
+    )
+    code_facsimile = StreamField(
+        [("facsimile", CodeFacsimileBlock())], verbose_name=_("picture of the code on its document"),
+        blank=True, max_num=1,
+        help_text=_("A picture of the top of the document with the code. Empty: a drawing of an invoice's top."),
+    )
+    content_panels = Page.content_panels + [
+        MultiFieldPanel([FieldPanel("code_help"), FieldPanel("code_facsimile")], heading=_("First connection")),
+    ]
 
     dashboard_template_name = TEMPLATES + "dashboard.html"
     installation_template_name = TEMPLATES + "installation.html"

@@ -101,6 +101,10 @@ class PortalSettings(BaseSiteSetting):
         ),
         help_text=_("Shown to clients on their dashboard and on the contact page."),
     )
+    network_phone = models.CharField(
+        _("Aquatiris phone number for account help"), max_length=40, blank=True,
+        help_text=_("Shown after a first connection request, for people who receive no email."),
+    )
     request_answer_days = models.PositiveSmallIntegerField(
         _("expected answer time (working days)"), default=2,
         help_text=_("Told to the client in the confirmation email of each request."),
@@ -135,6 +139,7 @@ class PortalSettings(BaseSiteSetting):
         ),
         MultiFieldPanel([FieldPanel("emergency_phone"), FieldPanel("emergency_text")],
                         heading=_("Emergency (client space)")),
+        MultiFieldPanel([FieldPanel("network_phone")], heading=_("First connection")),
     ]
 
     class Meta:
