@@ -14,10 +14,7 @@ class AquatirisPortalConfig(AppConfig):
         # In ready(): these modules need the app registry loaded.
         from .devworker import maybe_start  # noqa: E402
         from .log_filters import install as redact_tokens_in_logs  # noqa: E402
-        from .enquiries.imports import apply_messages  # noqa: E402
-        from .sync.mapping import register_handler  # noqa: E402
 
-        register_handler("message", apply_messages)  # message records of an export (issue 16)
         redact_tokens_in_logs()  # no link's token in Django's log lines (log_filters.py)
 
         maybe_start()  # development mode only (AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS)

@@ -10,6 +10,7 @@ from .records.admin import RecordsGroup
 from .sync.admin import ImportRunAdmin, OutboxEventAdmin, QuarantinedRecordAdmin
 from .backoffice.alerts import construct_homepage_panels
 from .backoffice import mail_routing as _mail_routing  # noqa: F401  (registers its setting hooks)
+from .enquiries.imports import apply_messages
 from .enquiries.viewsets import requests_viewset
 from .snippets.site_settings import default_sender_email
 from .snippets.viewsets import PortalContentGroup
@@ -34,3 +35,9 @@ hooks.register("register_admin_viewset", lambda: security_log_viewset)
 hooks.register("construct_homepage_panels", construct_homepage_panels)
 hooks.register("aquatiris_portal_landing_url", landing_url)  # asked by accounts.landing.landing_url
 hooks.register("aquatiris_portal_sender_email", default_sender_email)  # asked by notifications.mail.queue_mail
+
+
+@hooks.register("register_portal_record_handler")  # read by sync.mapping.handler_for
+def record_handlers():
+    """The record types of an export that the rooms where people act apply."""
+    return {"message": apply_messages}  # answers to a request, added to its thread

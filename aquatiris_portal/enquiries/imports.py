@@ -1,8 +1,9 @@
 """``message`` records of the exchange format (docs/exchange-format.md):
 answers written in the internal system, added to the thread of the request
-whose reference they name. Applied by the sync's importer through
-``sync.mapping.register_handler`` (apps.py): the sync does not know the
-rooms where people act.
+whose reference they name. Applied by the sync's importer through the hook
+``register_portal_record_handler`` (wagtail_hooks.py, read by
+``sync.mapping.handler_for``): the sync does not know the rooms where
+people act.
 
 A message is applied once: its ``id`` is ``RequestMessage.external_id``; a
 message already imported is unchanged (its status is not applied again),

@@ -33,10 +33,11 @@ from . import runs
 from .files import file_values
 from .lock import import_lock
 from .mapping import (
-    FIELDS, GUARDS, HANDLERS, MODELS, TYPES, after_write, delete_records, guard_values, line_hash, text,
+    FIELDS, GUARDS, MODELS, TYPES, after_write, delete_records, guard_values, handler_for, line_hash, text,
     themes, unique_codes,
 )
 from .models import QuarantinedRecord
+from .record_types import APPLIED_ELSEWHERE
 from .retention import delete_files
 from .rows import RowWriter, by_external_id, max_lengths, pks_by_external_id
 from .sources import open_source
@@ -45,7 +46,7 @@ from .validation import Rejected, check_line
 
 logger = logging.getLogger(__name__)
 
-HANDLED_ELSEWHERE = ("message",)  # staged phases whose records mapping.HANDLERS apply
+HANDLED_ELSEWHERE = APPLIED_ELSEWHERE  # staged phases whose records a registered handler applies
 
 
 def import_source(spec, *, batch_size=None):
@@ -147,10 +148,10 @@ class Applier:
         self._finish_batch()
         return self.counts
 
-    # -- record types another room applies (mapping.HANDLERS)
+    # -- record types another room applies (mapping.handler_for)
 
     def _apply_elsewhere(self, record_type, items):
-        handler = HANDLERS.get(record_type)
+        handler = handler_for(record_type)
         if handler is None:
             for item in items:
                 self._quarantine(item, _("Records of type “%(type)s” cannot be applied by this site.")

@@ -19,6 +19,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from wagtail import hooks
 
 from ..records.codes import KEY_MAX_LENGTH, canonical_code
 from ..records.models import (
@@ -222,16 +223,22 @@ TYPES = {
     )),
 }
 # Record types another room applies: the sync knows the records, not the rooms
-# where people act (``message`` records are written by enquiries, registered
-# in apps.py). ``handler(items, batch)``: ``items`` are checked records
-# (``.record``, ``.rid``); ``batch`` is the importer's Applier with
-# ``export`` (its files), ``quarantine(item, reason)``, ``count(name)``
-# (created, unchanged, files) and ``applied(record_type, rid)``.
-HANDLERS = {}
+# where people act (``message`` records are written by enquiries). A room
+# registers its handlers with the Wagtail hook ``register_portal_record_handler``
+# (wagtail_hooks.py): each hook function returns ``{record_type: handler}``.
+# ``handler(items, batch)``: ``items`` are checked records (``.record``,
+# ``.rid``); ``batch`` is the importer's Applier with ``export`` (its files),
+# ``quarantine(item, reason)``, ``count(name)`` (created, unchanged, files)
+# and ``applied(record_type, rid)``.
+HANDLER_HOOK = "register_portal_record_handler"
 
 
-def register_handler(record_type, handler):
-    HANDLERS[record_type] = handler
+def handler_for(record_type):
+    """The handler registered for ``record_type`` (the last hook wins: a host may replace one), or None."""
+    handler = None
+    for registered in hooks.get_hooks(HANDLER_HOOK):
+        handler = registered().get(record_type, handler)
+    return handler
 
 
 for _name, _type in TYPES.items():

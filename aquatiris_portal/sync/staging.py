@@ -16,10 +16,11 @@ import tempfile
 
 from django.utils.translation import gettext as _
 
+from .record_types import RECORD_TYPES
 from .sources import LineTooLong
 from .validation import Rejected, staging_key
 
-PHASES = ("franchisee", "spanc", "client", "installation", "document", "visit", "message", "delete")
+PHASES = RECORD_TYPES
 PHASE_INDEX = {name: index for index, name in enumerate(PHASES)}
 REJECTS = "rejects"
 RAW_LINE_LIMIT = 20_000

@@ -16,8 +16,9 @@ from jsonschema import Draft202012Validator
 
 from ..records.emails import canonical_email_or_none, normalise_email
 from ..records.serials import canonical_serial
+from .record_types import RECORD_TYPES
 
-TYPES = ("franchisee", "spanc", "client", "installation", "document", "message", "visit", "delete")
+TYPES = RECORD_TYPES
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
