@@ -1,5 +1,5 @@
-"""README's install section quotes docs/host_settings.py verbatim (issue 15
-Build 8): the test fails as soon as the two differ."""
+"""docs/install.md quotes docs/host_settings.py verbatim: the test fails as
+soon as the two differ."""
 
 import re
 from pathlib import Path
@@ -9,8 +9,8 @@ BLOCK = re.compile(r"<!-- begin docs/host_settings.py -->\n```python\n(.*?)```\n
 
 
 def readme_settings_block():
-    found = BLOCK.findall((ROOT / "README.md").read_text(encoding="utf-8"))
-    assert len(found) == 1, "README must quote docs/host_settings.py exactly once between its markers"
+    found = BLOCK.findall((ROOT / "docs" / "install.md").read_text(encoding="utf-8"))
+    assert len(found) == 1, "docs/install.md must quote docs/host_settings.py exactly once between its markers"
     return found[0]
 
 

@@ -223,7 +223,7 @@ def test_the_schedule_sweeps_the_mails_through_the_notifications_sweep(stub_brok
 
 def test_signature_is_an_hmac_sha256_of_the_raw_body_and_a_tampered_body_fails_it(receiver):
     """Checked as the internal system does it, without the portal's own
-    verify(): hmac.new(secret, raw body, sha256), then README's receiver."""
+    verify(): hmac.new(secret, raw body, sha256), then the documented receiver."""
     event = OutboxEvent.objects.create(kind="request_submitted", payload={"message": "Bonjour, ça coule"})
     assert deliver(event.pk) == "delivered"
     [(_status, headers, body)] = receiver.requests
@@ -239,9 +239,9 @@ def test_signature_is_an_hmac_sha256_of_the_raw_body_and_a_tampered_body_fails_i
     for other in (hashlib.sha1, hashlib.sha512, hashlib.md5):
         assert signature != "sha256=" + hmac.new(SECRET.encode(), body, other).hexdigest()
 
-    # The receiver snippet of README, run as it is written.
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
-    [snippet] = [block for block in re.findall(r"```python\n(.*?)```", readme, re.S) if "def receive(" in block]
+    # The receiver snippet of docs/exchange-format.md, run as it is written.
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "exchange-format.md").read_text("utf-8")
+    [snippet] = [block for block in re.findall(r"```python\n(.*?)```", doc, re.S) if "def receive(" in block]
     handled = []
     namespace = {"already_processed": lambda event_id: event_id in {e["event_id"] for e in handled},
                  "handle": lambda kind, payload: handled.append({"event_id": json.loads(body)["event_id"]})}
@@ -254,7 +254,7 @@ def test_signature_is_an_hmac_sha256_of_the_raw_body_and_a_tampered_body_fails_i
 
 def test_a_receiver_that_times_out_after_processing_gets_the_same_event_id_again(
         receiver, worker, stub_broker, fast_retries, settings):
-    """README: an event whose 2xx the portal did not get comes once more,
+    """docs/exchange-format.md: an event whose 2xx the portal did not get comes once more,
     with the same event_id, so the receiver can ignore it."""
     settings.AQUATIRIS_PORTAL_OUTBOX_TIMEOUT_SECONDS = 0.5
     receiver.script[:] = [receiver.HANG]  # processed, then answered too late
