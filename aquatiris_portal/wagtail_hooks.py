@@ -15,6 +15,7 @@ from .enquiries.viewsets import requests_viewset
 from .snippets.site_settings import default_sender_email
 from .snippets.viewsets import PortalContentGroup
 from .security_log.viewsets import security_log_viewset
+from .accounts.trusted_browser_admin import RevokeTrustedBrowsersBulkAction
 from .views import landing_url
 
 
@@ -32,6 +33,7 @@ modeladmin_register(SyncGroup)
 register_snippet(PortalContentGroup)  # FAQ, document themes, request subjects, SAV reasons
 hooks.register("register_admin_viewset", lambda: requests_viewset)
 hooks.register("register_admin_viewset", lambda: security_log_viewset)
+hooks.register("register_bulk_action", RevokeTrustedBrowsersBulkAction)
 hooks.register("construct_homepage_panels", construct_homepage_panels)
 hooks.register("aquatiris_portal_landing_url", landing_url)  # asked by accounts.landing.landing_url
 hooks.register("aquatiris_portal_sender_email", default_sender_email)  # asked by notifications.mail.queue_mail

@@ -9,7 +9,7 @@ from django.db.models import Q
 
 from ..records.emails import canonical_email_or_none
 from ..security_log import Kind, record_security_event
-from . import tokens
+from . import tokens, trusted_browsers
 from .lookup import account_of, record_kind
 
 logger = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ def move_login(record, old_email, new_email):
         user.email = new_email
         user.save(update_fields=["username", "email"])
         tokens.revoke_for_user(user)
+        trusted_browsers.revoke_all(user, "email_changed")
         record_security_event(Kind.EMAIL_CHANGED, user=user, record_type=record_kind(record),
                               record=record.external_id,
                               old_domain=(old_email or "").rpartition("@")[2], source="sync")

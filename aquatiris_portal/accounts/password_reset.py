@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ..conf import app_settings
 from ..notifications.mail import queue_mail
-from . import tokens
+from . import tokens, trusted_browsers
 from .backends import find_user_by_email
 from .models import AccountToken
 from .security_notices import notify_security_change
@@ -54,3 +54,4 @@ def set_password(user, password):
         user.set_password(password)
         user.save(update_fields=["password"])
         tokens.revoke_for_user(user)
+        trusted_browsers.revoke_all(user, "password_changed")

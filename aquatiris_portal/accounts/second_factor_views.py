@@ -22,7 +22,7 @@ from django_otp.qr import write_qrcode_image
 from .. import access
 from ..conf import app_settings
 from ..security_log import Kind, client_ip, record_security_event
-from . import second_factor, throttle
+from . import second_factor, throttle, trusted_browsers
 from .forms import EnrolForm, OTPCodeForm, ReauthForm
 from .landing import landing_url
 from .middleware import SECOND_FACTOR_SESSION_KEY
@@ -47,10 +47,28 @@ def _mask(email):
     return f"{local[:1]}{'•' * max(1, len(local) - 1)}@{domain}"
 
 
+def _passed(request, user, device, destination, **details):
+    """The second factor is passed: django-otp's login (the session is
+    OTP-verified for every gate), a new session key, the event."""
+    otp_login(request, device)
+    request.session.cycle_key()
+    request.session.pop(SECOND_FACTOR_SESSION_KEY, None)
+    record_security_event(Kind.OTP_VERIFIED, request, user=user, device=type(device).__name__, **details)
+    return HttpResponseRedirect(destination)
+
+
 @sensitive_post_parameters("code")
 @csrf_protect
 @never_cache
 def otp_verify_view(request):
+    response = _otp_verify(request)
+    # A trusted-browser cookie that was refused goes (unless a new one was just set).
+    if getattr(request, trusted_browsers.FORGET_ATTR, False) and trusted_browsers.COOKIE_NAME not in response.cookies:
+        trusted_browsers.forget(response)
+    return response
+
+
+def _otp_verify(request):
     next_url = safe_next_url(request)
     user = request.user
     if not user.is_authenticated:
@@ -58,6 +76,9 @@ def otp_verify_view(request):
     destination = next_url or landing_url(user)
     if access.is_verified(user):
         return HttpResponseRedirect(destination)
+    if trusted_browsers.recognise(request, user) is not None:
+        return _passed(request, user, second_factor.email_device(user, create=True), destination,
+                       trusted_browser=True)
     devices = second_factor.confirmed_devices(user)
     if not devices:
         if second_factor.is_admin_user(user):
@@ -89,12 +110,11 @@ def otp_verify_view(request):
             else:
                 device, device_wait = second_factor.check_code(user, form.cleaned_data["code"])
                 if device is not None:
-                    otp_login(request, device)
-                    request.session.cycle_key()
-                    request.session.pop(SECOND_FACTOR_SESSION_KEY, None)
                     throttle.clear_account("otp", user.get_username())
-                    record_security_event(Kind.OTP_VERIFIED, request, user=user, device=type(device).__name__)
-                    return HttpResponseRedirect(destination)
+                    response = _passed(request, user, device, destination)
+                    if request.POST.get("trust_browser") and trusted_browsers.may_trust(user):
+                        trusted_browsers.trust(request, response, user)
+                    return response
                 if device_wait:
                     # Not checked (django-otp's delay after a wrong code):
                     # neither counted nor called wrong.
@@ -114,6 +134,9 @@ def otp_verify_view(request):
         "has_app": has_app,
         "has_backup": has_backup,
         "code_minutes": app_settings.OTP_EMAIL_CODE_MINUTES,
+        "offer_trust": trusted_browsers.may_trust(user),
+        "trust_days": trusted_browsers.days(),
+        "trust_checked": bool(request.POST.get("trust_browser")),
     }, status=status)
 
 
