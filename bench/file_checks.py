@@ -143,11 +143,11 @@ def main():
     print("|---|---:|---:|---|---:|---|---:|")
     for label, kind, data, run_old in worst_files(args.quick):
         if run_old:
-            old_seconds, old_verdict = timed(lambda: old_check(kind, data))
+            old_seconds, old_verdict = timed(lambda kind=kind, data=data: old_check(kind, data))
             old_text = f"{old_seconds:.2f}"
         else:
             old_seconds, old_verdict, old_text = None, "not run (quadratic)", "—"
-        new_seconds, result = timed(lambda: check_file(kind, data, seconds=SECONDS, memory_bytes=MEMORY,
+        new_seconds, result = timed(lambda kind=kind, data=data: check_file(kind, data, seconds=SECONDS, memory_bytes=MEMORY,
                                                         max_pixels=MAX_PIXELS))
         verdict = result["code"] or "accepted"
         if result["detail"] and result["code"]:
@@ -165,9 +165,10 @@ def main():
         ("1200 x 900 JPEG photo", "jpeg", small_jpeg, lambda data: images.clean_image(data, "jpeg", MAX_PIXELS)),
         ("small DOCX", "docx", docx_with("word/styles.xml", b"<s/>"), lambda data: docx.check_docx(data)),
     ]:
-        inside = statistics.median(timed(lambda: local(data))[0] for _ in range(args.repeat)) * 1000
+        inside = statistics.median(timed(lambda local=local, data=data: local(data))[0] for _ in range(args.repeat)) * 1000
         child = statistics.median(
-            timed(lambda: check_file(kind, data, seconds=SECONDS, memory_bytes=MEMORY, max_pixels=MAX_PIXELS))[0]
+            timed(lambda kind=kind, data=data: check_file(kind, data, seconds=SECONDS, memory_bytes=MEMORY,
+                                                           max_pixels=MAX_PIXELS))[0]
             for _ in range(args.repeat)) * 1000
         print(f"| {label} | {inside:.1f} | {child:.1f} | {child - inside:.1f} |", flush=True)
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")

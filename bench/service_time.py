@@ -31,7 +31,7 @@ def main():
             name, value = cookie.split("=", 1)
             client.cookies[name] = value
 
-        def get():
+        def get(client=client, path=path):
             response = client.get(path)
             if getattr(response, "streaming", False):
                 for _ in response.streaming_content:

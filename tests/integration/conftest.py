@@ -400,7 +400,7 @@ def redis_url(stack_dir):
         )
         url = f"redis://127.0.0.1:{port}/0"
         try:
-            wait_until(lambda: redis.Redis.from_url(url).ping(), 20, "Redis", proc=proc)
+            wait_until(lambda url=url: redis.Redis.from_url(url).ping(), 20, "Redis", proc=proc)
             break
         except RuntimeError:
             _stop_process(proc)

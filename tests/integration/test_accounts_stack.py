@@ -188,7 +188,7 @@ def test_login_limits_hold_across_two_web_processes_sharing_redis(postgres, redi
             )
             servers.append((proc, Browser(f"http://127.0.0.1:{port}")))
         for proc, browser in servers:
-            wait_until(lambda: browser.request(LOGIN)[0] == 200, 90, "gunicorn", proc=proc)
+            wait_until(lambda browser=browser: browser.request(LOGIN)[0] == 200, 90, "gunicorn", proc=proc)
         pair = app_settings.THROTTLE_RATES["login"]["pair"]
         statuses = [servers[n % 2][1].login(anne.email, f"wrong-{n}") for n in range(pair)]
         assert statuses == [200] * pair

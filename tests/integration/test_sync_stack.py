@@ -26,7 +26,7 @@ def upload_folder(s3, folder, prefix):
     for path in paths:
         key = f"{prefix}{path.relative_to(folder).as_posix()}"
         # SeaweedFS answers InternalError while it grows a volume on a busy machine: try again.
-        wait_until(lambda: s3.client.put_object(Bucket=s3.bucket, Key=key, Body=path.read_bytes()) is not None,
+        wait_until(lambda key=key, path=path: s3.client.put_object(Bucket=s3.bucket, Key=key, Body=path.read_bytes()) is not None,
                    60, f"upload of {key}", interval=1)
 
 

@@ -343,7 +343,7 @@ def test_n_wrong_codes_give_429_and_the_right_code_is_refused_until_the_lock_end
 
     limit = app_settings.THROTTLE_RATES["otp"]["account"]
     start = timezone.now()
-    for n in range(limit):
+    for _ in range(limit):
         # Past django-otp's own delay each time: only the portal's lock is tried.
         EmailDevice.objects.update(throttling_failure_count=0, throttling_failure_timestamp=None)
         assert http.post(VERIFY, {"code": _wrong(code)}).status_code == 200

@@ -43,7 +43,7 @@ HEADINGS = RECAP
 
 
 def by_heading(row):
-    return dict(zip(RECAP, row))
+    return dict(zip(RECAP, row, strict=True))
 
 
 def make_request(installation, kind="question", status="new", days_ago=0, subject=None, message="Bonjour",

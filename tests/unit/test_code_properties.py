@@ -259,7 +259,7 @@ def test_a_second_record_with_a_code_that_compares_equal_is_set_aside_naming_bot
         kept, refused = unique_codes(Client, items)
     assert [item.rid for item in kept] == ["C-FIRST"]
     assert [item.rid for item, _reason in refused] == [f"C-OTHER{n}" for n in range(len(others))]
-    for (item, reason), spelling in zip(refused, others):
+    for (item, reason), spelling in zip(refused, others, strict=True):
         assert all(part in reason for part in ("C-FIRST", code, item.rid, spelling)), reason
 
     Client.objects.create(external_id="C-FIRST", code=code, last_name="X", email="first@example.org")

@@ -178,7 +178,7 @@ def test_commands_send_nothing_themselves_outside_the_development_mode(stub_brok
 def test_a_job_that_fails_is_logged_and_the_rest_still_runs(stub_broker, dev_mode, monkeypatch, caplog):
     from django.core.mail import EmailMultiAlternatives
 
-    first, second = _queue("down"), _queue("up")
+    first, _up = _queue("down"), _queue("up")
     sent = []
 
     def send(message, fail_silently=False):

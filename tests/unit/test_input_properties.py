@@ -183,7 +183,7 @@ def test_the_folder_search_finds_every_spelling_and_only_the_folders_that_match(
     with transaction.atomic():
         spanc = factories.spanc()
         expected = set()
-        for n, record in enumerate(records):
+        for record in records:
             client = factories.client(last_name=record["last_name"], first_name=record["first_name"])
             installation = factories.installation(client=client, spanc=spanc, city=record["city"],
                                                   postcode=record["postcode"], reference=record["reference"])

@@ -107,7 +107,7 @@ def test_without_an_address_a_full_account_refuses_everyone():
     """A server that sees no client address (none in REMOTE_ADDR, no proxy
     header) cannot tell the owner from the guessers: the account is hard."""
     anne = factories.client_user()
-    for n in range(app_settings.THROTTLE_RATES["login"]["account"]):
+    for _ in range(app_settings.THROTTLE_RATES["login"]["account"]):
         throttle.failed(throttle.begin("login", anne.email, ""))
     assert throttle.begin("login", anne.email, "").full == ["account"]
     assert throttle.blocked("login", anne.email, "")[1] == ["account"]

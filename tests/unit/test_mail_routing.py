@@ -61,7 +61,7 @@ def form_data(response):
     """What the browser posts back: every field of the form as shown."""
     form = response.context["form"]
     data = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = form[name].value()
         if value is None:
             continue

@@ -39,7 +39,7 @@ def test_safe_cell_quotes_every_formula_start_and_nothing_else():
 
 def _xlsx_values(body):
     sheet = load_workbook(io.BytesIO(body)).active
-    return [[cell for cell in row] for row in sheet.iter_rows()]
+    return [list(row) for row in sheet.iter_rows()]
 
 
 def _assert_text_cells(rows, *values):

@@ -161,7 +161,7 @@ def test_a_line_that_is_not_utf8_is_quarantined_with_that_reason(exports, tmp_pa
 
     run, quarantined = exports(prepare=corrupt)
 
-    [reason] = [reason for reason in quarantined.values()]
+    [reason] = list(quarantined.values())
     assert "UTF-8" in reason
     assert not Client.objects.filter(code="CLI-L1").exists()
     assert Client.objects.filter(external_id="C-OK").exists()

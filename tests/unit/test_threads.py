@@ -385,7 +385,7 @@ def test_export_carries_the_message_count_and_last_activity(owner):
 
     rows = list(csv.reader(io.StringIO(output.getvalue().decode("utf-8-sig"))))
     heading = rows[0]
-    row = dict(zip(heading, rows[1]))
+    row = dict(zip(heading, rows[1], strict=True))
     assert row[gettext("Messages")] == "2"
     owner["request"].refresh_from_db()
     assert row[gettext("Last activity")] == timezone.localtime(owner["request"].last_activity_at).strftime(

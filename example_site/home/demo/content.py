@@ -102,7 +102,7 @@ def requests(ledger, installations):
         ("question", "closed", "", "Où trouver ma facture ?"),
         ("after_sales", "in_progress", "Eau stagnante", "De l'eau stagne en surface du premier étage."),
     ]
-    for n, (installation, (kind, status, reason, message)) in enumerate(zip(installations, samples)):
+    for n, (installation, (kind, status, reason, message)) in enumerate(zip(installations, samples, strict=False)):
         subject = subjects.get(kind == "after_sales")
         request = PortalRequest(
             kind=kind, status=status, client=installation.client, installation=installation,

@@ -117,7 +117,7 @@ class Inserter:
             batch = []
             attnames = [self.model._meta.get_field(name).attname for name in self.fields]
             for row in rows:
-                obj = self.model(**dict(zip(attnames, row)))
+                obj = self.model(**dict(zip(attnames, row, strict=True)))
                 for field, value in self.extra:
                     setattr(obj, field.attname, value)
                 batch.append(obj)
