@@ -8,6 +8,7 @@ defaults below apply when it is absent. Nothing is read at import time.
 """
 
 import warnings
+from typing import Any
 
 from django.conf import settings
 from django.core import checks
@@ -47,6 +48,9 @@ DEFAULTS = {
     "MAINTENANCE_GUIDES_COLLECTION": "Guides d'entretien",
     # Whether clients see documents uploaded by their SPANC.
     "CLIENTS_SEE_SPANC_UPLOADS": False,
+    # "Voir comme un client": the clients (external ids) staff without the
+    # records' permission may view the space as (pages/view_as_client.py).
+    "VIEW_AS_TEST_CLIENTS": (),
     # Accounts.
     "ACTIVATION_LINK_HOURS": 72,
     "RESET_LINK_HOURS": 1,
@@ -176,7 +180,14 @@ DEFAULTS = {
 PREFIX = "AQUATIRIS_PORTAL_"
 
 
-class RemovedInAquatirisPortal03Warning(DeprecationWarning):
+class AquatirisPortalDeprecationWarning(DeprecationWarning):
+    """Base of the package's deprecation warnings: ``removed_in`` is the
+    version that drops what the warning is about."""
+
+    removed_in = ""
+
+
+class RemovedInAquatirisPortal03Warning(AquatirisPortalDeprecationWarning):
     """What still works in 0.2 and stops working in 0.3 (a renamed setting's
     old name). Like Wagtail's RemovedInWagtailXXWarning: a host filters it
     by class (`python -W error::aquatiris_portal.conf.RemovedInAquatirisPortal03Warning`)."""
@@ -193,10 +204,10 @@ RemovedInNextVersionWarning = RemovedInAquatirisPortal03Warning
 # that warning; system check aquatiris_portal.W020 names both. docs/settings.md
 # lists them ("Renamed settings"). Example:
 #     "REPLY_LINK_LIFETIME_DAYS": ("REPLY_LINK_DAYS", RemovedInAquatirisPortal03Warning),
-RENAMED_SETTINGS = {}
+RENAMED_SETTINGS: dict[str, tuple[str, type[AquatirisPortalDeprecationWarning]]] = {}
 
 
-def _renamed_from(name):
+def _renamed_from(name: str) -> list[tuple[str, type[AquatirisPortalDeprecationWarning]]]:
     """The old names of setting `name` the host still sets, oldest rename first."""
     return [(old, warning) for old, (new, warning) in RENAMED_SETTINGS.items()
             if new == name and hasattr(settings, PREFIX + old)]
@@ -205,7 +216,7 @@ def _renamed_from(name):
 class AppSettings:
     prefix = PREFIX
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         if name not in DEFAULTS:
             renamed = RENAMED_SETTINGS.get(name)
             hint = f" (renamed {renamed[0]})" if renamed else ""
@@ -223,11 +234,11 @@ app_settings = AppSettings()
 
 
 @checks.register(checks.Tags.compatibility)
-def check_renamed_settings(app_configs=None, **kwargs):
+def check_renamed_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """aquatiris_portal.W020: the host sets a renamed setting's old name
     (read with a warning until the version that drops it, or ignored when
     the new name is set too)."""
-    found = []
+    found: list[checks.CheckMessage] = []
     for old, (new, warning) in RENAMED_SETTINGS.items():
         if not hasattr(settings, PREFIX + old):
             continue
@@ -248,7 +259,7 @@ DEV_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
 PLACEHOLDER_BASE_URLS = {"", "http://example.com", "https://example.com"}
 
 
-def public_base_url():
+def public_base_url() -> str:
     """The site's absolute URL without a trailing slash, for links in mails
     and events sent from a job (no request at hand): PUBLIC_BASE_URL, else
     Django's WAGTAILADMIN_BASE_URL; when that is unset or Wagtail's

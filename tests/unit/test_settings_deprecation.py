@@ -28,7 +28,8 @@ def renamed(monkeypatch):
 
 
 def _w020():
-    return [found for found in checks.run_checks(tags=[checks.Tags.compatibility]) if found.id == "aquatiris_portal.W020"]
+    found = checks.run_checks(tags=[checks.Tags.compatibility])
+    return [message for message in found if message.id == "aquatiris_portal.W020"]
 
 
 def test_the_new_name_reads_the_old_setting_with_a_deprecation_warning_naming_both(renamed, settings):
