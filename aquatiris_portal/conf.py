@@ -94,7 +94,7 @@ DEFAULTS = {
     # Files written only to be attached to one mail (a visit's .ics) are
     # deleted this many days after the mail was sent (notifications/retention.py).
     "MAIL_ATTACHMENT_RETENTION_DAYS": 30,
-    # Personal data kept no longer than needed (README, "What is kept"): the
+    # Personal data kept no longer than needed (docs/operations.md, "What is kept"): the
     # text of sent mails is blanked, reply link uses (IP, browser) and dead
     # reply links deleted, delivered outbox events (their payloads) deleted,
     # this many days on (None or 0: kept for ever).
