@@ -369,7 +369,7 @@ def validate_uploads(files, allowed=PHOTO_AND_PDF, max_files=None, max_bytes=Non
             try:
                 checked.append(checked_file(uploaded, allowed=allowed, max_bytes=max_bytes))
             except ValidationError as error:
-                errors.extend(error.messages)
+                errors.extend(error.error_list)  # with their codes
     if errors:
         raise ValidationError(errors)
     return checked

@@ -88,7 +88,7 @@ class KeepsGoodFiles:
                 try:
                     good.append(checked_file(uploaded, allowed=allowed))
                 except ValidationError as error:
-                    errors.extend(error.messages)
+                    errors.extend(error.error_list)  # with their codes
         self._new_good = good
         if errors:
             raise ValidationError(errors)

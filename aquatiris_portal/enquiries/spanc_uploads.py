@@ -1,18 +1,24 @@
-"""A SPANC sends a PDF into a client folder.
+"""A SPANC sends PDFs into a client folder.
 
-One transaction holds the document row, the mail to the installation's
-franchisee and the ``document_uploaded`` outbox event: either all three
-exist or none does. The file itself is checked before (``uploads``) by the
-form; a file written for a transaction that then fails is removed.
+Each file becomes its own document of the installation, with the type, the
+date and (for a control report) the result the SPANC gave for the sending.
+One transaction holds every document row, the mail to the installation's
+franchisee and the ``document_uploaded`` outbox event of each: either all
+exist or none does. The files are checked before (``uploads``) by the form;
+a file written for a transaction that then fails is removed.
 """
 
 import datetime
 import logging
+import os
 from dataclasses import dataclass
 
+from django.contrib import messages
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..conf import app_settings
 from ..notifications.mail import queue_mail
@@ -64,6 +70,10 @@ def document_payload(document, installation, spanc):
         "spanc": spanc.external_id,
         "title": document.title,
         "note": document.note,
+        # What the SPANC said of it: the type's name, the document's date, a control report's result (code).
+        "document_type": document.document_type,
+        "issued_on": document.issued_on.isoformat() if document.issued_on else None,
+        "control_result": document.control_result,
         "filename": document.filename,
         "content_type": document.content_type,
         "size": document.size,
@@ -73,16 +83,41 @@ def document_payload(document, installation, spanc):
 
 
 def receive_spanc_document(*, user, spanc, installation, uploaded, content_type, title, note="",
-                           portal_settings_obj=None, site_url="", document_type=""):
-    """Store a checked PDF sent by ``spanc`` into ``installation``'s folder.
+                           portal_settings_obj=None, site_url="", document_type="", issued_on=None,
+                           control_result=""):
+    """Store one checked PDF (``receive_spanc_documents`` with one file)."""
+    return receive_spanc_documents(
+        user=user, spanc=spanc, installation=installation, files=[(uploaded, "pdf", content_type)], title=title,
+        note=note, portal_settings_obj=portal_settings_obj, site_url=site_url, document_type=document_type,
+        issued_on=issued_on, control_result=control_result,
+    )[0]
 
-    ``installation`` comes from ``access.get_spanc_installation_or_404``;
-    ``uploaded`` and ``content_type`` from a valid ``SpancUploadForm``.
+
+def document_title(title, filename, count):
+    """The title a document gets: the one typed, the file's name if none;
+    with several files, the typed title and the file's name, so each is told apart."""
+    base = os.path.splitext(os.path.basename(filename or ""))[0].strip() or filename
+    title = (title or "").strip()
+    if not title:
+        return base[:255]
+    return (title if count == 1 else f"{title} – {base}")[:255]
+
+
+def receive_spanc_documents(*, user, spanc, installation, files, title="", note="", portal_settings_obj=None,
+                            site_url="", document_type="", issued_on=None, control_result=""):
+    """Store the checked PDFs ``files`` ([(file, kind, content type)], from a
+    valid ``SpancUploadForm``) sent by ``spanc`` into ``installation``'s
+    folder, one document each; a list of ``UploadResult`` in their order.
+
+    ``installation`` comes from ``access.get_spanc_installation_or_404``.
     """
-    uploaded.seek(0)
-    sha256 = PortalDocument.hash_file(uploaded)
-    uploaded.seek(0)
-    stored_name = None
+    hashed = []
+    for uploaded, _kind, content_type in files:
+        uploaded.seek(0)
+        hashed.append((uploaded, content_type, PortalDocument.hash_file(uploaded)))
+        uploaded.seek(0)
+    stored = []  # (storage, name) of the files written, removed if the transaction fails
+    results = []
     try:
         with transaction.atomic():
             # The row lock serialises uploads into one folder, so the
@@ -93,40 +128,65 @@ def receive_spanc_document(*, user, spanc, installation, uploaded, content_type,
                 .get(pk=installation.pk, spanc=spanc)
             )
             now = timezone.now()
-            duplicate = (
-                PortalDocument.objects.live()
-                .filter(installation=locked, source=DocumentSource.SPANC_UPLOAD, sha256=sha256,
-                        created_at__gte=now - DUPLICATE_WINDOW)
-                .order_by("-created_at")
-                .first()
-            )
-            if duplicate is not None:
-                return UploadResult(duplicate, created=False)
-            # An account's sending limits (limits.py), before anything is stored.
-            enforce_limits(user, attachment_bytes=uploaded.size or 0)
-            document = PortalDocument(
-                installation=locked, theme=spanc_theme(), title=title.strip(), note=note.strip(),
-                filename=safe_filename(uploaded.name, "pdf"), content_type=content_type,
-                document_type=(document_type or "")[:120],
-                size=uploaded.size, sha256=sha256, issued_on=timezone.localdate(now),
-                visible_to_spanc=True,
-                # Whether the client sees it is decided at read time by access
-                # (AQUATIRIS_PORTAL_CLIENTS_SEE_SPANC_UPLOADS), so the setting
-                # applies to past uploads too.
-                visible_to_client=True,
-                source=DocumentSource.SPANC_UPLOAD, uploaded_by_spanc=spanc, uploaded_by=user,
-                created_at=now,
-            )
-            document.file.save(document.filename, uploaded, save=False)
-            stored_name = document.file.name
-            document.save()
-            record_event("document_uploaded", document_payload(document, locked, spanc), installation=locked)
-            _tell_franchisee(document, locked, spanc, portal_settings_obj, site_url)
+            for uploaded, content_type, sha256 in hashed:
+                duplicate = (
+                    PortalDocument.objects.live()
+                    .filter(installation=locked, source=DocumentSource.SPANC_UPLOAD, sha256=sha256,
+                            created_at__gte=now - DUPLICATE_WINDOW)
+                    .order_by("-created_at")
+                    .first()
+                )
+                if duplicate is not None:
+                    results.append(UploadResult(duplicate, created=False))
+                    continue
+                # An account's sending limits (limits.py), before anything is
+                # stored; each document counts, those of this sending included.
+                enforce_limits(user, attachment_bytes=uploaded.size or 0)
+                document = PortalDocument(
+                    installation=locked, theme=spanc_theme(),
+                    title=document_title(title, uploaded.name, len(hashed)), note=(note or "").strip(),
+                    filename=safe_filename(uploaded.name, "pdf"), content_type=content_type,
+                    document_type=(document_type or "")[:120], control_result=control_result or "",
+                    size=uploaded.size, sha256=sha256, issued_on=issued_on or timezone.localdate(now),
+                    visible_to_spanc=True,
+                    # Whether the client sees it is decided at read time by access
+                    # (AQUATIRIS_PORTAL_CLIENTS_SEE_SPANC_UPLOADS), so the setting
+                    # applies to past uploads too.
+                    visible_to_client=True,
+                    source=DocumentSource.SPANC_UPLOAD, uploaded_by_spanc=spanc, uploaded_by=user,
+                    created_at=now,
+                )
+                document.file.save(document.filename, uploaded, save=False)
+                stored.append((document.file.storage, document.file.name))
+                document.save()
+                record_event("document_uploaded", document_payload(document, locked, spanc), installation=locked)
+                _tell_franchisee(document, locked, spanc, portal_settings_obj, site_url)
+                results.append(UploadResult(document, created=True))
     except Exception:
-        if stored_name:
-            _remove_orphan(document.file.storage, stored_name)
+        for storage, name in stored:
+            _remove_orphan(storage, name)
         raise
-    return UploadResult(document, created=True)
+    return results
+
+
+def sent_messages(results):
+    """[(messages level, text)] telling the SPANC what its sending did."""
+    added = [result.document for result in results if result.created]
+    again = [result.document for result in results if not result.created]
+    said = []
+    if len(added) == 1:
+        said.append((messages.SUCCESS, _("“%(title)s” was added to the folder. The franchisee has been told.")
+                     % {"title": added[0].title}))
+    elif added:
+        said.append((messages.SUCCESS, ngettext(
+            "%(count)s document was added to the folder: %(titles)s. The franchisee has been told.",
+            "%(count)s documents were added to the folder: %(titles)s. The franchisee has been told.",
+            len(added),
+        ) % {"count": len(added), "titles": ", ".join(f"« {document.title} »" for document in added)}))
+    for document in again:
+        said.append((messages.INFO, _("“%(title)s” had already been received; it was not added twice.")
+                     % {"title": document.title}))
+    return said
 
 
 def _tell_franchisee(document, installation, spanc, portal_settings_obj, site_url=""):

@@ -22,7 +22,7 @@ from .. import access
 from ..enquiries.forms import add_limit_error
 from ..enquiries.limits import LimitReached
 from ..enquiries.spanc_upload_forms import SpancUploadForm
-from ..enquiries.spanc_uploads import receive_spanc_document
+from ..enquiries.spanc_uploads import receive_spanc_documents, sent_messages
 from ..security_log import Kind, record_security_event
 from ..snippets.site_settings import PortalSettings
 from . import pro_space_folders as folders_
@@ -156,27 +156,26 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, Page):
         # Back to the folder, and from there to the same place of the list.
         folder_url = self.route_url(request, "folder_detail", installation.pk) + _state_suffix(request)
         if request.method == "POST":
-            form = SpancUploadForm(request.POST, request.FILES)
-            result = None
+            # The SPANC's good files are kept if the form comes back (pending_uploads).
+            form = SpancUploadForm(request.POST, request.FILES, owner=request.user)
+            results = None
             if form.is_valid():
                 try:
-                    result = receive_spanc_document(
+                    results = receive_spanc_documents(
                         user=request.user, spanc=access.spanc_for(request.user), installation=installation,
-                        uploaded=form.cleaned_data["file"], content_type=form.content_type,
-                        title=form.cleaned_data["title"], note=form.cleaned_data["note"],
+                        files=form.checked_files, title=form.cleaned_data["title"], note=form.cleaned_data["note"],
                         portal_settings_obj=PortalSettings.for_request(request),
                         site_url=request.build_absolute_uri("/"),
                         document_type=str(form.cleaned_data.get("document_type") or ""),
+                        issued_on=form.cleaned_data["issued_on"],
+                        control_result=form.cleaned_data.get("control_result") or "",
                     )
                 except LimitReached as refused:
                     add_limit_error(form, refused, text_field="file", request=request)
-            if result is not None:
-                if result.created:
-                    messages.success(request, _("“%(title)s” was added to the folder. The franchisee has been told.")
-                                     % {"title": result.document.title})
-                else:
-                    messages.info(request, _("“%(title)s” had already been received; it was not added twice.")
-                                  % {"title": result.document.title})
+            if results is not None:
+                form.forget_kept()
+                for level, text in sent_messages(results):
+                    messages.add_message(request, level, text)
                 return redirect(folder_url)
         else:
             form = SpancUploadForm()

@@ -81,12 +81,14 @@ class InstallationAdmin(SyncedRecordAdmin):
 class PortalDocumentAdmin(SyncedRecordAdmin):
     model = PortalDocument
     menu_icon = "doc-full"
-    list_display = ("title", "installation", "theme", "source", "client_sees", "spanc_sees", "created_at")
-    list_filter = ("source", "theme", "visible_to_client", "visible_to_spanc")
+    list_display = ("title", "installation", "theme", "source", "document_type", "control_result", "client_sees",
+                    "spanc_sees", "created_at")
+    list_filter = ("source", "theme", "control_result", "visible_to_client", "visible_to_spanc")
     list_select_related = ("installation", "theme")
     search_fields = ("title", "external_id", "installation__reference")
     list_export = ("external_id", "title", "installation", "theme", "source", "filename", "content_type",
-                   "size", "issued_on", "visible_to_client", "visible_to_spanc", "created_at")
+                   "size", "issued_on", "document_type", "control_result", "visible_to_client", "visible_to_spanc",
+                   "created_at")
 
     # Booleans as words: Django's icon reads "True"/"False" to screen readers.
     def client_sees(self, obj):

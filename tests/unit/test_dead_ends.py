@@ -344,9 +344,9 @@ def _upload_extra():
 
     model = getattr(snippets.models, "SpancDocumentType", None)
     if model is None:
-        return {}
+        return {"issued_on": "2026-03-12"}
     kind = model.objects.filter(active=True).first() or model.objects.create(name="Rapport de contrôle")
-    return {"document_type": kind.name}
+    return {"document_type": kind.name, "issued_on": "2026-03-12"}
 
 
 # --- 12. English and unlocalised text -----------------------------------------------------

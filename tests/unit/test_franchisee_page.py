@@ -177,7 +177,7 @@ def uploaded(settings):
     http = verified_client(factories.spanc_user(spanc))
     content = make_pdf("Rapport", ["Contrôle périodique"])
     response = http.post(f"{page.url}dossiers/{installation.pk}/envoyer/", {
-        "title": "Rapport de contrôle", "note": "Conforme.",
+        "title": "Rapport de contrôle", "note": "Conforme.", "issued_on": "2026-03-12",
         "file": SimpleUploadedFile("rapport.pdf", content, content_type="application/pdf")})
     assert response.status_code == 302
     document = PortalDocument.objects.get(source=DocumentSource.SPANC_UPLOAD)
@@ -253,7 +253,8 @@ def test_without_a_franchisee_address_the_network_head_gets_the_admin_link(setti
     settings_obj.save()
     http = verified_client(factories.spanc_user(spanc))
     http.post(f"{page.url}dossiers/{installation.pk}/envoyer/", {
-        "title": "Rapport", "file": SimpleUploadedFile("r.pdf", make_pdf("R", ["x"]), content_type="application/pdf")})
+        "title": "Rapport", "issued_on": "2026-03-12",
+        "file": SimpleUploadedFile("r.pdf", make_pdf("R", ["x"]), content_type="application/pdf")})
     mail = OutgoingMail.objects.get(key__startswith="spanc_upload:")
     assert mail.to == ["sav@aquatiris.example"] and "/portaldocument/inspect/" in mail.body_text
     assert not DocumentLink.objects.exists()

@@ -105,6 +105,7 @@ def test_search_sort_and_page_survive_a_folder_and_an_upload(world, settings):
     assert parse_qs(urlsplit(upload).query) == state
     SpancDocumentType.objects.create(name="Contrôle de bon fonctionnement")
     response = http.post(upload, {"document_type": "Contrôle de bon fonctionnement", "title": "Rapport",
+                                  "issued_on": "2026-03-12",
                                   "file": SimpleUploadedFile("r.pdf", make_pdf("Rapport"), "application/pdf")})
     assert response.status_code == 302
     assert parse_qs(urlsplit(response["Location"]).query) == state  # back in the folder, then the same list
@@ -125,10 +126,11 @@ def test_the_upload_asks_for_a_document_type_and_keeps_it(world):
     url = f"{world['page'].url}dossiers/{folder.pk}/envoyer/"
     html = world["http"].get(url).content.decode()
     assert 'name="document_type"' in html and "Contrôle de conception" in html and "Ancien type" not in html
-    missing = world["http"].post(url, {"title": "Rapport", "file": SimpleUploadedFile(
+    missing = world["http"].post(url, {"title": "Rapport", "issued_on": "2026-03-12", "file": SimpleUploadedFile(
         "r.pdf", make_pdf("Rapport"), "application/pdf")})
     assert missing.status_code == 200 and not PortalDocument.objects.filter(source=DocumentSource.SPANC_UPLOAD)
-    world["http"].post(url, {"document_type": "Contrôle de conception", "title": "Rapport", "file":
+    world["http"].post(url, {"document_type": "Contrôle de conception", "title": "Rapport", "issued_on": "2026-03-12",
+                             "file":
                              SimpleUploadedFile("r.pdf", make_pdf("Rapport"), "application/pdf")})
     document = PortalDocument.objects.get(source=DocumentSource.SPANC_UPLOAD)
     assert document.document_type == "Contrôle de conception"

@@ -6,12 +6,14 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.translation import gettext
 
 from home.demo.pdf import make_pdf
 from aquatiris_portal.models import OutboxEvent, OutgoingMail, PortalDocument
 from aquatiris_portal.records.models import DocumentSource
 from aquatiris_portal.storage import backend
+from aquatiris_portal.uploads import PDF_ONLY, limits_help
 from tests import factories
 from tests.unit._pro_space import FAST_HASHERS, pro_space_page, verified_client
 
@@ -39,9 +41,11 @@ def folder(settings):
             "upload_url": url, "folder_url": f"{page.url}dossiers/{installation.pk}/"}
 
 
-def _post(folder, content, name="rapport.pdf", title="Rapport de contrôle", note="Conforme."):
+def _post(folder, content, name="rapport.pdf", title="Rapport de contrôle", note="Conforme.",
+          issued_on="2026-03-12"):
     return folder["http"].post(folder["upload_url"], {
-        "title": title, "note": note, "file": SimpleUploadedFile(name, content, content_type="application/pdf"),
+        "title": title, "note": note, "issued_on": issued_on,
+        "file": SimpleUploadedFile(name, content, content_type="application/pdf"),
     })
 
 
@@ -58,7 +62,7 @@ def test_upload_form_shows_the_limit(folder, settings):
     settings.AQUATIRIS_PORTAL_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
     body = folder["http"].get(folder["upload_url"]).content.decode()
     assert 'enctype="multipart/form-data"' in body
-    assert "5,0" in body or "5.0" in body  # "5,0 Mo" / "5.0 MB"
+    assert escape(limits_help(PDF_ONLY, max_bytes=5 * 1024 * 1024)) in body  # « ... de 5 Mo ... »
     assert '<label for="id_file">' in body and '<label for="id_title">' in body
 
 
@@ -175,9 +179,9 @@ def test_oversize_file_is_refused_with_the_limit(folder, settings):
     assert OutboxEvent.objects.count() == 0 and _stored_files() == 0
 
 
-def test_missing_title_keeps_nothing(folder):
-    response = _post(folder, make_pdf("Rapport"), title="")
-    assert response.status_code == 200 and "title" in response.context["form"].errors
+def test_missing_date_keeps_nothing(folder):
+    response = _post(folder, make_pdf("Rapport"), issued_on="")
+    assert response.status_code == 200 and "issued_on" in response.context["form"].errors
     assert PortalDocument.objects.count() == 0 and OutgoingMail.objects.count() == 0
 
 
@@ -220,7 +224,8 @@ def test_no_franchisee_address_goes_to_network_head(folder):
 def test_other_spanc_cannot_upload_into_the_folder(folder):
     other = verified_client(factories.spanc_user(factories.spanc()))
     response = other.post(folder["upload_url"], {
-        "title": "Intrus", "file": SimpleUploadedFile("x.pdf", make_pdf("x"), content_type="application/pdf"),
+        "title": "Intrus", "issued_on": "2026-03-12",
+        "file": SimpleUploadedFile("x.pdf", make_pdf("x"), content_type="application/pdf"),
     })
     assert response.status_code == 404
     assert PortalDocument.objects.count() == 0 and OutgoingMail.objects.count() == 0

@@ -222,7 +222,7 @@ def spanc_form(settings):
     url = f"{page.url}dossiers/{installation.pk}/envoyer/"
 
     def post(files):
-        response = http.post(url, {"title": "Rapport de contrôle", "note": "", "file": files})
+        response = http.post(url, {"title": "Rapport de contrôle", "note": "", "issued_on": "2026-03-12", "file": files})
         errors = response.context["form"].errors.get("file", []) if response.status_code == 200 else []
         return response, list(errors)
 
@@ -272,8 +272,7 @@ HOSTILE = {
                           lambda form: _message("“%(name)s” is not a plain PDF file: it also holds web page code. "
                                                 "Please send the PDF as your software saves it.", name="rapport.pdf")),
     "zero_bytes": (lambda: [upload("vide.pdf", b"", "application/pdf")],
-                   lambda form: (_message("“%(name)s” is empty.", name="vide.pdf") if form == "client_form"
-                                 else gettext("The submitted file is empty."))),
+                   lambda form: _message("“%(name)s” is empty.", name="vide.pdf")),
     "pdf_open_action_javascript": (lambda: [upload("rapport.pdf", pdf(javascript_open_action=True))],
                                    lambda form: _message(ACTIVE, name="rapport.pdf")),
     "pdf_javascript_with_escaped_names": (lambda: [upload("rapport.pdf", pdf_with_escaped_names())],
@@ -353,8 +352,7 @@ def test_too_many_files(request, form, settings, mailoutbox):
     post = request.getfixturevalue(form)
     files = [upload(f"rapport{n}.pdf", pdf(text=f"n{n}")) for n in range(3)]
     _response, errors = post(files)
-    expected = (_message("You can attach at most %(max)s files; you chose %(count)s.", max=2, count=3)
-                if form == "client_form" else gettext("Please send one file at a time."))
+    expected = _message("You can attach at most %(max)s files; you chose %(count)s.", max=2, count=3)
     assert errors == [expected]
     assert_nothing_happened(mailoutbox)
 
