@@ -34,6 +34,7 @@ SETTINGS = "settings"
 STAGES = "stages"
 SITES = "sites"
 ACCESSIBILITY = "accessibility"  # the statement linked from every page (portal_accessibility)
+SHELL = "shell"  # the client space's navigation links on every page a client reaches (portal_shell)
 
 _MISSING = object()
 

@@ -103,3 +103,19 @@ for model in (AccessibilityStatementPage, Site):
 post_page_move.connect(forget_accessibility, dispatch_uid="aquatiris_portal.content_cache.accessibility.moved")
 page_published.connect(forget_accessibility, dispatch_uid="aquatiris_portal.content_cache.accessibility.published")
 page_unpublished.connect(forget_accessibility, dispatch_uid="aquatiris_portal.content_cache.accessibility.unpublished")
+
+
+# The client space's navigation links (portal_shell): the space and FAQ
+# pages' URLs, changed by a page published, unpublished (deleted) or moved,
+# or a site's root.
+
+
+def forget_shell(**kwargs):
+    content_cache.invalidate(content_cache.SHELL)
+
+
+post_save.connect(forget_shell, sender=Site, dispatch_uid="aquatiris_portal.content_cache.shell.save")
+post_delete.connect(forget_shell, sender=Site, dispatch_uid="aquatiris_portal.content_cache.shell.delete")
+post_page_move.connect(forget_shell, dispatch_uid="aquatiris_portal.content_cache.shell.moved")
+page_published.connect(forget_shell, dispatch_uid="aquatiris_portal.content_cache.shell.published")
+page_unpublished.connect(forget_shell, dispatch_uid="aquatiris_portal.content_cache.shell.unpublished")

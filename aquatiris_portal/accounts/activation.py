@@ -12,11 +12,25 @@ from ..conf import app_settings
 from ..notifications.mail import queue_mail
 from ..records.emails import canonical_email_or_none
 from ..security_log import Kind, record_security_event
+from ..snippets.site_settings import PortalSettings
 from ..sync.outbox import record_event
 from . import groups, tokens
 from .lookup import account_of, find_record, record_kind, record_name
 from .models import AccountToken, PortalAccount
 from .second_factor import email_device
+
+# Told on the "sent" page: the mail leaves through the queue within a minute
+# or two; past this, something else is wrong (spam folder, address, code).
+MAIL_WAIT_MINUTES = 10
+
+
+def sent_page_context(request):
+    """What the "sent" page says to someone who receives nothing: the same
+    for every email and code (it never tells whether they matched)."""
+    return {
+        "network_phone": (PortalSettings.for_request(request).network_phone or "").strip(),
+        "wait_minutes": MAIL_WAIT_MINUTES,
+    }
 
 
 def request_activation(request, email, code):

@@ -22,7 +22,9 @@ class CanonicalEmailField(forms.EmailField):
             raise forms.ValidationError(EMAIL_MESSAGE, code="invalid") from None
 
 
-def _email_field(autofocus=True):
+def _email_field(autofocus=False):
+    # Autofocus only where the email is the page's one field (lost password):
+    # elsewhere a phone opens its keyboard over what the page says first.
     return CanonicalEmailField(
         label=_("Email address"),
         max_length=254,
@@ -44,13 +46,15 @@ class ActivationRequestForm(forms.Form):
         # A stored code has at most 40 characters; typed with a space or a
         # " - " between its parts it has more, and still is that code.
         max_length=TYPED_MAX_LENGTH,
-        help_text=_("It appears on the documents Aquatiris sent you (for example CLI-7H2M9 or PRO-8Q4K2)."),
+        # The shapes of real codes (pages/first_connection.py); where the code is printed: the code help below.
+        help_text=_("Printed on your Aquatiris quote and invoices, after your name (for example AQ/22/0457 or "
+                    "CLI-1037). SPANC: your pro code (for example PRO 35/012)."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
     )
 
 
 class ResetRequestForm(forms.Form):
-    email = _email_field()
+    email = _email_field(autofocus=True)
 
 
 def validate_password(password, user):
@@ -126,7 +130,7 @@ class OwnPasswordForm(forms.Form):
 class PasswordChangeForm(OwnPasswordForm):
     old_password = forms.CharField(
         label=_("Current password"), strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),  # three fields: no autofocus
     )
     field_order = ["old_password", "new_password1", "new_password2"]
 

@@ -93,8 +93,9 @@ def logout_view(request):
 
 # --- first connection and lost password: the requests -------------------------
 
-def _request_view(request, *, scope, form_class, template, done_template, handle):
-    """Same page, same status, similar time for every email and code."""
+def _request_view(request, *, scope, form_class, template, done_template, handle, done_context=dict):
+    """Same page, same status, similar time for every email and code
+    (``done_context`` gives what the "sent" page adds, read whatever the input)."""
     if request.method != "POST":
         return render(request, TEMPLATES + template, {"form": form_class(), "next": safe_next_url(request)})
     started = time.monotonic()
@@ -111,8 +112,9 @@ def _request_view(request, *, scope, form_class, template, done_template, handle
     # Every request counts (its answer never says whether it "failed").
     count_failure(request, scope, email, email_hash=email_hash(email))
     handle(request, form.cleaned_data)
+    context = {**done_context(request), "email": form.cleaned_data["email"]}
     pad_response(started)
-    return render(request, TEMPLATES + done_template, {"email": form.cleaned_data["email"]})
+    return render(request, TEMPLATES + done_template, context)
 
 
 @csrf_protect
@@ -122,6 +124,7 @@ def activation_view(request):
         request, scope="activation", form_class=ActivationRequestForm,
         template="activation.html", done_template="activation_sent.html",
         handle=lambda req, data: activation.request_activation(req, data["email"], data["code"]),
+        done_context=activation.sent_page_context,
     )
 
 
