@@ -8,16 +8,16 @@ from ..records.models import Client, Spanc
 from .models import PortalAccount
 
 
-def record_kind(record):
+def record_kind(record: Client | Spanc) -> str:
     """The PortalAccount field a record fills: "client" or "spanc"."""
     return "client" if isinstance(record, Client) else "spanc"
 
 
-def record_name(record):
+def record_name(record: Client | Spanc) -> str:
     return record.full_name if isinstance(record, Client) else record.name
 
 
-def typed_code_key(code):
+def typed_code_key(code: object) -> str | None:
     """The ``code_key`` a typed code stands for (records/codes.py: any
     separators, case, spaces around), or None when it cannot be one."""
     if not isinstance(code, str) or len(code) > TYPED_MAX_LENGTH:
@@ -26,7 +26,7 @@ def typed_code_key(code):
     return key if 0 < len(key) <= KEY_MAX_LENGTH else None
 
 
-def find_record(email, code):
+def find_record(email: str | None, code: object) -> Client | Spanc | None:
     """The Client or Spanc whose code is ``code`` (any case, spaces or
     separators) and email is ``email`` (canonical forms), or None. One
     exact query on the unique ``code_key`` per record type (none for a code
@@ -44,5 +44,5 @@ def find_record(email, code):
     return found
 
 
-def account_of(record):
+def account_of(record: Client | Spanc) -> PortalAccount | None:
     return PortalAccount.objects.select_related("user").filter(**{record_kind(record): record}).first()

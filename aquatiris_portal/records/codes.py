@@ -31,7 +31,7 @@ TYPED_MAX_LENGTH = 200
 _NOT_ASCII_LETTER_OR_DIGIT = re.compile(r"[^0-9A-Za-z]+")
 
 
-def _step(text):
+def _step(text: str) -> str:
     # NFKC again after upper case (which may give letters NFKC rewrites) and
     # after dropping separators (which may join Hangul jamo NFKC composes):
     # the canonical form of a canonical form is itself.
@@ -46,7 +46,7 @@ def _step(text):
     return unicodedata.normalize("NFKC", "".join(kept))
 
 
-def canonical_code(value):
+def canonical_code(value: str | None) -> str:
     """The canonical form of a code: its letters (NFKC, upper case) and
     digits (ASCII), nothing else; "" for None or a text without any.
 
@@ -60,7 +60,7 @@ def canonical_code(value):
     return _step(value)
 
 
-def code_key(value):
+def code_key(value: str | None) -> str | None:
     """``canonical_code`` as stored in ``code_key``: None when the code has
     no letter or digit (NULLs never collide in the unique constraint)."""
     return canonical_code(value) or None

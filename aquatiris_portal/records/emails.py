@@ -32,7 +32,7 @@ class InvalidEmail(ValueError):
 MESSAGE = _("Enter a valid email address (letters without accents before the @).")
 
 
-def canonical_email(value):
+def canonical_email(value: str | None) -> str:
     """The canonical form of ``value`` ("" for an empty value).
 
     Raises ``InvalidEmail`` (a ValueError) when it is not an address: no
@@ -64,7 +64,7 @@ def canonical_email(value):
     return email
 
 
-def canonical_email_or_none(value):
+def canonical_email_or_none(value: str | None) -> str | None:
     """``canonical_email`` that answers None instead of raising."""
     try:
         return canonical_email(value)
@@ -72,13 +72,13 @@ def canonical_email_or_none(value):
         return None
 
 
-def same_email(first, second):
+def same_email(first: str | None, second: str | None) -> bool:
     """Whether two texts are the same address (False if either is none)."""
     a, b = canonical_email_or_none(first), canonical_email_or_none(second)
     return bool(a) and a == b
 
 
-def normalise_email(value):
+def normalise_email(value: str | None) -> str:
     """The stored form of a record's address: ``canonical_email``; what is
     not an address is kept trimmed and lower-cased (the sync quarantines it,
     an admin fixes it)."""

@@ -19,7 +19,7 @@ _SEPARATORS = re.compile(r"[\s._/\\-]+")
 _GROUPS = re.compile(r"([A-Z]{2,4})(\d{4})(\d{4,8})", re.ASCII)
 
 
-def _folded(char):
+def _folded(char: str) -> str:
     category = unicodedata.category(char)
     if category == "Cf":
         return ""
@@ -30,7 +30,7 @@ def _folded(char):
     return char
 
 
-def canonical_serial(value):
+def canonical_serial(value: str | None) -> str:
     text = unicodedata.normalize("NFKC", value or "").upper()
     text = "".join(_folded(char) for char in unicodedata.normalize("NFKC", text))
     text = _SEPARATORS.sub("-", text).strip("-")
