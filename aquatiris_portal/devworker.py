@@ -13,8 +13,8 @@ mails of other processes go out:
 - a schedule thread in runserver (``Schedule``): every
   ``RUN_JOBS_SWEEP_SECONDS`` (15 s) it enqueues the mails left pending in
   the database (``manage.py shell``, a command that died), and each minute
-  it sends the actors production's periodiq scheduler runs (those declared
-  ``periodic``: ``sync_tick``, ``mail_tick``, ``notify_tick``);
+  it sends the ticks production's periodiq scheduler sends (``schedule.TICKS``:
+  ``sync_tick``, ``mail_tick``, ``notify_tick``, each at its minutes);
 - a management command that queues jobs (``portal_sync``,
   ``portal_notify``) runs them itself before it exits
   (``jobs_done_on_exit``), so it needs no server.
@@ -132,11 +132,16 @@ class Schedule:
         self._thread = None
 
     def periodic_actors(self):
-        return [actor for actor in list(self.broker.actors.values()) if actor.options.get("periodic")]
+        # Late, like start()'s: declaring the ticks needs django_dramatiq's broker.
+        from .schedule import TICKS
+
+        return [self.broker.get_actor(name) for name in TICKS]
 
     def due_actors(self, minute):
-        """The periodic actors whose cron matches ``minute`` (local time, as periodiq)."""
-        return [actor for actor in self.periodic_actors() if actor.options["periodic"].validate(minute)]
+        """The ticks due at ``minute`` (local time, as periodiq's ``*/n`` crons)."""
+        from .schedule import TICKS  # late: see periodic_actors
+
+        return [actor for actor in self.periodic_actors() if minute.minute % TICKS[actor.actor_name] == 0]
 
     def sweep(self):
         """Enqueue the mails other processes left pending. Skipped while

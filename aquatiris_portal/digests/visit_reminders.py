@@ -11,7 +11,7 @@ client's choice first (kind ``visit_reminders``) and carries the unsubscribe
 link and headers. The visit's row records what was sent (``reminded_for``,
 ``reminded_slot``, ``ics_sequence``) in the same transaction as the mail.
 
-``send_due(now=None, force=False)`` is in ``schedule.NOTIFIERS``: run by
+``send_due(now=None, force=False)`` is in ``aquatiris_portal.schedule.JOBS``: run by
 ``portal_notify`` and ``notify_tick``. The schedule mails between 8:00 and
 20:00 local time only (not in the night); ``force`` (``--now``) ignores that
 window, never the keys nor people's choices.

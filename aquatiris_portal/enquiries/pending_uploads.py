@@ -10,8 +10,8 @@ the rows are deleted (``forget``), so a file is attached once.
 
 A token is looked up with its owner: another person's token is ignored.
 Rows expire after AQUATIRIS_PORTAL_PENDING_UPLOAD_HOURS (default 24) and
-are deleted with their files by the schedule (digests/schedule.py
-NOTIFIERS, ``send_due``).
+are deleted with their files by the schedule (aquatiris_portal/schedule.py
+JOBS, ``send_due``).
 """
 
 import datetime

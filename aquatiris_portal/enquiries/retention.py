@@ -7,7 +7,7 @@ request, then deleted. ``ReplyLink`` rows (a token's hash, its expiry) are
 deleted as long after the link stopped working (expired or revoked): until
 then a dead link is told apart from a forged one in the uses list.
 The franchisee's links to SPANC documents (``DocumentLink``, ``DocumentLinkUse``)
-follow the same rule. Run by the notification schedule (digests/schedule.py NOTIFIERS).
+follow the same rule. Run by the notification schedule (aquatiris_portal/schedule.py JOBS).
 """
 
 import datetime

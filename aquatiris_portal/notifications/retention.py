@@ -103,6 +103,6 @@ class _Report(int):
 
 
 def send_due(now=None, force=False):
-    """The schedule's entry (digests/schedule.py NOTIFIERS): ``force`` does
+    """The schedule's entry (aquatiris_portal/schedule.py JOBS): ``force`` does
     not shorten the retention."""
     return _Report(purge_sent_attachments(now=now), blank_old_bodies(now=now))

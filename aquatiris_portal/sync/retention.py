@@ -82,6 +82,6 @@ class _Report(int):
 
 
 def send_due(now=None, force=False):
-    """The notification schedule's entry (digests/schedule.py NOTIFIERS);
+    """The notification schedule's entry (aquatiris_portal/schedule.py JOBS);
     ``force`` does not shorten the retention."""
     return _Report(purge_delivered_events(now=now))

@@ -233,7 +233,7 @@ def test_portal_notify_now_sends_what_is_pending_once(owner):
 
 @pytest.mark.django_db(transaction=True)  # the worker thread must see the rows
 def test_the_schedule_sends_the_digests_that_are_due(owner, stub_broker, worker):
-    from aquatiris_portal.digests.schedule import notify_tick
+    from aquatiris_portal.schedule import notify_tick
 
     factories.document(owner["first"], title="Par le planificateur")
     notify_tick.send()

@@ -329,11 +329,11 @@ def test_kept_files_expire_and_the_schedule_deletes_them_with_their_files(client
 
     from django.utils import timezone
 
-    from aquatiris_portal.digests.schedule import NOTIFIERS
     from aquatiris_portal.enquiries import pending_uploads
+    from aquatiris_portal.schedule import JOBS
     from aquatiris_portal.storage import backend
 
-    assert "aquatiris_portal.enquiries.pending_uploads.send_due" in NOTIFIERS
+    assert "aquatiris_portal.enquiries.pending_uploads.send_due" in [job.path for job in JOBS]
     html = unescape(_contact(client_space, message="", attachments=[_photo()]).content.decode())
     (token,) = _kept_tokens(html)
     row = pending_uploads.PendingUpload.objects.get()

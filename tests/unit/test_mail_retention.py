@@ -9,7 +9,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from aquatiris_portal.digests import schedule, visit_reminders
+from aquatiris_portal import schedule
+from aquatiris_portal.digests import visit_reminders
 from aquatiris_portal.models import OutgoingMail, Visit
 from aquatiris_portal.notifications.retention import purge_sent_attachments
 from aquatiris_portal.notifications.tasks import deliver_mail

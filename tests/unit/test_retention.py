@@ -11,7 +11,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from aquatiris_portal.digests import schedule
+from aquatiris_portal import schedule
 from aquatiris_portal.enquiries import links
 from aquatiris_portal.enquiries import retention as link_retention
 from aquatiris_portal.models import (

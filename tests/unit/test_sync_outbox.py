@@ -16,7 +16,8 @@ from aquatiris_portal.sync import tasks
 from aquatiris_portal.sync.delivery import SIGNATURE_HEADER, DeliveryFailed, deliver, verify
 from aquatiris_portal.sync.models import OutboxEvent, SyncState
 from aquatiris_portal.sync.outbox import record_event
-from aquatiris_portal.sync.schedule import claim, mail_tick, sync_tick
+from aquatiris_portal.schedule import mail_tick, sync_tick
+from aquatiris_portal.sync.intervals import claim_period
 from aquatiris_portal.sync.tasks import deliver_outbox_event
 from tests.exports import Receiver
 from tests import factories
@@ -179,10 +180,10 @@ def test_admin_retry_sends_failed_events_again(receiver, stub_broker):
 
 
 def test_claim_grants_one_run_per_interval():
-    assert claim("import", datetime.timedelta(minutes=5))
-    assert not claim("import", datetime.timedelta(minutes=5))
+    assert claim_period("import", datetime.timedelta(minutes=5))
+    assert not claim_period("import", datetime.timedelta(minutes=5))
     SyncState.objects.filter(key="import").update(last_run_at=timezone.now() - datetime.timedelta(minutes=5))
-    assert claim("import", datetime.timedelta(minutes=5))
+    assert claim_period("import", datetime.timedelta(minutes=5))
 
 
 def test_sync_tick_starts_an_import_once_per_interval(settings, tmp_path, stub_broker):

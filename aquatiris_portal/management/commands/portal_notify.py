@@ -4,8 +4,10 @@
     python manage.py portal_notify --now    # every pending notification, whatever its window
 
 The same jobs run every 15 minutes under the periodiq scheduler
-(``aquatiris_portal.digests.schedule.notify_tick``). Running both, or twice,
-sends each mail once (idempotent keys) and at most one digest a day per person.
+(``notify_tick``), and this command also sends the mails left unsent, like
+``mail_tick`` (the jobs and their ticks: ``aquatiris_portal/schedule.py``).
+Running both, or twice, sends each mail once (idempotent keys) and at most
+one digest a day per person.
 In the development mode (a StubBroker, devworker.py) the mails are sent
 before it exits.
 """
@@ -13,7 +15,7 @@ before it exits.
 from django.core.management.base import BaseCommand
 
 from aquatiris_portal.devworker import jobs_done_on_exit
-from aquatiris_portal.digests.schedule import run_due
+from aquatiris_portal.schedule import job_named, run_due
 
 
 class Command(BaseCommand):
@@ -30,3 +32,4 @@ class Command(BaseCommand):
     def handle(self, *args, now=False, **options):
         for dotted, report in run_due(force=now):
             self.stdout.write(f"{dotted.rsplit('.', 2)[-2]}: {report}")
+        job_named("mail_sweep").run()  # what mail_tick does, for cron users

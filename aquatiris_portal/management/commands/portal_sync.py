@@ -4,6 +4,8 @@
     python manage.py portal_sync s3://bucket/prefix/
     python manage.py portal_sync --retention        # remove files of documents deleted long ago
 
+Each run also sends again the outbox events a lost message left behind, like
+``sync_tick`` (the jobs and their ticks: ``aquatiris_portal/schedule.py``).
 Prints the counts of each export imported; exits with status 1 if an
 export failed (the next run resumes it), 0 otherwise. In the development
 mode (a StubBroker, devworker.py) the mails of the import are sent before
@@ -14,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from aquatiris_portal.conf import app_settings
 from aquatiris_portal.devworker import jobs_done_on_exit
+from aquatiris_portal.schedule import job_named
 from aquatiris_portal.sync.importer import import_source
 from aquatiris_portal.sync.retention import purge_deleted_files
 from aquatiris_portal.sync.sources import ExportError
@@ -61,5 +64,6 @@ class Command(BaseCommand):
         if retention:
             purged = purge_deleted_files()
             self.stdout.write(f"Retention: {purged} file(s) of deleted documents removed.")
+        job_named("outbox_sweep").run()  # what sync_tick does, for cron users
         if failed:
             raise SystemExit(1)
