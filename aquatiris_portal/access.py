@@ -40,8 +40,42 @@ def account_for(user):
 
 
 def client_for(user):
+    viewed = viewed_client(user)
+    if viewed is not None:
+        return viewed
     account = account_for(user)
     return account.client if account and user.is_active else None
+
+
+# -- "Voir comme un client": staff see the client space as a client they
+# chose, read only (pages/view_as_client.py keeps the choice in the session
+# and refuses every change). Only this request's user object carries it.
+
+VIEW_AS_CLIENT_PERMISSION = "aquatiris_portal.view_as_client"
+_VIEW_AS_ATTR = "_aquatiris_portal_view_as"
+
+
+def may_view_as_client(user):
+    """Staff allowed to view the client space as a client, past the second factor."""
+    return bool(
+        user is not None and user.is_authenticated and user.is_active and user.is_staff
+        and is_verified(user) and user.has_perm(VIEW_AS_CLIENT_PERMISSION)
+    )
+
+
+def view_as_client(user, client):
+    """For the rest of this request, ``user`` sees what ``client`` sees in
+    the client space (``client_for``, their documents, their news). Refused
+    (False) to anyone ``may_view_as_client`` refuses."""
+    if client is None or not may_view_as_client(user):
+        return False
+    setattr(user, _VIEW_AS_ATTR, client)
+    return True
+
+
+def viewed_client(user):
+    """The client ``user`` views the space as in this request, or None."""
+    return getattr(user, _VIEW_AS_ATTR, None)
 
 
 def is_verified(user):
@@ -134,6 +168,8 @@ def spanc_documents(user):
 
 def documents_for(user):
     """Every document ``user`` may download, whatever space they come from."""
+    if viewed_client(user) is not None:
+        return client_documents(user)  # staff viewing as a client: that client's, no more
     if is_records_staff(user):
         return PortalDocument.objects.live()
     account = account_for(user)
@@ -173,6 +209,8 @@ def article_audiences_for(user):
     of them (editors preview what they write); anyone else nothing."""
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
+    if viewed_client(user) is not None:
+        return frozenset({Audience.CLIENTS, Audience.BOTH})  # as the client reads them
     audiences = set()
     if client_for(user) is not None:
         audiences |= {Audience.CLIENTS, Audience.BOTH}

@@ -10,6 +10,7 @@ from . import access
 from .security_log import Kind, record_security_event
 from .conf import app_settings
 from .pages.client_space import ClientSpacePage
+from .pages import view_as_client
 from .pages.pro_space import ProSpacePage
 from .storage import serve_private_file
 
@@ -19,6 +20,7 @@ from .storage import serve_private_file
 def document_download(request, pk, disposition="attachment"):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), reverse(app_settings.LOGIN_URL_NAME))
+    view_as_client.activate(request)  # staff viewing as a client: that client's documents (logged below)
     document = access.get_document_or_404(request.user, pk)
     if request.user.is_staff:
         # Staff read personal documents of anyone: each download is logged.

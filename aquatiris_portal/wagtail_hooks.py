@@ -16,6 +16,7 @@ from .snippets.site_settings import default_sender_email
 from .snippets.viewsets import PortalContentGroup
 from .security_log.viewsets import security_log_viewset
 from .accounts.trusted_browser_admin import RevokeTrustedBrowsersBulkAction
+from .pages import view_as_admin
 from .views import landing_url
 
 
@@ -37,6 +38,8 @@ hooks.register("register_bulk_action", RevokeTrustedBrowsersBulkAction)
 hooks.register("construct_homepage_panels", construct_homepage_panels)
 hooks.register("aquatiris_portal_landing_url", landing_url)  # asked by accounts.landing.landing_url
 hooks.register("aquatiris_portal_sender_email", default_sender_email)  # asked by notifications.mail.queue_mail
+hooks.register("register_admin_urls", view_as_admin.admin_urls)  # « Voir comme un client »
+hooks.register("register_admin_menu_item", view_as_admin.menu_item)
 
 
 @hooks.register("register_portal_record_handler")  # read by sync.mapping.handler_for

@@ -7,8 +7,11 @@
   or requests: they never see anyone's personal data. Nor
   ``change_mail_routing``: the network-head and sender addresses (where
   requests are mailed) are for superusers only (backoffice/mail_routing.py).
+  They may view the client space as one of the test clients, read only
+  (``view_as_client``, pages/view_as_client.py).
 - "Service client" (customer service): reads requests (changes their status,
-  exports them) and the synced records; edits no content.
+  exports them) and the synced records, and may view the client space as
+  any client, read only; edits no content.
 """
 
 from django.apps import apps
@@ -47,8 +50,12 @@ def _admin_access():
     return Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
 
 
+def _view_as_client():
+    return list(Permission.objects.filter(content_type__app_label=APP, codename="view_as_client"))
+
+
 def editors_permissions():
-    permissions = [_admin_access()]
+    permissions = [_admin_access(), *_view_as_client()]
     for model_name in EDITORIAL_SNIPPETS:
         permissions += _model_permissions(model_name, ["add", "change", "delete", "view"])
     permissions += _model_permissions("portalsettings", ["change", "view"])
@@ -56,7 +63,7 @@ def editors_permissions():
 
 
 def customer_service_permissions():
-    permissions = [_admin_access()]
+    permissions = [_admin_access(), *_view_as_client()]
     permissions += _model_permissions("portalrequest", ["view", "change"])
     for model_name in RECORDS:
         permissions += _model_permissions(model_name, ["view"])

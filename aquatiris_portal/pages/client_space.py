@@ -26,9 +26,11 @@ from ..snippets.seasonal import SeasonalTask
 from ..snippets.site_settings import PortalSettings
 from ..snippets.stages import progress_for, stage_texts
 from . import client_visits
+from . import view_as_client as view_as
 from .dashboard_status import dashboard_status
 from .first_connection import CodeFacsimileBlock
 from .gating import GatedPageMixin, login_redirect
+from .space_texts import ClientSpaceTexts
 from .wrong_space import wrong_space_response
 
 TEMPLATES = "aquatiris_portal/client_space/"
@@ -37,7 +39,7 @@ REQUESTS_PER_PAGE = 20
 GUIDES_LIMIT = 50
 
 
-class ClientSpacePage(GatedPageMixin, RoutablePageMixin, Page):
+class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page):
     """The client space. Its routes are listed below; their names are used
     with ``{% routablepageurl page "<name>" ... %}`` (``route_url`` in Python).
     Each screen's template is a class attribute a host may change."""
@@ -48,6 +50,8 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, Page):
 
     class Meta:
         verbose_name = _("client space")
+        # "Voir comme un client" (view_as_client.py).
+        permissions = [("view_as_client", _("Can view the client space as a chosen client (read only)"))]
 
     # First connection: where the client code is printed (the activation
     # page's code help, templatetags/portal_first_connection.py).
@@ -61,7 +65,8 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, Page):
         blank=True, max_num=1,
         help_text=_("A picture of the top of the document with the code. Empty: a drawing of an invoice's top."),
     )
-    content_panels = Page.content_panels + [
+    # The space's texts (space_texts.py) first: edited here with preview and revisions.
+    content_panels = Page.content_panels + ClientSpaceTexts.text_panels + [
         MultiFieldPanel([FieldPanel("code_help"), FieldPanel("code_facsimile")], heading=_("First connection")),
     ]
 
@@ -83,9 +88,23 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, Page):
         if not request.user.is_authenticated:
             return login_redirect(request)
         if access.client_for(request.user) is None:
-            # SPANC, staff without a client record: say whom the space is for (no data, any URL).
+            if request.user.is_staff:
+                # Editors and staff: how to view the space as a client (view_as_client.py).
+                return view_as.help_response(request, self)
+            # SPANC: say whom the space is for (no data, any URL).
             return wrong_space_response(request, "client")
         return None
+
+    def serve(self, request, *args, **kwargs):
+        if view_as.activate(request) is None:
+            return super().serve(request, *args, **kwargs)
+        # Staff viewing as a client: read only (view_as_client.py).
+        return view_as.serve_read_only(self, request, lambda: super(ClientSpacePage, self).serve(request, *args, **kwargs))
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context.update(view_as.banner_context(request))  # the "viewed as" banner, when it is
+        return context
 
     def serve_preview(self, request, mode_name):
         # Editors preview the frame, never a client's data.

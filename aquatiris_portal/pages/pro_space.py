@@ -27,18 +27,21 @@ from ..security_log import Kind, record_security_event
 from ..snippets.site_settings import PortalSettings
 from . import pro_space_folders as folders_
 from .gating import GatedPageMixin, login_redirect
+from .space_texts import ProSpaceTexts
 from .wrong_space import wrong_space_response
 
 TEMPLATES = "aquatiris_portal/pro_space/"
 
 
-class ProSpacePage(GatedPageMixin, RoutablePageMixin, Page):
+class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
     """The pro space: the SPANC's client folders, their documents, uploads,
     pro news. Each screen's template is a class attribute a host may change."""
 
     template = TEMPLATES + "folder_list.html"
     max_count_per_parent = 1
     subpage_types = []
+    # The space's texts (space_texts.py), edited here with preview and revisions.
+    content_panels = Page.content_panels + ProSpaceTexts.text_panels
 
     class Meta:
         verbose_name = gettext_lazy("pro space")

@@ -36,6 +36,9 @@ class Kind:
     DOCUMENT_DOWNLOAD = "document_download"
     SETTINGS_CHANGED = "settings_changed"
     SYNC_DOWNLOAD = "sync_download"
+    # "Voir comme un client" (pages/view_as_client.py): who, which client.
+    VIEW_AS_CLIENT_START = "view_as_client_start"
+    VIEW_AS_CLIENT_END = "view_as_client_end"
     # One row per (route, address, minute) with a count: refusals.py.
     TOKEN_REFUSED = "token_refused"
 

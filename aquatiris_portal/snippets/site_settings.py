@@ -74,33 +74,6 @@ class PortalSettings(BaseSiteSetting):
         get_image_model_string(), verbose_name=_("certificate logo"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
     )
-    client_space_intro = models.TextField(_("client space introduction"), blank=True)
-    pro_space_intro = models.TextField(_("pro space introduction"), blank=True)
-    maintenance_contract_text = models.TextField(
-        _("maintenance contract text"), blank=True,
-        default=_("Ask for a maintenance contract: your franchisee will contact you with an offer."),
-    )
-    request_form_intro = models.TextField(
-        _("request form introduction"), blank=True,
-        help_text=_("Shown above the question / after-sales form of the client space."),
-    )
-    spanc_upload_intro = models.TextField(
-        _("SPANC upload introduction"), blank=True,
-        help_text=_("Shown above the form where a SPANC adds documents to a folder."),
-    )
-    emergency_phone = models.CharField(
-        _("emergency phone number"), max_length=40, blank=True,
-        help_text=_("Shown to clients on their dashboard and on the contact page. Empty: the installer's phone."),
-    )
-    emergency_text = models.TextField(
-        _("what to do in an emergency"), blank=True,
-        default=_(
-            "Your filter overflows, water stays on the surface or it smells strongly: stop using water as far "
-            "as you can (washing machine, bath), do not open the inspection chambers, and call your Aquatiris "
-            "installer."
-        ),
-        help_text=_("Shown to clients on their dashboard and on the contact page."),
-    )
     network_phone = models.CharField(
         _("Aquatiris phone number for account help"), max_length=40, blank=True,
         help_text=_("Shown after a first connection request, for people who receive no email."),
@@ -132,13 +105,8 @@ class PortalSettings(BaseSiteSetting):
             ],
             heading=_("Warranty extension"),
         ),
-        MultiFieldPanel(
-            [FieldPanel("client_space_intro"), FieldPanel("pro_space_intro"), FieldPanel("maintenance_contract_text"),
-             FieldPanel("request_form_intro"), FieldPanel("request_answer_days"), FieldPanel("spanc_upload_intro")],
-            heading=_("Texts of the spaces"),
-        ),
-        MultiFieldPanel([FieldPanel("emergency_phone"), FieldPanel("emergency_text")],
-                        heading=_("Emergency (client space)")),
+        # The spaces' texts are fields of the space pages (pages/space_texts.py).
+        MultiFieldPanel([FieldPanel("request_answer_days")], heading=_("Requests")),
         MultiFieldPanel([FieldPanel("network_phone")], heading=_("First connection")),
     ]
 

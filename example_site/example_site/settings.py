@@ -184,6 +184,8 @@ STORAGES = {
 # Personal documents: a local folder outside MEDIA_ROOT by default, S3 when a
 # bucket is configured (django-storages reads the AWS_* variables itself).
 AQUATIRIS_PORTAL_PRIVATE_ROOT = env("AQUATIRIS_PORTAL_PRIVATE_ROOT", str(BASE_DIR / "private"))
+# « Voir comme un client »: editors may view the space as the demo's first client.
+AQUATIRIS_PORTAL_VIEW_AS_TEST_CLIENTS = ["C-10001"]
 # Sync with the internal system (README "Sync"): where exports arrive, how
 # often the schedule looks, where outbox events go and the shared secret.
 AQUATIRIS_PORTAL_SYNC_SOURCE = env("AQUATIRIS_PORTAL_SYNC_SOURCE") or None

@@ -145,14 +145,14 @@ def test_a_staff_reader_warming_every_audience_does_not_leak_to_a_client(news, c
     assert "For clients only" in body and "For SPANC only" not in body
 
 
-def test_saving_portal_settings_changes_the_page_at_once(site, client_http):
-    settings_obj = PortalSettings.for_site(site)
-    settings_obj.client_space_intro = "Bienvenue, première version"
-    settings_obj.save()
-    assert "Bienvenue, première version" in page(client_http)  # cached now
-    settings_obj = PortalSettings.for_site(site)
-    settings_obj.client_space_intro = "Bienvenue, seconde version"
-    settings_obj.save()
+def test_publishing_the_space_texts_changes_the_page_at_once(space, client_http):
+    # The space's texts are fields of its page (they were portal settings).
+    space.intro = "Bienvenue, première version"
+    space.save_revision().publish()
+    assert "Bienvenue, première version" in page(client_http)
+    space = ClientSpacePage.objects.get(pk=space.pk)
+    space.intro = "Bienvenue, seconde version"
+    space.save_revision().publish()
     body = page(client_http)
     assert "Bienvenue, seconde version" in body and "première version" not in body
 

@@ -28,8 +28,9 @@ CLIENT_MAILS = ("request_client_copy", "request_answer", "warranty_confirmation"
                 "already_activated", "password_reset")
 # Python modules whose translated strings are shown to clients.
 CLIENT_MODULES = ("enquiries/forms.py", "enquiries/views.py", "pages/stages.py", "snippets/stages.py")
-# Editors' defaults shown to clients as they are (PortalSettings fields).
+# Editors' defaults shown to clients as they are (PortalSettings fields, client space page fields).
 CLIENT_SETTINGS_DEFAULTS = ("serial_number_help", "maintenance_contract_text", "emergency_text")
+CLIENT_PAGE_DEFAULTS = ("maintenance_contract_text", "emergency_text")
 
 
 def client_templates():
@@ -118,17 +119,19 @@ def client_msgids():
         if path.is_file():
             for msgid in module_msgids(path):
                 found.setdefault(msgid, name)
+    from aquatiris_portal.pages.client_space import ClientSpacePage
     from aquatiris_portal.snippets.site_settings import PortalSettings
 
-    for field_name in CLIENT_SETTINGS_DEFAULTS:
+    for model, field_name in [(PortalSettings, name) for name in CLIENT_SETTINGS_DEFAULTS] + [
+            (ClientSpacePage, name) for name in CLIENT_PAGE_DEFAULTS]:
         try:
-            default = PortalSettings._meta.get_field(field_name).default
+            default = model._meta.get_field(field_name).default
         except Exception:  # noqa: BLE001 - a field not there yet
             continue
         with translation.override(None):
             msgid = str(default)  # a lazy msgid, read untranslated
         if msgid:
-            found.setdefault(msgid, f"PortalSettings.{field_name} default")
+            found.setdefault(msgid, f"{model.__name__}.{field_name} default")
     return found
 
 

@@ -341,11 +341,20 @@ class Command(BaseCommand):
                 root.delete()
         client_space = ClientSpacePage.objects.child_of(home).first()
         if client_space is None:
-            client_space = ledger.mark(home.add_child(instance=ClientSpacePage(title="Espace client",
-                                                                               slug="espace-client")))
+            # The space's texts are fields of its page: editors change them there (preview, revisions).
+            client_space = ledger.mark(home.add_child(instance=ClientSpacePage(
+                title="Espace client", slug="espace-client",
+                intro="Retrouvez ici vos installations, leurs documents et le suivi de vos demandes.",
+                request_form_intro="Une question sur votre installation ? Écrivez-nous : votre installateur "
+                                   "Aquatiris vous répond sous deux jours ouvrés.",
+            )))
         pro_space = ProSpacePage.objects.child_of(home).first()
         if pro_space is None:
-            pro_space = ledger.mark(home.add_child(instance=ProSpacePage(title="Espace pro", slug="espace-pro")))
+            pro_space = ledger.mark(home.add_child(instance=ProSpacePage(
+                title="Espace pro", slug="espace-pro",
+                intro="Les dossiers des installations Aquatiris de votre territoire.",
+                spanc_upload_intro="Déposez vos rapports de contrôle en PDF : l'installateur est prévenu par e-mail.",
+            )))
         if not AccessibilityStatementPage.objects.exists():  # max_count = 1: one per install
             statement = home.add_child(instance=AccessibilityStatementPage(
                 title="Déclaration d'accessibilité", slug="accessibilite",
