@@ -32,10 +32,12 @@ import json
 import logging
 import os
 import time
+from collections.abc import Sequence
+from os import PathLike
 from urllib.parse import unquote_plus
 
 from django.core.cache import cache
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -57,19 +59,19 @@ SEEN_PREFIX = "aqp:sync_push:seen"
 
 
 class Refused(Exception):
-    def __init__(self, status, error):
+    def __init__(self, status: int, error: str) -> None:
         super().__init__(error)
         self.status, self.error = status, error
 
 
-def sign(timestamp, body, secret):
+def sign(timestamp: str | int, body: bytes, secret: str | bytes) -> str:
     """The signature header's value for ``body`` (bytes) sent at ``timestamp``."""
     key = secret.encode() if isinstance(secret, str) else secret
     message = str(timestamp).encode() + b"." + body
     return "sha256=" + hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def _check_signature(request, body, secret, window):
+def _check_signature(request: HttpRequest, body: bytes, secret: str | bytes, window: int) -> None:
     timestamp = request.headers.get(TIMESTAMP_HEADER, "")
     signature = request.headers.get(SIGNATURE_HEADER, "")
     if not timestamp or not signature:
@@ -90,7 +92,7 @@ def _check_signature(request, body, secret, window):
         raise Refused(409, "replayed")
 
 
-def _parts(path):
+def _parts(path: str) -> list[str]:
     """The non-empty segments of a path or key; refuses ``..``, ``.``, NUL and backslash."""
     if "\x00" in path or "\\" in path:
         raise Refused(403, "source outside SYNC_SOURCE")
@@ -100,7 +102,7 @@ def _parts(path):
     return parts
 
 
-def _split(spec):
+def _split(spec: str) -> tuple[str, str, list[str]]:
     """("s3", bucket, segments) or ("file", "", segments) of a source."""
     if spec.startswith("s3://"):
         bucket, _sep, prefix = spec[len("s3://"):].partition("/")
@@ -108,11 +110,11 @@ def _split(spec):
     return "file", "", _parts(spec)
 
 
-def check_inside(source, root):
+def check_inside(source: object, root: str | PathLike[str]) -> None:
     """Raise Refused unless ``source`` is ``root`` or lies under it (same
     scheme, same bucket, a prefix of segments; no ``..`` anywhere)."""
-    root = str(root)
-    scheme, bucket, parts = _split(root if root.startswith("s3://") else os.path.abspath(root))
+    root_text = str(root)
+    scheme, bucket, parts = _split(root_text if root_text.startswith("s3://") else os.path.abspath(root_text))
     if not isinstance(source, str) or not source:
         raise Refused(400, "source is not a string")
     pushed_scheme, pushed_bucket, pushed_parts = _split(source)
@@ -122,7 +124,7 @@ def check_inside(source, root):
         raise Refused(403, "source outside SYNC_SOURCE")
 
 
-def sources_of(payload, root):
+def sources_of(payload: object, root: object) -> Sequence[object]:
     """The export sources a body names (none: the configured source)."""
     if not isinstance(payload, dict):
         raise Refused(400, "body is not a JSON object")
@@ -149,7 +151,7 @@ def sources_of(payload, root):
     return [root] if source is None else [source]
 
 
-def _refuse(request, refused):
+def _refuse(request: HttpRequest, refused: Refused) -> JsonResponse:
     count = record_refused_token(request, ROUTE)
     if count == 1:  # one log line per address and minute, like the security row
         logger.warning("Push refused (%s): %s", refused.status, refused.error)
@@ -159,7 +161,7 @@ def _refuse(request, refused):
 @csrf_exempt  # server to server: the HMAC signature is the credential, there is no browser session
 @require_POST
 @never_cache
-def export_ready(request):
+def export_ready(request: HttpRequest) -> JsonResponse:
     secret, root = app_settings.PUSH_SECRET, app_settings.SYNC_SOURCE
     if not secret or not root:
         raise Http404  # push not enabled: the schedule alone imports
