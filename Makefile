@@ -47,7 +47,7 @@ test: system-deps install messages browser-tools
 # (pytest exits 5 when it collects no test: make fails then, on purpose.)
 
 ## Style and static checks, fast, before any test (configuration in
-## pyproject.toml): ruff's rules, ruff's format, djLint on the templates, the
+## pyproject.toml): ruff's rules, ruff's format, djLint's rules on the templates, the
 ## rooms' import contract (.importlinter; docs/architecture.md), no import
 ## cycle at all (counting imports inside functions), mypy on the seams.
 ## `make format` applies what can be applied automatically.
@@ -55,7 +55,6 @@ TEMPLATES := aquatiris_portal/templates example_site/templates
 lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/djlint $(TEMPLATES) --check
 	.venv/bin/djlint $(TEMPLATES) --lint
 	.venv/bin/lint-imports --no-cache
 	$(PYTHON) scripts/import_cycles.py
