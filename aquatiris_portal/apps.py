@@ -1,5 +1,25 @@
+from importlib.util import find_spec
+
 from django.apps import AppConfig
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+
+def require_broker_setting():
+    """django_dramatiq builds its broker as its app loads, RabbitMQ when
+    DRAMATIQ_BROKER is unset: without `pika` that is an ImportError deep in
+    its code, before any system check (E001) runs. Listed before it in
+    INSTALLED_APPS (docs/install.md), the portal names the setting first."""
+    if getattr(settings, "DRAMATIQ_BROKER", None) or find_spec("pika") is not None:
+        return
+    raise ImproperlyConfigured(
+        "DRAMATIQ_BROKER is not set: django_dramatiq would fall back to RabbitMQ (and `pika`, not installed). "
+        'Development: DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.stub.StubBroker", "OPTIONS": {}} with '
+        "AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS = True; production: "
+        'DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.redis.RedisBroker", "OPTIONS": {"url": REDIS_URL}} '
+        "(docs/install.md, step Settings)."
+    )
 
 
 class AquatirisPortalConfig(AppConfig):
@@ -7,6 +27,10 @@ class AquatirisPortalConfig(AppConfig):
     label = "aquatiris_portal"
     verbose_name = _("Aquatiris portal")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def __init__(self, app_name, app_module):
+        require_broker_setting()
+        super().__init__(app_name, app_module)
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)

@@ -7,13 +7,14 @@ docs/host_settings.py) gets none. Silence one with
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.shortcuts import resolve_url
-from django.urls import NoReverseMatch, URLResolver, get_resolver, reverse
+from django.urls import NoReverseMatch, Resolver404, URLResolver, get_resolver, resolve, reverse
 
-from .conf import app_settings
+from .conf import PLACEHOLDER_BASE_URLS, app_settings, public_base_url
 from .storage import _local_root
 
 DEV_BROKER = ('DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.stub.StubBroker", "OPTIONS": {}} '
@@ -39,7 +40,6 @@ PER_PROCESS_CACHES = {
     "django.core.cache.backends.locmem.LocMemCache",
     "django.core.cache.backends.dummy.DummyCache",
 }
-PLACEHOLDER_BASE_URLS = {"", "http://example.com", "https://example.com", "http://example.com/", "https://example.com/"}
 
 
 def _id(code):
@@ -184,18 +184,74 @@ def check_cache(app_configs=None, **kwargs):
              '"LOCATION": "redis://127.0.0.1:6379/1"}}', id=_id("W007"))]
 
 
+def _local_host(host):
+    return host in {"localhost", "0.0.0.0", "::1"} or host.startswith("127.") or host.endswith(".localhost")
+
+
 @register(Tags.compatibility)
 def check_public_base_url(app_configs=None, **kwargs):
-    if app_settings.PUBLIC_BASE_URL:
+    """Outside DEBUG the links in mails must name the site: no default
+    there (conf.public_base_url), so an unset, placeholder or loopback
+    address is reported, by `check` and `check --deploy` alike."""
+    if settings.DEBUG:
+        return []  # runserver's address is the default in development
+    url = public_base_url()
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if url.lower() not in PLACEHOLDER_BASE_URLS and parts.scheme in {"http", "https"} and host \
+            and not _local_host(host):
         return []
-    admin_url = str(getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "")
-    if admin_url.lower() not in PLACEHOLDER_BASE_URLS:
+    source = ("AQUATIRIS_PORTAL_PUBLIC_BASE_URL" if app_settings.PUBLIC_BASE_URL
+              else "WAGTAILADMIN_BASE_URL (AQUATIRIS_PORTAL_PUBLIC_BASE_URL is unset)")
+    return [Warning(
+        f"The portal's links in mails and outbox events would point to {url or 'no address'!r} "
+        f"({source}) while DEBUG is off: people could not open them.",
+        hint='AQUATIRIS_PORTAL_PUBLIC_BASE_URL = "https://www.your-site.fr" (the address people type; '
+             "and WAGTAILADMIN_BASE_URL too)", id=_id("W008"))]
+
+
+WAGTAIL_SERVE = "wagtail_serve"
+CATCH_ALL_HINT = ('Put path("portail/", include("aquatiris_portal.urls")) in your urlpatterns before '
+                  'Wagtail\'s catch-all path("", include(wagtail_urls)), which must stay last.')
+
+
+@register(Tags.urls)
+def check_portal_urls_reachable(app_configs=None, **kwargs):
+    """The portal's URLs can be included yet never reached: placed after
+    Wagtail's catch-all, reverse() still builds the login's path but
+    resolving it gives Wagtail's page view, i.e. a 404."""
+    name = app_settings.LOGIN_URL_NAME
+    try:
+        path = reverse(name)
+    except NoReverseMatch:
+        return []  # not included at all: check_login_urls says so (E006)
+    try:
+        match = resolve(path)
+    except Resolver404:
+        match = None
+    if match is not None and match.view_name == name:
+        return []
+    if match is not None and match.url_name == WAGTAIL_SERVE:
+        answered = "Wagtail's page view (its catch-all comes before the portal's URLs)"
+    else:
+        answered = f"{match.view_name!r}" if match is not None else "nothing"
+    return [Error(f"The portal's login {path} is answered by {answered}: the login, first connection and "
+                  "every portal link give a 404.", hint=CATCH_ALL_HINT, id=_id("E012"))]
+
+
+DJANGO_DEFAULT_FROM = "webmaster@localhost"
+
+
+@register(Tags.compatibility)
+def check_sender(app_configs=None, **kwargs):
+    if settings.DEBUG or getattr(settings, "DEFAULT_FROM_EMAIL", "") != DJANGO_DEFAULT_FROM:
         return []
     return [Warning(
-        f"AQUATIRIS_PORTAL_PUBLIC_BASE_URL is unset and WAGTAILADMIN_BASE_URL is {admin_url or 'unset'!r}: "
-        "links in activation mails and outbox events would point there.",
-        hint='AQUATIRIS_PORTAL_PUBLIC_BASE_URL = "https://www.your-site.fr" (and WAGTAILADMIN_BASE_URL too)',
-        id=_id("W008"))]
+        f"DEFAULT_FROM_EMAIL is Django's default {DJANGO_DEFAULT_FROM!r} while DEBUG is off: the portal's "
+        "mails (activation, codes, recaps) would go out from it, unless a sender is set in the admin's portal "
+        "settings, and be rejected or marked as spam.",
+        hint='DEFAULT_FROM_EMAIL = "Aquatiris <no-reply@your-site.fr>" (an address your SMTP server may send from)',
+        id=_id("W013"))]
 
 
 def _inside(path, folder):

@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import session_views, views
 from .accounts import urls as account_urls
+from .accounts.portal_home import portal_home
 from .digests import views as digest_views
 from .enquiries import document_link_views, reply_views
 from .sync import push as sync_push, views as sync_views
@@ -11,6 +12,7 @@ from .sync import push as sync_push, views as sync_views
 app_name = "aquatiris_portal"
 
 urlpatterns = [
+    path("", portal_home, name="home"),  # the login when logged out, the person's space when logged in
     path("documents/<int:pk>/", views.document_download, {"disposition": "attachment"}, name="document_download"),
     path("documents/<int:pk>/voir/", views.document_download, {"disposition": "inline"}, name="document_view"),
     # Signed, expiring link sent to the internal system with document_uploaded events.

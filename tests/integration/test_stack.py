@@ -236,7 +236,8 @@ def production_env(**extra):
         env.update(EMAIL_USE_TLS="0", EMAIL_INSECURE="1")
     env.update(DJANGO_SETTINGS_MODULE="example_site.production",
                SECRET_KEY="it-" + "k7Vq2xZp9LmR4tWc8YbN3sFj6HdG1aKe5uQo0iTy" * 2,
-               ALLOWED_HOSTS="127.0.0.1,localhost")
+               ALLOWED_HOSTS="127.0.0.1,localhost",
+               PUBLIC_BASE_URL="https://portail.aquatiris.example")  # links in mails: not loopback (W008)
     return env
 
 

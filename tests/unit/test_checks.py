@@ -144,6 +144,10 @@ def test_per_process_cache_in_production(good):
 
 
 def test_public_base_url_unset_with_wagtails_placeholder(good):
+    good.DEBUG = False  # under DEBUG runserver's address is the default (conf.public_base_url)
+    good.AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS = False
+    good.DRAMATIQ_BROKER = REDIS
+    good.CACHES = SHARED_CACHE
     good.WAGTAILADMIN_BASE_URL = "http://example.com"
     assert ids() == ["aquatiris_portal.W008"]
     good.AQUATIRIS_PORTAL_PUBLIC_BASE_URL = "https://www.aquatiris.fr"
