@@ -55,13 +55,29 @@ def retry(events):
     return len(pks)
 
 
-# An import may be long: no time limit worth the name; no retry, the next tick resumes it.
-@dramatiq.actor(queue_name="aquatiris_sync", max_retries=0, time_limit=24 * 3600 * 1000)
+# A job that finds another import holding the lock (a push during the
+# schedule's import) runs again later, after 15 s, 30 s, ... at most 5 min
+# apart, this many times, instead of waiting for the schedule's next tick
+# (which stays the safety net).
+IMPORT_BUSY_RETRIES = 8
+
+
+def _retry_busy_import(retries, exception):
+    # Only "busy" is retried: an import that failed is resumed by the next tick.
+    return isinstance(exception, dramatiq.Retry) and retries < IMPORT_BUSY_RETRIES
+
+
+# An import may be long: no time limit worth the name.
+@dramatiq.actor(queue_name="aquatiris_sync", retry_when=_retry_busy_import, min_backoff=15_000,
+                max_backoff=300_000, time_limit=24 * 3600 * 1000)
 def import_exports(source=None):
     source = source or app_settings.SYNC_SOURCE
     if not source:
         return
     result = import_source(source)
+    if result.busy:
+        # dramatiq.Retry: retried by the Retries middleware, not logged as an error.
+        raise dramatiq.Retry(f"another import of {source} is running")
     for run in result.runs:
         logger.info("Export #%s: %s %s", run.sequence, run.state, run.counts)
     if result.failed:
