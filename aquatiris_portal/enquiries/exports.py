@@ -131,7 +131,7 @@ def _enqueue(pk):
         )
 
 
-def claim(pk):
+def claim_export(pk):
     """Mark the export running if nobody else is building it: True once per
     export (a redelivered or retried message finds it running or finished)."""
     now = timezone.now()
@@ -167,7 +167,7 @@ def write_export(export, output):
 def build_export(pk):
     """The job: build the file of export ``pk`` once. Returns the export."""
     purge_expired_exports()
-    if not claim(pk):
+    if not claim_export(pk):
         return RequestExport.objects.filter(pk=pk).first()
     export = RequestExport.objects.select_related("requested_by").get(pk=pk)
     stored = None
