@@ -36,14 +36,6 @@ class PortalAccount(models.Model):
     def __str__(self):
         return str(self.user)
 
-    @property
-    def is_client(self):
-        return self.client_id is not None
-
-    @property
-    def is_spanc(self):
-        return self.spanc_id is not None
-
 
 class AccountToken(models.Model):
     """A single-use link sent by email (first connection or lost password).

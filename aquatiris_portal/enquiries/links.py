@@ -50,13 +50,6 @@ def client_thread_url(portal_request, site_url=""):
                     site_url)
 
 
-def client_requests_url(site_url=""):
-    page = client_space_page()
-    if page is None:
-        return ""
-    return absolute((page.get_url() or "").rstrip("/") + "/" + page.reverse_subpage("requests"), site_url)
-
-
 # -- the franchisee's reply link ------------------------------------------------
 # A random token per mail, kept server-side as its SHA-256 (ReplyLink): it can
 # expire, be renewed and be revoked. Links of the old stateless format (signed

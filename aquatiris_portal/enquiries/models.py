@@ -269,9 +269,6 @@ class ReplyLink(models.Model):
     def __str__(self):
         return f"{self.request_id} {date_time_text(self.created_at)}"
 
-    def is_live(self, now=None):
-        return self.revoked_at is None and self.expires_at > (now or timezone.now())
-
 
 class ReplyLinkUse(models.Model):
     """Each time a franchisee's reply link is opened or used (DESIGN §7: no

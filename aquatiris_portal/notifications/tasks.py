@@ -69,7 +69,7 @@ def claimable(now):
     )) & (Q(not_before__isnull=True) | Q(not_before__lte=now))
 
 
-def claim(mail_id):
+def claim_outgoing_mail(mail_id):
     """Take the mail for this worker (committed at once), or None if it is sent or taken."""
     now = timezone.now()
     won = (
@@ -111,7 +111,7 @@ def _retry_mail(retries, exception):
 @dramatiq.actor(queue_name="aquatiris_mail", retry_when=_retry_mail, min_backoff=5_000, max_backoff=600_000)
 def deliver_mail(mail_id):
     """Send one stored mail, once, even if the message is delivered twice or retried."""
-    mail = claim(mail_id)
+    mail = claim_outgoing_mail(mail_id)
     if mail is None:
         _again_when_due(mail_id)
         return

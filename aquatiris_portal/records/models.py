@@ -169,14 +169,8 @@ class ContractStatus(models.TextChoices):
 
 
 class InstallationQuerySet(models.QuerySet):
-    def for_client(self, client):
-        return self.filter(client=client)
-
     def for_spanc(self, spanc):
         return self.filter(spanc=spanc)
-
-    def with_contacts(self):
-        return self.select_related("client", "franchisee", "spanc")
 
     def bulk_create(self, objs, *args, **kwargs):
         # save() is skipped: fill the copy of the client's name here too,
@@ -329,9 +323,6 @@ class DocumentSource(models.TextChoices):
 class PortalDocumentQuerySet(models.QuerySet):
     def live(self):
         return self.filter(deleted_at__isnull=True)
-
-    def for_installation(self, installation):
-        return self.live().filter(installation=installation)
 
 
 def document_upload_to(instance, filename):

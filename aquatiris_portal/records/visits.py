@@ -86,10 +86,6 @@ class Visit(SyncedRecord):
         return f"{self.get_kind_display()} {self.done_on or self.planned_for or ''}".strip()
 
     @property
-    def is_done(self):
-        return self.done_on is not None
-
-    @property
     def date(self):
         return self.done_on or self.planned_for
 

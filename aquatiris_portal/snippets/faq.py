@@ -7,7 +7,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.search import index
 
-from .audiences import Audience, audiences_matching
+from .audiences import Audience
 
 
 class FaqTopic(models.TextChoices):
@@ -20,12 +20,6 @@ class FaqTopic(models.TextChoices):
 
 
 class FaqEntryQuerySet(models.QuerySet):
-    def for_audience(self, audience, topic=""):
-        queryset = self.filter(live=True, audience__in=audiences_matching(audience))
-        if topic:
-            queryset = queryset.filter(topic=topic)
-        return queryset
-
     def search_text(self, text):
         """Server-side search for the FAQ page's search box (plain substring:
         the lists are small, and it needs no search index)."""

@@ -114,7 +114,7 @@ def test_a_command_and_runserver_sweeping_together_send_a_mail_once(stub_broker,
 def test_the_sweep_leaves_a_mail_another_process_is_sending(stub_broker):
     queued = _queue("held")
     stub_broker.flush_all()
-    assert tasks.claim(queued.pk) is not None  # another process holds it, its lease running
+    assert tasks.claim_outgoing_mail(queued.pk) is not None  # another process holds it, its lease running
     assert tasks.enqueue_unsent(failed=False) == 0
     devworker.drain()
     tasks.deliver_mail(queued.pk)  # a stray message of it

@@ -125,9 +125,9 @@ def test_a_mail_that_cannot_be_recorded_as_sent_stays_claimed_and_is_not_resent(
 
 def test_a_claimed_mail_is_not_sent_by_a_second_worker():
     queued = _queue()
-    first = tasks.claim(queued.pk)
+    first = tasks.claim_outgoing_mail(queued.pk)
     assert first is not None and first.status == OutgoingMail.Status.SENDING
-    assert tasks.claim(queued.pk) is None
+    assert tasks.claim_outgoing_mail(queued.pk) is None
     deliver_mail.fn(queued.pk)  # the same message delivered to another worker meanwhile
     assert django_mail.outbox == []
 

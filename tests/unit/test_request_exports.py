@@ -272,9 +272,9 @@ def test_a_redelivered_message_builds_one_file(client, data, stub_broker, worker
     # A job left "running" by a dead worker is taken over once it is stale, not before.
     RequestExport.objects.filter(pk=export.pk).update(status=RequestExport.Status.RUNNING,
                                                       started_at=timezone.now())
-    assert not exports.claim(export.pk)
+    assert not exports.claim_export(export.pk)
     RequestExport.objects.filter(pk=export.pk).update(started_at=timezone.now() - exports.STALE_AFTER * 2)
-    assert exports.claim(export.pk)
+    assert exports.claim_export(export.pk)
 
 
 def test_exports_past_the_retention_period_are_deleted_with_their_files(client, data, stub_broker, worker, settings):
