@@ -47,8 +47,7 @@ class ActivationRequestForm(forms.Form):
         # " - " between its parts it has more, and still is that code.
         max_length=TYPED_MAX_LENGTH,
         # The shapes of real codes (pages/first_connection.py); where the code is printed: the code help below.
-        help_text=_("Printed on your Aquatiris quote and invoices, after your name (for example AQ/22/0457 or "
-                    "CLI-1037). SPANC: your pro code (for example PRO 35/012)."),
+        help_text=_("On your quote and invoices, after your name (e.g. AQ/22/0457)."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
     )
 
