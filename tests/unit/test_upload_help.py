@@ -93,6 +93,9 @@ def _assert_help_once_and_described(html, sentence):
     assert html.count(sentence) == 1, html.count(sentence)
     inputs = _file_inputs(html)
     assert len(inputs) == 1
+    # No second text about the limits beside it (an editor's copy once was).
+    field = html[:html.index(inputs[0])].rsplit('<div class="aqp-field', 1)[1]
+    assert len(re.findall(r'class="aqp-help[" ]', field)) == 1, field
     described = re.search(r'aria-describedby="([^"]+)"', inputs[0]).group(1).split()
     helps = [re.search(rf'id="{name}"[^>]*>([^<]*)<', html) for name in described]
     assert any(found and found.group(1).strip() == sentence for found in helps), described
