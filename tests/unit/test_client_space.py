@@ -38,11 +38,6 @@ pytestmark = pytest.mark.django_db
 BASE = "/espace-client/"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def space():
     site = Site.objects.get(is_default_site=True)
@@ -453,7 +448,6 @@ def test_maintenance_page_lists_guides_of_the_private_collection(owner):
 
 def test_guides_collection_is_private_to_client_users(owner, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    from django.core.management import call_command
     from wagtail.documents.models import Document
 
     from home.demo.ledger import Ledger

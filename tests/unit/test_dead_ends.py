@@ -30,16 +30,11 @@ from aquatiris_portal.models import (
 from aquatiris_portal.pages.client_space import ClientSpacePage
 from aquatiris_portal.records.models import DocumentSource
 from tests import factories
-from tests.unit._pro_space import FAST_HASHERS, pro_space_page, verified_client
+from tests.unit._pro_space import pro_space_page, verified_client
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/espace-client/"
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture

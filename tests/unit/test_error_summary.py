@@ -18,16 +18,11 @@ from aquatiris_portal.accounts.views import LINK_SESSION_KEY
 from aquatiris_portal.models import PortalRequest, RequestSubject, Visit
 from aquatiris_portal.pages.client_space import ClientSpacePage
 from tests import factories
-from tests.unit._pro_space import FAST_HASHERS, pro_space_page, verified_client
+from tests.unit._pro_space import pro_space_page, verified_client
 
 pytestmark = pytest.mark.django_db
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "aquatiris_portal" / "templates" / "aquatiris_portal"
-
-
-@pytest.fixture(autouse=True)
-def _fast(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture

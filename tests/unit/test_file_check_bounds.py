@@ -35,7 +35,6 @@ from aquatiris_portal.sync.validation import Rejected
 from tests.exports import make_docx, sha256
 from tests.unit.test_sync_hostile import assert_rest_imported, exports  # noqa: F401 (a fixture)
 from tests.unit.test_uploads_hostile import (  # noqa: F401 (fixtures)
-    _fast_hasher,
     assert_nothing_happened,
     client_form,
     spanc_form,

@@ -20,17 +20,11 @@ from aquatiris_portal.notifications.tasks import deliver_mail
 from aquatiris_portal.pages.client_space import ClientSpacePage
 from aquatiris_portal.security_log.models import SecurityEvent
 from tests import factories
-from tests.unit._pro_space import FAST_HASHERS
 
 pytestmark = pytest.mark.django_db
 
 HEADS = "sav@aquatiris.example\nreseau@aquatiris.example"
 ATTACKER = "collecte@evil.example"
-
-
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture

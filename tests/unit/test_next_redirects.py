@@ -25,11 +25,6 @@ HOSTILE = ["//evil.example", "/\\evil.example", "https:evil.example", "javascrip
 PASSWORD = "correct-Horse-battery-9"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def url(name):
     return reverse(f"aquatiris_portal:{name}")
 

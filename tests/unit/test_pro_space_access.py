@@ -10,14 +10,9 @@ from django.urls import reverse
 
 from aquatiris_portal.records.models import DocumentSource
 from tests import factories
-from tests.unit._pro_space import FAST_HASHERS, pro_space_page, verified_client
+from tests.unit._pro_space import pro_space_page, verified_client
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS  # users are built by the dozen here
 
 
 @pytest.fixture

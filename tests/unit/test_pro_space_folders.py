@@ -15,14 +15,9 @@ from openpyxl import load_workbook
 from aquatiris_portal.models import PortalAccount
 from aquatiris_portal.records.models import DocumentSource
 from tests import factories
-from tests.unit._pro_space import FAST_HASHERS, bulk_folders, pro_space_page, verified_client
+from tests.unit._pro_space import bulk_folders, pro_space_page, verified_client
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture

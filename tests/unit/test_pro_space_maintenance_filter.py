@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from aquatiris_portal.pages import pro_space_folders as folders_
 from aquatiris_portal.pages.client_visits import add_months
 from tests import factories
-from tests.unit._pro_space import FAST_HASHERS, pro_space_page, verified_client
+from tests.unit._pro_space import pro_space_page, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -28,11 +28,6 @@ TODAY = datetime.date.today()
 LONG_AGO = add_months(TODAY, -40)
 STAGES = ["study", "quote", "installation", "commissioned", "maintenance"]
 ALL = sorted(STAGES)
-
-
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture

@@ -19,14 +19,9 @@ from aquatiris_portal.records.models import DocumentSource
 from aquatiris_portal.snippets.models import SpancDocumentType
 from home.demo.pdf import make_pdf
 from tests import factories
-from tests.unit._pro_space import FAST_HASHERS, pro_space_page, verified_client
+from tests.unit._pro_space import pro_space_page, verified_client
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture

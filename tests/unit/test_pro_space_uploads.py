@@ -15,14 +15,9 @@ from aquatiris_portal.records.models import DocumentSource
 from aquatiris_portal.storage import backend
 from aquatiris_portal.uploads import PDF_ONLY, limits_help
 from tests import factories
-from tests.unit._pro_space import FAST_HASHERS, pro_space_page, verified_client
+from tests.unit._pro_space import pro_space_page, verified_client
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture

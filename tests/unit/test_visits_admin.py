@@ -16,11 +16,6 @@ pytestmark = pytest.mark.django_db
 INDEX = "aquatiris_portal_visit_modeladmin_index"
 
 
-@pytest.fixture(autouse=True)
-def _fast(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def visits():
     installation = factories.installation(reference="AQ-2019-5001")

@@ -26,11 +26,6 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def make_visit(installation, vid=None, **kw):
     data = dict(external_id=vid or f"V-{Visit.objects.count() + 1}-{installation.pk}", installation=installation,
                 kind="maintenance", visible_to_client=True, visible_to_spanc=True)

@@ -16,16 +16,11 @@ from openpyxl import load_workbook
 from aquatiris_portal.models import Visit
 from aquatiris_portal.pages.client_visits import add_months
 from tests import factories
-from tests.unit._pro_space import FAST_HASHERS, pro_space_page, verified_client
+from tests.unit._pro_space import pro_space_page, verified_client
 
 pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date.today()
-
-
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 def visit(installation, vid, **kw):
