@@ -42,6 +42,9 @@ def ids(messages):
     (False, None, "", True),
     (False, "http://127.0.0.1:8000", "https://www.aquatiris.fr", True),  # the old snippet's default
     (False, "http://localhost:8000/", None, True),
+    (False, "http://127.0.1.1", None, True),
+    (False, "http://0.0.0.0:8000", None, True),
+    (False, "http://[::1]:8000", None, True),
     (False, "www.aquatiris.fr", None, True),  # no scheme: not a link
     (False, "https://www.aquatiris.fr", "http://example.com", False),
     (False, None, "https://www.aquatiris.fr", False),  # the host named its site in Wagtail's setting
