@@ -9,6 +9,7 @@
   the person who sent the request turned those mails off.
 - A SPANC's upload goes to the franchisee; without his address, to the
   network heads.
+- A warranty extension's certificate goes to the client.
 
 The network heads' addresses are the admins' setting (the portal settings'
 ``network_head_emails``, guarded by backoffice/mail_routing.py), never an
@@ -83,6 +84,11 @@ def answer_recipients(portal_request):
     if user is not None and not wants(user, ANSWER_MAILS):
         return []
     return [portal_request.client.email or portal_request.client_email]
+
+
+def warranty_recipients(installation):
+    """Who gets the certificate of a warranty extension: the installation's client."""
+    return [installation.client.email]
 
 
 def spanc_upload_recipients(document, installation, portal_settings=None):

@@ -18,6 +18,7 @@ from ..records.themes import theme_for
 from ..sync.outbox import record_event
 from .certificates import certificate_pdf
 from .models import AuthorRole, PortalRequest, RequestMessage, WarrantyExtension
+from .routing import warranty_recipients
 from .threads import post_message
 from .warranty import warranty_end
 
@@ -127,7 +128,7 @@ def _register(user, installation, serial_number, portal_settings, site_url):
         "certificate_number": extension.certificate_number,
     }, installation=installation)
     queue_mail(
-        key=f"warranty:{installation.pk}:{serial_number}", to=[installation.client.email],
+        key=f"warranty:{installation.pk}:{serial_number}", to=warranty_recipients(installation),
         template=MAIL + "warranty_confirmation",
         context={"installation": installation, "client": installation.client, "extension": extension,
                  "franchisee": installation.franchisee, "site_url": site_url,
