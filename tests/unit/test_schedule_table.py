@@ -15,7 +15,10 @@ from aquatiris_portal.management.commands import portal_sync
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # What portal_sync runs itself, synchronously, for the table's actors.
-RUN_BY_THE_COMMAND_ITSELF = {"import": (portal_sync, "import_source"), "retention": (portal_sync, "purge_deleted_files")}
+RUN_BY_THE_COMMAND_ITSELF = {
+    "import": (portal_sync, "import_source"),
+    "retention": (portal_sync, "purge_deleted_files"),
+}
 
 
 class NoRun:
