@@ -105,6 +105,10 @@ def test_demo_spanc_uses_the_pro_space_in_chromium(
     page.click(f'a[href*="/dossiers/{target.pk}/envoyer/"]')
     page.wait_for_url(re.compile(rf".*/dossiers/{target.pk}/envoyer/(\?.*)?$"))
     page.fill("input[name=title]", "Rapport de contrôle SPANC")
+    # The demo's types: a control report asks its result; the date is required.
+    page.select_option("select[name=document_type]", label="Rapport de contrôle")
+    page.fill("input[name=issued_on]", time.strftime("%Y-%m-%d"))
+    page.select_option("select[name=control_result]", label="Conforme")
     page.fill("textarea[name=note]", "Installation conforme.")
     content = make_pdf("Rapport de contrôle", ["Contrôle de bon fonctionnement : conforme"])
     page.set_input_files("input[name=file]", {"name": "rapport.pdf", "mimeType": "application/pdf",

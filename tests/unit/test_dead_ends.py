@@ -341,7 +341,7 @@ def _upload_extra():
     if model is None:
         return {"issued_on": "2026-03-12"}
     kind = model.objects.filter(active=True).first() or model.objects.create(name="Rapport de contrôle")
-    return {"document_type": kind.name, "issued_on": "2026-03-12"}
+    return {"document_type": kind.name, "issued_on": "2026-03-12", "control_result": "compliant"}
 
 
 # --- 12. English and unlocalised text -----------------------------------------------------

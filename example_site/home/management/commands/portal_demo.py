@@ -39,6 +39,7 @@ from aquatiris_portal.models import (
     PortalSettings,
     RequestSubject,
     Spanc,
+    SpancDocumentType,
     Visit,
 )
 from aquatiris_portal.pages.accessibility import AccessibilityStatementPage
@@ -74,6 +75,9 @@ SUBJECTS = [
     ("Autre", False, 40),
 ]
 REASONS = ["Odeurs", "Eau stagnante", "Poste de relevage / pompe", "Végétation", "Autre"]
+# (name, is a control report: the SPANC gives its result, order)
+SPANC_DOCUMENT_TYPES = [("Rapport de contrôle", True, 10), ("Contrôle de bonne exécution", True, 20),
+                        ("Avis sur le projet (conception)", False, 30), ("Courrier", False, 40)]
 DOCUMENTS = [
     ("etude-de-sol", "Étude de sol", True),
     ("devis", "Devis signé", False),
@@ -204,6 +208,9 @@ class Command(BaseCommand):
             self.ledger.ensure(RequestSubject, {"name": name}, {"is_after_sales": sav, "sort_order": order})
         for order, name in enumerate(REASONS):
             self.ledger.ensure(AfterSalesReason, {"name": name}, {"sort_order": order * 10})
+        for name, is_control_report, order in SPANC_DOCUMENT_TYPES:
+            self.ledger.ensure(SpancDocumentType, {"name": name}, {"is_control_report": is_control_report,
+                                                                   "sort_order": order})
 
     def franchisees(self):
         return [
