@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from wagtail.models import Site
 
-from home.demo.pdf import make_pdf
 from aquatiris_portal.enquiries.pending_uploads import PendingUpload
 from aquatiris_portal.models import OutboxEvent, OutgoingMail, PortalDocument
 from aquatiris_portal.pages.client_space import ClientSpacePage
 from aquatiris_portal.records.control_results import ControlResult
 from aquatiris_portal.records.models import DocumentSource
 from aquatiris_portal.snippets.models import SpancDocumentType
+from home.demo.pdf import make_pdf
 from tests import factories
 from tests.unit._pro_space import pro_space_page, verified_client
 

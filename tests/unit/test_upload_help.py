@@ -10,7 +10,9 @@ from html import unescape
 import pytest
 from django.test import Client as HttpClient
 from django.utils import translation
-from hypothesis import given, settings as hypothesis_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from wagtail.models import Site
 
 from aquatiris_portal.pages.client_space import ClientSpacePage
