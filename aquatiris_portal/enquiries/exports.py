@@ -11,6 +11,13 @@ the formula guard) into a temporary file, and stores that file on the
 private storage in one step, so a failed job leaves no file behind. The job
 needs nothing of the admin view. ``purge_expired_exports`` applies
 ``AQUATIRIS_PORTAL_EXPORT_RETENTION_DAYS``; every new export runs it.
+
+Fast and in constant memory (50,000 requests in a few seconds, bench/
+export_requests.py): the rows are read as ``values_list`` tuples, a chunk of
+ids per query (the message count a subquery, the franchisee a join, kind and
+status labels from a dict made once: no query per row, no model instance),
+and written by ``RowSpreadsheetWriter`` into openpyxl's write-only workbook,
+which streams each row to the file.
 """
 
 import datetime
@@ -26,7 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from ..conf import app_settings
-from ..spreadsheets import SpreadsheetWriter
+from ..spreadsheets import RowSpreadsheetWriter
 from .models import PortalRequest, RequestExport, RequestMessage
 
 logger = logging.getLogger(__name__)
@@ -76,8 +83,16 @@ def local_text(value):
     return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if value is not None else ""
 
 
+# The database column of each export column that is not a field of its own.
+ROW_COLUMNS = {
+    "franchisee": "franchisee__company",  # Franchisee.__str__
+    "get_kind_display": "kind",
+    "get_status_display": "status",
+}
+
+
 def request_spreadsheet():
-    return SpreadsheetWriter(
+    return RowSpreadsheetWriter(
         PortalRequest, EXPORT_FIELDS, EXPORT_HEADINGS, sheet_title=_("Requests"),
         custom_field_preprocess={"created_at": {"xlsx": local_naive, "csv": local_text},
                                  "last_activity_at": {"xlsx": local_naive, "csv": local_text}},
@@ -148,15 +163,33 @@ def message_count():
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
+def _labels(choices):
+    """Stored value -> label in the current language (get_FOO_display)."""
+    return {value: str(label) for value, label in choices}
+
+
 def export_rows(export):
-    """The export's requests in the listing's order, read ``EXPORT_CHUNK`` at a time."""
+    """The export's requests in the listing's order, as tuples of
+    ``EXPORT_FIELDS``' values, read ``EXPORT_CHUNK`` at a time (one query a
+    chunk, whatever the number of rows)."""
     ids = export.request_ids or []
-    queryset = PortalRequest.objects.select_related("franchisee", "subject").annotate(
-        message_count=message_count())
+    columns = [ROW_COLUMNS.get(field, field) for field in EXPORT_FIELDS]
+    displays = {
+        EXPORT_FIELDS.index("get_kind_display"): _labels(PortalRequest.Kind.choices),
+        EXPORT_FIELDS.index("get_status_display"): _labels(PortalRequest.Status.choices),
+    }
+    queryset = PortalRequest.objects.annotate(message_count=message_count()).order_by()
     for start in range(0, len(ids), EXPORT_CHUNK):
         chunk = ids[start:start + EXPORT_CHUNK]
-        found = queryset.in_bulk(chunk)
-        yield from (found[pk] for pk in chunk if pk in found)  # a request deleted since is left out
+        found = {row[0]: row[1:] for row in queryset.filter(pk__in=chunk).values_list("pk", *columns)}
+        for pk in chunk:
+            row = found.get(pk)
+            if row is None:
+                continue  # a request deleted since is left out
+            row = list(row)
+            for index, labels in displays.items():
+                row[index] = labels.get(row[index], row[index])
+            yield row
 
 
 def write_export(export, output):

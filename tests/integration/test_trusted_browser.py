@@ -71,7 +71,8 @@ def test_a_spanc_trusts_its_browser_then_removes_it_in_chromium(
     assert verify_url in page.url
     box = page.locator("#id_trust_browser")
     assert box.is_visible() and not box.is_checked()
-    assert "Faire confiance à ce navigateur pendant 30 jours" in page.locator("label[for=id_trust_browser]").inner_text()
+    label = page.locator("label[for=id_trust_browser]").inner_text()
+    assert "Faire confiance à ce navigateur pendant 30 jours" in label
     _type_code(page, sink, email, 0, trust=True)
     page.wait_for_url(re.compile(".*" + re.escape(account_url) + "$"))
     cookie = next(c for c in page.context.cookies() if c["name"] == COOKIE_NAME)
