@@ -5,19 +5,24 @@ A record the user may not see is indistinguishable from one that does not
 exist: callers turn ``None``/empty querysets into 404.
 """
 
+from typing import Any
+
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q
+from django.contrib.auth.models import AbstractUser, AnonymousUser
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from .conf import app_settings
-from .records.models import DocumentSource, Installation, PortalDocument
-from .records.visits import Visit
+from .records.models import Client, DocumentSource, Installation, PortalDocument, Spanc
+from .records.visits import Visit, VisitQuerySet
 from .snippets.audiences import Audience, audiences_matching
 
 _CACHE_ATTR = "_aquatiris_portal_account"
+# Who asks: request.user (anonymous or not), or None outside a request.
+User = AbstractUser | AnonymousUser | None
 
 
-def account_for(user):
+def account_for(user: User) -> Any:
     """The PortalAccount of ``user`` (with client and spanc), or None.
 
     Read through the user's ``portal_account`` relation in one query (none
@@ -26,7 +31,7 @@ def account_for(user):
     if user is None or not user.is_authenticated:
         return None
     if not hasattr(user, _CACHE_ATTR):
-        relation = get_user_model().portal_account
+        relation: Any = get_user_model().portal_account  # the accounts room's relation (above this one)
         if relation.is_cached(user):
             account = getattr(user, "portal_account", None)
         else:
@@ -39,12 +44,12 @@ def account_for(user):
     return getattr(user, _CACHE_ATTR)
 
 
-def client_for(user):
+def client_for(user: User) -> Client | None:
     viewed = viewed_client(user)
     if viewed is not None:
         return viewed
     account = account_for(user)
-    return account.client if account and user.is_active else None
+    return account.client if account and user is not None and user.is_active else None
 
 
 # -- "Voir comme un client": staff see the client space as a client they
@@ -55,7 +60,7 @@ VIEW_AS_CLIENT_PERMISSION = "aquatiris_portal.view_as_client"
 _VIEW_AS_ATTR = "_aquatiris_portal_view_as"
 
 
-def may_view_as_client(user):
+def may_view_as_client(user: User) -> bool:
     """Staff allowed to view the client space as a client, past the second factor."""
     return bool(
         user is not None and user.is_authenticated and user.is_active and user.is_staff
@@ -63,7 +68,7 @@ def may_view_as_client(user):
     )
 
 
-def view_as_client(user, client):
+def view_as_client(user: User, client: Client | None) -> bool:
     """For the rest of this request, ``user`` sees what ``client`` sees in
     the client space (``client_for``, their documents, their news). Refused
     (False) to anyone ``may_view_as_client`` refuses."""
@@ -73,12 +78,12 @@ def view_as_client(user, client):
     return True
 
 
-def viewed_client(user):
+def viewed_client(user: User) -> Client | None:
     """The client ``user`` views the space as in this request, or None."""
     return getattr(user, _VIEW_AS_ATTR, None)
 
 
-def is_verified(user):
+def is_verified(user: User) -> bool:
     """Whether ``user`` passed the second factor in this session
     (django_otp's OTPMiddleware installs ``is_verified``; a user loaded
     outside a request has not)."""
@@ -86,15 +91,15 @@ def is_verified(user):
     return bool(check is not None and check())
 
 
-def spanc_for(user):
+def spanc_for(user: User) -> Spanc | None:
     """The SPANC of ``user``, only once the second factor is verified."""
     account = account_for(user)
-    if not (account and account.spanc_id and user.is_active and is_verified(user)):
+    if not (account and account.spanc_id and user is not None and user.is_active and is_verified(user)):
         return None
     return account.spanc
 
 
-def is_records_staff(user):
+def is_records_staff(user: User) -> bool:
     """Staff allowed to read every record and document (back office), once
     past the second factor."""
     return bool(
@@ -107,7 +112,7 @@ def is_records_staff(user):
     )
 
 
-def can_read_requests(user):
+def can_read_requests(user: User) -> bool:
     """Back-office staff allowed to read the requests (their attachments,
     exports of the listing), past the second factor."""
     return bool(
@@ -116,21 +121,21 @@ def can_read_requests(user):
     )
 
 
-def installations_for_client(user):
+def installations_for_client(user: User) -> QuerySet[Installation]:
     client = client_for(user)
     if client is None:
         return Installation.objects.none()
     return Installation.objects.filter(client=client)
 
 
-def installations_for_spanc(user):
+def installations_for_spanc(user: User) -> QuerySet[Installation]:
     spanc = spanc_for(user)
     if spanc is None:
         return Installation.objects.none()
     return Installation.objects.filter(spanc=spanc)
 
 
-def client_documents(user):
+def client_documents(user: User) -> QuerySet[PortalDocument]:
     """Documents a client may read: live, on their installations, shared with clients."""
     client = client_for(user)
     if client is None:
@@ -138,7 +143,7 @@ def client_documents(user):
     return documents_of_client(client)
 
 
-def documents_of_client(client):
+def documents_of_client(client: Client) -> QuerySet[PortalDocument]:
     """What ``client_documents`` gives the client's account, from the record
     (notification jobs, which run without a logged-in user)."""
     condition = Q(visible_to_client=True)
@@ -147,7 +152,7 @@ def documents_of_client(client):
     return PortalDocument.objects.live().filter(condition, installation__client=client)
 
 
-def documents_shared_with_spanc(spanc):
+def documents_shared_with_spanc(spanc: Spanc) -> QuerySet[PortalDocument]:
     """Documents the internal system or the portal shared with this SPANC
     (its own uploads left out), for notification jobs; what a SPANC reads
     is ``spanc_documents``."""
@@ -155,7 +160,7 @@ def documents_shared_with_spanc(spanc):
         uploaded_by_spanc=spanc)
 
 
-def spanc_documents(user):
+def spanc_documents(user: User) -> QuerySet[PortalDocument]:
     """Documents a SPANC may read: on its territory, shared with SPANC or uploaded by it."""
     spanc = spanc_for(user)
     if spanc is None:
@@ -166,7 +171,7 @@ def spanc_documents(user):
     )
 
 
-def documents_for(user):
+def documents_for(user: User) -> QuerySet[PortalDocument]:
     """Every document ``user`` may download, whatever space they come from."""
     if viewed_client(user) is not None:
         return client_documents(user)  # staff viewing as a client: that client's, no more
@@ -183,14 +188,14 @@ def documents_for(user):
     return queryset
 
 
-def get_document_or_404(user, pk):
+def get_document_or_404(user: User, pk: int | str) -> PortalDocument:
     document = documents_for(user).filter(pk=pk).select_related("installation").first()
     if document is None:
         raise Http404
     return document
 
 
-def get_spanc_installation_or_404(user, pk):
+def get_spanc_installation_or_404(user: User, pk: int | str) -> Installation:
     installation = (
         installations_for_spanc(user).filter(pk=pk).select_related("client", "franchisee").first()
     )
@@ -202,7 +207,7 @@ def get_spanc_installation_or_404(user, pk):
 ALL_ARTICLE_AUDIENCES = frozenset(Audience)
 
 
-def article_audiences_for(user):
+def article_audiences_for(user: User) -> frozenset[str]:
     """Audiences of news, advice and FAQ (``snippets.audiences.Audience``)
     ``user`` may read: a client "clients" and "both", a SPANC (second factor
     verified, see ``spanc_for``) "pros" and "both", Wagtail admin users all
@@ -222,14 +227,14 @@ def article_audiences_for(user):
     return frozenset(audiences)
 
 
-def readable_audiences(user, audience):
+def readable_audiences(user: User, audience: str) -> list[str]:
     """Stored audiences of the articles and FAQ entries ``user`` may read
     among those meant for ``audience`` (empty when they may read none)."""
     allowed = article_audiences_for(user)
     return [value for value in audiences_matching(audience) if value in allowed]
 
 
-def clients_see_spanc_uploads():
+def clients_see_spanc_uploads() -> bool:
     """Whether clients read the documents their SPANC uploads (decided at
     read time by documents_of_client; the upload form says it plainly)."""
     return bool(app_settings.CLIENTS_SEE_SPANC_UPLOADS)
@@ -238,31 +243,31 @@ def clients_see_spanc_uploads():
 # -- visits (issue 17): a visit shows only where its installation shows; its
 # report only to whom the report document itself shows.
 
-def _with_report(visits, documents):
+def _with_report(visits: VisitQuerySet, documents: QuerySet[PortalDocument]) -> VisitQuerySet:
     """``visit.report``: the report document if ``documents`` holds it, else None (one query for all)."""
     return visits.prefetch_related(Prefetch("report_document", queryset=documents, to_attr="report"))
 
 
-def visits_told_to_clients():
+def visits_told_to_clients() -> VisitQuerySet:
     """Visits their installation's client may hear of, cancelled ones included
     (a cancellation is news: the reminders send it)."""
     return Visit.objects.filter(visible_to_client=True)
 
 
-def visits_of_client(client):
+def visits_of_client(client: Client) -> VisitQuerySet:
     """Visits a client sees: on their installations, shared with clients (also for jobs without a request)."""
     return _with_report(visits_told_to_clients().live().filter(installation__client=client),
                         documents_of_client(client))
 
 
-def client_visits(user):
+def client_visits(user: User) -> VisitQuerySet:
     client = client_for(user)
     if client is None:
         return Visit.objects.none()
     return visits_of_client(client)
 
 
-def spanc_visits(user):
+def spanc_visits(user: User) -> VisitQuerySet:
     """Visits a SPANC sees: on its territory and shared with SPANC; reports
     only among the documents it may read."""
     spanc = spanc_for(user)

@@ -33,8 +33,7 @@ class AquatirisPortalConfig(AppConfig):
         super().__init__(app_name, app_module)
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
-        from . import signals  # noqa: F401  (connects receivers)
+        from . import checks, signals  # noqa: F401  (register the system checks, connect receivers)
         # In ready(): these modules need the app registry loaded.
         from .devworker import maybe_start  # noqa: E402
         from .log_filters import install as redact_tokens_in_logs  # noqa: E402

@@ -26,11 +26,13 @@ import decimal
 import logging
 import os
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import IO, Any
 
 import filetype
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.utils import formats
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
@@ -75,7 +77,7 @@ _SIZE_UNITS = (
 )
 
 
-def size_text(size, up=False):
+def size_text(size: int | float, up: bool = False) -> str:
     """A size in bytes as people read it, in the active language: « 10 Mo »,
     « 2,5 Mo », one decimal at most. Rounded down for a limit (never more than
     the check accepts), up for a refused file's size (never seems within it)."""
@@ -89,7 +91,7 @@ def size_text(size, up=False):
     return ngettext("%(size)s byte", "%(size)s bytes", size) % {"size": size}
 
 
-def kinds_text(allowed):
+def kinds_text(allowed: Iterable[str]) -> str:
     """« PDF, JPEG, PNG ou HEIC »: each accepted kind, once, in the order given."""
     labels = [_KIND_LABELS[kind] for kind in dict.fromkeys(allowed)]
     if len(labels) == 1:
@@ -97,7 +99,9 @@ def kinds_text(allowed):
     return _("%(items)s or %(last)s") % {"items": ", ".join(labels[:-1]), "last": labels[-1]}
 
 
-def limits_help(allowed=PHOTO_AND_PDF, max_files=None, max_bytes=None):
+def limits_help(
+    allowed: Iterable[str] = PHOTO_AND_PDF, max_files: int | None = None, max_bytes: int | None = None
+) -> str:
     """One sentence saying what a file field takes: « Jusqu'à 5 fichiers de
     10 Mo chacun : PDF, JPEG, PNG ou HEIC. » Pass the ``allowed`` the field is
     checked with; the count and size default to the settings the checks read."""
@@ -111,12 +115,12 @@ def limits_help(allowed=PHOTO_AND_PDF, max_files=None, max_bytes=None):
          "kinds": kinds_text(allowed)}
 
 
-def accept_attribute(allowed):
+def accept_attribute(allowed: Iterable[str]) -> str:
     """The file input's ``accept``: the same kinds the check accepts."""
     return ",".join(item for kind in dict.fromkeys(allowed) for item in _KIND_ACCEPT[kind])
 
 
-def sniff(head):
+def sniff(head: bytes) -> str | None:
     """The kind of a file from its first bytes, or None (reads a bounded head:
     call it with at most a few kilobytes)."""
     if head.startswith(b"%PDF-"):
@@ -135,18 +139,18 @@ def sniff(head):
     return None
 
 
-def _is_docx(head):
+def _is_docx(head: bytes) -> bool:
     return head.startswith(b"PK\x03\x04") and (b"word/" in head or b"[Content_Types].xml" in head)
 
 
-def read_head(uploaded, size=8192):
+def read_head(uploaded: IO[bytes], size: int = 8192) -> bytes:
     uploaded.seek(0)
     head = uploaded.read(size)
     uploaded.seek(0)
     return head
 
 
-def _read_all(uploaded):
+def _read_all(uploaded: IO[bytes]) -> bytes:
     uploaded.seek(0)
     data = uploaded.read()
     uploaded.seek(0)
@@ -157,11 +161,13 @@ def _read_all(uploaded):
 
 # When the checks of the files of one form must be done (monotonic clock),
 # set by ``form_budget``; None outside one.
-_form_deadline = contextvars.ContextVar("aquatiris_portal_file_check_deadline", default=None)
+_form_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "aquatiris_portal_file_check_deadline", default=None
+)
 
 
 @contextmanager
-def form_budget(seconds=None):
+def form_budget(seconds: float | None = None) -> Iterator[None]:
     """The checks run inside share ``seconds`` (default the setting
     FILE_CHECK_FORM_SECONDS) of wall clock: a form of five files holds its
     worker no longer than one. Nested budgets keep the outer deadline."""
@@ -176,7 +182,7 @@ def form_budget(seconds=None):
         _form_deadline.reset(token)
 
 
-def _unchecked(kind, name, size, why):
+def _unchecked(kind: str, name: str, size: int, why: str) -> ValidationError:
     logger.warning("Refused %s file %r of %d bytes: its check did not finish (%s)", kind, name, size, why)
     return ValidationError(
         _("“%(name)s” could not be checked in time: please save it again as a PDF or a JPEG photo and "
@@ -185,7 +191,7 @@ def _unchecked(kind, name, size, why):
     )
 
 
-def bounded_check(kind, data, name="", max_pixels=None):
+def bounded_check(kind: str, data: bytes, name: str = "", max_pixels: int | None = None) -> dict[str, Any]:
     """The verdict (``filecheck.verdicts``) on ``data`` checked as ``kind`` in
     a child process under the settings' limits (and what is left of the
     form's budget). A check that did not finish (time, memory, a crash), or
@@ -209,10 +215,10 @@ def bounded_check(kind, data, name="", max_pixels=None):
 
 # --- PDF ----------------------------------------------------------------------
 
-def check_pdf(uploaded):
+def check_pdf(uploaded: File) -> None:
     """Refuse a PDF that is corrupt, encrypted, active or also a web page
     (the rules: ``filecheck.pdf``)."""
-    name = uploaded.name
+    name = uploaded.name or ""
     result = bounded_check("pdf", _read_all(uploaded), name)
     code = result["code"]
     if code == verdicts.POLYGLOT:
@@ -250,11 +256,11 @@ check_pdf_opens = check_pdf
 
 # --- images -------------------------------------------------------------------
 
-def _megapixels(pixels):
-    return "%g" % round(pixels / 1_000_000, 1)
+def _megapixels(pixels: float) -> str:
+    return f"{round(pixels / 1_000_000, 1):g}"
 
 
-def clean_image(uploaded, kind, max_pixels=None):
+def clean_image(uploaded: File, kind: str, max_pixels: int | None = None) -> tuple[ContentFile, str]:
     """Check an image and return a clean copy: ``(file, kind)``.
 
     The size in pixels is read from the header and checked before anything
@@ -263,7 +269,7 @@ def clean_image(uploaded, kind, max_pixels=None):
     the child's bytes: what is stored and mailed.
     """
     max_pixels = max_pixels or app_settings.UPLOAD_MAX_PIXELS
-    name = uploaded.name
+    name = uploaded.name or ""
     result = bounded_check(kind, _read_all(uploaded), name, max_pixels=max_pixels)
     code = result["code"]
     if code == verdicts.BOMB:
@@ -292,15 +298,15 @@ def clean_image(uploaded, kind, max_pixels=None):
 PHOTO_EXTENSIONS = (".jpg", ".jpeg", ".jpe", ".png", ".heic", ".heif")
 
 
-def _named_as_photo(name):
+def _named_as_photo(name: str | None) -> bool:
     return os.path.splitext(name or "")[1].lower() in PHOTO_EXTENSIONS
 
 
-def not_a_photo_message(name):
+def not_a_photo_message(name: str | None) -> str:
     return _("“%(name)s”: this file is not a readable photo. Save it again as JPEG or send a PDF.") % {"name": name}
 
 
-def _check_size_and_kind(uploaded, allowed, max_bytes):
+def _check_size_and_kind(uploaded: File, allowed: Sequence[str], max_bytes: int | None) -> str:
     max_bytes = max_bytes or app_settings.UPLOAD_MAX_BYTES
     if uploaded.size > max_bytes:
         raise ValidationError(
@@ -320,7 +326,7 @@ def _check_size_and_kind(uploaded, allowed, max_bytes):
     if kind not in allowed and _named_as_photo(uploaded.name):
         # Said of the photo the person believes they chose, what to do first.
         raise ValidationError(not_a_photo_message(uploaded.name), code="bad_type")
-    if kind not in allowed:
+    if kind is None or kind not in allowed:
         raise ValidationError(
             _("“%(name)s” is not an accepted file. Accepted: %(kinds)s.")
             % {"name": uploaded.name, "kinds": ", ".join(_KIND_LABELS[k] for k in allowed)},
@@ -329,7 +335,9 @@ def _check_size_and_kind(uploaded, allowed, max_bytes):
     return kind
 
 
-def checked_file(uploaded, allowed=PHOTO_AND_PDF, max_bytes=None):
+def checked_file(
+    uploaded: File, allowed: Sequence[str] = PHOTO_AND_PDF, max_bytes: int | None = None
+) -> tuple[File, str, str]:
     """Check one file; return ``(file to store, kind, content type)``.
 
     The file to store is the upload itself for a PDF, and a clean copy for
@@ -343,7 +351,9 @@ def checked_file(uploaded, allowed=PHOTO_AND_PDF, max_bytes=None):
     return uploaded, kind, KINDS[kind][0]
 
 
-def validate_upload(uploaded, allowed=PHOTO_AND_PDF, max_bytes=None):
+def validate_upload(
+    uploaded: File, allowed: Sequence[str] = PHOTO_AND_PDF, max_bytes: int | None = None
+) -> tuple[str, str]:
     """Check one uploaded file; return (kind, content_type). Raises ValidationError.
 
     For photos, use ``checked_file``: it also gives the clean copy to store.
@@ -352,7 +362,10 @@ def validate_upload(uploaded, allowed=PHOTO_AND_PDF, max_bytes=None):
     return kind, content_type
 
 
-def validate_uploads(files, allowed=PHOTO_AND_PDF, max_files=None, max_bytes=None):
+def validate_uploads(
+    files: Sequence[File], allowed: Sequence[str] = PHOTO_AND_PDF, max_files: int | None = None,
+    max_bytes: int | None = None,
+) -> list[tuple[File, str, str]]:
     """Check a list of files (count, then each); return [(file, kind, content_type)].
 
     Each ``file`` is what to store and mail (a photo's clean copy).
@@ -375,7 +388,7 @@ def validate_uploads(files, allowed=PHOTO_AND_PDF, max_files=None, max_bytes=Non
     return checked
 
 
-def safe_filename(name, kind):
+def safe_filename(name: str | None, kind: str) -> str:
     """A stored name: the person's base name, the extension of the real kind."""
     base = os.path.splitext(os.path.basename(name or ""))[0][:80] or "fichier"
     try:

@@ -90,13 +90,13 @@ class Franchisee(SyncedRecord):
     def __str__(self):
         return self.company
 
-    @property
-    def contact_name(self):
-        return f"{self.first_name} {self.last_name}".strip()
-
     def save(self, *args, **kwargs):
         self.email = normalise_email(self.email)
         super().save(*args, **kwargs)
+
+    @property
+    def contact_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
 
 
 class Spanc(SyncedRecord, Address):
@@ -139,16 +139,16 @@ class Client(SyncedRecord, Address):
     def __str__(self):
         return f"{self.full_name} ({self.code})"
 
-    @property
-    def full_name(self):
-        return f"{self.first_name} {self.last_name}".strip()
-
     def save(self, *args, **kwargs):
         self.email = normalise_email(self.email)
         self.code_key = code_key(self.code)
         super().save(*args, **kwargs)
         # The installations carry a copy of the name (pro space sort and search).
         refresh_folder_columns([self.pk])
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
 
 
 class Stage(models.TextChoices):
@@ -250,17 +250,17 @@ class Installation(SyncedRecord, Address):
     def __str__(self):
         return f"{self.reference} {self.label}".strip()
 
-    def fill_folder_columns(self):
-        for name, value in folder_columns(self.client.last_name, self.client.first_name, self.city,
-                                          self.postcode, self.reference).items():
-            setattr(self, name, value)
-
     def save(self, *args, **kwargs):
         self.fill_folder_columns()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "client_sort_name", "search_words"}
         super().save(*args, **kwargs)
+
+    def fill_folder_columns(self):
+        for name, value in folder_columns(self.client.last_name, self.client.first_name, self.city,
+                                          self.postcode, self.reference).items():
+            setattr(self, name, value)
 
     @property
     def stage_index(self):
@@ -331,7 +331,7 @@ def document_upload_to(instance, filename):
 
 
 class PortalDocument(models.Model):
-    external_id = models.CharField(  # unique: unique_external_id() in Meta
+    external_id = models.CharField(  # noqa: DJ001  NULL for the portal's own documents: "" would collide in the unique constraint
         _("internal system id"), max_length=64, null=True, blank=True,
         help_text=_("Empty for documents created by the portal (certificates, SPANC uploads)."),
     )
