@@ -10,3 +10,17 @@ def _fast_password_hasher(settings):
     check, so they keep the real hasher.
     """
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def no_auth_delay(settings):
+    """Login, activation and reset answer at once: their minimum response
+    time (which hides whether an account exists) only slows tests that do
+    not measure it."""
+    settings.AQUATIRIS_PORTAL_AUTH_MIN_RESPONSE_SECONDS = 0
+
+
+@pytest.fixture
+def portal_public_url(settings):
+    """The address links in mails and exports start with."""
+    settings.AQUATIRIS_PORTAL_PUBLIC_BASE_URL = "https://portail.example"

@@ -27,7 +27,7 @@ from aquatiris_portal.security_log import client_ip
 from aquatiris_portal.security_log.models import SecurityEvent
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_auth_delay")]
 
 LOGIN = reverse("aquatiris_portal:login")
 ACTIVATION = reverse("aquatiris_portal:activation")
@@ -46,12 +46,6 @@ def _too_many_attempts(minutes):
         "Too many attempts. For your security, please try again in %(minutes)d minutes.",
         minutes,
     ) % {"minutes": minutes}
-
-
-@pytest.fixture(autouse=True)
-def _fast(settings):
-    settings.AQUATIRIS_PORTAL_AUTH_MIN_RESPONSE_SECONDS = 0
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -193,11 +193,6 @@ def test_the_look_up_is_one_exact_query_per_record_type(django_assert_num_querie
 # --------------------------------------------------------------------------- the real shapes, through the form
 
 
-@pytest.fixture
-def _fast(settings):
-    settings.AQUATIRIS_PORTAL_AUTH_MIN_RESPONSE_SECONDS = 0
-
-
 REAL_SHAPES = [
     ("client", "CLI-ACC-1A", "CLI-ACC-1A"),
     ("client", "CLI-ACC-1A", "cli acc 1 a"),
@@ -216,7 +211,7 @@ REAL_SHAPES = [
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind, stored, typed", REAL_SHAPES)
-def test_the_first_connection_works_with_codes_of_every_shape(_fast, kind, stored, typed):
+def test_the_first_connection_works_with_codes_of_every_shape(no_auth_delay, kind, stored, typed):
     """Nobody whose code had two separators could activate an account."""
     record = (factories.client if kind == "client" else factories.spanc)(code=stored)
     other = (factories.client if kind == "client" else factories.spanc)()
@@ -228,7 +223,7 @@ def test_the_first_connection_works_with_codes_of_every_shape(_fast, kind, store
 
 
 @pytest.mark.django_db
-def test_a_code_typed_for_another_record_still_says_nothing(_fast):
+def test_a_code_typed_for_another_record_still_says_nothing(no_auth_delay):
     record = factories.client(code="CLI-ACC-1A")
     factories.client(code="CLI-ACC-1B", email="b@example.org")
     right = HttpClient().post(ACTIVATION, {"email": record.email, "code": "cli acc 1a"})

@@ -21,13 +21,7 @@ from aquatiris_portal.notifications.preferences import NotificationPreference, u
 from aquatiris_portal.pages.client_space import ClientSpacePage
 from tests import factories
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _settings(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.AQUATIRIS_PORTAL_PUBLIC_BASE_URL = "https://portail.example"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal_public_url")]
 
 
 @pytest.fixture

@@ -35,15 +35,9 @@ from tests.unit._pro_space import pro_space_page, verified_client
 from tests.unit.test_reply_link import later, open_link, sent  # noqa: F401 (fixture)
 from tests.unit.test_threads import make_request, space  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal_public_url")]
 
 Status = PortalRequest.Status
-
-
-@pytest.fixture(autouse=True)
-def _settings(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.AQUATIRIS_PORTAL_PUBLIC_BASE_URL = "https://portail.example"
 
 
 def client_mails(portal_request):

@@ -13,13 +13,6 @@ pytestmark = pytest.mark.django_db
 LIST = "/admin/aquatiris_portal/outgoingmail/"
 
 
-@pytest.fixture
-def admin_client(client):
-    user = get_user_model().objects.create_superuser("admin@example.org", "admin@example.org", "pw-Very-long-123")
-    factories.otp_login(client, user)
-    return client
-
-
 def _mail(key, status, **kw):
     return OutgoingMail.objects.create(key=key, to=["anne@example.org"], subject=f"Subject {key}",
                                        body_text=f"secret body {key}", status=status, **kw)

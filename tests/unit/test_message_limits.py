@@ -50,7 +50,6 @@ Channel = RequestMessage.Channel
 
 @pytest.fixture(autouse=True)
 def _settings(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.AQUATIRIS_PORTAL_SEND_LIMIT_PER_HOUR = 10
     settings.AQUATIRIS_PORTAL_SEND_LIMIT_PER_DAY = 30
     settings.AQUATIRIS_PORTAL_SEND_LIMIT_BYTES_PER_DAY = 50 * 1024 * 1024

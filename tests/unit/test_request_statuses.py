@@ -24,15 +24,9 @@ from aquatiris_portal.models import OutgoingMail, PortalRequest, PortalSettings,
 from tests import factories
 from tests.unit.test_threads import Author, Channel, answer, make_request, owner, space, url_of  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal_public_url")]
 
 Status = PortalRequest.Status
-
-
-@pytest.fixture(autouse=True)
-def _settings(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.AQUATIRIS_PORTAL_PUBLIC_BASE_URL = "https://portail.example"
 
 
 @pytest.mark.parametrize("role", [Author.FRANCHISEE, Author.STAFF])

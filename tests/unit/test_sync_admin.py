@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from aquatiris_portal.sync.importer import import_source
 from aquatiris_portal.sync.models import ImportRun, OutboxEvent, QuarantinedRecord
@@ -11,13 +10,6 @@ from tests.exports import EXPECTED, sample_export
 from tests import factories
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client):
-    user = get_user_model().objects.create_superuser("admin@example.org", "admin@example.org", "pw-Very-long-123")
-    factories.otp_login(client, user)
-    return client
 
 
 def test_import_runs_and_quarantined_records_are_listed_with_counts_and_reasons(admin_client, tmp_path):

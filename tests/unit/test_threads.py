@@ -29,17 +29,11 @@ from aquatiris_portal.notifications.mail import default_from_email
 from aquatiris_portal.pages.client_space import ClientSpacePage
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal_public_url")]
 
 BASE = "/espace-client/"
 Author = RequestMessage.Author
 Channel = RequestMessage.Channel
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.AQUATIRIS_PORTAL_PUBLIC_BASE_URL = "https://portail.example"
 
 
 @pytest.fixture

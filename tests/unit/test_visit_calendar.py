@@ -28,17 +28,11 @@ from aquatiris_portal.pages.client_space import ClientSpacePage
 from tests import factories
 from tests.ics import parse_ics
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal_public_url")]
 
 TODAY = timezone.localdate()
 NOON = timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(12)))
 FRANCHISEE_EMAIL = "luc@aquatiris.example"
-
-
-@pytest.fixture(autouse=True)
-def _settings(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.AQUATIRIS_PORTAL_PUBLIC_BASE_URL = "https://portail.example"
 
 
 def make_visit(installation, vid, **kw):

@@ -19,16 +19,10 @@ from aquatiris_portal.sync.mapping import delete_records
 from tests import factories
 from tests.ics import parse_ics
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal_public_url")]
 
 TODAY = timezone.localdate()
 NOON = timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(12)))
-
-
-@pytest.fixture(autouse=True)
-def _settings(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.AQUATIRIS_PORTAL_PUBLIC_BASE_URL = "https://portail.example"
 
 
 @pytest.fixture
