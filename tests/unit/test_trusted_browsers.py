@@ -24,7 +24,7 @@ from aquatiris_portal.models import OutgoingMail
 from aquatiris_portal.security_log.models import SecurityEvent
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_auth_delay")]
 
 LOGIN = reverse("aquatiris_portal:login")
 LOGOUT = reverse("aquatiris_portal:logout")
@@ -34,11 +34,6 @@ REVOKE_ALL = reverse("aquatiris_portal:trusted_browsers_revoke_all")
 PASSWORD = "correct-Horse-battery-9"
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
 COOKIE = trusted_browsers.COOKIE_NAME
-
-
-@pytest.fixture(autouse=True)
-def _fast(settings):
-    settings.AQUATIRIS_PORTAL_AUTH_MIN_RESPONSE_SECONDS = 0
 
 
 def _browser():
@@ -383,3 +378,18 @@ def test_any_altered_cookie_value_is_refused():
         assert recognised(raw) is None
 
     altered_is_refused()
+
+
+def test_the_admin_bulk_action_through_the_wagtail_admin():
+    user, browser, _cookie = _trusted()
+    admin = get_user_model().objects.create_superuser("chief", "chief@example.org", PASSWORD)
+    staff_browser = HttpClient()
+    factories.otp_login(staff_browser, admin)
+    url = reverse("wagtail_bulk_action", args=(user._meta.app_label, user._meta.model_name,
+                                                RevokeTrustedBrowsersBulkAction.action_type))
+    confirm = staff_browser.get(url, {"id": user.pk})
+    assert confirm.status_code == 200 and user.email in confirm.content.decode()
+    response = staff_browser.post(url + f"?id={user.pk}", {"next": "/admin/users/"})
+    assert response.status_code == 302
+    _revoked(user, browser, "admin")
+    assert SecurityEvent.objects.get(user=user, kind="trusted_browser_revoked").details["by"] == "chief"
