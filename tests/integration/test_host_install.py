@@ -15,7 +15,9 @@ temporary folder, and runserver on a free port instead of 8000
 (PUBLIC_BASE_URL set to it). Then, in separate processes: a client activates
 through the mail runserver prints, a SPANC activates and passes the code
 mailed at login, an editor of the "Rédacteurs" group sets up the second
-factor and publishes a FAQ entry, and /portail/ leads to the login.
+factor and publishes a FAQ entry, and /portail/ leads to the login; the
+home page's buttons and the spaces are measured on the stock base template
+(styled by portal.css, not bare links) and screenshot at 1280 and 360 px.
 
 One site serves every test of the module (module fixture); the install's
 wall time is printed with the integration run's facts.
@@ -38,6 +40,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import ROOT, _stop_process, free_port, start_process, wait_until
+from .screens import screenshot_dir
 
 pytestmark = [pytest.mark.integration]
 
@@ -89,6 +92,7 @@ class Host:
         self.work, self.folder, self.venv, self.env = work, folder, venv, env
         self.python = venv / "bin" / "python"
         self.servers = []
+        self.states = {}  # browser sessions the tests leave for the screenshots
 
     def manage(self, *args, check=True, env=None, **kwargs):
         return run([self.python, "manage.py", *args], cwd=self.folder, env=env or self.env, check=check, **kwargs)
@@ -290,6 +294,7 @@ def test_a_client_activates_through_the_mail_and_portail_then_opens_the_space(ho
         assert "AQ-2024-900001" in page.content()
         page.goto(host.base + "/portail/")  # logged in: the person's space
         page.wait_for_url(re.compile(r".*/espace-client/$"))
+        host.states["client"] = context.storage_state()
     finally:
         context.close()
 
@@ -305,6 +310,7 @@ def test_a_spanc_activates_and_passes_the_code_mailed_at_login(host, browser):
         page.click("form.aqp-form button[type=submit]")
         page.wait_for_url(re.compile(r".*/espace-pro/$"))
         assert "AQ-2024-900001" in page.content()
+        host.states["spanc"] = context.storage_state()
     finally:
         context.close()
 
@@ -371,3 +377,72 @@ def test_a_superuser_made_without_an_email_logs_in_with_the_one_the_doc_gave(hos
         page.wait_for_url(re.compile(r".*/portail/connexion/application/.*"))
     finally:
         context.close()
+
+
+MEASURE = """() => {
+  const out = {vw: document.documentElement.clientWidth,
+               overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+               containers: [], buttons: []};
+  for (const el of document.querySelectorAll('.aqp, .aqp-access')) {
+    const r = el.getBoundingClientRect();
+    out.containers.push({cls: el.className, left: r.left, right: r.right, width: r.width});
+  }
+  for (const el of document.querySelectorAll('.aqp-button:not(.aqp-button--link)')) {
+    const r = el.getBoundingClientRect();
+    if (!r.width || !r.height) continue;
+    const range = document.createRange(); range.selectNodeContents(el);
+    const rects = [...range.getClientRects()].filter(t => t.height > 0);
+    if (!rects.length) continue;
+    const top = Math.min(...rects.map(t => t.top)), bottom = Math.max(...rects.map(t => t.bottom));
+    const lines = new Set(rects.map(t => Math.round(t.top))).size;
+    out.buttons.push({text: el.textContent.trim().slice(0, 40), height: r.height, lines,
+                      offset: Math.abs((top + bottom) / 2 - (r.top + r.bottom) / 2)});
+  }
+  return out;
+}"""
+
+
+def check_bounds(page, name):
+    """Buttons: at least 44 px, one line of text at most 52 px, text centred
+    (portal.css is on the page, not bare links); the container: centred, no
+    wider than 72rem (1152 px) nor the screen, and no sideways scrolling."""
+    measured = page.evaluate(MEASURE)
+    assert measured["overflow"] <= 0, f"{name} scrolls sideways by {measured['overflow']} px"
+    assert measured["buttons"], f"{name}: no button measured"
+    for button in measured["buttons"]:
+        assert button["height"] >= 44, (name, button)
+        if button["lines"] == 1:
+            assert button["height"] <= 52, (name, button)
+        assert button["offset"] <= 3, (name, button)
+    portal = [c for c in measured["containers"] if c["cls"].split()[0] == "aqp"]
+    for container in portal:
+        assert container["width"] <= min(1152, measured["vw"]) + 0.5, (name, container)
+        margin_left, margin_right = container["left"], measured["vw"] - container["right"]
+        assert abs(margin_left - margin_right) <= 2, (name, container)
+        if measured["vw"] >= 1280:
+            assert container["width"] >= 1100, (name, container)
+    return measured
+
+
+def test_screens_on_the_stock_base_template(host, browser):
+    """The home page's buttons and the spaces on `wagtail start`'s own base
+    template, at 1280 and 360 px (docs/screenshots/host/ with `make screenshots`)."""
+    if not {"client", "spanc"} <= set(host.states):
+        pytest.skip("needs the client and the SPANC activated by the tests above")
+    folder = screenshot_dir() / "host"
+    folder.mkdir(parents=True, exist_ok=True)
+    shots = [("home", host.states["client"], "/"), ("client-dashboard", host.states["client"], "/espace-client/"),
+             ("pro-folders", host.states["spanc"], "/espace-pro/")]
+    for name, state, url in shots:
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR", storage_state=state)
+        page = context.new_page()
+        try:
+            for width in (1280, 360):
+                page.set_viewport_size({"width": width, "height": 900})
+                response = page.goto(host.base + url)
+                assert response.status == 200 and page.url.endswith(url), (name, page.url)
+                check_bounds(page, f"{name} at {width}px")
+                if name != "home":
+                    page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
+        finally:
+            context.close()
