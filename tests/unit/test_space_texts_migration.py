@@ -27,7 +27,7 @@ def _migrate(target):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_each_site_texts_land_on_its_own_space_pages():
+def test_each_site_texts_land_on_its_own_space_pages(wagtail_tree):
     root = Page.get_first_root_node()
     homes, sites = [], []
     for n, name in enumerate(("un", "deux"), start=1):
