@@ -387,6 +387,7 @@ class Command(BaseCommand):
         if site is None or PortalSettings.objects.filter(site=site).exists():
             return  # someone's settings: left as they are
         values = {"network_head_emails": "sav@aquatiris.example"} if hasattr(PortalSettings, "network_head_emails") else {}
+        values["network_phone"] = "02 99 00 00 00"  # the first connection's "nothing arrived?" help
         self.ledger.create(PortalSettings, site=site, **values)
 
     def user(self, username, email, password, **flags):
