@@ -181,3 +181,15 @@ def test_a_picture_without_its_words_is_refused():
     with pytest.raises(ValidationError):
         block.clean(block.to_python({"image": image.pk, "alt_text": ""}))
     assert block.clean(block.to_python({"image": image.pk, "alt_text": "Haut d’une facture"}))["alt_text"]
+
+
+def test_editors_find_the_code_help_on_the_client_space_page(world):
+    from html import unescape
+
+    editor = HttpClient()
+    factories.otp_login(editor, world.staff_user)
+    page = world.pages[ClientSpacePage]
+    html = unescape(editor.get(reverse("wagtailadmin_pages:edit", args=[page.pk])).content.decode())
+    assert "Première connexion" in html  # the panel
+    assert 'name="code_help"' in html and "code_facsimile" in html
+    assert "texte alternatif" in html or "alt_text" in html
