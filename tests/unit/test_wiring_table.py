@@ -54,6 +54,8 @@ def test_the_record_types_are_written_once():
     assert set(mapping.TYPES) | set(APPLIED_ELSEWHERE) | {"delete"} == set(RECORD_TYPES)
     schema = validation.schema()
     assert set(schema["properties"]["type"]["enum"]) == set(RECORD_TYPES)
+    # What a ``delete`` may name: the types the sync stores as rows.
+    assert set(schema["$defs"]["delete"]["properties"]["of"]["enum"]) == set(mapping.MODELS)
 
 
 def _string_tuples(tree):
