@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import dramatiq
 from django.utils.module_loading import import_string
 
-from .conf import app_settings
+from .conf import DEFAULTS, app_settings
 from .sync.intervals import claim_period
 
 logger = logging.getLogger(__name__)
@@ -46,8 +46,9 @@ class Job:
     needs: str = ""  # a setting that must be set for it to run
 
     def period(self):
-        if isinstance(self.every, str):
-            return datetime.timedelta(minutes=max(1, int(getattr(app_settings, self.every) or 1)))
+        if isinstance(self.every, str):  # unset or 0: the setting's default
+            minutes = getattr(app_settings, self.every) or DEFAULTS[self.every]
+            return datetime.timedelta(minutes=max(1, int(minutes)))
         return self.every
 
     def run(self, now=None, force=False):
