@@ -24,6 +24,8 @@ index view with ``list_export``; ``xlsx_cell`` to a hand-made workbook.
 import csv
 import datetime
 import re
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any
 
 from django.contrib.admin.utils import label_for_field
 from django.core.exceptions import FieldDoesNotExist
@@ -39,7 +41,7 @@ from wagtail.admin.views.mixins import Echo, ExcelDateFormatter, SpreadsheetExpo
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def is_formula_like(value):
+def is_formula_like(value: object) -> bool:
     """Whether a spreadsheet would read this value as a formula."""
     return isinstance(value, str) and value.startswith(FORMULA_STARTS)
 
@@ -51,7 +53,7 @@ def is_formula_like(value):
 _FORMULA_PART = re.compile(r"""(^|[,;\r\n])(?="*[=+\-@\t\r])""")
 
 
-def safe_cell(value):
+def safe_cell(value: Any) -> Any:
     """The value to write in a CSV (or any untyped) cell: text stays text.
 
     An apostrophe goes before every part that a spreadsheet could read as a
@@ -62,13 +64,13 @@ def safe_cell(value):
     return _FORMULA_PART.sub(r"\1'", value)
 
 
-def _xlsx_text(value):
+def _xlsx_text(value: str) -> str:
     # Control characters openpyxl refuses (a pasted message may hold some)
     # would fail the whole export: they are dropped.
     return ILLEGAL_CHARACTERS_RE.sub("", value)
 
 
-def xlsx_cell(sheet, value):
+def xlsx_cell(sheet: Any, value: Any) -> WriteOnlyCell:
     """A write-only openpyxl cell holding ``value``; a string is always a
     string cell, never a formula."""
     if isinstance(value, str):
@@ -79,11 +81,16 @@ def xlsx_cell(sheet, value):
     return cell
 
 
-class SafeSpreadsheetExportMixin:
+# For mypy: the mixin goes before Wagtail's SpreadsheetExportMixin, whose
+# methods it extends (the class itself stays a plain mixin at run time).
+_ExportBase: Any = SpreadsheetExportMixin if TYPE_CHECKING else object
+
+
+class SafeSpreadsheetExportMixin(_ExportBase):
     """For views built on Wagtail's ``SpreadsheetExportMixin`` (Wagtail
     generic index views, wagtail-modeladmin's ``IndexView``)."""
 
-    def preprocess_field_value(self, field, value, export_format):
+    def preprocess_field_value(self, field: str, value: Any, export_format: str) -> Any:
         value = super().preprocess_field_value(field, value, export_format)
         if export_format == self.FORMAT_CSV:
             return safe_cell(value)
@@ -91,7 +98,7 @@ class SafeSpreadsheetExportMixin:
             return _xlsx_text(value)
         return value
 
-    def generate_xlsx_row(self, worksheet, row_dict, date_format=None):
+    def generate_xlsx_row(self, worksheet: Any, row_dict: Any, date_format: str | None = None) -> Iterable[Any]:
         day_format = getattr(self, "day_format", None)
         for cell in super().generate_xlsx_row(worksheet, row_dict, date_format=date_format):
             if isinstance(cell.value, str):
@@ -109,9 +116,10 @@ class SpreadsheetWriter(SafeSpreadsheetExportMixin, SpreadsheetExportMixin):
     the rows are any iterable of objects, read once; ``rows_written`` counts
     them. The requests export job and the SPANC folder export use it."""
 
-    def __init__(self, model, list_export, export_headings=None, custom_field_preprocess=None,
-                 sheet_title="Sheet1", csv_bom=True, date_format=None, column_widths=None, table_header=False,
-                 day_format=None, title_rows=()):
+    def __init__(self, model: type, list_export: Iterable[str], export_headings: dict[str, Any] | None = None,
+                 custom_field_preprocess: dict[str, Any] | None = None, sheet_title: str = "Sheet1",
+                 csv_bom: bool = True, date_format: str | None = None, column_widths: dict[str, float] | None = None,
+                 table_header: bool = False, day_format: str | None = None, title_rows: Iterable[object] = ()) -> None:
         """``date_format``: Excel's number format of datetimes (default from
         the language, as in Wagtail); ``day_format``: that of dates (a date
         cell without one shows as a serial number in some readers);
@@ -131,7 +139,7 @@ class SpreadsheetWriter(SafeSpreadsheetExportMixin, SpreadsheetExportMixin):
         self.csv_bom = csv_bom
         self.rows_written = 0
 
-    def get_heading(self, queryset, field):
+    def get_heading(self, queryset: Any, field: str) -> str:
         heading = self.export_headings.get(field)
         if heading:
             return force_str(heading)
@@ -140,13 +148,13 @@ class SpreadsheetWriter(SafeSpreadsheetExportMixin, SpreadsheetExportMixin):
         except (AttributeError, FieldDoesNotExist):
             return force_str(field)
 
-    def _counted(self, items):
+    def _counted(self, items: Iterable[Any]) -> Iterator[Any]:
         self.rows_written = 0
         for item in items:
             self.rows_written += 1
             yield item
 
-    def stream_csv(self, items):
+    def stream_csv(self, items: Iterable[Any]) -> Iterator[str]:
         writer = csv.DictWriter(Echo(), fieldnames=self.list_export)
         if self.csv_bom:
             yield "\ufeff"  # so that Excel opens the UTF-8 CSV with its accents
@@ -154,12 +162,12 @@ class SpreadsheetWriter(SafeSpreadsheetExportMixin, SpreadsheetExportMixin):
         for item in self._counted(items):
             yield self.write_csv_row(writer, self.to_row_dict(item))
 
-    def write_csv(self, items, output):
+    def write_csv(self, items: Iterable[Any], output: IO[bytes]) -> None:
         """Write the CSV into the binary file ``output``."""
         for chunk in self.stream_csv(items):
             output.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
 
-    def write_xlsx(self, items, output):
+    def write_xlsx(self, items: Iterable[Any], output: IO[bytes]) -> None:
         workbook = Workbook(write_only=True, iso_dates=True)
         worksheet = workbook.create_sheet(title=self.sheet_title)
         for column, width in self.column_widths.items():
@@ -188,7 +196,7 @@ class SpreadsheetWriter(SafeSpreadsheetExportMixin, SpreadsheetExportMixin):
             worksheet.auto_filter.ref = f"A{header_row}:{last}{header_row + self.rows_written}"
         workbook.save(output)
 
-    def write(self, export_format, items, output):
+    def write(self, export_format: str, items: Iterable[Any], output: IO[bytes]) -> int:
         if export_format == self.FORMAT_CSV:
             self.write_csv(items, output)
         else:
@@ -208,10 +216,10 @@ class RowSpreadsheetWriter(SpreadsheetWriter):
     text openpyxl would take for a formula or an error). For exports of tens
     of thousands of rows (enquiries/exports.py)."""
 
-    def to_row_dict(self, item):
+    def to_row_dict(self, item: Any) -> Any:
         return item
 
-    def _preprocessed(self, row, export_format):
+    def _preprocessed(self, row: Sequence[Any], export_format: str) -> Iterator[tuple[Any, Any]]:
         """The row's values as Wagtail's get_preprocess_function makes them:
         the field's own function, else force_str (not called for the values
         it returns unchanged: most of them)."""
@@ -219,7 +227,7 @@ class RowSpreadsheetWriter(SpreadsheetWriter):
         if export_format not in cache:
             cache[export_format] = [self.custom_field_preprocess.get(field, {}).get(export_format)
                                     for field in self.list_export]
-        for value, preprocess in zip(row, cache[export_format]):
+        for value, preprocess in zip(row, cache[export_format], strict=True):
             if preprocess is not None:
                 yield value, preprocess(value)
             elif value.__class__ in _UNCHANGED_BY_FORCE_STR:
@@ -227,8 +235,8 @@ class RowSpreadsheetWriter(SpreadsheetWriter):
             else:
                 yield value, force_str(value, strings_only=True)
 
-    def generate_xlsx_row(self, worksheet, row, date_format=None):
-        values = []
+    def generate_xlsx_row(self, worksheet: Any, row: Any, date_format: str | None = None) -> list[Any]:
+        values: list[Any] = []
         for original, value in self._preprocessed(row, self.FORMAT_XLSX):
             if isinstance(value, str):
                 value = _xlsx_text(value)
@@ -243,7 +251,7 @@ class RowSpreadsheetWriter(SpreadsheetWriter):
             values.append(value)
         return values
 
-    def write_csv_row(self, writer, row):
+    def write_csv_row(self, writer: Any, row: Sequence[Any]) -> Any:
         # ``writer`` is stream_csv's DictWriter: its csv.writer takes the list.
         return writer.writer.writerow(
             [safe_cell(value) for _original, value in self._preprocessed(row, self.FORMAT_CSV)])

@@ -63,7 +63,8 @@ def write_report(report, target):
     visits = d.get("visits")
     if visits:
         lines.append(
-            f"- Visits (`bench/bench_visits.py`, {'made in this run' if visits['generated_in_this_run'] else 'cached'}): "
+            "- Visits (`bench/bench_visits.py`, "
+            f"{'made in this run' if visits['generated_in_this_run'] else 'cached'}): "
             f"{visits['visits']:,} ({visits['done']:,} done, {visits['planned']:,} planned) on the big SPANC's "
             f"{visits['big_spanc_folders']:,} folders and the benchmark client's installations; "
             f"{visits['big_spanc_maintained']:,} folders have a last maintenance date, and "
@@ -78,7 +79,8 @@ def write_report(report, target):
         "",
         "Goals: p95 ≤ 100 ms and ≤ 3× the baseline for a simple page; ≤ 150 ms and ≤ 4× for a complex one.",
         "",
-        "| page | path | n | p50 ms | p95 ms | p99 ms | × baseline (p50 / p95) | goal | met | alone: median ms | SQL queries | load |",
+        "| page | path | n | p50 ms | p95 ms | p99 ms | × baseline (p50 / p95) | goal | met "
+        "| alone: median ms | SQL queries | load |",
         "|---|---|---:|---:|---:|---:|---:|---|---|---:|---:|---:|",
     ]
     for row in report["pages"]:

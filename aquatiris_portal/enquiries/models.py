@@ -101,7 +101,8 @@ class PortalRequest(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} — {self.client_last_name} {self.client_first_name} ({date_text(self.created_at)})"
+        name = f"{self.client_last_name} {self.client_first_name}"
+        return f"{self.get_kind_display()} — {name} ({date_text(self.created_at)})"
 
     def save(self, *args, **kwargs):
         if self.last_activity_at is None:

@@ -67,7 +67,10 @@ class PortalSettings(BaseSiteSetting):
     certificate_title = models.CharField(_("certificate title"), max_length=200, default=_("Manufacturer certificate"))
     certificate_text = models.TextField(
         _("certificate text"), blank=True,
-        default=_("Aquatiris certifies that the installation described below is covered by the extended manufacturer warranty."),
+        default=_(
+            "Aquatiris certifies that the installation described below is covered by the extended "
+            "manufacturer warranty."
+        ),
     )
     certificate_signature = models.CharField(_("certificate signature"), max_length=200, blank=True, default="Aquatiris")
     certificate_logo = models.ForeignKey(
@@ -113,7 +116,8 @@ class PortalSettings(BaseSiteSetting):
     class Meta:
         verbose_name = _("portal settings")
         permissions = [("change_mail_routing", _(
-            "Can change where the portal's emails go (network heads, sender) and which serial numbers are accepted"
+            "Can change where the portal's emails go (network heads, sender) "
+            "and which serial numbers are accepted"
         ))]
 
     @classmethod

@@ -72,7 +72,8 @@ def run_axe(page, incomplete=None):
                                                     resultTypes: ['violations', 'incomplete']});
             const brief = v => ({
                 id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '').split('\\n').slice(0, 2).join(' ')),
+                nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' — '
+                    + (n.failureSummary || '').split('\\n').slice(0, 2).join(' ')),
                 count: v.nodes.length,
             });
             return {violations: result.violations.map(brief), incomplete: result.incomplete.map(brief)};

@@ -365,7 +365,8 @@ def test_visits_reach_the_client_their_calendar_and_the_spanc(
     stack_report(
         f"visits: client saw the next visit and the log, downloaded the report; portal_notify --now sent 1 "
         f"reminder (.ics UID {event['UID'][1]}, SEQUENCE {event['SEQUENCE'][1]}) via Redis + worker + SMTP "
-        f"(alongside: {alongside}), then nothing; the moved visit 1 update (SEQUENCE {moved_event['SEQUENCE'][1]}); the SPANC's folder showed 2 "
+        f"(alongside: {alongside}), then nothing; the moved visit 1 update "
+        f"(SEQUENCE {moved_event['SEQUENCE'][1]}); the SPANC's folder showed 2 "
         f"shared visits, the 24-month filter {len(overdue)} folders; axe-core clean on 4 screens at 1280/360 px "
         f"({time.monotonic() - started:.1f}s)"
     )

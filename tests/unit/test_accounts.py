@@ -140,7 +140,7 @@ def test_logout_is_a_post_and_is_offered_on_portal_pages(client):
     user = factories.client_user()
     client.force_login(user)
     page = client.get(reverse("aquatiris_portal:password_change")).content.decode()
-    assert 'action="%s"' % reverse("aquatiris_portal:logout") in page
+    assert f'action="{reverse("aquatiris_portal:logout")}"' in page
     assert client.get(reverse("aquatiris_portal:logout")).status_code == 200  # a confirmation, no logout
     assert "_auth_user_id" in client.session
     response = client.post(reverse("aquatiris_portal:logout"))

@@ -52,7 +52,7 @@ def test_the_row_writer_writes_the_cells_of_the_generic_writer(values):
     for export_format in ("xlsx", "csv"):
         expected, written = io.BytesIO(), io.BytesIO()
         # The generic writer reads each field off the item (a dict here); the fast one takes the values.
-        assert generic.write(export_format, [dict(zip(FIELDS, row)) for row in values], expected) == len(values)
+        assert generic.write(export_format, [dict(zip(FIELDS, row, strict=True)) for row in values], expected) == len(values)
         assert fast.write(export_format, [list(row) for row in values], written) == len(values)
         if export_format == "csv":
             assert written.getvalue() == expected.getvalue()

@@ -126,7 +126,7 @@ def client_msgids():
             (ClientSpacePage, name) for name in CLIENT_PAGE_DEFAULTS]:
         try:
             default = model._meta.get_field(field_name).default
-        except Exception:  # noqa: BLE001 - a field not there yet
+        except Exception:  # noqa: S112  a field not there yet
             continue
         with translation.override(None):
             msgid = str(default)  # a lazy msgid, read untranslated

@@ -30,7 +30,7 @@ def _migrate(target):
 def test_each_site_texts_land_on_its_own_space_pages(wagtail_tree):
     root = Page.get_first_root_node()
     homes, sites = [], []
-    for n, name in enumerate(("un", "deux"), start=1):
+    for name in ("un", "deux"):
         home = root.add_child(instance=Page(title=f"Accueil {name}", slug=f"accueil-{name}"))
         homes.append(home)
         sites.append(Site.objects.create(hostname=f"{name}.example", root_page=home, is_default_site=False))
@@ -50,7 +50,7 @@ def test_each_site_texts_land_on_its_own_space_pages(wagtail_tree):
     finally:
         _migrate(AFTER)
 
-    for n, (site, space, pro) in enumerate(zip(sites, spaces, pros), start=1):
+    for n, (site, space, pro) in enumerate(zip(sites, spaces, pros, strict=True), start=1):
         space = ClientSpacePage.objects.get(pk=space.pk)
         pro = ProSpacePage.objects.get(pk=pro.pk)
         host = site.hostname

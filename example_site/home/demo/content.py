@@ -41,9 +41,11 @@ FAQ = [
     ("Faut-il vidanger un filtre planté de roseaux ?", "maintenance", "clients",
      "<p>Non : les boues se minéralisent en surface. Un curage n'est nécessaire qu'après 10 à 15 ans.</p>"),
     ("Que faire en cas d'odeurs ?", "maintenance", "both",
-     "<p>Vérifiez que le regard de répartition n'est pas bouché, puis envoyez une demande SAV depuis votre espace.</p>"),
+     "<p>Vérifiez que le regard de répartition n'est pas bouché, "
+     "puis envoyez une demande SAV depuis votre espace.</p>"),
     ("Comment prolonger ma garantie ?", "warranty", "clients",
-     "<p>Saisissez le numéro de série de votre installation dans votre espace : le certificat apparaît dans vos documents.</p>"),
+     "<p>Saisissez le numéro de série de votre installation dans votre espace : "
+     "le certificat apparaît dans vos documents.</p>"),
     ("J'ai perdu mon mot de passe", "account", "both",
      "<p>Utilisez le lien « Mot de passe oublié » de la page de connexion : un lien vous est envoyé par email.</p>"),
     ("Comment déposer un rapport de contrôle ?", "spanc", "pros",

@@ -360,7 +360,9 @@ class Command(BaseCommand):
             pro_space = ledger.mark(home.add_child(instance=ProSpacePage(
                 title="Espace pro", slug="espace-pro",
                 intro="Les dossiers des installations Aquatiris de votre territoire.",
-                spanc_upload_intro="Déposez vos rapports de contrôle en PDF : l'installateur est prévenu par e-mail.",
+                spanc_upload_intro=(
+                    "Déposez vos rapports de contrôle en PDF : l'installateur est prévenu par e-mail."
+                ),
             )))
         if not AccessibilityStatementPage.objects.exists():  # max_count = 1: one per install
             statement = home.add_child(instance=AccessibilityStatementPage(
@@ -493,7 +495,8 @@ class Command(BaseCommand):
             out(f"  Wagtail admin    {url('/admin/'):<40} {admin.email} / {admin.demo_password}")
             secret = base64.b32encode(self.admin_totp.bin_key).decode()
             out(f"    second factor: authenticator app key {secret}")
-            out(f"    or one of these backup codes (single use, new ones at each run): {' '.join(self.admin_backup_codes)}")
+            codes = " ".join(self.admin_backup_codes)
+            out(f"    or one of these backup codes (single use, new ones at each run): {codes}")
         for field, record, password in accounts:
             page = client_space if field == "client" else pro_space
             label = "Client" if field == "client" else "SPANC"
