@@ -1,8 +1,8 @@
 """An editor in Chromium: edits the client space's welcome text on the space
 page in the Wagtail admin, previews the draft, publishes it; then « Voir
 comme un client »: the demo client's dashboard under the read-only banner,
-and a form's POST refused. Screenshots of the editor's space page under
-docs/screenshots/."""
+and a form's POST refused. Screenshots of the editor's space page and of the
+dashboard viewed as a client under docs/screenshots/."""
 
 import re
 
@@ -80,6 +80,7 @@ def test_editor_edits_previews_publishes_then_views_as_a_client(live_server, wag
     assert "lecture seule" in banner.inner_text() and "Durand" in banner.inner_text()
     assert INTRO in page.locator("body").inner_text()
     assert page.locator(".aqp-installation-card").count() >= 1
+    screens.shoot(page, "view-as-client-dashboard", widths=(360,))  # the banner on a phone, no sideways scroll
 
     # A form's POST is refused: nothing sent.
     requests_before, mails_before = PortalRequest.objects.count(), OutgoingMail.objects.count()
