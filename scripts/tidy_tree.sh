@@ -3,6 +3,7 @@
 # tree (`make format`): ruff's safe fixes and ruff format. Idempotent: a
 # second run changes nothing. What ruff cannot fix by itself is left for
 # `make lint` to report. Templates are linted, not reformatted (pyproject.toml).
+# At the end of a round: after scripts/relayout_tests.py (the imports it rewrites get sorted here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
