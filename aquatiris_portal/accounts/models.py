@@ -82,3 +82,86 @@ class AccountToken(models.Model):
     @property
     def record(self):
         return self.client or self.spanc
+
+
+class Membership(models.Model):
+    """One person's access to one record (a client XOR a SPANC), with a role.
+
+    People, not records, log in: a record may have several people (a couple,
+    a SPANC's agents) and a person several records (a landlord). The owner of
+    a client and the manager of a SPANC are the record's own email (the
+    activation); household members and agents are invited. A removed
+    membership keeps its row (``removed_at``) for the trace and gives no
+    access from the next request on (access.py reads memberships each time).
+    """
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        HOUSEHOLD = "household", _("Household member")
+        MANAGER = "manager", _("Manager")
+        AGENT = "agent", _("Agent")
+
+    CLIENT_ROLES = (Role.OWNER, Role.HOUSEHOLD)
+    SPANC_ROLES = (Role.MANAGER, Role.AGENT)
+    # The roles that speak for the record: its own email, may invite.
+    LEAD_ROLES = (Role.OWNER, Role.MANAGER)
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+        related_name="portal_memberships",
+    )
+    client = models.ForeignKey(
+        "aquatiris_portal.Client", verbose_name=_("client"), on_delete=models.CASCADE,
+        null=True, blank=True, related_name="memberships",
+    )
+    spanc = models.ForeignKey(
+        "aquatiris_portal.Spanc", verbose_name=_("SPANC"), on_delete=models.CASCADE,
+        null=True, blank=True, related_name="memberships",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("invited by"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["pk"]
+        constraints = [
+            # A client with a client role, or a SPANC with a SPANC role: never both, never neither.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(client__isnull=False, spanc__isnull=True, role__in=["owner", "household"])
+                    | models.Q(client__isnull=True, spanc__isnull=False, role__in=["manager", "agent"])
+                ),
+                name="aqp_membership_one_record_role",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "client"], condition=models.Q(removed_at__isnull=True, client__isnull=False),
+                name="aqp_membership_active_client",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "spanc"], condition=models.Q(removed_at__isnull=True, spanc__isnull=False),
+                name="aqp_membership_active_spanc",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person} → {self.record} ({self.get_role_display()})"
+
+    @property
+    def record(self):
+        return self.client or self.spanc
+
+    @property
+    def active(self) -> bool:
+        return self.removed_at is None
+
+    @property
+    def is_lead(self) -> bool:
+        """The owner or the manager: the record's own email, who may invite."""
+        return self.role in self.LEAD_ROLES
