@@ -22,6 +22,7 @@ from wagtail.models import Site
 
 from ..notifications.mail import default_from_email
 from ..notifications.preferences import wants
+from ..records.models import Franchisee, Installation, PortalDocument
 from ..snippets.site_settings import PortalSettings
 from .models import PortalRequest
 
@@ -33,7 +34,7 @@ NETWORK_HEAD = "network_head"
 ANSWER_MAILS = "request_answers"
 
 
-def network_heads(portal_settings=None):
+def network_heads(portal_settings: PortalSettings | None = None) -> list[str]:
     """The network heads' addresses: those of ``portal_settings``, else of the default site's settings."""
     if portal_settings is None:
         site = Site.objects.filter(is_default_site=True).first()
@@ -41,14 +42,16 @@ def network_heads(portal_settings=None):
     return list(portal_settings.network_head_email_list) if portal_settings is not None else []
 
 
-def franchisee_email(franchisee):
+def franchisee_email(franchisee: Franchisee | None) -> str:
     return franchisee.email if franchisee is not None and franchisee.email else ""
 
 
-def client_message_recipients(portal_request, franchisee, portal_settings=None):
+def client_message_recipients(
+    portal_request: PortalRequest, franchisee: Franchisee | None, portal_settings: PortalSettings | None = None
+) -> dict[str, list[str]]:
     """{recipient: [addresses]} for a client's message, opening or reply,
     in the order the mails are queued (franchisee first)."""
-    recipients = {}
+    recipients: dict[str, list[str]] = {}
     email = franchisee_email(franchisee)
     if email:
         recipients[FRANCHISEE] = [email]
@@ -61,7 +64,7 @@ def client_message_recipients(portal_request, franchisee, portal_settings=None):
     return recipients
 
 
-def reply_to(recipient, portal_request):
+def reply_to(recipient: str, portal_request: PortalRequest) -> list[str]:
     """The franchisee answers through his link only: his mails' Reply-To is
     the portal's sender, whose replies nobody reads (README: the mailbox
     sends back a kind notice). The network head (staff) may still write to
@@ -71,13 +74,13 @@ def reply_to(recipient, portal_request):
     return [portal_request.client_email]
 
 
-def client_copy(portal_request, franchisee):
+def client_copy(portal_request: PortalRequest, franchisee: Franchisee | None) -> tuple[list[str], list[str]]:
     """(to, reply_to) of the copy the client gets of the request they opened."""
     email = franchisee_email(franchisee)
     return [portal_request.client_email], [email] if email else []
 
 
-def answer_recipients(portal_request):
+def answer_recipients(portal_request: PortalRequest) -> list[str]:
     """Who hears of an answer in the thread: the client, unless the person who
     sent the request does not want those mails ([] then)."""
     user = portal_request.submitted_by
@@ -86,12 +89,14 @@ def answer_recipients(portal_request):
     return [portal_request.client.email or portal_request.client_email]
 
 
-def warranty_recipients(installation):
+def warranty_recipients(installation: Installation) -> list[str]:
     """Who gets the certificate of a warranty extension: the installation's client."""
     return [installation.client.email]
 
 
-def spanc_upload_recipients(document, installation, portal_settings=None):
+def spanc_upload_recipients(
+    document: PortalDocument, installation: Installation, portal_settings: PortalSettings | None = None
+) -> tuple[list[str], bool]:
     """(addresses, to_franchisee) of the mail telling a SPANC's upload: the
     franchisee; without his address, the network heads of ``portal_settings``
     (nobody must miss a SPANC document)."""
