@@ -137,7 +137,7 @@ def test_the_upload_says_plainly_whether_the_client_will_see_it(world, settings,
     settings.AQUATIRIS_PORTAL_CLIENTS_SEE_SPANC_UPLOADS = clients_see
     folder = world["folders"]["Abgrall"]
     html = unescape(world["http"].get(f"{world['page'].url}dossiers/{folder.pk}/envoyer/").content.decode())
-    said = gettext("The client will see this document") if clients_see else gettext(
-        "The client will not see this document.")
+    said = gettext("The client will see these documents") if clients_see else gettext(
+        "The client will not see these documents.")
     assert said in html
     assert f'data-aqp-client-sees="{"yes" if clients_see else "no"}"' in html
