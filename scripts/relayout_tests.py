@@ -53,6 +53,8 @@ ROOMS = (
 
 TABLE = {
     "test_access_buttons_tag.py": "blocks",
+    "test_access_log_routes.py": "security_log",
+    "test_access_log_sweep.py": "security_log",
     "test_accessibility.py": "pages",
     "test_accessibility_link.py": "pages",
     "test_accounts.py": "accounts",
@@ -182,6 +184,7 @@ PREFIX_RULES = (
     ("test_notification", "notifications"),
     ("test_digest", "digests"),
     ("test_security_log", "security_log"),
+    ("test_access_log", "security_log"),
     ("test_file_check", "filecheck"),
     ("test_filecheck", "filecheck"),
     ("test_uploads", "filecheck"),
