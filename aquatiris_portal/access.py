@@ -23,33 +23,113 @@ User = AbstractUser | AnonymousUser | None
 
 
 def account_for(user: User) -> Any:
-    """The PortalAccount of ``user`` (with client and spanc), or None.
+    """The PortalAccount of ``user`` (activation, visits), or None.
 
-    Read through the user's ``portal_account`` relation in one query (none
-    if the user was loaded with it): the accounts room sits above this one,
-    so access names the relation, not the model (docs/architecture.md)."""
+    Read in the query of the user's memberships (``memberships_for``): a
+    user with no active membership (staff, editors, a removed person) has
+    none here. The accounts room sits above this one, so access names the
+    relations, not the models (docs/architecture.md)."""
     if user is None or not user.is_authenticated:
         return None
     if not hasattr(user, _CACHE_ATTR):
-        relation: Any = get_user_model().portal_account  # the accounts room's relation (above this one)
-        if relation.is_cached(user):
-            account = getattr(user, "portal_account", None)
-        else:
-            # The account's own row, its client and SPANC: not the user again.
-            account = (relation.related.related_model._default_manager.select_related("client", "spanc")
-                       .filter(user_id=user.pk).first())
-            if account is not None:
-                relation.related.field.set_cached_value(account, user)  # account.user: no query
+        memberships = memberships_for(user)
+        account = getattr(memberships[0].person, "portal_account", None) if memberships else None
+        if account is not None:
+            relation: Any = get_user_model().portal_account  # the accounts room's relation (above this one)
+            relation.related.field.set_cached_value(account, user)  # account.user: no query
         setattr(user, _CACHE_ATTR, account)
     return getattr(user, _CACHE_ATTR)
+
+
+# -- memberships: people, not records, log in. A person's active memberships
+# (accounts.models.Membership: a client XOR a SPANC, a role) are read once per
+# request through the user's ``portal_memberships`` relation, so a removed
+# membership stops working at the next request. A person with several of a
+# kind (a landlord) is in the one chosen in the session (accounts.memberships
+# hands the choice over with ``remember_choice``); access never reads the
+# PortalAccount's own client and SPANC links.
+
+_MEMBERSHIPS_ATTR = "_aquatiris_portal_memberships"
+_CHOICE_ATTR = "_aquatiris_portal_chosen_memberships"
+KINDS = ("client", "spanc")
+LEAD_ROLES = frozenset({"owner", "manager"})
+
+
+def memberships_for(user: User) -> list[Any]:
+    """The active memberships of ``user`` (their client and SPANC loaded), oldest first; [] for nobody."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    if not hasattr(user, _MEMBERSHIPS_ATTR):
+        relation: Any = get_user_model().portal_memberships  # the accounts room's relation (above this one)
+        model = relation.rel.related_model
+        # The person's account comes in the same query (account_for): one query for both.
+        memberships = list(model._default_manager.filter(person_id=user.pk, removed_at__isnull=True)
+                           .select_related("client", "spanc", "person__portal_account").order_by("pk"))
+        setattr(user, _MEMBERSHIPS_ATTR, memberships)
+    return getattr(user, _MEMBERSHIPS_ATTR)
+
+
+def forget_memberships(user: User) -> None:
+    """Read the memberships again at the next question (after a change in this request)."""
+    if user is not None and hasattr(user, _MEMBERSHIPS_ATTR):
+        delattr(user, _MEMBERSHIPS_ATTR)
+
+
+def remember_choice(user: User, chosen: dict[str, int]) -> None:
+    """The membership pk chosen per kind in this session (``{"client": pk}``)."""
+    if user is not None and user.is_authenticated:
+        setattr(user, _CHOICE_ATTR, dict(chosen))
+
+
+def memberships_of_kind(user: User, kind: str) -> list[Any]:
+    return [membership for membership in memberships_for(user) if getattr(membership, f"{kind}_id")]
+
+
+def current_membership(user: User, kind: str) -> Any:
+    """The membership of ``kind`` ("client" or "spanc") whose record ``user``
+    is in: the only one, else the one chosen in the session, else None
+    (``needs_choice``: the switcher asks)."""
+    memberships = memberships_of_kind(user, kind)
+    if len(memberships) == 1:
+        return memberships[0]
+    chosen = (getattr(user, _CHOICE_ATTR, None) or {}).get(kind)
+    return next((membership for membership in memberships if membership.pk == chosen), None)
+
+
+def needs_choice(user: User, kind: str) -> bool:
+    """Several records of ``kind`` and none chosen yet in this session."""
+    return len(memberships_of_kind(user, kind)) > 1 and current_membership(user, kind) is None
+
+
+def role_for(user: User, kind: str) -> str | None:
+    """The role of ``user`` in its current record of ``kind``, or None."""
+    membership = current_membership(user, kind)
+    return membership.role if membership is not None else None
+
+
+def has_spanc_membership(user: User) -> bool:
+    """Whether ``user`` acts for any SPANC (the second factor is owed), verified or not."""
+    return bool(memberships_of_kind(user, "spanc"))
+
+
+def may_register_warranty(user: User) -> bool:
+    """Only a client's owner registers a serial number (warranty), not a household member."""
+    return viewed_client(user) is None and role_for(user, "client") == "owner"
+
+
+def may_manage_people(user: User, kind: str) -> bool:
+    """Only the owner (client) or the manager (SPANC, second factor passed) invites and removes people."""
+    if kind == "spanc" and spanc_for(user) is None:
+        return False
+    return viewed_client(user) is None and role_for(user, kind) in LEAD_ROLES
 
 
 def client_for(user: User) -> Client | None:
     viewed = viewed_client(user)
     if viewed is not None:
         return viewed
-    account = account_for(user)
-    return account.client if account and user is not None and user.is_active else None
+    membership = current_membership(user, "client")
+    return membership.client if membership is not None else None
 
 
 # -- "Voir comme un client": staff see the client space as a client they
@@ -93,10 +173,10 @@ def is_verified(user: User) -> bool:
 
 def spanc_for(user: User) -> Spanc | None:
     """The SPANC of ``user``, only once the second factor is verified."""
-    account = account_for(user)
-    if not (account and account.spanc_id and user is not None and user.is_active and is_verified(user)):
+    membership = current_membership(user, "spanc")
+    if membership is None or not is_verified(user):
         return None
-    return account.spanc
+    return membership.spanc
 
 
 def is_records_staff(user: User) -> bool:
@@ -177,13 +257,10 @@ def documents_for(user: User) -> QuerySet[PortalDocument]:
         return client_documents(user)  # staff viewing as a client: that client's, no more
     if is_records_staff(user):
         return PortalDocument.objects.live()
-    account = account_for(user)
-    if account is None:
-        return PortalDocument.objects.none()
     queryset = PortalDocument.objects.none()
-    if account.client_id:
+    if client_for(user) is not None:
         queryset = queryset | client_documents(user)
-    if account.spanc_id:
+    if spanc_for(user) is not None:
         queryset = queryset | spanc_documents(user)
     return queryset
 

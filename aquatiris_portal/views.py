@@ -39,9 +39,7 @@ def landing_url(user):
     """The space of ``user`` (client or pro) if it has one: where a login
     without ``next`` goes. Registered as the ``aquatiris_portal_landing_url``
     hook (wagtail_hooks.py), which accounts asks (the pages sit above it)."""
-    account = access.account_for(user)
-    space = None
-    if account is not None:
-        space = ClientSpacePage if account.client_id else ProSpacePage if account.spanc_id else None
+    kinds = {kind for kind in access.KINDS if access.memberships_of_kind(user, kind)}
+    space = ClientSpacePage if "client" in kinds else ProSpacePage if "spanc" in kinds else None
     page = space.objects.live().first() if space is not None else None
     return (page.url or None) if page is not None else None

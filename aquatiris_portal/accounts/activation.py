@@ -16,6 +16,7 @@ from ..snippets.site_settings import PortalSettings
 from ..sync.outbox import record_event
 from . import groups, tokens
 from .lookup import account_of, find_record, record_kind, record_name
+from .memberships import add_membership
 from .models import AccountToken, PortalAccount
 from .second_factor import email_device
 
@@ -99,6 +100,7 @@ def complete_activation(token, password):
         setattr(account, kind, record)
         account.activated_at = account.activated_at or now
         account.save()
+        add_membership(user, record)  # the record's own email: its owner or manager
         user.groups.add(groups.client_group() if kind == "client" else groups.spanc_group())
         token.used_at = now
         token.save(update_fields=["used_at"])

@@ -2,10 +2,12 @@
 and email matched to a Client or Spanc, and the PortalAccount linked to it
 (activation.py, email_moves.py)."""
 
+from django.db.models import Subquery
+
 from ..records.codes import KEY_MAX_LENGTH, TYPED_MAX_LENGTH, canonical_code
 from ..records.emails import canonical_email_or_none
 from ..records.models import Client, Spanc
-from .models import PortalAccount
+from .models import Membership, PortalAccount
 
 
 def record_kind(record: Client | Spanc) -> str:
@@ -45,4 +47,9 @@ def find_record(email: str | None, code: object) -> Client | Spanc | None:
 
 
 def account_of(record: Client | Spanc) -> PortalAccount | None:
-    return PortalAccount.objects.select_related("user").filter(**{record_kind(record): record}).first()
+    """The account of the record's owner (client) or manager (SPANC): the
+    person whose login is the record's email."""
+    lead = (Membership.objects.filter(removed_at__isnull=True, role__in=Membership.LEAD_ROLES,
+                                      **{record_kind(record): record})
+            .order_by("pk").values("person_id")[:1])
+    return PortalAccount.objects.select_related("user").filter(user_id__in=Subquery(lead)).first()

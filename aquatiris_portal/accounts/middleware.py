@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from .. import access
 from ..conf import app_settings
+from . import memberships
 
 # Set at login for a user who must pass a second factor (view_helpers.log_in)
 # and cleared once passed (second_factor_views.py); the one definition.
@@ -91,6 +92,7 @@ class IdleTimeoutMiddleware:
         session = getattr(request, "session", None)
         if session is not None and session.get(SESSION_KEY) is not None:
             self._check(request, session, int(time.time()))
+            memberships.remember_choice(request)  # a landlord's chosen record, for access
         return self.get_response(request)
 
     def is_background(self, request):

@@ -8,9 +8,9 @@ from django_otp import devices_for_user, user_has_device, verify_token
 from django_otp.plugins.otp_email.models import EmailDevice
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
+from .. import access
 from ..conf import app_settings
 from ..notifications.mail import queue_mail
-from .models import PortalAccount
 
 EMAIL_DEVICE_NAME = "email"
 
@@ -26,7 +26,7 @@ def requires_second_factor(user):
         return False
     if is_admin_user(user):
         return True
-    if PortalAccount.objects.filter(user=user, spanc__isnull=False).exists():
+    if access.has_spanc_membership(user):  # any SPANC person: manager or agent
         return True
     return user_has_device(user)
 

@@ -83,8 +83,7 @@ def _otp_verify(request):
     if not devices:
         if second_factor.is_admin_user(user):
             return HttpResponseRedirect(portal_url("otp_enroll", destination))
-        account = access.account_for(user)
-        if account is None or not account.spanc_id:
+        if not access.has_spanc_membership(user):
             request.session.pop(SECOND_FACTOR_SESSION_KEY, None)
             return HttpResponseRedirect(destination)
         devices = [second_factor.email_device(user, create=True)]

@@ -23,9 +23,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from .. import access
 from ..conf import app_settings
 from ..security_log import record_security_event
-from .models import PortalAccount
 from .second_factor import is_admin_user
 from .trusted_browser_models import TrustedBrowser
 
@@ -54,7 +54,7 @@ def may_trust(user):
     """SPANC people only, never staff (nor anyone with Wagtail admin access)."""
     if not (days() and user.is_authenticated and user.is_active) or is_admin_user(user):
         return False
-    return PortalAccount.objects.filter(user=user, spanc__isnull=False).exists()
+    return access.has_spanc_membership(user)  # any SPANC person: manager or agent
 
 
 def cookie_path():

@@ -25,13 +25,7 @@ TEMPLATES = "aquatiris_portal/digests/"
 
 
 def audiences_for(user):
-    account = access.account_for(user)
-    audiences = set()
-    if account is not None and account.client_id:
-        audiences.add("client")
-    if account is not None and account.spanc_id:
-        audiences.add("spanc")
-    return audiences
+    return {kind for kind in access.KINDS if access.memberships_of_kind(user, kind)}  # "client", "spanc"
 
 
 @csrf_protect

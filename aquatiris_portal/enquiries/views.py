@@ -5,6 +5,7 @@ built (client, installations, settings); visibility comes from ``access``.
 """
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.utils.translation import gettext as _
@@ -150,6 +151,13 @@ def warranty(page, request, context, installation):
     if not installation.is_built:
         # Nothing built yet: nothing to register (the page says when it opens).
         return page.render_screen(request, "warranty", {**response_context, "not_built": True})
+    if access.role_for(request.user, "client") == "household":
+        # A household member reads the warranty; only the owner registers a serial number.
+        if request.method == "POST":
+            raise PermissionDenied
+        return page.render_screen(request, "warranty", {**response_context, "owner_only": True})
+    if request.method == "POST" and not access.may_register_warranty(request.user):
+        raise PermissionDenied
     if request.method == "POST":
         form = SerialNumberForm(request.POST, **form_kwargs)
         if form.is_valid() and not request.POST.get("confirm"):

@@ -4,11 +4,13 @@ for what it shows: another client's object is a 404."""
 
 from itertools import groupby
 
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Count, Q
 from django.http import Http404
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
@@ -88,6 +90,8 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
         if not request.user.is_authenticated:
             return login_redirect(request)
         if access.client_for(request.user) is None:
+            if access.needs_choice(request.user, "client"):  # a landlord: which client first
+                return redirect_to_login(request.get_full_path(), reverse("aquatiris_portal:choose_space"))
             if request.user.is_staff:
                 # Editors and staff: how to view the space as a client (view_as_client.py).
                 return view_as.help_response(request, self)

@@ -58,9 +58,10 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
         user = request.user
         if not user.is_authenticated:
             return login_redirect(request)
-        account = access.account_for(user)
-        if account is not None and account.spanc_id and user.is_active and not access.is_verified(user):
+        if access.has_spanc_membership(user) and not access.is_verified(user):
             return redirect_to_login(request.get_full_path(), reverse("aquatiris_portal:otp_verify"))
+        if access.needs_choice(user, "spanc"):  # several SPANC: which one first
+            return redirect_to_login(request.get_full_path(), reverse("aquatiris_portal:choose_space"))
         if access.spanc_for(user) is None:
             # A client (or staff) following "Espace pro": say whom it is for (no data, any URL).
             return wrong_space_response(request, "pro")
