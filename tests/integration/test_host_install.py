@@ -3,9 +3,10 @@
 The test reads the doc's fenced blocks in order and does what each one's
 first line says: a `sh` block runs (in the site's folder, with the site's
 virtualenv first on the PATH; in this checkout when it says "in a clone"),
-a `python` or `django` block is appended to, or inserted above/below an
-anchor of, the file it names. A block it cannot place fails the test, so a
-doc that stops working (a block deleted or wrong) turns it red.
+a `python` or `django` block is appended to, inserted above/below an
+anchor of, or replaces a text of the file it names. A block it cannot
+place fails the test, so a doc that stops working (a block deleted or
+wrong) turns it red.
 
 What the test does beyond the doc is what the doc takes for granted: an
 existing `wagtail start` site (migrated, with a superuser made without an
@@ -136,11 +137,17 @@ class Host:
         append = re.fullmatch(r"# append to (\S+)", first)
         urls = re.fullmatch(r"# (\S+): in urlpatterns, above (.+)", first)
         template = re.fullmatch(r"\{# (\S+): (above|below) (.+) #\}", first)
+        replace = re.fullmatch(r"\{# (\S+): replace (.+) #\}", first)
         if append:
             path = self.folder / append.group(1)
             path.write_text(path.read_text() + "\n" + "\n".join([first, *lines]) + "\n")
         elif urls:
             insert(self.folder / urls.group(1), urls.group(2), lines, below=False)
+        elif replace:
+            path = self.folder / replace.group(1)
+            source = path.read_text()
+            assert replace.group(2) in source, f"{path.name} has no {replace.group(2)!r}"
+            path.write_text(source.replace(replace.group(2), "\n".join(lines), 1))
         elif template:
             insert(self.folder / template.group(1), template.group(3), lines, below=template.group(2) == "below")
         else:
@@ -261,7 +268,7 @@ def test_portail_leads_to_the_login(host):
     assert urllib.request.urlopen(host.base + location, timeout=10).status == 200
     home = urllib.request.urlopen(host.base + "/", timeout=10).read().decode()
     assert 'href="/espace-client/"' in home and 'href="/espace-pro/"' in home
-    assert "aquatiris_portal/portal.css" in home
+    assert "aquatiris_portal/portal.css" in home and '<html lang="fr">' in home
 
 
 def _new_mail_after(host, offset, pattern, what):
