@@ -37,7 +37,8 @@ if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":  # noqa: F405
 # first named host of ALLOWED_HOSTS (never runserver's address: the package has
 # no default outside DEBUG, and `check` warns about a loopback one, W008).
 _public_host = next((host for host in ALLOWED_HOSTS if host != "*" and not host.startswith(".")), "")  # noqa: F405
-AQUATIRIS_PORTAL_PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or (f"https://{_public_host}" if _public_host else None)
+AQUATIRIS_PORTAL_PUBLIC_BASE_URL = (os.environ.get("PUBLIC_BASE_URL")
+                                    or (f"https://{_public_host}" if _public_host else None))
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Behind the reverse proxy every request comes from the proxy's address: the

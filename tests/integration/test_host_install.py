@@ -63,8 +63,8 @@ def run(cmd, *, cwd, env, timeout=600, check=True):
 
 def tree_artifacts():
     """Build leftovers a wheel build could write into the checkout."""
-    return sorted(str(path.relative_to(ROOT)) for pattern in ("build", "dist", "*.egg-info", "aquatiris_portal/*.egg-info")
-                  for path in ROOT.glob(pattern))
+    patterns = ("build", "dist", "*.egg-info", "aquatiris_portal/*.egg-info")
+    return sorted(str(path.relative_to(ROOT)) for pattern in patterns for path in ROOT.glob(pattern))
 
 
 def doc_blocks(text):
