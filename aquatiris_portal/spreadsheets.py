@@ -52,6 +52,14 @@ def is_formula_like(value: object) -> bool:
 # Leading spaces keep a part text, as they keep the whole value text.
 _FORMULA_PART = re.compile(r"""(^|[,;\r\n])(?="*[=+\-@\t\r])""")
 
+# A lone surrogate (JSON's "\ud800" decodes to one) cannot be written as
+# UTF-8 and would fail the whole file: it becomes the replacement character.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _writable_text(value: str) -> str:
+    return _LONE_SURROGATE.sub("\ufffd", value)
+
 
 def safe_cell(value: Any) -> Any:
     """The value to write in a CSV (or any untyped) cell: text stays text.
@@ -61,13 +69,13 @@ def safe_cell(value: Any) -> Any:
     already made safe is returned as it is (idempotent)."""
     if not isinstance(value, str):
         return value
-    return _FORMULA_PART.sub(r"\1'", value)
+    return _FORMULA_PART.sub(r"\1'", _writable_text(value))
 
 
 def _xlsx_text(value: str) -> str:
     # Control characters openpyxl refuses (a pasted message may hold some)
     # would fail the whole export: they are dropped.
-    return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return ILLEGAL_CHARACTERS_RE.sub("", _writable_text(value))
 
 
 def xlsx_cell(sheet: Any, value: Any) -> WriteOnlyCell:
