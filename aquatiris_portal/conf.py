@@ -76,6 +76,9 @@ DEFAULTS = {
     "TRUSTED_PROXY_COUNT": 1,
     # Security log (security_log/): events are kept this many days.
     "SECURITY_LOG_DAYS": 180,
+    # Document access log (security_log/access_models.py, « Qui a consulté mes
+    # documents »): rows kept this many days (None or 0: for ever); the page states it.
+    "DOCUMENT_ACCESS_RETENTION_DAYS": 365,
     # Link routes without a login (security_log/refusals.py): an address
     # (an IPv6 /64) with this many refused tokens on a route within
     # "minutes" is refused there until the window ends.

@@ -20,6 +20,7 @@ from .accounts.trusted_browser_models import TrustedBrowser  # noqa: F401
 from .notifications.models import OutgoingMail  # noqa: F401
 from .notifications.preferences import NotificationPreference  # noqa: F401
 from .security_log.models import SecurityEvent  # noqa: F401
+from .security_log.access_models import DocumentAccess  # noqa: F401
 from .sync.models import ImportedExport, ImportRun, OutboxEvent, QuarantinedRecord, SyncState  # noqa: F401
 from .enquiries.models import (  # noqa: F401
     DocumentLink, DocumentLinkUse, PortalRequest, ReplyLink, ReplyLinkUse, RequestAttachment, RequestExport,

@@ -82,6 +82,8 @@ JOBS = (
     Job("link_retention", "aquatiris_portal.enquiries.retention.send_due", "notify_tick", "portal_notify"),
     Job("pending_uploads", "aquatiris_portal.enquiries.pending_uploads.send_due", "notify_tick", "portal_notify"),
     Job("outbox_retention", "aquatiris_portal.sync.retention.send_due", "notify_tick", "portal_notify"),
+    Job("document_access_retention", "aquatiris_portal.security_log.access_retention.send_due", "notify_tick",
+        "portal_notify"),
 )
 
 

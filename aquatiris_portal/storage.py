@@ -96,10 +96,18 @@ def get_private_storage():
     return private_storage
 
 
-def serve_private_file(fieldfile, *, filename, content_type, disposition):
+def serve_private_file(fieldfile, *, filename, content_type, disposition, access):
     """The response for a private file, once the caller has asked ``access``:
     the file streamed (local storage) or a redirect to a short presigned URL
-    (S3), never cached, never sniffed, never run as a page."""
+    (S3), never cached, never sniffed, never run as a page.
+
+    ``access`` is the unsaved row of the document access log (built by
+    security_log.document_access: who, which file, which route), saved here
+    once the file is found: the one place a personal file is handed out is
+    the one place its reading is written down. It is required, so no route
+    can serve a file without it."""
+    if access is None or not callable(getattr(access, "save", None)):
+        raise TypeError("serve_private_file needs the access log row (security_log.document_access).")
     if not fieldfile:
         raise Http404
     content_type = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
@@ -121,6 +129,8 @@ def serve_private_file(fieldfile, *, filename, content_type, disposition):
             expire=app_settings.PRESIGNED_URL_SECONDS,
         )
         response = HttpResponseRedirect(url)
+    access.save()
+    response.aquatiris_portal_access = access  # what a rolled-back read (view as a client) writes again
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"

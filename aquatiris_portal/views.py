@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import access
-from .security_log import Kind, record_security_event
+from .security_log import Kind, document_access, record_security_event
 from .conf import app_settings
 from .pages.client_space import ClientSpacePage
 from .pages import view_as_client
@@ -31,7 +31,28 @@ def document_download(request, pk, disposition="attachment"):
         filename=document.filename or document.file.name.rsplit("/", 1)[-1],
         content_type=document.content_type,
         disposition=disposition,
+        access=_access_row(request, document, disposition),
     )
+
+
+def _access_row(request, document, disposition):
+    """Who reads ``document`` here: a person of its client's household (as
+    themselves), the SPANC of its installation, or else staff (the back
+    office, or viewing the space as the client)."""
+    user = request.user
+    route = "document_view" if disposition == "inline" else "document_download"
+    installation = document.installation
+    actor, name = document_access.Actor.STAFF, ""
+    client = access.client_for(user) if access.viewed_client(user) is None else None
+    spanc = access.spanc_for(user)
+    if client is not None and client.pk == installation.client_id:
+        role = access.role_for(user, "client")
+        actor = document_access.Actor.OWNER if role == "owner" else document_access.Actor.HOUSEHOLD
+        name = document_access.person_name(user)
+    elif spanc is not None and spanc.pk == installation.spanc_id:
+        actor = document_access.Actor.SPANC
+        name = " — ".join(part for part in (spanc.name, document_access.person_name(user)) if part)
+    return document_access.for_document(document, route=route, actor=actor, user=user, actor_name=name)
 
 
 

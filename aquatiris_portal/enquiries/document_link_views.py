@@ -19,7 +19,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from ..security_log import record_refused_token, refusals_blocked
+from ..security_log import document_access, record_refused_token, refusals_blocked
 from ..storage import serve_private_file
 from . import links
 from .models import DocumentLinkUse
@@ -73,7 +73,9 @@ def _resolve(request, pk):
     if link is None or link.document_id != pk:
         return None, _dead_page(request, missing=True)
     try:
-        return links.check_document_link(link), None
+        found = links.check_document_link(link)
+        request.aquatiris_portal_link = link  # the access log names the link and when it was sent
+        return found, None
     except links.DeadLink:
         _log(request, link.document, "", DocumentLinkUse.Action.REFUSED)
         stored = dict(stored)
@@ -101,5 +103,7 @@ def document_file(request, pk):
         return refusal
     document, franchisee = found
     _log(request, document, franchisee.email, DocumentLinkUse.Action.DOWNLOAD)
+    row = document_access.for_document(document, route="franchisee_document_file", actor=document_access.Actor.FRANCHISEE,
+                                       actor_name=franchisee.company, link=request.aquatiris_portal_link)
     return _private(serve_private_file(document.file, filename=document.filename,
-                                       content_type=document.content_type, disposition="attachment"))
+                                       content_type=document.content_type, disposition="attachment", access=row))

@@ -36,7 +36,7 @@ from django.views.decorators.csrf import csrf_protect
 from wagtail.models import Site
 
 from ..conf import app_settings
-from ..security_log import Kind, record_refused_token, record_security_event, refusals_blocked
+from ..security_log import Kind, document_access, record_refused_token, record_security_event, refusals_blocked
 from ..security_log.request_ip import client_ip
 from ..snippets.site_settings import PortalSettings
 from ..storage import serve_private_file
@@ -149,7 +149,9 @@ def _resolve(request, reference):
         # No link opened in this browser for this request: open the mail's.
         return None, _dead_page(request, missing=True)
     try:
-        return links.check_link(link), None
+        found = links.check_link(link)
+        request.aquatiris_portal_link = link  # the access log names the link and when it was sent
+        return found, None
     except links.DeadLink as dead:
         _log(request, dead.request, "", ReplyLinkUse.Action.REFUSED)
         stored = dict(stored)
@@ -209,12 +211,15 @@ def reply_attachment(request, reference, pk):
     found, refusal = _resolve(request, reference)
     if refusal is not None:
         return refusal
-    portal_request, _franchisee = found
+    portal_request, franchisee = found
     attachment = portal_request.attachments.filter(pk=pk).first()
     if attachment is None:
         raise Http404
+    row = document_access.for_attachment(attachment, route="request_reply_attachment",
+                                         actor=document_access.Actor.FRANCHISEE, actor_name=franchisee.company,
+                                         link=request.aquatiris_portal_link)
     return _private(serve_private_file(attachment.file, filename=attachment.filename,
-                                       content_type=attachment.content_type, disposition="attachment"))
+                                       content_type=attachment.content_type, disposition="attachment", access=row))
 
 
 def attachment_for_internal_system(request, token):
@@ -230,5 +235,6 @@ def attachment_for_internal_system(request, token):
     # Not the request's path, which holds the token.
     record_security_event(Kind.SYNC_DOWNLOAD, ip=client_ip(request) or "", model="requestattachment",
                           attachment=pk, outcome="served")
+    row = document_access.for_attachment(attachment, route="request_attachment_download", actor=document_access.Actor.SYSTEM)
     return _private(serve_private_file(attachment.file, filename=attachment.filename,
-                                       content_type=attachment.content_type, disposition="attachment"))
+                                       content_type=attachment.content_type, disposition="attachment", access=row))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from .. import access
 from ..records.models import Installation
+from ..security_log import document_access
 from ..storage import serve_private_file
 from . import visibility
 from .forms import (
@@ -192,7 +193,14 @@ def request_attachment(request, reference, pk):
     attachment = portal_request.attachments.filter(pk=pk).first()
     if attachment is None:
         raise Http404
+    role = access.role_for(request.user, "client")
+    actor = document_access.Actor.OWNER if role == "owner" else document_access.Actor.HOUSEHOLD
+    if access.viewed_client(request.user) is not None:  # staff viewing the space as the client
+        actor = document_access.Actor.STAFF
     return serve_private_file(
         attachment.file, filename=attachment.filename, content_type=attachment.content_type,
         disposition="attachment",
+        access=document_access.for_attachment(
+            attachment, route="request_attachment", actor=actor, user=request.user,
+            actor_name="" if actor == document_access.Actor.STAFF else document_access.person_name(request.user)),
     )

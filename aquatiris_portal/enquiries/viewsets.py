@@ -32,7 +32,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from .. import access
 from ..compat import use_permission_policy
 from ..conf import app_settings
-from ..security_log import Kind, record_security_event
+from ..security_log import Kind, document_access, record_security_event
 from ..storage import serve_private_file
 from . import admin_threads, visibility
 from .exports import EXPORT_FIELDS, start_export
@@ -126,8 +126,10 @@ def attachment_download(request, pk):
     attachment = visibility.get_staff_request_attachment_or_404(request.user, pk)
     record_security_event(Kind.DOCUMENT_DOWNLOAD, request, model="requestattachment", id=attachment.pk,
                           request_id=attachment.request_id)
+    row = document_access.for_attachment(attachment, route="aquatiris_portal_requests:attachment",
+                                         actor=document_access.Actor.STAFF, user=request.user)
     return serve_private_file(attachment.file, filename=attachment.filename, content_type=attachment.content_type,
-                              disposition="attachment")
+                              disposition="attachment", access=row)
 
 
 # Until the file is ready, the status page asks again every few seconds
@@ -191,7 +193,9 @@ def export_download(request, pk):
         raise Http404
     record_security_event(Kind.EXPORT, request, export="requests", id=export.pk, step="download")
     return serve_private_file(export.file, filename=export.filename, content_type=export.content_type,
-                              disposition="attachment")
+                              disposition="attachment",
+                              access=document_access.for_export(export, route="aquatiris_portal_requests:export_download",
+                                                                user=request.user))
 
 
 class PortalRequestViewSet(ModelViewSet):

@@ -27,7 +27,7 @@ from ..enquiries import visibility
 from ..snippets.seasonal import SeasonalTask
 from ..snippets.site_settings import PortalSettings
 from ..snippets.stages import progress_for, stage_texts
-from . import client_visits
+from . import client_visits, document_accesses
 from . import view_as_client as view_as
 from .dashboard_status import dashboard_status
 from .first_connection import CodeFacsimileBlock
@@ -83,6 +83,7 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
     maintenance_template_name = TEMPLATES + "maintenance.html"
     news_template_name = TEMPLATES + "news.html"
     move_visit_template_name = TEMPLATES + "move_visit.html"
+    document_accesses_template_name = TEMPLATES + "document_accesses.html"
 
     # --- gate ---------------------------------------------------------------
 
@@ -261,6 +262,10 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
         context.update(documents=documents, guides=maintenance_guides(request.user),
                        seasonal_tasks=list(SeasonalTask.objects.for_month().select_related("image")))
         return self.render_screen(request, "maintenance", context)
+
+    @path("qui-a-consulte-mes-documents/", name="document_accesses")
+    def document_accesses(self, request):
+        return document_accesses.screen(self, request, self.space_context(request, nav="document_accesses"))
 
     @path("actualites/", name="news")
     def news(self, request):

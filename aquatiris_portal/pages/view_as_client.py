@@ -130,6 +130,11 @@ def serve_read_only(page, request, serve):
         transaction.set_rollback(True)  # read only: what the screen wrote is undone
     if _is_file(response):
         record_security_event(Kind.DOCUMENT_DOWNLOAD, request, view_as_client=client.pk, status=response.status_code)
+        row = getattr(response, "aquatiris_portal_access", None)
+        if row is not None:  # the document access log's row was rolled back with the rest: written again
+            row.pk = None
+            row._state.adding = True
+            row.save()
     return response
 
 

@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from ..records.models import PortalDocument
-from ..security_log import Kind, record_refused_token, record_security_event, refusals_blocked
+from ..security_log import Kind, document_access, record_refused_token, record_security_event, refusals_blocked
 from ..security_log.request_ip import client_ip
 from ..storage import serve_private_file
 from .delivery import document_pk_from_token
@@ -41,4 +41,5 @@ def document_download(request, token):
         filename=document.filename or document.file.name.rsplit("/", 1)[-1],
         content_type=document.content_type,
         disposition="attachment",
+        access=document_access.for_document(document, route="sync_document_download", actor=document_access.Actor.SYSTEM),
     )

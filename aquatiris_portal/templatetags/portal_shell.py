@@ -26,7 +26,7 @@ from ..snippets.audiences import Audience
 register = template.Library()
 
 # The space's routes in its navigation, in their order (the template gives their labels).
-SPACE_TABS = ("dashboard", "contact", "requests", "maintenance", "maintenance_contract", "news")
+SPACE_TABS = ("dashboard", "contact", "requests", "maintenance", "maintenance_contract", "news", "document_accesses")
 # Account screens (accounts/urls.py, digests) and the link of the account bar they belong to.
 ACCOUNT_SCREENS = {
     "password_change": "password",
