@@ -15,7 +15,7 @@ from .snippets.site_settings import PortalSettings  # noqa: F401
 from .snippets.faq import FaqEntry  # noqa: F401
 from .snippets.seasonal import SeasonalTask  # noqa: F401
 from .backoffice.models import StaffVisit  # noqa: F401
-from .accounts.models import PortalAccount  # noqa: F401
+from .accounts.models import Membership, PortalAccount  # noqa: F401
 from .accounts.trusted_browser_models import TrustedBrowser  # noqa: F401
 from .notifications.models import OutgoingMail  # noqa: F401
 from .notifications.preferences import NotificationPreference  # noqa: F401

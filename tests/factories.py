@@ -24,6 +24,7 @@ from aquatiris_portal.models import (
     DocumentTheme,
     Franchisee,
     Installation,
+    Membership,
     PortalAccount,
     PortalDocument,
     Spanc,
@@ -174,6 +175,17 @@ def spanc_user(spanc_obj=None, **kw):
     spanc_obj = spanc_obj or spanc()
     u = user(email=spanc_obj.email, **kw)
     PortalAccount.objects.create(user=u, spanc=spanc_obj, activated_at=timezone.now())
+    return u
+
+
+def member(record, role=None, **kw):
+    """A person with their own login in ``record`` (a client or a SPANC): a
+    household member or an agent by default, as an invitation makes them."""
+    is_client = isinstance(record, Client)
+    role = role or (Membership.Role.HOUSEHOLD if is_client else Membership.Role.AGENT)
+    u = user(**kw)
+    PortalAccount.objects.create(user=u, activated_at=timezone.now())
+    Membership.objects.create(person=u, role=role, **({"client": record} if is_client else {"spanc": record}))
     return u
 
 
