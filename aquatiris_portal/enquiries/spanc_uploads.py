@@ -160,8 +160,11 @@ def receive_spanc_documents(*, user, spanc, installation, files, title="", note=
                 stored.append((document.file.storage, document.file.name))
                 document.save()
                 record_event("document_uploaded", document_payload(document, locked, spanc), installation=locked)
-                _tell_franchisee(document, locked, spanc, portal_settings_obj, site_url)
                 results.append(UploadResult(document, created=True))
+            # One mail per sending, however many files it held.
+            added = [result.document for result in results if result.created]
+            if added:
+                _tell_franchisee(added, locked, spanc, portal_settings_obj, site_url)
     except Exception:
         for storage, name in stored:
             _remove_orphan(storage, name)
@@ -189,29 +192,38 @@ def sent_messages(results):
     return said
 
 
-def _tell_franchisee(document, installation, spanc, portal_settings_obj, site_url=""):
+def _tell_franchisee(documents, installation, spanc, portal_settings_obj, site_url=""):
+    """One mail to the franchisee (routing.py: else the network head) naming
+    every document of one sending, each with its own link."""
     franchisee = installation.franchisee
-    # Who is told: routing.py (the franchisee, else the network head).
-    recipients, to_franchisee = spanc_upload_recipients(document, installation, portal_settings_obj)
-    # The franchisee has no account: his mail carries a personal link to the
+    recipients, to_franchisee = spanc_upload_recipients(documents[0], installation, portal_settings_obj)
+    # The franchisee has no account: his mail carries a personal link to each
     # document (links.document_url); the network head (staff) opens the admin.
-    document_url = document_link_url(document, franchisee, site_url) if to_franchisee else ""
+    sent = []
+    for document in documents:
+        link = document_link_url(document, franchisee, site_url) if to_franchisee else ""
+        sent.append({
+            "document": document,
+            "document_url": link,
+            "admin_url": "" if link else admin_document_url(document, site_url),
+        })
+    personal = any(item["document_url"] for item in sent)
     queue_mail(
-        key=f"spanc_upload:{document.pk}",
+        key=f"spanc_upload:{documents[0].pk}",
         to=recipients,
         template=MAIL_TEMPLATE,
         context={
-            "document": document,
+            "documents": sent,
+            "document": documents[0],
             "installation": installation,
             "client": installation.client,
             "franchisee": franchisee,
             "spanc": spanc,
-            "admin_url": "" if document_url else admin_document_url(document, site_url),
-            "document_url": document_url,
+            "personal_links": personal,
             "link_days": app_settings.REPLY_LINK_DAYS,
         },
         reply_to=[spanc.email] if spanc.email else [],
-        sensitive=bool(document_url),  # carries the personal link: no copy of the body once sent
+        sensitive=personal,  # carries personal links: no copy of the body once sent
     )
 
 

@@ -71,7 +71,13 @@ def test_several_files_are_several_documents_with_the_type_date_and_result(folde
         assert document.issued_on == datetime.date(2026, 3, 12)
         assert document.control_result == ControlResult.WORKS_ADVISED
     assert len({document.sha256 for document in documents}) == 2
-    assert OutgoingMail.objects.count() == 2  # each document its franchisee mail, as one alone
+    # One mail per sending, naming each document with its own personal link.
+    mail = OutgoingMail.objects.get()
+    assert mail.subject.startswith("2 nouveaux documents") or mail.subject.startswith("2 new documents")
+    for document in documents:
+        assert document.title in mail.body_text and document.title in mail.body_html
+    links = re.findall(r"https?://\S+/portail/document-spanc/\S+/", mail.body_text)
+    assert len(set(links)) == 2 and mail.sensitive
     page = unescape(folder["http"].get(folder["folder_url"]).content.decode())
     assert page.count("Non conforme – travaux à prévoir") == 2
 
