@@ -29,6 +29,11 @@ S3 = {
 }
 
 
+def _row():
+    """The access log's row the function saves (a stand-in: these tests use no database)."""
+    return SimpleNamespace(save=lambda: None)
+
+
 @pytest.fixture
 def local_file(settings, tmp_path):
     settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = str(tmp_path)
@@ -44,7 +49,8 @@ def s3(settings):
 
 
 def local(fieldfile, filename="rapport.pdf", content_type="application/pdf", disposition="attachment"):
-    response = serve_private_file(fieldfile, filename=filename, content_type=content_type, disposition=disposition)
+    response = serve_private_file(fieldfile, filename=filename, content_type=content_type, disposition=disposition,
+                                  access=_row())
     # The file only (response.close() would send request_finished, which touches the database).
     if getattr(response, "file_to_stream", None) is not None:
         response.file_to_stream.close()
@@ -94,7 +100,7 @@ def test_never_run_as_a_page_if_opened(served):
 
 def test_a_local_file_is_streamed_as_an_attachment_of_its_type(local_file):
     response = serve_private_file(local_file, filename="rapport.pdf", content_type="application/pdf",
-                                  disposition="attachment")
+                                  disposition="attachment", access=_row())
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF
     response.file_to_stream.close()
@@ -131,9 +137,10 @@ def test_a_missing_local_file_is_a_404(settings, tmp_path):
     settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = str(tmp_path)
     with pytest.raises(Http404):
         serve_private_file(SimpleNamespace(name="documents/gone.pdf"), filename="gone.pdf",
-                           content_type="application/pdf", disposition="attachment")
+                           content_type="application/pdf", disposition="attachment", access=_row())
     with pytest.raises(Http404):
-        serve_private_file(None, filename="x.pdf", content_type="application/pdf", disposition="attachment")
+        serve_private_file(None, filename="x.pdf", content_type="application/pdf", disposition="attachment",
+                           access=_row())
 
 
 # --- S3: a short presigned redirect carrying the disposition and type ---------------
