@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='when')),
-                ('file_kind', models.CharField(choices=[('document', 'document'), ('attachment', 'request attachment'), ('export', 'requests export')], max_length=20, verbose_name='kind of file')),
+                ('file_kind', models.CharField(choices=[('document', 'document'), ('attachment', 'request attachment'), ('export', 'requests export'), ('archive', 'archive (installation dossier, my data)')], max_length=20, verbose_name='kind of file')),
                 ('file_id', models.PositiveBigIntegerField(verbose_name='file id')),
                 ('title', models.CharField(blank=True, max_length=255, verbose_name='title')),
                 ('actor', models.CharField(choices=[('owner', 'owner'), ('household', 'household member'), ('spanc', 'SPANC agent'), ('franchisee', 'franchisee (personal link)'), ('staff', 'Aquatiris staff'), ('system', 'internal system')], max_length=20, verbose_name='read by')),

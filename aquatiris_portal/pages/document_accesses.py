@@ -21,6 +21,7 @@ from ..records.local_dates import date_text, date_time_text
 from ..security_log.access_models import DocumentAccess
 
 PER_PAGE = 25
+LINKED_KINDS = (DocumentAccess.FileKind.DOCUMENT, DocumentAccess.FileKind.ATTACHMENT)
 SHOWN_ACTORS = (DocumentAccess.Actor.SPANC, DocumentAccess.Actor.FRANCHISEE, DocumentAccess.Actor.STAFF,
                 DocumentAccess.Actor.OWNER, DocumentAccess.Actor.HOUSEHOLD)
 
@@ -83,5 +84,7 @@ def screen(page, request, context):
         row.who = who(row)
         row.when = date_time_text(row.created_at)
         row.url = links.get((row.file_kind, row.file_id))
+        # A document or attachment that has no link any more was deleted (or the request closed to them).
+        row.gone = row.url is None and row.file_kind in LINKED_KINDS
     context.update(page_obj=page_obj, rows=rows, retention_text=retention_text())
     return page.render_screen(request, "document_accesses", context)

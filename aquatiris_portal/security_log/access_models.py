@@ -6,7 +6,7 @@ consulté mes documents » (pages/document_accesses.py), deleted after
 AQUATIRIS_PORTAL_DOCUMENT_ACCESS_RETENTION_DAYS (access_retention.py).
 
 Several models hold private files (PortalDocument, RequestAttachment,
-RequestExport): a row names its file by kind and id, and keeps the title it
+RequestExport, the archives): a row names its file by kind and id, and keeps the title it
 had, so the log survives the file and needs no join to be listed.
 """
 
@@ -21,6 +21,7 @@ class DocumentAccess(models.Model):
         DOCUMENT = "document", _("document")
         ATTACHMENT = "attachment", _("request attachment")
         EXPORT = "export", _("requests export")
+        ARCHIVE = "archive", _("archive (installation dossier, my data)")
 
     class Actor(models.TextChoices):
         OWNER = "owner", _("owner")

@@ -178,3 +178,12 @@ def test_the_retention_job_is_in_the_schedule():
     job = schedule.job_named("document_access_retention")
     assert job.path == "aquatiris_portal.security_log.access_retention.send_due" and job.tick == "notify_tick"
     assert any(path == job.path for path, _report in schedule.run_due(force=True))
+
+
+def test_a_file_of_no_documents_list_is_named_without_the_deleted_note():
+    """An archive (the installation's dossier) another person of the household downloaded: named, not « deleted »."""
+    people = make_people()
+    entry(route="test", actor=Actor.HOUSEHOLD, file_kind="archive", file_id=1, title="dossier-installation.zip",
+          client_id=people.client.pk, user=people.household, actor_name="Paul Durand").save()
+    html = text(logged_in(people.owner).get(PAGE))
+    assert "dossier-installation.zip</td>" in html and "n'est plus dans vos documents" not in html
