@@ -103,7 +103,8 @@ def document_file(request, pk):
         return refusal
     document, franchisee = found
     _log(request, document, franchisee.email, DocumentLinkUse.Action.DOWNLOAD)
-    row = document_access.for_document(document, route="franchisee_document_file", actor=document_access.Actor.FRANCHISEE,
-                                       actor_name=franchisee.company, link=request.aquatiris_portal_link)
+    row = document_access.for_document(document, route="franchisee_document_file",
+                                       actor=document_access.Actor.FRANCHISEE, actor_name=franchisee.company,
+                                       link=request.aquatiris_portal_link)
     return _private(serve_private_file(document.file, filename=document.filename,
                                        content_type=document.content_type, disposition="attachment", access=row))

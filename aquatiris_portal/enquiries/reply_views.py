@@ -235,6 +235,7 @@ def attachment_for_internal_system(request, token):
     # Not the request's path, which holds the token.
     record_security_event(Kind.SYNC_DOWNLOAD, ip=client_ip(request) or "", model="requestattachment",
                           attachment=pk, outcome="served")
-    row = document_access.for_attachment(attachment, route="request_attachment_download", actor=document_access.Actor.SYSTEM)
+    row = document_access.for_attachment(attachment, route="request_attachment_download",
+                                         actor=document_access.Actor.SYSTEM)
     return _private(serve_private_file(attachment.file, filename=attachment.filename,
                                        content_type=attachment.content_type, disposition="attachment", access=row))

@@ -194,8 +194,8 @@ def export_download(request, pk):
     record_security_event(Kind.EXPORT, request, export="requests", id=export.pk, step="download")
     return serve_private_file(export.file, filename=export.filename, content_type=export.content_type,
                               disposition="attachment",
-                              access=document_access.for_export(export, route="aquatiris_portal_requests:export_download",
-                                                                user=request.user))
+                              access=document_access.for_export(
+                                  export, route="aquatiris_portal_requests:export_download", user=request.user))
 
 
 class PortalRequestViewSet(ModelViewSet):

@@ -68,10 +68,10 @@ def _links(user, page, request, rows):
         for pk in access.client_documents(user).filter(pk__in=document_ids).values_list("pk", flat=True):
             links[(DocumentAccess.FileKind.DOCUMENT, pk)] = reverse("aquatiris_portal:document_download", args=[pk])
     if attachment_ids:
-        found = RequestAttachment.objects.filter(
-            pk__in=attachment_ids, request__in=visibility.client_requests(user)).values_list("pk", "request__reference")
-        for pk, reference in found:
-            links[(DocumentAccess.FileKind.ATTACHMENT, pk)] = page.route_url(request, "request_attachment", reference, pk)
+        found = RequestAttachment.objects.filter(pk__in=attachment_ids, request__in=visibility.client_requests(user))
+        for pk, reference in found.values_list("pk", "request__reference"):
+            url = page.route_url(request, "request_attachment", reference, pk)
+            links[(DocumentAccess.FileKind.ATTACHMENT, pk)] = url
     return links
 
 

@@ -41,5 +41,6 @@ def document_download(request, token):
         filename=document.filename or document.file.name.rsplit("/", 1)[-1],
         content_type=document.content_type,
         disposition="attachment",
-        access=document_access.for_document(document, route="sync_document_download", actor=document_access.Actor.SYSTEM),
+        access=document_access.for_document(document, route="sync_document_download",
+                                            actor=document_access.Actor.SYSTEM),
     )

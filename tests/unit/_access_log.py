@@ -4,8 +4,8 @@ of reader, and the row it must write (test_access_log_routes.py requests
 each; test_access_log_sweep.py checks that no file route is missing from it).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile

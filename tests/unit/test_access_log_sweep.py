@@ -14,8 +14,8 @@ Three checks, none of which lists the routes by hand:
 
 import ast
 import inspect
-from unittest import mock
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -84,7 +84,7 @@ def _serving_functions():
     for relative, tree in _modules():
         module = "aquatiris_portal." + relative[:-3].replace("/", ".").removesuffix(".__init__")
 
-        def visit(node, prefix=""):
+        def visit(node, prefix="", module=module):
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     qualname = prefix + child.name
