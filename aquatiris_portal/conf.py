@@ -54,6 +54,13 @@ DEFAULTS = {
     # Accounts.
     "ACTIVATION_LINK_HOURS": 72,
     "RESET_LINK_HOURS": 1,
+    # « Personnes »: an invitation's link lives this many hours; a record has
+    # at most this many people, pending invitations included (owner/manager too).
+    "INVITATION_LINK_HOURS": 72,
+    "PEOPLE_PER_CLIENT": 5,
+    "PEOPLE_PER_SPANC": 30,
+    # A person's « last came » (Membership.last_seen_at) is written at most this often.
+    "LAST_SEEN_MINUTES": 15,
     "SESSION_IDLE_SECONDS": 30 * 60,
     # However active, a logged-in session ends this long after its login (0: never).
     "SESSION_MAX_SECONDS": 12 * 3600,
@@ -65,6 +72,8 @@ DEFAULTS = {
         "login": {"pair": 5, "account": 20, "ip": 100, "minutes": 15},
         "activation": {"account": 5, "ip": 30, "minutes": 60},
         "reset": {"account": 5, "ip": 30, "minutes": 60},
+        # Invitations: "account" is the invited address, "ip" the inviter's address.
+        "invitation": {"account": 3, "ip": 30, "minutes": 60},
         "otp": {"account": 10, "ip": 100, "minutes": 15},
     },
     # META key holding the client's IP behind a trusted proxy, e.g.

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from .. import access
 from ..conf import app_settings
-from . import memberships
+from . import memberships, presence
 
 # Set at login for a user who must pass a second factor (view_helpers.log_in)
 # and cleared once passed (second_factor_views.py); the one definition.
@@ -93,6 +93,7 @@ class IdleTimeoutMiddleware:
         if session is not None and session.get(SESSION_KEY) is not None:
             self._check(request, session, int(time.time()))
             memberships.remember_choice(request)  # a landlord's chosen record, for access
+            presence.touch(request)  # « last came » on « Personnes », at most once per few minutes
         return self.get_response(request)
 
     def is_background(self, request):

@@ -165,3 +165,8 @@ class Membership(models.Model):
     def is_lead(self) -> bool:
         """The owner or the manager: the record's own email, who may invite."""
         return self.role in self.LEAD_ROLES
+
+
+# An invitation to a record (accounts/invitations.py) lives in its own module;
+# imported here so that Django registers it with the accounts' models.
+from .invitation_models import Invitation  # noqa: E402,F401

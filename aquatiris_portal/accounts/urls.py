@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import second_factor_views, switcher_views, trusted_browser_views, views
+from . import people_views, second_factor_views, switcher_views, trusted_browser_views, views
 from .models import AccountToken
 
 Purpose = AccountToken.Purpose
@@ -22,6 +22,9 @@ urlpatterns = [
     path("mot-de-passe-perdu/nouveau/", views.set_password_view, {"purpose": Purpose.RESET},
          name="password_reset_password"),
     path("compte/mot-de-passe/", views.password_change_view, name="password_change"),
+    path("compte/personnes/<str:kind>/", people_views.people_view, name="people"),
+    path("invitation/lien/<str:token>/", people_views.invitation_link_view, name="invitation_link"),
+    path("invitation/", people_views.invitation_accept_view, name="invitation_accept"),
     path("compte/espace/", switcher_views.choose_space_view, name="choose_space"),
     path("compte/codes-de-secours/", second_factor_views.otp_backup_codes_view, name="otp_backup_codes"),
     path("compte/navigateurs/<int:pk>/retirer/", trusted_browser_views.revoke_view, name="trusted_browser_revoke"),

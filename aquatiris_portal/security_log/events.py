@@ -41,6 +41,10 @@ class Kind:
     VIEW_AS_CLIENT_END = "view_as_client_end"
     # One row per (route, address, minute) with a count: refusals.py.
     TOKEN_REFUSED = "token_refused"
+    # « Personnes » (accounts/invitations.py): who invited, joined or removed whom, in which record.
+    PERSON_INVITED = "person_invited"
+    PERSON_JOINED = "person_joined"
+    PERSON_REMOVED = "person_removed"
 
 
 def _user_of(request, user):
