@@ -40,6 +40,77 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def small_change(folder, sequence, clients, installations, documents):
+    """An export of 10 records into the base ``large_export`` made: a client
+    renamed, one's email changed, a new client with its installation, an
+    installation relabelled, two documents retitled, two new, one deleted."""
+    folder.mkdir()
+    address = {"line1": "La Ville", "line2": "", "postcode": "35430", "city": "Saint-Père"}
+    new_client, new_installation = clients + 1, installations + 1
+
+    def client(n, **changes):
+        return {"type": "client", "id": f"C-{n}", "code": f"CLI-{n}", "first_name": "Anne",
+                "last_name": f"Durand {n}", "email": f"client{n}@example.org", "address": address, **changes}
+
+    def installation(n, client_n, **changes):
+        return {"type": "installation", "id": f"I-{n}", "client": f"C-{client_n}", "franchisee": "F-1",
+                "spanc": "S-1", "reference": f"AQ-{n}", "label": "Filtre planté de roseaux 5 EH", "address": address,
+                "installed_on": "2019-05-14", "stage": "commissioned", **changes}
+
+    def document(n, installation_n, **changes):
+        return {"type": "document", "id": f"D-{n}", "installation": f"I-{installation_n}", "theme": "plans",
+                "title": f"Document {n}", "file": None, "issued_on": "2020-01-01", "visible_to": ["client"],
+                **changes}
+
+    middle = installations // 2
+    records = [
+        client(clients // 2, last_name="Durand-Martin"),
+        client(clients // 3, email="nouvelle.adresse@example.org"),
+        client(new_client),
+        installation(new_installation, new_client),
+        installation(middle, (middle - 1) % clients + 1, label="Filtre compact 6 EH"),
+        document(documents // 2, (documents // 2 - 1) % installations + 1, title="Plan révisé"),
+        document(documents // 3, (documents // 3 - 1) % installations + 1, title="Étude révisée"),
+        document(documents + 1, new_installation),
+        document(documents + 2, middle),
+        {"type": "delete", "of": "document", "id": f"D-{documents // 4}"},
+    ]
+    (folder / "records.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
+    (folder / "manifest.json").write_text(json.dumps({"format": "aquatiris-exchange/1", "sequence": sequence}))
+    return len(records)
+
+
+def explained_import(source, log):
+    """Import ``source`` with PostgreSQL's auto_explain logging every plan
+    (nested statements too) into the server's ``log``; returns the run, the
+    seconds (without the plans' cost: a second, unlogged timing is taken by
+    the caller) and the plans' scans of whole tables: [(table, rows)]."""
+    import re
+
+    from django.db import connection
+
+    offset = log.stat().st_size
+    with connection.cursor() as cursor:
+        cursor.execute("LOAD 'auto_explain'")
+        cursor.execute("SET auto_explain.log_min_duration = 0")
+        cursor.execute("SET auto_explain.log_nested_statements = on")
+        cursor.execute("SET auto_explain.log_analyze = on")
+    try:
+        run, elapsed, *_rest = timed_import(source)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET auto_explain.log_min_duration = -1")
+    with open(log, encoding="utf-8", errors="replace") as handle:
+        handle.seek(offset)
+        text = handle.read()
+    plans = text.count("duration:")
+    scans = re.findall(r"Seq Scan on (\w+)[^\n]*actual time=[\d.]+\.\.[\d.]+ rows=(\d+)", text)
+    timed = re.findall(r"duration: ([\d.]+) ms\s+plan:\s*Query Text: ([^\n]{0,160})", text)
+    for ms, query in sorted(timed, key=lambda pair: -float(pair[0]))[:8]:
+        print(f"  {float(ms):8.1f} ms  {query}", flush=True)
+    return run, elapsed, plans, [(table, int(rows)) for table, rows in scans]
+
+
 def start_postgres(base):
     bin_dir = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4]))[-1]).parent
     as_postgres = []
@@ -105,6 +176,7 @@ def main():
     parser.add_argument("--database-url")
     parser.add_argument("--batch-size", type=int, default=None, help="records per transaction (default: the setting's)")
     parser.add_argument("--profile", action="store_true", help="print where the first import spends its time")
+    parser.add_argument("--no-reimport", action="store_true", help="skip the re-import of the unchanged export")
     args = parser.parse_args()
     clients, installations, documents = (int(n * args.scale) for n in (100_000, 150_000, 500_000))
 
@@ -151,10 +223,28 @@ def main():
         print(f"first import: {t1:.1f} s, {records / t1:,.0f} records/s, created {run1.created_count:,}; "
               f"RSS {rss0:.0f} MB before, peak {peak1:.0f} MB, through the import {quarters1}", flush=True)
 
-        second = work / "exports" / "export-000002"
+        # 10 changed records into the whole base: what a push imports. Timed
+        # once bare (the figure), then once more (another 10 changes) with
+        # every statement's plan logged, to show no plan scans a table.
+        sizes = (clients, installations, documents)
+        small_change(work / "exports" / "export-000003", 3, *sizes)
+        run3, t3, *_rest = timed_import(work / "exports")
+        plans, scans = None, []
+        if stop:
+            small_change(work / "exports" / "export-000004", 4, clients + 1, installations + 1, documents + 2)
+            _run4, _t4, plans, scans = explained_import(work / "exports", work / "pg" / "server.log")
+        print(f"small export (10 records) into the base: {t3 * 1000:.0f} ms, created {run3.created_count}, "
+              f"updated {run3.updated_count}, deleted {run3.deleted_count}, quarantined {run3.quarantined_count}; "
+              f"plans logged {plans}, sequential scans {scans}", flush=True)
+        if args.no_reimport:
+            print(json.dumps({"records": records, "first_import_s": round(t1, 1), "records_per_s": round(records / t1),
+                              "small_import_ms": round(t3 * 1000), "small_import_seq_scans": scans}))
+            return
+
+        second = work / "exports" / "export-000005"
         second.mkdir()
         os.link(first / "records.jsonl", second / "records.jsonl")
-        (second / "manifest.json").write_text(json.dumps({"format": "aquatiris-exchange/1", "sequence": 2}))
+        (second / "manifest.json").write_text(json.dumps({"format": "aquatiris-exchange/1", "sequence": 5}))
         if args.profile:
             profiler = cProfile.Profile()
             profiler.enable()
@@ -169,7 +259,7 @@ def main():
             "records": records, "first_import_s": round(t1, 1), "records_per_s": round(records / t1),
             "reimport_s": round(t2, 1), "reimport_speedup": round(t1 / t2, 1),
             "rss_before_mb": round(rss0), "rss_peak_first_mb": round(peak1), "rss_peak_reimport_mb": round(peak2),
-            "rss_quarters_first_mb": quarters1,
+            "rss_quarters_first_mb": quarters1, "small_import_ms": round(t3 * 1000), "small_import_seq_scans": scans,
         }))
     finally:
         if stop:
