@@ -5,7 +5,7 @@ the account and its links stay as they were. Running it again adds nothing
 removes only the memberships this step would have made."""
 
 from django.db import migrations
-from django.db.models import Q
+from django.db.models import F, Q
 
 BATCH = 2000
 
@@ -41,12 +41,12 @@ def forwards(apps, schema_editor):
 
 
 def backwards(apps, schema_editor):
-    """Only the owner/manager memberships that match an account's own link:
-    invited people (household members, agents) have no account link to fall back on and are kept."""
-    PortalAccount = apps.get_model("aquatiris_portal", "PortalAccount")
+    """Only the owner/manager memberships that match an account's own link,
+    in two statements: invited people (household members, agents) have no
+    account link to fall back on and are kept."""
     Membership = apps.get_model("aquatiris_portal", "Membership")
-    for user_id, field, record_id, role, _since in _wanted(PortalAccount):
-        Membership.objects.filter(person_id=user_id, role=role, **{field: record_id}).delete()
+    Membership.objects.filter(role="owner", person__portal_account__client_id=F("client_id")).delete()
+    Membership.objects.filter(role="manager", person__portal_account__spanc_id=F("spanc_id")).delete()
 
 
 class Migration(migrations.Migration):
