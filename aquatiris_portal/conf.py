@@ -146,6 +146,11 @@ DEFAULTS = {
     # Requests exports of the admin (XLSX/CSV files built by a background
     # job) are deleted, files included, this many days after they were asked.
     "EXPORT_RETENTION_DAYS": 7,
+    # « Dossier de l'installation » and « Mes données »: the mailed link is
+    # valid this many days; an archive above this many bytes is not built
+    # (the person is told to contact their franchisee).
+    "ARCHIVE_LINK_DAYS": 7,
+    "ARCHIVE_MAX_BYTES": 2 * 1024 * 1024 * 1024,
     # Request threads (issue 16): a closed request can be reopened by its
     # client for this many days; a franchisee's reply link lives this many
     # days; a request whose client spoke last waits for an answer after

@@ -27,5 +27,6 @@ from .enquiries.models import (  # noqa: F401
     RequestMessage, WarrantyExtension,
 )
 from .enquiries.pending_uploads import PendingUpload  # noqa: F401
+from .enquiries.archive_models import PersonalArchive  # noqa: F401
 from .snippets.stages import ProjectStage  # noqa: F401
 from .pages.models import *  # noqa: F401,F403

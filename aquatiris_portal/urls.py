@@ -6,7 +6,7 @@ from . import session_views, views
 from .accounts import urls as account_urls
 from .accounts.portal_home import portal_home
 from .digests import views as digest_views
-from .enquiries import document_link_views, reply_views
+from .enquiries import archive_views, document_link_views, reply_views
 from .sync import push as sync_push, views as sync_views
 
 app_name = "aquatiris_portal"
@@ -36,5 +36,10 @@ urlpatterns = [
     path("notifications/desabonnement/<str:token>/", digest_views.unsubscribe_view, name="unsubscribe"),
     # "Stay logged in" of the idle-logout warning (templatetags/portal_session.py).
     path("session/active/", session_views.keep_alive, name="keep_alive"),
+    # « Dossier de l'installation », « Mes données » (built in the background, mailed link) and « Je vends ma maison ».
+    path("installations/<int:pk>/dossier/", archive_views.dossier_start, name="dossier_start"),
+    path("installations/<int:pk>/je-vends-ma-maison/", archive_views.handover_view, name="handover"),
+    path("compte/mes-donnees/", archive_views.my_data, name="my_data"),
+    path("archives/<str:token>/", archive_views.archive_download, name="archive_download"),
     *account_urls.urlpatterns,
 ]

@@ -29,6 +29,7 @@ from ..records.names import folder_columns
 from ..records.signals import email_changed
 from ..records.themes import DocumentTheme, theme_for
 from ..records.visits import Visit, refresh_last_maintenance
+from .installation_moves import moved_installations, tell_sellers
 from .retention import delete_files
 from .rows import by_unique_column
 
@@ -320,6 +321,10 @@ def after_write(record_type, prepared, existing, written):
         ]
         if renamed:
             refresh_folder_columns(renamed)
+    if record_type == "installation":
+        moves = moved_installations(prepared, existing, written)  # a house sold: tell the seller
+        if moves:
+            tell_sellers(moves)
     if record_type == "visit":
         # The installations' last maintenance date (folder list index), also the one a visit left.
         touched = [values["installation_id"] for item, values in prepared if item.rid in written]

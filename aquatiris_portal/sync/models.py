@@ -14,6 +14,7 @@ class OutboxEvent(models.Model):
         REQUEST_MESSAGE_POSTED = "request_message_posted", _("Request message posted")
         REQUEST_STATUS_CHANGED = "request_status_changed", _("Request status changed")
         ACCOUNT_ACTIVATED = "account_activated", _("Account activated")
+        HANDOVER_REQUESTED = "handover_requested", _("Sale of the house announced")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
