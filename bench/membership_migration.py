@@ -57,8 +57,8 @@ def main():
         User(username=f"p{i}@example.org", email=f"p{i}@example.org", password="!") for i in range(n + s)],
         batch_size=2000)
     clients = Client.objects.bulk_create([
-        Client(external_id=f"C-{i}", code=f"CLI-{i}", code_key=f"CLI{i}", last_name=f"Nom{i}", email=f"p{i}@example.org")
-        for i in range(n)], batch_size=2000)
+        Client(external_id=f"C-{i}", code=f"CLI-{i}", code_key=f"CLI{i}", last_name=f"Nom{i}",
+               email=f"p{i}@example.org") for i in range(n)], batch_size=2000)
     spancs = Spanc.objects.bulk_create([
         Spanc(external_id=f"S-{i}", code=f"PRO-{i}", code_key=f"PRO{i}", name=f"SPANC {i}",
               email=f"p{n + i}@example.org") for i in range(s)], batch_size=2000)
