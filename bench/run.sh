@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The portal's speed benchmark: see bench/run.py (--help) and bench/RESULTS.md.
+# --freshness: the end-to-end freshness row instead (bench/freshness.py --help).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || scripts/bootstrap.sh
+if [ "${1:-}" = "--freshness" ]; then shift; exec .venv/bin/python bench/freshness.py "$@"; fi
 exec .venv/bin/python bench/run.py "$@"
