@@ -28,5 +28,7 @@ from .enquiries.models import (  # noqa: F401
 )
 from .enquiries.pending_uploads import PendingUpload  # noqa: F401
 from .enquiries.archive_models import PersonalArchive  # noqa: F401
+from .snippets.proof_kinds import ProofKind  # noqa: F401
+from .enquiries.proof_models import ProofRequest  # noqa: F401
 from .snippets.stages import ProjectStage  # noqa: F401
 from .pages.models import *  # noqa: F401,F403

@@ -74,6 +74,7 @@ JOBS = (
     Job("digests", "aquatiris_portal.digests.services.send_due", "notify_tick", "portal_notify"),
     Job("visit_reminders", "aquatiris_portal.digests.visit_reminders.send_due", "notify_tick", "portal_notify"),
     Job("seasonal_reminders", "aquatiris_portal.digests.seasonal_reminders.send_due", "notify_tick", "portal_notify"),
+    Job("proof_reminders", "aquatiris_portal.digests.proof_reminders.send_due", "notify_tick", "portal_notify"),
     # Not senders: retention of personal data (docs/operations.md, "What is kept"),
     # each room its own: the .ics files and texts of mails sent long ago, the
     # reply links' uses, the files of forms that came back with an error,

@@ -26,7 +26,7 @@ CUSTOMER_SERVICE = "Service client"
 APP = "aquatiris_portal"
 # Every model of the admin's "Portal content" menu (snippets/viewsets.py) and the stages.
 EDITORIAL_SNIPPETS = ["faqentry", "documenttheme", "requestsubject", "aftersalesreason", "spancdocumenttype",
-                      "seasonaltask", "projectstage"]
+                      "proofkind", "seasonaltask", "projectstage"]
 RECORDS = ["client", "installation", "portaldocument", "visit", "franchisee", "spanc"]
 PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
 

@@ -108,3 +108,13 @@ def spanc_upload_recipients(
     logger.warning("SPANC upload %s: installation %s has no franchisee address, sent to the network head",
                    document.pk, installation.reference)
     return list(portal_settings.network_head_email_list), False
+
+
+def proof_franchisee_recipients(installation: Installation) -> list[str]:
+    """Who hears of a SPANC's proof request (and of "my installer does my
+    maintenance"): the installation's franchisee; without his address, the
+    network heads (the proof must not wait on nobody)."""
+    email = franchisee_email(installation.franchisee)
+    if email:
+        return [email]
+    return network_heads()

@@ -50,6 +50,10 @@ KINDS = {
     "seasonal_tasks": Kind(_("This month's maintenance tasks"),
                            _("One email a month with what to do at your installation this season."),
                            False, "client"),
+    "proof_requests": Kind(_("Proofs my SPANC asks for"),
+                           _("An email when your SPANC asks for a proof of maintenance, a week before it is due "
+                             "and on the due date."),
+                           True, "client"),
     "spanc_digest": Kind(_("New folders and documents of the territory"),
                          _("A weekly email listing the new folders and the documents shared with your SPANC."),
                          True, "spanc"),

@@ -27,7 +27,7 @@ from ..enquiries import visibility
 from ..snippets.seasonal import SeasonalTask
 from ..snippets.site_settings import PortalSettings
 from ..snippets.stages import progress_for, stage_texts
-from . import client_visits, document_accesses
+from . import client_visits, document_accesses, proof_views
 from . import view_as_client as view_as
 from .dashboard_status import dashboard_status
 from .first_connection import CodeFacsimileBlock
@@ -84,6 +84,7 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
     news_template_name = TEMPLATES + "news.html"
     move_visit_template_name = TEMPLATES + "move_visit.html"
     document_accesses_template_name = TEMPLATES + "document_accesses.html"
+    proof_answer_template_name = TEMPLATES + "proof_answer.html"
 
     # --- gate ---------------------------------------------------------------
 
@@ -266,6 +267,10 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
     @path("qui-a-consulte-mes-documents/", name="document_accesses")
     def document_accesses(self, request):
         return document_accesses.screen(self, request, self.space_context(request, nav="document_accesses"))
+
+    @path("justificatifs/<int:pk>/", name="proof_answer")
+    def proof_answer(self, request, pk):
+        return proof_views.client_answer(self, request, self.space_context(request, nav="dashboard"), pk)
 
     @path("actualites/", name="news")
     def news(self, request):

@@ -26,6 +26,7 @@ from ..enquiries.spanc_uploads import receive_spanc_documents, sent_messages
 from ..security_log import Kind, record_security_event
 from ..snippets.site_settings import PortalSettings
 from . import pro_space_folders as folders_
+from . import proof_views
 from .gating import GatedPageMixin, login_redirect
 from .space_texts import ProSpaceTexts
 from .wrong_space import wrong_space_response
@@ -50,6 +51,7 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
     folder_template_name = TEMPLATES + "folder.html"
     upload_template_name = TEMPLATES + "upload.html"
     preview_template_name = TEMPLATES + "preview.html"
+    proof_ask_template_name = TEMPLATES + "proof_ask.html"
 
     # --- who may come in ---------------------------------------------------
 
@@ -84,8 +86,9 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
         sort = folders_.clean_sort(request.GET.get("sort"))
         overdue_months = folders_.clean_overdue(request.GET.get("overdue"))
         stage = folders_.clean_stage(request.GET.get("stage"), overdue_months)
+        proof = proof_views.clean_filter(request.GET.get("proof"))
         paginator = Paginator(folders_.folder_keys(request.user, query=query, sort=sort, overdue_months=overdue_months,
-                                                   stage=stage),
+                                                   stage=stage, proof=proof),
                               folders_.PER_PAGE)
         page_obj = paginator.get_page(request.GET.get("page"))
         account = access.account_for(request.user)
@@ -104,7 +107,11 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
                 "overdue_choices": folders_.overdue_choices(),
                 "stage": stage if overdue_months or stage != folders_.STAGE_ALL else "",
                 "stage_choices": folders_.stage_choices(overdue_months),
-                "filtered_sentence": folders_.count_sentence(paginator.count, query, overdue_months, stage),
+                "proof": proof,
+                "proof_choices": folders_.proof_choices(),
+                "bulk_proof_url": self.route_url(request, "bulk_proof"),
+                "bulk_max": proof_views.bulk_max(),
+                "filtered_sentence": folders_.count_sentence(paginator.count, query, overdue_months, stage, proof),
                 "sort_columns": _sort_columns(request, sort),
                 "page_obj": page_obj,
                 "paginator": paginator,
@@ -118,12 +125,13 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
         query = folders_.clean_query(request.GET.get("q"))
         overdue_months = folders_.clean_overdue(request.GET.get("overdue"))
         stage = folders_.clean_stage(request.GET.get("stage"), overdue_months)
+        proof = proof_views.clean_filter(request.GET.get("proof"))
         folders = folders_.spanc_folders(
             request.user, query=query, sort=folders_.clean_sort(request.GET.get("sort")),
-            overdue_months=overdue_months, stage=stage,
+            overdue_months=overdue_months, stage=stage, proof=proof,
         )
         account = access.account_for(request.user)
-        filters = folders_.filter_parts(query, overdue_months, stage)
+        filters = folders_.filter_parts(query, overdue_months, stage, proof)
         workbook = folders_.folders_workbook(folders, account.previous_visit_at if account else None, filters=filters)
         record_security_event(Kind.EXPORT, request, export="spanc_folders", query=request.GET.get("q") or "")
         filename = folders_.export_filename(timezone.localdate(), filters)
@@ -151,8 +159,20 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
             {"installation": installation, "client": installation.client, "visits": list(visits),
              "franchisee": installation.franchisee, "documents": documents,
              "back_url": self.route_url(request, "folder_list") + suffix,
-             "upload_url": self.route_url(request, "folder_upload", installation.pk) + suffix},
+             "upload_url": self.route_url(request, "folder_upload", installation.pk) + suffix,
+             "proof_url": self.route_url(request, "folder_proof", installation.pk) + suffix,
+             "proof_requests": proof_views.folder_requests(installation)},
         )
+
+    @path("dossiers/<int:pk>/justificatif/", name="folder_proof")
+    def folder_proof(self, request, pk):
+        installation = access.get_spanc_installation_or_404(request.user, pk)
+        folder_url = self.route_url(request, "folder_detail", installation.pk) + _state_suffix(request)
+        return proof_views.spanc_ask(self, request, [installation], back_url=folder_url)
+
+    @path("justificatifs/", name="bulk_proof")
+    def bulk_proof(self, request):
+        return proof_views.spanc_bulk_ask(self, request, self.route_url(request, "folder_list"))
 
     @path("dossiers/<int:pk>/envoyer/", name="folder_upload")
     def folder_upload(self, request, pk):

@@ -24,6 +24,8 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from .. import access
 from ..conf import app_settings
+from ..enquiries import proofs
+from ..enquiries.proof_models import DISPLAY_LABELS as PROOF_LABELS
 from ..records.models import Installation, Stage
 from ..records.names import search_words
 from ..spreadsheets import SpreadsheetWriter
@@ -105,7 +107,16 @@ def by_stage(installations, stage):
     return installations
 
 
-def filter_parts(query="", overdue_months=None, stage=STAGE_ALL):
+PROOF_FILTER_LABELS = {"requested": gettext_lazy("proof requested"), "received": gettext_lazy("proof received"),
+                       "overdue": gettext_lazy("proof overdue"), "none": gettext_lazy("no proof requested")}
+
+
+def proof_choices():
+    """(value, label) of the "Justificatif" filter's select."""
+    return [("", _("All")), *((value, str(PROOF_FILTER_LABELS[value])) for value in proofs.FILTERS)]
+
+
+def filter_parts(query="", overdue_months=None, stage=STAGE_ALL, proof=""):
     """What the list is filtered on, in words (the count sentence, the export's first row)."""
     parts = []
     if query:
@@ -118,12 +129,14 @@ def filter_parts(query="", overdue_months=None, stage=STAGE_ALL):
         parts.append(_("stage “%(stage)s”") % {"stage": Stage(stage).label})
     elif overdue_months:
         parts.append(_("all stages"))
+    if proofs.clean_filter(proof):
+        parts.append(str(PROOF_FILTER_LABELS[proof]))
     return parts
 
 
-def count_sentence(count, query="", overdue_months=None, stage=STAGE_ALL):
+def count_sentence(count, query="", overdue_months=None, stage=STAGE_ALL, proof=""):
     """The folder list's count, saying what it is filtered on ("" when it is not)."""
-    parts = filter_parts(query, overdue_months, stage)
+    parts = filter_parts(query, overdue_months, stage, proof)
     if not parts:
         return ""
     return ngettext("%(counter)s folder on your territory matches: %(filter)s.",
@@ -161,6 +174,9 @@ def list_state(params):
     stage = clean_stage(params.get("stage"), months)
     if stage != clean_stage("", months):
         state["stage"] = stage
+    proof = proofs.clean_filter(params.get("proof"))
+    if proof:
+        state["proof"] = proof
     page = params.get("page", "")
     if page.isdigit() and 1 < int(page) < 100000:
         state["page"] = int(page)
@@ -207,18 +223,20 @@ def search(installations, query):
     return installations
 
 
-def spanc_folders(user, *, query="", sort=DEFAULT_SORT, overdue_months=None, stage=STAGE_ALL):
+def spanc_folders(user, *, query="", sort=DEFAULT_SORT, overdue_months=None, stage=STAGE_ALL, proof=""):
     """Every folder of the search, annotated and ordered (export)."""
     folders = with_document_stats(user, access.installations_for_spanc(user).select_related("client"))
+    folders = proofs.with_proof_status(proofs.by_proof(folders, proof))
     return by_stage(overdue(search(folders, query), overdue_months), stage).order_by(*ordering(sort))
 
 
-def folder_keys(user, *, query="", sort=DEFAULT_SORT, overdue_months=None, stage=STAGE_ALL):
+def folder_keys(user, *, query="", sort=DEFAULT_SORT, overdue_months=None, stage=STAGE_ALL, proof=""):
     """The folders' keys in order, with only what ordering needs: the
     paginator counts and slices this cheap query."""
     installations = access.installations_for_spanc(user)
     if clean_sort(sort).lstrip("-") == "latest":
         installations = installations.annotate(latest_document_at=_latest(user))
+    installations = proofs.by_proof(installations, proof)
     return by_stage(overdue(search(installations, query), overdue_months), stage).order_by(*ordering(sort))
 
 
@@ -227,7 +245,7 @@ def folders_page(user, page_obj, sort):
     subqueries run for these rows only, not for the rows before them."""
     keys = page_obj.object_list.values("pk")
     folders = list(
-        with_document_stats(user, access.installations_for_spanc(user).filter(pk__in=keys))
+        proofs.with_proof_status(with_document_stats(user, access.installations_for_spanc(user).filter(pk__in=keys)))
         .select_related("client")
         .order_by(*ordering(sort))
     )
@@ -242,6 +260,7 @@ def folder_rows(folders, previous_visit_at, url_of):
     (the row's ``folder`` stays there for a host's own template)."""
     date_format = get_format("SHORT_DATE_FORMAT")
     stages = dict(Stage.choices)
+    today = timezone.localdate()
 
     def day(value):
         if not value:
@@ -267,9 +286,16 @@ def folder_rows(folders, previous_visit_at, url_of):
             "maintenance": day(folder.last_maintenance_on),
             "documents": folder.document_count,
             "latest": day(folder.latest_document_at),
+            "proof": _proof_cell(folder, today),
         }
         for folder in folders
     ]
+
+
+def _proof_cell(folder, today):
+    """{"status", "text"} of the folder's latest proof request, or None (never asked)."""
+    status = proofs.display_status(getattr(folder, "proof_status", None), getattr(folder, "proof_due_on", None), today)
+    return {"status": status, "text": str(PROOF_LABELS[status])} if status else None
 
 
 def capacity_of(label):
@@ -317,7 +343,7 @@ FRENCH_DATE = "dd/mm/yyyy"
 # The SPANC's folder export: the screen's columns (spreadsheets.SpreadsheetWriter).
 FOLDER_EXPORT_FIELDS = ["export_client", "address_line1", "postcode", "city", "reference", "export_capacity",
                         "export_stage", "export_installed", "last_maintenance_on", "document_count",
-                        "latest_document_at", "new_label"]
+                        "latest_document_at", "new_label", "export_proof"]
 FOLDER_EXPORT_HEADINGS = {
     "export_client": gettext_lazy("Client"), "address_line1": gettext_lazy("Address"),
     "postcode": gettext_lazy("Postcode"), "city": gettext_lazy("Town"),
@@ -325,6 +351,7 @@ FOLDER_EXPORT_HEADINGS = {
     "export_stage": gettext_lazy("Stage"), "export_installed": gettext_lazy("Installed on"),
     "last_maintenance_on": gettext_lazy("Last maintenance"), "document_count": gettext_lazy("Documents"),
     "latest_document_at": gettext_lazy("Latest document"), "new_label": gettext_lazy("New since your previous visit"),
+    "export_proof": gettext_lazy("Proof"),
 }
 MAX_FILENAME_FILTER = 80
 
@@ -342,6 +369,7 @@ def folders_workbook(folders, previous_visit_at, filters=()):
     the first row. Return the (rewound) file. A write-only workbook keeps
     memory flat; rows are read from the database in chunks."""
     stages = dict(Stage.choices)
+    today = timezone.localdate()
 
     def rows():
         for folder in folders.iterator(chunk_size=1000):
@@ -351,6 +379,8 @@ def folders_workbook(folders, previous_visit_at, filters=()):
             folder.export_stage = str(stages.get(folder.stage, folder.stage))
             # As on screen: a study's or a quote's date is a plan, not an installation.
             folder.export_installed = None if folder.stage in NOT_BUILT else folder.installed_on
+            proof = _proof_cell(folder, today)
+            folder.export_proof = proof["text"] if proof else ""
             yield folder
 
     title = _("Filter: %(filter)s") % {"filter": ", ".join(str(part) for part in filters)} if filters \

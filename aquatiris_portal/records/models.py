@@ -318,6 +318,7 @@ class DocumentSource(models.TextChoices):
     SYNC = "sync", _("Internal system")
     CERTIFICATE = "certificate", _("Manufacturer certificate")
     SPANC_UPLOAD = "spanc_upload", _("Uploaded by the SPANC")
+    OWNER_PROOF = "owner_proof", _("Proof sent by the owner")
 
 
 class PortalDocumentQuerySet(models.QuerySet):

@@ -7,6 +7,7 @@ from .columns import YesNoColumn as BooleanColumn  # "Oui"/"Non", not an icon ti
 from .faq import FaqEntry
 from ..records.themes import DocumentTheme
 from .models import AfterSalesReason, RequestSubject, SpancDocumentType
+from .proof_kinds import ProofKind
 from .seasonal import SeasonalTask
 
 
@@ -52,6 +53,13 @@ class SpancDocumentTypeViewSet(SnippetViewSet):
     ordering = ["sort_order", "name"]
 
 
+class ProofKindViewSet(SnippetViewSet):
+    model = ProofKind
+    icon = "clipboard-list"
+    list_display = ["name", "sort_order", BooleanColumn("active", label=_("shown in the form"))]
+    ordering = ["sort_order", "name"]
+
+
 class SeasonalTaskViewSet(SnippetViewSet):
     model = SeasonalTask
     icon = "date"
@@ -65,4 +73,4 @@ class PortalContentGroup(SnippetViewSetGroup):
     menu_icon = "form"
     menu_order = 230
     items = (FaqEntryViewSet, DocumentThemeViewSet, RequestSubjectViewSet, AfterSalesReasonViewSet,
-             SpancDocumentTypeViewSet, SeasonalTaskViewSet)
+             SpancDocumentTypeViewSet, ProofKindViewSet, SeasonalTaskViewSet)

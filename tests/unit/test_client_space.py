@@ -129,7 +129,16 @@ ROUTES = [
     ("news", lambda o, r, a: f"{BASE}actualites/", False),
     ("visit_calendar", lambda o, r, a: f"{BASE}visites/{_planned_visit(o).pk}/agenda/", True),
     ("move_visit", lambda o, r, a: f"{BASE}visites/{_planned_visit(o).pk}/deplacer/", True),
+    ("proof_answer", lambda o, r, a: f"{BASE}justificatifs/{_proof_request(o).pk}/", True),
 ]
+
+
+def _proof_request(owner):
+    from aquatiris_portal.models import ProofKind, ProofRequest
+
+    installation = owner["first"]
+    return ProofRequest.objects.create(installation=installation, spanc=factories.spanc(),
+                                       kind=ProofKind.objects.first(), due_on=datetime.date(2099, 1, 1))
 
 
 def test_routes_list_covers_every_route_of_the_page():
@@ -539,6 +548,7 @@ def test_query_budget_is_the_same_for_small_and_large_clients(space, subjects):
 # Issue 17: the next visits (dashboard), the installation's visits, next
 # and done, in one query (its reports one more, none here: no visit), this
 # month's seasonal tasks (entretien): one query each.
-QUERY_BUDGETS = {"dashboard": 10, "installations/{i}/": 9, "installations/{i}/documents/": 9,
+# The dashboard's proof tasks (a SPANC's requests): one query.
+QUERY_BUDGETS = {"dashboard": 11, "installations/{i}/": 9, "installations/{i}/documents/": 9,
                  "installations/{i}/garantie/": 7, "contact/": 12, "contrat-entretien/": 9, "demandes/": 9,
                  "demandes/{r}/": 10, "entretien/": 13, "actualites/": 7}
