@@ -9,7 +9,11 @@ binaries, as in tests/integration/conftest.py) and removed at the end.
 Reports records/s of the first import (file-less records), the peak memory
 (RSS sampled during the import) and the time of re-importing the same
 records as a new export (all unchanged). ``--profile`` prints where each
-import spends its time (cProfile).
+import spends its time (cProfile). Between the two, an export of 10 changed
+records is imported into the whole base and timed against an empty export
+of the same run (the reference: what any import costs); on the throw-away
+cluster a second one runs with every plan logged (auto_explain) and the
+sequential scans of those plans are listed: none may read a synced table.
 
 Last full run (2026-11-25, 2 cores, load average 1.0-1.1): 750,250 records,
 first import 58.6 s = 12,811 records/s, RSS 150 MB before and 173-193 MB
@@ -226,25 +230,33 @@ def main():
         # 10 changed records into the whole base: what a push imports. Timed
         # once bare (the figure), then once more (another 10 changes) with
         # every statement's plan logged, to show no plan scans a table.
-        sizes = (clients, installations, documents)
-        small_change(work / "exports" / "export-000003", 3, *sizes)
+        # The reference of the same run: an export without records (what any
+        # import costs: listing the exports, the run's rows, the staging file).
+        empty = work / "exports" / "export-000003"
+        empty.mkdir()
+        (empty / "records.jsonl").write_text("")
+        (empty / "manifest.json").write_text(json.dumps({"format": "aquatiris-exchange/1", "sequence": 3}))
+        _run0, t0, *_rest = timed_import(work / "exports")
+        small_change(work / "exports" / "export-000004", 4, clients, installations, documents)
         run3, t3, *_rest = timed_import(work / "exports")
         plans, scans = None, []
         if stop:
-            small_change(work / "exports" / "export-000004", 4, clients + 1, installations + 1, documents + 2)
+            small_change(work / "exports" / "export-000005", 5, clients + 1, installations + 1, documents + 2)
             _run4, _t4, plans, scans = explained_import(work / "exports", work / "pg" / "server.log")
-        print(f"small export (10 records) into the base: {t3 * 1000:.0f} ms, created {run3.created_count}, "
+        print(f"empty export (reference): {t0 * 1000:.0f} ms; small export (10 records) into the base: "
+              f"{t3 * 1000:.0f} ms = {t3 / t0:.2f}x the empty one, created {run3.created_count}, "
               f"updated {run3.updated_count}, deleted {run3.deleted_count}, quarantined {run3.quarantined_count}; "
               f"plans logged {plans}, sequential scans {scans}", flush=True)
         if args.no_reimport:
             print(json.dumps({"records": records, "first_import_s": round(t1, 1), "records_per_s": round(records / t1),
-                              "small_import_ms": round(t3 * 1000), "small_import_seq_scans": scans}))
+                              "empty_import_ms": round(t0 * 1000), "small_import_ms": round(t3 * 1000),
+                              "small_import_seq_scans": scans}))
             return
 
-        second = work / "exports" / "export-000005"
+        second = work / "exports" / "export-000006"
         second.mkdir()
         os.link(first / "records.jsonl", second / "records.jsonl")
-        (second / "manifest.json").write_text(json.dumps({"format": "aquatiris-exchange/1", "sequence": 5}))
+        (second / "manifest.json").write_text(json.dumps({"format": "aquatiris-exchange/1", "sequence": 6}))
         if args.profile:
             profiler = cProfile.Profile()
             profiler.enable()
@@ -259,7 +271,8 @@ def main():
             "records": records, "first_import_s": round(t1, 1), "records_per_s": round(records / t1),
             "reimport_s": round(t2, 1), "reimport_speedup": round(t1 / t2, 1),
             "rss_before_mb": round(rss0), "rss_peak_first_mb": round(peak1), "rss_peak_reimport_mb": round(peak2),
-            "rss_quarters_first_mb": quarters1, "small_import_ms": round(t3 * 1000), "small_import_seq_scans": scans,
+            "rss_quarters_first_mb": quarters1, "empty_import_ms": round(t0 * 1000),
+            "small_import_ms": round(t3 * 1000), "small_import_seq_scans": scans,
         }))
     finally:
         if stop:
