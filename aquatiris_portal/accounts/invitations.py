@@ -157,7 +157,7 @@ def _locked_pending(invitation: Invitation) -> Invitation:
     return locked
 
 
-def accept_new(invitation: Invitation, password: str, request=None):
+def accept_new(invitation: Invitation, password: str, request=None, *, first_name="", last_name=""):
     """A first account for the invited address: its password, its membership.
     Raises ValueError when the link is spent or the address has an account
     meanwhile (that account must confirm: nothing is merged)."""
@@ -166,7 +166,8 @@ def accept_new(invitation: Invitation, password: str, request=None):
         invitation = _locked_pending(invitation)
         if account_for_email(invitation.email) is not None:
             raise ValueError("the address has an account: it confirms instead")
-        user = User._default_manager.create_user(username=invitation.email, email=invitation.email)
+        user = User._default_manager.create_user(username=invitation.email, email=invitation.email,
+                                                 first_name=first_name.strip()[:150], last_name=last_name.strip()[:150])
         user.set_password(password)
         user.save()
         PortalAccount.objects.create(user=user, activated_at=timezone.now())

@@ -38,6 +38,22 @@ class InviteForm(forms.Form):
     )
 
 
+def _name_fields(form_class):
+    """A password form that also asks the person's name: it signs their
+    messages and requests (« envoyé par Claire Martin »)."""
+    return type(f"Named{form_class.__name__}", (form_class,), {
+        "first_name": forms.CharField(label=gettext_lazy("First name"), max_length=150,
+                                      widget=forms.TextInput(attrs={"autocomplete": "given-name"})),
+        "last_name": forms.CharField(label=gettext_lazy("Last name"), max_length=150,
+                                     widget=forms.TextInput(attrs={"autocomplete": "family-name"})),
+        "field_order": ["first_name", "last_name"],
+    })
+
+
+NamedGeneratedForm = _name_fields(GeneratedPasswordForm)
+NamedOwnForm = _name_fields(OwnPasswordForm)
+
+
 def _record_or_403(request, kind):
     if kind not in access.KINDS:
         raise Http404
@@ -163,23 +179,30 @@ def _new_account(request, invitation, context):
         return render(request, TEMPLATES + "invitation_accept.html", {**context, "other_account": True}, status=403)
     person = get_user_model()(username=invitation.email, email=invitation.email)
     generated = generate_password()
-    generated_form = GeneratedPasswordForm(initial={"generated_password": generated}, user=person)
-    own_form = OwnPasswordForm(user=person)
+    generated_form = NamedGeneratedForm(initial={"generated_password": generated}, user=person)
+    own_form = NamedOwnForm(user=person)
     if request.method == "POST":
         if request.POST.get("choice") == "generated":
-            form = generated_form = GeneratedPasswordForm(request.POST, user=person)
+            form = generated_form = NamedGeneratedForm(request.POST, user=person)
         else:
-            form = own_form = OwnPasswordForm(request.POST, user=person)
+            form = own_form = NamedOwnForm(request.POST, user=person)
         if form.is_valid():
             try:
-                user = invitations.accept_new(invitation, form.password, request)
+                user = invitations.accept_new(invitation, form.password, request,
+                                              first_name=form.cleaned_data["first_name"],
+                                              last_name=form.cleaned_data["last_name"])
             except ValueError:
                 return _invalid(request)
             request.session.pop(INVITATION_SESSION_KEY, None)
             messages.success(request, _("Your account is ready. Welcome!"))
             return log_in(request, user, "")
-        if isinstance(form, GeneratedPasswordForm):
-            generated_form = GeneratedPasswordForm(initial={"generated_password": generated}, user=person)
+        if isinstance(form, GeneratedPasswordForm) and "generated_password" not in form.errors:
+            generated = request.POST.get("generated_password", "")  # only the name was missing: same password
+        elif isinstance(form, GeneratedPasswordForm):
+            generated_form = NamedGeneratedForm(initial={"generated_password": generated,
+                                                         "first_name": request.POST.get("first_name", ""),
+                                                         "last_name": request.POST.get("last_name", "")},
+                                                user=person)
     return render(request, TEMPLATES + "invitation_accept.html", {
         **context, "email": invitation.email, "generated": generated,
         "generated_form": generated_form, "own_form": own_form,

@@ -31,7 +31,7 @@ from ..notifications.models import OutgoingMail
 from ..notifications.preferences import unsubscribe_headers
 from ..sync.outbox import record_event
 from ..uploads import safe_filename
-from . import limits, links, routing
+from . import authors, limits, links, routing
 from .models import AuthorRole, PortalRequest, RequestAttachment, RequestMessage
 
 logger = logging.getLogger(__name__)
@@ -95,6 +95,9 @@ def post_message(portal_request, *, role, body, channel, author_name="", user=No
         if role == AuthorRole.CLIENT:
             # Before anything is stored: over a limit, LimitReached rolls it all back.
             limits.enforce(user, attachment_bytes=limits.files_size(checked_files))
+        if role == AuthorRole.CLIENT and user is not None:
+            # One of the record's people: their own name, not the record's (a couple, a household).
+            author_name = authors.author_label(user, author_name)
         message = RequestMessage.objects.create(
             request=portal_request, author_role=role, author_name=author_name[:200], author_user=user,
             channel=channel, body=body, created_at=sent_at or now, external_id=external_id,
@@ -137,6 +140,8 @@ def _open(portal_request, *, role, body, channel, user, checked_files, site_url,
         portal_request.fill_recap()
         portal_request.save()
         message = RequestMessage(request=portal_request, author_role=role, author_user=user, channel=channel,
+                                 author_name=authors.author_label(user, portal_request.client.full_name
+                                                                 if portal_request.client_id else ""),
                                  body=body, created_at=portal_request.created_at)
         attachments = save_attachments(portal_request, None, checked_files)
         record_event("request_submitted", request_payload(portal_request, attachments),
@@ -158,6 +163,7 @@ def request_payload(portal_request, attachments):
         "subject": portal_request.subject_label,
         "after_sales_reason": portal_request.after_sales_reason,
         "message": portal_request.message,
+        "sent_by": authors.sent_by(portal_request.submitted_by, record_name=portal_request.client.full_name),
         "created_at": portal_request.created_at.isoformat(),
         "attachments": [
             {"filename": a.filename, "content_type": a.content_type, "size": a.size} for a in attachments
@@ -232,6 +238,7 @@ def message_payload(portal_request, message, attachments):
         "message_id": message.pk,
         "author_role": message.author_role,
         "author_name": message.author_name,
+        "sent_by": authors.sent_by(message.author_user, message.author_name),
         "body": message.body,
         "sent_at": message.created_at.isoformat(),
         "status": portal_request.status,

@@ -75,7 +75,8 @@ def _accept_with_new_password(http, link):
     response = http.get(link)
     assert response.status_code == 302 and "lien" not in response["Location"]
     page = http.get(ACCEPT)
-    return http.post(ACCEPT, {"choice": "generated", "generated_password": _generated(page)})
+    return http.post(ACCEPT, {"choice": "generated", "generated_password": _generated(page),
+                              "first_name": "Claire", "last_name": "Martin"})
 
 
 # --- the lifecycle ---------------------------------------------------------------------
@@ -99,6 +100,7 @@ def test_an_owner_invites_a_household_member_who_accepts_and_sees_the_space(spac
     response = _accept_with_new_password(invited, link)
     assert response.status_code == 302
     person = get_user_model().objects.get(username="claire.martin@example.org")
+    assert person.get_full_name() == "Claire Martin"
     membership = Membership.objects.get(person=person)
     assert (membership.client, membership.role, membership.invited_by) == (client, "household", owner)
     assert invited.get(space.url).status_code == 200 and b"Quarantotto" in invited.get(space.url).content
