@@ -132,6 +132,17 @@ def _client_attachment(people):
 
 
 ATTACHMENT, EXPORT = DocumentAccess.FileKind.ATTACHMENT, DocumentAccess.FileKind.EXPORT
+ARCHIVE = DocumentAccess.FileKind.ARCHIVE
+
+
+def _archive(people):
+    """The owner's installation dossier, built, behind its mailed link (``people.archive``)."""
+    from aquatiris_portal.enquiries import archives
+
+    archive, _created = archives.start("dossier", people.owner, client=people.client,
+                                       installation=people.installation)
+    people.archive = archives.build(archive.pk)
+    return archives.download_path(people.archive)
 CASES = (
     Case("aquatiris_portal:document_download", "owner", Actor.OWNER,
          lambda p: (logged_in(p.owner), _document(p))),
@@ -173,6 +184,8 @@ CASES = (
          lambda p: (logged_in(p.staff, second_factor=True),
                     reverse("aquatiris_portal_requests:export_download", args=[p.export.pk])),
          EXPORT),
+    Case("aquatiris_portal:archive_download", "owner", Actor.OWNER,
+         lambda p: (logged_in(p.owner), _archive(p)), ARCHIVE),
 )
 
 
