@@ -181,6 +181,9 @@ DEFAULTS = {
     # more than N months" (its default choice).
     "VISIT_REMINDER_DAYS": 7,
     "SPANC_MAINTENANCE_OVERDUE_MONTHS": 24,
+    # A SPANC's proof-of-maintenance request covers at most this many folders
+    # at once (enquiries/proofs.py reads it).
+    "PROOF_BULK_MAX": 500,
     # Absolute URL of the site (for links in mails and outbox events); default
     # WAGTAILADMIN_BASE_URL, and under DEBUG only runserver's address (public_base_url()).
     "PUBLIC_BASE_URL": None,
