@@ -13,7 +13,8 @@ import spends its time (cProfile). Between the two, an export of 10 changed
 records is imported into the whole base and timed against an empty export
 of the same run (the reference: what any import costs); on the throw-away
 cluster a second one runs with every plan logged (auto_explain) and the
-sequential scans of those plans are listed: none may read a synced table.
+sequential scans of those plans are listed: none may read the large tables
+(clients, installations, documents).
 
 Last full run (2026-11-25, 2 cores, load average 1.0-1.1): 750,250 records,
 first import 58.6 s = 12,811 records/s, RSS 150 MB before and 173-193 MB
