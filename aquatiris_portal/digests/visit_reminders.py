@@ -59,8 +59,12 @@ class Report:
 
 
 def _accounts(client_id):
+    """Each person of the client (the owner and the household), each with
+    their own preference and their own mail."""
     return list(PortalAccount.objects.select_related("user")
-                .filter(client_id=client_id, user__is_active=True))
+                .filter(user__portal_memberships__client_id=client_id,
+                        user__portal_memberships__removed_at__isnull=True, user__is_active=True)
+                .distinct().order_by("pk"))
 
 
 def due_visits(today):

@@ -17,7 +17,9 @@ editor's content (DESIGN §7).
 """
 
 import logging
+from typing import Any
 
+from django.contrib.auth import get_user_model
 from wagtail.models import Site
 
 from ..notifications.mail import default_from_email
@@ -80,13 +82,23 @@ def client_copy(portal_request: PortalRequest, franchisee: Franchisee | None) ->
     return [portal_request.client_email], [email] if email else []
 
 
-def answer_recipients(portal_request: PortalRequest) -> list[str]:
-    """Who hears of an answer in the thread: the client, unless the person who
-    sent the request does not want those mails ([] then)."""
-    user = portal_request.submitted_by
-    if user is not None and not wants(user, ANSWER_MAILS):
-        return []
-    return [portal_request.client.email or portal_request.client_email]
+def answer_recipients(portal_request: PortalRequest) -> list[tuple[Any, str, bool]]:
+    """Who hears of an answer in the thread, as (person, address, whether it
+    is the client's own address): each
+    person of the client who wants those mails, the owner at the client's
+    own address (as before people had their own logins), the household at
+    theirs. A client nobody logs in for: its address, with no person."""
+    client = portal_request.client
+    record_address = client.email or portal_request.client_email
+    membership_model = get_user_model().portal_memberships.rel.related_model  # accounts' model, not imported
+    people = list(membership_model._default_manager.filter(client=client, removed_at__isnull=True,
+                                                            person__is_active=True)
+                  .select_related("person").order_by("pk"))
+    if not people:
+        user = portal_request.submitted_by
+        return [] if user is not None and not wants(user, ANSWER_MAILS) else [(user, record_address, True)]
+    return [(m.person, record_address if m.role == "owner" else m.person.email, m.role == "owner")
+            for m in people if (m.person.email or m.role == "owner") and wants(m.person, ANSWER_MAILS)]
 
 
 def warranty_recipients(installation: Installation) -> list[str]:

@@ -293,19 +293,18 @@ def notify(portal_request, message, attachments, *, site_url="", portal_settings
         "site_url": site_url,
     }
     if message.author_role != AuthorRole.CLIENT:
-        to = routing.answer_recipients(portal_request)
-        if not to:
-            return
-        user = portal_request.submitted_by
-        headers, unsubscribe_url = unsubscribe_headers(user, ANSWER_MAILS) if user else ({}, "")
-        queue_mail(
-            key=f"request_message:{message.pk}:client",
-            to=to,
-            template=MAIL + "request_answer",
-            context={**context, "thread_url": links.client_thread_url(portal_request, site_url),
-                     "include_text": app_settings.MAIL_INCLUDES_MESSAGE, "unsubscribe_url": unsubscribe_url},
-            headers=headers,
-        )
+        # One mail per person of the client who wants it, with their own way out;
+        # the one at the client's own address keeps the key it always had.
+        for user, address, own in routing.answer_recipients(portal_request):
+            headers, unsubscribe_url = unsubscribe_headers(user, ANSWER_MAILS) if user else ({}, "")
+            queue_mail(
+                key=f"request_message:{message.pk}:client" + ("" if own else f":{user.pk}"),
+                to=[address],
+                template=MAIL + "request_answer",
+                context={**context, "thread_url": links.client_thread_url(portal_request, site_url),
+                         "include_text": app_settings.MAIL_INCLUDES_MESSAGE, "unsubscribe_url": unsubscribe_url},
+                headers=headers,
+            )
         return
     _notify_client_reply(portal_request, context, portal_settings)
 
