@@ -244,6 +244,9 @@ def main():
         if stop:
             small_change(work / "exports" / "export-000005", 5, clients + 1, installations + 1, documents + 2)
             _run4, _t4, plans, scans = explained_import(work / "exports", work / "pg" / "server.log")
+        large = {"aquatiris_portal_client", "aquatiris_portal_installation", "aquatiris_portal_portaldocument"}
+        if any(table in large for table, _rows in scans):
+            raise SystemExit(f"a 10-record import scanned a whole large table: {scans}")
         print(f"empty export (reference): {t0 * 1000:.0f} ms; small export (10 records) into the base: "
               f"{t3 * 1000:.0f} ms = {t3 / t0:.2f}x the empty one, created {run3.created_count}, "
               f"updated {run3.updated_count}, deleted {run3.deleted_count}, quarantined {run3.quarantined_count}; "
