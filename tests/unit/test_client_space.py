@@ -130,6 +130,7 @@ ROUTES = [
     ("visit_calendar", lambda o, r, a: f"{BASE}visites/{_planned_visit(o).pk}/agenda/", True),
     ("move_visit", lambda o, r, a: f"{BASE}visites/{_planned_visit(o).pk}/deplacer/", True),
     ("proof_answer", lambda o, r, a: f"{BASE}justificatifs/{_proof_request(o).pk}/", True),
+    ("document_accesses", lambda o, r, a: f"{BASE}qui-a-consulte-mes-documents/", False),
 ]
 
 
