@@ -150,8 +150,9 @@ def _join(invitation: Invitation, person, request) -> Membership:
 
 
 def _locked_pending(invitation: Invitation) -> Invitation:
-    locked = Invitation.objects.select_for_update().select_related("client", "spanc", "invited_by").get(
-        pk=invitation.pk)
+    # The invitation's row only: PostgreSQL refuses FOR UPDATE on the nullable side of the joins.
+    locked = Invitation.objects.select_for_update(of=("self",)).select_related(
+        "client", "spanc", "invited_by").get(pk=invitation.pk)
     if not locked.pending():
         raise ValueError("invitation no longer valid")
     return locked
