@@ -31,6 +31,7 @@ from wagtail.models import Page
 from .. import access
 from ..accounts.models import PortalAccount
 from ..conf import app_settings, public_base_url
+from ..enquiries import proofs
 from ..notifications.mail import queue_mail
 from ..notifications.models import OutgoingMail
 from ..notifications.preferences import KINDS, NotificationPreference, unsubscribe_headers
@@ -162,7 +163,9 @@ def send_spanc_digest(account, now=None, force=False):
                      .select_related("installation").order_by("installation__reference", "-created_at"))
         folder_list = list(folders[:LIST_LIMIT + 1])
         document_list = list(documents[:LIST_LIMIT + 1])
-        if not folder_list and not document_list:
+        # The proofs owners sent (enquiries/proofs.py): what came in of what the SPANC asked.
+        proof_list = list(proofs.received_between(spanc, since, now)[:LIST_LIMIT])
+        if not folder_list and not document_list and not proof_list:
             return None
         space, space_url = _space(ProSpacePage)
         for folder in folder_list:
@@ -174,6 +177,7 @@ def send_spanc_digest(account, now=None, force=False):
         mail = queue_mail(
             key=key, to=[user.email], template=MAIL + "digest_spanc", headers=headers,
             context={"spanc": spanc, "folders": folder_list[:LIST_LIMIT], "documents": document_list[:LIST_LIMIT],
+                     "proofs": proof_list,
                      "folder_total": folders.count() if len(folder_list) > LIST_LIMIT else len(folder_list),
                      "document_total": documents.count() if len(document_list) > LIST_LIMIT else len(document_list),
                      "since": since, "space_url": space_url, "unsubscribe_url": unsubscribe,

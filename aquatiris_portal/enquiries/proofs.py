@@ -242,7 +242,7 @@ def answer_with_file(*, user, proof, checked):
             proof.answer_document = document
             proof.save(update_fields=["status", "answered_at", "answered_by", "answer_document"])
             payload = {**document_payload(document, installation, proof.spanc), **request_payload(proof),
-                       "answered_at": now.isoformat(), "file": document.file.name}
+                       "answered_at": now.isoformat()}
             record_event("proof_received", payload, installation=installation)
     except Exception:
         if stored is not None:

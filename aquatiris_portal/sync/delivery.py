@@ -1,5 +1,5 @@
 """Outbox delivery: each event is POSTed, signed, to the internal system's
-receiver (README, "Sync with the internal system").
+receiver (docs/exchange-format.md, outbox).
 
 Body (JSON, UTF-8)::
 
@@ -53,7 +53,7 @@ def sign(body, secret):
 
 
 def verify(body, header, secret):
-    """What the receiver does (also documented in README)."""
+    """What the receiver does (also documented in docs/exchange-format.md)."""
     return hmac.compare_digest(sign(body, secret), header or "")
 
 
@@ -80,7 +80,7 @@ def download_url(document_pk):
     return base_url() + reverse("aquatiris_portal:sync_document_download", args=[download_token(document_pk)])
 
 
-# -- download links for the attachments of request_message_posted (issue 16)
+# -- download links for the attachments of request_message_posted
 
 ATTACHMENT_SALT = "aquatiris_portal.enquiries.attachment_download"
 
@@ -110,7 +110,8 @@ def _document_pk(payload):
 
 def body_for(event):
     payload = dict(event.payload or {})
-    if event.kind == event.Kind.DOCUMENT_UPLOADED and _document_pk(payload) is not None:
+    # An owner's proof (proof_received) carries its document's fields like a SPANC's upload.
+    if event.kind in (event.Kind.DOCUMENT_UPLOADED, "proof_received") and _document_pk(payload) is not None:
         # Made at each attempt: valid OUTBOX_DOWNLOAD_URL_SECONDS (an hour) from the delivery.
         payload["download_url"] = download_url(_document_pk(payload))
         payload["download_url_expires_at"] = (

@@ -4,6 +4,7 @@ does my maintenance"; the list, the export and the outbox follow."""
 
 import datetime
 import io
+import json
 
 import openpyxl
 import pytest
@@ -76,6 +77,10 @@ def test_a_due_date_in_the_past_or_today_is_refused(loop):
         response = _ask(loop, due_on=due)
         assert response.status_code == 200
         assert "La date doit être dans le futur" in response.content.decode()
+    for due in (timezone.localdate(), timezone.localdate() - datetime.timedelta(days=1)):
+        with pytest.raises(ValueError):  # the service refuses it too, whoever calls it
+            proofs.ask(user=None, spanc=loop["spanc"], installations=[loop["installation"]], kind=loop["kind"],
+                       due_on=due)
     assert not ProofRequest.objects.exists()
 
 
@@ -136,8 +141,17 @@ def test_answer_by_upload_makes_the_document_the_status_and_one_event(loop):
     assert PortalDocument.objects.filter(source=DocumentSource.OWNER_PROOF).count() == 1
     events = OutboxEvent.objects.filter(kind="proof_received")
     assert events.count() == 1
-    assert events.get().payload["file"] == document.file.name
+    assert events.get().payload["document_id"] == document.pk
+    # Delivered like a SPANC's upload: a signed link to the file, made at each attempt.
+    from aquatiris_portal.sync.delivery import body_for
+
+    payload = json.loads(body_for(events.get()))["payload"]
+    assert payload["download_url"] and payload["kind"] == "Bordereau de vidange"
     assert events.get().payload["sha256"] == document.sha256
+    # The service itself receives once (two tabs posting at the same time pass the page's check).
+    again = proofs.answer_with_file(user=loop["owner"], proof=proof, checked=(
+        SimpleUploadedFile("b.pdf", pdf, content_type="application/pdf"), "pdf", "application/pdf"))
+    assert again is False and events.count() == 1
 
 
 def test_a_bad_file_is_refused_with_the_error_summary(loop):
@@ -177,6 +191,8 @@ def test_list_column_filter_and_export(loop):
     body = loop["http"].get(page_url + "?proof=requested").content.decode()
     assert loop["installation"].reference in body and quiet.reference not in body
     assert "demandé" in body
+    not_yet = loop["http"].get(page_url + "?proof=overdue").content.decode()
+    assert loop["installation"].reference not in not_yet  # due in a month: not overdue
     none = loop["http"].get(page_url + "?proof=none").content.decode()
     assert quiet.reference in none and loop["installation"].reference not in none
     ProofRequest.objects.update(due_on=timezone.localdate() - datetime.timedelta(days=1))
@@ -233,3 +249,18 @@ def test_reminders_follow_the_owners_choice(loop, time_machine):
     time_machine.move_to(timezone.make_aware(datetime.datetime(2027, 3, 15, 10, 0)), tick=False)
     proof_reminders.send_due()
     assert not OutgoingMail.objects.filter(key__contains=":due:").exists()
+
+
+def test_the_weekly_spanc_digest_lists_the_proofs_that_came_in(loop, settings):
+    from aquatiris_portal.digests.services import send_due
+
+    settings.AQUATIRIS_PORTAL_SPANC_DIGEST_DAYS = 7
+    _ask(loop)
+    proof = ProofRequest.objects.get()
+    pdf = make_pdf("Bordereau")
+    loop["owner_http"].post(_answer_url(loop, proof), {
+        "file": SimpleUploadedFile("bordereau.pdf", pdf, content_type="application/pdf")})
+    send_due(now=timezone.now() + datetime.timedelta(minutes=1))
+    mail = OutgoingMail.objects.get(key__startswith="digest:spanc:")
+    assert "Justificatifs reçus" in mail.body_text
+    assert f"- Bordereau de vidange — {loop['installation'].reference}" in mail.body_text
