@@ -1,4 +1,4 @@
-# Operator interface (DESIGN.md §6): `make demo`, `make test`.
+# The two commands of README.md: `make demo`, `make test`.
 PYTHON := .venv/bin/python
 MANAGE := $(PYTHON) example_site/manage.py
 # Where `make demo` serves the example site (portal_demo prints its links there).
@@ -29,7 +29,7 @@ demo: install
 	$(MANAGE) portal_demo --base-url http://$(DEMO_ADDR)
 	$(MANAGE) runserver --noreload $(DEMO_ADDR)
 
-## The package's wheel into dist/ (README "Installing into an existing Wagtail
+## The package's wheel into dist/ (docs/install.md, "Installing into an existing Wagtail
 ## site"): built in a temporary copy of the tree, fails on a setuptools warning.
 wheel:
 	@scripts/build-wheel.sh dist

@@ -317,7 +317,7 @@ def clients_see_spanc_uploads() -> bool:
     return bool(app_settings.CLIENTS_SEE_SPANC_UPLOADS)
 
 
-# -- visits (issue 17): a visit shows only where its installation shows; its
+# -- visits: a visit shows only where its installation shows; its
 # report only to whom the report document itself shows.
 
 def _with_report(visits: VisitQuerySet, documents: QuerySet[PortalDocument]) -> VisitQuerySet:

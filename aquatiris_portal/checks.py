@@ -1,7 +1,7 @@
 """System checks for a host's settings (``manage.py check``).
 
 Each message has an id ``aquatiris_portal.<E|W>NNN`` and a hint that says
-what to write; a correctly configured host (README's settings, i.e.
+what to write; a correctly configured host (docs/install.md's settings, i.e.
 docs/host_settings.py) gets none. Silence one with
 ``SILENCED_SYSTEM_CHECKS = ["aquatiris_portal.W008"]``.
 """

@@ -151,7 +151,7 @@ DEFAULTS = {
     # (the person is told to contact their franchisee).
     "ARCHIVE_LINK_DAYS": 7,
     "ARCHIVE_MAX_BYTES": 2 * 1024 * 1024 * 1024,
-    # Request threads (issue 16): a closed request can be reopened by its
+    # Request threads: a closed request can be reopened by its
     # client for this many days; a franchisee's reply link lives this many
     # days; a request whose client spoke last waits for an answer after
     # this many hours (admin listing, dashboard); the client's "someone

@@ -23,7 +23,7 @@ Both may take the same mail: ``deliver_mail`` claims the row first (one
 conditional UPDATE), so it is sent once.
 
 Production runs ``manage.py rundramatiq`` and periodiq on Redis instead
-(README, "Background jobs"); none of this runs there.
+(docs/operations.md, "The processes"); none of this runs there.
 """
 
 import contextlib

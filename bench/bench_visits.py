@@ -1,4 +1,4 @@
-"""Visits for the benchmark dataset (issue 17): run by run.py after
+"""Visits for the benchmark dataset: run by run.py after
 ``portal_bench_data``, with the site's environment (the benchmark database).
 
 ``portal_bench_data`` (example_site) creates no visits, so without this the

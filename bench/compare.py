@@ -1,4 +1,4 @@
-"""Compare benchmark runs of two versions, as Markdown tables (issue 13).
+"""Compare benchmark runs of two versions, as Markdown tables.
 
     .venv/bin/python bench/compare.py before-1.json after-1.json before-2.json after-2.json ...
     .venv/bin/python bench/compare.py --pages folders_p1,folders_overdue after-1.json after-2.json

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""The portal's speed benchmark (issue 8), in one command: ``bench/run.sh``.
+"""The portal's speed benchmark, in one command: ``bench/run.sh``.
 
 1. PostgreSQL (+ Redis) on loopback, data folder kept in bench/out/pgdata;
 2. migrate, collectstatic, portal_demo, portal_bench_data (100,000 clients,
@@ -55,7 +55,7 @@ PAGES = [
     ("login", "Login page (anonymous)", "/portail/connexion/", None, "simple"),
     ("dashboard", "Client dashboard", "/espace-client/", "client", "complex"),
     ("installation", "Client installation page (with its visits: next visit, maintenance log)", "/espace-client/installations/{client_installation}/", "client", "simple"),
-    ("installation_no_visits", "Client installation page, an installation without visits (as before issue 17)",
+    ("installation_no_visits", "Client installation page, an installation without visits (as before visits existed)",
      "/espace-client/installations/{client_installation_without_visits}/", "client", "simple"),
     ("documents", "Installation documents", "/espace-client/installations/{client_installation}/documents/", "client", "simple"),
     ("warranty", "Warranty form", "/espace-client/installations/{client_installation}/garantie/", "client", "simple"),
@@ -65,7 +65,7 @@ PAGES = [
     ("folders_small", "SPANC folder list of a SPANC with 5 folders (comparison)", "/espace-pro/", "spanc_small",
      "complex"),
     ("folder_search", "SPANC folder search", "/espace-pro/?q={spanc_search}", "spanc", "complex"),
-    # Issue 17: "no maintenance for more than 24 months" (the setting's default), on the
+    # The maintenance filter: "no maintenance for more than 24 months" (the setting's default), on the
     # visits bench_visits.py adds, in the folder list's order and sorted by that date.
     ("folders_overdue", "SPANC folder list, no maintenance for more than 24 months", "/espace-pro/?overdue=24",
      "spanc", "complex"),

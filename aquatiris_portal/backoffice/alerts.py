@@ -51,7 +51,7 @@ class StaffAlertsPanel(Component):
             context["request_count"] = new_requests.count()
             context["requests"] = list(new_requests.select_related("franchisee")[:SHOWN])
             context["requests_url"] = reverse("aquatiris_portal_requests:index")
-            # Waiting for an answer: whatever the visit (issue 16).
+            # Waiting for an answer: whatever the visit.
             context["waiting_count"] = PortalRequest.objects.filter(waiting_condition()).count()
             context["waiting_url"] = context["requests_url"] + "?waiting=true"
             context["answer_due_hours"] = app_settings.ANSWER_DUE_HOURS

@@ -98,7 +98,7 @@ def _page_permissions(group):
 def ensure_groups():
     """Create or repair both groups; safe to run any number of times. Only
     the permissions listed here are set (extra ones an admin added to
-    these groups are removed, so the groups keep meaning what the README says)."""
+    these groups are removed, so the groups keep meaning what docs/features.md says)."""
     editors, _ = Group.objects.get_or_create(name=EDITORS)
     editors.permissions.set(editors_permissions())
     _page_permissions(editors)

@@ -1,4 +1,4 @@
-"""The owner's monthly tasks by mail (issue 17 Build 3): a client who opted
+"""The owner's monthly tasks by mail: a client who opted
 in (kind ``seasonal_tasks``, off by default) gets one mail a month listing
 this month's seasonal tasks (``snippets.seasonal``); nothing when there are
 none. Key ``seasonal:<user>:<YYYY-MM>``: once a month whatever the runs.

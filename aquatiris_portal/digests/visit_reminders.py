@@ -1,4 +1,4 @@
-"""Visit reminders (issue 17 Build 4): a client hears of a planned visit
+"""Visit reminders: a client hears of a planned visit
 VISIT_REMINDER_DAYS before it, with the date, the slot, the franchisee's
 contact and an .ics invitation (``calendar.py``: a UID stable per visit);
 a moved visit (date or slot) sends an update with the same UID and a higher

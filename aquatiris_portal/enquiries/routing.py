@@ -68,7 +68,7 @@ def client_message_recipients(
 
 def reply_to(recipient: str, portal_request: PortalRequest) -> list[str]:
     """The franchisee answers through his link only: his mails' Reply-To is
-    the portal's sender, whose replies nobody reads (README: the mailbox
+    the portal's sender, whose replies nobody reads (docs/features.md: the mailbox
     sends back a kind notice). The network head (staff) may still write to
     the client directly."""
     if recipient == FRANCHISEE:

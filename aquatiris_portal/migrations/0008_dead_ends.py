@@ -1,4 +1,4 @@
-# Issue 18 (no dead end, plain French): accessibility statement page, SPANC
+# No dead end, plain French: accessibility statement page, SPANC
 # document types, emergency texts and warranty length in the portal settings,
 # a serial-number pattern that no longer matches installation references.
 

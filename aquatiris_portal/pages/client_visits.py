@@ -1,4 +1,4 @@
-"""What the client space shows of visits (issue 17): the next visit of each
+"""What the client space shows of visits: the next visit of each
 installation, the maintenance log, whether maintenance is due, the visit's
 calendar entry (the reminder's .ics) and the form to ask to move it.
 Everything through ``access.client_visits``: a constant number of queries

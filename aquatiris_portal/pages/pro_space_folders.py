@@ -40,10 +40,10 @@ SORTS = {
     "name": (gettext_lazy("Client"), ("client_sort_name", "reference")),
     "commune": (gettext_lazy("Town"), ("city", "client_sort_name", "reference")),
     "latest": (gettext_lazy("Latest document"), ("latest_document_at",)),
-    # Planning columns (issue 18), each read from its own index (records.models).
+    # Planning columns, each read from its own index (records.models).
     "installed": (gettext_lazy("Installed on"), ("installed_on", "client_sort_name", "reference")),
     "stage": (gettext_lazy("Stage"), ("stage", "client_sort_name", "reference")),
-    # Issue 17: the denormalised date of the last maintenance done (index aqp_inst_spanc_maint).
+    # The denormalised date of the last maintenance done (index aqp_inst_spanc_maint).
     "maintenance": (gettext_lazy("Last maintenance"), ("last_maintenance_on", "client_sort_name", "reference")),
 }
 # "No maintenance for more than N months": the filter's choices (the setting's value added).

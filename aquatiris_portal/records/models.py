@@ -212,7 +212,7 @@ class Installation(SyncedRecord, Address):
     # sorts and searches a territory on these without joining the clients.
     client_sort_name = models.CharField(_("client (sort key)"), max_length=200, blank=True, editable=False)
     search_words = models.CharField(_("search words"), max_length=500, blank=True, editable=False)
-    # The franchisee's maintenance contract (issue 17), from the export.
+    # The franchisee's maintenance contract, from the export.
     maintenance_contract_status = models.CharField(
         _("maintenance contract"), max_length=10, choices=ContractStatus.choices, blank=True)
     maintenance_contract_until = models.DateField(_("maintenance contract until"), null=True, blank=True)
@@ -238,11 +238,11 @@ class Installation(SyncedRecord, Address):
             # is read from these indexes, without sorting the territory.
             models.Index(fields=["spanc", "client_sort_name", "reference", "id"], name="aqp_inst_spanc_name"),
             models.Index(fields=["spanc", "city", "client_sort_name", "reference", "id"], name="aqp_inst_spanc_town"),
-            # Planning columns of the folder list (issue 18): by installation date, by stage.
+            # Planning columns of the folder list: by installation date, by stage.
             models.Index(fields=["spanc", "installed_on", "client_sort_name", "reference", "id"],
                          name="aqp_inst_spanc_installed"),
             models.Index(fields=["spanc", "stage", "client_sort_name", "reference", "id"], name="aqp_inst_spanc_stage"),
-            # Last maintenance column and the "no maintenance for more than N months" filter (issue 17).
+            # Last maintenance column and the "no maintenance for more than N months" filter.
             models.Index(fields=["spanc", "last_maintenance_on", "client_sort_name", "reference", "id"],
                          name="aqp_inst_spanc_maint"),
         ]

@@ -1,4 +1,4 @@
-"""The one canonical form of a serial number (DESIGN.md §7): what a client
+"""The one canonical form of a serial number (docs/architecture.md, rules): what a client
 types in the warranty form and what an export carries are stored and
 compared in it.
 

@@ -1,4 +1,4 @@
-"""Visits of an installation (issue 17): planned and done maintenance,
+"""Visits of an installation: planned and done maintenance,
 emptying, repairs, SPANC inspections, commissioning. Synced records: the
 internal system plans and reports them (``visit`` records of the exchange
 format); the portal shows them and reminds the client.

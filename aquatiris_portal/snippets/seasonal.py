@@ -1,4 +1,4 @@
-"""The owner's own maintenance tasks by season (issue 17 Build 3): editors
+"""The owner's own maintenance tasks by season: editors
 write them as snippets (title, text, months, optional image); the client
 space's maintenance page shows this month's."""
 

@@ -13,7 +13,7 @@ from .serial_patterns import validate_serial_number_pattern
 # Canonical serial numbers (enquiries.forms.canonical_serial): AQ, the year,
 # six digits. Installation references (AQ-2019-5001) have four: never matched.
 SERIAL_NUMBER_PATTERN = r"^AQ-\d{4}-\d{6}$"
-PREVIOUS_SERIAL_NUMBER_PATTERN = r"^AQ-?\d{4}-?\d{4,6}$"  # matched references (issue 18)
+PREVIOUS_SERIAL_NUMBER_PATTERN = r"^AQ-?\d{4}-?\d{4,6}$"  # matched references
 
 
 # Granted to no group by backoffice.groups: superusers only, unless an admin

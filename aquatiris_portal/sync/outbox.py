@@ -1,4 +1,4 @@
-"""Write events for the internal system (README, "Sync with the internal system").
+"""Write events for the internal system (docs/exchange-format.md, outbox).
 
 Call ``record_event`` inside the transaction of the change it reports: the
 event exists if and only if the change was committed.

@@ -3,7 +3,7 @@
 Embedded defaults (demo, tests): SQLite, a local private folder, dramatiq
 with an in-process broker and worker, emails printed to the terminal.
 Each production part switches on with its environment variable
-(DESIGN.md §6): DATABASE_URL, REDIS_URL, AWS_STORAGE_BUCKET_NAME (+
+(docs/operations.md): DATABASE_URL, REDIS_URL, AWS_STORAGE_BUCKET_NAME (+
 AWS_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), EMAIL_HOST
 (+ EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD), DEFAULT_FROM_EMAIL,
 SECRET_KEY, ALLOWED_HOSTS, DEBUG.
@@ -186,7 +186,7 @@ STORAGES = {
 AQUATIRIS_PORTAL_PRIVATE_ROOT = env("AQUATIRIS_PORTAL_PRIVATE_ROOT", str(BASE_DIR / "private"))
 # « Voir comme un client »: editors may view the space as the demo's first client.
 AQUATIRIS_PORTAL_VIEW_AS_TEST_CLIENTS = ["C-10001"]
-# Sync with the internal system (README "Sync"): where exports arrive, how
+# Sync with the internal system (docs/operations.md, "The schedule"): where exports arrive, how
 # often the schedule looks, where outbox events go and the shared secret.
 AQUATIRIS_PORTAL_SYNC_SOURCE = env("AQUATIRIS_PORTAL_SYNC_SOURCE") or None
 AQUATIRIS_PORTAL_SYNC_INTERVAL_MINUTES = int(env("AQUATIRIS_PORTAL_SYNC_INTERVAL_MINUTES", "5"))

@@ -1,11 +1,11 @@
-"""The browser's verdict on accessibility (issue 8): axe-core, from the npm
+"""The browser's verdict on accessibility: axe-core, from the npm
 package (``npm ci`` in ``make test``), injected by Playwright into Debian's
 Chromium, on every screen of both spaces, the login, first-connection,
 lost-password and second-factor screens, in French, with the demo data.
 
 Every impact fails the run (critical, serious, moderate, minor) unless the
 rule is listed, with the reason it is accepted, in axe_allowed.json next to
-this file (issue 18). axe's "incomplete" items (what it could not decide,
+this file. axe's "incomplete" items (what it could not decide,
 e.g. contrast over an image) are counted and listed in the summary for a
 person to look at. All screens are visited before asserting, so one run
 shows every defect at once.

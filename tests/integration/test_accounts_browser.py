@@ -1,4 +1,4 @@
-"""Accounts in Chromium on the real stack (issue 4, "Must show"): a demo
+"""Accounts in Chromium on the real stack: a demo
 client activates their account through the real SMTP sink (reads the mail,
 follows the link, takes the generated password, logs in), logs out, loses
 the password, resets it, logs in with the new one; the used links then fail

@@ -1,4 +1,4 @@
-"""Accounts on the real stack (issues 12 and 14): look-alike emails on
+"""Accounts on the real stack: look-alike emails on
 PostgreSQL, two POSTs of one link at once, limits shared by two web
 processes through Redis."""
 

@@ -1,4 +1,4 @@
-"""The client space in Chromium on the real stack (issue 5, "Must show"):
+"""The client space in Chromium on the real stack:
 the demo client with two installations logs in with their password, opens
 each installation, views a PDF inline, downloads a document, registers a
 serial number and finds the certificate, sends an after-sales request with a
@@ -66,7 +66,7 @@ def test_demo_client_uses_the_client_space_in_chromium(
         page.click(f'.aqp-installation-card h3 a[href$="/installations/{installation.pk}/"]')
         page.wait_for_url(re.compile(rf".*/installations/{installation.pk}/$"))
         assert installation.reference in page.locator("h1, .aqp-eyebrow").all_inner_texts()[0] + page.content()
-        # The switcher is one disclosure whose summary names the current installation (issue 18).
+        # The switcher is one disclosure whose summary names the current installation.
         assert installation.reference in page.locator(".aqp-switcher summary").inner_text()
         assert page.locator('.aqp-switcher [aria-current="true"]').get_attribute("href").endswith(
             f"/installations/{installation.pk}/")
@@ -92,7 +92,7 @@ def test_demo_client_uses_the_client_space_in_chromium(
     page.goto(f"{live_server.url}/espace-client/installations/{first.pk}/garantie/")
     page.fill("input[name=serial_number]", SERIAL.lower())
     page.click("form.aqp-form button[type=submit]")
-    page.click("button[name=confirm]")  # the check step (issue 18) shows the canonical serial first
+    page.click("button[name=confirm]")  # the check step shows the canonical serial first
     page.wait_for_selector(".aqp-card--success")
     certificate = PortalDocument.objects.get(installation=first, source="certificate")
     page.goto(f"{live_server.url}/espace-client/installations/{first.pk}/documents/")

@@ -1,5 +1,5 @@
-"""Editors' content and the requests back office in Chromium (issue 7,
-"Must show"): the demo client reads the news index, an article and the FAQ
+"""Editors' content and the requests back office in Chromium: the
+demo client reads the news index, an article and the FAQ
 (its accordion opens with the keyboard, no JavaScript needed); the demo
 SPANC reads the pro news and never the clients' ones; a "Service client"
 staff member lists the requests in the admin, filters them and asks for the
@@ -28,7 +28,7 @@ def shoot(page, name, widths=(1280, 360)):
 
 def staff_session(page, live_server, group_name):
     """A staff member of ``group_name`` with a verified second factor, as a
-    session cookie in the browser (the OTP login itself is issue 4's)."""
+    session cookie in the browser (the OTP login itself is test_accounts_browser.py's)."""
     from django.contrib.auth.models import Group
     from django.test import Client
 

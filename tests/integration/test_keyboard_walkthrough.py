@@ -1,4 +1,4 @@
-"""The client's main path with the keyboard only, in Chromium (issue 18):
+"""The client's main path with the keyboard only, in Chromium:
 log in, open the documents, register a serial number (with its check
 step), send a request. Only Tab, Shift+Tab, typing, arrows and Enter; every
 element reached shows a visible focus indicator. Also the idle-logout

@@ -1,4 +1,4 @@
-"""The client space on a phone (issue 18): at 360x740 an installation's
+"""The client space on a phone: at 360x740 an installation's
 first section starts on the first screen (it started 1,068 px down, below
 four navigation blocks); the space has one collapsible navigation and the
 installation switcher is one control."""

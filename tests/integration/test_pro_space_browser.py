@@ -1,4 +1,4 @@
-"""The pro space in Chromium on the real stack (issue 6, "Must show"): the
+"""The pro space in Chromium on the real stack: the
 demo SPANC logs in with its password and the email code read from the SMTP
 sink, searches a client by commune, opens the folder, views a PDF inline,
 uploads a PDF; the SMTP sink holds the mail to the franchisee, the document
@@ -77,7 +77,7 @@ def test_demo_spanc_uses_the_pro_space_in_chromium(
     shoot(page, "pro-folders")
 
     # Open the folder: both contacts, the shared documents only.
-    # (its link carries the search, so that "back" returns to it: issue 18)
+    # (its link carries the search, so that "back" returns to it)
     page.click(f'table.aqp-folders a[href*="/dossiers/{target.pk}/?q=saint-malo"]')
     page.wait_for_url(re.compile(rf".*/dossiers/{target.pk}/\?q=saint-malo$"))
     assert page.locator(".aqp-back a").get_attribute("href").endswith("/espace-pro/?q=saint-malo")

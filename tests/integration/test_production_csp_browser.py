@@ -1,5 +1,5 @@
-"""The production settings' Content-Security-Policy in Chromium (issue 14,
-"Must show"): gunicorn serves example_site.production (static files
+"""The production settings' Content-Security-Policy in Chromium:
+gunicorn serves example_site.production (static files
 collected, whitenoise, __Host- cookies) on the test database; a client logs
 in and opens the dashboard and the contact form, whose script is a static
 file; every response carries the policy and the console shows no CSP

@@ -1,4 +1,4 @@
-"""The authenticator set-up page shows its QR code (issue 15 Build 6): in
+"""The authenticator set-up page shows its QR code: in
 Chromium the <img> has its size, is decoded, and zbar (Debian zbar-tools)
 reads the device's otpauth:// URI from what is drawn on screen."""
 

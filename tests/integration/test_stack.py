@@ -1,4 +1,4 @@
-"""The foundation on the real production stack (issue 2, "Must show").
+"""The foundation on the real production stack.
 
 Each test says in its name what it really did; ``make test`` lists them
 (``-v``) and ends with the facts they measured (``stack_report``).

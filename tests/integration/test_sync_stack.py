@@ -1,4 +1,4 @@
-"""The sync on the real stack (issue 3): S3 source on SeaweedFS, the schedule
+"""The sync on the real stack: S3 source on SeaweedFS, the schedule
 through Redis and worker processes, two workers and two schedulers at once,
 outbox delivery across a broker restart."""
 
@@ -75,7 +75,7 @@ class RecordingS3:
 @pytest.mark.django_db
 def test_s3_export_reads_only_keys_under_its_prefix_and_bounds_files_and_lines(
         s3, s3_private_storage, settings, tmp_path, monkeypatch, stack_report):
-    """Issues 12 and 14 on SeaweedFS: a path out of the export's prefix, an
+    """Hostile exports on SeaweedFS: a path out of the export's prefix, an
     absolute path, a file above the size limit and an over-long line are
     quarantined with their reasons; the rest is imported; every key read is
     under the source's prefix."""
@@ -178,7 +178,7 @@ call_command("portal_sync", source, batch_size=2)
 @pytest.mark.django_db(transaction=True)
 def test_import_killed_in_the_middle_of_a_file_copy_reruns_to_the_state_of_a_clean_run(
         postgres, settings, tmp_path, stack_dir, stack_report):
-    """Issue 12 (faults): SIGKILL on PostgreSQL while a file is half written;
+    """Faults: SIGKILL on PostgreSQL while a file is half written;
     the rerun ends with the same rows, counts and files as a clean run, and
     no orphan or half-written file."""
     import hashlib

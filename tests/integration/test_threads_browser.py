@@ -1,4 +1,4 @@
-"""Request threads in Chromium on the real stack (issue 16, "Must show"):
+"""Request threads in Chromium on the real stack:
 
 1. the demo client sends a question;
 2. an export with a ``message`` record for its reference is imported: the

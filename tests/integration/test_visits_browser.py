@@ -1,4 +1,4 @@
-"""Visits in Chromium on the real stack (issue 17, "Must show"):
+"""Visits in Chromium on the real stack:
 
 1. an export (exchange format, imported by ``portal_sync``) brings a client
    whose installation is under an active maintenance contract, with a done

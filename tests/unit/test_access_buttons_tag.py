@@ -1,4 +1,4 @@
-"""The home page's buttons without a StreamField (issue 15 Build 3): the
+"""The home page's buttons without a StreamField: the
 template tag links to the current site's spaces, with the block's markup."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""Accessibility promises of issue 18 that need no browser: the idle-logout
+"""Accessibility promises that need no browser: the idle-logout
 warning is on every logged-in page (static script only), "stay logged in"
 records the activity, the accessibility statement page type (RGAA 4.1)."""
 

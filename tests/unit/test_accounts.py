@@ -1,5 +1,5 @@
 """Accounts: login by email, first connection, lost password, throttling,
-second factor, sessions, email moves (issue 4)."""
+second factor, sessions, email moves."""
 
 import re
 import time

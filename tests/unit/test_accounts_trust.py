@@ -1,6 +1,6 @@
 """Throttling that one person cannot turn against everyone, canonical
 emails and codes, links to the second, the second factor's own delay,
-enrolment by email code, re-authentication (issues 12, 14 and 18)."""
+enrolment by email code, re-authentication."""
 
 import datetime
 import re
@@ -112,7 +112,7 @@ def test_production_settings_read_the_proxy_rule_from_the_environment(behind_the
 # --- login: the IP, the pair and the account ------------------------------------
 
 def test_a_hundred_random_email_failures_from_one_ip_lock_that_ip_only(behind_the_proxy):
-    """Issue 14's attack: behind the production proxy, 100 failures with
+    """The attack: behind the production proxy, 100 failures with
     random emails from one address, then the right password of a real
     client from another address logs in; the flooding address is locked."""
     anne = factories.client_user()
@@ -232,7 +232,7 @@ def test_a_look_alike_email_finds_the_account_by_its_canonical_form():
 
 @pytest.mark.parametrize("typed", ["cli 1037", "CLI-1037", "cli_1037", " Cli1037 ", "c l i - 1 0 3 7"])
 def test_a_code_typed_with_spaces_or_other_separators_matches(typed):
-    """Issue 18, bug 6: "cli 1037" silently matched nothing."""
+    """A reported bug: "cli 1037" silently matched nothing."""
     record = factories.client(code="CLI-1037")
     response = HttpClient().post(ACTIVATION, {"email": record.email, "code": typed})
     assert response.status_code == 200
@@ -311,7 +311,7 @@ def _wrong(code):
 
 
 def test_a_right_code_just_after_a_typo_is_not_called_wrong():
-    """Issue 18, bug 3: django-otp's delay after a wrong code was reported
+    """A reported bug: django-otp's delay after a wrong code was reported
     as "incorrect or expired"; the same code worked 8 s later."""
     user, http, code = _spanc_half_logged_in()
     wrong = http.post(VERIFY, {"code": _wrong(code)})

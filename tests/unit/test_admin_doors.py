@@ -1,4 +1,4 @@
-"""Every admin door of a host needs the second factor (DESIGN.md §7):
+"""Every admin door of a host needs the second factor (docs/architecture.md, rules):
 Django's admin wherever the host mounts it, recognised by its resolved
 view, not by a path (accounts/middleware.py); its login form never checks
 a password (the portal's login does, throttled)."""

@@ -1,4 +1,4 @@
-"""The benchmark dataset generator (issue 8), at a thousandth of its size."""
+"""The benchmark dataset generator, at a thousandth of its size."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""The host's settings are checked (issue 15 Build 2): each misconfiguration
+"""The host's settings are checked: each misconfiguration
 gives its id and a hint; the example site's settings give nothing."""
 
 import os

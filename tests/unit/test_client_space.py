@@ -162,7 +162,7 @@ def test_every_route_owner_only(name, build, names_object, owner, owner_request,
         assert response.status_code == 200
         assert owner["first"].reference.encode() not in response.content
 
-    # Another kind of account: the page saying whom the space is for (issue 18), nothing of the space.
+    # Another kind of account: the page saying whom the space is for, nothing of the space.
     spanc = HttpClient()
     factories.otp_login(spanc, factories.spanc_user())
     response = spanc.get(url)
@@ -543,10 +543,10 @@ def test_query_budget_is_the_same_for_small_and_large_clients(space, subjects):
     assert not over, (over, figures)
 
 
-# Per screen (issue 8): session, site, 3 routing pages, view restrictions,
+# Per screen: session, site, 3 routing pages, view restrictions,
 # user, portal account, then the screen's own. Editors' content (news,
 # settings, stage names) comes from the cache (content_cache.py).
-# Issue 17: the next visits (dashboard), the installation's visits, next
+# Visits: the next visits (dashboard), the installation's visits, next
 # and done, in one query (its reports one more, none here: no visit), this
 # month's seasonal tasks (entretien): one query each.
 # The dashboard's proof tasks (a SPANC's requests): one query.

@@ -1,4 +1,4 @@
-"""CSRF on every POST view (issue 12, Build 4).
+"""CSRF on every POST view.
 
 Every route the URL walk finds (tests/unit/_url_sweep.py: the portal's URLs,
 the admin routes it adds, Wagtail documents, the portal's pages and their

@@ -1,5 +1,5 @@
-"""Issue 18, the bugs: each test walks the steps of one bug and fails on the
-code the issue was filed against."""
+"""Dead ends found in review: each test walks the steps of one bug and fails on the
+code before its fix."""
 
 import datetime
 import io

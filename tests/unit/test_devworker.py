@@ -1,4 +1,4 @@
-"""The package's development mode (issue 15 Build 1): with
+"""The package's development mode: with
 AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS and DEBUG, a worker runs in runserver's
 process on the StubBroker and the mails go out; never without DEBUG."""
 

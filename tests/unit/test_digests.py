@@ -1,4 +1,4 @@
-"""Digests and unsubscribing (issue 16): a client's daily list of new
+"""Digests and unsubscribing: a client's daily list of new
 documents, a SPANC's weekly list of new folders and shared documents, each
 person's choice on their account page, a one-click unsubscribe link
 without login and the RFC 8058 headers, sent once (idempotent keys),

@@ -1,6 +1,6 @@
 """The portal speaks French: the catalogue is complete, compiled, and used.
 
-The msgids are English (see DESIGN.md); a msgid without a French msgstr would
+The msgids are English (see CONTRIBUTING.md, Translations); a msgid without a French msgstr would
 show English to French users, so any untranslated, fuzzy or uncompiled entry
 fails here. After changing a translatable string, from ``aquatiris_portal/``:
 ``../.venv/bin/python ../example_site/manage.py makemessages -l fr --no-obsolete``,

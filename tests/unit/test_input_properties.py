@@ -1,4 +1,4 @@
-"""Properties of the canonical forms of what people type (DESIGN.md §7:
+"""Properties of the canonical forms of what people type (docs/architecture.md, rules:
 "property tests prove every spelling finds its record and no other"):
 emails, serial numbers, the pro space's folder search (names, towns,
 postcodes, references), and the file paths an export may name. Client and

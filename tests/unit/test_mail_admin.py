@@ -1,5 +1,5 @@
-"""Pending and failed emails in the admin beside the outbox, with a retry
-(issue 15 Build 2): the retry hands the mail to the delivery actor again,
+"""Pending and failed emails in the admin beside the outbox, with a retry:
+the retry hands the mail to the delivery actor again,
 never a sent one, and never shows a body."""
 
 import pytest

@@ -1,4 +1,4 @@
-"""Where personal data is mailed is not editorial (issue 14): an editor
+"""Where personal data is mailed is not editorial: an editor
 ("Rédacteurs") who opens the portal settings in the admin can neither see nor
 change the network-head and sender addresses, and the next after-sales
 request goes where the admin said, not to the address the editor typed. An

@@ -263,4 +263,4 @@ def test_query_counts_do_not_grow_with_the_number_of_articles(client, news, faq,
     many = (count_queries(client, news.url, None), count_queries(client, article.url, None),
             count_queries(client, faq.url, None))
     assert few == many
-    assert max(many) <= 9, many  # index, article, FAQ (issue 8)
+    assert max(many) <= 9, many  # index, article, FAQ: the page's query budget

@@ -1,4 +1,4 @@
-"""Every ``next`` consumer refuses to send people off site (issue 12, Build 4).
+"""Every ``next`` consumer refuses to send people off site.
 
 The consumers: the login, the second factor, the enrolment of an app, the
 first connection (activation), the lost password, and the passthrough of

@@ -1,4 +1,4 @@
-"""The example site's ``portal_demo`` (issue 15 Build 4, issue 14 Build 1):
+"""The example site's ``portal_demo``:
 it runs only on the example site and in DEBUG (a flag overrides DEBUG only),
 never changes a user, record or page it did not create, finds the home page
 through ``Site.root_page``, prints the URL it is served at, and leaves no

@@ -83,7 +83,7 @@ def test_other_spanc_never_sees_the_folder(world, name):
 
 @pytest.mark.parametrize("name", PRO_SPACE_URLS)
 def test_client_gets_the_wrong_space_page_even_for_their_own_installation(world, name):
-    # Issue 18: not a 404 but a page saying the space is for SPANC, with nothing of it.
+    # Not a 404 but a page saying the space is for SPANC, with nothing of it.
     http = HttpClient()
     http.force_login(world["client_user"])
     response = http.get(URLS[name][0](world))

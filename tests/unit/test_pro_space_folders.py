@@ -260,8 +260,8 @@ def test_query_count_does_not_grow_with_the_territory(page):
         assert many <= PRO_QUERY_BUDGETS[name], f"{name}: {many} queries"
 
 
-# Issue 8: measured, and kept (editors' content comes from content_cache.py).
-# The export is a security event (issue 14): its row costs an INSERT, inside a
+# Measured, and kept (editors' content comes from content_cache.py).
+# The export is a security event: its row costs an INSERT, inside a
 # savepoint here since the test runs in a transaction (3 queries; 1 in production).
 # The folder page lists the proofs asked of it (one query).
 PRO_QUERY_BUDGETS = {"list page 1": 9, "list later page": 9, "search": 9, "folder": 11, "upload form": 9,

@@ -1,4 +1,4 @@
-"""The SPANC agent's list (issue 18): planning columns (address, capacity,
+"""The SPANC agent's list: planning columns (address, capacity,
 installation date, stage) sortable from an index, search/sort/page kept
 through a folder and an upload and back, the upload's document type and a
 plain word on whether the client will see it."""

@@ -1,4 +1,4 @@
-"""Query budgets of the pages no room's own tests cover (issue 8): the
+"""Query budgets of the pages no room's own tests cover: the
 document download (client and SPANC) and the requests XLSX export in the
 admin (the request that queues it, and its job). The same number of SQL
 queries with little and with much data.

@@ -1,4 +1,4 @@
-"""The franchisee's personal reply link (issue 16): in the request's mail,
+"""The franchisee's personal reply link: in the request's mail,
 a random token stored as its hash for that request and that franchisee's
 address, no login; works 7 days, renewed by each client message, revoked
 when the request closes or by staff; lands once then moves into the session

@@ -1,5 +1,5 @@
 """Personal data is kept no longer than its use (RGPD storage limitation,
-README "What is kept, and for how long"): the text of sent mails is erased
+docs/operations.md "What is kept, and for how long"): the text of sent mails is erased
 MAIL_BODY_RETENTION_DAYS after sending, reply link uses (IP, browser) and
 dead reply links are deleted REPLY_LINK_USE_RETENTION_DAYS on, delivered
 outbox events (their payloads) OUTBOX_RETENTION_DAYS on; what is still

@@ -1,4 +1,4 @@
-"""Safe defaults of the example site (issue 14): a demo only when told so,
+"""Safe defaults of the example site: a demo only when told so,
 no start without a secret, DEBUG off, production on __Host- cookies, 12 h
 sessions and a Content-Security-Policy, `check --deploy` clean; the signed
 sync download link lives an hour and every use is logged.

@@ -1,4 +1,4 @@
-"""portal_sample_export (issue 15 Build 4): a valid export written into a
+"""portal_sample_export: a valid export written into a
 folder only, that portal_sync imports into a first client to activate. Its
 records have the shapes real exports hold, and each sample client it prints
 activates with the email and code as printed."""

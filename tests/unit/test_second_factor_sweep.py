@@ -1,4 +1,4 @@
-"""The second factor on every URL (issue 12, Build 3).
+"""The second factor on every URL.
 
 Every route of the package, of the Wagtail admin the portal adds, of Wagtail
 documents and of the portal's pages (tests/unit/_url_sweep.py finds them; none

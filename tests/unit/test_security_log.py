@@ -1,4 +1,4 @@
-"""The security log (issue 14, Build 9): one function writes a structured
+"""The security log: one function writes a structured
 event (row + log line); the admin lists it for admins only; events older
 than AQUATIRIS_PORTAL_SECURITY_LOG_DAYS go."""
 
@@ -110,7 +110,7 @@ PASSWORD = "correct-Horse-battery-9"
 
 
 def test_the_log_lists_a_clients_login_a_spancs_second_factor_failure_and_a_staff_export(settings):
-    """Issue 14, Must show: through the real screens; an editor cannot
+    """Through the real screens; an editor cannot
     open the listing."""
     import re
 

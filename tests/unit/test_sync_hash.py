@@ -1,4 +1,4 @@
-"""Re-imports recognise unchanged lines by ``sync_hash`` (issue 3, benchmark):
+"""Re-imports recognise unchanged lines by ``sync_hash``:
 an unchanged line is not parsed again, but a row that something else moved
 since (a serial number typed by a client, a link cut by a deletion, a
 document deleted, a file purged) is not taken for unchanged."""

@@ -1,4 +1,4 @@
-"""Hostile exports (issues 12 and 14): an export reads only its own regular
+"""Hostile exports: an export reads only its own regular
 files, bounded in size; every bad line or record is quarantined with a
 reason a person can read, and the rest of the export is imported."""
 

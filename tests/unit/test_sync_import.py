@@ -1,4 +1,4 @@
-"""Import of exports (issue 3): quarantine, idempotence, crash safety."""
+"""Import of exports: quarantine, idempotence, crash safety."""
 
 import json
 

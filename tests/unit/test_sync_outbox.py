@@ -1,4 +1,4 @@
-"""Outbox delivery (issue 3): signed POSTs, retries, exactly once, order per installation."""
+"""Outbox delivery: signed POSTs, retries, exactly once, order per installation."""
 
 import datetime
 import hashlib

@@ -1,4 +1,4 @@
-"""Request threads (issue 16): the client reads and answers the thread of
+"""Request threads: the client reads and answers the thread of
 a request in "my requests", newest activity first with unread marked;
 closed requests take no reply and reopen within REQUEST_REOPEN_DAYS;
 everything through access; a constant number of queries; who hears what."""

@@ -1,4 +1,4 @@
-"""Visit reminders (issue 17 Build 4): one mail VISIT_REMINDER_DAYS before
+"""Visit reminders: one mail VISIT_REMINDER_DAYS before
 a planned visit with date, slot, the franchisee's contact and an .ics
 (RFC 5545: parsed here by a strict small parser), once through the queue;
 a moved visit sends one update with the same UID and a higher SEQUENCE, a

@@ -1,4 +1,4 @@
-"""Visits in the back office (issue 17 Build 6): read-only synced records,
+"""Visits in the back office: read-only synced records,
 searchable, filterable by kind, date, done or planned, exported; customer
 service reads them."""
 

@@ -1,4 +1,4 @@
-"""Visits in the client space (issue 17 Build 2 and 7): the next visit with
+"""Visits in the client space: the next visit with
 "ask to move it" on the installation page and the dashboard card, the
 maintenance contract, the maintenance log (newest first, summary, report
 only when the client may read it), "maintenance is due"; access (another

@@ -1,4 +1,4 @@
-"""Visits in the exchange format (issue 17 Build 1): ``visit`` records and
+"""Visits in the exchange format: ``visit`` records and
 the installation's ``maintenance_contract`` imported, quarantined by the
 usual rules, deleted; the installation's last maintenance date (the folder
 list's index) follows the visits; old exports stay valid."""

@@ -1,4 +1,4 @@
-"""Visits on the pro side (issue 17 Build 5 and 7): the folder shows the
+"""Visits on the pro side: the folder shows the
 visits shared with SPANC (kind, dates, summary, SPANC-visible reports) and
 never a client-only one nor another territory's; the folder list's "last
 maintenance" column (sortable, from the installation's index), the filter

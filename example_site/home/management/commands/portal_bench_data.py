@@ -1,4 +1,4 @@
-"""Fill the database with a benchmark-sized network (issue 8).
+"""Fill the database with a benchmark-sized network.
 
 At ``--scale 1`` (the default): 100,000 clients, 150,000 installations,
 1,000,000 document rows, 200 SPANC (one of them with 5,000 folders),
