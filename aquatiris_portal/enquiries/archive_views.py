@@ -109,6 +109,7 @@ def archive_download(request, token):
     actor = document_access.Actor.OWNER if role == "owner" or role is None else document_access.Actor.HOUSEHOLD
     row = document_access.entry(route="aquatiris_portal:archive_download", actor=actor,
                                 file_kind=document_access.FileKind.ARCHIVE, file_id=archive.pk, title=archive.filename,
-                                client_id=archive.client_id, user=request.user, actor_name=document_access.person_name(request.user))
+                                client_id=archive.client_id, user=request.user,
+                                actor_name=document_access.person_name(request.user))
     return serve_private_file(archive.file, filename=archive.filename, content_type="application/zip",
                               disposition="attachment", access=row)

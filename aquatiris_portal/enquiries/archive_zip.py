@@ -7,6 +7,7 @@ temporary file on disk). The caller then hands that file to the storage,
 which copies it in chunks too (S3: a multipart upload).
 """
 
+import copy
 import re
 import unicodedata
 import zipfile
@@ -27,6 +28,32 @@ def safe_name(text, fallback="document"):
     and never climbs out of its folder (no ``..``, no slash)."""
     name = _UNSAFE.sub("_", unicodedata.normalize("NFC", str(text or ""))).strip(" .")
     return name[:120] or fallback
+
+
+def _body(handle):
+    """What to read ``handle``'s bytes from, chunk by chunk. django-storages'
+    S3File downloads the whole object into memory on its first read; its
+    object's body (boto3's StreamingBody) gives the bytes as they arrive."""
+    s3_object = getattr(handle, "obj", None)
+    if s3_object is not None and callable(getattr(s3_object, "get", None)):
+        return s3_object.get()["Body"]
+    return handle
+
+
+def bounded_storage(storage):
+    """``storage`` for saving a large file with bounded memory: on S3, a copy
+    whose multipart upload holds one part of 5 MB (S3's smallest) in memory
+    at a time (boto3's default reads up to ten of 8 MB ahead); any other
+    storage as it is."""
+    if getattr(storage, "transfer_config", None) is None and not hasattr(storage, "bucket_name"):
+        return storage
+    from boto3.s3.transfer import TransferConfig
+
+    bounded = copy.copy(storage)
+    config = TransferConfig(max_concurrency=1, multipart_chunksize=5 * 1024 * 1024)
+    config.max_in_memory_upload_chunks = 1  # s3transfer's own knob (not an argument of boto3's class)
+    bounded.transfer_config = config
+    return bounded
 
 
 class ArchiveWriter:
@@ -78,7 +105,8 @@ class ArchiveWriter:
         # PDFs and photos are compressed already: stored, not deflated again.
         info.compress_type = zipfile.ZIP_STORED
         with source, self.zip.open(info, "w", force_zip64=True) as target:
-            for chunk in iter(lambda: source.read(CHUNK), b""):
+            reader = _body(source)
+            for chunk in iter(lambda: reader.read(CHUNK), b""):
                 self._count(len(chunk))
                 target.write(chunk)
         self.names.append(arcname)

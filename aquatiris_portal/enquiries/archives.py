@@ -18,6 +18,7 @@ import dramatiq
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from ..conf import app_settings
 from ..notifications.mail import queue_mail
 from ..records.local_dates import date_text
 from .archive_models import PersonalArchive
-from .archive_zip import ArchiveWriter, TooLarge
+from .archive_zip import ArchiveWriter, TooLarge, bounded_storage
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +107,8 @@ def build(pk):
                 filename = _writers()[archive.kind](archive, writer)
             size = output.tell()
             output.seek(0)
-            stored = archive.file.storage.save(archive.file.field.generate_filename(archive, filename), File(output))
+            stored = bounded_storage(archive.file.storage).save(
+                archive.file.field.generate_filename(archive, filename), File(output))
         now = timezone.now()
         archive.file.name, archive.filename, archive.size = stored, filename, size
         archive.file_count = len(writer.names)
@@ -168,8 +170,8 @@ def status_text(archive):
     if archive.is_ready:
         return _("Ready, valid until %(date)s.") % {"date": date_text(archive.expires_at)}
     if archive.status == Status.TOO_LARGE:
-        return _("Too large to be prepared as one file (more than %(size)s MB). Please contact your franchisee.") % {
-            "size": app_settings.ARCHIVE_MAX_BYTES // (1024 * 1024)}
+        return _("Too large to be prepared as one file (more than %(size)s). Please contact your franchisee.") % {
+            "size": filesizeformat(app_settings.ARCHIVE_MAX_BYTES)}
     if archive.status == Status.FAILED:
         return _("It could not be prepared. Please try again later.")
     return _("The link has expired: ask again.")
