@@ -90,7 +90,7 @@ def answer_recipients(portal_request: PortalRequest) -> list[tuple[Any, str, boo
     theirs. A client nobody logs in for: its address, with no person."""
     client = portal_request.client
     record_address = client.email or portal_request.client_email
-    membership_model = get_user_model().portal_memberships.rel.related_model  # accounts' model, not imported
+    membership_model: Any = get_user_model().portal_memberships.rel.related_model  # accounts' model, not imported
     people = list(membership_model._default_manager.filter(client=client, removed_at__isnull=True,
                                                             person__is_active=True)
                   .select_related("person").order_by("pk"))
