@@ -369,9 +369,9 @@ def _kwarg_value(route, kwarg, world):
         ("aquatiris_portal_requests:export_download", "pk"): world.export.pk,
         ("wagtaildocs_authenticate_with_password", "restriction_id"): world.restriction.pk,
         ("aquatiris_portal:trusted_browser_revoke", "pk"): 1,  # any: the gates answer before the row is looked up
-        ("aquatiris_portal:people", "kind"): "client",
+        ("aquatiris_portal:people", "kind"): "client",  # « Personnes » of the client space (the SPANC's: same view)
         ("aquatiris_portal:dossier_start", "pk"): world.installation.pk,  # the installation's dossier
-        ("aquatiris_portal:handover", "pk"): world.installation.pk,  # « Je vends ma maison »  # « Personnes » of the client space (the SPANC's: same view)
+        ("aquatiris_portal:handover", "pk"): world.installation.pk,  # « Je vends ma maison »
     }
     if kwarg == "uploaded_file_id":  # Wagtail's multiple upload of documents
         return world.uploaded_file.pk
