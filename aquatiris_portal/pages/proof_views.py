@@ -74,7 +74,8 @@ def _ask(request, installations, form, back_url):
 
 
 def _selected_ids(values):
-    ids = {int(value) for value in values if str(value).isdigit()}
+    # ASCII digits only: "²" is a digit to str.isdigit, not to int().
+    ids = {int(value) for value in map(str, values) if value.isascii() and value.isdigit()}
     return sorted(ids)
 
 
