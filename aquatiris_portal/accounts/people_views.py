@@ -38,10 +38,17 @@ class InviteForm(forms.Form):
     )
 
 
-def _name_fields(form_class):
+def _name_fields(form_class, id_prefix):
     """A password form that also asks the person's name: it signs their
-    messages and requests (« envoyé par Claire Martin »)."""
+    messages and requests (« envoyé par Claire Martin »). Both forms are on
+    one page: ``id_prefix`` keeps their name fields' ids apart."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"id_{id_prefix}_%s")
+        form_class.__init__(self, *args, **kwargs)
+
     return type(f"Named{form_class.__name__}", (form_class,), {
+        "__init__": __init__,
         "first_name": forms.CharField(label=gettext_lazy("First name"), max_length=150,
                                       widget=forms.TextInput(attrs={"autocomplete": "given-name"})),
         "last_name": forms.CharField(label=gettext_lazy("Last name"), max_length=150,
@@ -50,8 +57,8 @@ def _name_fields(form_class):
     })
 
 
-NamedGeneratedForm = _name_fields(GeneratedPasswordForm)
-NamedOwnForm = _name_fields(OwnPasswordForm)
+NamedGeneratedForm = _name_fields(GeneratedPasswordForm, "generated")
+NamedOwnForm = _name_fields(OwnPasswordForm, "own")
 
 
 def _record_or_403(request, kind):
