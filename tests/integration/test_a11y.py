@@ -21,14 +21,17 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
+from playwright.sync_api import Error as PlaywrightError
 
 from .conftest import ROOT
+from tests import factories
 from tests.factories import run_portal_demo
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # WCAG 2.1 A/AA plus axe's best practices (landmarks, heading order...).
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 ALLOWED_FILE = Path(__file__).with_name("axe_allowed.json")
+WIDTHS = (360, 1280)
 
 
 def allowed_rules():
@@ -62,6 +65,49 @@ def session_cookie(user, *, verified, extra=None):
     return session.session_key
 
 
+def new_screen_data(client_account, spanc_account, installation, folder):
+    """What the screens added with memberships, people, archives and the proof
+    loop need: a proof request for the owner's installation, a waiting
+    invitation (its raw link), a person with two spaces (client and SPANC)
+    for « Choisir l'espace », a staff member who may view the space as a
+    client. Shared by the axe and the HTML-validity crawls."""
+    import secrets
+
+    from django.contrib.auth import get_user_model
+    from django.test import Client as HttpClient
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from aquatiris_portal.accounts import invitations
+    from aquatiris_portal.accounts.memberships import add_membership
+    from aquatiris_portal.accounts.models import Invitation
+    from aquatiris_portal.accounts.tokens import hash_token
+    from aquatiris_portal.enquiries import proofs
+    from aquatiris_portal.models import Client, ProofKind
+
+    kind = ProofKind.objects.get_or_create(name="Bordereau de vidange", defaults={"sort_order": 10})[0]
+    proof = proofs.ask(user=spanc_account.user, spanc=installation.spanc, installations=[installation], kind=kind,
+                       due_on=timezone.localdate() + datetime.timedelta(days=30))[0]
+    invitation = invitations.invite(client_account.client, "invitee.a11y@example.org", by=client_account.user)
+    invitation_raw = secrets.token_urlsafe(32)  # invite() mails its link; the crawl needs one it knows
+    Invitation.objects.filter(pk=invitation.pk).update(token_hash=hash_token(invitation_raw))
+    User = get_user_model()
+    two_spaces = User.objects.create_user("two.spaces@example.org", "two.spaces@example.org", "x-Unused-pass-42",
+                                          first_name="Camille", last_name="Deux")
+    add_membership(two_spaces, Client.objects.exclude(pk=client_account.client_id).order_by("pk").first())
+    add_membership(two_spaces, spanc_account.spanc)
+    staff = User.objects.create_superuser("staff.a11y@example.org", "staff.a11y@example.org", "x-Unused-pass-42")
+    sessions = {}
+    for name in ("staff", "staff_as_client"):  # logged in and, for the second, the view started as staff do it
+        http = HttpClient()
+        factories.otp_login(http, staff)
+        if name == "staff_as_client":
+            started = http.post(reverse("aquatiris_portal_view_as_client_start"), {"client": client_account.client_id})
+            assert started.status_code == 302, started.status_code
+        sessions[name] = http.cookies[django_settings.SESSION_COOKIE_NAME].value
+    return {"proof": proof, "invitation_raw": invitation_raw, "two_spaces": two_spaces, "sessions": sessions}
+
+
 def run_axe(page, incomplete=None):
     """axe's violations on the page; its "incomplete" items are appended to
     ``incomplete`` when a list is given."""
@@ -85,15 +131,17 @@ def run_axe(page, incomplete=None):
     return result["violations"]
 
 
-def visit(page, base, path):
-    """Open ``path``; it must be the screen itself (HTTP 200, no redirect to a
-    login or elsewhere: single-use links land on their password screen)."""
+def visit(page, base, path, status=200):
+    """Open ``path``; it must be the screen itself (HTTP ``status``, 200 unless
+    the screen is a refusal, no redirect to a login or elsewhere: single-use
+    links land on their password or invitation screen)."""
     response = page.goto(base + path)
-    assert response is not None and response.status == 200, f"{path}: HTTP {response and response.status}"
+    assert response is not None and response.status == status, f"{path}: HTTP {response and response.status}"
     page.wait_for_load_state("load")
     landed = page.url[len(base):]
     if "/lien/" in path:
-        assert landed.endswith(("/premiere-connexion/mot-de-passe/", "/mot-de-passe-perdu/nouveau/")), landed
+        assert landed.endswith(("/premiere-connexion/mot-de-passe/", "/mot-de-passe-perdu/nouveau/",
+                                "/portail/invitation/")), landed
     elif path.startswith(("/portail/reponse/", "/portail/document-spanc/")):
         # The franchisee's links land once, then his page has a URL without the token.
         assert landed.startswith(("/portail/reponse/demande/", "/portail/document-spanc/voir/")), landed
@@ -102,15 +150,19 @@ def visit(page, base, path):
     assert page.locator("main h1").count() == 1, f"{path}: no single h1 in main"
 
 
-def submit_main_form(page):
+def submit_main_form(page, selector="main form"):
     """Submit the screen's form (not the logout button) as it is, browser
-    validation skipped as without JavaScript, to show its error state."""
+    validation skipped as without JavaScript, to show its error state;
+    ``selector`` names the form on a screen whose first form is another one
+    (a person's "Remove" before the invitation form)."""
     with page.expect_navigation():
-        page.evaluate("""() => {
-            const form = [...document.querySelectorAll('main form')].find(
-                f => f.method.toLowerCase() === 'post' && !f.action.includes('/deconnexion/'));
+        page.evaluate("""(selector) => {
+            const form = [...document.querySelectorAll(selector)].find(
+                // getAttribute: a field named "action" (the people page's) hides form.action
+                f => (f.getAttribute('method') || '').toLowerCase() === 'post'
+                     && !(f.getAttribute('action') || '').includes('/deconnexion/'));
             HTMLFormElement.prototype.submit.call(form);
-        }""")
+        }""", selector)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -158,11 +210,18 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
     document_raw = links.issue_document_link(PortalDocument.objects.filter(installation=installation).first(),
                                              franchisee)
 
+    data = new_screen_data(client_account, spanc_account, installation, folder)
+    from aquatiris_portal.pages.client_space import ClientSpacePage
+    from aquatiris_portal.pages.pro_space import ProSpacePage
+
+    spaces = {"client": ClientSpacePage.objects.get().pk, "pro": ProSpacePage.objects.get().pk}
     base = live_server.url
     cookies = {
         "client": session_cookie(client_account.user, verified=False),
         "spanc": session_cookie(spanc_account.user, verified=True),
         "spanc_pending": session_cookie(spanc_account.user, verified=False, extra={SECOND_FACTOR_SESSION_KEY: True}),
+        "two_spaces": session_cookie(data["two_spaces"], verified=True),
+        **data["sessions"],
     }
     User = get_user_model()
     assert User.objects.filter(pk=client_account.user.pk).exists()
@@ -207,6 +266,33 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
         ("spanc", f"{pro_space}dossiers/{folder.pk}/", "folder", None),
         ("spanc", f"{pro_space}dossiers/{folder.pk}/envoyer/", "upload form", None),
         ("spanc", f"{pro_space}dossiers/{folder.pk}/envoyer/", "upload form with errors", "errors"),
+        # Memberships, people, archives, the proof loop, « Voir comme un client ».
+        ("client", "/portail/compte/notifications/", "notification preferences", None),
+        ("client", f"{client_space}qui-a-consulte-mes-documents/", "who read my documents", None),
+        ("client", f"/portail/installations/{installation.pk}/je-vends-ma-maison/", "I am selling my house", None),
+        ("client", f"/portail/installations/{installation.pk}/je-vends-ma-maison/", "selling with errors", "errors"),
+        ("client", "/portail/compte/mes-donnees/", "my data", None),
+        ("client", "/portail/compte/personnes/client/", "people of the client", None),
+        ("client", "/portail/compte/personnes/client/", "people of the client with errors",
+         "errors:main form:has(input[name=action][value=invite])"),
+        ("client", f"{client_space}justificatifs/{data['proof'].pk}/", "proof answer", None),
+        ("client", f"{client_space}justificatifs/{data['proof'].pk}/", "proof answer with errors", "errors"),
+        (None, f"/portail/invitation/lien/{data['invitation_raw']}/", "invitation: accept", None),
+        (None, "/portail/invitation/", "invitation: accept with errors",
+         "errors:main form:has(input[name=choice][value=own])"),
+        ("two_spaces", "/portail/compte/espace/", "choose the space", None),
+        ("spanc", "/portail/compte/mot-de-passe/", "SPANC account (trusted browsers)", None),
+        ("spanc", "/portail/compte/personnes/spanc/", "people of the SPANC", None),
+        ("spanc", f"{pro_space}?proof=requested", "folder list filtered by proof", None),
+        ("spanc", f"{pro_space}dossiers/{folder.pk}/justificatif/", "proof ask form", None),
+        ("spanc", f"{pro_space}dossiers/{folder.pk}/justificatif/", "proof ask form with errors", "errors"),
+        ("spanc", pro_space, "bulk proof ask form", "bulk"),
+        ("staff", client_space, "client space for staff: how to view it as a client", "refused"),
+        ("staff", f"/admin/pages/{spaces['client']}/view_draft/", "client space page: preview", None),
+        ("staff", f"/admin/pages/{spaces['pro']}/view_draft/", "pro space page: preview", None),
+        ("staff", "/admin/aquatiris-portal/voir-comme-un-client/", "view as a client: chooser", None),
+        ("staff_as_client", client_space, "client dashboard viewed as a client (banner)", None),
+        ("staff_as_client", f"{client_space}contact/", "viewed as a client: a form refused", "errors"),
     ]
 
     # The editors' pages the spaces link to (demo content): news indexes, one
@@ -227,17 +313,30 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
     failures, notes, undecided = [], [], []
     by_impact = {}
     current = object()
-    for who, path, name, action in screens:
+    # Each screen at a phone's width and a desktop's (what reflows differs: menus, tables as cards).
+    for width, who, path, name, action in [(w, *screen) for w in WIDTHS for screen in screens]:
+        page.set_viewport_size({"width": width, "height": 900})
+        name = f"{name} @{width}"
         if who != current:
             page.context.clear_cookies()
             if who:
                 page.context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME, "value": cookies[who],
                                            "url": base}])
             current = who
-        visit(page, base, path)
-        if action == "errors":
-            submit_main_form(page)
-        assert page.evaluate("document.documentElement.lang").startswith("fr"), f"{name}: page not in French"
+        try:  # a screen that cannot be reached is a failure too, told with the others at the end
+            visit(page, base, path, status=403 if action == "refused" else 200)
+            if action == "errors":
+                submit_main_form(page)
+            elif action and action.startswith("errors:"):
+                submit_main_form(page, action.removeprefix("errors:"))
+            elif action == "bulk":  # the list's "ask for a proof" of the ticked folders: its form
+                page.locator("main input[name=folder]").first.check()
+                with page.expect_navigation():
+                    page.locator("main form[action$='/justificatifs/'] [type=submit]").first.click()
+            assert page.evaluate("document.documentElement.lang").startswith("fr"), f"{name}: page not in French"
+        except (AssertionError, PlaywrightError) as error:
+            failures.append(f"{name} ({path}): not reached as a screen: {str(error).splitlines()[0]}")
+            continue
         incomplete = []
         for violation in run_axe(page, incomplete):
             by_impact[violation["impact"]] = by_impact.get(violation["impact"], 0) + 1
@@ -249,8 +348,8 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
                 failures.append(line)
         undecided += [f"{name}: {item['id']} ({item['count']} nodes)" for item in incomplete]
     counts = ", ".join(f"{by_impact.get(impact, 0)} {impact}" for impact in ("critical", "serious", "moderate", "minor"))
-    stack_report(f"axe-core on {len(screens)} screens, every impact: {counts} ({len(notes)} allowed by "
-                 f"axe_allowed.json); {len(undecided)} incomplete items to look at")
+    stack_report(f"axe-core on {len(screens)} screens at {' and '.join(map(str, WIDTHS))} px, every impact: {counts} "
+                 f"({len(notes)} allowed by axe_allowed.json); {len(undecided)} incomplete items to look at")
     for line in notes:
         stack_report("  allowed: " + line)
     for line in undecided:

@@ -21,7 +21,7 @@ from django.test import Client as HttpClient
 from tests.factories import run_portal_demo
 
 from .conftest import ROOT
-from .test_a11y import session_cookie
+from .test_a11y import new_screen_data, session_cookie
 
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 JAVA = shutil.which("java")
@@ -92,9 +92,29 @@ def test_every_screen_is_valid_html(wagtail_root, settings, tmp_path, stack_repo
     _token, reset_raw = issue(AccountToken.Purpose.RESET, email=client_account.user.email, hours=1,
                               user=client_account.user)
 
+    from importlib import import_module
+
+    from aquatiris_portal.accounts.people_views import INVITATION_SESSION_KEY
+
+    data = new_screen_data(client_account, spanc_account, installation, folder)
+    from aquatiris_portal.pages.client_space import ClientSpacePage
+    from aquatiris_portal.pages.pro_space import ProSpacePage
+
+    spaces = {"client": ClientSpacePage.objects.get().pk, "pro": ProSpacePage.objects.get().pk}
+    invitee_session = import_module(django_settings.SESSION_ENGINE).SessionStore()
+    invitee_session[INVITATION_SESSION_KEY] = data["invitation_raw"]  # where the link leaves it
+    invitee_session.create()
+    cookies = {
+        "two_spaces": session_cookie(data["two_spaces"], verified=True),
+        **data["sessions"],
+        "invitee": invitee_session.session_key,
+    }
+
     def http_for(who):
         http = HttpClient()
-        if who == "client":
+        if who in cookies:
+            http.cookies[django_settings.SESSION_COOKIE_NAME] = cookies[who]
+        elif who == "client":
             http.cookies[django_settings.SESSION_COOKIE_NAME] = session_cookie(client_account.user, verified=False)
         elif who == "spanc":
             http.cookies[django_settings.SESSION_COOKIE_NAME] = session_cookie(spanc_account.user, verified=True)
@@ -137,6 +157,30 @@ def test_every_screen_is_valid_html(wagtail_root, settings, tmp_path, stack_repo
         ("spanc", f"{ps}dossiers/{folder.pk}/envoyer/", "upload", None),
         ("spanc", f"{ps}dossiers/{folder.pk}/envoyer/", "upload-errors", "post"),
         (None, links.reply_url(portal_request, installation.franchisee), "franchisee-reply", "follow"),
+        # Memberships, people, archives, the proof loop, « Voir comme un client ».
+        ("client", f"{cs}qui-a-consulte-mes-documents/", "who-read-my-documents", None),
+        ("client", f"/portail/installations/{installation.pk}/je-vends-ma-maison/", "handover", None),
+        ("client", f"/portail/installations/{installation.pk}/je-vends-ma-maison/", "handover-errors", "post"),
+        ("client", "/portail/compte/mes-donnees/", "my-data", None),
+        ("client", "/portail/compte/personnes/client/", "people-client", None),
+        ("client", "/portail/compte/personnes/client/", "people-client-errors", "invite"),
+        ("client", f"{cs}justificatifs/{data['proof'].pk}/", "proof-answer", None),
+        ("client", f"{cs}justificatifs/{data['proof'].pk}/", "proof-answer-errors", "post"),
+        (None, f"/portail/invitation/lien/{data['invitation_raw']}/", "invitation", "follow"),
+        ("invitee", "/portail/invitation/", "invitation-errors", "post"),
+        ("two_spaces", "/portail/compte/espace/", "choose-space", None),
+        ("spanc", "/portail/compte/mot-de-passe/", "spanc-account-trusted-browsers", None),
+        ("spanc", "/portail/compte/personnes/spanc/", "people-spanc", None),
+        ("spanc", f"{ps}?proof=requested", "folder-list-proof", None),
+        ("spanc", f"{ps}dossiers/{folder.pk}/justificatif/", "proof-ask", None),
+        ("spanc", f"{ps}dossiers/{folder.pk}/justificatif/", "proof-ask-errors", "post"),
+        ("spanc", f"{ps}justificatifs/", "bulk-proof-ask", "bulk"),
+        ("staff", cs, "view-as-help", "refused"),
+        ("staff", "/admin/aquatiris-portal/voir-comme-un-client/", "view-as-chooser", None),
+        ("staff", f"/admin/pages/{spaces['client']}/view_draft/", "client-space-preview", None),
+        ("staff", f"/admin/pages/{spaces['pro']}/view_draft/", "pro-space-preview", None),
+        ("staff_as_client", cs, "view-as-banner", None),
+        ("staff_as_client", f"{cs}contact/", "view-as-refused", "refused-post"),
     ]
     for faq in FaqPage.objects.live()[:2]:
         screens.append(("client", faq.get_url(), f"faq-{faq.pk}", None))
@@ -147,11 +191,19 @@ def test_every_screen_is_valid_html(wagtail_root, settings, tmp_path, stack_repo
     files = {}
     for who, path, name, action in screens:
         http = http_for(who)
-        if action == "post":
+        expected = (200,)
+        if action in ("post", "refused-post"):
             response = http.post(path, {})
+            expected = (403,) if action == "refused-post" else (200, 400)  # a form's errors may say 400
+        elif action == "invite":  # the people page's invitation form, empty
+            response = http.post(path, {"action": "invite"})
+            expected = (200, 400)
+        elif action == "bulk":  # the list's ticked folders, then the ask form
+            response = http.post(path, {"scope": "selected", "folder": folder.pk})
         else:
             response = http.get(path, follow=action == "follow")
-        assert response.status_code == 200, f"{name} ({path}): HTTP {response.status_code}"
+            expected = (403,) if action == "refused" else expected
+        assert response.status_code in expected, f"{name} ({path}): HTTP {response.status_code}"
         body = response.content.decode()
         assert re.search(r"<main\b", body), f"{name}: not a screen ({path})"
         file = tmp_path / f"{name}.html"
