@@ -47,6 +47,7 @@ def bounded_storage(storage):
     storage as it is."""
     if getattr(storage, "transfer_config", None) is None and not hasattr(storage, "bucket_name"):
         return storage
+    # boto3 only when the storage is S3: a local-files site need not import it.
     from boto3.s3.transfer import TransferConfig
 
     bounded = copy.copy(storage)
