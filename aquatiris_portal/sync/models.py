@@ -15,6 +15,8 @@ class OutboxEvent(models.Model):
         REQUEST_STATUS_CHANGED = "request_status_changed", _("Request status changed")
         ACCOUNT_ACTIVATED = "account_activated", _("Account activated")
         HANDOVER_REQUESTED = "handover_requested", _("Sale of the house announced")
+        PROOF_REQUESTED = "proof_requested", _("Proof of maintenance requested")
+        PROOF_RECEIVED = "proof_received", _("Proof of maintenance received")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
