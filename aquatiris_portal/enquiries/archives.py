@@ -28,6 +28,7 @@ from ..notifications.mail import queue_mail
 from ..records.local_dates import date_text
 from .archive_models import PersonalArchive
 from .archive_zip import ArchiveWriter, TooLarge, bounded_storage
+from .routing import archive_ready_recipients
 
 logger = logging.getLogger(__name__)
 
@@ -141,10 +142,10 @@ def _base_url(archive):
 
 
 def _mail_ready(archive):
-    user = archive.requested_by
     with translation.override(archive.language or None):
         queue_mail(
-            key=f"archive-ready:{archive.pk}", to=[user.email], template="aquatiris_portal/mail/archive_ready",
+            key=f"archive-ready:{archive.pk}", to=archive_ready_recipients(archive),
+            template="aquatiris_portal/mail/archive_ready",
             context={"archive": archive, "is_dossier": archive.kind == Kind.DOSSIER,
                      "installation": archive.installation, "link": _base_url(archive) + download_path(archive),
                      "valid_until": date_text(archive.expires_at)},

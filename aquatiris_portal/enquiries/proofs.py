@@ -36,7 +36,7 @@ from ..records.themes import theme_for
 from ..sync.outbox import record_event
 from ..uploads import safe_filename
 from .proof_models import OVERDUE, ProofRequest, ProofStatus
-from .routing import proof_franchisee_recipients
+from .routing import proof_franchisee_recipients, proof_person_recipients, proof_record_recipients
 from .spanc_uploads import document_payload
 
 logger = logging.getLogger(__name__)
@@ -163,15 +163,16 @@ def _tell_owner(proof, answer_url, template="proof_request", key_suffix="asked")
                "answer_url": answer_url}
     queued = False
     if not people:
-        if client.email and template == "proof_request":
-            queued = queue_mail(key=f"proof:{proof.pk}:{key_suffix}:client", to=[client.email],
+        record = proof_record_recipients(client)
+        if record and template == "proof_request":
+            queued = queue_mail(key=f"proof:{proof.pk}:{key_suffix}:client", to=record,
                                 template=MAIL + template, context=context) is not None
         return queued
     for person in people:
         if not wants(person, KIND):
             continue
         headers, unsubscribe = unsubscribe_headers(person, KIND)
-        mail = queue_mail(key=f"proof:{proof.pk}:{key_suffix}:{person.pk}", to=[person.email],
+        mail = queue_mail(key=f"proof:{proof.pk}:{key_suffix}:{person.pk}", to=proof_person_recipients(person),
                           template=MAIL + template, headers=headers,
                           context={**context, "unsubscribe_url": unsubscribe})
         queued = queued or mail is not None

@@ -10,6 +10,9 @@
 - A SPANC's upload goes to the franchisee; without his address, to the
   network heads.
 - A warranty extension's certificate goes to the client.
+- A personal archive's "ready" mail goes to the person who asked for it.
+- A SPANC's proof request goes to each person of the client (the record's
+  address while nobody has an account), and to the franchisee.
 
 The network heads' addresses are the admins' setting (the portal settings'
 ``network_head_emails``, guarded by backoffice/mail_routing.py), never an
@@ -24,8 +27,9 @@ from wagtail.models import Site
 
 from ..notifications.mail import default_from_email
 from ..notifications.preferences import wants
-from ..records.models import Franchisee, Installation, PortalDocument
+from ..records.models import Client, Franchisee, Installation, PortalDocument
 from ..snippets.site_settings import PortalSettings
+from .archive_models import PersonalArchive
 from .models import PortalRequest
 
 logger = logging.getLogger(__name__)
@@ -130,3 +134,21 @@ def proof_franchisee_recipients(installation: Installation) -> list[str]:
     if email:
         return [email]
     return network_heads()
+
+
+def proof_person_recipients(person: Any) -> list[str]:
+    """Who gets a proof request's mail meant for one person of the client
+    (owner or household, already filtered on their notification preference): that person."""
+    return [person.email]
+
+
+def proof_record_recipients(client: Client) -> list[str]:
+    """Who gets a proof request when nobody of ``client`` has an account yet:
+    the client record's address; nobody without one."""
+    return [client.email] if client.email else []
+
+
+def archive_ready_recipients(archive: PersonalArchive) -> list[str]:
+    """Who hears that a personal archive (my data, a dossier) is ready to
+    download: the person who asked for it, the only one its link lets in."""
+    return [archive.requested_by.email]
