@@ -111,6 +111,57 @@ def _post_move_visit(space):
     return space["http"].post(f"{space['base']}visites/{visit.pk}/deplacer/", {})
 
 
+def _invitation_link(space, email):
+    """Invite ``email`` as the space's owner; the link of its mail."""
+    from aquatiris_portal.models import OutgoingMail
+    response = space["http"].post(reverse("aquatiris_portal:people", args=["client"]),
+                                  {"action": "invite", "email": email})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    mail = OutgoingMail.objects.get(key__startswith="invitation:", to=[email])
+    return re.search(r"https?://testserver(/\S+/invitation/lien/[^/\s]+/)", mail.body_text).group(1)
+
+
+def _post_invitation_accept(space):
+    http = HttpClient()
+    assert http.get(_invitation_link(space, "claire.martin@example.org")).status_code == 302
+    return http.post(reverse("aquatiris_portal:invitation_accept"),
+                     {"choice": "own", "new_password1": "abc", "new_password2": "abd"})
+
+
+def _proof_of(space):
+    """A proof the SPANC asked of the space's client: (SPANC's page, its HTTP client, the installation)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from aquatiris_portal.models import ProofKind, ProofRequest
+    page = pro_space_page()
+    spanc = factories.spanc()
+    installation = factories.installation(client=space["client"], spanc=spanc, franchisee=factories.franchisee())
+    http = verified_client(factories.spanc_user(spanc))
+    due_on = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
+    kind = ProofKind.objects.order_by("pk").first()
+    assert http.post(f"{page.url}dossiers/{installation.pk}/justificatif/",
+                     {"kind": kind.pk, "due_on": due_on, "note": "Merci"}).status_code == 302
+    return ProofRequest.objects.get(installation=installation)
+
+
+def _post_proof_answer(space):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    proof = _proof_of(space)
+    return space["http"].post(f"{space['base']}justificatifs/{proof.pk}/", {
+        "file": SimpleUploadedFile("bordereau.pdf", b"not a pdf", content_type="application/pdf")})
+
+
+def _post_bulk_proof_ask(space):
+    page = pro_space_page()
+    spanc = factories.spanc()
+    installation = factories.installation(spanc=spanc, franchisee=factories.franchisee())
+    http = verified_client(factories.spanc_user(spanc))
+    return http.post(f"{page.url}justificatifs/", {"scope": "selected", "folder": [installation.pk],
+                                                   "kind": "", "due_on": ""})
+
+
 FORMS = {
     # template (relative to templates/aquatiris_portal/) -> how to post it wrong
     "accounts/login.html": lambda s: _anonymous().post(reverse("aquatiris_portal:login"), {"email": "x"}),
@@ -136,11 +187,18 @@ FORMS = {
         f"{s['base']}demandes/{_request_of(s).reference}/", {"body": "  "}),
     "client_space/move_visit.html": _post_move_visit,
     "pro_space/upload.html": _post_upload,
+    "accounts/invitation_accept.html": _post_invitation_accept,
+    "accounts/people.html": lambda s: s["http"].post(reverse("aquatiris_portal:people", args=["client"]),
+                                                     {"action": "invite", "email": "pas-une-adresse"}),
+    "client_space/proof_answer.html": _post_proof_answer,
+    "pro_space/proof_ask.html (bulk)": _post_bulk_proof_ask,
 }
 # Forms that cannot come back with an error: a button alone, or ticks of known kinds.
+# The folder list's bulk proof: folder ticks; none or too many ticked is told as
+# a message on the list, and its ask form (proof_ask.html, swept above) has the summary.
 NO_FIELD_ERRORS = {
     "client_space/_thread.html (reopen)", "digests/preferences.html", "digests/unsubscribe.html",
-    "accounts/logout.html", "client_space/warranty.html (confirm)",
+    "accounts/logout.html", "client_space/warranty.html (confirm)", "pro_space/folder_list.html (bulk proof)",
 }
 
 
