@@ -1,5 +1,5 @@
 """Hypothesis strategies for what people type and what exports carry
-(tests/unit/test_input_properties.py, tests/unit/test_export_properties.py).
+(tests/unit/records/test_input_properties.py, tests/unit/enquiries/test_export_properties.py).
 
 Two kinds: values (a French name, an email, a serial number, an
 installation reference, a postcode, a phone number, a file path), and the

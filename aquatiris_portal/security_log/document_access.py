@@ -3,7 +3,7 @@
 A route never writes the row itself: it builds it here, unsaved, and hands it
 to ``storage.serve_private_file(..., access=row)``, whose ``access`` argument
 is required and which saves the row with the response it makes. So a route
-that serves a personal file cannot leave no trace (tests/unit/test_access_log_sweep.py
+that serves a personal file cannot leave no trace (tests/unit/security_log/test_access_log_sweep.py
 also checks every route and every call).
 """
 

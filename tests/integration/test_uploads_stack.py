@@ -2,14 +2,14 @@
 database on PostgreSQL: through the client contact form and the SPANC
 folder upload, each is refused with its message and no object is written
 to the bucket; an accepted photo reaches the bucket without its GPS
-position. The files and messages are those of tests/unit/test_uploads_hostile.py."""
+position. The files and messages are those of tests/unit/filecheck/test_uploads_hostile.py."""
 
 import io
 
 import pytest
 from PIL import Image
 
-from tests.unit.test_uploads_hostile import (  # noqa: F401  (client_form, spanc_form are fixtures)
+from tests.unit.filecheck.test_uploads_hostile import (  # noqa: F401  (client_form, spanc_form are fixtures)
     HOSTILE,
     IMAGES,
     client_form,

@@ -19,7 +19,7 @@ from aquatiris_portal.models import RequestAttachment, RequestExport
 from aquatiris_portal.security_log.access_models import DocumentAccess
 from aquatiris_portal.sync.delivery import attachment_token, download_token
 from tests import factories
-from tests.unit.test_threads import make_request
+from tests.unit.enquiries.test_threads import make_request
 
 Actor = DocumentAccess.Actor
 BASE = "/espace-client/"
