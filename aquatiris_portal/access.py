@@ -63,8 +63,11 @@ def memberships_for(user: User) -> list[Any]:
         relation: Any = get_user_model().portal_memberships  # the accounts room's relation (above this one)
         model = relation.rel.related_model
         # The person's account comes in the same query (account_for): one query for both.
-        memberships = list(model._default_manager.filter(person_id=user.pk, removed_at__isnull=True)
-                           .select_related("client", "spanc", "person__portal_account").order_by("pk"))
+        memberships = list(
+            model._default_manager.filter(person_id=user.pk, removed_at__isnull=True)
+            .select_related("client", "spanc", "person__portal_account")
+            .order_by("pk")
+        )
         setattr(user, _MEMBERSHIPS_ATTR, memberships)
     return getattr(user, _MEMBERSHIPS_ATTR)
 
@@ -143,8 +146,12 @@ _VIEW_AS_ATTR = "_aquatiris_portal_view_as"
 def may_view_as_client(user: User) -> bool:
     """Staff allowed to view the client space as a client, past the second factor."""
     return bool(
-        user is not None and user.is_authenticated and user.is_active and user.is_staff
-        and is_verified(user) and user.has_perm(VIEW_AS_CLIENT_PERMISSION)
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and is_verified(user)
+        and user.has_perm(VIEW_AS_CLIENT_PERMISSION)
     )
 
 
@@ -196,8 +203,11 @@ def can_read_requests(user: User) -> bool:
     """Back-office staff allowed to read the requests (their attachments,
     exports of the listing), past the second factor."""
     return bool(
-        user is not None and user.is_authenticated and user.is_active
-        and is_verified(user) and user.has_perm("aquatiris_portal.view_portalrequest")
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and is_verified(user)
+        and user.has_perm("aquatiris_portal.view_portalrequest")
     )
 
 
@@ -236,8 +246,11 @@ def documents_shared_with_spanc(spanc: Spanc) -> QuerySet[PortalDocument]:
     """Documents the internal system or the portal shared with this SPANC
     (its own uploads left out), for notification jobs; what a SPANC reads
     is ``spanc_documents``."""
-    return PortalDocument.objects.live().filter(visible_to_spanc=True, installation__spanc=spanc).exclude(
-        uploaded_by_spanc=spanc)
+    return (
+        PortalDocument.objects.live()
+        .filter(visible_to_spanc=True, installation__spanc=spanc)
+        .exclude(uploaded_by_spanc=spanc)
+    )
 
 
 def spanc_documents(user: User) -> QuerySet[PortalDocument]:
@@ -273,9 +286,7 @@ def get_document_or_404(user: User, pk: int | str) -> PortalDocument:
 
 
 def get_spanc_installation_or_404(user: User, pk: int | str) -> Installation:
-    installation = (
-        installations_for_spanc(user).filter(pk=pk).select_related("client", "franchisee").first()
-    )
+    installation = installations_for_spanc(user).filter(pk=pk).select_related("client", "franchisee").first()
     if installation is None:
         raise Http404
     return installation
@@ -320,6 +331,7 @@ def clients_see_spanc_uploads() -> bool:
 # -- visits: a visit shows only where its installation shows; its
 # report only to whom the report document itself shows.
 
+
 def _with_report(visits: VisitQuerySet, documents: QuerySet[PortalDocument]) -> VisitQuerySet:
     """``visit.report``: the report document if ``documents`` holds it, else None (one query for all)."""
     return visits.prefetch_related(Prefetch("report_document", queryset=documents, to_attr="report"))
@@ -333,8 +345,9 @@ def visits_told_to_clients() -> VisitQuerySet:
 
 def visits_of_client(client: Client) -> VisitQuerySet:
     """Visits a client sees: on their installations, shared with clients (also for jobs without a request)."""
-    return _with_report(visits_told_to_clients().live().filter(installation__client=client),
-                        documents_of_client(client))
+    return _with_report(
+        visits_told_to_clients().live().filter(installation__client=client), documents_of_client(client)
+    )
 
 
 def client_visits(user: User) -> VisitQuerySet:
@@ -350,6 +363,6 @@ def spanc_visits(user: User) -> VisitQuerySet:
     spanc = spanc_for(user)
     if spanc is None:
         return Visit.objects.none()
-    return _with_report(Visit.objects.live().filter(installation__spanc=spanc, visible_to_spanc=True),
-                        spanc_documents(user))
-
+    return _with_report(
+        Visit.objects.live().filter(installation__spanc=spanc, visible_to_spanc=True), spanc_documents(user)
+    )

@@ -34,6 +34,7 @@ class AquatirisPortalConfig(AppConfig):
 
     def ready(self):
         from . import checks, signals  # noqa: F401  (register the system checks, connect receivers)
+
         # In ready(): these modules need the app registry loaded.
         from .devworker import maybe_start  # noqa: E402
         from .log_filters import install as redact_tokens_in_logs  # noqa: E402

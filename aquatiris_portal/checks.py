@@ -18,10 +18,14 @@ from django.urls import NoReverseMatch, Resolver404, URLResolver, get_resolver, 
 from .conf import PLACEHOLDER_BASE_URLS, app_settings, public_base_url
 from .storage import _local_root
 
-DEV_BROKER = ('DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.stub.StubBroker", "OPTIONS": {}} '
-              "with AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS = DEBUG (development)")
-PROD_BROKER = ('DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.redis.RedisBroker", '
-               '"OPTIONS": {"url": "redis://127.0.0.1:6379/0"}} and run `manage.py rundramatiq` (production)')
+DEV_BROKER = (
+    'DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.stub.StubBroker", "OPTIONS": {}} '
+    "with AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS = DEBUG (development)"
+)
+PROD_BROKER = (
+    'DRAMATIQ_BROKER = {"BROKER": "dramatiq.brokers.redis.RedisBroker", '
+    '"OPTIONS": {"url": "redis://127.0.0.1:6379/0"}} and run `manage.py rundramatiq` (production)'
+)
 
 OTP = "django_otp.middleware.OTPMiddleware"
 PORTAL_MIDDLEWARE = [
@@ -57,27 +61,42 @@ def check_jobs(app_configs=None, **kwargs):
     broker = getattr(settings, "DRAMATIQ_BROKER", None)
     in_process = bool(app_settings.RUN_JOBS_IN_PROCESS)
     if not broker:
-        messages.append(Error(
-            "DRAMATIQ_BROKER is not set: django_dramatiq then falls back to RabbitMQ (and `pika`), and the "
-            "portal's mails and imports never run.",
-            hint=f"Development: {DEV_BROKER}. Production: {PROD_BROKER}.", id=_id("E001")))
+        messages.append(
+            Error(
+                "DRAMATIQ_BROKER is not set: django_dramatiq then falls back to RabbitMQ (and `pika`), and the "
+                "portal's mails and imports never run.",
+                hint=f"Development: {DEV_BROKER}. Production: {PROD_BROKER}.",
+                id=_id("E001"),
+            )
+        )
     elif _stub_broker_class(broker) and not in_process:
-        messages.append(Warning(
-            "DRAMATIQ_BROKER is a StubBroker but no worker runs in process: jobs stay queued in memory and no "
-            "mail is ever sent (`rundramatiq` cannot read a StubBroker of another process).",
-            hint="In development set AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS = DEBUG; in production use "
-                 f"{PROD_BROKER}.", id=_id("W002")))
+        messages.append(
+            Warning(
+                "DRAMATIQ_BROKER is a StubBroker but no worker runs in process: jobs stay queued in memory and no "
+                "mail is ever sent (`rundramatiq` cannot read a StubBroker of another process).",
+                hint="In development set AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS = DEBUG; in production use "
+                f"{PROD_BROKER}.",
+                id=_id("W002"),
+            )
+        )
     if in_process and not settings.DEBUG:
-        messages.append(Error(
-            "AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS is on while DEBUG is off: the in-process worker is for "
-            "development only.",
-            hint=f"Set AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS = DEBUG and, in production, {PROD_BROKER}.",
-            id=_id("E003")))
+        messages.append(
+            Error(
+                "AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS is on while DEBUG is off: the in-process worker is for "
+                "development only.",
+                hint=f"Set AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS = DEBUG and, in production, {PROD_BROKER}.",
+                id=_id("E003"),
+            )
+        )
     elif in_process and broker and not _stub_broker_class(broker):
-        messages.append(Warning(
-            "AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS is on but DRAMATIQ_BROKER is not a StubBroker: no worker is "
-            "started in process; run `manage.py rundramatiq`.",
-            hint="Set AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS = False with a Redis broker.", id=_id("W010")))
+        messages.append(
+            Warning(
+                "AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS is on but DRAMATIQ_BROKER is not a StubBroker: no worker is "
+                "started in process; run `manage.py rundramatiq`.",
+                hint="Set AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS = False with a Redis broker.",
+                id=_id("W010"),
+            )
+        )
     return messages
 
 
@@ -112,8 +131,10 @@ def check_middleware(app_configs=None, **kwargs):
     middleware = list(getattr(settings, "MIDDLEWARE", []) or [])
     missing = [name for name in [*MIDDLEWARE_ORDER, MESSAGES] if name not in middleware]
     wanted = "\n".join(f'    "{name}",' for name in MIDDLEWARE_ORDER)
-    hint = (f"MIDDLEWARE must hold, in this order (others may sit between them), with {MESSAGES} "
-            f"before the portal's two:\n{wanted}")
+    hint = (
+        f"MIDDLEWARE must hold, in this order (others may sit between them), with {MESSAGES} "
+        f"before the portal's two:\n{wanted}"
+    )
     if not missing:
         positions = [middleware.index(name) for name in MIDDLEWARE_ORDER]
         late_messages = middleware.index(MESSAGES) > min(middleware.index(name) for name in PORTAL_MIDDLEWARE)
@@ -123,11 +144,22 @@ def check_middleware(app_configs=None, **kwargs):
     # Without the middleware (in its place), these accept a password alone.
     open_doors = f" The admin doors {', '.join(doors)} then accept a password alone." if doors else ""
     if missing:
-        return [Error(f"MIDDLEWARE lacks {', '.join(missing)}: the portal's second factor and idle timeout "
-                      f"are not enforced.{open_doors}", hint=hint, id=_id("E004"))]
-    return [Error("MIDDLEWARE is out of order: the portal's middleware must come after sessions, "
-                  f"authentication, django_otp's OTPMiddleware and messages.{open_doors}", hint=hint,
-                  id=_id("E004"))]
+        return [
+            Error(
+                f"MIDDLEWARE lacks {', '.join(missing)}: the portal's second factor and idle timeout "
+                f"are not enforced.{open_doors}",
+                hint=hint,
+                id=_id("E004"),
+            )
+        ]
+    return [
+        Error(
+            "MIDDLEWARE is out of order: the portal's middleware must come after sessions, "
+            f"authentication, django_otp's OTPMiddleware and messages.{open_doors}",
+            hint=hint,
+            id=_id("E004"),
+        )
+    ]
 
 
 @register(Tags.security)
@@ -135,10 +167,13 @@ def check_authentication(app_configs=None, **kwargs):
     backends = list(getattr(settings, "AUTHENTICATION_BACKENDS", []) or [])
     if EMAIL_BACKEND in backends:
         return []
-    return [Error(
-        f"AUTHENTICATION_BACKENDS lacks {EMAIL_BACKEND}: portal users cannot log in with their email.",
-        hint=f'AUTHENTICATION_BACKENDS = ["{EMAIL_BACKEND}", "django.contrib.auth.backends.ModelBackend"]',
-        id=_id("E005"))]
+    return [
+        Error(
+            f"AUTHENTICATION_BACKENDS lacks {EMAIL_BACKEND}: portal users cannot log in with their email.",
+            hint=f'AUTHENTICATION_BACKENDS = ["{EMAIL_BACKEND}", "django.contrib.auth.backends.ModelBackend"]',
+            id=_id("E005"),
+        )
+    ]
 
 
 @register(Tags.urls)
@@ -147,9 +182,14 @@ def check_login_urls(app_configs=None, **kwargs):
     try:
         portal_login = reverse(name)
     except NoReverseMatch:
-        return [Error(f"The portal's URLs are not included ({name!r} does not resolve).",
-                      hint='Add path("portail/", include("aquatiris_portal.urls")) to your urlpatterns, '
-                           "before Wagtail's catch-all.", id=_id("E006"))]
+        return [
+            Error(
+                f"The portal's URLs are not included ({name!r} does not resolve).",
+                hint='Add path("portail/", include("aquatiris_portal.urls")) to your urlpatterns, '
+                "before Wagtail's catch-all.",
+                id=_id("E006"),
+            )
+        ]
     wrong = []
     for setting in ("LOGIN_URL", "WAGTAILADMIN_LOGIN_URL"):
         value = getattr(settings, setting, None)
@@ -160,10 +200,14 @@ def check_login_urls(app_configs=None, **kwargs):
         if resolved != portal_login:
             wrong.append(setting)
     if wrong:
-        return [Error(
-            f"{' and '.join(wrong)} not the portal's login ({portal_login}): people would log in without the "
-            "throttled email login and its second factor.",
-            hint=" ".join(f'{setting} = "{name}"' for setting in wrong), id=_id("E006"))]
+        return [
+            Error(
+                f"{' and '.join(wrong)} not the portal's login ({portal_login}): people would log in without the "
+                "throttled email login and its second factor.",
+                hint=" ".join(f'{setting} = "{name}"' for setting in wrong),
+                id=_id("E006"),
+            )
+        ]
     return []
 
 
@@ -173,16 +217,22 @@ def check_cache(app_configs=None, **kwargs):
         return []
     caches = getattr(settings, "CACHES", {}) or {}
     aliases = sorted({"default", app_settings.CONTENT_CACHE_ALIAS})
-    bad = [alias for alias in aliases
-           if caches.get(alias, {}).get("BACKEND", "django.core.cache.backends.locmem.LocMemCache")
-           in PER_PROCESS_CACHES]
+    bad = [
+        alias
+        for alias in aliases
+        if caches.get(alias, {}).get("BACKEND", "django.core.cache.backends.locmem.LocMemCache") in PER_PROCESS_CACHES
+    ]
     if not bad:
         return []
-    return [Warning(
-        f"CACHES[{', '.join(repr(a) for a in bad)}] is per process while DEBUG is off: login throttling counts "
-        "and editors' changes are not shared by the server's processes.",
-        hint='CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", '
-             '"LOCATION": "redis://127.0.0.1:6379/1"}}', id=_id("W007"))]
+    return [
+        Warning(
+            f"CACHES[{', '.join(repr(a) for a in bad)}] is per process while DEBUG is off: login throttling counts "
+            "and editors' changes are not shared by the server's processes.",
+            hint='CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", '
+            '"LOCATION": "redis://127.0.0.1:6379/1"}}',
+            id=_id("W007"),
+        )
+    ]
 
 
 def _local_host(host):
@@ -206,21 +256,34 @@ def check_public_base_url(app_configs=None, **kwargs):
     url = public_base_url()
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
-    if url.lower() not in PLACEHOLDER_BASE_URLS and parts.scheme in {"http", "https"} and host \
-            and not _local_host(host):
+    if (
+        url.lower() not in PLACEHOLDER_BASE_URLS
+        and parts.scheme in {"http", "https"}
+        and host
+        and not _local_host(host)
+    ):
         return []
-    source = ("AQUATIRIS_PORTAL_PUBLIC_BASE_URL" if app_settings.PUBLIC_BASE_URL
-              else "WAGTAILADMIN_BASE_URL (AQUATIRIS_PORTAL_PUBLIC_BASE_URL is unset)")
-    return [Warning(
-        f"The portal's links in mails and outbox events would point to {url or 'no address'!r} "
-        f"({source}) while DEBUG is off: people could not open them.",
-        hint='AQUATIRIS_PORTAL_PUBLIC_BASE_URL = "https://www.your-site.fr" (the address people type; '
-             "and WAGTAILADMIN_BASE_URL too)", id=_id("W008"))]
+    source = (
+        "AQUATIRIS_PORTAL_PUBLIC_BASE_URL"
+        if app_settings.PUBLIC_BASE_URL
+        else "WAGTAILADMIN_BASE_URL (AQUATIRIS_PORTAL_PUBLIC_BASE_URL is unset)"
+    )
+    return [
+        Warning(
+            f"The portal's links in mails and outbox events would point to {url or 'no address'!r} "
+            f"({source}) while DEBUG is off: people could not open them.",
+            hint='AQUATIRIS_PORTAL_PUBLIC_BASE_URL = "https://www.your-site.fr" (the address people type; '
+            "and WAGTAILADMIN_BASE_URL too)",
+            id=_id("W008"),
+        )
+    ]
 
 
 WAGTAIL_SERVE = "wagtail_serve"
-CATCH_ALL_HINT = ('Put path("portail/", include("aquatiris_portal.urls")) in your urlpatterns before '
-                  'Wagtail\'s catch-all path("", include(wagtail_urls)), which must stay last.')
+CATCH_ALL_HINT = (
+    'Put path("portail/", include("aquatiris_portal.urls")) in your urlpatterns before '
+    'Wagtail\'s catch-all path("", include(wagtail_urls)), which must stay last.'
+)
 
 
 @register(Tags.urls)
@@ -243,8 +306,14 @@ def check_portal_urls_reachable(app_configs=None, **kwargs):
         answered = "Wagtail's page view (its catch-all comes before the portal's URLs)"
     else:
         answered = f"{match.view_name!r}" if match is not None else "nothing"
-    return [Error(f"The portal's login {path} is answered by {answered}: the login, first connection and "
-                  "every portal link give a 404.", hint=CATCH_ALL_HINT, id=_id("E012"))]
+    return [
+        Error(
+            f"The portal's login {path} is answered by {answered}: the login, first connection and "
+            "every portal link give a 404.",
+            hint=CATCH_ALL_HINT,
+            id=_id("E012"),
+        )
+    ]
 
 
 DJANGO_DEFAULT_FROM = "webmaster@localhost"
@@ -254,12 +323,15 @@ DJANGO_DEFAULT_FROM = "webmaster@localhost"
 def check_sender(app_configs=None, **kwargs):
     if settings.DEBUG or getattr(settings, "DEFAULT_FROM_EMAIL", "") != DJANGO_DEFAULT_FROM:
         return []
-    return [Warning(
-        f"DEFAULT_FROM_EMAIL is Django's default {DJANGO_DEFAULT_FROM!r} while DEBUG is off: the portal's "
-        "mails (activation, codes, recaps) would go out from it, unless a sender is set in the admin's portal "
-        "settings, and be rejected or marked as spam.",
-        hint='DEFAULT_FROM_EMAIL = "Aquatiris <no-reply@your-site.fr>" (an address your SMTP server may send from)',
-        id=_id("W013"))]
+    return [
+        Warning(
+            f"DEFAULT_FROM_EMAIL is Django's default {DJANGO_DEFAULT_FROM!r} while DEBUG is off: the portal's "
+            "mails (activation, codes, recaps) would go out from it, unless a sender is set in the admin's portal "
+            "settings, and be rejected or marked as spam.",
+            hint='DEFAULT_FROM_EMAIL = "Aquatiris <no-reply@your-site.fr>" (an address your SMTP server may send from)',
+            id=_id("W013"),
+        )
+    ]
 
 
 def _inside(path, folder):
@@ -278,11 +350,15 @@ def check_private_root(app_configs=None, **kwargs):
     messages = []
     for setting in ("MEDIA_ROOT", "STATIC_ROOT"):
         if _inside(root, getattr(settings, setting, None)):
-            messages.append(Error(
-                f"The portal's private files ({root}) are inside {setting}: the web server would serve "
-                "people's documents without any access check.",
-                hint="Set AQUATIRIS_PORTAL_PRIVATE_ROOT to a folder outside MEDIA_ROOT and STATIC_ROOT, "
-                     'e.g. BASE_DIR / "private".', id=_id("E009")))
+            messages.append(
+                Error(
+                    f"The portal's private files ({root}) are inside {setting}: the web server would serve "
+                    "people's documents without any access check.",
+                    hint="Set AQUATIRIS_PORTAL_PRIVATE_ROOT to a folder outside MEDIA_ROOT and STATIC_ROOT, "
+                    'e.g. BASE_DIR / "private".',
+                    id=_id("E009"),
+                )
+            )
     return messages
 
 
@@ -294,9 +370,12 @@ def _smtp_in_clear():
     MAILERS (each alias's OPTIONS) or the EMAIL_* settings before it."""
     mailers = getattr(settings, "MAILERS", None)
     if mailers:
-        return [f"MAILERS[{alias!r}]" for alias, config in mailers.items()
-                if str(config.get("BACKEND", "")) == SMTP_BACKEND
-                and not ((config.get("OPTIONS") or {}).get("use_tls") or (config.get("OPTIONS") or {}).get("use_ssl"))]
+        return [
+            f"MAILERS[{alias!r}]"
+            for alias, config in mailers.items()
+            if str(config.get("BACKEND", "")) == SMTP_BACKEND
+            and not ((config.get("OPTIONS") or {}).get("use_tls") or (config.get("OPTIONS") or {}).get("use_ssl"))
+        ]
     if getattr(settings, "EMAIL_BACKEND", "") != SMTP_BACKEND:
         return []
     if getattr(settings, "EMAIL_USE_TLS", False) or getattr(settings, "EMAIL_USE_SSL", False):
@@ -309,9 +388,12 @@ def check_mail_tls(app_configs=None, **kwargs):
     clear = _smtp_in_clear()
     if not clear:
         return []
-    return [Warning(
-        f"{', '.join(clear)} sends mail by SMTP without TLS: clients' recaps, reply links and one-time codes "
-        "cross the network in clear.",
-        hint="EMAIL_USE_TLS = True (STARTTLS, port 587) or EMAIL_USE_SSL = True (implicit TLS, port 465); "
-             "silence aquatiris_portal.W011 only for a relay on the same machine.", id=_id("W011"))]
-
+    return [
+        Warning(
+            f"{', '.join(clear)} sends mail by SMTP without TLS: clients' recaps, reply links and one-time codes "
+            "cross the network in clear.",
+            hint="EMAIL_USE_TLS = True (STARTTLS, port 587) or EMAIL_USE_SSL = True (implicit TLS, port 465); "
+            "silence aquatiris_portal.W011 only for a relay on the same machine.",
+            id=_id("W011"),
+        )
+    ]

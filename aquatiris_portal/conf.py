@@ -229,8 +229,11 @@ RENAMED_SETTINGS: dict[str, tuple[str, type[AquatirisPortalDeprecationWarning]]]
 
 def _renamed_from(name: str) -> list[tuple[str, type[AquatirisPortalDeprecationWarning]]]:
     """The old names of setting `name` the host still sets, oldest rename first."""
-    return [(old, warning) for old, (new, warning) in RENAMED_SETTINGS.items()
-            if new == name and hasattr(settings, PREFIX + old)]
+    return [
+        (old, warning)
+        for old, (new, warning) in RENAMED_SETTINGS.items()
+        if new == name and hasattr(settings, PREFIX + old)
+    ]
 
 
 class AppSettings:
@@ -244,8 +247,12 @@ class AppSettings:
         if hasattr(settings, self.prefix + name):
             return getattr(settings, self.prefix + name)
         for old, warning in _renamed_from(name):
-            warnings.warn(f"{PREFIX}{old} is renamed {PREFIX}{name}; the old name stops working in "
-                          f"aquatiris-portal {warning.removed_in}.", warning, stacklevel=2)
+            warnings.warn(
+                f"{PREFIX}{old} is renamed {PREFIX}{name}; the old name stops working in "
+                f"aquatiris-portal {warning.removed_in}.",
+                warning,
+                stacklevel=2,
+            )
             return getattr(settings, self.prefix + old)
         return DEFAULTS[name]
 
@@ -265,10 +272,17 @@ def check_renamed_settings(app_configs: Any = None, **kwargs: Any) -> list[check
         if hasattr(settings, PREFIX + new):
             message = f"{PREFIX}{old} is ignored: it is renamed {PREFIX}{new}, which your settings also set."
         else:
-            message = (f"{PREFIX}{old} is renamed {PREFIX}{new}; the old name is read until "
-                       f"aquatiris-portal {warning.removed_in}.")
-        found.append(checks.Warning(message, hint=f"Write {PREFIX}{new} in your settings and remove {PREFIX}{old}.",
-                                    id="aquatiris_portal.W020"))
+            message = (
+                f"{PREFIX}{old} is renamed {PREFIX}{new}; the old name is read until "
+                f"aquatiris-portal {warning.removed_in}."
+            )
+        found.append(
+            checks.Warning(
+                message,
+                hint=f"Write {PREFIX}{new} in your settings and remove {PREFIX}{old}.",
+                id="aquatiris_portal.W020",
+            )
+        )
     return found
 
 

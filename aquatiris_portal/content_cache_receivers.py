@@ -14,8 +14,8 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 from . import content_cache
 from .pages.accessibility import AccessibilityStatementPage
 from .pages.news import ArticlePage, NewsIndexPage
-from .snippets.stages import ProjectStage
 from .snippets.site_settings import PortalSettings
+from .snippets.stages import ProjectStage
 
 
 def forget_news(**kwargs):
@@ -44,27 +44,36 @@ def forget_news_and_settings(**kwargs):
 # articles (their post_delete).
 for model in (ArticlePage, NewsIndexPage):
     post_save.connect(forget_news, sender=model, dispatch_uid=f"aquatiris_portal.content_cache.save.{model.__name__}")
-    post_delete.connect(forget_news, sender=model,
-                        dispatch_uid=f"aquatiris_portal.content_cache.delete.{model.__name__}")
+    post_delete.connect(
+        forget_news, sender=model, dispatch_uid=f"aquatiris_portal.content_cache.delete.{model.__name__}"
+    )
 page_published.connect(forget_news, dispatch_uid="aquatiris_portal.content_cache.published")
 page_unpublished.connect(forget_news, dispatch_uid="aquatiris_portal.content_cache.unpublished")
 post_page_move.connect(forget_news, dispatch_uid="aquatiris_portal.content_cache.moved")
 
 # Portal settings are cached per site.
 post_save.connect(forget_settings, sender=PortalSettings, dispatch_uid="aquatiris_portal.content_cache.settings.save")
-post_delete.connect(forget_settings, sender=PortalSettings,
-                    dispatch_uid="aquatiris_portal.content_cache.settings.delete")
+post_delete.connect(
+    forget_settings, sender=PortalSettings, dispatch_uid="aquatiris_portal.content_cache.settings.delete"
+)
 
 # A site's hostname, port or root page changes the articles' URLs and which
 # settings a request gets. An image deleted leaves a settings row pointing
 # at nothing (SET_NULL without signal) and dead image tags in the news.
 for model in (Site, get_image_model()):
-    post_save.connect(forget_news_and_settings, sender=model,
-                      dispatch_uid=f"aquatiris_portal.content_cache.save.{model._meta.label}")
-    post_delete.connect(forget_news_and_settings, sender=model,
-                        dispatch_uid=f"aquatiris_portal.content_cache.delete.{model._meta.label}")
-post_delete.connect(forget_news, sender=get_image_model().get_rendition_model(),
-                    dispatch_uid="aquatiris_portal.content_cache.delete.rendition")
+    post_save.connect(
+        forget_news_and_settings, sender=model, dispatch_uid=f"aquatiris_portal.content_cache.save.{model._meta.label}"
+    )
+    post_delete.connect(
+        forget_news_and_settings,
+        sender=model,
+        dispatch_uid=f"aquatiris_portal.content_cache.delete.{model._meta.label}",
+    )
+post_delete.connect(
+    forget_news,
+    sender=get_image_model().get_rendition_model(),
+    dispatch_uid="aquatiris_portal.content_cache.delete.rendition",
+)
 
 # Stage names and descriptions (snippet).
 post_save.connect(forget_stages, sender=ProjectStage, dispatch_uid="aquatiris_portal.content_cache.stages.save")
@@ -96,10 +105,16 @@ def forget_accessibility(**kwargs):
 
 
 for model in (AccessibilityStatementPage, Site):
-    post_save.connect(forget_accessibility, sender=model,
-                      dispatch_uid=f"aquatiris_portal.content_cache.accessibility.save.{model._meta.label}")
-    post_delete.connect(forget_accessibility, sender=model,
-                        dispatch_uid=f"aquatiris_portal.content_cache.accessibility.delete.{model._meta.label}")
+    post_save.connect(
+        forget_accessibility,
+        sender=model,
+        dispatch_uid=f"aquatiris_portal.content_cache.accessibility.save.{model._meta.label}",
+    )
+    post_delete.connect(
+        forget_accessibility,
+        sender=model,
+        dispatch_uid=f"aquatiris_portal.content_cache.accessibility.delete.{model._meta.label}",
+    )
 post_page_move.connect(forget_accessibility, dispatch_uid="aquatiris_portal.content_cache.accessibility.moved")
 page_published.connect(forget_accessibility, dispatch_uid="aquatiris_portal.content_cache.accessibility.published")
 page_unpublished.connect(forget_accessibility, dispatch_uid="aquatiris_portal.content_cache.accessibility.unpublished")

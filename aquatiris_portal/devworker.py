@@ -94,8 +94,7 @@ def start(schedule=True):
         if _worker is None:
             _worker = Worker(dramatiq.get_broker(), worker_threads=worker_threads(), worker_timeout=500)
             _worker.start()
-            logger.info("aquatiris_portal: background jobs run in this process (%d thread(s))",
-                        _worker.worker_threads)
+            logger.info("aquatiris_portal: background jobs run in this process (%d thread(s))", _worker.worker_threads)
         if schedule and _schedule is None:
             _schedule = Schedule(dramatiq.get_broker())
             _schedule.start()
@@ -176,8 +175,12 @@ class Schedule:
         try:
             return job()
         except Exception as error:  # a locked database, tables not migrated yet: the next round tries again
-            logger.warning("aquatiris_portal: in-process schedule: %s failed, %s: %s",
-                           getattr(job, "__name__", job), type(error).__name__, error)
+            logger.warning(
+                "aquatiris_portal: in-process schedule: %s failed, %s: %s",
+                getattr(job, "__name__", job),
+                type(error).__name__,
+                error,
+            )
             return None
 
     def start(self):
@@ -227,8 +230,12 @@ def drain(broker=None, limit=DRAIN_LIMIT):
             message = Message.decode(data)
             broker.get_actor(message.actor_name)(*message.args, **message.kwargs)
         except Exception as error:  # e.g. SMTP down: the mail is "failed", runserver's schedule retries it
-            logger.warning("aquatiris_portal: a queued job (%s) failed, %s: %s; what it did not do stays for the "
-                           "sweeps", getattr(message, "actor_name", "?"), type(error).__name__, error)
+            logger.warning(
+                "aquatiris_portal: a queued job (%s) failed, %s: %s; what it did not do stays for the sweeps",
+                getattr(message, "actor_name", "?"),
+                type(error).__name__,
+                error,
+            )
         finally:
             source.task_done()
         ran += 1

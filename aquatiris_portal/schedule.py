@@ -64,11 +64,16 @@ DAY = datetime.timedelta(days=1)
 JOBS = (
     # Outbox events a lost message or spent retries left behind, sent again.
     Job("outbox_sweep", "aquatiris_portal.sync.tasks.sweep", "sync_tick", "portal_sync"),
-    Job("import", "aquatiris_portal.sync.tasks.import_exports", "sync_tick", "portal_sync",
-        every="SYNC_INTERVAL_MINUTES", needs="SYNC_SOURCE"),
+    Job(
+        "import",
+        "aquatiris_portal.sync.tasks.import_exports",
+        "sync_tick",
+        "portal_sync",
+        every="SYNC_INTERVAL_MINUTES",
+        needs="SYNC_SOURCE",
+    ),
     # The files of documents deleted more than DOCUMENT_RETENTION_DAYS ago (portal_sync --retention).
-    Job("retention", "aquatiris_portal.sync.tasks.purge_deleted_document_files", "sync_tick", "portal_sync",
-        every=DAY),
+    Job("retention", "aquatiris_portal.sync.tasks.purge_deleted_document_files", "sync_tick", "portal_sync", every=DAY),
     # Mails left unsent (a lost message, a failed mail whose retries are spent).
     Job("mail_sweep", "aquatiris_portal.notifications.tasks.sweep_unsent_mail", "mail_tick", "portal_notify"),
     Job("digests", "aquatiris_portal.digests.services.send_due", "notify_tick", "portal_notify"),
@@ -83,8 +88,12 @@ JOBS = (
     Job("link_retention", "aquatiris_portal.enquiries.retention.send_due", "notify_tick", "portal_notify"),
     Job("pending_uploads", "aquatiris_portal.enquiries.pending_uploads.send_due", "notify_tick", "portal_notify"),
     Job("outbox_retention", "aquatiris_portal.sync.retention.send_due", "notify_tick", "portal_notify"),
-    Job("document_access_retention", "aquatiris_portal.security_log.access_retention.send_due", "notify_tick",
-        "portal_notify"),
+    Job(
+        "document_access_retention",
+        "aquatiris_portal.security_log.access_retention.send_due",
+        "notify_tick",
+        "portal_notify",
+    ),
 )
 
 

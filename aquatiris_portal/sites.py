@@ -30,9 +30,7 @@ def cached_site_for_request(request):
     except DisallowedHost:
         return Site._find_for_request(request)
     key = hashlib.sha256(f"{host}|{request.get_port()}".encode()).hexdigest()[:32]
-    site = content_cache.get_or_set(
-        content_cache.SITES, [key], lambda: Site._find_for_request(request) or _NO_SITE
-    )
+    site = content_cache.get_or_set(content_cache.SITES, [key], lambda: Site._find_for_request(request) or _NO_SITE)
     return None if site == _NO_SITE else site
 
 

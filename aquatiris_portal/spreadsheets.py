@@ -124,10 +124,20 @@ class SpreadsheetWriter(SafeSpreadsheetExportMixin, SpreadsheetExportMixin):
     the rows are any iterable of objects, read once; ``rows_written`` counts
     them. The requests export job and the SPANC folder export use it."""
 
-    def __init__(self, model: type, list_export: Iterable[str], export_headings: dict[str, Any] | None = None,
-                 custom_field_preprocess: dict[str, Any] | None = None, sheet_title: str = "Sheet1",
-                 csv_bom: bool = True, date_format: str | None = None, column_widths: dict[str, float] | None = None,
-                 table_header: bool = False, day_format: str | None = None, title_rows: Iterable[object] = ()) -> None:
+    def __init__(
+        self,
+        model: type,
+        list_export: Iterable[str],
+        export_headings: dict[str, Any] | None = None,
+        custom_field_preprocess: dict[str, Any] | None = None,
+        sheet_title: str = "Sheet1",
+        csv_bom: bool = True,
+        date_format: str | None = None,
+        column_widths: dict[str, float] | None = None,
+        table_header: bool = False,
+        day_format: str | None = None,
+        title_rows: Iterable[object] = (),
+    ) -> None:
         """``date_format``: Excel's number format of datetimes (default from
         the language, as in Wagtail); ``day_format``: that of dates (a date
         cell without one shows as a serial number in some readers);
@@ -233,8 +243,9 @@ class RowSpreadsheetWriter(SpreadsheetWriter):
         it returns unchanged: most of them)."""
         cache = self.__dict__.setdefault("_preprocessor_cache", {})
         if export_format not in cache:
-            cache[export_format] = [self.custom_field_preprocess.get(field, {}).get(export_format)
-                                    for field in self.list_export]
+            cache[export_format] = [
+                self.custom_field_preprocess.get(field, {}).get(export_format) for field in self.list_export
+            ]
         for value, preprocess in zip(row, cache[export_format], strict=True):
             if preprocess is not None:
                 yield value, preprocess(value)
@@ -262,4 +273,5 @@ class RowSpreadsheetWriter(SpreadsheetWriter):
     def write_csv_row(self, writer: Any, row: Sequence[Any]) -> Any:
         # ``writer`` is stream_csv's DictWriter: its csv.writer takes the list.
         return writer.writer.writerow(
-            [safe_cell(value) for _original, value in self._preprocessed(row, self.FORMAT_CSV)])
+            [safe_cell(value) for _original, value in self._preprocessed(row, self.FORMAT_CSV)]
+        )

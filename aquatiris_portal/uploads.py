@@ -111,8 +111,11 @@ def limits_help(
         "One file of up to %(size)s: %(kinds)s.",
         "Up to %(count)s files of up to %(size)s each: %(kinds)s.",
         max_files,
-    ) % {"count": formats.number_format(max_files, use_l10n=True), "size": size_text(max_bytes),
-         "kinds": kinds_text(allowed)}
+    ) % {
+        "count": formats.number_format(max_files, use_l10n=True),
+        "size": size_text(max_bytes),
+        "kinds": kinds_text(allowed),
+    }
 
 
 def accept_attribute(allowed: Iterable[str]) -> str:
@@ -185,8 +188,8 @@ def form_budget(seconds: float | None = None) -> Iterator[None]:
 def _unchecked(kind: str, name: str, size: int, why: str) -> ValidationError:
     logger.warning("Refused %s file %r of %d bytes: its check did not finish (%s)", kind, name, size, why)
     return ValidationError(
-        _("“%(name)s” could not be checked in time: please save it again as a PDF or a JPEG photo and "
-          "send it again.") % {"name": name},
+        _("“%(name)s” could not be checked in time: please save it again as a PDF or a JPEG photo and send it again.")
+        % {"name": name},
         code="unchecked",
     )
 
@@ -205,7 +208,10 @@ def bounded_check(kind: str, data: bytes, name: str = "", max_pixels: int | None
             raise _unchecked(kind, name, len(data), "the form's budget was spent on its other files")
         seconds = min(seconds, left)
     result = check_file(
-        kind, data, seconds=seconds, memory_bytes=app_settings.FILE_CHECK_MEMORY_BYTES,
+        kind,
+        data,
+        seconds=seconds,
+        memory_bytes=app_settings.FILE_CHECK_MEMORY_BYTES,
         max_pixels=max_pixels or app_settings.UPLOAD_MAX_PIXELS,
     )
     if result["code"] in verdicts.UNCHECKED:
@@ -214,6 +220,7 @@ def bounded_check(kind: str, data: bytes, name: str = "", max_pixels: int | None
 
 
 # --- PDF ----------------------------------------------------------------------
+
 
 def check_pdf(uploaded: File) -> None:
     """Refuse a PDF that is corrupt, encrypted, active or also a web page
@@ -224,8 +231,11 @@ def check_pdf(uploaded: File) -> None:
     if code == verdicts.POLYGLOT:
         logger.warning("Refused PDF %r: it also holds HTML markup (polyglot)", name)
         raise ValidationError(
-            _("“%(name)s” is not a plain PDF file: it also holds web page code. "
-              "Please send the PDF as your software saves it.") % {"name": name},
+            _(
+                "“%(name)s” is not a plain PDF file: it also holds web page code. "
+                "Please send the PDF as your software saves it."
+            )
+            % {"name": name},
             code="polyglot",
         )
     if code == verdicts.ENCRYPTED:
@@ -243,9 +253,12 @@ def check_pdf(uploaded: File) -> None:
     if code == verdicts.ACTIVE:
         logger.warning("Refused PDF %r with active content: %s", name, result["detail"])
         raise ValidationError(
-            _("“%(name)s” contains active content (scripts, automatic actions or embedded files), which the "
-              "portal does not accept. Please print it again as a PDF (“Print” then “Save as PDF”) and send "
-              "the new file.") % {"name": name},
+            _(
+                "“%(name)s” contains active content (scripts, automatic actions or embedded files), which the "
+                "portal does not accept. Please print it again as a PDF (“Print” then “Save as PDF”) and send "
+                "the new file."
+            )
+            % {"name": name},
             code="active_pdf",
         )
 
@@ -255,6 +268,7 @@ check_pdf_opens = check_pdf
 
 
 # --- images -------------------------------------------------------------------
+
 
 def _megapixels(pixels: float) -> str:
     return f"{round(pixels / 1_000_000, 1):g}"
@@ -275,15 +289,20 @@ def clean_image(uploaded: File, kind: str, max_pixels: int | None = None) -> tup
     if code == verdicts.BOMB:
         logger.warning("Refused image %r: decompression bomb", name)
         raise ValidationError(
-            _("“%(name)s” is refused: this small file would unpack into a gigantic image (a “decompression "
-              "bomb”). Please send an ordinary photo.") % {"name": name},
+            _(
+                "“%(name)s” is refused: this small file would unpack into a gigantic image (a “decompression "
+                "bomb”). Please send an ordinary photo."
+            )
+            % {"name": name},
             code="bomb",
         )
     if code == verdicts.TOO_MANY_PIXELS:
         logger.warning("Refused image %r: %s", name, result["detail"])
         raise ValidationError(
-            _("“%(name)s” is too large an image (%(pixels)s megapixels; the limit is %(limit)s). "
-              "Please send a smaller photo.")
+            _(
+                "“%(name)s” is too large an image (%(pixels)s megapixels; the limit is %(limit)s). "
+                "Please send a smaller photo."
+            )
             % {"name": name, "pixels": _megapixels(result["pixels"]), "limit": _megapixels(max_pixels)},
             code="too_many_pixels",
         )
@@ -363,7 +382,9 @@ def validate_upload(
 
 
 def validate_uploads(
-    files: Sequence[File], allowed: Sequence[str] = PHOTO_AND_PDF, max_files: int | None = None,
+    files: Sequence[File],
+    allowed: Sequence[str] = PHOTO_AND_PDF,
+    max_files: int | None = None,
     max_bytes: int | None = None,
 ) -> list[tuple[File, str, str]]:
     """Check a list of files (count, then each); return [(file, kind, content_type)].

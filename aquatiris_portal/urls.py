@@ -7,7 +7,8 @@ from .accounts import urls as account_urls
 from .accounts.portal_home import portal_home
 from .digests import views as digest_views
 from .enquiries import archive_views, document_link_views, reply_views
-from .sync import push as sync_push, views as sync_views
+from .sync import push as sync_push
+from .sync import views as sync_views
 
 app_name = "aquatiris_portal"
 
@@ -23,14 +24,20 @@ urlpatterns = [
     # signed attachment link sent with request_message_posted.
     path("reponse/<str:token>/", reply_views.reply_link, name="request_reply"),
     path("reponse/demande/<uuid:reference>/", reply_views.reply_page, name="request_reply_page"),
-    path("reponse/demande/<uuid:reference>/pieces-jointes/<int:pk>/", reply_views.reply_attachment,
-         name="request_reply_attachment"),
+    path(
+        "reponse/demande/<uuid:reference>/pieces-jointes/<int:pk>/",
+        reply_views.reply_attachment,
+        name="request_reply_attachment",
+    ),
     # The franchisee's personal link to a document a SPANC sent (same rules).
     path("document-spanc/<str:token>/", document_link_views.document_link, name="franchisee_document_link"),
     path("document-spanc/voir/<int:pk>/", document_link_views.document_page, name="franchisee_document_page"),
     path("document-spanc/voir/<int:pk>/fichier/", document_link_views.document_file, name="franchisee_document_file"),
-    path("sync/pieces-jointes/<str:token>/", reply_views.attachment_for_internal_system,
-         name="request_attachment_download"),
+    path(
+        "sync/pieces-jointes/<str:token>/",
+        reply_views.attachment_for_internal_system,
+        name="request_attachment_download",
+    ),
     # Notification mails: the account page and the one-click unsubscribe link.
     path("compte/notifications/", digest_views.preferences_view, name="notification_preferences"),
     path("notifications/desabonnement/<str:token>/", digest_views.unsubscribe_view, name="unsubscribe"),

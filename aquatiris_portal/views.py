@@ -7,11 +7,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import access
-from .security_log import Kind, document_access, record_security_event
 from .conf import app_settings
-from .pages.client_space import ClientSpacePage
 from .pages import view_as_client
+from .pages.client_space import ClientSpacePage
 from .pages.pro_space import ProSpacePage
+from .security_log import Kind, document_access, record_security_event
 from .storage import serve_private_file
 
 
@@ -24,8 +24,14 @@ def document_download(request, pk, disposition="attachment"):
     document = access.get_document_or_404(request.user, pk)
     if request.user.is_staff:
         # Staff read personal documents of anyone: each download is logged.
-        record_security_event(Kind.DOCUMENT_DOWNLOAD, request, model="portaldocument", id=document.pk,
-                              installation=document.installation_id, disposition=disposition)
+        record_security_event(
+            Kind.DOCUMENT_DOWNLOAD,
+            request,
+            model="portaldocument",
+            id=document.pk,
+            installation=document.installation_id,
+            disposition=disposition,
+        )
     return serve_private_file(
         document.file,
         filename=document.filename or document.file.name.rsplit("/", 1)[-1],
@@ -53,7 +59,6 @@ def _access_row(request, document, disposition):
         actor = document_access.Actor.SPANC
         name = " — ".join(part for part in (spanc.name, document_access.person_name(user)) if part)
     return document_access.for_document(document, route=route, actor=actor, user=user, actor_name=name)
-
 
 
 def landing_url(user):

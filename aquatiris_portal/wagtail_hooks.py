@@ -5,18 +5,18 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail_modeladmin.options import ModelAdminGroup, modeladmin_register
 
-from .notifications.admin import OutgoingMailAdmin
-from .records.admin import RecordsGroup
-from .sync.admin import ImportRunAdmin, OutboxEventAdmin, QuarantinedRecordAdmin
-from .backoffice.alerts import construct_homepage_panels
+from .accounts.trusted_browser_admin import RevokeTrustedBrowsersBulkAction
 from .backoffice import mail_routing as _mail_routing  # noqa: F401  (registers its setting hooks)
+from .backoffice.alerts import construct_homepage_panels
 from .enquiries.imports import apply_messages
 from .enquiries.viewsets import requests_viewset
+from .notifications.admin import OutgoingMailAdmin
+from .pages import view_as_admin
+from .records.admin import RecordsGroup
+from .security_log.viewsets import security_log_viewset
 from .snippets.site_settings import default_sender_email
 from .snippets.viewsets import PortalContentGroup
-from .security_log.viewsets import security_log_viewset
-from .accounts.trusted_browser_admin import RevokeTrustedBrowsersBulkAction
-from .pages import view_as_admin
+from .sync.admin import ImportRunAdmin, OutboxEventAdmin, QuarantinedRecordAdmin
 from .views import landing_url
 
 

@@ -38,9 +38,11 @@ MARKER = "BENCH-V-"  # external id prefix of the visits made here
 BIG_SPANC = "BENCH-S-000"  # portal_bench_data's big SPANC (5,000 folders)
 CLIENT_EMAIL = "bench.client@bench.example"
 TECHNICIANS = ["Yann Le Goff", "Maëlle Kerjean", "Thomas Riou", "Soizic Hamon"]
-SUMMARIES = ["Contrôle du filtre, faucardage des roseaux, nettoyage du regard de répartition.",
-             "Vidange du poste de relevage, contrôle de la pompe, aucun défaut constaté.",
-             "Entretien annuel : dégrillage, vérification des chasses, état des massifs correct."]
+SUMMARIES = [
+    "Contrôle du filtre, faucardage des roseaux, nettoyage du regard de répartition.",
+    "Vidange du poste de relevage, contrôle de la pompe, aucun défaut constaté.",
+    "Entretien annuel : dégrillage, vérification des chasses, état des massifs correct.",
+]
 BATCH = 5000
 
 
@@ -61,13 +63,21 @@ class VisitMaker:
         from aquatiris_portal.records.visits import Visit
 
         done = done_on is not None
-        self.visits.append(Visit(
-            external_id=f"{MARKER}{self.n:07d}", installation_id=installation.pk, kind=kind,
-            planned_for=planned_for or done_on, slot=self.rng.choice(["morning", "afternoon"]), done_on=done_on,
-            technician=self.rng.choice(TECHNICIANS) if done else "",
-            summary=self.rng.choice(SUMMARIES) if done else "", report_document_id=report,
-            visible_to_client=True, visible_to_spanc=visible_to_spanc,
-        ))
+        self.visits.append(
+            Visit(
+                external_id=f"{MARKER}{self.n:07d}",
+                installation_id=installation.pk,
+                kind=kind,
+                planned_for=planned_for or done_on,
+                slot=self.rng.choice(["morning", "afternoon"]),
+                done_on=done_on,
+                technician=self.rng.choice(TECHNICIANS) if done else "",
+                summary=self.rng.choice(SUMMARIES) if done else "",
+                report_document_id=report,
+                visible_to_client=True,
+                visible_to_spanc=visible_to_spanc,
+            )
+        )
         self.n += 1
 
     def history(self, installation, last_done, reports=()):
@@ -101,7 +111,9 @@ class VisitMaker:
             return  # installed after that date: never maintained since
         self.history(installation, last, reports)
         if profile == "maintained" and (reports or rng.random() < 0.33):
-            self.add(installation, VisitKind.MAINTENANCE, planned_for=today + datetime.timedelta(days=rng.randrange(1, 90)))
+            self.add(
+                installation, VisitKind.MAINTENANCE, planned_for=today + datetime.timedelta(days=rng.randrange(1, 90))
+            )
 
 
 def main():
@@ -126,8 +138,12 @@ def main():
         contracts = []
         with transaction.atomic():
             for installation in client_installations:
-                reports = list(PortalDocument.objects.live().filter(installation=installation, visible_to_client=True)
-                               .order_by("-created_at").values_list("pk", flat=True)[:3])
+                reports = list(
+                    PortalDocument.objects.live()
+                    .filter(installation=installation, visible_to_client=True)
+                    .order_by("-created_at")
+                    .values_list("pk", flat=True)[:3]
+                )
                 maker.installation(installation, "maintained", reports)
                 contracts.append((installation.pk, 12))
             # Drawn like the others (the same random sequence for the rest), then dropped.
@@ -139,10 +155,11 @@ def main():
                 if rng.random() < 0.4:
                     contracts.append((installation.pk, rng.choice([12, 24])))
             for start in range(0, len(maker.visits), BATCH):
-                Visit.objects.bulk_create(maker.visits[start:start + BATCH])
+                Visit.objects.bulk_create(maker.visits[start : start + BATCH])
             for every in (12, 24):
                 Installation.objects.filter(pk__in=[pk for pk, months in contracts if months == every]).update(
-                    maintenance_contract_status="active", maintenance_contract_every_months=every)
+                    maintenance_contract_status="active", maintenance_contract_every_months=every
+                )
             refresh_last_maintenance([*client_pks, *big.values_list("pk", flat=True)])
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {Visit._meta.db_table}")
@@ -151,8 +168,12 @@ def main():
     visits = Visit.objects.filter(external_id__startswith=MARKER)
     result.update(
         client_installation_without_visits=Installation.objects.filter(client__email=CLIENT_EMAIL)
-        .exclude(visits__isnull=False).order_by("-pk").values_list("pk", flat=True).first(),
-        visits=visits.count(), done=visits.filter(done_on__isnull=False).count(),
+        .exclude(visits__isnull=False)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first(),
+        visits=visits.count(),
+        done=visits.filter(done_on__isnull=False).count(),
         planned=visits.filter(done_on__isnull=True).count(),
         big_spanc_folders=big.count(),
         big_spanc_maintained=big.filter(last_maintenance_on__isnull=False).count(),

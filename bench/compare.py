@@ -54,9 +54,11 @@ def same_run(keys, paths):
         for key in keys:
             row = pages.get(key)
             if row:
-                print(f"| {Path(path).stem} | {row['label']} | {fmt(row['p50_us'] / 1000)} | {fmt(row['p95_us'] / 1000)} "
-                      f"| {fmt(row.get('ratio_p50'))} / {fmt(row.get('ratio_p95'))} | {row.get('service_queries', '–')} "
-                      f"| {row.get('load_before', '–').split(' ')[0]} |")
+                print(
+                    f"| {Path(path).stem} | {row['label']} | {fmt(row['p50_us'] / 1000)} | {fmt(row['p95_us'] / 1000)} "
+                    f"| {fmt(row.get('ratio_p50'))} / {fmt(row.get('ratio_p95'))} | {row.get('service_queries', '–')} "
+                    f"| {row.get('load_before', '–').split(' ')[0]} |"
+                )
 
 
 def main(paths):
@@ -71,22 +73,30 @@ def main(paths):
     labels = {row["key"]: row["label"] for run in after for row in run["pages"]}
     keys = [key for key in pages_of(after[0]) if all(key in pages_of(run) for run in before + after)]
     print(f"Medians over {len(before)} run(s) before and {len(after)} after.\n")
-    print("| page | p50 ms before → after | p95 ms before → after | × baseline p50 before → after "
-          "| ratio after / before | SQL queries before → after |")
+    print(
+        "| page | p50 ms before → after | p95 ms before → after | × baseline p50 before → after "
+        "| ratio after / before | SQL queries before → after |"
+    )
     print("|---|---:|---:|---:|---:|---:|")
     for key in keys:
         b, a = summary(before, key), summary(after, key)
         change = a["ratio"] / b["ratio"] if a["ratio"] and b["ratio"] else None
-        print(f"| {labels.get(key, key)} | {fmt(b['p50'])} → {fmt(a['p50'])} | {fmt(b['p95'])} → {fmt(a['p95'])} "
-              f"| {fmt(b['ratio'])} → {fmt(a['ratio'])} | {fmt(change, 2)} | {b['queries']} → {a['queries']} |")
-    print("\n| run | started (UTC) | 1-min load at the baseline's start | 1-min load at the end | baseline p50 / p95 ms |")
+        print(
+            f"| {labels.get(key, key)} | {fmt(b['p50'])} → {fmt(a['p50'])} | {fmt(b['p95'])} → {fmt(a['p95'])} "
+            f"| {fmt(b['ratio'])} → {fmt(a['ratio'])} | {fmt(change, 2)} | {b['queries']} → {a['queries']} |"
+        )
+    print(
+        "\n| run | started (UTC) | 1-min load at the baseline's start | 1-min load at the end | baseline p50 / p95 ms |"
+    )
     print("|---|---|---:|---:|---:|")
     for side in ("before", "after"):
         for path, run in runs[side]:
             baseline = pages_of(run).get("baseline", {})
-            print(f"| {Path(path).stem} | {run['started_at'][11:19]} | {baseline.get('load_before', '–').split(' ')[0]} "
-                  f"| {run['load_average_end'].split(' ')[0]} "
-                  f"| {fmt(baseline.get('p50_us', 0) / 1000)} / {fmt(baseline.get('p95_us', 0) / 1000)} |")
+            print(
+                f"| {Path(path).stem} | {run['started_at'][11:19]} | {baseline.get('load_before', '–').split(' ')[0]} "
+                f"| {run['load_average_end'].split(' ')[0]} "
+                f"| {fmt(baseline.get('p50_us', 0) / 1000)} / {fmt(baseline.get('p95_us', 0) / 1000)} |"
+            )
 
 
 if __name__ == "__main__":

@@ -48,16 +48,24 @@ def fill(documents, megabytes):
     from aquatiris_portal.records.models import Client, Installation, PortalDocument
     from aquatiris_portal.records.themes import DocumentTheme
 
-    client = Client.objects.create(external_id="C-D1", code="CLI-D1", last_name="Durand", first_name="Anne",
-                                   email="anne@example.org")
-    installation = Installation.objects.create(external_id="I-D1", reference="AQ-D-1", client=client,
-                                               serial_number="EPU-000001", stage="commissioned")
+    client = Client.objects.create(
+        external_id="C-D1", code="CLI-D1", last_name="Durand", first_name="Anne", email="anne@example.org"
+    )
+    installation = Installation.objects.create(
+        external_id="I-D1", reference="AQ-D-1", client=client, serial_number="EPU-000001", stage="commissioned"
+    )
     theme = DocumentTheme.objects.create(slug="etude-de-sol", name="Étude de sol", sort_order=10)
     body = b"%PDF-1.4\n" + os.urandom(megabytes * 1024 * 1024 - 9)
     for n in range(documents):
-        document = PortalDocument(external_id=f"D-D{n}", installation=installation, theme=theme,
-                                  title=f"Document {n}", filename=f"document-{n}.pdf",
-                                  content_type="application/pdf", size=len(body))
+        document = PortalDocument(
+            external_id=f"D-D{n}",
+            installation=installation,
+            theme=theme,
+            title=f"Document {n}",
+            filename=f"document-{n}.pdf",
+            content_type="application/pdf",
+            size=len(body),
+        )
         document.file.save(document.filename, ContentFile(body), save=False)
         document.save()
     return installation
@@ -69,7 +77,8 @@ def build_once(installation):
     from aquatiris_portal.enquiries import archives
 
     user = get_user_model().objects.filter(username="bench").first() or get_user_model().objects.create_user(
-        "bench", "anne@example.org", "bench-Password-2026")
+        "bench", "anne@example.org", "bench-Password-2026"
+    )
     archive, _created = archives.start("dossier", user, client=installation.client, installation=installation)
     archive = archives.build(archive.pk)
     assert archive.status == "done", archive.error
@@ -90,10 +99,19 @@ def measure(storage, documents, megabytes):
     build_once(installation)
     _, python_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return {"key": "dossier", "storage": storage, "documents": documents, "files": count,
-            "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2), "load": round(os.getloadavg()[0], 2),
-            "mb": round(size / 1e6, 1), "rss_before_mb": round(rss_before, 1),
-            "rss_mb": round(rss_peak - rss_before, 1), "python_mb": round(python_peak / 1e6, 1)}
+    return {
+        "key": "dossier",
+        "storage": storage,
+        "documents": documents,
+        "files": count,
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
+        "load": round(os.getloadavg()[0], 2),
+        "mb": round(size / 1e6, 1),
+        "rss_before_mb": round(rss_before, 1),
+        "rss_mb": round(rss_peak - rss_before, 1),
+        "python_mb": round(python_peak / 1e6, 1),
+    }
 
 
 def main():
@@ -123,20 +141,36 @@ def main():
             endpoint, weed = start_seaweedfs(folder)
             client = s3_client(endpoint)
             wait_until(lambda client=client: client.create_bucket(Bucket=BUCKET), 90, "SeaweedFS S3", interval=0.5)
-            env.update(AWS_STORAGE_BUCKET_NAME=BUCKET, AWS_S3_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID=ACCESS_KEY,
-                       AWS_SECRET_ACCESS_KEY=SECRET_KEY, AWS_S3_REGION_NAME="us-east-1")
+            env.update(
+                AWS_STORAGE_BUCKET_NAME=BUCKET,
+                AWS_S3_ENDPOINT_URL=endpoint,
+                AWS_ACCESS_KEY_ID=ACCESS_KEY,
+                AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+                AWS_S3_REGION_NAME="us-east-1",
+            )
         try:
-            command = [sys.executable, __file__, "--measure", storage, "--documents", str(args.documents),
-                       "--mb", str(args.mb)]
+            command = [
+                sys.executable,
+                __file__,
+                "--measure",
+                storage,
+                "--documents",
+                str(args.documents),
+                "--mb",
+                str(args.mb),
+            ]
             row = json.loads(subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout)
         finally:
             if weed is not None:
                 weed.terminate()
                 weed.wait(30)
         results.append(row)
-        print(f"dossier {storage}: {row['files']} files, {row['mb']:.1f} MB ZIP in {row['seconds']:.1f} s "
-              f"({row['cpu_seconds']:.1f} s CPU, load {row['load']}); peak RSS +{row['rss_mb']:.1f} MB over "
-              f"{row['rss_before_mb']:.1f} MB; peak Python memory {row['python_mb']:.1f} MB (tracemalloc)", flush=True)
+        print(
+            f"dossier {storage}: {row['files']} files, {row['mb']:.1f} MB ZIP in {row['seconds']:.1f} s "
+            f"({row['cpu_seconds']:.1f} s CPU, load {row['load']}); peak RSS +{row['rss_mb']:.1f} MB over "
+            f"{row['rss_before_mb']:.1f} MB; peak Python memory {row['python_mb']:.1f} MB (tracemalloc)",
+            flush=True,
+        )
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
 

@@ -34,14 +34,25 @@ def main():
         started = time.perf_counter()
         # What asking does: the listing's rows for the query, stored on the export.
         rows = list(listing_rows(user, query).values_list("pk", flat=True))
-        export = RequestExport.objects.create(requested_by=user, format="xlsx", query_string=query, language="fr",
-                                              request_ids=rows)
+        export = RequestExport.objects.create(
+            requested_by=user, format="xlsx", query_string=query, language="fr", request_ids=rows
+        )
         export = build_export(export.pk)
         seconds = time.perf_counter() - started
         size = export.file.size if export.file else 0
-        results.append({"key": key, "label": label, "query": query, "seconds": round(seconds, 2),
-                        "rows": export.row_count, "bytes": size, "status": export.status, "error": export.error,
-                        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)})
+        results.append(
+            {
+                "key": key,
+                "label": label,
+                "query": query,
+                "seconds": round(seconds, 2),
+                "rows": export.row_count,
+                "bytes": size,
+                "status": export.status,
+                "error": export.error,
+                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            }
+        )
         export.delete()
     json.dump(results, sys.stdout)
 

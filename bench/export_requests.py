@@ -70,16 +70,17 @@ def main():
     results = []
     for export_format in args.formats.split(","):
         for count in counts:
-            command = [sys.executable, __file__, "--measure", export_format, str(count),
-                       "--database-url", database_url]
+            command = [sys.executable, __file__, "--measure", export_format, str(count), "--database-url", database_url]
             if args.code:
                 command += ["--code", args.code]
             row = json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
             results.append(row)
-            print(f"export {export_format} {row['rows']} rows: {row['seconds']:.1f} s ({row['cpu_seconds']:.1f} s CPU, "
-                  f"load {row['load']}), {row['mb']:.1f} MB file; peak RSS +{row['rss_mb']:.1f} MB over "
-                  f"{row['rss_before_mb']:.1f} MB; peak Python memory {row['python_mb']:.1f} MB (tracemalloc)",
-                  flush=True)
+            print(
+                f"export {export_format} {row['rows']} rows: {row['seconds']:.1f} s ({row['cpu_seconds']:.1f} s CPU, "
+                f"load {row['load']}), {row['mb']:.1f} MB file; peak RSS +{row['rss_mb']:.1f} MB over "
+                f"{row['rss_before_mb']:.1f} MB; peak Python memory {row['python_mb']:.1f} MB (tracemalloc)",
+                flush=True,
+            )
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
 
@@ -97,9 +98,17 @@ def build(rows):
     started = time.perf_counter()
     franchisees = [Franchisee.objects.create(external_id=f"F-B{n}", company=f"Aquatiris {n}") for n in range(10)]
     clients = Client.objects.bulk_create(
-        Client(external_id=f"C-B{n}", code=f"CLI-B{n}", last_name=f"Nom{n}", first_name="Prénom",
-               email=f"c{n}@example.org", phone="06 00 00 00 00", address_line1=f"{n} rue des Roseaux",
-               postcode="35000", city="Rennes")
+        Client(
+            external_id=f"C-B{n}",
+            code=f"CLI-B{n}",
+            last_name=f"Nom{n}",
+            first_name="Prénom",
+            email=f"c{n}@example.org",
+            phone="06 00 00 00 00",
+            address_line1=f"{n} rue des Roseaux",
+            postcode="35000",
+            city="Rennes",
+        )
         for n in range(2000)
     )
     installations = Installation.objects.bulk_create(
@@ -112,15 +121,26 @@ def build(rows):
     for n in range(rows):
         inst = installations[n % len(installations)]
         client = inst.client
-        batch.append(PortalRequest(
-            kind=kinds[n % 3], status="new", client=client, installation=inst, franchisee=inst.franchisee,
-            subject_label="Dysfonctionnement / SAV", after_sales_reason="Odeurs",
-            message="Bonjour, une odeur persiste près du regard depuis une semaine. " * 3,
-            client_last_name=client.last_name, client_first_name=client.first_name,
-            client_address=f"{client.address_line1}\n{client.postcode} {client.city}", client_phone=client.phone,
-            client_email=client.email, client_code=client.code, installation_reference=inst.reference,
-            created_at=now - datetime.timedelta(minutes=n),
-        ))
+        batch.append(
+            PortalRequest(
+                kind=kinds[n % 3],
+                status="new",
+                client=client,
+                installation=inst,
+                franchisee=inst.franchisee,
+                subject_label="Dysfonctionnement / SAV",
+                after_sales_reason="Odeurs",
+                message="Bonjour, une odeur persiste près du regard depuis une semaine. " * 3,
+                client_last_name=client.last_name,
+                client_first_name=client.first_name,
+                client_address=f"{client.address_line1}\n{client.postcode} {client.city}",
+                client_phone=client.phone,
+                client_email=client.email,
+                client_code=client.code,
+                installation_reference=inst.reference,
+                created_at=now - datetime.timedelta(minutes=n),
+            )
+        )
         if len(batch) == 5000:
             PortalRequest.objects.bulk_create(batch)
             batch = []
@@ -135,7 +155,8 @@ def run_export(export_format, ids):
     from aquatiris_portal.enquiries.models import RequestExport
 
     user = get_user_model().objects.filter(username="bench").first() or get_user_model().objects.create_superuser(
-        "bench", "bench@example.org", "bench-Password-2026")
+        "bench", "bench@example.org", "bench-Password-2026"
+    )
     export = RequestExport.objects.create(requested_by=user, format=export_format, language="fr", request_ids=ids)
     export = build_export(export.pk)
     assert export.status == RequestExport.Status.DONE, export.error
@@ -170,7 +191,8 @@ def measure(export_format, count):
     from aquatiris_portal.enquiries.viewsets import listing_rows
 
     user = get_user_model().objects.filter(username="bench").first() or get_user_model().objects.create_superuser(
-        "bench", "bench@example.org", "bench-Password-2026")
+        "bench", "bench@example.org", "bench-Password-2026"
+    )
     # What asking does: the listing's rows, stored on the export (outside the job's time and memory).
     ids = list(listing_rows(user, "").values_list("pk", flat=True)[:count])
     rss_before = _status_mb("VmRSS")
@@ -183,10 +205,18 @@ def measure(export_format, count):
     run_export(export_format, ids)
     _, python_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return {"key": "export", "format": export_format, "rows": rows, "seconds": round(seconds, 2),
-            "cpu_seconds": round(cpu, 2), "load": round(os.getloadavg()[0], 2),
-            "mb": round(size / 1e6, 1), "rss_before_mb": round(rss_before, 1),
-            "rss_mb": round(rss_peak - rss_before, 1), "python_mb": round(python_peak / 1e6, 1)}
+    return {
+        "key": "export",
+        "format": export_format,
+        "rows": rows,
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
+        "load": round(os.getloadavg()[0], 2),
+        "mb": round(size / 1e6, 1),
+        "rss_before_mb": round(rss_before, 1),
+        "rss_mb": round(rss_peak - rss_before, 1),
+        "python_mb": round(python_peak / 1e6, 1),
+    }
 
 
 if __name__ == "__main__":

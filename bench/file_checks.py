@@ -68,13 +68,17 @@ def old_check(kind, data):
 
 # --- the worst files -----------------------------------------------------------------
 
+
 def stream_tokens(size):
     return b"%PDF-1.4\n" + b"stream\n" * (size // 7)
 
 
 def many_objects_pdf(count):
-    objects = {1: b"<< /Type /Catalog /Pages 2 0 R >>", 2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"}
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+    }
     objects.update({number: b"[%d 0 R]" % (number + 1) for number in range(4, count)})
     parts, offsets, at = [b"%PDF-1.4\n"], {}, 9
     for number in sorted(objects):
@@ -82,8 +86,10 @@ def many_objects_pdf(count):
         parts.append(b"%d 0 obj\n%s\nendobj\n" % (number, objects[number]))
         at += len(parts[-1])
     xref_at = at
-    parts.append(b"xref\n0 %d\n0000000000 65535 f \n" % count
-                 + b"".join(b"%010d 00000 n \n" % offsets[n] for n in range(1, count)))
+    parts.append(
+        b"xref\n0 %d\n0000000000 65535 f \n" % count
+        + b"".join(b"%010d 00000 n \n" % offsets[n] for n in range(1, count))
+    )
     parts.append(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (count, xref_at))
     return b"".join(parts)
 
@@ -120,8 +126,12 @@ def worst_files(quick):
         ("PNG: 40 Mpx, one colour (80 KB: decode and PNG encode)", "png", image((8000, 5000), "PNG"), True),
         ("PNG: 1800 x 1800 of noise (~10 MB)", "png", image((1800, 1800), "PNG", noise=True), True),
         ("DOCX: 64 MiB of zeros packed 1000x", "docx", docx_with("word/media/a.bin", b"\0" * (64 << 20)), True),
-        ("DOCX: XML 20,000 elements deep", "docx", docx_with("word/document.xml", b"<a>" * 20_000 + b"</a>" * 20_000),
-         True),
+        (
+            "DOCX: XML 20,000 elements deep",
+            "docx",
+            docx_with("word/document.xml", b"<a>" * 20_000 + b"</a>" * 20_000),
+            True,
+        ),
     ]
     return rows
 
@@ -147,14 +157,19 @@ def main():
             old_text = f"{old_seconds:.2f}"
         else:
             old_seconds, old_verdict, old_text = None, "not run (quadratic)", "—"
-        new_seconds, result = timed(lambda kind=kind, data=data: check_file(kind, data, seconds=SECONDS, memory_bytes=MEMORY,
-                                                        max_pixels=MAX_PIXELS))
+        new_seconds, result = timed(
+            lambda kind=kind, data=data: check_file(
+                kind, data, seconds=SECONDS, memory_bytes=MEMORY, max_pixels=MAX_PIXELS
+            )
+        )
         verdict = result["code"] or "accepted"
         if result["detail"] and result["code"]:
             verdict += f" ({result['detail'][:40]})"
         ratio = f"{old_seconds / new_seconds:.1f}x" if old_seconds and kind != "docx" else "—"  # docx: no check before
-        print(f"| {label} | {len(data):,} | {old_text} | {old_verdict} | {new_seconds:.2f} | {verdict} | {ratio} |",
-              flush=True)
+        print(
+            f"| {label} | {len(data):,} | {old_text} | {old_verdict} | {new_seconds:.2f} | {verdict} | {ratio} |",
+            flush=True,
+        )
 
     print(f"\nThe child's cost per file (median of {args.repeat}, ms): in-process check vs through the child")
     print("\n| file | in-process (ms) | child (ms) | child's cost (ms) |")
@@ -165,11 +180,20 @@ def main():
         ("1200 x 900 JPEG photo", "jpeg", small_jpeg, lambda data: images.clean_image(data, "jpeg", MAX_PIXELS)),
         ("small DOCX", "docx", docx_with("word/styles.xml", b"<s/>"), lambda data: docx.check_docx(data)),
     ]:
-        inside = statistics.median(timed(lambda local=local, data=data: local(data))[0] for _ in range(args.repeat)) * 1000
-        child = statistics.median(
-            timed(lambda kind=kind, data=data: check_file(kind, data, seconds=SECONDS, memory_bytes=MEMORY,
-                                                           max_pixels=MAX_PIXELS))[0]
-            for _ in range(args.repeat)) * 1000
+        inside = (
+            statistics.median(timed(lambda local=local, data=data: local(data))[0] for _ in range(args.repeat)) * 1000
+        )
+        child = (
+            statistics.median(
+                timed(
+                    lambda kind=kind, data=data: check_file(
+                        kind, data, seconds=SECONDS, memory_bytes=MEMORY, max_pixels=MAX_PIXELS
+                    )
+                )[0]
+                for _ in range(args.repeat)
+            )
+            * 1000
+        )
         print(f"| {label} | {inside:.1f} | {child:.1f} | {child - inside:.1f} |", flush=True)
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
 

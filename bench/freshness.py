@@ -64,21 +64,49 @@ def start_seaweedfs(folder):
     (folder / "data").mkdir(parents=True)
     (folder / "logs").mkdir()
     config = folder / "s3.json"
-    config.write_text(json.dumps({"identities": [{
-        "name": "portal", "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
-        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-    }]}))
+    config.write_text(
+        json.dumps(
+            {
+                "identities": [
+                    {
+                        "name": "portal",
+                        "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
+                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                    }
+                ]
+            }
+        )
+    )
     master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3_port, s3_grpc = (free_port() for _ in range(8))
     weed = shutil.which("weed", path=str(VENV_BIN)) or shutil.which("weed")
     process = subprocess.Popen(
-        [weed, f"-logdir={folder / 'logs'}", "server", f"-dir={folder / 'data'}",
-         "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-master.telemetry=false", "-master.volumeSizeLimitMB=64",
-         f"-master.port={master}", f"-master.port.grpc={master_grpc}",
-         f"-volume.port={volume}", f"-volume.port.grpc={volume_grpc}", "-volume.max=16",
-         f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}", f"-filer.localSocket={folder / 'filer.sock'}",
-         "-s3", f"-s3.port={s3_port}", f"-s3.port.grpc={s3_grpc}", "-s3.port.iceberg=0", "-s3.port.lance=0",
-         f"-s3.localSocket={folder / 's3.sock'}", f"-s3.config={config}"],
-        stdout=open(folder / "weed.out", "wb"), stderr=subprocess.STDOUT,
+        [
+            weed,
+            f"-logdir={folder / 'logs'}",
+            "server",
+            f"-dir={folder / 'data'}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            "-master.telemetry=false",
+            "-master.volumeSizeLimitMB=64",
+            f"-master.port={master}",
+            f"-master.port.grpc={master_grpc}",
+            f"-volume.port={volume}",
+            f"-volume.port.grpc={volume_grpc}",
+            "-volume.max=16",
+            f"-filer.port={filer}",
+            f"-filer.port.grpc={filer_grpc}",
+            f"-filer.localSocket={folder / 'filer.sock'}",
+            "-s3",
+            f"-s3.port={s3_port}",
+            f"-s3.port.grpc={s3_grpc}",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            f"-s3.localSocket={folder / 's3.sock'}",
+            f"-s3.config={config}",
+        ],
+        stdout=open(folder / "weed.out", "wb"),
+        stderr=subprocess.STDOUT,
     )
     return f"http://127.0.0.1:{s3_port}", process
 
@@ -87,8 +115,14 @@ def s3_client(endpoint):
     import boto3
     from botocore.config import Config
 
-    return boto3.client("s3", endpoint_url=endpoint, aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
-                        region_name="us-east-1", config=Config(s3={"addressing_style": "path"}))
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        region_name="us-east-1",
+        config=Config(s3={"addressing_style": "path"}),
+    )
 
 
 def site_env(database_url, redis_url, endpoint, push_secret):
@@ -97,11 +131,18 @@ def site_env(database_url, redis_url, endpoint, push_secret):
         "DJANGO_SETTINGS_MODULE": "bench.freshness_settings",
         "PYTHONPATH": f"{ROOT}:{ROOT / 'example_site'}",
         "SECRET_KEY": secrets.token_urlsafe(50),
-        "DATABASE_URL": database_url, "REDIS_URL": redis_url, "CONN_MAX_AGE": "0",
-        "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0", "SECURE_HSTS_SECONDS": "0",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "CONN_MAX_AGE": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_HSTS_SECONDS": "0",
         "AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS": "0",
-        "AWS_STORAGE_BUCKET_NAME": BUCKET, "AWS_S3_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-        "AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_S3_REGION_NAME": "us-east-1",
+        "AWS_STORAGE_BUCKET_NAME": BUCKET,
+        "AWS_S3_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+        "AWS_S3_REGION_NAME": "us-east-1",
         "AQUATIRIS_PORTAL_SYNC_SOURCE": f"s3://{BUCKET}/{PREFIX}",
         "AQUATIRIS_PORTAL_PUSH_SECRET": push_secret,
         "PYTHONUNBUFFERED": "1",
@@ -121,9 +162,14 @@ def client_target():
     from aquatiris_portal.pages.client_space import ClientSpacePage
     from aquatiris_portal.records.themes import DocumentTheme
 
-    membership = (Membership.objects.filter(client__isnull=False, removed_at__isnull=True, role="owner",
-                                            client__installations__isnull=False)
-                  .select_related("person", "client").order_by("pk").first())
+    membership = (
+        Membership.objects.filter(
+            client__isnull=False, removed_at__isnull=True, role="owner", client__installations__isnull=False
+        )
+        .select_related("person", "client")
+        .order_by("pk")
+        .first()
+    )
     user, installation = membership.person, Installation.objects.filter(client=membership.client).order_by("pk")[0]
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = user._meta.pk.value_to_string(user)
@@ -144,12 +190,21 @@ def write_export(s3, sequence, document_id, installation_id, theme, title):
     folder = f"{PREFIX}export-{sequence:06d}/"
     data = make_pdf(title)
     s3.put_object(Bucket=BUCKET, Key=f"{folder}files/{document_id}.pdf", Body=data)
-    record = {"type": "document", "id": document_id, "installation": installation_id, "theme": theme,
-              "title": title, "file": f"files/{document_id}.pdf", "sha256": hashlib.sha256(data).hexdigest(),
-              "issued_on": time.strftime("%Y-%m-%d"), "visible_to": ["client"]}
+    record = {
+        "type": "document",
+        "id": document_id,
+        "installation": installation_id,
+        "theme": theme,
+        "title": title,
+        "file": f"files/{document_id}.pdf",
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "issued_on": time.strftime("%Y-%m-%d"),
+        "visible_to": ["client"],
+    }
     s3.put_object(Bucket=BUCKET, Key=f"{folder}records.jsonl", Body=(json.dumps(record) + "\n").encode())
-    s3.put_object(Bucket=BUCKET, Key=f"{folder}manifest.json",
-                  Body=json.dumps({"format": FORMAT, "sequence": sequence}).encode())
+    s3.put_object(
+        Bucket=BUCKET, Key=f"{folder}manifest.json", Body=json.dumps({"format": FORMAT, "sequence": sequence}).encode()
+    )
     return f"s3://{BUCKET}/{folder}"
 
 
@@ -159,8 +214,11 @@ def push(base, secret, source, sequence):
 
     body = json.dumps({"source": source, "sequence": sequence}).encode()
     timestamp = str(int(time.time()))
-    headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
-               SIGNATURE_HEADER: sign(timestamp, body, secret)}
+    headers = {
+        "Content-Type": "application/json",
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: sign(timestamp, body, secret),
+    }
     request = urllib.request.Request(f"{base}/portail/sync/exports/ready/", data=body, method="POST", headers=headers)
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 202, response.status
@@ -207,10 +265,12 @@ def main():
         manage = [str(VENV_BIN / "python"), str(ROOT / "example_site" / "manage.py")]
         log("migrate + collectstatic + portal_demo")
         subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
-        subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True, cwd=ROOT,
-                       stdout=subprocess.DEVNULL)
-        subprocess.run([*manage, "portal_demo", "--allow-without-debug"], env=env, check=True, cwd=ROOT,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL
+        )
+        subprocess.run(
+            [*manage, "portal_demo", "--allow-without-debug"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL
+        )
         os.environ.update(env)
         import django
 
@@ -219,13 +279,34 @@ def main():
 
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        processes.append(subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "example_site.wsgi", "--chdir", str(ROOT / "example_site"), "--workers", "2",
-             "--bind", f"127.0.0.1:{port}", "--error-logfile", str(work / "gunicorn.log")], env=env, cwd=ROOT))
+        processes.append(
+            subprocess.Popen(
+                [
+                    str(VENV_BIN / "gunicorn"),
+                    "example_site.wsgi",
+                    "--chdir",
+                    str(ROOT / "example_site"),
+                    "--workers",
+                    "2",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--error-logfile",
+                    str(work / "gunicorn.log"),
+                ],
+                env=env,
+                cwd=ROOT,
+            )
+        )
         worker_log = work / "worker.log"
-        processes.append(subprocess.Popen(
-            [*manage, "rundramatiq", "--processes", "1", "--threads", "2", "--worker-shutdown-timeout", "5000"],
-            env=env, cwd=ROOT, stdout=open(worker_log, "wb"), stderr=subprocess.STDOUT))
+        processes.append(
+            subprocess.Popen(
+                [*manage, "rundramatiq", "--processes", "1", "--threads", "2", "--worker-shutdown-timeout", "5000"],
+                env=env,
+                cwd=ROOT,
+                stdout=open(worker_log, "wb"),
+                stderr=subprocess.STDOUT,
+            )
+        )
         wait_until(lambda: urllib.request.urlopen(f"{base}/portail/connexion/", timeout=2), 60, "gunicorn")
         page_shows(base, path, cookie, "")  # the client's page, as the client: fails loudly otherwise
         wait_until(lambda: "ready for action" in worker_log.read_text(errors="replace"), 60, "dramatiq worker")
@@ -239,15 +320,28 @@ def main():
             load = os.getloadavg()[0]
             started = time.monotonic()
             push(base, push_secret, source, run)
-            wait_until(lambda title=title: page_shows(base, path, cookie, title), args.timeout,
-                       f"document of run {run} on the page", interval=0.05)
+            wait_until(
+                lambda title=title: page_shows(base, path, cookie, title),
+                args.timeout,
+                f"document of run {run} on the page",
+                interval=0.05,
+            )
             seconds.append(time.monotonic() - started)
             log(f"run {run}: {seconds[-1]:.2f} s (1-min load {load:.1f})")
         p50, p95 = statistics.median(seconds), percentile(seconds, 0.95)
         log(f"{len(seconds)} runs: p50 {p50:.2f} s, p95 {p95:.2f} s, min {min(seconds):.2f}, max {max(seconds):.2f}")
-        print(json.dumps({"runs": len(seconds), "p50_s": round(p50, 2), "p95_s": round(p95, 2),
-                          "min_s": round(min(seconds), 2), "max_s": round(max(seconds), 2),
-                          "seconds": [round(s, 2) for s in seconds]}))
+        print(
+            json.dumps(
+                {
+                    "runs": len(seconds),
+                    "p50_s": round(p50, 2),
+                    "p95_s": round(p95, 2),
+                    "min_s": round(min(seconds), 2),
+                    "max_s": round(max(seconds), 2),
+                    "seconds": [round(s, 2) for s in seconds],
+                }
+            )
+        )
     finally:
         for process in reversed(processes):
             process.terminate()

@@ -53,24 +53,50 @@ def main():
     User = get_user_model()
     now = timezone.now()
     n, s = args.accounts, args.spancs
-    users = User.objects.bulk_create([
-        User(username=f"p{i}@example.org", email=f"p{i}@example.org", password="!") for i in range(n + s)],
-        batch_size=2000)
-    clients = Client.objects.bulk_create([
-        Client(external_id=f"C-{i}", code=f"CLI-{i}", code_key=f"CLI{i}", last_name=f"Nom{i}",
-               email=f"p{i}@example.org") for i in range(n)], batch_size=2000)
-    spancs = Spanc.objects.bulk_create([
-        Spanc(external_id=f"S-{i}", code=f"PRO-{i}", code_key=f"PRO{i}", name=f"SPANC {i}",
-              email=f"p{n + i}@example.org") for i in range(s)], batch_size=2000)
+    users = User.objects.bulk_create(
+        [User(username=f"p{i}@example.org", email=f"p{i}@example.org", password="!") for i in range(n + s)],
+        batch_size=2000,
+    )
+    clients = Client.objects.bulk_create(
+        [
+            Client(
+                external_id=f"C-{i}",
+                code=f"CLI-{i}",
+                code_key=f"CLI{i}",
+                last_name=f"Nom{i}",
+                email=f"p{i}@example.org",
+            )
+            for i in range(n)
+        ],
+        batch_size=2000,
+    )
+    spancs = Spanc.objects.bulk_create(
+        [
+            Spanc(
+                external_id=f"S-{i}",
+                code=f"PRO-{i}",
+                code_key=f"PRO{i}",
+                name=f"SPANC {i}",
+                email=f"p{n + i}@example.org",
+            )
+            for i in range(s)
+        ],
+        batch_size=2000,
+    )
     PortalAccount.objects.bulk_create(
         [PortalAccount(user=users[i], client=clients[i], activated_at=now) for i in range(n)]
-        + [PortalAccount(user=users[n + i], spanc=spancs[i], activated_at=now) for i in range(s)], batch_size=2000)
+        + [PortalAccount(user=users[n + i], spanc=spancs[i], activated_at=now) for i in range(s)],
+        batch_size=2000,
+    )
     print(f"filled ({n} client accounts, {s} SPANC accounts): {time.monotonic() - started:.1f} s")
 
     def counts():
-        return {"accounts": PortalAccount.objects.count(), "memberships": Membership.objects.count(),
-                "owners": Membership.objects.filter(role="owner").count(),
-                "managers": Membership.objects.filter(role="manager").count()}
+        return {
+            "accounts": PortalAccount.objects.count(),
+            "memberships": Membership.objects.count(),
+            "owners": Membership.objects.filter(role="owner").count(),
+            "managers": Membership.objects.filter(role="manager").count(),
+        }
 
     print("before:", counts())
     for label, target in (("forward", TARGET), ("back", TARGET_BEFORE), ("forward again", TARGET)):
@@ -83,8 +109,11 @@ def main():
     from django.apps import apps
 
     migration = import_module(f"aquatiris_portal.migrations.{TARGET}")
-    for label, step in (("data step back alone", migration.backwards), ("data step forward alone", migration.forwards),
-                        ("data step forward on top of itself (idempotent)", migration.forwards)):
+    for label, step in (
+        ("data step back alone", migration.backwards),
+        ("data step forward alone", migration.forwards),
+        ("data step forward on top of itself (idempotent)", migration.forwards),
+    ):
         started = time.monotonic()
         step(apps, None)
         print(f"{label}: {time.monotonic() - started:.2f} s ->", counts())

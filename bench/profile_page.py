@@ -59,8 +59,10 @@ def main():
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(path)
             total_sql = sum(float(q["time"]) for q in queries.captured_queries) * 1000
-            print(f"\n== {path}: HTTP {response.status_code}, {len(queries)} queries, SQL {total_sql:.1f} ms, "
-                  f"whole request min {min(times):.1f} ms / median {sorted(times)[len(times) // 2]:.1f} ms")
+            print(
+                f"\n== {path}: HTTP {response.status_code}, {len(queries)} queries, SQL {total_sql:.1f} ms, "
+                f"whole request min {min(times):.1f} ms / median {sorted(times)[len(times) // 2]:.1f} ms"
+            )
             slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))
             for query in slowest[:12]:
                 print(f"  {float(query['time']) * 1000:7.1f} ms  {query['sql'][:300]}")

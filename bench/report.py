@@ -50,7 +50,8 @@ def write_report(report, target):
         f"(the baseline's p50 is {base_wrk} ms under wrk, {base_alone} ms there); it ranks the pages by their "
         "own cost.",
         f"- Load average at the end: {report['load_average_end']}; busiest processes over 2 s at the end "
-        "(benchmark idle): " + "; ".join(f"`{p}`" for p in report["busiest_processes_end"][:5])
+        "(benchmark idle): "
+        + "; ".join(f"`{p}`" for p in report["busiest_processes_end"][:5])
         + ". The 'load' column is the 1-minute load average when each page's run started.",
         "",
         "## Dataset",
@@ -69,7 +70,8 @@ def write_report(report, target):
             f"{visits['big_spanc_folders']:,} folders and the benchmark client's installations; "
             f"{visits['big_spanc_maintained']:,} folders have a last maintenance date, and "
             f"{visits['overdue_24_months']:,} of the {visits['big_spanc_folders']:,} match 'no maintenance for more "
-            "than 24 months' (the filter's rows below).")
+            "than 24 months' (the filter's rows below)."
+        )
     if d["steps"]:
         lines += ["", "| step | seconds |", "|---|---:|"]
         lines += [f"| {name} | {value:.1f} |" for name, value in d["steps"].items()]
@@ -85,9 +87,11 @@ def write_report(report, target):
     ]
     for row in report["pages"]:
         if "missing" in row:
-            lines.append(f"| {row['label']} | `{row['path']}` | – | – | – | – | – | – | not measured: {row['missing']} | | | |")
+            lines.append(
+                f"| {row['label']} | `{row['path']}` | – | – | – | – | – | – | not measured: {row['missing']} | | | |"
+            )
             continue
-        ratio = (f"{row['ratio_p50']:.1f} / {row['ratio_p95']:.1f}" if "ratio_p95" in row else "–")
+        ratio = f"{row['ratio_p50']:.1f} / {row['ratio_p95']:.1f}" if "ratio_p95" in row else "–"
         met = ""
         if row["kind"] in BUDGETS:
             limit_ms, limit_ratio = BUDGETS[row["kind"]]
@@ -112,10 +116,11 @@ def write_report(report, target):
         lines.append("")
         for check in checks:
             counts = ", ".join(f"{key} {value}" for key, value in check["counts"].items())
-            lines.append(f"- Same SQL queries, {check['label']}: {'yes' if check['equal'] else '**no**'} ({counts}); "
-                         "the run fails when they differ.")
-    lines += ["", "Command per page: `" + next((r["command"] for r in report["pages"] if "command" in r), "") + "`",
-              ""]
+            lines.append(
+                f"- Same SQL queries, {check['label']}: {'yes' if check['equal'] else '**no**'} ({counts}); "
+                "the run fails when they differ."
+            )
+    lines += ["", "Command per page: `" + next((r["command"] for r in report["pages"] if "command" in r), "") + "`", ""]
     jobs = report.get("export_jobs") or []
     if jobs:
         lines += [
@@ -130,14 +135,18 @@ def write_report(report, target):
             "|---|---|---:|---:|---:|---:|---|",
         ]
         for job in jobs:
-            lines.append(f"| {job['label']} | `{job['query'] or '(none)'}` | {job['rows'] if job['rows'] is not None else '–'} "
-                         f"| {job['seconds']:.1f} | {job['bytes'] / 1e6:.1f} | {job['peak_rss_mb']} "
-                         f"| {job['status']}{(': ' + job['error']) if job.get('error') else ''} |")
+            lines.append(
+                f"| {job['label']} | `{job['query'] or '(none)'}` | {job['rows'] if job['rows'] is not None else '–'} "
+                f"| {job['seconds']:.1f} | {job['bytes'] / 1e6:.1f} | {job['peak_rss_mb']} "
+                f"| {job['status']}{(': ' + job['error']) if job.get('error') else ''} |"
+            )
         lines.append("")
     lines += ["## Lighthouse", ""]
     if report["lighthouse"]:
-        lines += ["| page | preset | performance | accessibility | FCP | LCP | TBT | CLS | audits below 0.9 |",
-                  "|---|---|---:|---:|---|---|---|---|---|"]
+        lines += [
+            "| page | preset | performance | accessibility | FCP | LCP | TBT | CLS | audits below 0.9 |",
+            "|---|---|---:|---:|---|---|---|---|---|",
+        ]
         for row in report["lighthouse"]:
             if "error" in row:
                 lines.append(f"| `{row['path']}` | {row['preset']} | – | – | | | | | {row['error']} |")
@@ -149,9 +158,13 @@ def write_report(report, target):
                 f"| {metrics.get('largest-contentful-paint', '')} | {metrics.get('total-blocking-time', '')} "
                 f"| {metrics.get('cumulative-layout-shift', '')} | {', '.join(row['below_90']) or '–'} |"
             )
-        lines += ["", "Goal: ≥ 95 for each score. Lighthouse 'mobile' is its default (simulated slow 4G and a "
-                  "4× slower CPU); 'desktop' is `--preset=desktop`. The session cookie goes in with "
-                  "`--extra-headers`; Chromium is Debian's (`CHROME_PATH=/usr/bin/chromium`).", ""]
+        lines += [
+            "",
+            "Goal: ≥ 95 for each score. Lighthouse 'mobile' is its default (simulated slow 4G and a "
+            "4× slower CPU); 'desktop' is `--preset=desktop`. The session cookie goes in with "
+            "`--extra-headers`; Chromium is Debian's (`CHROME_PATH=/usr/bin/chromium`).",
+            "",
+        ]
     else:
         lines += ["Not run (`--no-lighthouse`).", ""]
     notes = HERE / "NOTES.md"

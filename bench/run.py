@@ -41,8 +41,10 @@ PYTHON = ROOT / ".venv" / "bin" / "python"
 MANAGE = [str(PYTHON), str(ROOT / "example_site" / "manage.py")]
 SECRET_KEY = "bench-only-secret-key-not-for-production-0123456789abcdef"
 CHROME = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
-CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-background-networking "
-                "--disable-component-update --disable-sync --no-first-run --disable-quic")
+CHROME_FLAGS = (
+    "--headless=new --no-sandbox --disable-gpu --disable-background-networking "
+    "--disable-component-update --disable-sync --no-first-run --disable-quic"
+)
 
 sys.path.insert(0, str(HERE))
 from stack import Postgres, Redis, free_port  # noqa: E402
@@ -54,33 +56,72 @@ PAGES = [
     ("home", "Home page (a Wagtail page, anonymous): second reference", "/", None, "reference"),
     ("login", "Login page (anonymous)", "/portail/connexion/", None, "simple"),
     ("dashboard", "Client dashboard", "/espace-client/", "client", "complex"),
-    ("installation", "Client installation page (with its visits: next visit, maintenance log)", "/espace-client/installations/{client_installation}/", "client", "simple"),
-    ("installation_no_visits", "Client installation page, an installation without visits (as before visits existed)",
-     "/espace-client/installations/{client_installation_without_visits}/", "client", "simple"),
-    ("documents", "Installation documents", "/espace-client/installations/{client_installation}/documents/", "client", "simple"),
+    (
+        "installation",
+        "Client installation page (with its visits: next visit, maintenance log)",
+        "/espace-client/installations/{client_installation}/",
+        "client",
+        "simple",
+    ),
+    (
+        "installation_no_visits",
+        "Client installation page, an installation without visits (as before visits existed)",
+        "/espace-client/installations/{client_installation_without_visits}/",
+        "client",
+        "simple",
+    ),
+    (
+        "documents",
+        "Installation documents",
+        "/espace-client/installations/{client_installation}/documents/",
+        "client",
+        "simple",
+    ),
     ("warranty", "Warranty form", "/espace-client/installations/{client_installation}/garantie/", "client", "simple"),
     ("download", "Document download (PDF)", "/portail/documents/{client_document}/", "client", "simple"),
     ("folders_p1", "SPANC folder list, page 1 (5,000 folders)", "/espace-pro/", "spanc", "complex"),
     ("folders_p100", "SPANC folder list, page 100", "/espace-pro/?page=100", "spanc", "complex"),
-    ("folders_small", "SPANC folder list of a SPANC with 5 folders (comparison)", "/espace-pro/", "spanc_small",
-     "complex"),
+    (
+        "folders_small",
+        "SPANC folder list of a SPANC with 5 folders (comparison)",
+        "/espace-pro/",
+        "spanc_small",
+        "complex",
+    ),
     ("folder_search", "SPANC folder search", "/espace-pro/?q={spanc_search}", "spanc", "complex"),
     # The maintenance filter: "no maintenance for more than 24 months" (the setting's default), on the
     # visits bench_visits.py adds, in the folder list's order and sorted by that date.
-    ("folders_overdue", "SPANC folder list, no maintenance for more than 24 months", "/espace-pro/?overdue=24",
-     "spanc", "complex"),
-    ("folders_overdue_sorted", "SPANC folder list, no maintenance for more than 24 months, sorted by last maintenance",
-     "/espace-pro/?overdue=24&sort=maintenance", "spanc", "complex"),
+    (
+        "folders_overdue",
+        "SPANC folder list, no maintenance for more than 24 months",
+        "/espace-pro/?overdue=24",
+        "spanc",
+        "complex",
+    ),
+    (
+        "folders_overdue_sorted",
+        "SPANC folder list, no maintenance for more than 24 months, sorted by last maintenance",
+        "/espace-pro/?overdue=24&sort=maintenance",
+        "spanc",
+        "complex",
+    ),
     ("folder", "SPANC folder page", "/espace-pro/dossiers/{spanc_folder}/", "spanc", "simple"),
-    ("export_month", "Admin requests XLSX export: the request (job queued, redirect), last 30 days",
-     "/admin/portail/demandes/?export=xlsx&created_at_from={month_ago}&created_at_to={today}", "staff", "complex"),
+    (
+        "export_month",
+        "Admin requests XLSX export: the request (job queued, redirect), last 30 days",
+        "/admin/portail/demandes/?export=xlsx&created_at_from={month_ago}&created_at_to={today}",
+        "staff",
+        "complex",
+    ),
 ]
 BUDGETS = {"simple": (100, 3), "complex": (150, 4)}
 # Pages that must run the same number of SQL queries (whatever the territory's
 # size, search, filter or sort): the run fails after writing the report if not.
 SAME_QUERIES = [
-    ("SPANC folder list", ("folders_p1", "folders_p100", "folders_small", "folder_search", "folders_overdue",
-                           "folders_overdue_sorted")),
+    (
+        "SPANC folder list",
+        ("folders_p1", "folders_p100", "folders_small", "folder_search", "folders_overdue", "folders_overdue_sorted"),
+    ),
 ]
 # Pages whose right answer is not 200: the export button answers with a
 # redirect to the export's status page (the file is built by a job).
@@ -140,8 +181,14 @@ def prepare_data(env, fresh_generation):
     run([*MANAGE, "portal_demo", "--allow-without-debug"], env=env, stdout=subprocess.DEVNULL)
     log("portal_bench_data")
     started = time.perf_counter()
-    out = subprocess.run([*MANAGE, "portal_bench_data", "--allow-without-debug", "--sessions", str(OUT / "sessions.json")],
-                         env=env, check=True, cwd=ROOT, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [*MANAGE, "portal_bench_data", "--allow-without-debug", "--sessions", str(OUT / "sessions.json")],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout
     elapsed = time.perf_counter() - started
     print(out, end="")
     timings = dict(re.findall(r"^\s+(\w+)\s+([\d.]+) s$", out, re.M))
@@ -155,9 +202,11 @@ def prepare_data(env, fresh_generation):
     if fresh_generation and not generation["generated_in_this_run"]:
         raise SystemExit("--fresh but the dataset was already there?")
     log("bench_visits (maintenance history of the big SPANC's folders)")
-    generation["visits"] = json.loads(subprocess.run(
-        [str(PYTHON), str(HERE / "bench_visits.py")], env=env, cwd=ROOT, check=True, capture_output=True,
-        text=True).stdout)
+    generation["visits"] = json.loads(
+        subprocess.run(
+            [str(PYTHON), str(HERE / "bench_visits.py")], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+        ).stdout
+    )
     log(f"  {generation['visits']}")
     return generation
 
@@ -172,10 +221,24 @@ class Gunicorn:
     def start(self):
         log_path = OUT / "gunicorn.log"
         self.process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), "example_site.wsgi", "--chdir", str(ROOT / "example_site"),
-             "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}", "--timeout", "300", "--graceful-timeout", "5",
-             "--error-logfile", str(log_path)],
-            env=self.env, cwd=ROOT,
+            [
+                str(ROOT / ".venv" / "bin" / "gunicorn"),
+                "example_site.wsgi",
+                "--chdir",
+                str(ROOT / "example_site"),
+                "--workers",
+                str(self.workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--timeout",
+                "300",
+                "--graceful-timeout",
+                "5",
+                "--error-logfile",
+                str(log_path),
+            ],
+            env=self.env,
+            cwd=ROOT,
         )
         for _ in range(300):
             try:
@@ -211,8 +274,10 @@ def preflight(base, path, cookie):
     302 to the export's status page) to this session, not a redirect to the
     login, or it is reported missing."""
     opener = urllib.request.build_opener(NoRedirect)
-    request = urllib.request.Request(base + path, headers={"Accept-Language": "fr", "X-Forwarded-Proto": "https",
-                                                           **({"Cookie": cookie} if cookie else {})})
+    request = urllib.request.Request(
+        base + path,
+        headers={"Accept-Language": "fr", "X-Forwarded-Proto": "https", **({"Cookie": cookie} if cookie else {})},
+    )
     try:
         with opener.open(request, timeout=120) as response:
             body = response.read()
@@ -223,26 +288,49 @@ def preflight(base, path, cookie):
 
 def wrk(base, path, cookie, connections, seconds, expect=200):
     env = {**os.environ, "BENCH_COOKIE": cookie or "", "BENCH_EXPECT": str(expect)}
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "60s",
-               "-s", str(HERE / "wrk_page.lua"), base + path]
+    command = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "60s",
+        "-s",
+        str(HERE / "wrk_page.lua"),
+        base + path,
+    ]
     out = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
     line = next(line for line in out.splitlines() if line.startswith("BENCH_JSON "))
-    return json.loads(line[len("BENCH_JSON "):]), " ".join(command).replace(base, "").replace(f"{ROOT}/", "")
+    return json.loads(line[len("BENCH_JSON ") :]), " ".join(command).replace(base, "").replace(f"{ROOT}/", "")
 
 
 def lighthouse(base, path, cookie, preset):
     report = OUT / f"lighthouse-{path.strip('/').replace('/', '_') or 'root'}-{preset}.json"
-    command = [str(ROOT / "node_modules" / ".bin" / "lighthouse"), base + path, "--quiet",
-               "--only-categories=performance,accessibility", "--output=json", f"--output-path={report}",
-               f"--chrome-flags={CHROME_FLAGS}", f"--extra-headers={json.dumps({'Cookie': cookie})}",
-               "--locale=fr"]
+    command = [
+        str(ROOT / "node_modules" / ".bin" / "lighthouse"),
+        base + path,
+        "--quiet",
+        "--only-categories=performance,accessibility",
+        "--output=json",
+        f"--output-path={report}",
+        f"--chrome-flags={CHROME_FLAGS}",
+        f"--extra-headers={json.dumps({'Cookie': cookie})}",
+        "--locale=fr",
+    ]
     if preset == "desktop":
         command.append("--preset=desktop")
     # One retry: Chromium under load sometimes misses Lighthouse's protocol
     # deadline; a second failure is reported with Lighthouse's own message.
     for attempt in (1, 2):
-        done = subprocess.run(command, env={**os.environ, "CHROME_PATH": CHROME}, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=300)
+        done = subprocess.run(
+            command,
+            env={**os.environ, "CHROME_PATH": CHROME},
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+        )
         if done.returncode == 0:
             break
         log(f"  lighthouse attempt {attempt} failed: {done.stderr.strip()[-500:]}")
@@ -251,15 +339,28 @@ def lighthouse(base, path, cookie, preset):
     data = json.loads(report.read_text())
     if data.get("finalDisplayedUrl") != base + path:  # a redirect to the login would score the wrong page
         raise ValueError(f"Lighthouse ended on {data.get('finalDisplayedUrl')}")
-    scores = {name: round(category["score"] * 100) if category["score"] is not None else None
-              for name, category in data["categories"].items()}
+    scores = {
+        name: round(category["score"] * 100) if category["score"] is not None else None
+        for name, category in data["categories"].items()
+    }
     audits = data["audits"]
-    failing = sorted(audit_id for audit_id, audit in audits.items()
-                     if audit.get("score") is not None and audit["score"] < 0.9
-                     and audit.get("scoreDisplayMode") in {"binary", "numeric"})
-    metrics = {key: audits[key]["displayValue"] for key in
-               ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time", "cumulative-layout-shift")
-               if key in audits and "displayValue" in audits[key]}
+    failing = sorted(
+        audit_id
+        for audit_id, audit in audits.items()
+        if audit.get("score") is not None
+        and audit["score"] < 0.9
+        and audit.get("scoreDisplayMode") in {"binary", "numeric"}
+    )
+    metrics = {
+        key: audits[key]["displayValue"]
+        for key in (
+            "first-contentful-paint",
+            "largest-contentful-paint",
+            "total-blocking-time",
+            "cumulative-layout-shift",
+        )
+        if key in audits and "displayValue" in audits[key]
+    }
     return {"scores": scores, "metrics": metrics, "below_90": failing, "report": str(report.relative_to(ROOT))}
 
 
@@ -267,7 +368,8 @@ def machine():
     def sh(command):
         try:
             return subprocess.run(  # noqa: S602  the bench's own fixed pipelines (machine description)
-                command, shell=True, capture_output=True, text=True, timeout=20).stdout.strip()
+                command, shell=True, capture_output=True, text=True, timeout=20
+            ).stdout.strip()
         except Exception:
             return ""
 
@@ -298,8 +400,9 @@ def load_average():
 def other_processes():
     """The busiest processes over the last 2 seconds (the benchmark is idle by then):
     tells whether others were using the CPU."""
-    out = subprocess.run(["top", "-b", "-n", "2", "-d", "2", "-o", "%CPU", "-w", "200"],
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["top", "-b", "-n", "2", "-d", "2", "-o", "%CPU", "-w", "200"], capture_output=True, text=True
+    ).stdout
     last = out.split("\n\n\n")[-1] if "\n\n\n" in out else out
     rows = [line.split() for line in last.splitlines() if line.strip() and line.split()[0].isdigit()]
     return [f"{row[8]}% {row[11]}" for row in rows[:6] if len(row) > 11]
@@ -308,13 +411,21 @@ def other_processes():
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fresh", action="store_true", help="drop the cached database and generate the dataset again")
-    parser.add_argument("--requests", type=int, default=300, help="answers to get per page: each run lasts long enough for about this many (default 300)")
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=300,
+        help="answers to get per page: each run lasts long enough for about this many (default 300)",
+    )
     parser.add_argument("--bulk-requests", type=int, default=6, help="requests for a page of the 'bulk' kind")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, one per core)")
     parser.add_argument("--connections", type=int, default=2, help="concurrent wrk connections (default 2)")
     parser.add_argument("--max-seconds", type=int, default=240, help="time limit of one page's load")
-    parser.add_argument("--pages", help="comma-separated page keys (default: all); 'export_jobs' times the export "
-                                        "jobs alone (they also run with 'export_month')")
+    parser.add_argument(
+        "--pages",
+        help="comma-separated page keys (default: all); 'export_jobs' times the export "
+        "jobs alone (they also run with 'export_month')",
+    )
     parser.add_argument("--no-lighthouse", action="store_true")
     parser.add_argument("--no-report", action="store_true", help="do not rewrite bench/RESULTS.md")
     args = parser.parse_args()
@@ -326,8 +437,9 @@ def main():
     ensure_tools(args.no_lighthouse)
     # The project regenerates 0002_work.py in place while it grows: a cached
     # database built from another version of the migrations is rebuilt.
-    digest = hashlib.sha256(b"".join(
-        path.read_bytes() for path in sorted((ROOT / "aquatiris_portal" / "migrations").glob("0*.py")))).hexdigest()
+    digest = hashlib.sha256(
+        b"".join(path.read_bytes() for path in sorted((ROOT / "aquatiris_portal" / "migrations").glob("0*.py")))
+    ).hexdigest()
     stamp = OUT / "migrations.sha256"
     if (OUT / "pgdata").exists() and (args.fresh or not stamp.exists() or stamp.read_text() != digest):
         log("removing the cached database (--fresh, or the migrations changed)")
@@ -354,8 +466,15 @@ def main():
             cookie = ids["cookies"][role] if role else None
             expect = EXPECT.get(key, 200)
             status, info, size, body = preflight(server.base, path, cookie)
-            row = {"key": key, "label": label, "path": path, "session": role or "anonymous", "kind": kind,
-                   "status": status, "expect": expect}
+            row = {
+                "key": key,
+                "label": label,
+                "path": path,
+                "session": role or "anonymous",
+                "kind": kind,
+                "status": status,
+                "expect": expect,
+            }
             if status != expect or (expect == 302 and "/exports/" not in info):
                 row["missing"] = f"HTTP {status} {info}".strip()
                 log(f"{key}: {path} answered {status} {info}: not measured")
@@ -374,15 +493,26 @@ def main():
             load_before = load_average()
             stats, command = wrk(server.base, path, cookie, args.connections, seconds, expect)
             row.update(stats, command=command, load_before=load_before)
-            log(f"{key}: n={stats['requests']} p50={stats['p50_us'] / 1000:.1f} ms "
-                f"p95={stats['p95_us'] / 1000:.1f} ms unexpected={stats['unexpected_status']}")
+            log(
+                f"{key}: n={stats['requests']} p50={stats['p50_us'] / 1000:.1f} ms "
+                f"p95={stats['p95_us'] / 1000:.1f} ms unexpected={stats['unexpected_status']}"
+            )
             results.append(row)
         log("service time of each page, one request at a time, in-process")
-        measured = [[r["key"], r["path"], ids["cookies"].get(r["session"]), r["expect"]]
-                    for r in results if "p95_us" in r]
-        service = json.loads(subprocess.run(
-            [str(PYTHON), str(HERE / "service_time.py"), "30"], input=json.dumps(measured), env=env, cwd=ROOT,
-            capture_output=True, text=True, check=True).stdout)
+        measured = [
+            [r["key"], r["path"], ids["cookies"].get(r["session"]), r["expect"]] for r in results if "p95_us" in r
+        ]
+        service = json.loads(
+            subprocess.run(
+                [str(PYTHON), str(HERE / "service_time.py"), "30"],
+                input=json.dumps(measured),
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
         for row in results:
             row.update({f"service_{name}": value for name, value in service.get(row["key"], {}).items()})
         query_checks = []
@@ -397,12 +527,22 @@ def main():
             # on this database, as a worker would.
             log("export jobs, in-process (bench/export_job.py)")
             jobs = [[key, label, query.format(**ids)] for key, label, query in EXPORT_JOBS]
-            export_jobs = json.loads(subprocess.run(
-                [str(PYTHON), str(HERE / "export_job.py"), ids["emails"]["staff"]], input=json.dumps(jobs),
-                env=env, cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+            export_jobs = json.loads(
+                subprocess.run(
+                    [str(PYTHON), str(HERE / "export_job.py"), ids["emails"]["staff"]],
+                    input=json.dumps(jobs),
+                    env=env,
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
+            )
             for job in export_jobs:
-                log(f"export job {job['key']}: {job['rows']} rows in {job['seconds']:.1f} s "
-                    f"({job['bytes'] / 1e6:.1f} MB, {job['status']})")
+                log(
+                    f"export job {job['key']}: {job['rows']} rows in {job['seconds']:.1f} s "
+                    f"({job['bytes'] / 1e6:.1f} MB, {job['status']})"
+                )
         baseline = next((r for r in results if r["key"] == "baseline" and "p95_us" in r), None)
         for row in results:
             if "p95_us" in row and baseline:
@@ -411,8 +551,12 @@ def main():
             if row["kind"] in BUDGETS and "p95_us" in row:
                 limit_ms, limit_ratio = BUDGETS[row["kind"]]
                 row["goal"] = f"≤ {limit_ms} ms, ≤ {limit_ratio}×"
-                row["meets_goal"] = (row["p95_us"] / 1000 <= limit_ms and row.get("ratio_p95", 0) <= limit_ratio
-                                     and row["unexpected_status"] == 0 and row["requests"] >= 200)
+                row["meets_goal"] = (
+                    row["p95_us"] / 1000 <= limit_ms
+                    and row.get("ratio_p95", 0) <= limit_ratio
+                    and row["unexpected_status"] == 0
+                    and row["requests"] >= 200
+                )
         lighthouse_results = []
         if not args.no_lighthouse:
             for key, role in LIGHTHOUSE_PAGES:
@@ -432,8 +576,12 @@ def main():
             "machine": machine(),
             "load_average_end": load_average(),
             "busiest_processes_end": other_processes(),
-            "settings": {"workers": args.workers, "connections": args.connections, "requests": args.requests,
-                         "bulk_requests": args.bulk_requests},
+            "settings": {
+                "workers": args.workers,
+                "connections": args.connections,
+                "requests": args.requests,
+                "bulk_requests": args.bulk_requests,
+            },
             "dataset": generation,
             "pages": results,
             "query_checks": query_checks,

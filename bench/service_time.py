@@ -50,8 +50,12 @@ def main():
         with CaptureQueriesContext(connection) as queries:
             get()
         times.sort()
-        results[key] = {"median_ms": round(times[len(times) // 2], 1), "min_ms": round(times[0], 1),
-                        "queries": len(queries), "samples": count}
+        results[key] = {
+            "median_ms": round(times[len(times) // 2], 1),
+            "min_ms": round(times[0], 1),
+            "queries": len(queries),
+            "samples": count,
+        }
     json.dump(results, sys.stdout)
 
 

@@ -61,32 +61,64 @@ class Postgres:
         fresh = not (self.data / "PG_VERSION").exists()
         if fresh:
             subprocess.run(
-                _as_postgres([str(PG_BIN / "initdb"), "-D", str(self.data), "-U", DB_USER, "-A", "trust",
-                              "-E", "UTF8", "--locale", "C.UTF-8"]),
-                check=True, stdout=subprocess.DEVNULL,
+                _as_postgres(
+                    [
+                        str(PG_BIN / "initdb"),
+                        "-D",
+                        str(self.data),
+                        "-U",
+                        DB_USER,
+                        "-A",
+                        "trust",
+                        "-E",
+                        "UTF8",
+                        "--locale",
+                        "C.UTF-8",
+                    ]
+                ),
+                check=True,
+                stdout=subprocess.DEVNULL,
             )
         if (self.data / "postmaster.pid").exists():
             self.stop()  # left running by an interrupted benchmark run
         if self.log.exists():
             self.log.unlink()
         # Settings for a 2-core, 24 GiB machine; durability settings left at their defaults.
-        options = (f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 "
-                   "-c shared_buffers=1GB -c effective_cache_size=8GB -c work_mem=16MB "
-                   "-c maintenance_work_mem=512MB -c max_wal_size=4GB -c max_connections=50")
+        options = (
+            f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 "
+            "-c shared_buffers=1GB -c effective_cache_size=8GB -c work_mem=16MB "
+            "-c maintenance_work_mem=512MB -c max_wal_size=4GB -c max_connections=50"
+        )
         subprocess.run(
-            _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.log),
-                          "-w", "-t", "60", "start"]),
-            check=True, stdout=subprocess.DEVNULL,
+            _as_postgres(
+                [
+                    str(PG_BIN / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(self.log),
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ]
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
         if fresh:
-            subprocess.run([str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", DB_USER,
-                            DB_NAME], check=True)
+            subprocess.run(
+                [str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", DB_USER, DB_NAME], check=True
+            )
         return self
 
     def stop(self):
         subprocess.run(
             _as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"]),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
 
     def version(self):
@@ -106,7 +138,8 @@ class Redis:
     def start(self):
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         for _ in range(100):
             try:

@@ -54,18 +54,44 @@ def small_change(folder, sequence, clients, installations, documents):
     new_client, new_installation = clients + 1, installations + 1
 
     def client(n, **changes):
-        return {"type": "client", "id": f"C-{n}", "code": f"CLI-{n}", "first_name": "Anne",
-                "last_name": f"Durand {n}", "email": f"client{n}@example.org", "address": address, **changes}
+        return {
+            "type": "client",
+            "id": f"C-{n}",
+            "code": f"CLI-{n}",
+            "first_name": "Anne",
+            "last_name": f"Durand {n}",
+            "email": f"client{n}@example.org",
+            "address": address,
+            **changes,
+        }
 
     def installation(n, client_n, **changes):
-        return {"type": "installation", "id": f"I-{n}", "client": f"C-{client_n}", "franchisee": "F-1",
-                "spanc": "S-1", "reference": f"AQ-{n}", "label": "Filtre planté de roseaux 5 EH", "address": address,
-                "installed_on": "2019-05-14", "stage": "commissioned", **changes}
+        return {
+            "type": "installation",
+            "id": f"I-{n}",
+            "client": f"C-{client_n}",
+            "franchisee": "F-1",
+            "spanc": "S-1",
+            "reference": f"AQ-{n}",
+            "label": "Filtre planté de roseaux 5 EH",
+            "address": address,
+            "installed_on": "2019-05-14",
+            "stage": "commissioned",
+            **changes,
+        }
 
     def document(n, installation_n, **changes):
-        return {"type": "document", "id": f"D-{n}", "installation": f"I-{installation_n}", "theme": "plans",
-                "title": f"Document {n}", "file": None, "issued_on": "2020-01-01", "visible_to": ["client"],
-                **changes}
+        return {
+            "type": "document",
+            "id": f"D-{n}",
+            "installation": f"I-{installation_n}",
+            "theme": "plans",
+            "title": f"Document {n}",
+            "file": None,
+            "issued_on": "2020-01-01",
+            "visible_to": ["client"],
+            **changes,
+        }
 
     middle = installations // 2
     records = [
@@ -123,17 +149,38 @@ def start_postgres(base):
         shutil.chown(base, "postgres")
         as_postgres = ["runuser", "-u", "postgres", "--"]
     data = base / "data"
-    subprocess.run([*as_postgres, bin_dir / "initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                    "--no-locale", "--no-sync"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            *as_postgres,
+            bin_dir / "initdb",
+            "-D",
+            data,
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+        ],
+        check=True,
+        capture_output=True,
+    )
     port = free_port()
     options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
     pg_ctl = [*as_postgres, bin_dir / "pg_ctl", "-D", data]
-    subprocess.run([*pg_ctl, "-o", options, "-l", base / "server.log", "-w", "-t", "60", "start"], check=True,
-                   stdout=subprocess.DEVNULL)
-    subprocess.run([*as_postgres, bin_dir / "createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "bench"],
-                   check=True)
+    subprocess.run(
+        [*pg_ctl, "-o", options, "-l", base / "server.log", "-w", "-t", "60", "start"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run(
+        [*as_postgres, bin_dir / "createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "bench"], check=True
+    )
     return f"postgres://postgres@127.0.0.1:{port}/bench", lambda: subprocess.run(
-        [*pg_ctl, "-m", "immediate", "-w", "stop"], capture_output=True)
+        [*pg_ctl, "-m", "immediate", "-w", "stop"], capture_output=True
+    )
 
 
 def rss_mb():
@@ -193,7 +240,9 @@ def main():
         if not url:
             (work / "pg").mkdir()
             url, stop = start_postgres(work / "pg")
-        os.environ.update(DATABASE_URL=url, DEBUG="0", CONN_MAX_AGE="0", AQUATIRIS_PORTAL_PRIVATE_ROOT=str(work / "private"))
+        os.environ.update(
+            DATABASE_URL=url, DEBUG="0", CONN_MAX_AGE="0", AQUATIRIS_PORTAL_PRIVATE_ROOT=str(work / "private")
+        )
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example_site.settings")
         os.environ.setdefault("DEMO", "1")  # a throw-away database: the demo key will do
         sys.path[:0] = [str(ROOT), str(ROOT / "example_site")]
@@ -225,8 +274,11 @@ def main():
         if args.profile:
             profiler.disable()
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
-        print(f"first import: {t1:.1f} s, {records / t1:,.0f} records/s, created {run1.created_count:,}; "
-              f"RSS {rss0:.0f} MB before, peak {peak1:.0f} MB, through the import {quarters1}", flush=True)
+        print(
+            f"first import: {t1:.1f} s, {records / t1:,.0f} records/s, created {run1.created_count:,}; "
+            f"RSS {rss0:.0f} MB before, peak {peak1:.0f} MB, through the import {quarters1}",
+            flush=True,
+        )
 
         # 10 changed records into the whole base: what a push imports. Timed
         # once bare (the figure), then once more (another 10 changes) with
@@ -247,14 +299,26 @@ def main():
         large = {"aquatiris_portal_client", "aquatiris_portal_installation", "aquatiris_portal_portaldocument"}
         if any(table in large for table, _rows in scans):
             raise SystemExit(f"a 10-record import scanned a whole large table: {scans}")
-        print(f"empty export (reference): {t0 * 1000:.0f} ms; small export (10 records) into the base: "
-              f"{t3 * 1000:.0f} ms = {t3 / t0:.2f}x the empty one, created {run3.created_count}, "
-              f"updated {run3.updated_count}, deleted {run3.deleted_count}, quarantined {run3.quarantined_count}; "
-              f"plans logged {plans}, sequential scans {scans}", flush=True)
+        print(
+            f"empty export (reference): {t0 * 1000:.0f} ms; small export (10 records) into the base: "
+            f"{t3 * 1000:.0f} ms = {t3 / t0:.2f}x the empty one, created {run3.created_count}, "
+            f"updated {run3.updated_count}, deleted {run3.deleted_count}, quarantined {run3.quarantined_count}; "
+            f"plans logged {plans}, sequential scans {scans}",
+            flush=True,
+        )
         if args.no_reimport:
-            print(json.dumps({"records": records, "first_import_s": round(t1, 1), "records_per_s": round(records / t1),
-                              "empty_import_ms": round(t0 * 1000), "small_import_ms": round(t3 * 1000),
-                              "small_import_seq_scans": scans}))
+            print(
+                json.dumps(
+                    {
+                        "records": records,
+                        "first_import_s": round(t1, 1),
+                        "records_per_s": round(records / t1),
+                        "empty_import_ms": round(t0 * 1000),
+                        "small_import_ms": round(t3 * 1000),
+                        "small_import_seq_scans": scans,
+                    }
+                )
+            )
             return
 
         second = work / "exports" / "export-000006"
@@ -268,16 +332,30 @@ def main():
         if args.profile:
             profiler.disable()
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
-        print(f"re-import (unchanged): {t2:.1f} s, {records / t2:,.0f} records/s, unchanged {run2.unchanged_count:,}, "
-              f"written {run2.created_count + run2.updated_count}; peak {peak2:.0f} MB {quarters2}; "
-              f"{t1 / t2:.1f}x faster than the first import", flush=True)
-        print(json.dumps({
-            "records": records, "first_import_s": round(t1, 1), "records_per_s": round(records / t1),
-            "reimport_s": round(t2, 1), "reimport_speedup": round(t1 / t2, 1),
-            "rss_before_mb": round(rss0), "rss_peak_first_mb": round(peak1), "rss_peak_reimport_mb": round(peak2),
-            "rss_quarters_first_mb": quarters1, "empty_import_ms": round(t0 * 1000),
-            "small_import_ms": round(t3 * 1000), "small_import_seq_scans": scans,
-        }))
+        print(
+            f"re-import (unchanged): {t2:.1f} s, {records / t2:,.0f} records/s, unchanged {run2.unchanged_count:,}, "
+            f"written {run2.created_count + run2.updated_count}; peak {peak2:.0f} MB {quarters2}; "
+            f"{t1 / t2:.1f}x faster than the first import",
+            flush=True,
+        )
+        print(
+            json.dumps(
+                {
+                    "records": records,
+                    "first_import_s": round(t1, 1),
+                    "records_per_s": round(records / t1),
+                    "reimport_s": round(t2, 1),
+                    "reimport_speedup": round(t1 / t2, 1),
+                    "rss_before_mb": round(rss0),
+                    "rss_peak_first_mb": round(peak1),
+                    "rss_peak_reimport_mb": round(peak2),
+                    "rss_quarters_first_mb": quarters1,
+                    "empty_import_ms": round(t0 * 1000),
+                    "small_import_ms": round(t3 * 1000),
+                    "small_import_seq_scans": scans,
+                }
+            )
+        )
     finally:
         if stop:
             stop()

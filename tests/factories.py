@@ -18,7 +18,6 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from home.demo.pdf import make_pdf
 from aquatiris_portal.models import (
     Client,
     DocumentTheme,
@@ -29,6 +28,7 @@ from aquatiris_portal.models import (
     PortalDocument,
     Spanc,
 )
+from home.demo.pdf import make_pdf
 
 _seq = itertools.count(1)
 _made = {}  # (test id, kind) -> records of that kind made in that test
@@ -99,17 +99,30 @@ def _address(kind):
 
 def franchisee(**kw):
     n = _n()
-    data = dict(external_id=f"F-T{n}", company=f"Aquatiris Test {n}", first_name="Luc", last_name="Martin",
-                email=f"franchisee{n}@example.org", phone="02 99 00 00 01")
+    data = dict(
+        external_id=f"F-T{n}",
+        company=f"Aquatiris Test {n}",
+        first_name="Luc",
+        last_name="Martin",
+        email=f"franchisee{n}@example.org",
+        phone="02 99 00 00 01",
+    )
     data.update(kw)
     return Franchisee.objects.create(**data)
 
 
 def spanc(**kw):
     n = _n()
-    data = dict(external_id=f"S-T{n}", code=_shape("spanc code", SPANC_CODES)(n), name=f"SPANC test {n}",
-                email=_shape("spanc email", SPANC_EMAILS)(n), phone="02 99 00 00 02",
-                address_line1="1 place de la Mairie", postcode="35000", city="Rennes")
+    data = dict(
+        external_id=f"S-T{n}",
+        code=_shape("spanc code", SPANC_CODES)(n),
+        name=f"SPANC test {n}",
+        email=_shape("spanc email", SPANC_EMAILS)(n),
+        phone="02 99 00 00 02",
+        address_line1="1 place de la Mairie",
+        postcode="35000",
+        city="Rennes",
+    )
     data.update(kw)
     return Spanc.objects.create(**data)
 
@@ -117,17 +130,28 @@ def spanc(**kw):
 def client(**kw):
     n = _n()
     first_name, last_name = _shape("client name", CLIENT_NAMES)(n)
-    data = dict(external_id=f"C-T{n}", code=_shape("client code", CLIENT_CODES)(n), first_name=first_name,
-                last_name=last_name, email=_shape("client email", CLIENT_EMAILS)(n), phone="06 00 00 00 01",
-                **_address("client address"))
+    data = dict(
+        external_id=f"C-T{n}",
+        code=_shape("client code", CLIENT_CODES)(n),
+        first_name=first_name,
+        last_name=last_name,
+        email=_shape("client email", CLIENT_EMAILS)(n),
+        phone="06 00 00 00 01",
+        **_address("client address"),
+    )
     data.update(kw)
     return Client.objects.create(**data)
 
 
 def installation(**kw):
     n = _n()
-    data = dict(external_id=f"I-T{n}", reference=_shape("reference", REFERENCES)(n),
-                label="Filtre planté de roseaux 5 EH", stage="commissioned", **_address("installation address"))
+    data = dict(
+        external_id=f"I-T{n}",
+        reference=_shape("reference", REFERENCES)(n),
+        label="Filtre planté de roseaux 5 EH",
+        stage="commissioned",
+        **_address("installation address"),
+    )
     data.update(kw)
     if "client" not in data:
         data["client"] = client()
@@ -143,11 +167,21 @@ def theme(slug="etude-de-sol", name="Étude de sol", order=10):
 def document(installation_obj=None, *, content=None, filename="document.pdf", content_type="application/pdf", **kw):
     n = _n()
     installation_obj = installation_obj or installation()
-    content = content if content is not None else make_pdf(f"Document {n}", [f"installation {installation_obj.reference}"])
-    data = dict(external_id=f"D-T{n}", installation=installation_obj, title=f"Document {n}",
-                filename=filename, content_type=content_type, size=len(content),
-                sha256=hashlib.sha256(content).hexdigest(), visible_to_client=True, visible_to_spanc=False,
-                created_at=timezone.now())
+    content = (
+        content if content is not None else make_pdf(f"Document {n}", [f"installation {installation_obj.reference}"])
+    )
+    data = dict(
+        external_id=f"D-T{n}",
+        installation=installation_obj,
+        title=f"Document {n}",
+        filename=filename,
+        content_type=content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        visible_to_client=True,
+        visible_to_spanc=False,
+        created_at=timezone.now(),
+    )
     data.update(kw)
     if "theme" not in data:
         data["theme"] = theme()

@@ -30,7 +30,7 @@ name_word = st.text(alphabet=LOWER + ACCENTED, min_size=1, max_size=12).map(str.
 
 @st.composite
 def person_names(draw):
-    """"Le Goff", "d’Arc", "Anne-Sophie", "Lefèvre", "de La Tour d’Auvergne"."""
+    """ "Le Goff", "d’Arc", "Anne-Sophie", "Lefèvre", "de La Tour d’Auvergne"."""
     words = draw(st.lists(name_word, min_size=1, max_size=3))
     text = words[0]
     for word in words[1:]:
@@ -46,7 +46,7 @@ _BASE_LETTERS = str.maketrans({"œ": "oe", "Œ": "Oe", "æ": "ae", "Æ": "Ae", "
 
 
 def strip_accents(text):
-    """"Łukasz Lefèvre" as typed on a keyboard without accents: "Lukasz Lefevre"."""
+    """ "Łukasz Lefèvre" as typed on a keyboard without accents: "Lukasz Lefevre"."""
     text = unicodedata.normalize("NFD", text.translate(_BASE_LETTERS))
     return "".join(c for c in text if not unicodedata.combining(c))
 
@@ -188,8 +188,20 @@ def references(draw):
 
 postcodes = st.text(alphabet=string.digits, min_size=5, max_size=5)
 phones = st.sampled_from(["02 99 00 00 01", "+33 6 12 34 56 78", "0612345678", "06.12.34.56.78", "", "(0)2-99"])
-towns = st.sampled_from(["Saint-Père", "Rennes", "L’Haÿ-les-Roses", "Pléneuf-Val-André", "Saint-Malo",
-                         "Bourg-en-Bresse", "Île-Tudy", "Œuilly", "Les Sables-d'Olonne", "Brest"])
+towns = st.sampled_from(
+    [
+        "Saint-Père",
+        "Rennes",
+        "L’Haÿ-les-Roses",
+        "Pléneuf-Val-André",
+        "Saint-Malo",
+        "Bourg-en-Bresse",
+        "Île-Tudy",
+        "Œuilly",
+        "Les Sables-d'Olonne",
+        "Brest",
+    ]
+)
 
 # --------------------------------------------------------------------------- odd text
 

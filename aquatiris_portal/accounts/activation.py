@@ -54,9 +54,11 @@ def request_activation(request, email, code):
                 key=f"already-activated:{kind}:{record.pk}:{uuid.uuid4().hex}",
                 to=[address],
                 template="aquatiris_portal/mail/already_activated",
-                context={**context,
-                         "login_url": request.build_absolute_uri(reverse("aquatiris_portal:login")),
-                         "reset_url": request.build_absolute_uri(reverse("aquatiris_portal:password_reset"))},
+                context={
+                    **context,
+                    "login_url": request.build_absolute_uri(reverse("aquatiris_portal:login")),
+                    "reset_url": request.build_absolute_uri(reverse("aquatiris_portal:password_reset")),
+                },
             )
             return
         hours = app_settings.ACTIVATION_LINK_HOURS
@@ -66,9 +68,12 @@ def request_activation(request, email, code):
             to=[address],
             template="aquatiris_portal/mail/activation",
             sensitive=True,
-            context={**context, "hours": hours, "expires_at": token.expires_at,
-                     "link": request.build_absolute_uri(
-                         reverse("aquatiris_portal:activation_link", args=[raw]))},
+            context={
+                **context,
+                "hours": hours,
+                "expires_at": token.expires_at,
+                "link": request.build_absolute_uri(reverse("aquatiris_portal:activation_link", args=[raw])),
+            },
         )
 
 
@@ -111,10 +116,13 @@ def complete_activation(token, password):
             # the email device exists from the start.
             email_device(user, create=True)
         record_security_event(Kind.ACCOUNT_ACTIVATED, user=user, record_type=kind, record=record.external_id)
-        record_event("account_activated", {
-            "record_type": kind,
-            "id": record.external_id,
-            "email": email,
-            "activated_at": now.isoformat(),
-        })
+        record_event(
+            "account_activated",
+            {
+                "record_type": kind,
+                "id": record.external_id,
+                "email": email,
+                "activated_at": now.isoformat(),
+            },
+        )
     return user

@@ -24,9 +24,7 @@ def find_user_by_email(email):
     if not email:
         return None
     User = get_user_model()
-    candidates = list(
-        User._default_manager.filter(Q(username=email) | Q(email__iexact=email)).order_by("pk")[:5]
-    )
+    candidates = list(User._default_manager.filter(Q(username=email) | Q(email__iexact=email)).order_by("pk")[:5])
     for user in candidates:
         if user.username == email:
             return user

@@ -29,7 +29,8 @@ def move_login(record, old_email, new_email):
     if clash.exists():
         logger.error(
             "Email of %s %s changed to an address another user has; login left unchanged",
-            record_kind(record), record.external_id,
+            record_kind(record),
+            record.external_id,
         )
         return None
     with transaction.atomic():
@@ -38,7 +39,12 @@ def move_login(record, old_email, new_email):
         user.save(update_fields=["username", "email"])
         tokens.revoke_for_user(user)
         trusted_browsers.revoke_all(user, "email_changed")
-        record_security_event(Kind.EMAIL_CHANGED, user=user, record_type=record_kind(record),
-                              record=record.external_id,
-                              old_domain=(old_email or "").rpartition("@")[2], source="sync")
+        record_security_event(
+            Kind.EMAIL_CHANGED,
+            user=user,
+            record_type=record_kind(record),
+            record=record.external_id,
+            old_domain=(old_email or "").rpartition("@")[2],
+            source="sync",
+        )
     return user

@@ -65,17 +65,21 @@ def validate_password(password, user):
     try:
         password_validation.validate_password(password, user)
     except forms.ValidationError as error:
-        raise forms.ValidationError([
-            forms.ValidationError(
-                _("The password looks too much like your email address or your name. Please choose another one."),
-                code="password_too_similar",
-            ) if item.code == "password_too_similar" else item
-            for item in error.error_list
-        ]) from None
+        raise forms.ValidationError(
+            [
+                forms.ValidationError(
+                    _("The password looks too much like your email address or your name. Please choose another one."),
+                    code="password_too_similar",
+                )
+                if item.code == "password_too_similar"
+                else item
+                for item in error.error_list
+            ]
+        ) from None
 
 
 class GeneratedPasswordForm(forms.Form):
-    """"Use this password": the generated password travels back in a hidden
+    """ "Use this password": the generated password travels back in a hidden
     field, so the server keeps no copy of it between the two requests."""
 
     generated_password = forms.CharField(widget=forms.HiddenInput, strip=False, max_length=128)
@@ -128,7 +132,8 @@ class OwnPasswordForm(forms.Form):
 
 class PasswordChangeForm(OwnPasswordForm):
     old_password = forms.CharField(
-        label=_("Current password"), strip=False,
+        label=_("Current password"),
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),  # three fields: no autofocus
     )
     field_order = ["old_password", "new_password1", "new_password2"]
@@ -144,15 +149,21 @@ class OTPCodeForm(forms.Form):
     code = forms.CharField(
         label=_("Code"),
         max_length=20,
-        widget=forms.TextInput(attrs={
-            "autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True, "spellcheck": "false",
-        }),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+                "spellcheck": "false",
+            }
+        ),
     )
 
 
 def _current_password_field(autofocus=False):
     return forms.CharField(
-        label=_("Your current password"), strip=False,
+        label=_("Your current password"),
+        strip=False,
         help_text=_("Asked again to protect your account, even when you are logged in."),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": autofocus}),
     )

@@ -17,16 +17,28 @@ class Invitation(models.Model):
     email = models.EmailField(_("invited address"))
     role = models.CharField(_("role"), max_length=20)
     client = models.ForeignKey(
-        "aquatiris_portal.Client", verbose_name=_("client"), on_delete=models.CASCADE,
-        null=True, blank=True, related_name="+",
+        "aquatiris_portal.Client",
+        verbose_name=_("client"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     spanc = models.ForeignKey(
-        "aquatiris_portal.Spanc", verbose_name=_("SPANC"), on_delete=models.CASCADE,
-        null=True, blank=True, related_name="+",
+        "aquatiris_portal.Spanc",
+        verbose_name=_("SPANC"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("invited by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -35,8 +47,12 @@ class Invitation(models.Model):
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     # Who accepted it: the new person, or the existing account that confirmed.
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:

@@ -42,8 +42,9 @@ def cap(record: Client | Spanc) -> int:
 
 
 def pending_invitations(record: Client | Spanc):
-    return Invitation.objects.filter(accepted_at=None, revoked_at=None, expires_at__gt=timezone.now(),
-                                     **{record_kind(record): record}).select_related("invited_by")
+    return Invitation.objects.filter(
+        accepted_at=None, revoked_at=None, expires_at__gt=timezone.now(), **{record_kind(record): record}
+    ).select_related("invited_by")
 
 
 def people_count(record: Client | Spanc) -> int:
@@ -70,8 +71,14 @@ def _notify_lead(record, event, *, person_email, by=None, key_suffix=""):
         key=f"people:{event}:{record_kind(record)}:{record.pk}:{uuid.uuid4().hex}{key_suffix}",
         to=[address],
         template="aquatiris_portal/mail/people_notice",
-        context={"event": event, "record_name": record_name(record), "kind": record_kind(record),
-                 "person_email": person_email, "by_name": person_name(by), "when": timezone.now()},
+        context={
+            "event": event,
+            "record_name": record_name(record),
+            "kind": record_kind(record),
+            "person_email": person_email,
+            "by_name": person_name(by),
+            "when": timezone.now(),
+        },
     )
 
 
@@ -87,8 +94,9 @@ def invite(record: Client | Spanc, email: str, *, by, request=None, ip=None) -> 
     wait = throttle.blocked_for("invitation", email, ip)
     if wait:
         minutes = throttle.minutes(wait)
-        raise InvitationRefused(_("Too many invitations to this address. Please try again in %(minutes)d minutes.")
-                                % {"minutes": minutes})
+        raise InvitationRefused(
+            _("Too many invitations to this address. Please try again in %(minutes)d minutes.") % {"minutes": minutes}
+        )
     now = timezone.now()
     with transaction.atomic():
         # The record's row is the lock: two invitations at once cannot both pass the cap.
@@ -96,28 +104,50 @@ def invite(record: Client | Spanc, email: str, *, by, request=None, ip=None) -> 
         # A new invitation to the same address replaces the older one (one link works).
         pending_invitations(record).filter(email=email).update(revoked_at=now)
         if people_count(record) >= cap(record):
-            raise InvitationRefused(_("This space already has %(count)d people (invitations waiting included), "
-                                      "the most it can have. Remove someone first.") % {"count": cap(record)})
+            raise InvitationRefused(
+                _(
+                    "This space already has %(count)d people (invitations waiting included), "
+                    "the most it can have. Remove someone first."
+                )
+                % {"count": cap(record)}
+            )
         throttle.hit("invitation", email, ip)
         raw = secrets.token_urlsafe(32)
         hours = app_settings.INVITATION_LINK_HOURS
         invitation = Invitation.objects.create(
-            email=email, role=INVITED_ROLE[kind], invited_by=by if getattr(by, "pk", None) else None,
-            token_hash=hash_token(raw), created_at=now, expires_at=now + datetime.timedelta(hours=hours),
-            **{kind: record})
+            email=email,
+            role=INVITED_ROLE[kind],
+            invited_by=by if getattr(by, "pk", None) else None,
+            token_hash=hash_token(raw),
+            created_at=now,
+            expires_at=now + datetime.timedelta(hours=hours),
+            **{kind: record},
+        )
         path = reverse("aquatiris_portal:invitation_link", args=[raw])
         queue_mail(
             key=f"invitation:{invitation.pk}",
             to=[email],
             template="aquatiris_portal/mail/invitation",
             sensitive=True,
-            context={"record_name": record_name(record), "kind": kind, "by_name": person_name(by),
-                     "existing": account_for_email(email) is not None, "hours": hours,
-                     "expires_at": invitation.expires_at,
-                     "link": request.build_absolute_uri(path) if request is not None else path},
+            context={
+                "record_name": record_name(record),
+                "kind": kind,
+                "by_name": person_name(by),
+                "existing": account_for_email(email) is not None,
+                "hours": hours,
+                "expires_at": invitation.expires_at,
+                "link": request.build_absolute_uri(path) if request is not None else path,
+            },
         )
-        record_security_event(Kind.PERSON_INVITED, request, user=by, record_type=kind, record=record.external_id,
-                              invitation=invitation.pk, role=invitation.role)
+        record_security_event(
+            Kind.PERSON_INVITED,
+            request,
+            user=by,
+            record_type=kind,
+            record=record.external_id,
+            invitation=invitation.pk,
+            role=invitation.role,
+        )
         _notify_lead(record, "invited", person_email=email, by=by)
     return invitation
 
@@ -143,16 +173,26 @@ def _join(invitation: Invitation, person, request) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.person = person
     invitation.save(update_fields=["accepted_at", "person"])
-    record_security_event(Kind.PERSON_JOINED, request, user=person, record_type=invitation.kind,
-                          record=record.external_id, invitation=invitation.pk, role=invitation.role)
+    record_security_event(
+        Kind.PERSON_JOINED,
+        request,
+        user=person,
+        record_type=invitation.kind,
+        record=record.external_id,
+        invitation=invitation.pk,
+        role=invitation.role,
+    )
     _notify_lead(record, "joined", person_email=invitation.email, by=person)
     return membership
 
 
 def _locked_pending(invitation: Invitation) -> Invitation:
     # The invitation's row only: PostgreSQL refuses FOR UPDATE on the nullable side of the joins.
-    locked = Invitation.objects.select_for_update(of=("self",)).select_related(
-        "client", "spanc", "invited_by").get(pk=invitation.pk)
+    locked = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("client", "spanc", "invited_by")
+        .get(pk=invitation.pk)
+    )
     if not locked.pending():
         raise ValueError("invitation no longer valid")
     return locked
@@ -167,8 +207,12 @@ def accept_new(invitation: Invitation, password: str, request=None, *, first_nam
         invitation = _locked_pending(invitation)
         if account_for_email(invitation.email) is not None:
             raise ValueError("the address has an account: it confirms instead")
-        user = User._default_manager.create_user(username=invitation.email, email=invitation.email,
-                                                 first_name=first_name.strip()[:150], last_name=last_name.strip()[:150])
+        user = User._default_manager.create_user(
+            username=invitation.email,
+            email=invitation.email,
+            first_name=first_name.strip()[:150],
+            last_name=last_name.strip()[:150],
+        )
         user.set_password(password)
         user.save()
         PortalAccount.objects.create(user=user, activated_at=timezone.now())
@@ -207,7 +251,14 @@ def remove(membership: Membership, *, by, request=None) -> bool:
         person = membership.person
         if not Membership.objects.filter(person=person, removed_at__isnull=True).exists():
             sessions_end.end_sessions(person.pk)
-        record_security_event(Kind.PERSON_REMOVED, request, user=by, record_type=kind, record=record.external_id,
-                              person=person.pk, role=membership.role)
+        record_security_event(
+            Kind.PERSON_REMOVED,
+            request,
+            user=by,
+            record_type=kind,
+            record=record.external_id,
+            person=person.pk,
+            role=membership.role,
+        )
         _notify_lead(record, "removed", person_email=person.email or person.get_username(), by=by)
     return True

@@ -18,9 +18,7 @@ def record_visit(user):
     now = timezone.now()
     account = PortalAccount.objects.filter(user=user).only("pk", "last_visit_at").first()
     if account is not None:
-        PortalAccount.objects.filter(pk=account.pk).update(
-            previous_visit_at=account.last_visit_at, last_visit_at=now
-        )
+        PortalAccount.objects.filter(pk=account.pk).update(previous_visit_at=account.last_visit_at, last_visit_at=now)
 
 
 def landing_url(user):

@@ -49,7 +49,11 @@ def find_record(email: str | None, code: object) -> Client | Spanc | None:
 def account_of(record: Client | Spanc) -> PortalAccount | None:
     """The account of the record's owner (client) or manager (SPANC): the
     person whose login is the record's email."""
-    lead = (Membership.objects.filter(removed_at__isnull=True, role__in=Membership.LEAD_ROLES,
-                                      **{record_kind(record): record})
-            .order_by("pk").values("person_id")[:1])
+    lead = (
+        Membership.objects.filter(
+            removed_at__isnull=True, role__in=Membership.LEAD_ROLES, **{record_kind(record): record}
+        )
+        .order_by("pk")
+        .values("person_id")[:1]
+    )
     return PortalAccount.objects.select_related("user").filter(user_id__in=Subquery(lead)).first()

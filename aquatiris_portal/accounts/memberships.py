@@ -32,8 +32,9 @@ def add_membership(person, record: Client | Spanc, role: str | None = None, invi
         return existing
     try:
         with transaction.atomic():
-            return Membership.objects.create(person=person, role=role or lead_role(record), invited_by=invited_by,
-                                             **{kind: record})
+            return Membership.objects.create(
+                person=person, role=role or lead_role(record), invited_by=invited_by, **{kind: record}
+            )
     except IntegrityError:  # made meanwhile by a concurrent request (the unique active constraint)
         return Membership.objects.get(person=person, removed_at__isnull=True, **{kind: record})
 
@@ -51,7 +52,8 @@ def remove_membership(membership: Membership, when=None) -> bool:
     """End ``membership`` (its row stays for the trace). The person's next
     request no longer reaches the record: access reads memberships each time."""
     updated = Membership.objects.filter(pk=membership.pk, removed_at__isnull=True).update(
-        removed_at=when or timezone.now())
+        removed_at=when or timezone.now()
+    )
     if updated:
         membership.removed_at = when or timezone.now()
     return bool(updated)

@@ -24,11 +24,20 @@ from . import memberships, presence
 # and cleared once passed (second_factor_views.py); the one definition.
 SECOND_FACTOR_SESSION_KEY = "aquatiris_portal_2fa_required"
 # Screens a session that still owes its second factor may open.
-OPEN_URL_NAMES = frozenset({
-    "login", "logout", "otp_verify", "otp_enroll",
-    "activation", "activation_link", "activation_password",
-    "password_reset", "password_reset_link", "password_reset_password",
-})
+OPEN_URL_NAMES = frozenset(
+    {
+        "login",
+        "logout",
+        "otp_verify",
+        "otp_enroll",
+        "activation",
+        "activation_link",
+        "activation_password",
+        "password_reset",
+        "password_reset_link",
+        "password_reset_password",
+    }
+)
 
 LAST_SEEN_SESSION_KEY = "aquatiris_portal_last_seen"
 # Requests a page sends by itself, without anyone at the keyboard: Wagtail's
@@ -63,8 +72,9 @@ def is_django_admin(match, view_func=None):
 
 def _safe_redirect(request, next_url, fallback):
     """On to ``next_url`` if it stays on the site, else to ``fallback``."""
-    if not next_url or not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
-                                                           require_https=request.is_secure()):
+    if not next_url or not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = fallback
     return HttpResponseRedirect(next_url)
 
@@ -120,8 +130,11 @@ class IdleTimeoutMiddleware:
         started = session.get(STARTED_SESSION_KEY)
         if longest and started is not None and now - started > longest:
             logout(request)
-            messages.info(request, _("For your security, you were logged out after %(hours)s hours. "
-                                     "Please log in again.") % {"hours": round(longest / 3600)})
+            messages.info(
+                request,
+                _("For your security, you were logged out after %(hours)s hours. Please log in again.")
+                % {"hours": round(longest / 3600)},
+            )
             return
         if started is None:
             session[STARTED_SESSION_KEY] = now
@@ -216,7 +229,7 @@ class SecondFactorMiddleware:
     def guard_django_admin(self, request, match):
         is_login = match.url_name == "login"
         if is_login and request.path.endswith("/login/"):
-            index = request.path[:-len("login/")]  # this mount's index (a site may be mounted twice)
+            index = request.path[: -len("login/")]  # this mount's index (a site may be mounted twice)
         else:
             try:
                 index = reverse(f"{match.namespace}:index") if match.namespace else "/"

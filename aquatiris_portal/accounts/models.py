@@ -15,12 +15,20 @@ class PortalAccount(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="portal_account"
     )
     client = models.OneToOneField(
-        "aquatiris_portal.Client", verbose_name=_("client"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="account",
+        "aquatiris_portal.Client",
+        verbose_name=_("client"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="account",
     )
     spanc = models.OneToOneField(
-        "aquatiris_portal.Spanc", verbose_name=_("SPANC"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="account",
+        "aquatiris_portal.Spanc",
+        verbose_name=_("SPANC"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="account",
     )
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
     # The previous visit marks what is new; the current one becomes the
@@ -54,16 +62,28 @@ class AccountToken(models.Model):
     token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
     email = models.EmailField(_("sent to"))
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     client = models.ForeignKey(
-        "aquatiris_portal.Client", verbose_name=_("client"), on_delete=models.CASCADE,
-        null=True, blank=True, related_name="+",
+        "aquatiris_portal.Client",
+        verbose_name=_("client"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     spanc = models.ForeignKey(
-        "aquatiris_portal.Spanc", verbose_name=_("SPANC"), on_delete=models.CASCADE,
-        null=True, blank=True, related_name="+",
+        "aquatiris_portal.Spanc",
+        verbose_name=_("SPANC"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     password_fingerprint = models.CharField(_("password fingerprint"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
@@ -107,22 +127,36 @@ class Membership(models.Model):
     LEAD_ROLES = (Role.OWNER, Role.MANAGER)
 
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
         related_name="portal_memberships",
     )
     client = models.ForeignKey(
-        "aquatiris_portal.Client", verbose_name=_("client"), on_delete=models.CASCADE,
-        null=True, blank=True, related_name="memberships",
+        "aquatiris_portal.Client",
+        verbose_name=_("client"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
     )
     spanc = models.ForeignKey(
-        "aquatiris_portal.Spanc", verbose_name=_("SPANC"), on_delete=models.CASCADE,
-        null=True, blank=True, related_name="memberships",
+        "aquatiris_portal.Spanc",
+        verbose_name=_("SPANC"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("invited by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
     removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
@@ -141,11 +175,13 @@ class Membership(models.Model):
                 name="aqp_membership_one_record_role",
             ),
             models.UniqueConstraint(
-                fields=["person", "client"], condition=models.Q(removed_at__isnull=True, client__isnull=False),
+                fields=["person", "client"],
+                condition=models.Q(removed_at__isnull=True, client__isnull=False),
                 name="aqp_membership_active_client",
             ),
             models.UniqueConstraint(
-                fields=["person", "spanc"], condition=models.Q(removed_at__isnull=True, spanc__isnull=False),
+                fields=["person", "spanc"],
+                condition=models.Q(removed_at__isnull=True, spanc__isnull=False),
                 name="aqp_membership_active_spanc",
             ),
         ]

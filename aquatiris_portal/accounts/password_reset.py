@@ -27,9 +27,13 @@ def request_reset(request, email):
             to=[user.email],
             template="aquatiris_portal/mail/password_reset",
             sensitive=True,
-            context={"user": user, "email": user.email, "hours": hours, "expires_at": token.expires_at,
-                     "link": request.build_absolute_uri(
-                         reverse("aquatiris_portal:password_reset_link", args=[raw]))},
+            context={
+                "user": user,
+                "email": user.email,
+                "hours": hours,
+                "expires_at": token.expires_at,
+                "link": request.build_absolute_uri(reverse("aquatiris_portal:password_reset_link", args=[raw])),
+            },
         )
 
 

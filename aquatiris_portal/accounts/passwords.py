@@ -13,7 +13,9 @@ def generate_password():
     while True:
         groups = ["".join(secrets.choice(ALPHABET) for _ in range(GROUP_LENGTH)) for _ in range(GROUPS)]
         password = "-".join(groups)
-        if any(c.isdigit() for c in password) and any(c.isupper() for c in password) and any(
-            c.islower() for c in password
+        if (
+            any(c.isdigit() for c in password)
+            and any(c.isupper() for c in password)
+            and any(c.islower() for c in password)
         ):
             return password

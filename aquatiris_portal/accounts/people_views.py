@@ -33,7 +33,8 @@ INVITATION_SESSION_KEY = "aquatiris_portal_invitation"
 
 class InviteForm(forms.Form):
     email = CanonicalEmailField(
-        label=gettext_lazy("Email address of the person"), max_length=254,
+        label=gettext_lazy("Email address of the person"),
+        max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
@@ -47,14 +48,24 @@ def _name_fields(form_class, id_prefix):
         kwargs.setdefault("auto_id", f"id_{id_prefix}_%s")
         form_class.__init__(self, *args, **kwargs)
 
-    return type(f"Named{form_class.__name__}", (form_class,), {
-        "__init__": __init__,
-        "first_name": forms.CharField(label=gettext_lazy("First name"), max_length=150,
-                                      widget=forms.TextInput(attrs={"autocomplete": "given-name"})),
-        "last_name": forms.CharField(label=gettext_lazy("Last name"), max_length=150,
-                                     widget=forms.TextInput(attrs={"autocomplete": "family-name"})),
-        "field_order": ["first_name", "last_name"],
-    })
+    return type(
+        f"Named{form_class.__name__}",
+        (form_class,),
+        {
+            "__init__": __init__,
+            "first_name": forms.CharField(
+                label=gettext_lazy("First name"),
+                max_length=150,
+                widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+            ),
+            "last_name": forms.CharField(
+                label=gettext_lazy("Last name"),
+                max_length=150,
+                widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+            ),
+            "field_order": ["first_name", "last_name"],
+        },
+    )
 
 
 NamedGeneratedForm = _name_fields(GeneratedPasswordForm, "generated")
@@ -75,8 +86,9 @@ def _handle_post(request, record, form):
         if not form.is_valid():
             return False
         try:
-            invitations.invite(record, form.cleaned_data["email"], by=request.user, request=request,
-                               ip=client_ip(request))
+            invitations.invite(
+                record, form.cleaned_data["email"], by=request.user, request=request, ip=client_ip(request)
+            )
         except invitations.InvitationRefused as refused:
             form.add_error("email", str(refused))
             return False
@@ -91,8 +103,9 @@ def _handle_post(request, record, form):
         except invitations.InvitationRefused as refused:
             messages.error(request, str(refused))
             return True
-        messages.success(request, _("%(name)s no longer has access.") % {
-            "name": invitations.person_name(membership.person)})
+        messages.success(
+            request, _("%(name)s no longer has access.") % {"name": invitations.person_name(membership.person)}
+        )
         return True
     if action == "cancel":
         invitation = invitations.pending_invitations(record).filter(pk=request.POST.get("invitation") or 0).first()
@@ -114,15 +127,23 @@ def people_view(request, kind):
     if request.method == "POST" and _handle_post(request, record, form):
         return HttpResponseRedirect(request.path)
     members = list(active_members(record).order_by("pk"))
-    return render(request, TEMPLATES + "people.html", {
-        "kind": kind, "record_name": record_name(record),
-        "members": [(member, invitations.person_name(member.person)) for member in members],
-        "pending": list(invitations.pending_invitations(record).order_by("pk")),
-        "cap": invitations.cap(record), "form": form,
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        TEMPLATES + "people.html",
+        {
+            "kind": kind,
+            "record_name": record_name(record),
+            "members": [(member, invitations.person_name(member.person)) for member in members],
+            "pending": list(invitations.pending_invitations(record).order_by("pk")),
+            "cap": invitations.cap(record),
+            "form": form,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 # --- the invited person ----------------------------------------------------------------
+
 
 def _invalid(request):
     return render(request, TEMPLATES + "invitation_invalid.html", {}, status=410)
@@ -145,8 +166,11 @@ def invitation_accept_view(request):
     invitation = invitations.find_valid(request.session.get(INVITATION_SESSION_KEY))
     if invitation is None:
         return _invalid(request)
-    context = {"invitation": invitation, "record_name": record_name(invitation.record),
-               "by_name": invitations.person_name(invitation.invited_by)}
+    context = {
+        "invitation": invitation,
+        "record_name": record_name(invitation.record),
+        "by_name": invitations.person_name(invitation.invited_by),
+    }
     if request.method == "POST" and request.POST.get("action") == "logout":
         # Logged in as someone else: leave that session, keep the invitation.
         token = request.session.get(INVITATION_SESSION_KEY)
@@ -174,8 +198,7 @@ def _confirm(request, invitation, existing, context):
         request.session.pop(INVITATION_SESSION_KEY, None)
         access.forget_memberships(request.user)
         choose_record(request, membership)
-        messages.success(request, _("You now have access to the space of %(name)s.") % {
-            "name": context["record_name"]})
+        messages.success(request, _("You now have access to the space of %(name)s.") % {"name": context["record_name"]})
         return HttpResponseRedirect(landing_url(request.user) or "/")
     return render(request, TEMPLATES + "invitation_accept.html", {**context, "confirm": True})
 
@@ -195,9 +218,13 @@ def _new_account(request, invitation, context):
             form = own_form = NamedOwnForm(request.POST, user=person)
         if form.is_valid():
             try:
-                user = invitations.accept_new(invitation, form.password, request,
-                                              first_name=form.cleaned_data["first_name"],
-                                              last_name=form.cleaned_data["last_name"])
+                user = invitations.accept_new(
+                    invitation,
+                    form.password,
+                    request,
+                    first_name=form.cleaned_data["first_name"],
+                    last_name=form.cleaned_data["last_name"],
+                )
             except ValueError:
                 return _invalid(request)
             request.session.pop(INVITATION_SESSION_KEY, None)
@@ -206,11 +233,22 @@ def _new_account(request, invitation, context):
         if isinstance(form, GeneratedPasswordForm) and "generated_password" not in form.errors:
             generated = request.POST.get("generated_password", "")  # only the name was missing: same password
         elif isinstance(form, GeneratedPasswordForm):
-            generated_form = NamedGeneratedForm(initial={"generated_password": generated,
-                                                         "first_name": request.POST.get("first_name", ""),
-                                                         "last_name": request.POST.get("last_name", "")},
-                                                user=person)
-    return render(request, TEMPLATES + "invitation_accept.html", {
-        **context, "email": invitation.email, "generated": generated,
-        "generated_form": generated_form, "own_form": own_form,
-    })
+            generated_form = NamedGeneratedForm(
+                initial={
+                    "generated_password": generated,
+                    "first_name": request.POST.get("first_name", ""),
+                    "last_name": request.POST.get("last_name", ""),
+                },
+                user=person,
+            )
+    return render(
+        request,
+        TEMPLATES + "invitation_accept.html",
+        {
+            **context,
+            "email": invitation.email,
+            "generated": generated,
+            "generated_form": generated_form,
+            "own_form": own_form,
+        },
+    )

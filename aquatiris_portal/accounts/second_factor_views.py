@@ -39,7 +39,6 @@ from .view_helpers import (
 )
 
 
-
 def _mask(email):
     local, _sep, domain = (email or "").partition("@")
     if not domain:
@@ -77,8 +76,7 @@ def _otp_verify(request):
     if access.is_verified(user):
         return HttpResponseRedirect(destination)
     if trusted_browsers.recognise(request, user) is not None:
-        return _passed(request, user, second_factor.email_device(user, create=True), destination,
-                       trusted_browser=True)
+        return _passed(request, user, second_factor.email_device(user, create=True), destination, trusted_browser=True)
     devices = second_factor.confirmed_devices(user)
     if not devices:
         if second_factor.is_admin_user(user):
@@ -125,18 +123,23 @@ def _otp_verify(request):
                     form.add_error("code", _("This code is not right or has expired."))
     elif email_device is not None and not has_app and not second_factor.code_pending(email_device):
         second_factor.send_email_code(request, email_device)
-    return render(request, TEMPLATES + "otp_verify.html", {
-        "form": form,
-        "next": destination,
-        "email_device": email_device,
-        "masked_email": _mask(email_device.email or user.email) if email_device else "",
-        "has_app": has_app,
-        "has_backup": has_backup,
-        "code_minutes": app_settings.OTP_EMAIL_CODE_MINUTES,
-        "offer_trust": trusted_browsers.may_trust(user),
-        "trust_days": trusted_browsers.days(),
-        "trust_checked": bool(request.POST.get("trust_browser")),
-    }, status=status)
+    return render(
+        request,
+        TEMPLATES + "otp_verify.html",
+        {
+            "form": form,
+            "next": destination,
+            "email_device": email_device,
+            "masked_email": _mask(email_device.email or user.email) if email_device else "",
+            "has_app": has_app,
+            "has_backup": has_backup,
+            "code_minutes": app_settings.OTP_EMAIL_CODE_MINUTES,
+            "offer_trust": trusted_browsers.may_trust(user),
+            "trust_days": trusted_browsers.days(),
+            "trust_checked": bool(request.POST.get("trust_browser")),
+        },
+        status=status,
+    )
 
 
 def _qr_data_uri(data):
@@ -201,10 +204,17 @@ def _enrol_email_step(request, user, destination):
                     form.add_error("code", _("This code is not right or has expired."))
     elif not second_factor.code_pending(device):
         second_factor.send_email_code(request, device, template=mail_template)
-    return render(request, template, {
-        "form": form, "next": destination, "masked_email": _mask(user.email),
-        "code_minutes": app_settings.OTP_EMAIL_CODE_MINUTES,
-    }, status=status)
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "next": destination,
+            "masked_email": _mask(user.email),
+            "code_minutes": app_settings.OTP_EMAIL_CODE_MINUTES,
+        },
+        status=status,
+    )
 
 
 @sensitive_post_parameters("code", "current_password")
@@ -252,13 +262,18 @@ def otp_enroll_view(request):
         elif "current_password" in form.errors:
             reauth_failed(request, user, "current_password")
     secret = base64.b32encode(device.bin_key).decode()
-    return render(request, TEMPLATES + "otp_enroll.html", {
-        "form": form,
-        "next": destination,
-        "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
-        "config_url": device.config_url,
-        "qr_data_uri": _qr_data_uri(device.config_url),
-    }, status=status)
+    return render(
+        request,
+        TEMPLATES + "otp_enroll.html",
+        {
+            "form": form,
+            "next": destination,
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            "config_url": device.config_url,
+            "qr_data_uri": _qr_data_uri(device.config_url),
+        },
+        status=status,
+    )
 
 
 @sensitive_post_parameters("current_password")
@@ -281,9 +296,9 @@ def otp_backup_codes_view(request):
         elif form.is_valid():
             codes = second_factor.setup_backup_codes(user)
             notify_security_change(request, user, "backup_codes")
-            return render(request, TEMPLATES + "otp_backup_codes.html", {
-                "codes": codes, "next": destination, "regenerated": True})
+            return render(
+                request, TEMPLATES + "otp_backup_codes.html", {"codes": codes, "next": destination, "regenerated": True}
+            )
         elif "current_password" in form.errors:
             reauth_failed(request, user, "current_password")
-    return render(request, TEMPLATES + "otp_backup_codes_new.html", {"form": form, "next": destination},
-                  status=status)
+    return render(request, TEMPLATES + "otp_backup_codes_new.html", {"form": form, "next": destination}, status=status)

@@ -31,8 +31,11 @@ def end_sessions(user_id) -> int:
 
     store_class = import_module(settings.SESSION_ENGINE).SessionStore
     ended = []
-    for session in Session.objects.filter(expire_date__gt=timezone.now()).only("session_key", "session_data").iterator(
-            chunk_size=CHUNK):
+    for session in (
+        Session.objects.filter(expire_date__gt=timezone.now())
+        .only("session_key", "session_data")
+        .iterator(chunk_size=CHUNK)
+    ):
         if str(session.get_decoded().get(SESSION_KEY)) == str(user_id):
             ended.append(session.session_key)
     for key in ended:

@@ -26,7 +26,19 @@ def choose_space_view(request):
             choose_record(request, chosen)
             return HttpResponseRedirect(next_url or landing_url(user) or "/")
     current = {access.current_membership(user, kind) for kind in access.KINDS} - {None}
-    choices = [{"pk": m.pk, "name": record_name(m.record), "kind": "client" if m.client_id else "spanc",
-                "role": m.get_role_display(), "current": m in current} for m in memberships]
-    return render(request, TEMPLATES + "choose_space.html", {"choices": choices, "next": next_url},
-                  status=400 if request.method == "POST" else 200)  # POST here: not one of theirs
+    choices = [
+        {
+            "pk": m.pk,
+            "name": record_name(m.record),
+            "kind": "client" if m.client_id else "spanc",
+            "role": m.get_role_display(),
+            "current": m in current,
+        }
+        for m in memberships
+    ]
+    return render(
+        request,
+        TEMPLATES + "choose_space.html",
+        {"choices": choices, "next": next_url},
+        status=400 if request.method == "POST" else 200,
+    )  # POST here: not one of theirs

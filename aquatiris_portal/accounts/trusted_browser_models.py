@@ -18,7 +18,10 @@ class TrustedBrowser(models.Model):
     wagtail_reference_index_ignore = True
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     device_hash = models.CharField(_("device hash"), max_length=64, unique=True)
     # A keyed hash of the password hash and the email when trusted: any

@@ -1,4 +1,4 @@
-""""Trust this browser for 30 days" at a SPANC person's second factor.
+""" "Trust this browser for 30 days" at a SPANC person's second factor.
 
 A trusted browser holds a signed cookie (its own salt; HttpOnly, Secure
 outside DEBUG, SameSite=Lax, sent only to the second-factor URL) with a
@@ -66,18 +66,30 @@ def _device_hash(device_id):
 
 
 def _credentials(user):
-    return salted_hmac(SALT + ".credentials", f"{user.pk}|{user.password}|{user.email}",
-                       algorithm="sha256").hexdigest()
+    return salted_hmac(SALT + ".credentials", f"{user.pk}|{user.password}|{user.email}", algorithm="sha256").hexdigest()
 
 
-_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
-             ("Chromium/", "Chromium"), ("Safari/", "Safari"))
-_SYSTEMS = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"),
-            ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Chromium/", "Chromium"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
 
 
 def summarize_user_agent(user_agent):
-    """"Firefox, Windows": a known browser and system name, never the raw
+    """ "Firefox, Windows": a known browser and system name, never the raw
     header (what a client sends is not shown back as is)."""
     user_agent = user_agent or ""
     browser = next((name for token, name in _BROWSERS if token in user_agent), "")
@@ -96,20 +108,27 @@ def trust(request, response, user):
     with transaction.atomic():
         TrustedBrowser.objects.filter(user=user, expires_at__lte=now).delete()
         row = TrustedBrowser.objects.create(
-            user=user, device_hash=_device_hash(device_id), credentials=_credentials(user),
+            user=user,
+            device_hash=_device_hash(device_id),
+            credentials=_credentials(user),
             user_agent=summarize_user_agent(request.META.get("HTTP_USER_AGENT"))[:100],
-            created_at=now, expires_at=expires_at,
+            created_at=now,
+            expires_at=expires_at,
         )
         extra = list(TrustedBrowser.objects.filter(user=user).values_list("pk", flat=True)[MAX_PER_USER:])
         if extra:
             TrustedBrowser.objects.filter(pk__in=extra).delete()
     value = signing.dumps({"d": device_id, "u": user.pk, "e": int(expires_at.timestamp())}, salt=SALT)
     response.set_cookie(
-        COOKIE_NAME, value, max_age=days() * 86400, path=cookie_path(),
-        secure=not settings.DEBUG, httponly=True, samesite="Lax",
+        COOKIE_NAME,
+        value,
+        max_age=days() * 86400,
+        path=cookie_path(),
+        secure=not settings.DEBUG,
+        httponly=True,
+        samesite="Lax",
     )
-    record_security_event(Kind.TRUSTED, request, user=user, browser=row.user_agent, trust_id=row.pk,
-                          expires=expires_at)
+    record_security_event(Kind.TRUSTED, request, user=user, browser=row.user_agent, trust_id=row.pk, expires=expires_at)
     return row
 
 
@@ -184,8 +203,9 @@ def revoke(user, pk, request=None):
     if row is None:
         return False
     row.delete()
-    record_security_event(Kind.REVOKED, request, user=user, reason="person", scope="one", trust_id=pk,
-                          browser=row.user_agent)
+    record_security_event(
+        Kind.REVOKED, request, user=user, reason="person", scope="one", trust_id=pk, browser=row.user_agent
+    )
     return True
 
 
@@ -194,6 +214,5 @@ def revoke_all(user, reason, request=None, **details):
     an email change, the person, an admin); how many. Logged when any was."""
     deleted, _ = TrustedBrowser.objects.filter(user=user).delete()
     if deleted:
-        record_security_event(Kind.REVOKED, request, user=user, reason=reason, scope="all", count=deleted,
-                              **details)
+        record_security_event(Kind.REVOKED, request, user=user, reason=reason, scope="all", count=deleted, **details)
     return deleted

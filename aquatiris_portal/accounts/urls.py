@@ -12,15 +12,25 @@ urlpatterns = [
     path("connexion/verification/", second_factor_views.otp_verify_view, name="otp_verify"),
     path("connexion/application/", second_factor_views.otp_enroll_view, name="otp_enroll"),
     path("premiere-connexion/", views.activation_view, name="activation"),
-    path("premiere-connexion/lien/<str:token>/", views.link_view, {"purpose": Purpose.ACTIVATION},
-         name="activation_link"),
-    path("premiere-connexion/mot-de-passe/", views.set_password_view, {"purpose": Purpose.ACTIVATION},
-         name="activation_password"),
+    path(
+        "premiere-connexion/lien/<str:token>/", views.link_view, {"purpose": Purpose.ACTIVATION}, name="activation_link"
+    ),
+    path(
+        "premiere-connexion/mot-de-passe/",
+        views.set_password_view,
+        {"purpose": Purpose.ACTIVATION},
+        name="activation_password",
+    ),
     path("mot-de-passe-perdu/", views.password_reset_view, name="password_reset"),
-    path("mot-de-passe-perdu/lien/<str:token>/", views.link_view, {"purpose": Purpose.RESET},
-         name="password_reset_link"),
-    path("mot-de-passe-perdu/nouveau/", views.set_password_view, {"purpose": Purpose.RESET},
-         name="password_reset_password"),
+    path(
+        "mot-de-passe-perdu/lien/<str:token>/", views.link_view, {"purpose": Purpose.RESET}, name="password_reset_link"
+    ),
+    path(
+        "mot-de-passe-perdu/nouveau/",
+        views.set_password_view,
+        {"purpose": Purpose.RESET},
+        name="password_reset_password",
+    ),
     path("compte/mot-de-passe/", views.password_change_view, name="password_change"),
     path("compte/personnes/<str:kind>/", people_views.people_view, name="people"),
     path("invitation/lien/<str:token>/", people_views.invitation_link_view, name="invitation_link"),

@@ -68,8 +68,15 @@ def _lockout(request, scope, filled, user=None, **details):
     """A bucket filled starts a lockout, which the security log records
     (once, not at every refused attempt)."""
     if filled:
-        record_security_event(Kind.LOCKOUT, request, user=user, scope=scope, buckets=filled,
-                              minutes=throttle._rate(scope)["minutes"], **details)
+        record_security_event(
+            Kind.LOCKOUT,
+            request,
+            user=user,
+            scope=scope,
+            buckets=filled,
+            minutes=throttle._rate(scope)["minutes"],
+            **details,
+        )
     return filled
 
 
@@ -116,5 +123,3 @@ def reauth_blocked(request, user, form):
 def reauth_failed(request, user, field):
     record_security_event(Kind.REAUTH_FAILED, request, user=user, screen=request.resolver_match.url_name)
     count_failure(request, "login", user.get_username(), user=user)
-
-

@@ -8,9 +8,8 @@ email or the code exists (SECURITY.md, "Defences").
 import time
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import authenticate, get_user_model, update_session_auth_hash
 from django.contrib.auth import logout as auth_logout
-from django.contrib.auth import authenticate, update_session_auth_hash
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -50,6 +49,7 @@ LINK_SESSION_KEY = "aquatiris_portal_link"
 
 
 # --- login and logout --------------------------------------------------------
+
 
 @sensitive_post_parameters("password")
 @csrf_protect
@@ -93,6 +93,7 @@ def logout_view(request):
 
 # --- first connection and lost password: the requests -------------------------
 
+
 def _request_view(request, *, scope, form_class, template, done_template, handle, done_context=dict):
     """Same page, same status, similar time for every email and code
     (``done_context`` gives what the "sent" page adds, read whatever the input)."""
@@ -121,8 +122,11 @@ def _request_view(request, *, scope, form_class, template, done_template, handle
 @never_cache
 def activation_view(request):
     return _request_view(
-        request, scope="activation", form_class=ActivationRequestForm,
-        template="activation.html", done_template="activation_sent.html",
+        request,
+        scope="activation",
+        form_class=ActivationRequestForm,
+        template="activation.html",
+        done_template="activation_sent.html",
         handle=lambda req, data: activation.request_activation(req, data["email"], data["code"]),
         done_context=activation.sent_page_context,
     )
@@ -132,13 +136,17 @@ def activation_view(request):
 @never_cache
 def password_reset_view(request):
     return _request_view(
-        request, scope="reset", form_class=ResetRequestForm,
-        template="password_reset.html", done_template="password_reset_sent.html",
+        request,
+        scope="reset",
+        form_class=ResetRequestForm,
+        template="password_reset.html",
+        done_template="password_reset_sent.html",
         handle=lambda req, data: password_reset.request_reset(req, data["email"]),
     )
 
 
 # --- the links -------------------------------------------------------------
+
 
 def _link_invalid(request, purpose):
     return render(request, TEMPLATES + "link_invalid.html", {"purpose": purpose}, status=410)
@@ -162,8 +170,10 @@ def _person_for_validation(token):
         return token.user
     record = token.record
     return get_user_model()(
-        username=token.email, email=token.email,
-        first_name=getattr(record, "first_name", ""), last_name=getattr(record, "last_name", getattr(record, "name", "")),
+        username=token.email,
+        email=token.email,
+        first_name=getattr(record, "first_name", ""),
+        last_name=getattr(record, "last_name", getattr(record, "name", "")),
     )
 
 
@@ -200,16 +210,21 @@ def set_password_view(request, purpose):
             return HttpResponseRedirect(portal_url("login"))
         if isinstance(form, GeneratedPasswordForm):
             generated_form = GeneratedPasswordForm(initial={"generated_password": generated}, user=person)
-    return render(request, TEMPLATES + "set_password.html", {
-        "purpose": purpose,
-        "email": token.email,
-        "generated": generated,
-        "generated_form": generated_form,
-        "own_form": own_form,
-    })
+    return render(
+        request,
+        TEMPLATES + "set_password.html",
+        {
+            "purpose": purpose,
+            "email": token.email,
+            "generated": generated,
+            "generated_form": generated_form,
+            "own_form": own_form,
+        },
+    )
 
 
 # --- password change (logged in) ----------------------------------------------
+
 
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @csrf_protect
@@ -232,9 +247,14 @@ def password_change_view(request):
             return HttpResponseRedirect(portal_url("password_change"))
         elif "old_password" in form.errors:
             reauth_failed(request, user, "old_password")
-    return render(request, TEMPLATES + "password_change.html", {
-        "form": form, "generated": generate_password(), "can_enroll": True,
-        "has_devices": bool(second_factor.confirmed_devices(user)),
-    }, status=status)
-
-
+    return render(
+        request,
+        TEMPLATES + "password_change.html",
+        {
+            "form": form,
+            "generated": generate_password(),
+            "can_enroll": True,
+            "has_devices": bool(second_factor.confirmed_devices(user)),
+        },
+        status=status,
+    )

@@ -56,9 +56,11 @@ class StaffAlertsPanel(Component):
             context["waiting_url"] = context["requests_url"] + "?waiting=true"
             context["answer_due_hours"] = app_settings.ANSWER_DUE_HOURS
         if self.show_uploads:
-            uploads = PortalDocument.objects.live().filter(
-                source=DocumentSource.SPANC_UPLOAD, created_at__gt=self.since
-            ).order_by("-created_at")
+            uploads = (
+                PortalDocument.objects.live()
+                .filter(source=DocumentSource.SPANC_UPLOAD, created_at__gt=self.since)
+                .order_by("-created_at")
+            )
             context["upload_count"] = uploads.count()
             context["uploads"] = list(uploads.select_related("installation", "uploaded_by_spanc")[:SHOWN])
             try:

@@ -25,8 +25,16 @@ CUSTOMER_SERVICE = "Service client"
 
 APP = "aquatiris_portal"
 # Every model of the admin's "Portal content" menu (snippets/viewsets.py) and the stages.
-EDITORIAL_SNIPPETS = ["faqentry", "documenttheme", "requestsubject", "aftersalesreason", "spancdocumenttype",
-                      "proofkind", "seasonaltask", "projectstage"]
+EDITORIAL_SNIPPETS = [
+    "faqentry",
+    "documenttheme",
+    "requestsubject",
+    "aftersalesreason",
+    "spancdocumenttype",
+    "proofkind",
+    "seasonaltask",
+    "projectstage",
+]
 RECORDS = ["client", "installation", "portaldocument", "visit", "franchisee", "spanc"]
 PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
 
@@ -36,8 +44,11 @@ def _model_permissions(model_name, actions):
     if model is None:
         return []
     content_type = ContentType.objects.get_for_model(model)
-    return list(Permission.objects.filter(content_type=content_type,
-                                          codename__in=[f"{action}_{model_name}" for action in actions]))
+    return list(
+        Permission.objects.filter(
+            content_type=content_type, codename__in=[f"{action}_{model_name}" for action in actions]
+        )
+    )
 
 
 def _model_exists(model_name):
@@ -78,8 +89,9 @@ def _collection_permissions(group):
         return
     for app_label, model_name in (("wagtailimages", "image"), ("wagtaildocs", "document")):
         for action in ("add", "change", "choose"):
-            permission = Permission.objects.filter(content_type__app_label=app_label,
-                                                   codename=f"{action}_{model_name}").first()
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label, codename=f"{action}_{model_name}"
+            ).first()
             if permission:
                 GroupCollectionPermission.objects.get_or_create(group=group, collection=root, permission=permission)
 

@@ -47,12 +47,16 @@ def report_routing_change(request, instance):
     if not isinstance(instance, PortalSettings) or not hasattr(instance, _BEFORE):
         return
     before, after = getattr(instance, _BEFORE), routing_of(instance)
-    changes = {name: {"before": before[name], "after": after[name]}
-               for name in MAIL_ROUTING_FIELDS if before[name] != after[name]}
+    changes = {
+        name: {"before": before[name], "after": after[name]}
+        for name in MAIL_ROUTING_FIELDS
+        if before[name] != after[name]
+    }
     if not changes:
         return
-    event = record_security_event(Kind.SETTINGS_CHANGED, request, setting="mail_routing",
-                                  site=instance.site_id, changes=changes)
+    event = record_security_event(
+        Kind.SETTINGS_CHANGED, request, setting="mail_routing", site=instance.site_id, changes=changes
+    )
     user = getattr(request, "user", None)
     queue_mail(
         key=f"mail_routing:{instance.pk}:{event.pk if event else timezone.now().timestamp()}",
@@ -60,5 +64,6 @@ def report_routing_change(request, instance):
         template=MAIL_TEMPLATE,
         context={"changes": changes, "site": instance.site, "user": user, "when": timezone.now()},
     )
-    logger.warning("Mail routing of site %s changed by %s: %s", instance.site_id,
-                   user.get_username() if user else "-", changes)
+    logger.warning(
+        "Mail routing of site %s changed by %s: %s", instance.site_id, user.get_username() if user else "-", changes
+    )

@@ -17,8 +17,12 @@ class QuickActionBlock(blocks.StructBlock):
     label = blocks.CharBlock(label=_("label"), max_length=80)
     description = blocks.CharBlock(label=_("description"), required=False, max_length=160)
     page = blocks.PageChooserBlock(label=_("page"), required=False)
-    url = blocks.CharBlock(label=_("or address"), required=False, max_length=300,
-                           help_text=_("A path such as /espace-client/demande/ or a full address."))
+    url = blocks.CharBlock(
+        label=_("or address"),
+        required=False,
+        max_length=300,
+        help_text=_("A path such as /espace-client/demande/ or a full address."),
+    )
 
     class Meta:
         icon = "link"

@@ -13,10 +13,12 @@ class BodyBlock(blocks.StreamBlock):
     ``pages.news.ArticleBodyBlock`` adds the listing blocks (news stream,
     FAQ list), which live beside the pages and snippets they list."""
 
-    heading = blocks.CharBlock(label=_("heading"), icon="title", form_classname="title",
-                               template="aquatiris_portal/blocks/heading.html")
-    paragraph = blocks.RichTextBlock(label=_("paragraph"), icon="pilcrow",
-                                     features=["bold", "italic", "link", "document-link", "ol", "ul"])
+    heading = blocks.CharBlock(
+        label=_("heading"), icon="title", form_classname="title", template="aquatiris_portal/blocks/heading.html"
+    )
+    paragraph = blocks.RichTextBlock(
+        label=_("paragraph"), icon="pilcrow", features=["bold", "italic", "link", "document-link", "ol", "ul"]
+    )
     image = ImageBlock(label=_("image"), template="aquatiris_portal/blocks/image.html")
     callout = CalloutBlock()
     documents = DocumentListBlock()

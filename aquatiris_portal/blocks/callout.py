@@ -7,7 +7,8 @@ class CalloutBlock(blocks.StructBlock):
     only a colour)."""
 
     tone = blocks.ChoiceBlock(
-        label=_("tone"), default="info",
+        label=_("tone"),
+        default="info",
         choices=[("info", _("Information")), ("tip", _("Tip")), ("warning", _("Important"))],
     )
     title = blocks.CharBlock(label=_("title"), required=False)
@@ -18,5 +19,8 @@ class CalloutBlock(blocks.StructBlock):
         label = _("Callout")
         template = "aquatiris_portal/blocks/callout.html"
         description = _("A highlighted message: information, tip or important notice.")
-        preview_value = {"tone": "tip", "title": "Le bon geste",
-                         "text": "<p>Faucardez les roseaux une fois par an, à l'automne.</p>"}
+        preview_value = {
+            "tone": "tip",
+            "title": "Le bon geste",
+            "text": "<p>Faucardez les roseaux une fois par an, à l'automne.</p>",
+        }

@@ -18,7 +18,10 @@ class ContactCardBlock(blocks.StructBlock):
         template = "aquatiris_portal/blocks/contact_card.html"
         description = _("A name, phone number, email address and opening hours.")
         preview_value = {
-            "heading": "Service client", "name": "Aquatiris", "phone": "02 99 00 00 00",
-            "email": "contact@aquatiris.example", "address": "1 rue de l'Eau\n35000 Rennes",
+            "heading": "Service client",
+            "name": "Aquatiris",
+            "phone": "02 99 00 00 00",
+            "email": "contact@aquatiris.example",
+            "address": "1 rue de l'Eau\n35000 Rennes",
             "hours": "Du lundi au vendredi, 9 h – 17 h",
         }

@@ -27,8 +27,9 @@ class Report:
     skipped: dict = field(default_factory=dict)
 
     def __str__(self):
-        return (f"{self.before} proof reminder(s) a week before, {self.due} on the due date"
-                + (f", skipped {self.skipped}" if self.skipped else ""))
+        return f"{self.before} proof reminder(s) a week before, {self.due} on the due date" + (
+            f", skipped {self.skipped}" if self.skipped else ""
+        )
 
     def skip(self, reason):
         self.skipped[reason] = self.skipped.get(reason, 0) + 1

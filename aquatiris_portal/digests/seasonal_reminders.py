@@ -43,8 +43,9 @@ def send_due(now=None, force=False):
         return report
     # Opt-in: only the people who turned it on (the kind's default is off).
     users = NotificationPreference.objects.filter(kind=KIND, enabled=True).values("user_id")
-    accounts = (PortalAccount.objects.select_related("user", "client")
-                .filter(user_id__in=users, user__is_active=True, client_id__isnull=False))
+    accounts = PortalAccount.objects.select_related("user", "client").filter(
+        user_id__in=users, user__is_active=True, client_id__isnull=False
+    )
     month = f"{local:%Y-%m}"
     for account in accounts.order_by("pk").iterator():
         user = account.user
@@ -52,9 +53,18 @@ def send_due(now=None, force=False):
         if not user.email or OutgoingMail.objects.filter(key=key).exists():
             continue
         headers, unsubscribe = unsubscribe_headers(user, KIND)
-        queue_mail(key=key, to=[user.email], template=MAIL, headers=headers,
-                   context={"client": account.client, "tasks": tasks, "month": local.date(),
-                            "unsubscribe_url": unsubscribe,
-                            "preferences_url": public_base_url() + reverse("aquatiris_portal:notification_preferences")})
+        queue_mail(
+            key=key,
+            to=[user.email],
+            template=MAIL,
+            headers=headers,
+            context={
+                "client": account.client,
+                "tasks": tasks,
+                "month": local.date(),
+                "unsubscribe_url": unsubscribe,
+                "preferences_url": public_base_url() + reverse("aquatiris_portal:notification_preferences"),
+            },
+        )
         report.mails += 1
     return report

@@ -57,7 +57,8 @@ class Report:
 
     def __str__(self):
         return f"{self.client_mails} client digest(s), {self.spanc_mails} SPANC digest(s)" + (
-            f", skipped {self.skipped}" if self.skipped else "")
+            f", skipped {self.skipped}" if self.skipped else ""
+        )
 
     def skip(self, reason):
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -118,11 +119,13 @@ def send_client_digest(account, now=None, force=False):
             return None  # today's digest went already (at most one a day)
         since = _since(state, account, now)
         documents = (
-            access.documents_of_client(account.client).filter(created_at__gt=since, created_at__lte=now)
+            access.documents_of_client(account.client)
+            .filter(created_at__gt=since, created_at__lte=now)
             .exclude(source=DocumentSource.CERTIFICATE)
-            .select_related("installation", "theme").order_by("installation__reference", "-created_at", "-pk")
+            .select_related("installation", "theme")
+            .order_by("installation__reference", "-created_at", "-pk")
         )
-        listed = list(documents[:LIST_LIMIT + 1])
+        listed = list(documents[: LIST_LIMIT + 1])
         if not listed:
             return None
         total = len(listed) if len(listed) <= LIST_LIMIT else documents.count()
@@ -130,10 +133,19 @@ def send_client_digest(account, now=None, force=False):
             document.portal_url = _document_url(document)
         headers, unsubscribe = unsubscribe_headers(user, CLIENT_KIND)
         mail = queue_mail(
-            key=key, to=[user.email], template=MAIL + "digest_client", headers=headers,
-            context={"client": account.client, "documents": listed[:LIST_LIMIT], "total": total, "since": since,
-                     "space_url": _space_url(ClientSpacePage), "unsubscribe_url": unsubscribe,
-                     "preferences_url": public_base_url() + reverse("aquatiris_portal:notification_preferences")},
+            key=key,
+            to=[user.email],
+            template=MAIL + "digest_client",
+            headers=headers,
+            context={
+                "client": account.client,
+                "documents": listed[:LIST_LIMIT],
+                "total": total,
+                "since": since,
+                "space_url": _space_url(ClientSpacePage),
+                "unsubscribe_url": unsubscribe,
+                "preferences_url": public_base_url() + reverse("aquatiris_portal:notification_preferences"),
+            },
         )
         state.last_sent_at = now
         state.save(update_fields=["last_sent_at"])
@@ -157,31 +169,48 @@ def send_spanc_digest(account, now=None, force=False):
         if OutgoingMail.objects.filter(key=key).exists():
             return None
         since = _since(state, account, now)
-        folders = (Installation.objects.filter(spanc=spanc, created_at__gt=since, created_at__lte=now)
-                   .order_by("client_sort_name", "reference"))
-        documents = (access.documents_shared_with_spanc(spanc).filter(created_at__gt=since, created_at__lte=now)
-                     .select_related("installation").order_by("installation__reference", "-created_at"))
-        folder_list = list(folders[:LIST_LIMIT + 1])
-        document_list = list(documents[:LIST_LIMIT + 1])
+        folders = Installation.objects.filter(spanc=spanc, created_at__gt=since, created_at__lte=now).order_by(
+            "client_sort_name", "reference"
+        )
+        documents = (
+            access.documents_shared_with_spanc(spanc)
+            .filter(created_at__gt=since, created_at__lte=now)
+            .select_related("installation")
+            .order_by("installation__reference", "-created_at")
+        )
+        folder_list = list(folders[: LIST_LIMIT + 1])
+        document_list = list(documents[: LIST_LIMIT + 1])
         # The proofs owners sent (enquiries/proofs.py): what came in of what the SPANC asked.
         proof_list = list(proofs.received_between(spanc, since, now)[:LIST_LIMIT])
         if not folder_list and not document_list and not proof_list:
             return None
         space, space_url = _space(ProSpacePage)
         for folder in folder_list:
-            folder.portal_url = (space_url.rstrip("/") + "/" + space.reverse_subpage("folder_detail", args=[folder.pk])
-                                 if space is not None else space_url)
+            folder.portal_url = (
+                space_url.rstrip("/") + "/" + space.reverse_subpage("folder_detail", args=[folder.pk])
+                if space is not None
+                else space_url
+            )
         for document in document_list:
             document.portal_url = _document_url(document)
         headers, unsubscribe = unsubscribe_headers(user, SPANC_KIND)
         mail = queue_mail(
-            key=key, to=[user.email], template=MAIL + "digest_spanc", headers=headers,
-            context={"spanc": spanc, "folders": folder_list[:LIST_LIMIT], "documents": document_list[:LIST_LIMIT],
-                     "proofs": proof_list,
-                     "folder_total": folders.count() if len(folder_list) > LIST_LIMIT else len(folder_list),
-                     "document_total": documents.count() if len(document_list) > LIST_LIMIT else len(document_list),
-                     "since": since, "space_url": space_url, "unsubscribe_url": unsubscribe,
-                     "preferences_url": public_base_url() + reverse("aquatiris_portal:notification_preferences")},
+            key=key,
+            to=[user.email],
+            template=MAIL + "digest_spanc",
+            headers=headers,
+            context={
+                "spanc": spanc,
+                "folders": folder_list[:LIST_LIMIT],
+                "documents": document_list[:LIST_LIMIT],
+                "proofs": proof_list,
+                "folder_total": folders.count() if len(folder_list) > LIST_LIMIT else len(folder_list),
+                "document_total": documents.count() if len(document_list) > LIST_LIMIT else len(document_list),
+                "since": since,
+                "space_url": space_url,
+                "unsubscribe_url": unsubscribe,
+                "preferences_url": public_base_url() + reverse("aquatiris_portal:notification_preferences"),
+            },
         )
         state.last_sent_at = now
         state.save(update_fields=["last_sent_at"])
@@ -192,7 +221,8 @@ def _horizon(kind, now):
     """Nothing older than this can be in a digest of ``kind``: the oldest
     period still to report (first digests look back FIRST_LOOKBACK)."""
     oldest = NotificationPreference.objects.filter(kind=kind, enabled=True, last_sent_at__isnull=False).aggregate(
-        oldest=Min("last_sent_at"))["oldest"]
+        oldest=Min("last_sent_at")
+    )["oldest"]
     return min(oldest or now, now - FIRST_LOOKBACK)
 
 
@@ -202,8 +232,11 @@ def send_due(now=None, force=False):
     now = now or timezone.now()
     report = Report()
     horizon = _horizon(CLIENT_KIND, now)
-    clients = (PortalDocument.objects.live().filter(visible_to_client=True, created_at__gt=horizon)
-               .values("installation__client_id"))
+    clients = (
+        PortalDocument.objects.live()
+        .filter(visible_to_client=True, created_at__gt=horizon)
+        .values("installation__client_id")
+    )
     for account in _accounts().filter(client_id__in=clients, user__is_active=True).order_by("pk").iterator():
         try:
             if send_client_digest(account, now, force):
@@ -212,12 +245,15 @@ def send_due(now=None, force=False):
             logger.exception("Client digest of account %s failed", account.pk)
             report.skip("error")
     horizon = _horizon(SPANC_KIND, now)
-    spancs_with_documents = (PortalDocument.objects.live().filter(visible_to_spanc=True, created_at__gt=horizon)
-                             .values("installation__spanc_id"))
+    spancs_with_documents = (
+        PortalDocument.objects.live()
+        .filter(visible_to_spanc=True, created_at__gt=horizon)
+        .values("installation__spanc_id")
+    )
     spancs_with_folders = Installation.objects.filter(created_at__gt=horizon).values("spanc_id")
     spanc_accounts = _accounts().filter(user__is_active=True, spanc_id__isnull=False).filter(
-        spanc_id__in=spancs_with_documents) | _accounts().filter(
-        user__is_active=True, spanc_id__in=spancs_with_folders)
+        spanc_id__in=spancs_with_documents
+    ) | _accounts().filter(user__is_active=True, spanc_id__in=spancs_with_folders)
     for account in spanc_accounts.distinct().order_by("pk").iterator():
         try:
             if send_spanc_digest(account, now, force):

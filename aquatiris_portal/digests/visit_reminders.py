@@ -32,9 +32,9 @@ from .. import access
 from ..accounts.models import PortalAccount
 from ..conf import app_settings, public_base_url
 from ..notifications.mail import queue_mail
-from ..notifications.preferences import wants, unsubscribe_headers
-from ..storage import private_storage
+from ..notifications.preferences import unsubscribe_headers, wants
 from ..records.visit_calendar import invitation
+from ..storage import private_storage
 
 logger = logging.getLogger(__name__)
 
@@ -51,8 +51,9 @@ class Report:
     skipped: dict = field(default_factory=dict)
 
     def __str__(self):
-        return (f"{self.reminders} visit reminder(s), {self.updates} update(s), {self.cancellations} cancellation(s)"
-                + (f", skipped {self.skipped}" if self.skipped else ""))
+        return f"{self.reminders} visit reminder(s), {self.updates} update(s), {self.cancellations} cancellation(s)" + (
+            f", skipped {self.skipped}" if self.skipped else ""
+        )
 
     def skip(self, reason):
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -61,10 +62,16 @@ class Report:
 def _accounts(client_id):
     """Each person of the client (the owner and the household), each with
     their own preference and their own mail."""
-    return list(PortalAccount.objects.select_related("user")
-                .filter(user__portal_memberships__client_id=client_id,
-                        user__portal_memberships__removed_at__isnull=True, user__is_active=True)
-                .distinct().order_by("pk"))
+    return list(
+        PortalAccount.objects.select_related("user")
+        .filter(
+            user__portal_memberships__client_id=client_id,
+            user__portal_memberships__removed_at__isnull=True,
+            user__is_active=True,
+        )
+        .distinct()
+        .order_by("pk")
+    )
 
 
 def due_visits(today):
@@ -73,12 +80,17 @@ def due_visits(today):
     slot, still ahead), a cancellation."""
     horizon = today + datetime.timedelta(days=app_settings.VISIT_REMINDER_DAYS)
     first = Q(reminded_for__isnull=True, planned_for__gte=today, planned_for__lte=horizon, cancelled_at__isnull=True)
-    moved = (Q(reminded_for__isnull=False, planned_for__gte=today, cancelled_at__isnull=True)
-             & (~Q(reminded_for=F("planned_for")) | ~Q(reminded_slot=F("slot"))))
+    moved = Q(reminded_for__isnull=False, planned_for__gte=today, cancelled_at__isnull=True) & (
+        ~Q(reminded_for=F("planned_for")) | ~Q(reminded_slot=F("slot"))
+    )
     cancelled = Q(cancelled_at__isnull=False)
     # Told to the installation's client only (access), cancelled visits included.
-    return (access.visits_told_to_clients().filter(first | moved | cancelled, done_on__isnull=True)
-            .select_related("installation__client", "installation__franchisee").order_by("planned_for", "pk"))
+    return (
+        access.visits_told_to_clients()
+        .filter(first | moved | cancelled, done_on__isnull=True)
+        .select_related("installation__client", "installation__franchisee")
+        .order_by("planned_for", "pk")
+    )
 
 
 def send_due(now=None, force=False):
@@ -110,8 +122,13 @@ def send_for_visit(visit, now):
         # Lock the visit's row only: FOR UPDATE on the outer join to a missing
         # franchisee is refused by PostgreSQL (SQLite ignores FOR UPDATE).
         # Asked again under the lock: an export may have unshared it meanwhile.
-        visit = access.visits_told_to_clients().select_for_update(of=("self",)).select_related(
-            "installation__client", "installation__franchisee").filter(pk=visit.pk).first()
+        visit = (
+            access.visits_told_to_clients()
+            .select_for_update(of=("self",))
+            .select_related("installation__client", "installation__franchisee")
+            .filter(pk=visit.pk)
+            .first()
+        )
         if visit is None or visit.done_on is not None:
             return None
         installation = visit.installation
@@ -121,8 +138,11 @@ def send_for_visit(visit, now):
             outcome, method = ("reminders" if visit.reminded_for is None else "updates"), "REQUEST"
         sequence = visit.ics_sequence + (1 if outcome != "reminders" else 0)
         # The planned date and slot in the key: a visit moved back and forth still sends each version once.
-        key = (f"visit:{visit.pk}:cancel" if outcome == "cancellations"
-               else f"visit:{visit.pk}:{sequence}:{visit.planned_for:%Y-%m-%d}:{visit.slot or 'day'}")
+        key = (
+            f"visit:{visit.pk}:cancel"
+            if outcome == "cancellations"
+            else f"visit:{visit.pk}:{sequence}:{visit.planned_for:%Y-%m-%d}:{visit.slot or 'day'}"
+        )
         sent = False
         for account in _accounts(installation.client_id):
             user = account.user
@@ -130,19 +150,32 @@ def send_for_visit(visit, now):
                 continue
             franchisee = installation.franchisee
             base_url = public_base_url()
-            ics = invitation(visit, method=method, sequence=sequence, attendee=user.email, base_url=base_url,
-                             now=now)
+            ics = invitation(visit, method=method, sequence=sequence, attendee=user.email, base_url=base_url, now=now)
             mail_key = f"{key}:{user.pk}"
             name = private_storage.save(f"mail/visits/{uuid.uuid4().hex}.ics", ContentFile(ics.encode("utf-8")))
             headers, unsubscribe = unsubscribe_headers(user, KIND)
             mail = queue_mail(
-                key=mail_key, to=[user.email], template=MAIL, headers=headers,
-                attachments=[{"name": name, "filename": "visite-aquatiris.ics",
-                              "content_type": f"text/calendar; method={method}; charset=utf-8"}],
-                context={"visit": visit, "installation": installation, "franchisee": franchisee,
-                         "outcome": outcome, "slot": _slot_label(visit), "client": installation.client,
-                         "unsubscribe_url": unsubscribe,
-                         "preferences_url": base_url + reverse("aquatiris_portal:notification_preferences")},
+                key=mail_key,
+                to=[user.email],
+                template=MAIL,
+                headers=headers,
+                attachments=[
+                    {
+                        "name": name,
+                        "filename": "visite-aquatiris.ics",
+                        "content_type": f"text/calendar; method={method}; charset=utf-8",
+                    }
+                ],
+                context={
+                    "visit": visit,
+                    "installation": installation,
+                    "franchisee": franchisee,
+                    "outcome": outcome,
+                    "slot": _slot_label(visit),
+                    "client": installation.client,
+                    "unsubscribe_url": unsubscribe,
+                    "preferences_url": base_url + reverse("aquatiris_portal:notification_preferences"),
+                },
             )
             if mail is not None and mail.attachments and mail.attachments[0]["name"] != name:
                 private_storage.delete(name)  # the key was queued before: its own file stays

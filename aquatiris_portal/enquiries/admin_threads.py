@@ -23,7 +23,6 @@ from .thread_forms import StaffReplyForm
 from .thread_views import thread
 from .threads import change_status, post_message, status_event
 
-
 LINK_USES_SHOWN = 20
 # Security log kind of a staff revocation of the reply links.
 REPLY_LINK_REVOKED = "reply_link_revoked"
@@ -37,8 +36,12 @@ def waiting_condition(now=None):
 
 def is_waiting(portal_request, now=None):
     due = (now or timezone.now()) - datetime.timedelta(hours=app_settings.ANSWER_DUE_HOURS)
-    return (portal_request.last_author_role == AuthorRole.CLIENT and portal_request.status != "closed"
-            and portal_request.last_activity_at is not None and portal_request.last_activity_at <= due)
+    return (
+        portal_request.last_author_role == AuthorRole.CLIENT
+        and portal_request.status != "closed"
+        and portal_request.last_activity_at is not None
+        and portal_request.last_activity_at <= due
+    )
 
 
 def can_change_status(user):
@@ -70,9 +73,14 @@ def staff_reply(request, pk):
     status = data.get("status") if allowed_status and data.get("status") != portal_request.status else None
     if data["body"]:
         post_message(
-            portal_request, role=AuthorRole.STAFF, channel=RequestMessage.Channel.ADMIN,
-            author_name=staff_name(request.user), user=request.user, body=data["body"],
-            checked_files=data["attachments"], status=status or None,
+            portal_request,
+            role=AuthorRole.STAFF,
+            channel=RequestMessage.Channel.ADMIN,
+            author_name=staff_name(request.user),
+            user=request.user,
+            body=data["body"],
+            checked_files=data["attachments"],
+            status=status or None,
         )
         flash.success(request, _("Your answer was sent to the client."))
     elif status:
@@ -114,9 +122,12 @@ def inspect_context(view, portal_request):
         "reply_url": reverse("aquatiris_portal_requests:reply", args=[portal_request.pk]),
         "is_waiting": is_waiting(portal_request),
         "link_uses": list(portal_request.reply_link_uses.order_by("-created_at")[:LINK_USES_SHOWN]),
-        "link_expires_at": links.live_links(portal_request).order_by("-expires_at")
-        .values_list("expires_at", flat=True).first(),
-        "revoke_links_url": (reverse("aquatiris_portal_requests:revoke_reply_links", args=[portal_request.pk])
-                             if allowed_status else ""),
+        "link_expires_at": links.live_links(portal_request)
+        .order_by("-expires_at")
+        .values_list("expires_at", flat=True)
+        .first(),
+        "revoke_links_url": (
+            reverse("aquatiris_portal_requests:revoke_reply_links", args=[portal_request.pk]) if allowed_status else ""
+        ),
         "answer_due_hours": app_settings.ANSWER_DUE_HOURS,
     }

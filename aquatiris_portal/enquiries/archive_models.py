@@ -46,13 +46,18 @@ class PersonalArchive(models.Model):
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.CASCADE, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     # The client whose data it is (the access log's client); the installation of a dossier.
-    client = models.ForeignKey(Client, verbose_name=_("client"), on_delete=models.CASCADE, null=True, blank=True,
-                               related_name="+")
-    installation = models.ForeignKey(Installation, verbose_name=_("installation"), on_delete=models.CASCADE,
-                                     null=True, blank=True, related_name="+")
+    client = models.ForeignKey(
+        Client, verbose_name=_("client"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    installation = models.ForeignKey(
+        Installation, verbose_name=_("installation"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     token = models.CharField(_("token"), max_length=64, unique=True, default=new_token, editable=False)
     site_url = models.CharField(_("site address"), max_length=300, blank=True)
     language = models.CharField(_("language"), max_length=20, blank=True)
@@ -61,8 +66,9 @@ class PersonalArchive(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     expires_at = models.DateTimeField(_("link valid until"), null=True, blank=True)
-    file = models.FileField(_("file"), storage=get_private_storage, upload_to=archive_upload_to, max_length=500,
-                            blank=True)
+    file = models.FileField(
+        _("file"), storage=get_private_storage, upload_to=archive_upload_to, max_length=500, blank=True
+    )
     filename = models.CharField(_("file name"), max_length=255, blank=True)
     size = models.PositiveBigIntegerField(_("size"), default=0)
     file_count = models.PositiveIntegerField(_("files"), default=0)
@@ -75,10 +81,16 @@ class PersonalArchive(models.Model):
         default_permissions = ("view", "delete")
         constraints = [
             # One dossier build at a time per installation (a double click, two people of a household).
-            models.UniqueConstraint(fields=["installation"], name="aqp_archive_one_dossier_build",
-                                    condition=Q(kind="dossier", status__in=["queued", "running"])),
-            models.UniqueConstraint(fields=["requested_by"], name="aqp_archive_one_my_data_build",
-                                    condition=Q(kind="my_data", status__in=["queued", "running"])),
+            models.UniqueConstraint(
+                fields=["installation"],
+                name="aqp_archive_one_dossier_build",
+                condition=Q(kind="dossier", status__in=["queued", "running"]),
+            ),
+            models.UniqueConstraint(
+                fields=["requested_by"],
+                name="aqp_archive_one_my_data_build",
+                condition=Q(kind="my_data", status__in=["queued", "running"]),
+            ),
         ]
         indexes = [models.Index(fields=["requested_by", "kind", "-created_at"], name="aqp_archive_person")]
 
@@ -100,5 +112,6 @@ def _delete_archive_file(sender, instance, **kwargs):
         transaction.on_commit(lambda: storage.delete(name))
 
 
-models.signals.post_delete.connect(_delete_archive_file, sender=PersonalArchive,
-                                   dispatch_uid="aquatiris_portal.archive_file")
+models.signals.post_delete.connect(
+    _delete_archive_file, sender=PersonalArchive, dispatch_uid="aquatiris_portal.archive_file"
+)

@@ -53,8 +53,9 @@ def dossier_start(request, pk):
     if not request.user.is_authenticated:
         return _login(request)
     installation = _installation_or_404(request.user, pk)
-    archives.start(Kind.DOSSIER, request.user, client=installation.client, installation=installation,
-                   site_url=_site_url(request))
+    archives.start(
+        Kind.DOSSIER, request.user, client=installation.client, installation=installation, site_url=_site_url(request)
+    )
     return _back(request, reverse("aquatiris_portal:home"))
 
 
@@ -64,13 +65,18 @@ def my_data(request):
     if not request.user.is_authenticated:
         return _login(request)
     if request.method == "POST":
-        archives.start(Kind.MY_DATA, request.user, client=access.client_for(request.user),
-                       site_url=_site_url(request))
+        archives.start(Kind.MY_DATA, request.user, client=access.client_for(request.user), site_url=_site_url(request))
         return HttpResponseRedirect(reverse("aquatiris_portal:my_data"))
     archive = archives.latest(request.user, Kind.MY_DATA)
-    return render(request, TEMPLATES + "my_data.html", {
-        "archive": archive, "status_text": archives.status_text(archive), "link_days": app_settings.ARCHIVE_LINK_DAYS,
-    })
+    return render(
+        request,
+        TEMPLATES + "my_data.html",
+        {
+            "archive": archive,
+            "status_text": archives.status_text(archive),
+            "link_days": app_settings.ARCHIVE_LINK_DAYS,
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -86,10 +92,16 @@ def handover_view(request, pk):
     if request.method == "POST" and form.is_valid():
         handover.request_handover(installation, request.user, form.cleaned_data)
         sent = True
-    return render(request, TEMPLATES + "handover.html", {
-        "installation": installation, "form": form, "sent": sent,
-        "buyer_name": form.cleaned_data.get("buyer_name") if sent else "",
-    })
+    return render(
+        request,
+        TEMPLATES + "handover.html",
+        {
+            "installation": installation,
+            "form": form,
+            "sent": sent,
+            "buyer_name": form.cleaned_data.get("buyer_name") if sent else "",
+        },
+    )
 
 
 @require_http_methods(["GET"])
@@ -107,9 +119,16 @@ def archive_download(request, token):
         return render(request, TEMPLATES + "expired.html", {"archive": archive}, status=410)
     role = access.role_for(request.user, "client")
     actor = document_access.Actor.OWNER if role == "owner" or role is None else document_access.Actor.HOUSEHOLD
-    row = document_access.entry(route="aquatiris_portal:archive_download", actor=actor,
-                                file_kind=document_access.FileKind.ARCHIVE, file_id=archive.pk, title=archive.filename,
-                                client_id=archive.client_id, user=request.user,
-                                actor_name=document_access.person_name(request.user))
-    return serve_private_file(archive.file, filename=archive.filename, content_type="application/zip",
-                              disposition="attachment", access=row)
+    row = document_access.entry(
+        route="aquatiris_portal:archive_download",
+        actor=actor,
+        file_kind=document_access.FileKind.ARCHIVE,
+        file_id=archive.pk,
+        title=archive.filename,
+        client_id=archive.client_id,
+        user=request.user,
+        actor_name=document_access.person_name(request.user),
+    )
+    return serve_private_file(
+        archive.file, filename=archive.filename, content_type="application/zip", disposition="attachment", access=row
+    )

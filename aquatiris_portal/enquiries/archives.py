@@ -66,7 +66,11 @@ def start(kind, user, *, client, installation=None, site_url=""):
     try:
         with transaction.atomic():
             archive = PersonalArchive.objects.create(
-                kind=kind, requested_by=user, client=client, installation=installation, site_url=site_url[:300],
+                kind=kind,
+                requested_by=user,
+                client=client,
+                installation=installation,
+                site_url=site_url[:300],
                 language=translation.get_language() or "",
             )
     except IntegrityError:  # someone else's click won the race
@@ -81,7 +85,8 @@ def _enqueue(pk):
     except Exception as error:  # broker down: say so rather than show « en préparation » forever
         logger.exception("Could not queue the personal archive %s", pk)
         PersonalArchive.objects.filter(pk=pk, status=Status.QUEUED).update(
-            status=Status.FAILED, finished_at=timezone.now(), error=f"{type(error).__name__}: {error}"[:2000])
+            status=Status.FAILED, finished_at=timezone.now(), error=f"{type(error).__name__}: {error}"[:2000]
+        )
 
 
 def claim(pk):
@@ -109,7 +114,8 @@ def build(pk):
             size = output.tell()
             output.seek(0)
             stored = bounded_storage(archive.file.storage).save(
-                archive.file.field.generate_filename(archive, filename), File(output))
+                archive.file.field.generate_filename(archive, filename), File(output)
+            )
         now = timezone.now()
         archive.file.name, archive.filename, archive.size = stored, filename, size
         archive.file_count = len(writer.names)
@@ -121,15 +127,19 @@ def build(pk):
         limit = app_settings.ARCHIVE_MAX_BYTES
         logger.warning("Personal archive %s passes the limit of %s bytes; not built", pk, limit)
         PersonalArchive.objects.filter(pk=pk).update(
-            status=Status.TOO_LARGE, finished_at=timezone.now(), file="",
-            error=f"More than {limit} bytes (AQUATIRIS_PORTAL_ARCHIVE_MAX_BYTES)")
+            status=Status.TOO_LARGE,
+            finished_at=timezone.now(),
+            file="",
+            error=f"More than {limit} bytes (AQUATIRIS_PORTAL_ARCHIVE_MAX_BYTES)",
+        )
         archive.refresh_from_db()
     except BaseException as error:
         if stored:
             archive.file.storage.delete(stored)
         logger.exception("Personal archive %s failed", pk)
-        PersonalArchive.objects.filter(pk=pk).update(status=Status.FAILED, finished_at=timezone.now(), file="",
-                                                     error=f"{type(error).__name__}: {error}"[:2000])
+        PersonalArchive.objects.filter(pk=pk).update(
+            status=Status.FAILED, finished_at=timezone.now(), file="", error=f"{type(error).__name__}: {error}"[:2000]
+        )
         if not isinstance(error, Exception):  # a time limit, a shutdown: dramatiq must see it
             raise
         archive.refresh_from_db()
@@ -144,11 +154,16 @@ def _base_url(archive):
 def _mail_ready(archive):
     with translation.override(archive.language or None):
         queue_mail(
-            key=f"archive-ready:{archive.pk}", to=archive_ready_recipients(archive),
+            key=f"archive-ready:{archive.pk}",
+            to=archive_ready_recipients(archive),
             template="aquatiris_portal/mail/archive_ready",
-            context={"archive": archive, "is_dossier": archive.kind == Kind.DOSSIER,
-                     "installation": archive.installation, "link": _base_url(archive) + download_path(archive),
-                     "valid_until": date_text(archive.expires_at)},
+            context={
+                "archive": archive,
+                "is_dossier": archive.kind == Kind.DOSSIER,
+                "installation": archive.installation,
+                "link": _base_url(archive) + download_path(archive),
+                "valid_until": date_text(archive.expires_at),
+            },
         )
 
 
@@ -156,9 +171,14 @@ def purge_expired(now=None):
     """Delete archives whose link expired (files go with them), and builds
     that never finished; the number deleted."""
     now = now or timezone.now()
-    deleted, _by_model = PersonalArchive.objects.filter(
-        Q(expires_at__lt=now) | Q(expires_at__isnull=True, created_at__lt=now - datetime.timedelta(
-            days=app_settings.ARCHIVE_LINK_DAYS))).exclude(status__in=PersonalArchive.PENDING).delete()
+    deleted, _by_model = (
+        PersonalArchive.objects.filter(
+            Q(expires_at__lt=now)
+            | Q(expires_at__isnull=True, created_at__lt=now - datetime.timedelta(days=app_settings.ARCHIVE_LINK_DAYS))
+        )
+        .exclude(status__in=PersonalArchive.PENDING)
+        .delete()
+    )
     return deleted
 
 
@@ -172,7 +192,8 @@ def status_text(archive):
         return _("Ready, valid until %(date)s.") % {"date": date_text(archive.expires_at)}
     if archive.status == Status.TOO_LARGE:
         return _("Too large to be prepared as one file (more than %(size)s). Please contact your franchisee.") % {
-            "size": filesizeformat(app_settings.ARCHIVE_MAX_BYTES)}
+            "size": filesizeformat(app_settings.ARCHIVE_MAX_BYTES)
+        }
     if archive.status == Status.FAILED:
         return _("It could not be prepared. Please try again later.")
     return _("The link has expired: ask again.")

@@ -33,12 +33,19 @@ def _logo(image):
         return None
 
 
-def certificate_pdf(*, number, client, installation, serial_number, issued_at, title, text, signature, logo=None,
-                    ends_on=None):
+def certificate_pdf(
+    *, number, client, installation, serial_number, issued_at, title, text, signature, logo=None, ends_on=None
+):
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=20 * mm, bottomMargin=20 * mm,
-        title=f"{title} {number}", author=signature or "Aquatiris",
+        buffer,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=20 * mm,
+        bottomMargin=20 * mm,
+        title=f"{title} {number}",
+        author=signature or "Aquatiris",
     )
     styles = getSampleStyleSheet()
     story = []
@@ -63,14 +70,20 @@ def certificate_pdf(*, number, client, installation, serial_number, issued_at, t
         rows.append((_("Extended warranty until"), date_text(ends_on)))
     cell = styles["BodyText"]
     table = Table(
-        [[Paragraph(f"<b>{escape(label)}</b>", cell), Paragraph(escape(value).replace("\n", "<br/>"), cell)]
-         for label, value in rows],
+        [
+            [Paragraph(f"<b>{escape(label)}</b>", cell), Paragraph(escape(value).replace("\n", "<br/>"), cell)]
+            for label, value in rows
+        ],
         colWidths=[50 * mm, None],
     )
-    table.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
     story.append(table)
     if signature:
         story += [Spacer(1, 12 * mm), Paragraph(escape(signature), styles["Heading4"])]

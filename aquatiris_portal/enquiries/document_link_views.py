@@ -34,7 +34,10 @@ REFUSAL_ROUTE = "document_link"
 
 def _log(request, document, email, action):
     DocumentLinkUse.objects.create(
-        document=document, email=email or "", action=action, ip=_ip(request),
+        document=document,
+        email=email or "",
+        action=action,
+        ip=_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
     )
     logger.info("Document link %s: document %s by %s", action, document.pk, email)
@@ -91,10 +94,19 @@ def document_page(request, pk):
     document, franchisee = found
     _log(request, document, franchisee.email, DocumentLinkUse.Action.VIEW)
     installation = document.installation
-    return _private(TemplateResponse(request, TEMPLATES + "document.html", {
-        "document": document, "installation": installation, "client": installation.client,
-        "franchisee": franchisee, "spanc": document.uploaded_by_spanc,
-    }))
+    return _private(
+        TemplateResponse(
+            request,
+            TEMPLATES + "document.html",
+            {
+                "document": document,
+                "installation": installation,
+                "client": installation.client,
+                "franchisee": franchisee,
+                "spanc": document.uploaded_by_spanc,
+            },
+        )
+    )
 
 
 def document_file(request, pk):
@@ -103,8 +115,19 @@ def document_file(request, pk):
         return refusal
     document, franchisee = found
     _log(request, document, franchisee.email, DocumentLinkUse.Action.DOWNLOAD)
-    row = document_access.for_document(document, route="franchisee_document_file",
-                                       actor=document_access.Actor.FRANCHISEE, actor_name=franchisee.company,
-                                       link=request.aquatiris_portal_link)
-    return _private(serve_private_file(document.file, filename=document.filename,
-                                       content_type=document.content_type, disposition="attachment", access=row))
+    row = document_access.for_document(
+        document,
+        route="franchisee_document_file",
+        actor=document_access.Actor.FRANCHISEE,
+        actor_name=franchisee.company,
+        link=request.aquatiris_portal_link,
+    )
+    return _private(
+        serve_private_file(
+            document.file,
+            filename=document.filename,
+            content_type=document.content_type,
+            disposition="attachment",
+            access=row,
+        )
+    )

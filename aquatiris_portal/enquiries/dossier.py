@@ -22,8 +22,12 @@ logger = logging.getLogger(__name__)
 
 def dossier_documents(installation):
     """The documents of ``installation`` its client may see, in the documents page's order."""
-    return (access.documents_of_client(installation.client).filter(installation=installation)
-            .select_related("theme").order_by("theme__sort_order", "theme__name", "theme_id", "-created_at", "-pk"))
+    return (
+        access.documents_of_client(installation.client)
+        .filter(installation=installation)
+        .select_related("theme")
+        .order_by("theme__sort_order", "theme__name", "theme_id", "-created_at", "-pk")
+    )
 
 
 def _portal_settings():
@@ -62,15 +66,23 @@ def write_dossier(archive, writer):
             logger.error("Dossier %s: file of document %s missing on the storage", archive.pk, document.pk)
     extension = WarrantyExtension.objects.filter(installation=installation).first()
     summary = {
-        "installation": installation, "made_at": timezone.now(),
+        "installation": installation,
+        "made_at": timezone.now(),
         "stages": progress_for(installation.stage, stage_texts()),
-        "warranty_end": (warranty_end(installation, _portal_settings(), extension.created_at)
-                         if extension is not None else None),
-        "visits": list(access.visits_of_client(client).filter(installation=installation, done_on__isnull=False)
-                       .order_by("-done_on", "-pk")),
+        "warranty_end": (
+            warranty_end(installation, _portal_settings(), extension.created_at) if extension is not None else None
+        ),
+        "visits": list(
+            access.visits_of_client(client)
+            .filter(installation=installation, done_on__isnull=False)
+            .order_by("-done_on", "-pk")
+        ),
         "controls": controls(installation, [document for document, _name in documents]),
-        "requests": list(PortalRequest.objects.filter(client=client, installation=installation)
-                         .order_by("-created_at").only("kind", "status", "subject_label", "created_at")),
+        "requests": list(
+            PortalRequest.objects.filter(client=client, installation=installation)
+            .order_by("-created_at")
+            .only("kind", "status", "subject_label", "created_at")
+        ),
         "documents": documents,
     }
     writer.add_bytes(safe_name(_("Summary")) + ".pdf", summary_pdf(summary))
@@ -80,9 +92,19 @@ def write_dossier(archive, writer):
 def controls(installation, documents):
     """(day, label, result) of the SPANC controls: inspection visits, and the
     documents carrying a control result (their result)."""
-    rows = [(document.issued_on or document.created_at, document.document_type or document.title,
-             document.get_control_result_display()) for document in documents if document.control_result]
-    rows += [(visit.done_on, visit.get_kind_display(), "") for visit in access.visits_of_client(installation.client)
-             .filter(installation=installation, kind=VisitKind.SPANC_INSPECTION, done_on__isnull=False)]
-    return sorted(rows, key=lambda row: timezone.localdate(row[0]) if hasattr(row[0], "hour") else row[0],
-                  reverse=True)
+    rows = [
+        (
+            document.issued_on or document.created_at,
+            document.document_type or document.title,
+            document.get_control_result_display(),
+        )
+        for document in documents
+        if document.control_result
+    ]
+    rows += [
+        (visit.done_on, visit.get_kind_display(), "")
+        for visit in access.visits_of_client(installation.client).filter(
+            installation=installation, kind=VisitKind.SPANC_INSPECTION, done_on__isnull=False
+        )
+    ]
+    return sorted(rows, key=lambda row: timezone.localdate(row[0]) if hasattr(row[0], "hour") else row[0], reverse=True)

@@ -48,9 +48,23 @@ EXPORT_CHUNK = 2000
 
 # The columns of the export (the admin listing shows its buttons from them).
 EXPORT_FIELDS = [
-    "client_last_name", "client_first_name", "client_address", "client_phone", "client_email", "client_code",
-    "installation_reference", "franchisee", "subject_label", "after_sales_reason", "message",
-    "get_kind_display", "get_status_display", "created_at", "message_count", "last_activity_at", "reference",
+    "client_last_name",
+    "client_first_name",
+    "client_address",
+    "client_phone",
+    "client_email",
+    "client_code",
+    "installation_reference",
+    "franchisee",
+    "subject_label",
+    "after_sales_reason",
+    "message",
+    "get_kind_display",
+    "get_status_display",
+    "created_at",
+    "message_count",
+    "last_activity_at",
+    "reference",
 ]
 EXPORT_HEADINGS = {
     "client_last_name": _("Last name"),
@@ -93,9 +107,14 @@ ROW_COLUMNS = {
 
 def request_spreadsheet():
     return RowSpreadsheetWriter(
-        PortalRequest, EXPORT_FIELDS, EXPORT_HEADINGS, sheet_title=_("Requests"),
-        custom_field_preprocess={"created_at": {"xlsx": local_naive, "csv": local_text},
-                                 "last_activity_at": {"xlsx": local_naive, "csv": local_text}},
+        PortalRequest,
+        EXPORT_FIELDS,
+        EXPORT_HEADINGS,
+        sheet_title=_("Requests"),
+        custom_field_preprocess={
+            "created_at": {"xlsx": local_naive, "csv": local_text},
+            "last_activity_at": {"xlsx": local_naive, "csv": local_text},
+        },
     )
 
 
@@ -121,15 +140,22 @@ def start_export(user, export_format, query, rows):
     query_string = export_query_string(query)
     pending = (
         RequestExport.objects.filter(
-            requested_by=user, format=export_format, query_string=query_string,
+            requested_by=user,
+            format=export_format,
+            query_string=query_string,
             status__in=[RequestExport.Status.QUEUED, RequestExport.Status.RUNNING],
-        ).order_by("-pk").first()
+        )
+        .order_by("-pk")
+        .first()
     )
     if pending is not None:
         return pending
     export = RequestExport.objects.create(
-        requested_by=user, format=export_format, query_string=query_string,
-        language=translation.get_language() or "", request_ids=list(rows.values_list("pk", flat=True)),
+        requested_by=user,
+        format=export_format,
+        query_string=query_string,
+        language=translation.get_language() or "",
+        request_ids=list(rows.values_list("pk", flat=True)),
     )
     transaction.on_commit(lambda: _enqueue(export.pk))
     return export
@@ -141,7 +167,8 @@ def _enqueue(pk):
     except Exception as error:  # broker down: say so rather than wait forever
         logger.exception("Could not queue the requests export %s", pk)
         RequestExport.objects.filter(pk=pk, status=RequestExport.Status.QUEUED).update(
-            status=RequestExport.Status.FAILED, finished_at=timezone.now(),
+            status=RequestExport.Status.FAILED,
+            finished_at=timezone.now(),
             error=f"The job queue is unreachable: {type(error).__name__}: {error}",
         )
 
@@ -151,15 +178,24 @@ def claim_export(pk):
     export (a redelivered or retried message finds it running or finished)."""
     now = timezone.now()
     claimable = Q(status=RequestExport.Status.QUEUED) | Q(
-        status=RequestExport.Status.RUNNING, started_at__lt=now - STALE_AFTER)
-    return bool(RequestExport.objects.filter(claimable, pk=pk).update(
-        status=RequestExport.Status.RUNNING, started_at=now, error=""))
+        status=RequestExport.Status.RUNNING, started_at__lt=now - STALE_AFTER
+    )
+    return bool(
+        RequestExport.objects.filter(claimable, pk=pk).update(
+            status=RequestExport.Status.RUNNING, started_at=now, error=""
+        )
+    )
 
 
 def message_count():
     """The number of messages of a request's thread, as a subquery (no GROUP BY)."""
-    counts = (RequestMessage.objects.filter(request=OuterRef("pk")).order_by().values("request")
-              .annotate(n=Count("pk")).values("n"))
+    counts = (
+        RequestMessage.objects.filter(request=OuterRef("pk"))
+        .order_by()
+        .values("request")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
@@ -180,7 +216,7 @@ def export_rows(export):
     }
     queryset = PortalRequest.objects.annotate(message_count=message_count()).order_by()
     for start in range(0, len(ids), EXPORT_CHUNK):
-        chunk = ids[start:start + EXPORT_CHUNK]
+        chunk = ids[start : start + EXPORT_CHUNK]
         found = {row[0]: row[1:] for row in queryset.filter(pk__in=chunk).values_list("pk", *columns)}
         for pk in chunk:
             row = found.get(pk)
@@ -221,7 +257,10 @@ def build_export(pk):
             export.file.storage.delete(stored)
         logger.exception("Requests export %s failed", pk)
         RequestExport.objects.filter(pk=pk).update(
-            status=RequestExport.Status.FAILED, finished_at=timezone.now(), file="", row_count=None,
+            status=RequestExport.Status.FAILED,
+            finished_at=timezone.now(),
+            file="",
+            row_count=None,
             error=f"{type(error).__name__}: {error}"[:2000],
         )
         if not isinstance(error, Exception):  # a time limit, a shutdown: let dramatiq see it
@@ -235,8 +274,11 @@ def purge_expired_exports(now=None):
     them: the model's post_delete receiver); the number deleted."""
     days = app_settings.EXPORT_RETENTION_DAYS
     cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
-    deleted, _by_model = RequestExport.objects.filter(created_at__lt=cutoff).exclude(
-        status=RequestExport.Status.RUNNING, started_at__gte=cutoff).delete()
+    deleted, _by_model = (
+        RequestExport.objects.filter(created_at__lt=cutoff)
+        .exclude(status=RequestExport.Status.RUNNING, started_at__gte=cutoff)
+        .delete()
+    )
     return deleted
 
 

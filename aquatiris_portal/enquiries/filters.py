@@ -14,10 +14,13 @@ class PortalRequestFilterSet(WagtailFilterSet):
     kind = django_filters.ChoiceFilter(label=_("kind"), choices=PortalRequest.Kind.choices)
     status = django_filters.ChoiceFilter(label=_("status"), choices=PortalRequest.Status.choices)
     subject = django_filters.ModelChoiceFilter(label=_("subject"), queryset=RequestSubject.objects.all())
-    franchisee = django_filters.ModelChoiceFilter(label=_("franchisee"), queryset=Franchisee.objects.order_by("company"))
+    franchisee = django_filters.ModelChoiceFilter(
+        label=_("franchisee"), queryset=Franchisee.objects.order_by("company")
+    )
     created_at = django_filters.DateFromToRangeFilter(label=_("sent between"), widget=DateRangePickerWidget)
-    waiting = django_filters.BooleanFilter(label=_("waiting for an answer"), method="filter_waiting",
-                                           widget=django_filters.widgets.BooleanWidget())
+    waiting = django_filters.BooleanFilter(
+        label=_("waiting for an answer"), method="filter_waiting", widget=django_filters.widgets.BooleanWidget()
+    )
 
     def filter_waiting(self, queryset, name, value):
         """The client spoke last, more than ANSWER_DUE_HOURS ago, and the request is open."""

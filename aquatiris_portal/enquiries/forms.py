@@ -116,7 +116,9 @@ class ContactForm(KeepsGoodFiles, forms.Form):
     installation = InstallationChoiceField(queryset=None, label=_("Installation concerned"), empty_label=None)
     subject = forms.ModelChoiceField(queryset=None, label=_("Subject"), empty_label=_("Choose a subject"))
     reason = forms.ModelChoiceField(
-        queryset=None, label=_("Reason (only for a malfunction / after-sales request)"), required=False,
+        queryset=None,
+        label=_("Reason (only for a malfunction / after-sales request)"),
+        required=False,
         empty_label=_("Choose a reason"),
     )
     message = forms.CharField(label=_("Your message"), widget=forms.Textarea(attrs={"rows": 6}), max_length=5000)
@@ -161,8 +163,11 @@ class ContactForm(KeepsGoodFiles, forms.Form):
             # send files back. Do not read them; say which ones to choose again.
             self.files_not_read = [uploaded.name for uploaded in files]
             raise ValidationError(
-                _("Your files were not sent: once the fields above are corrected, please choose them again "
-                  "(%(names)s).") % {"names": ", ".join(self.files_not_read)},
+                _(
+                    "Your files were not sent: once the fields above are corrected, please choose them again "
+                    "(%(names)s)."
+                )
+                % {"names": ", ".join(self.files_not_read)},
                 code="not_read",
             )
         # Everything is checked before anything is written: one bad file refuses the whole form.
@@ -199,7 +204,9 @@ def open_contract_request(installation):
     """The maintenance-contract request of this installation still open, or None."""
     return (
         PortalRequest.objects.filter(installation=installation, kind=PortalRequest.Kind.MAINTENANCE_CONTRACT)
-        .exclude(status=PortalRequest.Status.CLOSED).order_by("-created_at").first()
+        .exclude(status=PortalRequest.Status.CLOSED)
+        .order_by("-created_at")
+        .first()
     )
 
 
@@ -231,8 +238,10 @@ class SerialNumberForm(forms.Form):
         serial = canonical_serial(self.cleaned_data["serial_number"])
         if serial in self.references:
             raise ValidationError(
-                _("%(reference)s is the reference of your installation (on your quote and your documents), not "
-                  "its serial number. %(help)s")
+                _(
+                    "%(reference)s is the reference of your installation (on your quote and your documents), not "
+                    "its serial number. %(help)s"
+                )
                 % {"reference": self.references[serial], "help": self.fields["serial_number"].help_text},
                 code="reference",
             )
@@ -241,8 +250,10 @@ class SerialNumberForm(forms.Form):
         except SerialPatternUnusable:
             # Fail closed: a broken pattern must not make every serial valid (the admins are told).
             raise ValidationError(
-                _("Serial numbers cannot be checked at the moment, so none can be registered. Please try again "
-                  "later or contact the Aquatiris network."),
+                _(
+                    "Serial numbers cannot be checked at the moment, so none can be registered. Please try again "
+                    "later or contact the Aquatiris network."
+                ),
                 code="pattern_unusable",
             ) from None
         if not matches:

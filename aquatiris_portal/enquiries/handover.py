@@ -23,11 +23,14 @@ SALE_DATE_DAYS = 366
 
 class HandoverForm(forms.Form):
     buyer_name = forms.CharField(label=_("Buyer's full name"), max_length=200)
-    buyer_email = forms.CharField(label=_("Buyer's email"), max_length=254,
-                                  widget=forms.EmailInput(attrs={"autocomplete": "off"}))
-    sale_date = forms.DateField(label=_("Date of the sale (deed of sale)"),
-                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                                help_text=_("The day the deed of sale is signed, or is planned to be."))
+    buyer_email = forms.CharField(
+        label=_("Buyer's email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
+    sale_date = forms.DateField(
+        label=_("Date of the sale (deed of sale)"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The day the deed of sale is signed, or is planned to be."),
+    )
 
     def clean_buyer_name(self):
         name = " ".join(self.cleaned_data["buyer_name"].split())
@@ -48,19 +51,24 @@ class HandoverForm(forms.Form):
             margin = datetime.timedelta(days=SALE_DATE_DAYS)
             raise forms.ValidationError(
                 _("Enter a sale date within a year of today (between %(first)s and %(last)s).")
-                % {"first": date_text(today - margin), "last": date_text(today + margin)})
+                % {"first": date_text(today - margin), "last": date_text(today + margin)}
+            )
         return day
 
 
 def request_handover(installation, user, data):
     """Write the ``handover_requested`` event (its transaction: it exists iff committed)."""
     with transaction.atomic():
-        return record_event(EVENT, {
-            "installation": installation.external_id,
-            "installation_reference": installation.reference,
-            "client": installation.client.external_id,
-            "requested_by": user.email,
-            "requested_at": timezone.now().isoformat(),
-            "buyer": {"name": data["buyer_name"], "email": data["buyer_email"]},
-            "sale_date": data["sale_date"].isoformat(),
-        }, installation=installation)
+        return record_event(
+            EVENT,
+            {
+                "installation": installation.external_id,
+                "installation_reference": installation.reference,
+                "client": installation.client.external_id,
+                "requested_by": user.email,
+                "requested_at": timezone.now().isoformat(),
+                "buyer": {"name": data["buyer_name"], "email": data["buyer_email"]},
+                "sale_date": data["sale_date"].isoformat(),
+            },
+            installation=installation,
+        )

@@ -41,8 +41,11 @@ def apply_messages(items, batch):
     references = {item.rid: _reference(item.record["request"]) for item in items}
     requests = PortalRequest.objects.in_bulk([ref for ref in references.values() if ref], field_name="reference")
     requests = {str(key): value for key, value in requests.items()}
-    existing = set(RequestMessage.objects.filter(external_id__in=[item.rid for item in items])
-                   .values_list("external_id", flat=True))
+    existing = set(
+        RequestMessage.objects.filter(external_id__in=[item.rid for item in items]).values_list(
+            "external_id", flat=True
+        )
+    )
     for item in items:
         record = item.record
         if item.rid in existing:
@@ -51,8 +54,11 @@ def apply_messages(items, batch):
             continue
         portal_request = requests.get(references[item.rid] or "")
         if portal_request is None:
-            batch.quarantine(item, _("Unknown request “%(reference)s”: no request of the portal has this reference.")
-                             % {"reference": record["request"]})
+            batch.quarantine(
+                item,
+                _("Unknown request “%(reference)s”: no request of the portal has this reference.")
+                % {"reference": record["request"]},
+            )
             continue
         try:
             stored, copied = _files(batch.export, item)
@@ -63,9 +69,15 @@ def apply_messages(items, batch):
         try:
             with transaction.atomic():
                 post_message(
-                    portal_request, role=author["role"], channel=RequestMessage.Channel.IMPORT,
-                    author_name=author.get("name") or "", body=record["body"], external_id=item.rid,
-                    sent_at=record["sent_at"], status=record.get("status") or None, stored_files=stored,
+                    portal_request,
+                    role=author["role"],
+                    channel=RequestMessage.Channel.IMPORT,
+                    author_name=author.get("name") or "",
+                    body=record["body"],
+                    external_id=item.rid,
+                    sent_at=record["sent_at"],
+                    status=record.get("status") or None,
+                    stored_files=stored,
                 )
         except IntegrityError:  # imported meanwhile by another run
             batch.count("unchanged")
@@ -80,10 +92,12 @@ def _files(export, item):
     """Copy the message's attachments (checked like documents' files)."""
     stored, copied = [], 0
     for index, attachment in enumerate(item.record.get("attachments") or []):
-        name, kind, size, was_copied = copy_file(export, {
-            "id": f"{item.rid}:{index}", "file": attachment["file"], "sha256": attachment["sha256"]})
+        name, kind, size, was_copied = copy_file(
+            export, {"id": f"{item.rid}:{index}", "file": attachment["file"], "sha256": attachment["sha256"]}
+        )
         title = attachment.get("title") or posixpath.splitext(posixpath.basename(attachment["file"]))[0]
-        stored.append({"file": name, "filename": safe_filename(title, kind), "content_type": KINDS[kind][0],
-                       "size": size})
+        stored.append(
+            {"file": name, "filename": safe_filename(title, kind), "content_type": KINDS[kind][0], "size": size}
+        )
         copied += int(was_copied)
     return stored, copied

@@ -19,17 +19,21 @@ def installation_summary(installation, portal_settings, today=None):
         return None
     today = today or timezone.localdate()
     requests = list(
-        PortalRequest.objects.filter(installation=installation).select_related(None)
-        .only("reference", "subject_label", "kind", "status", "created_at").order_by("-created_at", "-pk")
-        [:RECENT_REQUESTS]
+        PortalRequest.objects.filter(installation=installation)
+        .select_related(None)
+        .only("reference", "subject_label", "kind", "status", "created_at")
+        .order_by("-created_at", "-pk")[:RECENT_REQUESTS]
     )
     visits = Visit.objects.live().filter(installation=installation)
     last_visit = visits.done().order_by("-done_on", "-pk").first()
     next_visit = visits.planned().filter(planned_for__gte=today).order_by("planned_for", "pk").first()
     extension = WarrantyExtension.objects.filter(installation=installation).only("created_at").first()
-    contract_request = (PortalRequest.objects.filter(installation=installation,
-                                                     kind=PortalRequest.Kind.MAINTENANCE_CONTRACT)
-                        .only("status", "created_at").order_by("-created_at", "-pk").first())
+    contract_request = (
+        PortalRequest.objects.filter(installation=installation, kind=PortalRequest.Kind.MAINTENANCE_CONTRACT)
+        .only("status", "created_at")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
     return {
         "installation": installation,
         "recent_requests": requests,

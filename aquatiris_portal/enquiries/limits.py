@@ -69,7 +69,9 @@ def usage(user, now=None):
         counted["hour"] += row["hour"]
         counted["day"] += row["day"]
     documents = PortalDocument.objects.filter(
-        uploaded_by=user, source=DocumentSource.SPANC_UPLOAD, created_at__gte=day_ago,
+        uploaded_by=user,
+        source=DocumentSource.SPANC_UPLOAD,
+        created_at__gte=day_ago,
     ).aggregate(hour=Count("pk", filter=in_hour), day=Count("pk"), bytes=Sum("size"))
     counted["hour"] += documents["hour"]
     counted["day"] += documents["day"]
@@ -130,8 +132,9 @@ def enforce(user, *, attachment_bytes=0, now=None):
 
 
 def _refuse(user, kind, limit, counted):
-    logger.warning("Send limit reached (%s: %s) by user %s; refused, nothing stored (%s)", kind, limit, user.pk,
-                   counted)
+    logger.warning(
+        "Send limit reached (%s: %s) by user %s; refused, nothing stored (%s)", kind, limit, user.pk, counted
+    )
     raise LimitReached(kind, refusal(kind, limit), user=user, limit=limit, counted=counted)
 
 
@@ -141,8 +144,9 @@ def report(refused, request=None):
     once every transaction is over: the service's was rolled back."""
     user = refused.user
     if user is not None and cache.add(f"aqp:send_limit:{user.pk}:{refused.kind}", 1, int(HOUR.total_seconds())):
-        record_security_event(SECURITY_EVENT, request, user=user, limit=refused.kind, allowed=refused.limit,
-                              counted=refused.counted)
+        record_security_event(
+            SECURITY_EVENT, request, user=user, limit=refused.kind, allowed=refused.limit, counted=refused.counted
+        )
 
 
 def files_size(checked_files):

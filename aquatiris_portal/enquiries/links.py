@@ -46,8 +46,9 @@ def client_thread_url(portal_request, site_url=""):
     if page is None:
         return ""
     url = page.get_url() or ""
-    return absolute(url.rstrip("/") + "/" + page.reverse_subpage("request_detail", args=[portal_request.reference]),
-                    site_url)
+    return absolute(
+        url.rstrip("/") + "/" + page.reverse_subpage("request_detail", args=[portal_request.reference]), site_url
+    )
 
 
 # -- the franchisee's reply link ------------------------------------------------
@@ -56,6 +57,7 @@ def client_thread_url(portal_request, site_url=""):
 # values, before migration 0021) match no row: they are refused like a
 # forged token, and the franchisee gets a new link with the client's next
 # message.
+
 
 def _email_digest(email):
     return hashlib.sha256((canonical_email_or_none(email) or "").encode()).hexdigest()[:24]
@@ -78,12 +80,20 @@ def issue_reply_link(portal_request, franchisee, now=None):
     now = now or timezone.now()
     expires_at = now + link_lifetime()
     ReplyLink.objects.filter(
-        request=portal_request, franchisee=franchisee, revoked_at=None, expires_at__gt=now, expires_at__lt=expires_at,
+        request=portal_request,
+        franchisee=franchisee,
+        revoked_at=None,
+        expires_at__gt=now,
+        expires_at__lt=expires_at,
     ).update(expires_at=expires_at)
     raw = secrets.token_urlsafe(32)
     ReplyLink.objects.create(
-        token_hash=hash_token(raw), request=portal_request, franchisee=franchisee,
-        email_digest=_email_digest(franchisee.email), created_at=now, expires_at=expires_at,
+        token_hash=hash_token(raw),
+        request=portal_request,
+        franchisee=franchisee,
+        email_digest=_email_digest(franchisee.email),
+        created_at=now,
+        expires_at=expires_at,
     )
     return raw
 
@@ -91,8 +101,9 @@ def issue_reply_link(portal_request, franchisee, now=None):
 def reply_url(portal_request, franchisee, site_url=""):
     """The absolute URL of a new reply link (writes its row: call it only
     for a mail that is sent)."""
-    return absolute(reverse("aquatiris_portal:request_reply",
-                            args=[issue_reply_link(portal_request, franchisee)]), site_url)
+    return absolute(
+        reverse("aquatiris_portal:request_reply", args=[issue_reply_link(portal_request, franchisee)]), site_url
+    )
 
 
 class DeadLink(Exception):
@@ -119,7 +130,11 @@ def check_link(link, now=None):
         raise DeadLink("closed", portal_request)
     installation = portal_request.installation
     franchisee = installation.franchisee if installation is not None else None
-    if franchisee is None or franchisee.pk != link.franchisee_id or _email_digest(franchisee.email) != link.email_digest:
+    if (
+        franchisee is None
+        or franchisee.pk != link.franchisee_id
+        or _email_digest(franchisee.email) != link.email_digest
+    ):
         raise DeadLink("franchisee_changed", portal_request)
     return portal_request, franchisee
 
@@ -142,7 +157,8 @@ def link_by_pk(pk):
 def revoke_links(portal_request, *, user=None, reason=ReplyLink.RevokeReason.STAFF):
     """Revoke every live link of the request; returns how many."""
     return ReplyLink.objects.filter(request=portal_request, revoked_at=None).update(
-        revoked_at=timezone.now(), revoked_by=user, revoke_reason=reason)
+        revoked_at=timezone.now(), revoked_by=user, revoke_reason=reason
+    )
 
 
 def live_links(portal_request, now=None):
@@ -154,14 +170,19 @@ def live_links(portal_request, now=None):
 # REPLY_LINK_DAYS), for one document of a folder he follows: he has no account
 # and the admin is for staff.
 
+
 def issue_document_link(document, franchisee, now=None):
     """A new link to ``document`` for this franchisee's address; returns the
     raw token (for the mail only)."""
     now = now or timezone.now()
     raw = secrets.token_urlsafe(32)
     DocumentLink.objects.create(
-        token_hash=hash_token(raw), document=document, franchisee=franchisee,
-        email_digest=_email_digest(franchisee.email), created_at=now, expires_at=now + link_lifetime(),
+        token_hash=hash_token(raw),
+        document=document,
+        franchisee=franchisee,
+        email_digest=_email_digest(franchisee.email),
+        created_at=now,
+        expires_at=now + link_lifetime(),
     )
     return raw
 
@@ -170,9 +191,10 @@ def document_url(document, franchisee, site_url=""):
     """The absolute URL of a new document link (writes its row: only for a
     mail that is sent); on the public address when set, as the admin's link
     of that mail was (spanc_uploads.admin_document_url)."""
-    return absolute(reverse("aquatiris_portal:franchisee_document_link",
-                            args=[issue_document_link(document, franchisee)]),
-                    app_settings.PUBLIC_BASE_URL or site_url)
+    return absolute(
+        reverse("aquatiris_portal:franchisee_document_link", args=[issue_document_link(document, franchisee)]),
+        app_settings.PUBLIC_BASE_URL or site_url,
+    )
 
 
 def _document_links():
@@ -200,7 +222,11 @@ def check_document_link(link, now=None):
         raise DeadLink("deleted")
     installation = document.installation
     franchisee = installation.franchisee if installation is not None else None
-    if franchisee is None or franchisee.pk != link.franchisee_id or _email_digest(franchisee.email) != link.email_digest:
+    if (
+        franchisee is None
+        or franchisee.pk != link.franchisee_id
+        or _email_digest(franchisee.email) != link.email_digest
+    ):
         raise DeadLink("franchisee_changed")
     return document, franchisee
 

@@ -4,7 +4,8 @@ import uuid
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..conf import app_settings
 from ..records.local_dates import date_text, date_time_text
@@ -50,23 +51,39 @@ class PortalRequest(models.Model):
         "aquatiris_portal.Client", verbose_name=_("client"), on_delete=models.PROTECT, related_name="requests"
     )
     installation = models.ForeignKey(
-        "aquatiris_portal.Installation", verbose_name=_("installation"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="requests",
+        "aquatiris_portal.Installation",
+        verbose_name=_("installation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requests",
     )
     franchisee = models.ForeignKey(
-        "aquatiris_portal.Franchisee", verbose_name=_("franchisee"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="requests",
+        "aquatiris_portal.Franchisee",
+        verbose_name=_("franchisee"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requests",
     )
     subject = models.ForeignKey(
-        "aquatiris_portal.RequestSubject", verbose_name=_("subject"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        "aquatiris_portal.RequestSubject",
+        verbose_name=_("subject"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     subject_label = models.CharField(_("subject"), max_length=200, blank=True)
     after_sales_reason = models.CharField(_("after-sales reason"), max_length=200, blank=True)
     message = models.TextField(_("message"))
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("sent by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     # Recap snapshot (spec: nom, prénom, adresse complète, téléphone, mail, code client).
     client_last_name = models.CharField(_("last name"), max_length=100, blank=True)
@@ -83,8 +100,9 @@ class PortalRequest(models.Model):
     # (the client may reopen it for AQUATIRIS_PORTAL_REQUEST_REOPEN_DAYS).
     # Filled from created_at when the request is saved (never empty).
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True, db_index=True)
-    last_author_role = models.CharField(_("last written by"), max_length=20, blank=True,
-                                        choices=AuthorRole.choices, default=AuthorRole.CLIENT)
+    last_author_role = models.CharField(
+        _("last written by"), max_length=20, blank=True, choices=AuthorRole.choices, default=AuthorRole.CLIENT
+    )
     client_read_at = models.DateTimeField(_("read by the client"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # The intervention's day when the franchisee set "planned".
@@ -121,7 +139,8 @@ class PortalRequest(models.Model):
             # form, thread, import); a reopened request gets a new one with
             # the client's next message.
             ReplyLink.objects.filter(request=self, revoked_at=None).update(
-                revoked_at=timezone.now(), revoke_reason=ReplyLink.RevokeReason.CLOSED)
+                revoked_at=timezone.now(), revoke_reason=ReplyLink.RevokeReason.CLOSED
+            )
 
     def fill_recap(self):
         client = self.client
@@ -173,8 +192,12 @@ class RequestAttachment(models.Model):
     )
     # Empty for the attachments of the request itself; set for a reply's.
     message = models.ForeignKey(
-        "aquatiris_portal.RequestMessage", verbose_name=_("message"), on_delete=models.CASCADE,
-        null=True, blank=True, related_name="attachments",
+        "aquatiris_portal.RequestMessage",
+        verbose_name=_("message"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
     )
     file = models.FileField(_("file"), storage=get_private_storage, upload_to=attachment_upload_to, max_length=500)
     filename = models.CharField(_("file name"), max_length=255)
@@ -209,8 +232,12 @@ class RequestMessage(models.Model):
     author_role = models.CharField(_("author"), max_length=20, choices=Author.choices)
     author_name = models.CharField(_("author name"), max_length=200, blank=True)
     author_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     body = models.TextField(_("message"))
@@ -256,8 +283,12 @@ class ReplyLink(models.Model):
     expires_at = models.DateTimeField(_("expires"), db_index=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("revoked by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     revoke_reason = models.CharField(_("revoked because"), max_length=20, choices=RevokeReason.choices, blank=True)
 
@@ -287,8 +318,9 @@ class ReplyLinkUse(models.Model):
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)
-    message = models.ForeignKey(RequestMessage, verbose_name=_("message"), on_delete=models.SET_NULL,
-                                null=True, blank=True, related_name="+")
+    message = models.ForeignKey(
+        RequestMessage, verbose_name=_("message"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
 
     class Meta:
@@ -359,7 +391,9 @@ class WarrantyExtension(models.Model):
     (the unique constraint is the last guard against a double submit)."""
 
     installation = models.OneToOneField(
-        "aquatiris_portal.Installation", verbose_name=_("installation"), on_delete=models.PROTECT,
+        "aquatiris_portal.Installation",
+        verbose_name=_("installation"),
+        on_delete=models.PROTECT,
         related_name="warranty_extension",
     )
     client = models.ForeignKey(
@@ -368,12 +402,20 @@ class WarrantyExtension(models.Model):
     serial_number = models.CharField(_("serial number"), max_length=60)
     certificate_number = models.CharField(_("certificate number"), max_length=40, unique=True, null=True, blank=True)
     document = models.OneToOneField(
-        "aquatiris_portal.PortalDocument", verbose_name=_("certificate"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        "aquatiris_portal.PortalDocument",
+        verbose_name=_("certificate"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("registered by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("registered"), default=timezone.now)
 
@@ -406,7 +448,10 @@ class RequestExport(models.Model):
         FAILED = "failed", _("Failed")
 
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.CASCADE, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("requested"), default=timezone.now, db_index=True)
     format = models.CharField(_("format"), max_length=10, choices=Format.choices)
@@ -420,8 +465,9 @@ class RequestExport(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
-    file = models.FileField(_("file"), storage=get_private_storage, upload_to=export_upload_to, max_length=500,
-                            blank=True)
+    file = models.FileField(
+        _("file"), storage=get_private_storage, upload_to=export_upload_to, max_length=500, blank=True
+    )
     filename = models.CharField(_("file name"), max_length=255, blank=True)
     error = models.TextField(_("error"), blank=True)
 
@@ -452,5 +498,6 @@ def _delete_export_file(sender, instance, **kwargs):
         transaction.on_commit(lambda: storage.delete(name))
 
 
-models.signals.post_delete.connect(_delete_export_file, sender=RequestExport,
-                                   dispatch_uid="aquatiris_portal_request_export_file")
+models.signals.post_delete.connect(
+    _delete_export_file, sender=RequestExport, dispatch_uid="aquatiris_portal_request_export_file"
+)

@@ -26,14 +26,21 @@ CHUNK = 500
 def _account(user):
     account = getattr(user, "portal_account", None)
     memberships = [
-        {"client": membership.client.code if membership.client_id else None,
-         "spanc": membership.spanc.name if membership.spanc_id else None,
-         "role": membership.role, "since": membership.created_at, "removed_at": membership.removed_at}
+        {
+            "client": membership.client.code if membership.client_id else None,
+            "spanc": membership.spanc.name if membership.spanc_id else None,
+            "role": membership.role,
+            "since": membership.created_at,
+            "removed_at": membership.removed_at,
+        }
         for membership in user.portal_memberships.select_related("client", "spanc").order_by("pk")
     ]
     return {
-        "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
-        "joined": user.date_joined, "last_login": user.last_login,
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "joined": user.date_joined,
+        "last_login": user.last_login,
         "activated_at": getattr(account, "activated_at", None),
         "last_visit_at": getattr(account, "last_visit_at", None),
         "memberships": memberships,
@@ -48,16 +55,26 @@ def _requests(user):
     for message in RequestMessage.objects.filter(request_id__in=ids).order_by("created_at", "pk").iterator(CHUNK):
         own_request = message.request_id in {row.pk for row in requests if row.submitted_by_id == user.pk}
         if own_request or message.author_user_id == user.pk:
-            messages_by_request.setdefault(message.request_id, []).append({
-                "at": message.created_at, "author": message.get_author_role_display(),
-                "by_me": message.author_user_id == user.pk, "text": message.body,
-            })
+            messages_by_request.setdefault(message.request_id, []).append(
+                {
+                    "at": message.created_at,
+                    "author": message.get_author_role_display(),
+                    "by_me": message.author_user_id == user.pk,
+                    "text": message.body,
+                }
+            )
     return [
-        {"reference": str(row.reference), "kind": row.get_kind_display(), "status": row.get_status_display(),
-         "subject": row.subject_label, "sent_at": row.created_at, "installation": row.installation_reference,
-         "sent_by_me": row.submitted_by_id == user.pk,
-         "message": row.message if row.submitted_by_id == user.pk else None,
-         "thread": messages_by_request.get(row.pk, [])}
+        {
+            "reference": str(row.reference),
+            "kind": row.get_kind_display(),
+            "status": row.get_status_display(),
+            "subject": row.subject_label,
+            "sent_at": row.created_at,
+            "installation": row.installation_reference,
+            "sent_by_me": row.submitted_by_id == user.pk,
+            "message": row.message if row.submitted_by_id == user.pk else None,
+            "thread": messages_by_request.get(row.pk, []),
+        }
         for row in requests
     ]
 
@@ -65,8 +82,11 @@ def _requests(user):
 def write_my_data(archive, writer):
     user = archive.requested_by
     files = []
-    attachments = (RequestAttachment.objects.select_related("request").order_by("pk")
-                   .filter(Q(request__submitted_by=user, message__isnull=True) | Q(message__author_user=user)))
+    attachments = (
+        RequestAttachment.objects.select_related("request")
+        .order_by("pk")
+        .filter(Q(request__submitted_by=user, message__isnull=True) | Q(message__author_user=user))
+    )
     for attachment in attachments.iterator(CHUNK):
         name = writer.unique_name("fichiers-envoyes", safe_name(attachment.filename))
         if writer.add_stored_file(name, attachment.file.storage, attachment.file.name):
@@ -82,13 +102,16 @@ def write_my_data(archive, writer):
         "uploads": files,
         "notification_preferences": [
             {"kind": row.kind, "enabled": row.enabled, "changed_at": row.changed_at}
-            for row in NotificationPreference.objects.filter(user=user).order_by("kind")],
+            for row in NotificationPreference.objects.filter(user=user).order_by("kind")
+        ],
         "documents_opened": [
             {"at": row.created_at, "title": row.title, "kind": row.file_kind}
-            for row in DocumentAccess.objects.filter(user=user).order_by("created_at", "pk").iterator(CHUNK)],
+            for row in DocumentAccess.objects.filter(user=user).order_by("created_at", "pk").iterator(CHUNK)
+        ],
         "security_log": [
             {"at": row.created_at, "event": row.kind, "ip": row.ip, "path": row.path}
-            for row in SecurityEvent.objects.filter(user=user).order_by("created_at", "pk").iterator(CHUNK)],
+            for row in SecurityEvent.objects.filter(user=user).order_by("created_at", "pk").iterator(CHUNK)
+        ],
     }
     writer.add_bytes("donnees.json", json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2).encode())
     return f"mes-donnees-{timezone.localdate():%Y-%m-%d}.zip"

@@ -25,10 +25,13 @@ def tag_pdf(data, *, language="fr-FR", title=""):
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
     root = DictionaryObject({NameObject("/Type"): NameObject("/StructTreeRoot")})
     root_ref = writer._add_object(root)
-    document = DictionaryObject({
-        NameObject("/Type"): NameObject("/StructElem"), NameObject("/S"): NameObject("/Document"),
-        NameObject("/P"): root_ref,
-    })
+    document = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/StructElem"),
+            NameObject("/S"): NameObject("/Document"),
+            NameObject("/P"): root_ref,
+        }
+    )
     if title:
         document[NameObject("/T")] = TextStringObject(title)
     document_ref = writer._add_object(document)
@@ -40,11 +43,17 @@ def tag_pdf(data, *, language="fr-FR", title=""):
         stream.set_data(b"/Sect <</MCID 0>> BDC\n" + body + b"\nEMC\n")
         page[NameObject("/Contents")] = writer._add_object(stream)
         page[NameObject("/StructParents")] = NumberObject(index)
-        section = writer._add_object(DictionaryObject({
-            NameObject("/Type"): NameObject("/StructElem"), NameObject("/S"): NameObject("/Sect"),
-            NameObject("/P"): document_ref, NameObject("/Pg"): page.indirect_reference,
-            NameObject("/K"): NumberObject(0),
-        }))
+        section = writer._add_object(
+            DictionaryObject(
+                {
+                    NameObject("/Type"): NameObject("/StructElem"),
+                    NameObject("/S"): NameObject("/Sect"),
+                    NameObject("/P"): document_ref,
+                    NameObject("/Pg"): page.indirect_reference,
+                    NameObject("/K"): NumberObject(0),
+                }
+            )
+        )
         kids.append(section)
         numbers += [NumberObject(index), ArrayObject([section])]
     document[NameObject("/K")] = kids
@@ -55,8 +64,7 @@ def tag_pdf(data, *, language="fr-FR", title=""):
     catalog[NameObject("/StructTreeRoot")] = root_ref
     catalog[NameObject("/MarkInfo")] = DictionaryObject({NameObject("/Marked"): BooleanObject(True)})
     catalog[NameObject("/Lang")] = TextStringObject(language)
-    catalog[NameObject("/ViewerPreferences")] = DictionaryObject(
-        {NameObject("/DisplayDocTitle"): BooleanObject(True)})
+    catalog[NameObject("/ViewerPreferences")] = DictionaryObject({NameObject("/DisplayDocTitle"): BooleanObject(True)})
     output = io.BytesIO()
     writer.write(output)
     return output.getvalue()

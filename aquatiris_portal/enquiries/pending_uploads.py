@@ -44,8 +44,9 @@ def pending_upload_to(instance, filename):
 
 
 class PendingUpload(models.Model):
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE,
-                              related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="+"
+    )
     token = models.CharField(_("token"), max_length=64, unique=True)
     file = models.FileField(_("file"), storage=get_private_storage, upload_to=pending_upload_to, max_length=500)
     filename = models.CharField(_("file name"), max_length=255)
@@ -74,8 +75,14 @@ def keep(owner, checked):
     for uploaded, kind, content_type in checked:
         uploaded.seek(0)
         data = uploaded.read()
-        row = PendingUpload(owner=owner, token=secrets.token_urlsafe(32), filename=uploaded.name[:255], kind=kind,
-                            content_type=content_type, size=len(data))
+        row = PendingUpload(
+            owner=owner,
+            token=secrets.token_urlsafe(32),
+            filename=uploaded.name[:255],
+            kind=kind,
+            content_type=content_type,
+            size=len(data),
+        )
         row.file.save(row.filename, ContentFile(data), save=False)
         row.save()
         rows.append(row)

@@ -15,14 +15,17 @@ DEFAULT_DELAY_DAYS = 30
 
 class ProofAskForm(forms.Form):
     kind = forms.ModelChoiceField(queryset=None, label=_("Proof asked for"), empty_label=_("Choose a proof"))
-    due_on = forms.DateField(label=_("To send before"),
-                             widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    note = forms.CharField(label=_("Note to the owner"), required=False, max_length=1000,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    due_on = forms.DateField(
+        label=_("To send before"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    note = forms.CharField(
+        label=_("Note to the owner"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault(
-            "due_on", timezone.localdate() + datetime.timedelta(days=DEFAULT_DELAY_DAYS))
+            "due_on", timezone.localdate() + datetime.timedelta(days=DEFAULT_DELAY_DAYS)
+        )
         super().__init__(*args, **kwargs)
         self.fields["kind"].queryset = ProofKind.objects.filter(active=True).order_by("sort_order", "name")
         self.fields["due_on"].widget.attrs["min"] = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()

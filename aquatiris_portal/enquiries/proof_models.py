@@ -22,24 +22,47 @@ DISPLAY_LABELS = {"requested": _("requested"), "received": _("received"), OVERDU
 
 
 class ProofRequest(models.Model):
-    installation = models.ForeignKey("aquatiris_portal.Installation", verbose_name=_("installation"),
-                                     on_delete=models.CASCADE, related_name="proof_requests")
-    spanc = models.ForeignKey("aquatiris_portal.Spanc", verbose_name=_("SPANC"), on_delete=models.CASCADE,
-                              related_name="proof_requests")
-    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("asked by"), on_delete=models.SET_NULL,
-                                 null=True, blank=True, related_name="+")
-    kind = models.ForeignKey("aquatiris_portal.ProofKind", verbose_name=_("proof"), on_delete=models.PROTECT,
-                             related_name="requests")
+    installation = models.ForeignKey(
+        "aquatiris_portal.Installation",
+        verbose_name=_("installation"),
+        on_delete=models.CASCADE,
+        related_name="proof_requests",
+    )
+    spanc = models.ForeignKey(
+        "aquatiris_portal.Spanc", verbose_name=_("SPANC"), on_delete=models.CASCADE, related_name="proof_requests"
+    )
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.ForeignKey(
+        "aquatiris_portal.ProofKind", verbose_name=_("proof"), on_delete=models.PROTECT, related_name="requests"
+    )
     due_on = models.DateField(_("due on"))
     note = models.TextField(_("note"), blank=True, max_length=1000)
-    status = models.CharField(_("status"), max_length=12, choices=ProofStatus.choices,
-                              default=ProofStatus.REQUESTED)
+    status = models.CharField(_("status"), max_length=12, choices=ProofStatus.choices, default=ProofStatus.REQUESTED)
     asked_at = models.DateTimeField(_("asked"), default=timezone.now)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
-    answer_document = models.ForeignKey("aquatiris_portal.PortalDocument", verbose_name=_("answer"),
-                                        on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("answered by"),
-                                    on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    answer_document = models.ForeignKey(
+        "aquatiris_portal.PortalDocument",
+        verbose_name=_("answer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     # The owner said "my installer does my maintenance": the franchisee was asked for the proof.
     franchisee_maintains = models.BooleanField(_("maintained by the franchisee"), default=False)
     reminded_before_at = models.DateTimeField(_("reminded before the due date"), null=True, blank=True)
@@ -57,8 +80,9 @@ class ProofRequest(models.Model):
         ]
         constraints = [
             # One open request per folder and kind: a bulk request asked twice asks once.
-            models.UniqueConstraint(fields=["installation", "kind"], condition=models.Q(status="requested"),
-                                    name="aqp_proof_one_open"),
+            models.UniqueConstraint(
+                fields=["installation", "kind"], condition=models.Q(status="requested"), name="aqp_proof_one_open"
+            ),
         ]
 
     def __str__(self):

@@ -61,6 +61,7 @@ class TooMany(ValueError):
 
 # -- the SPANC's list ----------------------------------------------------------------
 
+
 def _latest(field):
     latest = ProofRequest.objects.filter(installation=OuterRef("pk")).order_by("-asked_at", "-pk")
     return Subquery(latest.values(field)[:1], output_field=DateField() if field == "due_on" else None)
@@ -93,7 +94,7 @@ def by_proof(installations, value, today=None):
 
 
 def display_status(status, due_on, today=None):
-    """"requested", "received", "overdue" or "" (never asked) of an annotated folder."""
+    """ "requested", "received", "overdue" or "" (never asked) of an annotated folder."""
     if not status:
         return ""
     if status == ProofStatus.RECEIVED:
@@ -102,6 +103,7 @@ def display_status(status, due_on, today=None):
 
 
 # -- asking --------------------------------------------------------------------------
+
 
 def ask(*, user, spanc, installations, kind, due_on, note="", answer_url_of=None, today=None):
     """Ask each of ``installations`` (from access, on ``spanc``'s territory) for
@@ -121,8 +123,13 @@ def ask(*, user, spanc, installations, kind, due_on, note="", answer_url_of=None
         try:
             with transaction.atomic():
                 proof = ProofRequest.objects.create(
-                    installation=installation, spanc=spanc, asked_by=user, kind=kind, due_on=due_on,
-                    note=(note or "").strip()[:1000])
+                    installation=installation,
+                    spanc=spanc,
+                    asked_by=user,
+                    kind=kind,
+                    due_on=due_on,
+                    note=(note or "").strip()[:1000],
+                )
                 record_event("proof_requested", request_payload(proof), installation=installation)
                 _tell_owner(proof, answer_url_of(proof) if answer_url_of else "")
                 _tell_franchisee(proof, "proof_franchisee")
@@ -149,9 +156,17 @@ def request_payload(proof):
 
 def people_of(client):
     """The active people of ``client`` (owner and household), through their memberships."""
-    return get_user_model().objects.filter(
-        is_active=True, portal_memberships__client=client, portal_memberships__removed_at__isnull=True,
-    ).exclude(email="").distinct().order_by("pk")
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            portal_memberships__client=client,
+            portal_memberships__removed_at__isnull=True,
+        )
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")
+    )
 
 
 def _tell_owner(proof, answer_url, template="proof_request", key_suffix="asked"):
@@ -159,22 +174,35 @@ def _tell_owner(proof, answer_url, template="proof_request", key_suffix="asked")
     record's address when nobody has an account yet. True if one was queued."""
     client = proof.installation.client
     people = list(people_of(client))
-    context = {"proof": proof, "installation": proof.installation, "client": client, "spanc": proof.spanc,
-               "answer_url": answer_url}
+    context = {
+        "proof": proof,
+        "installation": proof.installation,
+        "client": client,
+        "spanc": proof.spanc,
+        "answer_url": answer_url,
+    }
     queued = False
     if not people:
         record = proof_record_recipients(client)
         if record and template == "proof_request":
-            queued = queue_mail(key=f"proof:{proof.pk}:{key_suffix}:client", to=record,
-                                template=MAIL + template, context=context) is not None
+            queued = (
+                queue_mail(
+                    key=f"proof:{proof.pk}:{key_suffix}:client", to=record, template=MAIL + template, context=context
+                )
+                is not None
+            )
         return queued
     for person in people:
         if not wants(person, KIND):
             continue
         headers, unsubscribe = unsubscribe_headers(person, KIND)
-        mail = queue_mail(key=f"proof:{proof.pk}:{key_suffix}:{person.pk}", to=proof_person_recipients(person),
-                          template=MAIL + template, headers=headers,
-                          context={**context, "unsubscribe_url": unsubscribe})
+        mail = queue_mail(
+            key=f"proof:{proof.pk}:{key_suffix}:{person.pk}",
+            to=proof_person_recipients(person),
+            template=MAIL + template,
+            headers=headers,
+            context={**context, "unsubscribe_url": unsubscribe},
+        )
         queued = queued or mail is not None
     return queued
 
@@ -184,25 +212,42 @@ def _tell_franchisee(proof, template):
     if not recipients:
         return None
     return queue_mail(
-        key=f"proof:{proof.pk}:{template}", to=recipients, template=MAIL + template,
-        context={"proof": proof, "installation": proof.installation, "client": proof.installation.client,
-                 "spanc": proof.spanc, "franchisee": proof.installation.franchisee},
+        key=f"proof:{proof.pk}:{template}",
+        to=recipients,
+        template=MAIL + template,
+        context={
+            "proof": proof,
+            "installation": proof.installation,
+            "client": proof.installation.client,
+            "spanc": proof.spanc,
+            "franchisee": proof.installation.franchisee,
+        },
         reply_to=[proof.spanc.email] if proof.spanc.email else [],
     )
 
 
 # -- the owner's side ----------------------------------------------------------------
 
+
 def open_for_client(user):
     """The client's open requests (tasks of the dashboard), soonest due first."""
-    return (ProofRequest.objects.filter(installation__in=access.installations_for_client(user),
-                                        status=ProofStatus.REQUESTED, franchisee_maintains=False)
-            .select_related("kind", "spanc", "installation").order_by("due_on", "pk"))
+    return (
+        ProofRequest.objects.filter(
+            installation__in=access.installations_for_client(user),
+            status=ProofStatus.REQUESTED,
+            franchisee_maintains=False,
+        )
+        .select_related("kind", "spanc", "installation")
+        .order_by("due_on", "pk")
+    )
 
 
 def get_client_proof_or_404(user, pk):
-    proof = (ProofRequest.objects.filter(pk=pk, installation__in=access.installations_for_client(user))
-             .select_related("kind", "spanc", "installation__client", "installation__franchisee").first())
+    proof = (
+        ProofRequest.objects.filter(pk=pk, installation__in=access.installations_for_client(user))
+        .select_related("kind", "spanc", "installation__client", "installation__franchisee")
+        .first()
+    )
     if proof is None:
         raise Http404
     return proof
@@ -223,18 +268,30 @@ def answer_with_file(*, user, proof, checked):
     stored = None
     try:
         with transaction.atomic():
-            proof = (ProofRequest.objects.select_for_update(of=("self",))
-                     .select_related("installation__client", "spanc", "kind").get(pk=proof.pk))
+            proof = (
+                ProofRequest.objects.select_for_update(of=("self",))
+                .select_related("installation__client", "spanc", "kind")
+                .get(pk=proof.pk)
+            )
             if proof.status == ProofStatus.RECEIVED:  # a double submit: received once
                 return False
             now = timezone.now()
             installation = proof.installation
             document = PortalDocument(
-                installation=installation, theme=proof_theme(), title=proof.kind.name[:255],
-                filename=safe_filename(getattr(uploaded, "name", ""), kind), content_type=content_type,
-                size=uploaded.size, sha256=sha256, issued_on=timezone.localdate(now),
-                visible_to_spanc=True, visible_to_client=True, source=DocumentSource.OWNER_PROOF,
-                uploaded_by=user, document_type=proof.kind.name[:120], created_at=now,
+                installation=installation,
+                theme=proof_theme(),
+                title=proof.kind.name[:255],
+                filename=safe_filename(getattr(uploaded, "name", ""), kind),
+                content_type=content_type,
+                size=uploaded.size,
+                sha256=sha256,
+                issued_on=timezone.localdate(now),
+                visible_to_spanc=True,
+                visible_to_client=True,
+                source=DocumentSource.OWNER_PROOF,
+                uploaded_by=user,
+                document_type=proof.kind.name[:120],
+                created_at=now,
             )
             document.file.save(document.filename, uploaded, save=False)
             stored = (document.file.storage, document.file.name)
@@ -242,8 +299,11 @@ def answer_with_file(*, user, proof, checked):
             proof.status, proof.answered_at, proof.answered_by = ProofStatus.RECEIVED, now, user
             proof.answer_document = document
             proof.save(update_fields=["status", "answered_at", "answered_by", "answer_document"])
-            payload = {**document_payload(document, installation, proof.spanc), **request_payload(proof),
-                       "answered_at": now.isoformat()}
+            payload = {
+                **document_payload(document, installation, proof.spanc),
+                **request_payload(proof),
+                "answered_at": now.isoformat(),
+            }
             record_event("proof_received", payload, installation=installation)
     except Exception:
         if stored is not None:
@@ -256,11 +316,13 @@ def answer_with_file(*, user, proof, checked):
 
 
 def answer_franchisee_maintains(*, user, proof):
-    """"My installer does my maintenance": the franchisee is asked, once."""
+    """ "My installer does my maintenance": the franchisee is asked, once."""
     with transaction.atomic():
-        proof = (ProofRequest.objects.select_for_update(of=("self",))
-                 .select_related("installation__client", "installation__franchisee", "spanc", "kind")
-                 .get(pk=proof.pk))
+        proof = (
+            ProofRequest.objects.select_for_update(of=("self",))
+            .select_related("installation__client", "installation__franchisee", "spanc", "kind")
+            .get(pk=proof.pk)
+        )
         if proof.status == ProofStatus.RECEIVED or proof.franchisee_maintains:
             return False
         proof.franchisee_maintains, proof.answered_at, proof.answered_by = True, timezone.now(), user
@@ -276,18 +338,26 @@ REMINDER_DAYS = 7
 
 def due_for_reminder(today):
     """Open requests owing a reminder: D-7 (asked before D-7) or the due date, each once."""
-    before = Q(reminded_before_at__isnull=True, due_on__gt=today,
-               due_on__lte=today + datetime.timedelta(days=REMINDER_DAYS))
+    before = Q(
+        reminded_before_at__isnull=True, due_on__gt=today, due_on__lte=today + datetime.timedelta(days=REMINDER_DAYS)
+    )
     on_due = Q(reminded_due_at__isnull=True, due_on__lte=today)
-    return (ProofRequest.objects.filter(before | on_due, status=ProofStatus.REQUESTED, franchisee_maintains=False)
-            .select_related("installation__client", "spanc", "kind").order_by("due_on", "pk"))
+    return (
+        ProofRequest.objects.filter(before | on_due, status=ProofStatus.REQUESTED, franchisee_maintains=False)
+        .select_related("installation__client", "spanc", "kind")
+        .order_by("due_on", "pk")
+    )
 
 
 def remind(proof, today, answer_url=""):
     """Send the reminder ``proof`` owes (under its row lock); "before", "due" or None."""
     with transaction.atomic():
-        proof = (ProofRequest.objects.select_for_update(of=("self",))
-                 .select_related("installation__client", "spanc", "kind").filter(pk=proof.pk).first())
+        proof = (
+            ProofRequest.objects.select_for_update(of=("self",))
+            .select_related("installation__client", "spanc", "kind")
+            .filter(pk=proof.pk)
+            .first()
+        )
         if proof is None or proof.status != ProofStatus.REQUESTED or proof.franchisee_maintains:
             return None
         if proof.reminded_due_at is None and proof.due_on <= today:
@@ -295,8 +365,11 @@ def remind(proof, today, answer_url=""):
             # The due date passed without the D-7 reminder: that one is not sent any more.
             if proof.reminded_before_at is None:
                 proof.reminded_before_at = timezone.now()
-        elif (proof.reminded_before_at is None and today < proof.due_on
-              and proof.due_on - today <= datetime.timedelta(days=REMINDER_DAYS)):
+        elif (
+            proof.reminded_before_at is None
+            and today < proof.due_on
+            and proof.due_on - today <= datetime.timedelta(days=REMINDER_DAYS)
+        ):
             which, field = "before", "reminded_before_at"
             # Asked less than a week before the due date: the request's own mail said it.
             if timezone.localdate(proof.asked_at) >= proof.due_on - datetime.timedelta(days=REMINDER_DAYS):
@@ -313,7 +386,10 @@ def remind(proof, today, answer_url=""):
 
 def received_between(spanc, since, until):
     """The answers that came in to ``spanc`` in (since, until] (its weekly digest)."""
-    return (ProofRequest.objects.filter(spanc=spanc, status=ProofStatus.RECEIVED, answered_at__gt=since,
-                                        answered_at__lte=until)
-            .select_related("installation", "kind").order_by("installation__reference", "pk"))
-
+    return (
+        ProofRequest.objects.filter(
+            spanc=spanc, status=ProofStatus.RECEIVED, answered_at__gt=since, answered_at__lte=until
+        )
+        .select_related("installation", "kind")
+        .order_by("installation__reference", "pk")
+    )

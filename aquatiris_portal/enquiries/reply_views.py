@@ -84,8 +84,12 @@ def _throttled(request, link_key):
 
 def _log(request, portal_request, email, action, message=None):
     ReplyLinkUse.objects.create(
-        request=portal_request, email=email or "", action=action, ip=_ip(request),
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300], message=message,
+        request=portal_request,
+        email=email or "",
+        action=action,
+        ip=_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+        message=message,
     )
     logger.info("Reply link %s: request %s by %s", action, portal_request.reference, email)
 
@@ -172,8 +176,12 @@ def reply_page(request, reference):
         if status_form.is_valid():
             data = status_form.cleaned_data
             message = franchisee_sets_status(
-                portal_request, franchisee, data["status"], planned_for=data.get("planned_for"),
-                note=data.get("note") or "", site_url=request.build_absolute_uri("/").rstrip("/"),
+                portal_request,
+                franchisee,
+                data["status"],
+                planned_for=data.get("planned_for"),
+                note=data.get("note") or "",
+                site_url=request.build_absolute_uri("/").rstrip("/"),
             )
             if message is not None:
                 _log(request, portal_request, franchisee.email, ReplyLinkUse.Action.REPLY, message)
@@ -183,8 +191,11 @@ def reply_page(request, reference):
         form = ReplyForm(request.POST, request.FILES)
         if form.is_valid():
             message = post_message(
-                portal_request, role=RequestMessage.Author.FRANCHISEE, channel=RequestMessage.Channel.REPLY_LINK,
-                author_name=franchisee.contact_name or franchisee.company, body=form.cleaned_data["body"],
+                portal_request,
+                role=RequestMessage.Author.FRANCHISEE,
+                channel=RequestMessage.Channel.REPLY_LINK,
+                author_name=franchisee.contact_name or franchisee.company,
+                body=form.cleaned_data["body"],
                 checked_files=form.cleaned_data["attachments"],
                 site_url=request.build_absolute_uri("/").rstrip("/"),
             )
@@ -194,15 +205,26 @@ def reply_page(request, reference):
     elif request.method == "GET":
         _log(request, portal_request, franchisee.email, ReplyLinkUse.Action.VIEW)
     thread_messages, own_attachments = thread(portal_request)
-    response = TemplateResponse(request, TEMPLATES + "reply.html", {
-        "request_obj": portal_request, "franchisee": franchisee,
-        "thread_messages": thread_messages, "attachments": own_attachments,
-        "form": form or ReplyForm(),
-        "status_form": status_form or FranchiseeStatusForm(prefix="status", initial={
-            "status": portal_request.status if portal_request.status in FRANCHISEE_STATUSES else None,
-            "planned_for": portal_request.planned_for}),
-        "summary": installation_summary(portal_request.installation, _portal_settings(request)),
-    })
+    response = TemplateResponse(
+        request,
+        TEMPLATES + "reply.html",
+        {
+            "request_obj": portal_request,
+            "franchisee": franchisee,
+            "thread_messages": thread_messages,
+            "attachments": own_attachments,
+            "form": form or ReplyForm(),
+            "status_form": status_form
+            or FranchiseeStatusForm(
+                prefix="status",
+                initial={
+                    "status": portal_request.status if portal_request.status in FRANCHISEE_STATUSES else None,
+                    "planned_for": portal_request.planned_for,
+                },
+            ),
+            "summary": installation_summary(portal_request.installation, _portal_settings(request)),
+        },
+    )
     return _private(response)
 
 
@@ -215,11 +237,22 @@ def reply_attachment(request, reference, pk):
     attachment = portal_request.attachments.filter(pk=pk).first()
     if attachment is None:
         raise Http404
-    row = document_access.for_attachment(attachment, route="request_reply_attachment",
-                                         actor=document_access.Actor.FRANCHISEE, actor_name=franchisee.company,
-                                         link=request.aquatiris_portal_link)
-    return _private(serve_private_file(attachment.file, filename=attachment.filename,
-                                       content_type=attachment.content_type, disposition="attachment", access=row))
+    row = document_access.for_attachment(
+        attachment,
+        route="request_reply_attachment",
+        actor=document_access.Actor.FRANCHISEE,
+        actor_name=franchisee.company,
+        link=request.aquatiris_portal_link,
+    )
+    return _private(
+        serve_private_file(
+            attachment.file,
+            filename=attachment.filename,
+            content_type=attachment.content_type,
+            disposition="attachment",
+            access=row,
+        )
+    )
 
 
 def attachment_for_internal_system(request, token):
@@ -233,9 +266,18 @@ def attachment_for_internal_system(request, token):
         record_refused_token(request, SYNC_ATTACHMENT_ROUTE)
         raise Http404
     # Not the request's path, which holds the token.
-    record_security_event(Kind.SYNC_DOWNLOAD, ip=client_ip(request) or "", model="requestattachment",
-                          attachment=pk, outcome="served")
-    row = document_access.for_attachment(attachment, route="request_attachment_download",
-                                         actor=document_access.Actor.SYSTEM)
-    return _private(serve_private_file(attachment.file, filename=attachment.filename,
-                                       content_type=attachment.content_type, disposition="attachment", access=row))
+    record_security_event(
+        Kind.SYNC_DOWNLOAD, ip=client_ip(request) or "", model="requestattachment", attachment=pk, outcome="served"
+    )
+    row = document_access.for_attachment(
+        attachment, route="request_attachment_download", actor=document_access.Actor.SYSTEM
+    )
+    return _private(
+        serve_private_file(
+            attachment.file,
+            filename=attachment.filename,
+            content_type=attachment.content_type,
+            disposition="attachment",
+            access=row,
+        )
+    )

@@ -41,8 +41,7 @@ def purge_link_traces(days=None, now=None):
         return 0, 0
     cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
     uses = _delete_in_batches(ReplyLinkUse.objects.filter(created_at__lt=cutoff), ReplyLinkUse)
-    links = _delete_in_batches(
-        ReplyLink.objects.filter(Q(expires_at__lt=cutoff) | Q(revoked_at__lt=cutoff)), ReplyLink)
+    links = _delete_in_batches(ReplyLink.objects.filter(Q(expires_at__lt=cutoff) | Q(revoked_at__lt=cutoff)), ReplyLink)
     # The franchisee's links to SPANC documents: the same rule.
     uses += _delete_in_batches(DocumentLinkUse.objects.filter(created_at__lt=cutoff), DocumentLinkUse)
     links += _delete_in_batches(DocumentLink.objects.filter(expires_at__lt=cutoff), DocumentLink)

@@ -95,14 +95,19 @@ def answer_recipients(portal_request: PortalRequest) -> list[tuple[Any, str, boo
     client = portal_request.client
     record_address = client.email or portal_request.client_email
     membership_model: Any = get_user_model().portal_memberships.rel.related_model  # accounts' model, not imported
-    people = list(membership_model._default_manager.filter(client=client, removed_at__isnull=True,
-                                                            person__is_active=True)
-                  .select_related("person").order_by("pk"))
+    people = list(
+        membership_model._default_manager.filter(client=client, removed_at__isnull=True, person__is_active=True)
+        .select_related("person")
+        .order_by("pk")
+    )
     if not people:
         user = portal_request.submitted_by
         return [] if user is not None and not wants(user, ANSWER_MAILS) else [(user, record_address, True)]
-    return [(m.person, record_address if m.role == "owner" else m.person.email, m.role == "owner")
-            for m in people if (m.person.email or m.role == "owner") and wants(m.person, ANSWER_MAILS)]
+    return [
+        (m.person, record_address if m.role == "owner" else m.person.email, m.role == "owner")
+        for m in people
+        if (m.person.email or m.role == "owner") and wants(m.person, ANSWER_MAILS)
+    ]
 
 
 def warranty_recipients(installation: Installation) -> list[str]:
@@ -121,8 +126,11 @@ def spanc_upload_recipients(
         return [email], True
     if portal_settings is None:
         return [], False
-    logger.warning("SPANC upload %s: installation %s has no franchisee address, sent to the network head",
-                   document.pk, installation.reference)
+    logger.warning(
+        "SPANC upload %s: installation %s has no franchisee address, sent to the network head",
+        document.pk,
+        installation.reference,
+    )
     return list(portal_settings.network_head_email_list), False
 
 

@@ -29,8 +29,21 @@ MAIL = "aquatiris_portal/mail/"
 
 # --- requests ---------------------------------------------------------------
 
-def submit_request(*, user, client, installation, kind, message, portal_settings, subject=None,
-                   reason=None, checked_files=(), site_url="", subject_label=""):
+
+def submit_request(
+    *,
+    user,
+    client,
+    installation,
+    kind,
+    message,
+    portal_settings,
+    subject=None,
+    reason=None,
+    checked_files=(),
+    site_url="",
+    subject_label="",
+):
     """Store a request with its attachments and send it to whom it concerns:
     its text is the opening message of its thread (``threads.post_message``).
     ``subject_label``: the subject of a form that has its own (no editors' subject).
@@ -39,16 +52,29 @@ def submit_request(*, user, client, installation, kind, message, portal_settings
     (file, kind, content_type) already checked.
     """
     portal_request = PortalRequest(
-        kind=kind, client=client, installation=installation, submitted_by=user,
-        subject=subject, subject_label=subject.name if subject else subject_label,
+        kind=kind,
+        client=client,
+        installation=installation,
+        submitted_by=user,
+        subject=subject,
+        subject_label=subject.name if subject else subject_label,
         after_sales_reason=reason.name if reason else "",
     )
-    post_message(portal_request, role=AuthorRole.CLIENT, channel=RequestMessage.Channel.CLIENT_SPACE, body=message,
-                 user=user, checked_files=checked_files, site_url=site_url, portal_settings=portal_settings)
+    post_message(
+        portal_request,
+        role=AuthorRole.CLIENT,
+        channel=RequestMessage.Channel.CLIENT_SPACE,
+        body=message,
+        user=user,
+        checked_files=checked_files,
+        site_url=site_url,
+        portal_settings=portal_settings,
+    )
     return portal_request
 
 
 # --- warranty extension -----------------------------------------------------
+
 
 @dataclass
 class SerialResult:
@@ -70,7 +96,8 @@ def register_serial_number(*, user, client, installation_pk, serial_number, port
     try:
         with transaction.atomic():
             installation = (
-                Installation.objects.select_for_update(of=("self",)).select_related("client", "franchisee")
+                Installation.objects.select_for_update(of=("self",))
+                .select_related("client", "franchisee")
                 .get(pk=installation_pk, client=client)
             )
             existing = WarrantyExtension.objects.filter(installation=installation).select_related("document").first()
@@ -79,9 +106,9 @@ def register_serial_number(*, user, client, installation_pk, serial_number, port
                 return SerialResult("conflict", installation, existing)
             if existing is not None:
                 return SerialResult("already_registered", installation, existing)
-            return SerialResult("registered", installation, _register(
-                user, installation, serial_number, portal_settings, site_url
-            ))
+            return SerialResult(
+                "registered", installation, _register(user, installation, serial_number, portal_settings, site_url)
+            )
     except IntegrityError:  # a concurrent submit won the race: show its result
         installation = Installation.objects.select_related("client", "franchisee").get(pk=installation_pk)
         existing = WarrantyExtension.objects.select_related("document").get(installation=installation)
@@ -95,44 +122,69 @@ def _register(user, installation, serial_number, portal_settings, site_url):
     installation.serial_registered_at = now
     installation.save(update_fields=["serial_number", "serial_registered_at"])
     extension = WarrantyExtension.objects.create(
-        installation=installation, client=installation.client, serial_number=serial_number,
-        registered_by=user, created_at=now,
+        installation=installation,
+        client=installation.client,
+        serial_number=serial_number,
+        registered_by=user,
+        created_at=now,
     )
     extension.certificate_number = f"AQC-{timezone.localdate(now):%Y}-{extension.pk:06d}"
 
     content = certificate_pdf(
-        number=extension.certificate_number, client=installation.client, installation=installation,
-        serial_number=serial_number, issued_at=now, ends_on=warranty_end(installation, portal_settings, now),
+        number=extension.certificate_number,
+        client=installation.client,
+        installation=installation,
+        serial_number=serial_number,
+        issued_at=now,
+        ends_on=warranty_end(installation, portal_settings, now),
         title=portal_settings.certificate_title,
-        text=portal_settings.certificate_text, signature=portal_settings.certificate_signature,
+        text=portal_settings.certificate_text,
+        signature=portal_settings.certificate_signature,
         logo=portal_settings.certificate_logo,
     )
     document = PortalDocument(
-        installation=installation, theme=certificate_theme(),
+        installation=installation,
+        theme=certificate_theme(),
         title=f"{portal_settings.certificate_title} {extension.certificate_number}",
-        filename=f"certificat-{extension.certificate_number}.pdf", content_type="application/pdf",
-        size=len(content), sha256=PortalDocument.hash_file(ContentFile(content)), issued_on=timezone.localdate(now),
-        visible_to_client=True, visible_to_spanc=False, source=DocumentSource.CERTIFICATE,
-        uploaded_by=user, created_at=now,
+        filename=f"certificat-{extension.certificate_number}.pdf",
+        content_type="application/pdf",
+        size=len(content),
+        sha256=PortalDocument.hash_file(ContentFile(content)),
+        issued_on=timezone.localdate(now),
+        visible_to_client=True,
+        visible_to_spanc=False,
+        source=DocumentSource.CERTIFICATE,
+        uploaded_by=user,
+        created_at=now,
     )
     document.file.save(document.filename, ContentFile(content), save=False)
     document.save()
     extension.document = document
     extension.save(update_fields=["certificate_number", "document"])
-    record_event("serial_number_registered", {
-        "installation": installation.external_id,
-        "installation_reference": installation.reference,
-        "client": installation.client.external_id,
-        "serial_number": serial_number,
-        "registered_at": now.isoformat(),
-        "certificate_number": extension.certificate_number,
-    }, installation=installation)
+    record_event(
+        "serial_number_registered",
+        {
+            "installation": installation.external_id,
+            "installation_reference": installation.reference,
+            "client": installation.client.external_id,
+            "serial_number": serial_number,
+            "registered_at": now.isoformat(),
+            "certificate_number": extension.certificate_number,
+        },
+        installation=installation,
+    )
     queue_mail(
-        key=f"warranty:{installation.pk}:{serial_number}", to=warranty_recipients(installation),
+        key=f"warranty:{installation.pk}:{serial_number}",
+        to=warranty_recipients(installation),
         template=MAIL + "warranty_confirmation",
-        context={"installation": installation, "client": installation.client, "extension": extension,
-                 "franchisee": installation.franchisee, "site_url": site_url,
-                 "warranty_end": warranty_end(installation, portal_settings, now)},
+        context={
+            "installation": installation,
+            "client": installation.client,
+            "extension": extension,
+            "franchisee": installation.franchisee,
+            "site_url": site_url,
+            "warranty_end": warranty_end(installation, portal_settings, now),
+        },
         attachments=[{"name": document.file.name, "filename": document.filename, "content_type": "application/pdf"}],
     )
     return extension

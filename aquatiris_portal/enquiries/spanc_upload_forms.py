@@ -29,24 +29,32 @@ class SpancUploadForm(KeepsGoodFiles, forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     control_result = forms.ChoiceField(
-        label=_("Result of the control"), required=False,
+        label=_("Result of the control"),
+        required=False,
         choices=[("", _("Choose a result")), *ControlResult.choices],
     )
     file = MultipleFileField(label=_("PDF files"))
     title = forms.CharField(
-        label=_("Title of the documents (optional)"), max_length=200, required=False,
+        label=_("Title of the documents (optional)"),
+        max_length=200,
+        required=False,
         help_text=_("Without a title, each document is named after its file."),
     )
     note = forms.CharField(
-        label=_("Note for the franchisee (optional)"), required=False, max_length=2000,
+        label=_("Note for the franchisee (optional)"),
+        required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
     def __init__(self, *args, owner=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._init_kept(owner)
-        types = list(SpancDocumentType.objects.filter(active=True).order_by("sort_order", "name")
-                     .values_list("name", "is_control_report"))
+        types = list(
+            SpancDocumentType.objects.filter(active=True)
+            .order_by("sort_order", "name")
+            .values_list("name", "is_control_report")
+        )
         # The name is what the document keeps (a snapshot, like a request's subject).
         self.control_report_types = {name for name, is_control_report in types if is_control_report}
         if types:
@@ -83,10 +91,13 @@ class SpancUploadForm(KeepsGoodFiles, forms.Form):
         cleaned = super().clean()
         if cleaned.get("document_type") in self.control_report_types:
             if not cleaned.get("control_result"):
-                self.add_error("control_result", ValidationError(
-                    _("Please give the result of the control: this type of document is a control report."),
-                    code="required",
-                ))
+                self.add_error(
+                    "control_result",
+                    ValidationError(
+                        _("Please give the result of the control: this type of document is a control report."),
+                        code="required",
+                    ),
+                )
         else:
             # A result belongs to a control report only.
             cleaned["control_result"] = ""

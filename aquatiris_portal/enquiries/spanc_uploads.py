@@ -82,14 +82,34 @@ def document_payload(document, installation, spanc):
     }
 
 
-def receive_spanc_document(*, user, spanc, installation, uploaded, content_type, title, note="",
-                           portal_settings_obj=None, site_url="", document_type="", issued_on=None,
-                           control_result=""):
+def receive_spanc_document(
+    *,
+    user,
+    spanc,
+    installation,
+    uploaded,
+    content_type,
+    title,
+    note="",
+    portal_settings_obj=None,
+    site_url="",
+    document_type="",
+    issued_on=None,
+    control_result="",
+):
     """Store one checked PDF (``receive_spanc_documents`` with one file)."""
     return receive_spanc_documents(
-        user=user, spanc=spanc, installation=installation, files=[(uploaded, "pdf", content_type)], title=title,
-        note=note, portal_settings_obj=portal_settings_obj, site_url=site_url, document_type=document_type,
-        issued_on=issued_on, control_result=control_result,
+        user=user,
+        spanc=spanc,
+        installation=installation,
+        files=[(uploaded, "pdf", content_type)],
+        title=title,
+        note=note,
+        portal_settings_obj=portal_settings_obj,
+        site_url=site_url,
+        document_type=document_type,
+        issued_on=issued_on,
+        control_result=control_result,
     )[0]
 
 
@@ -103,8 +123,20 @@ def document_title(title, filename, count):
     return (title if count == 1 else f"{title} – {base}")[:255]
 
 
-def receive_spanc_documents(*, user, spanc, installation, files, title="", note="", portal_settings_obj=None,
-                            site_url="", document_type="", issued_on=None, control_result=""):
+def receive_spanc_documents(
+    *,
+    user,
+    spanc,
+    installation,
+    files,
+    title="",
+    note="",
+    portal_settings_obj=None,
+    site_url="",
+    document_type="",
+    issued_on=None,
+    control_result="",
+):
     """Store the checked PDFs ``files`` ([(file, kind, content type)], from a
     valid ``SpancUploadForm``) sent by ``spanc`` into ``installation``'s
     folder, one document each; a list of ``UploadResult`` in their order.
@@ -131,8 +163,12 @@ def receive_spanc_documents(*, user, spanc, installation, files, title="", note=
             for uploaded, content_type, sha256 in hashed:
                 duplicate = (
                     PortalDocument.objects.live()
-                    .filter(installation=locked, source=DocumentSource.SPANC_UPLOAD, sha256=sha256,
-                            created_at__gte=now - DUPLICATE_WINDOW)
+                    .filter(
+                        installation=locked,
+                        source=DocumentSource.SPANC_UPLOAD,
+                        sha256=sha256,
+                        created_at__gte=now - DUPLICATE_WINDOW,
+                    )
                     .order_by("-created_at")
                     .first()
                 )
@@ -143,17 +179,25 @@ def receive_spanc_documents(*, user, spanc, installation, files, title="", note=
                 # stored; each document counts, those of this sending included.
                 enforce_limits(user, attachment_bytes=uploaded.size or 0)
                 document = PortalDocument(
-                    installation=locked, theme=spanc_theme(),
-                    title=document_title(title, uploaded.name, len(hashed)), note=(note or "").strip(),
-                    filename=safe_filename(uploaded.name, "pdf"), content_type=content_type,
-                    document_type=(document_type or "")[:120], control_result=control_result or "",
-                    size=uploaded.size, sha256=sha256, issued_on=issued_on or timezone.localdate(now),
+                    installation=locked,
+                    theme=spanc_theme(),
+                    title=document_title(title, uploaded.name, len(hashed)),
+                    note=(note or "").strip(),
+                    filename=safe_filename(uploaded.name, "pdf"),
+                    content_type=content_type,
+                    document_type=(document_type or "")[:120],
+                    control_result=control_result or "",
+                    size=uploaded.size,
+                    sha256=sha256,
+                    issued_on=issued_on or timezone.localdate(now),
                     visible_to_spanc=True,
                     # Whether the client sees it is decided at read time by access
                     # (AQUATIRIS_PORTAL_CLIENTS_SEE_SPANC_UPLOADS), so the setting
                     # applies to past uploads too.
                     visible_to_client=True,
-                    source=DocumentSource.SPANC_UPLOAD, uploaded_by_spanc=spanc, uploaded_by=user,
+                    source=DocumentSource.SPANC_UPLOAD,
+                    uploaded_by_spanc=spanc,
+                    uploaded_by=user,
                     created_at=now,
                 )
                 document.file.save(document.filename, uploaded, save=False)
@@ -178,17 +222,31 @@ def sent_messages(results):
     again = [result.document for result in results if not result.created]
     said = []
     if len(added) == 1:
-        said.append((messages.SUCCESS, _("“%(title)s” was added to the folder. The franchisee has been told.")
-                     % {"title": added[0].title}))
+        said.append(
+            (
+                messages.SUCCESS,
+                _("“%(title)s” was added to the folder. The franchisee has been told.") % {"title": added[0].title},
+            )
+        )
     elif added:
-        said.append((messages.SUCCESS, ngettext(
-            "%(count)s document was added to the folder: %(titles)s. The franchisee has been told.",
-            "%(count)s documents were added to the folder: %(titles)s. The franchisee has been told.",
-            len(added),
-        ) % {"count": len(added), "titles": ", ".join(f"« {document.title} »" for document in added)}))
+        said.append(
+            (
+                messages.SUCCESS,
+                ngettext(
+                    "%(count)s document was added to the folder: %(titles)s. The franchisee has been told.",
+                    "%(count)s documents were added to the folder: %(titles)s. The franchisee has been told.",
+                    len(added),
+                )
+                % {"count": len(added), "titles": ", ".join(f"« {document.title} »" for document in added)},
+            )
+        )
     for document in again:
-        said.append((messages.INFO, _("“%(title)s” had already been received; it was not added twice.")
-                     % {"title": document.title}))
+        said.append(
+            (
+                messages.INFO,
+                _("“%(title)s” had already been received; it was not added twice.") % {"title": document.title},
+            )
+        )
     return said
 
 
@@ -202,11 +260,13 @@ def _tell_franchisee(documents, installation, spanc, portal_settings_obj, site_u
     sent = []
     for document in documents:
         link = document_link_url(document, franchisee, site_url) if to_franchisee else ""
-        sent.append({
-            "document": document,
-            "document_url": link,
-            "admin_url": "" if link else admin_document_url(document, site_url),
-        })
+        sent.append(
+            {
+                "document": document,
+                "document_url": link,
+                "admin_url": "" if link else admin_document_url(document, site_url),
+            }
+        )
     personal = any(item["document_url"] for item in sent)
     queue_mail(
         key=f"spanc_upload:{documents[0].pk}",

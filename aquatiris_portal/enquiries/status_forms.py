@@ -17,17 +17,23 @@ NOTE_MAX_LENGTH = 2000
 
 class FranchiseeStatusForm(forms.Form):
     status = forms.ChoiceField(
-        label=_("New status"), widget=forms.RadioSelect,
+        label=_("New status"),
+        widget=forms.RadioSelect,
         choices=[(value, label) for value, label in PortalRequest.Status.choices if value in FRANCHISEE_STATUSES],
     )
     planned_for = forms.DateField(
-        label=_("Intervention day"), required=False,
+        label=_("Intervention day"),
+        required=False,
         # ISO: the only value a date input shows (a localised one leaves it empty).
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Required for “Planned”."),
     )
-    note = forms.CharField(label=_("A word for the client (optional)"), required=False,
-                           max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("A word for the client (optional)"),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
     def clean(self):
         cleaned = super().clean()

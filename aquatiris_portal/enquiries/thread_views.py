@@ -16,7 +16,6 @@ from .thread_forms import ReplyForm
 from .threads import ThreadClosed, mark_read_by_client, post_message, reopen
 
 
-
 def thread(portal_request):
     """(messages with ``.files``, the request's own attachments): two queries."""
     messages = list(portal_request.messages.select_related(None).order_by("created_at", "pk"))
@@ -47,9 +46,13 @@ def request_detail(page, request, context, portal_request):
             client = context["client"]
             try:
                 post_message(
-                    portal_request, role=RequestMessage.Author.CLIENT, channel=RequestMessage.Channel.CLIENT_SPACE,
-                    author_name=client.full_name if client else "", user=request.user,
-                    body=form.cleaned_data["body"], checked_files=form.cleaned_data["attachments"],
+                    portal_request,
+                    role=RequestMessage.Author.CLIENT,
+                    channel=RequestMessage.Channel.CLIENT_SPACE,
+                    author_name=client.full_name if client else "",
+                    user=request.user,
+                    body=form.cleaned_data["body"],
+                    checked_files=form.cleaned_data["attachments"],
                     site_url=request.build_absolute_uri("/").rstrip("/"),
                     portal_settings=context["portal_settings"],
                 )
@@ -75,8 +78,11 @@ def request_detail(page, request, context, portal_request):
     mark_read_by_client(portal_request)
     closed = portal_request.status == PortalRequest.Status.CLOSED
     context.update(
-        request_obj=portal_request, attachments=own_attachments, thread_messages=thread_messages,
-        reply_form=None if closed else (form or ReplyForm()), closed=closed,
+        request_obj=portal_request,
+        attachments=own_attachments,
+        thread_messages=thread_messages,
+        reply_form=None if closed else (form or ReplyForm()),
+        closed=closed,
         can_reopen=closed and portal_request.can_reopen(),
     )
     return page.render_screen(request, "request_detail", context)

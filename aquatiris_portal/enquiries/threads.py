@@ -58,8 +58,11 @@ def save_attachments(portal_request, message, checked_files):
     attachments = []
     for uploaded, file_kind, content_type in checked_files:
         attachment = RequestAttachment(
-            request=portal_request, message=message, filename=safe_filename(uploaded.name, file_kind),
-            content_type=content_type, size=uploaded.size,
+            request=portal_request,
+            message=message,
+            filename=safe_filename(uploaded.name, file_kind),
+            content_type=content_type,
+            size=uploaded.size,
         )
         uploaded.seek(0)
         attachment.file.save(attachment.filename, uploaded, save=False)
@@ -68,9 +71,23 @@ def save_attachments(portal_request, message, checked_files):
     return attachments
 
 
-def post_message(portal_request, *, role, body, channel, author_name="", user=None, checked_files=(),
-                 external_id=None, sent_at=None, status=None, site_url="", portal_settings=None, stored_files=(),
-                 status_line=None):
+def post_message(
+    portal_request,
+    *,
+    role,
+    body,
+    channel,
+    author_name="",
+    user=None,
+    checked_files=(),
+    external_id=None,
+    sent_at=None,
+    status=None,
+    site_url="",
+    portal_settings=None,
+    stored_files=(),
+    status_line=None,
+):
     """Add a message to the thread and tell whom it concerns; return it.
 
     Every message of a thread goes through here, the opening one too: a
@@ -84,12 +101,23 @@ def post_message(portal_request, *, role, body, channel, author_name="", user=No
     (staff, internal system).
     """
     if portal_request.pk is None:
-        return _open(portal_request, role=role, body=body, channel=channel, user=user,
-                     checked_files=checked_files, site_url=site_url, portal_settings=portal_settings)
+        return _open(
+            portal_request,
+            role=role,
+            body=body,
+            channel=channel,
+            user=user,
+            checked_files=checked_files,
+            site_url=site_url,
+            portal_settings=portal_settings,
+        )
     now = timezone.now()
     with transaction.atomic():
-        portal_request = PortalRequest.objects.select_for_update(of=("self",)).select_related(
-            "installation__franchisee", "client", "franchisee").get(pk=portal_request.pk)
+        portal_request = (
+            PortalRequest.objects.select_for_update(of=("self",))
+            .select_related("installation__franchisee", "client", "franchisee")
+            .get(pk=portal_request.pk)
+        )
         if role == AuthorRole.CLIENT and portal_request.is_closed:
             raise ThreadClosed(portal_request.reference)
         if role == AuthorRole.CLIENT:
@@ -99,9 +127,16 @@ def post_message(portal_request, *, role, body, channel, author_name="", user=No
             # One of the record's people: their own name, not the record's (a couple, a household).
             author_name = authors.author_label(user, author_name)
         message = RequestMessage.objects.create(
-            request=portal_request, author_role=role, author_name=author_name[:200], author_user=user,
-            channel=channel, body=body, created_at=sent_at or now, external_id=external_id,
-            status_set=status_line[0] if status_line else "", status_date=status_line[1] if status_line else None,
+            request=portal_request,
+            author_role=role,
+            author_name=author_name[:200],
+            author_user=user,
+            channel=channel,
+            body=body,
+            created_at=sent_at or now,
+            external_id=external_id,
+            status_set=status_line[0] if status_line else "",
+            status_date=status_line[1] if status_line else None,
         )
         attachments = save_attachments(portal_request, message, checked_files)
         for stored in stored_files:
@@ -117,16 +152,23 @@ def post_message(portal_request, *, role, body, channel, author_name="", user=No
             portal_request.client_read_at = now  # the client has read what they answered
             fields.append("client_read_at")
         # An answer moves a waiting request on; an import says its status itself.
-        if (not status and role in ANSWERING_ROLES and channel != RequestMessage.Channel.IMPORT
-                and portal_request.status in WAITING_STATUSES):
+        if (
+            not status
+            and role in ANSWERING_ROLES
+            and channel != RequestMessage.Channel.IMPORT
+            and portal_request.status in WAITING_STATUSES
+        ):
             status = PortalRequest.Status.ANSWERED
         if status:
             fields += portal_request.set_status(status, now)
         portal_request.save(update_fields=list(dict.fromkeys(fields)))
         # What came from the internal system (an import) does not go back to it.
         if channel != RequestMessage.Channel.IMPORT and role != AuthorRole.INTERNAL_SYSTEM:
-            record_event("request_message_posted", message_payload(portal_request, message, attachments),
-                         installation=portal_request.installation)
+            record_event(
+                "request_message_posted",
+                message_payload(portal_request, message, attachments),
+                installation=portal_request.installation,
+            )
         notify(portal_request, message, attachments, site_url=site_url, portal_settings=portal_settings)
     return message
 
@@ -139,13 +181,19 @@ def _open(portal_request, *, role, body, channel, user, checked_files, site_url,
         portal_request.message = body
         portal_request.fill_recap()
         portal_request.save()
-        message = RequestMessage(request=portal_request, author_role=role, author_user=user, channel=channel,
-                                 author_name=authors.author_label(user, portal_request.client.full_name
-                                                                 if portal_request.client_id else ""),
-                                 body=body, created_at=portal_request.created_at)
+        message = RequestMessage(
+            request=portal_request,
+            author_role=role,
+            author_user=user,
+            channel=channel,
+            author_name=authors.author_label(user, portal_request.client.full_name if portal_request.client_id else ""),
+            body=body,
+            created_at=portal_request.created_at,
+        )
         attachments = save_attachments(portal_request, None, checked_files)
-        record_event("request_submitted", request_payload(portal_request, attachments),
-                     installation=portal_request.installation)
+        record_event(
+            "request_submitted", request_payload(portal_request, attachments), installation=portal_request.installation
+        )
         _notify_opening(portal_request, attachments, portal_settings, site_url)
     # Files written inside a rolled-back transaction would be orphans: the
     # transaction only fails before commit, in which case nothing was sent.
@@ -165,9 +213,7 @@ def request_payload(portal_request, attachments):
         "message": portal_request.message,
         "sent_by": authors.sent_by(portal_request.submitted_by, record_name=portal_request.client.full_name),
         "created_at": portal_request.created_at.isoformat(),
-        "attachments": [
-            {"filename": a.filename, "content_type": a.content_type, "size": a.size} for a in attachments
-        ],
+        "attachments": [{"filename": a.filename, "content_type": a.content_type, "size": a.size} for a in attachments],
     }
 
 
@@ -188,9 +234,14 @@ def franchisee_sets_status(portal_request, franchisee, status, *, planned_for=No
         locked.planned_for = planned_for
         locked.save(update_fields=["planned_for"])
         message = post_message(
-            locked, role=AuthorRole.FRANCHISEE, channel=RequestMessage.Channel.REPLY_LINK,
-            author_name=franchisee.contact_name or franchisee.company, body=note, status=status,
-            status_line=(status, planned_for), site_url=site_url,
+            locked,
+            role=AuthorRole.FRANCHISEE,
+            channel=RequestMessage.Channel.REPLY_LINK,
+            author_name=franchisee.contact_name or franchisee.company,
+            body=note,
+            status=status,
+            status_line=(status, planned_for),
+            site_url=site_url,
         )
     return message
 
@@ -208,9 +259,15 @@ def change_status(portal_request, status, *, user=None):
 
 def status_event(portal_request, role):
     """A status changed in the portal without a message: the internal system learns it."""
-    record_event("request_status_changed", {
-        "reference": str(portal_request.reference), "status": portal_request.status, "changed_by": role,
-    }, installation=portal_request.installation)
+    record_event(
+        "request_status_changed",
+        {
+            "reference": str(portal_request.reference),
+            "status": portal_request.status,
+            "changed_by": role,
+        },
+        installation=portal_request.installation,
+    )
 
 
 def reopen(portal_request, *, user=None):
@@ -253,6 +310,7 @@ def message_payload(portal_request, message, attachments):
 
 # -- who hears of it (the recipients: routing.py) -------------------------------------
 
+
 def _franchisee_of(portal_request):
     return portal_request.installation.franchisee if portal_request.installation else None
 
@@ -260,8 +318,12 @@ def _franchisee_of(portal_request):
 def _notify_opening(portal_request, attachments, portal_settings, site_url):
     """The request to the franchisee and/or the network heads, and its copy to the client."""
     franchisee = _franchisee_of(portal_request)
-    context = {"request_obj": portal_request, "franchisee": franchisee, "attachments": attachments,
-               "site_url": site_url}
+    context = {
+        "request_obj": portal_request,
+        "franchisee": franchisee,
+        "attachments": attachments,
+        "site_url": site_url,
+    }
     files = _files_of_attachments(attachments)
     reference = portal_request.reference
     for recipient, to in routing.client_message_recipients(portal_request, franchisee, portal_settings).items():
@@ -269,17 +331,25 @@ def _notify_opening(portal_request, attachments, portal_settings, site_url):
         if recipient == routing.FRANCHISEE:
             extra["reply_url"] = links.reply_url(portal_request, franchisee, site_url)
         queue_mail(
-            key=f"request:{reference}:{recipient}", to=to, template=MAIL + "request_franchisee",
+            key=f"request:{reference}:{recipient}",
+            to=to,
+            template=MAIL + "request_franchisee",
             context={**context, "recipient": recipient, **extra},
-            reply_to=routing.reply_to(recipient, portal_request), attachments=files,
+            reply_to=routing.reply_to(recipient, portal_request),
+            attachments=files,
             # The franchisee's carries the reply link: no copy of the body once sent.
             sensitive=recipient == routing.FRANCHISEE,
         )
     to, reply_to = routing.client_copy(portal_request, franchisee)
     queue_mail(
-        key=f"request:{reference}:client_copy", to=to, template=MAIL + "request_client_copy",
-        context={**context, "thread_url": links.client_thread_url(portal_request, site_url),
-                 "answer_days": getattr(portal_settings, "request_answer_days", None)},
+        key=f"request:{reference}:client_copy",
+        to=to,
+        template=MAIL + "request_client_copy",
+        context={
+            **context,
+            "thread_url": links.client_thread_url(portal_request, site_url),
+            "answer_days": getattr(portal_settings, "request_answer_days", None),
+        },
         reply_to=reply_to,
     )
 
@@ -301,8 +371,12 @@ def notify(portal_request, message, attachments, *, site_url="", portal_settings
                 key=f"request_message:{message.pk}:client" + ("" if own else f":{user.pk}"),
                 to=[address],
                 template=MAIL + "request_answer",
-                context={**context, "thread_url": links.client_thread_url(portal_request, site_url),
-                         "include_text": app_settings.MAIL_INCLUDES_MESSAGE, "unsubscribe_url": unsubscribe_url},
+                context={
+                    **context,
+                    "thread_url": links.client_thread_url(portal_request, site_url),
+                    "include_text": app_settings.MAIL_INCLUDES_MESSAGE,
+                    "unsubscribe_url": unsubscribe_url,
+                },
                 headers=headers,
             )
         return
@@ -330,14 +404,18 @@ def _pending_reply_mail(portal_request, recipient, now, window):
     """The reply mail of this thread and recipient still waiting for its window, or None."""
     recent = portal_request.messages.filter(author_role=AuthorRole.CLIENT, created_at__gte=now - window)
     keys = [REPLY_KEY.format(pk=pk, recipient=recipient) for pk in recent.values_list("pk", flat=True)]
-    return (OutgoingMail.objects.filter(key__in=keys, status=OutgoingMail.Status.PENDING, not_before__gt=now)
-            .order_by("pk").first())
+    return (
+        OutgoingMail.objects.filter(key__in=keys, status=OutgoingMail.Status.PENDING, not_before__gt=now)
+        .order_by("pk")
+        .first()
+    )
 
 
 def _replies_from(portal_request, first_pk):
     """The client's replies of the thread from ``first_pk`` on, each with ``.files``: two queries."""
-    replies = list(portal_request.messages.filter(author_role=AuthorRole.CLIENT, pk__gte=first_pk)
-                   .order_by("created_at", "pk"))
+    replies = list(
+        portal_request.messages.filter(author_role=AuthorRole.CLIENT, pk__gte=first_pk).order_by("created_at", "pk")
+    )
     by_message = {}
     for attachment in RequestAttachment.objects.filter(message__in=replies).order_by("pk"):
         by_message.setdefault(attachment.message_id, []).append(attachment)
@@ -377,20 +455,29 @@ def _notify_client_reply(portal_request, context, portal_settings):
             extra = {}
             if recipient == routing.FRANCHISEE:
                 extra["reply_url"] = _reply_url_in(pending) or links.reply_url(portal_request, franchisee, site_url)
-            reply_context = {**context, "recipient": recipient, "replies": replies, "message": replies[-1],
-                             "attachments": [a for reply in replies for a in reply.files], **extra}
-            if update_pending_mail(pending, template=MAIL + "request_client_reply", context=reply_context,
-                                   attachments=_files_of(replies)):
+            reply_context = {
+                **context,
+                "recipient": recipient,
+                "replies": replies,
+                "message": replies[-1],
+                "attachments": [a for reply in replies for a in reply.files],
+                **extra,
+            }
+            if update_pending_mail(
+                pending, template=MAIL + "request_client_reply", context=reply_context, attachments=_files_of(replies)
+            ):
                 continue
             # A worker took it meanwhile: this reply starts the next mail.
         extra = {}
         if recipient == routing.FRANCHISEE:
             extra["reply_url"] = links.reply_url(portal_request, franchisee, site_url)
         queue_mail(
-            key=REPLY_KEY.format(pk=message.pk, recipient=recipient), to=to,
+            key=REPLY_KEY.format(pk=message.pk, recipient=recipient),
+            to=to,
             template=MAIL + "request_client_reply",
             context={**context, "recipient": recipient, "replies": [message], **extra},
-            reply_to=routing.reply_to(recipient, portal_request), attachments=_files_of([message]),
+            reply_to=routing.reply_to(recipient, portal_request),
+            attachments=_files_of([message]),
             # Both carry what the client wrote; the franchisee's carries the reply link.
             sensitive=recipient == routing.FRANCHISEE,
             not_before=now + window if window else None,

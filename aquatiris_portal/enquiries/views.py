@@ -16,7 +16,11 @@ from ..security_log import document_access
 from ..storage import serve_private_file
 from . import visibility
 from .forms import (
-    ContactForm, MaintenanceContractForm, SerialNumberForm, add_limit_error, already_asked_message,
+    ContactForm,
+    MaintenanceContractForm,
+    SerialNumberForm,
+    add_limit_error,
+    already_asked_message,
     open_contract_request,
 )
 from .limits import LimitReached
@@ -55,31 +59,43 @@ def _initial_installation(request, installations):
 def _move_visit_message(request):
     """The message asking to move a visit (``?visit=<pk>``, "ask to move it"), for a visit the client sees."""
     wanted = request.GET.get("visit", "")
-    visit = (access.client_visits(request.user).select_related("installation").filter(pk=wanted).first()
-             if wanted.isdigit() else None)
+    visit = (
+        access.client_visits(request.user).select_related("installation").filter(pk=wanted).first()
+        if wanted.isdigit()
+        else None
+    )
     if visit is None or visit.planned_for is None:
         return ""
     # Named by date and place: the internal system's id means nothing to the client.
-    return _("Hello, I would like to move the visit planned on %(date)s (%(kind)s, %(place)s). "
-             "I would be available on: ") % {"date": visit.planned_for.strftime("%d/%m/%Y"),
-                                              "kind": visit.get_kind_display(),
-                                              "place": visit.installation.display_name}
+    return _(
+        "Hello, I would like to move the visit planned on %(date)s (%(kind)s, %(place)s). I would be available on: "
+    ) % {
+        "date": visit.planned_for.strftime("%d/%m/%Y"),
+        "kind": visit.get_kind_display(),
+        "place": visit.installation.display_name,
+    }
 
 
 def contact(page, request, context):
     installations = context["installations"]
     if request.method == "POST":
-        form = ContactForm(request.POST, request.FILES, installations=_installation_choices(request),
-                           owner=request.user)
+        form = ContactForm(
+            request.POST, request.FILES, installations=_installation_choices(request), owner=request.user
+        )
         if form.is_valid():
             data = form.cleaned_data
             subject = data["subject"]
             try:
                 portal_request = submit_request(
-                    user=request.user, client=context["client"], installation=data["installation"],
+                    user=request.user,
+                    client=context["client"],
+                    installation=data["installation"],
                     kind=PortalRequest.Kind.AFTER_SALES if subject.is_after_sales else PortalRequest.Kind.QUESTION,
-                    message=data["message"], subject=subject, reason=data["reason"],
-                    checked_files=data["attachments"], portal_settings=context["portal_settings"],
+                    message=data["message"],
+                    subject=subject,
+                    reason=data["reason"],
+                    checked_files=data["attachments"],
+                    portal_settings=context["portal_settings"],
                     site_url=_site_url(request),
                 )
             except LimitReached as refused:
@@ -94,8 +110,10 @@ def contact(page, request, context):
     else:
         form = ContactForm(
             installations=_installation_choices(request),
-            initial={"installation": _initial_installation(request, installations),
-                     "message": _move_visit_message(request)},
+            initial={
+                "installation": _initial_installation(request, installations),
+                "message": _move_visit_message(request),
+            },
         )
     return page.render_screen(request, "contact", {**context, "form": form, "nav": "contact"})
 
@@ -116,10 +134,13 @@ def maintenance_contract(page, request, context):
                     previous = open_contract_request(data["installation"])
                     if previous is None:
                         portal_request = submit_request(
-                            user=request.user, client=context["client"], installation=data["installation"],
+                            user=request.user,
+                            client=context["client"],
+                            installation=data["installation"],
                             kind=PortalRequest.Kind.MAINTENANCE_CONTRACT,
                             message=data["message"] or _("Request for a maintenance contract."),
-                            portal_settings=context["portal_settings"], site_url=_site_url(request),
+                            portal_settings=context["portal_settings"],
+                            site_url=_site_url(request),
                         )
             except LimitReached as error:
                 refused = error
@@ -135,20 +156,29 @@ def maintenance_contract(page, request, context):
             initial={"installation": _initial_installation(request, built)},
         )
     return page.render_screen(
-        request, "maintenance_contract",
+        request,
+        "maintenance_contract",
         {**context, "form": form, "nav": "maintenance_contract", "built_installations": built},
     )
 
 
 def warranty(page, request, context, installation):
     portal_settings = context["portal_settings"]
-    form_kwargs = {"pattern": portal_settings.serial_number_pattern, "help_text": portal_settings.serial_number_help,
-                   "references": [other.reference for other in context["installations"]]}
+    form_kwargs = {
+        "pattern": portal_settings.serial_number_pattern,
+        "help_text": portal_settings.serial_number_help,
+        "references": [other.reference for other in context["installations"]],
+    }
     extension = getattr(installation, "warranty_extension", None)
     conflict = False
     confirming = False
-    response_context = {**context, "installation": installation, "extension": extension,
-                        "installation_tab": "warranty", "warranty_end": warranty_end(installation, portal_settings)}
+    response_context = {
+        **context,
+        "installation": installation,
+        "extension": extension,
+        "installation_tab": "warranty",
+        "warranty_end": warranty_end(installation, portal_settings),
+    }
     if not installation.is_built:
         # Nothing built yet: nothing to register (the page says when it opens).
         return page.render_screen(request, "warranty", {**response_context, "not_built": True})
@@ -166,15 +196,21 @@ def warranty(page, request, context, installation):
             confirming = True
         elif form.is_valid():
             result = register_serial_number(
-                user=request.user, client=context["client"], installation_pk=installation.pk,
-                serial_number=form.cleaned_data["serial_number"], portal_settings=portal_settings,
+                user=request.user,
+                client=context["client"],
+                installation_pk=installation.pk,
+                serial_number=form.cleaned_data["serial_number"],
+                portal_settings=portal_settings,
                 site_url=_site_url(request),
             )
             if result.status == "registered":
-                messages.success(request, _(
-                    "Your serial number is registered and your warranty is extended. Your manufacturer "
-                    "certificate is in your documents and was emailed to you."
-                ))
+                messages.success(
+                    request,
+                    _(
+                        "Your serial number is registered and your warranty is extended. Your manufacturer "
+                        "certificate is in your documents and was emailed to you."
+                    ),
+                )
                 return HttpResponseRedirect(_url(page, request, "warranty", installation.pk))
             if result.status == "already_registered":
                 messages.info(request, _("This serial number is already registered for this installation."))
@@ -183,9 +219,17 @@ def warranty(page, request, context, installation):
     else:
         # "No, correct it" comes back here with what was typed.
         form = SerialNumberForm(initial={"serial_number": request.GET.get("serial_number", "")[:60]}, **form_kwargs)
-    return page.render_screen(request, "warranty", {
-        **response_context, "form": form, "conflict": conflict, "confirming": confirming,
-    }, status=200)
+    return page.render_screen(
+        request,
+        "warranty",
+        {
+            **response_context,
+            "form": form,
+            "conflict": conflict,
+            "confirming": confirming,
+        },
+        status=200,
+    )
 
 
 def request_attachment(request, reference, pk):
@@ -198,9 +242,15 @@ def request_attachment(request, reference, pk):
     if access.viewed_client(request.user) is not None:  # staff viewing the space as the client
         actor = document_access.Actor.STAFF
     return serve_private_file(
-        attachment.file, filename=attachment.filename, content_type=attachment.content_type,
+        attachment.file,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
         disposition="attachment",
         access=document_access.for_attachment(
-            attachment, route="request_attachment", actor=actor, user=request.user,
-            actor_name="" if actor == document_access.Actor.STAFF else document_access.person_name(request.user)),
+            attachment,
+            route="request_attachment",
+            actor=actor,
+            user=request.user,
+            actor_name="" if actor == document_access.Actor.STAFF else document_access.person_name(request.user),
+        ),
     )

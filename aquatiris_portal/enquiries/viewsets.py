@@ -76,8 +76,9 @@ class RequestIndexView(generic.IndexView):
             if not access.can_read_requests(request.user):
                 raise PermissionDenied
             export = start_export(request.user, request.GET["export"], request.GET, self.get_queryset())
-            record_security_event(Kind.EXPORT, request, export="requests", id=export.pk,
-                                  format=export.format, filters=export.query_string)
+            record_security_event(
+                Kind.EXPORT, request, export="requests", id=export.pk, format=export.format, filters=export.query_string
+            )
             return redirect("aquatiris_portal_requests:export", export.pk)
         return super().get(request, *args, **kwargs)
 
@@ -124,12 +125,19 @@ class RequestInspectView(generic.InspectView):
 def attachment_download(request, pk):
     """An attachment of a request, for staff allowed to read requests."""
     attachment = visibility.get_staff_request_attachment_or_404(request.user, pk)
-    record_security_event(Kind.DOCUMENT_DOWNLOAD, request, model="requestattachment", id=attachment.pk,
-                          request_id=attachment.request_id)
-    row = document_access.for_attachment(attachment, route="aquatiris_portal_requests:attachment",
-                                         actor=document_access.Actor.STAFF, user=request.user)
-    return serve_private_file(attachment.file, filename=attachment.filename, content_type=attachment.content_type,
-                              disposition="attachment", access=row)
+    record_security_event(
+        Kind.DOCUMENT_DOWNLOAD, request, model="requestattachment", id=attachment.pk, request_id=attachment.request_id
+    )
+    row = document_access.for_attachment(
+        attachment, route="aquatiris_portal_requests:attachment", actor=document_access.Actor.STAFF, user=request.user
+    )
+    return serve_private_file(
+        attachment.file,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        disposition="attachment",
+        access=row,
+    )
 
 
 # Until the file is ready, the status page asks again every few seconds
@@ -173,10 +181,14 @@ def export_status(request, pk):
         "export": export,
         "filters_text": describe_filters(params),
         "refresh_seconds": EXPORT_REFRESH_SECONDS if export.is_pending else None,
-        "download_url": (reverse("aquatiris_portal_requests:export_download", args=[export.pk])
-                         if export.status == RequestExport.Status.DONE else None),
+        "download_url": (
+            reverse("aquatiris_portal_requests:export_download", args=[export.pk])
+            if export.status == RequestExport.Status.DONE
+            else None
+        ),
         "index_url": reverse("aquatiris_portal_requests:index") + (f"?{params}" if params else ""),
-        "retry_url": reverse("aquatiris_portal_requests:index") + f"?{params}{'&' if params else ''}export={export.format}",
+        "retry_url": reverse("aquatiris_portal_requests:index")
+        + f"?{params}{'&' if params else ''}export={export.format}",
     }
     response = TemplateResponse(request, "aquatiris_portal/admin/request_export.html", context)
     if export.is_pending:
@@ -192,10 +204,13 @@ def export_download(request, pk):
     if export.status != RequestExport.Status.DONE:
         raise Http404
     record_security_event(Kind.EXPORT, request, export="requests", id=export.pk, step="download")
-    return serve_private_file(export.file, filename=export.filename, content_type=export.content_type,
-                              disposition="attachment",
-                              access=document_access.for_export(
-                                  export, route="aquatiris_portal_requests:export_download", user=request.user))
+    return serve_private_file(
+        export.file,
+        filename=export.filename,
+        content_type=export.content_type,
+        disposition="attachment",
+        access=document_access.for_export(export, route="aquatiris_portal_requests:export_download", user=request.user),
+    )
 
 
 class PortalRequestViewSet(ModelViewSet):
@@ -213,26 +228,48 @@ class PortalRequestViewSet(ModelViewSet):
     list_per_page = 50
     ordering = ["-created_at"]
     filterset_class = PortalRequestFilterSet
-    search_fields = ["client_last_name", "client_first_name", "client_email", "client_code",
-                     "installation_reference", "message"]
+    search_fields = [
+        "client_last_name",
+        "client_first_name",
+        "client_email",
+        "client_code",
+        "installation_reference",
+        "message",
+    ]
     list_display = [
         "__str__",
         Column("client_code", label=_("Client code")),
         Column("kind", label=_("Kind"), accessor="get_kind_display"),
         Column("subject_label", label=_("Subject")),
         Column("franchisee", label=_("Franchisee")),
-        StatusTagColumn("status", label=_("Status"), accessor="get_status_display", primary=lambda r: r.status == "new"),
+        StatusTagColumn(
+            "status", label=_("Status"), accessor="get_status_display", primary=lambda r: r.status == "new"
+        ),
         DateColumn("created_at", label=_("Sent"), sort_key="created_at"),
         DateColumn("last_activity_at", label=_("Last activity"), sort_key="last_activity_at"),
         Column("last_author_role", label=_("Last written by"), accessor="get_last_author_role_display"),
         StatusTagColumn("waiting", label=_("Answer"), accessor=waiting_label, primary=admin_threads.is_waiting),
     ]
     inspect_view_fields = [
-        "reference", "created_at", "kind", "status", "subject_label", "after_sales_reason", "message",
-        "client_last_name", "client_first_name", "client_address", "client_phone", "client_email", "client_code",
-        "installation_reference", "franchisee", "submitted_by",
+        "reference",
+        "created_at",
+        "kind",
+        "status",
+        "subject_label",
+        "after_sales_reason",
+        "message",
+        "client_last_name",
+        "client_first_name",
+        "client_address",
+        "client_phone",
+        "client_email",
+        "client_code",
+        "installation_reference",
+        "franchisee",
+        "submitted_by",
     ]
     list_export = EXPORT_FIELDS  # shows the buttons; the job writes the columns
+
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
             path("attachments/<int:pk>/", attachment_download, name="attachment"),
@@ -260,7 +297,12 @@ def listing_rows(user, query_string):
     request.META["SERVER_NAME"], request.META["SERVER_PORT"] = "localhost", "80"
     view_class = requests_viewset.index_view_class
     kwargs = {**requests_viewset.get_common_view_kwargs(), **requests_viewset.get_index_view_kwargs()}
-    view = view_class(**{key: value for key, value in kwargs.items()
-                         if hasattr(view_class, key) and value is not requests_viewset.UNDEFINED})
+    view = view_class(
+        **{
+            key: value
+            for key, value in kwargs.items()
+            if hasattr(view_class, key) and value is not requests_viewset.UNDEFINED
+        }
+    )
     view.setup(request)
     return view.get_queryset()

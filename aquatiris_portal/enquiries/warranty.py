@@ -33,6 +33,7 @@ def warranty_end(installation, portal_settings, registered_at=None):
 
 # -- the serial number pattern of the portal settings ------------------------------
 
+
 class SerialPatternUnusable(Exception):
     """The stored pattern is not safe to run (saved before it was checked, or
     written in the database): every serial is refused until an admin fixes
@@ -58,17 +59,32 @@ def serial_matches(pattern, serial):
 def alert_unusable_pattern(pattern, problem):
     """Tell the superusers, once a day per pattern: a security log event and
     a mail (its key makes it once); a log line each time."""
-    logger.error("The serial number pattern of the portal settings is refused (%s): %r; every serial is refused "
-                 "until an admin fixes it", problem[0], pattern)
+    logger.error(
+        "The serial number pattern of the portal settings is refused (%s): %r; every serial is refused "
+        "until an admin fixes it",
+        problem[0],
+        pattern,
+    )
     digest = hashlib.sha256(str(pattern).encode()).hexdigest()[:16]
     key = f"serial_pattern_unusable:{digest}:{timezone.localdate():%Y-%m-%d}"
     if not cache.add(f"aqp:{key}", 1, 24 * 3600) or OutgoingMail.objects.filter(key=key).exists():
         return
     record_security_event(PATTERN_EVENT, pattern=str(pattern)[:300], problem=problem[0])
-    recipients = sorted({email.strip().lower() for email in get_user_model().objects.filter(
-        is_superuser=True, is_active=True).exclude(email="").values_list("email", flat=True)})
+    recipients = sorted(
+        {
+            email.strip().lower()
+            for email in get_user_model()
+            .objects.filter(is_superuser=True, is_active=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        }
+    )
     if not recipients:
         logger.error("No active superuser with an email address to tell that the serial pattern is refused")
         return
-    queue_mail(key=key, to=recipients, template="aquatiris_portal/mail/serial_pattern_unusable",
-               context={"pattern": pattern, "problem": problem_message(problem)})
+    queue_mail(
+        key=key,
+        to=recipients,
+        template="aquatiris_portal/mail/serial_pattern_unusable",
+        context={"pattern": pattern, "problem": problem_message(problem)},
+    )

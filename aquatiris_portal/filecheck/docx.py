@@ -75,8 +75,11 @@ def check_docx(data):
         missing = [name for name in REQUIRED if name not in names]
         if missing:
             return verdict(CORRUPT, "not a Word document")
-        active = sorted(name for name in names
-                        if name.lower().endswith("vbaproject.bin") or name.lower().startswith("word/activex/"))
+        active = sorted(
+            name
+            for name in names
+            if name.lower().endswith("vbaproject.bin") or name.lower().startswith("word/activex/")
+        )
         if active:
             return verdict(ACTIVE, "macros or ActiveX controls")
         try:

@@ -16,13 +16,31 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObj
 from . import pdf_scan
 from .verdicts import ACTIVE, CORRUPT, ENCRYPTED, POLYGLOT, verdict
 
-_ACTIVE_KEYS = frozenset({
-    "/JavaScript", "/JS", "/AA", "/EmbeddedFiles", "/EF", "/XFA", "/RichMediaContent", "/RichMediaSettings",
-})
-_ACTIVE_VALUES = frozenset({
-    "/JavaScript", "/Launch", "/EmbeddedFile", "/RichMedia", "/RichMediaExecute", "/SubmitForm", "/ImportData",
-    "/GoToE", "/Rendition",
-})
+_ACTIVE_KEYS = frozenset(
+    {
+        "/JavaScript",
+        "/JS",
+        "/AA",
+        "/EmbeddedFiles",
+        "/EF",
+        "/XFA",
+        "/RichMediaContent",
+        "/RichMediaSettings",
+    }
+)
+_ACTIVE_VALUES = frozenset(
+    {
+        "/JavaScript",
+        "/Launch",
+        "/EmbeddedFile",
+        "/RichMedia",
+        "/RichMediaExecute",
+        "/SubmitForm",
+        "/ImportData",
+        "/GoToE",
+        "/Rendition",
+    }
+)
 # Objects looked at in one PDF before giving up (a 10 MB PDF has far fewer).
 MAX_PDF_OBJECTS = 200_000
 # Actions followed along one automatic chain (``/Next``) before giving up.

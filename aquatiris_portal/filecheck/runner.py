@@ -41,7 +41,10 @@ def _start_server():
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_PACKAGE_ROOT, os.environ.get("PYTHONPATH")]))}
     process = subprocess.Popen(  # noqa: S603  fixed argv: this Python and the package's own checker
         [sys.executable, "-m", "aquatiris_portal.filecheck.server", path],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+        close_fds=True,
     )
     ready, _, _ = select.select([process.stdout], [], [], _START_SECONDS)
     if not ready or process.stdout.readline() != b"ready\n":

@@ -6,15 +6,15 @@ log only: names found, an error's class, never the file's content.
 """
 
 OK = None
-CORRUPT = "corrupt"            # does not open as what it claims to be
-ENCRYPTED = "encrypted"        # a PDF with a password
-POLYGLOT = "polyglot"          # a PDF that is also a web page
-ACTIVE = "active"              # scripts, automatic actions, embedded files, macros
-BOMB = "bomb"                  # would unpack into far more than it weighs
+CORRUPT = "corrupt"  # does not open as what it claims to be
+ENCRYPTED = "encrypted"  # a PDF with a password
+POLYGLOT = "polyglot"  # a PDF that is also a web page
+ACTIVE = "active"  # scripts, automatic actions, embedded files, macros
+BOMB = "bomb"  # would unpack into far more than it weighs
 TOO_MANY_PIXELS = "too_many_pixels"
-TIMEOUT = "timeout"            # the check did not finish within the limit
-MEMORY = "memory"              # the check needed more memory than the limit
-FAILED = "failed"              # the child died without an answer (crash)
+TIMEOUT = "timeout"  # the check did not finish within the limit
+MEMORY = "memory"  # the check needed more memory than the limit
+FAILED = "failed"  # the child died without an answer (crash)
 
 # The codes that mean "could not be checked", not "checked and refused".
 UNCHECKED = frozenset({TIMEOUT, MEMORY, FAILED})

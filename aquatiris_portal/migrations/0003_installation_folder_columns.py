@@ -22,49 +22,50 @@ def fill_folder_columns(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('aquatiris_portal', '0002_work'),
+        ("aquatiris_portal", "0002_work"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='client',
-            name='aqp_client_ulast',
+            model_name="client",
+            name="aqp_client_ulast",
         ),
         migrations.RemoveIndex(
-            model_name='installation',
-            name='aqp_inst_spanc_city',
+            model_name="installation",
+            name="aqp_inst_spanc_city",
         ),
         migrations.RemoveIndex(
-            model_name='installation',
-            name='aqp_inst_spanc_ucity',
+            model_name="installation",
+            name="aqp_inst_spanc_ucity",
         ),
         migrations.RemoveIndex(
-            model_name='installation',
-            name='aqp_inst_spanc_uref',
+            model_name="installation",
+            name="aqp_inst_spanc_uref",
         ),
         migrations.RemoveIndex(
-            model_name='installation',
-            name='aqp_inst_spanc_pc',
+            model_name="installation",
+            name="aqp_inst_spanc_pc",
         ),
         migrations.AddField(
-            model_name='installation',
-            name='client_sort_name',
-            field=models.CharField(blank=True, editable=False, max_length=200, verbose_name='client (sort key)'),
+            model_name="installation",
+            name="client_sort_name",
+            field=models.CharField(blank=True, editable=False, max_length=200, verbose_name="client (sort key)"),
         ),
         migrations.AddField(
-            model_name='installation',
-            name='search_words',
-            field=models.CharField(blank=True, editable=False, max_length=500, verbose_name='search words'),
+            model_name="installation",
+            name="search_words",
+            field=models.CharField(blank=True, editable=False, max_length=500, verbose_name="search words"),
         ),
         migrations.AddIndex(
-            model_name='installation',
-            index=models.Index(fields=['spanc', 'client_sort_name', 'reference', 'id'], name='aqp_inst_spanc_name'),
+            model_name="installation",
+            index=models.Index(fields=["spanc", "client_sort_name", "reference", "id"], name="aqp_inst_spanc_name"),
         ),
         migrations.AddIndex(
-            model_name='installation',
-            index=models.Index(fields=['spanc', 'city', 'client_sort_name', 'reference', 'id'], name='aqp_inst_spanc_town'),
+            model_name="installation",
+            index=models.Index(
+                fields=["spanc", "city", "client_sort_name", "reference", "id"], name="aqp_inst_spanc_town"
+            ),
         ),
         migrations.RunPython(fill_folder_columns, migrations.RunPython.noop),
     ]

@@ -4,25 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('aquatiris_portal', '0004_request_export'),
+        ("aquatiris_portal", "0004_request_export"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='outgoingmail',
-            name='headers',
-            field=models.JSONField(blank=True, default=dict, verbose_name='headers'),
+            model_name="outgoingmail",
+            name="headers",
+            field=models.JSONField(blank=True, default=dict, verbose_name="headers"),
         ),
         migrations.AddField(
-            model_name='outgoingmail',
-            name='lease_until',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='lease until'),
+            model_name="outgoingmail",
+            name="lease_until",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="lease until"),
         ),
         migrations.AlterField(
-            model_name='outgoingmail',
-            name='status',
-            field=models.CharField(choices=[('pending', 'Pending'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed')], default='pending', max_length=10, verbose_name='status'),
+            model_name="outgoingmail",
+            name="status",
+            field=models.CharField(
+                choices=[("pending", "Pending"), ("sending", "Sending"), ("sent", "Sent"), ("failed", "Failed")],
+                default="pending",
+                max_length=10,
+                verbose_name="status",
+            ),
         ),
     ]

@@ -7,30 +7,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('aquatiris_portal', '0005_outgoing_mail_lease_and_headers'),
+        ("aquatiris_portal", "0005_outgoing_mail_lease_and_headers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SecurityEvent',
+            name="SecurityEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='when')),
-                ('kind', models.CharField(db_index=True, max_length=60, verbose_name='event')),
-                ('username', models.CharField(blank=True, max_length=150, verbose_name='username')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP address')),
-                ('path', models.CharField(blank=True, max_length=300, verbose_name='path')),
-                ('details', models.JSONField(blank=True, default=dict, verbose_name='details')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name="when"),
+                ),
+                ("kind", models.CharField(db_index=True, max_length=60, verbose_name="event")),
+                ("username", models.CharField(blank=True, max_length=150, verbose_name="username")),
+                ("ip", models.GenericIPAddressField(blank=True, null=True, verbose_name="IP address")),
+                ("path", models.CharField(blank=True, max_length=300, verbose_name="path")),
+                ("details", models.JSONField(blank=True, default=dict, verbose_name="details")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'security event',
-                'verbose_name_plural': 'security log',
-                'ordering': ['-created_at', '-pk'],
-                'default_permissions': ('view',),
+                "verbose_name": "security event",
+                "verbose_name_plural": "security log",
+                "ordering": ["-created_at", "-pk"],
+                "default_permissions": ("view",),
             },
         ),
     ]

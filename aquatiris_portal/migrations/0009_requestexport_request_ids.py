@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('aquatiris_portal', '0008_dead_ends'),
+        ("aquatiris_portal", "0008_dead_ends"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='requestexport',
-            name='request_ids',
-            field=models.JSONField(blank=True, default=list, editable=False, verbose_name='requests'),
+            model_name="requestexport",
+            name="request_ids",
+            field=models.JSONField(blank=True, default=list, editable=False, verbose_name="requests"),
         ),
     ]

@@ -5,26 +5,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('aquatiris_portal', '0009_requestexport_request_ids'),
+        ("aquatiris_portal", "0009_requestexport_request_ids"),
     ]
 
     operations = [
         # Installations already imported stay empty (never "new" in a SPANC
         # digest); those imported from now on get the time they arrive.
         migrations.AddField(
-            model_name='installation',
-            name='created_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='added to the portal'),
+            model_name="installation",
+            name="created_at",
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name="added to the portal"),
         ),
         migrations.AlterField(
-            model_name='installation',
-            name='created_at',
-            field=models.DateTimeField(blank=True, default=django.utils.timezone.now, editable=False, null=True, verbose_name='added to the portal'),
+            model_name="installation",
+            name="created_at",
+            field=models.DateTimeField(
+                blank=True,
+                default=django.utils.timezone.now,
+                editable=False,
+                null=True,
+                verbose_name="added to the portal",
+            ),
         ),
         migrations.AddIndex(
-            model_name='installation',
-            index=models.Index(fields=['spanc', 'created_at'], name='aqp_inst_spanc_created'),
+            model_name="installation",
+            index=models.Index(fields=["spanc", "created_at"], name="aqp_inst_spanc_created"),
         ),
     ]

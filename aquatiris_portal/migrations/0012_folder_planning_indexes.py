@@ -4,18 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('aquatiris_portal', '0011_portalsettings_mail_routing_permission'),
+        ("aquatiris_portal", "0011_portalsettings_mail_routing_permission"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='installation',
-            index=models.Index(fields=['spanc', 'installed_on', 'client_sort_name', 'reference', 'id'], name='aqp_inst_spanc_installed'),
+            model_name="installation",
+            index=models.Index(
+                fields=["spanc", "installed_on", "client_sort_name", "reference", "id"], name="aqp_inst_spanc_installed"
+            ),
         ),
         migrations.AddIndex(
-            model_name='installation',
-            index=models.Index(fields=['spanc', 'stage', 'client_sort_name', 'reference', 'id'], name='aqp_inst_spanc_stage'),
+            model_name="installation",
+            index=models.Index(
+                fields=["spanc", "stage", "client_sort_name", "reference", "id"], name="aqp_inst_spanc_stage"
+            ),
         ),
     ]

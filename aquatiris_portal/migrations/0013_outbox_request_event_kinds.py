@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('aquatiris_portal', '0012_folder_planning_indexes'),
+        ("aquatiris_portal", "0012_folder_planning_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='outboxevent',
-            name='kind',
-            field=models.CharField(choices=[('serial_number_registered', 'Serial number registered'), ('document_uploaded', 'Document uploaded'), ('request_submitted', 'Request submitted'), ('request_message_posted', 'Request message posted'), ('request_status_changed', 'Request status changed'), ('account_activated', 'Account activated')], max_length=40, verbose_name='kind'),
+            model_name="outboxevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("serial_number_registered", "Serial number registered"),
+                    ("document_uploaded", "Document uploaded"),
+                    ("request_submitted", "Request submitted"),
+                    ("request_message_posted", "Request message posted"),
+                    ("request_status_changed", "Request status changed"),
+                    ("account_activated", "Account activated"),
+                ],
+                max_length=40,
+                verbose_name="kind",
+            ),
         ),
     ]

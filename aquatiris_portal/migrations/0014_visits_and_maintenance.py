@@ -6,80 +6,137 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('aquatiris_portal', '0013_outbox_request_event_kinds'),
+        ("aquatiris_portal", "0013_outbox_request_event_kinds"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Visit',
+            name="Visit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(help_text='Key of the record in the internal system.', max_length=64, unique=True, verbose_name='internal system id')),
-                ('synced_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='last synchronised')),
-                ('sync_hash', models.CharField(blank=True, editable=False, max_length=32, verbose_name='sync hash')),
-                ('kind', models.CharField(choices=[('maintenance', 'Maintenance visit'), ('emptying', 'Emptying'), ('repair', 'Repair'), ('spanc_inspection', 'SPANC inspection'), ('commissioning', 'Commissioning')], max_length=20, verbose_name='kind')),
-                ('planned_for', models.DateField(blank=True, null=True, verbose_name='planned for')),
-                ('slot', models.CharField(blank=True, choices=[('morning', 'morning'), ('afternoon', 'afternoon')], max_length=10, verbose_name='slot')),
-                ('done_on', models.DateField(blank=True, null=True, verbose_name='done on')),
-                ('technician', models.CharField(blank=True, max_length=200, verbose_name='technician')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('visible_to_client', models.BooleanField(default=True, verbose_name='visible to the client')),
-                ('visible_to_spanc', models.BooleanField(default=False, verbose_name='visible to the SPANC')),
-                ('reminded_for', models.DateField(blank=True, editable=False, null=True, verbose_name='reminder sent for')),
-                ('ics_sequence', models.PositiveIntegerField(default=0, editable=False, verbose_name='calendar version')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "external_id",
+                    models.CharField(
+                        help_text="Key of the record in the internal system.",
+                        max_length=64,
+                        unique=True,
+                        verbose_name="internal system id",
+                    ),
+                ),
+                (
+                    "synced_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="last synchronised"),
+                ),
+                ("sync_hash", models.CharField(blank=True, editable=False, max_length=32, verbose_name="sync hash")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("maintenance", "Maintenance visit"),
+                            ("emptying", "Emptying"),
+                            ("repair", "Repair"),
+                            ("spanc_inspection", "SPANC inspection"),
+                            ("commissioning", "Commissioning"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("planned_for", models.DateField(blank=True, null=True, verbose_name="planned for")),
+                (
+                    "slot",
+                    models.CharField(
+                        blank=True,
+                        choices=[("morning", "morning"), ("afternoon", "afternoon")],
+                        max_length=10,
+                        verbose_name="slot",
+                    ),
+                ),
+                ("done_on", models.DateField(blank=True, null=True, verbose_name="done on")),
+                ("technician", models.CharField(blank=True, max_length=200, verbose_name="technician")),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                ("visible_to_client", models.BooleanField(default=True, verbose_name="visible to the client")),
+                ("visible_to_spanc", models.BooleanField(default=False, verbose_name="visible to the SPANC")),
+                (
+                    "reminded_for",
+                    models.DateField(blank=True, editable=False, null=True, verbose_name="reminder sent for"),
+                ),
+                (
+                    "ics_sequence",
+                    models.PositiveIntegerField(default=0, editable=False, verbose_name="calendar version"),
+                ),
             ],
             options={
-                'verbose_name': 'visit',
-                'verbose_name_plural': 'visits',
-                'ordering': ['-planned_for'],
+                "verbose_name": "visit",
+                "verbose_name_plural": "visits",
+                "ordering": ["-planned_for"],
             },
         ),
         migrations.AddField(
-            model_name='installation',
-            name='last_maintenance_on',
-            field=models.DateField(blank=True, editable=False, null=True, verbose_name='last maintenance'),
+            model_name="installation",
+            name="last_maintenance_on",
+            field=models.DateField(blank=True, editable=False, null=True, verbose_name="last maintenance"),
         ),
         migrations.AddField(
-            model_name='installation',
-            name='maintenance_contract_every_months',
-            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='maintenance every (months)'),
+            model_name="installation",
+            name="maintenance_contract_every_months",
+            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="maintenance every (months)"),
         ),
         migrations.AddField(
-            model_name='installation',
-            name='maintenance_contract_status',
-            field=models.CharField(blank=True, choices=[('active', 'Active'), ('ended', 'Ended'), ('none', 'None')], max_length=10, verbose_name='maintenance contract'),
+            model_name="installation",
+            name="maintenance_contract_status",
+            field=models.CharField(
+                blank=True,
+                choices=[("active", "Active"), ("ended", "Ended"), ("none", "None")],
+                max_length=10,
+                verbose_name="maintenance contract",
+            ),
         ),
         migrations.AddField(
-            model_name='installation',
-            name='maintenance_contract_until',
-            field=models.DateField(blank=True, null=True, verbose_name='maintenance contract until'),
+            model_name="installation",
+            name="maintenance_contract_until",
+            field=models.DateField(blank=True, null=True, verbose_name="maintenance contract until"),
         ),
         migrations.AddIndex(
-            model_name='installation',
-            index=models.Index(fields=['spanc', 'last_maintenance_on', 'client_sort_name', 'reference', 'id'], name='aqp_inst_spanc_maint'),
+            model_name="installation",
+            index=models.Index(
+                fields=["spanc", "last_maintenance_on", "client_sort_name", "reference", "id"],
+                name="aqp_inst_spanc_maint",
+            ),
         ),
         migrations.AddField(
-            model_name='visit',
-            name='installation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='visits', to='aquatiris_portal.installation', verbose_name='installation'),
+            model_name="visit",
+            name="installation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="visits",
+                to="aquatiris_portal.installation",
+                verbose_name="installation",
+            ),
         ),
         migrations.AddField(
-            model_name='visit',
-            name='report_document',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='aquatiris_portal.portaldocument', verbose_name='report'),
+            model_name="visit",
+            name="report_document",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="aquatiris_portal.portaldocument",
+                verbose_name="report",
+            ),
         ),
         migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['installation', 'done_on'], name='aqp_visit_inst_done'),
+            model_name="visit",
+            index=models.Index(fields=["installation", "done_on"], name="aqp_visit_inst_done"),
         ),
         migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['installation', 'planned_for'], name='aqp_visit_inst_planned'),
+            model_name="visit",
+            index=models.Index(fields=["installation", "planned_for"], name="aqp_visit_inst_planned"),
         ),
         migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['planned_for', 'done_on'], name='aqp_visit_planned'),
+            model_name="visit",
+            index=models.Index(fields=["planned_for", "done_on"], name="aqp_visit_planned"),
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('aquatiris_portal', '0014_visits_and_maintenance'),
+        ("aquatiris_portal", "0014_visits_and_maintenance"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='visit',
-            name='cancelled_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='cancelled'),
+            model_name="visit",
+            name="cancelled_at",
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name="cancelled"),
         ),
         migrations.AddField(
-            model_name='visit',
-            name='reminded_slot',
-            field=models.CharField(blank=True, editable=False, max_length=10, verbose_name='reminder sent for slot'),
+            model_name="visit",
+            name="reminded_slot",
+            field=models.CharField(blank=True, editable=False, max_length=10, verbose_name="reminder sent for slot"),
         ),
     ]

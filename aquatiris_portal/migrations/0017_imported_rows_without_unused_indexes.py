@@ -6,109 +6,150 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('aquatiris_portal', '0016_seasonal_tasks'),
+        ("aquatiris_portal", "0016_seasonal_tasks"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='client',
-            name='external_id',
-            field=models.CharField(help_text='Key of the record in the internal system.', max_length=64, verbose_name='internal system id'),
+            model_name="client",
+            name="external_id",
+            field=models.CharField(
+                help_text="Key of the record in the internal system.", max_length=64, verbose_name="internal system id"
+            ),
         ),
         migrations.AlterField(
-            model_name='client',
-            name='postcode',
-            field=models.CharField(blank=True, max_length=10, verbose_name='postcode'),
+            model_name="client",
+            name="postcode",
+            field=models.CharField(blank=True, max_length=10, verbose_name="postcode"),
         ),
         migrations.AlterField(
-            model_name='franchisee',
-            name='external_id',
-            field=models.CharField(help_text='Key of the record in the internal system.', max_length=64, verbose_name='internal system id'),
+            model_name="franchisee",
+            name="external_id",
+            field=models.CharField(
+                help_text="Key of the record in the internal system.", max_length=64, verbose_name="internal system id"
+            ),
         ),
         migrations.AlterField(
-            model_name='installation',
-            name='client',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='installations', to='aquatiris_portal.client', verbose_name='client'),
+            model_name="installation",
+            name="client",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="installations",
+                to="aquatiris_portal.client",
+                verbose_name="client",
+            ),
         ),
         migrations.AlterField(
-            model_name='installation',
-            name='external_id',
-            field=models.CharField(help_text='Key of the record in the internal system.', max_length=64, verbose_name='internal system id'),
+            model_name="installation",
+            name="external_id",
+            field=models.CharField(
+                help_text="Key of the record in the internal system.", max_length=64, verbose_name="internal system id"
+            ),
         ),
         migrations.AlterField(
-            model_name='installation',
-            name='postcode',
-            field=models.CharField(blank=True, max_length=10, verbose_name='postcode'),
+            model_name="installation",
+            name="postcode",
+            field=models.CharField(blank=True, max_length=10, verbose_name="postcode"),
         ),
         migrations.AlterField(
-            model_name='installation',
-            name='reference',
-            field=models.CharField(max_length=60, verbose_name='reference'),
+            model_name="installation",
+            name="reference",
+            field=models.CharField(max_length=60, verbose_name="reference"),
         ),
         migrations.AlterField(
-            model_name='installation',
-            name='spanc',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='installations', to='aquatiris_portal.spanc', verbose_name='SPANC'),
+            model_name="installation",
+            name="spanc",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="installations",
+                to="aquatiris_portal.spanc",
+                verbose_name="SPANC",
+            ),
         ),
         migrations.AlterField(
-            model_name='portaldocument',
-            name='external_id',
-            field=models.CharField(blank=True, help_text='Empty for documents created by the portal (certificates, SPANC uploads).', max_length=64, null=True, verbose_name='internal system id'),
+            model_name="portaldocument",
+            name="external_id",
+            field=models.CharField(
+                blank=True,
+                help_text="Empty for documents created by the portal (certificates, SPANC uploads).",
+                max_length=64,
+                null=True,
+                verbose_name="internal system id",
+            ),
         ),
         migrations.AlterField(
-            model_name='portaldocument',
-            name='installation',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='aquatiris_portal.installation', verbose_name='installation'),
+            model_name="portaldocument",
+            name="installation",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="documents",
+                to="aquatiris_portal.installation",
+                verbose_name="installation",
+            ),
         ),
         migrations.AlterField(
-            model_name='spanc',
-            name='external_id',
-            field=models.CharField(help_text='Key of the record in the internal system.', max_length=64, verbose_name='internal system id'),
+            model_name="spanc",
+            name="external_id",
+            field=models.CharField(
+                help_text="Key of the record in the internal system.", max_length=64, verbose_name="internal system id"
+            ),
         ),
         migrations.AlterField(
-            model_name='spanc',
-            name='postcode',
-            field=models.CharField(blank=True, max_length=10, verbose_name='postcode'),
+            model_name="spanc",
+            name="postcode",
+            field=models.CharField(blank=True, max_length=10, verbose_name="postcode"),
         ),
         migrations.AlterField(
-            model_name='visit',
-            name='external_id',
-            field=models.CharField(help_text='Key of the record in the internal system.', max_length=64, verbose_name='internal system id'),
+            model_name="visit",
+            name="external_id",
+            field=models.CharField(
+                help_text="Key of the record in the internal system.", max_length=64, verbose_name="internal system id"
+            ),
         ),
         migrations.AlterField(
-            model_name='visit',
-            name='installation',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='visits', to='aquatiris_portal.installation', verbose_name='installation'),
+            model_name="visit",
+            name="installation",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="visits",
+                to="aquatiris_portal.installation",
+                verbose_name="installation",
+            ),
         ),
         migrations.AddIndex(
-            model_name='installation',
-            index=models.Index(fields=['reference'], name='aqp_inst_reference'),
+            model_name="installation",
+            index=models.Index(fields=["reference"], name="aqp_inst_reference"),
         ),
         migrations.AddConstraint(
-            model_name='client',
-            constraint=models.UniqueConstraint(fields=('external_id',), name='aqp_client_external_id_uniq'),
+            model_name="client",
+            constraint=models.UniqueConstraint(fields=("external_id",), name="aqp_client_external_id_uniq"),
         ),
         migrations.AddConstraint(
-            model_name='franchisee',
-            constraint=models.UniqueConstraint(fields=('external_id',), name='aqp_franchisee_external_id_uniq'),
+            model_name="franchisee",
+            constraint=models.UniqueConstraint(fields=("external_id",), name="aqp_franchisee_external_id_uniq"),
         ),
         migrations.AddConstraint(
-            model_name='installation',
-            constraint=models.UniqueConstraint(fields=('external_id',), name='aqp_inst_external_id_uniq'),
+            model_name="installation",
+            constraint=models.UniqueConstraint(fields=("external_id",), name="aqp_inst_external_id_uniq"),
         ),
         migrations.AddConstraint(
-            model_name='portaldocument',
-            constraint=models.UniqueConstraint(fields=('external_id',), name='aqp_doc_external_id_uniq'),
+            model_name="portaldocument",
+            constraint=models.UniqueConstraint(fields=("external_id",), name="aqp_doc_external_id_uniq"),
         ),
         migrations.AddConstraint(
-            model_name='spanc',
-            constraint=models.UniqueConstraint(fields=('external_id',), name='aqp_spanc_external_id_uniq'),
+            model_name="spanc",
+            constraint=models.UniqueConstraint(fields=("external_id",), name="aqp_spanc_external_id_uniq"),
         ),
         migrations.AddConstraint(
-            model_name='visit',
-            constraint=models.UniqueConstraint(fields=('external_id',), name='aqp_visit_external_id_uniq'),
+            model_name="visit",
+            constraint=models.UniqueConstraint(fields=("external_id",), name="aqp_visit_external_id_uniq"),
         ),
     ]

@@ -5,7 +5,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("aquatiris_portal", "0017_imported_rows_without_unused_indexes"),
     ]
@@ -14,13 +13,15 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="client",
             name="code_key",
-            field=models.CharField(blank=True, editable=False, max_length=64, null=True,
-                                   verbose_name="client code as compared"),
+            field=models.CharField(
+                blank=True, editable=False, max_length=64, null=True, verbose_name="client code as compared"
+            ),
         ),
         migrations.AddField(
             model_name="spanc",
             name="code_key",
-            field=models.CharField(blank=True, editable=False, max_length=64, null=True,
-                                   verbose_name="pro code as compared"),
+            field=models.CharField(
+                blank=True, editable=False, max_length=64, null=True, verbose_name="pro code as compared"
+            ),
         ),
     ]

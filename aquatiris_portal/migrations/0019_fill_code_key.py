@@ -49,7 +49,11 @@ def fill(model):
             logger.warning(
                 "%s %r: its code %r compares equal to the code %r of %r; its code_key stays empty "
                 "(no activation with that code) until the internal system gives it a code of its own.",
-                model.__name__, external_id, code, other_code, other_id,
+                model.__name__,
+                external_id,
+                code,
+                other_code,
+                other_id,
             )
             key = None
         elif key is not None:
@@ -68,7 +72,6 @@ def fill_code_keys(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("aquatiris_portal", "0018_client_spanc_code_key"),
     ]

@@ -12,37 +12,78 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('aquatiris_portal', '0020_code_key_unique'),
+        ("aquatiris_portal", "0020_code_key_unique"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='replylinkuse',
-            name='action',
-            field=models.CharField(choices=[('view', 'Opened'), ('reply', 'Replied'), ('refused', 'Refused (expired, revoked or franchisee changed)')], max_length=10, verbose_name='action'),
+            model_name="replylinkuse",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("view", "Opened"),
+                    ("reply", "Replied"),
+                    ("refused", "Refused (expired, revoked or franchisee changed)"),
+                ],
+                max_length=10,
+                verbose_name="action",
+            ),
         ),
         migrations.CreateModel(
-            name='ReplyLink',
+            name="ReplyLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_hash', models.CharField(editable=False, max_length=64, unique=True, verbose_name='token hash')),
-                ('email_digest', models.CharField(editable=False, max_length=64, verbose_name='address digest')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('expires_at', models.DateTimeField(db_index=True, verbose_name='expires')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked')),
-                ('revoke_reason', models.CharField(blank=True, choices=[('closed', 'Request closed'), ('staff', 'Revoked by staff')], max_length=20, verbose_name='revoked because')),
-                ('franchisee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='aquatiris_portal.franchisee', verbose_name='franchisee')),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reply_links', to='aquatiris_portal.portalrequest', verbose_name='request')),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='revoked by')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("token_hash", models.CharField(editable=False, max_length=64, unique=True, verbose_name="token hash")),
+                ("email_digest", models.CharField(editable=False, max_length=64, verbose_name="address digest")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created")),
+                ("expires_at", models.DateTimeField(db_index=True, verbose_name="expires")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="revoked")),
+                (
+                    "revoke_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[("closed", "Request closed"), ("staff", "Revoked by staff")],
+                        max_length=20,
+                        verbose_name="revoked because",
+                    ),
+                ),
+                (
+                    "franchisee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="aquatiris_portal.franchisee",
+                        verbose_name="franchisee",
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reply_links",
+                        to="aquatiris_portal.portalrequest",
+                        verbose_name="request",
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="revoked by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'reply link',
-                'verbose_name_plural': 'reply links',
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['request', 'revoked_at'], name='aqp_replylink_request')],
+                "verbose_name": "reply link",
+                "verbose_name_plural": "reply links",
+                "ordering": ["-created_at"],
+                "indexes": [models.Index(fields=["request", "revoked_at"], name="aqp_replylink_request")],
             },
         ),
     ]

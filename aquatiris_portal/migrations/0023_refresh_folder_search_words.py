@@ -12,8 +12,14 @@ def refresh_folder_columns(apps, schema_editor):
 
     Installation = apps.get_model("aquatiris_portal", "Installation")
     rows = Installation.objects.values_list(
-        "pk", "client__last_name", "client__first_name", "city", "postcode", "reference",
-        "client_sort_name", "search_words",
+        "pk",
+        "client__last_name",
+        "client__first_name",
+        "city",
+        "postcode",
+        "reference",
+        "client_sort_name",
+        "search_words",
     ).order_by("pk")
     batch = []
     for pk, last_name, first_name, city, postcode, reference, *current in rows.iterator(chunk_size=2000):
@@ -28,7 +34,6 @@ def refresh_folder_columns(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("aquatiris_portal", "0022_mail_not_before_serial_pattern_check"),
     ]

@@ -16,69 +16,135 @@ def answered_requests(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('aquatiris_portal', '0023_refresh_folder_search_words'),
+        ("aquatiris_portal", "0023_refresh_folder_search_words"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='portalrequest',
-            name='planned_for',
-            field=models.DateField(blank=True, null=True, verbose_name='intervention planned for'),
+            model_name="portalrequest",
+            name="planned_for",
+            field=models.DateField(blank=True, null=True, verbose_name="intervention planned for"),
         ),
         migrations.AddField(
-            model_name='portalsettings',
-            name='request_answer_days',
-            field=models.PositiveSmallIntegerField(default=2, help_text='Told to the client in the confirmation email of each request.', verbose_name='expected answer time (working days)'),
+            model_name="portalsettings",
+            name="request_answer_days",
+            field=models.PositiveSmallIntegerField(
+                default=2,
+                help_text="Told to the client in the confirmation email of each request.",
+                verbose_name="expected answer time (working days)",
+            ),
         ),
         migrations.AddField(
-            model_name='requestmessage',
-            name='status_date',
-            field=models.DateField(blank=True, null=True, verbose_name='status date'),
+            model_name="requestmessage",
+            name="status_date",
+            field=models.DateField(blank=True, null=True, verbose_name="status date"),
         ),
         migrations.AddField(
-            model_name='requestmessage',
-            name='status_set',
-            field=models.CharField(blank=True, choices=[('new', 'New request'), ('in_progress', 'In progress'), ('answered', 'Answered'), ('planned', 'Planned'), ('resolved', 'Resolved'), ('closed', 'Closed')], max_length=20, verbose_name='status set'),
+            model_name="requestmessage",
+            name="status_set",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("new", "New request"),
+                    ("in_progress", "In progress"),
+                    ("answered", "Answered"),
+                    ("planned", "Planned"),
+                    ("resolved", "Resolved"),
+                    ("closed", "Closed"),
+                ],
+                max_length=20,
+                verbose_name="status set",
+            ),
         ),
         migrations.AlterField(
-            model_name='portalrequest',
-            name='status',
-            field=models.CharField(choices=[('new', 'New request'), ('in_progress', 'In progress'), ('answered', 'Answered'), ('planned', 'Planned'), ('resolved', 'Resolved'), ('closed', 'Closed')], db_index=True, default='new', max_length=20, verbose_name='status'),
+            model_name="portalrequest",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("new", "New request"),
+                    ("in_progress", "In progress"),
+                    ("answered", "Answered"),
+                    ("planned", "Planned"),
+                    ("resolved", "Resolved"),
+                    ("closed", "Closed"),
+                ],
+                db_index=True,
+                default="new",
+                max_length=20,
+                verbose_name="status",
+            ),
         ),
         migrations.CreateModel(
-            name='DocumentLink',
+            name="DocumentLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_hash', models.CharField(editable=False, max_length=64, unique=True, verbose_name='token hash')),
-                ('email_digest', models.CharField(editable=False, max_length=64, verbose_name='address digest')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('expires_at', models.DateTimeField(db_index=True, verbose_name='expires')),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='aquatiris_portal.portaldocument', verbose_name='document')),
-                ('franchisee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='aquatiris_portal.franchisee', verbose_name='franchisee')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("token_hash", models.CharField(editable=False, max_length=64, unique=True, verbose_name="token hash")),
+                ("email_digest", models.CharField(editable=False, max_length=64, verbose_name="address digest")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created")),
+                ("expires_at", models.DateTimeField(db_index=True, verbose_name="expires")),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="aquatiris_portal.portaldocument",
+                        verbose_name="document",
+                    ),
+                ),
+                (
+                    "franchisee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="aquatiris_portal.franchisee",
+                        verbose_name="franchisee",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'document link',
-                'verbose_name_plural': 'document links',
-                'ordering': ['-created_at'],
+                "verbose_name": "document link",
+                "verbose_name_plural": "document links",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='DocumentLinkUse',
+            name="DocumentLinkUse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='link sent to')),
-                ('action', models.CharField(choices=[('view', 'Opened'), ('download', 'Downloaded'), ('refused', 'Refused (expired, deleted or franchisee changed)')], max_length=10, verbose_name='action')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP address')),
-                ('user_agent', models.CharField(blank=True, max_length=300, verbose_name='browser')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='at')),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='aquatiris_portal.portaldocument', verbose_name='document')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="link sent to")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("view", "Opened"),
+                            ("download", "Downloaded"),
+                            ("refused", "Refused (expired, deleted or franchisee changed)"),
+                        ],
+                        max_length=10,
+                        verbose_name="action",
+                    ),
+                ),
+                ("ip", models.GenericIPAddressField(blank=True, null=True, verbose_name="IP address")),
+                ("user_agent", models.CharField(blank=True, max_length=300, verbose_name="browser")),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name="at"),
+                ),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="aquatiris_portal.portaldocument",
+                        verbose_name="document",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'document link use',
-                'verbose_name_plural': 'document link uses',
-                'ordering': ['-created_at'],
+                "verbose_name": "document link use",
+                "verbose_name_plural": "document link uses",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.RunPython(answered_requests, migrations.RunPython.noop),

@@ -25,7 +25,6 @@ def canonical_serials(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("aquatiris_portal", "0025_pending_uploads"),
     ]

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ("aquatiris_portal", "0028_first_connection_code_help"),
@@ -25,8 +24,15 @@ class Migration(migrations.Migration):
                 ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="created")),
                 ("last_used_at", models.DateTimeField(blank=True, null=True, verbose_name="last used")),
                 ("expires_at", models.DateTimeField(verbose_name="expires")),
-                ("user", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+",
-                                           to=settings.AUTH_USER_MODEL, verbose_name="user")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
                 "verbose_name": "trusted browser",

@@ -75,7 +75,6 @@ def copy_to_settings(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("aquatiris_portal", "0029_trusted_browsers"),
         ("wagtailcore", "0097_baselogentry_uuid_action_timestamp_indexes"),  # as 0001: Revision and its content
@@ -93,37 +92,68 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="clientspacepage",
             name="intro",
-            field=models.TextField(blank=True, help_text="Shown at the top of the client's dashboard, under the welcome. Plain text: a line break starts a new line.", verbose_name="welcome text"),
+            field=models.TextField(
+                blank=True,
+                help_text="Shown at the top of the client's dashboard, under the welcome. Plain text: a line break starts a new line.",
+                verbose_name="welcome text",
+            ),
         ),
         migrations.AddField(
             model_name="clientspacepage",
             name="request_form_intro",
-            field=models.TextField(blank=True, help_text="Shown above the question / after-sales form (« Contact my installer »).", verbose_name="request form introduction"),
+            field=models.TextField(
+                blank=True,
+                help_text="Shown above the question / after-sales form (« Contact my installer »).",
+                verbose_name="request form introduction",
+            ),
         ),
         migrations.AddField(
             model_name="clientspacepage",
             name="maintenance_contract_text",
-            field=models.TextField(blank=True, default="Ask for a maintenance contract: your franchisee will contact you with an offer.", help_text="Shown on the « Maintenance contract » screen, above the request button.", verbose_name="maintenance contract text"),
+            field=models.TextField(
+                blank=True,
+                default="Ask for a maintenance contract: your franchisee will contact you with an offer.",
+                help_text="Shown on the « Maintenance contract » screen, above the request button.",
+                verbose_name="maintenance contract text",
+            ),
         ),
         migrations.AddField(
             model_name="clientspacepage",
             name="emergency_text",
-            field=models.TextField(blank=True, default="Your filter overflows, water stays on the surface or it smells strongly: stop using water as far as you can (washing machine, bath), do not open the inspection chambers, and call your Aquatiris installer.", help_text="Shown to clients on their dashboard and on the contact screen. Empty: no emergency box.", verbose_name="what to do in an emergency"),
+            field=models.TextField(
+                blank=True,
+                default="Your filter overflows, water stays on the surface or it smells strongly: stop using water as far as you can (washing machine, bath), do not open the inspection chambers, and call your Aquatiris installer.",
+                help_text="Shown to clients on their dashboard and on the contact screen. Empty: no emergency box.",
+                verbose_name="what to do in an emergency",
+            ),
         ),
         migrations.AddField(
             model_name="clientspacepage",
             name="emergency_phone",
-            field=models.CharField(blank=True, help_text="Shown with the emergency text. Empty: the phone of each client's installer.", max_length=40, verbose_name="emergency phone number"),
+            field=models.CharField(
+                blank=True,
+                help_text="Shown with the emergency text. Empty: the phone of each client's installer.",
+                max_length=40,
+                verbose_name="emergency phone number",
+            ),
         ),
         migrations.AddField(
             model_name="prospacepage",
             name="intro",
-            field=models.TextField(blank=True, help_text="Shown to SPANC agents above their list of client folders.", verbose_name="introduction"),
+            field=models.TextField(
+                blank=True,
+                help_text="Shown to SPANC agents above their list of client folders.",
+                verbose_name="introduction",
+            ),
         ),
         migrations.AddField(
             model_name="prospacepage",
             name="spanc_upload_intro",
-            field=models.TextField(blank=True, help_text="Shown above the form where a SPANC adds a document to a folder.", verbose_name="upload introduction"),
+            field=models.TextField(
+                blank=True,
+                help_text="Shown above the form where a SPANC adds a document to a folder.",
+                verbose_name="upload introduction",
+            ),
         ),
         migrations.RunPython(copy_to_pages, copy_to_settings),
     ]

@@ -12,8 +12,11 @@ BATCH = 2000
 
 def _wanted(PortalAccount):
     """(person, record field, record id, role, created) for every account's client and SPANC."""
-    rows = (PortalAccount.objects.filter(Q(client__isnull=False) | Q(spanc__isnull=False))
-            .order_by("pk").values_list("user_id", "client_id", "spanc_id", "activated_at", "created_at"))
+    rows = (
+        PortalAccount.objects.filter(Q(client__isnull=False) | Q(spanc__isnull=False))
+        .order_by("pk")
+        .values_list("user_id", "client_id", "spanc_id", "activated_at", "created_at")
+    )
     for user_id, client_id, spanc_id, activated_at, created_at in rows.iterator(chunk_size=BATCH):
         since = activated_at or created_at
         if client_id:
@@ -25,8 +28,11 @@ def _wanted(PortalAccount):
 def forwards(apps, schema_editor):
     PortalAccount = apps.get_model("aquatiris_portal", "PortalAccount")
     Membership = apps.get_model("aquatiris_portal", "Membership")
-    existing = set(Membership.objects.filter(removed_at__isnull=True)
-                   .values_list("person_id", "client_id", "spanc_id").iterator(chunk_size=BATCH))
+    existing = set(
+        Membership.objects.filter(removed_at__isnull=True)
+        .values_list("person_id", "client_id", "spanc_id")
+        .iterator(chunk_size=BATCH)
+    )
     batch = []
     for user_id, field, record_id, role, since in _wanted(PortalAccount):
         key = (user_id, record_id if field == "client_id" else None, record_id if field == "spanc_id" else None)
@@ -50,7 +56,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("aquatiris_portal", "0032_memberships"),
     ]

@@ -7,36 +7,84 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('aquatiris_portal', '0033_memberships_from_accounts'),
+        ("aquatiris_portal", "0033_memberships_from_accounts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DocumentAccess',
+            name="DocumentAccess",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='when')),
-                ('file_kind', models.CharField(choices=[('document', 'document'), ('attachment', 'request attachment'), ('export', 'requests export'), ('archive', 'archive (installation dossier, my data)')], max_length=20, verbose_name='kind of file')),
-                ('file_id', models.PositiveBigIntegerField(verbose_name='file id')),
-                ('title', models.CharField(blank=True, max_length=255, verbose_name='title')),
-                ('actor', models.CharField(choices=[('owner', 'owner'), ('household', 'household member'), ('spanc', 'SPANC agent'), ('franchisee', 'franchisee (personal link)'), ('staff', 'Aquatiris staff'), ('system', 'internal system')], max_length=20, verbose_name='read by')),
-                ('actor_name', models.CharField(blank=True, max_length=300, verbose_name='name')),
-                ('link_id', models.PositiveBigIntegerField(blank=True, null=True, verbose_name='link id')),
-                ('link_sent_at', models.DateTimeField(blank=True, null=True, verbose_name='link sent')),
-                ('staff_ref', models.CharField(blank=True, max_length=8, verbose_name='staff reference')),
-                ('route', models.CharField(max_length=80, verbose_name='route')),
-                ('client', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='aquatiris_portal.client', verbose_name='client')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="when")),
+                (
+                    "file_kind",
+                    models.CharField(
+                        choices=[
+                            ("document", "document"),
+                            ("attachment", "request attachment"),
+                            ("export", "requests export"),
+                            ("archive", "archive (installation dossier, my data)"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind of file",
+                    ),
+                ),
+                ("file_id", models.PositiveBigIntegerField(verbose_name="file id")),
+                ("title", models.CharField(blank=True, max_length=255, verbose_name="title")),
+                (
+                    "actor",
+                    models.CharField(
+                        choices=[
+                            ("owner", "owner"),
+                            ("household", "household member"),
+                            ("spanc", "SPANC agent"),
+                            ("franchisee", "franchisee (personal link)"),
+                            ("staff", "Aquatiris staff"),
+                            ("system", "internal system"),
+                        ],
+                        max_length=20,
+                        verbose_name="read by",
+                    ),
+                ),
+                ("actor_name", models.CharField(blank=True, max_length=300, verbose_name="name")),
+                ("link_id", models.PositiveBigIntegerField(blank=True, null=True, verbose_name="link id")),
+                ("link_sent_at", models.DateTimeField(blank=True, null=True, verbose_name="link sent")),
+                ("staff_ref", models.CharField(blank=True, max_length=8, verbose_name="staff reference")),
+                ("route", models.CharField(max_length=80, verbose_name="route")),
+                (
+                    "client",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="aquatiris_portal.client",
+                        verbose_name="client",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'document access',
-                'verbose_name_plural': 'document accesses',
-                'ordering': ['-created_at', '-pk'],
-                'default_permissions': ('view',),
-                'indexes': [models.Index(fields=['client', '-created_at', '-id'], name='aqp_docaccess_client'), models.Index(fields=['created_at'], name='aqp_docaccess_created')],
+                "verbose_name": "document access",
+                "verbose_name_plural": "document accesses",
+                "ordering": ["-created_at", "-pk"],
+                "default_permissions": ("view",),
+                "indexes": [
+                    models.Index(fields=["client", "-created_at", "-id"], name="aqp_docaccess_client"),
+                    models.Index(fields=["created_at"], name="aqp_docaccess_created"),
+                ],
             },
         ),
     ]

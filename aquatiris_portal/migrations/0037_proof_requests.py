@@ -5,7 +5,6 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-
 # The editors' list starts with the usual proofs; they may rename, reorder or hide them.
 DEFAULT_KINDS = ["Bordereau de vidange", "Contrat d'entretien", "Rapport de visite"]
 
@@ -17,57 +16,147 @@ def add_default_kinds(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('aquatiris_portal', '0036_invitations'),
+        ("aquatiris_portal", "0036_invitations"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ProofKind',
+            name="ProofKind",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('sort_order', models.PositiveIntegerField(default=100, verbose_name='order')),
-                ('active', models.BooleanField(default=True, verbose_name='shown in the form')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("sort_order", models.PositiveIntegerField(default=100, verbose_name="order")),
+                ("active", models.BooleanField(default=True, verbose_name="shown in the form")),
             ],
             options={
-                'verbose_name': 'proof kind',
-                'verbose_name_plural': 'proof kinds',
-                'ordering': ['sort_order', 'name'],
+                "verbose_name": "proof kind",
+                "verbose_name_plural": "proof kinds",
+                "ordering": ["sort_order", "name"],
             },
         ),
         migrations.AlterField(
-            model_name='portaldocument',
-            name='source',
-            field=models.CharField(choices=[('sync', 'Internal system'), ('certificate', 'Manufacturer certificate'), ('spanc_upload', 'Uploaded by the SPANC'), ('owner_proof', 'Proof sent by the owner')], default='sync', max_length=20, verbose_name='source'),
+            model_name="portaldocument",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("sync", "Internal system"),
+                    ("certificate", "Manufacturer certificate"),
+                    ("spanc_upload", "Uploaded by the SPANC"),
+                    ("owner_proof", "Proof sent by the owner"),
+                ],
+                default="sync",
+                max_length=20,
+                verbose_name="source",
+            ),
         ),
         migrations.CreateModel(
-            name='ProofRequest',
+            name="ProofRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('due_on', models.DateField(verbose_name='due on')),
-                ('note', models.TextField(blank=True, max_length=1000, verbose_name='note')),
-                ('status', models.CharField(choices=[('requested', 'requested'), ('received', 'received')], default='requested', max_length=12, verbose_name='status')),
-                ('asked_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='asked')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='answered')),
-                ('franchisee_maintains', models.BooleanField(default=False, verbose_name='maintained by the franchisee')),
-                ('reminded_before_at', models.DateTimeField(blank=True, null=True, verbose_name='reminded before the due date')),
-                ('reminded_due_at', models.DateTimeField(blank=True, null=True, verbose_name='reminded on the due date')),
-                ('answer_document', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='aquatiris_portal.portaldocument', verbose_name='answer')),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='answered by')),
-                ('asked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='asked by')),
-                ('installation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='proof_requests', to='aquatiris_portal.installation', verbose_name='installation')),
-                ('kind', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='requests', to='aquatiris_portal.proofkind', verbose_name='proof')),
-                ('spanc', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='proof_requests', to='aquatiris_portal.spanc', verbose_name='SPANC')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("due_on", models.DateField(verbose_name="due on")),
+                ("note", models.TextField(blank=True, max_length=1000, verbose_name="note")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("requested", "requested"), ("received", "received")],
+                        default="requested",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("asked_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="asked")),
+                ("answered_at", models.DateTimeField(blank=True, null=True, verbose_name="answered")),
+                (
+                    "franchisee_maintains",
+                    models.BooleanField(default=False, verbose_name="maintained by the franchisee"),
+                ),
+                (
+                    "reminded_before_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="reminded before the due date"),
+                ),
+                (
+                    "reminded_due_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="reminded on the due date"),
+                ),
+                (
+                    "answer_document",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="aquatiris_portal.portaldocument",
+                        verbose_name="answer",
+                    ),
+                ),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="answered by",
+                    ),
+                ),
+                (
+                    "asked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="asked by",
+                    ),
+                ),
+                (
+                    "installation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="proof_requests",
+                        to="aquatiris_portal.installation",
+                        verbose_name="installation",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="requests",
+                        to="aquatiris_portal.proofkind",
+                        verbose_name="proof",
+                    ),
+                ),
+                (
+                    "spanc",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="proof_requests",
+                        to="aquatiris_portal.spanc",
+                        verbose_name="SPANC",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'proof request',
-                'verbose_name_plural': 'proof requests',
-                'ordering': ['-asked_at', '-pk'],
-                'indexes': [models.Index(fields=['installation', '-asked_at'], name='aqp_proof_inst_asked'), models.Index(fields=['status', 'due_on'], name='aqp_proof_status_due'), models.Index(fields=['spanc', 'answered_at'], name='aqp_proof_spanc_answered')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'requested')), fields=('installation', 'kind'), name='aqp_proof_one_open')],
+                "verbose_name": "proof request",
+                "verbose_name_plural": "proof requests",
+                "ordering": ["-asked_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["installation", "-asked_at"], name="aqp_proof_inst_asked"),
+                    models.Index(fields=["status", "due_on"], name="aqp_proof_status_due"),
+                    models.Index(fields=["spanc", "answered_at"], name="aqp_proof_spanc_answered"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "requested")),
+                        fields=("installation", "kind"),
+                        name="aqp_proof_one_open",
+                    )
+                ],
             },
         ),
         migrations.RunPython(add_default_kinds, migrations.RunPython.noop),

@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('aquatiris_portal', '0037_proof_requests'),
+        ("aquatiris_portal", "0037_proof_requests"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='outboxevent',
-            name='kind',
-            field=models.CharField(choices=[('serial_number_registered', 'Serial number registered'), ('document_uploaded', 'Document uploaded'), ('request_submitted', 'Request submitted'), ('request_message_posted', 'Request message posted'), ('request_status_changed', 'Request status changed'), ('account_activated', 'Account activated'), ('handover_requested', 'Sale of the house announced'), ('proof_requested', 'Proof of maintenance requested'), ('proof_received', 'Proof of maintenance received')], max_length=40, verbose_name='kind'),
+            model_name="outboxevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("serial_number_registered", "Serial number registered"),
+                    ("document_uploaded", "Document uploaded"),
+                    ("request_submitted", "Request submitted"),
+                    ("request_message_posted", "Request message posted"),
+                    ("request_status_changed", "Request status changed"),
+                    ("account_activated", "Account activated"),
+                    ("handover_requested", "Sale of the house announced"),
+                    ("proof_requested", "Proof of maintenance requested"),
+                    ("proof_received", "Proof of maintenance received"),
+                ],
+                max_length=40,
+                verbose_name="kind",
+            ),
         ),
     ]

@@ -47,12 +47,14 @@ class OutgoingMailButtonHelper(ButtonHelper):
     def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
         buttons = super().get_buttons_for_obj(obj, exclude, classnames_add, classnames_exclude)
         if obj.status != OutgoingMail.Status.SENT and self.request.user.has_perm(CHANGE):
-            buttons.append({
-                "url": self.url_helper.get_action_url("retry", obj.pk),
-                "label": _("Retry"),
-                "classname": self.finalise_classname(["button-secondary"]),
-                "title": _("Send this email again now"),
-            })
+            buttons.append(
+                {
+                    "url": self.url_helper.get_action_url("retry", obj.pk),
+                    "label": _("Retry"),
+                    "classname": self.finalise_classname(["button-secondary"]),
+                    "title": _("Send this email again now"),
+                }
+            )
         return buttons
 
 
@@ -73,9 +75,15 @@ def retry_mail(request, model_admin, instance_pk):
             else:
                 messages.info(request, gettext("A worker is sending this email right now."))
         return redirect(index_url)
-    return TemplateResponse(request, "aquatiris_portal/notifications/mail_retry.html", {
-        "mail": mail, "index_url": index_url, "view": model_admin,
-    })
+    return TemplateResponse(
+        request,
+        "aquatiris_portal/notifications/mail_retry.html",
+        {
+            "mail": mail,
+            "index_url": index_url,
+            "view": model_admin,
+        },
+    )
 
 
 class OutgoingMailAdmin(ModelAdmin):
@@ -101,6 +109,9 @@ class OutgoingMailAdmin(ModelAdmin):
 
     def get_admin_urls_for_registration(self):
         return super().get_admin_urls_for_registration() + (
-            re_path(self.url_helper.get_action_url_pattern("retry"), self.retry_view,
-                    name=self.url_helper.get_action_url_name("retry")),
+            re_path(
+                self.url_helper.get_action_url_pattern("retry"),
+                self.retry_view,
+                name=self.url_helper.get_action_url_name("retry"),
+            ),
         )

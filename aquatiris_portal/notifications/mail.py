@@ -17,8 +17,8 @@ import logging
 import dramatiq
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
 from django.utils import timezone
 from dramatiq.brokers.stub import StubBroker
 from wagtail import hooks
@@ -56,8 +56,20 @@ def render_mail(template, context):
     return subject, text, html
 
 
-def queue_mail(*, key, to, template, context, cc=(), reply_to=(), attachments=(), from_email=None, sensitive=False,
-               headers=None, not_before=None):
+def queue_mail(
+    *,
+    key,
+    to,
+    template,
+    context,
+    cc=(),
+    reply_to=(),
+    attachments=(),
+    from_email=None,
+    sensitive=False,
+    headers=None,
+    not_before=None,
+):
     """Store the mail (idempotent on ``key``) and send it once committed.
 
     Returns the OutgoingMail, or the existing one if ``key`` was queued before.
@@ -102,9 +114,14 @@ def update_pending_mail(mail, *, template, context, attachments=()):
     that claims the row at the same moment either sends the new text (it
     waited for this transaction) or has it already, and this returns False."""
     subject, text, html = render_mail(template, context)
-    return bool(OutgoingMail.objects.filter(pk=mail.pk, status=OutgoingMail.Status.PENDING).update(
-        subject=subject, body_text=text, body_html=html, attachments=list(attachments),
-    ))
+    return bool(
+        OutgoingMail.objects.filter(pk=mail.pk, status=OutgoingMail.Status.PENDING).update(
+            subject=subject,
+            body_text=text,
+            body_html=html,
+            attachments=list(attachments),
+        )
+    )
 
 
 def _enqueue(pk, not_before=None):

@@ -37,32 +37,55 @@ class Kind:
 
 
 KINDS = {
-    "request_answers": Kind(_("Answers to my requests"),
-                            _("An email when your franchisee or Aquatiris answers one of your requests."),
-                            True, "client"),
-    "client_documents": Kind(_("New documents"),
-                             _("At most one email a day listing the documents added for your installations."),
-                             True, "client"),
-    "visit_reminders": Kind(_("Visit reminders"),
-                            _("An email a few days before a planned visit, with a calendar invitation, "
-                              "and when the visit is moved or cancelled."),
-                            True, "client"),
-    "seasonal_tasks": Kind(_("This month's maintenance tasks"),
-                           _("One email a month with what to do at your installation this season."),
-                           False, "client"),
-    "proof_requests": Kind(_("Proofs my SPANC asks for"),
-                           _("An email when your SPANC asks for a proof of maintenance, a week before it is due "
-                             "and on the due date."),
-                           True, "client"),
-    "spanc_digest": Kind(_("New folders and documents of the territory"),
-                         _("A weekly email listing the new folders and the documents shared with your SPANC."),
-                         True, "spanc"),
+    "request_answers": Kind(
+        _("Answers to my requests"),
+        _("An email when your franchisee or Aquatiris answers one of your requests."),
+        True,
+        "client",
+    ),
+    "client_documents": Kind(
+        _("New documents"),
+        _("At most one email a day listing the documents added for your installations."),
+        True,
+        "client",
+    ),
+    "visit_reminders": Kind(
+        _("Visit reminders"),
+        _(
+            "An email a few days before a planned visit, with a calendar invitation, "
+            "and when the visit is moved or cancelled."
+        ),
+        True,
+        "client",
+    ),
+    "seasonal_tasks": Kind(
+        _("This month's maintenance tasks"),
+        _("One email a month with what to do at your installation this season."),
+        False,
+        "client",
+    ),
+    "proof_requests": Kind(
+        _("Proofs my SPANC asks for"),
+        _("An email when your SPANC asks for a proof of maintenance, a week before it is due and on the due date."),
+        True,
+        "client",
+    ),
+    "spanc_digest": Kind(
+        _("New folders and documents of the territory"),
+        _("A weekly email listing the new folders and the documents shared with your SPANC."),
+        True,
+        "spanc",
+    ),
 }
 
 
 class NotificationPreference(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
-                             related_name="portal_notification_preferences")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="portal_notification_preferences",
+    )
     kind = models.CharField(_("notification"), max_length=40)
     enabled = models.BooleanField(_("enabled"), default=True)
     # Digests: the end of the period the last mail covered.
@@ -94,10 +117,12 @@ def set_preference(user, kind, enabled):
     if kind not in KINDS:
         raise KeyError(kind)
     NotificationPreference.objects.update_or_create(
-        user=user, kind=kind, defaults={"enabled": bool(enabled), "changed_at": timezone.now()})
+        user=user, kind=kind, defaults={"enabled": bool(enabled), "changed_at": timezone.now()}
+    )
 
 
 # -- unsubscribe ----------------------------------------------------------------------
+
 
 def unsubscribe_token(user, kind):
     return signing.dumps({"u": user.pk, "k": kind}, salt=UNSUBSCRIBE_SALT, compress=False)

@@ -41,20 +41,25 @@ def purge_sent_attachments(days=None, now=None):
     days = app_settings.MAIL_ATTACHMENT_RETENTION_DAYS if days is None else days
     cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
     purged = 0
-    for mail in OutgoingMail.objects.filter(status=OutgoingMail.Status.SENT, sent_at__lt=cutoff).exclude(attachments=[]).only("pk", "attachments").iterator():
+    for mail in (
+        OutgoingMail.objects.filter(status=OutgoingMail.Status.SENT, sent_at__lt=cutoff)
+        .exclude(attachments=[])
+        .only("pk", "attachments")
+        .iterator()
+    ):
         owned = [a for a in mail.attachments if _owned(a)]
         if not owned:
             continue
         # The row first: a file no row names is harmless, a row naming a
         # missing file would break a resend.
-        OutgoingMail.objects.filter(pk=mail.pk).update(
-            attachments=[a for a in mail.attachments if not _owned(a)])
+        OutgoingMail.objects.filter(pk=mail.pk).update(attachments=[a for a in mail.attachments if not _owned(a)])
         for attachment in owned:
             try:
                 private_storage.delete(attachment["name"])
             except Exception:
-                logger.warning("Could not delete the attachment %s of mail %s", attachment["name"], mail.pk,
-                               exc_info=True)
+                logger.warning(
+                    "Could not delete the attachment %s of mail %s", attachment["name"], mail.pk, exc_info=True
+                )
             purged += 1
     return purged
 
@@ -79,7 +84,8 @@ def blank_old_bodies(days=None, now=None):
         return 0
     cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
     old = OutgoingMail.objects.filter(status=OutgoingMail.Status.SENT, sent_at__lt=cutoff).exclude(
-        body_text=BODY_ERASED, body_html="")
+        body_text=BODY_ERASED, body_html=""
+    )
     blanked = 0
     for _batch in range(MAX_BATCHES):
         pks = list(old.values_list("pk", flat=True)[:BATCH])
@@ -98,8 +104,10 @@ class _Report(int):
         return report
 
     def __str__(self):
-        return (f"{int(self)} mail attachment file(s) past retention deleted, "
-                f"{self.bodies} sent mail text(s) past retention erased")
+        return (
+            f"{int(self)} mail attachment file(s) past retention deleted, "
+            f"{self.bodies} sent mail text(s) past retention erased"
+        )
 
 
 def send_due(now=None, force=False):

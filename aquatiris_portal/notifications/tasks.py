@@ -21,11 +21,11 @@ import time
 from datetime import timedelta
 
 import dramatiq
-from dramatiq.brokers.stub import StubBroker
 from django.core.mail import EmailMultiAlternatives
 from django.db import DatabaseError, close_old_connections
 from django.db.models import F, Q
 from django.utils import timezone
+from dramatiq.brokers.stub import StubBroker
 
 from ..conf import app_settings
 from ..storage import private_storage
@@ -64,17 +64,17 @@ def _build_message(mail):
 def claimable(now):
     """Mails a worker may take: waiting, failed, or claimed by a worker whose
     lease ran out; never one whose ``not_before`` is still to come."""
-    return (Q(status__in=[OutgoingMail.Status.PENDING, OutgoingMail.Status.FAILED]) | Q(
-        status=OutgoingMail.Status.SENDING, lease_until__lt=now
-    )) & (Q(not_before__isnull=True) | Q(not_before__lte=now))
+    return (
+        Q(status__in=[OutgoingMail.Status.PENDING, OutgoingMail.Status.FAILED])
+        | Q(status=OutgoingMail.Status.SENDING, lease_until__lt=now)
+    ) & (Q(not_before__isnull=True) | Q(not_before__lte=now))
 
 
 def claim_outgoing_mail(mail_id):
     """Take the mail for this worker (committed at once), or None if it is sent or taken."""
     now = timezone.now()
-    won = (
-        OutgoingMail.objects.filter(claimable(now), pk=mail_id)
-        .update(status=OutgoingMail.Status.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1)
+    won = OutgoingMail.objects.filter(claimable(now), pk=mail_id).update(
+        status=OutgoingMail.Status.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1
     )
     return OutgoingMail.objects.get(pk=mail_id) if won else None
 
@@ -130,8 +130,11 @@ def _again_when_due(mail_id):
     its time, so that no scheduler is needed. On an in-memory broker the
     periodic sweep sends it (a StubBroker's join would wait for the delay)."""
     now = timezone.now()
-    not_before = (OutgoingMail.objects.filter(pk=mail_id, status=OutgoingMail.Status.PENDING, not_before__gt=now)
-                  .values_list("not_before", flat=True).first())
+    not_before = (
+        OutgoingMail.objects.filter(pk=mail_id, status=OutgoingMail.Status.PENDING, not_before__gt=now)
+        .values_list("not_before", flat=True)
+        .first()
+    )
     if not_before is None or isinstance(dramatiq.get_broker(), StubBroker):
         return
     deliver_mail.send_with_options(args=(mail_id,), delay=int((not_before - now).total_seconds() * 1000) + 1000)

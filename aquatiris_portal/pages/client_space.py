@@ -21,9 +21,8 @@ from wagtail.models import Page
 from .. import access
 from ..accounts.groups import ensure_client_group
 from ..conf import app_settings
-from ..enquiries import thread_views
+from ..enquiries import thread_views, visibility
 from ..enquiries import views as enquiry_views
-from ..enquiries import visibility
 from ..snippets.seasonal import SeasonalTask
 from ..snippets.site_settings import PortalSettings
 from ..snippets.stages import progress_for, stage_texts
@@ -58,19 +57,28 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
     # First connection: where the client code is printed (the activation
     # page's code help, templatetags/portal_first_connection.py).
     code_help = models.TextField(
-        _("where to find the client code"), blank=True,
-        help_text=_("Shown on the first connection page under the code field. Name the document that carries "
-                    "the code. Empty: a text naming the quote and the invoices."),
+        _("where to find the client code"),
+        blank=True,
+        help_text=_(
+            "Shown on the first connection page under the code field. Name the document that carries "
+            "the code. Empty: a text naming the quote and the invoices."
+        ),
     )
     code_facsimile = StreamField(
-        [("facsimile", CodeFacsimileBlock())], verbose_name=_("picture of the code on its document"),
-        blank=True, max_num=1,
+        [("facsimile", CodeFacsimileBlock())],
+        verbose_name=_("picture of the code on its document"),
+        blank=True,
+        max_num=1,
         help_text=_("A picture of the top of the document with the code. Empty: a drawing of an invoice's top."),
     )
     # The space's texts (space_texts.py) first: edited here with preview and revisions.
-    content_panels = Page.content_panels + ClientSpaceTexts.text_panels + [
-        MultiFieldPanel([FieldPanel("code_help"), FieldPanel("code_facsimile")], heading=_("First connection")),
-    ]
+    content_panels = (
+        Page.content_panels
+        + ClientSpaceTexts.text_panels
+        + [
+            MultiFieldPanel([FieldPanel("code_help"), FieldPanel("code_facsimile")], heading=_("First connection")),
+        ]
+    )
 
     dashboard_template_name = TEMPLATES + "dashboard.html"
     installation_template_name = TEMPLATES + "installation.html"
@@ -105,7 +113,9 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
         if view_as.activate(request) is None:
             return super().serve(request, *args, **kwargs)
         # Staff viewing as a client: read only (view_as_client.py).
-        return view_as.serve_read_only(self, request, lambda: super(ClientSpacePage, self).serve(request, *args, **kwargs))
+        return view_as.serve_read_only(
+            self, request, lambda: super(ClientSpacePage, self).serve(request, *args, **kwargs)
+        )
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -159,8 +169,11 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
     def dashboard(self, request):
         context = self.space_context(request, nav="dashboard")
         new_counts = dict(
-            access.client_documents(request.user).filter(self._new_condition(context))
-            .values("installation_id").annotate(count=Count("pk")).values_list("installation_id", "count")
+            access.client_documents(request.user)
+            .filter(self._new_condition(context))
+            .values("installation_id")
+            .annotate(count=Count("pk"))
+            .values_list("installation_id", "count")
         )
         texts = stage_texts()
         for installation in context["installations"]:
@@ -180,17 +193,22 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
         context = self.space_context(request, nav="installations", installation_tab="overview")
         installation = self._installation(context, pk)
         themes = (
-            access.client_documents(request.user).filter(installation=installation)
+            access.client_documents(request.user)
+            .filter(installation=installation)
             .values("theme__name", "theme__sort_order")
             .annotate(total=Count("pk"), new=Count("pk", filter=self._new_condition(context)))
             .order_by("theme__sort_order", "theme__name")
         )
         next_visit, maintenance_log = client_visits.installation_visits(request.user, installation)
-        context.update(installation=installation, themes=list(themes),
-                       progress=progress_for(installation.stage, stage_texts()),
-                       next_visit=next_visit, maintenance_log=maintenance_log,
-                       maintenance_due=client_visits.maintenance_due(installation),
-                       visit_reminders=client_visits.reminder_notice(request.user) if next_visit else None)
+        context.update(
+            installation=installation,
+            themes=list(themes),
+            progress=progress_for(installation.stage, stage_texts()),
+            next_visit=next_visit,
+            maintenance_log=maintenance_log,
+            maintenance_due=client_visits.maintenance_due(installation),
+            visit_reminders=client_visits.reminder_notice(request.user) if next_visit else None,
+        )
         return self.render_screen(request, "installation", context)
 
     @path("installations/<int:pk>/documents/", name="documents")
@@ -198,7 +216,9 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
         context = self.space_context(request, nav="installations", installation_tab="documents")
         installation = self._installation(context, pk)
         queryset = (
-            access.client_documents(request.user).filter(installation=installation).select_related("theme")
+            access.client_documents(request.user)
+            .filter(installation=installation)
+            .select_related("theme")
             .order_by("theme__sort_order", "theme__name", "theme_id", "-created_at", "-pk")
         )
         page_obj = Paginator(queryset, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
@@ -258,10 +278,14 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
         documents = list(
             access.client_documents(request.user)
             .filter(theme__slug=app_settings.MAINTENANCE_THEME_SLUG)
-            .select_related("installation").order_by("installation__reference", "-created_at")[:GUIDES_LIMIT]
+            .select_related("installation")
+            .order_by("installation__reference", "-created_at")[:GUIDES_LIMIT]
         )
-        context.update(documents=documents, guides=maintenance_guides(request.user),
-                       seasonal_tasks=list(SeasonalTask.objects.for_month().select_related("image")))
+        context.update(
+            documents=documents,
+            guides=maintenance_guides(request.user),
+            seasonal_tasks=list(SeasonalTask.objects.for_month().select_related("image")),
+        )
         return self.render_screen(request, "maintenance", context)
 
     @path("qui-a-consulte-mes-documents/", name="document_accesses")
@@ -284,6 +308,7 @@ def maintenance_guides(user):
     document view lets them download the guide."""
     ensure_client_group(user)
     return list(
-        get_document_model().objects.filter(collection__name=app_settings.MAINTENANCE_GUIDES_COLLECTION)
+        get_document_model()
+        .objects.filter(collection__name=app_settings.MAINTENANCE_GUIDES_COLLECTION)
         .order_by("title")[:GUIDES_LIMIT]
     )

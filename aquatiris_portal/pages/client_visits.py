@@ -36,8 +36,13 @@ def next_visits(user, installations, today=None):
     today = today or timezone.localdate()
     found = {}
     pks = [installation.pk for installation in installations]
-    for visit in (access.client_visits(user).planned().filter(installation_id__in=pks, planned_for__gte=today)
-                  .order_by("installation_id", "planned_for", "pk").prefetch_related(None)):
+    for visit in (
+        access.client_visits(user)
+        .planned()
+        .filter(installation_id__in=pks, planned_for__gte=today)
+        .order_by("installation_id", "planned_for", "pk")
+        .prefetch_related(None)
+    ):
         found.setdefault(visit.installation_id, visit)
     return found
 
@@ -49,8 +54,10 @@ def installation_visits(user, installation, today=None):
     with ``report`` (None unless the client may read it)."""
     today = today or timezone.localdate()
     visits = list(
-        access.client_visits(user).filter(installation=installation)
-        .filter(Q(done_on__isnull=False) | Q(planned_for__gte=today)).order_by("-done_on", "-pk")
+        access.client_visits(user)
+        .filter(installation=installation)
+        .filter(Q(done_on__isnull=False) | Q(planned_for__gte=today))
+        .order_by("-done_on", "-pk")
     )
     upcoming = [visit for visit in visits if visit.done_on is None]
     log = [visit for visit in visits if visit.done_on is not None]
@@ -73,8 +80,14 @@ def upcoming_visit_or_404(user, pk, today=None):
     installation and franchisee; anything else (another client's, not shared,
     cancelled, done, past, unknown) is a 404."""
     today = today or timezone.localdate()
-    visit = (access.client_visits(user).planned().filter(pk=pk, planned_for__gte=today)
-             .select_related("installation__franchisee").prefetch_related(None).first())
+    visit = (
+        access.client_visits(user)
+        .planned()
+        .filter(pk=pk, planned_for__gte=today)
+        .select_related("installation__franchisee")
+        .prefetch_related(None)
+        .first()
+    )
     if visit is None:
         raise Http404
     return visit
@@ -107,19 +120,34 @@ def move_visit(page, request, context, pk):
         if form.is_valid():
             try:
                 portal_request = submit_visit_move(
-                    user=request.user, client=context["client"], visit=visit, form=form,
+                    user=request.user,
+                    client=context["client"],
+                    visit=visit,
+                    form=form,
                     portal_settings=context["portal_settings"],
                     site_url=request.build_absolute_uri("/").rstrip("/"),
                 )
             except LimitReached as refused:
                 add_limit_error(form, refused, text_field="half_days", request=request)
             else:
-                messages.success(request, _("Your request to move the visit was sent to your franchisee. "
-                                            "They will confirm the new date."))
+                messages.success(
+                    request,
+                    _("Your request to move the visit was sent to your franchisee. They will confirm the new date."),
+                )
                 return HttpResponseRedirect(page.route_url(request, "request_detail", portal_request.reference))
     else:
         form = VisitMoveForm(today=today, visit=visit)
-    return page.render_screen(request, "move_visit", {
-        **context, "nav": "installations", "visit": visit, "installation": visit.installation,
-        "visit_label": visit_label(visit), "form": form, "max_half_days": MAX_HALF_DAYS,
-        "reminders": reminder_notice(request.user)})
+    return page.render_screen(
+        request,
+        "move_visit",
+        {
+            **context,
+            "nav": "installations",
+            "visit": visit,
+            "installation": visit.installation,
+            "visit_label": visit_label(visit),
+            "form": form,
+            "max_half_days": MAX_HALF_DAYS,
+            "reminders": reminder_notice(request.user),
+        },
+    )

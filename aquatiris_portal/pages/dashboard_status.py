@@ -22,7 +22,8 @@ def dashboard_status(user, installations, portal_settings):
     rows = list(
         client_requests(user)
         .filter(~Q(status=PortalRequest.Status.CLOSED) | Q(kind=PortalRequest.Kind.MAINTENANCE_CONTRACT))
-        .select_related("installation").order_by("-created_at", "-pk")[:ROWS_READ]
+        .select_related("installation")
+        .order_by("-created_at", "-pk")[:ROWS_READ]
     )
     open_requests = [row for row in rows if row.status != PortalRequest.Status.CLOSED]
     contracts = {}
@@ -31,8 +32,9 @@ def dashboard_status(user, installations, portal_settings):
             contracts.setdefault(row.installation_id, row)  # the latest per installation
     for installation in installations:
         extension = getattr(installation, "warranty_extension", None)
-        installation.warranty_ends_on = warranty_end(installation, portal_settings, extension.created_at) \
-            if extension is not None else None
+        installation.warranty_ends_on = (
+            warranty_end(installation, portal_settings, extension.created_at) if extension is not None else None
+        )
         installation.in_service = installation.stage in IN_SERVICE
         installation.contract_request = contracts.get(installation.pk)
     return {

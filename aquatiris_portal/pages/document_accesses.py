@@ -22,14 +22,22 @@ from ..security_log.access_models import DocumentAccess
 
 PER_PAGE = 25
 LINKED_KINDS = (DocumentAccess.FileKind.DOCUMENT, DocumentAccess.FileKind.ATTACHMENT)
-SHOWN_ACTORS = (DocumentAccess.Actor.SPANC, DocumentAccess.Actor.FRANCHISEE, DocumentAccess.Actor.STAFF,
-                DocumentAccess.Actor.OWNER, DocumentAccess.Actor.HOUSEHOLD)
+SHOWN_ACTORS = (
+    DocumentAccess.Actor.SPANC,
+    DocumentAccess.Actor.FRANCHISEE,
+    DocumentAccess.Actor.STAFF,
+    DocumentAccess.Actor.OWNER,
+    DocumentAccess.Actor.HOUSEHOLD,
+)
 
 
 def accesses_for(user, client):
     """The rows the page lists for ``user`` of ``client``: not theirs, not the system's."""
-    return (DocumentAccess.objects.filter(client=client, actor__in=SHOWN_ACTORS)
-            .exclude(user=user).order_by("-created_at", "-pk"))
+    return (
+        DocumentAccess.objects.filter(client=client, actor__in=SHOWN_ACTORS)
+        .exclude(user=user)
+        .order_by("-created_at", "-pk")
+    )
 
 
 def retention_text():
@@ -38,10 +46,12 @@ def retention_text():
         return _("We keep this history for as long as your account exists.")
     if days % 365 == 0:
         years = days // 365
-        return ngettext("We keep this history %(count)d year.", "We keep this history %(count)d years.",
-                        years) % {"count": years}
-    return ngettext("We keep this history %(count)d day.", "We keep this history %(count)d days.",
-                    days) % {"count": days}
+        return ngettext("We keep this history %(count)d year.", "We keep this history %(count)d years.", years) % {
+            "count": years
+        }
+    return ngettext("We keep this history %(count)d day.", "We keep this history %(count)d days.", days) % {
+        "count": days
+    }
 
 
 def who(row):
@@ -51,12 +61,17 @@ def who(row):
     if row.actor == DocumentAccess.Actor.FRANCHISEE:
         if row.link_sent_at:
             return _("your installer, %(company)s (link sent on %(date)s)") % {
-                "company": row.actor_name, "date": date_text(row.link_sent_at)}
+                "company": row.actor_name,
+                "date": date_text(row.link_sent_at),
+            }
         return _("your installer, %(company)s") % {"company": row.actor_name}
     if row.actor == DocumentAccess.Actor.STAFF:
         return _("an Aquatiris adviser, ref. %(ref)s") % {"ref": row.staff_ref or "—"}
-    return _("another person of your household: %(name)s") % {"name": row.actor_name} if row.actor_name else _(
-        "another person of your household")
+    return (
+        _("another person of your household: %(name)s") % {"name": row.actor_name}
+        if row.actor_name
+        else _("another person of your household")
+    )
 
 
 def _links(user, page, request, rows):

@@ -50,8 +50,9 @@ class FaqListBlock(blocks.StructBlock):
 
     heading = blocks.CharBlock(label=_("heading"), required=False, default=_("Frequently asked questions"))
     audience = blocks.ChoiceBlock(label=_("audience"), choices=Audience.choices, default=Audience.CLIENTS)
-    topic = blocks.ChoiceBlock(label=_("topic"), choices=FaqTopic.choices, required=False,
-                               help_text=_("Empty shows every topic."))
+    topic = blocks.ChoiceBlock(
+        label=_("topic"), choices=FaqTopic.choices, required=False, help_text=_("Empty shows every topic.")
+    )
     count = blocks.IntegerBlock(label=_("maximum number of questions"), default=10, min_value=1, max_value=50)
 
     class Meta:
@@ -59,8 +60,12 @@ class FaqListBlock(blocks.StructBlock):
         label = _("FAQ list")
         template = "aquatiris_portal/tags/faq_list.html"
         description = _("Questions and answers written in the FAQ snippets.")
-        preview_value = {"heading": "Questions fréquentes", "audience": Audience.CLIENTS, "topic": FaqTopic.MAINTENANCE,
-                         "count": 5}
+        preview_value = {
+            "heading": "Questions fréquentes",
+            "audience": Audience.CLIENTS,
+            "topic": FaqTopic.MAINTENANCE,
+            "count": 5,
+        }
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context=parent_context)
@@ -74,7 +79,10 @@ class FaqPage(AudienceRestrictedMixin, Page):
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
     audience = models.CharField(_("audience"), max_length=10, choices=Audience.choices, default=Audience.CLIENTS)
     topic = models.CharField(
-        _("topic"), max_length=20, choices=FaqTopic.choices, blank=True,
+        _("topic"),
+        max_length=20,
+        choices=FaqTopic.choices,
+        blank=True,
         help_text=_("Empty shows every topic, grouped by topic."),
     )
     per_page = 50
@@ -89,11 +97,12 @@ class FaqPage(AudienceRestrictedMixin, Page):
     class Meta:
         verbose_name = _("FAQ page")
 
-
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         search = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
-        entries = FaqEntry.objects.filter(live=True, audience__in=access.readable_audiences(request.user, self.audience))
+        entries = FaqEntry.objects.filter(
+            live=True, audience__in=access.readable_audiences(request.user, self.audience)
+        )
         if self.topic:
             entries = entries.filter(topic=self.topic)
         entries = entries.search_text(search).order_by("topic", "sort_order", "question")
@@ -110,6 +119,12 @@ class FaqPage(AudienceRestrictedMixin, Page):
             if not groups or groups[-1]["topic"] != entry.topic:
                 groups.append({"topic": entry.topic, "label": topics.get(entry.topic, entry.topic), "entries": []})
             groups[-1]["entries"].append(entry)
-        context.update(search=search, groups=groups, page_obj=page_obj, paginator=paginator,
-                       result_count=paginator.count, show_topics=not self.topic)
+        context.update(
+            search=search,
+            groups=groups,
+            page_obj=page_obj,
+            paginator=paginator,
+            result_count=paginator.count,
+            show_topics=not self.topic,
+        )
         return context

@@ -26,9 +26,12 @@ class CodeFacsimileBlock(blocks.StructBlock):
 
     image = ImageChooserBlock(label=_("image"))
     alt_text = blocks.CharBlock(
-        label=_("alternative text"), max_length=255,
-        help_text=_("What the picture shows, for people who cannot see it, e.g. "
-                    "“Top of an invoice: Client: Anne Durand (AQ/22/0457)”."),
+        label=_("alternative text"),
+        max_length=255,
+        help_text=_(
+            "What the picture shows, for people who cannot see it, e.g. "
+            "“Top of an invoice: Client: Anne Durand (AQ/22/0457)”."
+        ),
     )
 
     class Meta:

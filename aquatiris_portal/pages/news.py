@@ -67,8 +67,17 @@ def summarize(articles, request):
         image_html = ""
         if article.image:
             image_html = get_rendition_or_not_found(article.image, LIST_IMAGE_FILTER).img_tag(LIST_IMAGE_ATTRS)
-        summaries.append(ArticleSummary(article.pk, article.title, article.get_url(request), article.kind,
-                                        article.date, article.intro, image_html))
+        summaries.append(
+            ArticleSummary(
+                article.pk,
+                article.title,
+                article.get_url(request),
+                article.kind,
+                article.date,
+                article.intro,
+                image_html,
+            )
+        )
     return summaries
 
 
@@ -111,8 +120,10 @@ class NewsStreamBlock(blocks.StructBlock):
     heading = blocks.CharBlock(label=_("heading"), required=False, default=_("News and advice"))
     audience = blocks.ChoiceBlock(label=_("audience"), choices=Audience.choices, default=Audience.CLIENTS)
     kind = blocks.ChoiceBlock(
-        label=_("kind"), required=False,
-        choices=[("news", _("News")), ("advice", _("Advice"))], help_text=_("Empty shows both."),
+        label=_("kind"),
+        required=False,
+        choices=[("news", _("News")), ("advice", _("Advice"))],
+        help_text=_("Empty shows both."),
     )
     count = blocks.IntegerBlock(label=_("number of articles"), default=3, min_value=1, max_value=12)
 
@@ -147,7 +158,10 @@ class NewsIndexPage(AudienceRestrictedMixin, Page):
 
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
     audience = models.CharField(
-        _("audience"), max_length=10, choices=Audience.choices, default=Audience.BOTH,
+        _("audience"),
+        max_length=10,
+        choices=Audience.choices,
+        default=Audience.BOTH,
         help_text=_("Who this list is for; each reader sees only the articles of their own audience."),
     )
     per_page = models.PositiveSmallIntegerField(_("articles per page"), default=10)
@@ -163,7 +177,6 @@ class NewsIndexPage(AudienceRestrictedMixin, Page):
 
     class Meta:
         verbose_name = _("news and advice index")
-
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -202,14 +215,20 @@ class ArticlePage(AudienceRestrictedMixin, Page):
     date = models.DateField(_("date"), default=datetime.date.today, db_index=True)
     intro = models.TextField(_("introduction"), blank=True, max_length=500)
     image = models.ForeignKey(
-        get_image_model_string(), verbose_name=_("image"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        get_image_model_string(),
+        verbose_name=_("image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     body = StreamField(ArticleBodyBlock(), verbose_name=_("body"), blank=True)
-    kind = models.CharField(_("kind"), max_length=10, choices=ArticleKind.choices, default=ArticleKind.NEWS,
-                            db_index=True)
-    audience = models.CharField(_("audience"), max_length=10, choices=Audience.choices, default=Audience.CLIENTS,
-                                db_index=True)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=ArticleKind.choices, default=ArticleKind.NEWS, db_index=True
+    )
+    audience = models.CharField(
+        _("audience"), max_length=10, choices=Audience.choices, default=Audience.CLIENTS, db_index=True
+    )
 
     content_panels = Page.content_panels + [
         MultiFieldPanel([FieldPanel("date"), FieldPanel("kind"), FieldPanel("audience")], heading=_("Publication")),
@@ -226,4 +245,3 @@ class ArticlePage(AudienceRestrictedMixin, Page):
     class Meta:
         verbose_name = _("article (news or advice)")
         verbose_name_plural = _("articles (news or advice)")
-

@@ -13,7 +13,6 @@ from django.http import FileResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.models import Page
@@ -87,9 +86,12 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
         overdue_months = folders_.clean_overdue(request.GET.get("overdue"))
         stage = folders_.clean_stage(request.GET.get("stage"), overdue_months)
         proof = proof_views.clean_filter(request.GET.get("proof"))
-        paginator = Paginator(folders_.folder_keys(request.user, query=query, sort=sort, overdue_months=overdue_months,
-                                                   stage=stage, proof=proof),
-                              folders_.PER_PAGE)
+        paginator = Paginator(
+            folders_.folder_keys(
+                request.user, query=query, sort=sort, overdue_months=overdue_months, stage=stage, proof=proof
+            ),
+            folders_.PER_PAGE,
+        )
         page_obj = paginator.get_page(request.GET.get("page"))
         account = access.account_for(request.user)
         previous_visit_at = account.previous_visit_at if account else None
@@ -98,9 +100,12 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
         # each folder link carries the list's search, sort and page (its "back").
         suffix = _state_suffix(request)
         rows = folders_.folder_rows(
-            folders, previous_visit_at, lambda folder: self.route_url(request, "folder_detail", folder.pk) + suffix)
+            folders, previous_visit_at, lambda folder: self.route_url(request, "folder_detail", folder.pk) + suffix
+        )
         return self.render_screen(
-            request, "folder_list", {
+            request,
+            "folder_list",
+            {
                 "query": query,
                 "sort": sort,
                 "overdue_months": overdue_months,
@@ -127,8 +132,12 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
         stage = folders_.clean_stage(request.GET.get("stage"), overdue_months)
         proof = proof_views.clean_filter(request.GET.get("proof"))
         folders = folders_.spanc_folders(
-            request.user, query=query, sort=folders_.clean_sort(request.GET.get("sort")),
-            overdue_months=overdue_months, stage=stage, proof=proof,
+            request.user,
+            query=query,
+            sort=folders_.clean_sort(request.GET.get("sort")),
+            overdue_months=overdue_months,
+            stage=stage,
+            proof=proof,
         )
         account = access.account_for(request.user)
         filters = folders_.filter_parts(query, overdue_months, stage, proof)
@@ -136,7 +145,9 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
         record_security_event(Kind.EXPORT, request, export="spanc_folders", query=request.GET.get("q") or "")
         filename = folders_.export_filename(timezone.localdate(), filters)
         return FileResponse(
-            workbook, as_attachment=True, filename=filename,
+            workbook,
+            as_attachment=True,
+            filename=filename,
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
 
@@ -152,16 +163,25 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
             .order_by("-created_at", "-pk")
         )
         suffix = _state_suffix(request)
-        visits = access.spanc_visits(request.user).filter(installation=installation).order_by(
-            F("done_on").desc(nulls_first=True), "-planned_for", "-pk")
+        visits = (
+            access.spanc_visits(request.user)
+            .filter(installation=installation)
+            .order_by(F("done_on").desc(nulls_first=True), "-planned_for", "-pk")
+        )
         return self.render_screen(
-            request, "folder",
-            {"installation": installation, "client": installation.client, "visits": list(visits),
-             "franchisee": installation.franchisee, "documents": documents,
-             "back_url": self.route_url(request, "folder_list") + suffix,
-             "upload_url": self.route_url(request, "folder_upload", installation.pk) + suffix,
-             "proof_url": self.route_url(request, "folder_proof", installation.pk) + suffix,
-             "proof_requests": proof_views.folder_requests(installation)},
+            request,
+            "folder",
+            {
+                "installation": installation,
+                "client": installation.client,
+                "visits": list(visits),
+                "franchisee": installation.franchisee,
+                "documents": documents,
+                "back_url": self.route_url(request, "folder_list") + suffix,
+                "upload_url": self.route_url(request, "folder_upload", installation.pk) + suffix,
+                "proof_url": self.route_url(request, "folder_proof", installation.pk) + suffix,
+                "proof_requests": proof_views.folder_requests(installation),
+            },
         )
 
     @path("dossiers/<int:pk>/justificatif/", name="folder_proof")
@@ -186,8 +206,12 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
             if form.is_valid():
                 try:
                     results = receive_spanc_documents(
-                        user=request.user, spanc=access.spanc_for(request.user), installation=installation,
-                        files=form.checked_files, title=form.cleaned_data["title"], note=form.cleaned_data["note"],
+                        user=request.user,
+                        spanc=access.spanc_for(request.user),
+                        installation=installation,
+                        files=form.checked_files,
+                        title=form.cleaned_data["title"],
+                        note=form.cleaned_data["note"],
                         portal_settings_obj=PortalSettings.for_request(request),
                         site_url=request.build_absolute_uri("/"),
                         document_type=str(form.cleaned_data.get("document_type") or ""),
@@ -204,10 +228,16 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
         else:
             form = SpancUploadForm()
         return self.render_screen(
-            request, "upload",
-            {"installation": installation, "client": installation.client, "form": form, "folder_url": folder_url,
-             "portal_settings": PortalSettings.for_request(request),  # the upload text next to the file field
-             "client_sees_upload": access.clients_see_spanc_uploads()},
+            request,
+            "upload",
+            {
+                "installation": installation,
+                "client": installation.client,
+                "form": form,
+                "folder_url": folder_url,
+                "portal_settings": PortalSettings.for_request(request),  # the upload text next to the file field
+                "client_sees_upload": access.clients_see_spanc_uploads(),
+            },
         )
 
 
@@ -232,8 +262,14 @@ def _sort_columns(request, current):
         else:
             target, state = key, None
         params["sort"] = target
-        columns[key] = {"label": label, "target": target, "state": state, "href": f"?{params.urlencode()}",
-                        "hint": _SORT_HINTS[state], "arrow": _SORT_ARROWS[state]}
+        columns[key] = {
+            "label": label,
+            "target": target,
+            "state": state,
+            "href": f"?{params.urlencode()}",
+            "hint": _SORT_HINTS[state],
+            "arrow": _SORT_ARROWS[state],
+        }
     return columns
 
 

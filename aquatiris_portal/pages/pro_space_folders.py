@@ -85,8 +85,11 @@ def stage_choices(overdue_months=None):
     Without the maintenance filter "Tous" is the default, sent as "": a
     SPANC who then picks "more than 24 months" and submits gets the
     maintenance filter's own default (in service), not every stage."""
-    return [(STAGE_SERVICE, _("In service")), *((value, str(label)) for value, label in Stage.choices),
-            (STAGE_ALL if overdue_months else "", _("All stages"))]
+    return [
+        (STAGE_SERVICE, _("In service")),
+        *((value, str(label)) for value, label in Stage.choices),
+        (STAGE_ALL if overdue_months else "", _("All stages")),
+    ]
 
 
 def clean_stage(raw, overdue_months=None):
@@ -107,8 +110,12 @@ def by_stage(installations, stage):
     return installations
 
 
-PROOF_FILTER_LABELS = {"requested": gettext_lazy("proof requested"), "received": gettext_lazy("proof received"),
-                       "overdue": gettext_lazy("proof overdue"), "none": gettext_lazy("no proof requested")}
+PROOF_FILTER_LABELS = {
+    "requested": gettext_lazy("proof requested"),
+    "received": gettext_lazy("proof received"),
+    "overdue": gettext_lazy("proof overdue"),
+    "none": gettext_lazy("no proof requested"),
+}
 
 
 def proof_choices():
@@ -139,9 +146,11 @@ def count_sentence(count, query="", overdue_months=None, stage=STAGE_ALL, proof=
     parts = filter_parts(query, overdue_months, stage, proof)
     if not parts:
         return ""
-    return ngettext("%(counter)s folder on your territory matches: %(filter)s.",
-                    "%(counter)s folders on your territory match: %(filter)s.", count) % {
-        "counter": count, "filter": ", ".join(parts)}
+    return ngettext(
+        "%(counter)s folder on your territory matches: %(filter)s.",
+        "%(counter)s folders on your territory match: %(filter)s.",
+        count,
+    ) % {"counter": count, "filter": ", ".join(parts)}
 
 
 def overdue(installations, months, today=None):
@@ -152,8 +161,9 @@ def overdue(installations, months, today=None):
     if not months:
         return installations
     cutoff = add_months(today or timezone.localdate(), -months)
-    return installations.filter(Q(last_maintenance_on__lt=cutoff)
-                                | Q(last_maintenance_on__isnull=True, installed_on__lt=cutoff))
+    return installations.filter(
+        Q(last_maintenance_on__lt=cutoff) | Q(last_maintenance_on__isnull=True, installed_on__lt=cutoff)
+    )
 
 
 def list_state(params):
@@ -341,16 +351,34 @@ FRENCH_DATE = "dd/mm/yyyy"
 
 
 # The SPANC's folder export: the screen's columns (spreadsheets.SpreadsheetWriter).
-FOLDER_EXPORT_FIELDS = ["export_client", "address_line1", "postcode", "city", "reference", "export_capacity",
-                        "export_stage", "export_installed", "last_maintenance_on", "document_count",
-                        "latest_document_at", "new_label", "export_proof"]
+FOLDER_EXPORT_FIELDS = [
+    "export_client",
+    "address_line1",
+    "postcode",
+    "city",
+    "reference",
+    "export_capacity",
+    "export_stage",
+    "export_installed",
+    "last_maintenance_on",
+    "document_count",
+    "latest_document_at",
+    "new_label",
+    "export_proof",
+]
 FOLDER_EXPORT_HEADINGS = {
-    "export_client": gettext_lazy("Client"), "address_line1": gettext_lazy("Address"),
-    "postcode": gettext_lazy("Postcode"), "city": gettext_lazy("Town"),
-    "reference": gettext_lazy("Installation reference"), "export_capacity": gettext_lazy("Capacity"),
-    "export_stage": gettext_lazy("Stage"), "export_installed": gettext_lazy("Installed on"),
-    "last_maintenance_on": gettext_lazy("Last maintenance"), "document_count": gettext_lazy("Documents"),
-    "latest_document_at": gettext_lazy("Latest document"), "new_label": gettext_lazy("New since your previous visit"),
+    "export_client": gettext_lazy("Client"),
+    "address_line1": gettext_lazy("Address"),
+    "postcode": gettext_lazy("Postcode"),
+    "city": gettext_lazy("Town"),
+    "reference": gettext_lazy("Installation reference"),
+    "export_capacity": gettext_lazy("Capacity"),
+    "export_stage": gettext_lazy("Stage"),
+    "export_installed": gettext_lazy("Installed on"),
+    "last_maintenance_on": gettext_lazy("Last maintenance"),
+    "document_count": gettext_lazy("Documents"),
+    "latest_document_at": gettext_lazy("Latest document"),
+    "new_label": gettext_lazy("New since your previous visit"),
     "export_proof": gettext_lazy("Proof"),
 }
 MAX_FILENAME_FILTER = 80
@@ -383,12 +411,20 @@ def folders_workbook(folders, previous_visit_at, filters=()):
             folder.export_proof = proof["text"] if proof else ""
             yield folder
 
-    title = _("Filter: %(filter)s") % {"filter": ", ".join(str(part) for part in filters)} if filters \
+    title = (
+        _("Filter: %(filter)s") % {"filter": ", ".join(str(part) for part in filters)}
+        if filters
         else _("Filter: none (every folder of your territory)")
+    )
     writer = SpreadsheetWriter(
-        Installation, FOLDER_EXPORT_FIELDS, FOLDER_EXPORT_HEADINGS, sheet_title=_("Folders"),
+        Installation,
+        FOLDER_EXPORT_FIELDS,
+        FOLDER_EXPORT_HEADINGS,
+        sheet_title=_("Folders"),
         custom_field_preprocess={"latest_document_at": {SpreadsheetWriter.FORMAT_XLSX: _naive_local}},
-        date_format=FRENCH_DATETIME, day_format=FRENCH_DATE, title_rows=[title],
+        date_format=FRENCH_DATETIME,
+        day_format=FRENCH_DATE,
+        title_rows=[title],
         column_widths={"A": 26, "B": 28, "D": 20, "E": 18, "G": 16, "H": 12, "I": 12, "K": 16, "L": 14},
         table_header=True,
     )

@@ -27,15 +27,20 @@ SCOPE_SELECTED, SCOPE_FILTER = "selected", "filter"
 
 
 def folder_requests(installation):
-    return list(ProofRequest.objects.filter(installation=installation).select_related("kind")
-                .order_by("-asked_at", "-pk")[:20])
+    return list(
+        ProofRequest.objects.filter(installation=installation).select_related("kind").order_by("-asked_at", "-pk")[:20]
+    )
 
 
 def _answer_url_of():
     """proof -> the absolute address of its answer page in the client space (for the mails)."""
     # By its content type, not its class: client_space imports this module.
-    page = (Page.objects.live().filter(content_type__app_label="aquatiris_portal",
-                                       content_type__model="clientspacepage").order_by("path").first())
+    page = (
+        Page.objects.live()
+        .filter(content_type__app_label="aquatiris_portal", content_type__model="clientspacepage")
+        .order_by("path")
+        .first()
+    )
     if page is None:
         return lambda proof: ""
     page = page.specific
@@ -49,27 +54,53 @@ def spanc_ask(page, request, installations, *, back_url, hidden=None, form=None)
         form = ProofAskForm(request.POST)
         if form.is_valid():
             return _ask(request, installations, form, back_url)
-    return page.render_screen(request, "proof_ask", {
-        "form": form or ProofAskForm(), "installations": installations[:10], "count": len(installations),
-        "back_url": back_url, "hidden": hidden or [], "spanc": access.spanc_for(request.user),
-    })
+    return page.render_screen(
+        request,
+        "proof_ask",
+        {
+            "form": form or ProofAskForm(),
+            "installations": installations[:10],
+            "count": len(installations),
+            "back_url": back_url,
+            "hidden": hidden or [],
+            "spanc": access.spanc_for(request.user),
+        },
+    )
 
 
 def _ask(request, installations, form, back_url):
     data = form.cleaned_data
     spanc = access.spanc_for(request.user)
-    created = proofs.ask(user=request.user, spanc=spanc, installations=installations, kind=data["kind"],
-                         due_on=data["due_on"], note=data["note"], answer_url_of=_answer_url_of())
+    created = proofs.ask(
+        user=request.user,
+        spanc=spanc,
+        installations=installations,
+        kind=data["kind"],
+        due_on=data["due_on"],
+        note=data["note"],
+        answer_url_of=_answer_url_of(),
+    )
     logger.info("SPANC %s asked %s proof(s) of %s", spanc.pk, len(created), data["kind"].pk)
     skipped = len(installations) - len(created)
-    messages.success(request, ngettext(
-        "The proof was asked of %(count)s folder. The owner and the franchisee have been told.",
-        "The proof was asked of %(count)s folders. The owners and the franchisees have been told.",
-        len(created)) % {"count": len(created)})
+    messages.success(
+        request,
+        ngettext(
+            "The proof was asked of %(count)s folder. The owner and the franchisee have been told.",
+            "The proof was asked of %(count)s folders. The owners and the franchisees have been told.",
+            len(created),
+        )
+        % {"count": len(created)},
+    )
     if skipped:
-        messages.info(request, ngettext(
-            "%(count)s folder already had this proof asked: it was not asked twice.",
-            "%(count)s folders already had this proof asked: it was not asked twice.", skipped) % {"count": skipped})
+        messages.info(
+            request,
+            ngettext(
+                "%(count)s folder already had this proof asked: it was not asked twice.",
+                "%(count)s folders already had this proof asked: it was not asked twice.",
+                skipped,
+            )
+            % {"count": skipped},
+        )
     return HttpResponseRedirect(back_url)
 
 
@@ -88,27 +119,45 @@ def spanc_bulk_ask(page, request, list_url):
     params = request.POST
     state = folders_.list_state(params)
     back_url = list_url + (f"?{state}" if state else "")
-    hidden = [(name, value) for name, value in (
-        ("q", folders_.clean_query(params.get("q"))), ("overdue", folders_.clean_overdue(params.get("overdue"))),
-        ("stage", params.get("stage") or ""), ("proof", clean_filter(params.get("proof"))),
-        ("sort", folders_.clean_sort(params.get("sort")))) if value]
+    hidden = [
+        (name, value)
+        for name, value in (
+            ("q", folders_.clean_query(params.get("q"))),
+            ("overdue", folders_.clean_overdue(params.get("overdue"))),
+            ("stage", params.get("stage") or ""),
+            ("proof", clean_filter(params.get("proof"))),
+            ("sort", folders_.clean_sort(params.get("sort"))),
+        )
+        if value
+    ]
     limit = bulk_max()
     if scope == SCOPE_FILTER:
         overdue_months = folders_.clean_overdue(params.get("overdue"))
         keys = folders_.folder_keys(
-            request.user, query=folders_.clean_query(params.get("q")), overdue_months=overdue_months,
-            stage=folders_.clean_stage(params.get("stage"), overdue_months), proof=clean_filter(params.get("proof")))
-        installations = list(access.installations_for_spanc(request.user)
-                             .filter(pk__in=keys.values("pk")[:limit + 1]).select_related("client")
-                             .order_by("client_sort_name", "reference"))
+            request.user,
+            query=folders_.clean_query(params.get("q")),
+            overdue_months=overdue_months,
+            stage=folders_.clean_stage(params.get("stage"), overdue_months),
+            proof=clean_filter(params.get("proof")),
+        )
+        installations = list(
+            access.installations_for_spanc(request.user)
+            .filter(pk__in=keys.values("pk")[: limit + 1])
+            .select_related("client")
+            .order_by("client_sort_name", "reference")
+        )
         hidden.append(("scope", SCOPE_FILTER))
     else:
         ids = _selected_ids(params.getlist("folder"))
         if len(ids) > limit:
             installations = ids  # only counted below
         else:
-            installations = list(access.installations_for_spanc(request.user).filter(pk__in=ids)
-                                 .select_related("client").order_by("client_sort_name", "reference"))
+            installations = list(
+                access.installations_for_spanc(request.user)
+                .filter(pk__in=ids)
+                .select_related("client")
+                .order_by("client_sort_name", "reference")
+            )
             if len(installations) != len(ids):  # a folder of another territory: not found
                 raise Http404
         hidden += [("scope", SCOPE_SELECTED), *(("folder", pk) for pk in ids)]
@@ -116,8 +165,9 @@ def spanc_bulk_ask(page, request, list_url):
         messages.error(request, _("Choose at least one folder."))
         return HttpResponseRedirect(back_url)
     if len(installations) > limit:
-        messages.error(request, _("At most %(max)s folders at a time: narrow the list with its filters.")
-                       % {"max": limit})
+        messages.error(
+            request, _("At most %(max)s folders at a time: narrow the list with its filters.") % {"max": limit}
+        )
         return HttpResponseRedirect(back_url)
     form = None if "kind" in params else ProofAskForm()
     return spanc_ask(page, request, installations, back_url=back_url, hidden=hidden, form=form)
@@ -139,6 +189,6 @@ def client_answer(page, request, context, pk):
             form.forget_kept()
             messages.success(request, _("Thank you: your proof was sent to %(spanc)s.") % {"spanc": proof.spanc.name})
             return HttpResponseRedirect(dashboard_url)
-    return page.render_screen(request, "proof_answer", {**context, "proof": proof, "form": form,
-                                                         "dashboard_url": dashboard_url})
-
+    return page.render_screen(
+        request, "proof_answer", {**context, "proof": proof, "form": form, "dashboard_url": dashboard_url}
+    )

@@ -33,16 +33,20 @@ def chooser(request):
     clients = view_as.choosable_clients(request.user)
     if query:
         clients = view_as.search(clients, query)
-    clients = list(clients.order_by("last_name", "first_name", "pk")[:CHOICES_SHOWN + 1])
+    clients = list(clients.order_by("last_name", "first_name", "pk")[: CHOICES_SHOWN + 1])
     current = request.session.get(view_as.SESSION_KEY) or {}
-    return TemplateResponse(request, CHOOSER_TEMPLATE, {
-        "query": query,
-        "clients": clients[:CHOICES_SHOWN],
-        "more": len(clients) > CHOICES_SHOWN,
-        "any_client": request.user.has_perm(view_as.RECORDS_PERMISSION),
-        "current": Client.objects.filter(pk=current.get("client")).first() if current else None,
-        "space_url": _space_url(request),
-    })
+    return TemplateResponse(
+        request,
+        CHOOSER_TEMPLATE,
+        {
+            "query": query,
+            "clients": clients[:CHOICES_SHOWN],
+            "more": len(clients) > CHOICES_SHOWN,
+            "any_client": request.user.has_perm(view_as.RECORDS_PERMISSION),
+            "current": Client.objects.filter(pk=current.get("client")).first() if current else None,
+            "space_url": _space_url(request),
+        },
+    )
 
 
 @require_POST
@@ -76,8 +80,9 @@ def _int(value):
 def admin_urls():
     return [
         path("aquatiris-portal/voir-comme-un-client/", chooser, name="aquatiris_portal_view_as_client"),
-        path("aquatiris-portal/voir-comme-un-client/commencer/", start_view,
-             name="aquatiris_portal_view_as_client_start"),
+        path(
+            "aquatiris-portal/voir-comme-un-client/commencer/", start_view, name="aquatiris_portal_view_as_client_start"
+        ),
         path("aquatiris-portal/voir-comme-un-client/quitter/", stop_view, name="aquatiris_portal_view_as_client_stop"),
     ]
 

@@ -45,6 +45,7 @@ HELP_TEMPLATE = "aquatiris_portal/client_space/view_as_help.html"
 
 # --- who may be chosen ------------------------------------------------------
 
+
 def choosable_clients(user):
     """The clients ``user`` may view the space as (none without the permission)."""
     if not access.may_view_as_client(user):
@@ -57,12 +58,17 @@ def choosable_clients(user):
 def search(queryset, query):
     """Clients whose name, town or external id hold every word of ``query`` (five words at most)."""
     for word in query.split()[:5]:
-        queryset = queryset.filter(Q(last_name__icontains=word) | Q(first_name__icontains=word)
-                                   | Q(external_id__iexact=word) | Q(city__icontains=word))
+        queryset = queryset.filter(
+            Q(last_name__icontains=word)
+            | Q(first_name__icontains=word)
+            | Q(external_id__iexact=word)
+            | Q(city__icontains=word)
+        )
     return queryset
 
 
 # --- the session ------------------------------------------------------------
+
 
 def activate(request):
     """The client the request's user views the space as, told to ``access``; or None.
@@ -99,12 +105,12 @@ def end(request, reason):
             seconds = int((timezone.now() - datetime.datetime.fromisoformat(started)).total_seconds())
         except (TypeError, ValueError):
             seconds = None
-    record_security_event(Kind.VIEW_AS_CLIENT_END, request, client=state.get("client"), reason=reason,
-                          seconds=seconds)
+    record_security_event(Kind.VIEW_AS_CLIENT_END, request, client=state.get("client"), reason=reason, seconds=seconds)
     return True
 
 
 # --- the client space while viewed as a client --------------------------------
+
 
 def _is_file(response):
     """A file the client space hands over (download, presigned redirect, calendar): such responses are
@@ -117,10 +123,18 @@ def serve_read_only(page, request, serve):
     methods refused before anything runs, the rest rolled back, files logged."""
     client = request.aquatiris_portal_view_as
     if request.method not in SAFE_METHODS:
-        response = TemplateResponse(request, REFUSED_TEMPLATE, {
-            "page": page, "self": page, "view_as_client": client, "view_as_stop_url": stop_url(),
-            "back_url": page.get_url(request),
-        }, status=403)
+        response = TemplateResponse(
+            request,
+            REFUSED_TEMPLATE,
+            {
+                "page": page,
+                "self": page,
+                "view_as_client": client,
+                "view_as_stop_url": stop_url(),
+                "back_url": page.get_url(request),
+            },
+            status=403,
+        )
         add_never_cache_headers(response)
         return response
     with transaction.atomic():
@@ -146,17 +160,24 @@ def banner_context(request):
 
 def help_response(request, page):
     """/espace-client/ for staff without a client chosen: how to view it as a client."""
-    response = TemplateResponse(request, HELP_TEMPLATE, {
-        "page": page, "self": page,
-        "may_view_as": access.may_view_as_client(request.user),
-        "chooser_url": chooser_url(),
-        "edit_url": reverse("wagtailadmin_pages:edit", args=[page.pk]),
-    }, status=403)  # still nothing of the space: a page that says how, not a bare refusal
+    response = TemplateResponse(
+        request,
+        HELP_TEMPLATE,
+        {
+            "page": page,
+            "self": page,
+            "may_view_as": access.may_view_as_client(request.user),
+            "chooser_url": chooser_url(),
+            "edit_url": reverse("wagtailadmin_pages:edit", args=[page.pk]),
+        },
+        status=403,
+    )  # still nothing of the space: a page that says how, not a bare refusal
     add_never_cache_headers(response)
     return response
 
 
 # --- its admin URLs (view_as_admin.py) -----------------------------------------
+
 
 def chooser_url():
     return reverse("aquatiris_portal_view_as_client")

@@ -15,12 +15,17 @@ def wrong_space_response(request, space):
     """``space`` is the space asked for: "client" or "pro"."""
     user = request.user
     own = "pro" if access.spanc_for(user) is not None else "client" if access.client_for(user) is not None else None
-    response = TemplateResponse(request, "aquatiris_portal/accounts/wrong_space.html", {
-        "space": space,
-        "own_space": own,
-        # The user's own space: where their login lands (views.landing_url
-        # through the hook; the spaces import this module, not the reverse).
-        "own_space_url": landing_url(user) if own else None,
-    }, status=403)
+    response = TemplateResponse(
+        request,
+        "aquatiris_portal/accounts/wrong_space.html",
+        {
+            "space": space,
+            "own_space": own,
+            # The user's own space: where their login lands (views.landing_url
+            # through the hook; the spaces import this module, not the reverse).
+            "own_space_url": landing_url(user) if own else None,
+        },
+        status=403,
+    )
     add_never_cache_headers(response)
     return response

@@ -54,7 +54,17 @@ class SpancAdmin(SyncedRecordAdmin):
     list_display = ("name", "code", "email", "phone", "city")
     list_filter = ("postcode",)
     search_fields = ("name", "code", "email", "city", "external_id")
-    list_export = ("external_id", "code", "name", "email", "phone", "address_line1", "address_line2", "postcode", "city")
+    list_export = (
+        "external_id",
+        "code",
+        "name",
+        "email",
+        "phone",
+        "address_line1",
+        "address_line2",
+        "postcode",
+        "city",
+    )
 
 
 class ClientAdmin(SyncedRecordAdmin):
@@ -62,8 +72,18 @@ class ClientAdmin(SyncedRecordAdmin):
     menu_icon = "user"
     list_display = ("last_name", "first_name", "code", "email", "phone", "city")
     search_fields = ("last_name", "first_name", "code", "email", "city", "postcode", "external_id")
-    list_export = ("external_id", "code", "last_name", "first_name", "email", "phone",
-                   "address_line1", "address_line2", "postcode", "city")
+    list_export = (
+        "external_id",
+        "code",
+        "last_name",
+        "first_name",
+        "email",
+        "phone",
+        "address_line1",
+        "address_line2",
+        "postcode",
+        "city",
+    )
 
 
 class InstallationAdmin(SyncedRecordAdmin):
@@ -72,23 +92,64 @@ class InstallationAdmin(SyncedRecordAdmin):
     list_display = ("reference", "label", "client", "franchisee", "spanc", "stage", "serial_number")
     list_filter = ("stage", "franchisee", "spanc")
     list_select_related = ("client", "franchisee", "spanc")
-    search_fields = ("reference", "label", "city", "postcode", "serial_number", "external_id",
-                     "client__last_name", "client__code")
-    list_export = ("external_id", "reference", "label", "client", "franchisee", "spanc", "stage",
-                   "serial_number", "installed_on", "postcode", "city")
+    search_fields = (
+        "reference",
+        "label",
+        "city",
+        "postcode",
+        "serial_number",
+        "external_id",
+        "client__last_name",
+        "client__code",
+    )
+    list_export = (
+        "external_id",
+        "reference",
+        "label",
+        "client",
+        "franchisee",
+        "spanc",
+        "stage",
+        "serial_number",
+        "installed_on",
+        "postcode",
+        "city",
+    )
 
 
 class PortalDocumentAdmin(SyncedRecordAdmin):
     model = PortalDocument
     menu_icon = "doc-full"
-    list_display = ("title", "installation", "theme", "source", "document_type", "control_result", "client_sees",
-                    "spanc_sees", "created_at")
+    list_display = (
+        "title",
+        "installation",
+        "theme",
+        "source",
+        "document_type",
+        "control_result",
+        "client_sees",
+        "spanc_sees",
+        "created_at",
+    )
     list_filter = ("source", "theme", "control_result", "visible_to_client", "visible_to_spanc")
     list_select_related = ("installation", "theme")
     search_fields = ("title", "external_id", "installation__reference")
-    list_export = ("external_id", "title", "installation", "theme", "source", "filename", "content_type",
-                   "size", "issued_on", "document_type", "control_result", "visible_to_client", "visible_to_spanc",
-                   "created_at")
+    list_export = (
+        "external_id",
+        "title",
+        "installation",
+        "theme",
+        "source",
+        "filename",
+        "content_type",
+        "size",
+        "issued_on",
+        "document_type",
+        "control_result",
+        "visible_to_client",
+        "visible_to_spanc",
+        "created_at",
+    )
 
     # Booleans as words: Django's icon reads "True"/"False" to screen readers.
     def client_sees(self, obj):
@@ -125,14 +186,30 @@ class VisitStateFilter(SimpleListFilter):
 class VisitAdmin(SyncedRecordAdmin):
     model = Visit
     menu_icon = "date"
-    list_display = ("installation", "kind", "planned_for", "slot", "done_on", "technician", "client_sees",
-                    "spanc_sees")
+    list_display = ("installation", "kind", "planned_for", "slot", "done_on", "technician", "client_sees", "spanc_sees")
     list_filter = ("kind", VisitStateFilter, "planned_for", "done_on", "visible_to_spanc")
     list_select_related = ("installation",)
-    search_fields = ("external_id", "technician", "summary", "installation__reference", "installation__city",
-                     "installation__client_sort_name")
-    list_export = ("external_id", "installation", "kind", "planned_for", "slot", "done_on", "technician", "summary",
-                   "report_document", "visible_to_client", "visible_to_spanc")
+    search_fields = (
+        "external_id",
+        "technician",
+        "summary",
+        "installation__reference",
+        "installation__city",
+        "installation__client_sort_name",
+    )
+    list_export = (
+        "external_id",
+        "installation",
+        "kind",
+        "planned_for",
+        "slot",
+        "done_on",
+        "technician",
+        "summary",
+        "report_document",
+        "visible_to_client",
+        "visible_to_spanc",
+    )
 
     def client_sees(self, obj):
         return _("Yes") if obj.visible_to_client else _("No")

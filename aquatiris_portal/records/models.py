@@ -42,7 +42,8 @@ def unique_code_key(prefix):
 class SyncedRecord(models.Model):
     # Unique through unique_external_id() in each model's Meta.
     external_id = models.CharField(
-        _("internal system id"), max_length=64,
+        _("internal system id"),
+        max_length=64,
         help_text=_("Key of the record in the internal system."),
     )
     synced_at = models.DateTimeField(_("last synchronised"), default=timezone.now)
@@ -188,15 +189,28 @@ class InstallationQuerySet(models.QuerySet):
 class Installation(SyncedRecord, Address):
     # client and spanc: no index of their own, aqp_inst_client_ref and aqp_inst_spanc_ref start with them.
     client = models.ForeignKey(
-        Client, verbose_name=_("client"), on_delete=models.PROTECT, related_name="installations", db_index=False,
+        Client,
+        verbose_name=_("client"),
+        on_delete=models.PROTECT,
+        related_name="installations",
+        db_index=False,
     )
     franchisee = models.ForeignKey(
-        Franchisee, verbose_name=_("franchisee"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="installations",
+        Franchisee,
+        verbose_name=_("franchisee"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="installations",
     )
     spanc = models.ForeignKey(
-        Spanc, verbose_name=_("SPANC"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="installations", db_index=False,
+        Spanc,
+        verbose_name=_("SPANC"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="installations",
+        db_index=False,
     )
     reference = models.CharField(_("reference"), max_length=60)  # indexed in Meta (no LIKE index)
     label = models.CharField(_("label"), max_length=200, blank=True)
@@ -206,18 +220,21 @@ class Installation(SyncedRecord, Address):
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.STUDY)
     # When the portal first knew the installation (the SPANC's weekly "new
     # folders"); empty for installations imported before it was recorded.
-    created_at = models.DateTimeField(_("added to the portal"), null=True, blank=True, default=timezone.now,
-                                      editable=False)
+    created_at = models.DateTimeField(
+        _("added to the portal"), null=True, blank=True, default=timezone.now, editable=False
+    )
     # Derived from the client and the address (folder_columns): the pro space
     # sorts and searches a territory on these without joining the clients.
     client_sort_name = models.CharField(_("client (sort key)"), max_length=200, blank=True, editable=False)
     search_words = models.CharField(_("search words"), max_length=500, blank=True, editable=False)
     # The franchisee's maintenance contract, from the export.
     maintenance_contract_status = models.CharField(
-        _("maintenance contract"), max_length=10, choices=ContractStatus.choices, blank=True)
+        _("maintenance contract"), max_length=10, choices=ContractStatus.choices, blank=True
+    )
     maintenance_contract_until = models.DateField(_("maintenance contract until"), null=True, blank=True)
     maintenance_contract_every_months = models.PositiveSmallIntegerField(
-        _("maintenance every (months)"), null=True, blank=True)
+        _("maintenance every (months)"), null=True, blank=True
+    )
     # Date of the last maintenance done, copied from the visits by the import
     # (records.visits.refresh_last_maintenance): the folder list sorts and filters on it.
     last_maintenance_on = models.DateField(_("last maintenance"), null=True, blank=True, editable=False)
@@ -239,12 +256,15 @@ class Installation(SyncedRecord, Address):
             models.Index(fields=["spanc", "client_sort_name", "reference", "id"], name="aqp_inst_spanc_name"),
             models.Index(fields=["spanc", "city", "client_sort_name", "reference", "id"], name="aqp_inst_spanc_town"),
             # Planning columns of the folder list: by installation date, by stage.
-            models.Index(fields=["spanc", "installed_on", "client_sort_name", "reference", "id"],
-                         name="aqp_inst_spanc_installed"),
+            models.Index(
+                fields=["spanc", "installed_on", "client_sort_name", "reference", "id"], name="aqp_inst_spanc_installed"
+            ),
             models.Index(fields=["spanc", "stage", "client_sort_name", "reference", "id"], name="aqp_inst_spanc_stage"),
             # Last maintenance column and the "no maintenance for more than N months" filter.
-            models.Index(fields=["spanc", "last_maintenance_on", "client_sort_name", "reference", "id"],
-                         name="aqp_inst_spanc_maint"),
+            models.Index(
+                fields=["spanc", "last_maintenance_on", "client_sort_name", "reference", "id"],
+                name="aqp_inst_spanc_maint",
+            ),
         ]
 
     def __str__(self):
@@ -258,8 +278,9 @@ class Installation(SyncedRecord, Address):
         super().save(*args, **kwargs)
 
     def fill_folder_columns(self):
-        for name, value in folder_columns(self.client.last_name, self.client.first_name, self.city,
-                                          self.postcode, self.reference).items():
+        for name, value in folder_columns(
+            self.client.last_name, self.client.first_name, self.city, self.postcode, self.reference
+        ).items():
             setattr(self, name, value)
 
     @property
@@ -281,7 +302,9 @@ class Installation(SyncedRecord, Address):
     @property
     def has_active_contract(self):
         until = self.maintenance_contract_until
-        return self.maintenance_contract_status == ContractStatus.ACTIVE and (until is None or until >= timezone.localdate())
+        return self.maintenance_contract_status == ContractStatus.ACTIVE and (
+            until is None or until >= timezone.localdate()
+        )
 
     @property
     def display_name(self):
@@ -303,8 +326,14 @@ def refresh_folder_columns(client_pks):
     import re-reads these installations' lines instead of trusting a hash
     of other values."""
     rows = Installation.objects.filter(client_id__in=client_pks).values_list(
-        "pk", "client__last_name", "client__first_name", "city", "postcode", "reference",
-        "client_sort_name", "search_words",
+        "pk",
+        "client__last_name",
+        "client__first_name",
+        "city",
+        "postcode",
+        "reference",
+        "client_sort_name",
+        "search_words",
     )
     changed = []
     for pk, last_name, first_name, city, postcode, reference, *current in rows.iterator():
@@ -333,17 +362,27 @@ def document_upload_to(instance, filename):
 
 class PortalDocument(models.Model):
     external_id = models.CharField(  # noqa: DJ001  NULL for the portal's own documents: "" would collide in the unique constraint
-        _("internal system id"), max_length=64, null=True, blank=True,
+        _("internal system id"),
+        max_length=64,
+        null=True,
+        blank=True,
         help_text=_("Empty for documents created by the portal (certificates, SPANC uploads)."),
     )
     # No index of its own: aqp_doc_inst_created and aqp_doc_inst_theme start with it.
     installation = models.ForeignKey(
-        Installation, verbose_name=_("installation"), on_delete=models.CASCADE, related_name="documents",
+        Installation,
+        verbose_name=_("installation"),
+        on_delete=models.CASCADE,
+        related_name="documents",
         db_index=False,
     )
     theme = models.ForeignKey(
-        "aquatiris_portal.DocumentTheme", verbose_name=_("theme"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="documents",
+        "aquatiris_portal.DocumentTheme",
+        verbose_name=_("theme"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="documents",
     )
     title = models.CharField(_("title"), max_length=255)
     file = models.FileField(
@@ -356,24 +395,29 @@ class PortalDocument(models.Model):
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
     visible_to_client = models.BooleanField(_("visible to the client"), default=True)
     visible_to_spanc = models.BooleanField(_("visible to the SPANC"), default=False)
-    source = models.CharField(
-        _("source"), max_length=20, choices=DocumentSource.choices, default=DocumentSource.SYNC
-    )
+    source = models.CharField(_("source"), max_length=20, choices=DocumentSource.choices, default=DocumentSource.SYNC)
     uploaded_by_spanc = models.ForeignKey(
-        Spanc, verbose_name=_("uploaded by SPANC"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="uploaded_documents",
+        Spanc,
+        verbose_name=_("uploaded by SPANC"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="uploaded_documents",
     )
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     note = models.TextField(_("note"), blank=True)
     # The type a SPANC chose for its upload, as it was named then (a snapshot
     # of the editors' SpancDocumentType list).
     document_type = models.CharField(_("document type"), max_length=120, blank=True)
     # A control report's conclusion, given by the SPANC with its upload; empty otherwise.
-    control_result = models.CharField(_("control result"), max_length=40, blank=True,
-                                      choices=ControlResult.choices)
+    control_result = models.CharField(_("control result"), max_length=40, blank=True, choices=ControlResult.choices)
     created_at = models.DateTimeField(_("added"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)

@@ -4,8 +4,9 @@ import re
 import unicodedata
 
 # Letters NFKD does not take apart, and the apostrophe that is a letter for Unicode (ʼ).
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L",
-                            "đ": "d", "Đ": "D", "ʼ": "'"})
+_LIGATURES = str.maketrans(
+    {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ʼ": "'"}
+)
 
 
 def search_key(*parts):
@@ -31,6 +32,7 @@ def folder_columns(client_last_name, client_first_name, city, postcode, referenc
     return {
         "client_sort_name": search_key(client_last_name, client_first_name)[:200],
         # Leading space: a word prefix is " " + prefix anywhere in the string.
-        "search_words": (" " + " ".join(search_words(client_last_name, client_first_name, city, postcode,
-                                                      reference)))[:500],
+        "search_words": (" " + " ".join(search_words(client_last_name, client_first_name, city, postcode, reference)))[
+            :500
+        ],
     }

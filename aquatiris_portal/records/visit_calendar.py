@@ -25,8 +25,14 @@ SLOT_HOURS = {"morning": (8, 12), "afternoon": (14, 18)}
 
 
 def escape(value):
-    return (str(value).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+    return (
+        str(value)
+        .replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+    )
 
 
 def fold(line):
@@ -45,7 +51,7 @@ def fold(line):
 
 
 def _utc(value):
-    return value.astimezone(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return value.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def uid(visit, base_url):
@@ -57,9 +63,15 @@ def visit_ics(visit, *, method, sequence, summary, description, location, organi
     """The .ics text (CRLF lines) of ``visit``; ``method`` is REQUEST or CANCEL."""
     now = now or timezone.now()
     lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Aquatiris//Portail client//FR", "CALSCALE:GREGORIAN",
-        f"METHOD:{method}", "BEGIN:VEVENT",
-        f"UID:{uid(visit, base_url)}", f"SEQUENCE:{sequence}", f"DTSTAMP:{_utc(now)}",
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Aquatiris//Portail client//FR",
+        "CALSCALE:GREGORIAN",
+        f"METHOD:{method}",
+        "BEGIN:VEVENT",
+        f"UID:{uid(visit, base_url)}",
+        f"SEQUENCE:{sequence}",
+        f"DTSTAMP:{_utc(now)}",
     ]
     day = visit.planned_for
     if visit.slot in SLOT_HOURS:
@@ -79,7 +91,8 @@ def visit_ics(visit, *, method, sequence, summary, description, location, organi
         f"ATTENDEE;ROLE=REQ-PARTICIPANT;RSVP=FALSE:mailto:{attendee}",
         f"STATUS:{'CANCELLED' if method == 'CANCEL' else 'CONFIRMED'}",
         "TRANSP:OPAQUE",
-        "END:VEVENT", "END:VCALENDAR",
+        "END:VEVENT",
+        "END:VCALENDAR",
     ]
     return "".join(fold(line) + "\r\n" for line in lines)
 
@@ -87,8 +100,9 @@ def visit_ics(visit, *, method, sequence, summary, description, location, organi
 def pending_sequence(visit):
     """The SEQUENCE the visit's next invitation carries: the one last mailed,
     or one more once the visit moved since (what the update mail will send)."""
-    moved = visit.reminded_for is not None and (visit.reminded_for != visit.planned_for
-                                                or visit.reminded_slot != visit.slot)
+    moved = visit.reminded_for is not None and (
+        visit.reminded_for != visit.planned_for or visit.reminded_slot != visit.slot
+    )
     return visit.ics_sequence + (1 if moved else 0)
 
 
@@ -101,12 +115,26 @@ def invitation(visit, *, attendee, method="REQUEST", sequence=None, base_url=Non
     summary = _("%(kind)s — %(place)s") % {"kind": visit.get_kind_display(), "place": installation.display_name}
     description = _("Aquatiris visit of your installation %(reference)s. Your franchisee: %(contact)s.") % {
         "reference": installation.reference,
-        "contact": ", ".join(part for part in (
-            franchisee and franchisee.company, franchisee and franchisee.phone,
-            franchisee and franchisee.email) if part) or "—"}
+        "contact": ", ".join(
+            part
+            for part in (
+                franchisee and franchisee.company,
+                franchisee and franchisee.phone,
+                franchisee and franchisee.email,
+            )
+            if part
+        )
+        or "—",
+    }
     return visit_ics(
-        visit, method=method, sequence=pending_sequence(visit) if sequence is None else sequence,
-        summary=summary, description=description, location=installation.address_one_line, attendee=attendee,
-        base_url=base_url or public_base_url(), now=now,
+        visit,
+        method=method,
+        sequence=pending_sequence(visit) if sequence is None else sequence,
+        summary=summary,
+        description=description,
+        location=installation.address_one_line,
+        attendee=attendee,
+        base_url=base_url or public_base_url(),
+        now=now,
         organizer=(franchisee.email if franchisee and franchisee.email else settings.DEFAULT_FROM_EMAIL),
     )

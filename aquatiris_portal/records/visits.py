@@ -46,7 +46,11 @@ class VisitQuerySet(models.QuerySet):
 class Visit(SyncedRecord):
     # No index of its own: aqp_visit_inst_done and aqp_visit_inst_planned start with it.
     installation = models.ForeignKey(
-        Installation, verbose_name=_("installation"), on_delete=models.CASCADE, related_name="visits", db_index=False,
+        Installation,
+        verbose_name=_("installation"),
+        on_delete=models.CASCADE,
+        related_name="visits",
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=20, choices=VisitKind.choices)
     planned_for = models.DateField(_("planned for"), null=True, blank=True)
@@ -55,8 +59,12 @@ class Visit(SyncedRecord):
     technician = models.CharField(_("technician"), max_length=200, blank=True)
     summary = models.TextField(_("summary"), blank=True)
     report_document = models.ForeignKey(
-        PortalDocument, verbose_name=_("report"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        PortalDocument,
+        verbose_name=_("report"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     visible_to_client = models.BooleanField(_("visible to the client"), default=True)
     visible_to_spanc = models.BooleanField(_("visible to the SPANC"), default=False)
@@ -98,8 +106,11 @@ def refresh_last_maintenance(installation_pks):
     if not installation_pks:
         return
     latest = dict(
-        Visit.objects.live().filter(installation_id__in=installation_pks, kind__in=MAINTENANCE_KINDS, done_on__isnull=False)
-        .values("installation_id").annotate(last=Max("done_on")).values_list("installation_id", "last")
+        Visit.objects.live()
+        .filter(installation_id__in=installation_pks, kind__in=MAINTENANCE_KINDS, done_on__isnull=False)
+        .values("installation_id")
+        .annotate(last=Max("done_on"))
+        .values_list("installation_id", "last")
     )
     current = dict(Installation.objects.filter(pk__in=installation_pks).values_list("pk", "last_maintenance_on"))
     for pk, value in current.items():

@@ -37,8 +37,12 @@ class DocumentAccess(models.Model):
     created_at = models.DateTimeField(_("when"), default=timezone.now)
     # The client whose document it is (None: a staff export); the page's query.
     client = models.ForeignKey(
-        "aquatiris_portal.Client", verbose_name=_("client"), on_delete=models.CASCADE,
-        null=True, blank=True, related_name="+",
+        "aquatiris_portal.Client",
+        verbose_name=_("client"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     file_kind = models.CharField(_("kind of file"), max_length=20, choices=FileKind.choices)
     file_id = models.PositiveBigIntegerField(_("file id"))
@@ -47,8 +51,12 @@ class DocumentAccess(models.Model):
     # The person logged in (None: a franchisee's link, the internal system).
     # For staff it is never shown to the client: ``staff_ref`` is.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     # As shown to the client, kept when the person or the SPANC goes.
     actor_name = models.CharField(_("name"), max_length=300, blank=True)

@@ -24,8 +24,9 @@ def staff_reference(user_id, day):
     """Four characters the network traces back to one staff member on one day
     (recomputed from the staff list, or read with the row's user): the
     client sees « un conseiller Aquatiris, réf. X7Q2 », never a name."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"document-access:{user_id}:{day.isoformat()}".encode(),
-                      hashlib.sha256).digest()
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"document-access:{user_id}:{day.isoformat()}".encode(), hashlib.sha256
+    ).digest()
     return base64.b32encode(digest).decode()[:4]
 
 
@@ -37,8 +38,14 @@ def entry(*, route, actor, file_kind, file_id, title, client_id, user=None, acto
     """An unsaved row; ``link`` is a franchisee's ReplyLink or DocumentLink."""
     now = timezone.now()
     row = DocumentAccess(
-        created_at=now, route=route[:80], actor=actor, file_kind=file_kind, file_id=file_id,
-        title=(title or "")[:255], client_id=client_id, actor_name=(actor_name or "")[:300],
+        created_at=now,
+        route=route[:80],
+        actor=actor,
+        file_kind=file_kind,
+        file_id=file_id,
+        title=(title or "")[:255],
+        client_id=client_id,
+        actor_name=(actor_name or "")[:300],
         user=user if user is not None and user.is_authenticated else None,
     )
     if link is not None:
@@ -51,19 +58,42 @@ def entry(*, route, actor, file_kind, file_id, title, client_id, user=None, acto
 def for_document(document, *, route, actor, user=None, actor_name="", link=None):
     """A PortalDocument: the client is its installation's."""
     installation = document.installation
-    return entry(route=route, actor=actor, file_kind=FileKind.DOCUMENT, file_id=document.pk, title=document.title,
-                 client_id=installation.client_id if installation is not None else None, user=user,
-                 actor_name=actor_name, link=link)
+    return entry(
+        route=route,
+        actor=actor,
+        file_kind=FileKind.DOCUMENT,
+        file_id=document.pk,
+        title=document.title,
+        client_id=installation.client_id if installation is not None else None,
+        user=user,
+        actor_name=actor_name,
+        link=link,
+    )
 
 
 def for_attachment(attachment, *, route, actor, user=None, actor_name="", link=None):
     """A request's attachment: the client is the request's."""
-    return entry(route=route, actor=actor, file_kind=FileKind.ATTACHMENT, file_id=attachment.pk,
-                 title=attachment.filename, client_id=attachment.request.client_id, user=user,
-                 actor_name=actor_name, link=link)
+    return entry(
+        route=route,
+        actor=actor,
+        file_kind=FileKind.ATTACHMENT,
+        file_id=attachment.pk,
+        title=attachment.filename,
+        client_id=attachment.request.client_id,
+        user=user,
+        actor_name=actor_name,
+        link=link,
+    )
 
 
 def for_export(export, *, route, user):
     """A requests export: staff's own file, of no one client."""
-    return entry(route=route, actor=Actor.STAFF, file_kind=FileKind.EXPORT, file_id=export.pk,
-                 title=export.filename, client_id=None, user=user)
+    return entry(
+        route=route,
+        actor=Actor.STAFF,
+        file_kind=FileKind.EXPORT,
+        file_id=export.pk,
+        title=export.filename,
+        client_id=None,
+        user=user,
+    )

@@ -104,14 +104,24 @@ def record_security_event(kind, request=None, user=None, *, ip=None, **details):
     details = _jsonable(details)
     username = user.get_username() if user is not None else ""
     logger.info(
-        "security event %s user=%s ip=%s path=%s details=%s", kind, username or "-", ip or "-", path or "-", details,
+        "security event %s user=%s ip=%s path=%s details=%s",
+        kind,
+        username or "-",
+        ip or "-",
+        path or "-",
+        details,
         extra={"security_event": {"kind": kind, "user": username, "ip": ip, "path": path, "details": details}},
     )
     try:
         # A savepoint: a failed write must not break the caller's transaction.
         with transaction.atomic():
             event = SecurityEvent.objects.create(
-                kind=str(kind)[:60], user=user, username=username[:150], ip=ip or None, path=path, details=details,
+                kind=str(kind)[:60],
+                user=user,
+                username=username[:150],
+                ip=ip or None,
+                path=path,
+                details=details,
             )
     except DatabaseError:
         logger.exception("security event %s could not be stored", kind)

@@ -80,7 +80,7 @@ def record_refused_token(request, route):
     minute = int(now // 60)
     key = f"{PREFIX}:minute:{route}:{_digest(bucket)}:{minute}"
     count = _incr(key, 120)
-    since = datetime.datetime.fromtimestamp(minute * 60, tz=datetime.timezone.utc).isoformat()
+    since = datetime.datetime.fromtimestamp(minute * 60, tz=datetime.UTC).isoformat()
     details = {"route": route, "count": count, "since": since}
     if bucket != ip:
         details["network"] = bucket

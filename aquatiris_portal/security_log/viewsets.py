@@ -67,6 +67,5 @@ class SecurityEventViewSet(ModelViewSet):
     inspect_view_fields = ["created_at", "kind", "username", "ip", "path", "details"]
 
 
-
 use_permission_policy(SecurityEventViewSet, SecurityEventPermissionPolicy(SecurityEvent))  # Wagtail 7.4 and 8
 security_log_viewset = SecurityEventViewSet("aquatiris_portal_security_log")

@@ -35,19 +35,32 @@ class FaqEntryQuerySet(models.QuerySet):
 class FaqEntry(index.Indexed, models.Model):
     question = models.CharField(_("question"), max_length=255)
     answer = RichTextField(_("answer"), features=["bold", "italic", "link", "document-link", "ol", "ul"])
-    audience = models.CharField(_("audience"), max_length=10, choices=Audience.choices, default=Audience.CLIENTS,
-                                db_index=True)
-    topic = models.CharField(_("topic"), max_length=20, choices=FaqTopic.choices, default=FaqTopic.GENERAL,
-                             db_index=True)
+    audience = models.CharField(
+        _("audience"), max_length=10, choices=Audience.choices, default=Audience.CLIENTS, db_index=True
+    )
+    topic = models.CharField(
+        _("topic"), max_length=20, choices=FaqTopic.choices, default=FaqTopic.GENERAL, db_index=True
+    )
     sort_order = models.PositiveIntegerField(_("order"), default=100)
     live = models.BooleanField(_("published"), default=True)
 
     objects = FaqEntryQuerySet.as_manager()
 
-    panels = [FieldPanel("question"), FieldPanel("answer"), FieldPanel("audience"), FieldPanel("topic"),
-              FieldPanel("sort_order"), FieldPanel("live")]
-    search_fields = [index.SearchField("question"), index.AutocompleteField("question"), index.SearchField("answer"),
-                     index.FilterField("audience"), index.FilterField("topic")]
+    panels = [
+        FieldPanel("question"),
+        FieldPanel("answer"),
+        FieldPanel("audience"),
+        FieldPanel("topic"),
+        FieldPanel("sort_order"),
+        FieldPanel("live"),
+    ]
+    search_fields = [
+        index.SearchField("question"),
+        index.AutocompleteField("question"),
+        index.SearchField("answer"),
+        index.FilterField("audience"),
+        index.FilterField("topic"),
+    ]
 
     class Meta:
         verbose_name = _("FAQ entry")

@@ -19,8 +19,7 @@ ALLOWED_SCHEMES = ("https", "http", "mailto", "tel")
 _EDGES = "".join(chr(code) for code in range(0x21))
 _INSIDE = re.compile(r"[\t\n\r]")
 
-MESSAGE = _("Use an address starting with https://, http://, mailto: or tel:, or a path of this site "
-            "starting with /.")
+MESSAGE = _("Use an address starting with https://, http://, mailto: or tel:, or a path of this site starting with /.")
 
 
 def normalised(value):

@@ -11,7 +11,8 @@ class RequestSubject(models.Model):
 
     name = models.CharField(_("name"), max_length=120)
     is_after_sales = models.BooleanField(
-        _("after-sales (SAV)"), default=False,
+        _("after-sales (SAV)"),
+        default=False,
         help_text=_("Requests with this subject also go to the network head and ask for a reason."),
     )
     sort_order = models.PositiveIntegerField(_("order"), default=100)
@@ -52,9 +53,12 @@ class SpancDocumentType(models.Model):
 
     name = models.CharField(_("name"), max_length=120)
     is_control_report = models.BooleanField(
-        _("control report"), default=False,
-        help_text=_("A document of this type is a control report: the SPANC must give the control's result "
-                    "(compliant or not) when sending it."),
+        _("control report"),
+        default=False,
+        help_text=_(
+            "A document of this type is a control report: the SPANC must give the control's result "
+            "(compliant or not) when sending it."
+        ),
     )
     sort_order = models.PositiveIntegerField(_("order"), default=100)
     active = models.BooleanField(_("shown in the form"), default=True)

@@ -36,18 +36,34 @@ class SeasonalTaskQuerySet(models.QuerySet):
 class SeasonalTask(models.Model):
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("text"))
-    months = models.CharField(_("months"), max_length=40, validators=[validate_months],
-                              help_text=_("Month numbers separated by commas: 10,11 for October and November."))
+    months = models.CharField(
+        _("months"),
+        max_length=40,
+        validators=[validate_months],
+        help_text=_("Month numbers separated by commas: 10,11 for October and November."),
+    )
     months_key = models.CharField(max_length=42, editable=False, db_index=True)
-    image = models.ForeignKey("wagtailimages.Image", verbose_name=_("image"), null=True, blank=True,
-                              on_delete=models.SET_NULL, related_name="+")
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     sort_order = models.PositiveIntegerField(_("order"), default=100)
     active = models.BooleanField(_("shown"), default=True)
 
     objects = SeasonalTaskQuerySet.as_manager()
 
-    panels = [FieldPanel("title"), FieldPanel("text"), FieldPanel("months"), FieldPanel("image"),
-              FieldPanel("sort_order"), FieldPanel("active")]
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("text"),
+        FieldPanel("months"),
+        FieldPanel("image"),
+        FieldPanel("sort_order"),
+        FieldPanel("active"),
+    ]
 
     class Meta:
         app_label = "aquatiris_portal"

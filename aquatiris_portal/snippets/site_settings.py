@@ -9,7 +9,6 @@ from wagtail.models import Site
 from .. import content_cache
 from .serial_patterns import validate_serial_number_pattern
 
-
 # Canonical serial numbers (enquiries.forms.canonical_serial): AQ, the year,
 # six digits. Installation references (AQ-2019-5001) have four: never matched.
 SERIAL_NUMBER_PATTERN = r"^AQ-\d{4}-\d{6}$"
@@ -36,15 +35,20 @@ class PortalSettings(BaseSiteSetting):
     """What editors change without a deploy."""
 
     network_head_emails = models.TextField(
-        _("network head email addresses"), blank=True, validators=[validate_email_lines],
+        _("network head email addresses"),
+        blank=True,
+        validators=[validate_email_lines],
         help_text=_("One address per line. They receive every after-sales (SAV) request."),
     )
     sender_email = models.EmailField(
-        _("sender address"), blank=True,
+        _("sender address"),
+        blank=True,
         help_text=_("Sender of the portal's emails; empty uses the site default."),
     )
     serial_number_pattern = models.CharField(
-        _("serial number pattern"), max_length=200, default=SERIAL_NUMBER_PATTERN,
+        _("serial number pattern"),
+        max_length=200,
+        default=SERIAL_NUMBER_PATTERN,
         validators=[validate_serial_number_pattern],
         help_text=_(
             "Regular expression the serial number must match, written in its canonical form (capitals, "
@@ -53,36 +57,50 @@ class PortalSettings(BaseSiteSetting):
         ),
     )
     serial_number_help = models.CharField(
-        _("serial number help"), max_length=255,
+        _("serial number help"),
+        max_length=255,
         default=_(
             "The serial number is printed on the manufacturer's plate fixed on your installation: AQ, the "
             "year, then 6 digits, e.g. AQ-2024-012345."
         ),
     )
     warranty_years = models.PositiveSmallIntegerField(
-        _("length of the extended warranty (years)"), default=10,
-        help_text=_("Counted from the installation date (from the registration when it is unknown). "
-                    "The end date is printed on the certificate."),
+        _("length of the extended warranty (years)"),
+        default=10,
+        help_text=_(
+            "Counted from the installation date (from the registration when it is unknown). "
+            "The end date is printed on the certificate."
+        ),
     )
     certificate_title = models.CharField(_("certificate title"), max_length=200, default=_("Manufacturer certificate"))
     certificate_text = models.TextField(
-        _("certificate text"), blank=True,
+        _("certificate text"),
+        blank=True,
         default=_(
             "Aquatiris certifies that the installation described below is covered by the extended "
             "manufacturer warranty."
         ),
     )
-    certificate_signature = models.CharField(_("certificate signature"), max_length=200, blank=True, default="Aquatiris")
+    certificate_signature = models.CharField(
+        _("certificate signature"), max_length=200, blank=True, default="Aquatiris"
+    )
     certificate_logo = models.ForeignKey(
-        get_image_model_string(), verbose_name=_("certificate logo"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        get_image_model_string(),
+        verbose_name=_("certificate logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     network_phone = models.CharField(
-        _("Aquatiris phone number for account help"), max_length=40, blank=True,
+        _("Aquatiris phone number for account help"),
+        max_length=40,
+        blank=True,
         help_text=_("Shown after a first connection request, for people who receive no email."),
     )
     request_answer_days = models.PositiveSmallIntegerField(
-        _("expected answer time (working days)"), default=2,
+        _("expected answer time (working days)"),
+        default=2,
         help_text=_("Told to the client in the confirmation email of each request."),
     )
 
@@ -115,10 +133,15 @@ class PortalSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("portal settings")
-        permissions = [("change_mail_routing", _(
-            "Can change where the portal's emails go (network heads, sender) "
-            "and which serial numbers are accepted"
-        ))]
+        permissions = [
+            (
+                "change_mail_routing",
+                _(
+                    "Can change where the portal's emails go (network heads, sender) "
+                    "and which serial numbers are accepted"
+                ),
+            )
+        ]
 
     @classmethod
     def for_site(cls, site):

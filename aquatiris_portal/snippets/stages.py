@@ -21,8 +21,9 @@ DEFAULT_DESCRIPTIONS = {
 @register_snippet
 class ProjectStage(models.Model):
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, unique=True)
-    public_name = models.CharField(_("public name"), max_length=80, blank=True,
-                                   help_text=_("Name shown to clients; empty uses the default name."))
+    public_name = models.CharField(
+        _("public name"), max_length=80, blank=True, help_text=_("Name shown to clients; empty uses the default name.")
+    )
     description = models.CharField(_("short description"), max_length=255, blank=True)
 
     panels = [FieldPanel("stage"), FieldPanel("public_name"), FieldPanel("description")]
@@ -45,14 +46,16 @@ def progress_for(stage_value, texts):
     steps = []
     for index, choice in enumerate(Stage):
         row = texts.get(choice.value)
-        steps.append({
-            "value": choice.value,
-            "name": (row.public_name if row and row.public_name else choice.label),
-            "description": (row.description if row and row.description else DEFAULT_DESCRIPTIONS[choice]),
-            "number": index + 1,
-            "done": index < current,
-            "current": index == current,
-        })
+        steps.append(
+            {
+                "value": choice.value,
+                "name": (row.public_name if row and row.public_name else choice.label),
+                "description": (row.description if row and row.description else DEFAULT_DESCRIPTIONS[choice]),
+                "number": index + 1,
+                "done": index < current,
+                "current": index == current,
+            }
+        )
     return steps
 
 

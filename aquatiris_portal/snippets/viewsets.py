@@ -3,9 +3,9 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from ..records.themes import DocumentTheme
 from .columns import YesNoColumn as BooleanColumn  # "Oui"/"Non", not an icon titled "True"
 from .faq import FaqEntry
-from ..records.themes import DocumentTheme
 from .models import AfterSalesReason, RequestSubject, SpancDocumentType
 from .proof_kinds import ProofKind
 from .seasonal import SeasonalTask
@@ -33,8 +33,12 @@ class DocumentThemeViewSet(SnippetViewSet):
 class RequestSubjectViewSet(SnippetViewSet):
     model = RequestSubject
     icon = "tag"
-    list_display = ["name", BooleanColumn("is_after_sales", label=_("after-sales (SAV)")), "sort_order",
-                    BooleanColumn("active", label=_("shown in the form"))]
+    list_display = [
+        "name",
+        BooleanColumn("is_after_sales", label=_("after-sales (SAV)")),
+        "sort_order",
+        BooleanColumn("active", label=_("shown in the form")),
+    ]
     ordering = ["sort_order", "name"]
 
 
@@ -48,8 +52,12 @@ class AfterSalesReasonViewSet(SnippetViewSet):
 class SpancDocumentTypeViewSet(SnippetViewSet):
     model = SpancDocumentType
     icon = "doc-full"
-    list_display = ["name", BooleanColumn("is_control_report", label=_("control report")), "sort_order",
-                    BooleanColumn("active", label=_("shown in the form"))]
+    list_display = [
+        "name",
+        BooleanColumn("is_control_report", label=_("control report")),
+        "sort_order",
+        BooleanColumn("active", label=_("shown in the form")),
+    ]
     ordering = ["sort_order", "name"]
 
 
@@ -72,5 +80,12 @@ class PortalContentGroup(SnippetViewSetGroup):
     menu_label = _("Portal content")
     menu_icon = "form"
     menu_order = 230
-    items = (FaqEntryViewSet, DocumentThemeViewSet, RequestSubjectViewSet, AfterSalesReasonViewSet,
-             SpancDocumentTypeViewSet, ProofKindViewSet, SeasonalTaskViewSet)
+    items = (
+        FaqEntryViewSet,
+        DocumentThemeViewSet,
+        RequestSubjectViewSet,
+        AfterSalesReasonViewSet,
+        SpancDocumentTypeViewSet,
+        ProofKindViewSet,
+        SeasonalTaskViewSet,
+    )

@@ -24,6 +24,12 @@ def retry_event(request, model_admin, instance_pk):
         else:
             messages.info(request, _("This event was already delivered."))
         return redirect(index_url)
-    return TemplateResponse(request, "aquatiris_portal/sync/outbox_retry.html", {
-        "event": event, "index_url": index_url, "view": model_admin,
-    })
+    return TemplateResponse(
+        request,
+        "aquatiris_portal/sync/outbox_retry.html",
+        {
+            "event": event,
+            "index_url": index_url,
+            "view": model_admin,
+        },
+    )

@@ -121,8 +121,13 @@ def body_for(event):
         # Made at each attempt too, for each attachment of the message.
         expires_at = (timezone.now() + datetime.timedelta(seconds=app_settings.OUTBOX_DOWNLOAD_URL_SECONDS)).isoformat()
         payload["attachments"] = [
-            {**attachment, "download_url": attachment_download_url(attachment["id"]),
-             "download_url_expires_at": expires_at} if attachment.get("id") is not None else attachment
+            {
+                **attachment,
+                "download_url": attachment_download_url(attachment["id"]),
+                "download_url_expires_at": expires_at,
+            }
+            if attachment.get("id") is not None
+            else attachment
             for attachment in payload["attachments"]
         ]
     body = {
@@ -137,8 +142,9 @@ def body_for(event):
 
 def _post(url, body, headers):
     try:
-        response = requests.post(url, data=body, headers=headers, timeout=app_settings.OUTBOX_TIMEOUT_SECONDS,
-                                 allow_redirects=False)
+        response = requests.post(
+            url, data=body, headers=headers, timeout=app_settings.OUTBOX_TIMEOUT_SECONDS, allow_redirects=False
+        )
     except requests.RequestException as error:
         raise DeliveryFailed(f"{type(error).__name__}: {error}") from error
     if not 200 <= response.status_code < 300:
@@ -208,8 +214,11 @@ def deliver(event_id, on_delivered=None):
 def next_undelivered(ordering_key):
     """The pk of the oldest undelivered event of an installation, or None."""
     return (
-        OutboxEvent.objects.filter(ordering_key=ordering_key).exclude(status=OutboxEvent.Status.DELIVERED)
-        .order_by("created_at", "pk").values_list("pk", flat=True).first()
+        OutboxEvent.objects.filter(ordering_key=ordering_key)
+        .exclude(status=OutboxEvent.Status.DELIVERED)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+        .first()
     )
 
 

@@ -20,8 +20,8 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.utils.translation import gettext as _
 
-from ..storage import private_storage
 from ..filecheck import verdicts
+from ..storage import private_storage
 from ..uploads import KINDS, bounded_check, safe_filename, sniff
 from .sources import BadFilePath, shown
 from .validation import Rejected
@@ -56,14 +56,23 @@ def _check_docx(data, path):
     try:
         result = bounded_check("docx", data, shown(path))
     except ValidationError:
-        raise Rejected(_("The file “%(path)s” could not be checked in time (a damaged or hostile document?): "
-                         "save it again and export it again.") % {"path": shown(path)}) from None
+        raise Rejected(
+            _(
+                "The file “%(path)s” could not be checked in time (a damaged or hostile document?): "
+                "save it again and export it again."
+            )
+            % {"path": shown(path)}
+        ) from None
     if result["code"] == verdicts.ACTIVE:
-        raise Rejected(_("The Word document “%(path)s” holds macros or ActiveX controls, which the portal does "
-                         "not accept.") % {"path": shown(path)})
+        raise Rejected(
+            _("The Word document “%(path)s” holds macros or ActiveX controls, which the portal does not accept.")
+            % {"path": shown(path)}
+        )
     if result["code"] is not None:
-        raise Rejected(_("The file “%(path)s” is not a readable Word (DOCX) document (%(reason)s).")
-                       % {"path": shown(path), "reason": result["detail"]})
+        raise Rejected(
+            _("The file “%(path)s” is not a readable Word (DOCX) document (%(reason)s).")
+            % {"path": shown(path), "reason": result["detail"]}
+        )
 
 
 def copy_file(export, record):
@@ -90,14 +99,19 @@ def copy_file(export, record):
         actual = digest.hexdigest()
         if actual != record["sha256"]:
             raise Rejected(
-                _("The file “%(path)s” does not match its sha256 (expected %(expected)s, found %(actual)s): "
-                  "it may be damaged or incomplete.") % {"path": path, "expected": record["sha256"], "actual": actual}
+                _(
+                    "The file “%(path)s” does not match its sha256 (expected %(expected)s, found %(actual)s): "
+                    "it may be damaged or incomplete."
+                )
+                % {"path": path, "expected": record["sha256"], "actual": actual}
             )
         spool.seek(0)
         kind = sniff(spool.read(8192))
         if kind not in ACCEPTED_FILE_KINDS:
-            raise Rejected(_("The file “%(path)s” is not a PDF or a Word (DOCX) document (checked by its content).")
-                           % {"path": path})
+            raise Rejected(
+                _("The file “%(path)s” is not a PDF or a Word (DOCX) document (checked by its content).")
+                % {"path": path}
+            )
         if kind == "docx":
             spool.seek(0)
             _check_docx(spool.read(), path)

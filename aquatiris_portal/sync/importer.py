@@ -33,8 +33,18 @@ from . import runs
 from .files import file_values
 from .lock import import_lock
 from .mapping import (
-    FIELDS, GUARDS, MODELS, TYPES, after_write, delete_records, guard_values, handler_for, line_hash, text,
-    themes, unique_codes,
+    FIELDS,
+    GUARDS,
+    MODELS,
+    TYPES,
+    after_write,
+    delete_records,
+    guard_values,
+    handler_for,
+    line_hash,
+    text,
+    themes,
+    unique_codes,
 )
 from .models import QuarantinedRecord
 from .record_types import APPLIED_ELSEWHERE
@@ -125,9 +135,7 @@ class Applier:
         self.existing = {}
         # Records quarantined by earlier runs, which records of this run may
         # resolve; none (the usual case): no look-up per batch.
-        self.earlier_quarantines = (
-            QuarantinedRecord.objects.filter(resolved_at__isnull=True).exclude(run=run).exists()
-        )
+        self.earlier_quarantines = QuarantinedRecord.objects.filter(resolved_at__isnull=True).exclude(run=run).exists()
 
     def apply(self, phase, rows):
         """Apply one batch of staged rows; returns its counts."""
@@ -154,8 +162,9 @@ class Applier:
         handler = handler_for(record_type)
         if handler is None:
             for item in items:
-                self._quarantine(item, _("Records of type “%(type)s” cannot be applied by this site.")
-                                 % {"type": record_type})
+                self._quarantine(
+                    item, _("Records of type “%(type)s” cannot be applied by this site.") % {"type": record_type}
+                )
             return
         if items:
             handler(items, self)
@@ -183,11 +192,16 @@ class Applier:
 
     def _set_aside(self, line, record_type, record_id, reason, raw_line):
         # NUL cannot be stored in a PostgreSQL text column.
-        self.quarantined.append(QuarantinedRecord(
-            run=self.run, line_number=line, record_type=record_type[:40].replace("\x00", ""),
-            record_id=record_id[:200].replace("\x00", ""), reason=reason.replace("\x00", "\\0"),
-            raw_line=raw_line.replace("\x00", "\\0"),
-        ))
+        self.quarantined.append(
+            QuarantinedRecord(
+                run=self.run,
+                line_number=line,
+                record_type=record_type[:40].replace("\x00", ""),
+                record_id=record_id[:200].replace("\x00", ""),
+                reason=reason.replace("\x00", "\\0"),
+                raw_line=raw_line.replace("\x00", "\\0"),
+            )
+        )
 
     def _quarantine(self, item, reason):
         record = item.record
@@ -215,8 +229,10 @@ class Applier:
         (``self.existing``)."""
         model = MODELS[record_type]
         guards = GUARDS.get(record_type, ())
-        found = {row[0]: row for row in by_external_id(model, [row[1] for row in rows],
-                                                       ["external_id", "sync_hash", *guards])}
+        found = {
+            row[0]: row
+            for row in by_external_id(model, [row[1] for row in rows], ["external_id", "sync_hash", *guards])
+        }
         deleted_at = guards.index("deleted_at") if "deleted_at" in guards else None
         kept, changed, skipped = [], [], self.ok[record_type]
         for row in rows:
@@ -226,7 +242,7 @@ class Applier:
                 continue
             guarded = current[2:]
             if deleted_at is not None:  # as guard_values gives it
-                guarded = (*guarded[:deleted_at], guarded[deleted_at] is None, *guarded[deleted_at + 1:])
+                guarded = (*guarded[:deleted_at], guarded[deleted_at] is None, *guarded[deleted_at + 1 :])
             if current[1] and current[1] == line_hash(row[2], guarded):
                 skipped.append(row[1])
             else:
@@ -292,12 +308,14 @@ class Applier:
             if not rid:
                 continue
             if rid not in refs[ref.field]:
-                self._quarantine(item, _("Unknown %(kind)s “%(id)s”: no such record in the portal or in this export.")
-                                 % {"kind": MODELS[ref.record_type]._meta.verbose_name, "id": rid})
+                self._quarantine(
+                    item,
+                    _("Unknown %(kind)s “%(id)s”: no such record in the portal or in this export.")
+                    % {"kind": MODELS[ref.record_type]._meta.verbose_name, "id": rid},
+                )
                 return None
             values[ref.field] = refs[ref.field][rid]
         return values
-
 
     def _too_long(self, record_type, values):
         for name, limit in self.lengths[record_type].items():
@@ -351,8 +369,11 @@ class Applier:
                         write([row])
                     written.append((item, row))
                 except IntegrityError as error:
-                    self._quarantine(item, _("The record conflicts with another record in the portal (%(error)s).")
-                                     % {"error": str(error).splitlines()[0][:300]})
+                    self._quarantine(
+                        item,
+                        _("The record conflicts with another record in the portal (%(error)s).")
+                        % {"error": str(error).splitlines()[0][:300]},
+                    )
         ids = [item.rid for item, _row in written]
         self.counts[counter] += len(ids)
         self.ok[record_type].extend(ids)
@@ -374,4 +395,3 @@ class Applier:
             self.ok["delete"].extend([*outcome.deleted, *outcome.absent])
             if outcome.files:
                 transaction.on_commit(partial(delete_files, outcome.files))
-

@@ -19,7 +19,8 @@ def moved_installations(prepared, existing, written):
     return [
         (current["pk"], current["client_id"], values["client_id"])
         for item, values in prepared
-        if item.rid in written and (current := existing.get(item.rid)) is not None
+        if item.rid in written
+        and (current := existing.get(item.rid)) is not None
         and current["client_id"] != values["client_id"]
     ]
 
@@ -32,7 +33,10 @@ def tell_sellers(moves):
             client, installation = clients.get(old), installations.get(pk)
             if client is None or installation is None:
                 continue
-            queue_mail(key=f"installation-moved:{pk}:{old}:{new}", to=[client.email],
-                       template="aquatiris_portal/mail/handover_done",
-                       context={"client": client, "installation": installation})
+            queue_mail(
+                key=f"installation-moved:{pk}:{old}:{new}",
+                to=[client.email],
+                template="aquatiris_portal/mail/handover_done",
+                context={"client": client, "installation": installation},
+            )
             logger.info("Installation %s moved from client %s to client %s", pk, old, new)

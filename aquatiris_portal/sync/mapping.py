@@ -10,9 +10,9 @@ current)``). Deletes have their own rules (``delete_records``).
 import datetime
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Callable
 
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -23,7 +23,13 @@ from wagtail import hooks
 
 from ..records.codes import KEY_MAX_LENGTH, canonical_code
 from ..records.models import (
-    Client, DocumentSource, Franchisee, Installation, PortalDocument, Spanc, refresh_folder_columns,
+    Client,
+    DocumentSource,
+    Franchisee,
+    Installation,
+    PortalDocument,
+    Spanc,
+    refresh_folder_columns,
 )
 from ..records.names import folder_columns
 from ..records.signals import email_changed
@@ -41,13 +47,46 @@ FIELDS = {
     "franchisee": ["company", "first_name", "last_name", "email", "phone"],
     "spanc": ["code", "code_key", "name", "email", "phone", *_ADDRESS],
     "client": ["code", "code_key", "first_name", "last_name", "email", "phone", *_ADDRESS],
-    "installation": ["client_id", "franchisee_id", "spanc_id", "reference", "label", "installed_on", "stage",
-                     "serial_number", *_ADDRESS, "client_sort_name", "search_words",
-                     "maintenance_contract_status", "maintenance_contract_until", "maintenance_contract_every_months"],
-    "document": ["installation_id", "theme_id", "title", "issued_on", "visible_to_client", "visible_to_spanc",
-                 "deleted_at", "source", *FILE_FIELDS],
-    "visit": ["installation_id", "kind", "planned_for", "slot", "done_on", "technician", "summary",
-              "report_document_id", "visible_to_client", "visible_to_spanc", "cancelled_at"],
+    "installation": [
+        "client_id",
+        "franchisee_id",
+        "spanc_id",
+        "reference",
+        "label",
+        "installed_on",
+        "stage",
+        "serial_number",
+        *_ADDRESS,
+        "client_sort_name",
+        "search_words",
+        "maintenance_contract_status",
+        "maintenance_contract_until",
+        "maintenance_contract_every_months",
+    ],
+    "document": [
+        "installation_id",
+        "theme_id",
+        "title",
+        "issued_on",
+        "visible_to_client",
+        "visible_to_spanc",
+        "deleted_at",
+        "source",
+        *FILE_FIELDS,
+    ],
+    "visit": [
+        "installation_id",
+        "kind",
+        "planned_for",
+        "slot",
+        "done_on",
+        "technician",
+        "summary",
+        "report_document_id",
+        "visible_to_client",
+        "visible_to_spanc",
+        "cancelled_at",
+    ],
 }
 # Values of a synced row that something else than its line can change: a
 # client's serial number, links set to NULL when a franchisee, a SPANC or a
@@ -102,8 +141,11 @@ def _email(value):
 
 def franchisee(r, refs, current):
     return {
-        "company": text(r["company"]), "first_name": text(r.get("first_name")),
-        "last_name": text(r.get("last_name")), "email": _email(r.get("email")), "phone": text(r.get("phone")),
+        "company": text(r["company"]),
+        "first_name": text(r.get("first_name")),
+        "last_name": text(r.get("last_name")),
+        "email": _email(r.get("email")),
+        "phone": text(r.get("phone")),
     }
 
 
@@ -113,14 +155,17 @@ def _code(r):
 
 
 def spanc(r, refs, current):
-    return {**_code(r), "name": r["name"], "email": _email(r["email"]), "phone": text(r.get("phone")),
-            **_address(r)}
+    return {**_code(r), "name": r["name"], "email": _email(r["email"]), "phone": text(r.get("phone")), **_address(r)}
 
 
 def client(r, refs, current):
     return {
-        **_code(r), "first_name": text(r.get("first_name")), "last_name": r["last_name"],
-        "email": _email(r["email"]), "phone": text(r.get("phone")), **_address(r),
+        **_code(r),
+        "first_name": text(r.get("first_name")),
+        "last_name": r["last_name"],
+        "email": _email(r["email"]),
+        "phone": text(r.get("phone")),
+        **_address(r),
     }
 
 
@@ -150,7 +195,8 @@ def _contract(contract):
         "maintenance_contract_status": text(contract.get("status")),
         "maintenance_contract_until": _date(contract.get("until")),
         "maintenance_contract_every_months": (
-            int(contract["every_months"]) if contract.get("every_months") is not None else None),
+            int(contract["every_months"]) if contract.get("every_months") is not None else None
+        ),
     }
 
 
@@ -210,18 +256,26 @@ TYPES = {
     "franchisee": RecordType(Franchisee, franchisee),
     "spanc": RecordType(Spanc, spanc, unique_code=True),
     "client": RecordType(Client, client, unique_code=True),
-    "installation": RecordType(Installation, installation, references=(
-        Reference("client", "client", required=True, columns=("last_name", "first_name")),
-        Reference("franchisee", "franchisee"),
-        Reference("spanc", "spanc"),
-    )),
-    "document": RecordType(PortalDocument, document, has_file=True, references=(
-        Reference("installation", "installation", required=True),
-    )),
-    "visit": RecordType(Visit, visit, references=(
-        Reference("installation", "installation", required=True),
-        Reference("report_document", "document"),
-    )),
+    "installation": RecordType(
+        Installation,
+        installation,
+        references=(
+            Reference("client", "client", required=True, columns=("last_name", "first_name")),
+            Reference("franchisee", "franchisee"),
+            Reference("spanc", "spanc"),
+        ),
+    ),
+    "document": RecordType(
+        PortalDocument, document, has_file=True, references=(Reference("installation", "installation", required=True),)
+    ),
+    "visit": RecordType(
+        Visit,
+        visit,
+        references=(
+            Reference("installation", "installation", required=True),
+            Reference("report_document", "document"),
+        ),
+    ),
 }
 # Record types another room applies: the sync knows the records, not the rooms
 # where people act (``message`` records are written by enquiries). A room
@@ -274,28 +328,49 @@ def unique_codes(model, items):
         code = item.record["code"]
         key = canonical_code(code)
         if not key or len(key) > KEY_MAX_LENGTH:
-            refused.append((item, _("The code “%(code)s” is not a code: it needs 1 to %(limit)s letters or digits.")
-                            % {"code": code, "limit": KEY_MAX_LENGTH}))
+            refused.append(
+                (
+                    item,
+                    _("The code “%(code)s” is not a code: it needs 1 to %(limit)s letters or digits.")
+                    % {"code": code, "limit": KEY_MAX_LENGTH},
+                )
+            )
             continue
         if key in keys:
             other_id, other_code = keys[key]
-            refused.append((item, _("The code “%(code)s” of “%(id)s” is the same code as “%(other_code)s” of "
-                                    "“%(other)s” earlier in this export (codes compare by their letters and digits "
-                                    "only).") % {"code": code, "id": item.rid, "other_code": other_code,
-                                                "other": other_id}))
+            refused.append(
+                (
+                    item,
+                    _(
+                        "The code “%(code)s” of “%(id)s” is the same code as “%(other_code)s” of "
+                        "“%(other)s” earlier in this export (codes compare by their letters and digits "
+                        "only)."
+                    )
+                    % {"code": code, "id": item.rid, "other_code": other_code, "other": other_id},
+                )
+            )
             continue
         keys[key] = (item.rid, code)
         kept.append(item)
-    taken = {key: (rid, code) for key, rid, code
-             in by_unique_column(model, "code_key", list(keys), ["code_key", "external_id", "code"])}
+    taken = {
+        key: (rid, code)
+        for key, rid, code in by_unique_column(model, "code_key", list(keys), ["code_key", "external_id", "code"])
+    }
     result = []
     for item in kept:
         other_id, other_code = taken.get(canonical_code(item.record["code"]), (None, None))
         if other_id is not None and other_id != item.rid:
-            refused.append((item, _("The code “%(code)s” of “%(id)s” is the same code as “%(other_code)s”, which "
-                                    "already belongs to “%(other)s” (codes compare by their letters and digits "
-                                    "only).") % {"code": item.record["code"], "id": item.rid,
-                                                "other_code": other_code, "other": other_id}))
+            refused.append(
+                (
+                    item,
+                    _(
+                        "The code “%(code)s” of “%(id)s” is the same code as “%(other_code)s”, which "
+                        "already belongs to “%(other)s” (codes compare by their letters and digits "
+                        "only)."
+                    )
+                    % {"code": item.record["code"], "id": item.rid, "other_code": other_code, "other": other_id},
+                )
+            )
             continue
         result.append(item)
     return result, refused
@@ -308,15 +383,18 @@ def after_write(record_type, prepared, existing, written):
         changes = [
             (current["pk"], current["email"], values["email"])
             for item, values in prepared
-            if item.rid in written and (current := existing.get(item.rid)) is not None
+            if item.rid in written
+            and (current := existing.get(item.rid)) is not None
             and current["email"] != values["email"]
         ]
         if changes:
             transaction.on_commit(partial(send_email_changed, MODELS[record_type], changes))
     if record_type == "client":
         renamed = [
-            current["pk"] for item, values in prepared
-            if item.rid in written and (current := existing.get(item.rid)) is not None
+            current["pk"]
+            for item, values in prepared
+            if item.rid in written
+            and (current := existing.get(item.rid)) is not None
             and (current["last_name"], current["first_name"]) != (values["last_name"], values["first_name"])
         ]
         if renamed:
@@ -328,13 +406,19 @@ def after_write(record_type, prepared, existing, written):
     if record_type == "visit":
         # The installations' last maintenance date (folder list index), also the one a visit left.
         touched = [values["installation_id"] for item, values in prepared if item.rid in written]
-        touched += [current["installation_id"] for item, _values in prepared
-                    if item.rid in written and (current := existing.get(item.rid))]
+        touched += [
+            current["installation_id"]
+            for item, _values in prepared
+            if item.rid in written and (current := existing.get(item.rid))
+        ]
         refresh_last_maintenance(touched)
     if record_type == "document":
         replaced = [
-            current["file"] for item, values in prepared
-            if item.rid in written and (current := existing.get(item.rid)) and current["file"]
+            current["file"]
+            for item, values in prepared
+            if item.rid in written
+            and (current := existing.get(item.rid))
+            and current["file"]
             and current["file"] != values["file"]
         ]
         if replaced:
@@ -364,8 +448,11 @@ def delete_records(kind, ids):
     """
     outcome = Deleted()
     if kind == "document":
-        live = set(PortalDocument.objects.filter(external_id__in=ids, deleted_at__isnull=True)
-                   .values_list("external_id", flat=True))
+        live = set(
+            PortalDocument.objects.filter(external_id__in=ids, deleted_at__isnull=True).values_list(
+                "external_id", flat=True
+            )
+        )
         PortalDocument.objects.filter(external_id__in=live).update(deleted_at=timezone.now())
         outcome.deleted = [rid for rid in ids if rid in live]
         outcome.absent = [rid for rid in ids if rid not in live]

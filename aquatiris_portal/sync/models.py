@@ -123,7 +123,11 @@ class QuarantinedRecord(models.Model):
     created_at = models.DateTimeField(_("quarantined"), default=timezone.now)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     resolved_by = models.ForeignKey(
-        ImportRun, verbose_name=_("resolved by run"), on_delete=models.SET_NULL, null=True, blank=True,
+        ImportRun,
+        verbose_name=_("resolved by run"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="resolved",
     )
 

@@ -105,7 +105,7 @@ def _parts(path: str) -> list[str]:
 def _split(spec: str) -> tuple[str, str, list[str]]:
     """("s3", bucket, segments) or ("file", "", segments) of a source."""
     if spec.startswith("s3://"):
-        bucket, _sep, prefix = spec[len("s3://"):].partition("/")
+        bucket, _sep, prefix = spec[len("s3://") :].partition("/")
         return "s3", bucket, _parts(prefix)
     return "file", "", _parts(spec)
 
@@ -120,7 +120,7 @@ def check_inside(source: object, root: str | PathLike[str]) -> None:
     pushed_scheme, pushed_bucket, pushed_parts = _split(source)
     if not source.startswith(("/", "s3://")):
         raise Refused(403, "source outside SYNC_SOURCE")  # a relative path: relative to what?
-    if (pushed_scheme, pushed_bucket) != (scheme, bucket) or pushed_parts[:len(parts)] != parts:
+    if (pushed_scheme, pushed_bucket) != (scheme, bucket) or pushed_parts[: len(parts)] != parts:
         raise Refused(403, "source outside SYNC_SOURCE")
 
 
@@ -141,7 +141,7 @@ def sources_of(payload: object, root: object) -> Sequence[object]:
                 raise Refused(400, "not an S3 event") from None
             if not isinstance(bucket, str) or not isinstance(key, str):
                 raise Refused(400, "not an S3 event")
-            prefix = key[:-len(MANIFEST)] if key.endswith(MANIFEST) else key.rpartition("/")[0] + "/"
+            prefix = key[: -len(MANIFEST)] if key.endswith(MANIFEST) else key.rpartition("/")[0] + "/"
             found.append(f"s3://{bucket}/{prefix}")
         return found
     sequence = payload.get("sequence")

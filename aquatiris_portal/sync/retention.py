@@ -30,8 +30,9 @@ def purge_deleted_files(days=None):
     days = app_settings.DOCUMENT_RETENTION_DAYS if days is None else days
     cutoff = timezone.now() - datetime.timedelta(days=days)
     purged = 0
-    for pk, name in (PortalDocument.objects.filter(deleted_at__lt=cutoff).exclude(file="")
-                     .values_list("pk", "file").iterator()):
+    for pk, name in (
+        PortalDocument.objects.filter(deleted_at__lt=cutoff).exclude(file="").values_list("pk", "file").iterator()
+    ):
         # The row first: if deleting the file fails, a file without a row is harmless.
         PortalDocument.objects.filter(pk=pk).update(file="")
         try:
@@ -65,8 +66,9 @@ def purge_delivered_events(days=None, now=None):
         return 0
     cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
     # created_at first: it is indexed, and an event is delivered after it is created.
-    old = OutboxEvent.objects.filter(status=OutboxEvent.Status.DELIVERED, created_at__lt=cutoff,
-                                     delivered_at__lt=cutoff)
+    old = OutboxEvent.objects.filter(
+        status=OutboxEvent.Status.DELIVERED, created_at__lt=cutoff, delivered_at__lt=cutoff
+    )
     deleted = 0
     for _batch in range(MAX_BATCHES):
         pks = list(old.values_list("pk", flat=True)[:BATCH])

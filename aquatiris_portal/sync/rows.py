@@ -47,8 +47,9 @@ def by_unique_column(model, key, values, columns):
             # by an import) the planner scans the whole table for each batch.
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute(
-                f"SELECT {', '.join(qn(c) for c in columns)} FROM {qn(model._meta.db_table)} "
-                f"WHERE {qn(key)} = ANY(%s)", [list(values)], binary=True,
+                f"SELECT {', '.join(qn(c) for c in columns)} FROM {qn(model._meta.db_table)} WHERE {qn(key)} = ANY(%s)",
+                [list(values)],
+                binary=True,
             )
             rows = cursor.fetchall()
             cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
@@ -80,7 +81,8 @@ class RowWriter:
     def _defaults(self):
         now = timezone.now()
         return {
-            f.attname: now if f.attname in ("synced_at", "updated_at") or getattr(f, "auto_now", False)
+            f.attname: now
+            if f.attname in ("synced_at", "updated_at") or getattr(f, "auto_now", False)
             else f.get_default()
             for f in self.fields
         }
@@ -122,13 +124,16 @@ class RowWriter:
                 )
             else:
                 prepared = [
-                    tuple(f.get_db_prep_save(row[f.attname] if f.attname in row else defaults[f.attname], connection)
-                          for f in self.fields)
+                    tuple(
+                        f.get_db_prep_save(row[f.attname] if f.attname in row else defaults[f.attname], connection)
+                        for f in self.fields
+                    )
                     for row in rows
                 ]
                 placeholders = ", ".join(["%s"] * len(self.fields))
                 cursor.executemany(
-                    f"INSERT INTO {qn(self.table)} ({self.columns}) VALUES ({placeholders}) {self.on_conflict}", prepared
+                    f"INSERT INTO {qn(self.table)} ({self.columns}) VALUES ({placeholders}) {self.on_conflict}",
+                    prepared,
                 )
 
 

@@ -22,8 +22,12 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 5000
 COUNTERS = {
-    "created": "created_count", "updated": "updated_count", "unchanged": "unchanged_count",
-    "deleted": "deleted_count", "quarantined": "quarantined_count", "files": "files_copied",
+    "created": "created_count",
+    "updated": "updated_count",
+    "unchanged": "unchanged_count",
+    "deleted": "deleted_count",
+    "quarantined": "quarantined_count",
+    "files": "files_copied",
 }
 
 
@@ -44,11 +48,16 @@ def imported_sequences(sequences):
 def start_or_resume(export, batch_size=None):
     """The run of ``export``: the unfinished one (resumed with its own batch
     size, whatever is asked now) or a new one."""
-    run = (ImportRun.objects.filter(sequence=export.sequence).exclude(state=ImportRun.State.SUCCEEDED)
-           .order_by("-pk").first())
+    run = (
+        ImportRun.objects.filter(sequence=export.sequence)
+        .exclude(state=ImportRun.State.SUCCEEDED)
+        .order_by("-pk")
+        .first()
+    )
     if run is None:
         return ImportRun.objects.create(
-            sequence=export.sequence, source=export.location[:500],
+            sequence=export.sequence,
+            source=export.location[:500],
             batch_size=batch_size or app_settings.SYNC_BATCH_SIZE or DEFAULT_BATCH_SIZE,
         )
     logger.info("Resuming import run %s of export #%s after %s batches", run.pk, run.sequence, run.steps_done)

@@ -68,11 +68,16 @@ def clean_relative_path(path):
     if "\x00" in path:
         raise BadFilePath(path, _("The file path “%(path)s” contains a NUL character.") % {"path": shown(path)})
     if "\\" in path:
-        raise BadFilePath(path, _("The file path “%(path)s” contains a backslash: folders are separated by “/”.")
-                          % {"path": shown(path)})
+        raise BadFilePath(
+            path,
+            _("The file path “%(path)s” contains a backslash: folders are separated by “/”.") % {"path": shown(path)},
+        )
     if path.startswith("/"):
-        raise BadFilePath(path, _("The file path “%(path)s” is absolute: it must be relative to the export folder.")
-                          % {"path": shown(path)})
+        raise BadFilePath(
+            path,
+            _("The file path “%(path)s” is absolute: it must be relative to the export folder.")
+            % {"path": shown(path)},
+        )
     normalised = posixpath.normpath(path)
     if normalised == ".." or normalised.startswith("../") or "/../" in f"/{path}/":
         raise BadFilePath(path, _("The file path “%(path)s” leads outside the export (“..”).") % {"path": shown(path)})
@@ -80,8 +85,11 @@ def clean_relative_path(path):
 
 
 def _too_large(path, limit):
-    return BadFilePath(path, _("The file “%(path)s” is larger than %(limit)s bytes "
-                               "(AQUATIRIS_PORTAL_SYNC_MAX_FILE_BYTES).") % {"path": shown(path), "limit": limit})
+    return BadFilePath(
+        path,
+        _("The file “%(path)s” is larger than %(limit)s bytes (AQUATIRIS_PORTAL_SYNC_MAX_FILE_BYTES).")
+        % {"path": shown(path), "limit": limit},
+    )
 
 
 class BoundedReader:
@@ -183,7 +191,9 @@ def open_inside(root, relative_path):
         os.close(fd)
     if not stat.S_ISREG(os.fstat(file_fd).st_mode):
         os.close(file_fd)
-        raise BadFilePath(relative_path, _("The file “%(path)s” is not a regular file.") % {"path": shown(relative_path)})
+        raise BadFilePath(
+            relative_path, _("The file “%(path)s” is not a regular file.") % {"path": shown(relative_path)}
+        )
     os.set_blocking(file_fd, True)
     return os.fdopen(file_fd, "rb")
 
@@ -192,16 +202,18 @@ def _open_error(error, path, part, dir_fd):
     if error.errno == errno.ENOENT:
         return FileNotFoundError(path)
     if error.errno == errno.ENAMETOOLONG:  # a record's mistake, not the export's: quarantined
-        return BadFilePath(path, _("The file path “%(path)s” is too long for the file system.")
-                           % {"path": shown(path)})
+        return BadFilePath(path, _("The file path “%(path)s” is too long for the file system.") % {"path": shown(path)})
     if error.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
         try:
             is_link = stat.S_ISLNK(os.stat(part, dir_fd=dir_fd, follow_symlinks=False).st_mode)
         except OSError:
             is_link = False
         if is_link:
-            return BadFilePath(path, _("The file “%(path)s” is reached through a symbolic link, which an export "
-                                       "may not contain.") % {"path": shown(path)})
+            return BadFilePath(
+                path,
+                _("The file “%(path)s” is reached through a symbolic link, which an export may not contain.")
+                % {"path": shown(path)},
+            )
         return BadFilePath(path, _("The file “%(path)s” is not a regular file.") % {"path": shown(path)})
     return error
 
@@ -291,7 +303,7 @@ class _RawBody(io.RawIOBase):
 
     def readinto(self, buffer):
         data = self.body.read(len(buffer))
-        buffer[:len(data)] = data
+        buffer[: len(data)] = data
         return len(data)
 
     def close(self):
@@ -330,7 +342,7 @@ class S3Export(Export):
 
 class S3Source:
     def __init__(self, spec, client=None):
-        rest = spec[len("s3://"):]
+        rest = spec[len("s3://") :]
         bucket, _sep, prefix = rest.partition("/")
         if not bucket:
             raise ExportError(f"{spec}: no bucket")

@@ -43,8 +43,10 @@ def too_long_id(head):
 
 
 def too_long_reason(line):
-    return _("The line is longer than %(limit)s bytes (AQUATIRIS_PORTAL_SYNC_MAX_LINE_BYTES; it has %(size)s): "
-             "it was not read.") % {"limit": line.limit, "size": line.size}
+    return _(
+        "The line is longer than %(limit)s bytes (AQUATIRIS_PORTAL_SYNC_MAX_LINE_BYTES; it has %(size)s): "
+        "it was not read."
+    ) % {"limit": line.limit, "size": line.size}
 
 
 class Staging:
@@ -56,10 +58,10 @@ class Staging:
         self.db.execute("PRAGMA synchronous=OFF")
         self.db.execute("PRAGMA cache_size=-20000")  # 20 MB, whatever the export
         # One row per (type, id): a later line for the same record replaces the earlier one.
-        self.db.execute("CREATE TABLE staged (phase INTEGER, rid TEXT, line INTEGER, raw BLOB, PRIMARY KEY (phase, rid))")
         self.db.execute(
-            "CREATE TABLE rejects (line INTEGER PRIMARY KEY, rtype TEXT, rid TEXT, reason TEXT, raw TEXT)"
+            "CREATE TABLE staged (phase INTEGER, rid TEXT, line INTEGER, raw BLOB, PRIMARY KEY (phase, rid))"
         )
+        self.db.execute("CREATE TABLE rejects (line INTEGER PRIMARY KEY, rtype TEXT, rid TEXT, reason TEXT, raw TEXT)")
         self.lines = 0
 
     def close(self):
@@ -90,9 +92,13 @@ class Staging:
             try:
                 record_type, rid = staging_key(raw)
             except Rejected as rejected:
-                rejects.append((number, rejected.record_type, rejected.record_id[:200], rejected.reason, decode_raw(raw)))
+                rejects.append(
+                    (number, rejected.record_type, rejected.record_id[:200], rejected.reason, decode_raw(raw))
+                )
             else:
-                staged.append((PHASE_INDEX[record_type], rid, number, bytes(raw) if not isinstance(raw, str) else raw.encode()))
+                staged.append(
+                    (PHASE_INDEX[record_type], rid, number, bytes(raw) if not isinstance(raw, str) else raw.encode())
+                )
             if len(staged) >= _CHUNK:
                 self._flush(staged, rejects)
         self._flush(staged, rejects)

@@ -68,8 +68,13 @@ def _retry_busy_import(retries, exception):
 
 
 # An import may be long: no time limit worth the name.
-@dramatiq.actor(queue_name="aquatiris_sync", retry_when=_retry_busy_import, min_backoff=15_000,
-                max_backoff=300_000, time_limit=24 * 3600 * 1000)
+@dramatiq.actor(
+    queue_name="aquatiris_sync",
+    retry_when=_retry_busy_import,
+    min_backoff=15_000,
+    max_backoff=300_000,
+    time_limit=24 * 3600 * 1000,
+)
 def import_exports(source=None):
     source = source or app_settings.SYNC_SOURCE
     if not source:

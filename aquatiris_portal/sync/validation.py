@@ -8,7 +8,7 @@ reason a person understands (English msgid, translated when stored).
 import datetime
 import json
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from django.utils.translation import gettext as _
@@ -42,7 +42,7 @@ def schema():
     return json.loads(resources.files("aquatiris_portal.sync").joinpath("schema.json").read_text("utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator_for(name):
     """A validator of one ``$defs`` entry (a record type or the manifest).
 
@@ -137,8 +137,9 @@ def _compile(node):
             item_check = _compile(value)
             checks.append(lambda v, item_check=item_check: not isinstance(v, list) or all(map(item_check, v)))
         elif keyword == "uniqueItems" and value is True:
-            checks.append(lambda v: not isinstance(v, list) or not all(isinstance(i, str) for i in v)
-                          or len(set(v)) == len(v))
+            checks.append(
+                lambda v: not isinstance(v, list) or not all(isinstance(i, str) for i in v) or len(set(v)) == len(v)
+            )
         else:
             raise _Unsupported(keyword)
     if len(checks) == 1:
@@ -154,7 +155,7 @@ def _compile(node):
     return check
 
 
-@lru_cache(maxsize=None)
+@cache
 def fast_check_for(name):
     """A compiled ``is_valid`` of one record type, or None if the schema uses
     keywords the compiler does not know (then jsonschema alone decides)."""
@@ -191,16 +192,21 @@ def _schema_reason(error):
     if error.validator == "enum":
         allowed = ", ".join(str(value) for value in error.validator_value)
         return _("Field “%(field)s” has the value “%(value)s”, which is not one of: %(allowed)s.") % {
-            "field": field, "value": error.instance, "allowed": allowed,
+            "field": field,
+            "value": error.instance,
+            "allowed": allowed,
         }
     if error.validator == "type":
         return _("Field “%(field)s” has the wrong type (expected %(expected)s).") % {
-            "field": field, "expected": error.validator_value if isinstance(error.validator_value, str)
+            "field": field,
+            "expected": error.validator_value
+            if isinstance(error.validator_value, str)
             else " or ".join(error.validator_value),
         }
     if error.validator == "maxLength":
         return _("Field “%(field)s” is longer than %(limit)s characters.") % {
-            "field": field, "limit": error.validator_value,
+            "field": field,
+            "limit": error.validator_value,
         }
     return _("Field “%(field)s” is invalid: %(message)s") % {"field": field, "message": error.message}
 
@@ -223,8 +229,9 @@ def parse_date(value, field):
             raise ValueError
         return datetime.date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise Rejected(_("Field “%(field)s” is not a date in the form YYYY-MM-DD: “%(value)s”.")
-                       % {"field": field, "value": value}) from None
+        raise Rejected(
+            _("Field “%(field)s” is not a date in the form YYYY-MM-DD: “%(value)s”.") % {"field": field, "value": value}
+        ) from None
 
 
 def check_email(value, required=True):
@@ -271,22 +278,29 @@ def check_line(raw):
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError as bad:
-                raise Rejected(_("The line is not valid UTF-8 text (byte %(position)s): the file must be written "
-                                 "in UTF-8.") % {"position": bad.start + 1}) from bad
+                raise Rejected(
+                    _("The line is not valid UTF-8 text (byte %(position)s): the file must be written in UTF-8.")
+                    % {"position": bad.start + 1}
+                ) from bad
         raise Rejected(_("The line is not valid JSON (%(error)s).") % {"error": error}) from error
     if not isinstance(record, dict):
         raise Rejected(_("The line is not a JSON object."))
     if (b"\\u0000" if isinstance(raw, (bytes, bytearray)) else "\\u0000") in raw and _has_nul(record):
-        raise Rejected(_("The line contains a NUL character (\\u0000), which the portal cannot store."),
-                       str(record.get("type", ""))[:40], record.get("id") if isinstance(record.get("id"), str) else "")
+        raise Rejected(
+            _("The line contains a NUL character (\\u0000), which the portal cannot store."),
+            str(record.get("type", ""))[:40],
+            record.get("id") if isinstance(record.get("id"), str) else "",
+        )
     record_type = record.get("type")
     record_id = record.get("id") if isinstance(record.get("id"), str) else ""
     if record_type is None:
         raise Rejected(_("Missing field “%(field)s”.") % {"field": "type"}, "", record_id)
     if record_type not in TYPES:
         raise Rejected(
-            _("Unknown record type “%(type)s”. Known types: %(types)s.") % {"type": record_type, "types": ", ".join(TYPES)},
-            str(record_type)[:40], record_id,
+            _("Unknown record type “%(type)s”. Known types: %(types)s.")
+            % {"type": record_type, "types": ", ".join(TYPES)},
+            str(record_type)[:40],
+            record_id,
         )
     errors = schema_errors(record_type, record)
     if errors:
@@ -315,15 +329,18 @@ def check_line(raw):
                 if not sha:
                     raise Rejected(_("Missing field “%(field)s”.") % {"field": "sha256"})
                 if not _SHA256.match(sha.lower()):
-                    raise Rejected(_("Field “sha256” must be 64 hexadecimal characters, not “%(value)s”.")
-                                   % {"value": sha})
+                    raise Rejected(
+                        _("Field “sha256” must be 64 hexadecimal characters, not “%(value)s”.") % {"value": sha}
+                    )
                 record["sha256"] = sha.lower()
         elif record_type == "message":
             record["sent_at"] = parse_datetime(record["sent_at"], "sent_at")
             for attachment in record.get("attachments") or []:
                 if not _SHA256.match(attachment["sha256"].lower()):
-                    raise Rejected(_("Field “sha256” must be 64 hexadecimal characters, not “%(value)s”.")
-                                   % {"value": attachment["sha256"]})
+                    raise Rejected(
+                        _("Field “sha256” must be 64 hexadecimal characters, not “%(value)s”.")
+                        % {"value": attachment["sha256"]}
+                    )
                 attachment["sha256"] = attachment["sha256"].lower()
     except Rejected as rejected:
         raise Rejected(rejected.reason, record_type, record_id) from rejected
@@ -338,5 +355,7 @@ def parse_datetime(value, field):
             raise ValueError
         return parsed
     except (TypeError, ValueError):
-        raise Rejected(_("Field “%(field)s” is not a date and time with its offset (e.g. 2026-12-02T09:00:00Z): "
-                         "“%(value)s”.") % {"field": field, "value": value}) from None
+        raise Rejected(
+            _("Field “%(field)s” is not a date and time with its offset (e.g. 2026-12-02T09:00:00Z): “%(value)s”.")
+            % {"field": field, "value": value}
+        ) from None

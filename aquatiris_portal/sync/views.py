@@ -19,7 +19,6 @@ from ..security_log.request_ip import client_ip
 from ..storage import serve_private_file
 from .delivery import document_pk_from_token
 
-
 ROUTE = "sync_download"
 
 
@@ -41,6 +40,7 @@ def document_download(request, token):
         filename=document.filename or document.file.name.rsplit("/", 1)[-1],
         content_type=document.content_type,
         disposition="attachment",
-        access=document_access.for_document(document, route="sync_document_download",
-                                            actor=document_access.Actor.SYSTEM),
+        access=document_access.for_document(
+            document, route="sync_document_download", actor=document_access.Actor.SYSTEM
+        ),
     )

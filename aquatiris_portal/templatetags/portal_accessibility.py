@@ -45,9 +45,7 @@ def portal_accessibility_link(context):
     if site is None:
         site = cached_site_for_request(request)
     key = [site.pk if site else "-"]
-    statement = content_cache.get_or_set(
-        content_cache.ACCESSIBILITY, key, lambda: _statement_for(request, site) or "-"
-    )
+    statement = content_cache.get_or_set(content_cache.ACCESSIBILITY, key, lambda: _statement_for(request, site) or "-")
     if statement == "-":
         return ""
     url, status = statement

@@ -33,8 +33,12 @@ def portal_code_help(context):
     request = context.get("request")
     page = _space_page(request)
     facsimile = page.code_facsimile if page is not None and page.code_facsimile else None
-    return render_to_string("aquatiris_portal/accounts/_code_help.html", {
-        "text": (page.code_help.strip() if page is not None else "") or DEFAULT_CODE_HELP,
-        "facsimile": facsimile,
-        "example_code": EXAMPLE_CLIENT_CODE,
-    }, request=request)
+    return render_to_string(
+        "aquatiris_portal/accounts/_code_help.html",
+        {
+            "text": (page.code_help.strip() if page is not None else "") or DEFAULT_CODE_HELP,
+            "facsimile": facsimile,
+            "example_code": EXAMPLE_CLIENT_CODE,
+        },
+        request=request,
+    )

@@ -53,6 +53,7 @@ def portal_date(value, arg="DATE_FORMAT"):
 
 def capacity_text(label):
     """« Filtre 5 EH » -> « Filtre pour 5 personnes (5 EH) » (labels are French data)."""
+
     def people(match):
         count = int(match.group(1))
         return f"pour {count} personne{'s' if count > 1 else ''} ({count} EH)"

@@ -16,8 +16,9 @@ AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS = False  # development only: jobs run under
 # The key comes from the environment, whatever DEMO says; never the demo's.
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY or SECRET_KEY == DEMO_SECRET_KEY:  # noqa: F405
-    raise ImproperlyConfigured("Set SECRET_KEY in the environment: the production settings refuse to start "
-                               "without it or with the demo key.")
+    raise ImproperlyConfigured(
+        "Set SECRET_KEY in the environment: the production settings refuse to start without it or with the demo key."
+    )
 
 # Mail carries recaps, reply links and one-time codes: it leaves over TLS,
 # STARTTLS by default (EMAIL_USE_TLS) or implicit TLS (EMAIL_USE_SSL=1, port
@@ -29,16 +30,19 @@ if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":  # noqa: F405
     if EMAIL_USE_TLS and EMAIL_USE_SSL:
         raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS) or EMAIL_USE_SSL (implicit TLS), not both.")
     if not (EMAIL_USE_TLS or EMAIL_USE_SSL) and not env_bool("EMAIL_INSECURE", False):  # noqa: F405
-        raise ImproperlyConfigured("The production settings send mail over TLS: set EMAIL_USE_TLS=1 (STARTTLS) "
-                                   "or EMAIL_USE_SSL=1 (implicit TLS), or EMAIL_INSECURE=1 for a relay on "
-                                   "this machine.")
+        raise ImproperlyConfigured(
+            "The production settings send mail over TLS: set EMAIL_USE_TLS=1 (STARTTLS) "
+            "or EMAIL_USE_SSL=1 (implicit TLS), or EMAIL_INSECURE=1 for a relay on "
+            "this machine."
+        )
 
 # The links in mails and outbox events: PUBLIC_BASE_URL, else https:// and the
 # first named host of ALLOWED_HOSTS (never runserver's address: the package has
 # no default outside DEBUG, and `check` warns about a loopback one, W008).
 _public_host = next((host for host in ALLOWED_HOSTS if host != "*" and not host.startswith(".")), "")  # noqa: F405
-AQUATIRIS_PORTAL_PUBLIC_BASE_URL = (os.environ.get("PUBLIC_BASE_URL")
-                                    or (f"https://{_public_host}" if _public_host else None))
+AQUATIRIS_PORTAL_PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or (
+    f"https://{_public_host}" if _public_host else None
+)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Behind the reverse proxy every request comes from the proxy's address: the
@@ -48,7 +52,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 _ip_header = os.environ.get("CLIENT_IP_HEADER", "X-Forwarded-For").strip()
 AQUATIRIS_PORTAL_CLIENT_IP_HEADER = (
     (_ip_header if _ip_header.startswith("HTTP_") else "HTTP_" + _ip_header.upper().replace("-", "_"))
-    if _ip_header else None
+    if _ip_header
+    else None
 )
 AQUATIRIS_PORTAL_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1"))
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)  # noqa: F405
@@ -77,8 +82,9 @@ else:
     CONTENT_SECURITY_POLICY = {"DIRECTIVES": PORTAL_POLICY}
     _CSP_MIDDLEWARE = "csp.middleware.CSPMiddleware"
 MIDDLEWARE = list(MIDDLEWARE)  # noqa: F405
-MIDDLEWARE[MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1:0] = [
-    _CSP_MIDDLEWARE, "example_site.csp.AdminPolicyMiddleware",
+MIDDLEWARE[MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1 : 0] = [
+    _CSP_MIDDLEWARE,
+    "example_site.csp.AdminPolicyMiddleware",
 ]
 
 # A new dict: the one imported from .settings is shared with any process

@@ -40,9 +40,18 @@ DEMO_SECRET_KEY = "demo-only-insecure-key-change-me-0123456789abcdefghijklmnop" 
 # environment): without DEMO or SECRET_KEY they run on a random key made for
 # this process alone. Anything else (runserver, shell, migrate, createsuperuser,
 # check --deploy, the WSGI app, production.py) still refuses without a key.
-KEYLESS_COMMANDS = frozenset({
-    "makemigrations", "check", "showmigrations", "sqlmigrate", "makemessages", "compilemessages", "help", "version",
-})
+KEYLESS_COMMANDS = frozenset(
+    {
+        "makemigrations",
+        "check",
+        "showmigrations",
+        "sqlmigrate",
+        "makemessages",
+        "compilemessages",
+        "help",
+        "version",
+    }
+)
 
 
 def keyless_command(argv):
@@ -62,7 +71,9 @@ if not SECRET_KEY or (SECRET_KEY == DEMO_SECRET_KEY and not DEMO):
         "random value, e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))', or set DEMO=1 to "
         "run the demo (DEBUG on, a published key, never on a reachable server); `make demo` does."
     )
-ALLOWED_HOSTS = [host.strip() for host in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if host.strip()]
+ALLOWED_HOSTS = [
+    host.strip() for host in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if host.strip()
+]
 CSRF_TRUSTED_ORIGINS = [origin for origin in env("CSRF_TRUSTED_ORIGINS", "").split(",") if origin]
 
 INSTALLED_APPS = [

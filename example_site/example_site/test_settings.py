@@ -8,4 +8,3 @@ import os
 os.environ.setdefault("DEMO", "1")
 
 from .settings import *  # noqa: E402,F401,F403
-

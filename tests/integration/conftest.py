@@ -275,18 +275,39 @@ def postgres(stack_dir):
         as_postgres = ["runuser", "-u", "postgres", "--"]
     data, log = base / "data", base / "server.log"
     subprocess.run(
-        [*as_postgres, bin_dir / "initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
-         "--no-locale", "--no-sync"],
-        check=True, capture_output=True, stdin=subprocess.DEVNULL,
+        [
+            *as_postgres,
+            bin_dir / "initdb",
+            "-D",
+            data,
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+        ],
+        check=True,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
     )
     pg_ctl = [*as_postgres, bin_dir / "pg_ctl", "-D", data]
     for attempt in range(3):  # a free port can be taken by a parallel run meanwhile
         port = free_port()
-        options = (f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off")
+        options = (
+            f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off"
+        )
         try:
-            subprocess.run([*pg_ctl, "-o", options, "-l", log, "-w", "-t", "60", "start"],
-                           check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            subprocess.run(
+                [*pg_ctl, "-o", options, "-l", log, "-w", "-t", "60", "start"],
+                check=True,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
             break
         except subprocess.CalledProcessError as error:
             if attempt == 2:
@@ -294,8 +315,9 @@ def postgres(stack_dir):
     server = Postgres(host="127.0.0.1", port=port, user="postgres", data_dir=data, socket_dir=base)
 
     def stop():
-        result = subprocess.run([*pg_ctl, "-m", "immediate", "-w", "-t", "20", "stop"],
-                                stdin=subprocess.DEVNULL, capture_output=True)
+        result = subprocess.run(
+            [*pg_ctl, "-m", "immediate", "-w", "-t", "20", "stop"], stdin=subprocess.DEVNULL, capture_output=True
+        )
         pid_file = data / "postmaster.pid"
         if result.returncode != 0 and pid_file.exists():
             with contextlib.suppress(Exception):
@@ -394,8 +416,21 @@ def redis_url(stack_dir):
     for attempt in range(3):  # a free port can be taken by a parallel run meanwhile
         port = free_port()
         proc = start_process(
-            ["redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--daemonize", "no", "--dir", folder],
+            [
+                "redis-server",
+                "--port",
+                port,
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--dir",
+                folder,
+            ],
             folder / "redis.log",
         )
         url = f"redis://127.0.0.1:{port}/0"
@@ -426,9 +461,11 @@ def redis_cache(redis_url):
     from django.test.utils import override_settings
 
     location = redis_url.rsplit("/", 1)[0] + "/1"
-    override = override_settings(CACHES={
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location},
-    })
+    override = override_settings(
+        CACHES={
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location},
+        }
+    )
     override.enable()
     try:
         yield location
@@ -452,8 +489,11 @@ def redis_worker(redis_url):
 
 def stack_env(*, database_url, redis_url=None, smtp=None, s3=None):
     """Environment for a process of the example site on the real stack."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("AWS_", "EMAIL_")) and key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "EMAIL_")) and key != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update(
         DJANGO_SETTINGS_MODULE="example_site.settings",
         PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "example_site")]),
@@ -489,13 +529,26 @@ def worker_process(postgres, redis_url, smtp_sink, s3, stack_dir, transactional_
     dramatiq.get_broker().flush_all()
     env = stack_env(
         database_url=postgres.url(settings.DATABASES["default"]["NAME"]),
-        redis_url=redis_url, smtp=smtp_sink, s3=s3,
+        redis_url=redis_url,
+        smtp=smtp_sink,
+        s3=s3,
     )
     log = stack_dir / f"worker-{time.monotonic_ns()}.log"
     proc = start_process(
-        [sys.executable, ROOT / "example_site" / "manage.py", "rundramatiq", "--processes", "1", "--threads", "2",
-         "--worker-shutdown-timeout", "5000"],
-        log, env=env, cwd=ROOT,
+        [
+            sys.executable,
+            ROOT / "example_site" / "manage.py",
+            "rundramatiq",
+            "--processes",
+            "1",
+            "--threads",
+            "2",
+            "--worker-shutdown-timeout",
+            "5000",
+        ],
+        log,
+        env=env,
+        cwd=ROOT,
     )
     wait_until(lambda: "ready for action" in log.read_text(errors="replace"), 60, "dramatiq worker", proc=proc)
     proc.log = lambda: log.read_text(errors="replace")
@@ -554,25 +607,54 @@ def s3(stack_dir):
     (folder / "logs").mkdir()
     access_key, secret_key = "portal-test-key", "portal-test-secret-0123456789"
     config = folder / "s3.json"
-    config.write_text(json.dumps({"identities": [{
-        "name": "portal",
-        "credentials": [{"accessKey": access_key, "secretKey": secret_key}],
-        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-    }]}))
+    config.write_text(
+        json.dumps(
+            {
+                "identities": [
+                    {
+                        "name": "portal",
+                        "credentials": [{"accessKey": access_key, "secretKey": secret_key}],
+                        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                    }
+                ]
+            }
+        )
+    )
     master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3_port, s3_grpc = free_ports(8)
     proc = start_process(
-        [_weed(), f"-logdir={folder / 'logs'}", "server", f"-dir={folder / 'data'}",
-         "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-master.telemetry=false", "-master.volumeSizeLimitMB=64",
-         f"-master.port={master}", f"-master.port.grpc={master_grpc}",
-         f"-volume.port={volume}", f"-volume.port.grpc={volume_grpc}", "-volume.max=16",
-         f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}", f"-filer.localSocket={folder / 'filer.sock'}",
-         "-s3", f"-s3.port={s3_port}", f"-s3.port.grpc={s3_grpc}", "-s3.port.iceberg=0", "-s3.port.lance=0",
-         f"-s3.localSocket={folder / 's3.sock'}", f"-s3.config={config}"],
+        [
+            _weed(),
+            f"-logdir={folder / 'logs'}",
+            "server",
+            f"-dir={folder / 'data'}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            "-master.telemetry=false",
+            "-master.volumeSizeLimitMB=64",
+            f"-master.port={master}",
+            f"-master.port.grpc={master_grpc}",
+            f"-volume.port={volume}",
+            f"-volume.port.grpc={volume_grpc}",
+            "-volume.max=16",
+            f"-filer.port={filer}",
+            f"-filer.port.grpc={filer_grpc}",
+            f"-filer.localSocket={folder / 'filer.sock'}",
+            "-s3",
+            f"-s3.port={s3_port}",
+            f"-s3.port.grpc={s3_grpc}",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            f"-s3.localSocket={folder / 's3.sock'}",
+            f"-s3.config={config}",
+        ],
         folder / "weed.out",
     )
     endpoint = f"http://127.0.0.1:{s3_port}"
     client = boto3.client(
-        "s3", endpoint_url=endpoint, aws_access_key_id=access_key, aws_secret_access_key=secret_key,
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
         region_name="us-east-1",
         config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}, connect_timeout=2),
     )
@@ -584,8 +666,9 @@ def s3(stack_dir):
 
     try:
         wait_until(create_bucket, 90, "SeaweedFS S3", proc=proc, interval=0.5)
-        yield S3Server(endpoint_url=endpoint, bucket=bucket, access_key=access_key, secret_key=secret_key,
-                       client=client)
+        yield S3Server(
+            endpoint_url=endpoint, bucket=bucket, access_key=access_key, secret_key=secret_key, client=client
+        )
     finally:
         # SeaweedFS shuts down slowly on SIGTERM; its data is throw-away.
         _stop_process(proc, timeout=3)

@@ -13,19 +13,17 @@ shows every defect at once.
 
 import datetime
 import json
-
-import io
 from importlib import import_module
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.management import call_command
 from playwright.sync_api import Error as PlaywrightError
 
-from .conftest import ROOT
 from tests import factories
 from tests.factories import run_portal_demo
+
+from .conftest import ROOT
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # WCAG 2.1 A/AA plus axe's best practices (landmarks, heading order...).
@@ -39,8 +37,10 @@ def allowed_rules():
     entries = json.loads(ALLOWED_FILE.read_text(encoding="utf-8"))
     for rule, entry in entries.items():
         assert isinstance(entry, dict) and len(entry.get("reason", "").strip()) > 20, (
-            f"axe_allowed.json: {rule} needs a reason a reviewer can judge")
+            f"axe_allowed.json: {rule} needs a reason a reviewer can judge"
+        )
     return {rule: entry["reason"] for rule, entry in entries.items()}
+
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -86,14 +86,20 @@ def new_screen_data(client_account, spanc_account, installation, folder):
     from aquatiris_portal.models import Client, ProofKind
 
     kind = ProofKind.objects.get_or_create(name="Bordereau de vidange", defaults={"sort_order": 10})[0]
-    proof = proofs.ask(user=spanc_account.user, spanc=installation.spanc, installations=[installation], kind=kind,
-                       due_on=timezone.localdate() + datetime.timedelta(days=30))[0]
+    proof = proofs.ask(
+        user=spanc_account.user,
+        spanc=installation.spanc,
+        installations=[installation],
+        kind=kind,
+        due_on=timezone.localdate() + datetime.timedelta(days=30),
+    )[0]
     invitation = invitations.invite(client_account.client, "invitee.a11y@example.org", by=client_account.user)
     invitation_raw = secrets.token_urlsafe(32)  # invite() mails its link; the crawl needs one it knows
     Invitation.objects.filter(pk=invitation.pk).update(token_hash=hash_token(invitation_raw))
     User = get_user_model()
-    two_spaces = User.objects.create_user("two.spaces@example.org", "two.spaces@example.org", "x-Unused-pass-42",
-                                          first_name="Camille", last_name="Deux")
+    two_spaces = User.objects.create_user(
+        "two.spaces@example.org", "two.spaces@example.org", "x-Unused-pass-42", first_name="Camille", last_name="Deux"
+    )
     add_membership(two_spaces, Client.objects.exclude(pk=client_account.client_id).order_by("pk").first())
     add_membership(two_spaces, spanc_account.spanc)
     staff = User.objects.create_superuser("staff.a11y@example.org", "staff.a11y@example.org", "x-Unused-pass-42")
@@ -138,10 +144,11 @@ def visit(page, base, path, status=200):
     response = page.goto(base + path)
     assert response is not None and response.status == status, f"{path}: HTTP {response and response.status}"
     page.wait_for_load_state("load")
-    landed = page.url[len(base):]
+    landed = page.url[len(base) :]
     if "/lien/" in path:
-        assert landed.endswith(("/premiere-connexion/mot-de-passe/", "/mot-de-passe-perdu/nouveau/",
-                                "/portail/invitation/")), landed
+        assert landed.endswith(
+            ("/premiere-connexion/mot-de-passe/", "/mot-de-passe-perdu/nouveau/", "/portail/invitation/")
+        ), landed
     elif path.startswith(("/portail/reponse/", "/portail/document-spanc/")):
         # The franchisee's links land once, then his page has a URL without the token.
         assert landed.startswith(("/portail/reponse/demande/", "/portail/document-spanc/voir/")), landed
@@ -156,25 +163,27 @@ def submit_main_form(page, selector="main form"):
     ``selector`` names the form on a screen whose first form is another one
     (a person's "Remove" before the invitation form)."""
     with page.expect_navigation():
-        page.evaluate("""(selector) => {
+        page.evaluate(
+            """(selector) => {
             const form = [...document.querySelectorAll(selector)].find(
                 // getAttribute: a field named "action" (the people page's) hides form.action
                 f => (f.getAttribute('method') || '').toLowerCase() === 'post'
                      && !(f.getAttribute('action') || '').includes('/deconnexion/'));
             HTMLFormElement.prototype.submit.call(form);
-        }""", selector)
+        }""",
+            selector,
+        )
 
 
 @pytest.mark.django_db(transaction=True)
 def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, page, settings, tmp_path, stack_report):
     assert AXE.exists(), "axe-core missing: run `npm ci` (make test does)"
     from django.contrib.auth import get_user_model
-
-    from aquatiris_portal.accounts.models import AccountToken
-    from aquatiris_portal.accounts.middleware import SECOND_FACTOR_SESSION_KEY
-    from aquatiris_portal.accounts.tokens import issue
     from django.utils import timezone
 
+    from aquatiris_portal.accounts.middleware import SECOND_FACTOR_SESSION_KEY
+    from aquatiris_portal.accounts.models import AccountToken
+    from aquatiris_portal.accounts.tokens import issue
     from aquatiris_portal.models import Client, Installation, PortalAccount, PortalRequest, Visit
 
     settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = str(tmp_path / "private")
@@ -187,19 +196,30 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
     installation = Installation.objects.filter(client=client_account.client).order_by("pk").first()
     folder = Installation.objects.filter(spanc=spanc_account.spanc).order_by("pk").first()
     # A planned visit: its card (calendar, move, reminder line) and the move form are screens too.
-    planned_visit = Visit.objects.create(external_id="V-A11Y", installation=installation, kind="maintenance",
-                                         planned_for=timezone.localdate() + datetime.timedelta(days=5),
-                                         slot="morning", visible_to_client=True)
-    portal_request = PortalRequest(client=client_account.client, installation=installation, kind="question",
-                                   subject_label="Question sur mon installation",
-                                   message="Bonjour, une question sur mon filtre.", submitted_by=client_account.user)
+    planned_visit = Visit.objects.create(
+        external_id="V-A11Y",
+        installation=installation,
+        kind="maintenance",
+        planned_for=timezone.localdate() + datetime.timedelta(days=5),
+        slot="morning",
+        visible_to_client=True,
+    )
+    portal_request = PortalRequest(
+        client=client_account.client,
+        installation=installation,
+        kind="question",
+        subject_label="Question sur mon installation",
+        message="Bonjour, une question sur mon filtre.",
+        submitted_by=client_account.user,
+    )
     portal_request.fill_recap()
     portal_request.save()
     # A client without an account, for the first-connection link.
     newcomer = Client.objects.exclude(account__isnull=False).order_by("pk").first()
     _token, activation_raw = issue(AccountToken.Purpose.ACTIVATION, email=newcomer.email, hours=24, client=newcomer)
-    _token, reset_raw = issue(AccountToken.Purpose.RESET, email=client_account.user.email, hours=1,
-                              user=client_account.user)
+    _token, reset_raw = issue(
+        AccountToken.Purpose.RESET, email=client_account.user.email, hours=1, user=client_account.user
+    )
 
     # The franchisee's personal links (no login): his reply page and a SPANC document's page.
     from aquatiris_portal.enquiries import links
@@ -207,8 +227,9 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
 
     franchisee = installation.franchisee
     reply_raw = links.issue_reply_link(portal_request, franchisee)
-    document_raw = links.issue_document_link(PortalDocument.objects.filter(installation=installation).first(),
-                                             franchisee)
+    document_raw = links.issue_document_link(
+        PortalDocument.objects.filter(installation=installation).first(), franchisee
+    )
 
     data = new_screen_data(client_account, spanc_account, installation, folder)
     from aquatiris_portal.pages.client_space import ClientSpacePage
@@ -273,13 +294,21 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
         ("client", f"/portail/installations/{installation.pk}/je-vends-ma-maison/", "selling with errors", "errors"),
         ("client", "/portail/compte/mes-donnees/", "my data", None),
         ("client", "/portail/compte/personnes/client/", "people of the client", None),
-        ("client", "/portail/compte/personnes/client/", "people of the client with errors",
-         "errors:main form:has(input[name=action][value=invite])"),
+        (
+            "client",
+            "/portail/compte/personnes/client/",
+            "people of the client with errors",
+            "errors:main form:has(input[name=action][value=invite])",
+        ),
         ("client", f"{client_space}justificatifs/{data['proof'].pk}/", "proof answer", None),
         ("client", f"{client_space}justificatifs/{data['proof'].pk}/", "proof answer with errors", "errors"),
         (None, f"/portail/invitation/lien/{data['invitation_raw']}/", "invitation: accept", None),
-        (None, "/portail/invitation/", "invitation: accept with errors",
-         "errors:main form:has(input[name=choice][value=own])"),
+        (
+            None,
+            "/portail/invitation/",
+            "invitation: accept with errors",
+            "errors:main form:has(input[name=choice][value=own])",
+        ),
         ("two_spaces", "/portail/compte/espace/", "choose the space", None),
         ("spanc", "/portail/compte/mot-de-passe/", "SPANC account (trusted browsers)", None),
         ("spanc", "/portail/compte/personnes/spanc/", "people of the SPANC", None),
@@ -293,8 +322,12 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
         # The chooser (/admin/aquatiris-portal/voir-comme-un-client/) is in the HTML crawl only: at 1280 px
         # axe finds Wagtail's own admin frame (landmark-unique on its sidebar), not the portal's template.
         ("staff_as_client", client_space, "client dashboard viewed as a client (banner)", None),
-        ("staff_as_client", f"{client_space}contact/", "viewed as a client: a form refused",
-         "errors:main form[data-aqp-contact-form]"),  # not the banner's "Leave the preview"
+        (
+            "staff_as_client",
+            f"{client_space}contact/",
+            "viewed as a client: a form refused",
+            "errors:main form[data-aqp-contact-form]",
+        ),  # not the banner's "Leave the preview"
     ]
 
     # The editors' pages the spaces link to (demo content): news indexes, one
@@ -308,8 +341,14 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
         editorial += list(ArticlePage.objects.live().filter(audience=audience).order_by("-date")[:1])
     assert editorial, "portal_demo made no news or FAQ page"
     for editor_page in editorial:
-        screens.append((reader.get(editor_page.audience, "client"), editor_page.get_url(),
-                        f"{type(editor_page).__name__} {editor_page.title}", None))
+        screens.append(
+            (
+                reader.get(editor_page.audience, "client"),
+                editor_page.get_url(),
+                f"{type(editor_page).__name__} {editor_page.title}",
+                None,
+            )
+        )
 
     allowed = allowed_rules()
     failures, notes, undecided = [], [], []
@@ -322,8 +361,9 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
         if who != current:
             page.context.clear_cookies()
             if who:
-                page.context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME, "value": cookies[who],
-                                           "url": base}])
+                page.context.add_cookies(
+                    [{"name": django_settings.SESSION_COOKIE_NAME, "value": cookies[who], "url": base}]
+                )
             current = who
         try:  # a screen that cannot be reached is a failure too, told with the others at the end
             visit(page, base, path, status=403 if action == "refused" else 200)
@@ -342,16 +382,22 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
         incomplete = []
         for violation in run_axe(page, incomplete):
             by_impact[violation["impact"]] = by_impact.get(violation["impact"], 0) + 1
-            line = (f"{name} ({path}): [{violation['impact']}] {violation['id']} — {violation['help']} "
-                    f"({violation['count']} nodes: {' | '.join(violation['nodes'])})")
+            line = (
+                f"{name} ({path}): [{violation['impact']}] {violation['id']} — {violation['help']} "
+                f"({violation['count']} nodes: {' | '.join(violation['nodes'])})"
+            )
             if violation["id"] in allowed:
                 notes.append(f"{line} — allowed: {allowed[violation['id']]}")
             else:
                 failures.append(line)
         undecided += [f"{name}: {item['id']} ({item['count']} nodes)" for item in incomplete]
-    counts = ", ".join(f"{by_impact.get(impact, 0)} {impact}" for impact in ("critical", "serious", "moderate", "minor"))
-    stack_report(f"axe-core on {len(screens)} screens at {' and '.join(map(str, WIDTHS))} px, every impact: {counts} "
-                 f"({len(notes)} allowed by axe_allowed.json); {len(undecided)} incomplete items to look at")
+    counts = ", ".join(
+        f"{by_impact.get(impact, 0)} {impact}" for impact in ("critical", "serious", "moderate", "minor")
+    )
+    stack_report(
+        f"axe-core on {len(screens)} screens at {' and '.join(map(str, WIDTHS))} px, every impact: {counts} "
+        f"({len(notes)} allowed by axe_allowed.json); {len(undecided)} incomplete items to look at"
+    )
     for line in notes:
         stack_report("  allowed: " + line)
     for line in undecided:
@@ -362,9 +408,11 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
 def test_axe_finds_a_known_defect(page):
     """The check itself works: a field without a label and an image without
     alternative text are reported as critical."""
-    page.set_content('<html lang="fr"><head><title>t</title></head><body><main><h1>Essai</h1>'
-                     '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><form><input name="x"></form>'
-                     '</main></body></html>')
+    page.set_content(
+        '<html lang="fr"><head><title>t</title></head><body><main><h1>Essai</h1>'
+        '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><form><input name="x"></form>'
+        "</main></body></html>"
+    )
     found = {violation["id"]: violation["impact"] for violation in run_axe(page)}
     assert found.get("image-alt") == "critical"
     assert found.get("label") == "critical"

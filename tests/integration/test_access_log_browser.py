@@ -29,15 +29,23 @@ def axe_clean(page, name):
     found = []
     for width in (360, 1280):
         page.set_viewport_size({"width": width, "height": 900})
-        found += [f"{name} at {width}px: [{v['impact']}] {v['id']} — {v['help']} ({' | '.join(v['nodes'])})"
-                  for v in run_axe(page)]
+        found += [
+            f"{name} at {width}px: [{v['impact']}] {v['id']} — {v['help']} ({' | '.join(v['nodes'])})"
+            for v in run_axe(page)
+        ]
     page.set_viewport_size({"width": 360, "height": 740})
     return found
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_spanc_opens_a_document_and_the_owner_sees_it_in_who_read_my_documents(
-    live_server, wagtail_root, page, browser, settings, s3_private_storage, stack_report,
+    live_server,
+    wagtail_root,
+    page,
+    browser,
+    settings,
+    s3_private_storage,
+    stack_report,
 ):
     from aquatiris_portal.pages.client_space import ClientSpacePage
     from aquatiris_portal.security_log.access_models import DocumentAccess
@@ -49,8 +57,9 @@ def test_the_spanc_opens_a_document_and_the_owner_sees_it_in_who_read_my_documen
     pro_space = pro_space_page()
     spanc = factories.spanc(name="SPANC du Pays de Dinan")
     client = factories.client(last_name="Le Goff", first_name="Maëlle")
-    installation = factories.installation(spanc=spanc, client=client, franchisee=factories.franchisee(),
-                                          city="Dinan", stage="commissioned")
+    installation = factories.installation(
+        spanc=spanc, client=client, franchisee=factories.franchisee(), city="Dinan", stage="commissioned"
+    )
     content = make_pdf("Étude de sol", ["Perméabilité"])
     document = factories.document(installation, title="Étude de sol", content=content, visible_to_spanc=True)
     assert s3_private_storage.exists(document.file.name)  # on S3
@@ -60,13 +69,15 @@ def test_the_spanc_opens_a_document_and_the_owner_sees_it_in_who_read_my_documen
     # The SPANC agent, in their own browser, downloads the document from the folder.
     spanc_context = browser.new_context(accept_downloads=True)
     try:
-        spanc_context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME,
-                                    "value": session_cookie(agent, verified=True), "url": base}])
+        spanc_context.add_cookies(
+            [{"name": django_settings.SESSION_COOKIE_NAME, "value": session_cookie(agent, verified=True), "url": base}]
+        )
         spanc_page = spanc_context.new_page()
         spanc_page.goto(f"{base}{pro_space.url}dossiers/{installation.pk}/")
         with spanc_page.expect_download() as download_info:
             spanc_page.locator(".aqp-pro-doc", has_text="Étude de sol").get_by_role(
-                "link", name=re.compile("^Télécharger")).click()
+                "link", name=re.compile("^Télécharger")
+            ).click()
         assert download_info.value.path().read_bytes() == content  # from the S3 server, through a presigned URL
     finally:
         spanc_context.close()
@@ -93,11 +104,15 @@ def test_the_spanc_opens_a_document_and_the_owner_sees_it_in_who_read_my_documen
     row = " ".join(rows.first.inner_text().split())
     assert "SPANC du Pays de Dinan — Claire Martin" in row and "Étude de sol" in row, row
     assert "Nous conservons cet historique 1 an." in page.locator("main").inner_text()
-    assert rows.first.get_by_role("link", name="Étude de sol").get_attribute("href") == \
-        f"/portail/documents/{document.pk}/"
+    assert (
+        rows.first.get_by_role("link", name="Étude de sol").get_attribute("href")
+        == f"/portail/documents/{document.pk}/"
+    )
 
     failures = axe_clean(page, "who read my documents")
     shoot(page, "who-read-my-documents", widths=(360,))
     assert not failures, "axe-core violations:\n" + "\n".join(failures)
-    stack_report("who read my documents: the SPANC's download from S3 (presigned) logged once, shown to the owner "
-                 "with the agent's name; the owner's own download not listed; axe-core 0 at 360 and 1280 px")
+    stack_report(
+        "who read my documents: the SPANC's download from S3 (presigned) logged once, shown to the owner "
+        "with the agent's name; the owner's own download not listed; axe-core 0 at 360 and 1280 px"
+    )

@@ -4,15 +4,12 @@ follows the link, takes the generated password, logs in), logs out, loses
 the password, resets it, logs in with the new one; the used links then fail
 with a page that offers a new one."""
 
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 
-
-from tests.integration.screens import shoot  # noqa: E402
 from tests.factories import run_portal_demo
+from tests.integration.screens import shoot  # noqa: E402
 
 EMAIL, CODE = "bernard.lefebvre@example.org", "CLI-1037"  # a demo client not yet activated
 
@@ -50,7 +47,14 @@ def take_generated_password(page):
 
 @pytest.mark.django_db(transaction=True)
 def test_demo_client_activates_logs_out_resets_and_logs_in_again_in_chromium(
-    live_server, wagtail_root, page, smtp_settings, redis_worker, settings, tmp_path, stack_report,
+    live_server,
+    wagtail_root,
+    page,
+    smtp_settings,
+    redis_worker,
+    settings,
+    tmp_path,
+    stack_report,
 ):
     from aquatiris_portal.models import OutboxEvent, OutgoingMail, PortalAccount
 
@@ -121,4 +125,6 @@ def test_demo_client_activates_logs_out_resets_and_logs_in_again_in_chromium(
     # The links, and the notice that the password was reset (if it was not them).
     assert sorted(key.split(":")[0] for key in sent) == ["activation", "reset", "security"]
     assert [key.split(":")[1] for key in sent if key.startswith("security:")] == ["password_reset"]
-    stack_report(f"accounts: activation + reset links through SMTP, {len(sent)} mails to {EMAIL}, used links answer 410")
+    stack_report(
+        f"accounts: activation + reset links through SMTP, {len(sent)} mails to {EMAIL}, used links answer 410"
+    )

@@ -33,6 +33,7 @@ def _fast(settings):
 
 # --- look-alike emails on PostgreSQL ------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_look_alike_emails_neither_get_a_fresh_throttle_nor_find_the_account_on_postgresql(postgres, stack_report):
     """Python's lower() keeps ſ and ı while PostgreSQL's UPPER() maps them
@@ -51,10 +52,16 @@ def test_look_alike_emails_neither_get_a_fresh_throttle_nor_find_the_account_on_
     # it with ICU's root collation): UPPER() takes both look-alikes for the
     # real address, as Django's iexact would.
     with connection.cursor() as cursor:
-        cursor.execute('SELECT UPPER(%s COLLATE "und-x-icu") = UPPER(%s COLLATE "und-x-icu"), '
-                       'UPPER(%s COLLATE "und-x-icu") = UPPER(%s COLLATE "und-x-icu")',
-                       ["\u017fi\u017f\u017fi@example.org", "sissi@example.org",
-                        "s\u0131ss\u0131@example.org", "sissi@example.org"])
+        cursor.execute(
+            'SELECT UPPER(%s COLLATE "und-x-icu") = UPPER(%s COLLATE "und-x-icu"), '
+            'UPPER(%s COLLATE "und-x-icu") = UPPER(%s COLLATE "und-x-icu")',
+            [
+                "\u017fi\u017f\u017fi@example.org",
+                "sissi@example.org",
+                "s\u0131ss\u0131@example.org",
+                "sissi@example.org",
+            ],
+        )
         assert cursor.fetchone() == (True, True)
     # The portal's look-up decides on canonical forms, whatever the database.
     assert find_user_by_email("\u017fissi@example.org") == sissi  # NFKC: ſ is s, the same address
@@ -73,8 +80,10 @@ def test_look_alike_emails_neither_get_a_fresh_throttle_nor_find_the_account_on_
     response = dotless.post(LOGIN, {"email": "s\u0131ssi@example.org", "password": PASSWORD})
     assert response.status_code == 200 and "_auth_user_id" not in dotless.session
     assert SecurityEvent.objects.filter(kind="lockout", details__buckets=["account"]).count() == 1
-    stack_report(f"PostgreSQL UPPER() matches ſ/ı look-alikes; {limit} ſ-spelled guesses filled the real "
-                 "account (429 with the right password from a guessing address), a ı spelling is refused")
+    stack_report(
+        f"PostgreSQL UPPER() matches ſ/ı look-alikes; {limit} ſ-spelled guesses filled the real "
+        "account (429 with the right password from a guessing address), a ı spelling is refused"
+    )
 
 
 @pytest.mark.django_db
@@ -86,13 +95,15 @@ def test_a_code_guess_under_a_look_alike_spelling_is_stopped_on_postgresql(postg
     limit = app_settings.THROTTLE_RATES["activation"]["account"]
     for n in range(limit):
         HttpClient(REMOTE_ADDR=f"10.8.0.{n}").post(
-            ACTIVATION, {"email": "\u017fi\u017f\u017fi@example.org", "code": f"CLI-{n:05d}"})
+            ACTIVATION, {"email": "\u017fi\u017f\u017fi@example.org", "code": f"CLI-{n:05d}"}
+        )
     right = HttpClient(REMOTE_ADDR="10.8.1.1").post(ACTIVATION, {"email": record.email, "code": record.code})
     assert right.status_code == 429
     assert not OutgoingMail.objects.exists()
 
 
 # --- two POSTs of one link at once ---------------------------------------------------
+
 
 def _link(mail):
     return re.search(r"https?://testserver(/portail/\S+/lien/[^/\s]+/)", mail.body_text).group(1)
@@ -113,8 +124,9 @@ def test_two_posts_of_one_activation_link_at_once_give_one_account(postgres, wag
     forms = []
     for browser in browsers:  # the same link opened in two tabs
         location = browser.get(link)["Location"]
-        generated = re.search(r'id="aqp-generated-password"[^>]*>([^<]+)<',
-                              browser.get(location).content.decode()).group(1)
+        generated = re.search(
+            r'id="aqp-generated-password"[^>]*>([^<]+)<', browser.get(location).content.decode()
+        ).group(1)
         forms.append((location, {"choice": "generated", "generated_password": generated}))
     barrier = threading.Barrier(2)
     statuses = [None, None]
@@ -135,10 +147,13 @@ def test_two_posts_of_one_activation_link_at_once_give_one_account(postgres, wag
     assert get_user_model().objects.filter(username=record.email).count() == 1
     assert PortalAccount.objects.filter(client=record).count() == 1
     assert OutboxEvent.objects.filter(kind="account_activated").count() == 1
-    stack_report(f"two simultaneous password POSTs of one activation link on PostgreSQL: {sorted(statuses)}, one account")
+    stack_report(
+        f"two simultaneous password POSTs of one activation link on PostgreSQL: {sorted(statuses)}, one account"
+    )
 
 
 # --- limits shared by two web processes ----------------------------------------------
+
 
 class Browser:
     """A cookie-keeping HTTP client for a server started by the test."""
@@ -168,8 +183,9 @@ class Browser:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_login_limits_hold_across_two_web_processes_sharing_redis(postgres, redis_url, stack_dir, wagtail_root,
-                                                                   stack_report):
+def test_login_limits_hold_across_two_web_processes_sharing_redis(
+    postgres, redis_url, stack_dir, wagtail_root, stack_report
+):
     """Two gunicorn processes with the example site on PostgreSQL and
     Redis: failures counted by one are seen by the other."""
     from django.conf import settings
@@ -182,9 +198,21 @@ def test_login_limits_hold_across_two_web_processes_sharing_redis(postgres, redi
     try:
         for port in free_ports(2):
             proc = start_process(
-                [Path(sys.executable).parent / "gunicorn", "example_site.wsgi", "--bind", f"127.0.0.1:{port}",
-                 "--workers", "1", "--threads", "2", "--graceful-timeout", "3"],
-                stack_dir / f"web-{port}.log", env=env, cwd=ROOT / "example_site",
+                [
+                    Path(sys.executable).parent / "gunicorn",
+                    "example_site.wsgi",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    "1",
+                    "--threads",
+                    "2",
+                    "--graceful-timeout",
+                    "3",
+                ],
+                stack_dir / f"web-{port}.log",
+                env=env,
+                cwd=ROOT / "example_site",
             )
             servers.append((proc, Browser(f"http://127.0.0.1:{port}")))
         for proc, browser in servers:
@@ -197,8 +225,10 @@ def test_login_limits_hold_across_two_web_processes_sharing_redis(postgres, redi
     finally:
         for proc, _browser in servers:
             _stop_process(proc, timeout=5)
-    stack_report(f"{pair} failed logins split over two gunicorn processes: both answer 429 to the right password "
-                 "(throttle on Redis)")
+    stack_report(
+        f"{pair} failed logins split over two gunicorn processes: both answer 429 to the right password "
+        "(throttle on Redis)"
+    )
 
 
 @pytest.mark.django_db

@@ -9,14 +9,13 @@ import io
 import re
 
 import pytest
-from django.core.management import call_command
 from PIL import Image
 from pypdf import PdfReader
 
-from .conftest import wait_until
-
-from tests.integration.screens import screenshot_dir, shoot  # noqa: E402
 from tests.factories import run_portal_demo
+from tests.integration.screens import screenshot_dir, shoot  # noqa: E402
+
+from .conftest import wait_until
 
 SCREENSHOTS = screenshot_dir()
 CLIENT_EMAIL, CLIENT_PASSWORD = "anne.durand@example.org", "demo-Client-2026!"
@@ -38,7 +37,14 @@ def pdf_text(data):
 
 @pytest.mark.django_db(transaction=True)
 def test_demo_client_uses_the_client_space_in_chromium(
-    live_server, wagtail_root, page, smtp_settings, redis_worker, s3_private_storage, settings, tmp_path,
+    live_server,
+    wagtail_root,
+    page,
+    smtp_settings,
+    redis_worker,
+    s3_private_storage,
+    settings,
+    tmp_path,
     stack_report,
 ):
     from aquatiris_portal.models import Client, OutgoingMail, PortalDocument, PortalRequest
@@ -68,8 +74,11 @@ def test_demo_client_uses_the_client_space_in_chromium(
         assert installation.reference in page.locator("h1, .aqp-eyebrow").all_inner_texts()[0] + page.content()
         # The switcher is one disclosure whose summary names the current installation.
         assert installation.reference in page.locator(".aqp-switcher summary").inner_text()
-        assert page.locator('.aqp-switcher [aria-current="true"]').get_attribute("href").endswith(
-            f"/installations/{installation.pk}/")
+        assert (
+            page.locator('.aqp-switcher [aria-current="true"]')
+            .get_attribute("href")
+            .endswith(f"/installations/{installation.pk}/")
+        )
         assert page.locator('[aria-current="step"]').count() == 1
     page.goto(f"{live_server.url}/espace-client/installations/{installations[0].pk}/")
     shoot(page, "client-installation")
@@ -110,9 +119,10 @@ def test_demo_client_uses_the_client_space_in_chromium(
     page.fill("textarea[name=message]", "Des odeurs près du regard depuis lundi.")
     photo = io.BytesIO()
     Image.new("RGB", (64, 48), (30, 140, 60)).save(photo, "JPEG")
-    page.set_input_files("input[name=attachments]", files=[
-        {"name": "IMG_2041.JPG", "mimeType": "image/jpeg", "buffer": photo.getvalue()}
-    ])
+    page.set_input_files(
+        "input[name=attachments]",
+        files=[{"name": "IMG_2041.JPG", "mimeType": "image/jpeg", "buffer": photo.getvalue()}],
+    )
     shoot(page, "client-contact")
     page.click("form.aqp-form button[type=submit]")
     page.wait_for_url(re.compile(r".*/espace-client/demandes/[0-9a-f-]+/$"))
@@ -122,7 +132,8 @@ def test_demo_client_uses_the_client_space_in_chromium(
 
     # The worker on Redis sends through SMTP: warranty confirmation, franchisee, network head, client copy.
     ours = OutgoingMail.objects.filter(key__startswith=f"request:{reference}:") | OutgoingMail.objects.filter(
-        key__startswith=f"warranty:{first.pk}:")
+        key__startswith=f"warranty:{first.pk}:"
+    )
     assert ours.count() == 4
     messages = smtp_settings.wait_for(4, timeout=30)
     by_recipient = {message["To"]: message for message in messages if "Odeurs" in str(message.get_body())}
@@ -130,8 +141,18 @@ def test_demo_client_uses_the_client_space_in_chromium(
     head_mail = by_recipient["sav@aquatiris.example"]
     for message in (franchisee_mail, head_mail):
         body = message.get_body(preferencelist=("plain",)).get_content()
-        for value in (client.last_name, client.first_name, client.address_line1, client.city, client.phone,
-                      client.email, client.code, first.reference, "Odeurs", "Des odeurs près du regard"):
+        for value in (
+            client.last_name,
+            client.first_name,
+            client.address_line1,
+            client.city,
+            client.phone,
+            client.email,
+            client.code,
+            first.reference,
+            "Odeurs",
+            "Des odeurs près du regard",
+        ):
             assert value in body, value
         attachments = list(message.iter_attachments())
         assert [a.get_filename() for a in attachments] == ["IMG_2041.jpg"]

@@ -69,23 +69,47 @@ class Demo:
         self.outputs = []  # what every finished command printed
         self.server = None
         self.port = free_port()
-        base = {key: value for key, value in os.environ.items()
-                if key not in {"PYTHONPATH", "DJANGO_SETTINGS_MODULE", "REDIS_URL", "DATABASE_URL", "DEBUG",
-                               "SECRET_KEY", "DEFAULT_FROM_EMAIL", "WAGTAILADMIN_BASE_URL", "ALLOWED_HOSTS"}
-                and not key.startswith(("AQUATIRIS_", "AWS_", "EMAIL_"))}
+        base = {
+            key: value
+            for key, value in os.environ.items()
+            if key
+            not in {
+                "PYTHONPATH",
+                "DJANGO_SETTINGS_MODULE",
+                "REDIS_URL",
+                "DATABASE_URL",
+                "DEBUG",
+                "SECRET_KEY",
+                "DEFAULT_FROM_EMAIL",
+                "WAGTAILADMIN_BASE_URL",
+                "ALLOWED_HOSTS",
+            }
+            and not key.startswith(("AQUATIRIS_", "AWS_", "EMAIL_"))
+        }
         self.env = {
-            **base, "DEMO": "1", "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1",
-            "DATABASE_URL": f"sqlite:///{self.db}", "AQUATIRIS_PORTAL_PRIVATE_ROOT": str(self.folder / "private"),
-            "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE, "PYTHONPATH": str(self.folder),
+            **base,
+            "DEMO": "1",
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "DATABASE_URL": f"sqlite:///{self.db}",
+            "AQUATIRIS_PORTAL_PRIVATE_ROOT": str(self.folder / "private"),
+            "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE,
+            "PYTHONPATH": str(self.folder),
             "WAGTAILADMIN_BASE_URL": f"http://127.0.0.1:{self.port}",
         }
         (self.folder / f"{SETTINGS_MODULE}.py").write_text(
-            "from example_site.settings import *  # noqa: F401,F403\n"
-            f"MEDIA_ROOT = {str(self.folder / 'media')!r}\n")
+            f"from example_site.settings import *  # noqa: F401,F403\nMEDIA_ROOT = {str(self.folder / 'media')!r}\n"
+        )
 
     def manage(self, *args, timeout=300):
-        done = subprocess.run([sys.executable, str(MANAGE), *map(str, args)], cwd=self.folder, env=self.env,
-                              capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            [sys.executable, str(MANAGE), *map(str, args)],
+            cwd=self.folder,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         assert done.returncode == 0, f"manage.py {args} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
         self.outputs.append(done.stdout)
         return done
@@ -100,10 +124,18 @@ class Demo:
         return other
 
     def start_server(self):
-        self.server = start_process([sys.executable, MANAGE, "runserver", "--noreload", f"127.0.0.1:{self.port}"],
-                                    self.folder / "runserver.log", env=self.env, cwd=self.folder)
-        wait_until(lambda: urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=5).status == 200,
-                   120, "runserver", proc=self.server)
+        self.server = start_process(
+            [sys.executable, MANAGE, "runserver", "--noreload", f"127.0.0.1:{self.port}"],
+            self.folder / "runserver.log",
+            env=self.env,
+            cwd=self.folder,
+        )
+        wait_until(
+            lambda: urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=5).status == 200,
+            120,
+            "runserver",
+            proc=self.server,
+        )
 
     def stop_server(self):
         if self.server is not None:
@@ -135,21 +167,44 @@ class Demo:
         pdf = make_pdf("Compte rendu")
         today = datetime.date.today()
         lines = [
-            {"type": "message", "id": f"M-DEMO-{sequence}", "request": request["reference"],
-             "author": {"role": "franchisee", "name": "Luc Martin"}, "body": "Bonjour, je passe jeudi matin.",
-             "sent_at": datetime.datetime.now(datetime.timezone.utc).isoformat(), "status": "in_progress"},
-            {"type": "document", "id": f"D-DEMO-{sequence}", "installation": request["installation"],
-             "theme": "entretien", "title": "Compte rendu d'entretien", "file": f"files/D-DEMO-{sequence}.pdf",
-             "sha256": sha256(pdf), "issued_on": today.isoformat(), "visible_to": ["client"]},
-            {"type": "visit", "id": f"V-DEMO-{sequence}", "installation": request["installation"],
-             "kind": "maintenance", "planned_for": (today + datetime.timedelta(days=3)).isoformat(),
-             "slot": "morning", "technician": "Luc Martin", "visible_to": ["client"]},
+            {
+                "type": "message",
+                "id": f"M-DEMO-{sequence}",
+                "request": request["reference"],
+                "author": {"role": "franchisee", "name": "Luc Martin"},
+                "body": "Bonjour, je passe jeudi matin.",
+                "sent_at": datetime.datetime.now(datetime.UTC).isoformat(),
+                "status": "in_progress",
+            },
+            {
+                "type": "document",
+                "id": f"D-DEMO-{sequence}",
+                "installation": request["installation"],
+                "theme": "entretien",
+                "title": "Compte rendu d'entretien",
+                "file": f"files/D-DEMO-{sequence}.pdf",
+                "sha256": sha256(pdf),
+                "issued_on": today.isoformat(),
+                "visible_to": ["client"],
+            },
+            {
+                "type": "visit",
+                "id": f"V-DEMO-{sequence}",
+                "installation": request["installation"],
+                "kind": "maintenance",
+                "planned_for": (today + datetime.timedelta(days=3)).isoformat(),
+                "slot": "morning",
+                "technician": "Luc Martin",
+                "visible_to": ["client"],
+            },
         ]
         return write_export(self.folder / "exports", sequence, lines, {f"files/D-DEMO-{sequence}.pdf": pdf}).parent
 
     def failure_detail(self):
-        return (f"rows: {self.mails()}\nprinted: {dict(self.printed_subjects())}\n"
-                f"runserver:\n{log_tail(self.server.log_path, 60) if self.server else '(none)'}")
+        return (
+            f"rows: {self.mails()}\nprinted: {dict(self.printed_subjects())}\n"
+            f"runserver:\n{log_tail(self.server.log_path, 60) if self.server else '(none)'}"
+        )
 
 
 def decoded(raw):
@@ -201,8 +256,9 @@ def test_mails_of_other_processes_go_out_within_a_minute_once(demo, stack_report
 
     def all_sent_and_printed():
         rows = demo.mails()
-        return (all(status == "sent" for _, status in rows.values())
-                and set(demo.printed_subjects()) >= {subject for subject, _ in rows.values()})
+        return all(status == "sent" for _, status in rows.values()) and set(demo.printed_subjects()) >= {
+            subject for subject, _ in rows.values()
+        }
 
     try:
         wait_until(all_sent_and_printed, WINDOW, "every mail sent and printed")
@@ -212,16 +268,19 @@ def test_mails_of_other_processes_go_out_within_a_minute_once(demo, stack_report
     # Each mail printed once, by whichever process sent it (runserver's
     # schedule may take a mail of portal_sync before portal_sync does).
     rows = demo.mails()
-    assert demo.printed_subjects() == collections.Counter(subject for subject, _ in rows.values()), \
+    assert demo.printed_subjects() == collections.Counter(subject for subject, _ in rows.values()), (
         demo.failure_detail()
+    )
     answer = next(subject for key, (subject, _) in rows.items() if key.startswith("request_message:"))
     assert answer.startswith("Nouvelle réponse à votre demande")
     # The shell sends nothing: its mails came out of runserver.
     shell_subjects = {subject for key, (subject, _) in rows.items() if key.startswith("request:")}
     server_printed = {decoded(raw) for raw in SUBJECT_HEADER.findall(demo.server_output())}
     assert shell_subjects <= server_printed, demo.failure_detail()
-    stack_report(f"demo mode: {len(rows)} mails of shell, portal_sync and portal_notify sent once each, "
-                 f"all within {elapsed:.1f} s")
+    stack_report(
+        f"demo mode: {len(rows)} mails of shell, portal_sync and portal_notify sent once each, "
+        f"all within {elapsed:.1f} s"
+    )
 
 
 def test_portal_sync_alone_sends_its_mail_before_it_exits(demo):

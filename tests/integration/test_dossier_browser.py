@@ -26,7 +26,14 @@ pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 @pytest.mark.django_db(transaction=True)
 def test_the_owner_asks_for_the_dossier_gets_the_mail_and_the_zip_of_what_they_see(
-    live_server, wagtail_root, page, browser, settings, smtp_settings, redis_worker, s3_private_storage,
+    live_server,
+    wagtail_root,
+    page,
+    browser,
+    settings,
+    smtp_settings,
+    redis_worker,
+    s3_private_storage,
     stack_report,
 ):
     from aquatiris_portal.pages.client_space import ClientSpacePage
@@ -37,8 +44,7 @@ def test_the_owner_asks_for_the_dossier_gets_the_mail_and_the_zip_of_what_they_s
         site_with_spaces(wagtail_root)
     space = ClientSpacePage.objects.get()
     client = factories.client(last_name="Le Goff", first_name="Maëlle")
-    installation = factories.installation(client=client, city="Dinan", stage="commissioned",
-                                          serial_number="EPU-424242")
+    installation = factories.installation(client=client, city="Dinan", stage="commissioned", serial_number="EPU-424242")
     soil = factories.theme("etude-de-sol", "Étude de sol", 10)
     guarantees = factories.theme("garanties", "Garanties", 40)
     factories.document(installation, title="Étude de sol du terrain", theme=soil)
@@ -49,8 +55,9 @@ def test_the_owner_asks_for_the_dossier_gets_the_mail_and_the_zip_of_what_they_s
 
     context = browser.new_context(accept_downloads=True)
     try:
-        context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME,
-                              "value": session_cookie(owner, verified=False), "url": base}])
+        context.add_cookies(
+            [{"name": django_settings.SESSION_COOKIE_NAME, "value": session_cookie(owner, verified=False), "url": base}]
+        )
         tab = context.new_page()
         tab.set_viewport_size({"width": 360, "height": 740})
         tab.goto(base + space.url + space.reverse_subpage("documents", args=[installation.pk]))
@@ -87,5 +94,7 @@ def test_the_owner_asks_for_the_dossier_gets_the_mail_and_the_zip_of_what_they_s
         assert not violations, violations
     finally:
         context.close()
-    stack_report("installation dossier: asked on the page, built by the worker from S3, mailed through SMTP, "
-                 "the ZIP downloaded (presigned) holds exactly the owner's two documents and the summary")
+    stack_report(
+        "installation dossier: asked on the page, built by the worker from S3, mailed through SMTP, "
+        "the ZIP downloaded (presigned) holds exactly the owner's two documents and the summary"
+    )

@@ -56,7 +56,9 @@ def test_editor_edits_previews_publishes_then_views_as_a_client(live_server, wag
     with page.expect_navigation():
         page.locator("#page-edit-form button.action-save").first.evaluate("b => b.click()")
     draft = ClientSpacePage.objects.get(pk=space.pk)
-    assert draft.get_latest_revision_as_object().intro == INTRO, page.locator(".messages, .error-message").all_inner_texts()
+    assert draft.get_latest_revision_as_object().intro == INTRO, page.locator(
+        ".messages, .error-message"
+    ).all_inner_texts()
     assert draft.intro != INTRO
     page.goto(f"{live_server.url}/admin/pages/{space.pk}/view_draft/")
     assert INTRO in page.locator("body").inner_text()

@@ -10,12 +10,10 @@ import io
 import re
 
 import pytest
-from django.core.management import call_command
 from openpyxl import load_workbook
 
-
-from tests.integration import screens  # noqa: E402
 from tests.factories import run_portal_demo
+from tests.integration import screens  # noqa: E402
 
 CLIENT_EMAIL, CLIENT_PASSWORD = "anne.durand@example.org", "demo-Client-2026!"
 
@@ -45,8 +43,9 @@ def staff_session(page, live_server, group_name):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_client_reads_news_and_faq_and_staff_exports_requests(live_server, wagtail_root, page, browser, tmp_path,
-                                                              settings, redis_worker):
+def test_client_reads_news_and_faq_and_staff_exports_requests(
+    live_server, wagtail_root, page, browser, tmp_path, settings, redis_worker
+):
     from aquatiris_portal.enquiries.models import PortalRequest
     from aquatiris_portal.pages.news import ArticlePage
 
@@ -111,7 +110,9 @@ def test_client_reads_news_and_faq_and_staff_exports_requests(live_server, wagta
         with staff_page.expect_download() as download_info:
             link.click()
         path = download_info.value.path()
-        rows = list(load_workbook(io.BytesIO(open(path, "rb").read()), read_only=True).active.iter_rows(values_only=True))
+        rows = list(
+            load_workbook(io.BytesIO(open(path, "rb").read()), read_only=True).active.iter_rows(values_only=True)
+        )
         assert len(rows) == expected + 1
         staff_page.goto(live_server.url + "/admin/")
         assert staff_page.locator("#aqp-alerts-heading").count() == 1

@@ -37,15 +37,22 @@ def axe_clean(page, name):
     found = []
     for width in (360, 1280):
         page.set_viewport_size({"width": width, "height": 900})
-        found += [f"{name} at {width}px: [{v['impact']}] {v['id']} — {v['help']} ({' | '.join(v['nodes'])})"
-                  for v in run_axe(page)]
+        found += [
+            f"{name} at {width}px: [{v['impact']}] {v['id']} — {v['help']} ({' | '.join(v['nodes'])})"
+            for v in run_axe(page)
+        ]
     page.set_viewport_size(PHONE)
     return found
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_contact_forms_errors_are_in_the_first_screen_focused_and_the_good_photo_is_kept(
-    live_server, wagtail_root, page, settings, tmp_path, stack_report,
+    live_server,
+    wagtail_root,
+    page,
+    settings,
+    tmp_path,
+    stack_report,
 ):
     from aquatiris_portal.enquiries.pending_uploads import PendingUpload
     from aquatiris_portal.models import PortalRequest, RequestAttachment, RequestSubject
@@ -62,20 +69,24 @@ def test_the_contact_forms_errors_are_in_the_first_screen_focused_and_the_good_p
     RequestSubject.objects.create(name="Question sur mon installation", sort_order=10)
 
     page.set_viewport_size(PHONE)
-    page.context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME,
-                               "value": session_cookie(user, verified=False), "url": base}])
+    page.context.add_cookies(
+        [{"name": django_settings.SESSION_COOKIE_NAME, "value": session_cookie(user, verified=False), "url": base}]
+    )
     page.goto(f"{base}/espace-client/contact/")
     assert page.locator("#id_subject").count() == 1, page.url + page.locator("body").inner_text()[:1500]
     page.get_by_label(re.compile("^Objet")).select_option(label="Question sur mon installation")
-    page.locator("input[type=file]").set_input_files([
-        {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()},
-        {"name": "facture.jpg", "mimeType": "image/jpeg", "buffer": b"MZ\x90\x00" + b"\0" * 300},
-    ])
+    page.locator("input[type=file]").set_input_files(
+        [
+            {"name": "photo.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()},
+            {"name": "facture.jpg", "mimeType": "image/jpeg", "buffer": b"MZ\x90\x00" + b"\0" * 300},
+        ]
+    )
     page.get_by_role("button", name="Envoyer ma demande").click()
     page.wait_for_load_state()
     # Waited on, never slept: the focus is moved by the page's script.
-    page.wait_for_function("document.activeElement && document.activeElement.hasAttribute('data-aqp-error-summary')",
-                           timeout=10_000)
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.hasAttribute('data-aqp-error-summary')", timeout=10_000
+    )
     folder = screenshot_dir()
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / "contact-errors-after-360.png"))  # the first screen, as the phone shows it
@@ -107,5 +118,7 @@ def test_the_contact_forms_errors_are_in_the_first_screen_focused_and_the_good_p
     assert attachment.filename == "photo.jpg" and not PendingUpload.objects.exists()
 
     assert not failures, "axe-core violations:\n" + "\n".join(failures)
-    stack_report(f"error summary: at 360x740 the contact form's summary top at {box['y']:.0f} px, focused; "
-                 f"the good photo kept and attached once; axe-core 0")
+    stack_report(
+        f"error summary: at 360x740 the contact form's summary top at {box['y']:.0f} px, focused; "
+        f"the good photo kept and attached once; axe-core 0"
+    )

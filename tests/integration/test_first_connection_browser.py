@@ -31,8 +31,10 @@ def axe_clean(page, name, found):
     for width in (360, 1280):
         page.set_viewport_size({"width": width, "height": 740 if width == 360 else 900})
         for violation in run_axe(page):
-            found.append(f"{name} at {width}px: [{violation['impact']}] {violation['id']} — {violation['help']} "
-                         f"({' | '.join(violation['nodes'])})")
+            found.append(
+                f"{name} at {width}px: [{violation['impact']}] {violation['id']} — {violation['help']} "
+                f"({' | '.join(violation['nodes'])})"
+            )
     page.set_viewport_size(PHONE)
 
 
@@ -102,8 +104,15 @@ def test_first_connection_on_a_phone(live_server, wagtail_root, page, settings, 
     from aquatiris_portal.pages.faq import FaqPage
 
     account = PortalAccount.objects.select_related("user").filter(client__isnull=False).first()
-    page.context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME, "url": base,
-                               "value": session_cookie(account.user, verified=False)}])
+    page.context.add_cookies(
+        [
+            {
+                "name": django_settings.SESSION_COOKIE_NAME,
+                "url": base,
+                "value": session_cookie(account.user, verified=False),
+            }
+        ]
+    )
     faq = FaqPage.objects.live().filter(audience="clients").first()
     page.goto(base + faq.get_url())
     assert page.locator("nav[data-aqp-shell='client']").count() == 1

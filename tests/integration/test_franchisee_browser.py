@@ -112,5 +112,7 @@ def test_the_franchisee_answers_and_plans_from_his_link(live_server, wagtail_roo
     assert "intervention planifiée le" in page.locator("[data-aqp-status-line=planned]").inner_text()
     portal_request = PortalRequest.objects.get(reference=reference)
     assert portal_request.status == "planned" and portal_request.planned_for == day
-    assert OutgoingMail.objects.filter(key__endswith=":client", to=[CLIENT_EMAIL],
-                                       subject__contains="Planifiée").count() == 1
+    assert (
+        OutgoingMail.objects.filter(key__endswith=":client", to=[CLIENT_EMAIL], subject__contains="Planifiée").count()
+        == 1
+    )

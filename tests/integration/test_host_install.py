@@ -54,8 +54,9 @@ EDITOR_EMAIL, PASSWORD = "redactrice@aquatiris.fr", "Un mot de passe de test ass
 
 
 def run(cmd, *, cwd, env, timeout=600, check=True):
-    done = subprocess.run([str(part) for part in cmd], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    done = subprocess.run(
+        [str(part) for part in cmd], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
     if check:
         assert done.returncode == 0, f"{cmd} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
     return done
@@ -82,7 +83,7 @@ def insert(path, anchor, lines, *, below):
     at = found[0]
     indent = re.match(r"\s*", source[at]).group(0)
     new = [indent + line if line.strip() else line for line in lines]
-    source[at + 1 if below else at:at + 1 if below else at] = new
+    source[at + 1 if below else at : at + 1 if below else at] = new
     path.write_text("\n".join(source) + "\n")
 
 
@@ -123,8 +124,11 @@ class Host:
             for name in re.findall(r"^python manage\.py (\w+)", body, re.M):
                 assert name in commands, f"docs/install.md names `manage.py {name}`, which does not exist"
             assert re.search(r"^periodiq django_dramatiq\.setup aquatiris_portal\.tasks$", body, re.M)
-            run([self.python, "-c", "import django_dramatiq.setup, periodiq, aquatiris_portal.tasks"], cwd=self.folder,
-                env={**self.env, "DJANGO_SETTINGS_MODULE": "mysite.settings.dev"})
+            run(
+                [self.python, "-c", "import django_dramatiq.setup, periodiq, aquatiris_portal.tasks"],
+                cwd=self.folder,
+                env={**self.env, "DJANGO_SETTINGS_MODULE": "mysite.settings.dev"},
+            )
             return
         if first.startswith("# keeps running"):
             for line in body.splitlines()[1:]:
@@ -158,12 +162,15 @@ class Host:
         self.base = f"http://127.0.0.1:{port}"
         self.log = self.folder / "runserver.log"
         # The doc's port is 8000; here a free one, and the links in mails follow it.
-        proc = start_process([self.python, "-u", "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-                             self.log, env={**self.env, "PUBLIC_BASE_URL": self.base}, cwd=self.folder)
+        proc = start_process(
+            [self.python, "-u", "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+            self.log,
+            env={**self.env, "PUBLIC_BASE_URL": self.base},
+            cwd=self.folder,
+        )
         proc.log_path = self.log
         self.servers.append(proc)
-        wait_until(lambda: urllib.request.urlopen(self.base + "/", timeout=2).status == 200, 90, "runserver",
-                   proc=proc)
+        wait_until(lambda: urllib.request.urlopen(self.base + "/", timeout=2).status == 200, 90, "runserver", proc=proc)
 
     def mails(self):
         return quopri.decodestring(self.log.read_bytes()).decode(errors="replace")
@@ -178,16 +185,38 @@ def host(tmp_path_factory):
     # of the package into the virtualenv, in front of .venv's editable one.
     venv = work / "venv"
     run([sys.executable, "-m", "venv", venv], cwd=work, env=os.environ.copy())
-    site_packages = Path(run([venv / "bin" / "python", "-c",
-                              "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             cwd=work, env=os.environ.copy()).stdout.strip())
+    site_packages = Path(
+        run(
+            [venv / "bin" / "python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            cwd=work,
+            env=os.environ.copy(),
+        ).stdout.strip()
+    )
     (site_packages / "_reuse_dev_venv.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    env = {key: value for key, value in os.environ.items()
-           if key not in {"PYTHONPATH", "DJANGO_SETTINGS_MODULE", "REDIS_URL", "DATABASE_URL", "DEBUG", "DEMO",
-                          "PUBLIC_BASE_URL", "DEFAULT_FROM_EMAIL", "VIRTUAL_ENV", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-           and not key.startswith(("AQUATIRIS_", "AWS_", "EMAIL_"))}
-    env.update(PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}", VIRTUAL_ENV=str(venv),
-               HOME=str(work / "home"), PYTHONDONTWRITEBYTECODE="1")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key
+        not in {
+            "PYTHONPATH",
+            "DJANGO_SETTINGS_MODULE",
+            "REDIS_URL",
+            "DATABASE_URL",
+            "DEBUG",
+            "DEMO",
+            "PUBLIC_BASE_URL",
+            "DEFAULT_FROM_EMAIL",
+            "VIRTUAL_ENV",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
+        and not key.startswith(("AQUATIRIS_", "AWS_", "EMAIL_"))
+    }
+    env.update(
+        PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+        VIRTUAL_ENV=str(venv),
+        HOME=str(work / "home"),
+        PYTHONDONTWRITEBYTECODE="1",
+    )
     # The developer's own pip configuration (where the build finds setuptools) stays theirs.
     user_pip_config = Path.home() / ".config" / "pip" / "pip.conf"
     if user_pip_config.exists() and "PIP_CONFIG_FILE" not in env:
@@ -200,10 +229,18 @@ def host(tmp_path_factory):
     host = Host(work, folder, venv, env)
     (folder / "mysite" / "settings" / "local.py").write_text(
         'SECRET_KEY = "install-test-' + "k7Vq2xZp9LmR4tWc8YbN3sFj6HdG1aKe5uQo0iTy" * 2 + '"\n'
-        'ALLOWED_HOSTS = ["www.aquatiris.fr", "127.0.0.1", "localhost"]\n')
+        'ALLOWED_HOSTS = ["www.aquatiris.fr", "127.0.0.1", "localhost"]\n'
+    )
     host.manage("migrate", "--noinput", "-v0")
-    host.manage("createsuperuser", "--noinput", "--username", STAFF_USERNAME, "--email", "",
-                env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD})
+    host.manage(
+        "createsuperuser",
+        "--noinput",
+        "--username",
+        STAFF_USERNAME,
+        "--email",
+        "",
+        env={**env, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
+    )
 
     # docs/install.md, block by block.
     started = time.monotonic()
@@ -236,8 +273,10 @@ def no_redirect_get(url, cookie=None):
 
 
 def test_the_installed_wheel_is_the_package_and_the_checks_are_silent(host, stack_report):
-    stack_report(f"docs/install.md followed by script on a fresh `wagtail start` site: "
-                 f"{host.install_seconds:.0f} s wall time (wheel build to sample import)")
+    stack_report(
+        f"docs/install.md followed by script on a fresh `wagtail start` site: "
+        f"{host.install_seconds:.0f} s wall time (wheel build to sample import)"
+    )
     # Every module of the installed wheel imports without a warning of ours,
     # and none is demo, benchmark or test code.
     code = (
@@ -252,8 +291,9 @@ def test_the_installed_wheel_is_the_package_and_the_checks_are_silent(host, stac
         "ours = [str(w.message) for w in caught if 'aquatiris_portal' in (w.filename or '')]\n"
         "print(json.dumps({'file': aquatiris_portal.__file__, 'modules': names, 'warnings': ours}))\n"
     )
-    done = run([host.python, "-c", code], cwd=host.folder,
-               env={**host.env, "DJANGO_SETTINGS_MODULE": "mysite.settings.dev"})
+    done = run(
+        [host.python, "-c", code], cwd=host.folder, env={**host.env, "DJANGO_SETTINGS_MODULE": "mysite.settings.dev"}
+    )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert str(host.venv) in result["file"] and str(ROOT) not in result["file"], result["file"]
     assert len(result["modules"]) > 50 and result["warnings"] == []
@@ -274,8 +314,7 @@ def test_the_installed_wheel_is_the_package_and_the_checks_are_silent(host, stac
     redis = {**production, "REDIS_URL": "redis://127.0.0.1:6390/0"}
     no_address = host.manage("check", "--deploy", env=redis, check=False)
     assert "aquatiris_portal.W008" in no_address.stdout + no_address.stderr
-    ready = host.manage("check", "--deploy", env={**redis, "PUBLIC_BASE_URL": "https://www.aquatiris.fr"},
-                        check=False)
+    ready = host.manage("check", "--deploy", env={**redis, "PUBLIC_BASE_URL": "https://www.aquatiris.fr"}, check=False)
     assert "aquatiris_portal." not in ready.stdout + ready.stderr, ready.stdout + ready.stderr
 
 
@@ -299,8 +338,12 @@ def _activate(host, page, email, code):
     page.fill("input[name=email]", email)
     page.fill("input[name=code]", code)
     page.click("form.aqp-form button[type=submit]")
-    link = _new_mail_after(host, offset, rf"{re.escape(host.base)}/portail/premiere-connexion/lien/[^/\s]+/",
-                           f"the activation mail of {email}")
+    link = _new_mail_after(
+        host,
+        offset,
+        rf"{re.escape(host.base)}/portail/premiere-connexion/lien/[^/\s]+/",
+        f"the activation mail of {email}",
+    )
     page.goto(link.group(0))
     page.click("form:has(input[name=choice][value=generated]) button[type=submit]")
 
@@ -375,17 +418,30 @@ def test_an_editor_sets_up_the_second_factor_and_publishes_a_faq_entry(host, bro
         assert page.goto(host.base + "/admin/snippets/aquatiris_portal/seasonaltask/").status == 200
         page.goto(host.base + "/admin/snippets/aquatiris_portal/faqentry/add/")
         page.fill("input[name=question]", "Comment entretenir mon filtre en hiver ?")
-        answer = {"blocks": [{"key": "a1b2c", "text": "Rien de particulier : les roseaux protègent le filtre.",
-                              "type": "unstyled", "depth": 0, "inlineStyleRanges": [], "entityRanges": [],
-                              "data": {}}], "entityMap": {}}
+        answer = {
+            "blocks": [
+                {
+                    "key": "a1b2c",
+                    "text": "Rien de particulier : les roseaux protègent le filtre.",
+                    "type": "unstyled",
+                    "depth": 0,
+                    "inlineStyleRanges": [],
+                    "entityRanges": [],
+                    "data": {},
+                }
+            ],
+            "entityMap": {},
+        }
         page.evaluate("value => { document.querySelector('input[name=answer]').value = value; }", json.dumps(answer))
         page.evaluate("() => document.querySelector('input[name=question]').form.requestSubmit()")
         page.wait_for_url(re.compile(r".*/admin/snippets/aquatiris_portal/faqentry/$"))
         assert "Comment entretenir mon filtre en hiver ?" in page.content()
     finally:
         context.close()
-    live = host.shell("from aquatiris_portal.models import FaqEntry\n"
-                      "print(FaqEntry.objects.filter(live=True, question__startswith='Comment entretenir').count())")
+    live = host.shell(
+        "from aquatiris_portal.models import FaqEntry\n"
+        "print(FaqEntry.objects.filter(live=True, question__startswith='Comment entretenir').count())"
+    )
     assert live.strip().splitlines()[-1] == "1"
 
 
@@ -455,8 +511,11 @@ def test_screens_on_the_stock_base_template(host, browser):
         pytest.skip("needs the client and the SPANC activated by the tests above")
     folder = screenshot_dir() / "host"
     folder.mkdir(parents=True, exist_ok=True)
-    shots = [("home", host.states["client"], "/"), ("client-dashboard", host.states["client"], "/espace-client/"),
-             ("pro-folders", host.states["spanc"], "/espace-pro/")]
+    shots = [
+        ("home", host.states["client"], "/"),
+        ("client-dashboard", host.states["client"], "/espace-client/"),
+        ("pro-folders", host.states["spanc"], "/espace-pro/"),
+    ]
     for name, state, url in shots:
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR", storage_state=state)
         page = context.new_page()

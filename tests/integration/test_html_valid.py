@@ -31,8 +31,12 @@ pytestmark = [pytest.mark.integration]
 
 def check_html(files):
     """The checker's error messages for ``files`` (its JSON report)."""
-    done = subprocess.run([JAVA, "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, files)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [JAVA, "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     report = json.loads(done.stderr or done.stdout)
     return [message for message in report["messages"] if message.get("type") in ("error", "non-document-error")]
 
@@ -41,8 +45,10 @@ def test_the_checker_finds_a_known_error(tmp_path):
     """The check itself works: a fraction of a second with six digits (what
     Django's |date:'c' writes) is an error; with three it is not."""
     assert VNU.exists() and JAVA, "vnu-jar or java missing: `npm ci`, scripts/system-deps.sh"
-    page = ('<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>t</title></head><body>'
-            '<p><time datetime="{}">hier</time></p></body></html>')
+    page = (
+        '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>t</title></head><body>'
+        '<p><time datetime="{}">hier</time></p></body></html>'
+    )
     bad, good = tmp_path / "bad.html", tmp_path / "good.html"
     bad.write_text(page.format("2026-12-07T00:28:57.796072+01:00"), encoding="utf-8")
     good.write_text(page.format("2026-12-07T00:28:57.796+01:00"), encoding="utf-8")
@@ -72,25 +78,41 @@ def test_every_screen_is_valid_html(wagtail_root, settings, tmp_path, stack_repo
     spanc_account = PortalAccount.objects.select_related("spanc", "user").filter(spanc__isnull=False).first()
     installation = Installation.objects.filter(client=client_account.client).order_by("pk").first()
     folder = Installation.objects.filter(spanc=spanc_account.spanc).order_by("pk").first()
-    planned_visit = Visit.objects.create(external_id="V-HTML", installation=installation, kind="maintenance",
-                                         planned_for=timezone.localdate() + datetime.timedelta(days=5),
-                                         slot="morning", visible_to_client=True)
-    portal_request = PortalRequest(client=client_account.client, installation=installation, kind="question",
-                                   subject_label="Question sur mon installation",
-                                   message="Bonjour, une question sur mon filtre.", submitted_by=client_account.user)
+    planned_visit = Visit.objects.create(
+        external_id="V-HTML",
+        installation=installation,
+        kind="maintenance",
+        planned_for=timezone.localdate() + datetime.timedelta(days=5),
+        slot="morning",
+        visible_to_client=True,
+    )
+    portal_request = PortalRequest(
+        client=client_account.client,
+        installation=installation,
+        kind="question",
+        subject_label="Question sur mon installation",
+        message="Bonjour, une question sur mon filtre.",
+        submitted_by=client_account.user,
+    )
     portal_request.fill_recap()
     portal_request.save()
     # A message in the thread: its <time datetime> (with microseconds) is one the checker refused.
     from aquatiris_portal.enquiries.models import AuthorRole, RequestMessage
     from aquatiris_portal.enquiries.threads import post_message
 
-    post_message(portal_request, role=AuthorRole.FRANCHISEE, body="Je passe mardi.",
-                 channel=RequestMessage.Channel.REPLY_LINK, author_name="Luc Martin")
+    post_message(
+        portal_request,
+        role=AuthorRole.FRANCHISEE,
+        body="Je passe mardi.",
+        channel=RequestMessage.Channel.REPLY_LINK,
+        author_name="Luc Martin",
+    )
 
     newcomer = Client.objects.exclude(account__isnull=False).order_by("pk").first()
     _token, activation_raw = issue(AccountToken.Purpose.ACTIVATION, email=newcomer.email, hours=24, client=newcomer)
-    _token, reset_raw = issue(AccountToken.Purpose.RESET, email=client_account.user.email, hours=1,
-                              user=client_account.user)
+    _token, reset_raw = issue(
+        AccountToken.Purpose.RESET, email=client_account.user.email, hours=1, user=client_account.user
+    )
 
     from importlib import import_module
 
@@ -120,7 +142,8 @@ def test_every_screen_is_valid_html(wagtail_root, settings, tmp_path, stack_repo
             http.cookies[django_settings.SESSION_COOKIE_NAME] = session_cookie(spanc_account.user, verified=True)
         elif who == "spanc_pending":
             http.cookies[django_settings.SESSION_COOKIE_NAME] = session_cookie(
-                spanc_account.user, verified=False, extra={SECOND_FACTOR_SESSION_KEY: True})
+                spanc_account.user, verified=False, extra={SECOND_FACTOR_SESSION_KEY: True}
+            )
         return http
 
     cs, ps = "/espace-client/", "/espace-pro/"
@@ -211,7 +234,10 @@ def test_every_screen_is_valid_html(wagtail_root, settings, tmp_path, stack_repo
         files[file.name] = path
 
     errors = check_html([tmp_path / name for name in files])
-    lines = [f"{unquote(error.get('url', '')).rsplit('/', 1)[-1]} line {error.get('lastLine')}: {error['message']} "
-             f"— {error.get('extract', '').strip()[:160]}" for error in errors]
+    lines = [
+        f"{unquote(error.get('url', '')).rsplit('/', 1)[-1]} line {error.get('lastLine')}: {error['message']} "
+        f"— {error.get('extract', '').strip()[:160]}"
+        for error in errors
+    ]
     stack_report(f"Nu HTML Checker (vnu-jar) on {len(files)} screens: {len(errors)} errors")
     assert not errors, "Nu HTML Checker errors:\n" + "\n".join(lines)

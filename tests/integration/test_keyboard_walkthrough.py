@@ -46,8 +46,7 @@ def tab_to(page, matches, what, key="Tab"):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_login_documents_warranty_request_with_the_keyboard_only(live_server, wagtail_root, page, settings,
-                                                                  tmp_path):
+def test_login_documents_warranty_request_with_the_keyboard_only(live_server, wagtail_root, page, settings, tmp_path):
     from aquatiris_portal.models import Client, PortalRequest, WarrantyExtension
 
     settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = str(tmp_path / "private")
@@ -97,8 +96,14 @@ def test_login_documents_warranty_request_with_the_keyboard_only(live_server, wa
     page.keyboard.press("ArrowDown")  # the first subject (a question)
     tab_to(page, lambda f: f["name"] == "message", "the message")
     page.keyboard.type("Bonjour, quand passe le prochain entretien ?")
-    tab_to(page, lambda f: f["tag"] == "button" and f["text"] == page.locator(
-        "form[data-aqp-contact-form] button[type=submit]").inner_text().strip(), "the send button")
+    tab_to(
+        page,
+        lambda f: (
+            f["tag"] == "button"
+            and f["text"] == page.locator("form[data-aqp-contact-form] button[type=submit]").inner_text().strip()
+        ),
+        "the send button",
+    )
     page.keyboard.press("Enter")
     arrive(page, re.compile(r".*/demandes/[0-9a-f-]+/$"))
     assert PortalRequest.objects.filter(client=client, message__startswith="Bonjour, quand passe").count() == 1
@@ -106,7 +111,8 @@ def test_login_documents_warranty_request_with_the_keyboard_only(live_server, wa
 
 @pytest.mark.django_db(transaction=True)
 def test_the_idle_warning_opens_before_the_logout_and_stay_logged_in_keeps_the_session(
-        live_server, wagtail_root, page, settings, tmp_path):
+    live_server, wagtail_root, page, settings, tmp_path
+):
     settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = str(tmp_path / "private")
     settings.AQUATIRIS_PORTAL_SESSION_IDLE_SECONDS = 30 * 60
     run_portal_demo()

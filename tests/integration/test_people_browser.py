@@ -37,7 +37,14 @@ def _link_in(message):
 
 @pytest.mark.django_db(transaction=True)
 def test_an_owner_invites_a_household_member_who_sees_the_documents_until_removed(
-    live_server, wagtail_root, page, browser, settings, smtp_settings, redis_worker, stack_report,
+    live_server,
+    wagtail_root,
+    page,
+    browser,
+    settings,
+    smtp_settings,
+    redis_worker,
+    stack_report,
 ):
     from aquatiris_portal.models import Membership
     from aquatiris_portal.pages.client_space import ClientSpacePage
@@ -107,13 +114,19 @@ def test_an_owner_invites_a_household_member_who_sees_the_documents_until_remove
         assert "Certificat de conformité" not in invited.content()
     finally:
         invited_context.close()
-    stack_report("people: invitation through SMTP, accepted in another browser (name, generated password), the "
-                 "documents seen, removed by the owner, the next page refused; axe-core 0 at 360 and 1280 px")
+    stack_report(
+        "people: invitation through SMTP, accepted in another browser (name, generated password), the "
+        "documents seen, removed by the owner, the next page refused; axe-core 0 at 360 and 1280 px"
+    )
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_spanc_manager_s_people_and_a_thread_with_two_authors(
-    live_server, wagtail_root, page, settings, stack_report,
+    live_server,
+    wagtail_root,
+    page,
+    settings,
+    stack_report,
 ):
     from aquatiris_portal.accounts import invitations
     from aquatiris_portal.enquiries import threads
@@ -130,8 +143,9 @@ def test_the_spanc_manager_s_people_and_a_thread_with_two_authors(
     manager = factories.spanc_user(spanc, first_name="Yann", last_name="Le Bihan")
     factories.member(spanc, first_name="Claire", last_name="Martin", email="claire.martin@lannion.example")
     invitations.invite(spanc, "nouvel.agent@lannion.example", by=manager)
-    page.context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME,
-                               "value": session_cookie(manager, verified=True), "url": base}])
+    page.context.add_cookies(
+        [{"name": django_settings.SESSION_COOKIE_NAME, "value": session_cookie(manager, verified=True), "url": base}]
+    )
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto(base + "/portail/compte/personnes/spanc/")
     text = page.locator("main").inner_text()
@@ -147,21 +161,47 @@ def test_the_spanc_manager_s_people_and_a_thread_with_two_authors(
     owner = factories.client_user(client)
     claire = factories.member(client, first_name="Claire", last_name="Martin")
     subject = RequestSubject.objects.create(name="Panne", is_after_sales=True)
-    portal_request = submit_request(user=owner, client=client, installation=installation,
-                                    kind=PortalRequest.Kind.AFTER_SALES, message="Le voyant de la pompe clignote.",
-                                    subject=subject, portal_settings=None)
-    threads.post_message(portal_request, role="client", channel="client_space", user=claire,
-                         author_name=client.full_name, body="Il clignote encore ce matin, en rouge.")
-    threads.post_message(portal_request, role="staff", channel="admin", author_name="Service après-vente",
-                         body="Nous passons mardi matin.")
-    threads.post_message(portal_request, role="client", channel="client_space", user=owner,
-                         author_name=client.full_name, body="Merci, nous serons là.")
+    portal_request = submit_request(
+        user=owner,
+        client=client,
+        installation=installation,
+        kind=PortalRequest.Kind.AFTER_SALES,
+        message="Le voyant de la pompe clignote.",
+        subject=subject,
+        portal_settings=None,
+    )
+    threads.post_message(
+        portal_request,
+        role="client",
+        channel="client_space",
+        user=claire,
+        author_name=client.full_name,
+        body="Il clignote encore ce matin, en rouge.",
+    )
+    threads.post_message(
+        portal_request,
+        role="staff",
+        channel="admin",
+        author_name="Service après-vente",
+        body="Nous passons mardi matin.",
+    )
+    threads.post_message(
+        portal_request,
+        role="client",
+        channel="client_space",
+        user=owner,
+        author_name=client.full_name,
+        body="Merci, nous serons là.",
+    )
     page.context.clear_cookies()
-    page.context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME,
-                               "value": session_cookie(owner, verified=False), "url": base}])
+    page.context.add_cookies(
+        [{"name": django_settings.SESSION_COOKIE_NAME, "value": session_cookie(owner, verified=False), "url": base}]
+    )
     page.goto(base + space.url + space.reverse_subpage("request_detail", args=[portal_request.reference]))
     thread = page.locator(".aqp-thread").inner_text()
     assert "Claire Martin" in thread and "Vous" in thread, thread
     shoot(page, "thread-two-authors", widths=(360,))
-    stack_report("people: the SPANC manager's « Personnes » (an agent, an invitation waiting), axe-core 0; a thread "
-                 "with two authors of one client, each by name")
+    stack_report(
+        "people: the SPANC manager's « Personnes » (an agent, an invitation waiting), axe-core 0; a thread "
+        "with two authors of one client, each by name"
+    )

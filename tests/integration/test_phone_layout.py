@@ -29,10 +29,20 @@ def client_on_a_phone(live_server, wagtail_root, page, settings, tmp_path):
     settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = str(tmp_path / "private")
     settings.MEDIA_ROOT = str(tmp_path / "media")
     run_portal_demo()
-    account = next(account for account in PortalAccount.objects.select_related("client", "user")
-                   .filter(client__isnull=False) if account.client.installations.count() > 1)
-    page.context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME, "url": live_server.url,
-                               "value": session_cookie(account.user, verified=False)}])
+    account = next(
+        account
+        for account in PortalAccount.objects.select_related("client", "user").filter(client__isnull=False)
+        if account.client.installations.count() > 1
+    )
+    page.context.add_cookies(
+        [
+            {
+                "name": django_settings.SESSION_COOKIE_NAME,
+                "url": live_server.url,
+                "value": session_cookie(account.user, verified=False),
+            }
+        ]
+    )
     page.set_viewport_size(PHONE)
     installations = list(account.client.installations.order_by("reference"))
     return page, live_server.url + "/espace-client/", installations
@@ -48,7 +58,8 @@ def test_an_installations_first_section_starts_on_the_first_screen(client_on_a_p
             tops[f"installations/{installation.pk}/{route}"] = page.evaluate(FIRST_SECTION_TOP)
         page.goto(f"{base}installations/{installation.pk}/")
         progress_top = page.evaluate(
-            "() => Math.round(document.querySelector('.aqp-progress').getBoundingClientRect().top + window.scrollY)")
+            "() => Math.round(document.querySelector('.aqp-progress').getBoundingClientRect().top + window.scrollY)"
+        )
         assert progress_top < PHONE["height"], f"progress starts {progress_top}px down at 360x740"
     stack_report(f"phone 360x740: first section of an installation page at {sorted(tops.values())} px")
     below = {path: top for path, top in tops.items() if top >= PHONE["height"]}

@@ -5,18 +5,14 @@ uploads a PDF; the SMTP sink holds the mail to the franchisee, the document
 shows in the folder, the outbox holds the event. Screenshots at 1280 and
 360 px in docs/screenshots/."""
 
-import io
 import re
 import time
 
 import pytest
-from django.core.management import call_command
 
 from home.demo.pdf import make_pdf
-
-
-from tests.integration.screens import shoot  # noqa: E402
 from tests.factories import run_portal_demo
+from tests.integration.screens import shoot  # noqa: E402
 
 SPANC_EMAIL, SPANC_PASSWORD = "spanc.rennes@example.org", "demo-Spanc-2026!"
 
@@ -39,7 +35,14 @@ def login_code(sink, address, timeout=20):
 
 @pytest.mark.django_db(transaction=True)
 def test_demo_spanc_uses_the_pro_space_in_chromium(
-    live_server, wagtail_root, page, smtp_settings, redis_worker, s3_private_storage, settings, tmp_path,
+    live_server,
+    wagtail_root,
+    page,
+    smtp_settings,
+    redis_worker,
+    s3_private_storage,
+    settings,
+    tmp_path,
     stack_report,
 ):
     from aquatiris_portal.models import Installation, OutboxEvent, PortalDocument, Spanc
@@ -50,8 +53,10 @@ def test_demo_spanc_uses_the_pro_space_in_chromium(
     run_portal_demo()
     spanc = Spanc.objects.get(email=SPANC_EMAIL)
     target = (
-        Installation.objects.filter(spanc=spanc, city="Saint-Malo").select_related("client", "franchisee")
-        .order_by("client__last_name", "client__first_name", "reference").first()
+        Installation.objects.filter(spanc=spanc, city="Saint-Malo")
+        .select_related("client", "franchisee")
+        .order_by("client__last_name", "client__first_name", "reference")
+        .first()
     )
     assert target is not None and target.franchisee.email
 
@@ -82,8 +87,13 @@ def test_demo_spanc_uses_the_pro_space_in_chromium(
     page.wait_for_url(re.compile(rf".*/dossiers/{target.pk}/\?q=saint-malo$"))
     assert page.locator(".aqp-back a").get_attribute("href").endswith("/espace-pro/?q=saint-malo")
     body = page.content()
-    for text in (target.client.last_name, target.client.phone, target.client.email, target.franchisee.email,
-                 target.franchisee.phone):
+    for text in (
+        target.client.last_name,
+        target.client.phone,
+        target.client.email,
+        target.franchisee.email,
+        target.franchisee.phone,
+    ):
         assert text in body
     shared = PortalDocument.objects.live().filter(installation=target, visible_to_spanc=True).first()
     hidden = PortalDocument.objects.live().filter(installation=target, visible_to_spanc=False).first()
@@ -111,8 +121,7 @@ def test_demo_spanc_uses_the_pro_space_in_chromium(
     page.select_option("select[name=control_result]", label="Conforme")
     page.fill("textarea[name=note]", "Installation conforme.")
     content = make_pdf("Rapport de contrôle", ["Contrôle de bon fonctionnement : conforme"])
-    page.set_input_files("input[name=file]", {"name": "rapport.pdf", "mimeType": "application/pdf",
-                                              "buffer": content})
+    page.set_input_files("input[name=file]", {"name": "rapport.pdf", "mimeType": "application/pdf", "buffer": content})
     started = time.monotonic()
     page.click("form.aqp-form[enctype] button[type=submit]")
     page.wait_for_url(re.compile(rf".*/dossiers/{target.pk}/\?q=saint-malo$"))  # the list's search kept

@@ -5,7 +5,7 @@ in and opens the dashboard and the contact form, whose script is a static
 file; every response carries the policy and the console shows no CSP
 violation (Chromium writes one there for each refused script, style or
 image). The Wagtail admin (dashboard, a page editor) works under the admin's
-own policy, with no violation either.""" 
+own policy, with no violation either."""
 
 import re
 import subprocess
@@ -24,8 +24,9 @@ PASSWORD = "correct-Horse-battery-9"  # tests.factories.user's
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_portal_page_works_under_the_production_csp_in_chromium(postgres, wagtail_root, browser, stack_dir,
-                                                                  stack_report):
+def test_a_portal_page_works_under_the_production_csp_in_chromium(
+    postgres, wagtail_root, browser, stack_dir, stack_report
+):
     from django.conf import settings
     from wagtail.models import Site
 
@@ -53,15 +54,39 @@ def test_a_portal_page_works_under_the_production_csp_in_chromium(postgres, wagt
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = production_env(database_url=postgres.url(settings.DATABASES["default"]["NAME"]))
-    env.update(STATIC_ROOT=str(stack_dir / "static-csp"), SECURE_SSL_REDIRECT="0",
-               CSRF_TRUSTED_ORIGINS=base, ALLOWED_HOSTS="127.0.0.1")
-    collected = subprocess.run([sys.executable, "example_site/manage.py", "collectstatic", "--noinput", "-v0"],
-                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    env.update(
+        STATIC_ROOT=str(stack_dir / "static-csp"),
+        SECURE_SSL_REDIRECT="0",
+        CSRF_TRUSTED_ORIGINS=base,
+        ALLOWED_HOSTS="127.0.0.1",
+    )
+    collected = subprocess.run(
+        [sys.executable, "example_site/manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert collected.returncode == 0, collected.stderr
     server = start_process(
-        [sys.executable, "-m", "gunicorn", "example_site.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--threads", "2", "--graceful-timeout", "3"],
-        stack_dir / "gunicorn-csp.log", env=env, cwd=ROOT / "example_site",
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "example_site.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--threads",
+            "2",
+            "--graceful-timeout",
+            "3",
+        ],
+        stack_dir / "gunicorn-csp.log",
+        env=env,
+        cwd=ROOT / "example_site",
     )
     violations, policies, admin_violations, admin_errors = [], {}, [], []
     context = None
@@ -71,10 +96,20 @@ def test_a_portal_page_works_under_the_production_csp_in_chromium(postgres, wagt
         context = browser.new_context(locale="fr-FR", extra_http_headers={"X-Forwarded-Proto": "https"})
         context.set_default_timeout(15_000)
         page = context.new_page()
-        page.on("console", lambda message: violations.append(message.text)
-                if "Content Security Policy" in message.text or "Refused to" in message.text else None)
-        page.on("response", lambda response: policies.setdefault(
-            response.url.split("?")[0], response.headers.get("content-security-policy")))
+        page.on(
+            "console",
+            lambda message: (
+                violations.append(message.text)
+                if "Content Security Policy" in message.text or "Refused to" in message.text
+                else None
+            ),
+        )
+        page.on(
+            "response",
+            lambda response: policies.setdefault(
+                response.url.split("?")[0], response.headers.get("content-security-policy")
+            ),
+        )
 
         page.goto(base + "/espace-client/")
         assert "/portail/connexion/" in page.url
@@ -97,8 +132,14 @@ def test_a_portal_page_works_under_the_production_csp_in_chromium(postgres, wagt
         context = browser.new_context(locale="fr-FR", extra_http_headers={"X-Forwarded-Proto": "https"})
         context.set_default_timeout(20_000)
         page = context.new_page()
-        page.on("console", lambda message: admin_violations.append(message.text)
-                if "Content Security Policy" in message.text or "Refused to" in message.text else None)
+        page.on(
+            "console",
+            lambda message: (
+                admin_violations.append(message.text)
+                if "Content Security Policy" in message.text or "Refused to" in message.text
+                else None
+            ),
+        )
         page.on("pageerror", lambda error: admin_errors.append(str(error)))
         page.goto(base + "/admin/")
         page.fill("input[name=email]", admin.email)
@@ -129,5 +170,7 @@ def test_a_portal_page_works_under_the_production_csp_in_chromium(postgres, wagt
     admin_policy = admin_headers.get("Content-Security-Policy", "")
     assert "script-src 'self' 'unsafe-inline'" in admin_policy, (admin_status, admin_policy)
     assert admin_violations == [] and admin_errors == [], (admin_pages, admin_violations, admin_errors)
-    stack_report(f"Chromium under example_site.production's CSP: login -> dashboard -> contact, "
-                 f"{len(html_pages)} responses with the policy, 0 CSP violations; policy: {dashboard}")
+    stack_report(
+        f"Chromium under example_site.production's CSP: login -> dashboard -> contact, "
+        f"{len(html_pages)} responses with the policy, 0 CSP violations; policy: {dashboard}"
+    )

@@ -30,15 +30,24 @@ def axe_clean(page, name):
     found = []
     for width in (360, 1280):
         page.set_viewport_size({"width": width, "height": 900})
-        found += [f"{name} at {width}px: [{v['impact']}] {v['id']} — {v['help']} ({' | '.join(v['nodes'])})"
-                  for v in run_axe(page)]
+        found += [
+            f"{name} at {width}px: [{v['impact']}] {v['id']} — {v['help']} ({' | '.join(v['nodes'])})"
+            for v in run_axe(page)
+        ]
     page.set_viewport_size({"width": 360, "height": 740})
     return found
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_spanc_asks_in_bulk_the_owner_answers_from_a_phone_the_spanc_filters_received(
-    live_server, wagtail_root, page, browser, settings, s3_private_storage, stack_report, tmp_path,
+    live_server,
+    wagtail_root,
+    page,
+    browser,
+    settings,
+    s3_private_storage,
+    stack_report,
+    tmp_path,
 ):
     from aquatiris_portal.models import ProofKind, ProofRequest
     from aquatiris_portal.pages.client_space import ClientSpacePage
@@ -62,8 +71,9 @@ def test_the_spanc_asks_in_bulk_the_owner_answers_from_a_phone_the_spanc_filters
     # The SPANC agent ticks both folders and asks for the bordereau de vidange.
     spanc_context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
-        spanc_context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME,
-                                    "value": session_cookie(agent, verified=True), "url": base}])
+        spanc_context.add_cookies(
+            [{"name": django_settings.SESSION_COOKIE_NAME, "value": session_cookie(agent, verified=True), "url": base}]
+        )
         spanc_page = spanc_context.new_page()
         spanc_page.goto(base + pro_space.url)
         for installation in (answering, other):
@@ -87,8 +97,9 @@ def test_the_spanc_asks_in_bulk_the_owner_answers_from_a_phone_the_spanc_filters
         page.fill("input[name=password]", PASSWORD)
         page.click("form.aqp-form button[type=submit]")
         page.wait_for_url(re.compile(r".*/espace-client/$"))
-        task = page.locator(".aqp-tasks").get_by_role("link", name=re.compile(
-            "Le SPANC de Lannion vous demande votre bordereau de vidange avant le"))
+        task = page.locator(".aqp-tasks").get_by_role(
+            "link", name=re.compile("Le SPANC de Lannion vous demande votre bordereau de vidange avant le")
+        )
         assert task.count() == 1
         failures += axe_clean(page, "dashboard task")
         shoot(page, "proof-task", widths=(360,))
@@ -117,6 +128,8 @@ def test_the_spanc_asks_in_bulk_the_owner_answers_from_a_phone_the_spanc_filters
     finally:
         spanc_context.close()
     assert not failures, "axe-core violations:\n" + "\n".join(failures)
-    stack_report("proof loop: a SPANC asks 2 folders in bulk, the owner answers from a phone (360×740) with a PDF "
-                 "stored on S3, the SPANC filters « reçu »; axe-core 0 at 360 and 1280 px on the ask page, the "
-                 "dashboard's task and the answer page")
+    stack_report(
+        "proof loop: a SPANC asks 2 folders in bulk, the owner answers from a phone (360×740) with a PDF "
+        "stored on S3, the SPANC filters « reçu »; axe-core 0 at 360 and 1280 px on the ask page, the "
+        "dashboard's task and the answer page"
+    )

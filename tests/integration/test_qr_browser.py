@@ -24,9 +24,15 @@ def test_qr_code_is_drawn_at_its_size_and_reads_back_as_the_otpauth_uri(live_ser
     user = factories.spanc_user()
     http = HttpClient()
     factories.otp_login(http, user)  # a verified second factor (email): may add an app
-    page.context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME,
-                               "value": http.cookies[django_settings.SESSION_COOKIE_NAME].value,
-                               "url": live_server.url}])
+    page.context.add_cookies(
+        [
+            {
+                "name": django_settings.SESSION_COOKIE_NAME,
+                "value": http.cookies[django_settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
 
     page.goto(live_server.url + ENROL)
     image = page.locator(".aqp-qr img")
@@ -39,8 +45,12 @@ def test_qr_code_is_drawn_at_its_size_and_reads_back_as_the_otpauth_uri(live_ser
 
     shot = tmp_path / "qr.png"
     image.screenshot(path=str(shot))
-    decoded = subprocess.run([zbarimg, "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", str(shot)],
-                             capture_output=True, text=True, timeout=30)
+    decoded = subprocess.run(
+        [zbarimg, "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", str(shot)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert decoded.returncode == 0, decoded.stderr
     device = TOTPDevice.objects.get(user=user, confirmed=False)
     assert decoded.stdout.strip() == device.config_url

@@ -41,10 +41,20 @@ def small_phone(live_server, wagtail_root, page, settings, tmp_path):
     settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = str(tmp_path / "private")
     settings.MEDIA_ROOT = str(tmp_path / "media")
     run_portal_demo()
-    account = next(account for account in PortalAccount.objects.select_related("client", "user")
-                   .filter(client__isnull=False) if account.client.installations.count() > 1)
-    page.context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME, "url": live_server.url,
-                               "value": session_cookie(account.user, verified=False)}])
+    account = next(
+        account
+        for account in PortalAccount.objects.select_related("client", "user").filter(client__isnull=False)
+        if account.client.installations.count() > 1
+    )
+    page.context.add_cookies(
+        [
+            {
+                "name": django_settings.SESSION_COOKIE_NAME,
+                "url": live_server.url,
+                "value": session_cookie(account.user, verified=False),
+            }
+        ]
+    )
     page.set_viewport_size(SMALL)
     installation = account.client.installations.order_by("reference").first()
     return page, live_server.url, installation
@@ -59,21 +69,28 @@ def open_enlarged(page, url):
 def test_320_px_with_text_at_130_percent(small_phone):
     page, root, installation = small_phone
     base = root + "/espace-client/"
-    screens = {"small-dashboard": base, "small-installation": f"{base}installations/{installation.pk}/documents/",
-               "small-requests": f"{base}demandes/"}
+    screens = {
+        "small-dashboard": base,
+        "small-installation": f"{base}installations/{installation.pk}/documents/",
+        "small-requests": f"{base}demandes/",
+    }
     for name, url in screens.items():
         open_enlarged(page, url)
         assert page.evaluate(OVERFLOW) <= 0, f"{name} scrolls sideways at 320 px, text 130 %"
         if name == "small-installation":
             current = page.locator(".aqp-tabs a[aria-current='page']")
             box, strip = current.bounding_box(), page.locator(".aqp-tabs").bounding_box()
-            assert box["x"] >= strip["x"] and box["x"] + box["width"] <= strip["x"] + strip["width"] + 0.5, \
+            assert box["x"] >= strip["x"] and box["x"] + box["width"] <= strip["x"] + strip["width"] + 0.5, (
                 f"the current tab is cut off: {box} in {strip}"
+            )
         shoot(page, name, widths=(320,))
         page.set_viewport_size(SMALL)
 
     open_enlarged(page, root + reverse("aquatiris_portal:notification_preferences"))
-    sizes = page.eval_on_selector_all("input[type=checkbox]", "els => els.map(e => [e.getBoundingClientRect().width, e.getBoundingClientRect().height])")
+    sizes = page.eval_on_selector_all(
+        "input[type=checkbox]",
+        "els => els.map(e => [e.getBoundingClientRect().width, e.getBoundingClientRect().height])",
+    )
     assert sizes and all(w >= 24 and h >= 24 for w, h in sizes), sizes
 
     page.goto(base)

@@ -30,8 +30,9 @@ def names(page):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_maintenance_filter_lists_installations_in_service(live_server, wagtail_root, page, settings, tmp_path,
-                                                                stack_report):
+def test_the_maintenance_filter_lists_installations_in_service(
+    live_server, wagtail_root, page, settings, tmp_path, stack_report
+):
     settings.PASSWORD_HASHERS = FAST_HASHERS
     settings.MEDIA_ROOT = str(tmp_path / "media")
     # A transaction=True test before this one may have flushed the default
@@ -45,12 +46,18 @@ def test_the_maintenance_filter_lists_installations_in_service(live_server, wagt
     spanc = factories.spanc()
     planned = add_months(datetime.date.today(), -40)
     for n, stage in enumerate(STAGES):
-        factories.installation(spanc=spanc, stage=stage, installed_on=planned, reference=f"AQ-2022-71{n}",
-                               client=factories.client(last_name=f"Nom{stage.capitalize()}", first_name="Anne"))
+        factories.installation(
+            spanc=spanc,
+            stage=stage,
+            installed_on=planned,
+            reference=f"AQ-2022-71{n}",
+            client=factories.client(last_name=f"Nom{stage.capitalize()}", first_name="Anne"),
+        )
     user = factories.spanc_user(spanc)
     base = live_server.url
-    page.context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME,
-                               "value": session_cookie(user, verified=True), "url": base}])
+    page.context.add_cookies(
+        [{"name": django_settings.SESSION_COOKIE_NAME, "value": session_cookie(user, verified=True), "url": base}]
+    )
     page.set_viewport_size({"width": 360, "height": 900})
     page.goto(base + "/espace-pro/")
     assert len(names(page)) == 5
@@ -62,8 +69,9 @@ def test_the_maintenance_filter_lists_installations_in_service(live_server, wagt
     assert names(page) == ["NomCommissioned Anne", "NomMaintenance Anne"]
     assert page.locator("#aqp-folder-stage").input_value() == "service"
     status = " ".join(page.locator(".aqp-folders__summary [role=status]").inner_text().split())
-    assert status.startswith("2 dossiers sur votre territoire correspondent : sans entretien depuis plus de 24 mois, "
-                             "en service."), status
+    assert status.startswith(
+        "2 dossiers sur votre territoire correspondent : sans entretien depuis plus de 24 mois, en service."
+    ), status
     export = parse_qs(urlparse(page.locator("a", has_text="Exporter").get_attribute("href")).query)
     assert export.get("overdue") == ["24"], export
     shoot(page, "spanc-maintenance-filter")
@@ -71,8 +79,9 @@ def test_the_maintenance_filter_lists_installations_in_service(live_server, wagt
     failures = []
     for width in (360, 1280):
         page.set_viewport_size({"width": width, "height": 900})
-        failures += [f"{width}px: {v['id']} ({v['impact']}) {v['nodes']}" for v in run_axe(page)
-                     if v["id"] not in allowed]
+        failures += [
+            f"{width}px: {v['id']} ({v['impact']}) {v['nodes']}" for v in run_axe(page) if v["id"] not in allowed
+        ]
 
     page.set_viewport_size({"width": 360, "height": 900})
     page.select_option("#aqp-folder-stage", "quote")
@@ -89,5 +98,7 @@ def test_the_maintenance_filter_lists_installations_in_service(live_server, wagt
     page.wait_for_url(re.compile(r".*[?&]stage=all(&|$)"))
     assert len(names(page)) == 5
     assert not failures, "axe-core violations:\n" + "\n".join(failures)
-    stack_report("SPANC maintenance filter in Chromium at 360 px: 24 months lists 2 of 5 folders (in service), "
-                 "the stage select 1 quote (no installation date) or all 5; axe-core 0 at 360/1280 px")
+    stack_report(
+        "SPANC maintenance filter in Chromium at 360 px: 24 months lists 2 of 5 folders (in service), "
+        "the stage select 1 quote (no installation date) or all 5; axe-core 0 at 360/1280 px"
+    )

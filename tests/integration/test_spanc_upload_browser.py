@@ -30,8 +30,9 @@ def _pdf(name, text):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_spanc_sends_two_control_reports_with_their_result(live_server, wagtail_root, page, browser, settings,
-                                                              tmp_path, stack_report):
+def test_a_spanc_sends_two_control_reports_with_their_result(
+    live_server, wagtail_root, page, browser, settings, tmp_path, stack_report
+):
     from wagtail.models import Page, Site
 
     from aquatiris_portal.models import OutboxEvent, PortalDocument
@@ -49,16 +50,25 @@ def test_a_spanc_sends_two_control_reports_with_their_result(live_server, wagtai
     pro_space = pro_space_page()
     root = Site.objects.get(is_default_site=True).root_page
     client_space = ClientSpacePage.objects.first() or root.add_child(
-        instance=ClientSpacePage(title="Espace client", slug="espace-client"))
+        instance=ClientSpacePage(title="Espace client", slug="espace-client")
+    )
     SpancDocumentType.objects.create(name="Rapport de contrôle", is_control_report=True, sort_order=1)
     SpancDocumentType.objects.create(name="Courrier", sort_order=2)
     spanc = factories.spanc(name="SPANC du Pays de Dinan")
     client = factories.client(last_name="Le Goff", first_name="Maëlle")
-    installation = factories.installation(spanc=spanc, client=client, franchisee=factories.franchisee(),
-                                          city="Dinan", stage="commissioned")
+    installation = factories.installation(
+        spanc=spanc, client=client, franchisee=factories.franchisee(), city="Dinan", stage="commissioned"
+    )
     base = live_server.url
-    page.context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME,
-                               "value": session_cookie(factories.spanc_user(spanc), verified=True), "url": base}])
+    page.context.add_cookies(
+        [
+            {
+                "name": django_settings.SESSION_COOKIE_NAME,
+                "value": session_cookie(factories.spanc_user(spanc), verified=True),
+                "url": base,
+            }
+        ]
+    )
 
     page.set_viewport_size({"width": 360, "height": 900})
     page.goto(f"{base}{pro_space.url}dossiers/{installation.pk}/")
@@ -85,8 +95,11 @@ def test_a_spanc_sends_two_control_reports_with_their_result(live_server, wagtai
     failures = []
     for width in (360, 1280):
         page.set_viewport_size({"width": width, "height": 900})
-        failures += [f"{width}px: {v['id']} ({v['impact']}) {v['nodes']}" for v in run_axe(page)
-                     if v["id"] not in allowed and v["impact"] in ("serious", "critical")]
+        failures += [
+            f"{width}px: {v['id']} ({v['impact']}) {v['nodes']}"
+            for v in run_axe(page)
+            if v["id"] not in allowed and v["impact"] in ("serious", "critical")
+        ]
     assert failures == []
 
     page.get_by_role("button", name="Envoyer les documents").click()
@@ -107,8 +120,15 @@ def test_a_spanc_sends_two_control_reports_with_their_result(live_server, wagtai
     # The client, in another browser, sees both with their result.
     owner = browser.new_context()
     try:
-        owner.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME,
-                            "value": session_cookie(factories.client_user(client), verified=False), "url": base}])
+        owner.add_cookies(
+            [
+                {
+                    "name": django_settings.SESSION_COOKIE_NAME,
+                    "value": session_cookie(factories.client_user(client), verified=False),
+                    "url": base,
+                }
+            ]
+        )
         client_page = owner.new_page()
         client_page.goto(base + client_space.url + client_space.reverse_subpage("documents", args=[installation.pk]))
         for title in ("controle-installation", "controle-rejets"):

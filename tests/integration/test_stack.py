@@ -9,22 +9,20 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.core.management import call_command
 from django.test import Client as HttpClient
 from django.urls import reverse
 
 from tests import factories
-
-from .conftest import ROOT, free_port, start_process, stack_env, wait_until, _stop_process
-
-from tests.integration.screens import screenshot_dir  # noqa: E402
 from tests.factories import run_portal_demo
+from tests.integration.screens import screenshot_dir  # noqa: E402
+
+from .conftest import ROOT, _stop_process, free_port, stack_env, start_process, wait_until
 
 SCREENSHOTS = screenshot_dir()
 TEMPLATES = Path(__file__).parent / "templates"
@@ -70,7 +68,9 @@ def test_postgresql_is_djangos_database_and_answers_an_orm_query(postgres, stack
 
 
 @pytest.mark.django_db
-def test_document_saved_to_seaweedfs_s3_and_read_back_through_download_view_presigned_url(s3, s3_private_storage, stack_report):
+def test_document_saved_to_seaweedfs_s3_and_read_back_through_download_view_presigned_url(
+    s3, s3_private_storage, stack_report
+):
     document = factories.document(filename="etude-de-sol.pdf")
     key = document.file.name
     stored = s3.client.get_object(Bucket=s3.bucket, Key=key)["Body"].read()
@@ -85,8 +85,8 @@ def test_document_saved_to_seaweedfs_s3_and_read_back_through_download_view_pres
     assert url.startswith(f"{s3.endpoint_url}/{s3.bucket}/")
     query = parse_qs(urlsplit(url).query)
     assert query["X-Amz-Expires"] == ["60"]
-    signed_at = datetime.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
-    assert abs((datetime.now(timezone.utc) - signed_at).total_seconds()) < 30
+    signed_at = datetime.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    assert abs((datetime.now(UTC) - signed_at).total_seconds()) < 30
 
     status, headers, body = fetch(url)
     assert status == 200
@@ -97,7 +97,9 @@ def test_document_saved_to_seaweedfs_s3_and_read_back_through_download_view_pres
     inline = http.get(reverse("aquatiris_portal:document_view", args=[document.pk]))
     status, headers, body = fetch(inline["Location"])
     assert status == 200 and headers["Content-Disposition"].startswith("inline;") and body == stored
-    stack_report(f"S3 round trip: {len(stored)} bytes at s3://{s3.bucket}/{key}, presigned for 60 s, read back by urllib")
+    stack_report(
+        f"S3 round trip: {len(stored)} bytes at s3://{s3.bucket}/{key}, presigned for 60 s, read back by urllib"
+    )
 
 
 @pytest.mark.django_db
@@ -131,7 +133,8 @@ def test_s3_object_is_refused_without_a_valid_unexpired_signature(s3, s3_private
 
 @pytest.mark.django_db(transaction=True)
 def test_mail_goes_through_redis_to_a_dramatiq_worker_process_and_reaches_the_smtp_sink_once(
-    settings, redis_url, worker_process, smtp_sink, stack_report):
+    settings, redis_url, worker_process, smtp_sink, stack_report
+):
     import dramatiq
     import redis
     from dramatiq.brokers.redis import RedisBroker
@@ -146,8 +149,9 @@ def test_mail_goes_through_redis_to_a_dramatiq_worker_process_and_reaches_the_sm
     redis_client = redis.Redis.from_url(redis_url)
     enqueued_before = int(redis_client.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0))
 
-    mail = queue_mail(key="stack-check:1", to=["anne.durand@example.org"], template="stack_check/hello",
-                      context={"name": "Anne"})
+    mail = queue_mail(
+        key="stack-check:1", to=["anne.durand@example.org"], template="stack_check/hello", context={"name": "Anne"}
+    )
     deliver_mail.send(mail.pk)  # the same actor message a second time (a duplicate delivery)
 
     messages = smtp_sink.wait_for(1, timeout=30)
@@ -157,8 +161,10 @@ def test_mail_goes_through_redis_to_a_dramatiq_worker_process_and_reaches_the_sm
     # too), then check it did not send again.
     wait_until(lambda: dramatiq.get_broker().join("aquatiris_mail", timeout=5_000) is None, 20, "queue drained")
     assert len(smtp_sink.messages) == 1
-    assert queue_mail(key="stack-check:1", to=["x@example.org"], template="stack_check/hello",
-                      context={"name": "X"}).pk == mail.pk  # same key: no second mail row
+    assert (
+        queue_mail(key="stack-check:1", to=["x@example.org"], template="stack_check/hello", context={"name": "X"}).pk
+        == mail.pk
+    )  # same key: no second mail row
     dramatiq.get_broker().join("aquatiris_mail", timeout=20_000)
     assert len(smtp_sink.messages) == 1
 
@@ -172,8 +178,10 @@ def test_mail_goes_through_redis_to_a_dramatiq_worker_process_and_reaches_the_sm
     assert sent.attempts == 1 and sent.sent_at is not None
     redis_calls = int(redis_client.info("commandstats")["cmdstat_evalsha"]["calls"]) - enqueued_before
     assert redis_calls > 0  # dramatiq's Redis broker works through Lua scripts
-    stack_report(f"Redis {redis_url}: 2 actor messages -> worker pid {worker_process.pid} -> 1 mail in the SMTP sink "
-          f"({message['Subject']!r}), {redis_calls} broker script calls")
+    stack_report(
+        f"Redis {redis_url}: 2 actor messages -> worker pid {worker_process.pid} -> 1 mail in the SMTP sink "
+        f"({message['Subject']!r}), {redis_calls} broker script calls"
+    )
 
 
 def test_django_smtp_backend_delivers_into_the_sink(smtp_settings, stack_report):
@@ -190,7 +198,9 @@ def test_django_smtp_backend_delivers_into_the_sink(smtp_settings, stack_report)
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_chromium_loads_demo_home_follows_client_space_button_and_screenshots(live_server, wagtail_root, page, stack_report):
+def test_chromium_loads_demo_home_follows_client_space_button_and_screenshots(
+    live_server, wagtail_root, page, stack_report
+):
     out = StringIO()
     started = time.monotonic()
     run_portal_demo(stdout=out)
@@ -221,8 +231,10 @@ def test_chromium_loads_demo_home_follows_client_space_button_and_screenshots(li
     assert page.locator("h1").first.is_visible()
     assert page.locator("input[type=password]").count() + page.locator("main a").count() > 0
     page.screenshot(path=str(SCREENSHOTS / "client-space-button.png"), full_page=True)
-    stack_report(f"Chromium: home {live_server.url}/ -> {page.url} ({page.title()!r}); portal_demo took "
-          f"{demo_seconds:.1f} s on PostgreSQL; screenshots in {SCREENSHOTS}")
+    stack_report(
+        f"Chromium: home {live_server.url}/ -> {page.url} ({page.title()!r}); portal_demo took "
+        f"{demo_seconds:.1f} s on PostgreSQL; screenshots in {SCREENSHOTS}"
+    )
 
 
 # --------------------------------------------------------------------------- production settings
@@ -230,14 +242,15 @@ def test_chromium_loads_demo_home_follows_client_space_button_and_screenshots(li
 
 def production_env(**extra):
     smtp = extra.get("smtp")
-    env = stack_env(database_url=extra.pop("database_url", "sqlite:////tmp/aquatiris-check-deploy.sqlite3"),
-                    **extra)
+    env = stack_env(database_url=extra.pop("database_url", "sqlite:////tmp/aquatiris-check-deploy.sqlite3"), **extra)
     if smtp:  # the test's SMTP sink speaks no TLS: in clear on purpose (production.py)
         env.update(EMAIL_USE_TLS="0", EMAIL_INSECURE="1")
-    env.update(DJANGO_SETTINGS_MODULE="example_site.production",
-               SECRET_KEY="it-" + "k7Vq2xZp9LmR4tWc8YbN3sFj6HdG1aKe5uQo0iTy" * 2,
-               ALLOWED_HOSTS="127.0.0.1,localhost",
-               PUBLIC_BASE_URL="https://portail.aquatiris.example")  # links in mails: not loopback (W008)
+    env.update(
+        DJANGO_SETTINGS_MODULE="example_site.production",
+        SECRET_KEY="it-" + "k7Vq2xZp9LmR4tWc8YbN3sFj6HdG1aKe5uQo0iTy" * 2,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        PUBLIC_BASE_URL="https://portail.aquatiris.example",
+    )  # links in mails: not loopback (W008)
     return env
 
 
@@ -246,7 +259,11 @@ def test_manage_check_deploy_reports_no_issue_with_production_settings(redis_url
     # portal's own checks rightly warn (aquatiris_portal.W002, W007).
     result = subprocess.run(
         [sys.executable, "example_site/manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=production_env(redis_url=redis_url), capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=production_env(redis_url=redis_url),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
@@ -255,7 +272,8 @@ def test_manage_check_deploy_reports_no_issue_with_production_settings(redis_url
 
 @pytest.mark.django_db(transaction=True)
 def test_anonymous_gets_no_bytes_from_download_view_on_production_stack_under_gunicorn(
-    postgres, redis_url, s3, s3_private_storage, smtp_sink, stack_dir, stack_report, wagtail_root):
+    postgres, redis_url, s3, s3_private_storage, smtp_sink, stack_dir, stack_report, wagtail_root
+):
     from django.conf import settings
     from wagtail.models import Site
 
@@ -264,24 +282,47 @@ def test_anonymous_gets_no_bytes_from_download_view_on_production_stack_under_gu
     Site.objects.get_or_create(is_default_site=True, defaults={"hostname": "localhost", "root_page": wagtail_root})
     document = factories.document()
     content = s3.client.get_object(Bucket=s3.bucket, Key=document.file.name)["Body"].read()
-    env = production_env(database_url=postgres.url(settings.DATABASES["default"]["NAME"]),
-                         redis_url=redis_url, s3=s3, smtp=smtp_sink)
+    env = production_env(
+        database_url=postgres.url(settings.DATABASES["default"]["NAME"]), redis_url=redis_url, s3=s3, smtp=smtp_sink
+    )
     # As a deployment does: the error pages' styles come from the manifest.
     env["STATIC_ROOT"] = str(stack_dir / "static-download")
-    collected = subprocess.run([sys.executable, "example_site/manage.py", "collectstatic", "--noinput", "-v0"],
-                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    collected = subprocess.run(
+        [sys.executable, "example_site/manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert collected.returncode == 0, collected.stderr
     port = free_port()
     server = start_process(
-        [Path(sys.executable).parent / "gunicorn", "example_site.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--threads", "2", "--graceful-timeout", "3"],
-        stack_dir / "gunicorn.log", env=env, cwd=ROOT / "example_site",
+        [
+            Path(sys.executable).parent / "gunicorn",
+            "example_site.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--threads",
+            "2",
+            "--graceful-timeout",
+            "3",
+        ],
+        stack_dir / "gunicorn.log",
+        env=env,
+        cwd=ROOT / "example_site",
     )
     base = f"http://127.0.0.1:{port}"
     behind_https_proxy = {"X-Forwarded-Proto": "https", "Host": "127.0.0.1"}
     try:
-        wait_until(lambda: fetch(base + "/portail/documents/0/", behind_https_proxy)[0] in (302, 404), 60,
-                   "gunicorn", proc=server)
+        wait_until(
+            lambda: fetch(base + "/portail/documents/0/", behind_https_proxy)[0] in (302, 404),
+            60,
+            "gunicorn",
+            proc=server,
+        )
         seen = []
         for name in ("document_download", "document_view"):
             path = reverse(f"aquatiris_portal:{name}", args=[document.pk])
@@ -297,8 +338,10 @@ def test_anonymous_gets_no_bytes_from_download_view_on_production_stack_under_gu
         assert status == 404 and b"%PDF" not in body
         assert fetch(f"{s3.endpoint_url}/{s3.bucket}/{document.file.name}")[0] == 403
         # Plain HTTP is sent to HTTPS before any view runs.
-        assert fetch(base + reverse("aquatiris_portal:document_download", args=[document.pk]),
-                     {"Host": "127.0.0.1"})[0] == 301
+        assert (
+            fetch(base + reverse("aquatiris_portal:document_download", args=[document.pk]), {"Host": "127.0.0.1"})[0]
+            == 301
+        )
     finally:
         _stop_process(server, timeout=5)
     stack_report(f"gunicorn + example_site.production on PostgreSQL/S3: anonymous {seen} -> login, no bytes")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from aquatiris_portal.sync.delivery import SIGNATURE_HEADER, verify
 from tests.exports import EXPECTED, Receiver, sample_records, write_export
 
-from .conftest import ROOT, free_port, start_process, stack_env, wait_until, _stop_process
+from .conftest import ROOT, _stop_process, free_port, stack_env, start_process, wait_until
 
 pytestmark = pytest.mark.integration
 SECRET = "integration-outbox-secret"
@@ -26,13 +26,20 @@ def upload_folder(s3, folder, prefix):
     for path in paths:
         key = f"{prefix}{path.relative_to(folder).as_posix()}"
         # SeaweedFS answers InternalError while it grows a volume on a busy machine: try again.
-        wait_until(lambda key=key, path=path: s3.client.put_object(Bucket=s3.bucket, Key=key, Body=path.read_bytes()) is not None,
-                   60, f"upload of {key}", interval=1)
+        wait_until(
+            lambda key=key, path=path: (
+                s3.client.put_object(Bucket=s3.bucket, Key=key, Body=path.read_bytes()) is not None
+            ),
+            60,
+            f"upload of {key}",
+            interval=1,
+        )
 
 
 @pytest.mark.django_db
-def test_s3_source_on_seaweedfs_imports_into_the_s3_private_storage(s3, s3_private_storage, settings, tmp_path,
-                                                                     stack_report):
+def test_s3_source_on_seaweedfs_imports_into_the_s3_private_storage(
+    s3, s3_private_storage, settings, tmp_path, stack_report
+):
     from aquatiris_portal.models import PortalDocument
     from aquatiris_portal.sync.importer import import_source
     from aquatiris_portal.sync.models import QuarantinedRecord
@@ -74,7 +81,8 @@ class RecordingS3:
 
 @pytest.mark.django_db
 def test_s3_export_reads_only_keys_under_its_prefix_and_bounds_files_and_lines(
-        s3, s3_private_storage, settings, tmp_path, monkeypatch, stack_report):
+    s3, s3_private_storage, settings, tmp_path, monkeypatch, stack_report
+):
     """Hostile exports on SeaweedFS: a path out of the export's prefix, an
     absolute path, a file above the size limit and an over-long line are
     quarantined with their reasons; the rest is imported; every key read is
@@ -99,23 +107,42 @@ def test_s3_export_reads_only_keys_under_its_prefix_and_bounds_files_and_lines(
     lines, files = sample_records(bad=False)
 
     def document(rid, path, content=secret):
-        return {"type": "document", "id": rid, "installation": "I-1", "title": "Pièce", "file": path,
-                "sha256": sha256(content)}
+        return {
+            "type": "document",
+            "id": rid,
+            "installation": "I-1",
+            "title": "Pièce",
+            "file": path,
+            "sha256": sha256(content),
+        }
 
     lines += [
         document("D-UP", "../secret.pdf"),
         document("D-UP2", "files/../../../outside/secret.pdf"),
         document("D-ABS", "/secret.pdf"),
         document("D-BIG", "files/D-BIG.pdf", big),
-        {"type": "client", "id": "C-HUGE", "code": "CLI-HUGE", "last_name": "X", "email": "h@example.org",
-         "padding": "x" * (2 * 1024 * 1024)},
+        {
+            "type": "client",
+            "id": "C-HUGE",
+            "code": "CLI-HUGE",
+            "last_name": "X",
+            "email": "h@example.org",
+            "padding": "x" * (2 * 1024 * 1024),
+        },
     ]
-    upload_folder(s3, write_export(tmp_path, 1, lines, {**files, "files/D-BIG.pdf": big}),
-                  "hostile/exports/export-000001/")
+    upload_folder(
+        s3, write_export(tmp_path, 1, lines, {**files, "files/D-BIG.pdf": big}), "hostile/exports/export-000001/"
+    )
     # Another export outside the source's prefix is not seen.
-    upload_folder(s3, write_export(tmp_path / "other", 9, [{"type": "client", "id": "C-OUT", "code": "K-OUT",
-                                                             "last_name": "Out", "email": "out@example.org"}]),
-                  "hostile/elsewhere/export-000009/")
+    upload_folder(
+        s3,
+        write_export(
+            tmp_path / "other",
+            9,
+            [{"type": "client", "id": "C-OUT", "code": "K-OUT", "last_name": "Out", "email": "out@example.org"}],
+        ),
+        "hostile/elsewhere/export-000009/",
+    )
     recording = RecordingS3(s3.client)
     monkeypatch.setattr(sources, "s3_client", lambda: recording)
 
@@ -134,8 +161,10 @@ def test_s3_export_reads_only_keys_under_its_prefix_and_bounds_files_and_lines(
     assert not Client.objects.filter(external_id__in=["C-HUGE", "C-OUT"]).exists()
     assert recording.keys and all(key.startswith("hostile/exports/") for key in recording.keys), recording.keys
     assert "hostile/exports/export-000001/files/D-BIG.pdf" in recording.keys
-    stack_report(f"S3 hostile export: {len(reasons)} quarantined with their reasons, {len(recording.keys)} keys read, "
-                 "all under the prefix")
+    stack_report(
+        f"S3 hostile export: {len(reasons)} quarantined with their reasons, {len(recording.keys)} keys read, "
+        "all under the prefix"
+    )
 
 
 KILLED_IMPORT = r"""
@@ -177,7 +206,8 @@ call_command("portal_sync", source, batch_size=2)
 
 @pytest.mark.django_db(transaction=True)
 def test_import_killed_in_the_middle_of_a_file_copy_reruns_to_the_state_of_a_clean_run(
-        postgres, settings, tmp_path, stack_dir, stack_report):
+    postgres, settings, tmp_path, stack_dir, stack_report
+):
     """Faults: SIGKILL on PostgreSQL while a file is half written;
     the rerun ends with the same rows, counts and files as a clean run, and
     no orphan or half-written file."""
@@ -194,24 +224,43 @@ def test_import_killed_in_the_middle_of_a_file_copy_reruns_to_the_state_of_a_cle
     # The third file copied (D-3) is large enough to be half on disk when the copy is killed.
     big = make_pdf("Plan") + b"%" + b"x" * 400_000 + b"\n"
     files["files/D-3.pdf"] = big
-    lines = [{**line, "sha256": sha256(big)} if isinstance(line, dict) and line.get("id") == "D-3" else line
-             for line in lines]
+    lines = [
+        {**line, "sha256": sha256(big)} if isinstance(line, dict) and line.get("id") == "D-3" else line
+        for line in lines
+    ]
     source = tmp_path / "exports"
     write_export(source, 1, lines, files)
 
     def stored_files(root):
-        return {str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-                for path in root.rglob("*") if path.is_file()}
+        return {
+            str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in root.rglob("*")
+            if path.is_file()
+        }
 
     def snapshot(root):
         return {
             "clients": sorted(Client.objects.values_list("external_id", "email", "last_name")),
-            "installations": sorted(Installation.objects.values_list("external_id", "client__external_id", "search_words")),
-            "documents": sorted(PortalDocument.objects.values_list("external_id", "installation__external_id", "file",
-                                                                 "sha256", "size", "deleted_at")),
+            "installations": sorted(
+                Installation.objects.values_list("external_id", "client__external_id", "search_words")
+            ),
+            "documents": sorted(
+                PortalDocument.objects.values_list(
+                    "external_id", "installation__external_id", "file", "sha256", "size", "deleted_at"
+                )
+            ),
             "quarantined": sorted(QuarantinedRecord.objects.values_list("line_number", "record_id", "reason")),
-            "runs": list(ImportRun.objects.values_list("state", "created_count", "updated_count", "unchanged_count",
-                                                       "deleted_count", "quarantined_count", "files_copied")),
+            "runs": list(
+                ImportRun.objects.values_list(
+                    "state",
+                    "created_count",
+                    "updated_count",
+                    "unchanged_count",
+                    "deleted_count",
+                    "quarantined_count",
+                    "files_copied",
+                )
+            ),
             "imported": list(ImportedExport.objects.values_list("sequence", flat=True)),
             "files": stored_files(root),
         }
@@ -222,7 +271,16 @@ def test_import_killed_in_the_middle_of_a_file_copy_reruns_to_the_state_of_a_cle
     assert clean_run.state == ImportRun.State.SUCCEEDED and clean_run.files_copied == 3
     clean = snapshot(clean_root)
     # From an empty portal again (themes stay: get-or-create finds them).
-    for model in (QuarantinedRecord, ImportedExport, ImportRun, PortalDocument, Installation, Client, Spanc, Franchisee):
+    for model in (
+        QuarantinedRecord,
+        ImportedExport,
+        ImportRun,
+        PortalDocument,
+        Installation,
+        Client,
+        Spanc,
+        Franchisee,
+    ):
         model.objects.all().delete()
 
     script, marker = tmp_path / "killed_import.py", tmp_path / "half-written"
@@ -237,8 +295,11 @@ def test_import_killed_in_the_middle_of_a_file_copy_reruns_to_the_state_of_a_cle
         proc.wait(10)
     assert ImportRun.objects.get().state == ImportRun.State.RUNNING
     assert not ImportedExport.objects.exists()
-    partial = [path for path in killed_root.rglob("*") if path.is_file()
-               and hashlib.sha256(path.read_bytes()).hexdigest() not in clean["files"].values()]
+    partial = [
+        path
+        for path in killed_root.rglob("*")
+        if path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() not in clean["files"].values()
+    ]
     assert partial, "the kill left no half-written file: it did not happen in the middle of a copy"
 
     results = []
@@ -253,8 +314,10 @@ def test_import_killed_in_the_middle_of_a_file_copy_reruns_to_the_state_of_a_cle
     assert run.state == ImportRun.State.SUCCEEDED and run.batch_size == 2, run.error
 
     assert snapshot(killed_root) == clean
-    stack_report(f"import SIGKILLed mid-copy on PostgreSQL ({len(partial)} half-written file), rerun: same rows, "
-                 f"counts {run.counts} and {len(clean['files'])} files as a clean run, no orphan")
+    stack_report(
+        f"import SIGKILLed mid-copy on PostgreSQL ({len(partial)} half-written file), rerun: same rows, "
+        f"counts {run.counts} and {len(clean['files'])} files as a clean run, no orphan"
+    )
 
 
 def sync_env(postgres, redis_url, source, receiver_url, interval=1):
@@ -270,20 +333,38 @@ def sync_env(postgres, redis_url, source, receiver_url, interval=1):
 
 def start_worker(env, log):
     proc = start_process(
-        [sys.executable, ROOT / "example_site" / "manage.py", "rundramatiq", "--processes", "1", "--threads", "4",
-         "--worker-shutdown-timeout", "5000"], log, env=env, cwd=ROOT)
+        [
+            sys.executable,
+            ROOT / "example_site" / "manage.py",
+            "rundramatiq",
+            "--processes",
+            "1",
+            "--threads",
+            "4",
+            "--worker-shutdown-timeout",
+            "5000",
+        ],
+        log,
+        env=env,
+        cwd=ROOT,
+    )
     wait_until(lambda: "ready for action" in log.read_text(errors="replace"), 90, "dramatiq worker", proc=proc)
     return proc
 
 
 def start_scheduler(env, log):
-    return start_process([ROOT / ".venv" / "bin" / "periodiq", "-v", "django_dramatiq.setup", "aquatiris_portal.tasks"],
-                         log, env={**env, "PYTHONPATH": env["PYTHONPATH"]}, cwd=ROOT / "example_site")
+    return start_process(
+        [ROOT / ".venv" / "bin" / "periodiq", "-v", "django_dramatiq.setup", "aquatiris_portal.tasks"],
+        log,
+        env={**env, "PYTHONPATH": env["PYTHONPATH"]},
+        cwd=ROOT / "example_site",
+    )
 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_and_two_schedulers_import_each_export_once_and_deliver_each_event_once(
-        postgres, redis_url, stack_dir, tmp_path, stack_report):
+    postgres, redis_url, stack_dir, tmp_path, stack_report
+):
     import dramatiq
 
     from aquatiris_portal.models import Client
@@ -293,15 +374,29 @@ def test_two_workers_and_two_schedulers_import_each_export_once_and_deliver_each
 
     exports = tmp_path / "exports"
     for sequence in (1, 2, 3):
-        write_export(exports, sequence, [
-            {"type": "client", "id": f"C-{sequence}-{n}", "code": f"K-{sequence}-{n}", "last_name": f"N{n}",
-             "email": f"c{sequence}.{n}@example.org"} for n in range(300)
-        ])
+        write_export(
+            exports,
+            sequence,
+            [
+                {
+                    "type": "client",
+                    "id": f"C-{sequence}-{n}",
+                    "code": f"K-{sequence}-{n}",
+                    "last_name": f"N{n}",
+                    "email": f"c{sequence}.{n}@example.org",
+                }
+                for n in range(300)
+            ],
+        )
     installations = [factories.installation() for _ in range(3)]
     old = timezone.now() - datetime.timedelta(minutes=5)
     events = [
-        OutboxEvent.objects.create(kind="request_submitted", payload={"n": n}, created_at=old + datetime.timedelta(seconds=n),
-                                   ordering_key=f"installation:{installations[n % 3].external_id}")
+        OutboxEvent.objects.create(
+            kind="request_submitted",
+            payload={"n": n},
+            created_at=old + datetime.timedelta(seconds=n),
+            ordering_key=f"installation:{installations[n % 3].external_id}",
+        )
         for n in range(30)
     ]
     broker = dramatiq.get_broker()
@@ -318,22 +413,36 @@ def test_two_workers_and_two_schedulers_import_each_export_once_and_deliver_each
             for event in events:
                 deliver_outbox_event.send(event.pk)
                 deliver_outbox_event.send(event.pk)
-            wait_until(lambda: ImportedExport.objects.count() == 3
-                       and not OutboxEvent.objects.exclude(status="delivered").exists(), 150, "imports and deliveries")
+            wait_until(
+                lambda: (
+                    ImportedExport.objects.count() == 3 and not OutboxEvent.objects.exclude(status="delivered").exists()
+                ),
+                150,
+                "imports and deliveries",
+            )
             # The schedulers tick on the minute: wait for one tick to have run.
-            wait_until(lambda: SyncState.objects.filter(key="import", last_run_at__isnull=False).exists(), 130,
-                       "a periodiq tick")
+            wait_until(
+                lambda: SyncState.objects.filter(key="import", last_run_at__isnull=False).exists(),
+                130,
+                "a periodiq tick",
+            )
             # Every message processed (join counts those a worker holds), so a late duplicate shows below.
             broker.join("aquatiris_sync", timeout=60_000)
         finally:
             for proc in procs:
                 _stop_process(proc, timeout=10)
-            logs = "\n".join((stack_dir / name).read_text(errors="replace")[-1500:]
-                             for name in ("sync-worker-0.log", "sync-scheduler-0.log") if (stack_dir / name).exists())
+            logs = "\n".join(
+                (stack_dir / name).read_text(errors="replace")[-1500:]
+                for name in ("sync-worker-0.log", "sync-scheduler-0.log")
+                if (stack_dir / name).exists()
+            )
         delivered = receiver.delivered
     assert ImportRun.objects.count() == 3, logs
     assert sorted(ImportRun.objects.values_list("sequence", "state", "created_count")) == [
-        (1, "succeeded", 300), (2, "succeeded", 300), (3, "succeeded", 300)]
+        (1, "succeeded", 300),
+        (2, "succeeded", 300),
+        (3, "succeeded", 300),
+    ]
     assert Client.objects.filter(code__startswith="K-").count() == 900
     ids = [body["event_id"] for body in delivered]
     assert sorted(ids, key=int) == sorted((str(event.pk) for event in events), key=int), "each delivered exactly once"
@@ -342,8 +451,10 @@ def test_two_workers_and_two_schedulers_import_each_export_once_and_deliver_each
         assert ns == sorted(ns), f"order kept for {key}"
     for _status, headers, body in receiver.requests:
         assert verify(body, {k.lower(): v for k, v in headers.items()}[SIGNATURE_HEADER.lower()], SECRET)
-    stack_report(f"2 workers + 2 periodiq schedulers: 3 exports imported once each, {len(events)} events "
-                 f"(each sent twice) delivered once each, order per installation kept")
+    stack_report(
+        f"2 workers + 2 periodiq schedulers: 3 exports imported once each, {len(events)} events "
+        f"(each sent twice) delivered once each, order per installation kept"
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -362,8 +473,22 @@ def test_outbox_event_is_delivered_once_after_the_broker_restarts(postgres, stac
     folder.mkdir()
 
     def start_redis():
-        proc = start_process(["redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                              "--dir", folder], folder / "redis.log")
+        proc = start_process(
+            [
+                "redis-server",
+                "--port",
+                port,
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                folder,
+            ],
+            folder / "redis.log",
+        )
         wait_until(lambda: redis.Redis.from_url(url).ping(), 20, "Redis", proc=proc)
         return proc
 
@@ -372,8 +497,9 @@ def test_outbox_event_is_delivered_once_after_the_broker_restarts(postgres, stac
         broker.enqueue(Message(queue_name="aquatiris_sync", actor_name=actor_name, args=args, kwargs={}, options={}))
         broker.close()
 
-    event = OutboxEvent.objects.create(kind="account_activated", payload={"client": "C-1"},
-                                       created_at=timezone.now() - datetime.timedelta(minutes=5))
+    event = OutboxEvent.objects.create(
+        kind="account_activated", payload={"client": "C-1"}, created_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
     redis_proc = start_redis()
     worker = None
     with Receiver([500, 500]) as receiver:
@@ -388,14 +514,16 @@ def test_outbox_event_is_delivered_once_after_the_broker_restarts(postgres, stac
             redis_proc = start_redis()
             # A quarter of an hour later the sweep (every minute, from the schedule) finds the event.
             OutboxEvent.objects.filter(pk=event.pk).update(
-                last_attempt_at=timezone.now() - datetime.timedelta(minutes=16))
+                last_attempt_at=timezone.now() - datetime.timedelta(minutes=16)
+            )
             deadline = time.monotonic() + 120
             while OutboxEvent.objects.get(pk=event.pk).status != "delivered" and time.monotonic() < deadline:
                 enqueue("sync_tick")
                 time.sleep(5)
                 if OutboxEvent.objects.get(pk=event.pk).status == "failed":
                     OutboxEvent.objects.filter(pk=event.pk).update(
-                        last_attempt_at=timezone.now() - datetime.timedelta(minutes=16))
+                        last_attempt_at=timezone.now() - datetime.timedelta(minutes=16)
+                    )
             # Every message processed (join counts those a worker holds), so a late duplicate shows below.
             drained = RedisBroker(url=url)
             drained.join("aquatiris_sync", timeout=30_000)

@@ -37,9 +37,14 @@ pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 def mails_to(sink, address, count=1, timeout=30, containing=""):
     """The messages the sink received for ``address`` (waits for ``count``)."""
+
     def found():
-        return [m for m in sink.messages if address in m["To"] and containing in m.get_body(
-            preferencelist=("plain",)).get_content()]
+        return [
+            m
+            for m in sink.messages
+            if address in m["To"] and containing in m.get_body(preferencelist=("plain",)).get_content()
+        ]
+
     wait_until(lambda: len(found()) >= count, timeout, f"{count} mail(s) to {address}")
     return found()
 
@@ -53,13 +58,24 @@ def link_in(text, pattern):
 
 
 def serious(violations):
-    return [f"{v['id']} ({v['impact']}): {v['help']} {v['nodes']}" for v in violations
-            if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} {v['nodes']}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_request_becomes_a_thread_answered_three_ways(
-    live_server, wagtail_root, browser, page, smtp_settings, redis_worker, settings, tmp_path, stack_report,
+    live_server,
+    wagtail_root,
+    browser,
+    page,
+    smtp_settings,
+    redis_worker,
+    settings,
+    tmp_path,
+    stack_report,
 ):
     from django.contrib.auth import get_user_model
 
@@ -98,11 +114,23 @@ def test_a_request_becomes_a_thread_answered_three_ways(
 
     # 2. The internal system's answer comes in an export.
     quote = make_pdf("Devis vidange")
-    write_export(tmp_path / "exports", 1, [{
-        "type": "message", "id": "M-77", "request": reference, "author": {"role": "franchisee", "name": "Luc Martin"},
-        "body": "Bonjour, je passe jeudi matin.", "sent_at": datetime.datetime.now(datetime.timezone.utc).isoformat(), "status": "in_progress",
-        "attachments": [{"file": "files/M-77-1.pdf", "sha256": sha256(quote), "title": "Devis"}],
-    }], {"files/M-77-1.pdf": quote})
+    write_export(
+        tmp_path / "exports",
+        1,
+        [
+            {
+                "type": "message",
+                "id": "M-77",
+                "request": reference,
+                "author": {"role": "franchisee", "name": "Luc Martin"},
+                "body": "Bonjour, je passe jeudi matin.",
+                "sent_at": datetime.datetime.now(datetime.UTC).isoformat(),
+                "status": "in_progress",
+                "attachments": [{"file": "files/M-77-1.pdf", "sha256": sha256(quote), "title": "Devis"}],
+            }
+        ],
+        {"files/M-77-1.pdf": quote},
+    )
     call_command("portal_sync", str(tmp_path / "exports"), stdout=io.StringIO())
     notice = mails_to(smtp_settings, CLIENT_EMAIL, containing="Luc Martin")[0]
     notice_text = plain(notice)
@@ -122,14 +150,21 @@ def test_a_request_becomes_a_thread_answered_three_ways(
     photo = io.BytesIO()
     Image.new("RGB", (64, 48), (30, 140, 60)).save(photo, "JPEG")
     page.fill("textarea[name=body]", "Jeudi me va, merci. Voici le regard.")
-    page.set_input_files("input[name=attachments]", files=[
-        {"name": "IMG_3001.JPG", "mimeType": "image/jpeg", "buffer": photo.getvalue()}])
+    page.set_input_files(
+        "input[name=attachments]",
+        files=[{"name": "IMG_3001.JPG", "mimeType": "image/jpeg", "buffer": photo.getvalue()}],
+    )
     page.click("form:has(textarea[name=body]) button[type=submit]")
     page.wait_for_selector("text=Jeudi me va, merci.")
     reply_mail = mails_to(smtp_settings, franchisee.email, containing="Jeudi me va")[0]
     reply_text = plain(reply_mail)
-    for value in ("Jeudi me va, merci. Voici le regard.", client.last_name, client.phone, client.code,
-                  installation.reference):
+    for value in (
+        "Jeudi me va, merci. Voici le regard.",
+        client.last_name,
+        client.phone,
+        client.code,
+        installation.reference,
+    ):
         assert value in reply_text, value
     assert [a.get_filename() for a in reply_mail.iter_attachments()] == ["IMG_3001.jpg"]
     reply_link = link_in(reply_text, rf"{re.escape(live_server.url)}/portail/reponse/\S+/")
@@ -153,12 +188,24 @@ def test_a_request_becomes_a_thread_answered_three_ways(
     mails_to(smtp_settings, CLIENT_EMAIL, count=2, containing=f"/espace-client/demandes/{reference}/")
 
     # 5. Staff close the request from the admin.
-    staff = get_user_model().objects.create_superuser("claire@aquatiris.example", "claire@aquatiris.example",
-                                                      "Staff-pass-2026!", first_name="Claire", last_name="Service")
+    staff = get_user_model().objects.create_superuser(
+        "claire@aquatiris.example",
+        "claire@aquatiris.example",
+        "Staff-pass-2026!",
+        first_name="Claire",
+        last_name="Service",
+    )
     staff_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
     try:
-        staff_context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "url": live_server.url,
-                                    "value": session_cookie(staff, verified=True)}])
+        staff_context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "url": live_server.url,
+                    "value": session_cookie(staff, verified=True),
+                }
+            ]
+        )
         admin = staff_context.new_page()
         admin.goto(f"{live_server.url}/admin/portail/demandes/inspect/{portal_request.pk}/")
         assert admin.locator("text=Parfait, à jeudi 9 h.").count() == 1
@@ -175,19 +222,36 @@ def test_a_request_becomes_a_thread_answered_three_ways(
     shoot(page, "client-thread-closed")
 
     messages = list(RequestMessage.objects.filter(request=portal_request).values_list("author_role", "channel"))
-    assert messages == [("franchisee", "import"), ("client", "client_space"), ("franchisee", "reply_link"),
-                        ("staff", "admin")]
+    assert messages == [
+        ("franchisee", "import"),
+        ("client", "client_space"),
+        ("franchisee", "reply_link"),
+        ("staff", "admin"),
+    ]
     wait_until(lambda: not OutgoingMail.objects.exclude(status="sent").exists(), 30, "every mail sent")
 
     # Digest: two new documents in one export, one mail; the unsubscribe link; then none.
     smtp_settings.clear()
     ext = installation.external_id
     files = {f"files/D-{n}.pdf": make_pdf(f"Facture {n}") for n in (1, 2)}
-    write_export(tmp_path / "exports", 2, [
-        {"type": "document", "id": f"D-DIG-{n}", "installation": ext, "theme": "factures", "title": f"Facture {n}",
-         "file": f"files/D-{n}.pdf", "sha256": sha256(files[f"files/D-{n}.pdf"]), "visible_to": ["client"]}
-        for n in (1, 2)
-    ], files)
+    write_export(
+        tmp_path / "exports",
+        2,
+        [
+            {
+                "type": "document",
+                "id": f"D-DIG-{n}",
+                "installation": ext,
+                "theme": "factures",
+                "title": f"Facture {n}",
+                "file": f"files/D-{n}.pdf",
+                "sha256": sha256(files[f"files/D-{n}.pdf"]),
+                "visible_to": ["client"],
+            }
+            for n in (1, 2)
+        ],
+        files,
+    )
     call_command("portal_sync", str(tmp_path / "exports"), stdout=io.StringIO())
     call_command("portal_notify", "--now", stdout=io.StringIO())
     digest = mails_to(smtp_settings, CLIENT_EMAIL, containing="Facture 1")[0]
@@ -205,9 +269,20 @@ def test_a_request_becomes_a_thread_answered_three_ways(
         wait_until(lambda: not wants(client_user, "client_documents"), 10, "unsubscribed")
     finally:
         anonymous.close()
-    write_export(tmp_path / "exports", 3, [
-        {"type": "document", "id": "D-DIG-3", "installation": ext, "theme": "factures", "title": "Facture 3",
-         "visible_to": ["client"]}])
+    write_export(
+        tmp_path / "exports",
+        3,
+        [
+            {
+                "type": "document",
+                "id": "D-DIG-3",
+                "installation": ext,
+                "theme": "factures",
+                "title": "Facture 3",
+                "visible_to": ["client"],
+            }
+        ],
+    )
     call_command("portal_sync", str(tmp_path / "exports"), stdout=io.StringIO())
     out = io.StringIO()
     call_command("portal_notify", "--now", stdout=out)

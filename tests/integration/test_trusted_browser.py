@@ -38,8 +38,7 @@ def _log_in(page, base, email, account_url):
 
 def _type_code(page, sink, email, seen, trust):
     """Wait for a new code mail to arrive in the SMTP sink, type it."""
-    codes = wait_until(lambda: (found := _code_mails(sink, email)) and len(found) > seen and found, 30,
-                       "the code mail")
+    codes = wait_until(lambda: (found := _code_mails(sink, email)) and len(found) > seen and found, 30, "the code mail")
     code = re.search(r"\b(\d{6})\b", _text(codes[-1])).group(1)
     if trust:
         page.check("#id_trust_browser")
@@ -54,7 +53,13 @@ def _log_out(page):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_spanc_trusts_its_browser_then_removes_it_in_chromium(
-    live_server, wagtail_root, page, smtp_settings, redis_worker, settings, stack_report,
+    live_server,
+    wagtail_root,
+    page,
+    smtp_settings,
+    redis_worker,
+    settings,
+    stack_report,
 ):
     from aquatiris_portal.accounts.trusted_browsers import COOKIE_NAME
     from aquatiris_portal.models import OutgoingMail, TrustedBrowser
@@ -112,5 +117,7 @@ def test_a_spanc_trusts_its_browser_then_removes_it_in_chromium(
     assert verify_url in page.url
     _type_code(page, sink, email, seen, trust=False)
     page.wait_for_url(re.compile(".*" + re.escape(account_url) + "$"))
-    stack_report(f"trusted browser: code once with the box, login without a code, removed, code asked again "
-                 f"({len(_code_mails(sink, email))} code mails)")
+    stack_report(
+        f"trusted browser: code once with the box, login without a code, removed, code asked again "
+        f"({len(_code_mails(sink, email))} code mails)"
+    )

@@ -66,5 +66,7 @@ def test_hostile_uploads_write_nothing_to_the_bucket(s3, s3_private_storage, for
     assert written == {PortalDocument.objects.get().file.name, attachment.file.name}
     stored = s3.client.get_object(Bucket=s3.bucket, Key=attachment.file.name)["Body"].read()
     assert b"GPS" not in stored and dict(Image.open(io.BytesIO(stored)).getexif()) == {}
-    stack_report(f"S3 uploads: {tried} hostile uploads through both forms wrote no object to the bucket; "
-                 f"a PDF and a GPS-tagged photo wrote 2 (the photo without EXIF)")
+    stack_report(
+        f"S3 uploads: {tried} hostile uploads through both forms wrote no object to the bucket; "
+        f"a PDF and a GPS-tagged photo wrote 2 (the photo without EXIF)"
+    )

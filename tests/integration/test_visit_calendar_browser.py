@@ -37,15 +37,22 @@ def axe_clean(page, name):
     found = []
     for width in (360, 1280):
         page.set_viewport_size({"width": width, "height": 900})
-        found += [f"{name} at {width}px: [{v['impact']}] {v['id']} — {v['help']} ({' | '.join(v['nodes'])})"
-                  for v in run_axe(page)]
+        found += [
+            f"{name} at {width}px: [{v['impact']}] {v['id']} — {v['help']} ({' | '.join(v['nodes'])})"
+            for v in run_axe(page)
+        ]
     page.set_viewport_size(PHONE)
     return found
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_client_adds_the_visit_to_a_calendar_and_asks_to_move_it(
-    live_server, wagtail_root, page, settings, tmp_path, stack_report,
+    live_server,
+    wagtail_root,
+    page,
+    settings,
+    tmp_path,
+    stack_report,
 ):
     from aquatiris_portal.enquiries.visit_moves import day_label, working_days
     from aquatiris_portal.models import OutgoingMail, PortalRequest, Visit
@@ -58,29 +65,40 @@ def test_the_client_adds_the_visit_to_a_calendar_and_asks_to_move_it(
     site_with_spaces(wagtail_root)
     franchisee = factories.franchisee(company="Aquatiris Ille-et-Vilaine", email=FRANCHISEE_EMAIL)
     client = factories.client()
-    installations = [factories.installation(client=client, franchisee=franchisee, city=city, address_line1=line)
-                     for city, line in (("Dinan", "3 rue des Saules"), ("Léhon", "Le Bas Courtil"),
-                                        ("Taden", "La Ville Ès Nonais"))]
+    installations = [
+        factories.installation(client=client, franchisee=franchisee, city=city, address_line1=line)
+        for city, line in (("Dinan", "3 rue des Saules"), ("Léhon", "Le Bas Courtil"), ("Taden", "La Ville Ès Nonais"))
+    ]
     installation = installations[0]
     user = factories.client_user(client)
     planned = timezone.localdate() + datetime.timedelta(days=9)
-    visit = Visit.objects.create(external_id="V-UX-1", installation=installation, kind="maintenance",
-                                 planned_for=planned, slot="afternoon", technician="Julie Morvan",
-                                 visible_to_client=True)
+    visit = Visit.objects.create(
+        external_id="V-UX-1",
+        installation=installation,
+        kind="maintenance",
+        planned_for=planned,
+        slot="afternoon",
+        technician="Julie Morvan",
+        visible_to_client=True,
+    )
     with translation.override("fr"):
         reminder_line = translation.ngettext(
             "You will receive an email reminder %(days)s day before, with the invitation for your calendar.",
             "You will receive an email reminder %(days)s days before, with the invitation for your calendar.",
-            7) % {"days": 7}
+            7,
+        ) % {"days": 7}
         subject = translation.gettext("Moving a visit")
         days = working_days(timezone.localdate())
-        wanted = [f"{day_label(days[2])}, {translation.gettext('morning')}",
-                  f"{day_label(days[6])}, {translation.gettext('morning')}"]  # the visit is an afternoon
+        wanted = [
+            f"{day_label(days[2])}, {translation.gettext('morning')}",
+            f"{day_label(days[6])}, {translation.gettext('morning')}",
+        ]  # the visit is an afternoon
     assert reminder_line.startswith("Vous recevrez un rappel par e-mail 7 jours avant")
 
     page.set_viewport_size(PHONE)
-    page.context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME,
-                               "value": session_cookie(user, verified=False), "url": base}])
+    page.context.add_cookies(
+        [{"name": django_settings.SESSION_COOKIE_NAME, "value": session_cookie(user, verified=False), "url": base}]
+    )
     page.goto(f"{base}/espace-client/installations/{installation.pk}/")
     card = page.locator("section:has(#next-visit-heading)")
     card.scroll_into_view_if_needed()
@@ -133,5 +151,7 @@ def test_the_client_adds_the_visit_to_a_calendar_and_asks_to_move_it(
     shoot(page, "visit-move-request", widths=(360,))
 
     assert not failures, "axe-core violations:\n" + "\n".join(failures)
-    stack_report(f"visit calendar: the .ics download (UID {event['UID']}) at 360 px, the move form sent "
-                 f"2 half-days as '{subject}', 1 mail to the franchisee; axe-core 0 on the form and its errors")
+    stack_report(
+        f"visit calendar: the .ics download (UID {event['UID']}) at 360 px, the move form sent "
+        f"2 half-days as '{subject}', 1 mail to the franchisee; axe-core 0 on the form and its errors"
+    )

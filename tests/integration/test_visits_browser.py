@@ -58,34 +58,111 @@ def first_export(today, add_months):
     day = lambda delta: (today + datetime.timedelta(days=delta)).isoformat()  # noqa: E731
     months_ago = lambda n: add_months(today, -n).isoformat()  # noqa: E731
     records = [
-        {"type": "franchisee", "id": "F-V", "company": "Aquatiris Ille-et-Vilaine", "first_name": "Luc",
-         "last_name": "Martin", "email": "luc.martin@aquatiris.example", "phone": FRANCHISEE_PHONE},
-        {"type": "spanc", "id": "S-V", "code": "PRO-V17", "name": "SPANC du Pays de Rance", "email": SPANC_EMAIL,
-         "address": address("1 place de la Mairie", "22100", "Dinan")},
-        {"type": "spanc", "id": "S-V-OTHER", "code": "PRO-V18", "name": "SPANC du Pays de Vannes",
-         "email": "spanc.vannes@example.org", "address": address("2 rue du Port", "56000", "Vannes")},
-        {"type": "client", "id": "C-V", "code": "CLI-V17", "first_name": "Anne", "last_name": "Le Roux",
-         "email": CLIENT_EMAIL, "phone": "06 00 00 00 17", "address": address("3 rue des Saules", "22100", "Dinan")},
-        {"type": "installation", "id": "I-V", "client": "C-V", "franchisee": "F-V", "spanc": "S-V",
-         "reference": "AQ-2022-1701", "label": "Filtre planté de roseaux 5 EH",
-         "address": address("3 rue des Saules", "22100", "Dinan"), "installed_on": months_ago(40),
-         "stage": "maintenance",
-         "maintenance_contract": {"status": "active", "until": day(200), "every_months": 12}},
-        {"type": "document", "id": "D-V-REPORT", "installation": "I-V", "theme": "entretien",
-         "title": "Rapport d'entretien", "file": "files/D-V-REPORT.pdf", "sha256": sha256(report),
-         "issued_on": day(-40), "visible_to": ["client", "spanc"]},
-        {"type": "document", "id": "D-V-PRIVATE", "installation": "I-V", "theme": "entretien",
-         "title": "Rapport de réparation", "file": "files/D-V-PRIVATE.pdf", "sha256": sha256(private_report),
-         "issued_on": day(-20), "visible_to": ["client"]},
-        {"type": "visit", "id": "V-DONE", "installation": "I-V", "kind": "maintenance", "done_on": day(-40),
-         "technician": "Luc Martin", "summary": SHARED_SUMMARY, "report_document": "D-V-REPORT",
-         "visible_to": ["client", "spanc"]},
-        {"type": "visit", "id": "V-PLANNED", "installation": "I-V", "kind": "emptying", "planned_for": day(5),
-         "slot": "morning", "done_on": None, "technician": "Julie Morvan", "summary": None, "report_document": None,
-         "visible_to": ["client", "spanc"]},
-        {"type": "visit", "id": "V-PRIVATE", "installation": "I-V", "kind": "repair", "done_on": day(-20),
-         "technician": "Luc Martin", "summary": PRIVATE_SUMMARY, "report_document": "D-V-PRIVATE",
-         "visible_to": ["client"]},
+        {
+            "type": "franchisee",
+            "id": "F-V",
+            "company": "Aquatiris Ille-et-Vilaine",
+            "first_name": "Luc",
+            "last_name": "Martin",
+            "email": "luc.martin@aquatiris.example",
+            "phone": FRANCHISEE_PHONE,
+        },
+        {
+            "type": "spanc",
+            "id": "S-V",
+            "code": "PRO-V17",
+            "name": "SPANC du Pays de Rance",
+            "email": SPANC_EMAIL,
+            "address": address("1 place de la Mairie", "22100", "Dinan"),
+        },
+        {
+            "type": "spanc",
+            "id": "S-V-OTHER",
+            "code": "PRO-V18",
+            "name": "SPANC du Pays de Vannes",
+            "email": "spanc.vannes@example.org",
+            "address": address("2 rue du Port", "56000", "Vannes"),
+        },
+        {
+            "type": "client",
+            "id": "C-V",
+            "code": "CLI-V17",
+            "first_name": "Anne",
+            "last_name": "Le Roux",
+            "email": CLIENT_EMAIL,
+            "phone": "06 00 00 00 17",
+            "address": address("3 rue des Saules", "22100", "Dinan"),
+        },
+        {
+            "type": "installation",
+            "id": "I-V",
+            "client": "C-V",
+            "franchisee": "F-V",
+            "spanc": "S-V",
+            "reference": "AQ-2022-1701",
+            "label": "Filtre planté de roseaux 5 EH",
+            "address": address("3 rue des Saules", "22100", "Dinan"),
+            "installed_on": months_ago(40),
+            "stage": "maintenance",
+            "maintenance_contract": {"status": "active", "until": day(200), "every_months": 12},
+        },
+        {
+            "type": "document",
+            "id": "D-V-REPORT",
+            "installation": "I-V",
+            "theme": "entretien",
+            "title": "Rapport d'entretien",
+            "file": "files/D-V-REPORT.pdf",
+            "sha256": sha256(report),
+            "issued_on": day(-40),
+            "visible_to": ["client", "spanc"],
+        },
+        {
+            "type": "document",
+            "id": "D-V-PRIVATE",
+            "installation": "I-V",
+            "theme": "entretien",
+            "title": "Rapport de réparation",
+            "file": "files/D-V-PRIVATE.pdf",
+            "sha256": sha256(private_report),
+            "issued_on": day(-20),
+            "visible_to": ["client"],
+        },
+        {
+            "type": "visit",
+            "id": "V-DONE",
+            "installation": "I-V",
+            "kind": "maintenance",
+            "done_on": day(-40),
+            "technician": "Luc Martin",
+            "summary": SHARED_SUMMARY,
+            "report_document": "D-V-REPORT",
+            "visible_to": ["client", "spanc"],
+        },
+        {
+            "type": "visit",
+            "id": "V-PLANNED",
+            "installation": "I-V",
+            "kind": "emptying",
+            "planned_for": day(5),
+            "slot": "morning",
+            "done_on": None,
+            "technician": "Julie Morvan",
+            "summary": None,
+            "report_document": None,
+            "visible_to": ["client", "spanc"],
+        },
+        {
+            "type": "visit",
+            "id": "V-PRIVATE",
+            "installation": "I-V",
+            "kind": "repair",
+            "done_on": day(-20),
+            "technician": "Luc Martin",
+            "summary": PRIVATE_SUMMARY,
+            "report_document": "D-V-PRIVATE",
+            "visible_to": ["client"],
+        },
     ]
     # The rest of the territory, and one folder of another territory.
     others = {  # id: (last name, spanc, installed months ago, maintenance done months ago or None)
@@ -96,16 +173,38 @@ def first_export(today, add_months):
     }
     for n, (key, (name, spanc, installed, maintained)) in enumerate(others.items()):
         records += [
-            {"type": "client", "id": f"C-V-{key}", "code": f"CLI-V-{key}", "first_name": "Paul", "last_name": name,
-             "email": f"{name.lower()}@example.org", "address": address(f"{n} rue du Lavoir", "22100", "Dinan")},
-            {"type": "installation", "id": f"I-V-{key}", "client": f"C-V-{key}", "franchisee": "F-V",
-             "spanc": spanc, "reference": f"AQ-2020-17{n:02d}", "address": address(f"{n} rue du Lavoir", "22100",
-                                                                                  "Dinan"),
-             "installed_on": months_ago(installed), "stage": "maintenance"},
+            {
+                "type": "client",
+                "id": f"C-V-{key}",
+                "code": f"CLI-V-{key}",
+                "first_name": "Paul",
+                "last_name": name,
+                "email": f"{name.lower()}@example.org",
+                "address": address(f"{n} rue du Lavoir", "22100", "Dinan"),
+            },
+            {
+                "type": "installation",
+                "id": f"I-V-{key}",
+                "client": f"C-V-{key}",
+                "franchisee": "F-V",
+                "spanc": spanc,
+                "reference": f"AQ-2020-17{n:02d}",
+                "address": address(f"{n} rue du Lavoir", "22100", "Dinan"),
+                "installed_on": months_ago(installed),
+                "stage": "maintenance",
+            },
         ]
         if maintained is not None:
-            records.append({"type": "visit", "id": f"V-{key}", "installation": f"I-V-{key}", "kind": "maintenance",
-                            "done_on": months_ago(maintained), "visible_to": ["client", "spanc"]})
+            records.append(
+                {
+                    "type": "visit",
+                    "id": f"V-{key}",
+                    "installation": f"I-V-{key}",
+                    "kind": "maintenance",
+                    "done_on": months_ago(maintained),
+                    "visible_to": ["client", "spanc"],
+                }
+            )
     return records, files
 
 
@@ -148,7 +247,7 @@ def event_start(event):
     params, value = event["DTSTART"]
     if params == ";VALUE=DATE":
         return datetime.datetime.strptime(value, "%Y%m%d").date()
-    moment = datetime.datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+    moment = datetime.datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.UTC)
     return timezone.localtime(moment)
 
 
@@ -166,13 +265,16 @@ def check_axe(page, name, failures, allowed):
         page.set_viewport_size({"width": width, "height": 900})
         for violation in run_axe(page):
             if violation["id"] not in allowed:
-                failures.append(f"{name} at {width}px: [{violation['impact']}] {violation['id']} — "
-                                f"{violation['help']} ({' | '.join(violation['nodes'])})")
+                failures.append(
+                    f"{name} at {width}px: [{violation['impact']}] {violation['id']} — "
+                    f"{violation['help']} ({' | '.join(violation['nodes'])})"
+                )
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def login_code(sink, address):
     """The 6-digit code of the latest mail to ``address`` that holds one."""
+
     def found():
         for message in reversed(sink.messages):
             if address in message["To"]:
@@ -180,6 +282,7 @@ def login_code(sink, address):
                 if match:
                     return match.group(1)
         return None
+
     return wait_until(found, 30, f"login code mailed to {address}")
 
 
@@ -201,7 +304,14 @@ def site_with_spaces(root):
 
 @pytest.mark.django_db(transaction=True)
 def test_visits_reach_the_client_their_calendar_and_the_spanc(
-    live_server, wagtail_root, page, smtp_settings, redis_worker, settings, tmp_path, stack_report,
+    live_server,
+    wagtail_root,
+    page,
+    smtp_settings,
+    redis_worker,
+    settings,
+    tmp_path,
+    stack_report,
 ):
     from django.utils.formats import date_format
     from django_otp.plugins.otp_email.models import EmailDevice
@@ -314,8 +424,10 @@ def test_visits_reach_the_client_their_calendar_and_the_spanc(
     update = messages[0]
     assert update["To"] == CLIENT_EMAIL
     with translation.override("fr"):
-        assert portal_date(moved_to) in update["Subject"] and portal_date(moved_to) in update.get_body(
-            preferencelist=("plain",)).get_content()
+        assert (
+            portal_date(moved_to) in update["Subject"]
+            and portal_date(moved_to) in update.get_body(preferencelist=("plain",)).get_content()
+        )
     moved_calendar, moved_event = invitation(update)
     assert moved_calendar["METHOD"][1] == "REQUEST"
     assert moved_event["UID"] == event["UID"]
@@ -340,8 +452,9 @@ def test_visits_reach_the_client_their_calendar_and_the_spanc(
     visits = page.locator("section.aqp-pro-visits")
     shown = visits.locator("li.aqp-pro-doc").all_inner_texts()
     assert len(shown) == 2, shown  # the done visit and the planned one, not the client's only
-    assert any(SHARED_SUMMARY in item and done_kind in item and short(today - datetime.timedelta(40)) in item
-               for item in shown), shown
+    assert any(
+        SHARED_SUMMARY in item and done_kind in item and short(today - datetime.timedelta(40)) in item for item in shown
+    ), shown
     assert any(next_visit[0] in item and short(moved_to) in item for item in shown), shown
     assert PRIVATE_SUMMARY not in page.content()
     assert visits.locator(f'a[href="/portail/documents/{report.pk}/"]').count() == 1

@@ -55,8 +55,7 @@ def make_people():
     add_membership(household, client, role="household")
     spanc_agent = factories.spanc_user(spanc, first_name="Claire", last_name="Martin")
     portal_request = make_request(client, installation, owner)
-    attachment = RequestAttachment(request=portal_request, filename="photo.pdf", content_type="application/pdf",
-                                   size=4)
+    attachment = RequestAttachment(request=portal_request, filename="photo.pdf", content_type="application/pdf", size=4)
     attachment.file.save("photo.pdf", ContentFile(b"%PDF"), save=False)
     attachment.save()
     staff = factories.user(first_name="Sophie", last_name="Conseil", is_staff=True)
@@ -64,12 +63,29 @@ def make_people():
 
     ensure_groups()
     staff.groups.add(Group.objects.get(name=CUSTOMER_SERVICE))
-    export = RequestExport(requested_by=staff, format=RequestExport.Format.CSV, status=RequestExport.Status.DONE,
-                           filename="demandes.csv", finished_at=timezone.now())
+    export = RequestExport(
+        requested_by=staff,
+        format=RequestExport.Format.CSV,
+        status=RequestExport.Status.DONE,
+        filename="demandes.csv",
+        finished_at=timezone.now(),
+    )
     export.file.save("demandes.csv", ContentFile(b"a;b\n"), save=False)
     export.save()
-    return People(client, installation, document, owner, household, spanc, spanc_agent, franchisee, staff,
-                  portal_request, attachment, export)
+    return People(
+        client,
+        installation,
+        document,
+        owner,
+        household,
+        spanc,
+        spanc_agent,
+        franchisee,
+        staff,
+        portal_request,
+        attachment,
+        export,
+    )
 
 
 def logged_in(user, *, second_factor=False):
@@ -93,8 +109,9 @@ def viewing_as_client(people):
     """Staff viewing the client space as the client ("Voir comme un client")."""
     from django.contrib.auth.models import Permission
 
-    people.staff.user_permissions.add(*Permission.objects.filter(
-        codename__in=["access_admin", "view_as_client", "view_client"]))
+    people.staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["access_admin", "view_as_client", "view_client"])
+    )
     http = logged_in(people.staff, second_factor=True)
     response = http.post(reverse("aquatiris_portal_view_as_client_start"), {"client": people.client.pk})
     assert response.status_code == 302 and response["Location"] == BASE, response
@@ -139,53 +156,125 @@ def _archive(people):
     """The owner's installation dossier, built, behind its mailed link (``people.archive``)."""
     from aquatiris_portal.enquiries import archives
 
-    archive, _created = archives.start("dossier", people.owner, client=people.client,
-                                       installation=people.installation)
+    archive, _created = archives.start("dossier", people.owner, client=people.client, installation=people.installation)
     people.archive = archives.build(archive.pk)
     return archives.download_path(people.archive)
+
+
 CASES = (
-    Case("aquatiris_portal:document_download", "owner", Actor.OWNER,
-         lambda p: (logged_in(p.owner), _document(p))),
-    Case("aquatiris_portal:document_view", "household member", Actor.HOUSEHOLD,
-         lambda p: (logged_in(p.household), _document(p, "document_view"))),
-    Case("aquatiris_portal:document_download", "SPANC agent", Actor.SPANC,
-         lambda p: (logged_in(p.spanc_agent, second_factor=True), _document(p))),
-    Case("aquatiris_portal:document_view", "SPANC agent", Actor.SPANC,
-         lambda p: (logged_in(p.spanc_agent, second_factor=True), _document(p, "document_view"))),
-    Case("aquatiris_portal:document_download", "back-office staff", Actor.STAFF,
-         lambda p: (records_staff(p), _document(p))),
-    Case("aquatiris_portal:document_view", "staff viewing as the client", Actor.STAFF,
-         lambda p: (viewing_as_client(p), _document(p, "document_view"))),
-    Case("aquatiris_portal:sync_document_download", "internal system", Actor.SYSTEM,
-         lambda p: (HttpClient(), reverse("aquatiris_portal:sync_document_download",
-                                          args=[download_token(p.document.pk)]))),
-    Case("aquatiris_portal:franchisee_document_file", "franchisee (document link)", Actor.FRANCHISEE,
-         lambda p: (franchisee_session(p, document=True),
-                    reverse("aquatiris_portal:franchisee_document_file", args=[p.document.pk]))),
-    Case("aquatiris_portal:request_reply_attachment", "franchisee (reply link)", Actor.FRANCHISEE,
-         lambda p: (franchisee_session(p), reverse("aquatiris_portal:request_reply_attachment",
-                                                   args=[p.portal_request.reference, p.attachment.pk])),
-         ATTACHMENT),
-    Case("aquatiris_portal:request_attachment_download", "internal system", Actor.SYSTEM,
-         lambda p: (HttpClient(), reverse("aquatiris_portal:request_attachment_download",
-                                          args=[attachment_token(p.attachment.pk)])),
-         ATTACHMENT),
-    Case("page:ClientSpacePage:request_attachment", "owner", Actor.OWNER,
-         lambda p: (logged_in(p.owner), _client_attachment(p)), ATTACHMENT),
-    Case("page:ClientSpacePage:request_attachment", "household member", Actor.HOUSEHOLD,
-         lambda p: (logged_in(p.household), _client_attachment(p)), ATTACHMENT),
-    Case("page:ClientSpacePage:request_attachment", "staff viewing as the client", Actor.STAFF,
-         lambda p: (viewing_as_client(p), _client_attachment(p)), ATTACHMENT),
-    Case("aquatiris_portal_requests:attachment", "back-office staff", Actor.STAFF,
-         lambda p: (logged_in(p.staff, second_factor=True),
-                    reverse("aquatiris_portal_requests:attachment", args=[p.attachment.pk])),
-         ATTACHMENT),
-    Case("aquatiris_portal_requests:export_download", "back-office staff", Actor.STAFF,
-         lambda p: (logged_in(p.staff, second_factor=True),
-                    reverse("aquatiris_portal_requests:export_download", args=[p.export.pk])),
-         EXPORT),
-    Case("aquatiris_portal:archive_download", "owner", Actor.OWNER,
-         lambda p: (logged_in(p.owner), _archive(p)), ARCHIVE),
+    Case("aquatiris_portal:document_download", "owner", Actor.OWNER, lambda p: (logged_in(p.owner), _document(p))),
+    Case(
+        "aquatiris_portal:document_view",
+        "household member",
+        Actor.HOUSEHOLD,
+        lambda p: (logged_in(p.household), _document(p, "document_view")),
+    ),
+    Case(
+        "aquatiris_portal:document_download",
+        "SPANC agent",
+        Actor.SPANC,
+        lambda p: (logged_in(p.spanc_agent, second_factor=True), _document(p)),
+    ),
+    Case(
+        "aquatiris_portal:document_view",
+        "SPANC agent",
+        Actor.SPANC,
+        lambda p: (logged_in(p.spanc_agent, second_factor=True), _document(p, "document_view")),
+    ),
+    Case(
+        "aquatiris_portal:document_download",
+        "back-office staff",
+        Actor.STAFF,
+        lambda p: (records_staff(p), _document(p)),
+    ),
+    Case(
+        "aquatiris_portal:document_view",
+        "staff viewing as the client",
+        Actor.STAFF,
+        lambda p: (viewing_as_client(p), _document(p, "document_view")),
+    ),
+    Case(
+        "aquatiris_portal:sync_document_download",
+        "internal system",
+        Actor.SYSTEM,
+        lambda p: (
+            HttpClient(),
+            reverse("aquatiris_portal:sync_document_download", args=[download_token(p.document.pk)]),
+        ),
+    ),
+    Case(
+        "aquatiris_portal:franchisee_document_file",
+        "franchisee (document link)",
+        Actor.FRANCHISEE,
+        lambda p: (
+            franchisee_session(p, document=True),
+            reverse("aquatiris_portal:franchisee_document_file", args=[p.document.pk]),
+        ),
+    ),
+    Case(
+        "aquatiris_portal:request_reply_attachment",
+        "franchisee (reply link)",
+        Actor.FRANCHISEE,
+        lambda p: (
+            franchisee_session(p),
+            reverse("aquatiris_portal:request_reply_attachment", args=[p.portal_request.reference, p.attachment.pk]),
+        ),
+        ATTACHMENT,
+    ),
+    Case(
+        "aquatiris_portal:request_attachment_download",
+        "internal system",
+        Actor.SYSTEM,
+        lambda p: (
+            HttpClient(),
+            reverse("aquatiris_portal:request_attachment_download", args=[attachment_token(p.attachment.pk)]),
+        ),
+        ATTACHMENT,
+    ),
+    Case(
+        "page:ClientSpacePage:request_attachment",
+        "owner",
+        Actor.OWNER,
+        lambda p: (logged_in(p.owner), _client_attachment(p)),
+        ATTACHMENT,
+    ),
+    Case(
+        "page:ClientSpacePage:request_attachment",
+        "household member",
+        Actor.HOUSEHOLD,
+        lambda p: (logged_in(p.household), _client_attachment(p)),
+        ATTACHMENT,
+    ),
+    Case(
+        "page:ClientSpacePage:request_attachment",
+        "staff viewing as the client",
+        Actor.STAFF,
+        lambda p: (viewing_as_client(p), _client_attachment(p)),
+        ATTACHMENT,
+    ),
+    Case(
+        "aquatiris_portal_requests:attachment",
+        "back-office staff",
+        Actor.STAFF,
+        lambda p: (
+            logged_in(p.staff, second_factor=True),
+            reverse("aquatiris_portal_requests:attachment", args=[p.attachment.pk]),
+        ),
+        ATTACHMENT,
+    ),
+    Case(
+        "aquatiris_portal_requests:export_download",
+        "back-office staff",
+        Actor.STAFF,
+        lambda p: (
+            logged_in(p.staff, second_factor=True),
+            reverse("aquatiris_portal_requests:export_download", args=[p.export.pk]),
+        ),
+        EXPORT,
+    ),
+    Case(
+        "aquatiris_portal:archive_download", "owner", Actor.OWNER, lambda p: (logged_in(p.owner), _archive(p)), ARCHIVE
+    ),
 )
 
 
@@ -198,5 +287,3 @@ def body(response):
 def served(response):
     """The response hands the file over (streamed, or a presigned redirect)."""
     return response.status_code in (200, 302) and "sandbox" in response.get("Content-Security-Policy", "")
-
-

@@ -30,25 +30,53 @@ def bulk_folders(spanc, count, *, franchisee=None, prefix="B", documents_per_fol
     """``count`` installations (with clients and documents) on ``spanc``'s territory."""
     franchisee = franchisee or factories.franchisee()
     tag = f"{prefix}{spanc.pk}"
-    clients = Client.objects.bulk_create([
-        Client(external_id=f"C-{tag}-{n}", code=f"CLI-{tag}-{n}", first_name="Paul", last_name=f"Nom{n:05d}",
-               email=f"c{tag}-{n}@example.org", postcode="35000", city="Rennes")
-        for n in range(count)
-    ])
+    clients = Client.objects.bulk_create(
+        [
+            Client(
+                external_id=f"C-{tag}-{n}",
+                code=f"CLI-{tag}-{n}",
+                first_name="Paul",
+                last_name=f"Nom{n:05d}",
+                email=f"c{tag}-{n}@example.org",
+                postcode="35000",
+                city="Rennes",
+            )
+            for n in range(count)
+        ]
+    )
     towns = [("35400", "Saint-Malo"), ("22100", "Dinan"), ("56000", "Vannes")]
-    installations = Installation.objects.bulk_create([
-        Installation(external_id=f"I-{tag}-{n}", client=client, franchisee=franchisee, spanc=spanc,
-                     reference=f"AQ-{tag}-{n:05d}", postcode=towns[n % 3][0], city=towns[n % 3][1])
-        for n, client in enumerate(clients)
-    ])
+    installations = Installation.objects.bulk_create(
+        [
+            Installation(
+                external_id=f"I-{tag}-{n}",
+                client=client,
+                franchisee=franchisee,
+                spanc=spanc,
+                reference=f"AQ-{tag}-{n:05d}",
+                postcode=towns[n % 3][0],
+                city=towns[n % 3][1],
+            )
+            for n, client in enumerate(clients)
+        ]
+    )
     now = timezone.now()
-    PortalDocument.objects.bulk_create([
-        PortalDocument(installation=installation, title=f"Doc {k}", filename="doc.pdf", content_type="application/pdf",
-                       size=10, sha256=hashlib.sha256(b"x").hexdigest(), visible_to_spanc=k % 2 == 0,
-                       visible_to_client=True, created_at=now - datetime.timedelta(days=n + k))
-        for n, installation in enumerate(installations)
-        for k in range(documents_per_folder)
-    ])
+    PortalDocument.objects.bulk_create(
+        [
+            PortalDocument(
+                installation=installation,
+                title=f"Doc {k}",
+                filename="doc.pdf",
+                content_type="application/pdf",
+                size=10,
+                sha256=hashlib.sha256(b"x").hexdigest(),
+                visible_to_spanc=k % 2 == 0,
+                visible_to_client=True,
+                created_at=now - datetime.timedelta(days=n + k),
+            )
+            for n, installation in enumerate(installations)
+            for k in range(documents_per_folder)
+        ]
+    )
     return installations
 
 

@@ -62,6 +62,7 @@ class Route:
 
 # --- walking the URLconf ------------------------------------------------------
 
+
 def _walk(resolver, namespaces=(), prefix=""):
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):
@@ -123,7 +124,7 @@ def _model_of(namespace, pattern, viewset_models):
     for app_config in apps.get_app_configs():
         label = app_config.label
         if name.startswith(label + "_") and "_modeladmin_" in name:
-            model_name = name[len(label) + 1:].split("_modeladmin_")[0]
+            model_name = name[len(label) + 1 :].split("_modeladmin_")[0]
             try:
                 return apps.get_model(label, model_name)
             except LookupError:
@@ -146,12 +147,17 @@ def url_routes(urlconf=None):
         regex = pattern.pattern.regex
         names = tuple(converters) if converters else tuple(regex.groupindex)
         positional = 0 if names else regex.groups
-        routes.append(Route(
-            id=f"{namespace}:{pattern.name}" if namespace else (pattern.name or path),
-            kind="url", pattern=pattern, namespace=namespace,
-            model=_model_of(namespace, pattern, viewset_models),
-            kwarg_names=names, positional=positional,
-        ))
+        routes.append(
+            Route(
+                id=f"{namespace}:{pattern.name}" if namespace else (pattern.name or path),
+                kind="url",
+                pattern=pattern,
+                namespace=namespace,
+                model=_model_of(namespace, pattern, viewset_models),
+                kwarg_names=names,
+                positional=positional,
+            )
+        )
     return routes
 
 
@@ -169,8 +175,15 @@ def page_routes():
                 if pattern.name == "index_route":  # the page itself, swept above
                     continue
                 converters = getattr(pattern.pattern, "converters", {}) or {}
-                routes.append(Route(id=f"page:{model.__name__}:{pattern.name}", kind="subpage", pattern=pattern,
-                                    model=model, kwarg_names=tuple(converters)))
+                routes.append(
+                    Route(
+                        id=f"page:{model.__name__}:{pattern.name}",
+                        kind="subpage",
+                        pattern=pattern,
+                        model=model,
+                        kwarg_names=tuple(converters),
+                    )
+                )
     return routes
 
 
@@ -181,6 +194,7 @@ def all_routes(urlconf=None):
 
 
 # --- the objects the URLs point at ---------------------------------------------
+
 
 @dataclass
 class World:
@@ -228,24 +242,32 @@ def build_world():
     spanc = factories.spanc()
     client = factories.client(**PERSON)
     installation = factories.installation(client=client, spanc=spanc)
-    document = factories.document(installation, title=DOCUMENT_TITLE, visible_to_client=True, visible_to_spanc=True,
-                                  content=_pdf(DOCUMENT_TITLE))
+    document = factories.document(
+        installation, title=DOCUMENT_TITLE, visible_to_client=True, visible_to_spanc=True, content=_pdf(DOCUMENT_TITLE)
+    )
     world.installation, world.document = installation, document
     world.spanc_user = factories.spanc_user(spanc, password=PASSWORD)
     EmailDevice.objects.get_or_create(user=world.spanc_user, name="email", defaults={"confirmed": True})
     world.staff_user = factories.user(password=PASSWORD, is_staff=True, is_superuser=True)
     TOTPDevice.objects.create(user=world.staff_user, name="authenticator", confirmed=True)
 
-    portal_request = m.PortalRequest(kind=m.PortalRequest.Kind.QUESTION, client=client, installation=installation,
-                                     message=f"Bonjour, ici {PERSON['last_name']}", subject_label="Question")
+    portal_request = m.PortalRequest(
+        kind=m.PortalRequest.Kind.QUESTION,
+        client=client,
+        installation=installation,
+        message=f"Bonjour, ici {PERSON['last_name']}",
+        subject_label="Question",
+    )
     portal_request.fill_recap()
     portal_request.save()
-    attachment = m.RequestAttachment(request=portal_request, filename="photo.pdf", content_type="application/pdf",
-                                     size=10)
+    attachment = m.RequestAttachment(
+        request=portal_request, filename="photo.pdf", content_type="application/pdf", size=10
+    )
     attachment.file.save("photo.pdf", ContentFile(_pdf(DOCUMENT_TITLE)), save=False)
     attachment.save()
-    export = m.RequestExport(requested_by=world.staff_user, format="csv", status=m.RequestExport.Status.DONE,
-                             filename="demandes.csv")
+    export = m.RequestExport(
+        requested_by=world.staff_user, format="csv", status=m.RequestExport.Status.DONE, filename="demandes.csv"
+    )
     export.file.save("demandes.csv", ContentFile(f"{PERSON['last_name']};{PERSON['email']}\n".encode()), save=False)
     export.save()
     event = record_event("request_submitted", {"client": PERSON}, installation=installation)
@@ -253,25 +275,44 @@ def build_world():
     world.portal_request, world.attachment, world.export, world.outbox_event = portal_request, attachment, export, event
 
     run = m.ImportRun.objects.create(sequence=1, source="/exports/1", state=m.ImportRun.State.SUCCEEDED)
-    quarantined = m.QuarantinedRecord.objects.create(run=run, record_type="client", record_id=client.external_id, line_number=1,
-                                                     reason="test", raw_line=f'{{"last_name": "{PERSON["last_name"]}"}}')
+    quarantined = m.QuarantinedRecord.objects.create(
+        run=run,
+        record_type="client",
+        record_id=client.external_id,
+        line_number=1,
+        reason="test",
+        raw_line=f'{{"last_name": "{PERSON["last_name"]}"}}',
+    )
 
     collection = Collection.get_first_root_node().add_child(name="Guides d'entretien")
     world.restriction = CollectionViewRestriction.objects.create(
-        collection=collection, restriction_type=CollectionViewRestriction.GROUPS)
+        collection=collection, restriction_type=CollectionViewRestriction.GROUPS
+    )
     world.restriction.groups.add(Group.objects.get_or_create(name="Portal clients")[0])
     Document = get_document_model()
-    world.wagtail_document = Document.objects.create(title=f"Guide {DOCUMENT_TITLE}", collection=collection,
-                                                     file=ContentFile(_pdf(DOCUMENT_TITLE), name="guide.pdf"))
+    world.wagtail_document = Document.objects.create(
+        title=f"Guide {DOCUMENT_TITLE}", collection=collection, file=ContentFile(_pdf(DOCUMENT_TITLE), name="guide.pdf")
+    )
     world.uploaded_file = UploadedFile.objects.create(
         file=ContentFile(_pdf(DOCUMENT_TITLE), name="upload.pdf"),
-        for_content_type=ContentType.objects.get_for_model(Document), uploaded_by_user=world.staff_user)
+        for_content_type=ContentType.objects.get_for_model(Document),
+        uploaded_by_user=world.staff_user,
+    )
 
     objects = {
-        m.Client: client, m.Installation: installation, m.PortalDocument: document, m.Spanc: spanc,
-        m.Franchisee: installation.franchisee, m.PortalRequest: portal_request, m.RequestAttachment: attachment,
-        m.RequestExport: export, m.OutboxEvent: event, m.ImportRun: run, m.QuarantinedRecord: quarantined,
-        m.DocumentTheme: document.theme, Document: world.wagtail_document,
+        m.Client: client,
+        m.Installation: installation,
+        m.PortalDocument: document,
+        m.Spanc: spanc,
+        m.Franchisee: installation.franchisee,
+        m.PortalRequest: portal_request,
+        m.RequestAttachment: attachment,
+        m.RequestExport: export,
+        m.OutboxEvent: event,
+        m.ImportRun: run,
+        m.QuarantinedRecord: quarantined,
+        m.DocumentTheme: document.theme,
+        Document: world.wagtail_document,
         m.RequestSubject: m.RequestSubject.objects.create(name="Question", sort_order=10),
         m.AfterSalesReason: m.AfterSalesReason.objects.create(name="Odeurs", sort_order=10),
         m.FaqEntry: m.FaqEntry.objects.create(question="Comment entretenir le filtre ?"),
@@ -280,11 +321,19 @@ def build_world():
     if security_event is not None:
         objects[security_event] = security_event.objects.create(kind="login_failed", username=PERSON["email"])
     objects[m.Visit] = m.Visit.objects.create(
-        external_id="V-SWEEP", installation=installation, kind="maintenance", done_on=datetime.date(2026, 3, 4),
-        technician="Luc Martin", summary=f"Visite chez {PERSON['last_name']}", report_document=document,
-        visible_to_client=True, visible_to_spanc=True)
+        external_id="V-SWEEP",
+        installation=installation,
+        kind="maintenance",
+        done_on=datetime.date(2026, 3, 4),
+        technician="Luc Martin",
+        summary=f"Visite chez {PERSON['last_name']}",
+        report_document=document,
+        visible_to_client=True,
+        visible_to_spanc=True,
+    )
     objects[m.SeasonalTask] = m.SeasonalTask.objects.create(
-        title="Faucarder les roseaux", text="En automne.", months="10,11")
+        title="Faucarder les roseaux", text="En automne.", months="10,11"
+    )
     stage = getattr(m, "ProjectStage", None)
     if stage is not None:
         objects[stage] = stage.objects.first() or stage.objects.create(stage="study")
@@ -320,8 +369,10 @@ def _any_instance(model):
         elif isinstance(f, dj.BooleanField):
             values[f.name] = True
         else:
-            raise LookupError(f"no object of {model.__name__} in the sweep's world and no way to make one "
-                              f"(field {f.name}): add one to tests/unit/_url_sweep.build_world")
+            raise LookupError(
+                f"no object of {model.__name__} in the sweep's world and no way to make one "
+                f"(field {f.name}): add one to tests/unit/_url_sweep.build_world"
+            )
     return model._default_manager.create(**values)
 
 
@@ -333,8 +384,10 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """Built once per module, inside a transaction rolled back at its end
     (each test runs in its own savepoint). Import it with ``_private_root``."""
     root = str(tmp_path_factory.mktemp("sweep-private"))
-    with django_db_blocker.unblock(), override_settings(AQUATIRIS_PORTAL_PRIVATE_ROOT=root,
-                                                       PASSWORD_HASHERS=FAST_HASHERS):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(AQUATIRIS_PORTAL_PRIVATE_ROOT=root, PASSWORD_HASHERS=FAST_HASHERS),
+    ):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
@@ -355,6 +408,7 @@ def _private_root(settings, world):
 
 
 # --- URLs -------------------------------------------------------------------
+
 
 def _kwarg_value(route, kwarg, world):
     extra = world.extra.get(route.id, {})
@@ -422,8 +476,14 @@ def same_site_path(location):
     """A Location a browser follows to this site only: a path, not //host,
     /\\host, a scheme or a host."""
     parts = urlsplit(location)
-    return (location.startswith("/") and not location.startswith("//") and not location.startswith("/\\")
-            and not parts.scheme and not parts.netloc and "\\" not in parts.path)
+    return (
+        location.startswith("/")
+        and not location.startswith("//")
+        and not location.startswith("/\\")
+        and not parts.scheme
+        and not parts.netloc
+        and "\\" not in parts.path
+    )
 
 
 def unique_suffix():

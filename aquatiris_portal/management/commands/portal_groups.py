@@ -8,7 +8,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         editors, service = ensure_groups()
-        self.stdout.write(self.style.SUCCESS(
-            f"{EDITORS}: {editors.permissions.count()} permissions; "
-            f"{CUSTOMER_SERVICE}: {service.permissions.count()} permissions."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{EDITORS}: {editors.permissions.count()} permissions; "
+                f"{CUSTOMER_SERVICE}: {service.permissions.count()} permissions."
+            )
+        )

@@ -22,8 +22,11 @@ class Command(BaseCommand):
     help = "Send the notification mails that are due (digests, reminders); --now ignores their windows."
 
     def add_arguments(self, parser):
-        parser.add_argument("--now", action="store_true",
-                            help="send every pending notification now, whatever its window (still once each)")
+        parser.add_argument(
+            "--now",
+            action="store_true",
+            help="send every pending notification now, whatever its window (still once each)",
+        )
 
     def execute(self, *args, **options):
         with jobs_done_on_exit():  # development mode only; on Redis the workers run them

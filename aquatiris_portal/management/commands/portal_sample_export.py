@@ -73,49 +73,137 @@ def sample_records(email, spanc_email):
     }
     sha = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
     records = [
-        {"type": "franchisee", "id": "SAMPLE-F-1", "company": "Aquatiris Exemple", "first_name": "Luc",
-         "last_name": "Martin", "email": "franchise@example.org", "phone": "02 99 00 00 01"},
-        {"type": "spanc", "id": "SAMPLE-S-1", "code": "PRO-SAMPLE1", "name": "SPANC d'exemple",
-         "email": spanc_email, "phone": "02 99 00 00 02",
-         "address": _address("4 avenue Henri Fréville", "35200", "Rennes")},
-        {"type": "client", "id": "SAMPLE-C-1", "code": "CLI-SAMPLE1", "first_name": "Anne", "last_name": "Exemple",
-         "email": email, "phone": "06 00 00 00 01", "address": _address("12 rue des Roseaux", "35400", "Saint-Malo")},
-        {"type": "franchisee", "id": "SAMPLE-F-2", "company": "Aquatiris Pays de Rance (exemple)",
-         "first_name": "Gwenaël", "last_name": "Le Bras", "email": None, "phone": None},
-        {"type": "spanc", "id": "SAMPLE-S-2", "code": "PRO SAMPLE/35/012", "name": "SPANC de l’Ouest (exemple)",
-         "email": "Controle.SPANC+portail@Example.ORG", "phone": "02 99 00 00 12",
-         "address": _address("Mairie", "35430", "Saint-Père", line2="Service d’assainissement")},
-        {"type": "installation", "id": "SAMPLE-I-1", "client": "SAMPLE-C-1", "franchisee": "SAMPLE-F-1",
-         "spanc": "SAMPLE-S-1", "reference": "AQ-2024-900001", "label": "Filtre planté de roseaux 5 EH",
-         "address": _address("La Ville Ès Nonais", "35430", "Saint-Père"), "installed_on": "2024-05-14",
-         "serial_number": None, "stage": "commissioned"},
+        {
+            "type": "franchisee",
+            "id": "SAMPLE-F-1",
+            "company": "Aquatiris Exemple",
+            "first_name": "Luc",
+            "last_name": "Martin",
+            "email": "franchise@example.org",
+            "phone": "02 99 00 00 01",
+        },
+        {
+            "type": "spanc",
+            "id": "SAMPLE-S-1",
+            "code": "PRO-SAMPLE1",
+            "name": "SPANC d'exemple",
+            "email": spanc_email,
+            "phone": "02 99 00 00 02",
+            "address": _address("4 avenue Henri Fréville", "35200", "Rennes"),
+        },
+        {
+            "type": "client",
+            "id": "SAMPLE-C-1",
+            "code": "CLI-SAMPLE1",
+            "first_name": "Anne",
+            "last_name": "Exemple",
+            "email": email,
+            "phone": "06 00 00 00 01",
+            "address": _address("12 rue des Roseaux", "35400", "Saint-Malo"),
+        },
+        {
+            "type": "franchisee",
+            "id": "SAMPLE-F-2",
+            "company": "Aquatiris Pays de Rance (exemple)",
+            "first_name": "Gwenaël",
+            "last_name": "Le Bras",
+            "email": None,
+            "phone": None,
+        },
+        {
+            "type": "spanc",
+            "id": "SAMPLE-S-2",
+            "code": "PRO SAMPLE/35/012",
+            "name": "SPANC de l’Ouest (exemple)",
+            "email": "Controle.SPANC+portail@Example.ORG",
+            "phone": "02 99 00 00 12",
+            "address": _address("Mairie", "35430", "Saint-Père", line2="Service d’assainissement"),
+        },
+        {
+            "type": "installation",
+            "id": "SAMPLE-I-1",
+            "client": "SAMPLE-C-1",
+            "franchisee": "SAMPLE-F-1",
+            "spanc": "SAMPLE-S-1",
+            "reference": "AQ-2024-900001",
+            "label": "Filtre planté de roseaux 5 EH",
+            "address": _address("La Ville Ès Nonais", "35430", "Saint-Père"),
+            "installed_on": "2024-05-14",
+            "serial_number": None,
+            "stage": "commissioned",
+        },
     ]
     for n, (record_id, code, first_name, last_name, address) in enumerate(OTHER_CLIENTS):
-        records.append({
-            "type": "client", "id": record_id, "code": code, "first_name": first_name, "last_name": last_name,
-            "email": address, "phone": "" if n else "06 00 00 00 02",
-            "address": [_address("Lieu-dit La Ville Ès Nonais", "35430", "Saint-Père", line2="Bâtiment B"),
-                        _address("3 impasse de l’Église", "22100", "Dinan"),
-                        _address("1 rue du Port", "35400", "Saint-Malo")][n],
-        })
+        records.append(
+            {
+                "type": "client",
+                "id": record_id,
+                "code": code,
+                "first_name": first_name,
+                "last_name": last_name,
+                "email": address,
+                "phone": "" if n else "06 00 00 00 02",
+                "address": [
+                    _address("Lieu-dit La Ville Ès Nonais", "35430", "Saint-Père", line2="Bâtiment B"),
+                    _address("3 impasse de l’Église", "22100", "Dinan"),
+                    _address("1 rue du Port", "35400", "Saint-Malo"),
+                ][n],
+            }
+        )
     for record_id, franchisee, spanc, reference, stage in FIVE_INSTALLATIONS:
-        records.append({
-            "type": "installation", "id": record_id, "client": "SAMPLE-C-2", "franchisee": franchisee,
-            "spanc": spanc, "reference": reference, "label": "Jardin d'assainissement 4 EH",
-            "address": _address(f"Lieu-dit Kerroch {record_id[-1]}", "35430", "Saint-Père",
-                                line2="Bâtiment B" if record_id[-1] in "35" else ""),
-            "installed_on": None, "stage": stage,
-        })
+        records.append(
+            {
+                "type": "installation",
+                "id": record_id,
+                "client": "SAMPLE-C-2",
+                "franchisee": franchisee,
+                "spanc": spanc,
+                "reference": reference,
+                "label": "Jardin d'assainissement 4 EH",
+                "address": _address(
+                    f"Lieu-dit Kerroch {record_id[-1]}",
+                    "35430",
+                    "Saint-Père",
+                    line2="Bâtiment B" if record_id[-1] in "35" else "",
+                ),
+                "installed_on": None,
+                "stage": stage,
+            }
+        )
     records += [
-        {"type": "document", "id": "SAMPLE-D-1", "installation": "SAMPLE-I-1", "theme": "etude-de-sol",
-         "title": "Étude de sol", "file": "files/SAMPLE-D-1.pdf", "sha256": sha["files/SAMPLE-D-1.pdf"],
-         "issued_on": "2024-02-01", "visible_to": ["client", "spanc"]},
-        {"type": "document", "id": "SAMPLE-D-2", "installation": "SAMPLE-I-1", "theme": "factures",
-         "title": "Facture de l'installation", "file": "files/SAMPLE-D-2.pdf", "sha256": sha["files/SAMPLE-D-2.pdf"],
-         "issued_on": "2024-05-20", "visible_to": ["client"]},
-        {"type": "document", "id": "SAMPLE-D-3", "installation": "SAMPLE-I-2", "theme": "etude-de-sol",
-         "title": "Étude de sol", "file": "files/SAMPLE-D-3.pdf", "sha256": sha["files/SAMPLE-D-3.pdf"],
-         "issued_on": "2025-01-15", "visible_to": ["client", "spanc"]},
+        {
+            "type": "document",
+            "id": "SAMPLE-D-1",
+            "installation": "SAMPLE-I-1",
+            "theme": "etude-de-sol",
+            "title": "Étude de sol",
+            "file": "files/SAMPLE-D-1.pdf",
+            "sha256": sha["files/SAMPLE-D-1.pdf"],
+            "issued_on": "2024-02-01",
+            "visible_to": ["client", "spanc"],
+        },
+        {
+            "type": "document",
+            "id": "SAMPLE-D-2",
+            "installation": "SAMPLE-I-1",
+            "theme": "factures",
+            "title": "Facture de l'installation",
+            "file": "files/SAMPLE-D-2.pdf",
+            "sha256": sha["files/SAMPLE-D-2.pdf"],
+            "issued_on": "2024-05-20",
+            "visible_to": ["client"],
+        },
+        {
+            "type": "document",
+            "id": "SAMPLE-D-3",
+            "installation": "SAMPLE-I-2",
+            "theme": "etude-de-sol",
+            "title": "Étude de sol",
+            "file": "files/SAMPLE-D-3.pdf",
+            "sha256": sha["files/SAMPLE-D-3.pdf"],
+            "issued_on": "2025-01-15",
+            "visible_to": ["client", "spanc"],
+        },
     ]
     return records, files
 
@@ -134,20 +222,32 @@ def write_sample_export(root, *, sequence=0, email="client@example.org", spanc_e
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     # The manifest last: an export is complete once it has one.
-    (folder / "manifest.json").write_text(json.dumps({
-        "format": FORMAT, "sequence": sequence, "generated_at": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }), "utf-8")
+    (folder / "manifest.json").write_text(
+        json.dumps(
+            {
+                "format": FORMAT,
+                "sequence": sequence,
+                "generated_at": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+            }
+        ),
+        "utf-8",
+    )
     return folder
 
 
 class Command(BaseCommand):
-    help = ("Write a small sample export (fake records and PDFs, no database change) into DIR, "
-            "for a first test client with portal_sync.")
+    help = (
+        "Write a small sample export (fake records and PDFs, no database change) into DIR, "
+        "for a first test client with portal_sync."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("directory", metavar="DIR", help="folder of exports (created if missing)")
-        parser.add_argument("--email", default="client@example.org",
-                            help="email of the sample client (use yours to receive the activation mail)")
+        parser.add_argument(
+            "--email",
+            default="client@example.org",
+            help="email of the sample client (use yours to receive the activation mail)",
+        )
         parser.add_argument("--spanc-email", default="spanc@example.org", help="email of the sample SPANC")
         parser.add_argument("--sequence", type=int, default=0, help="sequence of the export (default 0)")
 
@@ -161,9 +261,13 @@ class Command(BaseCommand):
         out = self.stdout.write
         out(self.style.SUCCESS(f"Sample export #{sequence} written to {folder}"))
         out(f"  Import it:  python manage.py portal_sync {directory}")
-        out(f"  Then activate the sample client on the portal's first-connection page with {email} "
-            "and the client code CLI-SAMPLE1 (SPANC: " + spanc_email + ", code PRO-SAMPLE1).")
-        out("  The other sample clients (their activation mails print where the site's mails go), "
-            "codes spelled as real exports spell them:")
+        out(
+            f"  Then activate the sample client on the portal's first-connection page with {email} "
+            "and the client code CLI-SAMPLE1 (SPANC: " + spanc_email + ", code PRO-SAMPLE1)."
+        )
+        out(
+            "  The other sample clients (their activation mails print where the site's mails go), "
+            "codes spelled as real exports spell them:"
+        )
         for _id, code, first_name, last_name, address in OTHER_CLIENTS:
             out(f"    {first_name} {last_name}: {address}, code {code}")

@@ -27,8 +27,10 @@ class Command(BaseCommand):
         if site is None:
             raise CommandError("No default Wagtail site: create one in the admin (Settings › Sites) first.")
         home = site.root_page
-        for model, title, slug in ((ClientSpacePage, "Espace client", client_slug),
-                                   (ProSpacePage, "Espace pro", pro_slug)):
+        for model, title, slug in (
+            (ClientSpacePage, "Espace client", client_slug),
+            (ProSpacePage, "Espace pro", pro_slug),
+        ):
             existing = model.objects.descendant_of(home).first()
             if existing is not None:
                 self.stdout.write(f"{title}: already at {existing.url_path} (kept)")

@@ -29,8 +29,10 @@ def staff_without_login(User):
 
 
 class Command(BaseCommand):
-    help = ("Set the email a staff user logs into the admin with (the portal's login asks for an email, then a "
-            "second factor sent to it). Without arguments, list the staff who cannot log in.")
+    help = (
+        "Set the email a staff user logs into the admin with (the portal's login asks for an email, then a "
+        "second factor sent to it). Without arguments, list the staff who cannot log in."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username", nargs="?", help="the user's username (USERNAME_FIELD)")
@@ -56,9 +58,12 @@ class Command(BaseCommand):
                 raise CommandError(f"Another user already has {email!r}: the login could not tell them apart.")
             user.email = email.strip()
             user.save(update_fields=["email"])
-        self.stdout.write(self.style.SUCCESS(
-            f"{username} now logs in with {user.email} at the portal's login; a second factor is set up at the "
-            "next login (a code is sent to this address first)."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{username} now logs in with {user.email} at the portal's login; a second factor is set up at the "
+                "next login (a code is sent to this address first)."
+            )
+        )
 
     def list_staff(self, User):
         users = staff_without_login(User)

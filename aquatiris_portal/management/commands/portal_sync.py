@@ -26,10 +26,13 @@ class Command(BaseCommand):
     help = "Import the exports of the internal system found in SOURCE (a folder or s3://bucket/prefix/)."
 
     def add_arguments(self, parser):
-        parser.add_argument("source", nargs="?", help="folder or s3://bucket/prefix/ (default: AQUATIRIS_PORTAL_SYNC_SOURCE)")
+        parser.add_argument(
+            "source", nargs="?", help="folder or s3://bucket/prefix/ (default: AQUATIRIS_PORTAL_SYNC_SOURCE)"
+        )
         parser.add_argument("--batch-size", type=int, default=None, help="records per transaction (default 1000)")
         parser.add_argument(
-            "--retention", action="store_true",
+            "--retention",
+            action="store_true",
             help="also remove the files of documents deleted more than AQUATIRIS_PORTAL_DOCUMENT_RETENTION_DAYS ago",
         )
 
@@ -54,8 +57,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"No new export in {source}.")
             for run in result.runs:
                 counts = ", ".join(f"{name} {value}" for name, value in run.counts.items())
-                line = (f"Export #{run.sequence}: {run.get_state_display().lower()}; {counts}; "
-                        f"files copied {run.files_copied}; {run.duration.total_seconds():.1f} s")
+                line = (
+                    f"Export #{run.sequence}: {run.get_state_display().lower()}; {counts}; "
+                    f"files copied {run.files_copied}; {run.duration.total_seconds():.1f} s"
+                )
                 if run.state == run.State.SUCCEEDED:
                     self.stdout.write(self.style.SUCCESS(line))
                 else:

@@ -27,10 +27,22 @@ NO_EMAIL_FRANCHISEE = 3  # index in FRANCHISEES
 # (id, code, name, email as exported, phone, (line1, postcode, city)). The
 # first has the demo's SPANC login; the second is a SPANC to activate.
 SPANCS = [
-    ("S-035", "PRO 35/012", "SPANC de Rennes Métropole", "spanc.rennes@example.org", "02 99 00 00 10",
-     ("4 avenue Henri Fréville", "35200", "Rennes")),
-    ("S-022", "PRO 22/047", "SPANC de Saint-Brieuc Armor Agglomération", "SPANC.StBrieuc+portail@Example.ORG",
-     "02 96 00 00 20", ("5 rue du 71e RI", "22000", "Saint-Brieuc")),
+    (
+        "S-035",
+        "PRO 35/012",
+        "SPANC de Rennes Métropole",
+        "spanc.rennes@example.org",
+        "02 99 00 00 10",
+        ("4 avenue Henri Fréville", "35200", "Rennes"),
+    ),
+    (
+        "S-022",
+        "PRO 22/047",
+        "SPANC de Saint-Brieuc Armor Agglomération",
+        "SPANC.StBrieuc+portail@Example.ORG",
+        "02 96 00 00 20",
+        ("5 rue du 71e RI", "22000", "Saint-Brieuc"),
+    ),
 ]
 # Clients whose data the README and the browser tests name: (first name,
 # last name, email as exported, code). 0 and 2 get a login; 1, 3, 4 and 5
@@ -47,12 +59,50 @@ LOGGED_IN = (0, 2)
 TO_ACTIVATE = (1, 3, 4, 5)
 FIVE_INSTALLATIONS = 2
 
-FIRST_NAMES = ["Anne", "Bernard", "Jean-Baptiste", "Anne-Sophie", "Maëlys", "Loïc", "Gaëlle", "Hervé", "Isabelle",
-               "Jean", "Karine", "Laurent", "Marie-Thérèse", "Nicolas", "Odile", "Pierre", "Quentin", "Rozenn",
-               "Sophie", "Thierry"]
-LAST_NAMES = ["Durand", "Lefebvre", "d’Hérouville", "Le Goff", "N'Diaye", "de La Villemarqué", "Morvan",
-              "Jézéquel", "Riou", "Caradec", "Le Gall", "D'Aboville", "Hamon", "Prigent", "Quéméner", "Salaün",
-              "Thomas", "Urvoy", "Vallée", "Weber"]
+FIRST_NAMES = [
+    "Anne",
+    "Bernard",
+    "Jean-Baptiste",
+    "Anne-Sophie",
+    "Maëlys",
+    "Loïc",
+    "Gaëlle",
+    "Hervé",
+    "Isabelle",
+    "Jean",
+    "Karine",
+    "Laurent",
+    "Marie-Thérèse",
+    "Nicolas",
+    "Odile",
+    "Pierre",
+    "Quentin",
+    "Rozenn",
+    "Sophie",
+    "Thierry",
+]
+LAST_NAMES = [
+    "Durand",
+    "Lefebvre",
+    "d’Hérouville",
+    "Le Goff",
+    "N'Diaye",
+    "de La Villemarqué",
+    "Morvan",
+    "Jézéquel",
+    "Riou",
+    "Caradec",
+    "Le Gall",
+    "D'Aboville",
+    "Hamon",
+    "Prigent",
+    "Quéméner",
+    "Salaün",
+    "Thomas",
+    "Urvoy",
+    "Vallée",
+    "Weber",
+]
 # Codes of the other clients, cycling through the shapes of the internal
 # system's eras; each holds n, so none shares its letters and digits with
 # another (the activation look-up ignores separators, case and spaces).
@@ -63,8 +113,16 @@ CODE_SHAPES = [
     lambda n: f"C {10000 + n * 37} B",
     lambda n: f"cli_{2018 + n % 7}.{n}",
 ]
-TOWNS = [("35400", "Saint-Malo"), ("35430", "Saint-Père"), ("35160", "Montfort-sur-Meu"), ("22100", "Dinan"),
-         ("22400", "Lamballe"), ("56000", "Vannes"), ("35310", "Mordelles"), ("22200", "Guingamp")]
+TOWNS = [
+    ("35400", "Saint-Malo"),
+    ("35430", "Saint-Père"),
+    ("35160", "Montfort-sur-Meu"),
+    ("22100", "Dinan"),
+    ("22400", "Lamballe"),
+    ("56000", "Vannes"),
+    ("35310", "Mordelles"),
+    ("22200", "Guingamp"),
+]
 LABELS = ["Filtre planté de roseaux 5 EH", "Filtre planté de roseaux 8 EH", "Jardin d'assainissement 4 EH"]
 STAGES = ["study", "quote", "installation", "commissioned", "maintenance"]
 CLIENT_COUNT = 20
@@ -109,8 +167,17 @@ class ClientData:
 
 def _email(first, last):
     local = f"{first}.{last}".lower()
-    for accented, plain in (("é", "e"), ("è", "e"), ("ë", "e"), ("ï", "i"), ("ü", "u"), ("ç", "c"), ("’", ""),
-                            ("'", ""), (" ", "")):
+    for accented, plain in (
+        ("é", "e"),
+        ("è", "e"),
+        ("ë", "e"),
+        ("ï", "i"),
+        ("ü", "u"),
+        ("ç", "c"),
+        ("’", ""),
+        ("'", ""),
+        (" ", ""),
+    ):
         local = local.replace(accented, plain)
     return f"{local}@example.org"
 
@@ -134,15 +201,22 @@ def _installation(n, i):
     number = installation_number(n, i)
     postcode, city = TOWNS[(n + i) % len(TOWNS)]
     year = 2018 + (n + i) % 7
-    line1, line2 = [("Lieu-dit La Ville Ès Nonais", ""), (f"Lieu-dit Kerroch {i}", "Bâtiment B"),
-                    ("3 impasse de l’Église", "")][i % 3]
+    line1, line2 = [
+        ("Lieu-dit La Ville Ès Nonais", ""),
+        (f"Lieu-dit Kerroch {i}", "Bâtiment B"),
+        ("3 impasse de l’Église", ""),
+    ][i % 3]
     if n == 0:  # the browser tests' client keeps its first addresses
         line1, line2 = ("La Ville Ès Nonais" if i == 0 else f"Lieu-dit Kerroch {i}"), ""
     return InstallationData(
-        external_id=f"I-{number}", number=number,
+        external_id=f"I-{number}",
+        number=number,
         reference=f"AQ-{year}-{number}" if n == 0 or (n + i) % 3 else f"AQ {year}/{number}",
         label=LABELS[(n + i) % len(LABELS)],
-        address_line1=line1, address_line2=line2, postcode=postcode, city=city,
+        address_line1=line1,
+        address_line2=line2,
+        postcode=postcode,
+        city=city,
         installed_on=datetime.date(year, 1 + (n * 5 + i) % 12, 1 + n % 27),
         stage=(STAGES[i] if n == FIVE_INSTALLATIONS else STAGES[(n + i + 2) % len(STAGES)] if n else "commissioned"),
         franchisee=NO_EMAIL_FRANCHISEE if (n, i) == (FIVE_INSTALLATIONS, 3) else n % 3,
@@ -156,7 +230,11 @@ def clients():
     result = []
     for n in range(CLIENT_COUNT):
         first, last, email, code = SHOWCASE.get(n) or (
-            FIRST_NAMES[n], LAST_NAMES[n], _email(FIRST_NAMES[n], LAST_NAMES[n]), CODE_SHAPES[n % 5](n))
+            FIRST_NAMES[n],
+            LAST_NAMES[n],
+            _email(FIRST_NAMES[n], LAST_NAMES[n]),
+            CODE_SHAPES[n % 5](n),
+        )
         postcode, city = TOWNS[n % len(TOWNS)]
         line1 = f"{rng.randint(1, 60)} rue des Roseaux"
         line2 = "Bâtiment B, appartement 12" if n % 5 == 2 else ""
@@ -166,9 +244,17 @@ def clients():
         if n == FIVE_INSTALLATIONS:
             count = MOST_INSTALLATIONS
         data = ClientData(
-            n=n, external_id=f"C-{10001 + n}", code=code, first_name=first, last_name=last, email=email,
-            phone=f"06 00 00 {n // 10:02d} {n % 100:02d}", address_line1=line1, address_line2=line2,
-            postcode=postcode, city=city,
+            n=n,
+            external_id=f"C-{10001 + n}",
+            code=code,
+            first_name=first,
+            last_name=last,
+            email=email,
+            phone=f"06 00 00 {n // 10:02d} {n % 100:02d}",
+            address_line1=line1,
+            address_line2=line2,
+            postcode=postcode,
+            city=city,
         )
         data.installations = [_installation(n, i) for i in range(count)]
         result.append(data)

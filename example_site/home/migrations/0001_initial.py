@@ -10,23 +10,87 @@ PAGE_MODEL = getattr(settings, "WAGTAIL_PAGE_MODEL", "wagtailcore.page")
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('wagtailcore', '0097_baselogentry_uuid_action_timestamp_indexes'),  # the newest on Wagtail 7.4 and 8
+        ("wagtailcore", "0097_baselogentry_uuid_action_timestamp_indexes"),  # the newest on Wagtail 7.4 and 8
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HomePage',
+            name="HomePage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=PAGE_MODEL)),
-                ('body', wagtail.fields.StreamField([('portal_access', 5), ('paragraph', 6)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'default': 'Your personal spaces', 'label': 'heading', 'required': False}), 1: ('wagtail.blocks.PageChooserBlock', (), {'label': 'client space', 'page_type': ['aquatiris_portal.ClientSpacePage'], 'required': False}), 2: ('wagtail.blocks.CharBlock', (), {'default': 'Client space', 'label': 'client button text'}), 3: ('wagtail.blocks.PageChooserBlock', (), {'label': 'pro space', 'page_type': ['aquatiris_portal.ProSpacePage'], 'required': False}), 4: ('wagtail.blocks.CharBlock', (), {'default': 'Pro space (SPANC)', 'label': 'pro button text'}), 5: ('wagtail.blocks.StructBlock', [[('heading', 0), ('client_space', 1), ('client_label', 2), ('pro_space', 3), ('pro_label', 4)]], {}), 6: ('wagtail.blocks.RichTextBlock', (), {'label': 'paragraph'})})),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "body",
+                    wagtail.fields.StreamField(
+                        [("portal_access", 5), ("paragraph", 6)],
+                        blank=True,
+                        block_lookup={
+                            0: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"default": "Your personal spaces", "label": "heading", "required": False},
+                            ),
+                            1: (
+                                "wagtail.blocks.PageChooserBlock",
+                                (),
+                                {
+                                    "label": "client space",
+                                    "page_type": ["aquatiris_portal.ClientSpacePage"],
+                                    "required": False,
+                                },
+                            ),
+                            2: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"default": "Client space", "label": "client button text"},
+                            ),
+                            3: (
+                                "wagtail.blocks.PageChooserBlock",
+                                (),
+                                {
+                                    "label": "pro space",
+                                    "page_type": ["aquatiris_portal.ProSpacePage"],
+                                    "required": False,
+                                },
+                            ),
+                            4: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"default": "Pro space (SPANC)", "label": "pro button text"},
+                            ),
+                            5: (
+                                "wagtail.blocks.StructBlock",
+                                [
+                                    [
+                                        ("heading", 0),
+                                        ("client_space", 1),
+                                        ("client_label", 2),
+                                        ("pro_space", 3),
+                                        ("pro_label", 4),
+                                    ]
+                                ],
+                                {},
+                            ),
+                            6: ("wagtail.blocks.RichTextBlock", (), {"label": "paragraph"}),
+                        },
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'home page',
+                "verbose_name": "home page",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
     ]

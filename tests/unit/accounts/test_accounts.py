@@ -65,13 +65,16 @@ def _pages():
 
     root = Site.objects.get(is_default_site=True).root_page
     client_page = ClientSpacePage.objects.first() or root.add_child(
-        instance=ClientSpacePage(title="Espace client", slug="espace-client"))
+        instance=ClientSpacePage(title="Espace client", slug="espace-client")
+    )
     pro_page = ProSpacePage.objects.first() or root.add_child(
-        instance=ProSpacePage(title="Espace pro", slug="espace-pro"))
+        instance=ProSpacePage(title="Espace pro", slug="espace-pro")
+    )
     return client_page, pro_page
 
 
 # --- login -------------------------------------------------------------------
+
 
 def test_login_page_links_to_first_connection_and_lost_password(client):
     response = client.get(LOGIN + "?next=/espace-client/")
@@ -121,8 +124,7 @@ def test_login_failure_is_the_same_for_unknown_email_and_wrong_password(client):
     unknown = client.post(LOGIN, {"email": user.email.replace("client", "nobody"), "password": "nope-nope-nope"})
     assert wrong.status_code == unknown.status_code == 200
     assert escape(gettext("The email address or the password is not right.")) in wrong.content.decode()
-    assert _body(wrong).replace(user.email, "E") == _body(unknown).replace(
-        user.email.replace("client", "nobody"), "E")
+    assert _body(wrong).replace(user.email, "E") == _body(unknown).replace(user.email.replace("client", "nobody"), "E")
 
 
 def test_login_page_query_count_does_not_grow(client, django_assert_num_queries):
@@ -150,6 +152,7 @@ def test_logout_is_a_post_and_is_offered_on_portal_pages(client):
 
 # --- first connection ----------------------------------------------------------
 
+
 def test_activation_of_a_client_end_to_end(client):
     client_page, _ = _pages()
     record = factories.client(email="anne.durand@example.org")
@@ -160,8 +163,9 @@ def test_activation_of_a_client_end_to_end(client):
     token = AccountToken.objects.get()
     assert mail.key == f"activation:{token.pk}"
     # The mail says how long the link lasts, in words (was: "72" anywhere in the text).
-    lasts = ngettext("The link works once and for %(counter)s hour.", "The link works once and for %(counter)s hours.",
-                     72) % {"counter": 72}
+    lasts = ngettext(
+        "The link works once and for %(counter)s hour.", "The link works once and for %(counter)s hours.", 72
+    ) % {"counter": 72}
     assert lasts in mail.body_text and lasts in mail.body_html
     link = _link(mail)
     assert link.split("/")[-2] not in token.token_hash  # only the hash is stored
@@ -197,8 +201,9 @@ def test_activation_with_own_password_runs_the_validators(client):
     response = client.post(location, {"choice": "own", "new_password1": "123456", "new_password2": "123456"})
     assert response.status_code == 200
     assert not PortalAccount.objects.exists()
-    response = client.post(location, {"choice": "own", "new_password1": "Roseaux-et-sable-42",
-                                      "new_password2": "Roseaux-et-sable-42"})
+    response = client.post(
+        location, {"choice": "own", "new_password1": "Roseaux-et-sable-42", "new_password2": "Roseaux-et-sable-42"}
+    )
     assert response.status_code == 302
     assert get_user_model().objects.get(username=record.email).check_password("Roseaux-et-sable-42")
 
@@ -283,7 +288,9 @@ def test_activation_of_a_spanc_requires_the_email_code(client):
     assert code_mail.to == [spanc.email]
     code = re.search(r"\b(\d{6})\b", code_mail.body_text).group(1)
     wrong = client.post(VERIFY, {"code": "000000" if code != "000000" else "111111"})
-    assert wrong.status_code == 200 and escape(gettext("This code is not right or has expired.")) in wrong.content.decode()
+    assert (
+        wrong.status_code == 200 and escape(gettext("This code is not right or has expired.")) in wrong.content.decode()
+    )
     from django_otp.plugins.otp_email.models import EmailDevice
 
     EmailDevice.objects.update(throttling_failure_timestamp=None)  # django-otp's own delay after a failure
@@ -308,6 +315,7 @@ def test_send_a_new_code_respects_the_cool_down(client):
 
 # --- lost password --------------------------------------------------------------
 
+
 def test_lost_password_end_to_end_and_the_link_dies(client):
     user = factories.client_user()
     response = client.post(RESET, {"email": user.email.upper()})
@@ -316,8 +324,9 @@ def test_lost_password_end_to_end_and_the_link_dies(client):
     assert mail.to == [user.email] and mail.key.startswith("reset:")
     link = _link(mail)
     location = client.get(link)["Location"]
-    response = client.post(location, {"choice": "own", "new_password1": "Nouveau-roseau-77",
-                                      "new_password2": "Nouveau-roseau-77"})
+    response = client.post(
+        location, {"choice": "own", "new_password1": "Nouveau-roseau-77", "new_password2": "Nouveau-roseau-77"}
+    )
     assert response["Location"] == LOGIN
     assert HttpClient().get(link).status_code == 410
     assert RESET in HttpClient().get(link).content.decode()
@@ -353,8 +362,10 @@ def test_a_password_change_ends_the_other_sessions(client):
     other.force_login(user)
     change = reverse("aquatiris_portal:password_change")
     assert other.get(change).status_code == 200
-    response = mine.post(change, {"old_password": PASSWORD, "new_password1": "Roseaux-du-marais-31",
-                                  "new_password2": "Roseaux-du-marais-31"})
+    response = mine.post(
+        change,
+        {"old_password": PASSWORD, "new_password1": "Roseaux-du-marais-31", "new_password2": "Roseaux-du-marais-31"},
+    )
     assert response.status_code == 302
     assert mine.get(change).status_code == 200  # this session stays
     assert other.get(change)["Location"].startswith(LOGIN)  # the other one is over
@@ -362,12 +373,14 @@ def test_a_password_change_ends_the_other_sessions(client):
 
 # --- throttling ---------------------------------------------------------------------
 
+
 def test_a_hundred_code_guesses_are_stopped_and_the_right_code_too(client):
     record = factories.client(email="target@example.org")
     statuses = []
     for n in range(100):
         response = HttpClient(REMOTE_ADDR=f"10.0.{n // 250}.{n % 250}").post(
-            ACTIVATION, {"email": "target@example.org", "code": f"CLI-{n:05d}"})
+            ACTIVATION, {"email": "target@example.org", "code": f"CLI-{n:05d}"}
+        )
         statuses.append(response.status_code)
     assert statuses[:5] == [200] * 5
     assert set(statuses[5:]) == {429}
@@ -396,8 +409,9 @@ def test_a_full_account_refuses_the_addresses_that_guessed_even_with_the_right_p
     assert response.status_code == 429
     assert escape(_too_many_attempts(15)) in response.content.decode()
     # The owner, from an address that did not guess, logs in (accounts/throttle.py).
-    assert HttpClient(REMOTE_ADDR="10.1.1.1").post(
-        LOGIN, {"email": user.email, "password": PASSWORD}).status_code == 302
+    assert (
+        HttpClient(REMOTE_ADDR="10.1.1.1").post(LOGIN, {"email": user.email, "password": PASSWORD}).status_code == 302
+    )
 
 
 def test_lost_password_is_throttled_per_account():
@@ -409,6 +423,7 @@ def test_lost_password_is_throttled_per_account():
 
 
 # --- second factor: pro space and admin --------------------------------------------------
+
 
 def test_spanc_without_second_factor_sees_no_pro_space_and_no_spanc(client):
     _, pro_page = _pages()
@@ -464,8 +479,9 @@ def test_admin_login_enrols_an_authenticator_then_enters_the_admin():
     device = TOTPDevice.objects.get(user=admin, confirmed=False)
     assert http.post(ENROLL, {"code": "000000" if totp(device.bin_key) != 0 else "111111"}).status_code == 200
     TOTPDevice.objects.update(throttling_failure_timestamp=None)  # django-otp's own delay after a failure
-    response = http.post(ENROLL, {"code": f"{totp(device.bin_key):06d}", "current_password": PASSWORD,
-                                  "next": "/admin/"})
+    response = http.post(
+        ENROLL, {"code": f"{totp(device.bin_key):06d}", "current_password": PASSWORD, "next": "/admin/"}
+    )
     codes = re.findall(r"<li><code>([^<]+)</code></li>", response.content.decode())
     assert len(codes) == 10
     assert http.get("/admin/").status_code == 200
@@ -491,6 +507,7 @@ def test_enrolling_a_new_app_needs_the_existing_second_factor():
 
 # --- sessions ---------------------------------------------------------------------
 
+
 def test_an_idle_session_ends(client, settings):
     settings.AQUATIRIS_PORTAL_SESSION_IDLE_SECONDS = 60
     change = reverse("aquatiris_portal:password_change")
@@ -514,6 +531,7 @@ def test_production_cookies_are_secure_and_http_only():
 
 
 # --- email changes from the sync ---------------------------------------------------------
+
 
 def test_an_email_change_moves_the_login():
     user = factories.client_user()
@@ -540,7 +558,9 @@ def test_an_email_change_kills_links_sent_to_the_old_address(client):
 
 def test_portal_groups_exist_after_migrate():
     assert set(Group.objects.filter(name__in=["Portal clients", "Portal SPANC"]).values_list("name", flat=True)) == {
-        "Portal clients", "Portal SPANC"}
+        "Portal clients",
+        "Portal SPANC",
+    }
 
 
 def test_a_session_that_owes_its_second_factor_stays_on_the_account_screens():
@@ -583,6 +603,7 @@ def _count_queries(callback):
 def test_account_screens_run_as_many_queries_with_many_records():
     """First connection, lost password and the second-factor page do not
     grow with the number of clients, SPANC, accounts or links."""
+
     def measure():
         record = factories.client()
         spanc_user = factories.spanc_user()
@@ -606,7 +627,6 @@ def test_account_screens_run_as_many_queries_with_many_records():
 
     cache.clear()  # the bulk above used up the IP's allowance
     assert measure() == small
-
 
 
 def test_access_reads_a_users_account_client_and_spanc_in_one_query(django_assert_num_queries):

@@ -74,16 +74,20 @@ def _events(kind):
 
 # --- the client's address ------------------------------------------------------
 
-@pytest.mark.parametrize("proxies, header, expected", [
-    (1, "203.0.113.9", "203.0.113.9"),
-    (1, "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # the client typed the left one
-    (2, "6.6.6.6, 203.0.113.9, 10.0.0.2", "203.0.113.9"),  # two proxies of ours
-    (2, "203.0.113.9", "203.0.113.9"),  # came round the outer proxy: never beyond the header
-    (1, "203.0.113.9:4711", "203.0.113.9"),
-    (1, "[2001:db8::1]:443", "2001:db8::1"),
-    (1, "not-an-ip", PROXY),
-    (1, "", PROXY),
-])
+
+@pytest.mark.parametrize(
+    "proxies, header, expected",
+    [
+        (1, "203.0.113.9", "203.0.113.9"),
+        (1, "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # the client typed the left one
+        (2, "6.6.6.6, 203.0.113.9, 10.0.0.2", "203.0.113.9"),  # two proxies of ours
+        (2, "203.0.113.9", "203.0.113.9"),  # came round the outer proxy: never beyond the header
+        (1, "203.0.113.9:4711", "203.0.113.9"),
+        (1, "[2001:db8::1]:443", "2001:db8::1"),
+        (1, "not-an-ip", PROXY),
+        (1, "", PROXY),
+    ],
+)
 def test_the_client_ip_is_the_right_most_address_not_written_by_a_trusted_proxy(settings, proxies, header, expected):
     settings.AQUATIRIS_PORTAL_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
     settings.AQUATIRIS_PORTAL_TRUSTED_PROXY_COUNT = proxies
@@ -111,14 +115,17 @@ def test_production_settings_read_the_proxy_rule_from_the_environment(behind_the
 
 # --- login: the IP, the pair and the account ------------------------------------
 
+
 def test_a_hundred_random_email_failures_from_one_ip_lock_that_ip_only(behind_the_proxy):
     """The attack: behind the production proxy, 100 failures with
     random emails from one address, then the right password of a real
     client from another address logs in; the flooding address is locked."""
     anne = factories.client_user()
     attacker = _via_proxy("203.0.113.66")
-    statuses = [attacker.post(LOGIN, {"email": f"random{n}@example.org", "password": "guess"}).status_code
-                for n in range(app_settings.THROTTLE_RATES["login"]["ip"])]
+    statuses = [
+        attacker.post(LOGIN, {"email": f"random{n}@example.org", "password": "guess"}).status_code
+        for n in range(app_settings.THROTTLE_RATES["login"]["ip"])
+    ]
     assert set(statuses) == {200}
     assert attacker.post(LOGIN, {"email": "random-next@example.org", "password": "guess"}).status_code == 429
     response = _via_proxy("198.51.100.20").post(LOGIN, {"email": anne.email, "password": PASSWORD})
@@ -142,8 +149,10 @@ def test_failures_from_one_ip_lock_that_pair_not_the_person_elsewhere():
     other = factories.client_user()
     assert here.post(LOGIN, {"email": other.email, "password": PASSWORD}).status_code == 302
     # ... and the person, from elsewhere, into theirs.
-    assert HttpClient(REMOTE_ADDR="198.51.100.2").post(
-        LOGIN, {"email": anne.email, "password": PASSWORD}).status_code == 302
+    assert (
+        HttpClient(REMOTE_ADDR="198.51.100.2").post(LOGIN, {"email": anne.email, "password": PASSWORD}).status_code
+        == 302
+    )
 
 
 def test_failures_from_many_ips_lock_the_account_and_a_login_between_gives_no_fresh_start():
@@ -152,26 +161,34 @@ def test_failures_from_many_ips_lock_the_account_and_a_login_between_gives_no_fr
     for n in range(limit - 1):
         HttpClient(REMOTE_ADDR=f"10.3.0.{n}").post(LOGIN, {"email": anne.email, "password": f"wrong-{n}"})
     # The real person logs in in between: the guesses keep their count.
-    assert HttpClient(REMOTE_ADDR="10.3.1.1").post(LOGIN, {"email": anne.email, "password": PASSWORD}).status_code == 302
+    assert (
+        HttpClient(REMOTE_ADDR="10.3.1.1").post(LOGIN, {"email": anne.email, "password": PASSWORD}).status_code == 302
+    )
     HttpClient(REMOTE_ADDR="10.3.2.1").post(LOGIN, {"email": anne.email, "password": "wrong-last"})
     # The full account refuses the addresses that guessed, not the others.
-    assert HttpClient(REMOTE_ADDR="10.3.0.0").post(
-        LOGIN, {"email": anne.email, "password": PASSWORD}).status_code == 429
-    assert HttpClient(REMOTE_ADDR="10.3.3.1").post(
-        LOGIN, {"email": anne.email, "password": PASSWORD}).status_code == 302
+    assert (
+        HttpClient(REMOTE_ADDR="10.3.0.0").post(LOGIN, {"email": anne.email, "password": PASSWORD}).status_code == 429
+    )
+    assert (
+        HttpClient(REMOTE_ADDR="10.3.3.1").post(LOGIN, {"email": anne.email, "password": PASSWORD}).status_code == 302
+    )
     assert _events("lockout")[-1].details["buckets"] == ["account"]
 
 
 # --- canonical emails -------------------------------------------------------------
 
-@pytest.mark.parametrize("typed, canonical", [
-    ("Anne.Durand@Example.ORG ", "anne.durand@example.org"),
-    ("\u017fissi@example.org", "sissi@example.org"),  # ſ (long s)
-    ("\u212aarl@example.org", "karl@example.org"),  # Kelvin sign
-    ("\uff41nne@\uff45xample.org", "anne@example.org"),  # full-width
-    ("anne@ex\u00e4mple.fr", "anne@xn--exmple-cua.fr"),
-    ("anne@EXAMPLE.org.", "anne@example.org"),
-])
+
+@pytest.mark.parametrize(
+    "typed, canonical",
+    [
+        ("Anne.Durand@Example.ORG ", "anne.durand@example.org"),
+        ("\u017fissi@example.org", "sissi@example.org"),  # ſ (long s)
+        ("\u212aarl@example.org", "karl@example.org"),  # Kelvin sign
+        ("\uff41nne@\uff45xample.org", "anne@example.org"),  # full-width
+        ("anne@ex\u00e4mple.fr", "anne@xn--exmple-cua.fr"),
+        ("anne@EXAMPLE.org.", "anne@example.org"),
+    ],
+)
 def test_an_email_has_one_canonical_form(typed, canonical):
     assert canonical_email(typed) == canonical
 
@@ -185,8 +202,13 @@ def test_look_alikes_without_an_ascii_form_are_refused(typed):
 def test_look_alike_spellings_of_an_email_share_its_login_throttle():
     """Python's lower() keeps ſ: each spelling was a fresh bucket."""
     sissi = factories.client_user(factories.client(email="sissi@example.org"))
-    spellings = ["SISSI@example.org", "\u017fissi@example.org", "si\u017f\u017fi@example.org",
-                 "\uff53issi@example.org", "sissi@EXAMPLE.ORG"]
+    spellings = [
+        "SISSI@example.org",
+        "\u017fissi@example.org",
+        "si\u017f\u017fi@example.org",
+        "\uff53issi@example.org",
+        "sissi@EXAMPLE.ORG",
+    ]
     limit = app_settings.THROTTLE_RATES["login"]["account"]
     for n in range(limit):
         HttpClient(REMOTE_ADDR=f"10.4.0.{n}").post(LOGIN, {"email": spellings[n % len(spellings)], "password": "x"})
@@ -200,16 +222,22 @@ def test_a_dotless_i_is_refused_before_any_look_up_or_count():
     http = HttpClient(REMOTE_ADDR="10.5.0.1")
     response = http.post(LOGIN, {"email": "an\u0131e@example.org", "password": PASSWORD})
     assert response.status_code == 200 and "_auth_user_id" not in http.session
-    assert escape(gettext("Enter a valid email address (letters without accents before the @).")) in \
-        response.content.decode()
+    assert (
+        escape(gettext("Enter a valid email address (letters without accents before the @)."))
+        in response.content.decode()
+    )
     assert not _events("login_failed")
 
 
 def test_a_hundred_code_guesses_with_look_alike_spellings_are_stopped_the_right_code_too():
     record = factories.client(email="sissi@example.org")
     spellings = ["sissi@example.org", "\u017fissi@example.org", "SI\u017fSI@example.org", "sissi@EXAMPLE.org"]
-    statuses = [HttpClient(REMOTE_ADDR=f"10.6.{n // 250}.{n % 250}").post(
-        ACTIVATION, {"email": spellings[n % 4], "code": f"CLI-{n:05d}"}).status_code for n in range(100)]
+    statuses = [
+        HttpClient(REMOTE_ADDR=f"10.6.{n // 250}.{n % 250}")
+        .post(ACTIVATION, {"email": spellings[n % 4], "code": f"CLI-{n:05d}"})
+        .status_code
+        for n in range(100)
+    ]
     limit = app_settings.THROTTLE_RATES["activation"]["account"]
     assert statuses[:limit] == [200] * limit and set(statuses[limit:]) == {429}
     right = HttpClient(REMOTE_ADDR="10.6.9.9").post(ACTIVATION, {"email": record.email, "code": record.code})
@@ -230,6 +258,7 @@ def test_a_look_alike_email_finds_the_account_by_its_canonical_form():
 
 # --- codes ----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("typed", ["cli 1037", "CLI-1037", "cli_1037", " Cli1037 ", "c l i - 1 0 3 7"])
 def test_a_code_typed_with_spaces_or_other_separators_matches(typed):
     """A reported bug: "cli 1037" silently matched nothing."""
@@ -248,6 +277,7 @@ def test_a_near_code_still_matches_nothing():
 
 
 # --- links, to the second -------------------------------------------------------
+
 
 def _link(mail):
     match = re.search(r"https?://testserver(/portail/\S+/lien/[^/\s]+/)", mail.body_text)
@@ -295,6 +325,7 @@ def test_a_link_revoked_between_the_click_and_the_password_is_refused(how):
 
 # --- the second factor: the portal's throttle and django-otp's delay ------------------
 
+
 def _spanc_half_logged_in():
     """A SPANC agent past the password, owing the code sent by email."""
     user = factories.spanc_user()
@@ -321,10 +352,17 @@ def test_a_right_code_just_after_a_typo_is_not_called_wrong():
     assert right_away.status_code == 429
     page = right_away.content.decode()
     assert escape(gettext("This code is not right or has expired.")) not in page
-    assert escape(ngettext(
-        "Too many tries with a wrong code. Please wait %(seconds)d second, then type the code again.",
-        "Too many tries with a wrong code. Please wait %(seconds)d seconds, then type the code again.",
-        1) % {"seconds": 1}) in page
+    assert (
+        escape(
+            ngettext(
+                "Too many tries with a wrong code. Please wait %(seconds)d second, then type the code again.",
+                "Too many tries with a wrong code. Please wait %(seconds)d seconds, then type the code again.",
+                1,
+            )
+            % {"seconds": 1}
+        )
+        in page
+    )
     with time_machine.travel(timezone.now() + datetime.timedelta(seconds=2)):
         assert http.post(VERIFY, {"code": code})["Location"]
     assert http.get(VERIFY)["Location"]  # verified: the step is passed
@@ -358,8 +396,11 @@ def test_n_wrong_codes_give_429_and_the_right_code_is_refused_until_the_lock_end
 
 # --- enrolment, re-authentication, mails ------------------------------------------------
 
+
 def _mails_to(address, key_prefix):
-    return [mail for mail in OutgoingMail.objects.filter(key__startswith=key_prefix).order_by("pk") if mail.to == [address]]
+    return [
+        mail for mail in OutgoingMail.objects.filter(key__startswith=key_prefix).order_by("pk") if mail.to == [address]
+    ]
 
 
 def _enrol_code(address):
@@ -442,7 +483,9 @@ def test_new_backup_codes_need_the_password_and_mail_the_person_and_the_old_ones
     assert set(StaticToken.objects.filter(device__user=user).values_list("token", flat=True)) == set(new)
     assert len(_mails_to(user.email, "security:backup_codes")) == 1
     assert [e.kind for e in SecurityEvent.objects.filter(user=user).order_by("pk")] == [
-        "reauth_failed", "backup_codes_regenerated"]
+        "reauth_failed",
+        "backup_codes_regenerated",
+    ]
 
 
 def test_new_backup_codes_need_the_second_factor_first():
@@ -459,8 +502,14 @@ def test_the_password_asked_again_is_throttled_like_a_login():
     http.force_login(user)
     for n in range(app_settings.THROTTLE_RATES["login"]["pair"]):
         http.post(CHANGE, {"old_password": f"wrong-{n}", "new_password1": "x", "new_password2": "x"})
-    response = http.post(CHANGE, {"old_password": PASSWORD, "new_password1": "Another-strong-pass-42",
-                                  "new_password2": "Another-strong-pass-42"})
+    response = http.post(
+        CHANGE,
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Another-strong-pass-42",
+            "new_password2": "Another-strong-pass-42",
+        },
+    )
     assert response.status_code == 429
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
@@ -470,8 +519,14 @@ def test_a_password_change_mails_the_person():
     user = factories.client_user()
     http = HttpClient()
     http.force_login(user)
-    response = http.post(CHANGE, {"old_password": PASSWORD, "new_password1": "Another-strong-pass-42",
-                                  "new_password2": "Another-strong-pass-42"})
+    response = http.post(
+        CHANGE,
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Another-strong-pass-42",
+            "new_password2": "Another-strong-pass-42",
+        },
+    )
     assert response.status_code == 302
     [notice] = _mails_to(user.email, "security:password_changed")
     assert "password" in notice.subject.lower() or "mot de passe" in notice.subject.lower()

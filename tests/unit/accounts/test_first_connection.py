@@ -55,6 +55,7 @@ def fields_of(response):
 
 # --- no autofocus where a page has more than one field --------------------------
 
+
 def test_login_and_activation_pages_have_no_autofocus():
     for url in (LOGIN, ACTIVATION):
         page = fields_of(HttpClient().get(url))
@@ -81,11 +82,16 @@ def test_every_logged_out_screen_autofocuses_only_a_lone_field(world):
         checked.append(route.id)
         if page.autofocus:
             assert len(page.fields) == 1 and page.autofocus == page.fields, (route.id, page.fields, page.autofocus)
-    assert {"aquatiris_portal:login", "aquatiris_portal:activation", "page:ClientSpacePage",
-            "page:ProSpacePage"} <= set(checked), checked
+    assert {
+        "aquatiris_portal:login",
+        "aquatiris_portal:activation",
+        "page:ClientSpacePage",
+        "page:ProSpacePage",
+    } <= set(checked), checked
 
 
 # --- the "sent" page ----------------------------------------------------------------
+
 
 def _network_phone(number):
     portal_settings = PortalSettings.for_site(Site.objects.get(is_default_site=True))
@@ -106,8 +112,9 @@ def test_the_sent_page_is_the_same_response_whether_the_code_matched(settings):
     assert OutgoingMail.objects.count() == 1  # the code matched: a link left
     wrong = HttpClient().post(ACTIVATION, {"email": record.email, "code": "AQ/22/9999"})
     assert OutgoingMail.objects.count() == 1  # it did not: nothing more
-    for part, wrong_part, matching_part in zip(("status", "body", "headers", "cookies"),
-                                               _comparable(wrong), _comparable(matching), strict=True):
+    for part, wrong_part, matching_part in zip(
+        ("status", "body", "headers", "cookies"), _comparable(wrong), _comparable(matching), strict=True
+    ):
         assert wrong_part == matching_part, part
     assert matching.status_code == 200
     assert "/lien/" not in matching.content.decode()  # the link travels by mail only
@@ -131,6 +138,7 @@ def test_without_a_network_phone_the_sent_page_names_someone_to_contact():
 
 # --- the code help ----------------------------------------------------------------
 
+
 def _space(world, **fields):
     page = world.pages[ClientSpacePage]
     for name, value in fields.items():
@@ -141,7 +149,8 @@ def _space(world, **fields):
 
 def test_example_codes_have_the_shapes_of_real_codes():
     real = {canonical_code(code) for *_, code in people.SHOWCASE.values()} | {
-        canonical_code(spanc[1]) for spanc in people.SPANCS}
+        canonical_code(spanc[1]) for spanc in people.SPANCS
+    }
     assert canonical_code(EXAMPLE_CLIENT_CODE) in real and canonical_code(EXAMPLE_PRO_CODE) in real
     body = HttpClient().get(ACTIVATION).content.decode()
     assert INVENTED_CODE not in body
@@ -162,8 +171,11 @@ def test_the_editors_picture_and_words_replace_the_drawing(world):
 
     image = get_image_model().objects.create(title="Facture", file=get_test_image_file(size=(800, 300)))
     alt = "Haut d’une facture : Client : Anne Durand (AQ/22/0457)"
-    _space(world, code_help="Votre code est sur la lettre de bienvenue.",
-           code_facsimile=[("facsimile", {"image": image, "alt_text": alt})])
+    _space(
+        world,
+        code_help="Votre code est sur la lettre de bienvenue.",
+        code_facsimile=[("facsimile", {"image": image, "alt_text": alt})],
+    )
     body = HttpClient().get(ACTIVATION).content.decode()
     help_ = body.split('<details class="aqp-code-help">', 1)[1].split("</details>", 1)[0]
     assert "lettre de bienvenue" in help_ and "devis" not in help_

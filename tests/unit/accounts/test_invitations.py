@@ -18,8 +18,8 @@ from wagtail.models import Site
 
 from aquatiris_portal import access
 from aquatiris_portal.accounts import invitations, presence
-from aquatiris_portal.conf import app_settings
 from aquatiris_portal.accounts.models import Invitation, Membership
+from aquatiris_portal.conf import app_settings
 from aquatiris_portal.models import OutgoingMail, SecurityEvent
 from aquatiris_portal.pages.client_space import ClientSpacePage
 from tests import factories
@@ -42,7 +42,8 @@ def _empty_throttle():
 def space():
     root = Site.objects.get(is_default_site=True).root_page
     return ClientSpacePage.objects.first() or root.add_child(
-        instance=ClientSpacePage(title="Espace client", slug="espace-client"))
+        instance=ClientSpacePage(title="Espace client", slug="espace-client")
+    )
 
 
 def _logged_in(user, otp=False):
@@ -75,11 +76,14 @@ def _accept_with_new_password(http, link):
     response = http.get(link)
     assert response.status_code == 302 and "lien" not in response["Location"]
     page = http.get(ACCEPT)
-    return http.post(ACCEPT, {"choice": "generated", "generated_password": _generated(page),
-                              "first_name": "Claire", "last_name": "Martin"})
+    return http.post(
+        ACCEPT,
+        {"choice": "generated", "generated_password": _generated(page), "first_name": "Claire", "last_name": "Martin"},
+    )
 
 
 # --- the lifecycle ---------------------------------------------------------------------
+
 
 def test_an_owner_invites_a_household_member_who_accepts_and_sees_the_space(space):
     client = factories.client(last_name="Quarantotto")
@@ -141,8 +145,10 @@ def test_the_cap_counts_people_and_waiting_invitations(settings):
 
 
 def test_invitations_to_one_address_are_throttled_and_only_the_newest_link_works(settings):
-    settings.AQUATIRIS_PORTAL_THROTTLE_RATES = {**app_settings.THROTTLE_RATES,
-                                                "invitation": {"account": 2, "ip": 30, "minutes": 60}}
+    settings.AQUATIRIS_PORTAL_THROTTLE_RATES = {
+        **app_settings.THROTTLE_RATES,
+        "invitation": {"account": 2, "ip": 30, "minutes": 60},
+    }
     client = factories.client()
     http = _logged_in(factories.client_user(client))
     assert _invite(http, "again@example.org").status_code == 302
@@ -164,8 +170,10 @@ def test_an_existing_account_joins_only_after_confirming_logged_in_as_itself():
     anonymous.get(link)
     response = anonymous.get(ACCEPT)
     assert response.status_code == 302 and reverse("aquatiris_portal:login") in response["Location"]
-    assert anonymous.post(ACCEPT, {"choice": "generated", "generated_password": "Zz-9-long-enough-pass"}
-                          ).status_code == 302  # no password set for it, no account made
+    assert (
+        anonymous.post(ACCEPT, {"choice": "generated", "generated_password": "Zz-9-long-enough-pass"}).status_code
+        == 302
+    )  # no password set for it, no account made
     assert not Membership.objects.filter(person=existing, client=client).exists()
 
     other = _logged_in(factories.client_user())
@@ -209,6 +217,7 @@ def test_a_spanc_manager_invites_an_agent_who_owes_the_second_factor():
 
 
 # --- removal --------------------------------------------------------------------------
+
 
 def test_a_removal_ends_access_at_once_and_the_last_record_s_sessions(space):
     client = factories.client(last_name="Quarantotto")
@@ -254,6 +263,7 @@ def test_the_lead_and_oneself_are_not_removed():
 
 
 # --- « last came » -----------------------------------------------------------------------
+
 
 def test_last_came_is_written_at_most_once_per_window(settings, space):
     settings.AQUATIRIS_PORTAL_LAST_SEEN_MINUTES = 15

@@ -48,6 +48,7 @@ def _migration():
 
 # --- the migration ------------------------------------------------------------------
 
+
 def test_the_migration_turns_every_account_into_its_owner_or_manager_membership_once():
     """Each account's client becomes an owner membership, its SPANC a manager
     one (an account with both gets both), since its activation; a second run
@@ -67,8 +68,10 @@ def test_the_migration_turns_every_account_into_its_owner_or_manager_membership_
     migration.forwards(global_apps, None)
     made = set(Membership.objects.values_list("person_id", "client_id", "spanc_id", "role"))
     assert made == {
-        (owner.pk, client.pk, None, "owner"), (manager.pk, None, spanc.pk, "manager"),
-        (both.pk, both_client.pk, None, "owner"), (both.pk, None, both_spanc.pk, "manager"),
+        (owner.pk, client.pk, None, "owner"),
+        (manager.pk, None, spanc.pk, "manager"),
+        (both.pk, both_client.pk, None, "owner"),
+        (both.pk, None, both_spanc.pk, "manager"),
         (household.pk, client.pk, None, "household"),
     }
     activated = PortalAccount.objects.get(user=owner).activated_at
@@ -79,18 +82,23 @@ def test_the_migration_turns_every_account_into_its_owner_or_manager_membership_
 
     migration.backwards(global_apps, None)
     assert set(Membership.objects.values_list("person_id", "client_id", "spanc_id", "role")) == {
-        (household.pk, client.pk, None, "household")}
+        (household.pk, client.pk, None, "household")
+    }
     assert PortalAccount.objects.count() == 5  # the accounts themselves untouched
 
 
 # --- the model's rules --------------------------------------------------------------
 
-@pytest.mark.parametrize("fields", [
-    {"role": "owner"},  # no record
-    {"role": "household", "both": True},  # a client and a SPANC
-    {"role": "agent", "kind": "client"},  # a SPANC role on a client
-    {"role": "owner", "kind": "spanc"},  # a client role on a SPANC
-])
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"role": "owner"},  # no record
+        {"role": "household", "both": True},  # a client and a SPANC
+        {"role": "agent", "kind": "client"},  # a SPANC role on a client
+        {"role": "owner", "kind": "spanc"},  # a client role on a SPANC
+    ],
+)
 def test_a_membership_is_one_record_with_a_role_of_its_kind(fields):
     person, client, spanc = factories.user(), factories.client(), factories.spanc()
     records = {}
@@ -118,6 +126,7 @@ def test_one_active_membership_per_person_and_record_and_a_removed_one_stays():
 
 
 # --- access reads memberships ---------------------------------------------------------
+
 
 def test_household_member_and_agent_reach_the_record_but_only_owner_registers_and_only_leads_manage():
     client, spanc = factories.client(), factories.spanc()
@@ -167,6 +176,7 @@ def test_activation_makes_the_owner_membership():
 
 # --- a landlord: several clients ------------------------------------------------------
 
+
 def test_a_person_of_two_clients_chooses_the_space_and_pages_say_whose(space):
     martin = factories.client(last_name="Martin")
     durand = factories.client(last_name="Durand")
@@ -197,8 +207,7 @@ def test_a_person_of_two_clients_chooses_the_space_and_pages_say_whose(space):
     martin_membership = Membership.objects.get(person=landlord, client=martin)
     http.post(CHOOSE, {"membership": martin_membership.pk})
     assert http.get(space.url + space.reverse_subpage("installation", args=[martin_installation.pk])).status_code == 200
-    assert http.get(space.url + space.reverse_subpage(
-        "installation", args=[durand_installation.pk])).status_code == 404
+    assert http.get(space.url + space.reverse_subpage("installation", args=[durand_installation.pk])).status_code == 404
 
 
 def test_a_person_with_one_space_is_not_told_whose_it_is(space):
@@ -209,6 +218,7 @@ def test_a_person_with_one_space_is_not_told_whose_it_is(space):
 
 
 # --- the sync: the record's email, a house sold ---------------------------------------
+
 
 def test_an_email_change_moves_the_owner_login_and_leaves_the_household_alone():
     client = factories.client()
@@ -223,7 +233,9 @@ def test_an_email_change_moves_the_owner_login_and_leaves_the_household_alone():
     assert owner.email == owner.username == "nouvelle.adresse@example.org"
     assert household.email == household.username == "claire@example.org"
     assert set(Membership.objects.filter(client=client).values_list("person_id", "role")) == {
-        (owner.pk, "owner"), (household.pk, "household")}
+        (owner.pk, "owner"),
+        (household.pk, "household"),
+    }
 
 
 def test_a_sold_house_leaves_the_old_clients_people(space):

@@ -147,8 +147,10 @@ def test_first_connection_and_lost_password_end_on_this_site(purpose, hostile):
     page = http.get(form_url, {"next": hostile})
     assert page.status_code == 200 and carries_nothing_hostile(page.content.decode())
     new_password = "Roseaux-filtre-2026-tres-long"
-    response = http.post(form_url + "?" + _q(hostile), {
-        "choice": "own", "new_password1": new_password, "new_password2": new_password, "next": hostile})
+    response = http.post(
+        form_url + "?" + _q(hostile),
+        {"choice": "own", "new_password1": new_password, "new_password2": new_password, "next": hostile},
+    )
     assert_same_site(response)
 
 

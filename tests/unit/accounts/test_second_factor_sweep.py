@@ -24,10 +24,18 @@ from tests.unit._url_sweep import _private_root, world  # noqa: F401 (fixtures)
 # way to the code, or out). This list is the sweep's own, on purpose not
 # the middleware's OPEN_URL_NAMES: a route opened there by mistake fails here.
 BEFORE_SECOND_FACTOR = {
-    f"aquatiris_portal:{name}" for name in (
-        "login", "logout", "otp_verify", "otp_enroll",
-        "activation", "activation_link", "activation_password",
-        "password_reset", "password_reset_link", "password_reset_password",
+    f"aquatiris_portal:{name}"
+    for name in (
+        "login",
+        "logout",
+        "otp_verify",
+        "otp_enroll",
+        "activation",
+        "activation_link",
+        "activation_password",
+        "password_reset",
+        "password_reset_link",
+        "password_reset_password",
     )
 }
 USERS = ("spanc", "staff")
@@ -106,6 +114,7 @@ def test_the_sweep_reaches_what_it_promises():
 
 # --- the sweep catches an ungated route ---------------------------------------
 
+
 def leaky_view(request, pk):
     from aquatiris_portal.models import Client
 
@@ -118,9 +127,9 @@ leak_urlpatterns = [path("fuite/<int:pk>/", leaky_view, name="leak")]
 def _leak_urlconf():
     """The example site's URLconf with one more route in the portal's namespace."""
     from django.urls import URLResolver
-    from example_site import urls as site_urls
 
     from aquatiris_portal import urls as portal_urls
+    from example_site import urls as site_urls
 
     module = type(site_urls)("sweep_leak_urls")
     module.urlpatterns = [

@@ -14,7 +14,9 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_email.models import EmailDevice
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from aquatiris_portal.accounts import trusted_browsers
 from aquatiris_portal.accounts.email_moves import move_login
@@ -76,8 +78,11 @@ def _skipped(browser, user):
 
 
 def _kinds(user):
-    return list(SecurityEvent.objects.filter(user=user, kind__startswith="trusted_browser").order_by("pk")
-                .values_list("kind", "details__reason"))
+    return list(
+        SecurityEvent.objects.filter(user=user, kind__startswith="trusted_browser")
+        .order_by("pk")
+        .values_list("kind", "details__reason")
+    )
 
 
 def _trusted(user=None):
@@ -89,6 +94,7 @@ def _trusted(user=None):
 
 
 # --- the cookie ---------------------------------------------------------------
+
 
 def test_the_box_is_offered_to_a_spanc_and_its_cookie_has_the_flags(settings):
     settings.DEBUG = False
@@ -137,6 +143,7 @@ def test_a_wrong_code_with_the_box_trusts_nothing():
 
 
 # --- the next login ---------------------------------------------------------------
+
 
 def test_the_next_login_from_that_browser_skips_the_code_and_is_otp_verified():
     user, browser, _cookie = _trusted()
@@ -192,13 +199,13 @@ def test_a_cookie_signed_for_another_purpose_is_refused():
 
 def test_an_expired_trust_is_refused():
     user, browser, _cookie = _trusted()
-    with time_machine.travel(datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=30, minutes=1)):
+    with time_machine.travel(datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=30, minutes=1)):
         _refused(browser, user, "expired")
 
 
 def test_a_row_expired_before_the_cookie_is_refused(settings):
     user, browser, _cookie = _trusted()
-    TrustedBrowser.objects.update(expires_at=datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc))
+    TrustedBrowser.objects.update(expires_at=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC))
     _refused(browser, user, "expired")
     assert not TrustedBrowser.objects.exists()
 
@@ -215,6 +222,7 @@ def test_a_password_changed_outside_the_portal_ends_the_trust():
 
 
 # --- staff ------------------------------------------------------------------------
+
 
 def _make_staff(user, how):
     if how == "is_staff":
@@ -240,8 +248,9 @@ def test_staff_are_never_offered_and_their_cookie_is_ignored(how):
     assert "trusted_browser_used" not in kinds and "trusted_browser_refused" not in kinds  # not even read
     # Ticking the box by hand trusts nothing either.
     EmailDevice.objects.update(throttling_failure_timestamp=None, throttling_failure_count=0)
-    code = re.search(r"\b(\d{6})\b", OutgoingMail.objects.filter(key__startswith="otp:").order_by("-pk")
-                     .first().body_text).group(1)
+    code = re.search(
+        r"\b(\d{6})\b", OutgoingMail.objects.filter(key__startswith="otp:").order_by("-pk").first().body_text
+    ).group(1)
     response = browser.post(VERIFY, {"code": code, "trust_browser": "1", "next": "/"})
     assert response.status_code == 302 and COOKIE not in response.cookies
     assert TrustedBrowser.objects.filter(user=user).count() == 1  # only the one made before
@@ -253,6 +262,7 @@ def test_a_client_is_not_offered_the_box():
 
 
 # --- revocations ------------------------------------------------------------------
+
 
 def _revoked(user, browser, reason):
     assert not TrustedBrowser.objects.filter(user=user).exists()
@@ -342,6 +352,7 @@ def test_the_admin_bulk_action_is_in_the_users_listing():
 
 # --- any altered cookie is refused -------------------------------------------------
 
+
 def test_any_altered_cookie_value_is_refused():
     user, _b, cookie = _trusted()
     value = cookie.value
@@ -364,11 +375,11 @@ def test_any_altered_cookie_value_is_refused():
         i = data.draw(st.integers(0, len(value) - 1))
         if kind == "replace":
             c = data.draw(alphabet.filter(lambda ch: ch != value[i]))
-            raw = value[:i] + c + value[i + 1:]
+            raw = value[:i] + c + value[i + 1 :]
         elif kind == "insert":
             raw = value[:i] + data.draw(st.text(alphabet, min_size=1, max_size=5)) + value[i:]
         elif kind == "delete":
-            raw = value[:i] + value[i + data.draw(st.integers(1, 5)):]
+            raw = value[:i] + value[i + data.draw(st.integers(1, 5)) :]
         elif kind == "truncate":
             raw = value[:i]
         else:
@@ -385,8 +396,10 @@ def test_the_admin_bulk_action_through_the_wagtail_admin():
     admin = get_user_model().objects.create_superuser("chief", "chief@example.org", PASSWORD)
     staff_browser = HttpClient()
     factories.otp_login(staff_browser, admin)
-    url = reverse("wagtail_bulk_action", args=(user._meta.app_label, user._meta.model_name,
-                                                RevokeTrustedBrowsersBulkAction.action_type))
+    url = reverse(
+        "wagtail_bulk_action",
+        args=(user._meta.app_label, user._meta.model_name, RevokeTrustedBrowsersBulkAction.action_type),
+    )
     confirm = staff_browser.get(url, {"id": user.pk})
     assert confirm.status_code == 200 and user.email in confirm.content.decode()
     response = staff_browser.post(url + f"?id={user.pk}", {"next": "/admin/users/"})

@@ -53,23 +53,47 @@ def world(space, settings):
     installation = factories.installation(client=test_client)
     document = factories.document(installation, title="Étude de sol du test")
     account_user = factories.client_user(test_client)
-    portal_request = PortalRequest(kind=PortalRequest.Kind.QUESTION, client=test_client, installation=installation,
-                                   message="Bonjour", subject_label="Question")
+    portal_request = PortalRequest(
+        kind=PortalRequest.Kind.QUESTION,
+        client=test_client,
+        installation=installation,
+        message="Bonjour",
+        subject_label="Question",
+    )
     portal_request.fill_recap()
     portal_request.save()
-    RequestMessage.objects.create(request=portal_request, author_role=RequestMessage.Author.FRANCHISEE,
-                                  channel=RequestMessage.Channel.REPLY_LINK, body="Réponse", author_name="Luc")
+    RequestMessage.objects.create(
+        request=portal_request,
+        author_role=RequestMessage.Author.FRANCHISEE,
+        channel=RequestMessage.Channel.REPLY_LINK,
+        body="Réponse",
+        author_name="Luc",
+    )
     PortalRequest.objects.filter(pk=portal_request.pk).update(last_activity_at=timezone.now(), client_read_at=None)
-    attachment = RequestAttachment(request=portal_request, filename="photo.pdf", content_type="application/pdf",
-                                   size=len(PDF))
+    attachment = RequestAttachment(
+        request=portal_request, filename="photo.pdf", content_type="application/pdf", size=len(PDF)
+    )
     attachment.file.save("photo.pdf", SimpleUploadedFile("photo.pdf", PDF), save=False)
     attachment.save()
-    visit = Visit.objects.create(external_id="V-VIEW-AS", installation=installation, kind="maintenance",
-                                 planned_for=timezone.localdate() + datetime.timedelta(days=5), visible_to_client=True)
+    visit = Visit.objects.create(
+        external_id="V-VIEW-AS",
+        installation=installation,
+        kind="maintenance",
+        planned_for=timezone.localdate() + datetime.timedelta(days=5),
+        visible_to_client=True,
+    )
     real_client = factories.installation().client
-    return {"client": test_client, "installation": installation, "document": document, "request": portal_request,
-            "attachment": attachment, "visit": visit, "real_client": real_client, "account_user": account_user,
-            "subject": RequestSubject.objects.create(name="Question", sort_order=10)}
+    return {
+        "client": test_client,
+        "installation": installation,
+        "document": document,
+        "request": portal_request,
+        "attachment": attachment,
+        "visit": visit,
+        "real_client": real_client,
+        "account_user": account_user,
+        "subject": RequestSubject.objects.create(name="Question", sort_order=10),
+    }
 
 
 def editor(**kw):
@@ -91,6 +115,7 @@ def events(kind):
 
 
 # --- who may ------------------------------------------------------------------
+
 
 def test_the_editors_group_has_the_permission_and_customer_service_too():
     editors, service = ensure_groups()
@@ -135,8 +160,9 @@ def test_an_editor_chooses_among_the_test_clients_only(world):
 
 def test_records_staff_may_choose_any_client(world):
     user = factories.user(is_staff=True)
-    user.user_permissions.add(*Permission.objects.filter(codename__in=["access_admin", "view_as_client",
-                                                                       "view_client"]))
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["access_admin", "view_as_client", "view_client"])
+    )
     http = HttpClient()
     factories.otp_login(http, user)
     response = start(http, world["real_client"])
@@ -154,6 +180,7 @@ def test_an_editor_without_a_client_chosen_is_told_how(world):
 
 
 # --- what they see ------------------------------------------------------------
+
 
 def test_the_editor_sees_the_clients_dashboard_with_the_banner(world):
     user, http = editor()
@@ -198,6 +225,7 @@ def test_the_pro_space_stays_closed(world):
 
 # --- read only ----------------------------------------------------------------
 
+
 def _space_urls(space, world):
     """Every route of the client space (from the page class: a new route is swept as soon as it exists)."""
     by_kwarg = {"reference": world["request"].reference}
@@ -208,8 +236,13 @@ def _space_urls(space, world):
         kwargs = {}
         for kwarg in getattr(pattern.pattern, "converters", {}) or {}:
             if kwarg == "pk":
-                kwargs[kwarg] = (world["attachment"].pk if "attachment" in pattern.name
-                                 else world["visit"].pk if "visit" in pattern.name else world["installation"].pk)
+                kwargs[kwarg] = (
+                    world["attachment"].pk
+                    if "attachment" in pattern.name
+                    else world["visit"].pk
+                    if "visit" in pattern.name
+                    else world["installation"].pk
+                )
             elif kwarg in by_kwarg:
                 kwargs[kwarg] = by_kwarg[kwarg]
             else:
@@ -219,8 +252,13 @@ def _space_urls(space, world):
 
 
 def _counts():
-    return (OutgoingMail.objects.count(), OutboxEvent.objects.count(), PortalRequest.objects.count(),
-            RequestMessage.objects.count(), RequestAttachment.objects.count())
+    return (
+        OutgoingMail.objects.count(),
+        OutboxEvent.objects.count(),
+        PortalRequest.objects.count(),
+        RequestMessage.objects.count(),
+        RequestAttachment.objects.count(),
+    )
 
 
 def test_every_post_of_the_client_space_is_refused(space, world):
@@ -229,9 +267,15 @@ def test_every_post_of_the_client_space_is_refused(space, world):
     urls = _space_urls(space, world)
     assert len(urls) >= 13
     before = _counts()
-    data = {"installation": world["installation"].pk, "subject": world["subject"].pk, "body": "Bonjour",
-            "message": "L'eau stagne dans le filtre depuis une semaine.", "serial_number": "AQ-2024-012345",
-            "confirm": "1", "action": "reopen"}
+    data = {
+        "installation": world["installation"].pk,
+        "subject": world["subject"].pk,
+        "body": "Bonjour",
+        "message": "L'eau stagne dans le filtre depuis une semaine.",
+        "serial_number": "AQ-2024-012345",
+        "confirm": "1",
+        "action": "reopen",
+    }
     for name, url in urls.items():
         for method in ("post", "put", "patch", "delete"):
             response = getattr(http, method)(url, data) if method == "post" else getattr(http, method)(url)
@@ -245,9 +289,14 @@ def test_the_client_would_have_sent_it(space, world):
     """The contact POST of the sweep above does send a request for the client's own account."""
     http = HttpClient()
     http.force_login(world["account_user"])
-    response = http.post(_space_urls(space, world)["contact"], {
-        "installation": world["installation"].pk, "subject": world["subject"].pk,
-        "message": "L'eau stagne dans le filtre depuis une semaine."})
+    response = http.post(
+        _space_urls(space, world)["contact"],
+        {
+            "installation": world["installation"].pk,
+            "subject": world["subject"].pk,
+            "message": "L'eau stagne dans le filtre depuis une semaine.",
+        },
+    )
     assert response.status_code == 302 and PortalRequest.objects.count() == 2
 
 

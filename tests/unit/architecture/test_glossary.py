@@ -24,8 +24,14 @@ GLOSSARY = ROOT / "docs" / "glossary.md"
 
 # Mails whose recipient is the client (the franchisee's, the network head's
 # and the SPANC upload's are for professionals).
-CLIENT_MAILS = ("request_client_copy", "request_answer", "warranty_confirmation", "activation",
-                "already_activated", "password_reset")
+CLIENT_MAILS = (
+    "request_client_copy",
+    "request_answer",
+    "warranty_confirmation",
+    "activation",
+    "already_activated",
+    "password_reset",
+)
 # Python modules whose translated strings are shown to clients.
 CLIENT_MODULES = ("enquiries/forms.py", "enquiries/views.py", "pages/stages.py", "snippets/stages.py")
 # Editors' defaults shown to clients as they are (PortalSettings fields, client space page fields).
@@ -60,7 +66,9 @@ def violations(text):
 
 BLOCKTRANS = re.compile(
     r"{%\s*blocktrans(?:late)?\b(?P<args>[^%]*)%}(?P<singular>.*?)(?:{%\s*plural\s*%}(?P<plural>.*?))?"
-    r"{%\s*endblocktrans(?:late)?\s*%}", re.S)
+    r"{%\s*endblocktrans(?:late)?\s*%}",
+    re.S,
+)
 TRANS = re.compile(r"""{%\s*trans(?:late)?\s+(?P<q>["'])(?P<msgid>.*?)(?P=q)""")
 UNDERSCORE = re.compile(r"""_\((?P<q>["'])(?P<msgid>.*?)(?P=q)\)""")
 
@@ -123,7 +131,8 @@ def client_msgids():
     from aquatiris_portal.snippets.site_settings import PortalSettings
 
     for model, field_name in [(PortalSettings, name) for name in CLIENT_SETTINGS_DEFAULTS] + [
-            (ClientSpacePage, name) for name in CLIENT_PAGE_DEFAULTS]:
+        (ClientSpacePage, name) for name in CLIENT_PAGE_DEFAULTS
+    ]:
         try:
             default = model._meta.get_field(field_name).default
         except Exception:  # noqa: S112  a field not there yet
@@ -140,21 +149,24 @@ def test_the_glossary_lists_its_rules():
     assert len(patterns) >= 6 and any("franchis" in p for p in patterns) and any("EH" in p for p in patterns)
 
 
-@pytest.mark.parametrize("text, bad", [
-    ("Contacter mon franchisé", True),
-    ("Votre franchisée vous répond", True),
-    ("envoyée à la tête de réseau Aquatiris", True),
-    ("Filtre 5 EH", True),
-    ("Filtre pour 5 personnes (5 EH)", False),
-    ("2,0 Kio", True),
-    ("2,0 Ko", False),
-    ("le 1 janvier 2027", True),
-    ("le 1er janvier 2027", False),
-    ("le 11 janvier 2027", False),
-    ("Étude terminé", True),
-    ("Étape terminée", False),
-    ("Écrire à mon installateur Aquatiris", False),
-])
+@pytest.mark.parametrize(
+    "text, bad",
+    [
+        ("Contacter mon franchisé", True),
+        ("Votre franchisée vous répond", True),
+        ("envoyée à la tête de réseau Aquatiris", True),
+        ("Filtre 5 EH", True),
+        ("Filtre pour 5 personnes (5 EH)", False),
+        ("2,0 Kio", True),
+        ("2,0 Ko", False),
+        ("le 1 janvier 2027", True),
+        ("le 1er janvier 2027", False),
+        ("le 11 janvier 2027", False),
+        ("Étude terminé", True),
+        ("Étape terminée", False),
+        ("Écrire à mon installateur Aquatiris", False),
+    ],
+)
 def test_the_rules_catch_what_they_say(text, bad):
     assert bool(violations(text)) is bad
 
@@ -186,18 +198,29 @@ def test_file_sizes_are_ko_and_mo_and_the_first_of_the_month_is_1er():
         html = Template(
             "{% load portal_text %}{{ size|filesizeformat }} {{ big|filesizeformat }} {{ first|portal_date }} "
             "{{ other|portal_date }}"
-        ).render(Context({"size": 2048, "big": 3 * 1024 * 1024, "first": datetime.date(2027, 1, 1),
-                          "other": datetime.date(2019, 5, 14)}))
+        ).render(
+            Context(
+                {
+                    "size": 2048,
+                    "big": 3 * 1024 * 1024,
+                    "first": datetime.date(2027, 1, 1),
+                    "other": datetime.date(2019, 5, 14),
+                }
+            )
+        )
     html = html.replace("\xa0", " ")
     assert "2,0 Ko" in html and "3,0 Mo" in html and "Kio" not in html
     assert "1er janvier 2027" in html and "14 mai 2019" in html
 
 
-@pytest.mark.parametrize("label, expected", [
-    ("Filtre planté de roseaux 5 EH", "Filtre planté de roseaux pour 5 personnes (5 EH)"),
-    ("Jardin d'assainissement 10EH", "Jardin d'assainissement pour 10 personnes (10 EH)"),
-    ("Filtre compact", "Filtre compact"),
-])
+@pytest.mark.parametrize(
+    "label, expected",
+    [
+        ("Filtre planté de roseaux 5 EH", "Filtre planté de roseaux pour 5 personnes (5 EH)"),
+        ("Jardin d'assainissement 10EH", "Jardin d'assainissement pour 10 personnes (10 EH)"),
+        ("Filtre compact", "Filtre compact"),
+    ],
+)
 def test_capacity_is_written_for_people(label, expected):
     html = Template("{% load portal_text %}{{ label|capacity }}").render(Context({"label": label}))
     assert html.replace("&#x27;", "'") == expected

@@ -17,9 +17,14 @@ from aquatiris_portal.sync.record_types import APPLIED_ELSEWHERE, RECORD_TYPES
 from tests.exports import write_export
 
 PACKAGE = Path(aquatiris_portal.__file__).parent
-MESSAGE = {"type": "message", "id": "M-1", "request": str(uuid.UUID(int=7)),
-           "author": {"role": "franchisee", "name": "Luc Martin"}, "body": "Je passe jeudi.",
-           "sent_at": "2026-12-02T09:00:00Z"}
+MESSAGE = {
+    "type": "message",
+    "id": "M-1",
+    "request": str(uuid.UUID(int=7)),
+    "author": {"role": "franchisee", "name": "Luc Martin"},
+    "body": "Je passe jeudi.",
+    "sent_at": "2026-12-02T09:00:00Z",
+}
 
 
 def test_the_message_handler_is_registered_through_the_hook():
@@ -61,8 +66,11 @@ def test_the_record_types_are_written_once():
 def _string_tuples(tree):
     for node in ast.walk(tree):
         if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
-            strings = {element.value for element in node.elts
-                       if isinstance(element, ast.Constant) and isinstance(element.value, str)}
+            strings = {
+                element.value
+                for element in node.elts
+                if isinstance(element, ast.Constant) and isinstance(element.value, str)
+            }
             yield node.lineno, strings
 
 

@@ -26,9 +26,25 @@ pytestmark = pytest.mark.django_db
 
 INDEX = "aquatiris_portal_requests:index"
 # The recap columns, in order (the headings are these msgids, translated).
-RECAP = ["Last name", "First name", "Address", "Phone", "Email", "Client code", "Installation reference",
-         "Franchisee", "Subject", "Reason", "Message", "Kind", "Status", "Date", "Messages", "Last activity",
-         "Reference"]
+RECAP = [
+    "Last name",
+    "First name",
+    "Address",
+    "Phone",
+    "Email",
+    "Client code",
+    "Installation reference",
+    "Franchisee",
+    "Subject",
+    "Reason",
+    "Message",
+    "Kind",
+    "Status",
+    "Date",
+    "Messages",
+    "Last activity",
+    "Reference",
+]
 
 
 def headings():
@@ -46,12 +62,18 @@ def by_heading(row):
     return dict(zip(RECAP, row, strict=True))
 
 
-def make_request(installation, kind="question", status="new", days_ago=0, subject=None, message="Bonjour",
-                 reason=""):
-    request = PortalRequest(client=installation.client, installation=installation, kind=kind, status=status,
-                            subject=subject, subject_label=subject.name if subject else "", message=message,
-                            after_sales_reason=reason,
-                            created_at=timezone.now() - datetime.timedelta(days=days_ago))
+def make_request(installation, kind="question", status="new", days_ago=0, subject=None, message="Bonjour", reason=""):
+    request = PortalRequest(
+        client=installation.client,
+        installation=installation,
+        kind=kind,
+        status=status,
+        subject=subject,
+        subject_label=subject.name if subject else "",
+        message=message,
+        after_sales_reason=reason,
+        created_at=timezone.now() - datetime.timedelta(days=days_ago),
+    )
     request.fill_recap()
     request.save()
     return request
@@ -90,8 +112,7 @@ def test_listing_filters_and_detail_with_attachment(client, data):
     html = client.get(reverse(INDEX), {"status": "in_progress"}).content.decode()
     assert "Riou" in html and "Le Gall" not in html
     request = data["sav_n"]
-    attachment = RequestAttachment(request=request, filename="photo regard.pdf", content_type="application/pdf",
-                                   size=8)
+    attachment = RequestAttachment(request=request, filename="photo regard.pdf", content_type="application/pdf", size=8)
     attachment.file.save("photo.pdf", ContentFile(b"%PDF-1.4"), save=False)
     attachment.save()
     html = client.get(reverse("aquatiris_portal_requests:inspect", args=[request.pk])).content.decode()
@@ -175,8 +196,14 @@ def test_editors_manage_content_but_not_records(client):
     editors, service = ensure_groups()
     codenames = set(editors.permissions.values_list("codename", flat=True))
     assert {"add_faqentry", "change_faqentry", "change_portalsettings", "access_admin"} <= codenames
-    assert not codenames & {"view_portalrequest", "view_client", "view_installation", "view_portaldocument",
-                            "view_spanc", "view_franchisee"}
+    assert not codenames & {
+        "view_portalrequest",
+        "view_client",
+        "view_installation",
+        "view_portaldocument",
+        "view_spanc",
+        "view_franchisee",
+    }
     assert editors.page_permissions.filter(permission__codename="publish_page").exists()
     service_codenames = set(service.permissions.values_list("codename", flat=True))
     assert {"view_portalrequest", "change_portalrequest", "view_client", "view_portaldocument"} <= service_codenames
@@ -206,8 +233,12 @@ def test_dashboard_shows_requests_and_spanc_uploads_since_last_visit(client, dat
     new = make_request(data["sav_s"].installation, "question", message="Nouvelle")
     inst = data["sav_s"].installation
     factories.document(inst, title="Rapport de contrôle SPANC", source=DocumentSource.SPANC_UPLOAD)
-    factories.document(inst, title="Vieux rapport", source=DocumentSource.SPANC_UPLOAD,
-                       created_at=timezone.now() - datetime.timedelta(days=1))
+    factories.document(
+        inst,
+        title="Vieux rapport",
+        source=DocumentSource.SPANC_UPLOAD,
+        created_at=timezone.now() - datetime.timedelta(days=1),
+    )
     html = client.get(reverse("wagtailadmin_home")).content.decode()
     assert escape(gettext("Since your last visit")) in html
     assert _new_requests(1) in html

@@ -108,14 +108,23 @@ def test_an_editor_cannot_reroute_after_sales_requests(site_settings, mailoutbox
     owner.force_login(factories.client_user(client))
     from tests.unit.filecheck.test_uploads_hostile import jpeg
 
-    response = owner.post("/espace-client/contact/", {
-        "installation": installation.pk, "subject": subject.pk, "reason": reason.pk, "message": "Odeurs",
-        "attachments": [SimpleUploadedFile("photo.jpg", jpeg(), content_type="image/jpeg")],
-    })
+    response = owner.post(
+        "/espace-client/contact/",
+        {
+            "installation": installation.pk,
+            "subject": subject.pk,
+            "reason": reason.pk,
+            "message": "Odeurs",
+            "attachments": [SimpleUploadedFile("photo.jpg", jpeg(), content_type="image/jpeg")],
+        },
+    )
     assert response.status_code == 302
     request = PortalRequest.objects.get()
-    recipients = {address for mail in OutgoingMail.objects.filter(key__startswith=f"request:{request.reference}")
-                  for address in mail.to + mail.cc + mail.reply_to}
+    recipients = {
+        address
+        for mail in OutgoingMail.objects.filter(key__startswith=f"request:{request.reference}")
+        for address in mail.to + mail.cc + mail.reply_to
+    }
     assert ATTACKER not in recipients
     head_mail = OutgoingMail.objects.get(key=f"request:{request.reference}:network_head")
     assert head_mail.to == HEADS.split("\n") and head_mail.attachments
@@ -138,12 +147,15 @@ def test_an_admin_change_is_logged_and_mailed_to_the_admins(site_settings):
     response = http.post(edit_url(site_settings), data)
     assert response.status_code == 302
     assert PortalSettings.objects.get(pk=site_settings.pk).network_head_email_list == [
-        "sav@aquatiris.example", "nouveau@aquatiris.example"]
+        "sav@aquatiris.example",
+        "nouveau@aquatiris.example",
+    ]
 
     event = SecurityEvent.objects.get(kind="settings_changed")
     assert event.user == admin and event.details["setting"] == "mail_routing"
-    assert event.details["changes"] == {"network_head_emails": {
-        "before": HEADS, "after": "sav@aquatiris.example\nnouveau@aquatiris.example"}}
+    assert event.details["changes"] == {
+        "network_head_emails": {"before": HEADS, "after": "sav@aquatiris.example\nnouveau@aquatiris.example"}
+    }
     mail = OutgoingMail.objects.get(key__startswith="mail_routing:")
     assert sorted(mail.to) == sorted([admin.email, other_admin.email])
     assert "nouveau@aquatiris.example" in mail.body_text and "reseau@aquatiris.example" in mail.body_text
@@ -170,8 +182,13 @@ SENDER_TEMPLATE = "aquatiris_portal/mail/otp_code"
 
 
 def _queue_and_deliver(key, **kwargs):
-    queued = queue_mail(key=key, to=["anne@example.org"], template=SENDER_TEMPLATE,
-                        context={"code": "123456", "minutes": 10, "email": "anne@example.org"}, **kwargs)
+    queued = queue_mail(
+        key=key,
+        to=["anne@example.org"],
+        template=SENDER_TEMPLATE,
+        context={"code": "123456", "minutes": 10, "email": "anne@example.org"},
+        **kwargs,
+    )
     deliver_mail.fn(queued.pk)  # the actor's work (on-commit never fires in this test's transaction)
     return OutgoingMail.objects.get(pk=queued.pk)
 
@@ -188,7 +205,8 @@ def test_the_sender_address_is_the_from_of_mails_queued_without_one(site_setting
 
 
 def test_an_admin_change_of_sender_reaches_the_next_mail_and_empty_means_the_site_default(
-        site_settings, mailoutbox, settings):
+    site_settings, mailoutbox, settings
+):
     settings.DEFAULT_FROM_EMAIL = "Aquatiris <no-reply@aquatiris.example>"
     assert _queue_and_deliver("sender:before").from_email == "portail@aquatiris.example"  # now cached
     _admin, http = staff_in(superuser=True)
@@ -205,12 +223,18 @@ def test_an_admin_change_of_sender_reaches_the_next_mail_and_empty_means_the_sit
 
 def test_mails_queued_in_a_loop_read_the_sender_without_a_query(site_settings):
     def queue(key):
-        return queue_mail(key=key, to=["anne@example.org"], template=SENDER_TEMPLATE,
-                          context={"code": "1", "minutes": 10, "email": "anne@example.org"})
+        return queue_mail(
+            key=key,
+            to=["anne@example.org"],
+            template=SENDER_TEMPLATE,
+            context={"code": "1", "minutes": 10, "email": "anne@example.org"},
+        )
 
     queue("loop:0")  # the first mail reads the settings
     with CaptureQueriesContext(connection) as queries:
         mails = [queue(f"loop:{n}") for n in range(1, 4)]
     assert {mail.from_email for mail in mails} == {"portail@aquatiris.example"}
-    read = [q["sql"] for q in queries.captured_queries if "portalsettings" in q["sql"] or "wagtailcore_site" in q["sql"]]
+    read = [
+        q["sql"] for q in queries.captured_queries if "portalsettings" in q["sql"] or "wagtailcore_site" in q["sql"]
+    ]
     assert read == []

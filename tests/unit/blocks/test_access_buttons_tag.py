@@ -40,8 +40,15 @@ def test_the_tag_links_to_this_sites_spaces_like_the_block(home, django_assert_m
     assert "Vos espaces" in html and "Mon espace" in html and 'class="aqp-button aqp-button--primary"' in html
 
     block = PortalAccessButtonsBlock()
-    value = block.to_python({"heading": "Vos espaces", "client_space": client_space.pk, "client_label": "Mon espace",
-                             "pro_space": pro_space.pk, "pro_label": str(block.child_blocks["pro_label"].get_default())})
+    value = block.to_python(
+        {
+            "heading": "Vos espaces",
+            "client_space": client_space.pk,
+            "client_label": "Mon espace",
+            "pro_space": pro_space.pk,
+            "pro_label": str(block.child_blocks["pro_label"].get_default()),
+        }
+    )
     block_html = block.render(value, context={"request": RequestFactory().get("/", HTTP_HOST="localhost")})
     squash = lambda text: " ".join(text.split())  # noqa: E731
     assert squash(str(block_html)) == squash(html)

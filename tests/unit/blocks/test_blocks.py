@@ -10,8 +10,15 @@ from aquatiris_portal.pages.news import NewsStreamBlock
 
 pytestmark = pytest.mark.django_db
 
-BLOCKS = [blocks.PortalAccessButtonsBlock, blocks.ContactCardBlock, blocks.QuickActionsBlock, blocks.CalloutBlock,
-          blocks.DocumentListBlock, NewsStreamBlock, FaqListBlock]
+BLOCKS = [
+    blocks.PortalAccessButtonsBlock,
+    blocks.ContactCardBlock,
+    blocks.QuickActionsBlock,
+    blocks.CalloutBlock,
+    blocks.DocumentListBlock,
+    NewsStreamBlock,
+    FaqListBlock,
+]
 
 
 @pytest.mark.parametrize("block_class", BLOCKS, ids=lambda b: b.__name__)

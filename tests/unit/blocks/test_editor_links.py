@@ -29,8 +29,15 @@ HOSTILE = [
     "https:evil.example",
     "file:///etc/passwd",
 ]
-ALLOWED = ["https://www.aquatiris.fr/entretien/", "http://example.org", "mailto:contact@aquatiris.example",
-           "tel:+33299000000", "/espace-client/contact/", "#guide", ""]
+ALLOWED = [
+    "https://www.aquatiris.fr/entretien/",
+    "http://example.org",
+    "mailto:contact@aquatiris.example",
+    "tel:+33299000000",
+    "/espace-client/contact/",
+    "#guide",
+    "",
+]
 
 URL_NAMES = {"url", "link", "href", "website", "link_url", "external_url"}
 
@@ -113,16 +120,22 @@ def test_every_block_with_an_address_accepts_a_link(path):
 @pytest.mark.django_db
 def test_an_address_saved_before_the_check_is_not_written_in_the_page():
     block = QuickActionsBlock()
-    value = block.to_python({"heading": "Accès", "actions": [
-        {"label": "Piège", "description": "", "page": None, "url": "javascript:alert(document.cookie)"},
-        {"label": "Guide", "description": "", "page": None, "url": "/entretien/"},
-    ]})
+    value = block.to_python(
+        {
+            "heading": "Accès",
+            "actions": [
+                {"label": "Piège", "description": "", "page": None, "url": "javascript:alert(document.cookie)"},
+                {"label": "Guide", "description": "", "page": None, "url": "/entretien/"},
+            ],
+        }
+    )
     html = render_to_string(block.meta.template, {"value": value, "self": value})
     assert "javascript:" not in html
     assert 'href="#"' in html and 'href="/entretien/"' in html
 
 
 # --- rich text: every block and field with links -------------------------------------
+
 
 def _rich_text_features():
     from wagtail.fields import RichTextField
@@ -163,8 +176,18 @@ def test_rich_text_links_lose_a_script_address(path, address):
     from wagtail.admin.rich_text.converters.contentstate import ContentstateConverter
 
     features = RICH_TEXT[path] or ["link"]
-    contentstate = {"blocks": [{"key": "a", "text": "clic", "type": "unstyled", "depth": 0, "inlineStyleRanges": [],
-                                "entityRanges": [{"offset": 0, "length": 4, "key": 0}]}],
-                    "entityMap": {"0": {"type": "LINK", "mutability": "MUTABLE", "data": {"url": address}}}}
+    contentstate = {
+        "blocks": [
+            {
+                "key": "a",
+                "text": "clic",
+                "type": "unstyled",
+                "depth": 0,
+                "inlineStyleRanges": [],
+                "entityRanges": [{"offset": 0, "length": 4, "key": 0}],
+            }
+        ],
+        "entityMap": {"0": {"type": "LINK", "mutability": "MUTABLE", "data": {"url": address}}},
+    }
     html = ContentstateConverter(features=features).to_database_format(json.dumps(contentstate))
     assert "clic" in html and "href" not in html and "script" not in html.lower()

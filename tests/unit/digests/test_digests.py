@@ -33,7 +33,8 @@ def space():
         from wagtail.models import Locale, Page
 
         Locale.objects.get_or_create(
-            language_code=get_supported_content_language_variant(django_settings.LANGUAGE_CODE))
+            language_code=get_supported_content_language_variant(django_settings.LANGUAGE_CODE)
+        )
         root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
         site = Site.objects.create(hostname="localhost", root_page=root, is_default_site=True)
     return site.root_page.add_child(instance=ClientSpacePage(title="Espace client", slug="espace-client"))
@@ -72,8 +73,9 @@ def test_two_new_documents_make_one_mail_listing_both_with_links_and_headers(own
         assert f'href="https://portail.example/portail/documents/{document.pk}/"' in mail.body_html
     assert "Document interne" not in mail.body_text and other.title not in mail.body_text
     assert mail.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    url = re.match(r"<(https://portail\.example/portail/notifications/desabonnement/\S+/)>",
-                   mail.headers["List-Unsubscribe"]).group(1)
+    url = re.match(
+        r"<(https://portail\.example/portail/notifications/desabonnement/\S+/)>", mail.headers["List-Unsubscribe"]
+    ).group(1)
     assert url in mail.body_text
 
     deliver_mail.fn(mail.pk)  # the headers reach the message sent
@@ -152,8 +154,13 @@ def test_answer_mails_follow_the_choice_too(owner):
     from aquatiris_portal.enquiries.threads import post_message
     from aquatiris_portal.models import PortalRequest
 
-    portal_request = PortalRequest(kind="question", client=owner["client"], installation=owner["first"],
-                                   message="Bonjour", submitted_by=owner["user"])
+    portal_request = PortalRequest(
+        kind="question",
+        client=owner["client"],
+        installation=owner["first"],
+        message="Bonjour",
+        submitted_by=owner["user"],
+    )
     portal_request.fill_recap()
     portal_request.save()
     HttpClient().post(unsubscribe_url(owner["user"], "request_answers").removeprefix("https://portail.example"))
@@ -162,6 +169,7 @@ def test_answer_mails_follow_the_choice_too(owner):
 
 
 # --- SPANC -----------------------------------------------------------------------------
+
 
 def test_spanc_weekly_digest_lists_new_folders_and_shared_documents_of_its_territory(space, settings):
     settings.AQUATIRIS_PORTAL_SPANC_DIGEST_DAYS = 7
@@ -176,8 +184,9 @@ def test_spanc_weekly_digest_lists_new_folders_and_shared_documents_of_its_terri
     shared = factories.document(old_folder, title="Contrôle partagé", visible_to_spanc=True)
     factories.document(old_folder, title="Facture privée", visible_to_spanc=False)
     factories.document(elsewhere, title="Autre territoire", visible_to_spanc=True)
-    factories.document(old_folder, title="Mon propre envoi", visible_to_spanc=True, uploaded_by_spanc=spanc,
-                       source="spanc_upload")
+    factories.document(
+        old_folder, title="Mon propre envoi", visible_to_spanc=True, uploaded_by_spanc=spanc, source="spanc_upload"
+    )
 
     now = timezone.now()
     assert send_due(now=now).spanc_mails == 1
@@ -193,8 +202,13 @@ def test_spanc_weekly_digest_lists_new_folders_and_shared_documents_of_its_terri
     factories.installation(spanc=spanc, reference="AQ-NEXT")
     assert send_due(now=now + datetime.timedelta(days=3)).spanc_mails == 0  # weekly
     assert send_due(now=now + datetime.timedelta(days=7, minutes=1)).spanc_mails == 1
-    assert "AQ-NEXT" in OutgoingMail.objects.filter(key__startswith=f"digest:spanc:{user.pk}:").order_by(
-        "-created_at").first().body_text
+    assert (
+        "AQ-NEXT"
+        in OutgoingMail.objects.filter(key__startswith=f"digest:spanc:{user.pk}:")
+        .order_by("-created_at")
+        .first()
+        .body_text
+    )
     assert new_folder.pk
 
 
@@ -212,6 +226,7 @@ def test_a_spanc_turns_its_digest_off(space):
 
 
 # --- the command -------------------------------------------------------------------------
+
 
 def test_portal_notify_now_sends_what_is_pending_once(owner):
     factories.document(owner["first"], title="Facture A")

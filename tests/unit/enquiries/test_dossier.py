@@ -43,8 +43,9 @@ def space():
 @pytest.fixture
 def owner(space):
     client = factories.client()
-    installation = factories.installation(client=client, reference="AQ-2019-5001", serial_number="EPU-123456",
-                                          installed_on=datetime.date(2019, 5, 14))
+    installation = factories.installation(
+        client=client, reference="AQ-2019-5001", serial_number="EPU-123456", installed_on=datetime.date(2019, 5, 14)
+    )
     user = factories.client_user(client)
     http = HttpClient()
     http.force_login(user)
@@ -52,8 +53,13 @@ def owner(space):
 
 
 def build_dossier(owner):
-    archive, created = archives.start(Kind.DOSSIER, owner["user"], client=owner["client"],
-                                      installation=owner["installation"], site_url="https://portail.example")
+    archive, created = archives.start(
+        Kind.DOSSIER,
+        owner["user"],
+        client=owner["client"],
+        installation=owner["installation"],
+        site_url="https://portail.example",
+    )
     assert created
     return archives.build(archive.pk)
 
@@ -67,15 +73,17 @@ class Rollback(Exception):
     pass
 
 
-DOCUMENT = st.fixed_dictionaries({
-    "where": st.sampled_from(["this", "other_installation", "other_client"]),
-    "visible_to_client": st.booleans(),
-    "visible_to_spanc": st.booleans(),
-    "spanc_upload": st.booleans(),
-    "deleted": st.booleans(),
-    "theme": st.sampled_from([("etude-de-sol", "Étude de sol"), ("garanties", "Garanties"), None]),
-    "title": st.sampled_from(["Étude de sol", "Rapport: visite/1", "..", "Plan", "Facture"]),
-})
+DOCUMENT = st.fixed_dictionaries(
+    {
+        "where": st.sampled_from(["this", "other_installation", "other_client"]),
+        "visible_to_client": st.booleans(),
+        "visible_to_spanc": st.booleans(),
+        "spanc_upload": st.booleans(),
+        "deleted": st.booleans(),
+        "theme": st.sampled_from([("etude-de-sol", "Étude de sol"), ("garanties", "Garanties"), None]),
+        "title": st.sampled_from(["Étude de sol", "Rapport: visite/1", "..", "Plan", "Facture"]),
+    }
+)
 
 
 @hsettings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -86,20 +94,32 @@ def test_the_zip_holds_exactly_the_documents_the_owner_may_see(owner, settings, 
         with transaction.atomic():
             other_installation = factories.installation(client=owner["client"])
             other_client = factories.installation()
-            places = {"this": owner["installation"], "other_installation": other_installation,
-                      "other_client": other_client}
+            places = {
+                "this": owner["installation"],
+                "other_installation": other_installation,
+                "other_client": other_client,
+            }
             expected = set()
             for index, spec in enumerate(documents):
                 content = f"%PDF-1.4 document {index} {spec}".encode()
                 theme = factories.theme(*spec["theme"]) if spec["theme"] else None
                 factories.document(
-                    places[spec["where"]], content=content, title=spec["title"], theme=theme,
-                    visible_to_client=spec["visible_to_client"], visible_to_spanc=spec["visible_to_spanc"],
+                    places[spec["where"]],
+                    content=content,
+                    title=spec["title"],
+                    theme=theme,
+                    visible_to_client=spec["visible_to_client"],
+                    visible_to_spanc=spec["visible_to_spanc"],
                     source=DocumentSource.SPANC_UPLOAD if spec["spanc_upload"] else DocumentSource.SYNC,
-                    deleted_at=timezone.now() if spec["deleted"] else None)
+                    deleted_at=timezone.now() if spec["deleted"] else None,
+                )
                 # The rule, written out here from the promise (not read from access).
-                if (spec["where"] == "this" and spec["visible_to_client"] and not spec["deleted"]
-                        and (spanc_uploads_shown or not spec["spanc_upload"])):
+                if (
+                    spec["where"] == "this"
+                    and spec["visible_to_client"]
+                    and not spec["deleted"]
+                    and (spanc_uploads_shown or not spec["spanc_upload"])
+                ):
                     expected.add(content)
             archive = build_dossier(owner)
             assert archive.status == PersonalArchive.Status.DONE
@@ -116,12 +136,22 @@ def test_the_zip_holds_exactly_the_documents_the_owner_may_see(owner, settings, 
 
 def test_summary_pdf_is_tagged_french_dated_with_serial_and_no_message_body(owner):
     installation = owner["installation"]
-    request = PortalRequest.objects.create(kind="question", client=owner["client"], installation=installation,
-                                           subject_label="Odeurs au filtre", message="SECRET-BODY-TEXT",
-                                           created_at=datetime.datetime(2026, 3, 1, 23, 30, tzinfo=datetime.UTC))
+    request = PortalRequest.objects.create(
+        kind="question",
+        client=owner["client"],
+        installation=installation,
+        subject_label="Odeurs au filtre",
+        message="SECRET-BODY-TEXT",
+        created_at=datetime.datetime(2026, 3, 1, 23, 30, tzinfo=datetime.UTC),
+    )
     RequestMessage.objects.create(request=request, author_role="client", channel="portal", body="SECRET-REPLY-TEXT")
-    Visit.objects.create(external_id="V-1", installation=installation, kind="maintenance",
-                         done_on=datetime.date(2025, 6, 2), technician="Luc")
+    Visit.objects.create(
+        external_id="V-1",
+        installation=installation,
+        kind="maintenance",
+        done_on=datetime.date(2025, 6, 2),
+        technician="Luc",
+    )
     archive = build_dossier(owner)
     members = zip_members(archive)
     [pdf_name] = [name for name in members if "/" not in name]
@@ -162,20 +192,22 @@ def test_a_dossier_over_the_size_limit_says_so_and_keeps_no_file(owner, settings
 
 
 def test_one_build_at_a_time_per_installation(owner):
-    first, created = archives.start(Kind.DOSSIER, owner["user"], client=owner["client"],
-                                    installation=owner["installation"])
+    first, created = archives.start(
+        Kind.DOSSIER, owner["user"], client=owner["client"], installation=owner["installation"]
+    )
     other_person = factories.user()
-    second, created_again = archives.start(Kind.DOSSIER, other_person, client=owner["client"],
-                                           installation=owner["installation"])
+    second, created_again = archives.start(
+        Kind.DOSSIER, other_person, client=owner["client"], installation=owner["installation"]
+    )
     assert created and not created_again and second.pk == first.pk
 
 
-def test_the_button_queues_a_build_the_page_says_being_prepared_then_ready(owner, django_capture_on_commit_callbacks,
-                                                                          stub_broker, portal_public_url):
+def test_the_button_queues_a_build_the_page_says_being_prepared_then_ready(
+    owner, django_capture_on_commit_callbacks, stub_broker, portal_public_url
+):
     page = f"/espace-client/installations/{owner['installation'].pk}/"
     with django_capture_on_commit_callbacks(execute=True):
-        response = owner["http"].post(f"/portail/installations/{owner['installation'].pk}/dossier/",
-                                      {"next": page})
+        response = owner["http"].post(f"/portail/installations/{owner['installation'].pk}/dossier/", {"next": page})
     assert response.status_code == 302 and response["Location"] == page
     [archive] = PersonalArchive.objects.all()
     assert stub_broker.queues["aquatiris_exports"].qsize() == 1

@@ -35,13 +35,22 @@ def client_space():
     http = HttpClient()
     http.force_login(user)
     subject = RequestSubject.objects.create(name="Question", sort_order=10)
-    return {"page": page, "base": page.url, "client": client, "installation": installation, "user": user,
-            "http": http, "subject": subject}
+    return {
+        "page": page,
+        "base": page.url,
+        "client": client,
+        "installation": installation,
+        "user": user,
+        "http": http,
+        "subject": subject,
+    }
 
 
 def _request_of(space):
-    response = space["http"].post(space["base"] + "contact/", {
-        "installation": space["installation"].pk, "subject": space["subject"].pk, "message": "Bonjour"})
+    response = space["http"].post(
+        space["base"] + "contact/",
+        {"installation": space["installation"].pk, "subject": space["subject"].pk, "message": "Bonjour"},
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     return PortalRequest.objects.get()
 
@@ -65,8 +74,11 @@ def _logged_in(space):
 def _post_set_password(space, purpose):
     http = HttpClient()
     _set_password_session(http, purpose)
-    path = reverse("aquatiris_portal:activation_password" if purpose == tokens.Purpose.ACTIVATION
-                   else "aquatiris_portal:password_reset_password")
+    path = reverse(
+        "aquatiris_portal:activation_password"
+        if purpose == tokens.Purpose.ACTIVATION
+        else "aquatiris_portal:password_reset_password"
+    )
     return http.post(path, {"choice": "own", "new_password1": "abc", "new_password2": "abd"})
 
 
@@ -105,17 +117,25 @@ def _post_move_visit(space):
     import datetime
 
     from django.utils import timezone
-    visit = Visit.objects.create(external_id="V-ES-1", installation=space["installation"], kind="maintenance",
-                                 visible_to_client=True, slot="morning",
-                                 planned_for=timezone.localdate() + datetime.timedelta(days=5))
+
+    visit = Visit.objects.create(
+        external_id="V-ES-1",
+        installation=space["installation"],
+        kind="maintenance",
+        visible_to_client=True,
+        slot="morning",
+        planned_for=timezone.localdate() + datetime.timedelta(days=5),
+    )
     return space["http"].post(f"{space['base']}visites/{visit.pk}/deplacer/", {})
 
 
 def _invitation_link(space, email):
     """Invite ``email`` as the space's owner; the link of its mail."""
     from aquatiris_portal.models import OutgoingMail
-    response = space["http"].post(reverse("aquatiris_portal:people", args=["client"]),
-                                  {"action": "invite", "email": email})
+
+    response = space["http"].post(
+        reverse("aquatiris_portal:people", args=["client"]), {"action": "invite", "email": email}
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     mail = OutgoingMail.objects.get(key__startswith="invitation:", to=[email])
     return re.search(r"https?://testserver(/\S+/invitation/lien/[^/\s]+/)", mail.body_text).group(1)
@@ -124,8 +144,9 @@ def _invitation_link(space, email):
 def _post_invitation_accept(space):
     http = HttpClient()
     assert http.get(_invitation_link(space, "claire.martin@example.org")).status_code == 302
-    return http.post(reverse("aquatiris_portal:invitation_accept"),
-                     {"choice": "own", "new_password1": "abc", "new_password2": "abd"})
+    return http.post(
+        reverse("aquatiris_portal:invitation_accept"), {"choice": "own", "new_password1": "abc", "new_password2": "abd"}
+    )
 
 
 def _proof_of(space):
@@ -135,22 +156,30 @@ def _proof_of(space):
     from django.utils import timezone
 
     from aquatiris_portal.models import ProofKind, ProofRequest
+
     page = pro_space_page()
     spanc = factories.spanc()
     installation = factories.installation(client=space["client"], spanc=spanc, franchisee=factories.franchisee())
     http = verified_client(factories.spanc_user(spanc))
     due_on = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
     kind = ProofKind.objects.order_by("pk").first()
-    assert http.post(f"{page.url}dossiers/{installation.pk}/justificatif/",
-                     {"kind": kind.pk, "due_on": due_on, "note": "Merci"}).status_code == 302
+    assert (
+        http.post(
+            f"{page.url}dossiers/{installation.pk}/justificatif/", {"kind": kind.pk, "due_on": due_on, "note": "Merci"}
+        ).status_code
+        == 302
+    )
     return ProofRequest.objects.get(installation=installation)
 
 
 def _post_proof_answer(space):
     from django.core.files.uploadedfile import SimpleUploadedFile
+
     proof = _proof_of(space)
-    return space["http"].post(f"{space['base']}justificatifs/{proof.pk}/", {
-        "file": SimpleUploadedFile("bordereau.pdf", b"not a pdf", content_type="application/pdf")})
+    return space["http"].post(
+        f"{space['base']}justificatifs/{proof.pk}/",
+        {"file": SimpleUploadedFile("bordereau.pdf", b"not a pdf", content_type="application/pdf")},
+    )
 
 
 def _post_bulk_proof_ask(space):
@@ -158,20 +187,24 @@ def _post_bulk_proof_ask(space):
     spanc = factories.spanc()
     installation = factories.installation(spanc=spanc, franchisee=factories.franchisee())
     http = verified_client(factories.spanc_user(spanc))
-    return http.post(f"{page.url}justificatifs/", {"scope": "selected", "folder": [installation.pk],
-                                                   "kind": "", "due_on": ""})
+    return http.post(
+        f"{page.url}justificatifs/", {"scope": "selected", "folder": [installation.pk], "kind": "", "due_on": ""}
+    )
 
 
 FORMS = {
     # template (relative to templates/aquatiris_portal/) -> how to post it wrong
     "accounts/login.html": lambda s: _anonymous().post(reverse("aquatiris_portal:login"), {"email": "x"}),
     "accounts/login.html (wrong password)": lambda s: _anonymous().post(
-        reverse("aquatiris_portal:login"), {"email": s["user"].email, "password": "not-the-one"}),
+        reverse("aquatiris_portal:login"), {"email": s["user"].email, "password": "not-the-one"}
+    ),
     "accounts/activation.html": lambda s: _anonymous().post(reverse("aquatiris_portal:activation"), {}),
-    "accounts/password_reset.html": lambda s: _anonymous().post(reverse("aquatiris_portal:password_reset"),
-                                                                {"email": "pas-une-adresse"}),
+    "accounts/password_reset.html": lambda s: _anonymous().post(
+        reverse("aquatiris_portal:password_reset"), {"email": "pas-une-adresse"}
+    ),
     "accounts/password_change.html": lambda s: _logged_in(s).post(
-        reverse("aquatiris_portal:password_change"), {"old_password": "wrong", "new_password1": "a"}),
+        reverse("aquatiris_portal:password_change"), {"old_password": "wrong", "new_password1": "a"}
+    ),
     "accounts/set_password.html": lambda s: _post_set_password(s, tokens.Purpose.ACTIVATION),
     "accounts/set_password.html (reset)": lambda s: _post_set_password(s, tokens.Purpose.RESET),
     "accounts/otp_verify.html": _post_otp_verify,
@@ -179,17 +212,21 @@ FORMS = {
     "accounts/otp_enroll.html": _post_otp_enroll_app,
     "accounts/otp_backup_codes_new.html": _post_backup_codes,
     "client_space/contact.html": lambda s: s["http"].post(s["base"] + "contact/", {"message": ""}),
-    "client_space/maintenance_contract.html": lambda s: s["http"].post(s["base"] + "contrat-entretien/",
-                                                                       {"installation": "0"}),
+    "client_space/maintenance_contract.html": lambda s: s["http"].post(
+        s["base"] + "contrat-entretien/", {"installation": "0"}
+    ),
     "client_space/warranty.html": lambda s: s["http"].post(
-        f"{s['base']}installations/{s['installation'].pk}/garantie/", {"serial_number": ""}),
+        f"{s['base']}installations/{s['installation'].pk}/garantie/", {"serial_number": ""}
+    ),
     "client_space/_thread.html": lambda s: s["http"].post(
-        f"{s['base']}demandes/{_request_of(s).reference}/", {"body": "  "}),
+        f"{s['base']}demandes/{_request_of(s).reference}/", {"body": "  "}
+    ),
     "client_space/move_visit.html": _post_move_visit,
     "pro_space/upload.html": _post_upload,
     "accounts/invitation_accept.html": _post_invitation_accept,
-    "accounts/people.html": lambda s: s["http"].post(reverse("aquatiris_portal:people", args=["client"]),
-                                                     {"action": "invite", "email": "pas-une-adresse"}),
+    "accounts/people.html": lambda s: s["http"].post(
+        reverse("aquatiris_portal:people", args=["client"]), {"action": "invite", "email": "pas-une-adresse"}
+    ),
     "client_space/proof_answer.html": _post_proof_answer,
     "pro_space/proof_ask.html (bulk)": _post_bulk_proof_ask,
 }
@@ -197,13 +234,17 @@ FORMS = {
 # The folder list's bulk proof: folder ticks; none or too many ticked is told as
 # a message on the list, and its ask form (proof_ask.html, swept above) has the summary.
 NO_FIELD_ERRORS = {
-    "client_space/_thread.html (reopen)", "digests/preferences.html", "digests/unsubscribe.html",
-    "accounts/logout.html", "client_space/warranty.html (confirm)", "pro_space/folder_list.html (bulk proof)",
+    "client_space/_thread.html (reopen)",
+    "digests/preferences.html",
+    "digests/unsubscribe.html",
+    "accounts/logout.html",
+    "client_space/warranty.html (confirm)",
+    "pro_space/folder_list.html (bulk proof)",
 }
 
 
 def summary_of(html):
-    match = re.search(r'<div[^>]*data-aqp-error-summary[^>]*>(.*?)</div>', html, re.S)
+    match = re.search(r"<div[^>]*data-aqp-error-summary[^>]*>(.*?)</div>", html, re.S)
     assert match, "no error summary"
     return match.group(0), match.group(1)
 
@@ -221,8 +262,11 @@ def test_a_form_posted_wrong_comes_back_with_a_focused_summary_linking_each_erro
     items = re.findall(r"<li>(.*?)</li>", inside, re.S)
     count = len(items)
     assert count >= 1
-    assert ngettext("There is %(counter)s error in the form", "There are %(counter)s errors in the form",
-                    count) % {"counter": count} in inside
+    assert (
+        ngettext("There is %(counter)s error in the form", "There are %(counter)s errors in the form", count)
+        % {"counter": count}
+        in inside
+    )
     # Each field shown in error is linked from the summary, to an element that exists.
     wrong_fields = re.findall(r'<ul class="errorlist" id="([^"]+)_error"', html)
     assert wrong_fields or count, name
@@ -233,8 +277,11 @@ def test_a_form_posted_wrong_comes_back_with_a_focused_summary_linking_each_erro
         assert re.search(rf'\bid="{re.escape(anchor)}"', html), (name, anchor)
     # A field's error is tied to its input (aria-describedby), unless the field is a fieldset.
     for auto_id in wrong_fields:
-        described = re.search(rf'(id="{re.escape(auto_id)}"[^>]*aria-describedby="[^"]*{auto_id}_error'
-                              rf'|aria-describedby="[^"]*{auto_id}_error[^"]*"[^>]*id="{re.escape(auto_id)}")', html)
+        described = re.search(
+            rf'(id="{re.escape(auto_id)}"[^>]*aria-describedby="[^"]*{auto_id}_error'
+            rf'|aria-describedby="[^"]*{auto_id}_error[^"]*"[^>]*id="{re.escape(auto_id)}")',
+            html,
+        )
         fieldset = re.search(rf'<fieldset[^>]*aria-describedby="[^"]*{auto_id}_error', html)
         assert described or fieldset, (name, auto_id)
 
@@ -253,8 +300,11 @@ def test_every_form_that_can_come_back_wrong_is_in_the_sweep_and_uses_the_summar
         for path in sorted((TEMPLATES / folder).glob("*.html")):
             name = f"{folder}/{path.name}"
             text = path.read_text()
-            with_fields = [form for form in _post_forms_of(text)
-                           if "_field" in form or re.search(r'<(input|select|textarea)(?![^>]*type="hidden")', form)]
+            with_fields = [
+                form
+                for form in _post_forms_of(text)
+                if "_field" in form or re.search(r'<(input|select|textarea)(?![^>]*type="hidden")', form)
+            ]
             if with_fields and name not in allowed:
                 if name not in swept:
                     missing.append(name)
@@ -271,22 +321,28 @@ def test_the_login_error_is_in_the_summary_and_the_password_check_names_the_emai
     # The password like the account's email: said with the words the person sees.
     http = HttpClient()
     _set_password_session(http, tokens.Purpose.ACTIVATION)
-    response = http.post(reverse("aquatiris_portal:activation_password"),
-                         {"choice": "own", "new_password1": "marie.durand@example.org",
-                          "new_password2": "marie.durand@example.org"})
+    response = http.post(
+        reverse("aquatiris_portal:activation_password"),
+        {"choice": "own", "new_password1": "marie.durand@example.org", "new_password2": "marie.durand@example.org"},
+    )
     html = unescape(response.content.decode())
-    assert gettext("The password looks too much like your email address or your name. Please choose another "
-                   "one.") in summary_of(html)[1]
+    assert (
+        gettext("The password looks too much like your email address or your name. Please choose another one.")
+        in summary_of(html)[1]
+    )
     assert "identifiant" not in html and "username" not in html.split("<main", 1)[1].replace(
-        'name="username"', "").replace('autocomplete="username"', "")
+        'name="username"', ""
+    ).replace('autocomplete="username"', "")
 
 
 # --- files kept across an error ------------------------------------------------
+
 
 def _jpeg():
     import io
 
     from PIL import Image
+
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), (20, 120, 60)).save(buffer, "JPEG")
     return buffer.getvalue()
@@ -294,11 +350,13 @@ def _jpeg():
 
 def _photo(name="photo.jpg"):
     from django.core.files.uploadedfile import SimpleUploadedFile
+
     return SimpleUploadedFile(name, _jpeg(), content_type="image/jpeg")
 
 
 def _not_an_image(name="facture.jpg"):
     from django.core.files.uploadedfile import SimpleUploadedFile
+
     return SimpleUploadedFile(name, b"MZ\x90\x00" + b"\0" * 300, content_type="image/jpeg")
 
 
@@ -314,8 +372,9 @@ def _kept_tokens(html):
 
 def test_a_jpg_whose_content_is_not_an_image_is_told_what_to_do(client_space):
     html = unescape(_contact(client_space, attachments=[_not_an_image()]).content.decode())
-    assert ("« facture.jpg » : ce fichier n'est pas une photo lisible : enregistrez-la à nouveau en JPEG ou "
-            "envoyez un PDF.") in summary_of(html)[1]
+    assert (
+        "« facture.jpg » : ce fichier n'est pas une photo lisible : enregistrez-la à nouveau en JPEG ou envoyez un PDF."
+    ) in summary_of(html)[1]
     assert "type de fichier accepté" not in html
 
 
@@ -372,8 +431,11 @@ def test_another_persons_kept_file_is_never_attachable(client_space):
     assert not PortalRequest.objects.get().attachments.exists()
     assert PendingUpload.objects.filter(token=token, owner=client_space["user"]).exists()  # left to its owner
     # Nor shown to them.
-    html = unescape(_contact(client_space, http=http, installation=other_installation.pk, message="",
-                             kept_files=[token]).content.decode())
+    html = unescape(
+        _contact(
+            client_space, http=http, installation=other_installation.pk, message="", kept_files=[token]
+        ).content.decode()
+    )
     assert _kept_tokens(html) == []
 
 

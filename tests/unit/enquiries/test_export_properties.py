@@ -45,14 +45,21 @@ PDF = make_pdf("Étude de sol")
 
 FRANCHISEES, SPANCS, CLIENTS = ["F-1", "F-2"], ["S-1", "S-2"], ["C-1", "C-2", "C-3"]
 INSTALLATIONS, DOCUMENTS, VISITS = ["I-1", "I-2", "I-3"], ["D-1", "D-2", "D-3"], ["V-1", "V-2"]
-MODELS = {"franchisee": Franchisee, "spanc": Spanc, "client": Client, "installation": Installation,
-          "document": PortalDocument, "visit": Visit}
+MODELS = {
+    "franchisee": Franchisee,
+    "spanc": Spanc,
+    "client": Client,
+    "installation": Installation,
+    "document": PortalDocument,
+    "visit": Visit,
+}
 text = odd_text.filter(lambda value: value.strip())
 
 
 def address():
-    return st.fixed_dictionaries({"line1": text | st.none(), "line2": st.just(""), "postcode": postcodes,
-                                  "city": towns})
+    return st.fixed_dictionaries(
+        {"line1": text | st.none(), "line2": st.just(""), "postcode": postcodes, "city": towns}
+    )
 
 
 def dates():
@@ -64,26 +71,56 @@ def records_of(record_type, rid):
     base = {"type": st.just(record_type), "id": st.just(rid)}
     code = rid.replace("-", "")
     fields = {
-        "franchisee": {"company": text, "first_name": person_names(), "last_name": person_names(),
-                       "email": emails() | st.none(), "phone": phones},
-        "spanc": {"code": st.just(f"PRO-{code}"), "name": text, "email": emails(), "phone": phones,
-                  "address": address()},
-        "client": {"code": st.just(f"CLI-{code}"), "first_name": person_names(), "last_name": person_names(),
-                   "email": emails(), "phone": phones, "address": address()},
-        "installation": {"client": st.sampled_from(CLIENTS), "franchisee": st.sampled_from(FRANCHISEES) | st.none(),
-                         "spanc": st.sampled_from(SPANCS) | st.none(), "reference": st.just(f"AQ-2019-{code}"),
-                         "label": text, "address": address(), "installed_on": dates(),
-                         "serial_number": serials() | st.none(),
-                         "stage": st.sampled_from(["study", "quote", "installation", "commissioned", "maintenance"])},
-        "document": {"installation": st.sampled_from(INSTALLATIONS), "title": text,
-                     "theme": st.sampled_from(["etude-de-sol", "Plans d’exécution", "garanties"]) | st.none(),
-                     "file": st.sampled_from([f"files/{rid}.pdf", None]), "issued_on": dates(),
-                     "visible_to": st.sampled_from([["client"], ["spanc"], ["client", "spanc"], []])},
-        "visit": {"installation": st.sampled_from(INSTALLATIONS),
-                  "kind": st.sampled_from(["maintenance", "emptying", "repair"]),
-                  "planned_for": st.dates().map(lambda day: day.isoformat()), "done_on": dates(),
-                  "slot": st.sampled_from(["morning", "afternoon", None]), "technician": person_names(),
-                  "report_document": st.sampled_from(DOCUMENTS) | st.none()},
+        "franchisee": {
+            "company": text,
+            "first_name": person_names(),
+            "last_name": person_names(),
+            "email": emails() | st.none(),
+            "phone": phones,
+        },
+        "spanc": {
+            "code": st.just(f"PRO-{code}"),
+            "name": text,
+            "email": emails(),
+            "phone": phones,
+            "address": address(),
+        },
+        "client": {
+            "code": st.just(f"CLI-{code}"),
+            "first_name": person_names(),
+            "last_name": person_names(),
+            "email": emails(),
+            "phone": phones,
+            "address": address(),
+        },
+        "installation": {
+            "client": st.sampled_from(CLIENTS),
+            "franchisee": st.sampled_from(FRANCHISEES) | st.none(),
+            "spanc": st.sampled_from(SPANCS) | st.none(),
+            "reference": st.just(f"AQ-2019-{code}"),
+            "label": text,
+            "address": address(),
+            "installed_on": dates(),
+            "serial_number": serials() | st.none(),
+            "stage": st.sampled_from(["study", "quote", "installation", "commissioned", "maintenance"]),
+        },
+        "document": {
+            "installation": st.sampled_from(INSTALLATIONS),
+            "title": text,
+            "theme": st.sampled_from(["etude-de-sol", "Plans d’exécution", "garanties"]) | st.none(),
+            "file": st.sampled_from([f"files/{rid}.pdf", None]),
+            "issued_on": dates(),
+            "visible_to": st.sampled_from([["client"], ["spanc"], ["client", "spanc"], []]),
+        },
+        "visit": {
+            "installation": st.sampled_from(INSTALLATIONS),
+            "kind": st.sampled_from(["maintenance", "emptying", "repair"]),
+            "planned_for": st.dates().map(lambda day: day.isoformat()),
+            "done_on": dates(),
+            "slot": st.sampled_from(["morning", "afternoon", None]),
+            "technician": person_names(),
+            "report_document": st.sampled_from(DOCUMENTS) | st.none(),
+        },
     }[record_type]
     return st.fixed_dictionaries({**base, **fields}).map(_with_sha)
 
@@ -94,29 +131,61 @@ def _with_sha(record):
     return record
 
 
-POOLS = {"franchisee": FRANCHISEES, "spanc": SPANCS, "client": CLIENTS, "installation": INSTALLATIONS,
-         "document": DOCUMENTS, "visit": VISITS}
+POOLS = {
+    "franchisee": FRANCHISEES,
+    "spanc": SPANCS,
+    "client": CLIENTS,
+    "installation": INSTALLATIONS,
+    "document": DOCUMENTS,
+    "visit": VISITS,
+}
 valid_records = st.sampled_from(sorted(POOLS)).flatmap(
-    lambda kind: st.sampled_from(POOLS[kind]).flatmap(lambda rid: records_of(kind, rid)))
+    lambda kind: st.sampled_from(POOLS[kind]).flatmap(lambda rid: records_of(kind, rid))
+)
 deletes = st.sampled_from(sorted(POOLS)).flatmap(
-    lambda kind: st.fixed_dictionaries({"type": st.just("delete"), "of": st.just(kind),
-                                        "id": st.sampled_from(POOLS[kind])}))
-messages = st.builds(lambda n: {"type": "message", "id": f"M-{n}", "request": str(uuid.uuid4()),
-                                "author": {"role": "franchisee", "name": "Luc"}, "body": "Bonjour",
-                                "sent_at": "2026-12-02T09:00:00Z"}, st.integers(1, 3))
+    lambda kind: st.fixed_dictionaries(
+        {"type": st.just("delete"), "of": st.just(kind), "id": st.sampled_from(POOLS[kind])}
+    )
+)
+messages = st.builds(
+    lambda n: {
+        "type": "message",
+        "id": f"M-{n}",
+        "request": str(uuid.uuid4()),
+        "author": {"role": "franchisee", "name": "Luc"},
+        "body": "Bonjour",
+        "sent_at": "2026-12-02T09:00:00Z",
+    },
+    st.integers(1, 3),
+)
 
 # --------------------------------------------------------------------------- breaking a record
 
-REFERENCES = {"installation": ("client", "franchisee", "spanc"), "document": ("installation",),
-              "visit": ("installation", "report_document")}
-LIMITS = {"franchisee": {"company": 200}, "spanc": {"name": 200, "code": 40}, "client": {"last_name": 100},
-          "installation": {"reference": 60, "serial_number": 60}, "document": {"title": 255, "theme": 80},
-          "visit": {"technician": 200}}
+REFERENCES = {
+    "installation": ("client", "franchisee", "spanc"),
+    "document": ("installation",),
+    "visit": ("installation", "report_document"),
+}
+LIMITS = {
+    "franchisee": {"company": 200},
+    "spanc": {"name": 200, "code": 40},
+    "client": {"last_name": 100},
+    "installation": {"reference": 60, "serial_number": 60},
+    "document": {"title": 255, "theme": 80},
+    "visit": {"technician": 200},
+}
 DATES = {"installation": "installed_on", "document": "issued_on", "visit": "done_on"}
 # (file of a document, a word of its reason): paths leading out of the export, or nowhere.
-HOSTILE_FILES = [("../outside.pdf", ".."), ("files/../../outside.pdf", ".."), ("/etc/passwd", "absolute"),
-                 ("files\\D-1.pdf", "backslash"), ("files/" + "a" * 300 + ".pdf", "too long"),
-                 ("files/absent.pdf", "missing"), ("files/D-1.pdf", "sha256"), ("files/", "regular")]
+HOSTILE_FILES = [
+    ("../outside.pdf", ".."),
+    ("files/../../outside.pdf", ".."),
+    ("/etc/passwd", "absolute"),
+    ("files\\D-1.pdf", "backslash"),
+    ("files/" + "a" * 300 + ".pdf", "too long"),
+    ("files/absent.pdf", "missing"),
+    ("files/D-1.pdf", "sha256"),
+    ("files/", "regular"),
+]
 
 
 @st.composite
@@ -148,12 +217,18 @@ def broken(draw, record, keep_id=False):
         return record, field
     if way == "wrong type":
         field = draw(st.sampled_from(sorted(set(record) - kept)))
-        record[field] = draw(st.sampled_from([12, 3.5, True, {"a": 1}, [1]]).filter(
-            lambda value: not isinstance(record[field], type(value))))
+        record[field] = draw(
+            st.sampled_from([12, 3.5, True, {"a": 1}, [1]]).filter(
+                lambda value: not isinstance(record[field], type(value))
+            )
+        )
         return record, field
     if way == "nul":
-        field = draw(st.sampled_from(sorted(name for name, value in record.items()
-                                            if isinstance(value, str) and name not in ("type", "id"))))
+        field = draw(
+            st.sampled_from(
+                sorted(name for name, value in record.items() if isinstance(value, str) and name not in ("type", "id"))
+            )
+        )
         record[field] = record[field][:3] + "\x00" + record[field][3:]
         return record, "NUL"
     if way == "too long":
@@ -171,13 +246,15 @@ def broken(draw, record, keep_id=False):
     return record, DATES[kind]
 
 
-garbage_lines = st.sampled_from([
-    ('{"type": "client", "id": "C-X", ', "JSON"),
-    ("[1, 2, 3]", "object"),
-    ('{"type": "invoice", "id": "X-1"}', "invoice"),
-    ('{"id": "C-9", "code": "CLI-9"}', "type"),
-    ('"just a string"', "object"),
-])
+garbage_lines = st.sampled_from(
+    [
+        ('{"type": "client", "id": "C-X", ', "JSON"),
+        ("[1, 2, 3]", "object"),
+        ('{"type": "invoice", "id": "X-1"}', "invoice"),
+        ('{"id": "C-9", "code": "CLI-9"}', "type"),
+        ('"just a string"', "object"),
+    ]
+)
 
 
 @st.composite
@@ -244,9 +321,19 @@ def in_portal(line):
 
 def snapshot():
     return {
-        name: sorted(map(repr, model.objects.values_list(*[
-            f.attname for f in model._meta.concrete_fields if f.attname not in ("id", "sync_hash", "created_at")
-        ]))) for name, model in MODELS.items()
+        name: sorted(
+            map(
+                repr,
+                model.objects.values_list(
+                    *[
+                        f.attname
+                        for f in model._meta.concrete_fields
+                        if f.attname not in ("id", "sync_hash", "created_at")
+                    ]
+                ),
+            )
+        )
+        for name, model in MODELS.items()
     }
 
 
@@ -281,8 +368,14 @@ def check_run(run, lines):
 # allows (OSError out of the importer), a delete before its record.
 _CLIENT = {"type": "client", "id": "C-1", "code": "CLI-C1", "last_name": "Durand", "email": "anne@example.org"}
 _INSTALLATION = {"type": "installation", "id": "I-1", "client": "C-1", "reference": "AQ-2019-1"}
-_LONG_PATH = {"type": "document", "id": "D-1", "installation": "I-1", "title": "Plan",
-              "file": "files/" + "a" * 300 + ".pdf", "sha256": "0" * 64}
+_LONG_PATH = {
+    "type": "document",
+    "id": "D-1",
+    "installation": "I-1",
+    "title": "Plan",
+    "file": "files/" + "a" * 300 + ".pdf",
+    "sha256": "0" * 64,
+}
 FOUND = [
     ([_CLIENT, {**_CLIENT, "email": "ıris@example.org"}], {2: "email"}),
     ([_CLIENT, _INSTALLATION, _LONG_PATH], {3: "too long"}),
@@ -363,9 +456,16 @@ def test_an_installation_s_serial_is_stored_in_its_canonical_form(serial, data):
     from tests.strategies import serial_spellings
 
     spelling = data.draw(serial_spellings(serial))
-    lines = [data.draw(records_of("client", "C-1")),
-             {**data.draw(records_of("installation", "I-1")), "client": "C-1", "franchisee": None, "spanc": None,
-              "serial_number": spelling}]
+    lines = [
+        data.draw(records_of("client", "C-1")),
+        {
+            **data.draw(records_of("installation", "I-1")),
+            "client": "C-1",
+            "franchisee": None,
+            "spanc": None,
+            "serial_number": spelling,
+        },
+    ]
     with transaction.atomic(), tempfile.TemporaryDirectory() as root:
         run_import(root, 1, lines)
         assert Installation.objects.get(external_id="I-1").serial_number == canonical_serial(serial) == serial
@@ -382,15 +482,27 @@ def test_a_serial_the_export_carried_is_the_one_the_client_types_not_a_conflict(
     from tests import factories
     from tests.strategies import serial_spellings
 
-    lines = [data.draw(records_of("client", "C-1")),
-             {**data.draw(records_of("installation", "I-1")), "client": "C-1", "franchisee": None, "spanc": None,
-              "stage": "commissioned", "serial_number": data.draw(serial_spellings(serial))}]
+    lines = [
+        data.draw(records_of("client", "C-1")),
+        {
+            **data.draw(records_of("installation", "I-1")),
+            "client": "C-1",
+            "franchisee": None,
+            "spanc": None,
+            "stage": "commissioned",
+            "serial_number": data.draw(serial_spellings(serial)),
+        },
+    ]
     typed = canonical_serial(data.draw(serial_spellings(serial)))  # what the warranty form gives
     with transaction.atomic(), tempfile.TemporaryDirectory() as root:
         run_import(root, 1, lines)
         installation = Installation.objects.get(external_id="I-1")
         result = register_serial_number(
-            user=factories.user(), client=installation.client, installation_pk=installation.pk, serial_number=typed,
-            portal_settings=PortalSettings.for_site(Site.objects.get(is_default_site=True)))
+            user=factories.user(),
+            client=installation.client,
+            installation_pk=installation.pk,
+            serial_number=typed,
+            portal_settings=PortalSettings.for_site(Site.objects.get(is_default_site=True)),
+        )
         assert result.status == "registered"
         transaction.set_rollback(True)

@@ -8,7 +8,8 @@ import itertools
 
 import pytest
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ERROR_CODES
 
@@ -25,14 +26,21 @@ texts = st.one_of(
     st.text(max_size=40),
     st.builds(lambda start, rest: start + rest, st.sampled_from(FORMULA_STARTS), st.text(max_size=20)),
     st.sampled_from(ERROR_CODES),
-    st.sampled_from(["", "=", "Bonjour;=HYPERLINK(\"x\")", "a\x01b", "\"=1+2\""]),
+    st.sampled_from(["", "=", 'Bonjour;=HYPERLINK("x")', "a\x01b", '"=1+2"']),
 )
-moments = st.datetimes(min_value=datetime.datetime(2000, 1, 1), max_value=datetime.datetime(2100, 1, 1),
-                       timezones=st.just(datetime.timezone.utc))
-rows = st.lists(st.tuples(
-    st.one_of(st.none(), texts), texts, st.one_of(st.none(), st.integers(-10**6, 10**6)),
-    st.one_of(st.none(), moments), st.one_of(st.none(), st.dates()),
-), max_size=6)
+moments = st.datetimes(
+    min_value=datetime.datetime(2000, 1, 1), max_value=datetime.datetime(2100, 1, 1), timezones=st.just(datetime.UTC)
+)
+rows = st.lists(
+    st.tuples(
+        st.one_of(st.none(), texts),
+        texts,
+        st.one_of(st.none(), st.integers(-(10**6), 10**6)),
+        st.one_of(st.none(), moments),
+        st.one_of(st.none(), st.dates()),
+    ),
+    max_size=6,
+)
 
 
 def _writers():
@@ -52,7 +60,9 @@ def test_the_row_writer_writes_the_cells_of_the_generic_writer(values):
     for export_format in ("xlsx", "csv"):
         expected, written = io.BytesIO(), io.BytesIO()
         # The generic writer reads each field off the item (a dict here); the fast one takes the values.
-        assert generic.write(export_format, [dict(zip(FIELDS, row, strict=True)) for row in values], expected) == len(values)
+        assert generic.write(export_format, [dict(zip(FIELDS, row, strict=True)) for row in values], expected) == len(
+            values
+        )
         assert fast.write(export_format, [list(row) for row in values], written) == len(values)
         if export_format == "csv":
             assert written.getvalue() == expected.getvalue()

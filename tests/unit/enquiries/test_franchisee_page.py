@@ -15,7 +15,6 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from home.demo.pdf import make_pdf
 from aquatiris_portal.enquiries.threads import franchisee_sets_status
 from aquatiris_portal.models import (
     DocumentLink,
@@ -30,6 +29,7 @@ from aquatiris_portal.notifications.mail import default_from_email
 from aquatiris_portal.notifications.preferences import set_preference
 from aquatiris_portal.records.models import DocumentSource
 from aquatiris_portal.records.visits import Visit
+from home.demo.pdf import make_pdf
 from tests import factories
 from tests.unit._pro_space import pro_space_page, verified_client
 from tests.unit.enquiries.test_reply_link import later, open_link, sent  # noqa: F401 (fixture)
@@ -46,6 +46,7 @@ def client_mails(portal_request):
 
 # --- the reply page shows the installation ------------------------------------------
 
+
 def test_the_reply_page_shows_the_installations_address_history_visits_warranty_and_contract(sent):
     installation, client = sent["installation"], sent["client"]
     installation.address_line1, installation.postcode, installation.city = "Lieu-dit Kerbihan", "29390", "Scaër"
@@ -54,14 +55,25 @@ def test_the_reply_page_shows_the_installations_address_history_visits_warranty_
     client.address_line1, client.city = "12 rue de la Poste", "Rennes"
     client.save()
     today = timezone.localdate()
-    Visit.objects.create(external_id="V-done", installation=installation, kind="maintenance",
-                         planned_for=today - datetime.timedelta(days=40), done_on=today - datetime.timedelta(days=40))
-    Visit.objects.create(external_id="V-next", installation=installation, kind="emptying",
-                         planned_for=today + datetime.timedelta(days=9))
+    Visit.objects.create(
+        external_id="V-done",
+        installation=installation,
+        kind="maintenance",
+        planned_for=today - datetime.timedelta(days=40),
+        done_on=today - datetime.timedelta(days=40),
+    )
+    Visit.objects.create(
+        external_id="V-next", installation=installation, kind="emptying", planned_for=today + datetime.timedelta(days=9)
+    )
     WarrantyExtension.objects.create(installation=installation, client=client, serial_number="AQ-2024-000001")
     for n in range(6):
-        make_request(client, installation, sent["user"], subject=f"Ancienne demande {n}",
-                     created_at=timezone.now() - datetime.timedelta(days=n + 1))
+        make_request(
+            client,
+            installation,
+            sent["user"],
+            subject=f"Ancienne demande {n}",
+            created_at=timezone.now() - datetime.timedelta(days=n + 1),
+        )
     _http, page = open_link(sent["url"])
     html = unescape(page.content.decode())
     address = re.search(r"data-aqp-installation-address>(.*?)</dd>", html, re.S).group(1)
@@ -78,9 +90,11 @@ def test_the_reply_page_shows_the_installations_address_history_visits_warranty_
 
 # --- the status control -------------------------------------------------------------
 
+
 def status_post(http, page, status, planned_for="", note=""):
-    return http.post(page, {"action": "status", "status-status": status, "status-planned_for": planned_for,
-                            "status-note": note})
+    return http.post(
+        page, {"action": "status", "status-status": status, "status-planned_for": planned_for, "status-note": note}
+    )
 
 
 def test_planned_with_a_day_is_set_shown_in_the_thread_and_told_to_the_client_once(sent):
@@ -120,8 +134,11 @@ def test_resolved_is_told_to_the_client_unless_she_turned_answers_off(sent):
 def test_planned_needs_a_day_of_the_coming_year(sent, day):
     http, _page = open_link(sent["url"])
     today = timezone.localdate()
-    value = {"": "", "past": (today - datetime.timedelta(days=1)).isoformat(),
-             "far": (today + datetime.timedelta(days=400)).isoformat()}[day]
+    value = {
+        "": "",
+        "past": (today - datetime.timedelta(days=1)).isoformat(),
+        "far": (today + datetime.timedelta(days=400)).isoformat(),
+    }[day]
     response = status_post(http, sent["page"], "planned", value)
     assert response.status_code == 200 and 'role="alert"' in response.content.decode()
     assert PortalRequest.objects.get().status == Status.NEW and not RequestMessage.objects.exists()
@@ -148,6 +165,7 @@ def test_answering_from_the_page_moves_the_request_to_answered(sent):
 
 # --- his mails -----------------------------------------------------------------------
 
+
 def test_the_franchisees_mails_invite_answers_through_the_link_only(sent):
     sent["http"].post(f"/espace-client/demandes/{sent['request'].reference}/", {"body": "Une précision"})
     reply = OutgoingMail.objects.get(key__endswith=":franchisee", key__startswith="request_message:")
@@ -161,6 +179,7 @@ def test_the_franchisees_mails_invite_answers_through_the_link_only(sent):
 
 # --- the SPANC document's link -------------------------------------------------------
 
+
 @pytest.fixture
 def uploaded(settings):
     settings.AQUATIRIS_PORTAL_PUBLIC_BASE_URL = "https://portail.example"
@@ -170,16 +189,28 @@ def uploaded(settings):
     installation = factories.installation(spanc=spanc, franchisee=franchisee)
     http = verified_client(factories.spanc_user(spanc))
     content = make_pdf("Rapport", ["Contrôle périodique"])
-    response = http.post(f"{page.url}dossiers/{installation.pk}/envoyer/", {
-        "title": "Rapport de contrôle", "note": "Conforme.", "issued_on": "2026-03-12",
-        "file": SimpleUploadedFile("rapport.pdf", content, content_type="application/pdf")})
+    response = http.post(
+        f"{page.url}dossiers/{installation.pk}/envoyer/",
+        {
+            "title": "Rapport de contrôle",
+            "note": "Conforme.",
+            "issued_on": "2026-03-12",
+            "file": SimpleUploadedFile("rapport.pdf", content, content_type="application/pdf"),
+        },
+    )
     assert response.status_code == 302
     document = PortalDocument.objects.get(source=DocumentSource.SPANC_UPLOAD)
     mail = OutgoingMail.objects.get(key=f"spanc_upload:{document.pk}")
     url = re.search(r"https?://[^/\s]+(/portail/document-spanc/\S+/)", mail.body_text).group(1)
-    return {"document": document, "mail": mail, "url": url, "content": content, "installation": installation,
-            "franchisee": franchisee, "page": reverse("aquatiris_portal:franchisee_document_page",
-                                                       args=[document.pk])}
+    return {
+        "document": document,
+        "mail": mail,
+        "url": url,
+        "content": content,
+        "installation": installation,
+        "franchisee": franchisee,
+        "page": reverse("aquatiris_portal:franchisee_document_page", args=[document.pk]),
+    }
 
 
 def test_the_spanc_document_opens_from_the_franchisees_link_and_downloads(uploaded):
@@ -193,7 +224,9 @@ def test_the_spanc_document_opens_from_the_franchisees_link_and_downloads(upload
     assert file.status_code == 200 and b"".join(file.streaming_content) == uploaded["content"]
     assert file["Content-Disposition"].startswith("attachment")
     assert list(DocumentLinkUse.objects.order_by("pk").values_list("action", "email")) == [
-        ("view", "trieux@aquatiris.example"), ("download", "trieux@aquatiris.example")]
+        ("view", "trieux@aquatiris.example"),
+        ("download", "trieux@aquatiris.example"),
+    ]
     # Only the token's hash is stored.
     token = uploaded["url"].split("/")[-2]
     assert not DocumentLink.objects.filter(token_hash=token).exists()
@@ -211,8 +244,11 @@ def test_an_expired_link_is_a_404(uploaded):
         response = HttpClient().get(uploaded["url"])
         assert http.get(uploaded["page"]).status_code == 404
     assert response.status_code == 404
-    assert list(DocumentLinkUse.objects.values_list("action", flat=True).order_by("pk")) == ["view", "refused",
-                                                                                         "refused"]
+    assert list(DocumentLinkUse.objects.values_list("action", flat=True).order_by("pk")) == [
+        "view",
+        "refused",
+        "refused",
+    ]
 
 
 def test_the_link_opens_no_other_document(uploaded):
@@ -242,13 +278,19 @@ def test_without_a_franchisee_address_the_network_head_gets_the_admin_link(setti
     from wagtail.models import Site
 
     from aquatiris_portal.models import PortalSettings
+
     settings_obj = PortalSettings.for_site(Site.objects.get(is_default_site=True))
     settings_obj.network_head_emails = "sav@aquatiris.example"
     settings_obj.save()
     http = verified_client(factories.spanc_user(spanc))
-    http.post(f"{page.url}dossiers/{installation.pk}/envoyer/", {
-        "title": "Rapport", "issued_on": "2026-03-12",
-        "file": SimpleUploadedFile("r.pdf", make_pdf("R", ["x"]), content_type="application/pdf")})
+    http.post(
+        f"{page.url}dossiers/{installation.pk}/envoyer/",
+        {
+            "title": "Rapport",
+            "issued_on": "2026-03-12",
+            "file": SimpleUploadedFile("r.pdf", make_pdf("R", ["x"]), content_type="application/pdf"),
+        },
+    )
     mail = OutgoingMail.objects.get(key__startswith="spanc_upload:")
     assert mail.to == ["sav@aquatiris.example"] and "/portaldocument/inspect/" in mail.body_text
     assert not DocumentLink.objects.exists()

@@ -30,8 +30,9 @@ def seller(wagtail_tree):
     site.root_page.add_child(instance=ClientSpacePage(title="Espace client", slug="espace-client"))
     client = factories.client(external_id="C-SELLER")
     franchisee = factories.franchisee(external_id="F-1")
-    installation = factories.installation(client=client, franchisee=franchisee, external_id="I-SOLD",
-                                          reference="AQ-2019-5001")
+    installation = factories.installation(
+        client=client, franchisee=franchisee, external_id="I-SOLD", reference="AQ-2019-5001"
+    )
     document = factories.document(installation, title="Étude de sol")
     user = factories.client_user(client)
     http = HttpClient()
@@ -45,8 +46,10 @@ def url(installation):
 
 def test_the_form_sends_the_event_and_says_what_happens_next(seller):
     day = timezone.localdate() + datetime.timedelta(days=30)
-    response = seller["http"].post(url(seller["installation"]), {
-        "buyer_name": "  Jean   Martin ", "buyer_email": "Jean.Martin@Exämple.fr", "sale_date": day.isoformat()})
+    response = seller["http"].post(
+        url(seller["installation"]),
+        {"buyer_name": "  Jean   Martin ", "buyer_email": "Jean.Martin@Exämple.fr", "sale_date": day.isoformat()},
+    )
     assert response.status_code == 200
     [event] = OutboxEvent.objects.filter(kind="handover_requested")
     assert event.payload["installation"] == "I-SOLD" and event.payload["client"] == "C-SELLER"
@@ -63,15 +66,19 @@ def test_the_form_sends_the_event_and_says_what_happens_next(seller):
 @given(days=st.one_of(st.integers(367, 40000), st.integers(-40000, -367)))
 def test_an_absurd_sale_date_is_refused_and_nothing_is_sent(seller, days):
     day = timezone.localdate() + datetime.timedelta(days=days)
-    response = seller["http"].post(url(seller["installation"]), {
-        "buyer_name": "Jean Martin", "buyer_email": "jean@example.org", "sale_date": day.isoformat()})
+    response = seller["http"].post(
+        url(seller["installation"]),
+        {"buyer_name": "Jean Martin", "buyer_email": "jean@example.org", "sale_date": day.isoformat()},
+    )
     assert response.status_code == 200 and 'aria-invalid="true"' in response.content.decode()
     assert not OutboxEvent.objects.filter(kind="handover_requested").exists()
 
 
 def test_a_bad_email_is_refused(seller):
-    response = seller["http"].post(url(seller["installation"]), {
-        "buyer_name": "Jean Martin", "buyer_email": "jean.martin", "sale_date": timezone.localdate().isoformat()})
+    response = seller["http"].post(
+        url(seller["installation"]),
+        {"buyer_name": "Jean Martin", "buyer_email": "jean.martin", "sale_date": timezone.localdate().isoformat()},
+    )
     assert response.status_code == 200
     assert not OutboxEvent.objects.filter(kind="handover_requested").exists()
 
@@ -83,21 +90,37 @@ def test_only_the_owner_of_this_installation_may_announce_a_sale(seller):
 
 
 def move_to_buyer(tmp_path, sequence):
-    line = {"type": "installation", "id": "I-SOLD", "client": "C-BUYER", "franchisee": "F-1",
-            "reference": "AQ-2019-5001", "label": "Filtre planté de roseaux 5 EH",
-            "address": {"line1": "La Ville Ès Nonais", "line2": "", "postcode": "35430", "city": "Saint-Père"},
-            "installed_on": "2019-05-14", "serial_number": None, "stage": "commissioned"}
-    buyer = {"type": "client", "id": "C-BUYER", "code": "CLI-BUY3R", "first_name": "Jean", "last_name": "Martin",
-             "email": "jean.martin@example.org", "phone": "06 00 00 00 09",
-             "address": {"line1": "La Ville Ès Nonais", "line2": "", "postcode": "35430", "city": "Saint-Père"}}
+    line = {
+        "type": "installation",
+        "id": "I-SOLD",
+        "client": "C-BUYER",
+        "franchisee": "F-1",
+        "reference": "AQ-2019-5001",
+        "label": "Filtre planté de roseaux 5 EH",
+        "address": {"line1": "La Ville Ès Nonais", "line2": "", "postcode": "35430", "city": "Saint-Père"},
+        "installed_on": "2019-05-14",
+        "serial_number": None,
+        "stage": "commissioned",
+    }
+    buyer = {
+        "type": "client",
+        "id": "C-BUYER",
+        "code": "CLI-BUY3R",
+        "first_name": "Jean",
+        "last_name": "Martin",
+        "email": "jean.martin@example.org",
+        "phone": "06 00 00 00 09",
+        "address": {"line1": "La Ville Ès Nonais", "line2": "", "postcode": "35430", "city": "Saint-Père"},
+    }
     write_export(tmp_path / "exports", sequence, [buyer, {**line, "label": f"Filtre {sequence}"}])
     return import_source(tmp_path / "exports")
 
 
 def test_after_the_move_the_seller_gets_404_everywhere_and_one_mail(seller, tmp_path):
     installation = seller["installation"]
-    dossier, _created = archives.start(PersonalArchive.Kind.DOSSIER, seller["user"], client=seller["client"],
-                                       installation=installation)
+    dossier, _created = archives.start(
+        PersonalArchive.Kind.DOSSIER, seller["user"], client=seller["client"], installation=installation
+    )
     dossier = archives.build(dossier.pk)
     assert seller["http"].get(archives.download_path(dossier)).status_code == 200
 

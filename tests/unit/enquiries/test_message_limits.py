@@ -20,7 +20,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client as HttpClient
 from django.utils import timezone
 from django.utils.translation import ngettext
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from wagtail.models import Site
 
 from aquatiris_portal.enquiries import limits
@@ -75,8 +77,14 @@ def owner():
 
 
 def make_request(client, installation, user, kind=PortalRequest.Kind.QUESTION):
-    portal_request = PortalRequest(kind=kind, client=client, installation=installation, message="Bonjour",
-                                   subject_label="Question", submitted_by=user)
+    portal_request = PortalRequest(
+        kind=kind,
+        client=client,
+        installation=installation,
+        message="Bonjour",
+        subject_label="Question",
+        submitted_by=user,
+    )
     portal_request.fill_recap()
     portal_request.save()
     return portal_request
@@ -95,8 +103,15 @@ def jpeg(name="photo.jpg"):
 
 
 def reply(owner, body, portal_request=None, **kw):
-    return post_message(portal_request or owner["request"], role=Author.CLIENT, channel=Channel.CLIENT_SPACE,
-                        author_name="Anne", user=owner["user"], body=body, **kw)
+    return post_message(
+        portal_request or owner["request"],
+        role=Author.CLIENT,
+        channel=Channel.CLIENT_SPACE,
+        author_name="Anne",
+        user=owner["user"],
+        body=body,
+        **kw,
+    )
 
 
 def franchisee_mails(portal_request=None):
@@ -115,6 +130,7 @@ def hour_refusal(limit=10):
 
 
 # --- the limits -------------------------------------------------------------------------
+
 
 def test_a_burst_of_15_replies_stores_10_and_refuses_5_with_the_message_in_the_form(owner):
     portal_request = owner["request"]
@@ -146,8 +162,9 @@ def test_the_day_limit_counts_requests_replies_and_spanc_uploads_alike(owner, se
     settings.AQUATIRIS_PORTAL_SEND_LIMIT_PER_HOUR = 0  # no hourly limit: the daily one decides
     settings.AQUATIRIS_PORTAL_SEND_LIMIT_PER_DAY = 3
     subject = RequestSubject.objects.create(name="Question")
-    owner["http"].post(f"{BASE}contact/", {"installation": owner["installation"].pk, "subject": subject.pk,
-                                           "message": "Une question"})
+    owner["http"].post(
+        f"{BASE}contact/", {"installation": owner["installation"].pk, "subject": subject.pk, "message": "Une question"}
+    )
     reply(owner, "un")
     reply(owner, "deux")
     # Day-old sendings do not count.
@@ -158,8 +175,9 @@ def test_the_day_limit_counts_requests_replies_and_spanc_uploads_alike(owner, se
     assert refused.value.kind == "day"
     # The contact form says it too, and stores no request.
     requests_before = PortalRequest.objects.count()
-    response = owner["http"].post(f"{BASE}contact/", {"installation": owner["installation"].pk,
-                                                      "subject": subject.pk, "message": "Encore une"})
+    response = owner["http"].post(
+        f"{BASE}contact/", {"installation": owner["installation"].pk, "subject": subject.pk, "message": "Encore une"}
+    )
     assert response.status_code == 200
     assert str(limits.refusal("day", 3)) in unescape(response.content.decode())
     assert PortalRequest.objects.count() == requests_before
@@ -170,8 +188,10 @@ def test_files_beyond_the_days_bytes_are_refused_on_the_attachments_field(owner,
     settings.AQUATIRIS_PORTAL_SEND_LIMIT_BYTES_PER_DAY = photo.size * 2 + 10
     portal_request = owner["request"]
     for name in ("a.jpg", "b.jpg"):
-        assert owner["http"].post(url_of(portal_request), {"body": "photo", "attachments": [jpeg(name)]}
-                                  ).status_code == 302
+        assert (
+            owner["http"].post(url_of(portal_request), {"body": "photo", "attachments": [jpeg(name)]}).status_code
+            == 302
+        )
     response = owner["http"].post(url_of(portal_request), {"body": "<<third>>", "attachments": [jpeg("c.jpg")]})
     assert response.status_code == 200
     form = response.context["reply_form"]
@@ -190,7 +210,11 @@ def test_a_spanc_account_is_limited_too_and_nothing_is_stored_over_it(settings):
 
     def upload(title, content):
         return receive_spanc_document(
-            user=user, spanc=spanc, installation=installation, content_type="application/pdf", title=title,
+            user=user,
+            spanc=spanc,
+            installation=installation,
+            content_type="application/pdf",
+            title=title,
             uploaded=SimpleUploadedFile(f"{title}.pdf", content, content_type="application/pdf"),
         )
 
@@ -206,12 +230,18 @@ def test_staff_the_franchisee_and_imports_are_not_limited(owner, settings):
     settings.AQUATIRIS_PORTAL_SEND_LIMIT_PER_HOUR = 1
     for number in range(3):
         post_message(owner["request"], role=Author.FRANCHISEE, channel=Channel.REPLY_LINK, body=f"f{number}")
-        post_message(owner["request"], role=Author.STAFF, channel=Channel.ADMIN, body=f"s{number}",
-                     user=factories.user(is_staff=True))
+        post_message(
+            owner["request"],
+            role=Author.STAFF,
+            channel=Channel.ADMIN,
+            body=f"s{number}",
+            user=factories.user(is_staff=True),
+        )
     assert RequestMessage.objects.count() == 6
 
 
 # --- one mail for the replies of a few minutes --------------------------------------------
+
 
 def test_replies_within_the_window_go_to_the_franchisee_as_one_mail_with_all_files(owner):
     first = reply(owner, "<<R1>> premier", checked_files=[(jpeg("un.jpg"), "jpeg", "image/jpeg")])
@@ -305,8 +335,10 @@ def test_each_reply_is_in_exactly_one_mail_whatever_the_timing(owner, settings, 
     # What the franchisee got (sent mails keep no body: they carry the reply
     # link) and what still waits for its window.
     bodies = [message.body for message in django_mail.outbox if message.to == [franchisee_email]]
-    bodies += [mail.body_text for mail in OutgoingMail.objects.filter(
-        key__endswith=":franchisee", status=OutgoingMail.Status.PENDING)]
+    bodies += [
+        mail.body_text
+        for mail in OutgoingMail.objects.filter(key__endswith=":franchisee", status=OutgoingMail.Status.PENDING)
+    ]
     for marker in markers:
         assert sum(marker in body for body in bodies) == 1, (marker, actions)
 
@@ -316,11 +348,14 @@ class NotAStub:
 
 
 def test_on_redis_the_mail_is_a_delayed_message_and_one_that_comes_early_waits_again(
-        owner, django_capture_on_commit_callbacks):
-    with mock.patch("aquatiris_portal.notifications.mail.StubBroker", NotAStub), \
-            mock.patch("aquatiris_portal.notifications.tasks.StubBroker", NotAStub), \
-            mock.patch.object(deliver_mail, "send_with_options") as send_later, \
-            mock.patch.object(deliver_mail, "send") as send_now:
+    owner, django_capture_on_commit_callbacks
+):
+    with (
+        mock.patch("aquatiris_portal.notifications.mail.StubBroker", NotAStub),
+        mock.patch("aquatiris_portal.notifications.tasks.StubBroker", NotAStub),
+        mock.patch.object(deliver_mail, "send_with_options") as send_later,
+        mock.patch.object(deliver_mail, "send") as send_now,
+    ):
         with django_capture_on_commit_callbacks(execute=True):
             reply(owner, "<<R1>>")
         [mail] = franchisee_mails()

@@ -22,28 +22,32 @@ pytestmark = pytest.mark.django_db
 
 
 def add_request(client, user, body, filename, data):
-    request = PortalRequest.objects.create(kind="question", client=client, subject_label="Odeurs", message=body,
-                                           submitted_by=user)
+    request = PortalRequest.objects.create(
+        kind="question", client=client, subject_label="Odeurs", message=body, submitted_by=user
+    )
     attachment = RequestAttachment(request=request, filename=filename, content_type="application/pdf", size=len(data))
     attachment.file.save(filename, ContentFile(data), save=False)
     attachment.save()
     return request
 
 
-def test_my_data_holds_my_account_requests_messages_files_preferences_and_logs(django_capture_on_commit_callbacks,
-                                                                             stub_broker):
+def test_my_data_holds_my_account_requests_messages_files_preferences_and_logs(
+    django_capture_on_commit_callbacks, stub_broker
+):
     client = factories.client()
     me = factories.client_user(client, first_name="Anne")
     stranger = factories.client_user()
     mine = add_request(client, me, "MY-QUESTION-TEXT", "photo.pdf", b"%PDF-1.4 mine")
-    RequestMessage.objects.create(request=mine, author_role="franchisee", channel="reply_link",
-                                  body="FRANCHISEE-ANSWER")
+    RequestMessage.objects.create(
+        request=mine, author_role="franchisee", channel="reply_link", body="FRANCHISEE-ANSWER"
+    )
     add_request(stranger.portal_account.client, stranger, "STRANGER-TEXT", "other.pdf", b"%PDF-1.4 theirs")
     NotificationPreference.objects.create(user=me, kind="digest", enabled=False)
     SecurityEvent.objects.create(kind="login_succeeded", user=me, ip="192.0.2.1")
     SecurityEvent.objects.create(kind="login_succeeded", user=stranger, ip="192.0.2.99")
-    DocumentAccess.objects.create(file_kind="document", file_id=1, title="Étude de sol", actor="owner", user=me,
-                                  route="test")
+    DocumentAccess.objects.create(
+        file_kind="document", file_id=1, title="Étude de sol", actor="owner", user=me, route="test"
+    )
     http = HttpClient()
     http.force_login(me)
     with django_capture_on_commit_callbacks(execute=True):
@@ -60,7 +64,8 @@ def test_my_data_holds_my_account_requests_messages_files_preferences_and_logs(d
     [request] = data["requests"]
     assert request["message"] == "MY-QUESTION-TEXT" and request["thread"][0]["text"] == "FRANCHISEE-ANSWER"
     assert data["notification_preferences"] == [
-        {"kind": "digest", "enabled": False, "changed_at": data["notification_preferences"][0]["changed_at"]}]
+        {"kind": "digest", "enabled": False, "changed_at": data["notification_preferences"][0]["changed_at"]}
+    ]
     assert [row["ip"] for row in data["security_log"]] == ["192.0.2.1"]
     assert [row["title"] for row in data["documents_opened"]] == ["Étude de sol"]
     text = json.dumps(data)

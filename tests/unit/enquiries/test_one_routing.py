@@ -35,8 +35,9 @@ def written():
     def record(sender, instance, created, **kwargs):
         if created:
             codes = {frame.f_code for frame, _line in traceback.walk_stack(None)}
-            rows.append((sender.__name__, threads.post_message.__code__ in codes,
-                         threads.save_attachments.__code__ in codes))
+            rows.append(
+                (sender.__name__, threads.post_message.__code__ in codes, threads.save_attachments.__code__ in codes)
+            )
 
     models = (PortalRequest, RequestMessage, RequestAttachment)
     for model in models:
@@ -54,9 +55,18 @@ def test_every_message_of_a_thread_goes_through_the_one_posting_function(written
     subject = RequestSubject.objects.create(name="Question sur ma pompe")
 
     # The opening message: the contact form, with a photo.
-    assert http.post("/espace-client/contact/", {"installation": installation.pk, "subject": subject.pk,
-                                                 "message": "La pompe ne tourne plus", "attachments": [jpeg()]},
-                     ).status_code == 302
+    assert (
+        http.post(
+            "/espace-client/contact/",
+            {
+                "installation": installation.pk,
+                "subject": subject.pk,
+                "message": "La pompe ne tourne plus",
+                "attachments": [jpeg()],
+            },
+        ).status_code
+        == 302
+    )
     portal_request = PortalRequest.objects.get()
     thread_url = f"/espace-client/demandes/{portal_request.reference}/"
     # The client's reply.
@@ -66,13 +76,22 @@ def test_every_message_of_a_thread_goes_through_the_one_posting_function(written
     link = re.search(r"https?://[^/\s]+(/portail/reponse/\S+/)", mail.body_text).group(1)
     franchisee_http, _page = open_link(link)
     page = reverse("aquatiris_portal:request_reply_page", args=[portal_request.reference])
-    assert franchisee_http.post(page, {"body": "Je passe jeudi", "attachments": [SimpleUploadedFile(
-        "devis.jpg", jpeg().read())]}).status_code == 302
+    assert (
+        franchisee_http.post(
+            page, {"body": "Je passe jeudi", "attachments": [SimpleUploadedFile("devis.jpg", jpeg().read())]}
+        ).status_code
+        == 302
+    )
     # Staff's reply, from the admin.
     staff = HttpClient()
     customer_service(staff)
-    assert staff.post(reverse("aquatiris_portal_requests:reply", args=[portal_request.pk]),
-                      {"body": "Nous suivons", "status": "in_progress", "attachments": [jpeg()]}).status_code == 302
+    assert (
+        staff.post(
+            reverse("aquatiris_portal_requests:reply", args=[portal_request.pk]),
+            {"body": "Nous suivons", "status": "in_progress", "attachments": [jpeg()]},
+        ).status_code
+        == 302
+    )
 
     assert RequestMessage.objects.count() == 3 and RequestAttachment.objects.count() == 4
     assert [row[0] for row in written].count("PortalRequest") == 1
@@ -88,17 +107,28 @@ def test_the_opening_message_is_routed_like_a_reply(space):  # noqa: F811
     subject = RequestSubject.objects.create(name="Panne", is_after_sales=True)
     from aquatiris_portal.enquiries.services import submit_request
 
-    portal_request = submit_request(user=user, client=client, installation=installation,
-                                    kind=PortalRequest.Kind.AFTER_SALES, message="Panne", subject=subject,
-                                    portal_settings=None)
+    portal_request = submit_request(
+        user=user,
+        client=client,
+        installation=installation,
+        kind=PortalRequest.Kind.AFTER_SALES,
+        message="Panne",
+        subject=subject,
+        portal_settings=None,
+    )
     reply = threads.post_message(portal_request, role="client", channel="client_space", body="Alors ?", user=user)
-    opening = {mail.key.rsplit(":", 1)[1]: mail.to for mail in OutgoingMail.objects.filter(
-        key__startswith=f"request:{portal_request.reference}:")}
-    replies = {mail.key.rsplit(":", 1)[1]: mail.to for mail in OutgoingMail.objects.filter(
-        key__startswith=f"request_message:{reply.pk}:")}
+    opening = {
+        mail.key.rsplit(":", 1)[1]: mail.to
+        for mail in OutgoingMail.objects.filter(key__startswith=f"request:{portal_request.reference}:")
+    }
+    replies = {
+        mail.key.rsplit(":", 1)[1]: mail.to
+        for mail in OutgoingMail.objects.filter(key__startswith=f"request_message:{reply.pk}:")
+    }
     assert opening.pop("client_copy") == [client.email]
-    assert opening == replies == {"franchisee": [installation.franchisee.email],
-                                  "network_head": ["sav@aquatiris.example"]}
+    assert (
+        opening == replies == {"franchisee": [installation.franchisee.email], "network_head": ["sav@aquatiris.example"]}
+    )
 
 
 def test_a_spanc_upload_takes_its_recipients_from_routing(monkeypatch):
@@ -112,13 +142,19 @@ def test_a_spanc_upload_takes_its_recipients_from_routing(monkeypatch):
 
     monkeypatch.setattr(spanc_uploads, "spanc_upload_recipients", recipients)
     spanc_uploads.receive_spanc_document(
-        user=factories.spanc_user(spanc), spanc=spanc, installation=installation, content_type="application/pdf",
-        title="Rapport", uploaded=SimpleUploadedFile("rapport.pdf", b"%PDF-1.4 one", content_type="application/pdf"))
+        user=factories.spanc_user(spanc),
+        spanc=spanc,
+        installation=installation,
+        content_type="application/pdf",
+        title="Rapport",
+        uploaded=SimpleUploadedFile("rapport.pdf", b"%PDF-1.4 one", content_type="application/pdf"),
+    )
     mail = OutgoingMail.objects.get(key__startswith="spanc_upload:")
     assert asked and mail.to == ["decided-by-routing@example.org"]
 
 
 # -- one place decides: read in the source ---------------------------------------------
+
 
 def _modules(folder=PACKAGE):
     for path in sorted(folder.rglob("*.py")):
@@ -132,8 +168,13 @@ def _source(node):
 
 def test_only_routing_reads_the_network_heads():
     allowed = {PACKAGE / "enquiries" / "routing.py", PACKAGE / "snippets" / "site_settings.py"}
-    found = [f"{path.relative_to(PACKAGE)}:{node.lineno}" for path, tree in _modules() if path not in allowed
-             for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr in NETWORK_HEADS]
+    found = [
+        f"{path.relative_to(PACKAGE)}:{node.lineno}"
+        for path, tree in _modules()
+        if path not in allowed
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr in NETWORK_HEADS
+    ]
     assert found == []
 
 
@@ -148,11 +189,14 @@ def test_the_enquiries_mails_take_their_recipients_from_routing():
             if isinstance(node, ast.Call) and _source(node.func).endswith("queue_mail"):
                 for keyword in node.keywords:
                     if keyword.arg == "to" and any(
-                            isinstance(sub, ast.Attribute) and sub.attr.endswith("email")
-                            for sub in ast.walk(keyword.value)):
+                        isinstance(sub, ast.Attribute) and sub.attr.endswith("email") for sub in ast.walk(keyword.value)
+                    ):
                         found.append(f"{path.name}:{node.lineno} to={_source(keyword.value)}")
-            if (isinstance(node, ast.Attribute) and node.attr in ("email", "client_email")
-                    and re.search(r"franchisee|client", _source(node.value))):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("email", "client_email")
+                and re.search(r"franchisee|client", _source(node.value))
+            ):
                 found.append(f"{path.name}:{node.lineno} {_source(node)}")
     assert found == []
 

@@ -20,14 +20,22 @@ pytestmark = pytest.mark.django_db
 def space():
     root = Site.objects.get(is_default_site=True).root_page
     return ClientSpacePage.objects.first() or root.add_child(
-        instance=ClientSpacePage(title="Espace client", slug="espace-client"))
+        instance=ClientSpacePage(title="Espace client", slug="espace-client")
+    )
 
 
 def _request(client, user):
     installation = factories.installation(client=client)
     subject = RequestSubject.objects.create(name="Panne", is_after_sales=True)
-    return submit_request(user=user, client=client, installation=installation, kind=PortalRequest.Kind.AFTER_SALES,
-                          message="Le voyant clignote", subject=subject, portal_settings=None)
+    return submit_request(
+        user=user,
+        client=client,
+        installation=installation,
+        kind=PortalRequest.Kind.AFTER_SALES,
+        message="Le voyant clignote",
+        subject=subject,
+        portal_settings=None,
+    )
 
 
 def test_two_people_of_one_client_sign_their_own_messages_in_the_thread_and_the_outbox(space):
@@ -36,9 +44,12 @@ def test_two_people_of_one_client_sign_their_own_messages_in_the_thread_and_the_
     claire = factories.member(client, first_name="Claire", last_name="Martin")
     nameless = factories.member(client)
     portal_request = _request(client, owner)
-    posted = [threads.post_message(portal_request, role="client", channel="client_space", body=body, user=user,
-                                   author_name=client.full_name)
-              for body, user in (("Alors ?", owner), ("Toujours rien", claire), ("Et moi", nameless))]
+    posted = [
+        threads.post_message(
+            portal_request, role="client", channel="client_space", body=body, user=user, author_name=client.full_name
+        )
+        for body, user in (("Alors ?", owner), ("Toujours rien", claire), ("Et moi", nameless))
+    ]
     # The record's name is the owner's only: never on a household member's message.
     assert [m.author_name for m in posted] == [client.full_name, "Claire Martin", nameless.email]
 
@@ -49,7 +60,9 @@ def test_two_people_of_one_client_sign_their_own_messages_in_the_thread_and_the_
         {"name": nameless.email, "email": nameless.email},
     ]
     assert OutboxEvent.objects.get(kind="request_submitted").payload["sent_by"] == {
-        "name": client.full_name, "email": owner.email}
+        "name": client.full_name,
+        "email": owner.email,
+    }
 
     # In the thread, each person reads « You » on their own messages and the other's name on the others'.
     http = HttpClient()

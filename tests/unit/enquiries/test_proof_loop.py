@@ -38,9 +38,16 @@ def loop(settings):
     owner = factories.client_user(owner_client)
     owner_http = HttpClient()
     owner_http.force_login(owner)
-    return {"page": page, "client_page": client_page, "spanc": spanc, "installation": installation,
-            "owner": owner, "owner_http": owner_http, "http": verified_client(factories.spanc_user(spanc)),
-            "kind": ProofKind.objects.get(name="Bordereau de vidange")}
+    return {
+        "page": page,
+        "client_page": client_page,
+        "spanc": spanc,
+        "installation": installation,
+        "owner": owner,
+        "owner_http": owner_http,
+        "http": verified_client(factories.spanc_user(spanc)),
+        "kind": ProofKind.objects.get(name="Bordereau de vidange"),
+    }
 
 
 def _future(days=30):
@@ -49,13 +56,18 @@ def _future(days=30):
 
 def _ask(loop, installation=None, due_on=None):
     installation = installation or loop["installation"]
-    return loop["http"].post(f"{loop['page'].url}dossiers/{installation.pk}/justificatif/",
-                             {"kind": loop["kind"].pk, "due_on": due_on or _future(), "note": "Merci"})
+    return loop["http"].post(
+        f"{loop['page'].url}dossiers/{installation.pk}/justificatif/",
+        {"kind": loop["kind"].pk, "due_on": due_on or _future(), "note": "Merci"},
+    )
 
 
 def test_the_editors_list_starts_with_the_usual_proofs():
     assert set(ProofKind.objects.values_list("name", flat=True)) >= {
-        "Bordereau de vidange", "Contrat d'entretien", "Rapport de visite"}
+        "Bordereau de vidange",
+        "Contrat d'entretien",
+        "Rapport de visite",
+    }
 
 
 def test_a_folder_request_tells_owner_franchisee_and_internal_system_once(loop):
@@ -79,16 +91,18 @@ def test_a_due_date_in_the_past_or_today_is_refused(loop):
         assert "La date doit être dans le futur" in response.content.decode()
     for due in (timezone.localdate(), timezone.localdate() - datetime.timedelta(days=1)):
         with pytest.raises(ValueError):  # the service refuses it too, whoever calls it
-            proofs.ask(user=None, spanc=loop["spanc"], installations=[loop["installation"]], kind=loop["kind"],
-                       due_on=due)
+            proofs.ask(
+                user=None, spanc=loop["spanc"], installations=[loop["installation"]], kind=loop["kind"], due_on=due
+            )
     assert not ProofRequest.objects.exists()
 
 
 def test_another_spancs_folder_is_a_404(loop):
     other = factories.installation(spanc=factories.spanc())
     assert _ask(loop, installation=other).status_code == 404
-    bulk = loop["http"].post(f"{loop['page'].url}justificatifs/",
-                             {"scope": "selected", "folder": [loop["installation"].pk, other.pk]})
+    bulk = loop["http"].post(
+        f"{loop['page'].url}justificatifs/", {"scope": "selected", "folder": [loop["installation"].pk, other.pk]}
+    )
     assert bulk.status_code == 404
     assert not ProofRequest.objects.exists()
 
@@ -102,13 +116,17 @@ def test_bulk_asks_the_selection_and_the_filter_within_the_bound(loop, settings)
     refused = loop["http"].post(url, {"scope": "filter", "kind": loop["kind"].pk, "due_on": _future()})
     assert refused.status_code == 302 and not ProofRequest.objects.exists()
     with pytest.raises(proofs.TooMany):
-        proofs.ask(user=None, spanc=loop["spanc"], installations=[loop["installation"], second],
-                   kind=loop["kind"], due_on=timezone.localdate() + datetime.timedelta(days=3))
+        proofs.ask(
+            user=None,
+            spanc=loop["spanc"],
+            installations=[loop["installation"], second],
+            kind=loop["kind"],
+            due_on=timezone.localdate() + datetime.timedelta(days=3),
+        )
     settings.AQUATIRIS_PORTAL_PROOF_BULK_MAX = 5
     done = loop["http"].post(url, {"scope": "filter", "kind": loop["kind"].pk, "due_on": _future()})
     assert done.status_code == 302
-    assert set(ProofRequest.objects.values_list("installation_id", flat=True)) == {
-        loop["installation"].pk, second.pk}
+    assert set(ProofRequest.objects.values_list("installation_id", flat=True)) == {loop["installation"].pk, second.pk}
 
 
 def _answer_url(loop, proof):
@@ -131,8 +149,9 @@ def test_answer_by_upload_makes_the_document_the_status_and_one_event(loop):
     proof = ProofRequest.objects.get()
     pdf = make_pdf("Bordereau")
     for _attempt in range(2):  # a double submit: received once
-        response = loop["owner_http"].post(_answer_url(loop, proof), {
-            "file": SimpleUploadedFile("bordereau.pdf", pdf, content_type="application/pdf")})
+        response = loop["owner_http"].post(
+            _answer_url(loop, proof), {"file": SimpleUploadedFile("bordereau.pdf", pdf, content_type="application/pdf")}
+        )
         assert response.status_code in (200, 302)
     proof.refresh_from_db()
     assert proof.status == "received" and proof.answered_by == loop["owner"]
@@ -149,16 +168,21 @@ def test_answer_by_upload_makes_the_document_the_status_and_one_event(loop):
     assert payload["download_url"] and payload["kind"] == "Bordereau de vidange"
     assert events.get().payload["sha256"] == document.sha256
     # The service itself receives once (two tabs posting at the same time pass the page's check).
-    again = proofs.answer_with_file(user=loop["owner"], proof=proof, checked=(
-        SimpleUploadedFile("b.pdf", pdf, content_type="application/pdf"), "pdf", "application/pdf"))
+    again = proofs.answer_with_file(
+        user=loop["owner"],
+        proof=proof,
+        checked=(SimpleUploadedFile("b.pdf", pdf, content_type="application/pdf"), "pdf", "application/pdf"),
+    )
     assert again is False and events.count() == 1
 
 
 def test_a_bad_file_is_refused_with_the_error_summary(loop):
     _ask(loop)
     proof = ProofRequest.objects.get()
-    response = loop["owner_http"].post(_answer_url(loop, proof), {
-        "file": SimpleUploadedFile("bordereau.pdf", b"not a pdf", content_type="application/pdf")})
+    response = loop["owner_http"].post(
+        _answer_url(loop, proof),
+        {"file": SimpleUploadedFile("bordereau.pdf", b"not a pdf", content_type="application/pdf")},
+    )
     assert response.status_code == 200
     assert "aqp-error-summary" in response.content.decode()
     proof.refresh_from_db()
@@ -203,14 +227,19 @@ def test_list_column_filter_and_export(loop):
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     header = next(row for row in rows if "Justificatif" in row)
     column = header.index("Justificatif")
-    values = [row[column] for row in rows[rows.index(header) + 1:]]
+    values = [row[column] for row in rows[rows.index(header) + 1 :]]
     assert values == ["en retard"]
 
 
 def _ask_directly(loop, due_on):
     # The SPANC's session would not outlive the time machine's jumps: the service, as the view calls it.
-    return proofs.ask(user=None, spanc=loop["spanc"], installations=[loop["installation"]], kind=loop["kind"],
-                      due_on=datetime.date.fromisoformat(due_on))[0]
+    return proofs.ask(
+        user=None,
+        spanc=loop["spanc"],
+        installations=[loop["installation"]],
+        kind=loop["kind"],
+        due_on=datetime.date.fromisoformat(due_on),
+    )[0]
 
 
 def test_reminders_once_each_at_d_minus_7_and_on_the_due_date(loop, time_machine):
@@ -258,8 +287,9 @@ def test_the_weekly_spanc_digest_lists_the_proofs_that_came_in(loop, settings):
     _ask(loop)
     proof = ProofRequest.objects.get()
     pdf = make_pdf("Bordereau")
-    loop["owner_http"].post(_answer_url(loop, proof), {
-        "file": SimpleUploadedFile("bordereau.pdf", pdf, content_type="application/pdf")})
+    loop["owner_http"].post(
+        _answer_url(loop, proof), {"file": SimpleUploadedFile("bordereau.pdf", pdf, content_type="application/pdf")}
+    )
     send_due(now=timezone.now() + datetime.timedelta(minutes=1))
     mail = OutgoingMail.objects.get(key__startswith="digest:spanc:")
     assert "Justificatifs reçus" in mail.body_text

@@ -33,9 +33,9 @@ from aquatiris_portal.models import (
     ReplyLinkUse,
     RequestAttachment,
     RequestMessage,
+    RequestSubject,
     SecurityEvent,
 )
-from aquatiris_portal.models import RequestSubject
 from tests import factories
 from tests.unit.enquiries.test_threads import jpeg, make_request, space  # noqa: F401 (fixture)
 
@@ -51,15 +51,25 @@ def sent(space):  # noqa: F811
     http = HttpClient()
     http.force_login(user)
     subject = RequestSubject.objects.create(name="Question sur mon installation")
-    response = http.post("/espace-client/contact/", {"installation": installation.pk, "subject": subject.pk,
-                                                     "message": "Bonjour, une question"})
+    response = http.post(
+        "/espace-client/contact/",
+        {"installation": installation.pk, "subject": subject.pk, "message": "Bonjour, une question"},
+    )
     assert response.status_code == 302
     portal_request = PortalRequest.objects.get()
     mail = OutgoingMail.objects.get(key=f"request:{portal_request.reference}:franchisee")
     url = re.search(r"https?://[^/\s]+(/portail/reponse/\S+/)", mail.body_text).group(1)
-    return {"request": portal_request, "installation": installation, "client": client, "user": user, "http": http,
-            "url": url, "mail": mail, "token": url.split("/")[-2],
-            "page": reverse("aquatiris_portal:request_reply_page", args=[portal_request.reference])}
+    return {
+        "request": portal_request,
+        "installation": installation,
+        "client": client,
+        "user": user,
+        "http": http,
+        "url": url,
+        "mail": mail,
+        "token": url.split("/")[-2],
+        "page": reverse("aquatiris_portal:request_reply_page", args=[portal_request.reference]),
+    }
 
 
 def open_link(url, http=None):
@@ -82,8 +92,15 @@ def test_the_request_mail_carries_a_link_to_the_recap_and_a_reply_form(sent):
     assert response.status_code == 200
     html = unescape(response.content.decode())
     client = sent["client"]
-    for value in ("Bonjour, une question", client.last_name, client.first_name, client.phone, client.email,
-                  client.code, sent["installation"].reference):
+    for value in (
+        "Bonjour, une question",
+        client.last_name,
+        client.first_name,
+        client.phone,
+        client.email,
+        client.code,
+        sent["installation"].reference,
+    ):
         assert value in html, value
     assert 'name="body"' in html and 'enctype="multipart/form-data"' in html
     assert response["X-Robots-Tag"] == "noindex, nofollow"
@@ -125,8 +142,9 @@ def test_the_database_keeps_only_the_tokens_hash(sent):
 
 def test_the_franchisee_answers_with_a_file_and_the_client_hears_of_it(sent):
     http, _page = open_link(sent["url"])
-    response = http.post(sent["page"], {"body": "Je passe jeudi matin.",
-                                        "attachments": [SimpleUploadedFile("devis.jpg", jpeg().read())]})
+    response = http.post(
+        sent["page"], {"body": "Je passe jeudi matin.", "attachments": [SimpleUploadedFile("devis.jpg", jpeg().read())]}
+    )
     assert response.status_code == 302 and response["Location"] == sent["page"]
     message = RequestMessage.objects.get()
     franchisee = sent["installation"].franchisee
@@ -382,12 +400,15 @@ def test_the_client_reply_mail_to_the_franchisee_is_sensitive_too(sent):
     assert OutgoingMail.objects.get(key=f"request_message:{reply.pk}:franchisee").sensitive
 
 
-@pytest.mark.parametrize("forwarded, proxies, expected", [
-    ("203.0.113.9:4711", 1, "203.0.113.9"),
-    ("[2001:db8::7]:443", 1, "2001:db8::7"),
-    ("198.51.100.1, 203.0.113.9, 10.0.0.1", 2, "203.0.113.9"),
-    ("not-an-address", 1, "192.0.2.50"),
-])
+@pytest.mark.parametrize(
+    "forwarded, proxies, expected",
+    [
+        ("203.0.113.9:4711", 1, "203.0.113.9"),
+        ("[2001:db8::7]:443", 1, "2001:db8::7"),
+        ("198.51.100.1, 203.0.113.9, 10.0.0.1", 2, "203.0.113.9"),
+        ("not-an-address", 1, "192.0.2.50"),
+    ],
+)
 def test_the_logged_address_follows_the_trusted_proxy_rule(sent, settings, forwarded, proxies, expected):
     settings.AQUATIRIS_PORTAL_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
     settings.AQUATIRIS_PORTAL_TRUSTED_PROXY_COUNT = proxies
@@ -405,13 +426,26 @@ def test_the_link_dies_when_a_sync_update_gives_the_installation_another_franchi
     installation = sent["installation"]
     client = sent["client"]
     assert open_link(sent["url"])[1].status_code == 200
-    write_export(tmp_path / "exports", 1, [
-        {"type": "franchisee", "id": "F-NEW", "company": "Aquatiris Nouveau", "email": "nouveau@example.org"},
-        {"type": "installation", "id": installation.external_id, "client": client.external_id,
-         "franchisee": "F-NEW", "reference": installation.reference,
-         "address": {"line1": installation.address_line1, "line2": "", "postcode": installation.postcode,
-                     "city": installation.city}},
-    ])
+    write_export(
+        tmp_path / "exports",
+        1,
+        [
+            {"type": "franchisee", "id": "F-NEW", "company": "Aquatiris Nouveau", "email": "nouveau@example.org"},
+            {
+                "type": "installation",
+                "id": installation.external_id,
+                "client": client.external_id,
+                "franchisee": "F-NEW",
+                "reference": installation.reference,
+                "address": {
+                    "line1": installation.address_line1,
+                    "line2": "",
+                    "postcode": installation.postcode,
+                    "city": installation.city,
+                },
+            },
+        ],
+    )
     assert import_source(tmp_path / "exports").runs[0].state == "succeeded"
     installation.refresh_from_db()
     assert installation.franchisee.external_id == "F-NEW"
@@ -434,11 +468,14 @@ def test_staff_read_the_uses_of_the_link_on_the_requests_admin_page(sent):
 TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
-@given(token=st.text(TOKEN_ALPHABET, min_size=8, max_size=64),
-       before=st.text(st.characters(blacklist_categories=("Cs",)), max_size=40),
-       after=st.text(st.characters(blacklist_categories=("Cs",)), max_size=40),
-       route=st.sampled_from(["/portail/reponse/{}/", "/portail/sync/documents/{}/",
-                              "/portail/notifications/desabonnement/{}/"]))
+@given(
+    token=st.text(TOKEN_ALPHABET, min_size=8, max_size=64),
+    before=st.text(st.characters(blacklist_categories=("Cs",)), max_size=40),
+    after=st.text(st.characters(blacklist_categories=("Cs",)), max_size=40),
+    route=st.sampled_from(
+        ["/portail/reponse/{}/", "/portail/sync/documents/{}/", "/portail/notifications/desabonnement/{}/"]
+    ),
+)
 def test_no_token_of_a_link_path_survives_the_log_filter(token, before, after, route):
     """Whatever surrounds it in the line (a runserver request line, quotes,
     a status), a token in the path of a tokened route is replaced and the

@@ -76,7 +76,9 @@ def export_rows(http, params, stub_broker, worker):
     body = download(http, export)
     if params["export"] == "csv":
         return export, list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    return export, [list(row) for row in load_workbook(io.BytesIO(body), read_only=True).active.iter_rows(values_only=True)]
+    return export, [
+        list(row) for row in load_workbook(io.BytesIO(body), read_only=True).active.iter_rows(values_only=True)
+    ]
 
 
 def test_export_request_queues_the_job_and_builds_no_file(client, data, stub_broker, settings):
@@ -93,11 +95,13 @@ def test_export_request_queues_the_job_and_builds_no_file(client, data, stub_bro
     html = response.content.decode()
     assert response.status_code == 200 and response["Refresh"] == "3"
     assert '<meta http-equiv="refresh" content="3">' in html
-    preparing = ("The export is being prepared. This page refreshes itself until the file is ready; "
-                 "you may also leave it and come back later.")
+    preparing = (
+        "The export is being prepared. This page refreshes itself until the file is ready; "
+        "you may also leave it and come back later."
+    )
     assert fr(preparing) != preparing and fr(preparing) in html
     # The filters as people read them.
-    assert f'{fr("kind")}: {fr(PortalRequest.Kind.AFTER_SALES.label)}' in html
+    assert f"{fr('kind')}: {fr(PortalRequest.Kind.AFTER_SALES.label)}" in html
     download_url = reverse("aquatiris_portal_requests:export_download", args=[export.pk])
     assert download_url not in html and client.get(download_url).status_code == 404
     # A worker picks it up: the file is there, with the filtered rows.
@@ -113,15 +117,20 @@ def test_export_request_queues_the_job_and_builds_no_file(client, data, stub_bro
     assert private_files(settings) == [export.file.name]
     html = client.get(reverse("aquatiris_portal_requests:export", args=[export.pk])).content.decode()
     with translation.override("fr"):
-        ready = translation.ngettext("The export is ready: %(counter)s request.",
-                                     "The export is ready: %(counter)s requests.", 3) % {"counter": 3}
+        ready = translation.ngettext(
+            "The export is ready: %(counter)s request.", "The export is ready: %(counter)s requests.", 3
+        ) % {"counter": 3}
     assert ready.startswith("L'export est prêt") and ready in html
 
 
 def test_xlsx_export_holds_exactly_the_filtered_requests_with_the_recap(client, data, stub_broker, worker):
     staff(client, CUSTOMER_SERVICE)
-    export, rows = export_rows(client, {"kind": "after_sales", "created_at_from": date_param(10),
-                                        "created_at_to": date_param(0), "export": "xlsx"}, stub_broker, worker)
+    export, rows = export_rows(
+        client,
+        {"kind": "after_sales", "created_at_from": date_param(10), "created_at_to": date_param(0), "export": "xlsx"},
+        stub_broker,
+        worker,
+    )
     assert rows[0] == headings()
     by_reference = {row[-1]: row for row in rows[1:]}
     assert set(by_reference) == {str(data["sav_n"].reference), str(data["sav_s"].reference)}
@@ -143,8 +152,9 @@ def test_xlsx_export_holds_exactly_the_filtered_requests_with_the_recap(client, 
 def test_csv_export_follows_filters_and_search(client, data, stub_broker, worker):
     staff(client, CUSTOMER_SERVICE)
     franchisee = data["sav_s"].franchisee
-    export, rows = export_rows(client, {"franchisee": franchisee.pk, "status": "new", "export": "csv"},
-                               stub_broker, worker)
+    export, rows = export_rows(
+        client, {"franchisee": franchisee.pk, "status": "new", "export": "csv"}, stub_broker, worker
+    )
     assert export.filename.endswith(".csv") and export.row_count == 1
     assert rows[0] == headings()
     assert [row[-1] for row in rows[1:]] == [str(data["question"].reference)]
@@ -219,8 +229,9 @@ def test_editors_cannot_start_an_export(client, data, stub_broker):
     assert not RequestExport.objects.exists() and stub_broker.queues[QUEUE].qsize() == 0
 
 
-def test_a_failing_job_shows_the_error_and_leaves_no_file(client, data, stub_broker, worker, settings, monkeypatch,
-                                                          caplog):
+def test_a_failing_job_shows_the_error_and_leaves_no_file(
+    client, data, stub_broker, worker, settings, monkeypatch, caplog
+):
     def broken_write_xlsx(view, queryset, output):
         output.write(b"PK\x03\x04 half a workbook")
         raise RuntimeError("disk full")
@@ -270,8 +281,7 @@ def test_a_redelivered_message_builds_one_file(client, data, stub_broker, worker
     assert export.status == RequestExport.Status.DONE and export.row_count == 5
     assert private_files(settings) == [export.file.name]
     # A job left "running" by a dead worker is taken over once it is stale, not before.
-    RequestExport.objects.filter(pk=export.pk).update(status=RequestExport.Status.RUNNING,
-                                                      started_at=timezone.now())
+    RequestExport.objects.filter(pk=export.pk).update(status=RequestExport.Status.RUNNING, started_at=timezone.now())
     assert not exports.claim_export(export.pk)
     RequestExport.objects.filter(pk=export.pk).update(started_at=timezone.now() - exports.STALE_AFTER * 2)
     assert exports.claim_export(export.pk)
@@ -304,8 +314,9 @@ def test_exports_past_the_retention_period_are_deleted_with_their_files(client, 
 
 
 @pytest.mark.parametrize("state", ["queued", "done", "failed"])
-def test_status_page_query_budget(client, data, stub_broker, django_assert_max_num_queries, state, monkeypatch,
-                                  request):
+def test_status_page_query_budget(
+    client, data, stub_broker, django_assert_max_num_queries, state, monkeypatch, request
+):
     if state == "failed":
         monkeypatch.setattr(SpreadsheetWriter, "stream_csv", lambda view, queryset: 1 / 0)
     staff(client, CUSTOMER_SERVICE)

@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from wagtail.models import Site
 
 from aquatiris_portal.enquiries.status_forms import MAX_PLANNED_DAYS, FranchiseeStatusForm
-
 from aquatiris_portal.models import OutgoingMail, PortalRequest, PortalSettings, RequestSubject
 from tests import factories
 from tests.unit.enquiries.test_threads import Author, Channel, answer, make_request, owner, space, url_of  # noqa: F401
@@ -74,8 +73,14 @@ def test_the_list_the_request_and_the_dashboard_say_answered_with_a_separate_unr
 def test_the_french_labels_agree_with_demande():
     with translation.override("fr"):
         labels = {value: str(label) for value, label in Status.choices}
-    assert labels == {"new": "Nouvelle demande", "in_progress": "En cours", "answered": "Répondue",
-                      "planned": "Planifiée", "resolved": "Résolue", "closed": "Close"}
+    assert labels == {
+        "new": "Nouvelle demande",
+        "in_progress": "En cours",
+        "answered": "Répondue",
+        "planned": "Planifiée",
+        "resolved": "Résolue",
+        "closed": "Close",
+    }
 
 
 def test_the_confirmation_mail_carries_the_number_a_link_and_the_answer_time(space):  # noqa: F811
@@ -88,8 +93,9 @@ def test_the_confirmation_mail_carries_the_number_a_link_and_the_answer_time(spa
     http.force_login(factories.client_user(client))
     subject = RequestSubject.objects.create(name="Question sur mon installation")
     with translation.override("fr"):
-        response = http.post("/espace-client/contact/", {"installation": installation.pk, "subject": subject.pk,
-                                                         "message": "Bonjour"})
+        response = http.post(
+            "/espace-client/contact/", {"installation": installation.pk, "subject": subject.pk, "message": "Bonjour"}
+        )
     assert response.status_code == 302
     portal_request = PortalRequest.objects.get()
     mail = OutgoingMail.objects.get(key=f"request:{portal_request.reference}:client_copy")
@@ -113,20 +119,23 @@ def test_migration_0024_gives_answered_requests_their_status_and_keeps_the_other
 
 
 # Days around both edges (today, a year on), and anywhere.
-OFFSETS = st.one_of(st.integers(-3, 3), st.integers(MAX_PLANNED_DAYS - 3, MAX_PLANNED_DAYS + 3),
-                    st.integers(min_value=-4000, max_value=4000))
+OFFSETS = st.one_of(
+    st.integers(-3, 3),
+    st.integers(MAX_PLANNED_DAYS - 3, MAX_PLANNED_DAYS + 3),
+    st.integers(min_value=-4000, max_value=4000),
+)
 
 
-@given(offset=OFFSETS, status=st.sampled_from(["planned", "resolved"]),
-       shape=st.sampled_from(["%Y-%m-%d", "%d/%m/%Y"]))
+@given(offset=OFFSETS, status=st.sampled_from(["planned", "resolved"]), shape=st.sampled_from(["%Y-%m-%d", "%d/%m/%Y"]))
 def test_the_status_form_takes_a_planned_day_of_the_coming_year_only(offset, status, shape):
     """Whatever day is typed (ISO or French), "planned" is accepted exactly
     for today to a year on; "resolved" ignores the day."""
     today = timezone.localdate()
     day = today + datetime.timedelta(days=offset)
     with translation.override("fr"):
-        form = FranchiseeStatusForm({"status-status": status, "status-planned_for": day.strftime(shape)},
-                                    prefix="status")
+        form = FranchiseeStatusForm(
+            {"status-status": status, "status-planned_for": day.strftime(shape)}, prefix="status"
+        )
         valid = form.is_valid()
     if status == "resolved":
         assert valid

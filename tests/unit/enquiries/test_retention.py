@@ -36,8 +36,13 @@ def days_ago(days):
 
 def mail(key, status=OutgoingMail.Status.SENT, sent_days_ago=0, body="Anne Durand, 06 00 00 00 01"):
     return OutgoingMail.objects.create(
-        key=key, to=["luc.martin@example.org"], subject="Demande", body_text=body, body_html=f"<p>{body}</p>",
-        status=status, sent_at=days_ago(sent_days_ago) if status == OutgoingMail.Status.SENT else None,
+        key=key,
+        to=["luc.martin@example.org"],
+        subject="Demande",
+        body_text=body,
+        body_html=f"<p>{body}</p>",
+        status=status,
+        sent_at=days_ago(sent_days_ago) if status == OutgoingMail.Status.SENT else None,
     )
 
 
@@ -54,8 +59,9 @@ def test_sent_mails_lose_their_text_after_the_retention(settings):
     assert mail_retention.blank_old_bodies(now=NOW) == 0  # done once
 
 
-@pytest.mark.parametrize("status", [OutgoingMail.Status.PENDING, OutgoingMail.Status.FAILED,
-                                    OutgoingMail.Status.SENDING])
+@pytest.mark.parametrize(
+    "status", [OutgoingMail.Status.PENDING, OutgoingMail.Status.FAILED, OutgoingMail.Status.SENDING]
+)
 def test_an_unsent_mail_keeps_its_text(status):
     unsent = mail("unsent", status=status)
     OutgoingMail.objects.filter(pk=unsent.pk).update(created_at=days_ago(400))
@@ -87,16 +93,23 @@ def test_the_purge_is_bounded_per_run(settings, monkeypatch):
 def portal_request():
     client = factories.client()
     installation = factories.installation(client=client)
-    portal_request = PortalRequest(kind=PortalRequest.Kind.QUESTION, client=client, installation=installation,
-                                   message="Bonjour")
+    portal_request = PortalRequest(
+        kind=PortalRequest.Kind.QUESTION, client=client, installation=installation, message="Bonjour"
+    )
     portal_request.fill_recap()
     portal_request.save()
     return portal_request
 
 
 def use(portal_request, days):
-    return ReplyLinkUse.objects.create(request=portal_request, email="luc.martin@example.org", action="view",
-                                       ip="203.0.113.7", user_agent="Firefox", created_at=days_ago(days))
+    return ReplyLinkUse.objects.create(
+        request=portal_request,
+        email="luc.martin@example.org",
+        action="view",
+        ip="203.0.113.7",
+        user_agent="Firefox",
+        created_at=days_ago(days),
+    )
 
 
 def test_reply_link_uses_are_deleted_after_the_retention(portal_request, settings):
@@ -123,8 +136,11 @@ def test_dead_reply_links_are_deleted_as_long_after_they_died(portal_request, se
 def event(status, days, delivered=True):
     created = days_ago(days)
     return OutboxEvent.objects.create(
-        kind="request_submitted", payload={"message": "Anne Durand, 06 00 00 00 01"}, status=status,
-        created_at=created, delivered_at=created if delivered and status == OutboxEvent.Status.DELIVERED else None,
+        kind="request_submitted",
+        payload={"message": "Anne Durand, 06 00 00 00 01"},
+        status=status,
+        created_at=created,
+        delivered_at=created if delivered and status == OutboxEvent.Status.DELIVERED else None,
     )
 
 

@@ -36,9 +36,14 @@ def folder():
     SpancDocumentType.objects.create(name="Rapport de contrôle", is_control_report=True, sort_order=1)
     SpancDocumentType.objects.create(name="Courrier", sort_order=2)
     http = verified_client(factories.spanc_user(spanc))
-    return {"page": page, "http": http, "installation": installation, "spanc": spanc,
-            "url": f"{page.url}dossiers/{installation.pk}/envoyer/",
-            "folder_url": f"{page.url}dossiers/{installation.pk}/"}
+    return {
+        "page": page,
+        "http": http,
+        "installation": installation,
+        "spanc": spanc,
+        "url": f"{page.url}dossiers/{installation.pk}/envoyer/",
+        "folder_url": f"{page.url}dossiers/{installation.pk}/",
+    }
 
 
 def pdf(name, text="Rapport"):
@@ -46,8 +51,14 @@ def pdf(name, text="Rapport"):
 
 
 def send(folder, files, **fields):
-    data = {"document_type": "Rapport de contrôle", "issued_on": TODAY,
-            "control_result": ControlResult.WORKS_ADVISED, "title": "", "note": "", "file": files}
+    data = {
+        "document_type": "Rapport de contrôle",
+        "issued_on": TODAY,
+        "control_result": ControlResult.WORKS_ADVISED,
+        "title": "",
+        "note": "",
+        "file": files,
+    }
     data.update(fields)
     return folder["http"].post(folder["url"], {key: value for key, value in data.items() if value is not None})
 
@@ -112,13 +123,18 @@ def test_today_is_a_valid_date_and_the_picker_stops_at_it(folder):
 
 def test_the_result_is_required_for_a_control_report_only(folder):
     response = send(folder, [pdf("r.pdf")], control_result="")
-    assert response.status_code == 200 and errors(response, "control_result") == [gettext(
-        "Please give the result of the control: this type of document is a control report.")]
+    assert response.status_code == 200 and errors(response, "control_result") == [
+        gettext("Please give the result of the control: this type of document is a control report.")
+    ]
     assert not uploads().exists()
     # Another type needs none, and keeps none if one was picked.
     assert send(folder, [pdf("courrier.pdf")], document_type="Courrier").status_code == 302
-    assert send(folder, [pdf("courrier2.pdf", "2")], document_type="Courrier",
-                control_result=ControlResult.COMPLIANT).status_code == 302
+    assert (
+        send(
+            folder, [pdf("courrier2.pdf", "2")], document_type="Courrier", control_result=ControlResult.COMPLIANT
+        ).status_code
+        == 302
+    )
     assert list(uploads().values_list("document_type", "control_result")) == [("Courrier", ""), ("Courrier", "")]
 
 
@@ -132,8 +148,9 @@ def test_a_bad_file_among_good_ones_stores_nothing_and_keeps_the_good_ones(folde
     bad = SimpleUploadedFile("photo.pdf", b"\xff\xd8\xff\xe0 not a pdf" * 10, content_type="application/pdf")
     response = send(folder, [pdf("un.pdf", "Un"), bad, pdf("deux.pdf", "Deux")])
     assert response.status_code == 200
-    assert errors(response, "file") == [gettext("“%(name)s” is not a PDF: save your scan as a PDF, then send it "
-                                                "again.") % {"name": "photo.pdf"}]
+    assert errors(response, "file") == [
+        gettext("“%(name)s” is not a PDF: save your scan as a PDF, then send it again.") % {"name": "photo.pdf"}
+    ]
     assert not uploads().exists() and OutgoingMail.objects.count() == 0 and OutboxEvent.objects.count() == 0
     kept = list(PendingUpload.objects.order_by("pk"))
     assert [row.filename for row in kept] == ["un.pdf", "deux.pdf"]
@@ -160,8 +177,10 @@ def test_another_accounts_kept_file_is_not_taken(folder):
     other_spanc = factories.spanc()
     other_folder = factories.installation(spanc=other_spanc)
     other = verified_client(factories.spanc_user(other_spanc))
-    response = other.post(f"{folder['page'].url}dossiers/{other_folder.pk}/envoyer/",
-                          {"document_type": "Courrier", "issued_on": TODAY, "kept_files": [token]})
+    response = other.post(
+        f"{folder['page'].url}dossiers/{other_folder.pk}/envoyer/",
+        {"document_type": "Courrier", "issued_on": TODAY, "kept_files": [token]},
+    )
     assert response.status_code == 200 and errors(response, "file")
     assert not uploads().exists() and PendingUpload.objects.filter(token=token).exists()
 

@@ -47,8 +47,15 @@ def space():
 
 
 def make_request(client, installation, user, kind=PortalRequest.Kind.QUESTION, subject="Question", **kw):
-    portal_request = PortalRequest(kind=kind, client=client, installation=installation, message="Bonjour, une question",
-                                   subject_label=subject, submitted_by=user, **kw)
+    portal_request = PortalRequest(
+        kind=kind,
+        client=client,
+        installation=installation,
+        message="Bonjour, une question",
+        subject_label=subject,
+        submitted_by=user,
+        **kw,
+    )
     portal_request.fill_recap()
     portal_request.save()
     return portal_request
@@ -61,8 +68,13 @@ def owner(space):
     user = factories.client_user(client)
     http = HttpClient()
     http.force_login(user)
-    return {"client": client, "installation": installation, "user": user, "http": http,
-            "request": make_request(client, installation, user)}
+    return {
+        "client": client,
+        "installation": installation,
+        "user": user,
+        "http": http,
+        "request": make_request(client, installation, user),
+    }
 
 
 def jpeg(name="photo.jpg"):
@@ -74,8 +86,9 @@ def jpeg(name="photo.jpg"):
 
 
 def answer(portal_request, body="Je passe jeudi.", role=Author.FRANCHISEE, **kw):
-    return post_message(portal_request, role=role, channel=Channel.REPLY_LINK, author_name="Luc Martin", body=body,
-                        **kw)
+    return post_message(
+        portal_request, role=role, channel=Channel.REPLY_LINK, author_name="Luc Martin", body=body, **kw
+    )
 
 
 def url_of(portal_request):
@@ -83,6 +96,7 @@ def url_of(portal_request):
 
 
 # --- reading and answering ------------------------------------------------------------
+
 
 def test_client_reads_the_answer_and_replies_with_a_photo(owner):
     portal_request = owner["request"]
@@ -134,6 +148,7 @@ def test_my_requests_newest_activity_first_with_unread_marked(owner):
 
 # --- status: closed, reopen -------------------------------------------------------------
 
+
 def test_a_closed_request_takes_no_reply_and_reopens_within_the_window(owner, settings):
     portal_request = owner["request"]
     answer(portal_request, "C'est réglé.", role=Author.STAFF, status=PortalRequest.Status.CLOSED)
@@ -155,8 +170,7 @@ def test_reopening_is_refused_after_the_window(owner, settings):
     settings.AQUATIRIS_PORTAL_REQUEST_REOPEN_DAYS = 30
     portal_request = owner["request"]
     answer(portal_request, role=Author.STAFF, status=PortalRequest.Status.CLOSED)
-    PortalRequest.objects.filter(pk=portal_request.pk).update(
-        closed_at=timezone.now() - datetime.timedelta(days=31))
+    PortalRequest.objects.filter(pk=portal_request.pk).update(closed_at=timezone.now() - datetime.timedelta(days=31))
     html = unescape(owner["http"].get(url_of(portal_request)).content.decode())
     assert gettext("Reopen this request") not in html
     owner["http"].post(url_of(portal_request), {"action": "reopen"})
@@ -165,6 +179,7 @@ def test_reopening_is_refused_after_the_window(owner, settings):
 
 
 # --- access ----------------------------------------------------------------------------
+
 
 def test_another_client_a_spanc_and_anonymous_never_see_the_thread(owner):
     portal_request = owner["request"]
@@ -197,10 +212,16 @@ def test_query_count_of_the_thread_page_does_not_grow_with_messages(owner, djang
     for portal_request, count in ((few, 2), (many, 50)):
         for n in range(count):
             role = Author.CLIENT if n % 2 else Author.FRANCHISEE
-            message = RequestMessage.objects.create(request=portal_request, author_role=role, channel=Channel.IMPORT,
-                                                    body=f"message {n}", author_name="Luc Martin")
-            attachment = RequestAttachment(request=portal_request, message=message, filename=f"p{n}.jpg",
-                                           content_type="image/jpeg", size=10)
+            message = RequestMessage.objects.create(
+                request=portal_request,
+                author_role=role,
+                channel=Channel.IMPORT,
+                body=f"message {n}",
+                author_name="Luc Martin",
+            )
+            attachment = RequestAttachment(
+                request=portal_request, message=message, filename=f"p{n}.jpg", content_type="image/jpeg", size=10
+            )
             attachment.file.save(f"p{n}.jpg", jpeg(), save=False)
             attachment.save()
         PortalRequest.objects.filter(pk=portal_request.pk).update(last_author_role=Author.FRANCHISEE)
@@ -216,6 +237,7 @@ def test_query_count_of_the_thread_page_does_not_grow_with_messages(owner, djang
 
 
 # --- who hears what ---------------------------------------------------------------------
+
 
 def test_an_answer_mails_the_client_a_link_without_the_text_by_default(owner, settings):
     message = answer(owner["request"], "Texte confidentiel de la réponse")
@@ -240,8 +262,15 @@ def test_the_client_reply_goes_to_the_franchisee_with_recap_and_a_fresh_link(own
     franchisee = owner["installation"].franchisee
     client = owner["client"]
     assert mail.to == [franchisee.email] and mail.reply_to == [default_from_email()]
-    for value in ("Ma réponse", client.last_name, client.first_name, client.phone, client.email, client.code,
-                  owner["installation"].reference):
+    for value in (
+        "Ma réponse",
+        client.last_name,
+        client.first_name,
+        client.phone,
+        client.email,
+        client.code,
+        owner["installation"].reference,
+    ):
         assert value in mail.body_text, value
     assert "/portail/reponse/" in mail.body_text
     assert [a["filename"] for a in mail.attachments] == ["IMG_1.jpg"]
@@ -281,6 +310,7 @@ def test_every_message_not_from_the_internal_system_is_an_outbox_event(owner):
 
 # --- back office ------------------------------------------------------------------------
 
+
 def customer_service(http):
     from django.contrib.auth.models import Group
 
@@ -304,16 +334,19 @@ def test_staff_answer_and_close_from_the_admin_page(owner):
     reply_url = reverse("aquatiris_portal_requests:reply", args=[portal_request.pk])
     assert f'action="{reply_url}"' in inspect.content.decode()
 
-    response = http.post(reply_url, {"body": "Nous revenons vers vous.", "status": "in_progress",
-                                     "attachments": [jpeg()]})
+    response = http.post(
+        reply_url, {"body": "Nous revenons vers vous.", "status": "in_progress", "attachments": [jpeg()]}
+    )
     assert response.status_code == 302
     message = RequestMessage.objects.get()
     assert message.author_role == Author.STAFF and message.author_user == user and message.channel == "admin"
     assert message.author_name == "Claire Service"
     assert RequestAttachment.objects.filter(message=message).count() == 1
     assert OutgoingMail.objects.filter(key=f"request_message:{message.pk}:client").exists()
-    assert "Nous revenons vers vous." in http.get(
-        reverse("aquatiris_portal_requests:inspect", args=[portal_request.pk])).content.decode()
+    assert (
+        "Nous revenons vers vous."
+        in http.get(reverse("aquatiris_portal_requests:inspect", args=[portal_request.pk])).content.decode()
+    )
 
     http.post(reply_url, {"body": "", "status": "closed"})  # status only
     portal_request.refresh_from_db()
@@ -356,6 +389,7 @@ def test_listing_shows_last_activity_and_waiting_with_a_filter_and_a_dashboard_c
     label = gettext("Waiting > %(hours)s h") % {"hours": 48}
     assert html.count(label) == 1 and gettext("Last activity") in html
     listed = unescape(http.get(index, {"waiting": "true"}).content.decode())
+
     def inspect(r):
         return reverse("aquatiris_portal_requests:inspect", args=[r.pk])
 
@@ -371,8 +405,9 @@ def test_export_carries_the_message_count_and_last_activity(owner):
 
     answer(owner["request"])
     answer(owner["request"], "Deuxième")
-    export = RequestExport.objects.create(requested_by=factories.user(), format="csv",
-                                          request_ids=[owner["request"].pk])
+    export = RequestExport.objects.create(
+        requested_by=factories.user(), format="csv", request_ids=[owner["request"].pk]
+    )
     output = io.BytesIO()
     exports.write_export(export, output)
     import csv
@@ -383,15 +418,22 @@ def test_export_carries_the_message_count_and_last_activity(owner):
     assert row[gettext("Messages")] == "2"
     owner["request"].refresh_from_db()
     assert row[gettext("Last activity")] == timezone.localtime(owner["request"].last_activity_at).strftime(
-        "%d/%m/%Y %H:%M")
+        "%d/%m/%Y %H:%M"
+    )
 
 
 # --- message records of an export ---------------------------------------------------------
 
+
 def _message(portal_request, rid="M-77", **extra):
-    record = {"type": "message", "id": rid, "request": str(portal_request.reference),
-              "author": {"role": "franchisee", "name": "Luc Martin"}, "body": "Bonjour, je passe jeudi matin.",
-              "sent_at": (timezone.now() + datetime.timedelta(minutes=1)).isoformat()}
+    record = {
+        "type": "message",
+        "id": rid,
+        "request": str(portal_request.reference),
+        "author": {"role": "franchisee", "name": "Luc Martin"},
+        "body": "Bonjour, je passe jeudi matin.",
+        "sent_at": (timezone.now() + datetime.timedelta(minutes=1)).isoformat(),
+    }
     record.update(extra)
     return record
 
@@ -405,14 +447,22 @@ def test_imported_message_joins_the_thread_with_its_file_and_status_once(owner, 
     portal_request = owner["request"]
     pdf = export_pdf("Devis")
     lines = [
-        _message(portal_request, status="in_progress",
-                 attachments=[{"file": "files/M-77-1.pdf", "sha256": sha256(pdf), "title": "Devis"}]),
+        _message(
+            portal_request,
+            status="in_progress",
+            attachments=[{"file": "files/M-77-1.pdf", "sha256": sha256(pdf), "title": "Devis"}],
+        ),
         _message(portal_request, rid="M-78", request=str(__import__("uuid").uuid4())),  # unknown request
         _message(portal_request, rid="M-79", request="not-a-reference"),
         _message(portal_request, rid="M-80", attachments=[{"file": "files/missing.pdf", "sha256": "0" * 64}]),
         _message(portal_request, rid="M-81", attachments=[{"file": "files/M-77-1.pdf", "sha256": "1" * 64}]),
-        {"type": "message", "id": "M-82", "request": str(portal_request.reference), "body": "sans auteur",
-         "sent_at": "2026-12-02T09:00:00Z"},
+        {
+            "type": "message",
+            "id": "M-82",
+            "request": str(portal_request.reference),
+            "body": "sans auteur",
+            "sent_at": "2026-12-02T09:00:00Z",
+        },
     ]
     write_export(tmp_path / "exports", 1, lines, {"files/M-77-1.pdf": pdf})
     run = import_source(tmp_path / "exports").runs[0]

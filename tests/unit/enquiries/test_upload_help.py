@@ -22,8 +22,10 @@ from tests import factories
 from tests.unit._pro_space import pro_space_page, verified_client
 
 LABELS = {"pdf": "PDF", "jpeg": "JPEG", "png": "PNG", "heic": "HEIC", "docx": "Word (DOCX)"}
-UNITS = {"fr": {"Go": 1 << 30, "Mo": 1 << 20, "Ko": 1 << 10, "octet": 1, "octets": 1},
-         "en": {"GB": 1 << 30, "MB": 1 << 20, "KB": 1 << 10, "byte": 1, "bytes": 1}}
+UNITS = {
+    "fr": {"Go": 1 << 30, "Mo": 1 << 20, "Ko": 1 << 10, "octet": 1, "octets": 1},
+    "en": {"GB": 1 << 30, "MB": 1 << 20, "KB": 1 << 10, "byte": 1, "bytes": 1},
+}
 kinds = st.lists(st.sampled_from(sorted(KINDS)), min_size=1, max_size=5, unique=True)
 
 
@@ -38,8 +40,7 @@ def _bytes_said(sentence, language):
 
 @pytest.mark.properties
 @hypothesis_settings(max_examples=300, deadline=None)
-@given(count=st.integers(1, 50), size=st.integers(1, 20 << 30), allowed=kinds,
-       language=st.sampled_from(["fr", "en"]))
+@given(count=st.integers(1, 50), size=st.integers(1, 20 << 30), allowed=kinds, language=st.sampled_from(["fr", "en"]))
 def test_the_help_is_one_sentence_naming_each_limit_and_nothing_else(count, size, allowed, language):
     with translation.override(language):
         sentence = str(limits_help(allowed, max_files=count, max_bytes=size))
@@ -68,14 +69,19 @@ def test_the_help_is_one_sentence_naming_each_limit_and_nothing_else(count, size
 def test_a_refused_file_never_seems_within_the_limit(size):
     # The error says the file's size rounded up, the limit rounded down: "10,1 Mo > 10 Mo", never "10 Mo > 10 Mo".
     with translation.override("fr"):
-        assert _bytes_said(size_text(size, up=True) + " :", "fr")[0] >= size >= _bytes_said(size_text(size) + " :",
-                                                                                                 "fr")[0]
+        assert (
+            _bytes_said(size_text(size, up=True) + " :", "fr")[0]
+            >= size
+            >= _bytes_said(size_text(size) + " :", "fr")[0]
+        )
 
 
 def test_the_french_sentence_reads_as_agreed():
     with translation.override("fr"):
-        assert str(limits_help(PHOTO_AND_PDF, max_files=5, max_bytes=10 << 20)) == \
-            "Jusqu’à 5 fichiers de 10 Mo chacun : PDF, JPEG, PNG ou HEIC."
+        assert (
+            str(limits_help(PHOTO_AND_PDF, max_files=5, max_bytes=10 << 20))
+            == "Jusqu’à 5 fichiers de 10 Mo chacun : PDF, JPEG, PNG ou HEIC."
+        )
         assert str(limits_help(PDF_ONLY, max_files=1, max_bytes=5 << 19)) == "Un fichier de 2,5 Mo au plus : PDF."
 
 
@@ -85,6 +91,7 @@ def test_the_pickers_accept_is_the_checks_kinds():
 
 
 # --- every form with a file field: the help once, tied to the input ------------------
+
 
 def _file_inputs(html):
     return re.findall(r"<input[^>]*type=\"file\"[^>]*>", html)
@@ -96,7 +103,7 @@ def _assert_help_once_and_described(html, sentence):
     inputs = _file_inputs(html)
     assert len(inputs) == 1
     # No second text about the limits beside it (an editor's copy once was).
-    field = html[:html.index(inputs[0])].rsplit('<div class="aqp-field', 1)[1]
+    field = html[: html.index(inputs[0])].rsplit('<div class="aqp-field', 1)[1]
     assert len(re.findall(r'class="aqp-help[" ]', field)) == 1, field
     described = re.search(r'aria-describedby="([^"]+)"', inputs[0]).group(1).split()
     helps = [re.search(rf'id="{name}"[^>]*>([^<]*)<', html) for name in described]
@@ -127,8 +134,12 @@ def test_the_thread_reply_says_its_limits_once_next_to_the_input(client_space):
 
     page, http = client_space["page"], client_space["http"]
     request = PortalRequest.objects.create(
-        kind=PortalRequest.Kind.QUESTION, client=client_space["client"], installation=client_space["installation"],
-        message="Bonjour", subject_label="Question")
+        kind=PortalRequest.Kind.QUESTION,
+        client=client_space["client"],
+        installation=client_space["installation"],
+        message="Bonjour",
+        subject_label="Question",
+    )
     html = http.get(page.url + page.reverse_subpage("request_detail", args=[request.reference])).content.decode()
     _assert_help_once_and_described(html, str(limits_help(PHOTO_AND_PDF)))
 

@@ -23,7 +23,8 @@ INVITATION = "Enregistrez-le pour prolonger votre garantie"
 def http(settings):
     settings.PASSWORD_HASHERS = FAST_HASHERS
     Site.objects.get(is_default_site=True).root_page.add_child(
-        instance=ClientSpacePage(title="Espace client", slug="espace-client"))
+        instance=ClientSpacePage(title="Espace client", slug="espace-client")
+    )
     client = factories.client()
     http = HttpClient()
     http.force_login(factories.client_user(client))
@@ -49,8 +50,9 @@ def test_nothing_to_register_before_the_installation_is_built(http, stage):
 
 @pytest.mark.parametrize("stage", ["commissioned", "maintenance"])
 def test_a_built_installation_offers_the_warranty(http, stage):
-    installation = factories.installation(client=http.portal_client, stage=stage,
-                                          installed_on=datetime.date(2020, 4, 2))
+    installation = factories.installation(
+        client=http.portal_client, stage=stage, installed_on=datetime.date(2020, 4, 2)
+    )
     warranty = f"{BASE}installations/{installation.pk}/garantie/"
     pages = screens(http, installation)
     assert INVITATION in pages[f"{BASE}installations/{installation.pk}/"]

@@ -33,7 +33,6 @@ from aquatiris_portal.records.models import PortalDocument
 from aquatiris_portal.sync.files import _check_docx
 from aquatiris_portal.sync.validation import Rejected
 from tests.exports import make_docx, sha256
-from tests.unit.sync.test_sync_hostile import assert_rest_imported, exports  # noqa: F401 (a fixture)
 from tests.unit.filecheck.test_uploads_hostile import (  # noqa: F401 (fixtures)
     assert_nothing_happened,
     client_form,
@@ -41,16 +40,19 @@ from tests.unit.filecheck.test_uploads_hostile import (  # noqa: F401 (fixtures)
     stored_files,
     upload,
 )
+from tests.unit.sync.test_sync_hostile import assert_rest_imported, exports  # noqa: F401 (a fixture)
 
 MIB = 1024 * 1024
-UNCHECKED = ("“%(name)s” could not be checked in time: please save it again as a PDF or a JPEG photo and send "
-             "it again.")
-ACTIVE = ("“%(name)s” contains active content (scripts, automatic actions or embedded files), which the portal "
-          "does not accept. Please print it again as a PDF (“Print” then “Save as PDF”) and send the new file.")
+UNCHECKED = "“%(name)s” could not be checked in time: please save it again as a PDF or a JPEG photo and send it again."
+ACTIVE = (
+    "“%(name)s” contains active content (scripts, automatic actions or embedded files), which the portal "
+    "does not accept. Please print it again as a PDF (“Print” then “Save as PDF”) and send the new file."
+)
 UNREADABLE_PDF = "“%(name)s” is not a readable PDF file. Please check it opens on your computer and send it again."
 
 
 # --- files made here ---------------------------------------------------------------
+
 
 def raw_pdf(objects, *, trailer=b""):
     """A PDF of ``{number: body}`` with a classic cross-reference table;
@@ -63,15 +65,21 @@ def raw_pdf(objects, *, trailer=b""):
     xref_at = at
     size = max(objects) + 1
     rows = [b"0000000000 65535 f \n"] + [
-        (b"%010d 00000 n \n" % offsets[n]) if n in offsets else b"0000000000 65535 f \n" for n in range(1, size)]
+        (b"%010d 00000 n \n" % offsets[n]) if n in offsets else b"0000000000 65535 f \n" for n in range(1, size)
+    ]
     parts.append(b"xref\n0 %d\n" % size + b"".join(rows))
-    parts.append(b"trailer\n<< /Size %d /Root 1 0 R %s >>\nstartxref\n%d\n%%%%EOF\n"
-                 % (size, trailer.replace(b"{xref}", b"%d" % xref_at), xref_at))
+    parts.append(
+        b"trailer\n<< /Size %d /Root 1 0 R %s >>\nstartxref\n%d\n%%%%EOF\n"
+        % (size, trailer.replace(b"{xref}", b"%d" % xref_at), xref_at)
+    )
     return b"".join(parts)
 
 
-PAGES = {1: b"<< /Type /Catalog /Pages 2 0 R >>", 2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-         3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"}
+PAGES = {
+    1: b"<< /Type /Catalog /Pages 2 0 R >>",
+    2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+}
 
 
 def catalog_with(extra, **objects):
@@ -109,8 +117,10 @@ def object_stream_loop():
     rows += [b"\x02" + struct.pack(">I", 5) + b"\x00\x00", b"\x02" + struct.pack(">I", 4) + b"\x00\x00"]
     rows += [b"\x01" + struct.pack(">I", xref_at) + b"\x00\x00"]
     table = b"".join(rows)
-    parts.append(b"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n%s\nendstream\n"
-                 b"endobj\nstartxref\n%d\n%%%%EOF\n" % (len(table), table, xref_at))
+    parts.append(
+        b"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n%s\nendstream\n"
+        b"endobj\nstartxref\n%d\n%%%%EOF\n" % (len(table), table, xref_at)
+    )
     return b"".join(parts)
 
 
@@ -123,8 +133,12 @@ def png_header_only(width, height):
     def chunk(kind, body):
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\0" * 1000)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\0" * 1000))
+        + chunk(b"IEND", b"")
+    )
 
 
 def image_bytes(size, kind="JPEG", colour=(90, 120, 60)):
@@ -222,25 +236,36 @@ GOTO = b"<< /S /GoTo /D [3 0 R /Fit] >>"
 AUTOMATIC = {
     "goto_then_uri": lambda: catalog_with(b"/OpenAction 4 0 R", o4=b"<< /S /GoTo /D [3 0 R /Fit] /Next %s >>" % URI),
     "goto_then_array_with_gotor": lambda: catalog_with(
-        b"/OpenAction << /S /GoTo /D [3 0 R /Fit] /Next [%s %s] >>" % (GOTO, GOTOR_SHARE)),
+        b"/OpenAction << /S /GoTo /D [3 0 R /Fit] /Next [%s %s] >>" % (GOTO, GOTOR_SHARE)
+    ),
     "goto_next_indirect_uri": lambda: catalog_with(
-        b"/OpenAction 4 0 R", o4=b"<< /S /GoTo /D [3 0 R /Fit] /Next [5 0 R] >>", o5=URI),
-    "next_loop": lambda: catalog_with(b"/OpenAction 4 0 R", o4=b"<< /S /GoTo /D [3 0 R /Fit] /Next 5 0 R >>",
-                                      o5=b"<< /S /GoTo /D [3 0 R /Fit] /Next 4 0 R >>"),
+        b"/OpenAction 4 0 R", o4=b"<< /S /GoTo /D [3 0 R /Fit] /Next [5 0 R] >>", o5=URI
+    ),
+    "next_loop": lambda: catalog_with(
+        b"/OpenAction 4 0 R",
+        o4=b"<< /S /GoTo /D [3 0 R /Fit] /Next 5 0 R >>",
+        o5=b"<< /S /GoTo /D [3 0 R /Fit] /Next 4 0 R >>",
+    ),
     "uri_open_action": lambda: catalog_with(b"/OpenAction %s" % URI),
     "launch_in_page_additional_actions": lambda: raw_pdf(
-        {**PAGES, 3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-                     b"/AA << /O << /S /Launch /F (calc.exe) >> >> >>"}),
+        {
+            **PAGES,
+            3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /AA << /O << /S /Launch /F (calc.exe) >> >> >>",
+        }
+    ),
     "gotor_in_catalog_additional_actions": lambda: catalog_with(b"/AA << /WC %s >>" % GOTOR_SHARE),
 }
 HARMLESS = {
     "goto_alone": lambda: catalog_with(b"/OpenAction 4 0 R", o4=GOTO),
     "destination_array": lambda: catalog_with(b"/OpenAction [3 0 R /Fit]"),
     "named_destination": lambda: catalog_with(b"/OpenAction (chapter1)"),
-    "a_link_to_a_web_page_on_click": lambda: raw_pdf({**PAGES, 3: b"<< /Type /Page /Parent 2 0 R /MediaBox "
-                                                                  b"[0 0 595 842] /Annots [4 0 R] >>",
-                                                      4: b"<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A %s >>"
-                                                         % URI}),
+    "a_link_to_a_web_page_on_click": lambda: raw_pdf(
+        {
+            **PAGES,
+            3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [4 0 R] >>",
+            4: b"<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A %s >>" % URI,
+        }
+    ),
 }
 
 
@@ -288,9 +313,12 @@ def test_a_photo_of_the_pixel_limit_is_cleaned_within_the_default_limits():
 DOCX = {
     "zip_bomb": (docx_bomb, verdicts.BOMB),
     "deep_xml": (docx_deep_xml, verdicts.CORRUPT),
-    "xml_with_entities": (lambda: docx_with({"word/document.xml": b'<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa">'
-                                                                 b'<!ENTITY b "&a;&a;&a;&a;">]><d>&b;</d>'}),
-                          verdicts.CORRUPT),
+    "xml_with_entities": (
+        lambda: docx_with(
+            {"word/document.xml": b'<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><d>&b;</d>'}
+        ),
+        verdicts.CORRUPT,
+    ),
     "macros": (lambda: docx_with({"word/vbaProject.bin": b"\xd0\xcf\x11\xe0"}), verdicts.ACTIVE),
     "not_a_word_document": (lambda: make_docx().replace(b"word/document.xml", b"word/documant.xml"), verdicts.CORRUPT),
     "truncated_zip": (lambda: make_docx()[:300], verdicts.CORRUPT),
@@ -309,8 +337,14 @@ def test_a_hostile_docx_is_refused_from_an_export(case):
 @pytest.mark.django_db
 def test_a_docx_bomb_in_an_export_is_quarantined_nothing_stored_and_the_rest_imported(exports):
     bomb = docx_bomb()
-    record = {"type": "document", "id": "D-BOMB", "installation": "I-1", "title": "Contrat", "file": "files/D-BOMB.docx",
-              "sha256": sha256(bomb)}
+    record = {
+        "type": "document",
+        "id": "D-BOMB",
+        "installation": "I-1",
+        "title": "Contrat",
+        "file": "files/D-BOMB.docx",
+        "sha256": sha256(bomb),
+    }
     _run, quarantined = exports([record], files={"files/D-BOMB.docx": bomb})
     assert "not a readable Word (DOCX) document" in quarantined["D-BOMB"]
     assert not PortalDocument.objects.filter(external_id="D-BOMB").exists()
@@ -321,11 +355,18 @@ def test_a_docx_bomb_in_an_export_is_quarantined_nothing_stored_and_the_rest_imp
 @pytest.mark.django_db
 def test_a_docx_whose_check_does_not_finish_is_quarantined_with_its_reason(exports, monkeypatch):
     """The limits themselves are proven above; here, what the sync says."""
-    monkeypatch.setattr(uploads, "check_file", lambda *args, **kwargs: verdicts.verdict(
-        verdicts.TIMEOUT, "exit code -9", elapsed=10.0))
+    monkeypatch.setattr(
+        uploads, "check_file", lambda *args, **kwargs: verdicts.verdict(verdicts.TIMEOUT, "exit code -9", elapsed=10.0)
+    )
     data = make_docx("Lent")
-    record = {"type": "document", "id": "D-SLOW", "installation": "I-1", "title": "Contrat",
-              "file": "files/D-SLOW.docx", "sha256": sha256(data)}
+    record = {
+        "type": "document",
+        "id": "D-SLOW",
+        "installation": "I-1",
+        "title": "Contrat",
+        "file": "files/D-SLOW.docx",
+        "sha256": sha256(data),
+    }
     _run, quarantined = exports([record], files={"files/D-SLOW.docx": data})
     assert "could not be checked in time" in quarantined["D-SLOW"]
     assert not PortalDocument.objects.filter(external_id="D-SLOW").exists()
@@ -337,6 +378,7 @@ def test_a_plain_docx_is_accepted():
 
 
 # --- the limits -----------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def slow_pdf():
@@ -375,8 +417,9 @@ def test_the_files_of_one_form_share_one_budget(settings, slow_pdf, monkeypatch)
     with pytest.raises(ValidationError) as refused:
         uploads.validate_uploads(files, max_bytes=len(slow_pdf) + 1)
     assert len(refused.value.messages) == 5
-    said = gettext("“%(name)s” could not be checked in time: please save it again as a PDF or a JPEG photo and "
-                   "send it again.")
+    said = gettext(
+        "“%(name)s” could not be checked in time: please save it again as a PDF or a JPEG photo and send it again."
+    )
     assert refused.value.messages == [said % {"name": f"rapport-{n}.pdf"} for n in range(5)]
     assert len(calls) <= 2 and all(seconds <= 0.5 for seconds in calls), calls
 
@@ -393,11 +436,9 @@ def test_outside_a_form_each_file_keeps_its_own_limit(settings, monkeypatch):
 def test_the_memory_limit_stops_a_check_that_needs_more():
     """A 36 Mpx photo (108 MB of pixels, twice) does not fit in 256 MiB; a
     small one does, under the same limit."""
-    small = check_file("png", image_bytes((300, 200), "PNG"), seconds=30, memory_bytes=256 * MIB,
-                       max_pixels=40_000_000)
+    small = check_file("png", image_bytes((300, 200), "PNG"), seconds=30, memory_bytes=256 * MIB, max_pixels=40_000_000)
     assert small["code"] is None and Image.open(io.BytesIO(small["data"])).size == (300, 200)
-    big = check_file("png", image_bytes((6000, 6000), "PNG"), seconds=30, memory_bytes=256 * MIB,
-                     max_pixels=40_000_000)
+    big = check_file("png", image_bytes((6000, 6000), "PNG"), seconds=30, memory_bytes=256 * MIB, max_pixels=40_000_000)
     assert big["code"] == verdicts.MEMORY
 
 
@@ -412,7 +453,8 @@ def test_the_clean_image_stored_is_the_childs():
 
 @pytest.mark.django_db
 def test_a_file_beyond_the_limit_is_refused_in_the_client_form_and_nothing_happens(
-        client_form, settings, mailoutbox, caplog, slow_pdf):
+    client_form, settings, mailoutbox, caplog, slow_pdf
+):
     settings.AQUATIRIS_PORTAL_FILE_CHECK_SECONDS = 0.3
     with caplog.at_level(logging.WARNING, logger="aquatiris_portal"):
         response, errors = client_form([upload("rapport.pdf", slow_pdf)])
@@ -442,8 +484,12 @@ def test_a_chained_uri_open_action_is_neither_stored_nor_mailed_to_the_franchise
 
 # --- whatever the bytes after the magic, only the documented error ----------------------
 
-MAGIC = {"pdf": b"%PDF-1.7\n", "png": b"\x89PNG\r\n\x1a\n", "jpeg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00",
-         "docx": b"PK\x03\x04\x14\x00\x00\x00\x08\x00"}
+MAGIC = {
+    "pdf": b"%PDF-1.7\n",
+    "png": b"\x89PNG\r\n\x1a\n",
+    "jpeg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00",
+    "docx": b"PK\x03\x04\x14\x00\x00\x00\x08\x00",
+}
 
 
 @hypothesis_settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -453,7 +499,6 @@ def test_any_bytes_after_a_magic_number_give_a_validation_error_or_a_clean_file(
     try:
         uploads.checked_file(SimpleUploadedFile("f", data), allowed=("pdf", "jpeg", "png", "heic"))
     except ValidationError as error:
-        assert error.code in ("corrupt", "bad_type", "active_pdf", "polyglot", "encrypted", "bomb",
-                              "too_many_pixels")
+        assert error.code in ("corrupt", "bad_type", "active_pdf", "polyglot", "encrypted", "bomb", "too_many_pixels")
     result = check_file(kind, data, seconds=10, memory_bytes=512 * MIB, max_pixels=40_000_000)
     assert result["code"] not in verdicts.UNCHECKED

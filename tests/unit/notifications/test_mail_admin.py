@@ -14,12 +14,14 @@ LIST = "/admin/aquatiris_portal/outgoingmail/"
 
 
 def _mail(key, status, **kw):
-    return OutgoingMail.objects.create(key=key, to=["anne@example.org"], subject=f"Subject {key}",
-                                       body_text=f"secret body {key}", status=status, **kw)
+    return OutgoingMail.objects.create(
+        key=key, to=["anne@example.org"], subject=f"Subject {key}", body_text=f"secret body {key}", status=status, **kw
+    )
 
 
 def test_failed_and_pending_mails_are_listed_and_a_failed_one_is_sent_again(
-        admin_client, stub_broker, django_capture_on_commit_callbacks):
+    admin_client, stub_broker, django_capture_on_commit_callbacks
+):
     failed = _mail("f", OutgoingMail.Status.FAILED, attempts=10, last_error="SMTPServerDisconnected: boom")
     _mail("p", OutgoingMail.Status.PENDING)
     sent = _mail("s", OutgoingMail.Status.SENT)
@@ -54,13 +56,15 @@ def test_failed_and_pending_mails_are_listed_and_a_failed_one_is_sent_again(
     assert stub_broker.queues["aquatiris_mail"].qsize() == 0
 
 
-def test_mails_are_read_only_and_retry_needs_the_permission(admin_client, client, stub_broker,
-                                                           django_capture_on_commit_callbacks):
+def test_mails_are_read_only_and_retry_needs_the_permission(
+    admin_client, client, stub_broker, django_capture_on_commit_callbacks
+):
     failed = _mail("f", OutgoingMail.Status.FAILED)
     assert admin_client.get(f"{LIST}create/").status_code in (302, 403)
     assert admin_client.get(f"{LIST}edit/{failed.pk}/").status_code in (302, 403, 404)
-    staff = get_user_model().objects.create_user("staff@example.org", "staff@example.org", "pw-Very-long-123",
-                                                 is_staff=True)
+    staff = get_user_model().objects.create_user(
+        "staff@example.org", "staff@example.org", "pw-Very-long-123", is_staff=True
+    )
     from django.contrib.auth.models import Permission
 
     staff.user_permissions.add(Permission.objects.get(codename="access_admin"))

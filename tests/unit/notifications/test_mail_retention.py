@@ -29,8 +29,13 @@ def reminder_mail(settings):
     client = factories.client()
     installation = factories.installation(client=client, franchisee=factories.franchisee())
     factories.client_user(client)
-    Visit.objects.create(external_id="V-1", installation=installation, kind="maintenance",
-                         planned_for=timezone.localdate() + datetime.timedelta(days=3), visible_to_client=True)
+    Visit.objects.create(
+        external_id="V-1",
+        installation=installation,
+        kind="maintenance",
+        planned_for=timezone.localdate() + datetime.timedelta(days=3),
+        visible_to_client=True,
+    )
     assert visit_reminders.send_due(force=True).reminders == 1
     mail = OutgoingMail.objects.get()
     deliver_mail(mail.pk)
@@ -62,7 +67,8 @@ def test_the_ics_of_a_reminder_sent_past_the_retention_is_deleted(reminder_mail,
 def test_a_records_file_attached_to_a_mail_stays(reminder_mail):
     photo = private_storage.save("requests/photo.jpg", ContentFile(b"jpeg"))
     OutgoingMail.objects.filter(pk=reminder_mail.pk).update(
-        attachments=reminder_mail.attachments + [{"name": photo, "filename": "photo.jpg"}])
+        attachments=reminder_mail.attachments + [{"name": photo, "filename": "photo.jpg"}]
+    )
     _age(reminder_mail, 400)
     assert purge_sent_attachments(now=NOW) == 1
     assert private_storage.exists(photo)
@@ -70,8 +76,9 @@ def test_a_records_file_attached_to_a_mail_stays(reminder_mail):
     assert [a["name"] for a in reminder_mail.attachments] == [photo]
 
 
-@pytest.mark.parametrize("status", [OutgoingMail.Status.PENDING, OutgoingMail.Status.FAILED,
-                                    OutgoingMail.Status.SENDING])
+@pytest.mark.parametrize(
+    "status", [OutgoingMail.Status.PENDING, OutgoingMail.Status.FAILED, OutgoingMail.Status.SENDING]
+)
 def test_an_unsent_mail_keeps_its_ics(reminder_mail, status):
     OutgoingMail.objects.filter(pk=reminder_mail.pk).update(status=status)
     _age(reminder_mail, 400)

@@ -11,29 +11,39 @@ import sys
 import pytest
 
 from aquatiris_portal.checks import check_mail_tls
-
 from tests.unit.site.test_safe_defaults import ROOT, SECRET
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
-READ = ("import json, django; from django.conf import settings; django.setup(); "
-        "print(json.dumps([settings.EMAIL_BACKEND, settings.EMAIL_USE_TLS, settings.EMAIL_USE_SSL]))")
+READ = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps([settings.EMAIL_BACKEND, settings.EMAIL_USE_TLS, settings.EMAIL_USE_SSL]))"
+)
 
 
 def _production(*args, **env):
-    base = {key: value for key, value in os.environ.items()
-            if key not in {"DEMO", "DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "REDIS_URL"}
-            and not key.startswith("EMAIL_")}
-    base.update(PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "example_site")]),
-                DJANGO_SETTINGS_MODULE="example_site.production", SECRET_KEY=SECRET,
-                REDIS_URL="redis://127.0.0.1:1/0", ALLOWED_HOSTS="portail.aquatiris.example",
-                PYTHONWARNINGS="ignore", **env)
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEMO", "DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "REDIS_URL"}
+        and not key.startswith("EMAIL_")
+    }
+    base.update(
+        PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "example_site")]),
+        DJANGO_SETTINGS_MODULE="example_site.production",
+        SECRET_KEY=SECRET,
+        REDIS_URL="redis://127.0.0.1:1/0",
+        ALLOWED_HOSTS="portail.aquatiris.example",
+        PYTHONWARNINGS="ignore",
+        **env,
+    )
     return subprocess.run([sys.executable, *args], env=base, cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
 def test_production_smtp_uses_starttls_by_default_and_refuses_clear_text_unless_asked():
     assert json.loads(_production("-c", READ, EMAIL_HOST="smtp.example.org").stdout) == [SMTP, True, False]
-    assert json.loads(_production("-c", READ, EMAIL_HOST="smtp.example.org", EMAIL_USE_SSL="1",
-                                  EMAIL_PORT="465").stdout) == [SMTP, False, True]
+    assert json.loads(
+        _production("-c", READ, EMAIL_HOST="smtp.example.org", EMAIL_USE_SSL="1", EMAIL_PORT="465").stdout
+    ) == [SMTP, False, True]
     refused = _production("-c", READ, EMAIL_HOST="smtp.example.org", EMAIL_USE_TLS="0")
     assert refused.returncode != 0 and "EMAIL_INSECURE=1" in refused.stderr
     on_purpose = _production("-c", READ, EMAIL_HOST="smtp.example.org", EMAIL_USE_TLS="0", EMAIL_INSECURE="1")
@@ -41,21 +51,33 @@ def test_production_smtp_uses_starttls_by_default_and_refuses_clear_text_unless_
 
 
 def test_check_deploy_warns_about_smtp_in_clear_on_the_production_settings():
-    result = _production("example_site/manage.py", "check", "--deploy", "--fail-level", "WARNING",
-                         EMAIL_HOST="smtp.example.org", EMAIL_USE_TLS="0", EMAIL_INSECURE="1")
+    result = _production(
+        "example_site/manage.py",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        EMAIL_HOST="smtp.example.org",
+        EMAIL_USE_TLS="0",
+        EMAIL_INSECURE="1",
+    )
     assert result.returncode != 0
     assert "(aquatiris_portal.W011) EMAIL_BACKEND sends mail by SMTP without TLS" in result.stdout + result.stderr
-    clean = _production("example_site/manage.py", "check", "--deploy", "--fail-level", "WARNING",
-                        EMAIL_HOST="smtp.example.org")
+    clean = _production(
+        "example_site/manage.py", "check", "--deploy", "--fail-level", "WARNING", EMAIL_HOST="smtp.example.org"
+    )
     assert clean.returncode == 0, clean.stdout + clean.stderr
 
 
-@pytest.mark.parametrize("backend, tls, ssl, warned", [
-    (SMTP, False, False, True),
-    (SMTP, True, False, False),
-    (SMTP, False, True, False),
-    ("django.core.mail.backends.console.EmailBackend", False, False, False),
-])
+@pytest.mark.parametrize(
+    "backend, tls, ssl, warned",
+    [
+        (SMTP, False, False, True),
+        (SMTP, True, False, False),
+        (SMTP, False, True, False),
+        ("django.core.mail.backends.console.EmailBackend", False, False, False),
+    ],
+)
 def test_the_mail_check(settings, backend, tls, ssl, warned):
     settings.EMAIL_BACKEND, settings.EMAIL_USE_TLS, settings.EMAIL_USE_SSL = backend, tls, ssl
     assert [message.id for message in check_mail_tls()] == (["aquatiris_portal.W011"] if warned else [])
@@ -66,9 +88,15 @@ def test_the_mail_check_reads_djangos_mailers_too(monkeypatch):
 
     from aquatiris_portal import checks
 
-    monkeypatch.setattr(checks, "settings", SimpleNamespace(MAILERS={
-        "default": {"BACKEND": SMTP, "OPTIONS": {"host": "smtp.example.org"}},
-        "secure": {"BACKEND": SMTP, "OPTIONS": {"use_ssl": True}},
-    }))
+    monkeypatch.setattr(
+        checks,
+        "settings",
+        SimpleNamespace(
+            MAILERS={
+                "default": {"BACKEND": SMTP, "OPTIONS": {"host": "smtp.example.org"}},
+                "secure": {"BACKEND": SMTP, "OPTIONS": {"use_ssl": True}},
+            }
+        ),
+    )
     [warning] = check_mail_tls()
     assert warning.msg.startswith("MAILERS['default'] sends mail by SMTP without TLS")

@@ -15,8 +15,13 @@ TEMPLATE = "aquatiris_portal/mail/otp_code"
 
 def _queue(key="k1", **kw):
     with transaction.atomic():
-        return queue_mail(key=key, to=["anne@example.org"], template=TEMPLATE,
-                          context={"code": "123456", "minutes": 10, "email": "anne@example.org"}, **kw)
+        return queue_mail(
+            key=key,
+            to=["anne@example.org"],
+            template=TEMPLATE,
+            context={"code": "123456", "minutes": 10, "email": "anne@example.org"},
+            **kw,
+        )
 
 
 def test_same_key_is_stored_and_sent_once(stub_broker):
@@ -59,8 +64,12 @@ def test_sensitive_body_is_erased_once_sent(stub_broker):
 
 def test_mail_is_enqueued_only_after_commit(stub_broker):
     with transaction.atomic():
-        queue_mail(key="rolled-back", to=["a@example.org"], template=TEMPLATE,
-                   context={"code": "1", "minutes": 1, "email": "a@example.org"})
+        queue_mail(
+            key="rolled-back",
+            to=["a@example.org"],
+            template=TEMPLATE,
+            context={"code": "1", "minutes": 1, "email": "a@example.org"},
+        )
         transaction.set_rollback(True)
     assert not OutgoingMail.objects.filter(key="rolled-back").exists()
     assert stub_broker.queues.get("aquatiris_mail") is None or stub_broker.queues["aquatiris_mail"].qsize() == 0

@@ -24,11 +24,23 @@ NOON = timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(12)))
 def _answered(client, user):
     installation = factories.installation(client=client)
     subject = RequestSubject.objects.create(name="Panne", is_after_sales=True)
-    portal_request = submit_request(user=user, client=client, installation=installation,
-                                    kind=PortalRequest.Kind.AFTER_SALES, message="Panne", subject=subject,
-                                    portal_settings=None)
-    answer = threads.post_message(portal_request, role="staff", channel="admin", body="Nous passons mardi.",
-                                  author_name="Aquatiris", user=factories.user(is_staff=True))
+    portal_request = submit_request(
+        user=user,
+        client=client,
+        installation=installation,
+        kind=PortalRequest.Kind.AFTER_SALES,
+        message="Panne",
+        subject=subject,
+        portal_settings=None,
+    )
+    answer = threads.post_message(
+        portal_request,
+        role="staff",
+        channel="admin",
+        body="Nous passons mardi.",
+        author_name="Aquatiris",
+        user=factories.user(is_staff=True),
+    )
     return sorted(mail.to[0] for mail in OutgoingMail.objects.filter(key__startswith=f"request_message:{answer.pk}:"))
 
 
@@ -70,8 +82,15 @@ def test_a_visit_reminder_goes_to_each_person_who_wants_it():
     claire = factories.member(client)
     other = factories.member(client)
     set_preference(other, "visit_reminders", False)
-    Visit.objects.create(external_id="V-P-1", installation=installation, kind="maintenance", visible_to_client=True,
-                         planned_for=TODAY + datetime.timedelta(days=5), slot="morning")
+    Visit.objects.create(
+        external_id="V-P-1",
+        installation=installation,
+        kind="maintenance",
+        visible_to_client=True,
+        planned_for=TODAY + datetime.timedelta(days=5),
+        slot="morning",
+    )
     visit_reminders.send_due(now=NOON)
     assert sorted(mail.to[0] for mail in OutgoingMail.objects.filter(key__startswith="visit:")) == sorted(
-        [owner.email, claire.email])
+        [owner.email, claire.email]
+    )

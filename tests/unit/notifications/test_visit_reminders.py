@@ -27,14 +27,21 @@ NOON = timezone.make_aware(datetime.datetime.combine(TODAY, datetime.time(12)))
 
 @pytest.fixture
 def owner():
-    franchisee = factories.franchisee(company="Aquatiris Ille-et-Vilaine", phone="02 99 00 00 01",
-                                      email="luc@aquatiris.example")
+    franchisee = factories.franchisee(
+        company="Aquatiris Ille-et-Vilaine", phone="02 99 00 00 01", email="luc@aquatiris.example"
+    )
     client = factories.client()
     installation = factories.installation(client=client, franchisee=franchisee)
     user = factories.client_user(client)
-    visit = Visit.objects.create(external_id="V-301", installation=installation, kind="maintenance",
-                                 planned_for=TODAY + datetime.timedelta(days=5), slot="morning",
-                                 technician="Luc Martin", visible_to_client=True)
+    visit = Visit.objects.create(
+        external_id="V-301",
+        installation=installation,
+        kind="maintenance",
+        planned_for=TODAY + datetime.timedelta(days=5),
+        slot="morning",
+        technician="Luc Martin",
+        visible_to_client=True,
+    )
     return {"user": user, "visit": visit, "installation": installation}
 
 
@@ -44,7 +51,7 @@ def reminder_mails():
 
 def ics_of(mail):
     message = _build_message(mail)
-    (filename, content, content_type), = message.attachments
+    ((filename, content, content_type),) = message.attachments
     assert filename.endswith(".ics") and content_type.startswith("text/calendar")
     return parse_ics(content if isinstance(content, bytes) else content.encode()), content_type
 
@@ -52,14 +59,18 @@ def ics_of(mail):
 def test_one_reminder_with_date_slot_franchisee_and_a_valid_ics(owner):
     report = visit_reminders.send_due(now=NOON)
     assert report.reminders == 1
-    mail, = reminder_mails()
+    (mail,) = reminder_mails()
     assert mail.to == [owner["user"].email]
-    assert "Luc Martin" in mail.body_text and "02 99 00 00 01" in mail.body_text and "luc@aquatiris.example" in mail.body_text
+    assert (
+        "Luc Martin" in mail.body_text
+        and "02 99 00 00 01" in mail.body_text
+        and "luc@aquatiris.example" in mail.body_text
+    )
     assert "List-Unsubscribe" in mail.headers
     (calendar, event), content_type = ics_of(mail)
     assert calendar["METHOD"][1] == "REQUEST" and "method=REQUEST" in content_type
     assert event["UID"][1] == "visit-V-301@portail.example" and event["SEQUENCE"][1] == "0"
-    start = datetime.datetime.strptime(event["DTSTART"][1], "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+    start = datetime.datetime.strptime(event["DTSTART"][1], "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.UTC)
     assert timezone.localtime(start).date() == owner["visit"].planned_for and timezone.localtime(start).hour == 8
     # Once: a second run, forced or not, sends nothing.
     assert visit_reminders.send_due(now=NOON).reminders == 0
@@ -141,12 +152,13 @@ def test_monthly_seasonal_tasks_mail_is_opt_in_and_once_a_month(owner):
     from aquatiris_portal.models import SeasonalTask
     from aquatiris_portal.notifications.preferences import set_preference
 
-    SeasonalTask.objects.create(title="Faucarder les roseaux", text="Coupez les tiges à 20 cm.",
-                                months=str(TODAY.month))
+    SeasonalTask.objects.create(
+        title="Faucarder les roseaux", text="Coupez les tiges à 20 cm.", months=str(TODAY.month)
+    )
     assert seasonal_reminders.send_due(now=NOON).mails == 0  # off by default
     set_preference(owner["user"], "seasonal_tasks", True)
     assert seasonal_reminders.send_due(now=NOON).mails == 1
     assert seasonal_reminders.send_due(now=NOON, force=True).mails == 0
-    mail, = OutgoingMail.objects.filter(key__startswith="seasonal:")
+    (mail,) = OutgoingMail.objects.filter(key__startswith="seasonal:")
     assert "Faucarder les roseaux" in mail.body_text and "List-Unsubscribe" in mail.headers
     assert mail.key == f"seasonal:{owner['user'].pk}:{TODAY:%Y-%m}"

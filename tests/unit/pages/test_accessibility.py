@@ -69,11 +69,18 @@ def test_the_accessibility_statement_is_an_editors_page_on_the_rgaa_model():
     from aquatiris_portal.pages.accessibility import AccessibilityStatementPage
 
     root = Site.objects.get(is_default_site=True).root_page
-    statement = root.add_child(instance=AccessibilityStatementPage(
-        title="Déclaration d'accessibilité", slug="accessibilite", conformance="partial", compliance_rate="78 %",
-        audit_date=datetime.date(2027, 1, 1), audited_by="Cabinet Exemple", contact_email="a11y@aquatiris.example",
-        non_compliant="<p>Le PDF des études de sol n'est pas balisé.</p>",
-    ))
+    statement = root.add_child(
+        instance=AccessibilityStatementPage(
+            title="Déclaration d'accessibilité",
+            slug="accessibilite",
+            conformance="partial",
+            compliance_rate="78 %",
+            audit_date=datetime.date(2027, 1, 1),
+            audited_by="Cabinet Exemple",
+            contact_email="a11y@aquatiris.example",
+            non_compliant="<p>Le PDF des études de sol n'est pas balisé.</p>",
+        )
+    )
     html = HttpClient().get(statement.url).content.decode()
     assert "RGAA" in html and "4.1" in html and "78 %" in html and "Cabinet Exemple" in html
     assert "1er janvier 2027" in html  # plain French dates

@@ -7,9 +7,9 @@ read from the cache (no query on a warm page) and follows the statement."""
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
-from django.db import connection
 
 from aquatiris_portal.pages.accessibility import AccessibilityStatementPage
 from aquatiris_portal.pages.client_space import ClientSpacePage
@@ -79,4 +79,3 @@ def test_the_link_follows_the_statement(world, sessions):
     assert b"totalement conforme" in http.get(url).content
     page.unpublish()
     assert b"aqp-accessibility-link" not in http.get(url).content
-

@@ -44,8 +44,11 @@ def _html(http, route, world):
 
 
 def _client_routes():
-    return [route for route in sweep.all_routes()
-            if route.kind != "url" or route.namespace == sweep.APP or route.namespace.startswith(sweep.APP + ":")]
+    return [
+        route
+        for route in sweep.all_routes()
+        if route.kind != "url" or route.namespace == sweep.APP or route.namespace.startswith(sweep.APP + ":")
+    ]
 
 
 @pytest.mark.parametrize("route", _client_routes(), ids=str)
@@ -54,21 +57,28 @@ def test_every_page_a_client_reaches_has_the_client_space_frame(route, world, cl
     if b'<div class="aqp">' not in body:
         pytest.skip("not a portal page")
     assert body.count(SHELL) == 1, route
-    assert body.count(b'data-aqp-menu') == 1 and b"aquatiris_portal/menu.js" in body
+    assert body.count(b"data-aqp-menu") == 1 and b"aquatiris_portal/menu.js" in body
     assert b'class="aqp-accessibility-link"' in body
 
 
 def test_the_sweep_covers_the_pages_outside_the_space():
     ids = {route.id for route in _client_routes()}
-    assert {"page:FaqPage", "aquatiris_portal:password_change", "aquatiris_portal:notification_preferences",
-            "page:ClientSpacePage:contact"} <= ids, ids
+    assert {
+        "page:FaqPage",
+        "aquatiris_portal:password_change",
+        "aquatiris_portal:notification_preferences",
+        "page:ClientSpacePage:contact",
+    } <= ids, ids
 
 
-@pytest.mark.parametrize("url_of, tab", [
-    (lambda world: world.pages[FaqPage].url, "faq"),
-    (lambda world: reverse("aquatiris_portal:password_change"), "password"),
-    (lambda world: reverse("aquatiris_portal:notification_preferences"), "notifications"),
-])
+@pytest.mark.parametrize(
+    "url_of, tab",
+    [
+        (lambda world: world.pages[FaqPage].url, "faq"),
+        (lambda world: reverse("aquatiris_portal:password_change"), "password"),
+        (lambda world: reverse("aquatiris_portal:notification_preferences"), "notifications"),
+    ],
+)
 def test_the_page_shown_is_the_tab_marked(url_of, tab, world, client_http):
     url = url_of(world)
     body = client_http.get(url).content.decode()
@@ -79,8 +89,11 @@ def test_the_page_shown_is_the_tab_marked(url_of, tab, world, client_http):
 def test_a_spanc_and_a_visitor_get_no_client_frame(world):
     spanc = HttpClient()
     factories.otp_login(spanc, world.spanc_user)
-    for http, url in ((spanc, world.pages[ProSpacePage].url), (spanc, reverse("aquatiris_portal:password_change")),
-                      (HttpClient(), reverse("aquatiris_portal:login"))):
+    for http, url in (
+        (spanc, world.pages[ProSpacePage].url),
+        (spanc, reverse("aquatiris_portal:password_change")),
+        (HttpClient(), reverse("aquatiris_portal:login")),
+    ):
         response = http.get(url)
         assert response.status_code == 200 and SHELL not in response.content, url
 
@@ -90,5 +103,6 @@ def test_the_frame_costs_no_query_on_a_warm_page(world, client_http):
     client_http.get(url)
     with CaptureQueriesContext(connection) as warm:
         assert client_http.get(url).status_code == 200
-    assert not [q for q in warm.captured_queries if "clientspacepage" in q["sql"].lower()
-                or "faqpage" in q["sql"].lower()]
+    assert not [
+        q for q in warm.captured_queries if "clientspacepage" in q["sql"].lower() or "faqpage" in q["sql"].lower()
+    ]

@@ -16,7 +16,6 @@ from django.utils.translation import gettext
 from pypdf import PdfReader
 from wagtail.models import Site
 
-from home.demo.pdf import make_pdf
 from aquatiris_portal.models import (
     AfterSalesReason,
     OutboxEvent,
@@ -31,6 +30,7 @@ from aquatiris_portal.models import (
 from aquatiris_portal.notifications.mail import default_from_email
 from aquatiris_portal.pages.client_space import ClientSpacePage
 from aquatiris_portal.storage import backend
+from home.demo.pdf import make_pdf
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -64,8 +64,7 @@ def owner(space):
     first = factories.installation(client=client, reference="AQ-2019-5001", label="Filtre 5 EH")
     second = factories.installation(client=client, reference="AQ-2021-5002", label="Jardin 4 EH")
     factories.document(first, title="Étude de sol du terrain")
-    factories.document(first, title="Garantie décennale",
-                       theme=factories.theme("garanties", "Garanties", 40))
+    factories.document(first, title="Garantie décennale", theme=factories.theme("garanties", "Garanties", 40))
     user = factories.client_user(client)
     http = HttpClient()
     http.force_login(user)
@@ -93,10 +92,16 @@ def test_dashboard_shows_installation_cards_with_franchisee_links(owner):
 
 # --- every route: owner 200, another client 404, SPANC 404, anonymous -> login
 
+
 @pytest.fixture
 def owner_request(owner):
-    portal_request = PortalRequest(kind=PortalRequest.Kind.QUESTION, client=owner["client"],
-                                   installation=owner["first"], message="Bonjour", subject_label="Question")
+    portal_request = PortalRequest(
+        kind=PortalRequest.Kind.QUESTION,
+        client=owner["client"],
+        installation=owner["first"],
+        message="Bonjour",
+        subject_label="Question",
+    )
     portal_request.fill_recap()
     portal_request.save()
     attachment = RequestAttachment(request=portal_request, filename="photo.jpg", content_type="image/jpeg", size=10)
@@ -110,8 +115,13 @@ def _planned_visit(owner):
     from aquatiris_portal.models import Visit
 
     return Visit.objects.get_or_create(
-        external_id="V-ROUTES", defaults={"installation": owner["first"], "kind": "maintenance",
-                                          "planned_for": timezone.localdate() + datetime.timedelta(days=5)})[0]
+        external_id="V-ROUTES",
+        defaults={
+            "installation": owner["first"],
+            "kind": "maintenance",
+            "planned_for": timezone.localdate() + datetime.timedelta(days=5),
+        },
+    )[0]
 
 
 # (route name, url builder, whether the URL names an object of the owner)
@@ -138,8 +148,12 @@ def _proof_request(owner):
     from aquatiris_portal.models import ProofKind, ProofRequest
 
     installation = owner["first"]
-    return ProofRequest.objects.create(installation=installation, spanc=factories.spanc(),
-                                       kind=ProofKind.objects.first(), due_on=datetime.date(2099, 1, 1))
+    return ProofRequest.objects.create(
+        installation=installation,
+        spanc=factories.spanc(),
+        kind=ProofKind.objects.first(),
+        due_on=datetime.date(2099, 1, 1),
+    )
 
 
 def test_routes_list_covers_every_route_of_the_page():
@@ -188,6 +202,7 @@ def test_unknown_ids_are_404_for_the_owner(owner):
 
 # --- dashboard, progress, documents -----------------------------------------
 
+
 def test_installation_pages_have_a_one_click_switcher(owner):
     html = owner["http"].get(f"{BASE}installations/{owner['first'].pk}/documents/").content.decode()
     # The other installation is one link away, on the same tab.
@@ -215,15 +230,24 @@ def test_documents_grouped_by_theme_new_marked_word_download_only(owner):
     account.save()
     factories.theme("factures", "Factures", 30)
     factories.document(installation, title="Facture neuve", theme=factories.theme("factures"))
-    factories.document(installation, title="Plan Word", filename="plan.docx",
-                       content=b"PK\x03\x04word/", content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                       theme=factories.theme("factures"))
+    factories.document(
+        installation,
+        title="Plan Word",
+        filename="plan.docx",
+        content=b"PK\x03\x04word/",
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        theme=factories.theme("factures"),
+    )
     factories.document(installation, title="Caché", visible_to_client=False)
     html = owner["http"].get(f"{BASE}installations/{installation.pk}/documents/").content.decode()
     headings = re.findall(r'<h2 id="theme-\d+">(.*?)</h2>', html)
     assert headings == ["Étude de sol", "Factures", "Garanties"]
     assert "Caché" not in html
-    items = dict(re.findall(r'<li class="aqp-document">\s*<div class="aqp-document__title">\s*<span>(.*?)</span>(.*?)</li>', html, re.S))
+    items = dict(
+        re.findall(
+            r'<li class="aqp-document">\s*<div class="aqp-document__title">\s*<span>(.*?)</span>(.*?)</li>', html, re.S
+        )
+    )
     assert "aqp-badge--new" in items["Facture neuve"] and "aqp-badge--new" not in items["Étude de sol du terrain"]
     assert "/voir/" not in items["Plan Word"] and gettext("Download") in items["Plan Word"]
     assert "/voir/" in items["Facture neuve"]
@@ -231,6 +255,7 @@ def test_documents_grouped_by_theme_new_marked_word_download_only(owner):
 
 
 # --- warranty extension -------------------------------------------------------
+
 
 def warranty_url(installation):
     return f"{BASE}installations/{installation.pk}/garantie/"
@@ -241,7 +266,9 @@ def test_serial_number_registers_once_with_certificate_event_and_mail(owner, stu
     response = http.post(warranty_url(installation), {"serial_number": "aq-2024-012345", "confirm": "1"})
     assert response.status_code == 302
     again = http.post(warranty_url(installation), {"serial_number": "AQ-2024-012345", "confirm": "1"}, follow=True)
-    assert gettext("This serial number is already registered for this installation.") in unescape(again.content.decode())
+    assert gettext("This serial number is already registered for this installation.") in unescape(
+        again.content.decode()
+    )
 
     installation.refresh_from_db()
     assert installation.serial_number == "AQ-2024-012345" and installation.serial_registered_at
@@ -274,7 +301,8 @@ def test_another_serial_asks_to_contact_the_franchisee(owner):
     html = response.content.decode()
     assert response.status_code == 200 and gettext(
         "Another serial number is already known for this installation. "
-        "Please contact your franchisee so they can check it with you.") in unescape(html)
+        "Please contact your franchisee so they can check it with you."
+    ) in unescape(html)
     assert installation.franchisee.phone in html and installation.franchisee.email in html
     assert not WarrantyExtension.objects.exists() and not PortalDocument.objects.filter(source="certificate").exists()
     assert not OutboxEvent.objects.exists() and not OutgoingMail.objects.exists()
@@ -300,9 +328,14 @@ def test_warranty_of_another_clients_installation_is_404_and_writes_nothing(owne
 
 # --- contact form -------------------------------------------------------------
 
+
 def contact(owner, subject, files=(), reason=None, installation=None, **extra):
-    data = {"installation": (installation or owner["first"]).pk, "subject": subject.pk,
-            "message": "L'eau stagne dans le filtre depuis une semaine.", **extra}
+    data = {
+        "installation": (installation or owner["first"]).pk,
+        "subject": subject.pk,
+        "message": "L'eau stagne dans le filtre depuis une semaine.",
+        **extra,
+    }
     if reason is not None:
         data["reason"] = reason.pk
     if files:
@@ -333,8 +366,18 @@ def test_after_sales_request_goes_to_franchisee_and_network_head_with_recap_and_
     assert copy.to == [owner["client"].email]
     client = owner["client"]
     for mail in (franchisee_mail, head_mail):
-        for value in (client.last_name, client.first_name, client.address_line1, client.postcode, client.city,
-                      client.phone, client.email, client.code, owner["first"].reference, "Odeurs"):
+        for value in (
+            client.last_name,
+            client.first_name,
+            client.address_line1,
+            client.postcode,
+            client.city,
+            client.phone,
+            client.email,
+            client.code,
+            owner["first"].reference,
+            "Odeurs",
+        ):
             assert value in mail.body_text, value
         assert [a["filename"] for a in mail.attachments] == ["IMG_0001.jpg", "rapport.pdf"]
 
@@ -389,13 +432,23 @@ def _oversize():
 
 
 BAD_UPLOADS = {
-    "exe_renamed_jpg": (lambda: [SimpleUploadedFile("photo.jpg", b"MZ\x90\x00\x03\x00\x00\x00" + b"\0" * 200,
-                                                    content_type="image/jpeg")], "n'est pas une photo lisible : enregistrez-la à nouveau en JPEG"),
-    "html_renamed_png": (lambda: [SimpleUploadedFile("photo.png", b"<!DOCTYPE html><html><script>alert(1)</script>",
-                                                     content_type="image/png")], "n'est pas une photo lisible : enregistrez-la à nouveau en JPEG"),
+    "exe_renamed_jpg": (
+        lambda: [
+            SimpleUploadedFile("photo.jpg", b"MZ\x90\x00\x03\x00\x00\x00" + b"\0" * 200, content_type="image/jpeg")
+        ],
+        "n'est pas une photo lisible : enregistrez-la à nouveau en JPEG",
+    ),
+    "html_renamed_png": (
+        lambda: [
+            SimpleUploadedFile("photo.png", b"<!DOCTYPE html><html><script>alert(1)</script>", content_type="image/png")
+        ],
+        "n'est pas une photo lisible : enregistrez-la à nouveau en JPEG",
+    ),
     "oversize": (_oversize, "est trop volumineux"),
-    "too_many": (lambda: [SimpleUploadedFile(f"p{n}.jpg", jpeg_bytes(), content_type="image/jpeg") for n in range(3)],
-                 "au maximum 2 fichiers"),
+    "too_many": (
+        lambda: [SimpleUploadedFile(f"p{n}.jpg", jpeg_bytes(), content_type="image/jpeg") for n in range(3)],
+        "au maximum 2 fichiers",
+    ),
 }
 
 
@@ -448,8 +501,9 @@ def test_maintenance_page_lists_guides_of_the_private_collection(owner):
     from wagtail.models import Collection
 
     collection = Collection.get_first_root_node().add_child(name="Guides d'entretien")
-    Document.objects.create(title="Guide du filtre planté", collection=collection,
-                            file=ContentFile(make_pdf("Guide"), name="guide.pdf"))
+    Document.objects.create(
+        title="Guide du filtre planté", collection=collection, file=ContentFile(make_pdf("Guide"), name="guide.pdf")
+    )
     factories.document(owner["first"], title="Carnet d'entretien", theme=factories.theme("entretien", "Entretien", 50))
     html = owner["http"].get(f"{BASE}entretien/").content.decode()
     assert "Guide du filtre planté" in html and "Carnet d&#x27;entretien" in html
@@ -487,25 +541,38 @@ def test_guides_collection_is_private_to_client_users(owner, settings, tmp_path)
 
 # --- query budgets ------------------------------------------------------------
 
+
 def _client_with(installations, documents, requests_count):
     from aquatiris_portal.models import DocumentTheme
 
     client = factories.client()
-    themes = [factories.theme(slug, slug.title(), order) for slug, order in
-              (("etude-de-sol", 10), ("factures", 30), ("garanties", 40), ("entretien", 50))]
+    themes = [
+        factories.theme(slug, slug.title(), order)
+        for slug, order in (("etude-de-sol", 10), ("factures", 30), ("garanties", 40), ("entretien", 50))
+    ]
     records = [factories.installation(client=client) for _ in range(installations)]
-    PortalDocument.objects.bulk_create([
-        PortalDocument(installation=records[n % installations], theme=themes[n % len(themes)], title=f"Doc {n}",
-                       filename=f"doc{n}.pdf", content_type="application/pdf", size=10)
-        for n in range(documents)
-    ])
+    PortalDocument.objects.bulk_create(
+        [
+            PortalDocument(
+                installation=records[n % installations],
+                theme=themes[n % len(themes)],
+                title=f"Doc {n}",
+                filename=f"doc{n}.pdf",
+                content_type="application/pdf",
+                size=10,
+            )
+            for n in range(documents)
+        ]
+    )
     for n in range(requests_count):
-        portal_request = PortalRequest(kind="question", client=client, installation=records[0], message="m",
-                                       subject_label=f"Sujet {n}")
+        portal_request = PortalRequest(
+            kind="question", client=client, installation=records[0], message="m", subject_label=f"Sujet {n}"
+        )
         portal_request.fill_recap()
         portal_request.save()
-        RequestAttachment.objects.create(request=portal_request, file="requests/x.jpg", filename="x.jpg",
-                                         content_type="image/jpeg")
+        RequestAttachment.objects.create(
+            request=portal_request, file="requests/x.jpg", filename="x.jpg", content_type="image/jpeg"
+        )
     assert DocumentTheme.objects.count() >= 4
     user = factories.client_user(client)
     return user, records[0], PortalRequest.objects.filter(client=client).first()
@@ -523,8 +590,18 @@ def _count_queries(user, url):
     return len(queries)
 
 
-BUDGET_ROUTES = ["", "installations/{i}/", "installations/{i}/documents/", "installations/{i}/garantie/",
-                 "contact/", "contrat-entretien/", "demandes/", "demandes/{r}/", "entretien/", "actualites/"]
+BUDGET_ROUTES = [
+    "",
+    "installations/{i}/",
+    "installations/{i}/documents/",
+    "installations/{i}/garantie/",
+    "contact/",
+    "contrat-entretien/",
+    "demandes/",
+    "demandes/{r}/",
+    "entretien/",
+    "actualites/",
+]
 
 
 def test_query_budget_is_the_same_for_small_and_large_clients(space, subjects):
@@ -551,6 +628,15 @@ def test_query_budget_is_the_same_for_small_and_large_clients(space, subjects):
 # month's seasonal tasks (entretien): one query each.
 # The dashboard's proof tasks (a SPANC's requests): one query.
 # The installation's dossier (its latest archive, for « en préparation » / « prêt »): one query.
-QUERY_BUDGETS = {"dashboard": 11, "installations/{i}/": 10, "installations/{i}/documents/": 9,
-                 "installations/{i}/garantie/": 7, "contact/": 12, "contrat-entretien/": 9, "demandes/": 9,
-                 "demandes/{r}/": 10, "entretien/": 13, "actualites/": 7}
+QUERY_BUDGETS = {
+    "dashboard": 11,
+    "installations/{i}/": 10,
+    "installations/{i}/documents/": 9,
+    "installations/{i}/garantie/": 7,
+    "contact/": 12,
+    "contrat-entretien/": 9,
+    "demandes/": 9,
+    "demandes/{r}/": 10,
+    "entretien/": 13,
+    "actualites/": 7,
+}

@@ -16,7 +16,6 @@ from django.utils.translation import gettext
 from openpyxl import load_workbook
 from wagtail.models import Site
 
-from home.demo.pdf import make_pdf
 from aquatiris_portal.models import (
     AfterSalesReason,
     OutgoingMail,
@@ -29,6 +28,7 @@ from aquatiris_portal.models import (
 )
 from aquatiris_portal.pages.client_space import ClientSpacePage
 from aquatiris_portal.records.models import DocumentSource
+from home.demo.pdf import make_pdf
 from tests import factories
 from tests.unit._pro_space import pro_space_page, verified_client
 
@@ -50,8 +50,9 @@ def space():
 @pytest.fixture
 def owner(space):
     client = factories.client()
-    first = factories.installation(client=client, reference="AQ-2019-5001", label="Filtre 5 EH",
-                                   installed_on=datetime.date(2019, 5, 14))
+    first = factories.installation(
+        client=client, reference="AQ-2019-5001", label="Filtre 5 EH", installed_on=datetime.date(2019, 5, 14)
+    )
     second = factories.installation(client=client, reference="AQ-2021-5002", label="Jardin 4 EH", stage="quote")
     user = factories.client_user(client)
     http = HttpClient()
@@ -73,6 +74,7 @@ def jpeg_bytes():
 
 # --- 1. a wrong serial number registered for good ------------------------------
 
+
 def warranty_url(installation):
     return f"{BASE}installations/{installation.pk}/garantie/"
 
@@ -85,10 +87,13 @@ def test_bug1_the_installations_reference_is_refused_with_what_a_serial_looks_li
         html = text_of(response)
         assert "AQ-2019-5001" in html and 'aria-invalid="true"' in html
         # says what a serial looks like and where it is printed (the editors' help, by default:)
-        assert gettext(
-            "The serial number is printed on the manufacturer's plate fixed on your installation: AQ, the "
-            "year, then 6 digits, e.g. AQ-2024-012345."
-        ) in html
+        assert (
+            gettext(
+                "The serial number is printed on the manufacturer's plate fixed on your installation: AQ, the "
+                "year, then 6 digits, e.g. AQ-2024-012345."
+            )
+            in html
+        )
     assert not WarrantyExtension.objects.exists()
     installation.refresh_from_db()
     assert installation.serial_number == ""
@@ -103,8 +108,9 @@ def test_bug1_the_default_pattern_does_not_match_references():
     assert re.search(pattern, canonical_serial("aq 2019 004512"))
 
 
-@pytest.mark.parametrize("typed", ["aq 2019 004512", "AQ2019004512", "aq-2019-004512", " AQ.2019.004512 ",
-                                   "AQ 2019-004512"])
+@pytest.mark.parametrize(
+    "typed", ["aq 2019 004512", "AQ2019004512", "aq-2019-004512", " AQ.2019.004512 ", "AQ 2019-004512"]
+)
 def test_bug1_the_serial_is_stored_in_its_canonical_form(typed):
     from aquatiris_portal.enquiries.forms import canonical_serial
 
@@ -128,9 +134,8 @@ def test_bug1_one_confirmation_step_before_the_certificate(owner):
 def test_bug1_the_page_says_how_to_correct_a_serial_and_the_certificate_has_the_end_date(owner, settings):
     from pypdf import PdfReader
 
-    from aquatiris_portal.storage import backend
-
     from aquatiris_portal.enquiries.warranty import warranty_end
+    from aquatiris_portal.storage import backend
 
     http, installation = owner["http"], owner["first"]
     http.post(warranty_url(installation), {"serial_number": "AQ-2019-004512", "confirm": "1"})
@@ -149,6 +154,7 @@ def test_bug1_the_page_says_how_to_correct_a_serial_and_the_certificate_has_the_
 
 # --- 2. a photo silently dropped --------------------------------------------------
 
+
 @pytest.fixture
 def subjects():
     return {
@@ -163,10 +169,15 @@ def test_bug2_a_form_error_elsewhere_says_which_files_to_choose_again(owner, sub
     read = []
     monkeypatch.setattr(forms, "validate_uploads", lambda files, **kw: read.append(files) or [])
     photo = SimpleUploadedFile("IMG_0042.JPG", jpeg_bytes(), content_type="image/jpeg")
-    response = owner["http"].post(f"{BASE}contact/", {
-        "installation": owner["first"].pk, "subject": subjects["sav"].pk, "message": "Ça déborde",
-        "attachments": [photo],
-    })  # no reason: the form comes back
+    response = owner["http"].post(
+        f"{BASE}contact/",
+        {
+            "installation": owner["first"].pk,
+            "subject": subjects["sav"].pk,
+            "message": "Ça déborde",
+            "attachments": [photo],
+        },
+    )  # no reason: the form comes back
     assert response.status_code == 200
     html = text_of(response)
     assert "IMG_0042.JPG" in html  # the file is named...
@@ -185,6 +196,7 @@ def test_bug2_required_fields_are_checked_in_the_browser(owner, subjects):
 
 
 # --- 4. the other space is a 404 ----------------------------------------------------
+
 
 def test_bug4_a_client_in_the_pro_space_is_told_it_is_for_spanc(owner):
     pro = pro_space_page()
@@ -222,6 +234,7 @@ def test_bug4_the_example_site_has_404_and_500_pages_in_its_design(client, setti
 
 # --- 5. warranty and contract before there is anything to maintain --------------
 
+
 def test_bug5_no_warranty_before_the_installation_is_built(owner):
     quote = owner["second"]
     html = text_of(owner["http"].get(BASE))
@@ -253,6 +266,7 @@ def test_bug5_a_second_contract_request_is_refused_with_a_clear_message(owner):
 
 # --- 7. the SPANC told its own upload is new ---------------------------------------
 
+
 def test_bug7_the_spancs_own_upload_is_not_new_to_it(settings):
     page = pro_space_page()
     spanc = factories.spanc()
@@ -276,11 +290,17 @@ def test_bug7_the_spancs_own_upload_is_not_new_to_it(settings):
 
 # --- 8 and 9. the requests back office ---------------------------------------------
 
+
 @pytest.fixture
 def staff_request(admin_client):
     installation = factories.installation()
-    request = PortalRequest(client=installation.client, installation=installation, kind="question", message="Bonjour",
-                            created_at=datetime.datetime(2026, 11, 23, 8, 30, tzinfo=datetime.UTC))
+    request = PortalRequest(
+        client=installation.client,
+        installation=installation,
+        kind="question",
+        message="Bonjour",
+        created_at=datetime.datetime(2026, 11, 23, 8, 30, tzinfo=datetime.UTC),
+    )
     request.fill_recap()
     request.save()
     return request
@@ -303,9 +323,13 @@ def test_bug9_the_row_menus_edit_opens_the_edit_view(admin_client, staff_request
 
 # --- 10. the "Mes installations" tab ---------------------------------------------------
 
+
 def test_bug10_my_installations_is_current_on_installation_pages(owner):
-    for url in (f"{BASE}installations/{owner['first'].pk}/", f"{BASE}installations/{owner['first'].pk}/documents/",
-                warranty_url(owner["first"])):
+    for url in (
+        f"{BASE}installations/{owner['first'].pk}/",
+        f"{BASE}installations/{owner['first'].pk}/documents/",
+        warranty_url(owner["first"]),
+    ):
         html = owner["http"].get(url).content.decode()
         nav = html.split('class="aqp-space-nav"', 1)[1].split("</nav>", 1)[0]
         current = re.findall(r'<a href="([^"]+)" aria-current="page"', nav)
@@ -314,6 +338,7 @@ def test_bug10_my_installations_is_current_on_installation_pages(owner):
 
 # --- 11. a link built from the wrong base ---------------------------------------------
 
+
 def test_bug11_the_spanc_upload_mail_links_through_the_public_base_url(settings):
     settings.WAGTAILADMIN_BASE_URL = "https://admin.wrong.example"
     page = pro_space_page()
@@ -321,8 +346,7 @@ def test_bug11_the_spanc_upload_mail_links_through_the_public_base_url(settings)
     installation = factories.installation(spanc=spanc)
     http = verified_client(factories.spanc_user(spanc))
     upload = SimpleUploadedFile("rapport.pdf", make_pdf("Rapport"), content_type="application/pdf")
-    http.post(f"{page.url}dossiers/{installation.pk}/envoyer/", {"title": "Rapport", "file": upload,
-                                                                    **_upload_extra()})
+    http.post(f"{page.url}dossiers/{installation.pk}/envoyer/", {"title": "Rapport", "file": upload, **_upload_extra()})
     mail = OutgoingMail.objects.get()
     assert "admin.wrong.example" not in mail.body_text
     # The franchisee's document link, on the request's own site.
@@ -346,6 +370,7 @@ def _upload_extra():
 
 # --- 12. English and unlocalised text -----------------------------------------------------
 
+
 def test_bug12_skip_link_is_in_french(owner):
     html = owner["http"].get(BASE).content.decode()
     assert "Skip to content" not in html and "Aller au contenu" in html
@@ -363,8 +388,9 @@ def test_bug12_spanc_export_has_french_dates_frozen_header_and_filter():
     spanc = factories.spanc()
     http = verified_client(factories.spanc_user(spanc))
     installation = factories.installation(spanc=spanc)
-    factories.document(installation, visible_to_spanc=True,
-                       created_at=datetime.datetime(2026, 3, 5, 9, 0, tzinfo=datetime.UTC))
+    factories.document(
+        installation, visible_to_spanc=True, created_at=datetime.datetime(2026, 3, 5, 9, 0, tzinfo=datetime.UTC)
+    )
     response = http.get(page.url + "export/")
     workbook = load_workbook(BytesIO(b"".join(response.streaming_content)))
     sheet = workbook.active
@@ -392,5 +418,10 @@ def test_bug5_the_contract_page_says_when_nothing_is_built_yet(space):
     http.force_login(factories.client_user(client))
     html = text_of(http.get(f"{BASE}contrat-entretien/"))
     assert 'name="installation"' not in html
-    assert gettext("A maintenance contract can be asked once your installation is built. Your Aquatiris "
-                   "installer will tell you when.") in html
+    assert (
+        gettext(
+            "A maintenance contract can be asked once your installation is built. Your Aquatiris "
+            "installer will tell you when."
+        )
+        in html
+    )

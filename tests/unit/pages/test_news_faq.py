@@ -33,11 +33,17 @@ def news(home):
 
 
 def add_article(index, title, audience, kind="news", days_ago=0):
-    return index.add_child(instance=ArticlePage(
-        title=title, slug=title.lower().replace(" ", "-"), audience=audience, kind=kind,
-        date=datetime.date(2026, 6, 1) - datetime.timedelta(days=days_ago), intro=f"Intro {title}",
-        body=[("paragraph", RichText(f"<p>Corps {title}</p>"))],
-    ))
+    return index.add_child(
+        instance=ArticlePage(
+            title=title,
+            slug=title.lower().replace(" ", "-"),
+            audience=audience,
+            kind=kind,
+            date=datetime.date(2026, 6, 1) - datetime.timedelta(days=days_ago),
+            intro=f"Intro {title}",
+            body=[("paragraph", RichText(f"<p>Corps {title}</p>"))],
+        )
+    )
 
 
 @pytest.fixture
@@ -62,6 +68,7 @@ def login_spanc(http):
 
 
 # --- page tree -------------------------------------------------------------
+
 
 def test_page_types_are_created_only_under_their_allowed_parents(home, news):
     assert NewsIndexPage in home.specific_class.allowed_subpage_models()
@@ -98,6 +105,7 @@ class TestCanCreate:
 
 
 # --- audiences -------------------------------------------------------------
+
 
 def test_anonymous_is_sent_to_login_for_index_and_every_article(client, news, articles):
     for page in [news, *articles.values()]:
@@ -179,20 +187,33 @@ def test_news_tag_shows_the_latest_articles_of_the_readers_audience(news, articl
     html = render_tag('{% portal_news audience="pros" count=1 %}', spanc)
     assert "Pro news" in html and "Shared advice" not in html  # count=1: only the newest
     from django.contrib.auth.models import AnonymousUser
+
     assert "Shared advice" not in render_tag('{% portal_news audience="clients" %}', AnonymousUser())
 
 
 # --- FAQ -------------------------------------------------------------------
 
+
 @pytest.fixture
 def faq(home):
     page = home.add_child(instance=FaqPage(title="Questions fréquentes", slug="faq", audience="clients"))
-    FaqEntry.objects.create(question="Comment entretenir mes roseaux ?", answer="<p>Faucardez à l'automne.</p>",
-                            audience="clients", topic="maintenance", sort_order=1)
-    FaqEntry.objects.create(question="Que faire en cas d'odeurs ?", answer="<p>Vérifiez le regard.</p>",
-                            audience="both", topic="maintenance", sort_order=2)
-    FaqEntry.objects.create(question="Comment déposer un rapport ?", answer="<p>Depuis le dossier.</p>",
-                            audience="pros", topic="spanc")
+    FaqEntry.objects.create(
+        question="Comment entretenir mes roseaux ?",
+        answer="<p>Faucardez à l'automne.</p>",
+        audience="clients",
+        topic="maintenance",
+        sort_order=1,
+    )
+    FaqEntry.objects.create(
+        question="Que faire en cas d'odeurs ?",
+        answer="<p>Vérifiez le regard.</p>",
+        audience="both",
+        topic="maintenance",
+        sort_order=2,
+    )
+    FaqEntry.objects.create(
+        question="Comment déposer un rapport ?", answer="<p>Depuis le dossier.</p>", audience="pros", topic="spanc"
+    )
     FaqEntry.objects.create(question="Question brouillon", answer="<p>x</p>", audience="clients", live=False)
     return page
 
@@ -220,8 +241,10 @@ def test_faq_search_filters_on_the_server(client, faq):
     html = client.get(faq.url, {"q": "automne"}).content.decode()  # in the answer
     assert "roseaux ?" in html and html.count("<details") == 1
     html = unescape(client.get(faq.url, {"q": "introuvable"}).content.decode())
-    assert "<details" not in html and gettext(
-        "No question matches your search. Try other words or send us your question.") in html
+    assert (
+        "<details" not in html
+        and gettext("No question matches your search. Try other words or send us your question.") in html
+    )
 
 
 def test_faq_page_needs_login_and_audience(client, faq):
@@ -237,10 +260,12 @@ def test_faq_tag_filters_audience_and_topic(faq):
     assert html.count("<details") == 2 and "déposer un rapport" not in html
     assert faq.url in html
     from django.contrib.auth.models import AnonymousUser
+
     assert "<details" not in render_tag('{% portal_faq audience="clients" %}', AnonymousUser())
 
 
 # --- query budgets -----------------------------------------------------------
+
 
 def count_queries(http, url, django_assert_max_num_queries):
     from django.db import connection
@@ -255,12 +280,18 @@ def count_queries(http, url, django_assert_max_num_queries):
 def test_query_counts_do_not_grow_with_the_number_of_articles(client, news, faq, django_assert_max_num_queries):
     login_client(client)
     article = add_article(news, "First", "clients")
-    few = (count_queries(client, news.url, None), count_queries(client, article.url, None),
-           count_queries(client, faq.url, None))
+    few = (
+        count_queries(client, news.url, None),
+        count_queries(client, article.url, None),
+        count_queries(client, faq.url, None),
+    )
     for n in range(30):
         add_article(news, f"More {n}", "clients", days_ago=n + 1)
         FaqEntry.objects.create(question=f"Question {n} ?", answer="<p>Réponse</p>", audience="clients")
-    many = (count_queries(client, news.url, None), count_queries(client, article.url, None),
-            count_queries(client, faq.url, None))
+    many = (
+        count_queries(client, news.url, None),
+        count_queries(client, article.url, None),
+        count_queries(client, faq.url, None),
+    )
     assert few == many
     assert max(many) <= 9, many  # index, article, FAQ: the page's query budget

@@ -20,8 +20,9 @@ def same_as_wagtail(page):
 
 
 def restrict(page, kind=PageViewRestriction.LOGIN):
-    restriction = PageViewRestriction.objects.create(page=page, restriction_type=kind, password="secret"
-                                                     if kind == PageViewRestriction.PASSWORD else "")
+    restriction = PageViewRestriction.objects.create(
+        page=page, restriction_type=kind, password="secret" if kind == PageViewRestriction.PASSWORD else ""
+    )
     if kind == PageViewRestriction.GROUPS:
         restriction.groups.add(Group.objects.create(name=f"Readers {page.pk}"))
     return restriction
@@ -64,8 +65,11 @@ def test_url_parts_computed_once_per_request_and_follow_a_rename(rf):
     space = home.add_child(instance=ClientSpacePage(title="Espace client", slug="espace-client"))
     request = rf.get("/")
     with mock.patch.object(Page, "get_url_parts", autospec=True, side_effect=Page.get_url_parts) as computed:
-        urls = {space.get_url(request), space.relative_url(None, request), space.reverse_subpage("news") and
-                space.get_url(request)}
+        urls = {
+            space.get_url(request),
+            space.relative_url(None, request),
+            space.reverse_subpage("news") and space.get_url(request),
+        }
         assert urls == {"/espace-client/"} and computed.call_count == 1
         space.slug = "mon-espace"
         space.save()  # the admin renames it: url_path changes

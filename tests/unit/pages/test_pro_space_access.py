@@ -23,12 +23,22 @@ def world():
     installation = factories.installation(spanc=spanc, client=factories.client(last_name="Quéré"))
     shared = factories.document(installation, title="Étude de sol partagée", visible_to_spanc=True)
     client_only = factories.document(installation, title="Facture privée", visible_to_spanc=False)
-    uploaded = factories.document(installation, title="Rapport de contrôle", visible_to_spanc=True,
-                                  visible_to_client=False, source=DocumentSource.SPANC_UPLOAD,
-                                  uploaded_by_spanc=spanc)
+    uploaded = factories.document(
+        installation,
+        title="Rapport de contrôle",
+        visible_to_spanc=True,
+        visible_to_client=False,
+        source=DocumentSource.SPANC_UPLOAD,
+        uploaded_by_spanc=spanc,
+    )
     return {
-        "page": page, "spanc": spanc, "other_spanc": other_spanc, "installation": installation,
-        "shared": shared, "client_only": client_only, "uploaded": uploaded,
+        "page": page,
+        "spanc": spanc,
+        "other_spanc": other_spanc,
+        "installation": installation,
+        "shared": shared,
+        "client_only": client_only,
+        "uploaded": uploaded,
         "spanc_user": factories.spanc_user(spanc),
         "other_spanc_user": factories.spanc_user(other_spanc),
         "client_user": factories.client_user(installation.client),
@@ -47,8 +57,7 @@ URLS = {
     "folder_detail": (_folder, False),
     "folder_upload": (lambda w: _folder(w) + "envoyer/", False),
     "shared_document_view": (lambda w: reverse("aquatiris_portal:document_view", args=[w["shared"].pk]), False),
-    "shared_document_download": (
-        lambda w: reverse("aquatiris_portal:document_download", args=[w["shared"].pk]), False),
+    "shared_document_download": (lambda w: reverse("aquatiris_portal:document_download", args=[w["shared"].pk]), False),
     "uploaded_document_view": (lambda w: reverse("aquatiris_portal:document_view", args=[w["uploaded"].pk]), False),
 }
 PRO_SPACE_URLS = ["folder_list", "folder_search", "folder_export", "folder_detail", "folder_upload"]

@@ -37,7 +37,10 @@ def http(spanc):
 
 def _folder(spanc, last_name, city, postcode, reference, first_name="Anne"):
     return factories.installation(
-        spanc=spanc, city=city, postcode=postcode, reference=reference,
+        spanc=spanc,
+        city=city,
+        postcode=postcode,
+        reference=reference,
         client=factories.client(last_name=last_name, first_name=first_name),
     )
 
@@ -65,8 +68,14 @@ def test_row_counts_only_documents_the_spanc_may_see(page, http, spanc, territor
     factories.document(installation, visible_to_spanc=True, created_at=old)
     factories.document(installation, visible_to_spanc=False, created_at=timezone.now())  # client only
     factories.document(installation, visible_to_spanc=True, deleted_at=timezone.now())  # deleted
-    factories.document(installation, visible_to_spanc=False, visible_to_client=False,
-                       source=DocumentSource.SPANC_UPLOAD, uploaded_by_spanc=spanc, created_at=old)
+    factories.document(
+        installation,
+        visible_to_spanc=False,
+        visible_to_client=False,
+        source=DocumentSource.SPANC_UPLOAD,
+        uploaded_by_spanc=spanc,
+        created_at=old,
+    )
     body = http.get(page.url + "?q=Le+Roux").content.decode()
     row = body.split('<th scope="row"', 1)[1].split("</tr>", 1)[0]
     assert re.search(r">\s*2\s*</td>", row)  # the shared one and its own upload
@@ -79,8 +88,9 @@ def test_new_mark_since_previous_visit(page, http, spanc, territory):
     account.previous_visit_at = timezone.now() - datetime.timedelta(days=2)
     account.save()
     factories.document(territory["morvan"], visible_to_spanc=True, created_at=timezone.now())
-    factories.document(territory["tanguy"], visible_to_spanc=True,
-                       created_at=timezone.now() - datetime.timedelta(days=5))
+    factories.document(
+        territory["tanguy"], visible_to_spanc=True, created_at=timezone.now() - datetime.timedelta(days=5)
+    )
     factories.document(territory["abgrall"], visible_to_spanc=False, created_at=timezone.now())  # not theirs
     body = http.get(page.url).content.decode()
     new = gettext("New")
@@ -89,20 +99,23 @@ def test_new_mark_since_previous_visit(page, http, spanc, territory):
     assert new not in rows["Tanguy Anne"] and new not in rows["Abgrall Anne"]
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("saint", {"Le Roux Anne", "Tanguy Anne"}),  # commune, any case
-    ("Dinan", {"Morvan Anne"}),
-    ("354", {"Le Roux Anne", "Tanguy Anne"}),  # postcode prefix
-    ("56000", {"Abgrall Anne"}),
-    ("aq-2020", {"Morvan Anne"}),  # reference
-    ("tang", {"Tanguy Anne"}),  # name
-    ("roux", {"Le Roux Anne"}),  # any word of the name
-    ("pere", {"Tanguy Anne"}),  # accents ignored, hyphens split words
-    ("SAINT malo", {"Le Roux Anne"}),  # every word must match
-    ("2021", {"Tanguy Anne"}),
-    ("zzz", set()),
-    ("oux", set()),  # word prefixes, not substrings
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("saint", {"Le Roux Anne", "Tanguy Anne"}),  # commune, any case
+        ("Dinan", {"Morvan Anne"}),
+        ("354", {"Le Roux Anne", "Tanguy Anne"}),  # postcode prefix
+        ("56000", {"Abgrall Anne"}),
+        ("aq-2020", {"Morvan Anne"}),  # reference
+        ("tang", {"Tanguy Anne"}),  # name
+        ("roux", {"Le Roux Anne"}),  # any word of the name
+        ("pere", {"Tanguy Anne"}),  # accents ignored, hyphens split words
+        ("SAINT malo", {"Le Roux Anne"}),  # every word must match
+        ("2021", {"Tanguy Anne"}),
+        ("zzz", set()),
+        ("oux", set()),  # word prefixes, not substrings
+    ],
+)
 def test_search(page, http, territory, query, expected):
     response = http.get(page.url, {"q": query})
     body = response.content.decode()
@@ -118,8 +131,9 @@ def test_sort_links_and_orders(page, http, territory):
     assert 'aria-sort="ascending"' in body
     assert "?sort=-commune" in body  # a second click reverses
     factories.document(territory["tanguy"], visible_to_spanc=True, created_at=timezone.now())
-    factories.document(territory["morvan"], visible_to_spanc=True,
-                       created_at=timezone.now() - datetime.timedelta(days=3))
+    factories.document(
+        territory["morvan"], visible_to_spanc=True, created_at=timezone.now() - datetime.timedelta(days=3)
+    )
     body = http.get(page.url, {"sort": "latest"}).content.decode()
     assert _names(body)[:2] == ["Tanguy Anne", "Morvan Anne"]  # newest first, empty folders last
     assert 'aria-sort="descending"' in body
@@ -132,29 +146,53 @@ def test_each_cell_of_a_row_says_what_the_folder_holds(page, http, spanc):
     from aquatiris_portal.records.models import Installation, Stage
 
     folder = factories.installation(
-        spanc=spanc, reference="AQ-2019-7001", label="Filtre planté de roseaux 5 EH", stage="maintenance",
-        address_line1="3 rue du Lavoir", city="Dinan", postcode="22100", installed_on=datetime.date(2019, 4, 2),
+        spanc=spanc,
+        reference="AQ-2019-7001",
+        label="Filtre planté de roseaux 5 EH",
+        stage="maintenance",
+        address_line1="3 rue du Lavoir",
+        city="Dinan",
+        postcode="22100",
+        installed_on=datetime.date(2019, 4, 2),
         client=factories.client(last_name="Kervella", first_name="Yann"),
     )
     Installation.objects.filter(pk=folder.pk).update(last_maintenance_on=datetime.date(2024, 11, 5))
-    late = datetime.datetime(2026, 3, 9, 23, 30, tzinfo=datetime.timezone.utc)  # 10 March, 00:30 in Paris
+    late = datetime.datetime(2026, 3, 9, 23, 30, tzinfo=datetime.UTC)  # 10 March, 00:30 in Paris
     factories.document(folder, visible_to_spanc=True, created_at=late)
-    bare = factories.installation(spanc=spanc, reference="AQ-2019-7002", label="Étude", address_line1="",
-                                  client=factories.client(last_name="Le Gall", first_name="Anne"))
+    bare = factories.installation(
+        spanc=spanc,
+        reference="AQ-2019-7002",
+        label="Étude",
+        address_line1="",
+        client=factories.client(last_name="Le Gall", first_name="Anne"),
+    )
     body = http.get(page.url).content.decode()
-    rows = {re.search(r'<a href="[^"]+">([^<]+)</a>', row).group(1): row
-            for row in re.findall(r"<tr>\s*<th scope=\"row\".*?</tr>", body, re.S)}
+    rows = {
+        re.search(r'<a href="[^"]+">([^<]+)</a>', row).group(1): row
+        for row in re.findall(r"<tr>\s*<th scope=\"row\".*?</tr>", body, re.S)
+    }
     row = rows["Kervella Yann"]
     cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-    assert cells == ["Dinan (22100)", "3 rue du Lavoir", "AQ-2019-7001", "5 EH", "02/04/2019",
-                     str(Stage.MAINTENANCE.label),
-                     "05/11/2024", "1", "10/03/2026", "—", ""]  # no proof asked; the bulk checkbox
+    assert cells == [
+        "Dinan (22100)",
+        "3 rue du Lavoir",
+        "AQ-2019-7001",
+        "5 EH",
+        "02/04/2019",
+        str(Stage.MAINTENANCE.label),
+        "05/11/2024",
+        "1",
+        "10/03/2026",
+        "—",
+        "",
+    ]  # no proof asked; the bulk checkbox
     assert '<time datetime="2019-04-02">02/04/2019</time>' in row
     assert '<time datetime="2024-11-05">05/11/2024</time>' in row
     assert '<time datetime="2026-03-10T00:30:00+01:00">10/03/2026</time>' in row
     assert f'href="{page.url}dossiers/{folder.pk}/"' in row
-    blank = [re.sub(r"<[^>]+>", "", cell).strip()
-             for cell in re.findall(r"<td[^>]*>(.*?)</td>", rows["Le Gall Anne"], re.S)]
+    blank = [
+        re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", rows["Le Gall Anne"], re.S)
+    ]
     assert blank[1] == "—" and blank[3] == "—" and blank[4] == "—" and blank[6] == "—"  # address, capacity, dates
     assert blank[7] == "0" and blank[8] == "—"
     assert bare.installed_on is None
@@ -163,7 +201,12 @@ def test_each_cell_of_a_row_says_what_the_folder_holds(page, http, spanc):
 def test_name_sort_ignores_accents_and_follows_a_renamed_client(page, http, territory, spanc):
     _folder(spanc, "Éluard", "Rennes", "35000", "AQ-2022-5004")
     assert _names(http.get(page.url).content.decode()) == [
-        "Abgrall Anne", "Éluard Anne", "Le Roux Anne", "Morvan Anne", "Tanguy Anne"]
+        "Abgrall Anne",
+        "Éluard Anne",
+        "Le Roux Anne",
+        "Morvan Anne",
+        "Tanguy Anne",
+    ]
     client = territory["abgrall"].client
     client.last_name = "Zimmer"
     client.save()
@@ -202,22 +245,42 @@ def test_excel_export_applies_the_search(page, http, territory):
 
 
 def test_folder_page_shows_both_contacts(page, http, spanc):
-    franchisee = factories.franchisee(first_name="Luc", last_name="Martin", email="luc@aquatiris.example",
-                                      phone="02 99 11 22 33")
-    client = factories.client(first_name="Rozenn", last_name="Salaün", phone="06 12 34 56 78",
-                              email="rozenn@example.org", address_line1="3 impasse des Iris",
-                              postcode="35310", city="Mordelles")
+    franchisee = factories.franchisee(
+        first_name="Luc", last_name="Martin", email="luc@aquatiris.example", phone="02 99 11 22 33"
+    )
+    client = factories.client(
+        first_name="Rozenn",
+        last_name="Salaün",
+        phone="06 12 34 56 78",
+        email="rozenn@example.org",
+        address_line1="3 impasse des Iris",
+        postcode="35310",
+        city="Mordelles",
+    )
     installation = factories.installation(spanc=spanc, client=client, franchisee=franchisee)
     doc = factories.document(installation, title="Étude de sol", visible_to_spanc=True)
     body = http.get(f"{page.url}dossiers/{installation.pk}/").content.decode()
-    for text in ("Salaün", "Rozenn", "3 impasse des Iris", "35310 Mordelles", "06 12 34 56 78", "rozenn@example.org",
-                 "Martin", "Luc", "luc@aquatiris.example", "02 99 11 22 33", "Étude de sol",
-                 f"/portail/documents/{doc.pk}/voir/", f"/portail/documents/{doc.pk}/"):
+    for text in (
+        "Salaün",
+        "Rozenn",
+        "3 impasse des Iris",
+        "35310 Mordelles",
+        "06 12 34 56 78",
+        "rozenn@example.org",
+        "Martin",
+        "Luc",
+        "luc@aquatiris.example",
+        "02 99 11 22 33",
+        "Étude de sol",
+        f"/portail/documents/{doc.pk}/voir/",
+        f"/portail/documents/{doc.pk}/",
+    ):
         assert text in body
     assert "supprimer" not in body.lower() and "delete" not in body.lower()
 
 
 # --- query budgets ------------------------------------------------------------
+
 
 def _queries(http, url):
     http.get(url)  # warm caches (site root, content types) once
@@ -264,17 +327,24 @@ def test_query_count_does_not_grow_with_the_territory(page):
 # The export is a security event: its row costs an INSERT, inside a
 # savepoint here since the test runs in a transaction (3 queries; 1 in production).
 # The folder page lists the proofs asked of it (one query).
-PRO_QUERY_BUDGETS = {"list page 1": 9, "list later page": 9, "search": 9, "folder": 11, "upload form": 9,
-                     "export": 8 + 3}
+PRO_QUERY_BUDGETS = {
+    "list page 1": 9,
+    "list later page": 9,
+    "search": 9,
+    "folder": 11,
+    "upload form": 9,
+    "export": 8 + 3,
+}
 
 
 def test_bulk_created_installations_get_their_clients_names_in_one_query(spanc, django_assert_num_queries):
     from aquatiris_portal.models import Installation
 
     clients = [factories.client(last_name=f"Lë Nom{n}", first_name="Zoé") for n in range(20)]
-    rows = [Installation(external_id=f"I-BULK-{n}", client_id=client.pk, spanc=spanc, reference=f"R-{n}",
-                         city="Saint-Père")
-            for n, client in enumerate(clients)]
+    rows = [
+        Installation(external_id=f"I-BULK-{n}", client_id=client.pk, spanc=spanc, reference=f"R-{n}", city="Saint-Père")
+        for n, client in enumerate(clients)
+    ]
     with django_assert_num_queries(2):  # the clients, then the insert
         Installation.objects.bulk_create(rows)
     first = Installation.objects.get(external_id="I-BULK-0")

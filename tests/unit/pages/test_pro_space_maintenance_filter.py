@@ -14,7 +14,9 @@ from html import unescape
 from io import BytesIO
 
 import pytest
-from hypothesis import given, settings as hypothesis_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from aquatiris_portal.pages import pro_space_folders as folders_
@@ -38,8 +40,12 @@ def world():
     made = {}
     for n, stage in enumerate(STAGES):
         made[stage] = factories.installation(
-            spanc=spanc, stage=stage, installed_on=LONG_AGO, reference=f"AQ-2022-70{n}",
-            client=factories.client(last_name=f"Nom{stage.capitalize()}", first_name="Anne"))
+            spanc=spanc,
+            stage=stage,
+            installed_on=LONG_AGO,
+            reference=f"AQ-2022-70{n}",
+            client=factories.client(last_name=f"Nom{stage.capitalize()}", first_name="Anne"),
+        )
     return {"page": page, "folders": made, "http": verified_client(factories.spanc_user(spanc))}
 
 
@@ -54,7 +60,7 @@ def status(html):
 
 
 def row_of(html, stage):
-    return re.search(rf'Nom{stage.capitalize()}.*?</tr>', html, re.S).group(0)
+    return re.search(rf"Nom{stage.capitalize()}.*?</tr>", html, re.S).group(0)
 
 
 def test_the_maintenance_filter_counts_installations_in_service_only(world):
@@ -62,14 +68,17 @@ def test_the_maintenance_filter_counts_installations_in_service_only(world):
     assert names == ["commissioned", "maintenance"]
     assert re.search(r'<option value="service" selected>En service</option>', html)
     assert status(html).startswith(
-        "2 dossiers sur votre territoire correspondent : sans entretien depuis plus de 24 mois, en service.")
+        "2 dossiers sur votre territoire correspondent : sans entretien depuis plus de 24 mois, en service."
+    )
 
 
 def test_the_stage_filter_picks_one_stage_or_all(world):
     names, html = listed(world, overdue=24, stage="quote")
     assert names == ["quote"]
-    assert "1 dossier sur votre territoire correspond : sans entretien depuis plus de 24 mois, étape « Devis »." \
+    assert (
+        "1 dossier sur votre territoire correspond : sans entretien depuis plus de 24 mois, étape « Devis »."
         in status(html)
+    )
     names, html = listed(world, overdue=24, stage="all")
     assert names == ALL and "toutes les étapes" in status(html)
     assert re.search(r'<option value="all" selected>Tous</option>', html)
@@ -110,18 +119,33 @@ def test_the_filter_travels_through_folder_links(world):
 
 def test_the_export_says_its_filter_and_keeps_the_screens_columns(world):
     response = world["http"].get(world["page"].url + "export/", {"overdue": 24})
-    assert re.search(r'filename="dossiers-spanc-sans-entretien-depuis-plus-de-24-mois-en-service-\d{4}-\d\d-\d\d\.xlsx"',
-                     response["Content-Disposition"]), response["Content-Disposition"]
+    assert re.search(
+        r'filename="dossiers-spanc-sans-entretien-depuis-plus-de-24-mois-en-service-\d{4}-\d\d-\d\d\.xlsx"',
+        response["Content-Disposition"],
+    ), response["Content-Disposition"]
     sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.iter_rows())
     assert rows[0][0].value == "Filtre : sans entretien depuis plus de 24 mois, en service"
     heading = [cell.value for cell in rows[1]]
-    assert heading[:9] == ["Client", "Adresse", "Code postal", "Commune", "Référence de l'installation", "Capacité",
-                           "Étape", "Date d'installation", "Dernier entretien"], heading
+    assert heading[:9] == [
+        "Client",
+        "Adresse",
+        "Code postal",
+        "Commune",
+        "Référence de l'installation",
+        "Capacité",
+        "Étape",
+        "Date d'installation",
+        "Dernier entretien",
+    ], heading
     by_name = {row[0].value.split()[0]: row for row in rows[2:]}
     assert sorted(by_name) == ["NomCommissioned", "NomMaintenance"]
     installed = by_name["NomCommissioned"][7]
-    assert installed.is_date and installed.number_format == "dd/mm/yyyy" and str(installed.value)[:10] == LONG_AGO.isoformat()
+    assert (
+        installed.is_date
+        and installed.number_format == "dd/mm/yyyy"
+        and str(installed.value)[:10] == LONG_AGO.isoformat()
+    )
 
 
 def test_the_exports_quote_row_has_no_installation_date(world):
@@ -133,8 +157,11 @@ def test_the_exports_quote_row_has_no_installation_date(world):
 
 
 @hypothesis_settings(max_examples=200, deadline=None)
-@given(query=st.text(max_size=120), stage=st.sampled_from([*STAGES, "service", "all", "x"]),
-       months=st.sampled_from([None, 12, 24]))
+@given(
+    query=st.text(max_size=120),
+    stage=st.sampled_from([*STAGES, "service", "all", "x"]),
+    months=st.sampled_from([None, 12, 24]),
+)
 def test_the_export_file_name_is_plain_ascii_whatever_was_searched(query, stage, months):
     parts = folders_.filter_parts(folders_.clean_query(query), months, folders_.clean_stage(stage, months))
     name = folders_.export_filename(TODAY, parts)

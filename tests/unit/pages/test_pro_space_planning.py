@@ -29,15 +29,21 @@ def world():
     page = pro_space_page()
     spanc = factories.spanc()
     folders = {}
-    for n, (name, installed, stage) in enumerate([
-        ("Abgrall", datetime.date(2021, 3, 1), "maintenance"),
-        ("Bihan", None, "study"),
-        ("Cadiou", datetime.date(2018, 6, 1), "commissioned"),
-        ("Derrien", datetime.date(2024, 1, 15), "installation"),
-    ]):
+    for n, (name, installed, stage) in enumerate(
+        [
+            ("Abgrall", datetime.date(2021, 3, 1), "maintenance"),
+            ("Bihan", None, "study"),
+            ("Cadiou", datetime.date(2018, 6, 1), "commissioned"),
+            ("Derrien", datetime.date(2024, 1, 15), "installation"),
+        ]
+    ):
         folders[name] = factories.installation(
-            spanc=spanc, installed_on=installed, stage=stage, reference=f"AQ-2020-70{n}",
-            label=f"Filtre planté de roseaux {n + 4} EH", address_line1=f"{n + 1} rue des Roseaux",
+            spanc=spanc,
+            installed_on=installed,
+            stage=stage,
+            reference=f"AQ-2020-70{n}",
+            label=f"Filtre planté de roseaux {n + 4} EH",
+            address_line1=f"{n + 1} rue des Roseaux",
             client=factories.client(last_name=name),
         )
     user = factories.spanc_user(spanc)
@@ -55,11 +61,14 @@ def test_the_list_shows_address_capacity_installation_date_and_stage(world):
     assert gettext("Maintenance") in row
 
 
-@pytest.mark.parametrize("sort, expected", [
-    ("installed", ["Bihan", "Cadiou", "Abgrall", "Derrien"]),  # no date first (SQLite) ...
-    ("-installed", ["Derrien", "Abgrall", "Cadiou", "Bihan"]),
-    ("stage", ["Cadiou", "Derrien", "Abgrall", "Bihan"]),  # stage values in alphabetical order
-])
+@pytest.mark.parametrize(
+    "sort, expected",
+    [
+        ("installed", ["Bihan", "Cadiou", "Abgrall", "Derrien"]),  # no date first (SQLite) ...
+        ("-installed", ["Derrien", "Abgrall", "Cadiou", "Bihan"]),
+        ("stage", ["Cadiou", "Derrien", "Abgrall", "Bihan"]),  # stage values in alphabetical order
+    ],
+)
 def test_planning_columns_sort(world, sort, expected):
     html = world["http"].get(world["page"].url, {"sort": sort}).content.decode()
     got = names(html)
@@ -99,9 +108,15 @@ def test_search_sort_and_page_survive_a_folder_and_an_upload(world, settings):
     upload = re.search(rf'href="([^"]*dossiers/{folder.pk}/envoyer/[^"]*)"', folder_html).group(1)
     assert parse_qs(urlsplit(upload).query) == state
     SpancDocumentType.objects.create(name="Contrôle de bon fonctionnement")
-    response = http.post(upload, {"document_type": "Contrôle de bon fonctionnement", "title": "Rapport",
-                                  "issued_on": "2026-03-12",
-                                  "file": SimpleUploadedFile("r.pdf", make_pdf("Rapport"), "application/pdf")})
+    response = http.post(
+        upload,
+        {
+            "document_type": "Contrôle de bon fonctionnement",
+            "title": "Rapport",
+            "issued_on": "2026-03-12",
+            "file": SimpleUploadedFile("r.pdf", make_pdf("Rapport"), "application/pdf"),
+        },
+    )
     assert response.status_code == 302
     assert parse_qs(urlsplit(response["Location"]).query) == state  # back in the folder, then the same list
 
@@ -121,12 +136,24 @@ def test_the_upload_asks_for_a_document_type_and_keeps_it(world):
     url = f"{world['page'].url}dossiers/{folder.pk}/envoyer/"
     html = world["http"].get(url).content.decode()
     assert 'name="document_type"' in html and "Contrôle de conception" in html and "Ancien type" not in html
-    missing = world["http"].post(url, {"title": "Rapport", "issued_on": "2026-03-12", "file": SimpleUploadedFile(
-        "r.pdf", make_pdf("Rapport"), "application/pdf")})
+    missing = world["http"].post(
+        url,
+        {
+            "title": "Rapport",
+            "issued_on": "2026-03-12",
+            "file": SimpleUploadedFile("r.pdf", make_pdf("Rapport"), "application/pdf"),
+        },
+    )
     assert missing.status_code == 200 and not PortalDocument.objects.filter(source=DocumentSource.SPANC_UPLOAD)
-    world["http"].post(url, {"document_type": "Contrôle de conception", "title": "Rapport", "issued_on": "2026-03-12",
-                             "file":
-                             SimpleUploadedFile("r.pdf", make_pdf("Rapport"), "application/pdf")})
+    world["http"].post(
+        url,
+        {
+            "document_type": "Contrôle de conception",
+            "title": "Rapport",
+            "issued_on": "2026-03-12",
+            "file": SimpleUploadedFile("r.pdf", make_pdf("Rapport"), "application/pdf"),
+        },
+    )
     document = PortalDocument.objects.get(source=DocumentSource.SPANC_UPLOAD)
     assert document.document_type == "Contrôle de conception"
     assert "Contrôle de conception" in world["http"].get(f"{world['page'].url}dossiers/{folder.pk}/").content.decode()
@@ -137,7 +164,10 @@ def test_the_upload_says_plainly_whether_the_client_will_see_it(world, settings,
     settings.AQUATIRIS_PORTAL_CLIENTS_SEE_SPANC_UPLOADS = clients_see
     folder = world["folders"]["Abgrall"]
     html = unescape(world["http"].get(f"{world['page'].url}dossiers/{folder.pk}/envoyer/").content.decode())
-    said = gettext("The client will see these documents") if clients_see else gettext(
-        "The client will not see these documents.")
+    said = (
+        gettext("The client will see these documents")
+        if clients_see
+        else gettext("The client will not see these documents.")
+    )
     assert said in html
     assert f'data-aqp-client-sees="{"yes" if clients_see else "no"}"' in html

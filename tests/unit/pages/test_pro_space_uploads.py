@@ -9,11 +9,11 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.translation import gettext
 
-from home.demo.pdf import make_pdf
 from aquatiris_portal.models import OutboxEvent, OutgoingMail, PortalDocument
 from aquatiris_portal.records.models import DocumentSource
 from aquatiris_portal.storage import backend
 from aquatiris_portal.uploads import PDF_ONLY, limits_help
+from home.demo.pdf import make_pdf
 from tests import factories
 from tests.unit._pro_space import pro_space_page, verified_client
 
@@ -27,21 +27,33 @@ def folder(settings):
     spanc = factories.spanc(name="SPANC de la Vallée", email="controle@spanc-vallee.example")
     franchisee = factories.franchisee(company="Aquatiris Vallée", email="franchise@aquatiris-vallee.example")
     installation = factories.installation(
-        spanc=spanc, franchisee=franchisee,
+        spanc=spanc,
+        franchisee=franchisee,
         client=factories.client(first_name="Yvonne", last_name="Kerhervé", code="CLI-4242"),
     )
     http = verified_client(factories.spanc_user(spanc))
     url = f"{page.url}dossiers/{installation.pk}/envoyer/"
-    return {"page": page, "spanc": spanc, "franchisee": franchisee, "installation": installation, "http": http,
-            "upload_url": url, "folder_url": f"{page.url}dossiers/{installation.pk}/"}
+    return {
+        "page": page,
+        "spanc": spanc,
+        "franchisee": franchisee,
+        "installation": installation,
+        "http": http,
+        "upload_url": url,
+        "folder_url": f"{page.url}dossiers/{installation.pk}/",
+    }
 
 
-def _post(folder, content, name="rapport.pdf", title="Rapport de contrôle", note="Conforme.",
-          issued_on="2026-03-12"):
-    return folder["http"].post(folder["upload_url"], {
-        "title": title, "note": note, "issued_on": issued_on,
-        "file": SimpleUploadedFile(name, content, content_type="application/pdf"),
-    })
+def _post(folder, content, name="rapport.pdf", title="Rapport de contrôle", note="Conforme.", issued_on="2026-03-12"):
+    return folder["http"].post(
+        folder["upload_url"],
+        {
+            "title": title,
+            "note": note,
+            "issued_on": issued_on,
+            "file": SimpleUploadedFile(name, content, content_type="application/pdf"),
+        },
+    )
 
 
 def _stored_files():
@@ -80,8 +92,16 @@ def test_good_pdf_is_stored_and_tells_franchisee_and_internal_system(folder):
     assert mail.to == ["franchise@aquatiris-vallee.example"]
     assert mail.reply_to == ["controle@spanc-vallee.example"]
     assert "SPANC de la Vallée" in mail.subject and "Kerhervé" in mail.subject
-    for text in ("SPANC de la Vallée", "Rapport de contrôle", "Conforme.", "Kerhervé", "Yvonne", "CLI-4242",
-                 folder["installation"].reference, "https://www.aquatiris.example/portail/document-spanc/"):
+    for text in (
+        "SPANC de la Vallée",
+        "Rapport de contrôle",
+        "Conforme.",
+        "Kerhervé",
+        "Yvonne",
+        "CLI-4242",
+        folder["installation"].reference,
+        "https://www.aquatiris.example/portail/document-spanc/",
+    ):
         assert text in mail.body_text
     # The franchisee has no admin account: his mail carries his personal document link, not the admin's.
     assert "/portail/document-spanc/" in mail.body_html and "/portaldocument/inspect/" not in mail.body_text
@@ -218,10 +238,14 @@ def test_no_franchisee_address_goes_to_network_head(folder):
 
 def test_other_spanc_cannot_upload_into_the_folder(folder):
     other = verified_client(factories.spanc_user(factories.spanc()))
-    response = other.post(folder["upload_url"], {
-        "title": "Intrus", "issued_on": "2026-03-12",
-        "file": SimpleUploadedFile("x.pdf", make_pdf("x"), content_type="application/pdf"),
-    })
+    response = other.post(
+        folder["upload_url"],
+        {
+            "title": "Intrus",
+            "issued_on": "2026-03-12",
+            "file": SimpleUploadedFile("x.pdf", make_pdf("x"), content_type="application/pdf"),
+        },
+    )
     assert response.status_code == 404
     assert PortalDocument.objects.count() == 0 and OutgoingMail.objects.count() == 0
 
@@ -231,8 +255,12 @@ def test_upload_needs_csrf_token(folder):
 
     strict = HttpClient(enforce_csrf_checks=True)
     strict.cookies = folder["http"].cookies  # the verified SPANC's session
-    response = strict.post(folder["upload_url"], {
-        "title": "Sans jeton", "file": SimpleUploadedFile("x.pdf", make_pdf("x"), content_type="application/pdf"),
-    })
+    response = strict.post(
+        folder["upload_url"],
+        {
+            "title": "Sans jeton",
+            "file": SimpleUploadedFile("x.pdf", make_pdf("x"), content_type="application/pdf"),
+        },
+    )
     assert response.status_code == 403
     assert PortalDocument.objects.count() == 0

@@ -17,17 +17,31 @@ from tests.unit._pro_space import pro_space_page
 
 pytestmark = pytest.mark.django_db
 
-MOVED = ("client_space_intro", "pro_space_intro", "maintenance_contract_text", "request_form_intro",
-         "spanc_upload_intro", "emergency_text", "emergency_phone")
+MOVED = (
+    "client_space_intro",
+    "pro_space_intro",
+    "maintenance_contract_text",
+    "request_form_intro",
+    "spanc_upload_intro",
+    "emergency_text",
+    "emergency_phone",
+)
 
 
 @pytest.fixture
 def space():
     root = Site.objects.get(is_default_site=True).root_page
-    return root.add_child(instance=ClientSpacePage(
-        title="Espace client", slug="espace-client", intro="Bienvenue dans votre espace (page)",
-        request_form_intro="Écrivez-nous ici (page)", maintenance_contract_text="Un contrat, c'est serein (page)",
-        emergency_text="En cas de débordement (page)", emergency_phone="02 99 99 99 99"))
+    return root.add_child(
+        instance=ClientSpacePage(
+            title="Espace client",
+            slug="espace-client",
+            intro="Bienvenue dans votre espace (page)",
+            request_form_intro="Écrivez-nous ici (page)",
+            maintenance_contract_text="Un contrat, c'est serein (page)",
+            emergency_text="En cas de débordement (page)",
+            emergency_phone="02 99 99 99 99",
+        )
+    )
 
 
 @pytest.fixture
@@ -70,10 +84,15 @@ def test_the_pro_screens_read_the_texts_from_the_page():
 
 
 def _edit_data(page, **changes):
-    values = {"title": page.title, "slug": page.slug, "intro": page.intro,
-              "request_form_intro": page.request_form_intro,
-              "maintenance_contract_text": page.maintenance_contract_text,
-              "emergency_text": page.emergency_text, "emergency_phone": page.emergency_phone}
+    values = {
+        "title": page.title,
+        "slug": page.slug,
+        "intro": page.intro,
+        "request_form_intro": page.request_form_intro,
+        "maintenance_contract_text": page.maintenance_contract_text,
+        "emergency_text": page.emergency_text,
+        "emergency_phone": page.emergency_phone,
+    }
     if any(field.name == "code_facsimile" for field in ClientSpacePage._meta.get_fields()):
         values["code_facsimile"] = streamfield([])
         values["code_help"] = getattr(page, "code_help", "")
@@ -90,27 +109,36 @@ def test_draft_publish_and_revert_through_the_page_editor(space, client_http, ad
     response = admin_client.post(edit, _edit_data(space, intro="Nouveau mot d'accueil (brouillon)"))
     assert response.status_code == 302
     assert "Nouveau mot d'accueil" not in unescape(http.get("/espace-client/").content.decode())  # a draft
-    assert ClientSpacePage.objects.get(pk=space.pk).get_latest_revision_as_object().intro == \
-        "Nouveau mot d'accueil (brouillon)"
+    assert (
+        ClientSpacePage.objects.get(pk=space.pk).get_latest_revision_as_object().intro
+        == "Nouveau mot d'accueil (brouillon)"
+    )
 
-    response = admin_client.post(edit, {**_edit_data(space, intro="Nouveau mot d'accueil (publié)"),
-                                        "action-publish": "publish"})
+    response = admin_client.post(
+        edit, {**_edit_data(space, intro="Nouveau mot d'accueil (publié)"), "action-publish": "publish"}
+    )
     assert response.status_code == 302
     assert "Nouveau mot d'accueil (publié)" in unescape(http.get("/espace-client/").content.decode())
 
     first = ClientSpacePage.objects.get(pk=space.pk).revisions.order_by("created_at", "pk").first()
     revert = reverse("wagtailadmin_pages:revisions_revert", args=[space.pk, first.pk])
     assert "Bienvenue dans votre espace (page)" in unescape(admin_client.get(revert).content.decode())
-    response = admin_client.post(edit, {**_edit_data(space, intro=first.as_object().intro),
-                                        "action-publish": "publish", "revision": first.pk})
+    response = admin_client.post(
+        edit, {**_edit_data(space, intro=first.as_object().intro), "action-publish": "publish", "revision": first.pk}
+    )
     assert response.status_code == 302
     assert "Bienvenue dans votre espace (page)" in unescape(http.get("/espace-client/").content.decode())
 
 
 def test_the_page_preview_shows_the_draft_texts(space, admin_client):
     preview = reverse("wagtailadmin_pages:preview_on_edit", args=[space.pk])
-    data = _edit_data(space, intro="Texte d'accueil en aperçu", emergency_text="Urgence en aperçu",
-                      request_form_intro="Formulaire en aperçu", maintenance_contract_text="Contrat en aperçu")
+    data = _edit_data(
+        space,
+        intro="Texte d'accueil en aperçu",
+        emergency_text="Urgence en aperçu",
+        request_form_intro="Formulaire en aperçu",
+        maintenance_contract_text="Contrat en aperçu",
+    )
     assert admin_client.post(preview, data).json()["is_valid"]
     response = admin_client.get(preview)
     html = unescape(response.content.decode())
@@ -122,8 +150,14 @@ def test_the_page_preview_shows_the_draft_texts(space, admin_client):
 def test_the_pro_page_preview_shows_the_draft_texts(admin_client):
     page = pro_space_page()
     preview = reverse("wagtailadmin_pages:preview_on_edit", args=[page.pk])
-    data = nested_form_data({"title": page.title, "slug": page.slug, "intro": "Intro pro en aperçu",
-                             "spanc_upload_intro": "Dépôt en aperçu"})
+    data = nested_form_data(
+        {
+            "title": page.title,
+            "slug": page.slug,
+            "intro": "Intro pro en aperçu",
+            "spanc_upload_intro": "Dépôt en aperçu",
+        }
+    )
     assert admin_client.post(preview, data).json()["is_valid"]
     html = unescape(admin_client.get(preview).content.decode())
     assert "Intro pro en aperçu" in html and "Dépôt en aperçu" in html

@@ -13,9 +13,13 @@ from aquatiris_portal.pages.pro_space import ProSpacePage
 BEFORE = ("aquatiris_portal", "0029_trusted_browsers")
 AFTER = ("aquatiris_portal", "0031_remove_space_texts_from_settings")
 TEXTS = {
-    "client_space_intro": "Bienvenue {site}", "pro_space_intro": "Dossiers {site}",
-    "maintenance_contract_text": "Contrat {site}", "request_form_intro": "Formulaire {site}",
-    "spanc_upload_intro": "Dépôt {site}", "emergency_text": "Urgence {site}", "emergency_phone": "02 00 00 0{n}",
+    "client_space_intro": "Bienvenue {site}",
+    "pro_space_intro": "Dossiers {site}",
+    "maintenance_contract_text": "Contrat {site}",
+    "request_form_intro": "Formulaire {site}",
+    "spanc_upload_intro": "Dépôt {site}",
+    "emergency_text": "Urgence {site}",
+    "emergency_phone": "02 00 00 0{n}",
 }
 
 
@@ -42,7 +46,8 @@ def test_each_site_texts_land_on_its_own_space_pages(wagtail_tree):
         settings_model = old_apps.get_model("aquatiris_portal", "PortalSettings")
         for n, site in enumerate(sites, start=1):
             settings_model.objects.update_or_create(
-                site_id=site.pk, defaults={key: value.format(site=site.hostname, n=n) for key, value in TEXTS.items()})
+                site_id=site.pk, defaults={key: value.format(site=site.hostname, n=n) for key, value in TEXTS.items()}
+            )
         # A revision written before the move has no such keys.
         for revision in Revision.objects.filter(object_id=str(spaces[0].pk)):
             revision.content = {k: v for k, v in revision.content.items() if k not in ("intro", "emergency_text")}
@@ -56,9 +61,13 @@ def test_each_site_texts_land_on_its_own_space_pages(wagtail_tree):
         space = ClientSpacePage.objects.get(pk=space.pk)
         pro = ProSpacePage.objects.get(pk=pro.pk)
         host = site.hostname
-        assert (space.intro, space.maintenance_contract_text, space.request_form_intro, space.emergency_text,
-                space.emergency_phone) == (f"Bienvenue {host}", f"Contrat {host}", f"Formulaire {host}",
-                                           f"Urgence {host}", f"02 00 00 0{n}")
+        assert (
+            space.intro,
+            space.maintenance_contract_text,
+            space.request_form_intro,
+            space.emergency_text,
+            space.emergency_phone,
+        ) == (f"Bienvenue {host}", f"Contrat {host}", f"Formulaire {host}", f"Urgence {host}", f"02 00 00 0{n}")
         assert (pro.intro, pro.spanc_upload_intro) == (f"Dossiers {host}", f"Dépôt {host}")
     draft = ClientSpacePage.objects.get(pk=spaces[0].pk).get_latest_revision_as_object()
     assert draft.intro == "Bienvenue un.example" and draft.emergency_text == "Urgence un.example"

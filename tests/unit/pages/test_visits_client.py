@@ -27,8 +27,13 @@ TODAY = timezone.localdate()
 
 
 def make_visit(installation, vid=None, **kw):
-    data = dict(external_id=vid or f"V-{Visit.objects.count() + 1}-{installation.pk}", installation=installation,
-                kind="maintenance", visible_to_client=True, visible_to_spanc=True)
+    data = dict(
+        external_id=vid or f"V-{Visit.objects.count() + 1}-{installation.pk}",
+        installation=installation,
+        kind="maintenance",
+        visible_to_client=True,
+        visible_to_spanc=True,
+    )
     data.update(kw)
     return Visit.objects.create(**data)
 
@@ -38,14 +43,23 @@ def owner():
     site = Site.objects.get(is_default_site=True)
     page = site.root_page.add_child(instance=ClientSpacePage(title="Espace client", slug="espace-client"))
     client = factories.client()
-    installation = factories.installation(client=client, maintenance_contract_status="active",
-                                          maintenance_contract_until=TODAY + datetime.timedelta(days=200),
-                                          maintenance_contract_every_months=12)
+    installation = factories.installation(
+        client=client,
+        maintenance_contract_status="active",
+        maintenance_contract_until=TODAY + datetime.timedelta(days=200),
+        maintenance_contract_every_months=12,
+    )
     user = factories.client_user(client)
     http = HttpClient()
     http.force_login(user)
-    return {"page": page, "client": client, "installation": installation, "user": user, "http": http,
-            "url": f"{page.url}installations/{installation.pk}/"}
+    return {
+        "page": page,
+        "client": client,
+        "installation": installation,
+        "user": user,
+        "http": http,
+        "url": f"{page.url}installations/{installation.pk}/",
+    }
 
 
 def get(owner, url=None):
@@ -61,8 +75,14 @@ def section(html, heading_id):
 def test_next_visit_with_slot_kind_technician_and_move_link(owner):
     installation = owner["installation"]
     make_visit(installation, "V-LATER", planned_for=TODAY + datetime.timedelta(days=40))
-    make_visit(installation, "V-NEXT", planned_for=TODAY + datetime.timedelta(days=5), slot="morning",
-               technician="Luc Martin", kind="emptying")
+    make_visit(
+        installation,
+        "V-NEXT",
+        planned_for=TODAY + datetime.timedelta(days=5),
+        slot="morning",
+        technician="Luc Martin",
+        kind="emptying",
+    )
     make_visit(installation, "V-PAST", planned_for=TODAY - datetime.timedelta(days=5))  # past, never done
     html = section(get(owner), "next-visit-heading")
     assert gettext("Emptying") in html and gettext("morning") in html and "Luc Martin" in html
@@ -80,8 +100,9 @@ def test_ask_to_move_prefills_the_contact_form_for_own_visits_only(owner):
     # Named by date and place, never by the internal id.
     assert visit.planned_for.strftime("%d/%m/%Y") in html and owner["installation"].display_name in html
     assert "V-MOVE" not in html
-    other = make_visit(factories.installation(city="Ailleurs-sur-Mer"), "V-OTHER",
-                       planned_for=TODAY + datetime.timedelta(days=6))
+    other = make_visit(
+        factories.installation(city="Ailleurs-sur-Mer"), "V-OTHER", planned_for=TODAY + datetime.timedelta(days=6)
+    )
     html = get(owner, f"{owner['page'].url}contact/?visit={other.pk}")
     assert other.planned_for.strftime("%d/%m/%Y") not in html and "Ailleurs-sur-Mer" not in html
 
@@ -90,12 +111,27 @@ def test_log_newest_first_with_summary_and_report_only_if_client_may_read_it(own
     installation = owner["installation"]
     shared = factories.document(installation, title="Rapport partagé", visible_to_client=True)
     spanc_only = factories.document(installation, title="Rapport SPANC", visible_to_client=False, visible_to_spanc=True)
-    make_visit(installation, "V-OLD", done_on=TODAY - datetime.timedelta(days=400), summary="Premier passage",
-               report_document=spanc_only)
-    make_visit(installation, "V-NEW", done_on=TODAY - datetime.timedelta(days=10), summary="Bacs nettoyés",
-               report_document=shared)
-    make_visit(installation, "V-HIDDEN", done_on=TODAY - datetime.timedelta(days=20), summary="Visite interne",
-               visible_to_client=False)
+    make_visit(
+        installation,
+        "V-OLD",
+        done_on=TODAY - datetime.timedelta(days=400),
+        summary="Premier passage",
+        report_document=spanc_only,
+    )
+    make_visit(
+        installation,
+        "V-NEW",
+        done_on=TODAY - datetime.timedelta(days=10),
+        summary="Bacs nettoyés",
+        report_document=shared,
+    )
+    make_visit(
+        installation,
+        "V-HIDDEN",
+        done_on=TODAY - datetime.timedelta(days=20),
+        summary="Visite interne",
+        visible_to_client=False,
+    )
     html = section(get(owner), "log-heading")
     assert html.index("Bacs nettoyés") < html.index("Premier passage")
     assert f"/{shared.pk}/" in html and f"/{spanc_only.pk}/" not in html
@@ -124,8 +160,11 @@ def test_contract_active_until_and_maintenance_due(owner):
 
 
 def test_maintenance_due_rule():
-    inst = factories.installation(maintenance_contract_status="active", maintenance_contract_every_months=12,
-                                  last_maintenance_on=datetime.date(2025, 1, 31))
+    inst = factories.installation(
+        maintenance_contract_status="active",
+        maintenance_contract_every_months=12,
+        last_maintenance_on=datetime.date(2025, 1, 31),
+    )
     assert not maintenance_due(inst, today=datetime.date(2026, 1, 31))
     assert maintenance_due(inst, today=datetime.date(2026, 2, 1))
     inst.maintenance_contract_status = "ended"
@@ -167,8 +206,9 @@ def test_maintenance_page_shows_this_months_seasonal_tasks_only(owner):
 
     month = TODAY.month
     other = month % 12 + 1
-    SeasonalTask.objects.create(title="Alterner l'alimentation des deux lits", text="Tous les 15 jours.",
-                                months=f"{month}")
+    SeasonalTask.objects.create(
+        title="Alterner l'alimentation des deux lits", text="Tous les 15 jours.", months=f"{month}"
+    )
     SeasonalTask.objects.create(title="Faucarder les roseaux", text="En automne.", months=f"{other}")
     SeasonalTask.objects.create(title="Caché", text="x", months=f"{month}", active=False)
     html = get(owner, f"{owner['page'].url}entretien/")

@@ -24,8 +24,9 @@ TODAY = datetime.date.today()
 
 
 def visit(installation, vid, **kw):
-    data = dict(external_id=vid, installation=installation, kind="maintenance", visible_to_client=True,
-                visible_to_spanc=True)
+    data = dict(
+        external_id=vid, installation=installation, kind="maintenance", visible_to_client=True, visible_to_spanc=True
+    )
     data.update(kw)
     return Visit.objects.create(**data)
 
@@ -45,8 +46,13 @@ def world():
     }
     made = {}
     for n, (name, (installed, last)) in enumerate(folders.items()):
-        made[name] = factories.installation(spanc=spanc, installed_on=installed, last_maintenance_on=last,
-                                            reference=f"AQ-2020-80{n}", client=factories.client(last_name=name))
+        made[name] = factories.installation(
+            spanc=spanc,
+            installed_on=installed,
+            last_maintenance_on=last,
+            reference=f"AQ-2020-80{n}",
+            client=factories.client(last_name=name),
+        )
     # Another territory, overdue: never listed.
     factories.installation(spanc=factories.spanc(), installed_on=old, client=factories.client(last_name="Ailleurs"))
     user = factories.spanc_user(spanc)
@@ -62,8 +68,14 @@ def test_folder_shows_shared_visits_and_spanc_reports_only(world):
     for_spanc = factories.document(folder, title="Rapport SPANC", visible_to_client=False, visible_to_spanc=True)
     client_only = factories.document(folder, title="Rapport client", visible_to_client=True, visible_to_spanc=False)
     visit(folder, "V-SHARED", done_on=TODAY, summary="Filtre vérifié", report_document=for_spanc)
-    visit(folder, "V-CLIENT-REPORT", done_on=TODAY, summary="Passage partagé", report_document=client_only,
-          kind="emptying")
+    visit(
+        folder,
+        "V-CLIENT-REPORT",
+        done_on=TODAY,
+        summary="Passage partagé",
+        report_document=client_only,
+        kind="emptying",
+    )
     visit(folder, "V-CLIENT-ONLY", done_on=TODAY, summary="Visite privée", visible_to_spanc=False)
     visit(folder, "V-PLANNED", planned_for=TODAY + datetime.timedelta(days=9), kind="spanc_inspection")
     html = unescape(world["http"].get(f"{world['page'].url}dossiers/{folder.pk}/").content.decode())
@@ -86,7 +98,9 @@ def test_filter_lists_exactly_the_overdue_folders_of_the_territory(world, settin
     assert re.search(r'<option value="24" selected>', html)
     # The count says it is filtered, and offers the way back to every folder.
     status = re.search(r'<p role="status">(.*?)</p>', html, re.S).group(1)
-    assert "2 dossiers sur votre territoire correspondent : sans entretien depuis plus de 24 mois, en service." in status
+    assert (
+        "2 dossiers sur votre territoire correspondent : sans entretien depuis plus de 24 mois, en service." in status
+    )
     assert re.search(r'<a href="[^"?]*/">Afficher tous les dossiers</a>', status)
     html = unescape(world["http"].get(world["page"].url, {"overdue": 36}).content.decode())
     assert names(html) == []

@@ -51,8 +51,8 @@ def _full_width(char):
 part = st.text(alphabet=string.ascii_letters + string.digits, min_size=1, max_size=7)
 stored_codes = st.builds(
     lambda parts, seps: "".join(p + (seps[i] if i < len(parts) - 1 else "") for i, p in enumerate(parts)),
-    st.lists(part, min_size=1, max_size=5), st.lists(st.sampled_from(["-", "/", ".", "_", " "]), min_size=5,
-                                                     max_size=5),
+    st.lists(part, min_size=1, max_size=5),
+    st.lists(st.sampled_from(["-", "/", ".", "_", " "]), min_size=5, max_size=5),
 ).filter(lambda code: len(code) <= 40)
 
 
@@ -78,11 +78,13 @@ NO_EXPLAIN = [phase for phase in Phase if phase != Phase.explain]
 def _rolled_back(test):
     """Run one Hypothesis example in a transaction rolled back after it:
     every example starts from the test's database."""
+
     @functools.wraps(test)
     def run(*args, **kwargs):
         with transaction.atomic():
             test(*args, **kwargs)
             transaction.set_rollback(True)
+
     return run
 
 
@@ -129,8 +131,10 @@ def test_the_only_error_is_a_type_error_for_what_is_not_text(value):
 
 @pytest.mark.django_db
 @hypothesis_settings(suppress_health_check=[HealthCheck.too_slow], phases=NO_EXPLAIN)
-@given(st.tuples(stored_codes, stored_codes).filter(lambda pair: canonical_code(pair[0]) != canonical_code(pair[1])),
-       st.data())
+@given(
+    st.tuples(stored_codes, stored_codes).filter(lambda pair: canonical_code(pair[0]) != canonical_code(pair[1])),
+    st.data(),
+)
 @_rolled_back
 def test_every_spelling_finds_its_record_and_only_it(codes, data):
     """A client, another client, and a SPANC whose pro code is the first
@@ -160,8 +164,11 @@ def test_every_spelling_finds_its_record_and_only_it(codes, data):
 @example("un@example.org", "C" * (TYPED_MAX_LENGTH + 1))
 @example("", "CLI-1")
 def test_nothing_raises_on_any_text_and_nothing_else_is_found(email, code):
-    record = factories.client(code="CLI-P-1", email="un@example.org") if not Client.objects.exists() else \
-        Client.objects.get()
+    record = (
+        factories.client(code="CLI-P-1", email="un@example.org")
+        if not Client.objects.exists()
+        else Client.objects.get()
+    )
     found = find_record(email, code)
     assert found is None or (found == record and canonical_code(code) == "CLIP1")
 
@@ -282,10 +289,17 @@ def _import(root, sequence, lines):
 @pytest.mark.django_db
 def test_the_importer_stores_the_canonical_code_and_quarantines_a_colliding_one(tmp_path):
     root = tmp_path / "exports"
-    quarantined = _import(root, 1, [
-        _client("C-1", "CLI-ACC-1A"), _client("C-2", "cli acc 1a"), _client("C-3", "AQ/22/0457"),
-        _client("C-4", "-/-"), {"type": "spanc", "id": "S-1", "code": "CLI-ACC-1A", "name": "S", "email": "s@x.fr"},
-    ])
+    quarantined = _import(
+        root,
+        1,
+        [
+            _client("C-1", "CLI-ACC-1A"),
+            _client("C-2", "cli acc 1a"),
+            _client("C-3", "AQ/22/0457"),
+            _client("C-4", "-/-"),
+            {"type": "spanc", "id": "S-1", "code": "CLI-ACC-1A", "name": "S", "email": "s@x.fr"},
+        ],
+    )
     assert set(quarantined) == {"C-2", "C-4"}
     assert all(part in quarantined["C-2"] for part in ("C-1", "CLI-ACC-1A", "C-2", "cli acc 1a"))
     assert "letters or digits" in quarantined["C-4"]
@@ -327,15 +341,20 @@ def test_the_data_migration_fills_code_key_and_leaves_the_later_of_two_colliding
     """0019 on rows imported before code_key existed (bulk_create: no save(),
     no key): each gets its canonical code, but of two codes that compare
     equal only the earlier row keeps it; the later one is logged with both."""
-    Client.objects.bulk_create([
-        Client(external_id="C-OLD1", code="AQ/22/0457", last_name="A", email="a@example.org"),
-        Client(external_id="C-OLD2", code="aq 22 0457", last_name="B", email="b@example.org"),
-        Client(external_id="C-OLD3", code="C 10088 B", last_name="C", email="c@example.org"),
-    ])
+    Client.objects.bulk_create(
+        [
+            Client(external_id="C-OLD1", code="AQ/22/0457", last_name="A", email="a@example.org"),
+            Client(external_id="C-OLD2", code="aq 22 0457", last_name="B", email="b@example.org"),
+            Client(external_id="C-OLD3", code="C 10088 B", last_name="C", email="c@example.org"),
+        ]
+    )
     with caplog.at_level("WARNING", logger="aquatiris_portal.migrations"):
         FROZEN.fill(Client)
     assert dict(Client.objects.values_list("external_id", "code_key")) == {
-        "C-OLD1": "AQ220457", "C-OLD2": None, "C-OLD3": "C10088B"}
+        "C-OLD1": "AQ220457",
+        "C-OLD2": None,
+        "C-OLD3": "C10088B",
+    }
     [warning] = caplog.records
     assert all(part in warning.getMessage() for part in ("'C-OLD2'", "'aq 22 0457'", "'C-OLD1'", "'AQ/22/0457'"))
     assert find_record("a@example.org", "AQ 22 0457").external_id == "C-OLD1"

@@ -6,7 +6,6 @@ pro codes have their own file (test_code_properties.py)."""
 
 import os
 import posixpath
-import re
 
 import pytest
 from django.db import transaction
@@ -14,18 +13,30 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from aquatiris_portal.enquiries.forms import SerialNumberForm, canonical_serial
+from aquatiris_portal.pages.pro_space_folders import search
 from aquatiris_portal.records.emails import (
-    InvalidEmail, canonical_email, canonical_email_or_none, normalise_email, same_email,
+    InvalidEmail,
+    canonical_email,
+    normalise_email,
+    same_email,
 )
 from aquatiris_portal.records.models import Installation
 from aquatiris_portal.records.names import folder_columns, search_key, search_words
-from aquatiris_portal.pages.pro_space_folders import search
 from aquatiris_portal.snippets.site_settings import SERIAL_NUMBER_PATTERN
 from aquatiris_portal.sync.sources import BadFilePath, S3Export, clean_relative_path, open_inside
 from tests import factories
 from tests.strategies import (
-    email_spellings, emails, full_width, huge_text, name_spellings, odd_text, person_names, postcodes, references,
-    serial_spellings, serials, towns,
+    email_spellings,
+    emails,
+    huge_text,
+    name_spellings,
+    odd_text,
+    person_names,
+    postcodes,
+    references,
+    serial_spellings,
+    serials,
+    towns,
 )
 
 pytestmark = pytest.mark.properties
@@ -114,18 +125,24 @@ def test_two_different_serials_never_share_a_canonical_form(first, second):
     assert canonical_serial(first) != canonical_serial(second)
 
 
-@given(st.text(alphabet="0123456789", min_size=6, max_size=6), st.sampled_from(["AQ"]),
-       st.integers(1990, 2099), st.data())
+@given(
+    st.text(alphabet="0123456789", min_size=6, max_size=6), st.sampled_from(["AQ"]), st.integers(1990, 2099), st.data()
+)
 def test_the_warranty_form_takes_every_spelling_of_a_serial_and_never_a_reference(number, prefix, year, data):
     serial = f"{prefix}-{year}-{number}"
     reference = data.draw(references())
-    form = SerialNumberForm({"serial_number": data.draw(serial_spellings(serial))}, pattern=SERIAL_NUMBER_PATTERN,
-                            help_text="", references=[reference])
+    form = SerialNumberForm(
+        {"serial_number": data.draw(serial_spellings(serial))},
+        pattern=SERIAL_NUMBER_PATTERN,
+        help_text="",
+        references=[reference],
+    )
     assert form.is_valid(), form.errors
     assert form.cleaned_data["serial_number"] == serial
     typed_reference = data.draw(serial_spellings(reference))
-    form = SerialNumberForm({"serial_number": typed_reference}, pattern=SERIAL_NUMBER_PATTERN, help_text="",
-                            references=[reference])
+    form = SerialNumberForm(
+        {"serial_number": typed_reference}, pattern=SERIAL_NUMBER_PATTERN, help_text="", references=[reference]
+    )
     assert not form.is_valid()
 
 
@@ -155,8 +172,13 @@ def _model_finds(record_words, query):
 
 @st.composite
 def folders(draw):
-    return {"last_name": draw(person_names()), "first_name": draw(person_names()), "city": draw(towns),
-            "postcode": draw(postcodes), "reference": draw(references())}
+    return {
+        "last_name": draw(person_names()),
+        "first_name": draw(person_names()),
+        "city": draw(towns),
+        "postcode": draw(postcodes),
+        "reference": draw(references()),
+    }
 
 
 @st.composite
@@ -169,7 +191,7 @@ def folder_queries(draw, folder):
         value = folder[name]
         typed = draw(name_spellings(value)) if name in ("last_name", "first_name", "city") else value.lower()
         if draw(st.booleans()) and len(typed.strip()) > 2:
-            typed = typed.strip()[:draw(st.integers(2, len(typed.strip())))]
+            typed = typed.strip()[: draw(st.integers(2, len(typed.strip())))]
         parts.append(typed)
     return " ".join(parts)
 
@@ -185,10 +207,16 @@ def test_the_folder_search_finds_every_spelling_and_only_the_folders_that_match(
         expected = set()
         for record in records:
             client = factories.client(last_name=record["last_name"], first_name=record["first_name"])
-            installation = factories.installation(client=client, spanc=spanc, city=record["city"],
-                                                  postcode=record["postcode"], reference=record["reference"])
-            words = search_words(record["last_name"], record["first_name"], record["city"], record["postcode"],
-                                 record["reference"])
+            installation = factories.installation(
+                client=client,
+                spanc=spanc,
+                city=record["city"],
+                postcode=record["postcode"],
+                reference=record["reference"],
+            )
+            words = search_words(
+                record["last_name"], record["first_name"], record["city"], record["postcode"], record["reference"]
+            )
             if _model_finds(words, query):
                 expected.add(installation.pk)
         found = set(search(Installation.objects.filter(spanc=spanc), query).values_list("pk", flat=True))
@@ -199,16 +227,38 @@ def test_the_folder_search_finds_every_spelling_and_only_the_folders_that_match(
 
 @given(folders())
 def test_folder_columns_fit_their_columns(record):
-    columns = folder_columns(record["last_name"], record["first_name"], record["city"], record["postcode"],
-                             record["reference"])
+    columns = folder_columns(
+        record["last_name"], record["first_name"], record["city"], record["postcode"], record["reference"]
+    )
     assert len(columns["client_sort_name"]) <= 200 and len(columns["search_words"]) <= 500
     assert columns["search_words"].startswith(" ") or not columns["search_words"]
 
 
 # --------------------------------------------------------------------------- file paths in an export
 
-PATH_PARTS = ["files", "sub", "a.pdf", "b.pdf", "..", ".", "", "link", "l.pdf", "secret.pdf", "outside",
-              "．．", "\u2024\u2024", "..\u200b", "a" * 300, "\\", "/", "C:", "~", "%2e%2e", "fifo"]
+PATH_PARTS = [
+    "files",
+    "sub",
+    "a.pdf",
+    "b.pdf",
+    "..",
+    ".",
+    "",
+    "link",
+    "l.pdf",
+    "secret.pdf",
+    "outside",
+    "．．",
+    "\u2024\u2024",
+    "..\u200b",
+    "a" * 300,
+    "\\",
+    "/",
+    "C:",
+    "~",
+    "%2e%2e",
+    "fifo",
+]
 export_paths = st.lists(st.sampled_from(PATH_PARTS), min_size=1, max_size=6).map("/".join) | odd_text
 
 
@@ -235,7 +285,7 @@ def test_an_s3_key_of_an_export_stays_under_its_prefix(path, prefix):
         key = export.key(path)
     except BadFilePath:
         return
-    assert key.startswith(prefix) and _inside(key[len(prefix):])
+    assert key.startswith(prefix) and _inside(key[len(prefix) :])
 
 
 SECRET = b"%PDF-1.4 someone else's file"

@@ -16,7 +16,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 # 23:30 UTC on 14 March is 00:30 on 15 March in Paris (UTC+1 in winter).
-LATE_UTC = datetime.datetime(2026, 3, 14, 23, 30, tzinfo=datetime.timezone.utc)
+LATE_UTC = datetime.datetime(2026, 3, 14, 23, 30, tzinfo=datetime.UTC)
 
 
 def test_the_helpers_give_the_paris_day_and_time():
@@ -30,9 +30,12 @@ def test_the_helpers_give_the_paris_day_and_time():
 def test_a_registration_at_half_past_midnight_in_paris_is_dated_that_day():
     installation = factories.installation(installed_on=datetime.date(2026, 1, 5))
     result = register_serial_number(
-        user=factories.user(), client=installation.client, installation_pk=installation.pk,
+        user=factories.user(),
+        client=installation.client,
+        installation_pk=installation.pk,
         serial_number="AQ-2026-000123",
-        portal_settings=PortalSettings.for_site(Site.objects.get(is_default_site=True)))
+        portal_settings=PortalSettings.for_site(Site.objects.get(is_default_site=True)),
+    )
     assert result.status == "registered", result.status
     document = result.extension.document
     assert document.issued_on == datetime.date(2026, 3, 15)
@@ -47,6 +50,12 @@ def test_a_registration_at_half_past_midnight_in_paris_is_dated_that_day():
 def test_the_admin_titles_show_the_paris_day():
     installation = factories.installation()
     request = PortalRequest.objects.create(
-        kind=PortalRequest.Kind.QUESTION, client=installation.client, installation=installation,
-        message="Bonjour", subject_label="Question", client_last_name="Durand", client_first_name="Anne")
+        kind=PortalRequest.Kind.QUESTION,
+        client=installation.client,
+        installation=installation,
+        message="Bonjour",
+        subject_label="Question",
+        client_last_name="Durand",
+        client_first_name="Anne",
+    )
     assert str(request).endswith("(15/03/2026)"), str(request)

@@ -21,7 +21,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client as HttpClient
 from django.urls import reverse
-from hypothesis import example, given, settings as hypothesis_settings, strategies as st
+from hypothesis import example, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from wagtail.models import Site
 
 from aquatiris_portal.backoffice.groups import EDITORS, ensure_groups
@@ -49,8 +51,17 @@ SAFE = [
     r"^(\d{4}-)+\d{2}$",  # a repeated group of a fixed length: one way to match
     r"^[A-Z0-9-]+$",
 ]
-CATASTROPHIC = [r"^(a+)+$", r"(a*)*b", r"(a|a)*$", r"(a?){30}a{30}", r"^(\w+\s?)+$", r"(.*a){12}",
-                r"^(AQ|A)+$", r"((ab)*)+c", r"(?:(?=a+)a)+x"]
+CATASTROPHIC = [
+    r"^(a+)+$",
+    r"(a*)*b",
+    r"(a|a)*$",
+    r"(a?){30}a{30}",
+    r"^(\w+\s?)+$",
+    r"(.*a){12}",
+    r"^(AQ|A)+$",
+    r"((ab)*)+c",
+    r"(?:(?=a+)a)+x",
+]
 INVALID = [r"[", r"(AQ", r"(?P<x>a)(?P=y)", "*AQ", r"AQ)"]
 
 
@@ -143,6 +154,7 @@ def test_a_serial_longer_than_the_bound_never_reaches_the_regex():
 
 # --- saving: only admins, and only a safe pattern --------------------------------------------
 
+
 @pytest.fixture
 def site_settings():
     return PortalSettings.for_site(Site.objects.get(is_default_site=True))
@@ -220,6 +232,7 @@ def test_the_model_refuses_an_unsafe_pattern_whoever_saves_it_through_a_form(sit
 
 
 # --- a pattern stored anyway fails closed -------------------------------------------------
+
 
 @pytest.fixture
 def owner(site_settings):

@@ -36,8 +36,14 @@ FRANCHISEE_EMAIL = "luc@aquatiris.example"
 
 
 def make_visit(installation, vid, **kw):
-    data = dict(external_id=vid, installation=installation, kind="maintenance", visible_to_client=True,
-                planned_for=TODAY + datetime.timedelta(days=5), slot="morning")
+    data = dict(
+        external_id=vid,
+        installation=installation,
+        kind="maintenance",
+        visible_to_client=True,
+        planned_for=TODAY + datetime.timedelta(days=5),
+        slot="morning",
+    )
     data.update(kw)
     return Visit.objects.create(**data)
 
@@ -46,17 +52,26 @@ def make_visit(installation, vid, **kw):
 def owner():
     site = Site.objects.get(is_default_site=True)
     page = site.root_page.add_child(instance=ClientSpacePage(title="Espace client", slug="espace-client"))
-    franchisee = factories.franchisee(company="Aquatiris Ille-et-Vilaine", phone="02 99 00 00 01",
-                                      email=FRANCHISEE_EMAIL)
+    franchisee = factories.franchisee(
+        company="Aquatiris Ille-et-Vilaine", phone="02 99 00 00 01", email=FRANCHISEE_EMAIL
+    )
     client = factories.client()
-    installation = factories.installation(client=client, franchisee=franchisee, city="Dinan",
-                                          address_line1="3 rue des Saules")
+    installation = factories.installation(
+        client=client, franchisee=franchisee, city="Dinan", address_line1="3 rue des Saules"
+    )
     user = factories.client_user(client)
     visit = make_visit(installation, "V-UX-1", technician="Julie Morvan")
     http = HttpClient()
     http.force_login(user)
-    return {"page": page, "client": client, "installation": installation, "user": user, "http": http,
-            "visit": visit, "base": page.url}
+    return {
+        "page": page,
+        "client": client,
+        "installation": installation,
+        "user": user,
+        "http": http,
+        "visit": visit,
+        "base": page.url,
+    }
 
 
 def calendar_url(owner, visit):
@@ -87,7 +102,7 @@ def event_of(data):
 
 def reminder_event(mail):
     message = _build_message(mail)
-    (_filename, content, _type), = message.attachments
+    ((_filename, content, _type),) = message.attachments
     return event_of(content if isinstance(content, bytes) else content.encode())[1]
 
 
@@ -178,9 +193,11 @@ def test_query_counts_do_not_grow_with_visits_or_installations(owner):
 def test_the_card_says_when_the_reminder_comes_or_where_to_turn_it_on(owner, settings):
     settings.AQUATIRIS_PORTAL_VISIT_REMINDER_DAYS = 5
     installation_url = f"{owner['base']}installations/{owner['installation'].pk}/"
-    coming = ngettext("You will receive an email reminder %(days)s day before, with the invitation for your "
-                      "calendar.", "You will receive an email reminder %(days)s days before, with the invitation "
-                      "for your calendar.", 5) % {"days": 5}
+    coming = ngettext(
+        "You will receive an email reminder %(days)s day before, with the invitation for your calendar.",
+        "You will receive an email reminder %(days)s days before, with the invitation for your calendar.",
+        5,
+    ) % {"days": 5}
     for url in (owner["base"], installation_url):
         assert coming in html_of(owner["http"].get(url))
     NotificationPreference.objects.create(user=owner["user"], kind="visit_reminders", enabled=False)
@@ -211,14 +228,16 @@ def ticked(owner, count):
 
 def test_moving_creates_one_request_with_the_half_days_and_mails_the_franchisee_once(owner):
     chosen = ticked(owner, 2)
-    response = owner["http"].post(move_url(owner, owner["visit"]), {"half_days": list(reversed(chosen)),
-                                                                    "message": "Le portail sera ouvert."})
+    response = owner["http"].post(
+        move_url(owner, owner["visit"]), {"half_days": list(reversed(chosen)), "message": "Le portail sera ouvert."}
+    )
     portal_request = PortalRequest.objects.get()
     assert response.status_code == 302 and str(portal_request.reference) in response["Location"]
     assert portal_request.subject_label == gettext("Moving a visit")
     assert portal_request.installation == owner["installation"] and portal_request.submitted_by == owner["user"]
-    labels = [f"{visit_moves.day_label(datetime.date.fromisoformat(value[:10]))}, {gettext(value[11:])}"
-              for value in chosen]
+    labels = [
+        f"{visit_moves.day_label(datetime.date.fromisoformat(value[:10]))}, {gettext(value[11:])}" for value in chosen
+    ]
     message = portal_request.message
     assert message.index(labels[0]) < message.index(labels[1])  # calendar order
     assert visit_moves.visit_label(owner["visit"]) in message and "Le portail sera ouvert." in message
@@ -235,16 +254,22 @@ def test_moving_creates_one_request_with_the_half_days_and_mails_the_franchisee_
 
 
 INVALID_CHOICE = forms.MultipleChoiceField.default_error_messages["invalid_choice"]
-TOO_MANY = ngettext_lazy("Please tick at most %(count)s half-day (you ticked %(ticked)s).",
-                         "Please tick at most %(count)s half-days (you ticked %(ticked)s).", 3)
+TOO_MANY = ngettext_lazy(
+    "Please tick at most %(count)s half-day (you ticked %(ticked)s).",
+    "Please tick at most %(count)s half-days (you ticked %(ticked)s).",
+    3,
+)
 
 
-@pytest.mark.parametrize("data, error", [
-    ({}, "Please tick at least one half-day, or type the dates that suit you."),
-    ({"half_days": "four"}, TOO_MANY),
-    ({"half_days": ["2000-01-01:morning"]}, INVALID_CHOICE),
-    ({"half_days": ["weekend"]}, INVALID_CHOICE),
-])
+@pytest.mark.parametrize(
+    "data, error",
+    [
+        ({}, "Please tick at least one half-day, or type the dates that suit you."),
+        ({"half_days": "four"}, TOO_MANY),
+        ({"half_days": ["2000-01-01:morning"]}, INVALID_CHOICE),
+        ({"half_days": ["weekend"]}, INVALID_CHOICE),
+    ],
+)
 def test_a_wrong_move_form_stores_nothing_and_shows_an_error_summary(owner, data, error):
     if data.get("half_days") == "four":
         data = {"half_days": ticked(owner, 4)}
@@ -253,7 +278,7 @@ def test_a_wrong_move_form_stores_nothing_and_shows_an_error_summary(owner, data
         data = {"half_days": [visit_moves.half_day_value(saturday, "morning")]}
     html = html_of(owner["http"].post(move_url(owner, owner["visit"]), data))
     summary = html.split("data-aqp-error-summary", 1)[1].split("</div>", 1)[0]
-    assert 'autofocus' in html.split("data-aqp-error-summary", 1)[0].rsplit("<div", 1)[1]
+    assert "autofocus" in html.split("data-aqp-error-summary", 1)[0].rsplit("<div", 1)[1]
     assert 'href="#id_half_days_0"' in summary
     assert gettext(error).split("%")[0] in summary
     assert not PortalRequest.objects.exists() and not OutgoingMail.objects.exists()
@@ -271,14 +296,20 @@ def test_the_sending_limits_refuse_a_move_and_say_so(owner, settings):
     mails = OutgoingMail.objects.count()
     html = html_of(owner["http"].post(move_url(owner, owner["visit"]), {"half_days": ticked(owner, 1)}))
     assert "data-aqp-error-summary" in html
-    assert gettext("You have sent %(count)s message in the last hour, the most an account may send: this was "
-                   "not sent. Please send it again a little later; if it is urgent, call your installer."
-                   ).split("%")[0] in html
+    assert (
+        gettext(
+            "You have sent %(count)s message in the last hour, the most an account may send: this was "
+            "not sent. Please send it again a little later; if it is urgent, call your installer."
+        ).split("%")[0]
+        in html
+    )
     assert PortalRequest.objects.count() == 1 and OutgoingMail.objects.count() == mails
 
 
-@pytest.mark.parametrize("year, easter", [(2024, (3, 31)), (2025, (4, 20)), (2026, (4, 5)), (2027, (3, 28)),
-                                          (2038, (4, 25)), (2285, (3, 22))])
+@pytest.mark.parametrize(
+    "year, easter",
+    [(2024, (3, 31)), (2025, (4, 20)), (2026, (4, 5)), (2027, (3, 28)), (2038, (4, 25)), (2285, (3, 22))],
+)
 def test_easter(year, easter):
     assert visit_moves._easter(year) == datetime.date(year, *easter)
 

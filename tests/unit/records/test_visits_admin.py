@@ -20,10 +20,20 @@ INDEX = "aquatiris_portal_visit_modeladmin_index"
 def visits():
     installation = factories.installation(reference="AQ-2019-5001")
     return {
-        "done": Visit.objects.create(external_id="V-DONE", installation=installation, kind="emptying",
-                                     done_on=datetime.date(2026, 3, 2), technician="Luc Martin"),
-        "planned": Visit.objects.create(external_id="V-PLANNED", installation=installation, kind="maintenance",
-                                        planned_for=datetime.date(2027, 3, 4), technician="Anne Le Bris"),
+        "done": Visit.objects.create(
+            external_id="V-DONE",
+            installation=installation,
+            kind="emptying",
+            done_on=datetime.date(2026, 3, 2),
+            technician="Luc Martin",
+        ),
+        "planned": Visit.objects.create(
+            external_id="V-PLANNED",
+            installation=installation,
+            kind="maintenance",
+            planned_for=datetime.date(2027, 3, 4),
+            technician="Anne Le Bris",
+        ),
     }
 
 
@@ -45,8 +55,12 @@ def test_listed_searchable_filterable(admin_client, visits):
 
 def test_read_only(admin_client, visits):
     assert admin_client.get(reverse("aquatiris_portal_visit_modeladmin_create")).status_code in (302, 403)
-    assert admin_client.get(reverse("aquatiris_portal_visit_modeladmin_edit", args=[visits["done"].pk])).status_code in (302, 403)
-    assert admin_client.post(reverse("aquatiris_portal_visit_modeladmin_delete", args=[visits["done"].pk])).status_code in (302, 403)
+    assert admin_client.get(
+        reverse("aquatiris_portal_visit_modeladmin_edit", args=[visits["done"].pk])
+    ).status_code in (302, 403)
+    assert admin_client.post(
+        reverse("aquatiris_portal_visit_modeladmin_delete", args=[visits["done"].pk])
+    ).status_code in (302, 403)
     assert Visit.objects.count() == 2
     inspect = admin_client.get(reverse("aquatiris_portal_visit_modeladmin_inspect", args=[visits["done"].pk]))
     assert inspect.status_code == 200 and "Luc Martin" in inspect.content.decode()

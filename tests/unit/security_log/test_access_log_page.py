@@ -30,8 +30,9 @@ PAGE = BASE + "qui-a-consulte-mes-documents/"
 def read_as(people, reader):
     """Open the document (or attachment) as each reader of the table named ``reader``."""
     for case in CASES:
-        if case.reader == reader and case.route.startswith(("aquatiris_portal:document", "aquatiris_portal:franchisee",
-                                                              "aquatiris_portal:sync_document")):
+        if case.reader == reader and case.route.startswith(
+            ("aquatiris_portal:document", "aquatiris_portal:franchisee", "aquatiris_portal:sync_document")
+        ):
             http, url = case.request(people)
             body(http.get(url))
             return
@@ -47,8 +48,14 @@ def rows_of(html):
 
 def test_the_owner_sees_the_spanc_the_franchisee_staff_and_the_household_but_not_themselves_nor_the_system():
     people = make_people()
-    for reader in ("owner", "SPANC agent", "franchisee (document link)", "back-office staff", "household member",
-                   "internal system"):
+    for reader in (
+        "owner",
+        "SPANC agent",
+        "franchisee (document link)",
+        "back-office staff",
+        "household member",
+        "internal system",
+    ):
         read_as(people, reader)
     assert DocumentAccess.objects.count() == 6
     response = logged_in(people.owner).get(PAGE)
@@ -117,8 +124,15 @@ def _bulk(people, count):
     now = timezone.now()
     rows = []
     for n in range(count):
-        row = entry(route="test", actor=Actor.SPANC, file_kind="document", file_id=people.document.pk,
-                    title=f"Doc {n}", client_id=people.client.pk, actor_name="SPANC de Lannion — Claire Martin")
+        row = entry(
+            route="test",
+            actor=Actor.SPANC,
+            file_kind="document",
+            file_id=people.document.pk,
+            title=f"Doc {n}",
+            client_id=people.client.pk,
+            actor_name="SPANC de Lannion — Claire Martin",
+        )
         row.created_at = now - datetime.timedelta(minutes=n)
         rows.append(row)
     DocumentAccess.objects.bulk_create(rows)
@@ -183,7 +197,15 @@ def test_the_retention_job_is_in_the_schedule():
 def test_a_file_of_no_documents_list_is_named_without_the_deleted_note():
     """An archive (the installation's dossier) another person of the household downloaded: named, not « deleted »."""
     people = make_people()
-    entry(route="test", actor=Actor.HOUSEHOLD, file_kind="archive", file_id=1, title="dossier-installation.zip",
-          client_id=people.client.pk, user=people.household, actor_name="Paul Durand").save()
+    entry(
+        route="test",
+        actor=Actor.HOUSEHOLD,
+        file_kind="archive",
+        file_id=1,
+        title="dossier-installation.zip",
+        client_id=people.client.pk,
+        user=people.household,
+        actor_name="Paul Durand",
+    ).save()
     html = text(logged_in(people.owner).get(PAGE))
     assert "dossier-installation.zip</td>" in html and "n'est plus dans vos documents" not in html

@@ -18,8 +18,9 @@ from tests import factories
 pytestmark = [pytest.mark.django_db, pytest.mark.properties]
 
 Actor = DocumentAccess.Actor
-ROWS = st.lists(st.tuples(st.integers(0, 1), st.sampled_from(list(Actor)), st.integers(0, 2),
-                          st.integers(0, 10_000)), max_size=25)
+ROWS = st.lists(
+    st.tuples(st.integers(0, 1), st.sampled_from(list(Actor)), st.integers(0, 2), st.integers(0, 10_000)), max_size=25
+)
 
 
 @pytest.fixture
@@ -39,11 +40,21 @@ def test_the_page_lists_exactly_the_clients_rows_by_others(pair, rows):
     made = []
     for client_index, actor, person, minutes in rows:
         user = (viewer, other, None)[person]
-        row = entry(route="test", actor=actor, file_kind="document", file_id=1, title="t",
-                    client_id=clients[client_index].pk, user=user)
+        row = entry(
+            route="test",
+            actor=actor,
+            file_kind="document",
+            file_id=1,
+            title="t",
+            client_id=clients[client_index].pk,
+            user=user,
+        )
         row.created_at = now - datetime.timedelta(minutes=minutes)
         row.save()
         made.append(row)
-    expected = [row.pk for row in sorted(made, key=lambda row: (row.created_at, row.pk), reverse=True)
-                if row.client_id == clients[0].pk and row.actor != Actor.SYSTEM and row.user_id != viewer.pk]
+    expected = [
+        row.pk
+        for row in sorted(made, key=lambda row: (row.created_at, row.pk), reverse=True)
+        if row.client_id == clients[0].pk and row.actor != Actor.SYSTEM and row.user_id != viewer.pk
+    ]
     assert list(accesses_for(viewer, clients[0]).values_list("pk", flat=True)) == expected

@@ -28,8 +28,12 @@ def test_each_file_route_writes_one_row_naming_the_reader(case):
     assert len(rows) == 1, rows
     row = rows[0]
     assert (row.actor, row.file_kind) == (case.actor, case.kind)
-    file = {"document": people.document, "attachment": people.attachment, "export": people.export,
-            "archive": getattr(people, "archive", None)}[case.kind]
+    file = {
+        "document": people.document,
+        "attachment": people.attachment,
+        "export": people.export,
+        "archive": getattr(people, "archive", None),
+    }[case.kind]
     assert row.file_id == file.pk and row.created_at >= before and row.route
     assert row.client_id == (None if case.kind == "export" else people.client.pk)
     if case.actor == Actor.STAFF:

@@ -55,8 +55,11 @@ def test_private_files_leave_the_package_through_serve_private_file_only():
             if not isinstance(node, ast.Call):
                 continue
             name = _called_name(node)
-            if name in ("FileResponse", "StreamingHttpResponse") and relative != "storage.py" \
-                    and relative not in OTHER_FILE_RESPONSES:
+            if (
+                name in ("FileResponse", "StreamingHttpResponse")
+                and relative != "storage.py"
+                and relative not in OTHER_FILE_RESPONSES
+            ):
                 offenders.append(f"{relative}:{node.lineno} {name}")
             # A presigned URL of a stored file, or the private storage opened, outside storage.py.
             if name == "url" and relative != "storage.py" and "storage" in ast.unparse(node.func):
@@ -71,7 +74,8 @@ def test_every_call_of_serve_private_file_gives_the_access_row():
             if isinstance(node, ast.Call) and _called_name(node) == SERVE:
                 keywords = {keyword.arg: keyword.value for keyword in node.keywords}
                 given = "access" in keywords and not (
-                    isinstance(keywords["access"], ast.Constant) and keywords["access"].value is None)
+                    isinstance(keywords["access"], ast.Constant) and keywords["access"].value is None
+                )
                 calls.append((f"{relative}:{node.lineno}", given))
     assert len(calls) >= 8, calls  # every route found (a rename would hide them all)
     assert [where for where, given in calls if not given] == []
@@ -89,10 +93,12 @@ def _serving_functions():
                 if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     qualname = prefix + child.name
                     functions[(module, qualname)] = {
-                        _called_name(call) for call in ast.walk(child) if isinstance(call, ast.Call)}
+                        _called_name(call) for call in ast.walk(child) if isinstance(call, ast.Call)
+                    }
                     visit(child, qualname + ".<locals>.")
                 elif isinstance(child, ast.ClassDef):
                     visit(child, prefix + child.name + ".")
+
         visit(tree)
     serving_names, serving = {SERVE}, set()
     while True:
@@ -134,8 +140,14 @@ def test_serve_private_file_refuses_without_the_row_and_saves_it():
         storage.serve_private_file(document.file, **kwargs)  # no access row: not even called
     with pytest.raises(TypeError):
         storage.serve_private_file(document.file, access=None, **kwargs)
-    row = entry(route="test", actor=Actor.SYSTEM, file_kind="document", file_id=document.pk, title="a",
-                client_id=document.installation.client_id)
+    row = entry(
+        route="test",
+        actor=Actor.SYSTEM,
+        file_kind="document",
+        file_id=document.pk,
+        title="a",
+        client_id=document.installation.client_id,
+    )
     response = storage.serve_private_file(document.file, access=row, **kwargs)
     assert response.status_code == 200 and DocumentAccess.objects.get().pk == row.pk
 
@@ -155,8 +167,15 @@ def test_a_presigned_redirect_writes_the_row_too(settings):
             return f"https://s3.example/{name}?signed"
 
     with mock.patch.object(storage, "backend", return_value=Remote()):
-        row = entry(route="test", actor=Actor.SYSTEM, file_kind="document", file_id=document.pk, title="a",
-                    client_id=document.installation.client_id)
-        response = storage.serve_private_file(document.file, access=row, filename="a.pdf",
-                                              content_type="application/pdf", disposition="attachment")
+        row = entry(
+            route="test",
+            actor=Actor.SYSTEM,
+            file_kind="document",
+            file_id=document.pk,
+            title="a",
+            client_id=document.installation.client_id,
+        )
+        response = storage.serve_private_file(
+            document.file, access=row, filename="a.pdf", content_type="application/pdf", disposition="attachment"
+        )
     assert response.status_code == 302 and DocumentAccess.objects.count() == 1

@@ -24,25 +24,38 @@ INDEX = reverse("aquatiris_portal_security_log:index")
 def test_an_event_is_a_row_and_a_structured_log_line(caplog, settings):
     settings.AQUATIRIS_PORTAL_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
     user = factories.user(email="anne@example.org")
-    request = RequestFactory().get("/portail/connexion/", HTTP_X_FORWARDED_FOR="198.51.100.7",
-                                   REMOTE_ADDR="10.0.0.1")
+    request = RequestFactory().get("/portail/connexion/", HTTP_X_FORWARDED_FOR="198.51.100.7", REMOTE_ADDR="10.0.0.1")
     request.user = user
     with caplog.at_level(logging.INFO, logger="aquatiris_portal.security"):
         event = record_security_event("login", request, method="password")
     stored = SecurityEvent.objects.get()
     assert stored == event
     assert (stored.kind, stored.user, stored.username, stored.ip, stored.path, stored.details) == (
-        "login", user, "anne@example.org", "198.51.100.7", "/portail/connexion/", {"method": "password"})
+        "login",
+        user,
+        "anne@example.org",
+        "198.51.100.7",
+        "/portail/connexion/",
+        {"method": "password"},
+    )
     [line] = [r for r in caplog.records if r.name == "aquatiris_portal.security"]
-    assert line.security_event == {"kind": "login", "user": "anne@example.org", "ip": "198.51.100.7",
-                                   "path": "/portail/connexion/", "details": {"method": "password"}}
+    assert line.security_event == {
+        "kind": "login",
+        "user": "anne@example.org",
+        "ip": "198.51.100.7",
+        "path": "/portail/connexion/",
+        "details": {"method": "password"},
+    }
 
 
 def test_an_event_outside_a_request_and_without_a_user():
-    event = record_security_event("settings_changed", setting="network_head_emails",
-                                  when=datetime.date(2026, 1, 2))
+    event = record_security_event("settings_changed", setting="network_head_emails", when=datetime.date(2026, 1, 2))
     assert (event.user, event.ip, event.path, event.details) == (
-        None, None, "", {"setting": "network_head_emails", "when": "2026-01-02"})
+        None,
+        None,
+        "",
+        {"setting": "network_head_emails", "when": "2026-01-02"},
+    )
 
 
 def test_events_older_than_the_retention_go(settings):
@@ -124,7 +137,10 @@ def test_the_log_lists_a_clients_login_a_spancs_second_factor_failure_and_a_staf
     login = reverse("aquatiris_portal:login")
     verify = reverse("aquatiris_portal:otp_verify")
     anne = factories.client_user()
-    assert HttpClient(REMOTE_ADDR="198.51.100.11").post(login, {"email": anne.email, "password": PASSWORD}).status_code == 302
+    assert (
+        HttpClient(REMOTE_ADDR="198.51.100.11").post(login, {"email": anne.email, "password": PASSWORD}).status_code
+        == 302
+    )
     agent = factories.spanc_user()
     pro = HttpClient(REMOTE_ADDR="198.51.100.12")
     pro.post(login, {"email": agent.email, "password": PASSWORD})
@@ -138,8 +154,11 @@ def test_the_log_lists_a_clients_login_a_spancs_second_factor_failure_and_a_staf
     assert office.get(reverse("aquatiris_portal_requests:index"), {"export": "xlsx"}).status_code == 302
 
     rows = {(e.kind, e.username, e.ip) for e in SecurityEvent.objects.all()}
-    assert {("login", anne.email, "198.51.100.11"), ("otp_failed", agent.email, "198.51.100.12"),
-            ("export", clerk.email, "198.51.100.13")} <= rows
+    assert {
+        ("login", anne.email, "198.51.100.11"),
+        ("otp_failed", agent.email, "198.51.100.12"),
+        ("export", clerk.email, "198.51.100.13"),
+    } <= rows
     page = _staff(is_superuser=True).get(INDEX).content.decode()
     for username in (anne.email, agent.email, clerk.email):
         assert username in page
@@ -223,7 +242,10 @@ def test_a_failed_login_is_one_event_with_the_address_and_without_the_password_o
     assert (known.user, known.ip) == (anne, "198.51.100.61")
     assert (unknown.user, unknown.username, unknown.ip) == (None, "", "198.51.100.61")
     assert unknown.details == {"email_hash": email_hash("nobody-here@example.org")}
-    assert len(unknown.details["email_hash"]) == 24 and email_hash("Nobody-Here@example.org ") == unknown.details["email_hash"]
+    assert (
+        len(unknown.details["email_hash"]) == 24
+        and email_hash("Nobody-Here@example.org ") == unknown.details["email_hash"]
+    )
 
 
 def test_the_admin_finds_the_failed_logins_of_a_typed_email_by_its_hash():

@@ -5,12 +5,13 @@ address (security_log/refusals.py, security_log/request_ip.py)."""
 import ipaddress
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.test import Client as HttpClient
 from django.test import RequestFactory
 from django.urls import reverse
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from aquatiris_portal.security_log import address_bucket, client_ip, record_refused_token
 from aquatiris_portal.security_log.models import SecurityEvent
@@ -28,7 +29,11 @@ def test_a_hundred_forged_sync_links_make_one_counted_row_not_a_hundred(settings
         assert http.get(FORGED).status_code == 404
     [row] = SecurityEvent.objects.all()
     assert (row.kind, row.ip, row.details["route"], row.details["count"]) == (
-        "token_refused", "203.0.113.9", "sync_download", 64)
+        "token_refused",
+        "203.0.113.9",
+        "sync_download",
+        64,
+    )
     # Another address: its own row.
     HttpClient(REMOTE_ADDR="203.0.113.10").get(FORGED)
     assert SecurityEvent.objects.count() == 2
@@ -70,6 +75,7 @@ def test_a_working_link_is_never_refused_however_often_it_is_used(settings):
 
 # --- the client's address -------------------------------------------------
 
+
 def _request(remote="10.0.0.1", forwarded=None):
     meta = {"REMOTE_ADDR": remote}
     if forwarded is not None:
@@ -77,19 +83,22 @@ def _request(remote="10.0.0.1", forwarded=None):
     return RequestFactory().get("/", **meta)
 
 
-@pytest.mark.parametrize("forwarded, proxies, expected", [
-    ("198.51.100.7", 1, "198.51.100.7"),
-    ("6.6.6.6, 198.51.100.7", 1, "198.51.100.7"),           # the client typed the first entry
-    ("6.6.6.6, 198.51.100.7, 10.0.0.2", 2, "198.51.100.7"),  # two proxies of ours
-    ("198.51.100.7:51234", 1, "198.51.100.7"),             # a proxy that adds the port
-    ("[2001:db8::7]:443", 1, "2001:db8::7"),
-    ("::ffff:198.51.100.7", 1, "198.51.100.7"),
-    ("2001:DB8:0::7", 1, "2001:db8::7"),
-    ("evil.example.org", 1, "10.0.0.1"),                   # not an address: REMOTE_ADDR
-    ("198.51.100.7:port", 1, "10.0.0.1"),
-    ("fe80::1%eth0", 1, "10.0.0.1"),
-    ("", 1, "10.0.0.1"),
-])
+@pytest.mark.parametrize(
+    "forwarded, proxies, expected",
+    [
+        ("198.51.100.7", 1, "198.51.100.7"),
+        ("6.6.6.6, 198.51.100.7", 1, "198.51.100.7"),  # the client typed the first entry
+        ("6.6.6.6, 198.51.100.7, 10.0.0.2", 2, "198.51.100.7"),  # two proxies of ours
+        ("198.51.100.7:51234", 1, "198.51.100.7"),  # a proxy that adds the port
+        ("[2001:db8::7]:443", 1, "2001:db8::7"),
+        ("::ffff:198.51.100.7", 1, "198.51.100.7"),
+        ("2001:DB8:0::7", 1, "2001:db8::7"),
+        ("evil.example.org", 1, "10.0.0.1"),  # not an address: REMOTE_ADDR
+        ("198.51.100.7:port", 1, "10.0.0.1"),
+        ("fe80::1%eth0", 1, "10.0.0.1"),
+        ("", 1, "10.0.0.1"),
+    ],
+)
 def test_client_ip_honours_the_trusted_proxies_and_returns_only_addresses(settings, forwarded, proxies, expected):
     settings.AQUATIRIS_PORTAL_CLIENT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
     settings.AQUATIRIS_PORTAL_TRUSTED_PROXY_COUNT = proxies
@@ -125,7 +134,8 @@ def test_every_address_of_a_slash_64_counts_as_its_network(address):
 
 @pytest.mark.django_db
 def test_forged_attachment_links_of_the_internal_system_are_counted_and_an_address_that_keeps_guessing_is_refused(
-        settings):
+    settings,
+):
     settings.AQUATIRIS_PORTAL_TOKEN_REFUSAL_LIMIT = {"refused": 30, "minutes": 15}
     forged = reverse("aquatiris_portal:request_attachment_download", args=["eyJhIjoxfQ:forged:signature"])
     http = HttpClient(REMOTE_ADDR="203.0.113.9")

@@ -65,8 +65,9 @@ def test_refuses_without_debug_and_leaves_no_published_password_when_forced(sett
     assert get_user_model().objects.get(username=STAFF_EMAIL).check_password(PASSWORD)
     settings.DEBUG = False
     sessions = tmp_path / "sessions.json"
-    call_command("portal_bench_data", "--allow-without-debug", sessions=str(sessions),
-                 stdout=open(tmp_path / "out2.txt", "w"))
+    call_command(
+        "portal_bench_data", "--allow-without-debug", sessions=str(sessions), stdout=open(tmp_path / "out2.txt", "w")
+    )
     for username in (CLIENT_EMAIL, STAFF_EMAIL):
         user = get_user_model().objects.get(username=username)
         assert not user.has_usable_password()

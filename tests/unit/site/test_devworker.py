@@ -10,21 +10,24 @@ from django.db import transaction
 from django.utils import timezone
 
 from aquatiris_portal import devworker
-from aquatiris_portal.notifications import tasks
 from aquatiris_portal.models import OutgoingMail
+from aquatiris_portal.notifications import tasks
 from aquatiris_portal.notifications.mail import queue_mail
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.mark.parametrize("argv, run_main, serves", [
-    (["manage.py", "runserver"], "true", True),  # the autoreloader's child
-    (["manage.py", "runserver"], None, False),  # the autoreloader's parent: serves nothing
-    (["manage.py", "runserver", "--noreload", "127.0.0.1:8000"], None, True),
-    (["manage.py", "rundramatiq"], None, False),
-    (["manage.py", "migrate"], "true", False),
-    (["gunicorn", "example_site.wsgi"], None, False),
-])
+@pytest.mark.parametrize(
+    "argv, run_main, serves",
+    [
+        (["manage.py", "runserver"], "true", True),  # the autoreloader's child
+        (["manage.py", "runserver"], None, False),  # the autoreloader's parent: serves nothing
+        (["manage.py", "runserver", "--noreload", "127.0.0.1:8000"], None, True),
+        (["manage.py", "rundramatiq"], None, False),
+        (["manage.py", "migrate"], "true", False),
+        (["gunicorn", "example_site.wsgi"], None, False),
+    ],
+)
 def test_only_the_serving_runserver_process_starts_a_worker(argv, run_main, serves):
     environ = {"RUN_MAIN": run_main} if run_main else {}
     assert devworker.serving_with_runserver(argv, environ) is serves
@@ -55,8 +58,12 @@ def test_a_mail_queued_under_runserver_is_sent_by_the_in_process_worker(settings
         assert worker is not None and devworker.running()
         assert devworker.start() is worker  # started once
         with transaction.atomic():
-            queued = queue_mail(key="dev-1", to=["anne@example.org"], template="aquatiris_portal/mail/otp_code",
-                                context={"code": "654321", "minutes": 10, "email": "anne@example.org"})
+            queued = queue_mail(
+                key="dev-1",
+                to=["anne@example.org"],
+                template="aquatiris_portal/mail/otp_code",
+                context={"code": "654321", "minutes": 10, "email": "anne@example.org"},
+            )
         stub_broker.join("aquatiris_mail", timeout=60_000)  # a failed send would be retried: never wait forever
         worker.join()
         assert [m.to for m in django_mail.outbox] == [["anne@example.org"]]
@@ -83,8 +90,12 @@ MAIL_QUEUE = "aquatiris_mail"
 def _queue(key):
     """A mail queued as any process does: stored, then its message on this process's broker."""
     with transaction.atomic():
-        return queue_mail(key=key, to=[f"{key}@example.org"], template=TEMPLATE,
-                          context={"code": "123456", "minutes": 10, "email": f"{key}@example.org"})
+        return queue_mail(
+            key=key,
+            to=[f"{key}@example.org"],
+            template=TEMPLATE,
+            context={"code": "123456", "minutes": 10, "email": f"{key}@example.org"},
+        )
 
 
 def _messages(broker, queue_name):
@@ -258,8 +269,9 @@ def test_a_drain_is_bounded_and_leaves_the_rest_queued(stub_broker, caplog):
     assert "1 queued jobs run; the rest stays for the sweeps" in caplog.text
 
 
-def test_a_failing_round_of_the_schedule_is_one_warning_and_the_next_round_runs(stub_broker, settings, monkeypatch,
-                                                                               caplog):
+def test_a_failing_round_of_the_schedule_is_one_warning_and_the_next_round_runs(
+    stub_broker, settings, monkeypatch, caplog
+):
     settings.AQUATIRIS_PORTAL_RUN_JOBS_SWEEP_SECONDS = 15
     clock = Clock(datetime(2026, 12, 7, 10, 14, 0))
     schedule = devworker.Schedule(stub_broker, clock=lambda: clock.now, monotonic=lambda: clock.mono)

@@ -12,8 +12,11 @@ LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
 def pages():
-    return [ROOT / name for name in ("README.md", "CONTRIBUTING.md", "CHANGELOG.md", "SECURITY.md")
-            if (ROOT / name).exists()] + sorted((ROOT / "docs").glob("*.md"))
+    return [
+        ROOT / name
+        for name in ("README.md", "CONTRIBUTING.md", "CHANGELOG.md", "SECURITY.md")
+        if (ROOT / name).exists()
+    ] + sorted((ROOT / "docs").glob("*.md"))
 
 
 def anchors(page):

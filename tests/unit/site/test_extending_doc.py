@@ -25,8 +25,13 @@ def _string_constants():
     found = {}
     for _path, tree in _modules():
         for node in tree.body:
-            if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-                    and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+            if (
+                isinstance(node, ast.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
                 found.setdefault(node.targets[0].id, set()).add(node.value.value)
     return found
 
@@ -37,8 +42,14 @@ def _hook_calls(method):
     names = set()
     for path, tree in _modules():
         for node in ast.walk(tree):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method
-                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "hooks" and node.args):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == method
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "hooks"
+                and node.args
+            ):
                 continue
             argument = node.args[0]
             if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
@@ -86,8 +97,11 @@ def test_every_signal_the_package_defines_is_documented():
     for path, tree in _modules():
         module = ".".join(path.relative_to(ROOT).with_suffix("").parts)
         for node in tree.body:
-            if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
-                    and getattr(node.value.func, "id", getattr(node.value.func, "attr", "")) == "Signal"):
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Call)
+                and getattr(node.value.func, "id", getattr(node.value.func, "attr", "")) == "Signal"
+            ):
                 signals |= {f"{module}.{target.id}" for target in node.targets}
     assert signals
     assert sorted(name for name in signals if f"`{name}`" not in text) == []

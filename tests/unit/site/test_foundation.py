@@ -63,8 +63,9 @@ def test_owner_downloads_other_client_gets_404():
 
 
 def test_html_is_never_served_inline():
-    doc = factories.document(content=b"<html><script>alert(1)</script></html>", filename="x.html",
-                             content_type="text/html")
+    doc = factories.document(
+        content=b"<html><script>alert(1)</script></html>", filename="x.html", content_type="text/html"
+    )
     http = HttpClient()
     http.force_login(factories.client_user(doc.installation.client))
     response = http.get(reverse("aquatiris_portal:document_view", args=[doc.pk]))

@@ -37,20 +37,24 @@ def ids(messages):
 
 # --- W008: no silent public address outside DEBUG --------------------------------------
 
-@pytest.mark.parametrize("debug, public, admin, fires", [
-    (False, None, "http://example.com", True),  # wagtail start's placeholder
-    (False, None, "", True),
-    (False, "http://127.0.0.1:8000", "https://www.aquatiris.fr", True),  # the old snippet's default
-    (False, "http://localhost:8000/", None, True),
-    (False, "http://127.0.1.1", None, True),
-    (False, "http://0.0.0.0:8000", None, True),
-    (False, "http://[::1]:8000", None, True),
-    (False, "www.aquatiris.fr", None, True),  # no scheme: not a link
-    (False, "https://www.aquatiris.fr", "http://example.com", False),
-    (False, None, "https://www.aquatiris.fr", False),  # the host named its site in Wagtail's setting
-    (True, None, "http://example.com", False),  # development: runserver's address
-    (True, None, None, False),
-])
+
+@pytest.mark.parametrize(
+    "debug, public, admin, fires",
+    [
+        (False, None, "http://example.com", True),  # wagtail start's placeholder
+        (False, None, "", True),
+        (False, "http://127.0.0.1:8000", "https://www.aquatiris.fr", True),  # the old snippet's default
+        (False, "http://localhost:8000/", None, True),
+        (False, "http://127.0.1.1", None, True),
+        (False, "http://0.0.0.0:8000", None, True),
+        (False, "http://[::1]:8000", None, True),
+        (False, "www.aquatiris.fr", None, True),  # no scheme: not a link
+        (False, "https://www.aquatiris.fr", "http://example.com", False),
+        (False, None, "https://www.aquatiris.fr", False),  # the host named its site in Wagtail's setting
+        (True, None, "http://example.com", False),  # development: runserver's address
+        (True, None, None, False),
+    ],
+)
 def test_public_base_url_check(settings, debug, public, admin, fires):
     settings.DEBUG = debug
     settings.AQUATIRIS_PORTAL_PUBLIC_BASE_URL = public
@@ -83,6 +87,7 @@ def test_w008_is_part_of_check_deploy(settings):
 
 
 # --- E012: portal URLs behind Wagtail's catch-all -------------------------------------------
+
 
 def _urlconf(name, portal_first):
     module = types.ModuleType(name)
@@ -120,17 +125,22 @@ def test_portal_urls_before_the_catch_all_give_no_message(urlconf):
 
 # --- W013: Django's default sender ------------------------------------------------------------
 
-@pytest.mark.parametrize("debug, sender, fires", [
-    (False, "webmaster@localhost", True),
-    (True, "webmaster@localhost", False),
-    (False, "Aquatiris <no-reply@aquatiris.fr>", False),
-])
+
+@pytest.mark.parametrize(
+    "debug, sender, fires",
+    [
+        (False, "webmaster@localhost", True),
+        (True, "webmaster@localhost", False),
+        (False, "Aquatiris <no-reply@aquatiris.fr>", False),
+    ],
+)
 def test_default_sender_check(settings, debug, sender, fires):
     settings.DEBUG, settings.DEFAULT_FROM_EMAIL = debug, sender
     assert ids(checks.check_sender()) == (["aquatiris_portal.W013"] if fires else [])
 
 
 # --- DRAMATIQ_BROKER missing: named, not a pika traceback ----------------------------------------
+
 
 def test_a_missing_broker_is_named_when_pika_is_absent(settings, monkeypatch):
     import aquatiris_portal.apps as apps_module
@@ -146,9 +156,11 @@ def test_a_missing_broker_is_named_when_pika_is_absent(settings, monkeypatch):
 def test_a_site_without_dramatiq_broker_stops_with_the_settings_name():
     """A real start-up, the portal listed before django_dramatiq as the doc
     says: the ImproperlyConfigured comes first, before RabbitMQ's import."""
-    code = ("import django\nfrom django.conf import settings\n"
-            "settings.configure(INSTALLED_APPS=['aquatiris_portal', 'django_dramatiq', 'django.contrib.auth', "
-            "'django.contrib.contenttypes'])\ndjango.setup()\n")
+    code = (
+        "import django\nfrom django.conf import settings\n"
+        "settings.configure(INSTALLED_APPS=['aquatiris_portal', 'django_dramatiq', 'django.contrib.auth', "
+        "'django.contrib.contenttypes'])\ndjango.setup()\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     assert "ImproperlyConfigured: DRAMATIQ_BROKER is not set" in done.stderr, done.stderr
@@ -156,6 +168,7 @@ def test_a_site_without_dramatiq_broker_stops_with_the_settings_name():
 
 
 # --- /portail/ --------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_portail_opens_the_login_when_logged_out_and_the_space_when_logged_in():
@@ -172,6 +185,7 @@ def test_portail_opens_the_login_when_logged_out_and_the_space_when_logged_in():
 
 
 # --- the editors' group ---------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_redacteurs_edit_every_model_of_the_portal_content_menu():
@@ -197,6 +211,7 @@ def test_an_editor_opens_the_seasonal_maintenance_tasks():
 
 # --- portal_staff_email -----------------------------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_a_superuser_without_an_email_gets_one_and_logs_in_with_it():
     User = get_user_model()
@@ -219,16 +234,19 @@ def test_portal_staff_email_refuses_a_shared_or_wrong_address_and_an_unknown_use
     User = get_user_model()
     User.objects.create_superuser("admin", "", "correct-Horse-battery-9")
     factories.user(email="anne.durand@example.org")
-    for args, message in ((("admin", "ANNE.DURAND@example.org"), "Another user"),
-                          (("admin", "not an address"), "not an email address"),
-                          (("nobody", "x@example.org"), "No user"),
-                          (("admin",), "Give the username and the email")):
+    for args, message in (
+        (("admin", "ANNE.DURAND@example.org"), "Another user"),
+        (("admin", "not an address"), "not an email address"),
+        (("nobody", "x@example.org"), "No user"),
+        (("admin",), "Give the username and the email"),
+    ):
         with pytest.raises(CommandError, match=message):
             call_command("portal_staff_email", *args)
     assert User.objects.get(username="admin").email == ""
 
 
 # --- portal_spaces ------------------------------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_portal_spaces_creates_both_live_spaces_once():

@@ -114,8 +114,10 @@ def test_compiled_catalogue_matches_the_po_file(catalogue):
     for entry in entries:
         ctx, msgid, plural = entry["msgctxt"], entry["msgid"], entry["msgid_plural"]
         if plural:
-            got = [compiled.npgettext(ctx, msgid, plural, n) if ctx else compiled.ngettext(msgid, plural, n)
-                   for n in (1, 2)]
+            got = [
+                compiled.npgettext(ctx, msgid, plural, n) if ctx else compiled.ngettext(msgid, plural, n)
+                for n in (1, 2)
+            ]
         else:
             got = [compiled.pgettext(ctx, msgid) if ctx else compiled.gettext(msgid)]
         if got != entry["msgstr"]:
@@ -132,7 +134,9 @@ def test_every_translatable_string_of_the_code_is_in_the_catalogue(catalogue, tm
     shutil.copytree(package, copy, ignore=shutil.ignore_patterns("static", "__pycache__", "*.mo"))
     monkeypatch.chdir(copy)
     call_command("makemessages", locale=["fr"], no_obsolete=True, verbosity=0)
-    regenerated = {(e["msgctxt"], e["msgid"]): e for e in parse_po(copy / "locale" / "fr" / "LC_MESSAGES" / "django.po")[1:]}
+    regenerated = {
+        (e["msgctxt"], e["msgid"]): e for e in parse_po(copy / "locale" / "fr" / "LC_MESSAGES" / "django.po")[1:]
+    }
     known = {(e["msgctxt"], e["msgid"]) for e in entries}
     missing = sorted(label(e) for key, e in regenerated.items() if key not in known)
     assert not missing, f"strings not in the French catalogue yet (run makemessages and translate): {missing}"
@@ -145,10 +149,14 @@ def test_french_is_what_runs():
         assert translation.gettext("Password") == "Mot de passe"
         assert translation.pgettext("dashboard heading", "My installation") == "Mon installation"
         # French plural: 0 and 1 are singular.
-        assert translation.ngettext("%(counter)s new request", "%(counter)s new requests", 0) % {"counter": 0} == \
-            "0 nouvelle demande"
-        assert translation.ngettext("%(counter)s new request", "%(counter)s new requests", 2) % {"counter": 2} == \
-            "2 nouvelles demandes"
+        assert (
+            translation.ngettext("%(counter)s new request", "%(counter)s new requests", 0) % {"counter": 0}
+            == "0 nouvelle demande"
+        )
+        assert (
+            translation.ngettext("%(counter)s new request", "%(counter)s new requests", 2) % {"counter": 2}
+            == "2 nouvelles demandes"
+        )
 
 
 @pytest.mark.django_db
@@ -156,8 +164,15 @@ def test_login_page_is_in_french(client):
     response = client.get(reverse("aquatiris_portal:login"))
     html = response.content.decode()
     assert response.status_code == 200 and '<html lang="fr"' in html
-    for french in ("Connexion à votre espace", "Mot de passe", "Adresse e-mail", "Se connecter",
-                   "Mot de passe perdu", "Première connexion", "Activer mon compte"):
+    for french in (
+        "Connexion à votre espace",
+        "Mot de passe",
+        "Adresse e-mail",
+        "Se connecter",
+        "Mot de passe perdu",
+        "Première connexion",
+        "Activer mon compte",
+    ):
         assert french in html, french
     for english in ("Log in to your space", "Password", "Email address", "Lost password", "First connection"):
         assert english not in html, english

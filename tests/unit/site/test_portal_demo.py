@@ -134,6 +134,7 @@ def test_home_page_is_the_default_sites_root_page(settings):
 
 # --- the data has the shapes of real exports, and what it prints works --------
 
+
 def _separators(code):
     return re.findall(r"[^0-9A-Za-z]+", code)
 
@@ -178,7 +179,7 @@ def test_every_printed_login_and_client_to_activate_works_after_a_second_run(set
 
     # README's demo paragraph names what the demo prints.
     readme = (Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
-    paragraph = readme[readme.index("It prints the demo logins"):].split("\n\n")[0]
+    paragraph = readme[readme.index("It prints the demo logins") :].split("\n\n")[0]
     named = re.findall(r"`([^`]+)`", paragraph)
     emails = [name for name in named if "@" in name]
     codes = [name for name in named if name in {data.code for data in people.clients()}]
@@ -215,6 +216,7 @@ def test_every_printed_login_and_client_to_activate_works_after_a_second_run(set
             assert response.status_code == 200
             token = AccountToken.objects.filter(purpose=AccountToken.Purpose.ACTIVATION).order_by("-pk").first()
             assert AccountToken.objects.filter(purpose=AccountToken.Purpose.ACTIVATION).count() == before + 1, (
-                f"{name}: {email} with the code typed {typed!r} did not activate")
+                f"{name}: {email} with the code typed {typed!r} did not activate"
+            )
             record = token.client or token.spanc
             assert record.code == code and name in (getattr(record, "full_name", None), f"SPANC {record.city}")

@@ -22,9 +22,14 @@ HOSTILE_NAME = 'rapport"; filename=evil.html\r\nX-Injected: 1 é.pdf'
 S3 = {
     "BACKEND": "storages.backends.s3.S3Storage",
     "OPTIONS": {
-        "bucket_name": "portal-private", "endpoint_url": "https://s3.example.test", "region_name": "eu-west-3",
-        "access_key": "AKIDEXAMPLE", "secret_key": "not-a-secret", "default_acl": "private",
-        "querystring_auth": True, "signature_version": "s3v4",
+        "bucket_name": "portal-private",
+        "endpoint_url": "https://s3.example.test",
+        "region_name": "eu-west-3",
+        "access_key": "AKIDEXAMPLE",
+        "secret_key": "not-a-secret",
+        "default_acl": "private",
+        "querystring_auth": True,
+        "signature_version": "s3v4",
     },
 }
 
@@ -49,8 +54,9 @@ def s3(settings):
 
 
 def local(fieldfile, filename="rapport.pdf", content_type="application/pdf", disposition="attachment"):
-    response = serve_private_file(fieldfile, filename=filename, content_type=content_type, disposition=disposition,
-                                  access=_row())
+    response = serve_private_file(
+        fieldfile, filename=filename, content_type=content_type, disposition=disposition, access=_row()
+    )
     # The file only (response.close() would send request_finished, which touches the database).
     if getattr(response, "file_to_stream", None) is not None:
         response.file_to_stream.close()
@@ -81,6 +87,7 @@ def served(request):
 
 # --- the headers every answer carries, local or S3 ---------------------------------
 
+
 def test_never_sniffed(served):
     assert served()["X-Content-Type-Options"] == "nosniff"
 
@@ -98,9 +105,11 @@ def test_never_run_as_a_page_if_opened(served):
 
 # --- the file itself: attachment, with a safe name ----------------------------------
 
+
 def test_a_local_file_is_streamed_as_an_attachment_of_its_type(local_file):
-    response = serve_private_file(local_file, filename="rapport.pdf", content_type="application/pdf",
-                                  disposition="attachment", access=_row())
+    response = serve_private_file(
+        local_file, filename="rapport.pdf", content_type="application/pdf", disposition="attachment", access=_row()
+    )
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == PDF
     response.file_to_stream.close()
@@ -112,8 +121,11 @@ def test_html_asked_inline_is_still_an_attachment(served):
     """Only PDF and images may be shown inline; HTML or SVG never is."""
     for content_type in ("text/html", "image/svg+xml", "application/octet-stream"):
         response = served(filename="page.html", content_type=content_type, disposition="inline")
-        disposition = (response["Content-Disposition"] if served.kind == "local"
-                       else presigned_query(response)["response-content-disposition"])
+        disposition = (
+            response["Content-Disposition"]
+            if served.kind == "local"
+            else presigned_query(response)["response-content-disposition"]
+        )
         assert disposition.startswith("attachment;"), (content_type, disposition)
 
 
@@ -136,14 +148,21 @@ def test_a_hostile_filename_cannot_add_a_header_nor_rename_the_file(served):
 def test_a_missing_local_file_is_a_404(settings, tmp_path):
     settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = str(tmp_path)
     with pytest.raises(Http404):
-        serve_private_file(SimpleNamespace(name="documents/gone.pdf"), filename="gone.pdf",
-                           content_type="application/pdf", disposition="attachment", access=_row())
+        serve_private_file(
+            SimpleNamespace(name="documents/gone.pdf"),
+            filename="gone.pdf",
+            content_type="application/pdf",
+            disposition="attachment",
+            access=_row(),
+        )
     with pytest.raises(Http404):
-        serve_private_file(None, filename="x.pdf", content_type="application/pdf", disposition="attachment",
-                           access=_row())
+        serve_private_file(
+            None, filename="x.pdf", content_type="application/pdf", disposition="attachment", access=_row()
+        )
 
 
 # --- S3: a short presigned redirect carrying the disposition and type ---------------
+
 
 def test_s3_redirects_to_a_presigned_url_that_dies_in_a_minute(s3):
     response = local(s3)

@@ -8,8 +8,6 @@ requests listing have theirs in test_client_space.py, test_pro_space_folders.py,
 test_accounts.py, test_news_faq.py and test_backoffice.py.)
 """
 
-import io
-
 import pytest
 from django.db import connection
 from django.test import Client as HttpClient
@@ -58,8 +56,7 @@ def test_spanc_download_costs_the_same_on_a_large_territory():
     counts = []
     for folders in (1, 40):
         spanc = factories.spanc()
-        docs = [factories.document(factories.installation(spanc=spanc), visible_to_spanc=True)
-                for _ in range(folders)]
+        docs = [factories.document(factories.installation(spanc=spanc), visible_to_spanc=True) for _ in range(folders)]
         http = HttpClient()
         factories.otp_login(http, factories.spanc_user(spanc))
         count, body = queries(http, reverse("aquatiris_portal:document_download", args=[docs[-1].pk]))
@@ -72,8 +69,13 @@ def test_spanc_download_costs_the_same_on_a_large_territory():
 def add_requests(count):
     for _ in range(count):
         installation = factories.installation()
-        request = PortalRequest(client=installation.client, installation=installation, kind="question",
-                                subject_label="Question", message="Bonjour")
+        request = PortalRequest(
+            client=installation.client,
+            installation=installation,
+            kind="question",
+            subject_label="Question",
+            message="Bonjour",
+        )
         request.fill_recap()
         request.save()
 

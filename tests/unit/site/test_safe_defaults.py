@@ -26,8 +26,11 @@ DEMO_KEY = "demo-only-insecure-key-change-me-0123456789abcdefghijklmnop"
 
 
 def _env(**values):
-    env = {key: value for key, value in os.environ.items()
-           if key not in {"DEMO", "DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "REDIS_URL"}}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEMO", "DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "REDIS_URL"}
+    }
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "example_site")])
     env.update({key: value for key, value in values.items() if value is not None})
     return env
@@ -45,8 +48,14 @@ print(json.dumps({{name: getattr(module, name, None) for name in names}}))
 
 
 def settings_of(module="example_site.settings", **env):
-    result = subprocess.run([sys.executable, "-c", DUMP.format(module=module)], env=_env(**env), cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", DUMP.format(module=module)],
+        env=_env(**env),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return result.returncode, (json.loads(result.stdout) if result.returncode == 0 else result.stderr)
 
 
@@ -96,8 +105,14 @@ def test_sessions_last_12_hours_at_most_and_production_uses_host_cookies():
 
 def test_wsgi_serves_the_production_settings():
     script = "import os, example_site.wsgi; print(os.environ['DJANGO_SETTINGS_MODULE'])"
-    result = subprocess.run([sys.executable, "-c", script], env=_env(SECRET_KEY=SECRET, REDIS_URL="redis://127.0.0.1:1/0"),
-                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env=_env(SECRET_KEY=SECRET, REDIS_URL="redis://127.0.0.1:1/0"),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "example_site.production"
 
@@ -106,21 +121,34 @@ def test_check_deploy_on_the_production_settings_is_clean():
     # REDIS_URL as production has it (the package's checks want a shared
     # broker and cache); nothing connects to it during the checks.
     result = subprocess.run(
-        [sys.executable, "example_site/manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
-        env=_env(DJANGO_SETTINGS_MODULE="example_site.production", SECRET_KEY=SECRET,
-                 REDIS_URL="redis://127.0.0.1:1/0", ALLOWED_HOSTS="portail.aquatiris.example"),
-        capture_output=True, text=True, timeout=300,
+        [sys.executable, "example_site/manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=_env(
+            DJANGO_SETTINGS_MODULE="example_site.production",
+            SECRET_KEY=SECRET,
+            REDIS_URL="redis://127.0.0.1:1/0",
+            ALLOWED_HOSTS="portail.aquatiris.example",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
-
 # --- management commands that serve nothing run without a key -------------------------
 
+
 def _manage(*args, timeout=300, **env):
-    return subprocess.run([sys.executable, "example_site/manage.py", *args], env=_env(**env), cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "example_site/manage.py", *args],
+        env=_env(**env),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_bare_makemigrations_check_runs_without_demo_or_secret_key():
@@ -141,8 +169,14 @@ print(json.dumps({{"SECRET_KEY": settings.SECRET_KEY, "DEBUG": settings.DEBUG}})
 def test_a_keyless_command_gets_a_random_key_of_its_own_never_the_demo_key():
     keys = []
     for _run in range(2):
-        result = subprocess.run([sys.executable, "-c", KEYLESS_DUMP.format(argv=["manage.py", "makemigrations"])],
-                                env=_env(), cwd=ROOT, capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-c", KEYLESS_DUMP.format(argv=["manage.py", "makemigrations"])],
+            env=_env(),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 0, result.stderr
         values = json.loads(result.stdout)
         assert values["DEBUG"] is False
@@ -150,16 +184,25 @@ def test_a_keyless_command_gets_a_random_key_of_its_own_never_the_demo_key():
     assert keys[0] != keys[1] and DEMO_KEY not in keys and all(len(key) >= 50 for key in keys)
 
 
-@pytest.mark.parametrize("argv", [
-    ["manage.py", "runserver", "--noreload", "127.0.0.1:8765"],
-    ["manage.py", "check", "--deploy"],
-    ["manage.py", "migrate"],
-    ["manage.py", "shell"],
-    ["gunicorn", "makemigrations"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["manage.py", "runserver", "--noreload", "127.0.0.1:8765"],
+        ["manage.py", "check", "--deploy"],
+        ["manage.py", "migrate"],
+        ["manage.py", "shell"],
+        ["gunicorn", "makemigrations"],
+    ],
+)
 def test_serving_or_other_commands_still_refuse_without_a_key(argv):
-    result = subprocess.run([sys.executable, "-c", KEYLESS_DUMP.format(argv=argv)], env=_env(), cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", KEYLESS_DUMP.format(argv=argv)],
+        env=_env(),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0 and "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
 
 
@@ -173,7 +216,9 @@ def test_production_settings_refuse_a_keyless_command_too():
     result = _manage("makemigrations", "--check", DJANGO_SETTINGS_MODULE="example_site.production")
     assert result.returncode != 0 and "the production settings refuse to start" in result.stderr
 
+
 # --- the Content-Security-Policy, served with production's own values ------------------
+
 
 @pytest.fixture
 def production_csp():
@@ -223,13 +268,18 @@ def test_portal_templates_hold_no_inline_script_or_handler():
         if "/mail/" in str(path):
             continue  # mails are not pages
         text = path.read_text()
-        if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text) or re.search(r"\son[a-z]+\s*=", text) \
-                or re.search(r"\sstyle\s*=", text) or "javascript:" in text:
+        if (
+            re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text)
+            or re.search(r"\son[a-z]+\s*=", text)
+            or re.search(r"\sstyle\s*=", text)
+            or "javascript:" in text
+        ):
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
 
 
 # --- sessions: 12 hours at most, however active ------------------------------------
+
 
 @pytest.mark.django_db
 def test_an_active_session_ends_12_hours_after_its_login(settings):
@@ -260,6 +310,7 @@ def test_an_active_session_ends_12_hours_after_its_login(settings):
 
 
 # --- the signed sync download link ------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_sync_download_link_lives_an_hour_and_every_use_is_logged(monkeypatch):
@@ -298,8 +349,9 @@ def test_the_attachment_link_for_the_internal_system_lives_an_hour_and_is_logged
     from aquatiris_portal.sync.delivery import attachment_token
 
     installation = factories.installation()
-    portal_request = PortalRequest(kind="question", client=installation.client, installation=installation,
-                                   message="Bonjour")
+    portal_request = PortalRequest(
+        kind="question", client=installation.client, installation=installation, message="Bonjour"
+    )
     portal_request.fill_recap()
     portal_request.save()
     attachment = RequestAttachment(request=portal_request, filename="photo.jpg", content_type="image/jpeg", size=3)
@@ -313,8 +365,7 @@ def test_the_attachment_link_for_the_internal_system_lives_an_hour_and_is_logged
     monkeypatch.setattr(django.core.signing.time, "time", lambda: now + 3660)
     assert http.get(url).status_code == 404
     events = list(SecurityEvent.objects.filter(kind="sync_download").order_by("pk"))
-    assert [(event.details["attachment"], event.details["outcome"]) for event in events] == [
-        (attachment.pk, "served")]
+    assert [(event.details["attachment"], event.details["outcome"]) for event in events] == [(attachment.pk, "served")]
     # A refusal is counted per address and minute (security_log/refusals.py).
     events += list(SecurityEvent.objects.filter(kind="token_refused", details__route="sync_attachment"))
     assert len(events) == 2

@@ -23,8 +23,9 @@ def _version(text):
 @pytest.fixture
 def renamed(monkeypatch):
     """UPLOAD_MAX_FILES was once called ATTACHMENTS_PER_REQUEST (a made-up rename)."""
-    monkeypatch.setattr(conf, "RENAMED_SETTINGS", {
-        "ATTACHMENTS_PER_REQUEST": ("UPLOAD_MAX_FILES", RemovedInAquatirisPortal03Warning)})
+    monkeypatch.setattr(
+        conf, "RENAMED_SETTINGS", {"ATTACHMENTS_PER_REQUEST": ("UPLOAD_MAX_FILES", RemovedInAquatirisPortal03Warning)}
+    )
 
 
 def _w020():

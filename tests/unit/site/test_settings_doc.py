@@ -14,8 +14,16 @@ DOC = ROOT / "docs" / "settings.md"
 ROW = re.compile(r"^\| `AQUATIRIS_PORTAL_(\w+)` \| `(.*?)` \| ([^|]+) \|", re.M)
 RENAMED_ROW = re.compile(r"^\| `AQUATIRIS_PORTAL_(\w+)` \| `AQUATIRIS_PORTAL_(\w+)` \| ([\d.]+) \|$", re.M)
 # Words the type column may use for the default's type (a tuple default is read as a list of ...).
-TYPE_NAMES = {type(None): {"None"}, bool: {"bool"}, int: {"int"}, float: {"float"}, str: {"str"}, dict: {"dict"},
-              tuple: {"list", "tuple"}, list: {"list"}}
+TYPE_NAMES = {
+    type(None): {"None"},
+    bool: {"bool"},
+    int: {"int"},
+    float: {"float"},
+    str: {"str"},
+    dict: {"dict"},
+    tuple: {"list", "tuple"},
+    list: {"list"},
+}
 
 
 def documented():

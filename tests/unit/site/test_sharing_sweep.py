@@ -44,8 +44,17 @@ from tests.unit import _url_sweep as sweep
 pytestmark = pytest.mark.django_db
 APP = sweep.APP
 
-PEOPLE = ("owner", "household", "manager", "agent", "other_client", "other_spanc", "removed_household",
-          "removed_agent", "anonymous")
+PEOPLE = (
+    "owner",
+    "household",
+    "manager",
+    "agent",
+    "other_client",
+    "other_spanc",
+    "removed_household",
+    "removed_agent",
+    "anonymous",
+)
 CLIENT_A = ("owner", "household")
 SPANC_S = ("manager", "agent")
 # The same sharing, one login each: who must get exactly what whom gets.
@@ -56,30 +65,57 @@ SAME_AS = {"household": "owner", "agent": "manager"}
 # classified by their page: the client space, the pro space, the rest).
 NAMESPACE_ROUTES = {
     # files of the records, for whoever access lets read them (both spaces)
-    "document_download": "document", "document_view": "document",
+    "document_download": "document",
+    "document_view": "document",
     # the client's own installation, outside the space page
-    "dossier_start": "client", "handover": "client",
+    "dossier_start": "client",
+    "handover": "client",
     # the person's own screens (their login, settings, choice of space, data)
-    "home": "account", "login": "account", "logout": "account", "otp_verify": "account", "otp_enroll": "account",
-    "activation": "account", "activation_link": "account", "activation_password": "account",
-    "password_reset": "account", "password_reset_link": "account", "password_reset_password": "account",
-    "password_change": "account", "choose_space": "account", "otp_backup_codes": "account",
-    "trusted_browser_revoke": "account", "trusted_browsers_revoke_all": "account",
-    "notification_preferences": "account", "invitation_accept": "account",
+    "home": "account",
+    "login": "account",
+    "logout": "account",
+    "otp_verify": "account",
+    "otp_enroll": "account",
+    "activation": "account",
+    "activation_link": "account",
+    "activation_password": "account",
+    "password_reset": "account",
+    "password_reset_link": "account",
+    "password_reset_password": "account",
+    "password_change": "account",
+    "choose_space": "account",
+    "otp_backup_codes": "account",
+    "trusted_browser_revoke": "account",
+    "trusted_browsers_revoke_all": "account",
+    "notification_preferences": "account",
+    "invitation_accept": "account",
     # the people of a record (owner, manager): who has access, invitations
-    "people": "people", "unsubscribe": "account", "keep_alive": "account", "my_data": "account",
+    "people": "people",
+    "unsubscribe": "account",
+    "keep_alive": "account",
+    "my_data": "account",
     # a link whose credential is the link itself (internal system, franchisee, reply, archive): forged here
-    "sync_document_download": "link", "sync_export_ready": "link", "request_reply": "link",
-    "request_reply_page": "link", "request_reply_attachment": "link", "franchisee_document_link": "link",
-    "franchisee_document_page": "link", "franchisee_document_file": "link", "request_attachment_download": "link",
-    "archive_download": "link", "invitation_link": "link",
+    "sync_document_download": "link",
+    "sync_export_ready": "link",
+    "request_reply": "link",
+    "request_reply_page": "link",
+    "request_reply_attachment": "link",
+    "franchisee_document_link": "link",
+    "franchisee_document_page": "link",
+    "franchisee_document_file": "link",
+    "request_attachment_download": "link",
+    "archive_download": "link",
+    "invitation_link": "link",
 }
 # Routes where the household member or the agent gets less than the owner or
 # the manager, on purpose, and by which method they are refused: registering
 # a serial number, selling the house (the owner sells), the people of the
 # record (the owner and the manager invite and remove).
-LEAD_ONLY = {"page:ClientSpacePage:warranty": "post", "aquatiris_portal:handover": "post",
-             "aquatiris_portal:people": "get"}
+LEAD_ONLY = {
+    "page:ClientSpacePage:warranty": "post",
+    "aquatiris_portal:handover": "post",
+    "aquatiris_portal:people": "get",
+}
 
 
 def _space_routes():
@@ -104,9 +140,11 @@ def route_class(route):
 
 # --- the world -------------------------------------------------------------------------
 
+
 @dataclass
 class Thing:
     """One object a route can name, its marker and who may read it."""
+
     key: str
     obj: object
     marker: str
@@ -118,12 +156,18 @@ def _file(text):
 
 
 def _request(client, installation, message, attachment_text):
-    portal_request = m.PortalRequest(kind=m.PortalRequest.Kind.QUESTION, client=client, installation=installation,
-                                     message=message, subject_label="Question")
+    portal_request = m.PortalRequest(
+        kind=m.PortalRequest.Kind.QUESTION,
+        client=client,
+        installation=installation,
+        message=message,
+        subject_label="Question",
+    )
     portal_request.fill_recap()
     portal_request.save()
-    attachment = m.RequestAttachment(request=portal_request, filename="photo.pdf", content_type="application/pdf",
-                                     size=10)
+    attachment = m.RequestAttachment(
+        request=portal_request, filename="photo.pdf", content_type="application/pdf", size=10
+    )
     attachment.file.save("photo.pdf", _file(attachment_text), save=False)
     attachment.save()
     return portal_request, attachment
@@ -146,14 +190,30 @@ def build():
         Thing("client_b", client_b, "Zanzibaro", frozenset({"other_client", "other_spanc"})),
         Thing("inst_a", inst_a, "AQ-SWEEP-A", frozenset(CLIENT_A + SPANC_S)),
         Thing("inst_b", inst_b, "AQ-SWEEP-B", frozenset({"other_client", "other_spanc"})),
-        Thing("doc_a_client", doc(inst_a, "Xylo-ClientSeul", visible_to_client=True, visible_to_spanc=False),
-              "Xylo-ClientSeul", frozenset(CLIENT_A)),
-        Thing("doc_a_spanc", doc(inst_a, "Xylo-SpancSeul", visible_to_client=False, visible_to_spanc=True),
-              "Xylo-SpancSeul", frozenset(SPANC_S)),
-        Thing("doc_a_both", doc(inst_a, "Xylo-Partage", visible_to_client=True, visible_to_spanc=True),
-              "Xylo-Partage", frozenset(CLIENT_A + SPANC_S)),
-        Thing("doc_b", doc(inst_b, "Xylo-AutreClient", visible_to_client=True, visible_to_spanc=True),
-              "Xylo-AutreClient", frozenset({"other_client", "other_spanc"})),
+        Thing(
+            "doc_a_client",
+            doc(inst_a, "Xylo-ClientSeul", visible_to_client=True, visible_to_spanc=False),
+            "Xylo-ClientSeul",
+            frozenset(CLIENT_A),
+        ),
+        Thing(
+            "doc_a_spanc",
+            doc(inst_a, "Xylo-SpancSeul", visible_to_client=False, visible_to_spanc=True),
+            "Xylo-SpancSeul",
+            frozenset(SPANC_S),
+        ),
+        Thing(
+            "doc_a_both",
+            doc(inst_a, "Xylo-Partage", visible_to_client=True, visible_to_spanc=True),
+            "Xylo-Partage",
+            frozenset(CLIENT_A + SPANC_S),
+        ),
+        Thing(
+            "doc_b",
+            doc(inst_b, "Xylo-AutreClient", visible_to_client=True, visible_to_spanc=True),
+            "Xylo-AutreClient",
+            frozenset({"other_client", "other_spanc"}),
+        ),
     ]
     request_a, attachment_a = _request(client_a, inst_a, "Pelargoniumzz question", "Piecejointe-Aaa")
     request_b, attachment_b = _request(client_b, inst_b, "Hortensiazz question", "Piecejointe-Bbb")
@@ -166,16 +226,35 @@ def build():
     soon = timezone.localdate() + datetime.timedelta(days=20)
 
     def visit(installation, summary, **visible):
-        return m.Visit.objects.create(external_id=f"V-{summary}", installation=installation, kind="maintenance",
-                                      planned_for=soon, technician="Luc Martin", summary=summary, **visible)
+        return m.Visit.objects.create(
+            external_id=f"V-{summary}",
+            installation=installation,
+            kind="maintenance",
+            planned_for=soon,
+            technician="Luc Martin",
+            summary=summary,
+            **visible,
+        )
 
     things += [
-        Thing("visit_a_client", visit(inst_a, "Visitarium-Client", visible_to_client=True, visible_to_spanc=False),
-              "Visitarium-Client", frozenset(CLIENT_A)),
-        Thing("visit_a_spanc", visit(inst_a, "Visitarium-Spanc", visible_to_client=False, visible_to_spanc=True),
-              "Visitarium-Spanc", frozenset(SPANC_S)),
-        Thing("visit_b", visit(inst_b, "Visitarium-Autre", visible_to_client=True, visible_to_spanc=True),
-              "Visitarium-Autre", frozenset({"other_client", "other_spanc"})),
+        Thing(
+            "visit_a_client",
+            visit(inst_a, "Visitarium-Client", visible_to_client=True, visible_to_spanc=False),
+            "Visitarium-Client",
+            frozenset(CLIENT_A),
+        ),
+        Thing(
+            "visit_a_spanc",
+            visit(inst_a, "Visitarium-Spanc", visible_to_client=False, visible_to_spanc=True),
+            "Visitarium-Spanc",
+            frozenset(SPANC_S),
+        ),
+        Thing(
+            "visit_b",
+            visit(inst_b, "Visitarium-Autre", visible_to_client=True, visible_to_spanc=True),
+            "Visitarium-Autre",
+            frozenset({"other_client", "other_spanc"}),
+        ),
     ]
     world["things"] = {thing.key: thing for thing in things}
 
@@ -189,7 +268,8 @@ def build():
     people["removed_household"] = factories.member(client_a, email="ancien.foyer@example.org")
     people["removed_agent"] = factories.member(spanc_s, email="ancien.agent@example.org")
     m.Membership.objects.filter(person__in=[people["removed_household"], people["removed_agent"]]).update(
-        removed_at=timezone.now())
+        removed_at=timezone.now()
+    )
 
     root = Site.objects.get(is_default_site=True).root_page
     for route in sweep.page_routes():
@@ -203,8 +283,10 @@ def build():
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """Built once per module in a transaction rolled back at its end."""
     root = str(tmp_path_factory.mktemp("sharing-private"))
-    with django_db_blocker.unblock(), override_settings(AQUATIRIS_PORTAL_PRIVATE_ROOT=root,
-                                                       PASSWORD_HASHERS=sweep.FAST_HASHERS):
+    with (
+        django_db_blocker.unblock(),
+        override_settings(AQUATIRIS_PORTAL_PRIVATE_ROOT=root, PASSWORD_HASHERS=sweep.FAST_HASHERS),
+    ):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
@@ -286,11 +368,14 @@ def url_of(world, route, keys):
 
 
 CASES = [(route, keys) for route in ROUTES for keys in object_variants(route)]
-print(f"sharing sweep: {len(PEOPLE)} people x {len(CASES)} route-object pairs = {len(PEOPLE) * len(CASES)} cases "
-      f"({len(ROUTES)} routes), each GET and POST")
+print(
+    f"sharing sweep: {len(PEOPLE)} people x {len(CASES)} route-object pairs = {len(PEOPLE) * len(CASES)} cases "
+    f"({len(ROUTES)} routes), each GET and POST"
+)
 
 
 # --- asking ---------------------------------------------------------------------------------
+
 
 def session_of(world, who):
     http = HttpClient()
@@ -344,21 +429,27 @@ def test_sharing_rule(world, case, who):
         method = LEAD_ONLY[route.id]
         lead_status = ask(world, lead, url, method)[0]
         if lead_status not in (403, 404) and answers[method][0] not in (403, 404):
-            found.append(f"{method.upper()} {url}: {who} gets {answers[method][0]} where {lead} gets "
-                         f"{lead_status}: only the {lead} may")
+            found.append(
+                f"{method.upper()} {url}: {who} gets {answers[method][0]} where {lead} gets "
+                f"{lead_status}: only the {lead} may"
+            )
     elif lead is not None:
         lead_answer = ask(world, lead, url)
         if answers["get"] != lead_answer:
             found.append(f"GET {url}: {who} gets {answers['get']}, {lead} gets {lead_answer}")
     space = route_class(route)
-    reaches = (space == "client" and who == "owner") or (space == "pro" and who == "manager") or (
-        space == "document" and who in ("owner", "manager"))
+    reaches = (
+        (space == "client" and who == "owner")
+        or (space == "pro" and who == "manager")
+        or (space == "document" and who in ("owner", "manager"))
+    )
     if reaches and keys and owns(world, who, keys) and answers["get"][0] in (403, 404):
         found.append(f"GET {url}: {answers['get'][0]} for {who}, whose object it is")
     assert found == []
 
 
 # --- the routes, the warranty -----------------------------------------------------------------
+
 
 def test_every_route_is_classified():
     """A new route of the portal's namespace is placed in NAMESPACE_ROUTES
@@ -369,9 +460,14 @@ def test_every_route_is_classified():
 
 def test_the_walk_reaches_both_spaces():
     ids = {route.id for route in ROUTES}
-    assert {"page:ClientSpacePage:documents", "page:ClientSpacePage:warranty", "page:ClientSpacePage:request_detail",
-            "page:ClientSpacePage:visit_calendar", "page:ProSpacePage:folder_detail",
-            "aquatiris_portal:document_download"} <= ids
+    assert {
+        "page:ClientSpacePage:documents",
+        "page:ClientSpacePage:warranty",
+        "page:ClientSpacePage:request_detail",
+        "page:ClientSpacePage:visit_calendar",
+        "page:ProSpacePage:folder_detail",
+        "aquatiris_portal:document_download",
+    } <= ids
 
 
 def test_a_household_member_cannot_register_a_serial_number(world):

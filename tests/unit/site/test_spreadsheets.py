@@ -54,6 +54,7 @@ def _assert_csv_quoted(rows, *values):
 
 # --- the requests export (a background job) -------------------------------------
 
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("export_format", ["xlsx", "csv"])
 def test_requests_export_writes_names_and_messages_as_text(client, stub_broker, worker, export_format):
@@ -75,6 +76,7 @@ def test_requests_export_writes_names_and_messages_as_text(client, stub_broker, 
 
 # --- the SPANC folder export ------------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_spanc_folder_export_writes_names_as_text():
     page = pro_space_page()
@@ -88,15 +90,20 @@ def test_spanc_folder_export_writes_names_as_text():
 
 # --- every modeladmin list_export ---------------------------------------------------
 
+
 def _records():
     franchisee = factories.franchisee(company=NAME, first_name=LINK, last_name="-2+3", phone=PHONE)
     spanc = factories.spanc(name=NAME, address_line1=LINK)
     client = factories.client(last_name=NAME, first_name=LINK, address_line1="-2+3")
-    installation = factories.installation(client=client, franchisee=franchisee, spanc=spanc, label=LINK,
-                                          city="@SUM(1)")
+    installation = factories.installation(client=client, franchisee=franchisee, spanc=spanc, label=LINK, city="@SUM(1)")
     factories.document(installation, title=LINK)
-    return {"franchisee": (NAME, LINK, "-2+3"), "spanc": (NAME, LINK), "client": (NAME, LINK, "-2+3"),
-            "installation": (LINK, "@SUM(1)"), "portaldocument": (LINK,)}
+    return {
+        "franchisee": (NAME, LINK, "-2+3"),
+        "spanc": (NAME, LINK),
+        "client": (NAME, LINK, "-2+3"),
+        "installation": (LINK, "@SUM(1)"),
+        "portaldocument": (LINK,),
+    }
 
 
 @pytest.mark.django_db

@@ -35,7 +35,7 @@ def _classifiers(prefix):
     found = []
     for line in _setup()["metadata"]["classifiers"].strip().splitlines():
         if line.strip().startswith(prefix + " :: "):
-            found.append(Version(line.strip()[len(prefix) + 4:]))
+            found.append(Version(line.strip()[len(prefix) + 4 :]))
     return sorted(found)
 
 
@@ -47,8 +47,10 @@ def _matrix():
     django_lower, _ = _bounds("django")
     wagtail_lower, _ = _bounds("wagtail")
     django = ", ".join(f"{v} LTS" if v == django_lower else str(v) for v in _classifiers("Framework :: Django"))
-    wagtail = ", ".join(f"{wagtail_lower} LTS" if v.major == wagtail_lower.major else f"{v.major}.x"
-                        for v in _classifiers("Framework :: Wagtail"))
+    wagtail = ", ".join(
+        f"{wagtail_lower} LTS" if v.major == wagtail_lower.major else f"{v.major}.x"
+        for v in _classifiers("Framework :: Wagtail")
+    )
     return f"{python[0]} – {python[-1]}", django, wagtail
 
 
@@ -60,8 +62,11 @@ def test_django_classifiers_are_every_feature_release_within_the_bounds():
     # The bound excludes the next feature release, so the last one listed is the one before it.
     assert upper.minor > 0 and listed[-1] == Version(f"{upper.major}.{upper.minor - 1}")
     for earlier, later in zip(listed, listed[1:], strict=False):
-        assert later.major == earlier.major and later.minor == earlier.minor + 1 or (
-            later.major == earlier.major + 1 and later.minor == 0), (earlier, later)
+        assert (
+            later.major == earlier.major
+            and later.minor == earlier.minor + 1
+            or (later.major == earlier.major + 1 and later.minor == 0)
+        ), (earlier, later)
 
 
 def test_wagtail_classifiers_are_every_major_within_the_bounds():
@@ -89,6 +94,7 @@ def test_the_changelog_and_the_readme_show_the_matrix_of_setup_cfg():
 
 def test_ci_installs_the_oldest_pair_and_pins_no_newest_one():
     import importlib.util
+
     spec = importlib.util.spec_from_file_location("oldest_constraints", ROOT / "scripts" / "oldest_constraints.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -25,7 +25,9 @@ def _read_aloud(code):
 def test_writes_a_valid_export_that_imports_without_quarantine(tmp_path, django_assert_num_queries):
     source = tmp_path / "exports"
     with django_assert_num_queries(0):  # files only
-        call_command("portal_sample_export", str(source), "--email", "Me@Host.example", stdout=open(tmp_path / "o", "w"))
+        call_command(
+            "portal_sample_export", str(source), "--email", "Me@Host.example", stdout=open(tmp_path / "o", "w")
+        )
     folder = source / "sample-000000"
     assert json.loads((folder / "manifest.json").read_text())["sequence"] == 0
 
@@ -76,6 +78,7 @@ def test_never_overwrites_a_folder(tmp_path):
     marker = tmp_path / "sample-000000" / "records.jsonl"
     before = marker.read_bytes()
     with pytest.raises(CommandError, match="exists"):
-        call_command("portal_sample_export", str(tmp_path), "--email", "other@example.org",
-                     stdout=open(tmp_path / "o", "w"))
+        call_command(
+            "portal_sample_export", str(tmp_path), "--email", "other@example.org", stdout=open(tmp_path / "o", "w")
+        )
     assert marker.read_bytes() == before

@@ -6,8 +6,8 @@ import pytest
 
 from aquatiris_portal.sync.importer import import_source
 from aquatiris_portal.sync.models import ImportRun, OutboxEvent, QuarantinedRecord
-from tests.exports import EXPECTED, sample_export
 from tests import factories
+from tests.exports import EXPECTED, sample_export
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,10 @@ def test_import_runs_and_quarantined_records_are_listed_with_counts_and_reasons(
     assert cells["sequence"] == "5"
     assert cells["state"] == str(run.get_state_display())
     assert (cells["created_count"], cells["unchanged_count"], cells["quarantined_count"]) == (
-        str(EXPECTED["created"]), "1", "9")
+        str(EXPECTED["created"]),
+        "1",
+        "9",
+    )
     assert cells["duration_display"].endswith(" s")
     page = admin_client.get("/admin/aquatiris_portal/quarantinedrecord/")
     assert page.status_code == 200
@@ -33,7 +36,9 @@ def test_import_runs_and_quarantined_records_are_listed_with_counts_and_reasons(
     for record in QuarantinedRecord.objects.all():
         assert record.record_id in text
         assert escape(record.reason) in text, record.reason
-    inspect = admin_client.get(f"/admin/aquatiris_portal/quarantinedrecord/inspect/{QuarantinedRecord.objects.first().pk}/")
+    inspect = admin_client.get(
+        f"/admin/aquatiris_portal/quarantinedrecord/inspect/{QuarantinedRecord.objects.first().pk}/"
+    )
     assert inspect.status_code == 200
     # Read-only: no way to add or edit.
     from django.urls import reverse
@@ -42,9 +47,12 @@ def test_import_runs_and_quarantined_records_are_listed_with_counts_and_reasons(
     assert create.status_code == 302 and create["Location"] == reverse("wagtailadmin_home")
 
 
-def test_outbox_list_filters_by_status_and_retries_a_failed_event(admin_client, stub_broker, django_capture_on_commit_callbacks):
-    failed = OutboxEvent.objects.create(kind="request_submitted", payload={}, status="failed", attempts=20,
-                                        last_error="HTTP 500: boom")
+def test_outbox_list_filters_by_status_and_retries_a_failed_event(
+    admin_client, stub_broker, django_capture_on_commit_callbacks
+):
+    failed = OutboxEvent.objects.create(
+        kind="request_submitted", payload={}, status="failed", attempts=20, last_error="HTTP 500: boom"
+    )
     OutboxEvent.objects.create(kind="account_activated", payload={}, status="delivered")
 
     page = admin_client.get("/admin/aquatiris_portal/outboxevent/?status=failed")

@@ -12,8 +12,8 @@ from aquatiris_portal.models import DocumentTheme, Franchisee, Installation, Por
 from aquatiris_portal.storage import private_storage
 from aquatiris_portal.sync import importer
 from aquatiris_portal.sync.importer import import_source
-from aquatiris_portal.sync.retention import purge_deleted_files
 from aquatiris_portal.sync.models import ImportRun
+from aquatiris_portal.sync.retention import purge_deleted_files
 from tests.exports import EXPECTED, sample_records, write_export
 
 pytestmark = pytest.mark.django_db
@@ -60,8 +60,18 @@ def test_unchanged_lines_are_skipped_without_being_parsed(imported, monkeypatch)
     assert seen == ["D-5"]  # only the delete is applied as before; every record line was recognised
     # One changed line: only it is parsed, and it is updated.
     seen.clear()
-    run = imported(replace={"C-2": {"type": "client", "id": "C-2", "code": "CLI-2", "first_name": "Paul",
-                                    "last_name": "Le Goff-Martin", "email": "paul@example.org"}})
+    run = imported(
+        replace={
+            "C-2": {
+                "type": "client",
+                "id": "C-2",
+                "code": "CLI-2",
+                "first_name": "Paul",
+                "last_name": "Le Goff-Martin",
+                "email": "paul@example.org",
+            }
+        }
+    )
     assert (run.updated_count, run.unchanged_count) == (1, EXPECTED["created"])
     assert "C-2" in seen and "C-1" not in seen
 

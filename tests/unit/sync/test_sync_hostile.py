@@ -29,8 +29,9 @@ def exports(tmp_path):
     base_lines, base_files = sample_records(bad=False)
 
     def run(extra=(), files=None, sequence=1, base=True, prepare=None):
-        folder = write_export(root, sequence, [*(base_lines if base else []), *extra],
-                              {**(base_files if base else {}), **(files or {})})
+        folder = write_export(
+            root, sequence, [*(base_lines if base else []), *extra], {**(base_files if base else {}), **(files or {})}
+        )
         if prepare:
             prepare(folder)
         with translation.override("en"):
@@ -42,8 +43,15 @@ def exports(tmp_path):
 
 
 def document(rid, path, content=SECRET, **extra):
-    return {"type": "document", "id": rid, "installation": "I-1", "title": "Pièce", "file": path,
-            "sha256": sha256(content), **extra}
+    return {
+        "type": "document",
+        "id": rid,
+        "installation": "I-1",
+        "title": "Pièce",
+        "file": path,
+        "sha256": sha256(content),
+        **extra,
+    }
 
 
 def assert_rest_imported():
@@ -83,20 +91,24 @@ def test_a_symbolic_link_to_a_folder_outside_the_export_is_not_followed(exports,
 
 def test_a_file_that_is_not_a_regular_file_is_not_opened(exports):
     # A FIFO would block the importer forever if it were opened for reading.
-    run, quarantined = exports([document("D-FIFO", "files/D-FIFO.pdf")],
-                               prepare=lambda folder: os.mkfifo(folder / "files" / "D-FIFO.pdf"))
+    run, quarantined = exports(
+        [document("D-FIFO", "files/D-FIFO.pdf")], prepare=lambda folder: os.mkfifo(folder / "files" / "D-FIFO.pdf")
+    )
 
     assert "not a regular file" in quarantined["D-FIFO"]
     assert_rest_imported()
 
 
-@pytest.mark.parametrize("path, word", [
-    ("../outside.pdf", "outside the export"),
-    ("files/../../outside.pdf", "outside the export"),
-    ("ABSOLUTE", "absolute"),
-    ("files\\..\\..\\outside.pdf", "backslash"),
-    ("files/D-1.pdf\x00.txt", "NUL"),
-])
+@pytest.mark.parametrize(
+    "path, word",
+    [
+        ("../outside.pdf", "outside the export"),
+        ("files/../../outside.pdf", "outside the export"),
+        ("ABSOLUTE", "absolute"),
+        ("files\\..\\..\\outside.pdf", "backslash"),
+        ("files/D-1.pdf\x00.txt", "NUL"),
+    ],
+)
 def test_a_path_leading_out_of_the_export_is_quarantined_with_its_reason(exports, tmp_path, path, word):
     # A real file with the right sha256 sits where the path leads.
     (tmp_path / "exports").mkdir()
@@ -155,8 +167,10 @@ def test_the_line_limit_is_a_setting(exports, settings):
 def test_a_line_that_is_not_utf8_is_quarantined_with_that_reason(exports, tmp_path):
     def corrupt(folder):
         with open(folder / "records.jsonl", "ab") as handle:
-            handle.write(b'{"type": "client", "id": "C-LATIN1", "code": "CLI-L1", "last_name": "Le Bihan \xe9\xff", '
-                         b'"email": "l1@example.org"}\n')
+            handle.write(
+                b'{"type": "client", "id": "C-LATIN1", "code": "CLI-L1", "last_name": "Le Bihan \xe9\xff", '
+                b'"email": "l1@example.org"}\n'
+            )
             handle.write((json.dumps(CLIENT) + "\n").encode())
 
     run, quarantined = exports(prepare=corrupt)
@@ -177,8 +191,9 @@ def test_a_nul_character_in_a_field_is_quarantined(exports):
 
 def test_an_id_longer_than_the_limit_is_quarantined(exports):
     long_id = "C-" + "9" * 200
-    run, quarantined = exports([{**CLIENT, "id": long_id, "code": "CLI-LONGID"},
-                                {"type": "delete", "of": "client", "id": "X" * 65}, CLIENT])
+    run, quarantined = exports(
+        [{**CLIENT, "id": long_id, "code": "CLI-LONGID"}, {"type": "delete", "of": "client", "id": "X" * 65}, CLIENT]
+    )
     assert "id" in quarantined[long_id[:200]] and "64" in quarantined[long_id[:200]]
     assert "X" * 65 in quarantined
     assert not Client.objects.filter(code="CLI-LONGID").exists()
@@ -227,13 +242,18 @@ def test_deleting_an_installation_with_documents_is_refused(exports):
     assert Installation.objects.filter(external_id="I-1").exists()
 
 
-def test_an_installation_whose_documents_are_deleted_goes_with_their_rows_and_files(exports, django_capture_on_commit_callbacks):
+def test_an_installation_whose_documents_are_deleted_goes_with_their_rows_and_files(
+    exports, django_capture_on_commit_callbacks
+):
     exports()
     files = list(PortalDocument.objects.filter(installation__external_id="I-1").values_list("file", flat=True))
     assert files and all(private_storage.exists(name) for name in files)
     with django_capture_on_commit_callbacks(execute=True):
-        run, quarantined = exports([delete("document", "D-1"), delete("document", "D-2"),
-                                    delete("installation", "I-1")], sequence=2, base=False)
+        run, quarantined = exports(
+            [delete("document", "D-1"), delete("document", "D-2"), delete("installation", "I-1")],
+            sequence=2,
+            base=False,
+        )
     assert quarantined == {} and run.deleted_count == 3
     assert not Installation.objects.filter(external_id="I-1").exists()
     assert not PortalDocument.objects.filter(external_id__in=["D-1", "D-2"]).exists()
@@ -244,8 +264,12 @@ def test_deleting_a_record_a_portal_request_refers_to_is_refused(exports):
     exports()
     # I-2's documents are deleted first, so only the request keeps it.
     PortalDocument.objects.filter(installation__external_id="I-2").delete()
-    PortalRequest.objects.create(kind=PortalRequest.Kind.values[0], client=Client.objects.get(external_id="C-2"),
-                                 installation=Installation.objects.get(external_id="I-2"), message="Bonjour")
+    PortalRequest.objects.create(
+        kind=PortalRequest.Kind.values[0],
+        client=Client.objects.get(external_id="C-2"),
+        installation=Installation.objects.get(external_id="I-2"),
+        message="Bonjour",
+    )
 
     run, quarantined = exports([delete("installation", "I-2"), delete("client", "C-2")], sequence=2, base=False)
 

@@ -12,10 +12,10 @@ from aquatiris_portal.records.signals import email_changed
 from aquatiris_portal.storage import private_storage
 from aquatiris_portal.sync import lock, runs
 from aquatiris_portal.sync.importer import import_source
-from aquatiris_portal.sync.retention import purge_deleted_files
 from aquatiris_portal.sync.models import ImportedExport, ImportRun, QuarantinedRecord
-from tests.exports import BAD_REASONS, EXPECTED, sample_export, sample_records, write_export
+from aquatiris_portal.sync.retention import purge_deleted_files
 from aquatiris_portal.sync.validation import check_line, schema, validator_for
+from tests.exports import BAD_REASONS, EXPECTED, sample_export, sample_records, write_export
 
 pytestmark = pytest.mark.django_db
 
@@ -33,12 +33,32 @@ def snapshot():
         "franchisees": sorted(Franchisee.objects.values_list("external_id", "company", "email")),
         "spancs": sorted(Spanc.objects.values_list("external_id", "code", "email", "city")),
         "clients": sorted(Client.objects.values_list("external_id", "code", "email", "last_name", "city")),
-        "installations": sorted(Installation.objects.values_list(
-            "external_id", "client__external_id", "franchisee__external_id", "spanc__external_id", "reference",
-            "installed_on", "stage")),
-        "documents": sorted((*row[:-1], row[-1] is None) for row in PortalDocument.objects.values_list(
-            "external_id", "installation__external_id", "theme__slug", "title", "file", "sha256", "content_type",
-            "visible_to_client", "visible_to_spanc", "deleted_at")),
+        "installations": sorted(
+            Installation.objects.values_list(
+                "external_id",
+                "client__external_id",
+                "franchisee__external_id",
+                "spanc__external_id",
+                "reference",
+                "installed_on",
+                "stage",
+            )
+        ),
+        "documents": sorted(
+            (*row[:-1], row[-1] is None)
+            for row in PortalDocument.objects.values_list(
+                "external_id",
+                "installation__external_id",
+                "theme__slug",
+                "title",
+                "file",
+                "sha256",
+                "content_type",
+                "visible_to_client",
+                "visible_to_spanc",
+                "deleted_at",
+            )
+        ),
         "quarantined": sorted(QuarantinedRecord.objects.values_list("line_number", "record_id", "reason")),
         "files": files_on_storage(),
     }
@@ -46,9 +66,11 @@ def snapshot():
 
 def test_schema_ships_with_the_package_and_validates_the_design_example():
     assert schema()["$defs"]["document"]["required"] == ["id", "installation", "title"]
-    line = ('{"type":"document","id":"D-900001","installation":"I-5001","theme":"etude-de-sol","title":"Étude de sol",'
-            '"file":"files/D-900001.pdf","sha256":"' + "a" * 64 + '","issued_on":"2019-02-01",'
-            '"visible_to":["client","spanc"],"a_field_from_the_future":1}')
+    line = (
+        '{"type":"document","id":"D-900001","installation":"I-5001","theme":"etude-de-sol","title":"Étude de sol",'
+        '"file":"files/D-900001.pdf","sha256":"' + "a" * 64 + '","issued_on":"2019-02-01",'
+        '"visible_to":["client","spanc"],"a_field_from_the_future":1}'
+    )
     assert check_line(line)["id"] == "D-900001"
     assert list(validator_for("delete").iter_errors({"type": "delete", "of": "document"}))
 
@@ -118,8 +140,9 @@ def test_reimport_changes_nothing_and_copies_no_file(tmp_path, monkeypatch):
     assert copies == []
     after = snapshot()
     # The bad records are still bad: quarantined again by the new run, nothing else moved.
-    after["quarantined"] = sorted(QuarantinedRecord.objects.exclude(run=run).values_list(
-        "line_number", "record_id", "reason"))
+    after["quarantined"] = sorted(
+        QuarantinedRecord.objects.exclude(run=run).values_list("line_number", "record_id", "reason")
+    )
     assert run.quarantined_count == EXPECTED["quarantined"]
     assert after == before
 
@@ -128,10 +151,20 @@ def test_fixed_record_in_a_later_export_goes_in_and_resolves_its_quarantine(tmp_
     sample_export(tmp_path / "exports", 1)
     import_source(tmp_path / "exports")
     assert not Client.objects.filter(external_id="C-BADMAIL").exists()
-    write_export(tmp_path / "exports", 2, [
-        {"type": "client", "id": "C-BADMAIL", "code": "CLI-BADMAIL", "last_name": "Mail", "email": "Fixed@Example.org"},
-        {"type": "installation", "id": "I-ORPHAN", "client": "C-BADMAIL", "reference": "AQ-X"},
-    ])
+    write_export(
+        tmp_path / "exports",
+        2,
+        [
+            {
+                "type": "client",
+                "id": "C-BADMAIL",
+                "code": "CLI-BADMAIL",
+                "last_name": "Mail",
+                "email": "Fixed@Example.org",
+            },
+            {"type": "installation", "id": "I-ORPHAN", "client": "C-BADMAIL", "reference": "AQ-X"},
+        ],
+    )
     [run] = import_source(tmp_path / "exports").runs
     assert run.created_count == 2 and run.quarantined_count == 0
     assert Client.objects.get(external_id="C-BADMAIL").email == "fixed@example.org"
@@ -151,14 +184,32 @@ def test_updates_are_counted_and_email_change_is_signalled_after_commit(tmp_path
 
     email_changed.connect(receiver)
     try:
-        write_export(tmp_path / "exports", 2, [
-            {"type": "client", "id": "C-1", "code": "CLI-7H2M9", "first_name": "Anne", "last_name": "Durand",
-             "email": "ANNE@new.example.org", "phone": "06 00 00 00 01",
-             "address": {"line1": "12 rue des Roseaux", "line2": "", "postcode": "35400", "city": "Saint-Malo"}},
-            {"type": "client", "id": "C-2", "code": "CLI-2", "first_name": "Paul", "last_name": "Le Goff",
-             "email": "paul@example.org", "phone": "", "address": {"line1": "1 rue du Port", "postcode": "29200",
-                                                                  "city": "Brest"}},
-        ])
+        write_export(
+            tmp_path / "exports",
+            2,
+            [
+                {
+                    "type": "client",
+                    "id": "C-1",
+                    "code": "CLI-7H2M9",
+                    "first_name": "Anne",
+                    "last_name": "Durand",
+                    "email": "ANNE@new.example.org",
+                    "phone": "06 00 00 00 01",
+                    "address": {"line1": "12 rue des Roseaux", "line2": "", "postcode": "35400", "city": "Saint-Malo"},
+                },
+                {
+                    "type": "client",
+                    "id": "C-2",
+                    "code": "CLI-2",
+                    "first_name": "Paul",
+                    "last_name": "Le Goff",
+                    "email": "paul@example.org",
+                    "phone": "",
+                    "address": {"line1": "1 rue du Port", "postcode": "29200", "city": "Brest"},
+                },
+            ],
+        )
         with django_capture_on_commit_callbacks(execute=True):
             [run] = import_source(tmp_path / "exports").runs
     finally:
@@ -174,11 +225,22 @@ def test_renamed_client_renames_the_pro_space_copy_on_its_installations(tmp_path
     assert installation.client_sort_name == "DURAND ANNE"
     assert " DURAND ANNE " in installation.search_words
     # Only the client's line changes: the installation's line is the same.
-    write_export(tmp_path / "exports", 2, [
-        {"type": "client", "id": "C-1", "code": "CLI-7H2M9", "first_name": "Anne", "last_name": "Lefèvre",
-         "email": "anne.durand@example.org", "phone": "06 00 00 00 01",
-         "address": {"line1": "12 rue des Roseaux", "line2": "", "postcode": "35400", "city": "Saint-Malo"}},
-    ])
+    write_export(
+        tmp_path / "exports",
+        2,
+        [
+            {
+                "type": "client",
+                "id": "C-1",
+                "code": "CLI-7H2M9",
+                "first_name": "Anne",
+                "last_name": "Lefèvre",
+                "email": "anne.durand@example.org",
+                "phone": "06 00 00 00 01",
+                "address": {"line1": "12 rue des Roseaux", "line2": "", "postcode": "35400", "city": "Saint-Malo"},
+            },
+        ],
+    )
     [run] = import_source(tmp_path / "exports").runs
     assert run.updated_count == 1
     installation.refresh_from_db()
@@ -190,10 +252,18 @@ def test_renamed_client_renames_the_pro_space_copy_on_its_installations(tmp_path
 
 
 def test_exports_are_imported_in_sequence_order(tmp_path):
-    write_export(tmp_path / "exports", 7, [{"type": "client", "id": "C-9", "code": "K9", "last_name": "B",
-                                            "email": "second@example.org"}], name="a-late")
-    write_export(tmp_path / "exports", 3, [{"type": "client", "id": "C-9", "code": "K9", "last_name": "A",
-                                            "email": "first@example.org"}], name="z-early")
+    write_export(
+        tmp_path / "exports",
+        7,
+        [{"type": "client", "id": "C-9", "code": "K9", "last_name": "B", "email": "second@example.org"}],
+        name="a-late",
+    )
+    write_export(
+        tmp_path / "exports",
+        3,
+        [{"type": "client", "id": "C-9", "code": "K9", "last_name": "A", "email": "first@example.org"}],
+        name="z-early",
+    )
     runs = import_source(tmp_path / "exports").runs
     assert [run.sequence for run in runs] == [3, 7]
     assert Client.objects.get(external_id="C-9").email == "second@example.org"
@@ -225,11 +295,21 @@ def test_crash_mid_import_then_rerun_gives_the_clean_end_state(tmp_path, monkeyp
     settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = str(tmp_path / "clean")
     import_source(tmp_path / "exports", batch_size=2)
     clean = snapshot()
-    clean_run = ImportRun.objects.values("created_count", "updated_count", "unchanged_count", "deleted_count",
-                                         "quarantined_count", "files_copied").get()
+    clean_run = ImportRun.objects.values(
+        "created_count", "updated_count", "unchanged_count", "deleted_count", "quarantined_count", "files_copied"
+    ).get()
     # Start again from an empty portal.
-    for model in (QuarantinedRecord, ImportedExport, ImportRun, PortalDocument, Installation, Client, Spanc,
-                  Franchisee, DocumentTheme):
+    for model in (
+        QuarantinedRecord,
+        ImportedExport,
+        ImportRun,
+        PortalDocument,
+        Installation,
+        Client,
+        Spanc,
+        Franchisee,
+        DocumentTheme,
+    ):
         model.objects.all().delete()
     settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = str(tmp_path / "crashed")
 
@@ -304,8 +384,9 @@ def test_each_record_type_builds_exactly_the_columns_of_fields():
     from aquatiris_portal.sync import mapping
 
     lines, _files = sample_records(bad=False)
-    lines.append({"type": "visit", "id": "V-1", "installation": "I-1", "kind": "maintenance",
-                  "planned_for": "2027-03-04"})
+    lines.append(
+        {"type": "visit", "id": "V-1", "installation": "I-1", "kind": "maintenance", "planned_for": "2027-03-04"}
+    )
     first = {}
     for line in lines:
         first.setdefault(line["type"], check_line(json.dumps(line)))

@@ -12,15 +12,15 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from aquatiris_portal.schedule import mail_tick, sync_tick
 from aquatiris_portal.sync import tasks
 from aquatiris_portal.sync.delivery import SIGNATURE_HEADER, DeliveryFailed, deliver, verify
+from aquatiris_portal.sync.intervals import claim_period
 from aquatiris_portal.sync.models import OutboxEvent, SyncState
 from aquatiris_portal.sync.outbox import record_event
-from aquatiris_portal.schedule import mail_tick, sync_tick
-from aquatiris_portal.sync.intervals import claim_period
 from aquatiris_portal.sync.tasks import deliver_outbox_event
-from tests.exports import Receiver
 from tests import factories
+from tests.exports import Receiver
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -114,7 +114,9 @@ def test_events_of_one_installation_arrive_in_order(receiver, worker, stub_broke
 
 def test_a_later_event_waits_while_an_older_one_is_undelivered(receiver):
     inst = factories.installation()
-    older = OutboxEvent.objects.create(kind="request_submitted", payload={}, ordering_key=f"installation:{inst.external_id}")
+    older = OutboxEvent.objects.create(
+        kind="request_submitted", payload={}, ordering_key=f"installation:{inst.external_id}"
+    )
     newer = OutboxEvent.objects.create(kind="request_submitted", payload={}, ordering_key=older.ordering_key)
     assert deliver(newer.pk) == "waiting"
     assert receiver.requests == []
@@ -137,7 +139,7 @@ def test_document_uploaded_carries_a_signed_download_link_valid_an_hour(receiver
     url = body["payload"]["download_url"]
     expires = datetime.datetime.fromisoformat(body["payload"]["download_url_expires_at"])
     assert datetime.timedelta(minutes=59) < expires - timezone.now() <= datetime.timedelta(hours=1)
-    path = url[url.index("/portail/"):]
+    path = url[url.index("/portail/") :]
     response = client.get(path)
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
@@ -234,8 +236,9 @@ def test_signature_is_an_hmac_sha256_of_the_raw_body_and_a_tampered_body_fails_i
     assert hmac.compare_digest(expected, signature)
     tampered = body.replace(b"Bonjour", b"Bonsoir")
     assert tampered != body
-    assert not hmac.compare_digest("sha256=" + hmac.new(SECRET.encode(), tampered, hashlib.sha256).hexdigest(),
-                                   signature)
+    assert not hmac.compare_digest(
+        "sha256=" + hmac.new(SECRET.encode(), tampered, hashlib.sha256).hexdigest(), signature
+    )
     # Another hash of the same body (say SHA-1 or SHA-512) is not what is sent.
     for other in (hashlib.sha1, hashlib.sha512, hashlib.md5):
         assert signature != "sha256=" + hmac.new(SECRET.encode(), body, other).hexdigest()
@@ -244,8 +247,10 @@ def test_signature_is_an_hmac_sha256_of_the_raw_body_and_a_tampered_body_fails_i
     doc = (Path(__file__).resolve().parents[3] / "docs" / "exchange-format.md").read_text("utf-8")
     [snippet] = [block for block in re.findall(r"```python\n(.*?)```", doc, re.S) if "def receive(" in block]
     handled = []
-    namespace = {"already_processed": lambda event_id: event_id in {e["event_id"] for e in handled},
-                 "handle": lambda kind, payload: handled.append({"event_id": json.loads(body)["event_id"]})}
+    namespace = {
+        "already_processed": lambda event_id: event_id in {e["event_id"] for e in handled},
+        "handle": lambda kind, payload: handled.append({"event_id": json.loads(body)["event_id"]}),
+    }
     exec(snippet, namespace)
     assert namespace["receive"](body, headers, SECRET.encode()) == 200
     assert namespace["receive"](tampered, headers, SECRET.encode()) == 401
@@ -254,7 +259,8 @@ def test_signature_is_an_hmac_sha256_of_the_raw_body_and_a_tampered_body_fails_i
 
 
 def test_a_receiver_that_times_out_after_processing_gets_the_same_event_id_again(
-        receiver, worker, stub_broker, fast_retries, settings):
+    receiver, worker, stub_broker, fast_retries, settings
+):
     """docs/exchange-format.md: an event whose 2xx the portal did not get comes once more,
     with the same event_id, so the receiver can ignore it."""
     settings.AQUATIRIS_PORTAL_OUTBOX_TIMEOUT_SECONDS = 0.5

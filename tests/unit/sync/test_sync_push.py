@@ -9,10 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
 from django.core.cache import cache
 from django.test import Client as HttpClient
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aquatiris_portal.models import Client, PortalDocument
 from aquatiris_portal.security_log.models import SecurityEvent
@@ -63,11 +64,20 @@ def queued(broker):
 
 
 def s3_event(bucket, key):
-    return {"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
-                         "s3": {"bucket": {"name": bucket}, "object": {"key": key, "size": 80}}}]}
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "eventName": "ObjectCreated:Put",
+                "s3": {"bucket": {"name": bucket}, "object": {"key": key, "size": 80}},
+            }
+        ]
+    }
 
 
 # -- accepted ----------------------------------------------------------------
+
 
 @pytest.mark.django_db
 def test_good_signature_answers_202_and_enqueues_one_import_of_the_configured_source(stub_broker, settings):
@@ -99,9 +109,11 @@ def test_without_a_push_secret_the_url_is_a_404(stub_broker, settings):
 
 # -- refused -----------------------------------------------------------------
 
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("case", ["wrong secret", "no signature", "no timestamp", "no headers", "body changed",
-                                  "timestamp changed"])
+@pytest.mark.parametrize(
+    "case", ["wrong secret", "no signature", "no timestamp", "no headers", "body changed", "timestamp changed"]
+)
 def test_a_call_not_signed_with_the_secret_is_refused_401_and_enqueues_nothing(stub_broker, case):
     body = b'{"sequence": 1}'
     meta = headers(body, secret="not-the-secret" if case == "wrong secret" else SECRET)
@@ -145,10 +157,21 @@ def test_a_replayed_call_is_refused_409(stub_broker):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("source", [
-    "{root}/../elsewhere/", "{root}/export-1/../../etc/", "/etc/", "/", "{root}-evil/", "export-000001/",
-    "s3://another-bucket/exports/", "{root}/a\\..\\..\\b", 42, "",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{root}/../elsewhere/",
+        "{root}/export-1/../../etc/",
+        "/etc/",
+        "/",
+        "{root}-evil/",
+        "export-000001/",
+        "s3://another-bucket/exports/",
+        "{root}/a\\..\\..\\b",
+        42,
+        "",
+    ],
+)
 def test_a_source_outside_the_configured_one_is_refused(stub_broker, settings, source):
     root = settings.AQUATIRIS_PORTAL_SYNC_SOURCE
     source = source.format(root=root) if isinstance(source, str) else source
@@ -158,12 +181,15 @@ def test_a_source_outside_the_configured_one_is_refused(stub_broker, settings, s
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("root,source", [
-    ("s3://exports-bucket/portal/", "s3://other-bucket/portal/export-1/"),
-    ("s3://exports-bucket/portal/", "s3://exports-bucket/portal-evil/export-1/"),
-    ("s3://exports-bucket/portal/", "s3://exports-bucket/portal/../secret/"),
-    ("s3://exports-bucket/portal/", "/srv/exports/"),
-])
+@pytest.mark.parametrize(
+    "root,source",
+    [
+        ("s3://exports-bucket/portal/", "s3://other-bucket/portal/export-1/"),
+        ("s3://exports-bucket/portal/", "s3://exports-bucket/portal-evil/export-1/"),
+        ("s3://exports-bucket/portal/", "s3://exports-bucket/portal/../secret/"),
+        ("s3://exports-bucket/portal/", "/srv/exports/"),
+    ],
+)
 def test_an_s3_source_must_be_the_configured_bucket_and_prefix(stub_broker, settings, root, source):
     settings.AQUATIRIS_PORTAL_SYNC_SOURCE = root
     assert push({"source": source}).status_code == 403
@@ -197,8 +223,12 @@ def test_an_address_with_too_many_refusals_is_throttled_even_with_a_good_signatu
 SEGMENTS = st.sampled_from(["exports", "export-1", "..", ".", "", "etc", "exports-evil", "a\\b", "x\x00"])
 
 
-@given(root=st.lists(st.sampled_from(["srv", "exports", "portal"]), min_size=1, max_size=3),
-       keep=st.integers(0, 3), tail=st.lists(SEGMENTS, max_size=5), s3=st.booleans())
+@given(
+    root=st.lists(st.sampled_from(["srv", "exports", "portal"]), min_size=1, max_size=3),
+    keep=st.integers(0, 3),
+    tail=st.lists(SEGMENTS, max_size=5),
+    s3=st.booleans(),
+)
 def test_an_accepted_source_always_lies_under_the_root(root, keep, tail, s3):
     """Whatever the segments, a source check_inside lets through names the
     root or a folder under it, once resolved as a file system or S3 would."""
@@ -216,6 +246,7 @@ def test_an_accepted_source_always_lies_under_the_root(root, keep, tail, s3):
 
 # -- S3 event notifications -----------------------------------------------------
 
+
 @pytest.mark.django_db
 def test_an_s3_event_for_a_manifest_under_the_prefix_starts_the_import(stub_broker, settings):
     settings.AQUATIRIS_PORTAL_SYNC_SOURCE = "s3://exports-bucket/portal/"
@@ -225,9 +256,14 @@ def test_an_s3_event_for_a_manifest_under_the_prefix_starts_the_import(stub_brok
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("bucket,key", [("other-bucket", "portal/export-1/manifest.json"),
-                                        ("exports-bucket", "elsewhere/export-1/manifest.json"),
-                                        ("exports-bucket", "portal/%2E%2E/x/manifest.json")])
+@pytest.mark.parametrize(
+    "bucket,key",
+    [
+        ("other-bucket", "portal/export-1/manifest.json"),
+        ("exports-bucket", "elsewhere/export-1/manifest.json"),
+        ("exports-bucket", "portal/%2E%2E/x/manifest.json"),
+    ],
+)
 def test_an_s3_event_outside_the_prefix_is_refused(stub_broker, settings, bucket, key):
     settings.AQUATIRIS_PORTAL_SYNC_SOURCE = "s3://exports-bucket/portal/"
     assert push(s3_event(bucket, key)).status_code == 403
@@ -244,26 +280,44 @@ def test_an_unsigned_s3_event_is_refused(stub_broker, settings):
 
 # -- with the worker: imported, once ---------------------------------------------
 
+
 def _document_export(root, sequence):
     pdf = make_pdf("Rapport de visite")
-    return write_export(root, sequence, [
-        {"type": "document", "id": "D-PUSH", "installation": "I-PUSH", "title": "Rapport poussé",
-         "file": "files/D-PUSH.pdf", "sha256": sha256(pdf), "visible_to": ["client"]},
-    ], files={"files/D-PUSH.pdf": pdf})
+    return write_export(
+        root,
+        sequence,
+        [
+            {
+                "type": "document",
+                "id": "D-PUSH",
+                "installation": "I-PUSH",
+                "title": "Rapport poussé",
+                "file": "files/D-PUSH.pdf",
+                "sha256": sha256(pdf),
+                "visible_to": ["client"],
+            },
+        ],
+        files={"files/D-PUSH.pdf": pdf},
+    )
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_push_imports_the_export_and_two_pushes_import_it_once(stub_broker, worker, settings, tmp_path):
+    from wagtail.models import Site
+
+    from aquatiris_portal.pages.client_space import ClientSpacePage
     from tests import factories
     from tests.unit.pages.test_client_space import BASE
-    from wagtail.models import Site
-    from aquatiris_portal.pages.client_space import ClientSpacePage
 
     root = Path(settings.AQUATIRIS_PORTAL_SYNC_SOURCE)
-    write_export(root, 1, [
-        {"type": "client", "id": "C-PUSH", "code": "CLI-PUSH", "last_name": "Poussé", "email": "push@example.org"},
-        {"type": "installation", "id": "I-PUSH", "client": "C-PUSH", "reference": "AQ-PUSH"},
-    ])
+    write_export(
+        root,
+        1,
+        [
+            {"type": "client", "id": "C-PUSH", "code": "CLI-PUSH", "last_name": "Poussé", "email": "push@example.org"},
+            {"type": "installation", "id": "I-PUSH", "client": "C-PUSH", "reference": "AQ-PUSH"},
+        ],
+    )
     import_source(root)
     # An earlier transaction=True test may have flushed Wagtail's default site.
     from django.conf import settings as django_settings
@@ -285,8 +339,9 @@ def test_a_push_imports_the_export_and_two_pushes_import_it_once(stub_broker, wo
     started = time.perf_counter()
     assert push({"source": str(root / "export-000002"), "sequence": 2}).status_code == 202
     # The relay sends it again, signed anew (a second earlier: another signature).
-    assert push({"source": str(root / "export-000002"), "sequence": 2},
-                timestamp=int(time.time()) - 1).status_code == 202
+    assert (
+        push({"source": str(root / "export-000002"), "sequence": 2}, timestamp=int(time.time()) - 1).status_code == 202
+    )
     stub_broker.join(QUEUE)
     worker.join()
     visible = "Rapport poussé" in http.get(page).content.decode()
@@ -300,9 +355,11 @@ def test_a_push_imports_the_export_and_two_pushes_import_it_once(stub_broker, wo
 
 # -- the sender's snippets in the docs ---------------------------------------------
 
+
 def _block(text, marker, language):
-    found = re.findall(rf"<!-- begin {re.escape(marker)} -->\n```{language}\n(.*?)```\n<!-- end {re.escape(marker)} -->",
-                       text, re.S)
+    found = re.findall(
+        rf"<!-- begin {re.escape(marker)} -->\n```{language}\n(.*?)```\n<!-- end {re.escape(marker)} -->", text, re.S
+    )
     assert len(found) == 1, f"{marker} must be quoted once"
     return found[0]
 
@@ -329,17 +386,30 @@ def test_the_python_snippet_of_the_docs_is_accepted(stub_broker, monkeypatch, se
     sent = []
 
     def urlopen(request, timeout=None):
-        meta = {"HTTP_" + name.upper().replace("-", "_"): value for name, value in request.header_items()
-                if name.lower().startswith("x-aquatiris")}
-        sent.append(HttpClient().post(request.full_url.replace("https://portail.example.org", ""), request.data,
-                                      content_type="application/json", **meta))
+        meta = {
+            "HTTP_" + name.upper().replace("-", "_"): value
+            for name, value in request.header_items()
+            if name.lower().startswith("x-aquatiris")
+        }
+        sent.append(
+            HttpClient().post(
+                request.full_url.replace("https://portail.example.org", ""),
+                request.data,
+                content_type="application/json",
+                **meta,
+            )
+        )
         return _Answer(sent[-1])
 
     monkeypatch.setattr(urllib.request, "urlopen", urlopen)
     namespace = {}
     exec(compile(snippet("push-sender.py", "python"), "push-sender.py", "exec"), namespace)
-    status = namespace["export_ready"]("https://portail.example.org/portail/sync/exports/ready/", SECRET.encode(),
-                                       42, settings.AQUATIRIS_PORTAL_SYNC_SOURCE + "/export-000042/")
+    status = namespace["export_ready"](
+        "https://portail.example.org/portail/sync/exports/ready/",
+        SECRET.encode(),
+        42,
+        settings.AQUATIRIS_PORTAL_SYNC_SOURCE + "/export-000042/",
+    )
     assert status == 202, sent[-1].content
     assert queued(stub_broker) == ["import_exports"]
 
@@ -349,9 +419,13 @@ def test_the_python_snippet_of_the_docs_is_accepted(stub_broker, monkeypatch, se
 def test_the_shell_snippet_of_the_docs_is_accepted(stub_broker):
     script = snippet("push-sender.sh", "sh")
     # curl replaced by a function that prints its arguments, one a line.
-    out = subprocess.run(["bash", "-c", "curl() { printf '%s\\n' \"$@\"; }\n" + script], check=True,
-                         capture_output=True, text=True,
-                         env={"PATH": "/usr/bin:/bin", "AQUATIRIS_PORTAL_PUSH_SECRET": SECRET}).stdout.splitlines()
+    out = subprocess.run(
+        ["bash", "-c", "curl() { printf '%s\\n' \"$@\"; }\n" + script],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "AQUATIRIS_PORTAL_PUSH_SECRET": SECRET},
+    ).stdout.splitlines()
     meta = {}
     for i, arg in enumerate(out):
         if arg == "-H" and out[i + 1].lower().startswith("x-aquatiris"):

@@ -56,18 +56,84 @@ SPANC_EMAIL = "bench.spanc@bench.example"
 SMALL_SPANC_EMAIL = "bench.spanc.small@bench.example"  # the last SPANC: 5 folders, for comparison
 STAFF_EMAIL = "bench.staff@bench.example"
 
-FIRST = ["Anne", "Bernard", "Chantal", "Didier", "Élodie", "François", "Gaëlle", "Hervé", "Isabelle", "Jean",
-         "Karine", "Laurent", "Marie", "Nicolas", "Odile", "Pierre", "Quentin", "Rozenn", "Sophie", "Thierry"]
-LAST = ["Durand", "Lefebvre", "Moreau", "Guillou", "Le Roux", "Tanguy", "Morvan", "Jézéquel", "Riou", "Caradec",
-        "Le Gall", "Bouvier", "Hamon", "Prigent", "Quéméner", "Salaün", "Thomas", "Urvoy", "Vallée", "Weber",
-        "Kerhervé", "Le Bras", "Nédélec", "Omnès", "Pennec", "Rolland", "Seznec", "Tréguier", "Yvinec", "Abgrall"]
-TOWNS = [("35400", "Saint-Malo"), ("35430", "Saint-Père"), ("35160", "Montfort-sur-Meu"), ("22100", "Dinan"),
-         ("22400", "Lamballe"), ("56000", "Vannes"), ("35310", "Mordelles"), ("22200", "Guingamp"),
-         ("29200", "Brest"), ("29000", "Quimper"), ("44000", "Nantes"), ("53000", "Laval")]
+FIRST = [
+    "Anne",
+    "Bernard",
+    "Chantal",
+    "Didier",
+    "Élodie",
+    "François",
+    "Gaëlle",
+    "Hervé",
+    "Isabelle",
+    "Jean",
+    "Karine",
+    "Laurent",
+    "Marie",
+    "Nicolas",
+    "Odile",
+    "Pierre",
+    "Quentin",
+    "Rozenn",
+    "Sophie",
+    "Thierry",
+]
+LAST = [
+    "Durand",
+    "Lefebvre",
+    "Moreau",
+    "Guillou",
+    "Le Roux",
+    "Tanguy",
+    "Morvan",
+    "Jézéquel",
+    "Riou",
+    "Caradec",
+    "Le Gall",
+    "Bouvier",
+    "Hamon",
+    "Prigent",
+    "Quéméner",
+    "Salaün",
+    "Thomas",
+    "Urvoy",
+    "Vallée",
+    "Weber",
+    "Kerhervé",
+    "Le Bras",
+    "Nédélec",
+    "Omnès",
+    "Pennec",
+    "Rolland",
+    "Seznec",
+    "Tréguier",
+    "Yvinec",
+    "Abgrall",
+]
+TOWNS = [
+    ("35400", "Saint-Malo"),
+    ("35430", "Saint-Père"),
+    ("35160", "Montfort-sur-Meu"),
+    ("22100", "Dinan"),
+    ("22400", "Lamballe"),
+    ("56000", "Vannes"),
+    ("35310", "Mordelles"),
+    ("22200", "Guingamp"),
+    ("29200", "Brest"),
+    ("29000", "Quimper"),
+    ("44000", "Nantes"),
+    ("53000", "Laval"),
+]
 LABELS = ["Filtre planté de roseaux 5 EH", "Filtre planté de roseaux 8 EH", "Jardin d'assainissement 4 EH"]
 STAGES = ["study", "quote", "installation", "commissioned", "maintenance"]
-THEMES = [("etude-de-sol", "Étude de sol", 10), ("devis", "Devis", 20), ("factures", "Factures", 30),
-          ("garanties", "Garanties", 40), ("entretien", "Entretien", 50), ("spanc", "Documents SPANC", 60)]
+THEMES = [
+    ("etude-de-sol", "Étude de sol", 10),
+    ("devis", "Devis", 20),
+    ("factures", "Factures", 30),
+    ("garanties", "Garanties", 40),
+    ("entretien", "Entretien", 50),
+    ("spanc", "Documents SPANC", 60),
+]
 SHARED_FILES = 5
 
 
@@ -151,13 +217,18 @@ class Command(BaseCommand):
         parser.add_argument("--scale", type=float, default=1.0, help="1.0 = the full dataset; 0.001 for a smoke test.")
         parser.add_argument("--seed", type=int, default=8)
         parser.add_argument("--sessions", metavar="PATH", help="Write fresh session cookies and target ids as JSON.")
-        parser.add_argument("--allow-without-debug", action="store_true",
-                            help="Run although DEBUG is off; the accounts then get no usable password.")
+        parser.add_argument(
+            "--allow-without-debug",
+            action="store_true",
+            help="Run although DEBUG is off; the accounts then get no usable password.",
+        )
 
     def handle(self, *args, scale, seed, sessions, allow_without_debug=False, **options):
         if not settings.DEBUG and not allow_without_debug:
-            raise CommandError("portal_bench_data refuses to run with DEBUG off: it creates logins. "
-                               "Pass --allow-without-debug to run it anyway (no usable password is set).")
+            raise CommandError(
+                "portal_bench_data refuses to run with DEBUG off: it creates logins. "
+                "Pass --allow-without-debug to run it anyway (no usable password is set)."
+            )
         self.password = PASSWORD if settings.DEBUG else None
         self.timings = {}
         if Spanc.objects.filter(external_id=MARKER).exists():
@@ -172,8 +243,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {name:<14} {seconds:8.1f} s")
             self.stdout.write(self.style.SUCCESS(f"Benchmark dataset generated in {self.timings['total']:.1f} s."))
         if self.password is None:  # a run in DEBUG may have left the published password
-            for user in get_user_model().objects.filter(username__in=[CLIENT_EMAIL, SPANC_EMAIL, SMALL_SPANC_EMAIL,
-                                                                      STAFF_EMAIL]):
+            for user in get_user_model().objects.filter(
+                username__in=[CLIENT_EMAIL, SPANC_EMAIL, SMALL_SPANC_EMAIL, STAFF_EMAIL]
+            ):
                 user.set_unusable_password()
                 user.save(update_fields=["password"])
         self.counts()
@@ -221,8 +293,15 @@ class Command(BaseCommand):
         inserter = Inserter(Franchisee, ["external_id", "company", "first_name", "last_name", "email", "phone"])
         first_id = inserter.next_id()
         rows = [
-            (first_id + i, f"BENCH-F-{i:03d}", f"Aquatiris Réseau {i:03d}", FIRST[i % 20], LAST[i % 30],
-             f"franchise{i:03d}@bench.example", f"02 99 {i // 100:02d} {i % 100:02d} 00")
+            (
+                first_id + i,
+                f"BENCH-F-{i:03d}",
+                f"Aquatiris Réseau {i:03d}",
+                FIRST[i % 20],
+                LAST[i % 30],
+                f"franchise{i:03d}@bench.example",
+                f"02 99 {i // 100:02d} {i % 100:02d} 00",
+            )
             for i in range(count)
         ]
         inserter.insert(rows)
@@ -236,15 +315,36 @@ class Command(BaseCommand):
         for i in range(count):
             postcode, city = TOWNS[i % len(TOWNS)]
             email = {0: SPANC_EMAIL, count - 1: SMALL_SPANC_EMAIL}.get(i, f"spanc{i:03d}@bench.example")
-            rows.append((first_id + i, f"BENCH-S-{i:03d}", f"PRO-B{i:04d}", f"SPANC banc d'essai {i:03d} — {city}",
-                         email, "02 99 00 00 10", f"{i + 1} place de la Mairie", postcode, city,
-                         canonical_code(f"PRO-B{i:04d}")))
+            rows.append(
+                (
+                    first_id + i,
+                    f"BENCH-S-{i:03d}",
+                    f"PRO-B{i:04d}",
+                    f"SPANC banc d'essai {i:03d} — {city}",
+                    email,
+                    "02 99 00 00 10",
+                    f"{i + 1} place de la Mairie",
+                    postcode,
+                    city,
+                    canonical_code(f"PRO-B{i:04d}"),
+                )
+            )
         inserter.insert(rows)
         return [row[0] for row in rows]
 
     def clients(self, rng, count):
-        fields = ["external_id", "code", "first_name", "last_name", "email", "phone",
-                  "address_line1", "postcode", "city", "code_key"]
+        fields = [
+            "external_id",
+            "code",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "address_line1",
+            "postcode",
+            "city",
+            "code_key",
+        ]
         inserter = Inserter(Client, fields)
         first_id = inserter.next_id()
         # What the requests' recap copies, kept here rather than read back.
@@ -259,8 +359,19 @@ class Command(BaseCommand):
                 phone = f"06 {i // 1000000:02d} {i // 10000 % 100:02d} {i // 100 % 100:02d} {i % 100:02d}"
                 line1 = f"{rng.randint(1, 120)} rue des Roseaux"
                 self.client_info[first_id + i] = (first, last, code, email, phone, line1, postcode, city)
-                yield (first_id + i, f"BENCH-C-{i:06d}", code, first, last, email, phone, line1, postcode, city,
-                       canonical_code(code))
+                yield (
+                    first_id + i,
+                    f"BENCH-C-{i:06d}",
+                    code,
+                    first,
+                    last,
+                    email,
+                    phone,
+                    line1,
+                    postcode,
+                    city,
+                    canonical_code(code),
+                )
 
         inserter.insert(rows())
         return list(range(first_id, first_id + count))
@@ -268,15 +379,29 @@ class Command(BaseCommand):
     def installations(self, rng, clients, spancs, franchisees, big_spanc_folders):
         """Client 0 has 4 installations, the first half of the others 2, the rest 1
         (150,000 at scale 1). Every 30th goes to the big SPANC (5,000 folders)."""
-        fields = ["external_id", "client", "franchisee", "spanc", "reference", "label", "address_line1",
-                  "postcode", "city", "installed_on", "serial_number", "stage", "client_sort_name", "search_words"]
+        fields = [
+            "external_id",
+            "client",
+            "franchisee",
+            "spanc",
+            "reference",
+            "label",
+            "address_line1",
+            "postcode",
+            "city",
+            "installed_on",
+            "serial_number",
+            "stage",
+            "client_sort_name",
+            "search_words",
+        ]
         inserter = Inserter(Installation, fields)
         first_id = inserter.next_id()
         owners = [clients[0]] * 4
         half = len(clients) // 2 - 3
         for client_id in clients[1:]:
             owners.append(client_id)
-        owners += clients[1:1 + half]
+        owners += clients[1 : 1 + half]
         total = len(owners)
         step = max(1, total // big_spanc_folders)
         result = []
@@ -303,9 +428,23 @@ class Command(BaseCommand):
                 self.installation_info[pk] = (reference, franchisee_id)
                 first, last = self.client_info[client_id][:2]
                 names = folder_columns(last, first, city, postcode, reference)
-                yield (pk, f"BENCH-I-{j:06d}", client_id, franchisee_id, spanc_id, reference,
-                       LABELS[rng.randrange(3)], f"Lieu-dit Kervenn {rng.randint(1, 99)}",
-                       postcode, city, installed_on, serial, stage, names["client_sort_name"], names["search_words"])
+                yield (
+                    pk,
+                    f"BENCH-I-{j:06d}",
+                    client_id,
+                    franchisee_id,
+                    spanc_id,
+                    reference,
+                    LABELS[rng.randrange(3)],
+                    f"Lieu-dit Kervenn {rng.randint(1, 99)}",
+                    postcode,
+                    city,
+                    installed_on,
+                    serial,
+                    stage,
+                    names["client_sort_name"],
+                    names["search_words"],
+                )
 
         inserter.insert(rows())
         return result
@@ -313,13 +452,35 @@ class Command(BaseCommand):
     def documents(self, rng, installations, count):
         """Six documents per installation and a seventh on two in three (1,000,000 at scale 1);
         one in a hundred soft-deleted."""
-        fields = ["external_id", "installation", "theme", "title", "file", "filename", "content_type", "size",
-                  "sha256", "issued_on", "visible_to_client", "visible_to_spanc", "source", "created_at",
-                  "deleted_at", "synced_at"]
+        fields = [
+            "external_id",
+            "installation",
+            "theme",
+            "title",
+            "file",
+            "filename",
+            "content_type",
+            "size",
+            "sha256",
+            "issued_on",
+            "visible_to_client",
+            "visible_to_spanc",
+            "source",
+            "created_at",
+            "deleted_at",
+            "synced_at",
+        ]
         inserter = Inserter(PortalDocument, fields)
         first_id = inserter.next_id()
-        titles = ["Étude de sol", "Devis signé", "Facture de l'installation", "Garantie décennale",
-                  "Guide d'entretien", "Rapport de contrôle SPANC", "Plan de l'installation"]
+        titles = [
+            "Étude de sol",
+            "Devis signé",
+            "Facture de l'installation",
+            "Garantie décennale",
+            "Guide d'entretien",
+            "Rapport de contrôle SPANC",
+            "Plan de l'installation",
+        ]
         base = max(1, count // len(installations))
         extra = count - base * len(installations)
         now = self.now
@@ -333,23 +494,58 @@ class Command(BaseCommand):
                     created = now - datetime.timedelta(days=rng.randrange(3650), seconds=rng.randrange(86400))
                     deleted = created + datetime.timedelta(days=1) if rng.random() < 0.01 else None
                     theme = self.themes[k % len(self.themes)]
-                    yield (first_id + n, f"BENCH-D-{n:07d}", installation_id, theme, titles[k % len(titles)], name,
-                           f"document-{n}.pdf", "application/pdf", size, digest, created.date(),
-                           rng.random() < 0.9, k % 2 == 0, "sync", created, deleted, now)
+                    yield (
+                        first_id + n,
+                        f"BENCH-D-{n:07d}",
+                        installation_id,
+                        theme,
+                        titles[k % len(titles)],
+                        name,
+                        f"document-{n}.pdf",
+                        "application/pdf",
+                        size,
+                        digest,
+                        created.date(),
+                        rng.random() < 0.9,
+                        k % 2 == 0,
+                        "sync",
+                        created,
+                        deleted,
+                        now,
+                    )
                     n += 1
 
         inserter.insert(rows())
 
     def requests(self, rng, installations, count):
-        fields = ["reference", "kind", "status", "client", "installation", "franchisee", "subject_label",
-                  "after_sales_reason", "message", "client_last_name", "client_first_name", "client_address",
-                  "client_phone", "client_email", "client_code", "installation_reference", "created_at"]
+        fields = [
+            "reference",
+            "kind",
+            "status",
+            "client",
+            "installation",
+            "franchisee",
+            "subject_label",
+            "after_sales_reason",
+            "message",
+            "client_last_name",
+            "client_first_name",
+            "client_address",
+            "client_phone",
+            "client_email",
+            "client_code",
+            "installation_reference",
+            "created_at",
+        ]
         inserter = Inserter(PortalRequest, fields)
         first_id = inserter.next_id()
         sample = [installations[rng.randrange(len(installations))] for _ in range(count)]
         kinds = ["question"] * 5 + ["after_sales"] * 3 + ["maintenance_contract"] * 2
-        subjects = {"question": "Question sur mon installation", "after_sales": "Dysfonctionnement / SAV",
-                    "maintenance_contract": "Contrat d'entretien"}
+        subjects = {
+            "question": "Question sur mon installation",
+            "after_sales": "Dysfonctionnement / SAV",
+            "maintenance_contract": "Contrat d'entretien",
+        }
         now = self.now
 
         def rows():
@@ -358,11 +554,26 @@ class Command(BaseCommand):
                 reference, franchisee_id = self.installation_info[installation_id]
                 kind = kinds[rng.randrange(10)]
                 created = now - datetime.timedelta(days=rng.randrange(730), seconds=rng.randrange(86400))
-                yield (first_id + n, uuid.UUID(int=rng.getrandbits(128), version=4), kind,
-                       ["new", "in_progress", "closed"][rng.randrange(3)], client_id, installation_id,
-                       franchisee_id, subjects[kind], "Odeurs" if kind == "after_sales" else "",
-                       "Bonjour, j'ai une question au sujet de mon installation. Merci de me rappeler.",
-                       last, first, f"{line1}\n{postcode} {city}", phone, email, code, reference, created)
+                yield (
+                    first_id + n,
+                    uuid.UUID(int=rng.getrandbits(128), version=4),
+                    kind,
+                    ["new", "in_progress", "closed"][rng.randrange(3)],
+                    client_id,
+                    installation_id,
+                    franchisee_id,
+                    subjects[kind],
+                    "Odeurs" if kind == "after_sales" else "",
+                    "Bonjour, j'ai une question au sujet de mon installation. Merci de me rappeler.",
+                    last,
+                    first,
+                    f"{line1}\n{postcode} {city}",
+                    phone,
+                    email,
+                    code,
+                    reference,
+                    created,
+                )
 
         inserter.insert(rows())
 
@@ -405,7 +616,9 @@ class Command(BaseCommand):
             parent = index_model.objects.first()
             if parent is None:
                 try:
-                    parent = home.add_child(instance=index_model(title="Actualités (banc d'essai)", slug="actualites-bench"))
+                    parent = home.add_child(
+                        instance=index_model(title="Actualités (banc d'essai)", slug="actualites-bench")
+                    )
                 except Exception as error:  # a page type with required fields we do not know
                     self.stdout.write(f"  news: could not create a {index_model.__name__}: {error}; skipped.")
                     return False
@@ -430,8 +643,11 @@ class Command(BaseCommand):
         client = Client.objects.get(pk=client_id)
         spanc = Spanc.objects.get(pk=spanc_id)
         small = Spanc.objects.get(pk=small_spanc_id)
-        for email, field, record in ((CLIENT_EMAIL, "client", client), (SPANC_EMAIL, "spanc", spanc),
-                                     (SMALL_SPANC_EMAIL, "spanc", small)):
+        for email, field, record in (
+            (CLIENT_EMAIL, "client", client),
+            (SPANC_EMAIL, "spanc", spanc),
+            (SMALL_SPANC_EMAIL, "spanc", small),
+        ):
             user = User.objects.create_user(username=email, email=email, password=self.password)
             PortalAccount.objects.create(user=user, activated_at=self.now, **{field: record})
         User.objects.create_superuser(username=STAFF_EMAIL, email=STAFF_EMAIL, password=self.password)
@@ -462,15 +678,20 @@ class Command(BaseCommand):
 
     def write_sessions(self, path):
         """Fresh sessions for the benchmark users (SPANC and staff: second factor verified)."""
+        from importlib import import_module
+
         from django_otp import DEVICE_ID_SESSION_KEY
         from django_otp.plugins.otp_email.models import EmailDevice
-        from importlib import import_module
 
         User = get_user_model()
         store_class = import_module(settings.SESSION_ENGINE).SessionStore
         cookies = {}
-        roles = (("client", CLIENT_EMAIL), ("spanc", SPANC_EMAIL), ("spanc_small", SMALL_SPANC_EMAIL),
-                 ("staff", STAFF_EMAIL))
+        roles = (
+            ("client", CLIENT_EMAIL),
+            ("spanc", SPANC_EMAIL),
+            ("spanc_small", SMALL_SPANC_EMAIL),
+            ("staff", STAFF_EMAIL),
+        )
         for role, email in roles:
             user = User.objects.get(username=email)
             session = store_class()
@@ -495,7 +716,9 @@ class Command(BaseCommand):
             "spanc_folder": folder.pk,
             "spanc_search": folder.client.last_name,
             "spanc_folders": Installation.objects.filter(spanc=spanc).count(),
-            "small_spanc_folders": Installation.objects.filter(spanc__account__user__username=SMALL_SPANC_EMAIL).count(),
+            "small_spanc_folders": Installation.objects.filter(
+                spanc__account__user__username=SMALL_SPANC_EMAIL
+            ).count(),
             "password": self.password,
             "emails": dict(roles),
         }

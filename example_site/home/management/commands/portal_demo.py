@@ -76,8 +76,12 @@ SUBJECTS = [
 ]
 REASONS = ["Odeurs", "Eau stagnante", "Poste de relevage / pompe", "Végétation", "Autre"]
 # (name, is a control report: the SPANC gives its result, order)
-SPANC_DOCUMENT_TYPES = [("Rapport de contrôle", True, 10), ("Contrôle de bonne exécution", True, 20),
-                        ("Avis sur le projet (conception)", False, 30), ("Courrier", False, 40)]
+SPANC_DOCUMENT_TYPES = [
+    ("Rapport de contrôle", True, 10),
+    ("Contrôle de bonne exécution", True, 20),
+    ("Avis sur le projet (conception)", False, 30),
+    ("Courrier", False, 40),
+]
 DOCUMENTS = [
     ("etude-de-sol", "Étude de sol", True),
     ("devis", "Devis signé", False),
@@ -90,16 +94,24 @@ DOCUMENTS = [
 def is_wagtail_placeholder(page):
     """The "Welcome to your new Wagtail site!" page Wagtail's first
     migrations make, never edited, with no children."""
-    return (page.specific_class is Page and page.slug == "home" and page.title.startswith("Welcome to your new Wagtail")
-            and page.latest_revision_id is None and not page.get_children().exists())
+    return (
+        page.specific_class is Page
+        and page.slug == "home"
+        and page.title.startswith("Welcome to your new Wagtail")
+        and page.latest_revision_id is None
+        and not page.get_children().exists()
+    )
 
 
 def spelled_email(record):
     """A demo record's email as its export spells it (capitals, IDN domain):
     what the demo prints and a person types; the record holds its canonical
     form."""
-    spellings = {row[0]: row[3] for row in people.SPANCS} if isinstance(record, Spanc) else {
-        data.external_id: data.email for data in people.clients()}
+    spellings = (
+        {row[0]: row[3] for row in people.SPANCS}
+        if isinstance(record, Spanc)
+        else {data.external_id: data.email for data in people.clients()}
+    )
     return spellings.get(record.external_id, record.email)
 
 
@@ -110,19 +122,23 @@ def to_activate(clients, spancs):
 
 
 class Command(BaseCommand):
-    help = ("Create the example site's demo data (safe to run twice; changes nothing it did not create) "
-            "and print the demo logins.")
+    help = (
+        "Create the example site's demo data (safe to run twice; changes nothing it did not create) "
+        "and print the demo logins."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--allow-without-debug", action="store_true",
+            "--allow-without-debug",
+            action="store_true",
             help="Run although DEBUG is off (e.g. the benchmark on production settings). "
-                 "The demo users then get random passwords, printed once.",
+            "The demo users then get random passwords, printed once.",
         )
         parser.add_argument(
-            "--base-url", default=None,
+            "--base-url",
+            default=None,
             help="Where the site is served, for the printed links "
-                 "(default: WAGTAILADMIN_BASE_URL, e.g. http://127.0.0.1:8000).",
+            "(default: WAGTAILADMIN_BASE_URL, e.g. http://127.0.0.1:8000).",
         )
 
     # -- guards -----------------------------------------------------------------
@@ -132,16 +148,19 @@ class Command(BaseCommand):
             raise CommandError(
                 f"portal_demo fills the example site only (ROOT_URLCONF is {settings.ROOT_URLCONF!r}, not "
                 f"{EXAMPLE_URLCONF!r}). On your own site use `portal_sample_export DIR` then `portal_sync DIR` "
-                "for a first test client.")
+                "for a first test client."
+            )
         if not settings.DEBUG and not allow_without_debug:
             raise CommandError(
                 "portal_demo refuses to run with DEBUG off: it creates logins. "
-                "Pass --allow-without-debug to run it anyway (random passwords, printed once).")
+                "Pass --allow-without-debug to run it anyway (random passwords, printed once)."
+            )
         root = self.site_root()
         if root is not None and not isinstance(root.specific, HomePage) and not is_wagtail_placeholder(root):
             raise CommandError(
                 f"portal_demo fills the example site only: the default site's home page {root.title!r} "
-                f"is a {root.specific_class.__name__}, not the example site's HomePage. Nothing was changed.")
+                f"is a {root.specific_class.__name__}, not the example site's HomePage. Nothing was changed."
+            )
 
     @staticmethod
     def site_root():
@@ -166,8 +185,10 @@ class Command(BaseCommand):
         if foreign:
             raise CommandError(
                 "portal_demo did not create these records and will not change them: "
-                + ", ".join(foreign[:10]) + (" ..." if len(foreign) > 10 else "")
-                + ". Run it on an empty database. Nothing was changed.")
+                + ", ".join(foreign[:10])
+                + (" ..." if len(foreign) > 10 else "")
+                + ". Run it on an empty database. Nothing was changed."
+            )
 
     # -- the run ----------------------------------------------------------------
 
@@ -200,7 +221,8 @@ class Command(BaseCommand):
         themes = {}
         for slug, name, order in THEMES:
             themes[slug] = DocumentTheme.objects.filter(slug=slug).first() or self.ledger.create(
-                DocumentTheme, slug=slug, name=name, sort_order=order)
+                DocumentTheme, slug=slug, name=name, sort_order=order
+            )
         return themes
 
     def subjects(self):
@@ -209,21 +231,37 @@ class Command(BaseCommand):
         for order, name in enumerate(REASONS):
             self.ledger.ensure(AfterSalesReason, {"name": name}, {"sort_order": order * 10})
         for name, is_control_report, order in SPANC_DOCUMENT_TYPES:
-            self.ledger.ensure(SpancDocumentType, {"name": name}, {"is_control_report": is_control_report,
-                                                                   "sort_order": order})
+            self.ledger.ensure(
+                SpancDocumentType, {"name": name}, {"is_control_report": is_control_report, "sort_order": order}
+            )
 
     def franchisees(self):
         return [
-            self.ledger.ensure(Franchisee, {"external_id": ext}, update=True, defaults={
-                "company": company, "first_name": first, "last_name": last, "email": email, "phone": phone})
+            self.ledger.ensure(
+                Franchisee,
+                {"external_id": ext},
+                update=True,
+                defaults={"company": company, "first_name": first, "last_name": last, "email": email, "phone": phone},
+            )
             for ext, company, first, last, email, phone in people.FRANCHISEES
         ]
 
     def spancs(self):
         return [
-            self.ledger.ensure(Spanc, {"external_id": ext}, update=True, defaults={
-                "code": code, "name": name, "email": canonical_email(email), "phone": phone,
-                "address_line1": line1, "postcode": postcode, "city": city})
+            self.ledger.ensure(
+                Spanc,
+                {"external_id": ext},
+                update=True,
+                defaults={
+                    "code": code,
+                    "name": name,
+                    "email": canonical_email(email),
+                    "phone": phone,
+                    "address_line1": line1,
+                    "postcode": postcode,
+                    "city": city,
+                },
+            )
             for ext, code, name, email, phone, (line1, postcode, city) in people.SPANCS
         ]
 
@@ -232,12 +270,22 @@ class Command(BaseCommand):
         under a demo id stops the run before: refuse_foreign_records)."""
         clients, installations = [], []
         for data in people.clients():
-            client = self.ledger.ensure(Client, {"external_id": data.external_id}, update=True, defaults={
-                "code": data.code, "first_name": data.first_name, "last_name": data.last_name,
-                "email": canonical_email(data.email), "phone": data.phone,
-                "address_line1": data.address_line1, "address_line2": data.address_line2,
-                "postcode": data.postcode, "city": data.city,
-            })
+            client = self.ledger.ensure(
+                Client,
+                {"external_id": data.external_id},
+                update=True,
+                defaults={
+                    "code": data.code,
+                    "first_name": data.first_name,
+                    "last_name": data.last_name,
+                    "email": canonical_email(data.email),
+                    "phone": data.phone,
+                    "address_line1": data.address_line1,
+                    "address_line2": data.address_line2,
+                    "postcode": data.postcode,
+                    "city": data.city,
+                },
+            )
             clients.append(client)
             for spec in data.installations:
                 installations.append(self.installation(client, spec, franchisees, spancs, themes))
@@ -245,30 +293,48 @@ class Command(BaseCommand):
 
     def installation(self, client, spec, franchisees, spancs, themes):
         number = spec.number
-        installation = self.ledger.ensure(Installation, {"external_id": spec.external_id}, defaults={
-            "client": client,
-            "franchisee": franchisees[spec.franchisee],
-            "spanc": None if spec.spanc is None else spancs[spec.spanc],
-            "reference": spec.reference, "label": spec.label,
-            "address_line1": spec.address_line1, "address_line2": spec.address_line2,
-            "postcode": spec.postcode, "city": spec.city,
-            "installed_on": spec.installed_on, "stage": spec.stage,
-        })
+        installation = self.ledger.ensure(
+            Installation,
+            {"external_id": spec.external_id},
+            defaults={
+                "client": client,
+                "franchisee": franchisees[spec.franchisee],
+                "spanc": None if spec.spanc is None else spancs[spec.spanc],
+                "reference": spec.reference,
+                "label": spec.label,
+                "address_line1": spec.address_line1,
+                "address_line2": spec.address_line2,
+                "postcode": spec.postcode,
+                "city": spec.city,
+                "installed_on": spec.installed_on,
+                "stage": spec.stage,
+            },
+        )
         for k, (slug, title, shared) in enumerate(DOCUMENTS):
             external_id = f"D-{900000 + number * 10 + k}"
             if PortalDocument.objects.filter(external_id=external_id).exists():
                 continue
-            content = make_pdf(title, [
-                f"Client : {client.full_name} ({client.code})",
-                f"Installation : {installation.reference} — {installation.label}",
-                f"Adresse : {installation.address_one_line}",
-                "Document de démonstration Aquatiris.",
-            ])
+            content = make_pdf(
+                title,
+                [
+                    f"Client : {client.full_name} ({client.code})",
+                    f"Installation : {installation.reference} — {installation.label}",
+                    f"Adresse : {installation.address_one_line}",
+                    "Document de démonstration Aquatiris.",
+                ],
+            )
             document = PortalDocument(
-                external_id=external_id, installation=installation, theme=themes[slug], title=title,
-                filename=f"{slug}-{installation.reference}.pdf", content_type="application/pdf",
-                size=len(content), sha256=hashlib.sha256(content).hexdigest(),
-                issued_on=installation.installed_on, visible_to_client=True, visible_to_spanc=shared,
+                external_id=external_id,
+                installation=installation,
+                theme=themes[slug],
+                title=title,
+                filename=f"{slug}-{installation.reference}.pdf",
+                content_type="application/pdf",
+                size=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+                issued_on=installation.installed_on,
+                visible_to_client=True,
+                visible_to_spanc=shared,
                 created_at=timezone.now() - datetime.timedelta(days=30 - k),
             )
             document.file.save(document.filename, ContentFile(content), save=False)
@@ -301,26 +367,50 @@ class Command(BaseCommand):
                 if report_title:
                     spanc_report = kind == "spanc_inspection"
                     report = self.document(
-                        installation, f"D-{external_id[2:]}", themes["spanc" if spanc_report else "entretien"],
-                        report_title, when, shared=spanc_report,
-                        lines=[f"Visite du {when:%d/%m/%Y}", "Filtre en bon état, roseaux faucardés.",
-                               "Conformité : installation conforme." if spanc_report else "Prochain entretien dans un an."])
+                        installation,
+                        f"D-{external_id[2:]}",
+                        themes["spanc" if spanc_report else "entretien"],
+                        report_title,
+                        when,
+                        shared=spanc_report,
+                        lines=[
+                            f"Visite du {when:%d/%m/%Y}",
+                            "Filtre en bon état, roseaux faucardés.",
+                            "Conformité : installation conforme." if spanc_report else "Prochain entretien dans un an.",
+                        ],
+                    )
                 self.ledger.create(
-                    Visit, external_id=external_id, installation=installation, kind=kind,
-                    planned_for=when, slot=slot, done_on=when if done else None,
+                    Visit,
+                    external_id=external_id,
+                    installation=installation,
+                    kind=kind,
+                    planned_for=when,
+                    slot=slot,
+                    done_on=when if done else None,
                     technician="Contrôleur SPANC" if kind == "spanc_inspection" else "Luc Martin",
-                    summary="Filtre en bon état." if done else "", report_document=report,
-                    visible_to_client=True, visible_to_spanc=kind == "spanc_inspection" or done)
+                    summary="Filtre en bon état." if done else "",
+                    report_document=report,
+                    visible_to_client=True,
+                    visible_to_spanc=kind == "spanc_inspection" or done,
+                )
         refresh_last_maintenance([i.pk for i in built])
 
     def document(self, installation, external_id, theme, title, issued_on, shared, lines):
         """A small valid PDF document of ``installation``."""
         content = make_pdf(title, [f"Installation : {installation.reference} — {installation.label}", *lines])
         document = PortalDocument(
-            external_id=external_id, installation=installation, theme=theme, title=title,
-            filename=f"{theme.slug}-{installation.reference}-{issued_on:%Y%m%d}.pdf", content_type="application/pdf",
-            size=len(content), sha256=hashlib.sha256(content).hexdigest(), issued_on=issued_on,
-            visible_to_client=True, visible_to_spanc=shared, created_at=timezone.now(),
+            external_id=external_id,
+            installation=installation,
+            theme=theme,
+            title=title,
+            filename=f"{theme.slug}-{installation.reference}-{issued_on:%Y%m%d}.pdf",
+            content_type="application/pdf",
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            issued_on=issued_on,
+            visible_to_client=True,
+            visible_to_spanc=shared,
+            created_at=timezone.now(),
         )
         document.file.save(document.filename, ContentFile(content), save=False)
         document.save()
@@ -335,50 +425,75 @@ class Command(BaseCommand):
         if root is not None and isinstance(root.specific, HomePage):
             home = root.specific
         else:
-            home = ledger.mark(Page.get_first_root_node().add_child(instance=HomePage(title="Aquatiris", slug="accueil")))
+            home = ledger.mark(
+                Page.get_first_root_node().add_child(instance=HomePage(title="Aquatiris", slug="accueil"))
+            )
             site = Site.objects.filter(is_default_site=True).first()
             if site:
                 site.root_page = home
                 site.site_name = site.site_name or "Aquatiris"
                 site.save()
             else:
-                ledger.mark(Site.objects.create(hostname="localhost", port=80, root_page=home,
-                                                is_default_site=True, site_name="Aquatiris"))
+                ledger.mark(
+                    Site.objects.create(
+                        hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="Aquatiris"
+                    )
+                )
             if root is not None:  # Wagtail's welcome page (checked by refuse_unless_allowed)
                 root.delete()
         client_space = ClientSpacePage.objects.child_of(home).first()
         if client_space is None:
             # The space's texts are fields of its page: editors change them there (preview, revisions).
-            client_space = ledger.mark(home.add_child(instance=ClientSpacePage(
-                title="Espace client", slug="espace-client",
-                intro="Retrouvez ici vos installations, leurs documents et le suivi de vos demandes.",
-                request_form_intro="Une question sur votre installation ? Écrivez-nous : votre installateur "
-                                   "Aquatiris vous répond sous deux jours ouvrés.",
-            )))
+            client_space = ledger.mark(
+                home.add_child(
+                    instance=ClientSpacePage(
+                        title="Espace client",
+                        slug="espace-client",
+                        intro="Retrouvez ici vos installations, leurs documents et le suivi de vos demandes.",
+                        request_form_intro="Une question sur votre installation ? Écrivez-nous : votre installateur "
+                        "Aquatiris vous répond sous deux jours ouvrés.",
+                    )
+                )
+            )
         pro_space = ProSpacePage.objects.child_of(home).first()
         if pro_space is None:
-            pro_space = ledger.mark(home.add_child(instance=ProSpacePage(
-                title="Espace pro", slug="espace-pro",
-                intro="Les dossiers des installations Aquatiris de votre territoire.",
-                spanc_upload_intro=(
-                    "Déposez vos rapports de contrôle en PDF : l'installateur est prévenu par e-mail."
-                ),
-            )))
+            pro_space = ledger.mark(
+                home.add_child(
+                    instance=ProSpacePage(
+                        title="Espace pro",
+                        slug="espace-pro",
+                        intro="Les dossiers des installations Aquatiris de votre territoire.",
+                        spanc_upload_intro=(
+                            "Déposez vos rapports de contrôle en PDF : l'installateur est prévenu par e-mail."
+                        ),
+                    )
+                )
+            )
         if not AccessibilityStatementPage.objects.exists():  # max_count = 1: one per install
-            statement = home.add_child(instance=AccessibilityStatementPage(
-                title="Déclaration d'accessibilité", slug="accessibilite",
-                conformance=AccessibilityStatementPage.Conformance.PARTIAL,
-                contact_email="accessibilite@aquatiris.example",
-                established_on=timezone.localdate(),
-            ))
+            statement = home.add_child(
+                instance=AccessibilityStatementPage(
+                    title="Déclaration d'accessibilité",
+                    slug="accessibilite",
+                    conformance=AccessibilityStatementPage.Conformance.PARTIAL,
+                    contact_email="accessibilite@aquatiris.example",
+                    established_on=timezone.localdate(),
+                )
+            )
             statement.save_revision().publish()
             ledger.mark(statement)
         if ledger.owns(home) and not home.body.raw_data:
-            home.body = [("portal_access", {
-                "heading": "Vos espaces personnels",
-                "client_space": client_space, "client_label": "Espace client",
-                "pro_space": pro_space, "pro_label": "Espace pro (SPANC)",
-            })]
+            home.body = [
+                (
+                    "portal_access",
+                    {
+                        "heading": "Vos espaces personnels",
+                        "client_space": client_space,
+                        "client_label": "Espace client",
+                        "pro_space": pro_space,
+                        "pro_label": "Espace pro (SPANC)",
+                    },
+                )
+            ]
             home.save_revision().publish()
         elif not ledger.owns(home):
             ledger.left_alone.append((f"home page {home.title!r}", "buttons not added (add the portal_access block)"))
@@ -388,7 +503,9 @@ class Command(BaseCommand):
         site = Site.objects.filter(root_page=home).first()
         if site is None or PortalSettings.objects.filter(site=site).exists():
             return  # someone's settings: left as they are
-        values = {"network_head_emails": "sav@aquatiris.example"} if hasattr(PortalSettings, "network_head_emails") else {}
+        values = (
+            {"network_head_emails": "sav@aquatiris.example"} if hasattr(PortalSettings, "network_head_emails") else {}
+        )
         values["network_phone"] = "02 99 00 00 00"  # the first connection's "nothing arrived?" help
         self.ledger.create(PortalSettings, site=site, **values)
 
@@ -463,19 +580,26 @@ class Command(BaseCommand):
         if Collection.objects.filter(name=name).exists():
             return
         collection = self.ledger.mark(Collection.get_first_root_node().add_child(name=name))
-        restriction = self.ledger.create(CollectionViewRestriction, collection=collection,
-                                         restriction_type=CollectionViewRestriction.GROUPS)
+        restriction = self.ledger.create(
+            CollectionViewRestriction, collection=collection, restriction_type=CollectionViewRestriction.GROUPS
+        )
         restriction.groups.add(client_group())
-        content = make_pdf("Guide d'entretien — filtre planté de roseaux", [
-            "1. Alterner l'alimentation des casiers chaque semaine.",
-            "2. Faucarder les roseaux à l'automne, sans les arracher.",
-            "3. Vérifier le poste de relevage et le regard de répartition tous les mois.",
-            "4. Ne jamais rejeter d'huile, de solvant ni de lingettes.",
-        ])
-        self.ledger.mark(get_document_model().objects.create(
-            title="Guide d'entretien du filtre planté de roseaux", collection=collection,
-            file=ContentFile(content, name="guide-entretien-filtre.pdf"),
-        ))
+        content = make_pdf(
+            "Guide d'entretien — filtre planté de roseaux",
+            [
+                "1. Alterner l'alimentation des casiers chaque semaine.",
+                "2. Faucarder les roseaux à l'automne, sans les arracher.",
+                "3. Vérifier le poste de relevage et le regard de répartition tous les mois.",
+                "4. Ne jamais rejeter d'huile, de solvant ni de lingettes.",
+            ],
+        )
+        self.ledger.mark(
+            get_document_model().objects.create(
+                title="Guide d'entretien du filtre planté de roseaux",
+                collection=collection,
+                file=ContentFile(content, name="guide-entretien-filtre.pdf"),
+            )
+        )
 
     # -- the summary ------------------------------------------------------------
 
