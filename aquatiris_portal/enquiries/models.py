@@ -303,7 +303,7 @@ class ReplyLink(models.Model):
 
 
 class ReplyLinkUse(models.Model):
-    """Each time a franchisee's reply link is opened or used (DESIGN §7: no
+    """Each time a franchisee's reply link is opened or used (the rules of docs/architecture.md: no
     login, so every use leaves a trace)."""
 
     class Action(models.TextChoices):

@@ -16,7 +16,7 @@
 
 The network heads' addresses are the admins' setting (the portal settings'
 ``network_head_emails``, guarded by backoffice/mail_routing.py), never an
-editor's content (DESIGN §7).
+editor's content (docs/architecture.md, "Rules that hold everywhere").
 """
 
 import logging
