@@ -26,6 +26,7 @@ from ..records.models import DocumentSource, Installation, PortalDocument
 from ..records.themes import theme_for
 from ..sync.outbox import record_event
 from ..uploads import safe_filename
+from .authors import author_label, sent_by
 from .limits import enforce as enforce_limits
 from .links import document_url as document_link_url
 from .routing import spanc_upload_recipients
@@ -61,7 +62,9 @@ def admin_document_url(document, site_url=""):
     return base + path
 
 
-def document_payload(document, installation, spanc):
+def document_payload(document, installation, spanc, user=None):
+    """The ``document_uploaded`` event; ``sent_by`` names the agent who sent it
+    (a SPANC has several), as the request events do."""
     return {
         "document_id": document.pk,
         "installation": installation.external_id,
@@ -79,6 +82,7 @@ def document_payload(document, installation, spanc):
         "size": document.size,
         "sha256": document.sha256,
         "uploaded_at": document.created_at.isoformat(),
+        "sent_by": sent_by(user),
     }
 
 
@@ -203,12 +207,12 @@ def receive_spanc_documents(
                 document.file.save(document.filename, uploaded, save=False)
                 stored.append((document.file.storage, document.file.name))
                 document.save()
-                record_event("document_uploaded", document_payload(document, locked, spanc), installation=locked)
+                record_event("document_uploaded", document_payload(document, locked, spanc, user), installation=locked)
                 results.append(UploadResult(document, created=True))
             # One mail per sending, however many files it held.
             added = [result.document for result in results if result.created]
             if added:
-                _tell_franchisee(added, locked, spanc, portal_settings_obj, site_url)
+                _tell_franchisee(added, locked, spanc, portal_settings_obj, site_url, user)
     except Exception:
         for storage, name in stored:
             _remove_orphan(storage, name)
@@ -250,7 +254,7 @@ def sent_messages(results):
     return said
 
 
-def _tell_franchisee(documents, installation, spanc, portal_settings_obj, site_url=""):
+def _tell_franchisee(documents, installation, spanc, portal_settings_obj, site_url="", user=None):
     """One mail to the franchisee (routing.py: else the network head) naming
     every document of one sending, each with its own link."""
     franchisee = installation.franchisee
@@ -279,6 +283,8 @@ def _tell_franchisee(documents, installation, spanc, portal_settings_obj, site_u
             "client": installation.client,
             "franchisee": franchisee,
             "spanc": spanc,
+            # The agent who sent it, by name (else address): a SPANC has several.
+            "sender": author_label(user),
             "personal_links": personal,
             "link_days": app_settings.REPLY_LINK_DAYS,
         },
