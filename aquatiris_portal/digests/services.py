@@ -4,8 +4,12 @@
   documents added for their installations since the previous digest (what
   ``access`` lets them read; their own warranty certificates left out: they
   had a mail), each linked; nothing when nothing arrived.
-- A SPANC account: one mail per SPANC_DIGEST_DAYS (a week) of the new
+- A SPANC's person: one mail per SPANC_DIGEST_DAYS (a week) of the new
   folders of its territory and the documents newly shared with the SPANC.
+
+A digest goes to each person with an active membership of the record (an
+owner and their household, a SPANC's manager and agents), each their own
+mail; a removed person gets none.
 
 Each person's choice (``notifications.preferences``, kinds
 ``client_documents`` and ``spanc_digest``) is asked first; every mail has
@@ -23,13 +27,13 @@ import logging
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Page
 
 from .. import access
-from ..accounts.models import PortalAccount
+from ..accounts.models import Membership
 from ..conf import app_settings, public_base_url
 from ..enquiries import proofs
 from ..notifications.mail import queue_mail
@@ -64,8 +68,11 @@ class Report:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
 
-def _accounts():
-    return PortalAccount.objects.select_related("user", "client", "spanc")
+def _memberships():
+    """The active memberships, each with its person (and their account) and record."""
+    return Membership.objects.filter(removed_at__isnull=True, person__is_active=True).select_related(
+        "person", "person__portal_account", "client", "spanc"
+    )
 
 
 def _state(user, kind):
@@ -74,9 +81,11 @@ def _state(user, kind):
     return NotificationPreference.objects.select_for_update().get(user=user, kind=kind)
 
 
-def _since(state, account, now):
+def _since(state, membership, now):
     floor = now - FIRST_LOOKBACK
-    start = state.last_sent_at or account.activated_at or account.created_at or floor
+    account = getattr(membership.person, "portal_account", None)
+    joined = [when for when in (getattr(account, "activated_at", None), membership.created_at) if when]
+    start = state.last_sent_at or (min(joined) if joined else floor)
     return max(start, floor) if state.last_sent_at is None else start
 
 
@@ -102,11 +111,12 @@ def _space_url(model):
     return _space(model)[1]
 
 
-def send_client_digest(account, now=None, force=False):
-    """The digest of one client account, if due and not empty: the mail or None."""
+def send_client_digest(membership, now=None, force=False):
+    """The digest of one person of a client (``membership``), if due and not
+    empty: the mail or None. The key is the person's and the day's."""
     now = now or timezone.now()
-    user = account.user
-    if not user.is_active or not user.email or account.client_id is None:
+    user = membership.person
+    if not user.is_active or not user.email or membership.client_id is None or not membership.active:
         return None
     with transaction.atomic():
         state = _state(user, CLIENT_KIND)
@@ -117,9 +127,9 @@ def send_client_digest(account, now=None, force=False):
         key = f"digest:client:{user.pk}:{timezone.localdate(now):%Y-%m-%d}"
         if OutgoingMail.objects.filter(key=key).exists():
             return None  # today's digest went already (at most one a day)
-        since = _since(state, account, now)
+        since = _since(state, membership, now)
         documents = (
-            access.documents_of_client(account.client)
+            access.documents_of_client(membership.client)
             .filter(created_at__gt=since, created_at__lte=now)
             .exclude(source=DocumentSource.CERTIFICATE)
             .select_related("installation", "theme")
@@ -138,7 +148,7 @@ def send_client_digest(account, now=None, force=False):
             template=MAIL + "digest_client",
             headers=headers,
             context={
-                "client": account.client,
+                "client": membership.client,
                 "documents": listed[:LIST_LIMIT],
                 "total": total,
                 "since": since,
@@ -152,13 +162,13 @@ def send_client_digest(account, now=None, force=False):
     return mail
 
 
-def send_spanc_digest(account, now=None, force=False):
-    """The weekly digest of one SPANC account, if due and not empty."""
+def send_spanc_digest(membership, now=None, force=False):
+    """The weekly digest of one person of a SPANC (``membership``), if due and not empty."""
     now = now or timezone.now()
-    user = account.user
-    if not user.is_active or not user.email or account.spanc_id is None:
+    user = membership.person
+    if not user.is_active or not user.email or membership.spanc_id is None or not membership.active:
         return None
-    spanc = account.spanc
+    spanc = membership.spanc
     with transaction.atomic():
         state = _state(user, SPANC_KIND)
         if not state.enabled:
@@ -168,7 +178,7 @@ def send_spanc_digest(account, now=None, force=False):
         key = f"digest:spanc:{user.pk}:{timezone.localdate(now):%Y-%m-%d}"
         if OutgoingMail.objects.filter(key=key).exists():
             return None
-        since = _since(state, account, now)
+        since = _since(state, membership, now)
         folders = Installation.objects.filter(spanc=spanc, created_at__gt=since, created_at__lte=now).order_by(
             "client_sort_name", "reference"
         )
@@ -228,7 +238,7 @@ def _horizon(kind, now):
 
 def send_due(now=None, force=False):
     """Send every digest that is due (all of them with ``force``). Only the
-    accounts with something new in the look-back period are visited."""
+    people of records with something new in the look-back period are visited."""
     now = now or timezone.now()
     report = Report()
     horizon = _horizon(CLIENT_KIND, now)
@@ -237,12 +247,12 @@ def send_due(now=None, force=False):
         .filter(visible_to_client=True, created_at__gt=horizon)
         .values("installation__client_id")
     )
-    for account in _accounts().filter(client_id__in=clients, user__is_active=True).order_by("pk").iterator():
+    for membership in _memberships().filter(client_id__in=clients).order_by("pk").iterator():
         try:
-            if send_client_digest(account, now, force):
+            if send_client_digest(membership, now, force):
                 report.client_mails += 1
         except Exception:  # one person's failure never stops the others
-            logger.exception("Client digest of account %s failed", account.pk)
+            logger.exception("Client digest of membership %s failed", membership.pk)
             report.skip("error")
     horizon = _horizon(SPANC_KIND, now)
     spancs_with_documents = (
@@ -251,14 +261,16 @@ def send_due(now=None, force=False):
         .values("installation__spanc_id")
     )
     spancs_with_folders = Installation.objects.filter(created_at__gt=horizon).values("spanc_id")
-    spanc_accounts = _accounts().filter(user__is_active=True, spanc_id__isnull=False).filter(
-        spanc_id__in=spancs_with_documents
-    ) | _accounts().filter(user__is_active=True, spanc_id__in=spancs_with_folders)
-    for account in spanc_accounts.distinct().order_by("pk").iterator():
+    spanc_members = (
+        _memberships()
+        .filter(spanc_id__isnull=False)
+        .filter(Q(spanc_id__in=spancs_with_documents) | Q(spanc_id__in=spancs_with_folders))
+    )
+    for membership in spanc_members.order_by("pk").iterator():
         try:
-            if send_spanc_digest(account, now, force):
+            if send_spanc_digest(membership, now, force):
                 report.spanc_mails += 1
         except Exception:
-            logger.exception("SPANC digest of account %s failed", account.pk)
+            logger.exception("SPANC digest of membership %s failed", membership.pk)
             report.skip("error")
     return report
