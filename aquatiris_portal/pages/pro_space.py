@@ -18,6 +18,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.models import Page
 
 from .. import access
+from ..enquiries.authors import author_label
 from ..enquiries.forms import add_limit_error
 from ..enquiries.limits import LimitReached
 from ..enquiries.spanc_upload_forms import SpancUploadForm
@@ -159,9 +160,13 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
         documents = (
             access.spanc_documents(request.user)
             .filter(installation=installation)
-            .select_related("uploaded_by_spanc")
+            .select_related("uploaded_by_spanc", "uploaded_by")
             .order_by("-created_at", "-pk")
         )
+        documents = list(documents)
+        for document in documents:
+            # A SPANC has several agents: each upload shows who sent it.
+            document.sender = author_label(document.uploaded_by) if document.uploaded_by_id else ""
         suffix = _state_suffix(request)
         visits = (
             access.spanc_visits(request.user)

@@ -117,7 +117,8 @@ def test_good_pdf_is_stored_and_tells_franchisee_and_internal_system(folder):
 
     page = folder["http"].get(folder["folder_url"]).content.decode()
     assert "Rapport de contrôle" in page
-    assert gettext("Sent by the SPANC") in page
+    # Signed by the agent who sent it (their address when they gave no name).
+    assert gettext("Sent by %(person)s") % {"person": document.uploaded_by.email} in page
 
 
 def test_clients_see_spanc_uploads_only_while_the_setting_says_so(folder, settings):
