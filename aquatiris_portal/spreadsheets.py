@@ -65,8 +65,9 @@ def safe_cell(value: Any) -> Any:
     """The value to write in a CSV (or any untyped) cell: text stays text.
 
     An apostrophe goes before every part that a spreadsheet could read as a
-    formula (see ``_FORMULA_PART``); nothing else changes, and a value
-    already made safe is returned as it is (idempotent)."""
+    formula (see ``_FORMULA_PART``); nothing else changes (but a lone
+    surrogate, which no file can hold, becomes U+FFFD), and a value already
+    made safe is returned as it is (idempotent)."""
     if not isinstance(value, str):
         return value
     return _FORMULA_PART.sub(r"\1'", _writable_text(value))
