@@ -6,6 +6,8 @@ process other than runserver's goes out within a minute, once:
   and `portal_notify --now` (a digest, a visit reminder) send what they
   queued before they exit, server or not;
 - runserver's in-process schedule sends what `manage.py shell` left pending;
+  so does `portal_notify`, which also runs the mail sweep (as `mail_tick`
+  does, for cron users), printing them in its own output;
 - when both could send a mail, it is printed once (subjects counted in
   every process's output, against the rows of the database).
 
@@ -239,9 +241,22 @@ def kinds(mails):
 def test_mails_of_other_processes_go_out_within_a_minute_once(demo, stack_report):
     demo.start_server()
 
-    # A shell queues the request's mails; only runserver's schedule can send them.
+    # A shell queues the request's mails; runserver's schedule sends them.
+    # (portal_notify's mail sweep would too: they are waited for first.)
     request = demo.create_request()
     started = time.monotonic()
+    shell_mails = {key for key in demo.mails() if key.startswith("request:")}
+    assert len(shell_mails) == 2, demo.mails()
+
+    def shell_mails_printed_by_server():
+        rows = demo.mails()
+        server_printed = {decoded(raw) for raw in SUBJECT_HEADER.findall(demo.server_output())}
+        return all(rows[key][1] == "sent" and rows[key][0] in server_printed for key in shell_mails)
+
+    try:
+        wait_until(shell_mails_printed_by_server, WINDOW, "the shell's mails sent by runserver")
+    except RuntimeError as error:
+        raise AssertionError(f"{error}\n{demo.failure_detail()}") from None
     # An import answers it (the client's "someone answered" mail), adds a
     # document (a digest) and a visit (a reminder) that portal_notify sends.
     demo.manage("portal_sync", demo.answer_export(request))
@@ -296,3 +311,16 @@ def test_portal_sync_alone_sends_its_mail_before_it_exits(demo):
     assert answer_subject.startswith("Nouvelle réponse à votre demande")
     # It runs the jobs it queued, not a sweep: the shell's mails wait for a server.
     assert {status for key, (_, status) in rows.items() if key.startswith("request:")} == {"pending"}
+
+
+def test_portal_notify_alone_sends_the_mails_left_pending(demo):
+    """Without a server, portal_notify's mail sweep (mail_tick's, for cron
+    users) sends what the shell left pending, once, in its own output."""
+    demo.create_request()
+    done = demo.manage("portal_notify", "--now")
+
+    rows = demo.mails()
+    shell = {key: value for key, value in rows.items() if key.startswith("request:")}
+    assert len(shell) == 2 and {status for _, status in shell.values()} == {"sent"}, rows
+    printed = collections.Counter(decoded(raw) for raw in SUBJECT_HEADER.findall(done.stdout))
+    assert printed == collections.Counter(subject for subject, _ in rows.values()), done.stdout
