@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from wagtail.models import Site
 
 from ..conf import app_settings
 from ..notifications.mail import queue_mail
@@ -28,8 +29,12 @@ MAIL_WAIT_MINUTES = 10
 def sent_page_context(request):
     """What the "sent" page says to someone who receives nothing: the same
     for every email and code (it never tells whether they matched)."""
+    # A host name no Wagtail site answers for (and no default site) has no
+    # settings: the page then names no phone rather than failing.
+    site = Site.find_for_request(request)
+    portal_settings = PortalSettings.for_site(site) if site is not None else None
     return {
-        "network_phone": (PortalSettings.for_request(request).network_phone or "").strip(),
+        "network_phone": (getattr(portal_settings, "network_phone", "") or "").strip(),
         "wait_minutes": MAIL_WAIT_MINUTES,
     }
 

@@ -18,6 +18,16 @@ def screenshot_dir():
     return Path(tempfile.gettempdir()) / "aquatiris-screenshots"
 
 
+# The deepest elements that stick out to the right: what the failure names.
+WIDEST_ELEMENTS = """() => {
+  const limit = document.documentElement.clientWidth;
+  const out = [...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > limit + 1);
+  return out.filter(e => ![...e.children].some(c => out.includes(c))).slice(0, 5)
+    .map(e => e.tagName.toLowerCase() + (e.className ? "." + String(e.className).split(" ").join(".") : "")
+         + " " + Math.round(e.getBoundingClientRect().right));
+}"""
+
+
 def shoot(page, name, widths=(1280, 360), overflow_widths=None):
     """Screenshot the current screen full page at each width (``name-WIDTH.png``)
     and assert it does not scroll sideways (at ``overflow_widths``, default all)."""
@@ -29,5 +39,6 @@ def shoot(page, name, widths=(1280, 360), overflow_widths=None):
         page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
         if width in overflow_widths:
             overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-            assert overflow <= 0, f"{name} scrolls sideways at {width}px ({overflow}px)"
+            wide = [] if overflow <= 0 else page.evaluate(WIDEST_ELEMENTS)
+            assert overflow <= 0, f"{name} scrolls sideways at {width}px ({overflow}px): {wide}"
     page.set_viewport_size({"width": 1280, "height": 900})
