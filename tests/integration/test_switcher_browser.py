@@ -1,0 +1,244 @@
+"""One login per person, on the real stack (PostgreSQL, Redis cache,
+Chromium): a landlord (owner of one client, household member of another)
+logs in through the login form, chooses a space, switches to the other with
+the keyboard only, and every page says whose space it is and shows that
+client's installations only; the other client's pages and files answer 404.
+A household member's downloads appear by name on the owner's « Qui a
+consulté mes documents », never on their own; « Nouveau » marks are per
+person. axe-core at every impact level is 0 at 360 and 1280 px on the
+chooser and on the dashboard with the switcher. Screenshots
+(PORTAL_UPDATE_SCREENSHOTS=1): space-switcher-360.png,
+dashboard-landlord-360.png.
+
+People are made through memberships only (factories.member, add_membership):
+a person's PortalAccount carries no client."""
+
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+
+from tests import factories
+from tests.integration.screens import shoot
+from tests.unit._pro_space import FAST_HASHERS
+
+from .test_access_log_browser import axe_clean
+from .test_keyboard_walkthrough import arrive, tab_to
+from .test_visits_browser import site_with_spaces
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+PASSWORD = "correct-Horse-battery-9"
+CHOOSER = re.compile(r".*/portail/compte/espace/(\?.*)?$")
+DASHBOARD = re.compile(r".*/espace-client/$")
+
+
+def _space(root):
+    from aquatiris_portal.pages.client_space import ClientSpacePage
+
+    if not ClientSpacePage.objects.exists():
+        site_with_spaces(root)
+    return ClientSpacePage.objects.get()
+
+
+def _log_in(page, base, email):
+    """The real login form, reached as a person does: by asking for the space."""
+    page.goto(base + "/espace-client/")
+    assert "/portail/connexion/" in page.url, page.url
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.aqp-form button[type=submit]")
+
+
+def _whose(page):
+    """The « Espace de … » line of the space, or '' when there is none."""
+    line = page.locator(".aqp-space-of")
+    return " ".join(line.inner_text().split()) if line.count() else ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_landlord_chooses_a_space_switches_with_the_keyboard_and_never_sees_the_other_client(
+    live_server, wagtail_root, page, settings, stack_report
+):
+    from aquatiris_portal.accounts.memberships import add_membership
+    from aquatiris_portal.models import Membership
+
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    base = live_server.url
+    space = _space(wagtail_root)
+    durand = factories.client(first_name="Anne", last_name="Durand")
+    le_goff = factories.client(first_name="Maëlle", last_name="Le Goff")
+    durand_house = factories.installation(client=durand, city="Lannion", address_line1="12 rue des Genêts")
+    le_goff_house = factories.installation(client=le_goff, city="Dinan", address_line1="3 chemin du Moulin")
+    durand_document = factories.document(durand_house, title="Certificat Durand")
+    factories.document(le_goff_house, title="Plan Le Goff")
+    landlord = factories.member(durand, role="owner", first_name="Anne", last_name="Durand")
+    add_membership(landlord, le_goff, Membership.Role.HOUSEHOLD)
+    durand_page = base + space.url + space.reverse_subpage("documents", args=[durand_house.pk])
+
+    # Login through the form: two clients, so the chooser comes first, the way back kept.
+    page.set_viewport_size({"width": 360, "height": 740})
+    _log_in(page, base, landlord.email)
+    arrive(page, CHOOSER)
+    chooser = page.locator("main")
+    assert chooser.get_by_role("button", name="Espace de Anne Durand").count() == 1
+    assert chooser.get_by_role("button", name="Espace de Maëlle Le Goff").count() == 1
+    failures = axe_clean(page, "Choisir l'espace")
+    shoot(page, "space-switcher", widths=(360,))
+    assert not failures, "axe-core violations:\n" + "\n".join(failures)
+
+    chooser.get_by_role("button", name="Espace de Anne Durand").click()
+    arrive(page, DASHBOARD)
+    assert _whose(page) == "Espace de Anne Durand · Changer d'espace", _whose(page)
+    text = page.locator("main").inner_text()
+    assert durand_house.reference in text and "Lannion" in text, text
+    assert le_goff_house.reference not in text and "Dinan" not in text, text
+    failures = axe_clean(page, "tableau de bord (propriétaire de deux espaces)")
+    shoot(page, "dashboard-landlord", widths=(360,))
+    assert not failures, "axe-core violations:\n" + "\n".join(failures)
+
+    # The switch with the keyboard only: Tab to « Changer d'espace », Enter;
+    # Tab to the other space, Enter. Every stop shows its focus.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    tab_to(page, lambda f: "/portail/compte/espace/" in f["href"], "the « Changer d'espace » link")
+    page.keyboard.press("Enter")
+    arrive(page, CHOOSER)
+    current = page.locator("main button[aria-current=true]")
+    assert " ".join(current.inner_text().split()) == "Espace de Anne Durand"  # where they are now
+    tab_to(page, lambda f: f["tag"] == "button" and "Le Goff" in f["text"], "the « Espace de Maëlle Le Goff » button")
+    page.keyboard.press("Enter")
+    arrive(page, DASHBOARD)
+    assert _whose(page) == "Espace de Maëlle Le Goff · Changer d'espace", _whose(page)
+    text = page.locator("main").inner_text()
+    assert le_goff_house.reference in text and "Dinan" in text, text
+    assert durand_house.reference not in text and "Lannion" not in text, text
+
+    # Durand's pages and file, asked for by address while in Le Goff's space: not found, nothing of them shown.
+    response = page.goto(durand_page)
+    assert response.status == 404
+    shown = page.content()
+    assert "Certificat Durand" not in shown and "Lannion" not in shown and "Espace de Anne Durand" not in shown
+    file = page.context.request.get(base + f"/portail/documents/{durand_document.pk}/")
+    assert file.status == 404 and b"%PDF" not in file.body()
+
+    # Back in Durand's space (the chooser again), Durand's documents are there, Le Goff's are not.
+    page.goto(base + "/portail/compte/espace/")
+    page.locator("main").get_by_role("button", name="Espace de Anne Durand").click()
+    arrive(page, re.compile(r".*/espace-client/$"))
+    page.goto(durand_page)
+    assert "Certificat Durand" in page.locator("main").inner_text()
+    assert _whose(page).startswith("Espace de Anne Durand")
+    stack_report(
+        "switcher: a landlord (owner of one client, household of another) logged in through the form, chose "
+        "a space, switched with Tab/Enter (focus visible at every stop); each dashboard said whose space and "
+        "showed that client's installation only; the other client's documents page and file answered 404; "
+        "axe-core 0 at 360 and 1280 px on the chooser and the dashboard"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_household_member_s_download_is_shown_to_the_owner_by_name_never_to_themselves(
+    live_server, wagtail_root, page, browser, settings, stack_report
+):
+    from aquatiris_portal.security_log.access_models import DocumentAccess
+
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    base = live_server.url
+    space = _space(wagtail_root)
+    durand = factories.client(first_name="Anne", last_name="Durand")
+    house = factories.installation(client=durand, city="Lannion")
+    factories.document(house, title="Certificat de conformité")
+    owner = factories.member(durand, role="owner", first_name="Anne", last_name="Durand")
+    claire = factories.member(durand, first_name="Claire", last_name="Martin")
+    documents_url = base + space.url + space.reverse_subpage("documents", args=[house.pk])
+    accesses_url = base + space.url + space.reverse_subpage("document_accesses")
+
+    def download(person_page):
+        person_page.goto(documents_url)
+        with person_page.expect_download() as download_info:
+            person_page.locator(".aqp-document", has_text="Certificat de conformité").get_by_role(
+                "link", name=re.compile("^Télécharger")
+            ).click()
+        assert download_info.value.path().read_bytes().startswith(b"%PDF")
+
+    def rows(person_page):
+        person_page.goto(accesses_url)
+        return [" ".join(row.split()) for row in person_page.locator("tbody tr").all_inner_texts()]
+
+    # Claire, the household member, in her own browser, downloads the certificate.
+    claire_context = browser.new_context(viewport={"width": 360, "height": 740}, accept_downloads=True)
+    try:
+        claire_page = claire_context.new_page()
+        _log_in(claire_page, base, claire.email)
+        arrive(claire_page, DASHBOARD)
+        download(claire_page)
+        assert rows(claire_page) == []  # her own reading is not « someone else »
+
+        # The owner sees Claire's reading by her name; then downloads it too.
+        page.set_viewport_size({"width": 360, "height": 740})
+        _log_in(page, base, owner.email)
+        arrive(page, DASHBOARD)
+        seen = rows(page)
+        assert len(seen) == 1 and "une autre personne de votre foyer : Claire Martin" in seen[0], seen
+        assert "Certificat de conformité" in seen[0], seen
+        download(page)
+        assert rows(page) == seen  # the owner's own reading is not listed to them
+
+        # Claire now sees the owner's reading, still not her own.
+        seen_by_claire = rows(claire_page)
+        assert len(seen_by_claire) == 1 and "Anne Durand" in seen_by_claire[0], seen_by_claire
+    finally:
+        claire_context.close()
+    assert sorted(DocumentAccess.objects.values_list("actor", "actor_name")) == [
+        ("household", "Claire Martin"),
+        ("owner", "Anne Durand"),
+    ]
+    stack_report(
+        "who read my documents with memberships: a household member's download shown to the owner by her "
+        "name, the owner's to her; nobody sees their own"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_new_marks_are_each_person_s_own(live_server, wagtail_root, browser, settings, stack_report):
+    from aquatiris_portal.models import PortalAccount
+
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    base = live_server.url
+    space = _space(wagtail_root)
+    durand = factories.client(first_name="Anne", last_name="Durand")
+    house = factories.installation(client=durand, city="Lannion")
+    now = timezone.now()
+    factories.document(house, title="Étude de sol", created_at=now - datetime.timedelta(days=30))
+    factories.document(house, title="Rapport de visite", created_at=now - datetime.timedelta(days=1))
+    owner = factories.member(durand, role="owner", first_name="Anne", last_name="Durand")
+    claire = factories.member(durand, first_name="Claire", last_name="Martin")
+    # Both came last before the report arrived.
+    PortalAccount.objects.filter(user__in=[owner, claire]).update(last_visit_at=now - datetime.timedelta(days=2))
+    documents_url = base + space.url + space.reverse_subpage("documents", args=[house.pk])
+
+    def new_titles(person):
+        """Log ``person`` in, in a browser of their own; the titles marked « Nouveau »."""
+        context = browser.new_context(viewport={"width": 360, "height": 740})
+        try:
+            person_page = context.new_page()
+            _log_in(person_page, base, person.email)
+            arrive(person_page, DASHBOARD)
+            person_page.goto(documents_url)
+            marked = person_page.locator(".aqp-document", has=person_page.locator(".aqp-badge--new"))
+            return [
+                " ".join(text.split())
+                for text in marked.locator(".aqp-document__title > span:first-child").all_inner_texts()
+            ]
+        finally:
+            context.close()
+
+    assert new_titles(claire) == ["Rapport de visite"]
+    assert new_titles(claire) == []  # her second visit: she has seen it
+    assert new_titles(owner) == ["Rapport de visite"]  # Claire's visits are not the owner's
+    assert new_titles(owner) == []
+    stack_report(
+        "new marks per person: a household member's two visits cleared her « Nouveau » mark, the owner's "
+        "stayed until his own next visit"
+    )
