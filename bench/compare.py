@@ -10,8 +10,9 @@ noisy, so runs of the two versions are interleaved and each page is read as
 its ratio to the baseline measured in the same run; the tables give, per
 page present in both versions, the median over the runs of each version of
 p50 and p95 (ms), of the ratio to the same run's baseline (p50), and the SQL
-queries, then the load of each run. ``--pages`` prints instead those pages
-run by run (pages measured in the same run side by side).
+queries, then the load of each run. The ratio to the home page (p50, an anonymous Wagtail page
+measured in the same run) is given beside the one to the baseline when the runs measured it.
+``--pages`` prints instead those pages run by run (pages measured in the same run side by side).
 """
 
 import json
@@ -33,21 +34,29 @@ def pages_of(run):
     return {row["key"]: row for row in run["pages"] if "p50_us" in row}
 
 
+def home_ratio(run, row):
+    """p50 of the page over the home page's p50 in the same run (None without a home row)."""
+    home = pages_of(run).get("home")
+    return row["p50_us"] / home["p50_us"] if home else None
+
+
 def summary(runs, key):
-    rows = [pages_of(run).get(key) for run in runs]
-    rows = [row for row in rows if row]
+    pairs = [(run, pages_of(run).get(key)) for run in runs]
+    pairs = [(run, row) for run, row in pairs if row]
+    rows = [row for _run, row in pairs]
     queries = sorted({row.get("service_queries") for row in rows if row.get("service_queries") is not None})
     return {
         "p50": median([row["p50_us"] / 1000 for row in rows]),
         "p95": median([row["p95_us"] / 1000 for row in rows]),
         "ratio": median([row.get("ratio_p50") for row in rows]),
+        "home": median([home_ratio(run, row) for run, row in pairs]),
         "queries": "/".join(str(q) for q in queries) or "–",
     }
 
 
 def same_run(keys, paths):
-    print("| run | page | p50 ms | p95 ms | × baseline (p50 / p95) | SQL queries | 1-min load |")
-    print("|---|---|---:|---:|---:|---:|---:|")
+    print("| run | page | p50 ms | p95 ms | × baseline (p50 / p95) | × home page (p50) | SQL queries | 1-min load |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     for path in paths:
         run = json.loads(Path(path).read_text())
         pages = pages_of(run)
@@ -56,7 +65,8 @@ def same_run(keys, paths):
             if row:
                 print(
                     f"| {Path(path).stem} | {row['label']} | {fmt(row['p50_us'] / 1000)} | {fmt(row['p95_us'] / 1000)} "
-                    f"| {fmt(row.get('ratio_p50'))} / {fmt(row.get('ratio_p95'))} | {row.get('service_queries', '–')} "
+                    f"| {fmt(row.get('ratio_p50'))} / {fmt(row.get('ratio_p95'))} | {fmt(home_ratio(run, row), 2)} "
+                    f"| {row.get('service_queries', '–')} "
                     f"| {row.get('load_before', '–').split(' ')[0]} |"
                 )
 
@@ -75,15 +85,16 @@ def main(paths):
     print(f"Medians over {len(before)} run(s) before and {len(after)} after.\n")
     print(
         "| page | p50 ms before → after | p95 ms before → after | × baseline p50 before → after "
-        "| ratio after / before | SQL queries before → after |"
+        "| × home page p50 before → after | ratio after / before | SQL queries before → after |"
     )
-    print("|---|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for key in keys:
         b, a = summary(before, key), summary(after, key)
         change = a["ratio"] / b["ratio"] if a["ratio"] and b["ratio"] else None
         print(
             f"| {labels.get(key, key)} | {fmt(b['p50'])} → {fmt(a['p50'])} | {fmt(b['p95'])} → {fmt(a['p95'])} "
-            f"| {fmt(b['ratio'])} → {fmt(a['ratio'])} | {fmt(change, 2)} | {b['queries']} → {a['queries']} |"
+            f"| {fmt(b['ratio'])} → {fmt(a['ratio'])} | {fmt(b['home'], 2)} → {fmt(a['home'], 2)} "
+            f"| {fmt(change, 2)} | {b['queries']} → {a['queries']} |"
         )
     print(
         "\n| run | started (UTC) | 1-min load at the baseline's start | 1-min load at the end | baseline p50 / p95 ms |"
