@@ -199,17 +199,31 @@ def user(email=None, password="correct-Horse-battery-9", **kw):
 
 
 def client_user(client_obj=None, **kw):
+    """The client's owner: the login that is its email, as activation makes it."""
     client_obj = client_obj or client()
     u = user(email=client_obj.email, **kw)
-    PortalAccount.objects.create(user=u, client=client_obj, activated_at=timezone.now())
+    PortalAccount.objects.create(user=u, activated_at=timezone.now())
+    Membership.objects.create(person=u, role=Membership.Role.OWNER, client=client_obj)
     return u
 
 
 def spanc_user(spanc_obj=None, **kw):
+    """The SPANC's manager: the login that is its email, as activation makes it."""
     spanc_obj = spanc_obj or spanc()
     u = user(email=spanc_obj.email, **kw)
-    PortalAccount.objects.create(user=u, spanc=spanc_obj, activated_at=timezone.now())
+    PortalAccount.objects.create(user=u, activated_at=timezone.now())
+    Membership.objects.create(person=u, role=Membership.Role.MANAGER, spanc=spanc_obj)
     return u
+
+
+def client_of(user):
+    """The client ``user`` is the owner of (the oldest, for a landlord)."""
+    return Membership.objects.filter(person=user, role=Membership.Role.OWNER).order_by("pk").first().client
+
+
+def spanc_of(user):
+    """The SPANC ``user`` is the manager of."""
+    return Membership.objects.filter(person=user, role=Membership.Role.MANAGER).order_by("pk").first().spanc
 
 
 def member(record, role=None, **kw):

@@ -1,5 +1,6 @@
 """The first connection, without HTTP: the activation link is mailed to the
-record's address, then the account is created and linked (accounts/views.py)."""
+record's address, then the account is created and the person made the
+record's owner or manager, its lead membership (accounts/views.py)."""
 
 import uuid
 
@@ -107,7 +108,6 @@ def complete_activation(token, password):
         user.email = email
         user.set_password(password)
         user.save()
-        setattr(account, kind, record)
         account.activated_at = account.activated_at or now
         account.save()
         add_membership(user, record)  # the record's own email: its owner or manager

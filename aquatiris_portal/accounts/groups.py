@@ -4,7 +4,8 @@ Client users are in ``AQUATIRIS_PORTAL_CLIENT_GROUP_NAME`` (the Wagtail
 collection of generic maintenance guides is restricted to it, so Wagtail's
 own document view serves the guides to clients and to nobody else), SPANC
 users in ``SPANC_GROUP``. ``migrate`` creates both (receivers.py); the
-activation and the client space put users in them. The client group's name
+activation and the client space put users in them, and a new client
+membership puts its person in the clients' group. The client group's name
 is read from the setting here and nowhere else."""
 
 from django.contrib.auth.models import Group
@@ -12,7 +13,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from ..conf import app_settings
-from .models import PortalAccount
+from .models import Membership
 
 SPANC_GROUP = "Portal SPANC"
 
@@ -41,7 +42,9 @@ def ensure_client_group(user):
         user.groups.add(client_group())
 
 
-@receiver(post_save, sender=PortalAccount, dispatch_uid="aquatiris_portal_client_group")
-def add_client_users_to_group(sender, instance, **kwargs):
-    if instance.client_id and instance.user_id and not kwargs.get("raw"):
-        ensure_client_group(instance.user)
+@receiver(post_save, sender=Membership, dispatch_uid="aquatiris_portal_client_group")
+def add_client_members_to_group(sender, instance, created=False, raw=False, **kwargs):
+    """Whoever joins a client (activation, invitation, the admin, a host's
+    script) is in the clients' group: the guides' collection is theirs."""
+    if created and not raw and instance.client_id and instance.removed_at is None:
+        ensure_client_group(instance.person)

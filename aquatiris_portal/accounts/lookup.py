@@ -1,6 +1,6 @@
 """Which record a person is, and their account: a typed client or pro code
-and email matched to a Client or Spanc, and the PortalAccount linked to it
-(activation.py, email_moves.py)."""
+and email matched to a Client or Spanc, and the account of the person whose
+login is that record's email, its lead (activation.py, email_moves.py)."""
 
 from django.db.models import Subquery
 
@@ -11,7 +11,7 @@ from .models import Membership, PortalAccount
 
 
 def record_kind(record: Client | Spanc) -> str:
-    """The PortalAccount field a record fills: "client" or "spanc"."""
+    """The Membership field a record fills: "client" or "spanc"."""
     return "client" if isinstance(record, Client) else "spanc"
 
 
@@ -47,8 +47,13 @@ def find_record(email: str | None, code: object) -> Client | Spanc | None:
 
 
 def account_of(record: Client | Spanc) -> PortalAccount | None:
-    """The account of the record's owner (client) or manager (SPANC): the
-    person whose login is the record's email."""
+    """The account of the record's lead, or None.
+
+    The lead is the person of the record's oldest active owner (client) or
+    manager (SPANC) membership: the login that is the record's email, the
+    one activation and email moves act on. Household members and agents are
+    never it, however old; a removed lead is not either (None when the
+    record has no active lead, even if others are members)."""
     lead = (
         Membership.objects.filter(
             removed_at__isnull=True, role__in=Membership.LEAD_ROLES, **{record_kind(record): record}

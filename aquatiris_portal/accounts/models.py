@@ -5,30 +5,15 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PortalAccount(models.Model):
-    """Links a host user to the records it stands for.
+    """A host user's portal state: activation and visits.
 
     The host's user model is not replaced: the login is the user's email,
-    kept equal to the record's email by the sync.
+    kept equal to the record's email by the sync. The records a person may
+    act for are their memberships (Membership), the only link.
     """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="portal_account"
-    )
-    client = models.OneToOneField(
-        "aquatiris_portal.Client",
-        verbose_name=_("client"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="account",
-    )
-    spanc = models.OneToOneField(
-        "aquatiris_portal.Spanc",
-        verbose_name=_("SPANC"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="account",
     )
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
     # The previous visit marks what is new; the current one becomes the

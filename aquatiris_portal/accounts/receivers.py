@@ -4,15 +4,13 @@ import time
 
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in
-from django.db.models.signals import post_migrate, post_save
+from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
 from ..records.signals import email_changed
 from . import groups
 from .email_moves import move_login
-from .memberships import add_membership
 from .middleware import LAST_SEEN_SESSION_KEY
-from .models import PortalAccount
 
 
 @receiver(email_changed, dispatch_uid="aquatiris_portal.accounts.move_login")
@@ -35,15 +33,3 @@ def create_groups(sender, app_config=None, using="default", **kwargs):
         return
     for name in groups.group_names():
         Group.objects.using(using).get_or_create(name=name)
-
-
-@receiver(post_save, sender=PortalAccount, dispatch_uid="aquatiris_portal.accounts.account_links_to_memberships")
-def account_links_to_memberships(sender, instance, raw=False, **kwargs):
-    """While PortalAccount keeps its client and SPANC links, whoever sets one
-    (activation, the admin, a host's script) also makes the owner or manager
-    membership: access reads memberships only."""
-    if raw:
-        return
-    for kind in ("client", "spanc"):
-        if getattr(instance, f"{kind}_id"):
-            add_membership(instance.user, getattr(instance, kind))

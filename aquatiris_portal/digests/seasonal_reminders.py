@@ -1,7 +1,9 @@
 """The owner's monthly tasks by mail: a client who opted
 in (kind ``seasonal_tasks``, off by default) gets one mail a month listing
 this month's seasonal tasks (``snippets.seasonal``); nothing when there are
-none. Key ``seasonal:<user>:<YYYY-MM>``: once a month whatever the runs.
+none. Key ``seasonal:<user>:<YYYY-MM>``: once a month whatever the runs,
+and whatever the number of clients the person is a member of (a landlord):
+the month's tasks are the same for every installation, so one mail.
 The schedule sends it from the 1st of the month, 8:00 local time; ``force``
 (``--now``) ignores the hour, never the key nor the choice."""
 
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils import timezone
 
-from ..accounts.models import PortalAccount
+from ..accounts.models import Membership
 from ..conf import public_base_url
 from ..notifications.mail import queue_mail
 from ..notifications.models import OutgoingMail
@@ -43,12 +45,22 @@ def send_due(now=None, force=False):
         return report
     # Opt-in: only the people who turned it on (the kind's default is off).
     users = NotificationPreference.objects.filter(kind=KIND, enabled=True).values("user_id")
-    accounts = PortalAccount.objects.select_related("user", "client").filter(
-        user_id__in=users, user__is_active=True, client_id__isnull=False
+    # Every person with an active client membership, each once: their oldest
+    # client (the one the mail greets), as the memberships come ordered per person.
+    memberships = (
+        Membership.objects.filter(
+            person_id__in=users, person__is_active=True, removed_at__isnull=True, client__isnull=False
+        )
+        .select_related("person", "client")
+        .order_by("person_id", "pk")
     )
     month = f"{local:%Y-%m}"
-    for account in accounts.order_by("pk").iterator():
-        user = account.user
+    previous = None
+    for membership in memberships.iterator():
+        user = membership.person
+        if user.pk == previous:
+            continue
+        previous = user.pk
         key = f"seasonal:{user.pk}:{month}"
         if not user.email or OutgoingMail.objects.filter(key=key).exists():
             continue
@@ -59,7 +71,7 @@ def send_due(now=None, force=False):
             template=MAIL,
             headers=headers,
             context={
-                "client": account.client,
+                "client": membership.client,
                 "tasks": tasks,
                 "month": local.date(),
                 "unsubscribe_url": unsubscribe,

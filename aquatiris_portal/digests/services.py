@@ -9,14 +9,19 @@
 
 A digest goes to each person with an active membership of the record (an
 owner and their household, a SPANC's manager and agents), each their own
-mail; a removed person gets none.
+mail; a removed person gets none. A person in several records (a landlord,
+an agent of two SPANCs) gets one digest per record: each record is its own
+space on the portal (its name, its installations, its people), and a mail
+speaks of one, greeting and naming it, as the space they choose after login.
 
 Each person's choice (``notifications.preferences``, kinds
 ``client_documents`` and ``spanc_digest``) is asked first; every mail has
 the unsubscribe link and headers. A digest is a mail of the queue with an
-idempotent key (``digest:client:<user>:<date>``): running twice, or on two
-machines, sends it once. The period a mail covered is stored on the
-person's preference row (``last_sent_at``) in the same transaction.
+idempotent key per person, record and day
+(``digest:client:<user>:<client>:<date>``): running twice, or on two
+machines, sends it once. The period is the person's: stored on their
+preference row (``last_sent_at``) in the same transaction as the mails of
+all their records, which are sent together.
 
 ``send_due(force=False)`` is what the schedule and ``portal_notify`` call;
 ``force=True`` (``--now``) ignores the windows (still once a day per key).
@@ -25,6 +30,8 @@ person's preference row (``last_sent_at``) in the same transaction.
 import datetime
 import logging
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import attrgetter
 
 from django.db import transaction
 from django.db.models import Min, Q
@@ -111,23 +118,46 @@ def _space_url(model):
     return _space(model)[1]
 
 
-def send_client_digest(membership, now=None, force=False):
-    """The digest of one person of a client (``membership``), if due and not
-    empty: the mail or None. The key is the person's and the day's."""
-    now = now or timezone.now()
-    user = membership.person
-    if not user.is_active or not user.email or membership.client_id is None or not membership.active:
-        return None
+def _send_for_person(memberships, kind, every, build, now, force):
+    """The digests of one person (``memberships``: their active memberships
+    of one kind, each a record with something new): ``build(membership, key,
+    since)`` makes each record's mail or None. The person's preference row
+    is locked once: the period is theirs, all records' mails are queued in
+    one transaction, or none (a failure retries them all at the next run)."""
+    user = memberships[0].person
+    if not user.is_active or not user.email:
+        return []
+    prefix = "client" if kind == CLIENT_KIND else "spanc"
     with transaction.atomic():
-        state = _state(user, CLIENT_KIND)
-        if not state.enabled:
-            return None
-        if not _due(state, now, datetime.timedelta(hours=app_settings.CLIENT_DIGEST_HOURS), force):
-            return None
-        key = f"digest:client:{user.pk}:{timezone.localdate(now):%Y-%m-%d}"
-        if OutgoingMail.objects.filter(key=key).exists():
-            return None  # today's digest went already (at most one a day)
-        since = _since(state, membership, now)
+        state = _state(user, kind)
+        if not state.enabled or not _due(state, now, every, force):
+            return []
+        mails = []
+        day = f"{timezone.localdate(now):%Y-%m-%d}"
+        for membership in memberships:
+            if not membership.active or membership.person_id != user.pk:
+                continue
+            record_id = membership.client_id if prefix == "client" else membership.spanc_id
+            if record_id is None:
+                continue
+            key = f"digest:{prefix}:{user.pk}:{record_id}:{day}"
+            if OutgoingMail.objects.filter(key=key).exists():
+                continue  # today's digest of this record went already (at most one a day)
+            mail = build(membership, key, _since(state, membership, now))
+            if mail is not None:
+                mails.append(mail)
+        if mails:
+            state.last_sent_at = now
+            state.save(update_fields=["last_sent_at"])
+    return mails
+
+
+def send_client_digests(memberships, now=None, force=False):
+    """The digests of one person of one or more clients (``memberships``,
+    all theirs), if due and not empty: one mail per client, the list of mails."""
+    now = now or timezone.now()
+
+    def build(membership, key, since):
         documents = (
             access.documents_of_client(membership.client)
             .filter(created_at__gt=since, created_at__lte=now)
@@ -141,8 +171,9 @@ def send_client_digest(membership, now=None, force=False):
         total = len(listed) if len(listed) <= LIST_LIMIT else documents.count()
         for document in listed:
             document.portal_url = _document_url(document)
+        user = membership.person
         headers, unsubscribe = unsubscribe_headers(user, CLIENT_KIND)
-        mail = queue_mail(
+        return queue_mail(
             key=key,
             to=[user.email],
             template=MAIL + "digest_client",
@@ -157,28 +188,18 @@ def send_client_digest(membership, now=None, force=False):
                 "preferences_url": public_base_url() + reverse("aquatiris_portal:notification_preferences"),
             },
         )
-        state.last_sent_at = now
-        state.save(update_fields=["last_sent_at"])
-    return mail
+
+    every = datetime.timedelta(hours=app_settings.CLIENT_DIGEST_HOURS)
+    return _send_for_person(list(memberships), CLIENT_KIND, every, build, now, force)
 
 
-def send_spanc_digest(membership, now=None, force=False):
-    """The weekly digest of one person of a SPANC (``membership``), if due and not empty."""
+def send_spanc_digests(memberships, now=None, force=False):
+    """The weekly digests of one person of one or more SPANCs (``memberships``,
+    all theirs), if due and not empty: one mail per SPANC, the list of mails."""
     now = now or timezone.now()
-    user = membership.person
-    if not user.is_active or not user.email or membership.spanc_id is None or not membership.active:
-        return None
-    spanc = membership.spanc
-    with transaction.atomic():
-        state = _state(user, SPANC_KIND)
-        if not state.enabled:
-            return None
-        if not _due(state, now, datetime.timedelta(days=app_settings.SPANC_DIGEST_DAYS), force):
-            return None
-        key = f"digest:spanc:{user.pk}:{timezone.localdate(now):%Y-%m-%d}"
-        if OutgoingMail.objects.filter(key=key).exists():
-            return None
-        since = _since(state, membership, now)
+
+    def build(membership, key, since):
+        spanc = membership.spanc
         folders = Installation.objects.filter(spanc=spanc, created_at__gt=since, created_at__lte=now).order_by(
             "client_sort_name", "reference"
         )
@@ -203,8 +224,9 @@ def send_spanc_digest(membership, now=None, force=False):
             )
         for document in document_list:
             document.portal_url = _document_url(document)
+        user = membership.person
         headers, unsubscribe = unsubscribe_headers(user, SPANC_KIND)
-        mail = queue_mail(
+        return queue_mail(
             key=key,
             to=[user.email],
             template=MAIL + "digest_spanc",
@@ -222,9 +244,18 @@ def send_spanc_digest(membership, now=None, force=False):
                 "preferences_url": public_base_url() + reverse("aquatiris_portal:notification_preferences"),
             },
         )
-        state.last_sent_at = now
-        state.save(update_fields=["last_sent_at"])
-    return mail
+
+    every = datetime.timedelta(days=app_settings.SPANC_DIGEST_DAYS)
+    return _send_for_person(list(memberships), SPANC_KIND, every, build, now, force)
+
+
+def _per_person(memberships):
+    """The memberships (a queryset) grouped per person, one list each,
+    streamed: ordered by person so that each person's come together."""
+    return (
+        list(group)
+        for _person, group in groupby(memberships.order_by("person_id", "pk").iterator(), key=attrgetter("person_id"))
+    )
 
 
 def _horizon(kind, now):
@@ -247,12 +278,11 @@ def send_due(now=None, force=False):
         .filter(visible_to_client=True, created_at__gt=horizon)
         .values("installation__client_id")
     )
-    for membership in _memberships().filter(client_id__in=clients).order_by("pk").iterator():
+    for memberships in _per_person(_memberships().filter(client_id__in=clients)):
         try:
-            if send_client_digest(membership, now, force):
-                report.client_mails += 1
+            report.client_mails += len(send_client_digests(memberships, now, force))
         except Exception:  # one person's failure never stops the others
-            logger.exception("Client digest of membership %s failed", membership.pk)
+            logger.exception("Client digest of person %s failed", memberships[0].person_id)
             report.skip("error")
     horizon = _horizon(SPANC_KIND, now)
     spancs_with_documents = (
@@ -266,11 +296,10 @@ def send_due(now=None, force=False):
         .filter(spanc_id__isnull=False)
         .filter(Q(spanc_id__in=spancs_with_documents) | Q(spanc_id__in=spancs_with_folders))
     )
-    for membership in spanc_members.order_by("pk").iterator():
+    for memberships in _per_person(spanc_members):
         try:
-            if send_spanc_digest(membership, now, force):
-                report.spanc_mails += 1
+            report.spanc_mails += len(send_spanc_digests(memberships, now, force))
         except Exception:
-            logger.exception("SPANC digest of membership %s failed", membership.pk)
+            logger.exception("SPANC digest of person %s failed", memberships[0].person_id)
             report.skip("error")
     return report

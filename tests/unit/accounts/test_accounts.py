@@ -182,7 +182,7 @@ def test_activation_of_a_client_end_to_end(client):
     user = get_user_model().objects.get(username="anne.durand@example.org")
     assert user.check_password(generated)
     account = user.portal_account
-    assert account.client == record and account.activated_at is not None
+    assert factories.client_of(user) == record and account.activated_at is not None
     assert user.groups.filter(name="Portal clients").exists()
     event = OutboxEvent.objects.get(kind="account_activated")
     assert event.payload["id"] == record.external_id and event.payload["record_type"] == "client"
@@ -242,7 +242,7 @@ def test_activation_answers_no_sooner_than_the_floor(client, settings):
 
 def test_already_activated_gets_a_mail_pointing_to_lost_password(client):
     user = factories.client_user()
-    record = user.portal_account.client
+    record = factories.client_of(user)
     response = client.post(ACTIVATION, {"email": record.email, "code": record.code})
     assert response.status_code == 200
     mail = OutgoingMail.objects.get()
@@ -277,7 +277,7 @@ def test_activation_of_a_spanc_requires_the_email_code(client):
     response = client.post(location, {"choice": "generated", "generated_password": generated})
     assert response["Location"].startswith(VERIFY)
     user = get_user_model().objects.get(username=spanc.email)
-    assert user.portal_account.spanc == spanc
+    assert factories.spanc_of(user) == spanc
     assert user.groups.filter(name="Portal SPANC").exists()
 
     # Before the second factor: no pro space, no SPANC.
@@ -535,7 +535,7 @@ def test_production_cookies_are_secure_and_http_only():
 
 def test_an_email_change_moves_the_login():
     user = factories.client_user()
-    record = user.portal_account.client
+    record = factories.client_of(user)
     old = record.email
     record.email = "New.Address@example.org"
     record.save()

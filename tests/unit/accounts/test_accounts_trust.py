@@ -556,5 +556,5 @@ def test_activation_mails_and_logs_in_under_the_canonical_address():
     assert mail.to == ["anne.durand@xn--exmple-cua.fr"]
     location = http.get(_link(mail))["Location"]
     http.post(location, {"choice": "generated", "generated_password": _generated(http.get(location))})
-    user = PortalAccount.objects.get(client=record).user
+    user = PortalAccount.objects.get(user__portal_memberships__client=record).user
     assert (user.username, user.email) == ("anne.durand@xn--exmple-cua.fr", "anne.durand@xn--exmple-cua.fr")

@@ -1,26 +1,23 @@
 """People, not records, log in: memberships (accounts/models.Membership).
 
-The migration of the accounts into memberships, the rules of the model, a
-removal that ends access at the next request, a person with several clients
+The rules of the model (the migrations of the accounts' links into
+memberships: test_account_links_migration.py), a removal that ends access
+at the next request, a person with several clients
 (« Choisir l'espace »), the sync's email moves (the owner follows, the others
 not) and a house sold (nobody of the old client keeps it). The sharing rule
 route by route is tests/unit/site/test_sharing_sweep.py.
 """
 
-import importlib
-
 import pytest
-from django.apps import apps as global_apps
 from django.db import IntegrityError, transaction
 from django.test import Client as HttpClient
 from django.urls import reverse
-from django.utils import timezone
 from wagtail.models import Site
 
 from aquatiris_portal import access
 from aquatiris_portal.accounts import memberships
 from aquatiris_portal.accounts.second_factor import requires_second_factor
-from aquatiris_portal.models import Membership, PortalAccount
+from aquatiris_portal.models import Membership
 from aquatiris_portal.pages.client_space import ClientSpacePage
 from aquatiris_portal.records.signals import email_changed
 from tests import factories
@@ -40,51 +37,6 @@ def _logged_in(user):
     http = HttpClient()
     http.force_login(user)
     return http
-
-
-def _migration():
-    return importlib.import_module("aquatiris_portal.migrations.0033_memberships_from_accounts")
-
-
-# --- the migration ------------------------------------------------------------------
-
-
-def test_the_migration_turns_every_account_into_its_owner_or_manager_membership_once():
-    """Each account's client becomes an owner membership, its SPANC a manager
-    one (an account with both gets both), since its activation; a second run
-    adds nothing; going back removes exactly those."""
-    client, spanc = factories.client(), factories.spanc()
-    both_client, both_spanc = factories.client(), factories.spanc()
-    owner = factories.client_user(client)
-    manager = factories.spanc_user(spanc)
-    both = factories.user()
-    PortalAccount.objects.create(user=both, client=both_client, spanc=both_spanc, activated_at=timezone.now())
-    lone = factories.user()
-    PortalAccount.objects.create(user=lone)
-    household = factories.member(client)
-    Membership.objects.filter(role__in=Membership.LEAD_ROLES).delete()  # as before the migration
-    migration = _migration()
-
-    migration.forwards(global_apps, None)
-    made = set(Membership.objects.values_list("person_id", "client_id", "spanc_id", "role"))
-    assert made == {
-        (owner.pk, client.pk, None, "owner"),
-        (manager.pk, None, spanc.pk, "manager"),
-        (both.pk, both_client.pk, None, "owner"),
-        (both.pk, None, both_spanc.pk, "manager"),
-        (household.pk, client.pk, None, "household"),
-    }
-    activated = PortalAccount.objects.get(user=owner).activated_at
-    assert Membership.objects.get(person=owner).created_at == activated
-
-    migration.forwards(global_apps, None)
-    assert set(Membership.objects.values_list("person_id", "client_id", "spanc_id", "role")) == made
-
-    migration.backwards(global_apps, None)
-    assert set(Membership.objects.values_list("person_id", "client_id", "spanc_id", "role")) == {
-        (household.pk, client.pk, None, "household")
-    }
-    assert PortalAccount.objects.count() == 5  # the accounts themselves untouched
 
 
 # --- the model's rules --------------------------------------------------------------

@@ -326,7 +326,7 @@ def test_a_password_reset_revokes_all():
 
 def test_an_email_change_revokes_all():
     user, browser, _cookie = _trusted()
-    spanc = user.portal_account.spanc
+    spanc = factories.spanc_of(user)
     move_login(spanc, user.email, "new.address@example.org")
     user.refresh_from_db()
     assert user.email == "new.address@example.org"

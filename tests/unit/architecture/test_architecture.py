@@ -93,14 +93,14 @@ def test_route_url_is_the_routable_url(spaces, rf):
 def test_the_upload_text_is_shown_next_to_every_file_field(spaces):
     client_space, pro_space = spaces
     client_user = factories.client_user()
-    factories.installation(client=client_user.portal_account.client)
+    factories.installation(client=factories.client_of(client_user))
     http = HttpClient()
     http.force_login(client_user)
     contact = http.get(client_space.url + client_space.reverse_subpage("contact")).content.decode()
     # The limits, from the settings the checks read (uploads.limits_help), once.
     assert contact.count(escape(limits_help(PHOTO_AND_PDF))) == 1
     spanc_user = factories.spanc_user()
-    folder = factories.installation(spanc=spanc_user.portal_account.spanc)
+    folder = factories.installation(spanc=factories.spanc_of(spanc_user))
     spanc_http = HttpClient()
     factories.otp_login(spanc_http, spanc_user)
     upload = spanc_http.get(pro_space.url + pro_space.reverse_subpage("folder_upload", args=[folder.pk]))

@@ -41,7 +41,7 @@ def test_my_data_holds_my_account_requests_messages_files_preferences_and_logs(
     RequestMessage.objects.create(
         request=mine, author_role="franchisee", channel="reply_link", body="FRANCHISEE-ANSWER"
     )
-    add_request(stranger.portal_account.client, stranger, "STRANGER-TEXT", "other.pdf", b"%PDF-1.4 theirs")
+    add_request(factories.client_of(stranger), stranger, "STRANGER-TEXT", "other.pdf", b"%PDF-1.4 theirs")
     NotificationPreference.objects.create(user=me, kind="digest", enabled=False)
     SecurityEvent.objects.create(kind="login_succeeded", user=me, ip="192.0.2.1")
     SecurityEvent.objects.create(kind="login_succeeded", user=stranger, ip="192.0.2.99")

@@ -272,7 +272,7 @@ def test_bug7_the_spancs_own_upload_is_not_new_to_it(settings):
     spanc = factories.spanc()
     user = factories.spanc_user(spanc)
     http = verified_client(user)
-    account = PortalAccount.objects.get(spanc=spanc)
+    account = PortalAccount.objects.get(user__portal_memberships__spanc=spanc)
     account.previous_visit_at = timezone.now() - datetime.timedelta(days=2)
     account.save()
     own = factories.installation(spanc=spanc, client=factories.client(last_name="Propre"))

@@ -84,7 +84,7 @@ def test_row_counts_only_documents_the_spanc_may_see(page, http, spanc, territor
 
 
 def test_new_mark_since_previous_visit(page, http, spanc, territory):
-    account = PortalAccount.objects.get(spanc=spanc)
+    account = PortalAccount.objects.get(user__portal_memberships__spanc=spanc)
     account.previous_visit_at = timezone.now() - datetime.timedelta(days=2)
     account.save()
     factories.document(territory["morvan"], visible_to_spanc=True, created_at=timezone.now())

@@ -74,7 +74,7 @@ def test_the_pro_screens_read_the_texts_from_the_page():
     page.spanc_upload_intro = "Déposez le rapport en PDF (page)"
     page.save_revision().publish()
     spanc_user = factories.spanc_user()
-    installation = factories.installation(spanc=spanc_user.portal_account.spanc)
+    installation = factories.installation(spanc=factories.spanc_of(spanc_user))
     http = HttpClient()
     factories.otp_login(http, spanc_user)
     base = page.url

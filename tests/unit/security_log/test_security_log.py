@@ -189,7 +189,7 @@ def test_an_email_change_from_the_sync_is_logged():
     from aquatiris_portal.records.signals import email_changed
 
     user = factories.client_user()
-    record = user.portal_account.client
+    record = factories.client_of(user)
     old = record.email
     record.email = "New.Address@example.org"
     record.save()

@@ -33,11 +33,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from aquatiris_portal.accounts.groups import ensure_client_group
 from aquatiris_portal.models import (
     Client,
     DocumentTheme,
     Franchisee,
     Installation,
+    Membership,
     PortalAccount,
     PortalDocument,
     PortalRequest,
@@ -643,13 +645,19 @@ class Command(BaseCommand):
         client = Client.objects.get(pk=client_id)
         spanc = Spanc.objects.get(pk=spanc_id)
         small = Spanc.objects.get(pk=small_spanc_id)
-        for email, field, record in (
-            (CLIENT_EMAIL, "client", client),
-            (SPANC_EMAIL, "spanc", spanc),
-            (SMALL_SPANC_EMAIL, "spanc", small),
+        accounts, memberships = [], []
+        for email, role, field, record in (
+            (CLIENT_EMAIL, Membership.Role.OWNER, "client", client),
+            (SPANC_EMAIL, Membership.Role.MANAGER, "spanc", spanc),
+            (SMALL_SPANC_EMAIL, Membership.Role.MANAGER, "spanc", small),
         ):
             user = User.objects.create_user(username=email, email=email, password=self.password)
-            PortalAccount.objects.create(user=user, activated_at=self.now, **{field: record})
+            accounts.append(PortalAccount(user=user, activated_at=self.now))
+            # The record's own email is its owner or manager: memberships are the only link.
+            memberships.append(Membership(person=user, role=role, created_at=self.now, **{field: record}))
+        PortalAccount.objects.bulk_create(accounts)
+        Membership.objects.bulk_create(memberships)  # no signal: the client joins its group here
+        ensure_client_group(User.objects.get(username=CLIENT_EMAIL))
         User.objects.create_superuser(username=STAFF_EMAIL, email=STAFF_EMAIL, password=self.password)
 
     def analyze(self):
@@ -717,7 +725,7 @@ class Command(BaseCommand):
             "spanc_search": folder.client.last_name,
             "spanc_folders": Installation.objects.filter(spanc=spanc).count(),
             "small_spanc_folders": Installation.objects.filter(
-                spanc__account__user__username=SMALL_SPANC_EMAIL
+                spanc__memberships__person__username=SMALL_SPANC_EMAIL, spanc__memberships__removed_at__isnull=True
             ).count(),
             "password": self.password,
             "emails": dict(roles),

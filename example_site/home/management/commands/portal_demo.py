@@ -27,6 +27,8 @@ from django.utils import timezone
 from wagtail.models import Page, Site
 
 from aquatiris_portal.accounts.groups import client_group
+from aquatiris_portal.accounts.lookup import account_of
+from aquatiris_portal.accounts.memberships import add_membership
 from aquatiris_portal.conf import app_settings
 from aquatiris_portal.models import (
     AfterSalesReason,
@@ -533,7 +535,7 @@ class Command(BaseCommand):
         logged_in = [(clients[n], CLIENT_PASSWORD) for n in people.LOGGED_IN]
         for record, published in (*logged_in, (spancs[0], SPANC_PASSWORD)):
             field = "client" if isinstance(record, Client) else "spanc"
-            existing = PortalAccount.objects.filter(**{field: record}).select_related("user").first()
+            existing = account_of(record)  # the record's owner or manager
             if existing is not None and not self.ledger.owns(existing):
                 self.ledger.left_alone.append((f"account of {record.email}", "not created by portal_demo"))
                 continue
@@ -543,10 +545,9 @@ class Command(BaseCommand):
                 continue
             account = PortalAccount.objects.filter(user=user).first()
             if account is None:
-                account = self.ledger.create(PortalAccount, user=user, activated_at=timezone.now(), **{field: record})
-            elif self.ledger.owns(account) and getattr(account, f"{field}_id") != record.pk:
-                setattr(account, field, record)
-                account.save()
+                account = self.ledger.create(PortalAccount, user=user, activated_at=timezone.now())
+            if self.ledger.owns(account):
+                add_membership(user, record)  # the record's own email: its owner or manager
             if field == "client":
                 user.groups.add(client_group())
             result.append((field, record, password))
@@ -567,8 +568,10 @@ class Command(BaseCommand):
             self.admin_totp = device or self.ledger.create(TOTPDevice, user=admin, name="demo", confirmed=True)
             self.admin_backup_codes = setup_backup_codes(admin, count=5)
         for field, record, _password in accounts:
-            if field == "spanc" and not EmailDevice.objects.filter(user=record.account.user, name="email").exists():
-                self.ledger.create(EmailDevice, user=record.account.user, name="email", confirmed=True)
+            account = account_of(record) if field == "spanc" else None
+            user = account.user if account is not None else None
+            if user is not None and not EmailDevice.objects.filter(user=user, name="email").exists():
+                self.ledger.create(EmailDevice, user=user, name="email", confirmed=True)
 
     def maintenance_guides(self):
         """A Wagtail collection of generic guides, private to the clients'
