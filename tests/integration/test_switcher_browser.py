@@ -5,7 +5,8 @@ the keyboard only, and every page says whose space it is and shows that
 client's installations only; the other client's pages and files answer 404.
 A household member's downloads appear by name on the owner's « Qui a
 consulté mes documents », never on their own; « Nouveau » marks are per
-person. axe-core at every impact level is 0 at 360 and 1280 px on the
+person; a house sold by the real importer leaves the seller's household
+member (404), her earlier reading stays the seller's. axe-core at every impact level is 0 at 360 and 1280 px on the
 chooser and on the dashboard with the switcher. Screenshots
 (PORTAL_UPDATE_SCREENSHOTS=1): space-switcher-360.png,
 dashboard-landlord-360.png.
@@ -241,4 +242,85 @@ def test_new_marks_are_each_person_s_own(live_server, wagtail_root, browser, set
     stack_report(
         "new marks per person: a household member's two visits cleared her « Nouveau » mark, the owner's "
         "stayed until his own next visit"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sold_house_leaves_the_seller_s_household_member_and_her_readings_stay_the_seller_s(
+    live_server, wagtail_root, page, browser, settings, tmp_path, stack_report
+):
+    from aquatiris_portal.models import Client
+    from aquatiris_portal.sync.importer import import_source
+
+    from .test_handover_browser import export_moving_to_buyer
+
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    base = live_server.url
+    space = _space(wagtail_root)
+    seller = factories.client(external_id="C-SELLER", first_name="Maëlle", last_name="Le Goff")
+    house = factories.installation(
+        client=seller,
+        franchisee=factories.franchisee(external_id="F-1"),
+        external_id="I-SOLD",
+        reference="AQ-2019-5001",
+        city="Saint-Père",
+    )
+    document = factories.document(house, title="Étude de sol")
+    seller_owner = factories.member(seller, role="owner", first_name="Maëlle", last_name="Le Goff")
+    claire = factories.member(seller, first_name="Claire", last_name="Martin")
+    installation_url = base + space.url + space.reverse_subpage("installation", args=[house.pk])
+    documents_url = base + space.url + space.reverse_subpage("documents", args=[house.pk])
+    accesses_url = base + space.url + space.reverse_subpage("document_accesses")
+    download_url = base + f"/portail/documents/{document.pk}/"
+
+    # Claire, invited into the seller's household, reads the study before the sale.
+    claire_context = browser.new_context(viewport={"width": 360, "height": 740})
+    try:
+        claire_page = claire_context.new_page()
+        _log_in(claire_page, base, claire.email)
+        arrive(claire_page, DASHBOARD)
+        assert "AQ-2019-5001" in claire_page.locator("main").inner_text()
+        assert claire_page.request.get(download_url).status == 200
+
+        # The internal system's export moves the house to the buyer; the real importer applies it.
+        export_moving_to_buyer(tmp_path / "exports")
+        import_source(tmp_path / "exports")
+
+        # Claire's next loads: the house and its files are gone from her space.
+        claire_page.goto(base + "/espace-client/")
+        assert "AQ-2019-5001" not in claire_page.locator("main").inner_text()
+        assert claire_page.goto(installation_url).status == 404
+        assert claire_page.goto(documents_url).status == 404
+        assert claire_page.request.get(download_url).status == 404
+    finally:
+        claire_context.close()
+
+    # The seller's owner still sees Claire's reading, the study no longer theirs to open.
+    page.set_viewport_size({"width": 360, "height": 740})
+    _log_in(page, base, seller_owner.email)
+    arrive(page, DASHBOARD)
+    page.goto(accesses_url)
+    rows = [" ".join(row.split()) for row in page.locator("tbody tr").all_inner_texts()]
+    assert len(rows) == 1 and "Claire Martin" in rows[0] and "n'est plus dans vos documents" in rows[0], rows
+    assert page.locator("tbody tr a").count() == 0
+
+    # The buyer's owner has the house and its study, and nothing of the seller's household's readings.
+    buyer = Client.objects.get(external_id="C-BUYER")
+    buyer_owner = factories.member(buyer, role="owner", first_name="Jean", last_name="Martin")
+    buyer_context = browser.new_context(viewport={"width": 360, "height": 740})
+    try:
+        buyer_page = buyer_context.new_page()
+        _log_in(buyer_page, base, buyer_owner.email)
+        arrive(buyer_page, DASHBOARD)
+        assert "AQ-2019-5001" in buyer_page.locator("main").inner_text()
+        buyer_page.goto(documents_url)
+        assert "Étude de sol" in buyer_page.locator("main").inner_text()
+        buyer_page.goto(accesses_url)
+        text = buyer_page.locator("main").inner_text()
+        assert "Claire Martin" not in text and "Personne d'autre n'a encore ouvert vos documents." in text, text
+    finally:
+        buyer_context.close()
+    stack_report(
+        "sold house with a household member: after the real import she got 404 on the house, its documents "
+        "and its file; her earlier reading stayed on the seller's « Qui a consulté » (unlinked), not the buyer's"
     )
