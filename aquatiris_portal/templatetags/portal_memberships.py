@@ -20,3 +20,25 @@ def space_of(context, kind):
     if current is None or len(access.memberships_for(user)) < 2:
         return {"name": None}
     return {"name": record_name(current.record), "kind": kind}
+
+
+@register.simple_tag(takes_context=True)
+def greeting_name(context):
+    """Whom the client space greets: the person logged in (one login per
+    person), by their own name; one who gave none (an owner activated with
+    the record's code) by the name of a client they own, the current one
+    first; staff viewing as a client by that client's."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    client = context.get("client")
+    if user is None or client is None:
+        return ""
+    if access.viewed_client(user) is not None:
+        return client.full_name
+    own = (user.get_full_name() or "").strip()
+    if own:
+        return own
+    memberships = access.memberships_of_kind(user, "client")
+    current = access.current_membership(user, "client")
+    owned = [m for m in ([current] if current else []) + memberships if m.role == "owner"]
+    return owned[0].client.full_name if owned else user.email

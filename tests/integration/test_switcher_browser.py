@@ -111,6 +111,8 @@ def test_a_landlord_chooses_a_space_switches_with_the_keyboard_and_never_sees_th
     page.keyboard.press("Enter")
     arrive(page, DASHBOARD)
     assert _whose(page) == "Espace de Maëlle Le Goff · Changer d'espace", _whose(page)
+    greeting = page.get_by_role("heading", level=1).inner_text()
+    assert greeting == "Bienvenue, Anne Durand", greeting  # the person, not the client whose space it is
     text = page.locator("main").inner_text()
     assert le_goff_house.reference in text and "Dinan" in text, text
     assert durand_house.reference not in text and "Lannion" not in text, text

@@ -1,0 +1,77 @@
+"""One login per person: the dashboard greets the person who logged in, not
+the client record whose space it is. A household member is welcomed by her
+own name; an owner who gave no name by the client's (the record is theirs);
+a landlord in another client's space is never welcomed by that client's
+name (by their own client's when they gave none); staff viewing as a client
+see the client's name."""
+
+import re
+from html import unescape
+
+import pytest
+from django.test import Client as HttpClient
+
+from aquatiris_portal.accounts.memberships import add_membership, choose_record
+from aquatiris_portal.models import Membership
+from aquatiris_portal.pages.client_space import ClientSpacePage
+from tests import factories
+from tests.unit.accounts.test_view_as_client import editor, start
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def space(wagtail_tree):
+    return wagtail_tree.root_page.add_child(instance=ClientSpacePage(title="Espace client", slug="espace-client"))
+
+
+def _heading(http, space):
+    response = http.get(space.url)
+    assert response.status_code == 200
+    return " ".join(unescape(re.search(r"<h1>(.*?)</h1>", response.content.decode(), re.S).group(1)).split())
+
+
+def _logged_in(user):
+    http = HttpClient()
+    http.force_login(user)
+    return http
+
+
+def test_a_household_member_is_welcomed_by_her_own_name(space):
+    durand = factories.client(first_name="Anne", last_name="Durand")
+    factories.installation(client=durand)
+    claire = factories.member(durand, first_name="Claire", last_name="Martin")
+    assert _heading(_logged_in(claire), space) == "Bienvenue, Claire Martin"
+
+
+def test_an_owner_without_a_name_is_welcomed_by_the_client_s(space):
+    durand = factories.client(first_name="Anne", last_name="Durand")
+    factories.installation(client=durand)
+    owner = factories.member(durand, role="owner")
+    assert owner.get_full_name() == ""
+    assert _heading(_logged_in(owner), space) == "Bienvenue, Anne Durand"
+
+
+def test_a_landlord_in_another_client_s_space_is_not_welcomed_by_that_client_s_name(space, rf):
+    durand = factories.client(first_name="Anne", last_name="Durand")
+    le_goff = factories.client(first_name="Maëlle", last_name="Le Goff")
+    factories.installation(client=le_goff)
+    landlord = factories.member(durand, role="owner")  # activated with Durand's code: no name of their own
+    household = add_membership(landlord, le_goff, Membership.Role.HOUSEHOLD)
+    http = _logged_in(landlord)
+    session = http.session
+    request = rf.get("/")
+    request.user, request.session = landlord, session
+    choose_record(request, household)
+    session.save()
+    heading = _heading(http, space)
+    assert heading == "Bienvenue, Anne Durand", heading  # their own client's name, not Le Goff's
+
+
+def test_staff_viewing_as_a_client_see_the_client_s_name(space, settings):
+    client = factories.client(first_name="Camille", last_name="Testeur")
+    settings.AQUATIRIS_PORTAL_VIEW_AS_TEST_CLIENTS = [client.external_id]
+    factories.installation(client=client)
+    _user, http = editor(first_name="Éric", last_name="Rédacteur")
+    assert start(http, client).status_code == 302
+    assert _heading(http, space) == "Bienvenue, Camille Testeur"
