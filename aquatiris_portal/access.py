@@ -9,7 +9,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, AnonymousUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.query import ModelIterable
 from django.http import Http404
 
 from .conf import app_settings
@@ -337,6 +338,27 @@ def _with_report(visits: VisitQuerySet, documents: QuerySet[PortalDocument]) -> 
     return visits.prefetch_related(Prefetch("report_document", queryset=documents, to_attr="report"))
 
 
+class _JoinedReportIterable(ModelIterable):
+    """Gives each visit its ``report`` from the joined row (``_with_report_joined``)."""
+
+    def __iter__(self):
+        for visit in super().__iter__():
+            visit.report = visit.report_document if visit.report_readable else None
+            yield visit
+
+
+def _with_report_joined(visits: VisitQuerySet, documents: QuerySet[PortalDocument]) -> VisitQuerySet:
+    """The same ``visit.report`` in the visits' own query: the report joined,
+    kept only when ``documents`` holds it (no second query)."""
+    queryset = (
+        visits.prefetch_related(None)
+        .select_related("report_document")
+        .annotate(report_readable=Exists(documents.filter(pk=OuterRef("report_document_id"))))
+    )
+    queryset._iterable_class = _JoinedReportIterable
+    return queryset
+
+
 def visits_told_to_clients() -> VisitQuerySet:
     """Visits their installation's client may hear of, cancelled ones included
     (a cancellation is news: the reminders send it)."""
@@ -350,10 +372,16 @@ def visits_of_client(client: Client) -> VisitQuerySet:
     )
 
 
-def client_visits(user: User) -> VisitQuerySet:
+def client_visits(user: User, *, join_reports: bool = False) -> VisitQuerySet:
+    """Visits ``user`` sees as a client; ``join_reports``: their reports read
+    in the same query (a screen listing a few visits) rather than a second one."""
     client = client_for(user)
     if client is None:
         return Visit.objects.none()
+    if join_reports:
+        return _with_report_joined(
+            visits_told_to_clients().live().filter(installation__client=client), documents_of_client(client)
+        )
     return visits_of_client(client)
 
 

@@ -13,12 +13,21 @@ changes made without signals (``QuerySet.update``, raw SQL).
 Only what is the same for everyone goes here: who may see an entry is still
 decided per request by ``access`` (the key holds what ``access`` granted).
 
+Each entry's key holds its namespace's version token. Inside a request the
+tokens are read once, all namespaces in one round trip, and kept for that
+request only (``request_started`` / ``request_finished``, connected in
+content_cache_receivers.py): a page showing five kinds of content pays six
+cache reads instead of ten. An invalidation made by the request itself
+updates its tokens at once; one made by another process meanwhile is seen
+by the next request.
+
 With several server processes the cache must be shared (Redis, Memcached:
 ``AQUATIRIS_PORTAL_CONTENT_CACHE_ALIAS``) for an invalidation to reach every
 process at once; a per-process cache (LocMem) lets other processes serve the
 old content until the TTL.
 """
 
+import threading
 import uuid
 
 from django.core.cache import caches
@@ -35,8 +44,13 @@ STAGES = "stages"
 SITES = "sites"
 ACCESSIBILITY = "accessibility"  # the statement linked from every page (portal_accessibility)
 SHELL = "shell"  # the client space's navigation links on every page a client reaches (portal_shell)
+ROUTES = "routes"  # the spaces' pages by URL path, for Wagtail's routing (pages/space_routes.py)
+NAMESPACES = (NEWS, SETTINGS, STAGES, SITES, ACCESSIBILITY, SHELL, ROUTES)
 
 _MISSING = object()
+# The version tokens read in the current request: None outside a request
+# (jobs, commands), a dict inside one (filled at the first read).
+_request = threading.local()
 
 
 def _cache():
@@ -47,7 +61,30 @@ def _version_key(namespace):
     return f"aquatiris_portal:content:{FORMAT}:{namespace}:version"
 
 
+def request_started(**kwargs):
+    _request.versions = {}
+    _request.all_read = False
+
+
+def request_finished(**kwargs):
+    _request.versions = None
+
+
 def _version(cache, namespace):
+    versions = getattr(_request, "versions", None)
+    if versions is None:
+        return _read_version(cache, namespace)
+    if not _request.all_read:  # the request's first read: every namespace's token in one round trip
+        _request.all_read = True
+        found = cache.get_many([_version_key(name) for name in NAMESPACES])
+        for name in NAMESPACES:
+            versions.setdefault(name, found.get(_version_key(name)))
+    if versions.get(namespace) is None:
+        versions[namespace] = _read_version(cache, namespace)
+    return versions[namespace]
+
+
+def _read_version(cache, namespace):
     key = _version_key(namespace)
     token = cache.get(key)
     if token is None:
@@ -56,6 +93,11 @@ def _version(cache, namespace):
         cache.add(key, uuid.uuid4().hex, None)
         token = cache.get(key)
     return token
+
+
+def enabled():
+    """Whether entries are kept at all (``CONTENT_CACHE_SECONDS`` 0: every read computes)."""
+    return bool(app_settings.CONTENT_CACHE_SECONDS)
 
 
 def get_or_set(namespace, parts, compute):
@@ -78,7 +120,11 @@ def invalidate(*namespaces):
     transaction commits (a reader may have cached the old rows meanwhile)."""
 
     def bump():
-        _cache().set_many({_version_key(namespace): uuid.uuid4().hex for namespace in namespaces}, None)
+        tokens = {namespace: uuid.uuid4().hex for namespace in namespaces}
+        _cache().set_many({_version_key(namespace): token for namespace, token in tokens.items()}, None)
+        versions = getattr(_request, "versions", None)
+        if versions is not None:  # this request reads what it just changed
+            versions.update(tokens)
 
     bump()
     transaction.on_commit(bump)

@@ -6,14 +6,16 @@ Model signals are connected to the few models concerned only: a
 everywhere (the retention job deletes documents by the thousand).
 """
 
+from django.core.signals import request_finished, request_started
 from django.db.models.signals import post_delete, post_save
 from wagtail.images import get_image_model
-from wagtail.models import Site
+from wagtail.models import PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from . import content_cache
 from .pages.accessibility import AccessibilityStatementPage
 from .pages.news import ArticlePage, NewsIndexPage
+from .pages.space_routes import SPACE_MODELS
 from .snippets.site_settings import PortalSettings
 from .snippets.stages import ProjectStage
 
@@ -134,3 +136,30 @@ post_delete.connect(forget_shell, sender=Site, dispatch_uid="aquatiris_portal.co
 post_page_move.connect(forget_shell, dispatch_uid="aquatiris_portal.content_cache.shell.moved")
 page_published.connect(forget_shell, dispatch_uid="aquatiris_portal.content_cache.shell.published")
 page_unpublished.connect(forget_shell, dispatch_uid="aquatiris_portal.content_cache.shell.unpublished")
+
+
+# The spaces' pages and their view restrictions, for Wagtail's routing
+# (pages/space_routes.py): any page published, unpublished (deleted) or
+# moved may be a space or above one; a space saved (its texts, its slug) or
+# deleted; a site's root or hostname; a restriction added, changed or removed.
+
+
+def forget_routes(**kwargs):
+    content_cache.invalidate(content_cache.ROUTES)
+
+
+for model in (*SPACE_MODELS, Site, PageViewRestriction):
+    post_save.connect(
+        forget_routes, sender=model, dispatch_uid=f"aquatiris_portal.content_cache.routes.save.{model._meta.label}"
+    )
+    post_delete.connect(
+        forget_routes, sender=model, dispatch_uid=f"aquatiris_portal.content_cache.routes.delete.{model._meta.label}"
+    )
+post_page_move.connect(forget_routes, dispatch_uid="aquatiris_portal.content_cache.routes.moved")
+page_published.connect(forget_routes, dispatch_uid="aquatiris_portal.content_cache.routes.published")
+page_unpublished.connect(forget_routes, dispatch_uid="aquatiris_portal.content_cache.routes.unpublished")
+
+
+# The version tokens are read once per request (content_cache._version).
+request_started.connect(content_cache.request_started, dispatch_uid="aquatiris_portal.content_cache.request_started")
+request_finished.connect(content_cache.request_finished, dispatch_uid="aquatiris_portal.content_cache.request_finished")

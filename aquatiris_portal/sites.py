@@ -7,7 +7,8 @@ Wagtail page. ``CachedSiteMiddleware`` answers it from Django's cache
 (``content_cache``, namespace ``sites``), forgotten whenever a site is saved
 or deleted, or a page is moved, published or unpublished
 (content_cache_receivers.py). Optional: add it to ``MIDDLEWARE`` after
-``CommonMiddleware``.
+``CommonMiddleware``. It also routes the spaces' pages from the cache
+(pages/space_routes.py).
 """
 
 import hashlib
@@ -17,6 +18,7 @@ from wagtail.models import Site
 from wagtail.views import serve
 
 from . import content_cache
+from .pages.space_routes import route_from_cache
 
 _NO_SITE = "-"
 
@@ -50,3 +52,5 @@ class CachedSiteMiddleware:
         # Site.find_for_request reads this attribute before querying.
         if view_func is serve and not hasattr(request, "_wagtail_site"):
             request._wagtail_site = cached_site_for_request(request)
+            # The spaces' pages from the cache too (pages/space_routes.py).
+            route_from_cache(request, request._wagtail_site, view_kwargs.get("path", view_args[0] if view_args else ""))

@@ -7,7 +7,8 @@ from itertools import groupby
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -128,21 +129,30 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
 
     # --- shared context -----------------------------------------------------
 
-    def space_context(self, request, **extra):
-        """What every screen shows: the client, their installations (switcher), settings."""
+    def space_context(self, request, *, count_new_documents=False, **extra):
+        """What every screen shows: the client, their installations (switcher), settings.
+        ``count_new_documents``: each installation's ``new_documents`` (the
+        dashboard's badges), counted in the same query."""
         user = request.user
-        installations = list(
-            access.installations_for_client(user)
-            .select_related("franchisee", "warranty_extension")
-            .order_by("reference")
-        )
+        account = access.account_for(user)
+        installations = access.installations_for_client(user).select_related("franchisee", "warranty_extension")
+        if count_new_documents:
+            new = (
+                access.client_documents(user)
+                .filter(self._new_condition(account), installation=OuterRef("pk"))
+                .order_by()
+                .values("installation")
+                .annotate(count=Count("pk"))
+                .values("count")
+            )
+            installations = installations.annotate(new_documents=Coalesce(Subquery(new), 0))
         context = {
             "page": self,
             "self": self,
             "request": request,
             "client": access.client_for(user),
-            "account": access.account_for(user),
-            "installations": installations,
+            "account": account,
+            "installations": list(installations.order_by("reference")),
             "portal_settings": PortalSettings.for_request(request),
         }
         context.update(extra)
@@ -154,30 +164,21 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
                 return installation
         raise Http404
 
-    def _since(self, context):
+    def _since(self, account):
         """Documents added after this moment are new (everything on a first visit)."""
-        account = context["account"]
         return account.previous_visit_at if account and account.previous_visit_at else None
 
-    def _new_condition(self, context):
-        since = self._since(context)
+    def _new_condition(self, account):
+        since = self._since(account)
         return Q(created_at__gt=since) if since else Q(pk__isnull=False)
 
     # --- screens ------------------------------------------------------------
 
     @path("", name="dashboard")
     def dashboard(self, request):
-        context = self.space_context(request, nav="dashboard")
-        new_counts = dict(
-            access.client_documents(request.user)
-            .filter(self._new_condition(context))
-            .values("installation_id")
-            .annotate(count=Count("pk"))
-            .values_list("installation_id", "count")
-        )
+        context = self.space_context(request, count_new_documents=True, nav="dashboard")
         texts = stage_texts()
         for installation in context["installations"]:
-            installation.new_documents = new_counts.get(installation.pk, 0)
             installation.stage_name = next(s["name"] for s in progress_for(installation.stage, texts) if s["current"])
 
         context.update(dashboard_status(request.user, context["installations"], context["portal_settings"]))
@@ -196,7 +197,7 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
             access.client_documents(request.user)
             .filter(installation=installation)
             .values("theme__name", "theme__sort_order")
-            .annotate(total=Count("pk"), new=Count("pk", filter=self._new_condition(context)))
+            .annotate(total=Count("pk"), new=Count("pk", filter=self._new_condition(context["account"])))
             .order_by("theme__sort_order", "theme__name")
         )
         next_visit, maintenance_log = client_visits.installation_visits(request.user, installation)
@@ -222,7 +223,7 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
             .order_by("theme__sort_order", "theme__name", "theme_id", "-created_at", "-pk")
         )
         page_obj = Paginator(queryset, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
-        since = self._since(context)
+        since = self._since(context["account"])
         documents = list(page_obj)
         for document in documents:
             document.is_new = since is None or document.created_at > since

@@ -49,12 +49,12 @@ def next_visits(user, installations, today=None):
 
 def installation_visits(user, installation, today=None):
     """(next visit or None, maintenance log) of one installation in one query
-    (and one for the reports, none when no visit has one): the next planned
+    (their reports in it): the next planned
     visit as ``next_visits`` gives it, and the visits done, newest first, each
     with ``report`` (None unless the client may read it)."""
     today = today or timezone.localdate()
     visits = list(
-        access.client_visits(user)
+        access.client_visits(user, join_reports=True)
         .filter(installation=installation)
         .filter(Q(done_on__isnull=False) | Q(planned_for__gte=today))
         .order_by("-done_on", "-pk")

@@ -3,6 +3,9 @@
 from django.db.models import Q
 from wagtail.models import Page, PageViewRestriction
 
+# The restrictions space_routes.py read with the page from the cache.
+RESTRICTIONS_ATTR = "_aquatiris_view_restrictions"
+
 
 def view_restrictions(page):
     """``Page.get_view_restrictions`` in one query instead of two.
@@ -12,13 +15,21 @@ def view_restrictions(page):
     loads the ancestors, then their restrictions. The ancestors' paths are
     prefixes of the page's own, so one query finds the same restrictions.
     Pages use it as ``get_view_restrictions = view_restrictions`` (a method,
-    not a base class: no change to the models' migration state)."""
+    not a base class: no change to the models' migration state). A page
+    routed from the cache (space_routes.py) carries its restrictions: the
+    queryset comes with them as its result, and no query (a further filter
+    or order, as the admin's privacy view does, queries as usual)."""
     ancestor_paths = [page.path[:end] for end in range(page.steplen, len(page.path), page.steplen)]
-    return PageViewRestriction.objects.filter(
+    queryset = PageViewRestriction.objects.filter(
         Q(page_id=page.alias_of_id or page.pk)
         | Q(page__path__in=ancestor_paths, page__alias_of__isnull=True)
         | Q(page__aliases__path__in=ancestor_paths)  # an alias ancestor: its source's restrictions
     ).distinct()
+    known = page.__dict__.get(RESTRICTIONS_ATTR)
+    if known is not None:
+        queryset._result_cache = list(known)
+        queryset._prefetch_done = True
+    return queryset
 
 
 def url_parts_once_per_request(page, request=None):

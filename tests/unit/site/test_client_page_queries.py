@@ -1,0 +1,141 @@
+"""The client's screens at their query limit: each screen a client opens
+runs at most 8 SQL queries once the per-process caches are warm (session,
+user, the memberships with their records and the account, the Wagtail
+site, the page's route, then the screen's own), and the same number for a
+client with 2 installations as for one with 20 (documents, visits and
+request threads in proportion): nothing is read per row.
+
+Personal data is never cached across requests: the second request of each
+pair below reads the client's records again (a new document shows at once:
+test_new_document_shows_at_once)."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from wagtail.models import Site
+
+from aquatiris_portal.enquiries.models import PortalRequest
+from aquatiris_portal.pages.client_space import ClientSpacePage
+from aquatiris_portal.pages.faq import FaqPage
+from aquatiris_portal.pages.news import ArticlePage, NewsIndexPage
+from aquatiris_portal.records.models import PortalDocument
+from aquatiris_portal.records.visits import Visit
+from aquatiris_portal.snippets.site_settings import PortalSettings
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+LIMIT = 8
+SCREENS = {
+    "dashboard": "/espace-client/",
+    "installation": "/espace-client/installations/{i}/",
+    "documents": "/espace-client/installations/{i}/documents/",
+    "warranty": "/espace-client/installations/{i}/garantie/",
+    "space news": "/espace-client/actualites/",
+    "news index": "/actualites/",
+    "faq": "/faq/",
+}
+
+
+@pytest.fixture
+def pages(wagtail_tree):
+    root = wagtail_tree.root_page
+    space = root.add_child(instance=ClientSpacePage(title="Espace client", slug="espace-client"))
+    news = root.add_child(instance=NewsIndexPage(title="Actualités", slug="actualites", audience="both"))
+    for n in range(4):
+        news.add_child(
+            instance=ArticlePage(
+                title=f"Conseil {n}",
+                slug=f"conseil-{n}",
+                audience="clients",
+                date=datetime.date(2026, 6, 1) - datetime.timedelta(days=n),
+                intro="Intro",
+            )
+        )
+    root.add_child(instance=FaqPage(title="FAQ", slug="faq", audience="clients"))
+    PortalSettings.for_site(Site.objects.get(is_default_site=True))
+    return space
+
+
+def client_with(size):
+    """A logged-in client with ``size`` installations, each with ``size``
+    documents (several themes), a planned and a done visit, and ``size``
+    open request threads."""
+    client = factories.client()
+    themes = [factories.theme(slug, slug.title(), order) for slug, order in (("etude", 10), ("factures", 20))]
+    installations = [factories.installation(client=client, installed_on=datetime.date(2020, 5, 1)) for _ in range(size)]
+    PortalDocument.objects.bulk_create(
+        PortalDocument(
+            installation=installation,
+            theme=themes[n % 2],
+            title=f"Doc {n}",
+            filename=f"doc{n}.pdf",
+            content_type="application/pdf",
+            size=10,
+            visible_to_client=True,
+        )
+        for installation in installations
+        for n in range(size)
+    )
+    today = timezone.localdate()
+    for n, installation in enumerate(installations):
+        Visit.objects.create(
+            external_id=f"V-P{installation.pk}",
+            installation=installation,
+            kind="maintenance",
+            planned_for=today + datetime.timedelta(days=10 + n),
+            visible_to_client=True,
+        )
+        Visit.objects.create(
+            external_id=f"V-D{installation.pk}",
+            installation=installation,
+            kind="maintenance",
+            planned_for=today - datetime.timedelta(days=300),
+            done_on=today - datetime.timedelta(days=300),
+            visible_to_client=True,
+        )
+    for n in range(size):
+        thread = PortalRequest(
+            kind="question", client=client, installation=installations[n % size], message="m", subject_label=f"S{n}"
+        )
+        thread.fill_recap()
+        thread.save()
+    user = factories.client_user(client)
+    http = HttpClient()
+    http.force_login(user)
+    return http, installations[0]
+
+
+def captured(http, url):
+    """The queries of the second request (the first fills per-process caches)."""
+    assert http.get(url).status_code == 200, url
+    with CaptureQueriesContext(connection) as queries:
+        response = http.get(url)
+    assert response.status_code == 200, url
+    return queries.captured_queries
+
+
+def test_each_client_screen_runs_at_most_8_queries_whatever_the_clients_size(pages):
+    small, small_installation = client_with(2)
+    large, large_installation = client_with(20)
+    figures = {}
+    for screen, url in SCREENS.items():
+        few = captured(small, url.format(i=small_installation.pk))
+        many = captured(large, url.format(i=large_installation.pk))
+        figures[screen] = (len(few), len(many))
+        assert len(few) == len(many), (screen, [q["sql"] for q in many])
+        assert len(many) <= LIMIT, (screen, len(many), "\n".join(q["sql"][:200] for q in many))
+    print("queries per screen (2 installations, 20 installations):", figures)
+
+
+def test_new_document_shows_at_once(pages):
+    """No personal data cached: a document added between two requests is on the next page."""
+    http, installation = client_with(2)
+    url = SCREENS["documents"].format(i=installation.pk)
+    assert b"Brand new report" not in http.get(url).content
+    factories.document(installation, title="Brand new report")
+    assert b"Brand new report" in http.get(url).content
