@@ -1,11 +1,15 @@
 """{% space_of "client" %}: whose space a person with several (a landlord,
 someone both client and SPANC) is in, and the way to the others
-(« Choisir l'espace »). Nothing for a person with one: the page is theirs."""
+(« Choisir l'espace »). Nothing for a person with one: the page is theirs.
+{% space_url kind %}: where the chooser sends a choice of that kind.
+{% greeting_name %}: whom the client space greets."""
 
 from django import template
 
 from .. import access
 from ..accounts.lookup import record_name
+from ..pages.client_space import ClientSpacePage
+from ..pages.pro_space import ProSpacePage
 
 register = template.Library()
 
@@ -42,3 +46,13 @@ def greeting_name(context):
     current = access.current_membership(user, "client")
     owned = [m for m in ([current] if current else []) + memberships if m.role == "owner"]
     return owned[0].client.full_name if owned else user.email
+
+
+@register.simple_tag
+def space_url(kind):
+    """The space of ``kind`` ("client" or "spanc"): where a choice of that
+    kind lands when the chooser was not sent a ``next`` (the login landing
+    prefers the client space, wrong for a SPANC chosen there)."""
+    space = {"client": ClientSpacePage, "spanc": ProSpacePage}.get(kind)
+    page = space.objects.live().first() if space is not None else None
+    return (page.url or "") if page is not None else ""
