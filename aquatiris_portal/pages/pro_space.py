@@ -7,7 +7,6 @@ What a SPANC sees comes from ``access`` alone.
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import FileResponse
 from django.shortcuts import redirect
@@ -26,6 +25,7 @@ from ..enquiries.spanc_uploads import receive_spanc_documents, sent_messages
 from ..security_log import Kind, record_security_event
 from ..snippets.site_settings import PortalSettings
 from . import pro_space_folders as folders_
+from . import pro_space_list_page as list_page
 from . import proof_views
 from .gating import GatedPageMixin, login_redirect
 from .space_texts import ProSpaceTexts
@@ -87,16 +87,14 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
         overdue_months = folders_.clean_overdue(request.GET.get("overdue"))
         stage = folders_.clean_stage(request.GET.get("stage"), overdue_months)
         proof = proof_views.clean_filter(request.GET.get("proof"))
-        paginator = Paginator(
-            folders_.folder_keys(
-                request.user, query=query, sort=sort, overdue_months=overdue_months, stage=stage, proof=proof
-            ),
-            folders_.PER_PAGE,
+        keys = folders_.folder_keys(
+            request.user, query=query, sort=sort, overdue_months=overdue_months, stage=stage, proof=proof
         )
-        page_obj = paginator.get_page(request.GET.get("page"))
+        # The page's folders and the list's count: one query (pro_space_list_page).
+        paginator, page_obj = list_page.paginate(request.user, keys, sort, request.GET.get("page"))
         account = access.account_for(request.user)
         previous_visit_at = account.previous_visit_at if account else None
-        folders = folders_.folders_page(request.user, page_obj, sort) if paginator.count else []
+        folders = page_obj.object_list
         # Python's route_url, not a {% routablepageurl %} (site look-up) per row;
         # each folder link carries the list's search, sort and page (its "back").
         suffix = _state_suffix(request)
@@ -122,6 +120,7 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
                 "page_obj": page_obj,
                 "paginator": paginator,
                 "rows": rows,
+                "rows_html": list_page.rows_html(rows),
                 "previous_visit_at": previous_visit_at,
             },
         )
@@ -168,18 +167,21 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
             # A SPANC has several agents: each upload shows who sent it.
             document.sender = author_label(document.uploaded_by) if document.uploaded_by_id else ""
         suffix = _state_suffix(request)
-        visits = (
+        visits = list(
             access.spanc_visits(request.user)
             .filter(installation=installation)
+            .prefetch_related(None)  # the reports come from the documents above (with_reports)
+            .annotate(report_installation_id=F("report_document__installation_id"))
             .order_by(F("done_on").desc(nulls_first=True), "-planned_for", "-pk")
         )
+        with_reports(request.user, installation, visits, documents)
         return self.render_screen(
             request,
             "folder",
             {
                 "installation": installation,
                 "client": installation.client,
-                "visits": list(visits),
+                "visits": visits,
                 "franchisee": installation.franchisee,
                 "documents": documents,
                 "back_url": self.route_url(request, "folder_list") + suffix,
@@ -244,6 +246,24 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
                 "client_sees_upload": access.clients_see_spanc_uploads(),
             },
         )
+
+
+def with_reports(user, installation, visits, documents):
+    """Set ``visit.report`` as ``access.spanc_visits`` does (the report if the
+    SPANC may read it, else None) from the folder's documents, already read:
+    ``documents`` is every document of ``installation`` the SPANC may read,
+    so a report on it is readable exactly when it is there. A report on
+    another installation (not expected) is asked of access: one query more."""
+    readable = {document.pk: document for document in documents}
+    elsewhere = {
+        visit.report_document_id
+        for visit in visits
+        if visit.report_document_id and visit.report_installation_id != installation.pk
+    }
+    if elsewhere:
+        readable.update(access.spanc_documents(user).in_bulk(elsewhere))
+    for visit in visits:
+        visit.report = readable.get(visit.report_document_id)
 
 
 def _state_suffix(request):

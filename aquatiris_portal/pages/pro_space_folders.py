@@ -250,18 +250,6 @@ def folder_keys(user, *, query="", sort=DEFAULT_SORT, overdue_months=None, stage
     return by_stage(overdue(search(installations, query), overdue_months), stage).order_by(*ordering(sort))
 
 
-def folders_page(user, page_obj, sort):
-    """The annotated folders of one page, in order: the per-folder
-    subqueries run for these rows only, not for the rows before them."""
-    keys = page_obj.object_list.values("pk")
-    folders = list(
-        proofs.with_proof_status(with_document_stats(user, access.installations_for_spanc(user).filter(pk__in=keys)))
-        .select_related("client")
-        .order_by(*ordering(sort))
-    )
-    return folders
-
-
 def folder_rows(folders, previous_visit_at, url_of):
     """What each line of the folder list shows, as plain dicts of text.
 
