@@ -5,7 +5,8 @@ the keyboard only, and every page says whose space it is and shows that
 client's installations only; the other client's pages and files answer 404.
 A household member's downloads appear by name on the owner's « Qui a
 consulté mes documents », never on their own; « Nouveau » marks are per
-person; a house sold by the real importer leaves the seller's household
+person; a SPANC agent who is a client at home switches SPANC from the pro
+space and stays in it; a house sold by the real importer leaves the seller's household
 member (404), her earlier reading stays the seller's. axe-core at every impact level is 0 at 360 and 1280 px on the
 chooser and on the dashboard with the switcher. Screenshots
 (PORTAL_UPDATE_SCREENSHOTS=1): space-switcher-360.png,
@@ -18,12 +19,14 @@ import datetime
 import re
 
 import pytest
+from django.conf import settings as django_settings
 from django.utils import timezone
 
 from tests import factories
 from tests.integration.screens import shoot
-from tests.unit._pro_space import FAST_HASHERS
+from tests.unit._pro_space import FAST_HASHERS, pro_space_page
 
+from .test_a11y import session_cookie
 from .test_access_log_browser import axe_clean
 from .test_keyboard_walkthrough import arrive, tab_to
 from .test_visits_browser import site_with_spaces
@@ -74,7 +77,9 @@ def test_a_landlord_chooses_a_space_switches_with_the_keyboard_and_never_sees_th
     le_goff_house = factories.installation(client=le_goff, city="Dinan", address_line1="3 chemin du Moulin")
     durand_document = factories.document(durand_house, title="Certificat Durand")
     factories.document(le_goff_house, title="Plan Le Goff")
-    landlord = factories.member(durand, role="owner", first_name="Anne", last_name="Durand")
+    landlord = factories.member(
+        durand, role="owner", first_name="Anne", last_name="Durand", email="anne.durand@example.org"
+    )
     add_membership(landlord, le_goff, Membership.Role.HOUSEHOLD)
     durand_page = base + space.url + space.reverse_subpage("documents", args=[durand_house.pk])
 
@@ -325,4 +330,57 @@ def test_a_sold_house_leaves_the_seller_s_household_member_and_her_readings_stay
     stack_report(
         "sold house with a household member: after the real import she got 404 on the house, its documents "
         "and its file; her earlier reading stayed on the seller's « Qui a consulté » (unlinked), not the buyer's"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_agent_who_is_a_client_at_home_switches_spanc_and_stays_in_the_pro_space(
+    live_server, wagtail_root, page, settings, stack_report
+):
+    from aquatiris_portal.accounts.memberships import add_membership
+    from aquatiris_portal.models import Membership
+
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    base = live_server.url
+    _space(wagtail_root)
+    pro_space = pro_space_page()
+    lannion, dinan = factories.spanc(name="SPANC de Lannion"), factories.spanc(name="SPANC de Dinan")
+    factories.installation(spanc=lannion, city="Lannion", client=factories.client(last_name="Kerhervé"))
+    factories.installation(spanc=dinan, city="Dinan", client=factories.client(last_name="Rouxel"))
+    home = factories.client(first_name="Yann", last_name="Le Bihan")
+    factories.installation(client=home, city="Perros-Guirec")
+    agent = factories.member(lannion, first_name="Yann", last_name="Le Bihan")
+    add_membership(agent, dinan, Membership.Role.AGENT)
+    add_membership(agent, home, Membership.Role.OWNER)
+    page.context.add_cookies(
+        [{"name": django_settings.SESSION_COOKIE_NAME, "value": session_cookie(agent, verified=True), "url": base}]
+    )
+
+    # The pro space asks which SPANC first, then says whose space it is.
+    page.goto(base + pro_space.url)
+    arrive(page, CHOOSER)
+    page.locator("main").get_by_role("button", name="Espace de SPANC de Lannion").click()
+    arrive(page, re.compile(".*" + re.escape(pro_space.url) + "$"))
+    assert _whose(page).startswith("Espace de SPANC de Lannion"), _whose(page)
+    text = page.locator("main").inner_text()
+    assert "Kerhervé" in text and "Rouxel" not in text, text
+
+    # « Changer d'espace », the other SPANC: still the pro space, now Dinan's.
+    page.locator(".aqp-space-of").get_by_role("link", name="Changer d'espace").click()
+    arrive(page, CHOOSER)
+    page.locator("main").get_by_role("button", name="Espace de SPANC de Dinan").click()
+    arrive(page, re.compile(".*" + re.escape(pro_space.url) + "$"))
+    assert _whose(page).startswith("Espace de SPANC de Dinan"), _whose(page)
+    text = page.locator("main").inner_text()
+    assert "Rouxel" in text and "Kerhervé" not in text, text
+
+    # And their own home from the same chooser: the client space.
+    page.locator(".aqp-space-of").get_by_role("link", name="Changer d'espace").click()
+    arrive(page, CHOOSER)
+    page.locator("main").get_by_role("button", name="Espace de Yann Le Bihan").click()
+    arrive(page, DASHBOARD)
+    assert "Perros-Guirec" in page.locator("main").inner_text()
+    stack_report(
+        "switcher in the pro space: an agent of two SPANC who is a client at home chose a SPANC, switched to "
+        "the other and stayed in the pro space (that SPANC's folders only), then reached their own client space"
     )
