@@ -21,14 +21,23 @@ cache reads instead of ten. An invalidation made by the request itself
 updates its tokens at once; one made by another process meanwhile is seen
 by the next request.
 
+An entry's key holds its version, so what a key names never changes: each
+process also keeps the entries it read (pickled, a bounded number, a
+minute at most), and a page whose content is all there pays one round trip to
+the shared cache, the tokens', instead of one per kind of content. Each
+read unpickles its own copy: a caller may change what it gets.
+
 With several server processes the cache must be shared (Redis, Memcached:
 ``AQUATIRIS_PORTAL_CONTENT_CACHE_ALIAS``) for an invalidation to reach every
 process at once; a per-process cache (LocMem) lets other processes serve the
 old content until the TTL.
 """
 
+import pickle
 import threading
+import time
 import uuid
+from collections import OrderedDict
 
 from django.core.cache import caches
 from django.db import transaction
@@ -51,6 +60,14 @@ _MISSING = object()
 # The version tokens read in the current request: None outside a request
 # (jobs, commands), a dict inside one (filled at the first read).
 _request = threading.local()
+# This process's copy of the entries it read: {key: (expires at, pickled value)}, oldest first.
+LOCAL_ENTRIES = 512
+LOCAL_MAX_BYTES = 256 * 1024  # a bigger value is read from the shared cache each time
+# A copy lives a minute at most: a change made without signals (the TTL's
+# case) shows within the TTL plus this.
+LOCAL_SECONDS = 60
+_local: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+_local_lock = threading.Lock()
 
 
 def _cache():
@@ -108,11 +125,33 @@ def get_or_set(namespace, parts, compute):
         return compute()
     cache = _cache()
     key = ":".join(["aquatiris_portal:content", str(FORMAT), namespace, _version(cache, namespace), *map(str, parts)])
+    now = time.monotonic()
+    with _local_lock:
+        found = _local.get(key)
+        if found is not None and found[0] > now:
+            _local.move_to_end(key)
+    if found is not None and found[0] > now:
+        return pickle.loads(found[1])  # noqa: S301  our own bytes, pickled below
     value = cache.get(key, _MISSING)
     if value is _MISSING:
         value = compute()
         cache.set(key, value, seconds)
+    _keep_locally(key, value, now + min(seconds, LOCAL_SECONDS))
     return value
+
+
+def _keep_locally(key, value, expires):
+    try:
+        data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return  # the shared cache would have refused it too (a LocMem or Redis pickles)
+    if len(data) > LOCAL_MAX_BYTES:
+        return
+    with _local_lock:
+        _local[key] = (expires, data)
+        _local.move_to_end(key)
+        while len(_local) > LOCAL_ENTRIES:
+            _local.popitem(last=False)
 
 
 def invalidate(*namespaces):
