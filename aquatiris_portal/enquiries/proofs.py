@@ -35,6 +35,7 @@ from ..records.models import DocumentSource, PortalDocument
 from ..records.themes import theme_for
 from ..sync.outbox import record_event
 from ..uploads import safe_filename
+from .authors import sent_by
 from .proof_models import OVERDUE, ProofRequest, ProofStatus
 from .routing import proof_franchisee_recipients, proof_person_recipients, proof_record_recipients
 from .spanc_uploads import document_payload
@@ -303,6 +304,8 @@ def answer_with_file(*, user, proof, checked):
                 **document_payload(document, installation, proof.spanc),
                 **request_payload(proof),
                 "answered_at": now.isoformat(),
+                # Who of the client's people answered (an owner, a household member), as the request events say.
+                "sent_by": sent_by(user, record_name=installation.client.full_name),
             }
             record_event("proof_received", payload, installation=installation)
     except Exception:

@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from wagtail.models import Page, Site
 
 from aquatiris_portal.accounts.models import AccountToken
-from aquatiris_portal.models import Client, Installation, PortalAccount
+from aquatiris_portal.models import Client, Installation, Membership, PortalAccount
 from aquatiris_portal.pages.client_space import ClientSpacePage
 from aquatiris_portal.records.codes import canonical_code
 from home.demo import people
@@ -85,7 +85,9 @@ def test_debug_run_twice_never_touches_the_hosts_users_and_prints_the_served_url
     assert "Left alone" in out and "http://127.0.0.1:8123/espace-client/" in out
     assert "8000" not in out
     # The demo's SPANC login, whose user the host did not have, is there.
-    assert PortalAccount.objects.filter(spanc__external_id="S-035", activated_at__isnull=False).exists()
+    assert PortalAccount.objects.filter(
+        user__portal_memberships__spanc__external_id="S-035", activated_at__isnull=False
+    ).exists()
 
 
 def test_a_record_under_a_demo_id_it_did_not_create_stops_it_before_any_write(settings):
@@ -193,16 +195,17 @@ def test_every_printed_login_and_client_to_activate_works_after_a_second_run(set
         browser = HttpClient()
         response = browser.post(reverse("aquatiris_portal:login"), {"email": email, "password": password})
         assert response.status_code == 302, (email, response.content.decode()[:300])
-        account = PortalAccount.objects.select_related("client", "spanc").get(user_id=browser.session["_auth_user_id"])
+        [lead] = Membership.objects.filter(person_id=browser.session["_auth_user_id"], removed_at__isnull=True)
+        assert lead.is_lead
         if kind == "SPANC":
-            assert account.spanc.email == "spanc.rennes@example.org"
+            assert lead.spanc.email == "spanc.rennes@example.org"
             continue
         # A client's space lists every installation (the second has five), each page opens.
         space = browser.get(url)
         assert space.status_code == 200
         html = space.content.decode()
-        installations = list(account.client.installations.all())
-        assert len(installations) == (2 if account.client.email == "anne.durand@example.org" else 5)
+        installations = list(lead.client.installations.all())
+        assert len(installations) == (2 if lead.client.email == "anne.durand@example.org" else 5)
         for installation in installations:
             assert escape(installation.reference) in html
             assert browser.get(f"{url}installations/{installation.pk}/").status_code == 200
