@@ -9,8 +9,9 @@ its name starting with ``before`` or ``after``. The machine is shared and
 noisy, so runs of the two versions are interleaved and each page is read as
 its ratio to the baseline measured in the same run; the tables give, per
 page present in both versions, the median over the runs of each version of
-p50 and p95 (ms), of the ratio to the same run's baseline (p50), and the SQL
-queries, then the load of each run. The ratio to the home page (p50, an anonymous Wagtail page
+p50 and p95 (ms), of the ratio to the same run's baseline (p50), of the fastest of the 30 in-process
+renderings one at a time (service_time.py: the page's own work, least disturbed by a busy machine), and
+the SQL queries, then the load of each run. The ratio to the home page (p50, an anonymous Wagtail page
 measured in the same run) is given beside the one to the baseline when the runs measured it.
 ``--pages`` prints instead those pages run by run (pages measured in the same run side by side).
 """
@@ -50,6 +51,7 @@ def summary(runs, key):
         "p95": median([row["p95_us"] / 1000 for row in rows]),
         "ratio": median([row.get("ratio_p50") for row in rows]),
         "home": median([home_ratio(run, row) for run, row in pairs]),
+        "alone": median([row.get("service_min_ms") for row in rows]),
         "queries": "/".join(str(q) for q in queries) or "–",
     }
 
@@ -85,16 +87,17 @@ def main(paths):
     print(f"Medians over {len(before)} run(s) before and {len(after)} after.\n")
     print(
         "| page | p50 ms before → after | p95 ms before → after | × baseline p50 before → after "
-        "| × home page p50 before → after | ratio after / before | SQL queries before → after |"
+        "| × home page p50 before → after | ratio after / before | in-process min ms before → after "
+        "| SQL queries before → after |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for key in keys:
         b, a = summary(before, key), summary(after, key)
         change = a["ratio"] / b["ratio"] if a["ratio"] and b["ratio"] else None
         print(
             f"| {labels.get(key, key)} | {fmt(b['p50'])} → {fmt(a['p50'])} | {fmt(b['p95'])} → {fmt(a['p95'])} "
             f"| {fmt(b['ratio'])} → {fmt(a['ratio'])} | {fmt(b['home'], 2)} → {fmt(a['home'], 2)} "
-            f"| {fmt(change, 2)} | {b['queries']} → {a['queries']} |"
+            f"| {fmt(change, 2)} | {fmt(b['alone'])} → {fmt(a['alone'])} | {b['queries']} → {a['queries']} |"
         )
     print(
         "\n| run | started (UTC) | 1-min load at the baseline's start | 1-min load at the end | baseline p50 / p95 ms |"
