@@ -98,9 +98,7 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
         # Python's route_url, not a {% routablepageurl %} (site look-up) per row;
         # each folder link carries the list's search, sort and page (its "back").
         suffix = _state_suffix(request)
-        rows = folders_.folder_rows(
-            folders, previous_visit_at, lambda folder: self.route_url(request, "folder_detail", folder.pk) + suffix
-        )
+        rows = folders_.folder_rows(folders, previous_visit_at, self._folder_url_of(request, suffix))
         return self.render_screen(
             request,
             "folder_list",
@@ -124,6 +122,15 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
                 "previous_visit_at": previous_visit_at,
             },
         )
+
+    def _folder_url_of(self, request, suffix):
+        """folder -> its page's URL: the route reversed once, its pk the last
+        segment (``dossiers/<int:pk>/``); per folder when a host's route differs."""
+        sample = self.route_url(request, "folder_detail", 0)
+        if sample.endswith("/0/"):
+            prefix = sample[: -len("0/")]
+            return lambda folder: f"{prefix}{folder.pk}/{suffix}"
+        return lambda folder: self.route_url(request, "folder_detail", folder.pk) + suffix
 
     @path("export/", name="folder_export")
     def folder_export(self, request):

@@ -250,14 +250,27 @@ def folder_keys(user, *, query="", sort=DEFAULT_SORT, overdue_months=None, stage
     return by_stage(overdue(search(installations, query), overdue_months), stage).order_by(*ordering(sort))
 
 
+# The numeric codes of Django's date formats (French SHORT_DATE_FORMAT: "d/m/Y"),
+# as str.format fields: a fraction of dateformat.format's cost, 75 dates a page.
+_NUMERIC_DATE_CODES = {"d": "{0.day:02d}", "j": "{0.day}", "m": "{0.month:02d}", "n": "{0.month}", "Y": "{0.year:04d}"}
+
+
+def date_formatter(date_format):
+    """A function giving ``dateformat.format(value, date_format)``: a plain
+    ``str.format`` when the format has numeric codes only, else Django's."""
+    if "\\" in date_format or any(ch.isalpha() and ch not in _NUMERIC_DATE_CODES for ch in date_format):
+        return lambda value: dateformat.format(value, date_format)
+    return "".join(_NUMERIC_DATE_CODES.get(ch, ch.replace("{", "{{").replace("}", "}}")) for ch in date_format).format
+
+
 def folder_rows(folders, previous_visit_at, url_of):
     """What each line of the folder list shows, as plain dicts of text.
 
     Formatted here once per value rather than by template filters: a page is
     25 rows of ten cells, and a dict is the template engine's fastest look-up
     (the row's ``folder`` stays there for a host's own template)."""
-    date_format = get_format("SHORT_DATE_FORMAT")
-    stages = dict(Stage.choices)
+    text_of = date_formatter(get_format("SHORT_DATE_FORMAT"))
+    stages = {value: str(label) for value, label in Stage.choices}  # translated once, not per row
     today = timezone.localdate()
 
     def day(value):
@@ -266,8 +279,8 @@ def folder_rows(folders, previous_visit_at, url_of):
         if isinstance(value, datetime.datetime):
             value = timezone.localtime(value)  # what the |date filter shows
             # No microseconds: HTML's <time datetime> takes at most three digits of a second.
-            return {"iso": value.isoformat(timespec="seconds"), "text": dateformat.format(value, date_format)}
-        return {"iso": value.isoformat(), "text": dateformat.format(value, date_format)}
+            return {"iso": value.isoformat(timespec="seconds"), "text": text_of(value)}
+        return {"iso": value.isoformat(), "text": text_of(value)}
 
     return [
         {

@@ -47,7 +47,7 @@ def _annotated_page(user, keys, sort, number):
     offset = (number - 1) * folders_.PER_PAGE
     page_keys = keys.values("pk")[offset : offset + folders_.PER_PAGE]
     # Every key is on the user's one territory: grouped by it, one row, the count.
-    count = keys.order_by().values("spanc").annotate(n=Count("pk")).values("n")
+    count = keys.order_by().values("spanc").annotate(n=Count("*")).values("n")
     folders = access.installations_for_spanc(user).filter(pk__in=page_keys)
     folders = proofs.with_proof_status(folders_.with_document_stats(user, folders)).annotate(
         list_total=Coalesce(Subquery(count, output_field=IntegerField()), Value(0))
