@@ -7,7 +7,7 @@ from itertools import groupby
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -22,7 +22,7 @@ from wagtail.models import Page
 from .. import access
 from ..accounts.groups import ensure_client_group
 from ..conf import app_settings
-from ..enquiries import thread_views, visibility
+from ..enquiries import proofs, thread_views, visibility
 from ..enquiries import views as enquiry_views
 from ..snippets.seasonal import SeasonalTask
 from ..snippets.site_settings import PortalSettings
@@ -129,14 +129,14 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
 
     # --- shared context -----------------------------------------------------
 
-    def space_context(self, request, *, count_new_documents=False, **extra):
+    def space_context(self, request, *, dashboard=False, **extra):
         """What every screen shows: the client, their installations (switcher), settings.
-        ``count_new_documents``: each installation's ``new_documents`` (the
-        dashboard's badges), counted in the same query."""
+        ``dashboard``: each installation's ``new_documents`` (the badges) and
+        ``has_open_proof`` (a SPANC's request to answer), in the same query."""
         user = request.user
         account = access.account_for(user)
         installations = access.installations_for_client(user).select_related("franchisee", "warranty_extension")
-        if count_new_documents:
+        if dashboard:
             new = (
                 access.client_documents(user)
                 .filter(self._new_condition(account), installation=OuterRef("pk"))
@@ -145,7 +145,10 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
                 .annotate(count=Count("pk"))
                 .values("count")
             )
-            installations = installations.annotate(new_documents=Coalesce(Subquery(new), 0))
+            installations = installations.annotate(
+                new_documents=Coalesce(Subquery(new), 0),
+                has_open_proof=Exists(proofs.open_for_client(user).filter(installation=OuterRef("pk"))),
+            )
         context = {
             "page": self,
             "self": self,
@@ -176,7 +179,10 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
 
     @path("", name="dashboard")
     def dashboard(self, request):
-        context = self.space_context(request, count_new_documents=True, nav="dashboard")
+        context = self.space_context(request, dashboard=True, nav="dashboard")
+        # The SPANC's requests to answer: read only when an installation has one.
+        if any(installation.has_open_proof for installation in context["installations"]):
+            context["proof_tasks"] = list(proofs.open_for_client(request.user))
         texts = stage_texts()
         for installation in context["installations"]:
             installation.stage_name = next(s["name"] for s in progress_for(installation.stage, texts) if s["current"])

@@ -7,7 +7,7 @@ from django.db.models import Q
 from ..enquiries.models import PortalRequest
 from ..enquiries.visibility import client_requests
 from ..enquiries.warranty import warranty_end
-from ..records.models import Stage
+from ..records.models import Installation, Stage
 
 OPEN_REQUESTS_SHOWN = 5
 ROWS_READ = 100
@@ -22,10 +22,18 @@ def dashboard_status(user, installations, portal_settings):
     rows = list(
         client_requests(user)
         .filter(~Q(status=PortalRequest.Status.CLOSED) | Q(kind=PortalRequest.Kind.MAINTENANCE_CONTRACT))
-        .select_related("installation")
         .order_by("-created_at", "-pk")[:ROWS_READ]
     )
     open_requests = [row for row in rows if row.status != PortalRequest.Status.CLOSED]
+    # Each open request's installation from those the screen has read (no
+    # join); one more query only for one no longer the client's (sold).
+    by_pk = {installation.pk: installation for installation in installations}
+    missing = {row.installation_id for row in open_requests[:OPEN_REQUESTS_SHOWN]} - set(by_pk) - {None}
+    if missing:
+        by_pk.update(Installation.objects.in_bulk(missing))
+    for row in open_requests[:OPEN_REQUESTS_SHOWN]:
+        if row.installation_id is not None:
+            row.installation = by_pk[row.installation_id]
     contracts = {}
     for row in rows:
         if row.kind == PortalRequest.Kind.MAINTENANCE_CONTRACT:

@@ -19,17 +19,18 @@ def view_restrictions(page):
     routed from the cache (space_routes.py) carries its restrictions: the
     queryset comes with them as its result, and no query (a further filter
     or order, as the admin's privacy view does, queries as usual)."""
+    known = page.__dict__.get(RESTRICTIONS_ATTR)
+    if known is not None:
+        queryset = PageViewRestriction.objects.filter(pk__in=[restriction.pk for restriction in known])
+        queryset._result_cache = list(known)
+        queryset._prefetch_done = True
+        return queryset
     ancestor_paths = [page.path[:end] for end in range(page.steplen, len(page.path), page.steplen)]
-    queryset = PageViewRestriction.objects.filter(
+    return PageViewRestriction.objects.filter(
         Q(page_id=page.alias_of_id or page.pk)
         | Q(page__path__in=ancestor_paths, page__alias_of__isnull=True)
         | Q(page__aliases__path__in=ancestor_paths)  # an alias ancestor: its source's restrictions
     ).distinct()
-    known = page.__dict__.get(RESTRICTIONS_ATTR)
-    if known is not None:
-        queryset._result_cache = list(known)
-        queryset._prefetch_done = True
-    return queryset
 
 
 def url_parts_once_per_request(page, request=None):

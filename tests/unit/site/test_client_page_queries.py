@@ -19,6 +19,8 @@ from django.utils import timezone
 from wagtail.models import Site
 
 from aquatiris_portal.enquiries.models import PortalRequest
+from aquatiris_portal.enquiries.proof_models import ProofRequest
+from aquatiris_portal.models import ProofKind
 from aquatiris_portal.pages.client_space import ClientSpacePage
 from aquatiris_portal.pages.faq import FaqPage
 from aquatiris_portal.pages.news import ArticlePage, NewsIndexPage
@@ -63,11 +65,16 @@ def pages(wagtail_tree):
 
 def client_with(size):
     """A logged-in client with ``size`` installations, each with ``size``
-    documents (several themes), a planned and a done visit, and ``size``
-    open request threads."""
+    documents (several themes), a planned and a done visit and an open
+    request of its SPANC (a task on the dashboard), and ``size`` open
+    request threads."""
     client = factories.client()
+    spanc = factories.spanc()
+    kind = ProofKind.objects.first()
     themes = [factories.theme(slug, slug.title(), order) for slug, order in (("etude", 10), ("factures", 20))]
-    installations = [factories.installation(client=client, installed_on=datetime.date(2020, 5, 1)) for _ in range(size)]
+    installations = [
+        factories.installation(client=client, spanc=spanc, installed_on=datetime.date(2020, 5, 1)) for _ in range(size)
+    ]
     PortalDocument.objects.bulk_create(
         PortalDocument(
             installation=installation,
@@ -98,6 +105,10 @@ def client_with(size):
             done_on=today - datetime.timedelta(days=300),
             visible_to_client=True,
         )
+    ProofRequest.objects.bulk_create(
+        ProofRequest(installation=installation, spanc=spanc, kind=kind, due_on=today + datetime.timedelta(days=30))
+        for installation in installations
+    )
     for n in range(size):
         thread = PortalRequest(
             kind="question", client=client, installation=installations[n % size], message="m", subject_label=f"S{n}"
@@ -116,6 +127,8 @@ def captured(http, url):
     with CaptureQueriesContext(connection) as queries:
         response = http.get(url)
     assert response.status_code == 200, url
+    if "installations" not in url and url.startswith("/espace-client/") and "actualites" not in url:
+        assert b"aqp-tasks" in response.content  # the dashboard shows the SPANC's requests
     return queries.captured_queries
 
 
@@ -139,3 +152,18 @@ def test_new_document_shows_at_once(pages):
     assert b"Brand new report" not in http.get(url).content
     factories.document(installation, title="Brand new report")
     assert b"Brand new report" in http.get(url).content
+
+
+def test_an_open_request_on_an_installation_sold_since_still_names_it(pages):
+    """The dashboard's open requests take their installation from the
+    client's own; one sold since (moved to its buyer) is read apart."""
+    http, installation = client_with(2)
+    client = installation.client
+    sold = factories.installation(client=client, label="Filtre vendu 4 EH", reference="AQ-SOLD-1")
+    thread = PortalRequest(kind="question", client=client, installation=sold, message="m", subject_label="Vente")
+    thread.fill_recap()
+    thread.save()
+    sold.client = factories.client()
+    sold.save()
+    body = http.get(SCREENS["dashboard"]).content.decode()
+    assert sold.display_name in body
