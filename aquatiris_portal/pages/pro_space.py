@@ -12,6 +12,8 @@ from django.http import FileResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.models import Page
@@ -294,7 +296,7 @@ def _sort_columns(request, current):
         else:
             target, state = key, None
         params["sort"] = target
-        columns[key] = {
+        column = {
             "label": label,
             "target": target,
             "state": state,
@@ -302,6 +304,27 @@ def _sort_columns(request, current):
             "hint": _SORT_HINTS[state],
             "arrow": _SORT_ARROWS[state],
         }
+        # The table's header cell (th) and the phone's sort list item (li, the
+        # current one marked), written once here rather than by template nodes.
+        inner = format_html(
+            '{}<span class="aqp-visually-hidden"> — {}</span>{}',
+            label,
+            column["hint"],
+            format_html('<span aria-hidden="true"> {}</span>', column["arrow"]) if column["arrow"] else "",
+        )
+        column["th"] = format_html(
+            '<th scope="col"{}><a href="{}">{}</a></th>',
+            format_html(' aria-sort="{}"', state) if state else "",
+            column["href"],
+            inner,
+        )
+        column["li"] = format_html(
+            '<li><a href="{}"{}>{}</a></li>',
+            column["href"],
+            mark_safe(' aria-current="true"') if state else "",  # noqa: S308  a constant
+            inner,
+        )
+        columns[key] = column
     return columns
 
 
