@@ -2,6 +2,7 @@
 keeps its own models."""
 
 from .accounts.models import Membership, PortalAccount  # noqa: F401
+from .accounts.staff_people_models import RecordPeople  # noqa: F401
 from .accounts.trusted_browser_models import TrustedBrowser  # noqa: F401
 from .backoffice.models import StaffVisit  # noqa: F401
 from .enquiries.archive_models import PersonalArchive  # noqa: F401

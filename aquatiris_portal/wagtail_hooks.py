@@ -5,6 +5,7 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail_modeladmin.options import ModelAdminGroup, modeladmin_register
 
+from .accounts import staff_people_views
 from .accounts.trusted_browser_admin import RevokeTrustedBrowsersBulkAction
 from .backoffice import mail_routing as _mail_routing  # noqa: F401  (registers its setting hooks)
 from .backoffice.alerts import construct_homepage_panels
@@ -40,6 +41,8 @@ hooks.register("aquatiris_portal_landing_url", landing_url)  # asked by accounts
 hooks.register("aquatiris_portal_sender_email", default_sender_email)  # asked by notifications.mail.queue_mail
 hooks.register("register_admin_urls", view_as_admin.admin_urls)  # « Voir comme un client »
 hooks.register("register_admin_menu_item", view_as_admin.menu_item)
+hooks.register("register_admin_urls", staff_people_views.admin_urls)  # « Personnes » of a client or a SPANC
+hooks.register("aquatiris_portal_record_buttons", staff_people_views.record_buttons)  # asked by records.admin
 
 
 @hooks.register("register_portal_record_handler")  # read by sync.mapping.handler_for

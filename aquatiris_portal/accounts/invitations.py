@@ -59,6 +59,28 @@ def person_name(user) -> str:
     return (user.get_full_name() or "").strip() or user.email or user.get_username()
 
 
+def is_staff_actor(record: Client | Spanc, user) -> bool:
+    """Whoever invites or removes without ever having been a person of
+    ``record`` acts for Aquatiris (the admin's « Personnes » screen)."""
+    if not getattr(user, "pk", None):
+        return False
+    return not Membership.objects.filter(person=user, **{record_kind(record): record}).exists()
+
+
+def actor_name(record: Client | Spanc, user) -> str:
+    """How the one who invites or removes is named to the people of
+    ``record``: a person of the space by their name; staff never by name or
+    address (as « Qui a consulté » shows them)."""
+    return _("An Aquatiris adviser") if is_staff_actor(record, user) else person_name(user)
+
+
+def _actor_kind(record, user) -> str:
+    """Who acted, for the security log: "member" (the lead), "staff" or "system"."""
+    if not getattr(user, "pk", None):
+        return "system"
+    return "staff" if is_staff_actor(record, user) else "member"
+
+
 def account_for_email(email: str):
     """The existing login of ``email`` (logins are canonical addresses), or None."""
     return get_user_model()._default_manager.filter(username=email).first()
@@ -76,7 +98,7 @@ def _notify_lead(record, event, *, person_email, by=None, key_suffix=""):
             "record_name": record_name(record),
             "kind": record_kind(record),
             "person_email": person_email,
-            "by_name": person_name(by),
+            "by_name": actor_name(record, by),
             "when": timezone.now(),
         },
     )
@@ -132,7 +154,7 @@ def invite(record: Client | Spanc, email: str, *, by, request=None, ip=None) -> 
             context={
                 "record_name": record_name(record),
                 "kind": kind,
-                "by_name": person_name(by),
+                "by_name": actor_name(record, by),
                 "existing": account_for_email(email) is not None,
                 "hours": hours,
                 "expires_at": invitation.expires_at,
@@ -147,6 +169,7 @@ def invite(record: Client | Spanc, email: str, *, by, request=None, ip=None) -> 
             record=record.external_id,
             invitation=invitation.pk,
             role=invitation.role,
+            by=_actor_kind(record, by),
         )
         _notify_lead(record, "invited", person_email=email, by=by)
     return invitation
@@ -259,6 +282,7 @@ def remove(membership: Membership, *, by, request=None) -> bool:
             record=record.external_id,
             person=person.pk,
             role=membership.role,
+            by=_actor_kind(record, by),
         )
         _notify_lead(record, "removed", person_email=person.email or person.get_username(), by=by)
     return True

@@ -169,7 +169,7 @@ def invitation_accept_view(request):
     context = {
         "invitation": invitation,
         "record_name": record_name(invitation.record),
-        "by_name": invitations.person_name(invitation.invited_by),
+        "by_name": invitations.actor_name(invitation.record, invitation.invited_by),
     }
     if request.method == "POST" and request.POST.get("action") == "logout":
         # Logged in as someone else: leave that session, keep the invitation.

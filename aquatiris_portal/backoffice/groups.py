@@ -11,7 +11,9 @@
   (``view_as_client``, pages/view_as_client.py).
 - "Service client" (customer service): reads requests (changes their status,
   exports them) and the synced records, and may view the client space as
-  any client, read only; edits no content.
+  any client, read only; invites and removes the people of a client or a
+  SPANC (``manage_record_people``, accounts/staff_people_views.py); edits
+  no content.
 """
 
 from django.apps import apps
@@ -75,8 +77,12 @@ def editors_permissions():
     return permissions
 
 
+def _manage_record_people():
+    return list(Permission.objects.filter(content_type__app_label=APP, codename="manage_record_people"))
+
+
 def customer_service_permissions():
-    permissions = [_admin_access(), *_view_as_client()]
+    permissions = [_admin_access(), *_view_as_client(), *_manage_record_people()]
     permissions += _model_permissions("portalrequest", ["view", "change"])
     for model_name in RECORDS:
         permissions += _model_permissions(model_name, ["view"])

@@ -7,7 +7,8 @@ the spreadsheet formula guard).
 
 from django.contrib.admin import SimpleListFilter
 from django.utils.translation import gettext_lazy as _
-from wagtail_modeladmin.helpers import PermissionHelper
+from wagtail import hooks
+from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
 from wagtail_modeladmin.views import IndexView
 
@@ -27,6 +28,19 @@ class SyncedRecordPermissionHelper(PermissionHelper):
 
     def user_can_delete_obj(self, user, obj):
         return False
+
+
+class RecordButtonHelper(ButtonHelper):
+    """Inspect, plus the buttons other rooms add to a record's row and
+    inspect page (« Personnes »: hook ``aquatiris_portal_record_buttons``,
+    which decides who sees them)."""
+
+    def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
+        buttons = super().get_buttons_for_obj(obj, exclude, classnames_add, classnames_exclude)
+        classname = self.finalise_classname(["button-secondary", *(classnames_add or [])], classnames_exclude)
+        for hook in hooks.get_hooks("aquatiris_portal_record_buttons"):
+            buttons += [{**button, "classname": classname} for button in hook(self.request, obj)]
+        return buttons
 
 
 class SafeExportIndexView(SafeSpreadsheetExportMixin, IndexView):
@@ -50,6 +64,7 @@ class FranchiseeAdmin(SyncedRecordAdmin):
 
 class SpancAdmin(SyncedRecordAdmin):
     model = Spanc
+    button_helper_class = RecordButtonHelper
     menu_icon = "site"
     list_display = ("name", "code", "email", "phone", "city")
     list_filter = ("postcode",)
@@ -69,6 +84,7 @@ class SpancAdmin(SyncedRecordAdmin):
 
 class ClientAdmin(SyncedRecordAdmin):
     model = Client
+    button_helper_class = RecordButtonHelper
     menu_icon = "user"
     list_display = ("last_name", "first_name", "code", "email", "phone", "city")
     search_fields = ("last_name", "first_name", "code", "email", "city", "postcode", "external_id")

@@ -424,6 +424,8 @@ def _kwarg_value(route, kwarg, world):
         ("wagtaildocs_authenticate_with_password", "restriction_id"): world.restriction.pk,
         ("aquatiris_portal:trusted_browser_revoke", "pk"): 1,  # any: the gates answer before the row is looked up
         ("aquatiris_portal:people", "kind"): "client",  # « Personnes » of the client space (the SPANC's: same view)
+        ("aquatiris_portal_record_people", "kind"): "client",  # the admin's « Personnes » (the SPANC's: same view)
+        ("aquatiris_portal_record_people", "pk"): world.objects[apps.get_model(APP, "Client")].pk,
         ("aquatiris_portal:dossier_start", "pk"): world.installation.pk,  # the installation's dossier
         ("aquatiris_portal:handover", "pk"): world.installation.pk,  # « Je vends ma maison »
     }

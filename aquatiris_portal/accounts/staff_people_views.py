@@ -1,0 +1,171 @@
+"""« Personnes » in the Wagtail admin: staff with ``manage_record_people``
+(customer service) see who has access to a client or a SPANC, invite a
+household member or an agent, cancel a waiting invitation and remove a
+person, through the same rules as the owner's page (invitations.py: cap,
+throttle, single-use link, security log, notice to the owner or manager,
+who reads « un conseiller Aquatiris », never the staff member's name).
+
+The lead (owner, manager) is the record's own email, set by the sync: it
+is never invited nor removed here. Refusals answer 403 (not Wagtail's
+redirect to the dashboard), so nothing reads as a success.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_http_methods
+from django.views.defaults import permission_denied
+
+from .. import access
+from ..records.models import Client, Spanc
+from ..security_log import client_ip
+from . import invitations
+from .lookup import record_name
+from .memberships import active_members
+from .models import Membership
+from .people_views import InviteForm
+from .staff_people_models import RECORD_PEOPLE_PERMISSION
+
+URL_NAME = "aquatiris_portal_record_people"
+TEMPLATE = "aquatiris_portal/admin/record_people.html"
+MODELS = {"client": Client, "spanc": Spanc}
+
+
+def may_manage_people(user) -> bool:
+    """Staff with the permission, past the second factor."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and access.is_verified(user)
+        and user.has_perm(RECORD_PEOPLE_PERMISSION)
+    )
+
+
+def people_url(record) -> str:
+    kind = "client" if isinstance(record, Client) else "spanc"
+    return reverse(URL_NAME, args=[kind, record.pk])
+
+
+def _inspect_url(kind, pk):
+    try:
+        return reverse(f"aquatiris_portal_{kind}_modeladmin_inspect", args=[pk])
+    except NoReverseMatch:  # a host without the records' admin
+        return ""
+
+
+def _in_site_language():
+    """The invitee and the owner read the mails in the site's language, not
+    in the staff member's admin language (Wagtail activates the latter)."""
+    return translation.override(settings.LANGUAGE_CODE)
+
+
+def _handle_post(request, record, form) -> bool:
+    """True once a change is done or refused with a message (redirect), False
+    when the invitation form shows its errors."""
+    action = request.POST.get("action")
+    if action == "invite":
+        if not form.is_valid():
+            return False
+        try:
+            with _in_site_language():
+                invitations.invite(
+                    record, form.cleaned_data["email"], by=request.user, request=request, ip=client_ip(request)
+                )
+        except invitations.InvitationRefused as refused:
+            form.add_error("email", str(refused))
+            return False
+        messages.success(request, _("The invitation is sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+        return True
+    if action == "remove":
+        membership = active_members(record).filter(pk=_int(request.POST.get("membership"))).first()
+        if membership is None:
+            raise Http404
+        if membership.is_lead:
+            messages.error(request, _("The owner or manager follows the record's email address: not removed."))
+            return True
+        try:
+            with _in_site_language():
+                invitations.remove(membership, by=request.user, request=request)
+        except invitations.InvitationRefused as refused:
+            messages.error(request, str(refused))
+            return True
+        messages.success(
+            request, _("%(name)s no longer has access.") % {"name": invitations.person_name(membership.person)}
+        )
+        return True
+    if action == "cancel":
+        invitation = invitations.pending_invitations(record).filter(pk=_int(request.POST.get("invitation"))).first()
+        if invitation is None:
+            raise Http404
+        invitations.revoke(invitation)
+        messages.success(request, _("The invitation to %(email)s is cancelled.") % {"email": invitation.email})
+        return True
+    raise Http404
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def record_people_view(request, kind, pk):
+    if kind not in MODELS:
+        raise Http404
+    if not may_manage_people(request.user):
+        return permission_denied(request, PermissionDenied())
+    record = get_object_or_404(MODELS[kind], pk=pk)
+    invite_post = request.method == "POST" and request.POST.get("action") == "invite"
+    form = InviteForm(request.POST if invite_post else None)
+    if request.method == "POST" and _handle_post(request, record, form):
+        return HttpResponseRedirect(request.path)
+    members = sorted(active_members(record), key=lambda member: (not member.is_lead, member.pk))
+    pending = list(invitations.pending_invitations(record).order_by("pk"))
+    return TemplateResponse(
+        request,
+        TEMPLATE,
+        {
+            "kind": kind,
+            "record": record,
+            "record_name": record_name(record),
+            "members": [(member, invitations.person_name(member.person)) for member in members],
+            "pending": pending,
+            "cap": invitations.cap(record),
+            "taken": len(members) + len(pending),
+            "invited_role": Membership.Role(invitations.INVITED_ROLE[kind]).label,
+            "form": form,
+            "inspect_url": _inspect_url(kind, record.pk),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def admin_urls():
+    return [path("aquatiris-portal/personnes/<str:kind>/<int:pk>/", record_people_view, name=URL_NAME)]
+
+
+def record_buttons(request, record):
+    """The « Personnes » button of a client's or a SPANC's row and inspect
+    page in the records' admin (asked by records.admin through a hook)."""
+    if not isinstance(record, (Client, Spanc)) or not may_manage_people(request.user):
+        return []
+    return [
+        {
+            "url": people_url(record),
+            "label": _("People"),
+            "title": _("Who has access to the space of %(name)s") % {"name": record_name(record)},
+        }
+    ]
