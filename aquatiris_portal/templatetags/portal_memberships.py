@@ -1,6 +1,8 @@
 """{% space_of "client" %}: whose space a person with several (a landlord,
 someone both client and SPANC) is in, and the way to the others
-(« Choisir l'espace »). Nothing for a person with one: the page is theirs.
+(« Choisir l'espace »); whose space a household member or an agent with one
+is in (the record is not theirs, and the greeting names the person). Nothing
+for an owner or manager with one: the page is theirs.
 {% space_url kind %}: where the chooser sends a choice of that kind.
 {% greeting_name %}: whom the client space greets."""
 
@@ -21,9 +23,10 @@ def space_of(context, kind):
     if user is None or access.viewed_client(user) is not None:
         return {"name": None}
     current = access.current_membership(user, kind)
-    if current is None or len(access.memberships_for(user)) < 2:
+    several = len(access.memberships_for(user)) > 1
+    if current is None or (not several and current.role in access.LEAD_ROLES):
         return {"name": None}
-    return {"name": record_name(current.record), "kind": kind}
+    return {"name": record_name(current.record), "kind": kind, "several": several}
 
 
 @register.simple_tag(takes_context=True)

@@ -180,6 +180,8 @@ def test_a_household_member_s_download_is_shown_to_the_owner_by_name_never_to_th
         claire_page = claire_context.new_page()
         _log_in(claire_page, base, claire.email)
         arrive(claire_page, DASHBOARD)
+        assert _whose(claire_page) == "Espace de Anne Durand", _whose(claire_page)  # one space, not hers: no switcher
+        assert claire_page.get_by_role("heading", level=1).inner_text() == "Bienvenue, Claire Martin"
         download(claire_page)
         assert rows(claire_page) == []  # her own reading is not « someone else »
 
