@@ -192,7 +192,7 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
         for installation in context["installations"]:
             installation.next_visit = upcoming.get(installation.pk)
         if upcoming:
-            context["visit_reminders"] = client_visits.reminder_notice(request.user)
+            context["visit_reminders"] = client_visits.reminder_notice(request.user, next(iter(upcoming.values())))
         return self.render_screen(request, "dashboard", context)
 
     @path("installations/<int:pk>/", name="installation")
@@ -214,7 +214,7 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
             next_visit=next_visit,
             maintenance_log=maintenance_log,
             maintenance_due=client_visits.maintenance_due(installation),
-            visit_reminders=client_visits.reminder_notice(request.user) if next_visit else None,
+            visit_reminders=client_visits.reminder_notice(request.user, next_visit) if next_visit else None,
         )
         return self.render_screen(request, "installation", context)
 

@@ -9,7 +9,7 @@ import calendar
 import datetime
 
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,10 +19,11 @@ from ..conf import app_settings
 from ..enquiries.forms import add_limit_error
 from ..enquiries.limits import LimitReached
 from ..enquiries.visit_moves import MAX_HALF_DAYS, VisitMoveForm, submit_visit_move, visit_label
-from ..notifications.preferences import wants
+from ..notifications.preferences import KINDS, NotificationPreference, wants
 from ..records.visit_calendar import invitation
 
 REMINDER_KIND = "visit_reminders"  # notifications.preferences.KINDS, digests/visit_reminders.py
+_UNREAD = object()
 
 
 def add_months(day, months):
@@ -31,17 +32,26 @@ def add_months(day, months):
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def _with_reminder_choice(visits, user):
+    """Each visit carries ``reminders_enabled``, the person's choice for visit
+    reminders (None: never chosen), read in the visits' query: a screen
+    showing a visit then needs no query of its own for it (``reminder_notice``)."""
+    chosen = NotificationPreference.objects.filter(user=user, kind=REMINDER_KIND).values("enabled")[:1]
+    return visits.annotate(reminders_enabled=Subquery(chosen))
+
+
 def next_visits(user, installations, today=None):
     """{installation pk: the next planned visit (not done, today or later)} in one query."""
     today = today or timezone.localdate()
     found = {}
     pks = [installation.pk for installation in installations]
-    for visit in (
+    for visit in _with_reminder_choice(
         access.client_visits(user)
         .planned()
         .filter(installation_id__in=pks, planned_for__gte=today)
         .order_by("installation_id", "planned_for", "pk")
-        .prefetch_related(None)
+        .prefetch_related(None),
+        user,
     ):
         found.setdefault(visit.installation_id, visit)
     return found
@@ -54,10 +64,13 @@ def installation_visits(user, installation, today=None):
     with ``report`` (None unless the client may read it)."""
     today = today or timezone.localdate()
     visits = list(
-        access.client_visits(user, join_reports=True)
-        .filter(installation=installation)
-        .filter(Q(done_on__isnull=False) | Q(planned_for__gte=today))
-        .order_by("-done_on", "-pk")
+        _with_reminder_choice(
+            access.client_visits(user, join_reports=True)
+            .filter(installation=installation)
+            .filter(Q(done_on__isnull=False) | Q(planned_for__gte=today))
+            .order_by("-done_on", "-pk"),
+            user,
+        )
     )
     upcoming = [visit for visit in visits if visit.done_on is None]
     log = [visit for visit in visits if visit.done_on is not None]
@@ -93,9 +106,16 @@ def upcoming_visit_or_404(user, pk, today=None):
     return visit
 
 
-def reminder_notice(user):
-    """What the visit cards say of the reminder mail (one query per screen)."""
-    return {"days": app_settings.VISIT_REMINDER_DAYS, "on": wants(user, REMINDER_KIND)}
+def reminder_notice(user, visit=None):
+    """What the visit cards say of the reminder mail: from ``visit`` when it
+    was read with the person's choice (``next_visits``, ``installation_visits``),
+    else one query."""
+    chosen = getattr(visit, "reminders_enabled", _UNREAD)
+    if chosen is _UNREAD:
+        on = wants(user, REMINDER_KIND)
+    else:
+        on = KINDS[REMINDER_KIND].default if chosen is None else chosen
+    return {"days": app_settings.VISIT_REMINDER_DAYS, "on": on}
 
 
 def calendar_download(request, pk):
