@@ -204,15 +204,40 @@ class RssSampler(threading.Thread):
         return self.samples
 
 
+def server_cpu_s():
+    """CPU seconds of this connection's PostgreSQL backend so far (a local
+    server: /proc), or None. With the client's own CPU time it tells, on a
+    loaded machine, whose work an import is (the wall clock also counts the
+    waits for a core)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+LAST_CPU = {}
+
+
 def timed_import(source):
     from aquatiris_portal.sync.importer import import_source
 
     sampler = RssSampler()
     before = rss_mb()
+    server_before = server_cpu_s()
     sampler.start()
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     result = import_source(source)
     elapsed = time.monotonic() - started
+    LAST_CPU["client"] = time.process_time() - cpu_started
+    server_after = server_cpu_s()
+    LAST_CPU["server"] = None if server_before is None or server_after is None else server_after - server_before
     samples = sampler.stop()
     [run] = result.runs
     assert run.state == run.State.SUCCEEDED, run.error
@@ -274,8 +299,11 @@ def main():
         if args.profile:
             profiler.disable()
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats("aquatiris_portal", 30)
+        cpu1 = dict(LAST_CPU)
         print(
             f"first import: {t1:.1f} s, {records / t1:,.0f} records/s, created {run1.created_count:,}; "
+            f"CPU: importer {cpu1['client']:.1f} s, PostgreSQL {cpu1['server'] or 0:.1f} s; "
             f"RSS {rss0:.0f} MB before, peak {peak1:.0f} MB, through the import {quarters1}",
             flush=True,
         )
@@ -313,6 +341,8 @@ def main():
                         "records": records,
                         "first_import_s": round(t1, 1),
                         "records_per_s": round(records / t1),
+                        "importer_cpu_s": round(cpu1["client"], 1),
+                        "server_cpu_s": cpu1["server"] and round(cpu1["server"], 1),
                         "empty_import_ms": round(t0 * 1000),
                         "small_import_ms": round(t3 * 1000),
                         "small_import_seq_scans": scans,
@@ -344,6 +374,8 @@ def main():
                     "records": records,
                     "first_import_s": round(t1, 1),
                     "records_per_s": round(records / t1),
+                    "importer_cpu_s": round(cpu1["client"], 1),
+                    "server_cpu_s": cpu1["server"] and round(cpu1["server"], 1),
                     "reimport_s": round(t2, 1),
                     "reimport_speedup": round(t1 / t2, 1),
                     "rss_before_mb": round(rss0),

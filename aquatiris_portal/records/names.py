@@ -12,8 +12,29 @@ _LIGATURES = str.maketrans(
 def search_key(*parts):
     """Upper case, without accents or extra spaces: "Lefèvre  Zoé" and
     "LEFEVRE zoe" give the same key, so sorting and searching ignore them."""
-    text = unicodedata.normalize("NFKD", " ".join(str(p) for p in parts if p).translate(_LIGATURES))
-    return " ".join("".join(c for c in text if not unicodedata.combining(c)).upper().split())
+    text = " ".join(str(p) for p in parts if p)
+    if text.isascii():  # nothing below would change it (most names)
+        return " ".join(text.upper().split())
+    if not _LIGATURE_CHARS.isdisjoint(text):
+        text = text.translate(_LIGATURES)
+    text = unicodedata.normalize("NFKD", text)
+    return " ".join(text.translate(_WITHOUT_MARKS).upper().split())
+
+
+class _Marks(dict):
+    """str.translate's table that drops combining marks (the accents NFKD
+    took apart): each character tested once, then looked up in C (a plain
+    table would raise and catch a KeyError for every other character)."""
+
+    def __missing__(self, code):
+        kept = None if unicodedata.combining(chr(code)) else code
+        if len(self) < 65_536:  # bounded, whatever the text
+            self[code] = kept
+        return kept
+
+
+_WITHOUT_MARKS = _Marks()
+_LIGATURE_CHARS = frozenset(map(chr, _LIGATURES))
 
 
 _WORD = re.compile(r"[^\W_]+")

@@ -115,14 +115,10 @@ def import_export(export, *, batch_size=None):
 class Item:
     """One staged record of a batch, checked."""
 
-    __slots__ = ("line", "raw", "record")
+    __slots__ = ("line", "raw", "record", "rid")
 
     def __init__(self, line, raw, record):
-        self.line, self.raw, self.record = line, raw, record
-
-    @property
-    def rid(self):
-        return self.record["id"]
+        self.line, self.raw, self.record, self.rid = line, raw, record, record["id"]
 
 
 class Applier:
@@ -130,7 +126,7 @@ class Applier:
 
     def __init__(self, run, export):
         self.run, self.export = run, export
-        self.lengths = {name: max_lengths(model) for name, model in MODELS.items()}
+        self.lengths = {name: tuple(max_lengths(model).items()) for name, model in MODELS.items()}
         self.writers = {name: RowWriter(model, FIELDS[name]) for name, model in MODELS.items()}
         self.existing = {}
         # Records quarantined by earlier runs, which records of this run may
@@ -183,9 +179,10 @@ class Applier:
     def _checked(self, rows):
         """Items of the lines that pass every rule; the others are quarantined."""
         items = []
+        append = items.append
         for line, _rid, raw in rows:
             try:
-                items.append(Item(line, raw, check_line(raw)))
+                append(Item(line, raw, check_line(raw)))
             except Rejected as rejected:
                 self._set_aside(line, rejected.record_type, rejected.record_id, rejected.reason, decode_raw(raw))
         return items
@@ -266,24 +263,34 @@ class Applier:
                 self._quarantine(item, reason)
         refs = self._references(spec, items)
         theme_pks = themes([item.record for item in items]) if record_type == "document" else {}
-        prepared = []
+        prepared, build, existing = [], spec.build, self.existing
+        # (field, {id: pk}) of each reference, looked up once per batch.
+        references = [(ref.field, refs[ref.field], ref.record_type) for ref in spec.references]
         for item in items:
-            item_refs = self._refs_of(spec, item, refs)
-            if item_refs is None:
-                continue
-            current = self.existing.get(item.rid)
-            if record_type == "document":
-                item_refs["theme"] = theme_pks.get(item.record["theme"])
-            values = spec.build(item.record, item_refs, current)
-            if spec.has_file:
-                try:
-                    files, copied = file_values(self.export, item.record, current)
-                except Rejected as rejected:
-                    self._quarantine(item, rejected.reason)
+            record, item_refs = item.record, {}
+            for name, found, kind in references:
+                rid = record.get(name)
+                if not rid:
                     continue
-                values.update(files)
-                self.counts["files"] += copied
-            prepared.append((item, values))
+                pk = found.get(rid)
+                if pk is None:  # pks and (pk, *columns) are never None
+                    self._quarantine(item, self._unknown(kind, rid))
+                    break
+                item_refs[name] = pk
+            else:
+                current = existing.get(item.rid)
+                if record_type == "document":
+                    item_refs["theme"] = theme_pks.get(record["theme"])
+                values = build(record, item_refs, current)
+                if spec.has_file:
+                    try:
+                        files, copied = file_values(self.export, record, current)
+                    except Rejected as rejected:
+                        self._quarantine(item, rejected.reason)
+                        continue
+                    values.update(files)
+                    self.counts["files"] += copied
+                prepared.append((item, values))
         written = self._upsert(record_type, prepared)
         after_write(record_type, prepared, self.existing, set(written))
 
@@ -300,27 +307,17 @@ class Applier:
                 refs[ref.field] = pks_by_external_id(model, ids)
         return refs
 
-    def _refs_of(self, spec, item, refs):
-        """The references of one item, or None (quarantined) if one is unknown."""
-        values = {}
-        for ref in spec.references:
-            rid = item.record.get(ref.field)
-            if not rid:
-                continue
-            if rid not in refs[ref.field]:
-                self._quarantine(
-                    item,
-                    _("Unknown %(kind)s “%(id)s”: no such record in the portal or in this export.")
-                    % {"kind": MODELS[ref.record_type]._meta.verbose_name, "id": rid},
-                )
-                return None
-            values[ref.field] = refs[ref.field][rid]
-        return values
+    @staticmethod
+    def _unknown(kind, rid):
+        return _("Unknown %(kind)s “%(id)s”: no such record in the portal or in this export.") % {
+            "kind": MODELS[kind]._meta.verbose_name,
+            "id": rid,
+        }
 
     def _too_long(self, record_type, values):
-        for name, limit in self.lengths[record_type].items():
+        for name, limit in self.lengths[record_type]:
             value = values.get(name)
-            if isinstance(value, str) and len(value) > limit:
+            if value.__class__ is str and len(value) > limit:
                 return _("Field “%(field)s” is longer than %(limit)s characters.") % {"field": name, "limit": limit}
         return None
 
@@ -330,12 +327,15 @@ class Applier:
         Returns the ids written or found unchanged."""
         fields, guards, existing = FIELDS[record_type], GUARDS.get(record_type, ()), self.existing
         creates, updates, rehash = [], [], []
+        too_long = self._too_long
         for item, values in prepared:
-            reason = self._too_long(record_type, values)
+            reason = too_long(record_type, values)
             if reason:
                 self._quarantine(item, reason)
                 continue
-            row = {**values, "external_id": item.rid, "sync_hash": line_hash(item.raw, guard_values(values, guards))}
+            row = values.copy()
+            row["external_id"] = item.rid
+            row["sync_hash"] = line_hash(item.raw, guard_values(values, guards) if guards else ())
             current = existing.get(item.rid)
             if current is None:
                 creates.append((item, row))
@@ -347,13 +347,16 @@ class Applier:
                 if current["sync_hash"] != row["sync_hash"]:
                     rehash.append(row)
         writer = self.writers[record_type]
-        written = self._write(record_type, creates, "created", writer.write)
-        written += self._write(record_type, updates, "updated", writer.write)
+        # Rows no id of which the table held (looked up in this transaction,
+        # under the import lock) go straight in; should one be there after
+        # all, the batch is written again one row at a time by upsert.
+        written = self._write(record_type, creates, "created", writer.create, writer.write)
+        written += self._write(record_type, updates, "updated", writer.write, writer.write)
         if rehash:
             writer.set_hashes([(row["external_id"], row["sync_hash"]) for row in rehash])
         return written + [row["external_id"] for row in rehash]
 
-    def _write(self, record_type, pairs, counter, write):
+    def _write(self, record_type, pairs, counter, write, write_one):
         if not pairs:
             return []
         try:
@@ -366,7 +369,7 @@ class Applier:
             for item, row in pairs:
                 try:
                     with transaction.atomic():
-                        write([row])
+                        write_one([row])
                     written.append((item, row))
                 except IntegrityError as error:
                     self._quarantine(

@@ -228,7 +228,7 @@ def document(r, refs, current):
         "visible_to_client": "client" in visible_to,
         "visible_to_spanc": "spanc" in visible_to,
         "deleted_at": None,
-        "source": DocumentSource.SYNC,
+        "source": DocumentSource.SYNC.value,  # the plain text: quicker to COPY than the enum
     }
 
 

@@ -65,94 +65,156 @@ def validator_for(name):
     return Draft202012Validator(inline(definitions[name]))
 
 
-# A fast verdict for the many valid records: the schema's keywords compiled
-# into plain Python checks. The schema stays the only rule: a record the
-# compiled check refuses is validated by jsonschema for its message, and a
-# schema keyword the compiler does not know makes it defer to jsonschema.
+# A fast verdict for the many valid records: each record type's schema
+# compiled once into the source of one Python function of plain checks (no
+# call per keyword: this runs on every line of an export). The schema stays
+# the only rule: a record the compiled check refuses is validated by
+# jsonschema for its message, and a keyword the compiler does not know makes
+# it defer to jsonschema for the whole type.
 _IGNORED = {"$schema", "$id", "title", "description", "format", "$comment"}
-_TYPES = {
-    "string": lambda v: isinstance(v, str),
-    "null": lambda v: v is None,
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "boolean": lambda v: isinstance(v, bool),
-    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer()),
-    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-}
+_PYTYPES = {"string": "str", "null": "NoneType", "object": "dict", "array": "list", "boolean": "bool"}
 
 
 class _Unsupported(Exception):
     pass
 
 
-_SIMPLE_TYPES = {"string": str, "null": type(None), "object": dict, "array": list, "boolean": bool}
+class _Source:
+    """The lines of the generated function, and fresh variable names."""
+
+    def __init__(self):
+        self.lines, self.constants, self.names = [], {}, 0
+
+    def fresh(self):
+        self.names += 1
+        return f"v{self.names}"
+
+    def constant(self, value):
+        name = f"C{len(self.constants)}"
+        self.constants[name] = value
+        return name
+
+    def refuse_if(self, condition, indent):
+        self.lines.append(f"{'    ' * indent}if {condition}:")
+        self.lines.append(f"{'    ' * (indent + 1)}return False")
 
 
-def _type_check(value):
-    names = [value] if isinstance(value, str) else list(value)
-    if all(name in _SIMPLE_TYPES for name in names):
-        pytypes = tuple(_SIMPLE_TYPES[name] for name in names)
-        return lambda v: isinstance(v, pytypes)
-    tests = [_TYPES[name] for name in names]
-    return lambda v: any(test(v) for test in tests)
+def _type_condition(names, var):
+    """A Python expression true when ``var`` is of one of the JSON types ``names``."""
+    tests = []
+    simple = [_PYTYPES[name] for name in names if name in _PYTYPES]
+    if simple == ["NoneType"]:
+        tests.append(f"{var} is None")
+    elif simple:
+        tests.append(f"isinstance({var}, ({', '.join(simple)},))")
+    if "integer" in names:
+        tests.append(
+            f"((isinstance({var}, int) and not isinstance({var}, bool)) "
+            f"or (isinstance({var}, float) and {var}.is_integer()))"
+        )
+    if "number" in names:
+        tests.append(f"(isinstance({var}, (int, float)) and not isinstance({var}, bool))")
+    if not set(names) <= {*_PYTYPES, "integer", "number"}:
+        raise _Unsupported(f"type {names}")
+    return " or ".join(tests)
 
 
-def _properties_check(value):
-    compiled = tuple((name, _compile(sub)) for name, sub in value.items())
+def _emit(node, var, src, indent):
+    """Lines that return False when ``var`` does not satisfy ``node``."""
+    if not isinstance(node, dict):
+        raise _Unsupported(node)
+    names = node.get("type")
+    names = [names] if isinstance(names, str) else names
+    if names is not None:
+        src.refuse_if(f"not ({_type_condition(names, var)})", indent)
 
-    def check(v):
-        if isinstance(v, dict):
-            for name, sub in compiled:
-                if name in v and not sub(v[name]):
-                    return False
-        return True
+    def only(json_type, pytype):
+        # The keyword applies to values of one type: no test when the type
+        # check above leaves no other.
+        return "" if names == [json_type] else f"isinstance({var}, {pytype}) and "
 
-    return check
-
-
-def _compile(node):
-    checks = []
     for keyword, value in node.items():
-        if keyword in _IGNORED:
+        if keyword in _IGNORED or keyword == "type":
             continue
-        if keyword == "type":
-            checks.append(_type_check(value))
-        elif keyword == "required":
-            checks.append(lambda v, keys=tuple(value): not isinstance(v, dict) or all(k in v for k in keys))
+        if keyword == "required":
+            missing = " or ".join(f"{key!r} not in {var}" for key in value)
+            if missing:
+                src.refuse_if(f"{only('object', 'dict')}({missing})", indent)
         elif keyword == "properties":
-            checks.append(_properties_check(value))
+            if names != ["object"]:
+                src.lines.append(f"{'    ' * indent}if isinstance({var}, dict):")
+                indent += 1
+            for name, sub in value.items():
+                item = src.fresh()
+                src.lines.append(f"{'    ' * indent}{item} = {var}.get({name!r}, MISSING)")
+                src.lines.append(f"{'    ' * indent}if {item} is not MISSING:")
+                before = len(src.lines)
+                _emit(sub, item, src, indent + 1)
+                if len(src.lines) == before:
+                    del src.lines[-2:]
+            if names != ["object"]:
+                indent -= 1
+                if src.lines[-1].endswith("if isinstance(" + var + ", dict):"):
+                    src.lines.pop()
         elif keyword == "enum":
-            if not all(isinstance(item, str) for item in value):
+            strings = [item for item in value if isinstance(item, str)]
+            if len(strings) + (None in value) != len(value):
                 raise _Unsupported(keyword)
-            checks.append(lambda v, allowed=frozenset(value): isinstance(v, str) and v in allowed)
+            allowed = f"(isinstance({var}, str) and {var} in {src.constant(frozenset(strings))})"
+            if None in value:
+                allowed = f"({var} is None or {allowed})"
+            src.refuse_if(f"not {allowed}", indent)
         elif keyword == "const" and isinstance(value, str):
-            checks.append(lambda v, const=value: isinstance(v, str) and v == const)
-        elif keyword == "minLength":
-            checks.append(lambda v, n=value: not isinstance(v, str) or len(v) >= n)
-        elif keyword == "maxLength":
-            checks.append(lambda v, n=value: not isinstance(v, str) or len(v) <= n)
-        elif keyword == "minimum":
-            checks.append(lambda v, n=value: not _TYPES["number"](v) or v >= n)
-        elif keyword == "items":
-            item_check = _compile(value)
-            checks.append(lambda v, item_check=item_check: not isinstance(v, list) or all(map(item_check, v)))
-        elif keyword == "uniqueItems" and value is True:
-            checks.append(
-                lambda v: not isinstance(v, list) or not all(isinstance(i, str) for i in v) or len(set(v)) == len(v)
+            src.refuse_if(f"not (isinstance({var}, str) and {var} == {value!r})", indent)
+        elif keyword == "minLength" and isinstance(value, int):
+            src.refuse_if(f"{only('string', 'str')}len({var}) < {value}", indent)
+        elif keyword == "maxLength" and isinstance(value, int):
+            src.refuse_if(f"{only('string', 'str')}len({var}) > {value}", indent)
+        elif keyword == "maxItems" and isinstance(value, int):
+            src.refuse_if(f"{only('array', 'list')}len({var}) > {value}", indent)
+        elif keyword == "minimum" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            src.refuse_if(
+                f"isinstance({var}, (int, float)) and not isinstance({var}, bool) and {var} < {value!r}", indent
             )
+        elif keyword == "items":
+            item = src.fresh()
+            guard = only("array", "list")
+            if guard:
+                src.lines.append(f"{'    ' * indent}if isinstance({var}, list):")
+                indent += 1
+            src.lines.append(f"{'    ' * indent}for {item} in {var}:")
+            before = len(src.lines)
+            _emit(value, item, src, indent + 1)
+            if len(src.lines) == before:
+                src.lines.append(f"{'    ' * (indent + 1)}pass")
+            if guard:
+                indent -= 1
+        elif keyword == "uniqueItems" and value is True:
+            # Decided here for lists of strings; any other list: jsonschema decides.
+            src.refuse_if(
+                f"{only('array', 'list')}(len(set({var})) != len({var}) "
+                f"if all(isinstance(i, str) for i in {var}) else True)",
+                indent,
+            )
+        elif keyword == "uniqueItems" and value is False:
+            continue
         else:
             raise _Unsupported(keyword)
-    if len(checks) == 1:
-        return checks[0]
-    checks = tuple(checks)
 
-    def check(v):
-        for sub in checks:
-            if not sub(v):
-                return False
-        return True
 
-    return check
+def compile_check(node, name="check"):
+    """``node`` (a JSON Schema without ``$ref``) as the Python function
+    ``check(value) -> bool``: True only if jsonschema finds ``value`` valid.
+    Raises _Unsupported for a keyword it does not know."""
+    src = _Source()
+    _emit(node, "record", src, 1)
+    body = "\n".join(src.lines) or "    pass"
+    code = f"def {name}(record):\n{body}\n    return True\n"
+    namespace = {"MISSING": object(), "NoneType": type(None), **src.constants}
+    exec(compile(code, f"<schema check {name}>", "exec"), namespace)  # noqa: S102  from our shipped schema.json only; names and texts spelled with repr
+    function = namespace[name]
+    function.source = code
+    return function
 
 
 @cache
@@ -161,7 +223,7 @@ def fast_check_for(name):
     keywords the compiler does not know (then jsonschema alone decides)."""
     validator = validator_for(name)
     try:
-        return _compile(validator.schema)
+        return compile_check(validator.schema, f"check_{name}")
     except (_Unsupported, KeyError):
         return None
 
