@@ -13,6 +13,7 @@ import hashlib
 import itertools
 import os
 import zlib
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -224,6 +225,28 @@ def client_of(user):
 def spanc_of(user):
     """The SPANC ``user`` is the manager of."""
     return Membership.objects.filter(person=user, role=Membership.Role.MANAGER).order_by("pk").first().spanc
+
+
+class Lead(NamedTuple):
+    """A record's owner or manager as tests look for one: the person (``user``),
+    the record (``client`` or ``spanc``) and the person's portal account."""
+
+    user: object
+    client: object
+    spanc: object
+    account: object
+
+
+def leads(kind="client"):
+    """Every active owner ("client") or manager ("spanc") membership, oldest
+    first, as Leads: "an activated client" in a demo database."""
+    role = Membership.Role.OWNER if kind == "client" else Membership.Role.MANAGER
+    rows = (
+        Membership.objects.filter(role=role, removed_at__isnull=True)
+        .select_related("person__portal_account", "client", "spanc")
+        .order_by("pk")
+    )
+    return [Lead(row.person, row.client, row.spanc, getattr(row.person, "portal_account", None)) for row in rows]
 
 
 def member(record, role=None, **kw):

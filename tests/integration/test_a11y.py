@@ -21,7 +21,7 @@ from django.conf import settings as django_settings
 from playwright.sync_api import Error as PlaywrightError
 
 from tests import factories
-from tests.factories import run_portal_demo
+from tests.factories import leads, run_portal_demo
 
 from .conftest import ROOT
 
@@ -100,7 +100,7 @@ def new_screen_data(client_account, spanc_account, installation, folder):
     two_spaces = User.objects.create_user(
         "two.spaces@example.org", "two.spaces@example.org", "x-Unused-pass-42", first_name="Camille", last_name="Deux"
     )
-    add_membership(two_spaces, Client.objects.exclude(pk=client_account.client_id).order_by("pk").first())
+    add_membership(two_spaces, Client.objects.exclude(pk=client_account.client.pk).order_by("pk").first())
     add_membership(two_spaces, spanc_account.spanc)
     staff = User.objects.create_superuser("staff.a11y@example.org", "staff.a11y@example.org", "x-Unused-pass-42")
     sessions = {}
@@ -108,7 +108,7 @@ def new_screen_data(client_account, spanc_account, installation, folder):
         http = HttpClient()
         factories.otp_login(http, staff)
         if name == "staff_as_client":
-            started = http.post(reverse("aquatiris_portal_view_as_client_start"), {"client": client_account.client_id})
+            started = http.post(reverse("aquatiris_portal_view_as_client_start"), {"client": client_account.client.pk})
             assert started.status_code == 302, started.status_code
         sessions[name] = http.cookies[django_settings.SESSION_COOKIE_NAME].value
     return {"proof": proof, "invitation_raw": invitation_raw, "two_spaces": two_spaces, "sessions": sessions}
@@ -184,15 +184,14 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
     from aquatiris_portal.accounts.middleware import SECOND_FACTOR_SESSION_KEY
     from aquatiris_portal.accounts.models import AccountToken
     from aquatiris_portal.accounts.tokens import issue
-    from aquatiris_portal.models import Client, Installation, PortalAccount, PortalRequest, Visit
+    from aquatiris_portal.models import Client, Installation, PortalRequest, Visit
 
     settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = str(tmp_path / "private")
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     run_portal_demo()
 
-    client_account = PortalAccount.objects.select_related("client", "user").filter(client__isnull=False).first()
-    spanc_account = PortalAccount.objects.select_related("spanc", "user").filter(spanc__isnull=False).first()
+    client_account, spanc_account = leads("client")[0], leads("spanc")[0]
     installation = Installation.objects.filter(client=client_account.client).order_by("pk").first()
     folder = Installation.objects.filter(spanc=spanc_account.spanc).order_by("pk").first()
     # A planned visit: its card (calendar, move, reminder line) and the move form are screens too.
@@ -215,7 +214,7 @@ def test_every_portal_screen_passes_axe_in_french(live_server, wagtail_root, pag
     portal_request.fill_recap()
     portal_request.save()
     # A client without an account, for the first-connection link.
-    newcomer = Client.objects.exclude(account__isnull=False).order_by("pk").first()
+    newcomer = Client.objects.exclude(memberships__isnull=False).order_by("pk").first()
     _token, activation_raw = issue(AccountToken.Purpose.ACTIVATION, email=newcomer.email, hours=24, client=newcomer)
     _token, reset_raw = issue(
         AccountToken.Purpose.RESET, email=client_account.user.email, hours=1, user=client_account.user

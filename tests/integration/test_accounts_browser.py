@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.factories import run_portal_demo
+from tests.factories import leads, run_portal_demo
 from tests.integration.screens import shoot  # noqa: E402
 
 EMAIL, CODE = "bernard.lefebvre@example.org", "CLI-1037"  # a demo client not yet activated
@@ -56,7 +56,7 @@ def test_demo_client_activates_logs_out_resets_and_logs_in_again_in_chromium(
     tmp_path,
     stack_report,
 ):
-    from aquatiris_portal.models import OutboxEvent, OutgoingMail, PortalAccount
+    from aquatiris_portal.models import OutboxEvent, OutgoingMail
 
     settings.MEDIA_ROOT = str(tmp_path / "media")
     run_portal_demo()
@@ -81,8 +81,8 @@ def test_demo_client_activates_logs_out_resets_and_logs_in_again_in_chromium(
     shoot(page, "accounts-set-password")
     first_password = take_generated_password(page)
     page.wait_for_url(re.compile(r".*/espace-client/$"))
-    account = PortalAccount.objects.select_related("user").get(client__email=EMAIL)
-    assert account.activated_at and account.user.username == EMAIL
+    [account] = [lead for lead in leads("client") if lead.client.email == EMAIL]
+    assert account.account.activated_at and account.user.username == EMAIL
     assert OutboxEvent.objects.filter(kind="account_activated", payload__email=EMAIL).count() == 1
     log_out(page)
 

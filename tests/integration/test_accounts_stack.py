@@ -114,7 +114,7 @@ def test_two_posts_of_one_activation_link_at_once_give_one_account(postgres, wag
     from django.contrib.auth import get_user_model
     from django.db import connections
 
-    from aquatiris_portal.models import OutboxEvent, OutgoingMail, PortalAccount
+    from aquatiris_portal.models import Membership, OutboxEvent, OutgoingMail, PortalAccount
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     record = factories.client()
@@ -145,7 +145,8 @@ def test_two_posts_of_one_activation_link_at_once_give_one_account(postgres, wag
         thread.join(60)
     assert sorted(statuses) == [302, 410]
     assert get_user_model().objects.filter(username=record.email).count() == 1
-    assert PortalAccount.objects.filter(client=record).count() == 1
+    assert PortalAccount.objects.filter(user__username=record.email).count() == 1
+    assert Membership.objects.filter(client=record, role="owner").count() == 1
     assert OutboxEvent.objects.filter(kind="account_activated").count() == 1
     stack_report(
         f"two simultaneous password POSTs of one activation link on PostgreSQL: {sorted(statuses)}, one account"

@@ -49,12 +49,13 @@ CREATE_REQUEST = """
 import json
 from wagtail.models import Site
 from aquatiris_portal.enquiries.services import submit_request
-from aquatiris_portal.models import PortalAccount, PortalRequest, PortalSettings
-account = (PortalAccount.objects.select_related("user", "client")
-           .filter(client__isnull=False, activated_at__isnull=False).order_by("pk").first())
-installation = account.client.installations.order_by("pk").first()
+from aquatiris_portal.models import Membership, PortalRequest, PortalSettings
+owner = (Membership.objects.select_related("person", "client")
+         .filter(role="owner", removed_at__isnull=True, person__portal_account__activated_at__isnull=False)
+         .order_by("pk").first())
+installation = owner.client.installations.order_by("pk").first()
 request = submit_request(
-    user=account.user, client=account.client, installation=installation, kind=PortalRequest.Kind.QUESTION,
+    user=owner.person, client=owner.client, installation=installation, kind=PortalRequest.Kind.QUESTION,
     message="Bonjour, quand passez-vous ?",
     portal_settings=PortalSettings.for_site(Site.objects.get(is_default_site=True)))
 print("REQUEST " + json.dumps({"reference": str(request.reference), "installation": installation.external_id}))

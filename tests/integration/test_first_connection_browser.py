@@ -10,7 +10,7 @@ and 1280 px."""
 import pytest
 from django.conf import settings as django_settings
 
-from tests.factories import run_portal_demo
+from tests.factories import leads, run_portal_demo
 from tests.integration.screens import shoot
 from tests.integration.test_a11y import AXE, run_axe, session_cookie
 
@@ -43,7 +43,7 @@ def test_first_connection_on_a_phone(live_server, wagtail_root, page, settings, 
     assert AXE.exists(), "axe-core missing: run `npm ci` (make test does)"
     from wagtail.models import Site
 
-    from aquatiris_portal.models import Client, PortalAccount
+    from aquatiris_portal.models import Client
     from aquatiris_portal.snippets.site_settings import PortalSettings
 
     settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = str(tmp_path / "private")
@@ -53,7 +53,7 @@ def test_first_connection_on_a_phone(live_server, wagtail_root, page, settings, 
     portal_settings = PortalSettings.for_site(Site.objects.get(is_default_site=True))
     portal_settings.network_phone = NETWORK_PHONE
     portal_settings.save()
-    newcomer = Client.objects.exclude(account__isnull=False).order_by("pk").first()
+    newcomer = Client.objects.exclude(memberships__isnull=False).order_by("pk").first()
     base = live_server.url
     violations = []
     page.set_viewport_size(PHONE)
@@ -103,7 +103,7 @@ def test_first_connection_on_a_phone(live_server, wagtail_root, page, settings, 
     # The FAQ a client reads is in the client space's frame, its tab marked.
     from aquatiris_portal.pages.faq import FaqPage
 
-    account = PortalAccount.objects.select_related("user").filter(client__isnull=False).first()
+    account = leads("client")[0]
     page.context.add_cookies(
         [
             {

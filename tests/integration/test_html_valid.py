@@ -18,7 +18,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client as HttpClient
 
-from tests.factories import run_portal_demo
+from tests.factories import leads, run_portal_demo
 
 from .conftest import ROOT
 from .test_a11y import new_screen_data, session_cookie
@@ -65,7 +65,7 @@ def test_every_screen_is_valid_html(wagtail_root, settings, tmp_path, stack_repo
     from aquatiris_portal.accounts.models import AccountToken
     from aquatiris_portal.accounts.tokens import issue
     from aquatiris_portal.enquiries import links
-    from aquatiris_portal.models import Client, Installation, PortalAccount, PortalRequest, Visit
+    from aquatiris_portal.models import Client, Installation, PortalRequest, Visit
     from aquatiris_portal.pages.faq import FaqPage
     from aquatiris_portal.pages.news import ArticlePage
 
@@ -74,8 +74,7 @@ def test_every_screen_is_valid_html(wagtail_root, settings, tmp_path, stack_repo
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     run_portal_demo()
 
-    client_account = PortalAccount.objects.select_related("client", "user").filter(client__isnull=False).first()
-    spanc_account = PortalAccount.objects.select_related("spanc", "user").filter(spanc__isnull=False).first()
+    client_account, spanc_account = leads("client")[0], leads("spanc")[0]
     installation = Installation.objects.filter(client=client_account.client).order_by("pk").first()
     folder = Installation.objects.filter(spanc=spanc_account.spanc).order_by("pk").first()
     planned_visit = Visit.objects.create(
@@ -108,7 +107,7 @@ def test_every_screen_is_valid_html(wagtail_root, settings, tmp_path, stack_repo
         author_name="Luc Martin",
     )
 
-    newcomer = Client.objects.exclude(account__isnull=False).order_by("pk").first()
+    newcomer = Client.objects.exclude(memberships__isnull=False).order_by("pk").first()
     _token, activation_raw = issue(AccountToken.Purpose.ACTIVATION, email=newcomer.email, hours=24, client=newcomer)
     _token, reset_raw = issue(
         AccountToken.Purpose.RESET, email=client_account.user.email, hours=1, user=client_account.user

@@ -135,10 +135,10 @@ def test_demo_spanc_uses_the_pro_space_in_chromium(
     assert document.uploaded_by_spanc == spanc
     # Clients see SPANC uploads only when the setting says so (off by default): ask access.
     from aquatiris_portal import access
-    from aquatiris_portal.models import PortalAccount
+    from aquatiris_portal.accounts.lookup import account_of
     from tests import factories
 
-    owner = PortalAccount.objects.filter(client=target.client).first()
+    owner = account_of(target.client)
     owner_user = owner.user if owner else factories.client_user(target.client)
     assert not access.client_documents(owner_user).filter(pk=document.pk).exists()
     assert s3_private_storage.exists(document.file.name)

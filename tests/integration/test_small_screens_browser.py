@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
 
-from tests.factories import run_portal_demo
+from tests.factories import leads, run_portal_demo
 from tests.integration.screens import shoot
 from tests.integration.test_a11y import session_cookie
 
@@ -36,16 +36,10 @@ RING_CONTRAST = """() => {
 
 @pytest.fixture
 def small_phone(live_server, wagtail_root, page, settings, tmp_path):
-    from aquatiris_portal.models import PortalAccount
-
     settings.AQUATIRIS_PORTAL_PRIVATE_ROOT = str(tmp_path / "private")
     settings.MEDIA_ROOT = str(tmp_path / "media")
     run_portal_demo()
-    account = next(
-        account
-        for account in PortalAccount.objects.select_related("client", "user").filter(client__isnull=False)
-        if account.client.installations.count() > 1
-    )
+    account = next(account for account in leads("client") if account.client.installations.count() > 1)
     page.context.add_cookies(
         [
             {
