@@ -74,17 +74,9 @@ def memberships_to_links(apps, schema_editor):
             continue
         mine[field] = record_id
         taken.add((field, record_id))
-    batch = []
-    for account in PortalAccount.objects.order_by("pk").iterator(chunk_size=BATCH):
-        if account.user_id not in links:
-            continue
-        for field, record_id in links[account.user_id].items():
-            setattr(account, field, record_id)
-        batch.append(account)
-        if len(batch) >= BATCH:
-            PortalAccount.objects.bulk_update(batch, ["client", "spanc"])
-            batch = []
-    PortalAccount.objects.bulk_update(batch, ["client", "spanc"])
+    # One UPDATE per person: bulk_update's CASE grows with the batch (quadratic on SQLite).
+    for person_id, fields in links.items():
+        PortalAccount.objects.filter(user_id=person_id).update(**fields)
 
 
 class Migration(migrations.Migration):
