@@ -5,9 +5,10 @@ for what it shows: another client's object is a 404."""
 from itertools import groupby
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Window
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -228,7 +229,7 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
             .select_related("theme")
             .order_by("theme__sort_order", "theme__name", "theme_id", "-created_at", "-pk")
         )
-        page_obj = Paginator(queryset, DOCUMENTS_PER_PAGE).get_page(request.GET.get("page"))
+        page_obj = page_with_count(queryset, DOCUMENTS_PER_PAGE, request.GET.get("page"))
         since = self._since(context["account"])
         documents = list(page_obj)
         for document in documents:
@@ -306,6 +307,25 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
     @path("actualites/", name="news")
     def news(self, request):
         return self.render_screen(request, "news", self.space_context(request, nav="news"))
+
+
+def page_with_count(queryset, per_page, number):
+    """``Paginator.get_page`` in one query instead of two: each row of the
+    page carries the list's count (a window over the whole list, computed
+    before the page is cut), so the paginator asks for no count. A page past
+    the end (an old link) or not a page falls back to ``get_page``."""
+    paginator = Paginator(queryset, per_page)
+    try:
+        wanted = int(number) if number is not None else 1
+    except (TypeError, ValueError):
+        wanted = 1  # as get_page: not a number, the first page
+    if wanted >= 1:
+        offset = (wanted - 1) * per_page
+        rows = list(queryset.annotate(list_total=Window(Count("pk")))[offset : offset + per_page])
+        if rows or wanted == 1:
+            paginator.count = rows[0].list_total if rows else 0
+            return PaginatorPage(rows, wanted, paginator)
+    return paginator.get_page(number)
 
 
 def maintenance_guides(user):

@@ -167,3 +167,28 @@ def test_an_open_request_on_an_installation_sold_since_still_names_it(pages):
     sold.save()
     body = http.get(SCREENS["dashboard"]).content.decode()
     assert sold.display_name in body
+
+
+@pytest.mark.parametrize(
+    ("asked", "shown", "rows"),
+    [("", 1, 50), ("1", 1, 50), ("2", 2, 50), ("3", 3, 20), ("4", 3, 20), ("99", 3, 20), ("0", 3, 20), ("x", 1, 50)],
+)
+def test_the_documents_page_reads_its_page_and_count_in_one_query(pages, asked, shown, rows):
+    """120 documents, 50 a page: each page as Paginator.get_page gives it
+    (past the end or not a number: the last or the first page)."""
+    http, installation = client_with(1)
+    PortalDocument.objects.bulk_create(
+        PortalDocument(
+            installation=installation,
+            theme=factories.theme(),
+            title=f"Rapport {n:03d}",
+            filename="r.pdf",
+            content_type="application/pdf",
+            size=10,
+        )
+        for n in range(119)
+    )
+    url = SCREENS["documents"].format(i=installation.pk) + (f"?page={asked}" if asked else "")
+    html = http.get(url).content.decode()
+    assert html.count('class="aqp-document"') == rows
+    assert f"Page {shown} sur 3" in html or f"Page {shown} of 3" in html
