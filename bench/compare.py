@@ -83,7 +83,9 @@ def main(paths):
     before = [run for _path, run in runs["before"]]
     after = [run for _path, run in runs["after"]]
     labels = {row["key"]: row["label"] for run in after for row in run["pages"]}
-    keys = [key for key in pages_of(after[0]) if all(key in pages_of(run) for run in before + after)]
+    # A page measured in at least one run of each side (a run may have missed one: its row says so).
+    keys = list(dict.fromkeys(key for run in after for key in pages_of(run)))
+    keys = [key for key in keys if any(key in pages_of(run) for run in before)]
     print(f"Medians over {len(before)} run(s) before and {len(after)} after.\n")
     print(
         "| page | p50 ms before → after | p95 ms before → after | × baseline p50 before → after "

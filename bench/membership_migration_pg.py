@@ -9,8 +9,9 @@
 loopback port). ``--extra-client-accounts N`` first gives N clients without a login one (a user and a portal
 account each, in SQL, as the old schema stored them): the benchmark dataset has only a handful of accounts,
 production will have one per client. Then ``manage.py migrate -v 2`` of the ``--code`` tree (default: this
-one) runs with the production settings bench/run.py uses: the whole command is timed, and each migration's own
-time is read from Django's ``OK (n s)``, 0033_memberships_from_accounts (the data step) among them.
+one) runs with the production settings bench/run.py uses: the whole command is timed (wall, and the command's
+CPU), and each migration's own time is read from Django's ``OK (n s)``, 0033_memberships_from_accounts (the data
+step) among them.
 
 Counts before: users, portal accounts, accounts with a client, with a SPANC, clients, SPANCs. Every account's
 (person, client) and (person, SPANC) pair is kept in a table of its own schema (``bench_check``, which no
@@ -26,6 +27,7 @@ import datetime
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -183,6 +185,7 @@ def migrate(code, pg, private_root):
     ).stdout.strip()
     if not imported.startswith(str(code)):
         raise SystemExit(f"the migration would run {imported}, not the code of {code}")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
         [python, str(code / "example_site" / "manage.py"), "migrate", "--noinput", "-v", "2"],
@@ -192,13 +195,16 @@ def migrate(code, pg, private_root):
         text=True,
     )
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # The migrate command's own CPU (PostgreSQL's is not in it): what a busy machine does not inflate.
+    cpu = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
     if done.returncode:
         raise SystemExit(f"migrate failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     steps = {
         f"{app}.{name}": float(elapsed)
         for app, name, elapsed in re.findall(r"Applying (\w+)\.(\w+)\.\.\. OK \(([\d.]+)s\)", done.stdout)
     }
-    return {"imported": imported, "seconds": round(seconds, 1), "migrations": steps}
+    return {"imported": imported, "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1), "migrations": steps}
 
 
 def main():
