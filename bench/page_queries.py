@@ -7,7 +7,8 @@
 Starts the cached PostgreSQL of ``<tree>/bench/out`` (after a ``bench/run.sh`` there; no run may be using
 it), renders each page (a key of bench/run.py's PAGES) once in-process with the ``--tree``'s code and the
 production settings, as that page's benchmark user, then prints every query of a second rendering in
-order: the tables it reads and the start of its SQL, the literal values replaced by ``?`` so that two
+order (each rendering with the page's session cookie only, as wrk sends it): the tables it reads and the
+start of its SQL, the literal values replaced by ``?`` so that two
 versions' lists can be compared with ``diff``. The header line also gives the Python function calls of one
 rendering (cProfile): unlike the time, they do not depend on the machine's load.
 """
@@ -65,17 +66,24 @@ def main():
         pages = {key: (template, role) for key, _label, template, role, _kind in run.PAGES}
         for key in args.keys:
             template, role = pages[key]
+
             client = Client(SERVER_NAME="127.0.0.1", HTTP_X_FORWARDED_PROTO="https", HTTP_ACCEPT_LANGUAGE="fr")
-            if role:
-                name, value = ids["cookies"][role].split("=", 1)
-                client.cookies[name] = value
+
+            def get(path, client=client, role=role):
+                """What wrk sends: the role's session cookie and nothing else (no cookie a page set before)."""
+                client.cookies.clear()
+                if role:
+                    name, value = ids["cookies"][role].split("=", 1)
+                    client.cookies[name] = value
+                return client.get(path)
+
             path = template.format(**ids)
-            client.get(path)  # caches warm, as in the benchmark
+            get(path)  # caches warm, as in the benchmark
             with CaptureQueriesContext(connection) as queries:
-                response = client.get(path)
+                response = get(path)
             captured = list(queries.captured_queries)  # the next request's request_started empties the log
             profile = cProfile.Profile()
-            profile.runcall(client.get, path)
+            profile.runcall(get, path)
             calls = pstats.Stats(profile).total_calls
             print(f"== {key} {path}: HTTP {response.status_code}, {len(captured)} queries, {calls:,} function calls")
             for number, query in enumerate(captured, 1):
