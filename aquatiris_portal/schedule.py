@@ -132,17 +132,40 @@ def _every(minutes):
     return {}
 
 
-@dramatiq.actor(queue_name="aquatiris_sync", max_retries=0, **_every(TICKS["sync_tick"]))
+class TickActor(dramatiq.Actor):
+    """A tick: the scheduler sends it each minute. periodiq stops for good at
+    the first message it cannot send, and with it every sweep: a Redis
+    restart on a minute's tick lost for ever the mails whose broker messages
+    went with it. A tick the broker refuses is logged and skipped; the next
+    one runs the same jobs (each claims its period)."""
+
+    def send_with_options(self, **kwargs):
+        try:
+            return super().send_with_options(**kwargs)
+        except Exception as error:  # broker down or restarting: the next tick comes in a minute
+            logger.warning(
+                "Tick %s not sent (%s: %s); the next one runs its jobs", self.actor_name, type(error).__name__, error
+            )
+            return None
+
+
+@dramatiq.actor(actor_class=TickActor, queue_name="aquatiris_sync", max_retries=0, **_every(TICKS["sync_tick"]))
 def sync_tick():
     run_tick("sync_tick")
 
 
-@dramatiq.actor(queue_name="aquatiris_mail", max_retries=0, **_every(TICKS["mail_tick"]))
+@dramatiq.actor(actor_class=TickActor, queue_name="aquatiris_mail", max_retries=0, **_every(TICKS["mail_tick"]))
 def mail_tick():
     run_tick("mail_tick")
 
 
-@dramatiq.actor(queue_name="aquatiris_mail", max_retries=0, time_limit=3600 * 1000, **_every(TICKS["notify_tick"]))
+@dramatiq.actor(
+    actor_class=TickActor,
+    queue_name="aquatiris_mail",
+    max_retries=0,
+    time_limit=3600 * 1000,
+    **_every(TICKS["notify_tick"]),
+)
 def notify_tick():
     for dotted, report in run_due():
         logger.info("%s: %s", dotted, report)
