@@ -114,6 +114,9 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
                 "proof": proof,
                 "proof_choices": folders_.proof_choices(),
                 "bulk_proof_url": self.route_url(request, "bulk_proof"),
+                # Python's route_url (the page's URL once per request), not {% routablepageurl %}.
+                "list_url": self.route_url(request, "folder_list"),
+                "export_url": self.route_url(request, "folder_export"),
                 "bulk_max": proof_views.bulk_max(),
                 "filtered_sentence": folders_.count_sentence(paginator.count, query, overdue_months, stage, proof),
                 "sort_columns": _sort_columns(request, sort),
