@@ -292,6 +292,16 @@ def test_staff_before_the_second_factor_get_nothing(household):
     assert stored() == before
 
 
+@pytest.mark.parametrize("typed", ["9" * 30, "-1", "abc", "", "1e3"])
+def test_a_forged_row_id_is_a_404_and_changes_nothing(household, typed):
+    client, _owner, _member = household
+    _user, http = staff()
+    before = stored()
+    assert http.post(url(client), {"action": "remove", "membership": typed}).status_code == 404
+    assert http.post(url(client), {"action": "cancel", "invitation": typed}).status_code == 404
+    assert stored() == before
+
+
 def test_a_get_changes_nothing(household):
     client, _owner, member = household
     _user, http = staff()
