@@ -620,23 +620,26 @@ def test_query_budget_is_the_same_for_small_and_large_clients(space, subjects):
     assert not over, (over, figures)
 
 
-# Per screen: session, site, 3 routing pages, view restrictions,
-# user, portal account, then the screen's own. Editors' content (news,
-# settings, stage names) comes from the cache (content_cache.py).
+# Per screen: session, user, the memberships with the portal account, the
+# installations, then the screen's own. The page, its view restrictions
+# and editors' content (news, settings, stage names) come from the cache
+# (pages/space_routes.py, content_cache.py).
 # Visits: the next visits (dashboard), the installation's visits, next
-# and done, in one query (its reports one more, none here: no visit), this
+# and done, with their reports and the reminder choice, in one query; this
 # month's seasonal tasks (entretien): one query each.
-# The dashboard's proof tasks (a SPANC's requests): one query.
+# The dashboard's proof tasks (a SPANC's requests): one query, only when
+# an installation has one (none here).
 # The installation's dossier (its latest archive, for « en préparation » / « prêt »): one query.
+# The documents' page and count: one query.
 QUERY_BUDGETS = {
-    "dashboard": 11,
-    "installations/{i}/": 10,
-    "installations/{i}/documents/": 9,
-    "installations/{i}/garantie/": 7,
-    "contact/": 12,
-    "contrat-entretien/": 9,
-    "demandes/": 9,
-    "demandes/{r}/": 10,
-    "entretien/": 13,
-    "actualites/": 7,
+    "dashboard": 6,
+    "installations/{i}/": 7,
+    "installations/{i}/documents/": 5,
+    "installations/{i}/garantie/": 4,
+    "contact/": 9,
+    "contrat-entretien/": 6,
+    "demandes/": 6,
+    "demandes/{r}/": 7,
+    "entretien/": 10,
+    "actualites/": 4,
 }
