@@ -39,7 +39,7 @@ from .mapping import (
     TYPES,
     after_write,
     delete_records,
-    guard_values,
+    guard_getter,
     handler_for,
     line_hash,
     text,
@@ -327,7 +327,7 @@ class Applier:
         Returns the ids written or found unchanged."""
         fields, guards, existing = FIELDS[record_type], GUARDS.get(record_type, ()), self.existing
         creates, updates, rehash = [], [], []
-        too_long = self._too_long
+        too_long, guarded = self._too_long, guard_getter(guards)
         for item, values in prepared:
             reason = too_long(record_type, values)
             if reason:
@@ -335,7 +335,7 @@ class Applier:
                 continue
             row = values.copy()
             row["external_id"] = item.rid
-            row["sync_hash"] = line_hash(item.raw, guard_values(values, guards) if guards else ())
+            row["sync_hash"] = line_hash(item.raw, guarded(values))
             current = existing.get(item.rid)
             if current is None:
                 creates.append((item, row))

@@ -12,7 +12,8 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
+from operator import itemgetter
 
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -100,7 +101,26 @@ GUARDS = {
 
 
 def guard_values(values, guards):
-    return tuple(values[name] is None if name == "deleted_at" else values[name] for name in guards)
+    return guard_getter(guards)(values)
+
+
+@cache
+def guard_getter(guards):
+    """``guard_values(values, guards)`` as one function of ``values`` (it runs on every record)."""
+    if not guards:
+        return lambda values: ()
+    get = itemgetter(*guards)
+    if len(guards) == 1:
+        return lambda values: (get(values),) if guards[0] != "deleted_at" else (get(values) is None,)
+    if "deleted_at" not in guards:
+        return get
+    at = guards.index("deleted_at")
+
+    def guarded(values):
+        found = get(values)
+        return (*found[:at], found[at] is None, *found[at + 1 :])
+
+    return guarded
 
 
 def line_hash(raw, guarded=()):

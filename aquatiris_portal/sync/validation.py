@@ -189,17 +189,18 @@ def _emit(node, var, src, indent):
                 src.lines.append(f"{'    ' * (indent + 1)}pass")
             if guard:
                 indent -= 1
-        elif keyword == "uniqueItems" and value is True:
-            # Decided here for lists of strings; any other list: jsonschema decides.
-            src.refuse_if(
-                f"{only('array', 'list')}(len(set({var})) != len({var}) "
-                f"if all(isinstance(i, str) for i in {var}) else True)",
-                indent,
-            )
-        elif keyword == "uniqueItems" and value is False:
-            continue
+        elif keyword == "uniqueItems" and isinstance(value, bool):
+            continue  # below, once the items are checked
         else:
             raise _Unsupported(keyword)
+    if node.get("uniqueItems") is True:
+        items = node.get("items", {})
+        if items.get("type") == "string" or (
+            "enum" in items and all(isinstance(item, str) for item in items["enum"])
+        ):  # the items were checked to be strings: a set compares them
+            src.refuse_if(f"{only('array', 'list')}len(set({var})) != len({var})", indent)
+        else:  # any other list: jsonschema decides
+            src.refuse_if(f"isinstance({var}, list)", indent)
 
 
 def compile_check(node, name="check"):
