@@ -5,6 +5,7 @@ A record the user may not see is indistinguishable from one that does not
 exist: callers turn ``None``/empty querysets into 404.
 """
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -341,7 +342,7 @@ def _with_report(visits: VisitQuerySet, documents: QuerySet[PortalDocument]) -> 
 class _JoinedReportIterable(ModelIterable):
     """Gives each visit its ``report`` from the joined row (``_with_report_joined``)."""
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Any]:
         for visit in super().__iter__():
             visit.report = visit.report_document if visit.report_readable else None
             yield visit
