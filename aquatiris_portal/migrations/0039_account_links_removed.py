@@ -74,9 +74,16 @@ def memberships_to_links(apps, schema_editor):
             continue
         mine[field] = record_id
         taken.add((field, record_id))
-    # One UPDATE per person: bulk_update's CASE grows with the batch (quadratic on SQLite).
-    for person_id, fields in links.items():
-        PortalAccount.objects.filter(user_id=person_id).update(**fields)
+    # One prepared UPDATE run per person (executemany): bulk_update's CASE
+    # grows with the batch (quadratic on SQLite), a queryset per row pays the ORM each time.
+    quote = schema_editor.connection.ops.quote_name
+    table = quote(PortalAccount._meta.db_table)
+    client, spanc, user = quote("client_id"), quote("spanc_id"), quote("user_id")
+    sql = f"UPDATE {table} SET {client} = %s, {spanc} = %s WHERE {user} = %s"  # noqa: S608 (names, not data)
+    rows = [(fields.get("client_id"), fields.get("spanc_id"), person_id) for person_id, fields in links.items()]
+    with schema_editor.connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH):
+            cursor.executemany(sql, rows[start : start + BATCH])
 
 
 class Migration(migrations.Migration):
