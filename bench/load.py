@@ -26,11 +26,13 @@ request and upload carries a marker; once the worker has drained the
 outgoing mail table, every mail queued for a marker must have reached the
 sink exactly once.
 
-At a third of the run Redis is stopped and started again on its port;
-at two thirds one gunicorn worker gets SIGKILL (the arbiter starts
-another). Prints errors by status and when they happened, p50/p95 per
-page, throughput, each process's RSS at the start and the end (VmRSS), the
-mails; the last line is JSON.
+At a third of the run (from the next hh:mm:57, so that the scheduler's
+minute tick falls in the outage) Redis is stopped for 5 s and started
+again on its port, empty (no persistence: its queued and delayed messages
+are lost); at two thirds one gunicorn worker gets SIGKILL (the arbiter
+starts another). Prints errors by status and when they happened, p50/p95
+per page, throughput, each process's RSS (VmRSS) every 30 s, the mails;
+the last line is JSON.
 """
 
 import argparse
@@ -474,7 +476,7 @@ def check_mails(sink, markers, timeout):
         (", ".join(message.get_all("To", [])), message.get_body(preferencelist=("plain",)).get_content())
         for message in list(sink.messages)
     ]
-    expected = lost = twice = 0
+    expected = lost = twice = 0  # (marker, recipient) pairs: a reply mail may carry two replies' markers
     problems = []
     for marker, kind in markers:
         rows = list(OutgoingMail.objects.filter(key__in=mail_keys(marker, kind)).values_list("to", flat=True))
@@ -490,7 +492,7 @@ def check_mails(sink, markers, timeout):
     with_marker = sum(1 for _to, body in received if "LOAD-" in body)
     return {
         "markers": len(markers),
-        "mails_expected": expected,
+        "marker_deliveries_expected": expected,
         "mails_with_marker_received": with_marker,
         "lost": lost,
         "duplicates": twice,
@@ -710,7 +712,10 @@ def main():
             [] if args.no_events else [(args.seconds / 3, "redis restart"), (2 * args.seconds / 3, "web worker killed")]
         )
         for offset, name in plan:
-            time.sleep(max(0, started + offset - time.time()))
+            at = started + offset
+            if name == "redis restart":  # from the next hh:mm:57 on: the outage covers the scheduler's minute tick
+                at += (57 - at % 60) % 60
+            time.sleep(max(0, at - time.time()))
             events[name] = time.time()
             if name == "redis restart":
                 old = redis.process.pid
