@@ -37,20 +37,24 @@ def main():
     import django
 
     django.setup()
-    from django.contrib.auth import get_user_model
     from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
     from django.utils import timezone
-
-    from aquatiris_portal.models import Client, Membership, PortalAccount, Spanc
 
     started = time.monotonic()
     call_command("migrate", "aquatiris_portal", TARGET_BEFORE, verbosity=0)
     call_command("migrate", verbosity=0, skip_checks=True)  # the other apps
     call_command("migrate", "aquatiris_portal", TARGET_BEFORE, verbosity=0)
     print(f"schema up to {TARGET_BEFORE}: {time.monotonic() - started:.1f} s")
+    # The models as they were then (PortalAccount's client and SPANC links went in 0039).
+    old = MigrationLoader(connection).project_state(("aquatiris_portal", TARGET)).apps
+    User = old.get_model("auth", "User")
+    Client, Spanc = old.get_model("aquatiris_portal", "Client"), old.get_model("aquatiris_portal", "Spanc")
+    PortalAccount = old.get_model("aquatiris_portal", "PortalAccount")
+    Membership = old.get_model("aquatiris_portal", "Membership")
 
     started = time.monotonic()
-    User = get_user_model()
     now = timezone.now()
     n, s = args.accounts, args.spancs
     users = User.objects.bulk_create(
@@ -106,8 +110,7 @@ def main():
     # The data step alone, without the migrate command's own start (loading the graph and states).
     from importlib import import_module
 
-    from django.apps import apps
-
+    apps = old
     migration = import_module(f"aquatiris_portal.migrations.{TARGET}")
     for label, step in (
         ("data step back alone", migration.backwards),
