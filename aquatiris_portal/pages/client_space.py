@@ -25,6 +25,7 @@ from ..accounts.groups import ensure_client_group
 from ..conf import app_settings
 from ..enquiries import proofs, thread_views, visibility
 from ..enquiries import views as enquiry_views
+from ..enquiries.archive_models import PersonalArchive
 from ..snippets.seasonal import SeasonalTask
 from ..snippets.site_settings import PortalSettings
 from ..snippets.stages import progress_for, stage_texts
@@ -130,10 +131,12 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
 
     # --- shared context -----------------------------------------------------
 
-    def space_context(self, request, *, dashboard=False, **extra):
+    def space_context(self, request, *, dashboard=False, dossier=False, **extra):
         """What every screen shows: the client, their installations (switcher), settings.
         ``dashboard``: each installation's ``new_documents`` (the badges) and
-        ``has_open_proof`` (a SPANC's request to answer), in the same query."""
+        ``has_open_proof`` (a SPANC's request to answer), in the same query;
+        ``dossier``: ``has_dossier``, whether the person asked for its dossier
+        (_dossier.html reads the archive only then)."""
         user = request.user
         account = access.account_for(user)
         installations = access.installations_for_client(user).select_related("franchisee", "warranty_extension")
@@ -150,6 +153,11 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
                 new_documents=Coalesce(Subquery(new), 0),
                 has_open_proof=Exists(proofs.open_for_client(user).filter(installation=OuterRef("pk"))),
             )
+        if dossier:
+            asked = PersonalArchive.objects.filter(
+                requested_by=user, kind=PersonalArchive.Kind.DOSSIER, installation=OuterRef("pk")
+            )
+            installations = installations.annotate(has_dossier=Exists(asked))
         context = {
             "page": self,
             "self": self,
@@ -198,7 +206,7 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
 
     @path("installations/<int:pk>/", name="installation")
     def installation(self, request, pk):
-        context = self.space_context(request, nav="installations", installation_tab="overview")
+        context = self.space_context(request, dossier=True, nav="installations", installation_tab="overview")
         installation = self._installation(context, pk)
         themes = (
             access.client_documents(request.user)
