@@ -1,10 +1,11 @@
 """The raw SQL of the importer: rows of the synced tables read and written
 by ``external_id`` without model instances.
 
-On PostgreSQL a look-up by many ids is one array parameter (``= ANY``), a
-write is a COPY into a temporary table then one ``INSERT ... ON CONFLICT
-DO UPDATE``, new hashes of unchanged rows one ``UPDATE ... FROM unnest``;
-elsewhere (SQLite) the same statements through ``executemany``.
+On PostgreSQL a look-up by many ids is one array parameter (``= ANY``),
+rows the table does not hold yet one COPY straight into it, other writes a
+COPY into a temporary table then one ``INSERT ... ON CONFLICT DO UPDATE``,
+new hashes of unchanged rows one ``UPDATE ... FROM unnest``; elsewhere
+(SQLite) the same statements through ``executemany``.
 """
 
 import datetime
