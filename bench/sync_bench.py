@@ -20,6 +20,10 @@ Last full run (2026-11-25, 2 cores, load average 1.0-1.1): 750,250 records,
 first import 58.6 s = 12,811 records/s, RSS 150 MB before and 173-193 MB
 throughout (flat), re-import 9.5 s = 6.2x faster. (An earlier version of this
 code, under a load average of 4 from other processes: 8,336 records/s.)
+The first import also reports the CPU seconds of the importer and of its
+PostgreSQL backend: on a loaded machine the wall clock swings 2x between
+two runs of the same code, the CPU time is the work (bench/RESULTS.md,
+2026-12-07: 42.7 -> 35.9 CPU-s for 750,250 records).
 """
 
 import argparse
