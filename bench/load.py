@@ -683,9 +683,8 @@ def main():
             lambda: "ready for action" in (work / "worker.log").read_text(errors="replace"), 60, "dramatiq worker"
         )
         wait_until(lambda: len(children(stack["gunicorn"].pid)) == 2, 30, "two gunicorn workers")
-        log(
-            f"stack up: gunicorn {base} (2 workers), dramatiq worker, periodiq, PostgreSQL, Redis, SeaweedFS, SMTP sink"
-        )
+        scheduler = "no scheduler" if args.no_scheduler else "periodiq"
+        log(f"stack up: gunicorn {base} (2 workers), dramatiq worker, {scheduler}, PostgreSQL, Redis, SeaweedFS, SMTP")
 
         results = []
         clock = {"ramp": args.ramp, "go": threading.Event(), "stop_at": None}
