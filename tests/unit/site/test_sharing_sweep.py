@@ -409,6 +409,16 @@ def case_id(case):
     return f"{route}[{','.join(keys) or '-'}]"
 
 
+def _beside_whose_space(world, who, answer):
+    """An answer without the name of the record ``who`` belongs to: a household member is told whose
+    space it is (« Espace de … »), the owner is not; naming the record one reads is no more access
+    (the markers' own check above still refuses any name ``who`` may not read)."""
+    status, markers = answer
+    if who == "household":
+        markers = markers - {world["things"]["client_a"].marker}
+    return status, markers
+
+
 @pytest.mark.parametrize("who", PEOPLE)
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_sharing_rule(world, case, who):
@@ -435,7 +445,7 @@ def test_sharing_rule(world, case, who):
             )
     elif lead is not None:
         lead_answer = ask(world, lead, url)
-        if answers["get"] != lead_answer:
+        if _beside_whose_space(world, who, answers["get"]) != _beside_whose_space(world, who, lead_answer):
             found.append(f"GET {url}: {who} gets {answers['get']}, {lead} gets {lead_answer}")
     space = route_class(route)
     reaches = (
