@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils import timezone
 
+from ..accounts.greeting import greeting_name
 from ..accounts.models import Membership
 from ..conf import public_base_url
 from ..notifications.mail import queue_mail
@@ -72,6 +73,7 @@ def send_due(now=None, force=False):
             headers=headers,
             context={
                 "client": membership.client,
+                "greeting": greeting_name(user, membership.client),
                 "tasks": tasks,
                 "month": local.date(),
                 "unsubscribe_url": unsubscribe,

@@ -40,6 +40,7 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from .. import access
+from ..accounts.greeting import greeting_name
 from ..accounts.models import Membership
 from ..conf import app_settings, public_base_url
 from ..enquiries import proofs
@@ -180,6 +181,7 @@ def send_client_digests(memberships, now=None, force=False):
             headers=headers,
             context={
                 "client": membership.client,
+                "greeting": greeting_name(user, membership.client),
                 "documents": listed[:LIST_LIMIT],
                 "total": total,
                 "since": since,

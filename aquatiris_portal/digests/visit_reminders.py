@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .. import access
+from ..accounts.greeting import greeting_name
 from ..accounts.models import PortalAccount
 from ..conf import app_settings, public_base_url
 from ..notifications.mail import queue_mail
@@ -173,6 +174,7 @@ def send_for_visit(visit, now):
                     "outcome": outcome,
                     "slot": _slot_label(visit),
                     "client": installation.client,
+                    "greeting": greeting_name(user, installation.client),
                     "unsubscribe_url": unsubscribe,
                     "preferences_url": base_url + reverse("aquatiris_portal:notification_preferences"),
                 },

@@ -9,6 +9,7 @@ for an owner or manager with one: the page is theirs.
 from django import template
 
 from .. import access
+from ..accounts.greeting import greeting_name as person_greeting
 from ..accounts.lookup import record_name
 from ..pages.client_space import ClientSpacePage
 from ..pages.pro_space import ProSpacePage
@@ -42,13 +43,10 @@ def greeting_name(context):
         return ""
     if access.viewed_client(user) is not None:
         return client.full_name
-    own = (user.get_full_name() or "").strip()
-    if own:
-        return own
-    memberships = access.memberships_of_kind(user, "client")
+    memberships = access.memberships_of_kind(user, "client")  # read once per request
     current = access.current_membership(user, "client")
     owned = [m for m in ([current] if current else []) + memberships if m.role == "owner"]
-    return owned[0].client.full_name if owned else user.email
+    return person_greeting(user, owned[0].client if owned else None)
 
 
 @register.simple_tag
