@@ -48,8 +48,8 @@ def account_for(user: User) -> Any:
 # request through the user's ``portal_memberships`` relation, so a removed
 # membership stops working at the next request. A person with several of a
 # kind (a landlord) is in the one chosen in the session (accounts.memberships
-# hands the choice over with ``remember_choice``); access never reads the
-# PortalAccount's own client and SPANC links.
+# hands the choice over with ``remember_choice``). Memberships are the only
+# link between a login and a record.
 
 _MEMBERSHIPS_ATTR = "_aquatiris_portal_memberships"
 _CHOICE_ATTR = "_aquatiris_portal_chosen_memberships"
