@@ -12,6 +12,7 @@ redirect to the dashboard), so nothing reads as a success.
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -151,6 +152,12 @@ def record_people_view(request, kind, pk):
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def group_permissions():
+    """The permission Settings › Groups lists (it shows only those registered), to grant « Personnes » to a group."""
+    app_label, codename = RECORD_PEOPLE_PERMISSION.split(".")
+    return Permission.objects.filter(content_type__app_label=app_label, codename=codename)
 
 
 def admin_urls():
