@@ -253,8 +253,25 @@ def accept_existing(invitation: Invitation, user, request=None) -> Membership:
         return _join(invitation, user, request)
 
 
-def revoke(invitation: Invitation) -> None:
-    Invitation.objects.filter(pk=invitation.pk, revoked_at=None, accepted_at=None).update(revoked_at=timezone.now())
+def revoke(invitation: Invitation, *, by=None, request=None) -> bool:
+    """Cancel a pending invitation (its link stops working) and log who did;
+    False (nothing logged) when it was no longer pending."""
+    cancelled = Invitation.objects.filter(pk=invitation.pk, revoked_at=None, accepted_at=None).update(
+        revoked_at=timezone.now()
+    )
+    if cancelled:
+        record = invitation.record
+        record_security_event(
+            Kind.INVITATION_CANCELLED,
+            request,
+            user=by,
+            record_type=record_kind(record),
+            record=record.external_id,
+            invitation=invitation.pk,
+            role=invitation.role,
+            by=_actor_kind(record, by),
+        )
+    return bool(cancelled)
 
 
 def remove(membership: Membership, *, by, request=None) -> bool:

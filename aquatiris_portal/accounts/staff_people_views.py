@@ -107,7 +107,7 @@ def _handle_post(request, record, form) -> bool:
         invitation = invitations.pending_invitations(record).filter(pk=_int(request.POST.get("invitation"))).first()
         if invitation is None:
             raise Http404
-        invitations.revoke(invitation)
+        invitations.revoke(invitation, by=request.user, request=request)
         messages.success(request, _("The invitation to %(email)s is cancelled.") % {"email": invitation.email})
         return True
     raise Http404

@@ -43,6 +43,7 @@ class Kind:
     TOKEN_REFUSED = "token_refused"
     # « Personnes » (accounts/invitations.py): who invited, joined or removed whom, in which record.
     PERSON_INVITED = "person_invited"
+    INVITATION_CANCELLED = "invitation_cancelled"
     PERSON_JOINED = "person_joined"
     PERSON_REMOVED = "person_removed"
 
