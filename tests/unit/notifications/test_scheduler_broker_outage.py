@@ -40,12 +40,28 @@ def broker_down(stub_broker, monkeypatch):
     return Switch()
 
 
-def test_the_scheduler_goes_on_when_the_broker_refuses_the_ticks(broker_down, stub_broker, caplog):
+@pytest.fixture
+def schedule_log(monkeypatch):
+    """The schedule logger's records, caught on the logger itself: another test's
+    logging configuration may have disabled it or stopped its propagation."""
+    logger = logging.getLogger("aquatiris_portal.schedule")
+    records = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append
+    monkeypatch.setattr(logger, "disabled", False)
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    logger.addHandler(handler)
+    yield records
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+def test_the_scheduler_goes_on_when_the_broker_refuses_the_ticks(broker_down, stub_broker, schedule_log):
     scheduler = Scheduler(TICKS)
-    with caplog.at_level(logging.WARNING, logger="aquatiris_portal.schedule"):
-        scheduler.send_actors(TICKS, now=pendulum.now())  # raised, and periodiq exited, before
+    scheduler.send_actors(TICKS, now=pendulum.now())  # raised, and periodiq exited, before
     assert all(stub_broker.queues[tick.queue_name].qsize() == 0 for tick in TICKS)
-    logged = [record.getMessage() for record in caplog.records]
+    logged = [record.getMessage() for record in schedule_log]
     assert len(logged) == len(TICKS)
     assert all("Connection refused" in line for line in logged), logged
 
