@@ -31,8 +31,15 @@ With several server processes the cache must be shared (Redis, Memcached:
 ``AQUATIRIS_PORTAL_CONTENT_CACHE_ALIAS``) for an invalidation to reach every
 process at once; a per-process cache (LocMem) lets other processes serve the
 old content until the TTL.
+
+If the shared cache is unreachable (Redis restarting), pages still answer:
+everything kept here can be computed from the database, so a failed cache
+call serves the computed value, writes nothing, and logs one warning per
+process and minute (``cache_down``); the rest of the request does not try
+the cache again. Errors of the compute function itself are never caught.
 """
 
+import logging
 import pickle
 import threading
 import time
@@ -69,6 +76,12 @@ LOCAL_SECONDS = 60
 _local: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
 _local_lock = threading.Lock()
 
+logger = logging.getLogger(__name__)
+# One warning per process and this many seconds while the cache is down:
+# one per request would flood the logs at the moment they matter.
+WARN_EVERY_SECONDS = 60
+_last_warning = [float("-inf")]
+
 
 def _cache():
     return caches[app_settings.CONTENT_CACHE_ALIAS]
@@ -81,6 +94,7 @@ def _version_key(namespace):
 def request_started(**kwargs):
     _request.versions = {}
     _request.all_read = False
+    _request.down = False
 
 
 def request_finished(**kwargs):
@@ -123,8 +137,15 @@ def get_or_set(namespace, parts, compute):
     seconds = app_settings.CONTENT_CACHE_SECONDS
     if not seconds:
         return compute()
+    if down_in_this_request():
+        return compute()
     cache = _cache()
-    key = ":".join(["aquatiris_portal:content", str(FORMAT), namespace, _version(cache, namespace), *map(str, parts)])
+    try:
+        version = _version(cache, namespace)
+    except Exception as error:  # whatever the backend raises (Redis: ConnectionError, TimeoutError)
+        cache_down(error)
+        return compute()
+    key = ":".join(["aquatiris_portal:content", str(FORMAT), namespace, version, *map(str, parts)])
     now = time.monotonic()
     with _local_lock:
         found = _local.get(key)
@@ -132,12 +153,38 @@ def get_or_set(namespace, parts, compute):
             _local.move_to_end(key)
     if found is not None and found[0] > now:
         return pickle.loads(found[1])  # noqa: S301  our own bytes, pickled below
-    value = cache.get(key, _MISSING)
+    try:
+        value = cache.get(key, _MISSING)
+    except Exception as error:
+        cache_down(error)
+        return compute()
     if value is _MISSING:
-        value = compute()
-        cache.set(key, value, seconds)
+        value = compute()  # outside any try: its own errors are not the cache's
+        try:
+            cache.set(key, value, seconds)
+        except Exception as error:
+            cache_down(error)
+            return value
     _keep_locally(key, value, now + min(seconds, LOCAL_SECONDS))
     return value
+
+
+def down_in_this_request():
+    """Whether the shared cache failed earlier in the current request."""
+    return getattr(_request, "down", False)
+
+
+def cache_down(error):
+    """The shared cache failed: the rest of this request computes without
+    it; a warning at most once per ``WARN_EVERY_SECONDS`` in this process."""
+    if getattr(_request, "versions", None) is not None:
+        _request.down = True
+    now = time.monotonic()
+    with _local_lock:
+        if now - _last_warning[0] < WARN_EVERY_SECONDS:
+            return
+        _last_warning[0] = now
+    logger.warning("Content cache unreachable, serving from the database: %s: %s", type(error).__name__, error)
 
 
 def _keep_locally(key, value, expires):

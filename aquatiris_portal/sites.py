@@ -9,12 +9,17 @@ or deleted, or a page is moved, published or unpublished
 (content_cache_receivers.py). Optional: add it to ``MIDDLEWARE`` after
 ``CommonMiddleware``. It also routes the spaces' pages from the cache
 (pages/space_routes.py).
+
+If the cache is unreachable (Redis restarting) the look-ups are answered
+from the database (content_cache, and ``site_root_paths_from_database`` for Wagtail's
+own cached read): a page never fails because the cache does.
 """
 
 import hashlib
 
+from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from wagtail.models import Site
+from wagtail.models import Site, SiteRootPath
 from wagtail.views import serve
 
 from . import content_cache
@@ -36,6 +41,19 @@ def cached_site_for_request(request):
     return None if site == _NO_SITE else site
 
 
+def site_root_paths_from_database():
+    """What Wagtail's ``Site.get_site_root_paths()`` answers, without its
+    read of Django's default cache (for when that cache is down)."""
+    paths = []
+    sites = Site.objects.select_related("root_page", "root_page__locale")
+    for site in sites.order_by("-root_page__url_path", "-is_default_site", "hostname"):
+        roots = [site.root_page]
+        if getattr(settings, "WAGTAIL_I18N_ENABLED", False):
+            roots = site.root_page.get_translations(inclusive=True).select_related("locale")
+        paths.extend(SiteRootPath(site.id, root.url_path, site.root_url, root.locale.language_code) for root in roots)
+    return paths
+
+
 class CachedSiteMiddleware:
     """Gives Wagtail's page-serving view the cached site. Other views (the
     admin, the accounts screens, the host's own) are left alone: they pay
@@ -52,5 +70,9 @@ class CachedSiteMiddleware:
         # Site.find_for_request reads this attribute before querying.
         if view_func is serve and not hasattr(request, "_wagtail_site"):
             request._wagtail_site = cached_site_for_request(request)
+            if content_cache.down_in_this_request() and not hasattr(request, "_wagtail_cached_site_root_paths"):
+                # Page.get_url_parts reads this before Wagtail's own cache read,
+                # which would raise too; a healthy cache pays nothing here.
+                request._wagtail_cached_site_root_paths = site_root_paths_from_database()
             # The spaces' pages from the cache too (pages/space_routes.py).
             route_from_cache(request, request._wagtail_site, view_kwargs.get("path", view_args[0] if view_args else ""))

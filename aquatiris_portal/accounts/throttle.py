@@ -53,6 +53,7 @@ reservation back, ``failed`` keeps it and counts the account's failure.
 """
 
 import hashlib
+import logging
 import math
 import time
 
@@ -61,6 +62,8 @@ from django.core.cache import cache
 from ..conf import app_settings
 from ..records.emails import canonical_email_or_none
 from ..security_log import address_bucket
+
+logger = logging.getLogger(__name__)
 
 PREFIX = "aqp:throttle"
 BUCKETS = ("account", "pair", "ip")
@@ -99,7 +102,24 @@ def _keys(scope, email, ip):
     return targets
 
 
+# While the cache is unreachable (Redis restarting) the limiter cannot count,
+# so it refuses: failing open would let a brute force through exactly when
+# an attacker can cause the outage; the person sees the ordinary "try again
+# in a minute" message (429), not an error page, and the pages that do not
+# take a secret keep working (content_cache falls back to the database).
+UNAVAILABLE = "unavailable"
+UNAVAILABLE_WAIT = 60
+
+
 def blocked(scope, email, ip):
+    try:
+        return _blocked(scope, email, ip)
+    except Exception:  # whatever the cache backend raises (Redis: ConnectionError)
+        logger.warning("Throttle cache unreachable: %s refused", scope, exc_info=True)
+        return UNAVAILABLE_WAIT, [UNAVAILABLE]
+
+
+def _blocked(scope, email, ip):
     """(seconds until a new attempt is allowed, the buckets that are full);
     (0, []) when it is allowed now. In a scope with a soft account bucket,
     a full account refuses only an address whose pair already counts."""
@@ -168,7 +188,18 @@ def _wait_for(key, now):
 
 def begin(scope, email, ip):
     """Reserve one attempt before the secret is checked (see the module's
-    docstring). A refused attempt reserves nothing."""
+    docstring). A refused attempt reserves nothing; so does one refused
+    because the cache is unreachable (fail closed, see ``blocked``)."""
+    try:
+        return _begin(scope, email, ip)
+    except Exception:  # whatever the cache backend raises (Redis: ConnectionError)
+        logger.warning("Throttle cache unreachable: %s refused", scope, exc_info=True)
+        attempt = Attempt(scope, email, ip)
+        attempt.wait, attempt.full = UNAVAILABLE_WAIT, [UNAVAILABLE]
+        return attempt
+
+
+def _begin(scope, email, ip):
     attempt = Attempt(scope, email, ip)
     window = int(_rate(scope)["minutes"] * 60)
     now = time.time()
