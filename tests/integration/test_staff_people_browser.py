@@ -93,4 +93,9 @@ def test_customer_service_invites_and_removes_people_from_the_admin(
     assert Membership.objects.get(person=member).removed_at is not None
     removed = smtp_settings.wait_for(1)
     assert "Un conseiller Aquatiris a retiré paul.durand@example.org" in _text(removed[0])
+    # Wagtail's message fades in (a 0.5 s transition): axe reads its colours once it has settled,
+    # or a half-faded white-on-green fails the contrast rule.
+    page.wait_for_function(
+        "document.getAnimations().filter(a => a instanceof CSSTransition).every(a => a.playState !== 'running')"
+    )
     assert axe_clean(page, "staff people admin after a removal") == []
