@@ -19,8 +19,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
 from .. import access
-from ..security_log import client_ip
-from . import invitations
+from . import invitations, people_actions
 from .forms import CanonicalEmailField, GeneratedPasswordForm, OwnPasswordForm
 from .landing import landing_url
 from .lookup import record_name
@@ -80,43 +79,6 @@ def _record_or_403(request, kind):
     return access.client_for(request.user) if kind == "client" else access.spanc_for(request.user)
 
 
-def _handle_post(request, record, form):
-    action = request.POST.get("action")
-    if action == "invite":
-        if not form.is_valid():
-            return False
-        try:
-            invitations.invite(
-                record, form.cleaned_data["email"], by=request.user, request=request, ip=client_ip(request)
-            )
-        except invitations.InvitationRefused as refused:
-            form.add_error("email", str(refused))
-            return False
-        messages.success(request, _("The invitation is sent to %(email)s.") % {"email": form.cleaned_data["email"]})
-        return True
-    if action == "remove":
-        membership = active_members(record).filter(pk=request.POST.get("membership") or 0).first()
-        if membership is None:
-            raise Http404
-        try:
-            invitations.remove(membership, by=request.user, request=request)
-        except invitations.InvitationRefused as refused:
-            messages.error(request, str(refused))
-            return True
-        messages.success(
-            request, _("%(name)s no longer has access.") % {"name": invitations.person_name(membership.person)}
-        )
-        return True
-    if action == "cancel":
-        invitation = invitations.pending_invitations(record).filter(pk=request.POST.get("invitation") or 0).first()
-        if invitation is None:
-            raise Http404
-        invitations.revoke(invitation, by=request.user, request=request)
-        messages.success(request, _("The invitation to %(email)s is cancelled.") % {"email": invitation.email})
-        return True
-    raise Http404
-
-
 @csrf_protect
 @never_cache
 def people_view(request, kind):
@@ -124,7 +86,7 @@ def people_view(request, kind):
         return HttpResponseRedirect(portal_url("login", request.get_full_path()))
     record = _record_or_403(request, kind)
     form = InviteForm(request.POST if request.POST.get("action") == "invite" else None)
-    if request.method == "POST" and _handle_post(request, record, form):
+    if request.method == "POST" and people_actions.handle_post(request, record, form):
         return HttpResponseRedirect(request.path)
     members = list(active_members(record).order_by("pk"))
     return render(

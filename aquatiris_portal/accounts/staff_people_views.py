@@ -11,7 +11,6 @@ redirect to the dashboard), so nothing reads as a success.
 """
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
@@ -27,8 +26,7 @@ from django.views.defaults import permission_denied
 
 from .. import access
 from ..records.models import Client, Spanc
-from ..security_log import client_ip
-from . import invitations
+from . import invitations, people_actions
 from .lookup import record_name
 from .memberships import active_members
 from .models import Membership
@@ -69,57 +67,6 @@ def _in_site_language():
     return translation.override(settings.LANGUAGE_CODE)
 
 
-def _handle_post(request, record, form) -> bool:
-    """True once a change is done or refused with a message (redirect), False
-    when the invitation form shows its errors."""
-    action = request.POST.get("action")
-    if action == "invite":
-        if not form.is_valid():
-            return False
-        try:
-            with _in_site_language():
-                invitations.invite(
-                    record, form.cleaned_data["email"], by=request.user, request=request, ip=client_ip(request)
-                )
-        except invitations.InvitationRefused as refused:
-            form.add_error("email", str(refused))
-            return False
-        messages.success(request, _("The invitation is sent to %(email)s.") % {"email": form.cleaned_data["email"]})
-        return True
-    if action == "remove":
-        membership = active_members(record).filter(pk=_int(request.POST.get("membership"))).first()
-        if membership is None:
-            raise Http404
-        if membership.is_lead:
-            messages.error(request, _("The owner or manager follows the record's email address: not removed."))
-            return True
-        try:
-            with _in_site_language():
-                invitations.remove(membership, by=request.user, request=request)
-        except invitations.InvitationRefused as refused:
-            messages.error(request, str(refused))
-            return True
-        messages.success(
-            request, _("%(name)s no longer has access.") % {"name": invitations.person_name(membership.person)}
-        )
-        return True
-    if action == "cancel":
-        invitation = invitations.pending_invitations(record).filter(pk=_int(request.POST.get("invitation"))).first()
-        if invitation is None:
-            raise Http404
-        invitations.revoke(invitation, by=request.user, request=request)
-        messages.success(request, _("The invitation to %(email)s is cancelled.") % {"email": invitation.email})
-        return True
-    raise Http404
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
 @csrf_protect
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -131,7 +78,7 @@ def record_people_view(request, kind, pk):
     record = get_object_or_404(MODELS[kind], pk=pk)
     invite_post = request.method == "POST" and request.POST.get("action") == "invite"
     form = InviteForm(request.POST if invite_post else None)
-    if request.method == "POST" and _handle_post(request, record, form):
+    if request.method == "POST" and people_actions.handle_post(request, record, form, mails_language=_in_site_language):
         return HttpResponseRedirect(request.path)
     members = sorted(active_members(record), key=lambda member: (not member.is_lead, member.pk))
     pending = list(invitations.pending_invitations(record).order_by("pk"))
