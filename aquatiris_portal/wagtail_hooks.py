@@ -41,6 +41,7 @@ hooks.register("aquatiris_portal_landing_url", landing_url)  # asked by accounts
 hooks.register("aquatiris_portal_sender_email", default_sender_email)  # asked by notifications.mail.queue_mail
 hooks.register("register_admin_urls", view_as_admin.admin_urls)  # « Voir comme un client »
 hooks.register("register_admin_menu_item", view_as_admin.menu_item)
+hooks.register("register_permissions", view_as_admin.group_permissions)  # Settings › Groups
 hooks.register("register_admin_urls", staff_people_views.admin_urls)  # « Personnes » of a client or a SPANC
 hooks.register("aquatiris_portal_record_buttons", staff_people_views.record_buttons)  # asked by records.admin
 hooks.register("register_permissions", staff_people_views.group_permissions)  # Settings › Groups

@@ -2,6 +2,7 @@
 chooser of a client, the start and the end of a view, the menu item."""
 
 from django.contrib import messages
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -68,6 +69,12 @@ def stop_view(request):
     if view_as.end(request, reason="left"):
         messages.success(request, _("You left the client's view."))
     return redirect(view_as.chooser_url() if access.may_view_as_client(request.user) else reverse("wagtailadmin_home"))
+
+
+def group_permissions():
+    """The permission Settings › Groups lists (it shows only those registered), to grant the view to a group."""
+    app_label, codename = access.VIEW_AS_CLIENT_PERMISSION.split(".")
+    return Permission.objects.filter(content_type__app_label=app_label, codename=codename)
 
 
 def _int(value):
