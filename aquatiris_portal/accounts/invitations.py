@@ -7,12 +7,17 @@ security log and is mailed to the record's owner or manager.
 The views are people_views.py; this module holds the rules without HTTP.
 """
 
+from __future__ import annotations
+
 import datetime
 import secrets
 import uuid
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +34,9 @@ from .models import Invitation, Membership, PortalAccount
 from .second_factor import email_device
 from .tokens import hash_token
 
+if TYPE_CHECKING:  # the host's AUTH_USER_MODEL at run time; the type checker reads the settings' default
+    from django.contrib.auth.models import User as Person
+
 # The role an invitation gives: the lead (owner, manager) is the record's own email, never invited.
 INVITED_ROLE = {"client": Membership.Role.HOUSEHOLD, "spanc": Membership.Role.AGENT}
 
@@ -41,7 +49,7 @@ def cap(record: Client | Spanc) -> int:
     return app_settings.PEOPLE_PER_CLIENT if isinstance(record, Client) else app_settings.PEOPLE_PER_SPANC
 
 
-def pending_invitations(record: Client | Spanc):
+def pending_invitations(record: Client | Spanc) -> QuerySet[Invitation]:
     return Invitation.objects.filter(
         accepted_at=None, revoked_at=None, expires_at__gt=timezone.now(), **{record_kind(record): record}
     ).select_related("invited_by")
@@ -52,14 +60,14 @@ def people_count(record: Client | Spanc) -> int:
     return active_members(record).count() + pending_invitations(record).count()
 
 
-def person_name(user) -> str:
+def person_name(user: Person | None) -> str:
     """How a person is named to others: their name, else their address."""
     if user is None:
         return ""
     return (user.get_full_name() or "").strip() or user.email or user.get_username()
 
 
-def is_staff_actor(record: Client | Spanc, user) -> bool:
+def is_staff_actor(record: Client | Spanc, user: Person | None) -> bool:
     """Whoever invites or removes without ever having been a person of
     ``record`` acts for Aquatiris (the admin's « Personnes » screen)."""
     if not getattr(user, "pk", None):
@@ -67,26 +75,28 @@ def is_staff_actor(record: Client | Spanc, user) -> bool:
     return not Membership.objects.filter(person=user, **{record_kind(record): record}).exists()
 
 
-def actor_name(record: Client | Spanc, user) -> str:
+def actor_name(record: Client | Spanc, user: Person | None) -> str:
     """How the one who invites or removes is named to the people of
     ``record``: a person of the space by their name; staff never by name or
     address (as « Qui a consulté » shows them)."""
     return _("An Aquatiris adviser") if is_staff_actor(record, user) else person_name(user)
 
 
-def _actor_kind(record, user) -> str:
+def _actor_kind(record: Client | Spanc, user: Person | None) -> str:
     """Who acted, for the security log: "member" (the lead), "staff" or "system"."""
     if not getattr(user, "pk", None):
         return "system"
     return "staff" if is_staff_actor(record, user) else "member"
 
 
-def account_for_email(email: str):
+def account_for_email(email: str) -> Person | None:
     """The existing login of ``email`` (logins are canonical addresses), or None."""
     return get_user_model()._default_manager.filter(username=email).first()
 
 
-def _notify_lead(record, event, *, person_email, by=None, key_suffix=""):
+def _notify_lead(
+    record: Client | Spanc, event: str, *, person_email: str, by: Person | None = None, key_suffix: str = ""
+) -> None:
     """The owner or manager hears of every invitation, acceptance and removal."""
     address = canonical_email_or_none(record.email)
     queue_mail(
@@ -104,13 +114,21 @@ def _notify_lead(record, event, *, person_email, by=None, key_suffix=""):
     )
 
 
-def invite(record: Client | Spanc, email: str, *, by, request=None, ip=None) -> Invitation:
+def invite(
+    record: Client | Spanc,
+    email: str,
+    *,
+    by: Person | None,
+    request: HttpRequest | None = None,
+    ip: str | None = None,
+) -> Invitation:
     """Invite ``email`` (canonical) into ``record``; returns the invitation.
     Raises InvitationRefused (already a member, cap reached, throttled)."""
     kind = record_kind(record)
-    email = canonical_email_or_none(email)
-    if not email:
+    canonical = canonical_email_or_none(email)
+    if not canonical:
         raise InvitationRefused(_("This email address cannot be used."))
+    email = canonical
     if active_members(record).filter(person__username=email).exists():
         raise InvitationRefused(_("This person already has access."))
     wait = throttle.blocked_for("invitation", email, ip)
@@ -175,7 +193,7 @@ def invite(record: Client | Spanc, email: str, *, by, request=None, ip=None) -> 
     return invitation
 
 
-def find_valid(raw: str | None, *, for_update=False) -> Invitation | None:
+def find_valid(raw: str | None, *, for_update: bool = False) -> Invitation | None:
     """The pending invitation of ``raw``, or None (unknown, used, revoked, expired)."""
     if not raw or len(raw) > 100:
         return None
@@ -186,7 +204,7 @@ def find_valid(raw: str | None, *, for_update=False) -> Invitation | None:
     return invitation if invitation is not None and invitation.pending() else None
 
 
-def _join(invitation: Invitation, person, request) -> Membership:
+def _join(invitation: Invitation, person: Person, request: HttpRequest | None) -> Membership:
     record = invitation.record
     membership = add_membership(person, record, invitation.role, invited_by=invitation.invited_by)
     person.groups.add(groups.client_group() if invitation.kind == "client" else groups.spanc_group())
@@ -221,7 +239,14 @@ def _locked_pending(invitation: Invitation) -> Invitation:
     return locked
 
 
-def accept_new(invitation: Invitation, password: str, request=None, *, first_name="", last_name=""):
+def accept_new(
+    invitation: Invitation,
+    password: str,
+    request: HttpRequest | None = None,
+    *,
+    first_name: str = "",
+    last_name: str = "",
+) -> Person:
     """A first account for the invited address: its password, its membership.
     Raises ValueError when the link is spent or the address has an account
     meanwhile (that account must confirm: nothing is merged)."""
@@ -243,7 +268,7 @@ def accept_new(invitation: Invitation, password: str, request=None, *, first_nam
     return user
 
 
-def accept_existing(invitation: Invitation, user, request=None) -> Membership:
+def accept_existing(invitation: Invitation, user: Person, request: HttpRequest | None = None) -> Membership:
     """The logged-in ``user`` confirms the invitation sent to their own address."""
     with transaction.atomic():
         invitation = _locked_pending(invitation)
@@ -253,7 +278,7 @@ def accept_existing(invitation: Invitation, user, request=None) -> Membership:
         return _join(invitation, user, request)
 
 
-def revoke(invitation: Invitation, *, by=None, request=None) -> bool:
+def revoke(invitation: Invitation, *, by: Person | None = None, request: HttpRequest | None = None) -> bool:
     """Cancel a pending invitation (its link stops working) and log who did;
     False (nothing logged) when it was no longer pending."""
     cancelled = Invitation.objects.filter(pk=invitation.pk, revoked_at=None, accepted_at=None).update(
@@ -274,7 +299,7 @@ def revoke(invitation: Invitation, *, by=None, request=None) -> bool:
     return bool(cancelled)
 
 
-def remove(membership: Membership, *, by, request=None) -> bool:
+def remove(membership: Membership, *, by: Person | None, request: HttpRequest | None = None) -> bool:
     """End ``membership``: access refuses the record from the person's next
     request (it reads memberships each time); a person left with no record
     at all also loses their open sessions. The lead is not removed here
