@@ -17,6 +17,7 @@ from ..records.models import DocumentSource, Installation, PortalDocument
 from ..records.themes import theme_for
 from ..sync.outbox import record_event
 from .certificates import certificate_pdf
+from .greetings import account_at, for_recipient
 from .models import AuthorRole, PortalRequest, RequestMessage, WarrantyExtension
 from .routing import warranty_recipients
 from .threads import post_message
@@ -173,13 +174,16 @@ def _register(user, installation, serial_number, portal_settings, site_url):
         },
         installation=installation,
     )
+    to = warranty_recipients(installation)
+    client = installation.client
     queue_mail(
         key=f"warranty:{installation.pk}:{serial_number}",
-        to=warranty_recipients(installation),
+        to=to,
         template=MAIL + "warranty_confirmation",
         context={
             "installation": installation,
-            "client": installation.client,
+            "client": client,
+            "greeting": for_recipient(account_at(to[0]) if to else None, client, client.full_name),
             "extension": extension,
             "franchisee": installation.franchisee,
             "site_url": site_url,

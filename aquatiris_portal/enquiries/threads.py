@@ -31,7 +31,7 @@ from ..notifications.models import OutgoingMail
 from ..notifications.preferences import unsubscribe_headers
 from ..sync.outbox import record_event
 from ..uploads import safe_filename
-from . import authors, limits, links, routing
+from . import authors, greetings, limits, links, routing
 from .models import AuthorRole, PortalRequest, RequestAttachment, RequestMessage
 
 logger = logging.getLogger(__name__)
@@ -374,6 +374,9 @@ def notify(portal_request, message, attachments, *, site_url="", portal_settings
                 context={
                     **context,
                     "thread_url": links.client_thread_url(portal_request, site_url),
+                    "greeting": greetings.for_recipient(
+                        user, portal_request.client, greetings.request_names(portal_request)
+                    ),
                     "include_text": app_settings.MAIL_INCLUDES_MESSAGE,
                     "unsubscribe_url": unsubscribe_url,
                 },
