@@ -7,19 +7,22 @@ for an owner or manager with one: the page is theirs.
 {% greeting_name %}: whom the client space greets."""
 
 from django import template
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from .. import access
 from ..accounts.greeting import greeting_name as person_greeting
 from ..accounts.lookup import record_name
 from ..pages.client_space import ClientSpacePage
 from ..pages.pro_space import ProSpacePage
+from .portal_urls import portal_url
 
 register = template.Library()
 
 
-@register.inclusion_tag("aquatiris_portal/accounts/_space_of.html", takes_context=True)
-def space_of(context, kind):
-    request = context.get("request")
+def space_of_values(request, kind):
+    """{"name": the record's name or None, "several": whether the person has other records}."""
     user = getattr(request, "user", None)
     if user is None or access.viewed_client(user) is not None:
         return {"name": None}
@@ -28,6 +31,20 @@ def space_of(context, kind):
     if current is None or (not several and current.role in access.LEAD_ROLES):
         return {"name": None}
     return {"name": record_name(current.record), "kind": kind, "several": several}
+
+
+# Written in Python: on every screen of both spaces, empty for most people.
+@register.simple_tag(takes_context=True)
+def space_of(context, kind):
+    values = space_of_values(context.get("request"), kind)
+    if not values["name"]:
+        return ""
+    change = ""
+    if values["several"]:
+        change = format_html(' · <a href="{}">{}</a>', portal_url("choose_space"), mark_safe(gettext("Change space")))  # noqa: S308
+    # As {% blocktranslate %}: the msgstr is ours, the name is escaped.
+    said = gettext("Space of %(name)s") % {"name": conditional_escape(values["name"])}
+    return format_html('\n<p class="aqp-space-of">{}{}</p>\n\n', mark_safe(said), change)  # noqa: S308
 
 
 @register.simple_tag(takes_context=True)

@@ -12,9 +12,17 @@ SPANC, staff, a visitor) gets the account links alone, as before.
 The links are the same for every client of a site: cached per site
 (content_cache.SHELL, forgotten when a page is published, unpublished or
 moved, or a site changes), so a warm page pays no query for them.
+
+``{% portal_header %}`` writes that header (or the account links alone) in
+Python: it is on every portal page, and as templates (two includes, a
+dozen ``{% translate %}``, four ``{% url %}``) it cost more than many a
+screen's own content. Every value goes through ``format_html``/``escape``.
 """
 
 from django import template
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_noop
 
 from .. import access, content_cache
 from ..pages.client_space import ClientSpacePage
@@ -22,11 +30,23 @@ from ..pages.faq import FaqPage
 from ..pages.news import ArticlePage, NewsIndexPage
 from ..sites import cached_site_for_request
 from ..snippets.audiences import Audience
+from .portal_people import people_kinds
+from .portal_urls import portal_static, portal_url
 
 register = template.Library()
 
 # The space's routes in its navigation, in their order (the template gives their labels).
 SPACE_TABS = ("dashboard", "contact", "requests", "maintenance", "maintenance_contract", "news", "document_accesses")
+# The navigation's tabs and labels, in their order ("faq" only when the site has a client FAQ).
+NAV_LABELS = (
+    ("dashboard", gettext_noop("My installations")),
+    ("contact", gettext_noop("Contact my franchisee")),
+    ("requests", gettext_noop("My requests")),
+    ("maintenance", gettext_noop("Maintenance")),
+    ("maintenance_contract", gettext_noop("Maintenance contract")),
+    ("news", gettext_noop("News and advice")),
+    ("faq", gettext_noop("Frequently asked questions")),
+)
 # Account screens (accounts/urls.py, digests) and the link of the account bar they belong to.
 ACCOUNT_SCREENS = {
     "password_change": "password",
@@ -87,3 +107,122 @@ def portal_client_shell(context):
     if links == "-":
         return None
     return {"links": links, "current": _current(context, request)}
+
+
+def _t(msgid):
+    """As ``{% translate "…" %}``: our own msgstr, written as it is (the templates did not escape it)."""
+    return mark_safe(gettext(msgid))  # noqa: S308  the package's catalogue, not what people type
+
+
+def _current_attr(on):
+    return mark_safe(' aria-current="page"') if on else ""
+
+
+def _csrf_input(context):
+    """What ``{% csrf_token %}`` writes."""
+    token = context.get("csrf_token")
+    if not token or token == "NOTPROVIDED":  # noqa: S105  the context processor's "no token"
+        return ""
+    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
+
+
+def account_bar_html(context, user, current="", links=None):
+    """The account links (« Connecté en tant que », password, notifications,
+    « Personnes », who read my documents, log out), or "" for a visitor."""
+    if user is None or not user.is_authenticated:
+        return ""
+    links = links or {}
+    kinds = people_kinds(context)
+    people = format_html_join(
+        "",
+        '<a href="{}"{}>{}</a>',
+        (
+            (
+                portal_url("people", kind),
+                _current_attr(current == "people"),
+                _t("People of the pro space") if len(kinds) > 1 and kind == "spanc" else _t("People"),
+            )
+            for kind in kinds
+        ),
+    )
+    accesses = ""
+    if links.get("document_accesses"):
+        accesses = format_html(
+            '<a href="{}"{}>{}</a>',
+            links["document_accesses"],
+            _current_attr(current == "document_accesses"),
+            _t("Who read my documents"),
+        )
+    who = gettext("Logged in as %(email)s") % {"email": conditional_escape(user.email or user.get_username())}
+    return format_html(
+        '\n<nav class="aqp-account-bar" aria-label="{}">\n'
+        '  <span class="aqp-account-bar__who">{}</span>\n'
+        '  <a href="{}"{}>{}</a>\n'
+        '  <a href="{}"{}>{}</a>\n'
+        "  {}\n"
+        "  {}\n"
+        '  <form method="post" action="{}" class="aqp-account-bar__logout">\n'
+        "    {}\n"
+        '    <button type="submit" class="aqp-button aqp-button--link">{}</button>\n'
+        "  </form>\n"
+        "</nav>\n\n",
+        _t("My account"),
+        mark_safe(who),  # noqa: S308  the msgid is ours; the email is escaped above
+        portal_url("password_change"),
+        _current_attr(current == "password"),
+        _t("Change my password"),
+        portal_url("notification_preferences"),
+        _current_attr(current == "notifications"),
+        _t("Email notifications"),
+        people,
+        accesses,
+        portal_url("logout"),
+        _csrf_input(context),
+        _t("Log out"),
+    )
+
+
+def client_shell_html(context, user, shell):
+    """The client space's header: its navigation and the account links,
+    behind one "Menu" button on a phone (menu.js)."""
+    links, current = shell["links"], shell["current"]
+    items = [
+        format_html('<li><a href="{}"{}>{}</a></li>', links.get(tab, ""), _current_attr(current == tab), _t(label))
+        if tab != "faq" or links.get("faq")
+        else ""
+        for tab, label in NAV_LABELS
+    ]
+    return format_html(
+        '\n<div class="aqp-space aqp-shell">\n'
+        '  <div class="aqp-menu" data-aqp-menu>\n'
+        '  <button type="button" class="aqp-menu__toggle aqp-button aqp-button--secondary" aria-expanded="false" '
+        'aria-controls="aqp-menu-panel" hidden><span aria-hidden="true">☰ </span>{}</button>\n'
+        '  <div class="aqp-menu__panel" id="aqp-menu-panel">\n'
+        '  <nav class="aqp-space-nav" aria-label="{}" data-aqp-shell="client">\n'
+        "    <ul>\n"
+        "      {}\n"
+        "    </ul>\n"
+        "  </nav>\n"
+        "  {}\n"
+        "  </div>\n"
+        "  </div>\n"
+        "</div>\n"
+        '<script src="{}" defer></script>\n',
+        _t("Menu"),
+        _t("Client space"),
+        mark_safe("\n      ".join(items)),  # noqa: S308  each item went through format_html
+        account_bar_html(context, user, current, links),
+        portal_static("aquatiris_portal/menu.js"),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def portal_header(context):
+    """The header of every portal page (layout.html): the client space's
+    for a client, the account links for anyone else logged in, else nothing."""
+    shell = portal_client_shell(context)
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if shell:
+        return client_shell_html(context, user, shell)
+    return account_bar_html(context, user, context.get("current", ""))
