@@ -18,8 +18,8 @@
 - The pro space stays closed: a SPANC is never "viewed as".
 
 The view ends when the staff member leaves it (the banner's button), when
-the session ends (logout, idle timeout), or when the permission or the
-client is gone (logged as ended).
+the session ends (any logout, the idle one too: pages/receivers.py), or when
+the permission or the client is gone (each logged as ended, once).
 """
 
 import datetime
