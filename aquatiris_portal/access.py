@@ -224,6 +224,11 @@ def installations_for_spanc(user: User) -> QuerySet[Installation]:
     spanc = spanc_for(user)
     if spanc is None:
         return Installation.objects.none()
+    return installations_of_spanc(spanc)
+
+
+def installations_of_spanc(spanc: Spanc) -> QuerySet[Installation]:
+    """What ``installations_for_spanc`` gives the SPANC's account, from the record."""
     return Installation.objects.filter(spanc=spanc)
 
 
@@ -260,6 +265,11 @@ def spanc_documents(user: User) -> QuerySet[PortalDocument]:
     spanc = spanc_for(user)
     if spanc is None:
         return PortalDocument.objects.none()
+    return documents_of_spanc(spanc)
+
+
+def documents_of_spanc(spanc: Spanc) -> QuerySet[PortalDocument]:
+    """What ``spanc_documents`` gives the SPANC's account, from the record."""
     return PortalDocument.objects.live().filter(
         Q(visible_to_spanc=True) | Q(uploaded_by_spanc=spanc),
         installation__spanc=spanc,

@@ -89,11 +89,16 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
         overdue_months = folders_.clean_overdue(request.GET.get("overdue"))
         stage = folders_.clean_stage(request.GET.get("stage"), overdue_months)
         proof = proof_views.clean_filter(request.GET.get("proof"))
-        keys = folders_.folder_keys(
-            request.user, query=query, sort=sort, overdue_months=overdue_months, stage=stage, proof=proof
-        )
         # The page's folders and the list's count: one query (pro_space_list_page).
-        paginator, page_obj = list_page.paginate(request.user, keys, sort, request.GET.get("page"))
+        paginator, page_obj = list_page.paginate(
+            request.user,
+            query=query,
+            sort=sort,
+            overdue_months=overdue_months,
+            stage=stage,
+            proof=proof,
+            number=request.GET.get("page"),
+        )
         account = access.account_for(request.user)
         previous_visit_at = account.previous_visit_at if account else None
         folders = page_obj.object_list

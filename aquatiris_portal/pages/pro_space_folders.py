@@ -160,7 +160,17 @@ def overdue(installations, months, today=None):
     the territory's indexes (last_maintenance_on, installed_on)."""
     if not months:
         return installations
-    cutoff = add_months(today or timezone.localdate(), -months)
+    return overdue_since(installations, overdue_cutoff(months, today))
+
+
+def overdue_cutoff(months, today=None):
+    return add_months(today or timezone.localdate(), -months)
+
+
+def overdue_since(installations, cutoff):
+    """``overdue``'s filter from its cut-off date (None: no filter)."""
+    if cutoff is None:
+        return installations
     return installations.filter(
         Q(last_maintenance_on__lt=cutoff) | Q(last_maintenance_on__isnull=True, installed_on__lt=cutoff)
     )
@@ -193,32 +203,31 @@ def list_state(params):
     return urlencode(state)
 
 
-def _documents_of_outer_installation(user):
-    return access.spanc_documents(user).filter(installation=OuterRef("pk")).order_by()
+def _outer_installations(documents):
+    return documents.filter(installation=OuterRef("pk")).order_by()
 
 
 def with_document_stats(user, installations):
     """Add ``document_count``, ``latest_document_at`` (documents the SPANC may
     see) and ``latest_received_at`` (the same without the SPANC's own
     uploads: what it sent itself is never news to it)."""
-    documents = _documents_of_outer_installation(user)
+    return document_stats(access.spanc_documents(user), access.spanc_for(user), installations)
+
+
+def document_stats(documents, spanc, installations):
+    """``with_document_stats`` from the SPANC's documents (``access``) and the SPANC."""
+    documents = _outer_installations(documents)
     count = documents.values("installation").annotate(n=Count("pk")).values("n")
+    received = documents.exclude(uploaded_by_spanc=spanc) if spanc is not None else documents
     return installations.annotate(
         document_count=Coalesce(Subquery(count, output_field=IntegerField()), Value(0)),
-        latest_document_at=_latest(user, documents),
-        latest_received_at=_latest_received(user, documents),
+        latest_document_at=_latest(documents),
+        latest_received_at=_latest(received),
     )
 
 
-def _latest(user, documents=None):
-    documents = _documents_of_outer_installation(user) if documents is None else documents
-    return Subquery(documents.order_by("-created_at").values("created_at")[:1], output_field=DateTimeField())
-
-
-def _latest_received(user, documents):
-    spanc = access.spanc_for(user)
-    if spanc is not None:
-        documents = documents.exclude(uploaded_by_spanc=spanc)
+def _latest(documents):
+    """The newest of ``documents`` (correlated by ``_outer_installations``)."""
     return Subquery(documents.order_by("-created_at").values("created_at")[:1], output_field=DateTimeField())
 
 
@@ -227,7 +236,10 @@ def search(installations, query):
     name, the town, the postcode or the reference, accents and case ignored
     ("pere rennes" finds Père in Rennes). It scans one territory's rows only
     (the spanc index), never the clients."""
-    words = search_words(clean_query(query))
+    return search_by_words(installations, search_words(clean_query(query)))
+
+
+def search_by_words(installations, words):
     for word in words:
         installations = installations.filter(search_words__contains=" " + word)
     return installations
@@ -243,11 +255,25 @@ def spanc_folders(user, *, query="", sort=DEFAULT_SORT, overdue_months=None, sta
 def folder_keys(user, *, query="", sort=DEFAULT_SORT, overdue_months=None, stage=STAGE_ALL, proof=""):
     """The folders' keys in order, with only what ordering needs: the
     paginator counts and slices this cheap query."""
-    installations = access.installations_for_spanc(user)
+    cutoff = overdue_cutoff(overdue_months) if overdue_months else None
+    return keys_of(
+        access.installations_for_spanc(user),
+        access.spanc_documents(user),
+        words=search_words(clean_query(query)),
+        sort=sort,
+        cutoff=cutoff,
+        stage=stage,
+        proof=proof,
+        today=timezone.localdate(),
+    )
+
+
+def keys_of(installations, documents, *, words, sort, cutoff, stage, proof, today):
+    """``folder_keys`` from the SPANC's installations and documents (``access``)."""
     if clean_sort(sort).lstrip("-") == "latest":
-        installations = installations.annotate(latest_document_at=_latest(user))
-    installations = proofs.by_proof(installations, proof)
-    return by_stage(overdue(search(installations, query), overdue_months), stage).order_by(*ordering(sort))
+        installations = installations.annotate(latest_document_at=_latest(_outer_installations(documents)))
+    installations = proofs.by_proof(installations, proof, today=today)
+    return by_stage(overdue_since(search_by_words(installations, words), cutoff), stage).order_by(*ordering(sort))
 
 
 # The numeric codes of Django's date formats (French SHORT_DATE_FORMAT: "d/m/Y"),

@@ -1,5 +1,6 @@
 """One page of the SPANC's folder list: its folders and the list's count in
-one SQL query, and its table rows written once in Python.
+one SQL query (compiled once per shape: pro_space_list_sql), and its table
+rows written once in Python.
 
 The count is an uncorrelated subquery of the page's query (the database
 computes it once), so a page costs one query on a territory of 5 folders
@@ -15,44 +16,127 @@ dicts of ``folder_rows`` stay in the context for a host's own template.
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, IntegerField, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from .. import access
 from ..enquiries import proofs
+from ..records.models import Client, Installation
+from ..records.names import search_words
 from . import pro_space_folders as folders_
+from . import pro_space_list_sql as list_sql
+
+# The page's columns: each folder whole (a host's template may read any
+# field, without a query per row), its client whole, then the annotations.
+FOLDER_FIELDS = [field.attname for field in Installation._meta.concrete_fields]
+CLIENT_FIELDS = [field.attname for field in Client._meta.concrete_fields]
+ANNOTATIONS = [
+    "document_count",
+    "latest_document_at",
+    "latest_received_at",
+    "proof_status",
+    "proof_due_on",
+    "list_total",
+]
+COLUMNS = [*FOLDER_FIELDS, *(f"client__{name}" for name in CLIENT_FIELDS), *ANNOTATIONS]
 
 
-def paginate(user, keys, sort, number):
+def paginate(
+    user, *, query="", sort=folders_.DEFAULT_SORT, overdue_months=None, stage=folders_.STAGE_ALL, proof="", number=None
+):
     """(paginator, page): ``page.object_list`` is the page's annotated
-    folders (``folders_.with_document_stats``, proof status), in order."""
-    paginator = Paginator(keys, folders_.PER_PAGE)
+    folders (document stats, proof status, the client), in order."""
+    spanc = access.spanc_for(user)
+    today = timezone.localdate()
+    values = {
+        "spanc": spanc,
+        "words": search_words(folders_.clean_query(query)),
+        "today": today,
+        "cutoff": folders_.overdue_cutoff(overdue_months, today) if overdue_months else None,
+    }
+    filters = {"sort": sort, "stage": stage, "proof": proofs.clean_filter(proof)}
+    paginator = Paginator(_keys(values, filters) if spanc else Installation.objects.none(), folders_.PER_PAGE)
     try:
         wanted = int(number)
     except (TypeError, ValueError):
         wanted = 1  # as get_page: not a number, the first page
+    if spanc is None:
+        return paginator, paginator.get_page(1)
     if wanted >= 1:
-        folders = _annotated_page(user, keys, sort, wanted)
+        folders = page_folders(values, filters, wanted)
         if folders or wanted == 1:
             # The page's query counted the list: the paginator asks nothing more.
             paginator.count = folders[0].list_total if folders else 0
             return paginator, Page(folders, wanted, paginator)
     page = paginator.get_page(number)  # past the end: count, then the last page
-    folders = _annotated_page(user, keys, sort, page.number) if paginator.count else []
+    folders = page_folders(values, filters, page.number) if paginator.count else []
     return paginator, Page(folders, page.number, paginator)
 
 
-def _annotated_page(user, keys, sort, number):
+def _keys(values, filters):
+    spanc = values["spanc"]
+    return folders_.keys_of(
+        access.installations_of_spanc(spanc),
+        access.documents_of_spanc(spanc),
+        words=values["words"],
+        sort=filters["sort"],
+        cutoff=values["cutoff"],
+        stage=filters["stage"],
+        proof=filters["proof"],
+        today=values["today"],
+    )
+
+
+def page_queryset(filters, number, *, spanc, words, today, cutoff):
+    """The page's folders as a values_list of COLUMNS, with the list's count
+    in each row (an uncorrelated subquery: the database computes it once)."""
+    values = {"spanc": spanc, "words": words, "today": today, "cutoff": cutoff}
+    keys = _keys(values, filters)
     offset = (number - 1) * folders_.PER_PAGE
     page_keys = keys.values("pk")[offset : offset + folders_.PER_PAGE]
-    # Every key is on the user's one territory: grouped by it, one row, the count.
+    # Every key is on the SPANC's one territory: grouped by it, one row, the count.
     count = keys.order_by().values("spanc").annotate(n=Count("*")).values("n")
-    folders = access.installations_for_spanc(user).filter(pk__in=page_keys)
-    folders = proofs.with_proof_status(folders_.with_document_stats(user, folders)).annotate(
+    installations = access.installations_of_spanc(spanc).filter(pk__in=page_keys)
+    folders = folders_.document_stats(access.documents_of_spanc(spanc), spanc, installations)
+    folders = proofs.with_proof_status(folders).annotate(
         list_total=Coalesce(Subquery(count, output_field=IntegerField()), Value(0))
     )
-    return list(folders.select_related("client").order_by(*folders_.ordering(sort)))
+    return folders.order_by(*folders_.ordering(filters["sort"])).values_list(*COLUMNS)
+
+
+def page_folders(values, filters, number):
+    """The page's folders, annotated, their clients attached; the SQL
+    compiled once per shape (pro_space_list_sql)."""
+    shape = (
+        filters["sort"],
+        len(values["words"]),
+        values["cutoff"] is not None,
+        filters["stage"],
+        filters["proof"],
+        number,
+    )
+
+    def build(**markers):
+        return page_queryset(filters, number, **markers)
+
+    return to_folders(list_sql.rows(build, shape, **values))
+
+
+def to_folders(rows):
+    """Installations (with ``client`` and the annotations) from COLUMNS' rows."""
+    db = Installation.objects.db
+    n_folder, n_client = len(FOLDER_FIELDS), len(CLIENT_FIELDS)
+    set_client = Installation.client.field.set_cached_value
+    folders = []
+    for row in rows:
+        folder = Installation.from_db(db, FOLDER_FIELDS, row[:n_folder])
+        set_client(folder, Client.from_db(db, CLIENT_FIELDS, row[n_folder : n_folder + n_client]))
+        for name, value in zip(ANNOTATIONS, row[n_folder + n_client :], strict=True):
+            setattr(folder, name, value)
+        folders.append(folder)
+    return folders
 
 
 def _time(value):
