@@ -13,12 +13,14 @@ string written here costs a fraction of it. Every value is escaped; the
 dicts of ``folder_rows`` stay in the context for a host's own template.
 """
 
+from html import escape  # Django's escape without its lazy-string wrapper: 300 calls a page
+
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, IntegerField, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 from .. import access
@@ -145,40 +147,54 @@ def _time(value):
     return f'<time datetime="{value["iso"]}">{escape(value["text"])}</time>'
 
 
+_COLUMNS = (
+    ("client", gettext_noop("Client")),
+    ("town", gettext_noop("Town")),
+    ("address", gettext_noop("Address")),
+    ("reference", gettext_noop("Installation reference")),
+    ("capacity", gettext_noop("Capacity")),
+    ("installed", gettext_noop("Installed on")),
+    ("stage", gettext_noop("Stage")),
+    ("maintenance", gettext_noop("Last maintenance")),
+    ("documents", gettext_noop("Documents")),
+    ("latest", gettext_noop("Latest document")),
+    ("proof", gettext_noop("Proof")),
+    ("choose", gettext_noop("Choose")),
+)
+# language -> the rows' fixed texts, translated and escaped once per process
+# (a catalogue does not change while it runs): 40 gettext calls a page less.
+_texts_by_language: dict = {}
+
+
+def _texts():
+    language = get_language()
+    texts = _texts_by_language.get(language)
+    if texts is None:
+        labels = {key: escape(_(text)) for key, text in _COLUMNS}
+        texts = (labels, f'<span class="aqp-badge">{escape(_("New"))}</span>', _("Choose %(name)s (%(ref)s)"))
+        if len(_texts_by_language) < 50:  # the site's languages: a handful
+            _texts_by_language[language] = texts
+    return texts
+
+
 def rows_html(rows):
     """The table's body rows (``folder_rows``' dicts) as one safe string, the
     markup folder_list.html wrote for them."""
-    labels = {
-        key: escape(text)
-        for key, text in (
-            ("client", _("Client")),
-            ("town", _("Town")),
-            ("address", _("Address")),
-            ("reference", _("Installation reference")),
-            ("capacity", _("Capacity")),
-            ("installed", _("Installed on")),
-            ("stage", _("Stage")),
-            ("maintenance", _("Last maintenance")),
-            ("documents", _("Documents")),
-            ("latest", _("Latest document")),
-            ("proof", _("Proof")),
-            ("choose", _("Choose")),
-        )
-    }
-    new = f'<span class="aqp-badge">{escape(_("New"))}</span>'
+    labels, new, choose_text = _texts()
     out = []
     for row in rows:
         pk = row["folder"].pk
         proof = row["proof"]
+        name, reference = escape(row["name"]), escape(row["reference"])
         # As {% blocktranslate %}: the values escaped, the sentence as translated.
-        choose = _("Choose %(name)s (%(ref)s)") % {"name": escape(row["name"]), "ref": escape(row["reference"])}
+        choose = choose_text % {"name": name, "ref": reference}
         out.append(
             "<tr>"
-            f'<th scope="row" data-label="{labels["client"]}"><a href="{escape(row["url"])}">{escape(row["name"])}</a>'
+            f'<th scope="row" data-label="{labels["client"]}"><a href="{escape(row["url"])}">{name}</a>'
             f"{' ' + new if row['new'] else ''}</th>"
             f'<td data-label="{labels["town"]}">{escape(row["town"])}</td>'
             f'<td data-label="{labels["address"]}">{escape(row["address"])}</td>'
-            f'<td data-label="{labels["reference"]}">{escape(row["reference"])}</td>'
+            f'<td data-label="{labels["reference"]}">{reference}</td>'
             f'<td data-label="{labels["capacity"]}">{escape(row["capacity"])}</td>'
             f'<td data-label="{labels["installed"]}">{_time(row["installed"])}</td>'
             f'<td data-label="{labels["stage"]}">{escape(row["stage"])}</td>'
