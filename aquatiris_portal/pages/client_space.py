@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
@@ -164,7 +165,8 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
             "request": request,
             "client": access.client_for(user),
             "account": account,
-            "installations": list(installations.order_by("reference")),
+            # Read when a screen first uses them: the news, requests and maintenance screens never do.
+            "installations": SimpleLazyObject(lambda: list(installations.order_by("reference"))),
             "portal_settings": PortalSettings.for_request(request),
         }
         context.update(extra)
