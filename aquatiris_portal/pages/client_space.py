@@ -30,9 +30,8 @@ from ..enquiries.archive_models import PersonalArchive
 from ..snippets.seasonal import SeasonalTask
 from ..snippets.site_settings import PortalSettings
 from ..snippets.stages import progress_for, stage_texts
-from . import client_visits, document_accesses, proof_views
+from . import client_visits, dashboard_screen, document_accesses, proof_views
 from . import view_as_client as view_as
-from .dashboard_status import dashboard_status
 from .first_connection import CodeFacsimileBlock
 from .gating import GatedPageMixin, login_redirect
 from .space_texts import ClientSpaceTexts
@@ -190,21 +189,7 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
 
     @path("", name="dashboard")
     def dashboard(self, request):
-        context = self.space_context(request, dashboard=True, nav="dashboard")
-        # The SPANC's requests to answer: read only when an installation has one.
-        if any(installation.has_open_proof for installation in context["installations"]):
-            context["proof_tasks"] = list(proofs.open_for_client(request.user))
-        texts = stage_texts()
-        for installation in context["installations"]:
-            installation.stage_name = next(s["name"] for s in progress_for(installation.stage, texts) if s["current"])
-
-        context.update(dashboard_status(request.user, context["installations"], context["portal_settings"]))
-        upcoming = client_visits.next_visits(request.user, context["installations"])
-        for installation in context["installations"]:
-            installation.next_visit = upcoming.get(installation.pk)
-        if upcoming:
-            context["visit_reminders"] = client_visits.reminder_notice(request.user, next(iter(upcoming.values())))
-        return self.render_screen(request, "dashboard", context)
+        return dashboard_screen.serve(self, request)
 
     @path("installations/<int:pk>/", name="installation")
     def installation(self, request, pk):

@@ -8,11 +8,12 @@ capacity written for people, file sizes in Ko/Mo.
 """
 
 import datetime
-import re
 
 from django import template
-from django.utils import formats, timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_noop
+
+from ..records.plain_text import capacity_text, portal_date
 
 register = template.Library()
 
@@ -20,8 +21,6 @@ register = template.Library()
 # know "Ko", "Mo". These are Django's own msgids; the package's catalogue
 # (read before Django's) translates them again.
 FILE_SIZE_UNITS = (gettext_noop("%s KB"), gettext_noop("%s MB"), gettext_noop("%s GB"), gettext_noop("%s TB"))
-
-CAPACITY = re.compile(r"(?<![\w(])(\d+)\s*EH\b")
 
 
 @register.filter
@@ -38,27 +37,6 @@ def machine_time(value):
     return ""
 
 
-@register.filter
-def portal_date(value, arg="DATE_FORMAT"):
-    """A date as people write it: in French the first of a month is « 1er »."""
-    if value in (None, ""):
-        return ""
-    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
-        value = timezone.localtime(value)
-    text = formats.date_format(value, arg)
-    if value.day == 1 and (translation.get_language() or "").startswith("fr"):
-        text = re.sub(r"^1(?=\s)", "1er", text)
-    return text
-
-
-def capacity_text(label):
-    """« Filtre 5 EH » -> « Filtre pour 5 personnes (5 EH) » (labels are French data)."""
-
-    def people(match):
-        count = int(match.group(1))
-        return f"pour {count} personne{'s' if count > 1 else ''} ({count} EH)"
-
-    return CAPACITY.sub(people, label or "")
-
-
+# The functions live with the records (pages written in Python use them too).
+register.filter("portal_date", portal_date)
 register.filter("capacity", capacity_text)

@@ -1,0 +1,29 @@
+"""The client's dashboard (« Mes installations »): what the screen reads
+and how it is put together. Its installation cards are written in Python
+(dashboard_cards.py): the template only places them."""
+
+from ..enquiries import proofs
+from ..snippets.stages import progress_for, stage_texts
+from . import client_visits
+from .dashboard_cards import installation_cards
+from .dashboard_status import dashboard_status
+
+
+def serve(page, request):
+    context = page.space_context(request, dashboard=True, nav="dashboard")
+    installations = context["installations"]
+    # The SPANC's requests to answer: read only when an installation has one.
+    if any(installation.has_open_proof for installation in installations):
+        context["proof_tasks"] = list(proofs.open_for_client(request.user))
+    texts = stage_texts()
+    for installation in installations:
+        installation.stage_name = next(s["name"] for s in progress_for(installation.stage, texts) if s["current"])
+
+    context.update(dashboard_status(request.user, installations, context["portal_settings"]))
+    upcoming = client_visits.next_visits(request.user, installations)
+    for installation in installations:
+        installation.next_visit = upcoming.get(installation.pk)
+    if upcoming:
+        context["visit_reminders"] = client_visits.reminder_notice(request.user, next(iter(upcoming.values())))
+    context["installation_cards"] = installation_cards(page, request, installations, context.get("visit_reminders"))
+    return page.render_screen(request, "dashboard", context)
