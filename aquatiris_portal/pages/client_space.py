@@ -2,13 +2,10 @@
 site tree. Every route is for client accounts only and asks ``access``
 for what it shows: another client's object is a 404."""
 
-from itertools import groupby
-
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Window
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -29,8 +26,7 @@ from ..enquiries import views as enquiry_views
 from ..enquiries.archive_models import PersonalArchive
 from ..snippets.seasonal import SeasonalTask
 from ..snippets.site_settings import PortalSettings
-from ..snippets.stages import progress_for, stage_texts
-from . import client_visits, dashboard_screen, document_accesses, proof_views
+from . import client_visits, dashboard_screen, document_accesses, installation_screen, proof_views
 from . import view_as_client as view_as
 from .first_connection import CodeFacsimileBlock
 from .gating import GatedPageMixin, login_redirect
@@ -195,45 +191,18 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
     def installation(self, request, pk):
         context = self.space_context(request, dossier=True, nav="installations", installation_tab="overview")
         installation = self._installation(context, pk)
-        themes = (
-            access.client_documents(request.user)
-            .filter(installation=installation)
-            .values("theme__name", "theme__sort_order")
-            .annotate(total=Count("pk"), new=Count("pk", filter=self._new_condition(context["account"])))
-            .order_by("theme__sort_order", "theme__name")
-        )
-        next_visit, maintenance_log = client_visits.installation_visits(request.user, installation)
-        context.update(
-            installation=installation,
-            themes=list(themes),
-            progress=progress_for(installation.stage, stage_texts()),
-            next_visit=next_visit,
-            maintenance_log=maintenance_log,
-            maintenance_due=client_visits.maintenance_due(installation),
-            visit_reminders=client_visits.reminder_notice(request.user, next_visit) if next_visit else None,
-        )
+        new = self._new_condition(context["account"])
+        context.update(installation_screen.installation_context(self, request, context, installation, new))
         return self.render_screen(request, "installation", context)
 
     @path("installations/<int:pk>/documents/", name="documents")
     def documents(self, request, pk):
         context = self.space_context(request, nav="installations", installation_tab="documents")
         installation = self._installation(context, pk)
-        queryset = (
-            access.client_documents(request.user)
-            .filter(installation=installation)
-            .select_related("theme")
-            .order_by("theme__sort_order", "theme__name", "theme_id", "-created_at", "-pk")
-        )
-        page_obj = page_with_count(queryset, DOCUMENTS_PER_PAGE, request.GET.get("page"))
         since = self._since(context["account"])
-        documents = list(page_obj)
-        for document in documents:
-            document.is_new = since is None or document.created_at > since
-        groups = [
-            {"theme": theme, "documents": list(items)}
-            for theme, items in groupby(documents, key=lambda document: document.theme)
-        ]
-        context.update(installation=installation, groups=groups, page_obj=page_obj)
+        context.update(
+            installation_screen.documents_context(self, request, context, installation, since, DOCUMENTS_PER_PAGE)
+        )
         return self.render_screen(request, "documents", context)
 
     @path("installations/<int:pk>/garantie/", name="warranty")
@@ -302,25 +271,6 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
     @path("actualites/", name="news")
     def news(self, request):
         return self.render_screen(request, "news", self.space_context(request, nav="news"))
-
-
-def page_with_count(queryset, per_page, number):
-    """``Paginator.get_page`` in one query instead of two: each row of the
-    page carries the list's count (a window over the whole list, computed
-    before the page is cut), so the paginator asks for no count. A page past
-    the end (an old link) or not a page falls back to ``get_page``."""
-    paginator = Paginator(queryset, per_page)
-    try:
-        wanted = int(number) if number is not None else 1
-    except (TypeError, ValueError):
-        wanted = 1  # as get_page: not a number, the first page
-    if wanted >= 1:
-        offset = (wanted - 1) * per_page
-        rows = list(queryset.annotate(list_total=Window(Count("pk")))[offset : offset + per_page])
-        if rows or wanted == 1:
-            paginator.count = rows[0].list_total if rows else 0
-            return PaginatorPage(rows, wanted, paginator)
-    return paginator.get_page(number)
 
 
 def maintenance_guides(user):

@@ -1,0 +1,338 @@
+"""The client space's installation and documents screens (routed by
+client_space.py). Their data is read as plain rows, and what repeats (the
+documents, the visits done, the progress steps, the themes, the switcher)
+is written here once per row with ``format_html``, which escapes every
+value, rather than through a dozen template nodes per row: each node costs
+as much as a row written here. The templates keep the page's structure and
+its one-off texts.
+
+Texts of the package's own catalogue are marked safe as Django's
+``{% translate %}`` marks them; everything from the database is escaped."""
+
+from itertools import groupby
+
+from django.core.paginator import Page as PaginatorPage
+from django.core.paginator import Paginator
+from django.db.models import Count, Window
+from django.template.defaultfilters import filesizeformat, linebreaksbr
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, ngettext
+from wagtail.models import Site
+
+from .. import access
+from ..records.control_results import ControlResult
+from ..records.plain_text import portal_date
+from ..records.visits import VisitKind
+from ..snippets.stages import progress_for, stage_texts
+from . import client_visits
+
+# The documents screen's columns, in this order (rows are tuples).
+DOCUMENT_FIELDS = (
+    "pk",
+    "title",
+    "content_type",
+    "size",
+    "issued_on",
+    "control_result",
+    "document_type",
+    "created_at",
+    "theme_id",
+    "theme__name",
+)
+PK, TITLE, CONTENT_TYPE, SIZE, ISSUED_ON, CONTROL_RESULT, DOCUMENT_TYPE, CREATED_AT, THEME_ID, THEME_NAME = range(10)
+
+
+def text(msgid):
+    """The catalogue's translation, safe as ``{% translate %}`` gives it."""
+    return mark_safe(gettext(msgid))  # noqa: S308  the package's own catalogue, not what people type
+
+
+def counted(singular, plural, count):
+    """``{% blocktranslate count counter=... %}`` in Python."""
+    return mark_safe(ngettext(singular, plural, count) % {"counter": count})  # noqa: S308  catalogue + an int
+
+
+class Routes:
+    """The space's route URLs for one request: the page's own URL is read
+    once (``{% routablepageurl %}`` reads it for each link)."""
+
+    def __init__(self, page, request):
+        self.page = page
+        base = page.relative_url(Site.find_for_request(request), request)
+        self.base = base if base.endswith("/") else base + "/"
+
+    def __call__(self, name, *args):
+        return self.base + self.page.reverse_subpage(name, args=args)
+
+
+def object_url(name):
+    """``pk -> reverse(name, args=[pk])`` with one ``reverse`` per call of
+    this function (per screen), not one per row."""
+    marker = 2_147_483_647
+    before, after = reverse(name, args=[marker]).rsplit(str(marker), 1)
+    return lambda pk: f"{before}{int(pk)}{after}"
+
+
+# --- the header shared by the installation, documents and warranty screens --
+
+
+def header(page, request, installations, installation, route, routes=None):
+    """What _installation_header.html shows: the tabs' links and the
+    switcher's items (each installation on the same tab)."""
+    routes = routes or Routes(page, request)
+    pk = installation.pk
+    switcher = ""
+    if len(installations) > 1:
+        current = text("Current installation:")
+        switcher = format_html_join(
+            "\n      ",
+            "{}",
+            (
+                (
+                    format_html(
+                        '<li><a href="{}" aria-current="true" class="aqp-switcher__current">'
+                        '<span class="aqp-visually-hidden">{} </span>{} '
+                        '<span class="aqp-switcher__ref">{}</span> ✓</a></li>',
+                        routes(route, other.pk),
+                        current,
+                        other.display_name,
+                        other.reference,
+                    )
+                    if other.pk == pk
+                    else format_html(
+                        '<li><a href="{}">{} <span class="aqp-switcher__ref">{}</span></a></li>',
+                        routes(route, other.pk),
+                        other.display_name,
+                        other.reference,
+                    ),
+                )
+                for other in installations
+            ),
+        )
+    return {
+        "overview": routes("installation", pk),
+        "documents": routes("documents", pk),
+        "warranty": routes("warranty", pk),
+        "contact": f"{routes('contact')}?installation={pk}",
+        "maintenance_contract": f"{routes('maintenance_contract')}?installation={pk}",
+        "switcher": switcher,
+    }
+
+
+# --- installation -------------------------------------------------------------
+
+
+def installation_context(page, request, context, installation, new_condition):
+    """The installation screen's context (``new_condition``: a Q, the documents new to this person)."""
+    user = request.user
+    links = header(page, request, context["installations"], installation, "installation")
+    themes = (
+        access.client_documents(user)
+        .filter(installation=installation)
+        .values("theme__name", "theme__sort_order")
+        .annotate(total=Count("pk"), new=Count("pk", filter=new_condition))
+        .order_by("theme__sort_order", "theme__name")
+    )
+    themes = list(themes)
+    progress = progress_for(installation.stage, stage_texts())
+    next_visit, maintenance_log = client_visits.installation_visits(user, installation)
+    return {
+        "installation": installation,
+        "installation_links": links,
+        "themes": themes,
+        "themes_html": themes_html(themes, links["documents"]),
+        "progress": progress,
+        "progress_html": progress_html(progress),
+        "next_visit": next_visit,
+        "maintenance_log": maintenance_log,
+        "maintenance_log_html": log_html(maintenance_log),
+        "maintenance_due": client_visits.maintenance_due(installation),
+        "visit_reminders": client_visits.reminder_notice(user, next_visit) if next_visit else None,
+    }
+
+
+def progress_html(steps):
+    """The project's stages, done, current and to come."""
+    statuses = {"done": text("Done"), "current": text("Current stage"), "to come": text("To come")}
+    rows = []
+    for step in steps:
+        state = "done" if step["done"] else "current" if step["current"] else "to come"
+        rows.append(
+            format_html(
+                '<li class="aqp-step{}"{}>\n'
+                '      <span class="aqp-step__marker" aria-hidden="true">{}</span>\n'
+                '      <span class="aqp-step__body">\n'
+                '        <span class="aqp-step__name">{}</span>\n'
+                '        <span class="aqp-step__status">{}</span>\n'
+                '        <span class="aqp-step__description">{}</span>\n'
+                "      </span>\n"
+                "    </li>",
+                {"done": " aqp-step--done", "current": " aqp-step--current"}.get(state, ""),
+                mark_safe(' aria-current="step"') if state == "current" else "",
+                "✓" if state == "done" else step["number"],
+                step["name"],
+                statuses[state],
+                step["description"],
+            )
+        )
+    return mark_safe("\n    ".join(rows))  # noqa: S308  each row built by format_html
+
+
+def log_html(visits):
+    """The maintenance log's items: the visits done, newest first, each with its report when the client may read it."""
+    if not visits:
+        return ""
+    kinds = dict(VisitKind.choices)
+    download = object_url("aquatiris_portal:document_download")
+    report = text("Visit report")
+    rows = []
+    for visit in visits:
+        done_on = portal_date(visit.done_on)
+        rows.append(
+            format_html(
+                "<li><strong>{}</strong> — {}{}\n      {}\n      {}\n    </li>",
+                done_on,
+                kinds.get(visit.kind, visit.kind),
+                format_html(" ({})", visit.technician) if visit.technician else "",
+                format_html("<p>{}</p>", linebreaksbr(visit.summary, autoescape=True)) if visit.summary else "",
+                format_html(
+                    '<p><a href="{}">{}<span class="aqp-visually-hidden"> {}</span></a></p>',
+                    download(visit.report.pk),
+                    report,
+                    done_on,
+                )
+                if visit.report
+                else "",
+            )
+        )
+    return mark_safe("\n    ".join(rows))  # noqa: S308  each row built by format_html
+
+
+def themes_html(themes, documents_url):
+    """The documents' summary by theme (rows of theme__name, total, new)."""
+    other = text("Other documents")
+    return mark_safe(  # noqa: S308  each row built by format_html
+        "\n    ".join(
+            format_html(
+                '<li><a href="{}">{}</a>\n      — {}{}</li>',
+                documents_url,
+                theme["theme__name"] or other,
+                counted("%(counter)s document", "%(counter)s documents", theme["total"]),
+                format_html(
+                    ' <span class="aqp-badge">{}</span>', counted("%(counter)s new", "%(counter)s new", theme["new"])
+                )
+                if theme["new"]
+                else "",
+            )
+            for theme in themes
+        )
+    )
+
+
+# --- documents ------------------------------------------------------------------
+
+
+def documents_context(page, request, context, installation, since, per_page):
+    """The documents screen's context: a page of ``per_page`` documents
+    grouped by theme (``since``: documents added after it are new; None,
+    all of them)."""
+    queryset = (
+        access.client_documents(request.user)
+        .filter(installation=installation)
+        .order_by("theme__sort_order", "theme__name", "theme_id", "-created_at", "-pk")
+    )
+    page_obj = page_of_rows(queryset, per_page, request.GET.get("page"))
+    rows = documents_rows(since)
+    groups = [
+        {"name": items[0][THEME_NAME], "documents": items, "html": rows(items)}
+        for items in (list(group) for _theme, group in groupby(page_obj, key=lambda row: row[THEME_ID]))
+    ]
+    routes = Routes(page, request)
+    return {
+        "installation": installation,
+        "installation_links": header(page, request, context["installations"], installation, "documents", routes),
+        "document_accesses_url": routes("document_accesses"),
+        "groups": groups,
+        "page_obj": page_obj,
+    }
+
+
+def page_of_rows(queryset, per_page, number):
+    """``Paginator.get_page`` of ``DOCUMENT_FIELDS`` rows in one query
+    instead of two: each row carries the list's count (a window over the
+    whole list, computed before the page is cut), so the paginator asks for
+    no count. A page past the end (an old link) or not a page falls back to
+    ``get_page``."""
+    try:
+        wanted = int(number) if number is not None else 1
+    except (TypeError, ValueError):
+        wanted = 1  # as get_page: not a number, the first page
+    if wanted >= 1:
+        offset = (wanted - 1) * per_page
+        rows = list(
+            queryset.annotate(list_total=Window(Count("pk"))).values_list(*DOCUMENT_FIELDS, "list_total")[
+                offset : offset + per_page
+            ]
+        )
+        if rows or wanted == 1:
+            paginator = Paginator(queryset.values_list(*DOCUMENT_FIELDS), per_page)
+            paginator.count = rows[0][-1] if rows else 0
+            return PaginatorPage([row[:-1] for row in rows], wanted, paginator)
+    return Paginator(queryset.values_list(*DOCUMENT_FIELDS), per_page).get_page(number)
+
+
+def documents_rows(since):
+    """``rows -> the <li> of each document``, as documents.html wrote them."""
+    view, download = object_url("aquatiris_portal:document_view"), object_url("aquatiris_portal:document_download")
+    results = dict(ControlResult.choices)
+    new = format_html(' <span class="aqp-badge aqp-badge--new">{}</span>', text("New"))
+    control_report, opens = text("Control report"), text("opens in a new tab")
+    view_label, download_label = text("View"), text("Download")
+
+    def row(document):
+        pk, title, is_pdf = document[PK], document[TITLE], document[CONTENT_TYPE] == "application/pdf"
+        result = document[CONTROL_RESULT]
+        return format_html(
+            '<li class="aqp-document">\n'
+            '      <div class="aqp-document__title">\n'
+            "        <span>{}</span>{}\n"
+            "        {}\n"
+            '        <span class="aqp-document__meta">{}{} · {}</span>\n'
+            "      </div>\n"
+            '      <div class="aqp-document__actions">\n'
+            "        {}\n"
+            '        <a class="aqp-button aqp-button--primary" href="{}" download>{}'
+            '<span class="aqp-visually-hidden"> {}</span></a>\n'
+            "      </div>\n"
+            "    </li>",
+            title,
+            new if since is None or document[CREATED_AT] > since else "",
+            format_html(
+                '<span class="aqp-result aqp-result--{}">{} : {}</span>',
+                result,
+                document[DOCUMENT_TYPE] or control_report,
+                results.get(result, result),
+            )
+            if result
+            else "",
+            format_html("{} · ", portal_date(document[ISSUED_ON])) if document[ISSUED_ON] else "",
+            "PDF" if is_pdf else "Word",
+            filesizeformat(document[SIZE]),
+            format_html(
+                '<a class="aqp-button aqp-button--secondary" href="{}" target="_blank" rel="noopener">{}'
+                '<span class="aqp-visually-hidden"> {} ({})</span></a>',
+                view(pk),
+                view_label,
+                title,
+                opens,
+            )
+            if is_pdf
+            else "",
+            download(pk),
+            download_label,
+            title,
+        )
+
+    return lambda documents: mark_safe("\n    ".join(row(document) for document in documents))  # noqa: S308  format_html rows
