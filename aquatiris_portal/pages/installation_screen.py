@@ -44,14 +44,15 @@ DOCUMENT_FIELDS = (
 PK, TITLE, CONTENT_TYPE, SIZE, ISSUED_ON, CONTROL_RESULT, DOCUMENT_TYPE, CREATED_AT, THEME_ID, THEME_NAME = range(10)
 
 
-def text(msgid):
-    """The catalogue's translation, safe as ``{% translate %}`` gives it."""
-    return mark_safe(gettext(msgid))  # noqa: S308  the package's own catalogue, not what people type
+def text(translated):
+    """A translation of the package's catalogue, safe as ``{% translate %}``
+    gives it (call sites spell ``gettext("...")``: makemessages finds them)."""
+    return mark_safe(translated)  # noqa: S308  the package's own catalogue, not what people type
 
 
-def counted(singular, plural, count):
-    """``{% blocktranslate count counter=... %}`` in Python."""
-    return mark_safe(ngettext(singular, plural, count) % {"counter": count})  # noqa: S308  catalogue + an int
+def counted(translated, count):
+    """``{% blocktranslate count counter=... %}`` in Python, from ``ngettext(...)``."""
+    return mark_safe(translated % {"counter": count})  # noqa: S308  catalogue + an int
 
 
 class Routes:
@@ -85,7 +86,7 @@ def header(page, request, installations, installation, route, routes=None):
     pk = installation.pk
     switcher = ""
     if len(installations) > 1:
-        current = text("Current installation:")
+        current = text(gettext("Current installation:"))
         switcher = format_html_join(
             "\n      ",
             "{}",
@@ -155,7 +156,11 @@ def installation_context(page, request, context, installation, new_condition):
 
 def progress_html(steps):
     """The project's stages, done, current and to come."""
-    statuses = {"done": text("Done"), "current": text("Current stage"), "to come": text("To come")}
+    statuses = {
+        "done": text(gettext("Done")),
+        "current": text(gettext("Current stage")),
+        "to come": text(gettext("To come")),
+    }
     rows = []
     for step in steps:
         state = "done" if step["done"] else "current" if step["current"] else "to come"
@@ -186,7 +191,7 @@ def log_html(visits):
         return ""
     kinds = dict(VisitKind.choices)
     download = object_url("aquatiris_portal:document_download")
-    report = text("Visit report")
+    report = text(gettext("Visit report"))
     rows = []
     for visit in visits:
         done_on = portal_date(visit.done_on)
@@ -212,16 +217,17 @@ def log_html(visits):
 
 def themes_html(themes, documents_url):
     """The documents' summary by theme (rows of theme__name, total, new)."""
-    other = text("Other documents")
+    other = text(gettext("Other documents"))
     return mark_safe(  # noqa: S308  each row built by format_html
         "\n    ".join(
             format_html(
                 '<li><a href="{}">{}</a>\n      — {}{}</li>',
                 documents_url,
                 theme["theme__name"] or other,
-                counted("%(counter)s document", "%(counter)s documents", theme["total"]),
+                counted(ngettext("%(counter)s document", "%(counter)s documents", theme["total"]), theme["total"]),
                 format_html(
-                    ' <span class="aqp-badge">{}</span>', counted("%(counter)s new", "%(counter)s new", theme["new"])
+                    ' <span class="aqp-badge">{}</span>',
+                    counted(ngettext("%(counter)s new", "%(counter)s new", theme["new"]), theme["new"]),
                 )
                 if theme["new"]
                 else "",
@@ -287,9 +293,9 @@ def documents_rows(since):
     """``rows -> the <li> of each document``, as documents.html wrote them."""
     view, download = object_url("aquatiris_portal:document_view"), object_url("aquatiris_portal:document_download")
     results = dict(ControlResult.choices)
-    new = format_html(' <span class="aqp-badge aqp-badge--new">{}</span>', text("New"))
-    control_report, opens = text("Control report"), text("opens in a new tab")
-    view_label, download_label = text("View"), text("Download")
+    new = format_html(' <span class="aqp-badge aqp-badge--new">{}</span>', text(gettext("New")))
+    control_report, opens = text(gettext("Control report")), text(gettext("opens in a new tab"))
+    view_label, download_label = text(gettext("View")), text(gettext("Download"))
 
     def row(document):
         pk, title, is_pdf = document[PK], document[TITLE], document[CONTENT_TYPE] == "application/pdf"
