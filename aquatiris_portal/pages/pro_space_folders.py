@@ -297,36 +297,43 @@ def folder_rows(folders, previous_visit_at, url_of):
     (the row's ``folder`` stays there for a host's own template)."""
     text_of = date_formatter(get_format("SHORT_DATE_FORMAT"))
     stages = {value: str(label) for value, label in Stage.choices}  # translated once, not per row
+    proof_texts = {status: str(label) for status, label in PROOF_LABELS.items()}
     today = timezone.localdate()
+    zone = timezone.get_current_timezone()  # what the |date filter shows, looked up once
 
     def day(value):
         if not value:
             return None
         if isinstance(value, datetime.datetime):
-            value = timezone.localtime(value)  # what the |date filter shows
+            value = value.astimezone(zone)
             # No microseconds: HTML's <time datetime> takes at most three digits of a second.
             return {"iso": value.isoformat(timespec="seconds"), "text": text_of(value)}
         return {"iso": value.isoformat(), "text": text_of(value)}
 
-    return [
-        {
-            "folder": folder,
-            "url": url_of(folder),
-            "new": is_new(folder, previous_visit_at),
-            "name": f"{folder.client.last_name} {folder.client.first_name}",
-            "town": f"{folder.city} ({folder.postcode})" if folder.postcode else folder.city,
-            "address": folder.address_line1 or "—",
-            "reference": folder.reference,
-            "capacity": capacity_of(folder.label) or "—",
-            "installed": None if folder.stage in NOT_BUILT else day(folder.installed_on),
-            "stage": stages.get(folder.stage, folder.stage),
-            "maintenance": day(folder.last_maintenance_on),
-            "documents": folder.document_count,
-            "latest": day(folder.latest_document_at),
-            "proof": _proof_cell(folder, today),
-        }
-        for folder in folders
-    ]
+    rows = []
+    for folder in folders:
+        client = folder.client
+        proof = getattr(folder, "proof_status", None), getattr(folder, "proof_due_on", None)
+        status = proofs.display_status(*proof, today)
+        rows.append(
+            {
+                "folder": folder,
+                "url": url_of(folder),
+                "new": is_new(folder, previous_visit_at),
+                "name": f"{client.last_name} {client.first_name}",
+                "town": f"{folder.city} ({folder.postcode})" if folder.postcode else folder.city,
+                "address": folder.address_line1 or "—",
+                "reference": folder.reference,
+                "capacity": capacity_of(folder.label) or "—",
+                "installed": None if folder.stage in NOT_BUILT else day(folder.installed_on),
+                "stage": stages.get(folder.stage, folder.stage),
+                "maintenance": day(folder.last_maintenance_on),
+                "documents": folder.document_count,
+                "latest": day(folder.latest_document_at),
+                "proof": {"status": status, "text": proof_texts[status]} if status else None,
+            }
+        )
+    return rows
 
 
 def _proof_cell(folder, today):

@@ -59,19 +59,21 @@ def paginate(
         "cutoff": folders_.overdue_cutoff(overdue_months, today) if overdue_months else None,
     }
     filters = {"sort": sort, "stage": stage, "proof": proofs.clean_filter(proof)}
-    paginator = Paginator(_keys(values, filters) if spanc else Installation.objects.none(), folders_.PER_PAGE)
     try:
         wanted = int(number)
     except (TypeError, ValueError):
         wanted = 1  # as get_page: not a number, the first page
     if spanc is None:
+        paginator = Paginator((), folders_.PER_PAGE)
         return paginator, paginator.get_page(1)
     if wanted >= 1:
         folders = page_folders(values, filters, wanted)
         if folders or wanted == 1:
-            # The page's query counted the list: the paginator asks nothing more.
+            # The page's query counted the list: the paginator needs no keys, asks nothing more.
+            paginator = Paginator((), folders_.PER_PAGE)
             paginator.count = folders[0].list_total if folders else 0
             return paginator, Page(folders, wanted, paginator)
+    paginator = Paginator(_keys(values, filters), folders_.PER_PAGE)
     page = paginator.get_page(number)  # past the end: count, then the last page
     folders = page_folders(values, filters, page.number) if paginator.count else []
     return paginator, Page(folders, page.number, paginator)
