@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.query import ModelIterable
 from django.http import Http404
 
+from .compiled_queries import CompiledQuery
 from .conf import app_settings
 from .records.models import Client, DocumentSource, Installation, PortalDocument, Spanc
 from .records.visits import Visit, VisitQuerySet
@@ -62,16 +63,29 @@ def memberships_for(user: User) -> list[Any]:
     if user is None or not user.is_authenticated or not user.is_active:
         return []
     if not hasattr(user, _MEMBERSHIPS_ATTR):
-        relation: Any = get_user_model().portal_memberships  # the accounts room's relation (above this one)
-        model = relation.rel.related_model
-        # The person's account comes in the same query (account_for): one query for both.
-        memberships = list(
-            model._default_manager.filter(person_id=user.pk, removed_at__isnull=True)
-            .select_related("client", "spanc", "person__portal_account")
-            .order_by("pk")
-        )
-        setattr(user, _MEMBERSHIPS_ATTR, memberships)
+        setattr(user, _MEMBERSHIPS_ATTR, _memberships_query().run(user.pk))
     return getattr(user, _MEMBERSHIPS_ATTR)
+
+
+def _memberships_of_person(person_id: int) -> QuerySet:
+    relation: Any = get_user_model().portal_memberships  # the accounts room's relation (above this one)
+    model = relation.rel.related_model
+    # The person's account comes in the same query (account_for): one query for both.
+    return (
+        model._default_manager.filter(person_id=person_id, removed_at__isnull=True)
+        .select_related("client", "spanc", "person__portal_account")
+        .order_by("pk")
+    )
+
+
+_compiled_memberships: list[CompiledQuery] = []
+
+
+def _memberships_query() -> CompiledQuery:
+    """The memberships' query, compiled once per process (it runs on every request of a logged-in person)."""
+    if not _compiled_memberships:
+        _compiled_memberships.append(CompiledQuery(_memberships_of_person))
+    return _compiled_memberships[0]
 
 
 def forget_memberships(user: User) -> None:
