@@ -1,29 +1,41 @@
 """The client's dashboard (« Mes installations »): what the screen reads
-and how it is put together. Its installation cards are written in Python
-(dashboard_cards.py): the template only places them."""
+and how it is put together. Its installation cards and emergency numbers
+are written in Python (dashboard_cards.py) and its links found once per
+request: the template only places them."""
 
 from ..enquiries import proofs
 from ..snippets.stages import progress_for, stage_texts
 from . import client_visits
-from .dashboard_cards import installation_cards
+from .dashboard_cards import Links, emergency_html, installation_cards
 from .dashboard_status import dashboard_status
+
+SPACE_LINKS = ("contact", "requests", "maintenance", "maintenance_contract")
 
 
 def serve(page, request):
     context = page.space_context(request, dashboard=True, nav="dashboard")
     installations = context["installations"]
+    links = Links(page, request)
     # The SPANC's requests to answer: read only when an installation has one.
     if any(installation.has_open_proof for installation in installations):
         context["proof_tasks"] = list(proofs.open_for_client(request.user))
+        for task in context["proof_tasks"]:
+            task.url = links.route("proof_answer", task.pk)
     texts = stage_texts()
     for installation in installations:
         installation.stage_name = next(s["name"] for s in progress_for(installation.stage, texts) if s["current"])
 
     context.update(dashboard_status(request.user, installations, context["portal_settings"]))
+    for item in context["open_requests"]:
+        item.url = links.request_detail(item.reference)
     upcoming = client_visits.next_visits(request.user, installations)
     for installation in installations:
         installation.next_visit = upcoming.get(installation.pk)
     if upcoming:
         context["visit_reminders"] = client_visits.reminder_notice(request.user, next(iter(upcoming.values())))
-    context["installation_cards"] = installation_cards(page, request, installations, context.get("visit_reminders"))
+    context.update(
+        installation_cards=installation_cards(links, installations, context.get("visit_reminders")),
+        emergency=emergency_html(page, installations),
+        space_links={name: links.route(name) for name in SPACE_LINKS},
+    )
     return page.render_screen(request, "dashboard", context)

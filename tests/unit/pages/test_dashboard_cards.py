@@ -19,7 +19,13 @@ from wagtail.models import Site
 
 from aquatiris_portal.enquiries.models import PortalRequest
 from aquatiris_portal.pages.client_space import ClientSpacePage
-from aquatiris_portal.pages.dashboard_cards import Links, franchisee_html, installation_card, next_visit_html
+from aquatiris_portal.pages.dashboard_cards import (
+    Links,
+    emergency_html,
+    franchisee_html,
+    installation_card,
+    next_visit_html,
+)
 from aquatiris_portal.records.models import ContractStatus, Franchisee, Installation, Stage
 from aquatiris_portal.records.visits import Visit, VisitKind, VisitSlot
 
@@ -29,6 +35,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.properties]
 TEMPLATE_CARD = (Path(__file__).parent / "dashboard_card_frozen.html").read_text()
 NEXT_VISIT = '{% include "aquatiris_portal/client_space/_next_visit.html" %}'
 FRANCHISEE = '{% include "aquatiris_portal/client_space/_franchisee.html" %}'
+EMERGENCY = '{% include "aquatiris_portal/client_space/_emergency.html" %}'
 
 
 def same_markup(html):
@@ -140,6 +147,25 @@ def test_the_parts_are_the_installation_screens_partials(page, request_, visit, 
     assert same_markup(next_visit_html(visit, reminders, links)) == same_markup(partial)
     partial = render(FRANCHISEE, franchisee=franchisee)
     assert same_markup(franchisee_html(franchisee)) == same_markup(partial)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    text=some_text | st.just("Débordement ?\nAppelez <vite> & « N'Diaye »"),
+    phone=some_text,
+    franchisees=st.lists(franchisees(), max_size=4),
+    shared=st.booleans(),
+)
+def test_the_emergency_numbers_are_the_partials(page, text, phone, franchisees, shared):
+    """Installations in reference order, some sharing a franchisee (together or not), some without one."""
+    page.emergency_text, page.emergency_phone = text, phone
+    installations = []
+    for number, franchisee in enumerate(franchisees + (franchisees[:1] if shared else [])):
+        installation = Installation(pk=number + 1, reference=f"AQ-{number}", city=f"Ville <{number}>")
+        installation.franchisee = franchisee
+        installations.append(installation)
+    expected = render(EMERGENCY, page=page, installations=installations)
+    assert same_markup(emergency_html(page, installations)) == same_markup(expected)
 
 
 def test_what_records_carry_comes_out_escaped(page, request_):
