@@ -26,6 +26,7 @@ from ..enquiries.spanc_upload_forms import SpancUploadForm
 from ..enquiries.spanc_uploads import receive_spanc_documents, sent_messages
 from ..security_log import Kind, record_security_event
 from ..snippets.site_settings import PortalSettings
+from . import pro_space_folder_queries as folder_queries
 from . import pro_space_folders as folders_
 from . import pro_space_list_page as list_page
 from . import proof_views
@@ -172,14 +173,10 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
 
     @path("dossiers/<int:pk>/", name="folder_detail")
     def folder_detail(self, request, pk):
-        installation = access.get_spanc_installation_or_404(request.user, pk)
-        documents = (
-            access.spanc_documents(request.user)
-            .filter(installation=installation)
-            .select_related("uploaded_by_spanc", "uploaded_by")
-            .order_by("-created_at", "-pk")
-        )
-        documents = list(documents)
+        # The folder, its documents and proof requests: SQL compiled once (pro_space_folder_queries).
+        spanc = access.spanc_for(request.user)
+        installation = folder_queries.folder_or_404(spanc, pk)
+        documents = folder_queries.documents(spanc, installation)
         for document in documents:
             # A SPANC has several agents: each upload shows who sent it.
             document.sender = author_label(document.uploaded_by) if document.uploaded_by_id else ""
@@ -204,7 +201,7 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
                 "back_url": self.route_url(request, "folder_list") + suffix,
                 "upload_url": self.route_url(request, "folder_upload", installation.pk) + suffix,
                 "proof_url": self.route_url(request, "folder_proof", installation.pk) + suffix,
-                "proof_requests": proof_views.folder_requests(installation),
+                "proof_requests": folder_queries.proof_requests(spanc, installation),
             },
         )
 

@@ -93,9 +93,10 @@ def _keys(values, filters):
     )
 
 
-def page_queryset(filters, number, *, spanc, words, today, cutoff):
+def page_queryset(filters, number, *, spanc, words, today, cutoff, folder=None):
     """The page's folders as a values_list of COLUMNS, with the list's count
-    in each row (an uncorrelated subquery: the database computes it once)."""
+    in each row (an uncorrelated subquery: the database computes it once).
+    ``folder`` is not read (pro_space_list_sql passes every marker)."""
     values = {"spanc": spanc, "words": words, "today": today, "cutoff": cutoff}
     keys = _keys(values, filters)
     offset = (number - 1) * folders_.PER_PAGE

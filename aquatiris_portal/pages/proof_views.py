@@ -27,9 +27,13 @@ SCOPE_SELECTED, SCOPE_FILTER = "selected", "filter"
 
 
 def folder_requests(installation):
-    return list(
-        ProofRequest.objects.filter(installation=installation).select_related("kind").order_by("-asked_at", "-pk")[:20]
-    )
+    return list(folder_requests_queryset(installation))
+
+
+def folder_requests_queryset(installation):
+    """A folder's latest proof requests (``installation``: the folder or its id)."""
+    requests = ProofRequest.objects.filter(installation=installation).select_related("kind")
+    return requests.order_by("-asked_at", "-pk")[:20]
 
 
 def _answer_url_of():

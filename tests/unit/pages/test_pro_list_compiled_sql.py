@@ -126,7 +126,7 @@ def test_the_page_s_folders_carry_their_client_and_figures_without_a_query(terri
 def test_a_value_written_into_the_sql_text_is_never_cached(territories):
     spanc = territories[0]
 
-    def build(spanc, words, today, cutoff):
+    def build(spanc, **_markers):
         inlined = Installation.objects.filter(spanc=spanc).extra(where=[f"spanc_id = {spanc.pk}"])  # noqa: S610
         return inlined.order_by("pk").values_list("pk")
 
