@@ -390,11 +390,13 @@ def visits_told_to_clients() -> VisitQuerySet:
     return Visit.objects.filter(visible_to_client=True)
 
 
-def visits_of_client(client: Client) -> VisitQuerySet:
-    """Visits a client sees: on their installations, shared with clients (also for jobs without a request)."""
-    return _with_report(
-        visits_told_to_clients().live().filter(installation__client=client), documents_of_client(client)
-    )
+def visits_of_client(client: Client, *, join_reports: bool = False) -> VisitQuerySet:
+    """Visits a client sees: on their installations, shared with clients (also for jobs without a request);
+    ``join_reports`` as ``client_visits``."""
+    visits = visits_told_to_clients().live().filter(installation__client=client)
+    if join_reports:
+        return _with_report_joined(visits, documents_of_client(client))
+    return _with_report(visits, documents_of_client(client))
 
 
 def client_visits(user: User, *, join_reports: bool = False) -> VisitQuerySet:
@@ -403,11 +405,7 @@ def client_visits(user: User, *, join_reports: bool = False) -> VisitQuerySet:
     client = client_for(user)
     if client is None:
         return Visit.objects.none()
-    if join_reports:
-        return _with_report_joined(
-            visits_told_to_clients().live().filter(installation__client=client), documents_of_client(client)
-        )
-    return visits_of_client(client)
+    return visits_of_client(client, join_reports=join_reports)
 
 
 def spanc_visits(user: User) -> VisitQuerySet:

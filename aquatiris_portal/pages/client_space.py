@@ -191,8 +191,8 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
     def installation(self, request, pk):
         context = self.space_context(request, dossier=True, nav="installations", installation_tab="overview")
         installation = self._installation(context, pk)
-        new = self._new_condition(context["account"])
-        context.update(installation_screen.installation_context(self, request, context, installation, new))
+        since = self._since(context["account"])
+        context.update(installation_screen.installation_context(self, request, context, installation, since))
         return self.render_screen(request, "installation", context)
 
     @path("installations/<int:pk>/documents/", name="documents")

@@ -13,9 +13,9 @@ from itertools import groupby
 
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
-from django.db.models import Count, Window
 from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
@@ -26,21 +26,10 @@ from ..records.control_results import ControlResult
 from ..records.plain_text import portal_date
 from ..records.visits import VisitKind
 from ..snippets.stages import progress_for, stage_texts
-from . import client_visits
+from . import client_visits, installation_queries
 
-# The documents screen's columns, in this order (rows are tuples).
-DOCUMENT_FIELDS = (
-    "pk",
-    "title",
-    "content_type",
-    "size",
-    "issued_on",
-    "control_result",
-    "document_type",
-    "created_at",
-    "theme_id",
-    "theme__name",
-)
+# The documents screen's columns (installation_queries.DOCUMENT_FIELDS).
+DOCUMENT_FIELDS = installation_queries.DOCUMENT_FIELDS
 PK, TITLE, CONTENT_TYPE, SIZE, ISSUED_ON, CONTROL_RESULT, DOCUMENT_TYPE, CREATED_AT, THEME_ID, THEME_NAME = range(10)
 
 
@@ -125,20 +114,17 @@ def header(page, request, installations, installation, route, routes=None):
 # --- installation -------------------------------------------------------------
 
 
-def installation_context(page, request, context, installation, new_condition):
-    """The installation screen's context (``new_condition``: a Q, the documents new to this person)."""
+def installation_context(page, request, context, installation, since):
+    """The installation screen's context (``since``: documents added after it are new; None, all of them)."""
     user = request.user
+    client = access.client_for(user)
     links = header(page, request, context["installations"], installation, "installation")
-    themes = (
-        access.client_documents(user)
-        .filter(installation=installation)
-        .values("theme__name", "theme__sort_order")
-        .annotate(total=Count("pk"), new=Count("pk", filter=new_condition))
-        .order_by("theme__sort_order", "theme__name")
-    )
-    themes = list(themes)
+    themes = [
+        {"theme__name": name, "theme__sort_order": order, "total": total, "new": new}
+        for name, order, total, new in installation_queries.themes(client, installation, since)
+    ]
     progress = progress_for(installation.stage, stage_texts())
-    next_visit, maintenance_log = client_visits.installation_visits(user, installation)
+    next_visit, maintenance_log = visits_of(user, client, installation)
     return {
         "installation": installation,
         "installation_links": links,
@@ -152,6 +138,14 @@ def installation_context(page, request, context, installation, new_condition):
         "maintenance_due": client_visits.maintenance_due(installation),
         "visit_reminders": client_visits.reminder_notice(user, next_visit) if next_visit else None,
     }
+
+
+def visits_of(user, client, installation, today=None):
+    """(next visit or None, maintenance log) as ``client_visits.installation_visits`` gives them."""
+    visits = installation_queries.visits(user, client, installation, today or timezone.localdate())
+    upcoming = [visit for visit in visits if visit.done_on is None]
+    log = [visit for visit in visits if visit.done_on is not None]
+    return (min(upcoming, key=lambda visit: (visit.planned_for, visit.pk)) if upcoming else None), log
 
 
 def progress_html(steps):
@@ -244,12 +238,8 @@ def documents_context(page, request, context, installation, since, per_page):
     """The documents screen's context: a page of ``per_page`` documents
     grouped by theme (``since``: documents added after it are new; None,
     all of them)."""
-    queryset = (
-        access.client_documents(request.user)
-        .filter(installation=installation)
-        .order_by("theme__sort_order", "theme__name", "theme_id", "-created_at", "-pk")
-    )
-    page_obj = page_of_rows(queryset, per_page, request.GET.get("page"))
+    client = access.client_for(request.user)
+    page_obj = page_of_rows(client, installation, per_page, request.GET.get("page"))
     rows = documents_rows(since)
     groups = [
         {"name": items[0][THEME_NAME], "documents": items, "html": rows(items)}
@@ -265,7 +255,7 @@ def documents_context(page, request, context, installation, since, per_page):
     }
 
 
-def page_of_rows(queryset, per_page, number):
+def page_of_rows(client, installation, per_page, number):
     """``Paginator.get_page`` of ``DOCUMENT_FIELDS`` rows in one query
     instead of two: each row carries the list's count (a window over the
     whole list, computed before the page is cut), so the paginator asks for
@@ -276,17 +266,18 @@ def page_of_rows(queryset, per_page, number):
     except (TypeError, ValueError):
         wanted = 1  # as get_page: not a number, the first page
     if wanted >= 1:
-        offset = (wanted - 1) * per_page
-        rows = list(
-            queryset.annotate(list_total=Window(Count("pk"))).values_list(*DOCUMENT_FIELDS, "list_total")[
-                offset : offset + per_page
-            ]
-        )
+        rows = installation_queries.documents(client, installation, (wanted - 1) * per_page, per_page)
         if rows or wanted == 1:
-            paginator = Paginator(queryset.values_list(*DOCUMENT_FIELDS), per_page)
+            paginator = Paginator([], per_page)  # its count given: the list is never read
             paginator.count = rows[0][-1] if rows else 0
             return PaginatorPage([row[:-1] for row in rows], wanted, paginator)
-    return Paginator(queryset.values_list(*DOCUMENT_FIELDS), per_page).get_page(number)
+    every = (
+        access.documents_of_client(client)
+        .filter(installation=installation)
+        .order_by("theme__sort_order", "theme__name", "theme_id", "-created_at", "-pk")
+        .values_list(*DOCUMENT_FIELDS)
+    )
+    return Paginator(every, per_page).get_page(number)
 
 
 def documents_rows(since):

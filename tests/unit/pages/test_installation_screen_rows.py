@@ -36,7 +36,9 @@ def screens():
     site = Site.objects.get(is_default_site=True)
     site.root_page.add_child(instance=ClientSpacePage(title="Espace client", slug="espace-client"))
     client = factories.client(pk=7001)
-    franchisee = factories.franchisee(company=f"Installateur {HOSTILE}", phone="02 99 00 00 01")
+    franchisee = factories.franchisee(
+        company=f"Installateur {HOSTILE}", phone="02 99 00 00 01", email="installateur@example.org"
+    )
     first = factories.installation(
         pk=7101,
         client=client,
