@@ -107,18 +107,22 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
         # each folder link carries the list's search, sort and page (its "back").
         suffix = _state_suffix(request)
         rows = folders_.folder_rows(folders, previous_visit_at, self._folder_url_of(request, suffix))
+        filters = {
+            "overdue_months": overdue_months,
+            "overdue_choices": folders_.overdue_choices(),
+            "stage": stage if overdue_months or stage != folders_.STAGE_ALL else "",
+            "stage_choices": folders_.stage_choices(overdue_months),
+            "proof": proof,
+            "proof_choices": folders_.proof_choices(),
+        }
         return self.render_screen(
             request,
             "folder_list",
             {
                 "query": query,
                 "sort": sort,
-                "overdue_months": overdue_months,
-                "overdue_choices": folders_.overdue_choices(),
-                "stage": stage if overdue_months or stage != folders_.STAGE_ALL else "",
-                "stage_choices": folders_.stage_choices(overdue_months),
-                "proof": proof,
-                "proof_choices": folders_.proof_choices(),
+                **filters,
+                "filter_options": list_page.filter_options(**filters),
                 "bulk_proof_url": self.route_url(request, "bulk_proof"),
                 # Python's route_url (the page's URL once per request), not {% routablepageurl %}.
                 "list_url": self.route_url(request, "folder_list"),

@@ -20,7 +20,7 @@ from django.db.models import Func, IntegerField, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext_noop
+from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 
 from .. import access
@@ -217,3 +217,32 @@ def rows_html(rows):
             "</tr>\n"
         )
     return mark_safe("".join(out))  # noqa: S308  every value above is escaped
+
+
+def _options(choices, current):
+    return "".join(
+        f'<option value="{escape(str(value))}"{" selected" if value == current else ""}>{escape(str(label))}</option>'
+        for value, label in choices
+    )
+
+
+def filter_options(*, overdue_choices, overdue_months, stage_choices, stage, proof_choices, proof):
+    """The filter form's <option>s (maintenance, stage, proof), the current
+    one selected, written once here rather than by three template loops."""
+    overdue = [
+        (
+            months,
+            ngettext(
+                "No maintenance for more than %(counter)s month",
+                "No maintenance for more than %(counter)s months",
+                months,
+            )
+            % {"counter": months},
+        )
+        for months in overdue_choices
+    ]
+    return {
+        "overdue": mark_safe(_options(overdue, overdue_months)),  # noqa: S308  escaped in _options
+        "stage": mark_safe(_options(stage_choices, stage)),  # noqa: S308
+        "proof": mark_safe(_options(proof_choices, proof)),  # noqa: S308
+    }
