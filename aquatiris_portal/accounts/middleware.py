@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpResponseRedirect
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.utils.functional import LazyObject, empty
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
@@ -70,6 +71,18 @@ def is_django_admin(match, view_func=None):
     return isinstance(getattr(func, "__self__", None), AdminSite)
 
 
+def loaded_user(user):
+    """The user object behind ``request.user``'s lazy wrappers (Django's
+    authentication and django_otp's each add one), loaded as they would on
+    first use. A logged-in person's pages ask ``access`` about the user some
+    twenty times; through two proxies each attribute cost several calls."""
+    while isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
+    return user
+
+
 def _safe_redirect(request, next_url, fallback):
     """On to ``next_url`` if it stays on the site, else to ``fallback``."""
     if not next_url or not url_has_allowed_host_and_scheme(
@@ -102,6 +115,7 @@ class IdleTimeoutMiddleware:
         session = getattr(request, "session", None)
         if session is not None and session.get(SESSION_KEY) is not None:
             self._check(request, session, int(time.time()))
+            request.user = loaded_user(request.user)
             memberships.remember_choice(request)  # a landlord's chosen record, for access
             presence.touch(request)  # « last came » on « Personnes », at most once per few minutes
         return self.get_response(request)
