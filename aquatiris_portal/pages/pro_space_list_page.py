@@ -30,10 +30,16 @@ from ..records.names import search_words
 from . import pro_space_folders as folders_
 from . import pro_space_list_sql as list_sql
 
-# The page's columns: each folder whole (a host's template may read any
-# field, without a query per row), its client whole, then the annotations.
-FOLDER_FIELDS = [field.attname for field in Installation._meta.concrete_fields]
-CLIENT_FIELDS = [field.attname for field in Client._meta.concrete_fields]
+# The page's columns: what the list shows of each folder and its client
+# (the rest of them is deferred: read on access, as with QuerySet.only),
+# then the annotations. Each value read costs on every row of every page.
+_SHOWN = {
+    Installation: {"id", "client_id", "spanc_id", "address_line1", "postcode", "city", "reference", "label"}
+    | {"installed_on", "stage", "last_maintenance_on"},
+    Client: {"id", "first_name", "last_name"},
+}
+FOLDER_FIELDS = [field.attname for field in Installation._meta.concrete_fields if field.attname in _SHOWN[Installation]]
+CLIENT_FIELDS = [field.attname for field in Client._meta.concrete_fields if field.attname in _SHOWN[Client]]
 ANNOTATIONS = [
     "document_count",
     "latest_document_at",

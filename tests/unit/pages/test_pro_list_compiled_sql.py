@@ -121,6 +121,9 @@ def test_the_page_s_folders_carry_their_client_and_figures_without_a_query(terri
         folders = list_page.page_folders(values, filters, 1)
         names = [(folder.client.last_name, folder.document_count, folder.list_total) for folder in folders]
     assert names[0] == ("Nom00000", 2, 7)  # one shared document, its own upload; not the unshared one
+    # What the list does not show is read on access (deferred), never wrong.
+    stored = Installation.objects.select_related("client").get(pk=folders[0].pk)
+    assert (folders[0].external_id, folders[0].client.email) == (stored.external_id, stored.client.email)
 
 
 def test_a_value_written_into_the_sql_text_is_never_cached(territories):
