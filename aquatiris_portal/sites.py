@@ -17,12 +17,12 @@ own cached read): a page never fails because the cache does.
 
 import hashlib
 
-from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from wagtail.models import Site, SiteRootPath
+from wagtail.models import Site
 from wagtail.views import serve
 
 from . import content_cache
+from .pages.routing import site_root_paths_from_database
 from .pages.space_routes import route_from_cache
 
 _NO_SITE = "-"
@@ -39,19 +39,6 @@ def cached_site_for_request(request):
     key = hashlib.sha256(f"{host}|{request.get_port()}".encode()).hexdigest()[:32]
     site = content_cache.get_or_set(content_cache.SITES, [key], lambda: Site._find_for_request(request) or _NO_SITE)
     return None if site == _NO_SITE else site
-
-
-def site_root_paths_from_database():
-    """What Wagtail's ``Site.get_site_root_paths()`` answers, without its
-    read of Django's default cache (for when that cache is down)."""
-    paths = []
-    sites = Site.objects.select_related("root_page", "root_page__locale")
-    for site in sites.order_by("-root_page__url_path", "-is_default_site", "hostname"):
-        roots = [site.root_page]
-        if getattr(settings, "WAGTAIL_I18N_ENABLED", False):
-            roots = site.root_page.get_translations(inclusive=True).select_related("locale")
-        paths.extend(SiteRootPath(site.id, root.url_path, site.root_url, root.locale.language_code) for root in roots)
-    return paths
 
 
 class CachedSiteMiddleware:
