@@ -23,10 +23,10 @@ from wagtail.models import Site
 
 from .. import access
 from ..records.control_results import ControlResult
-from ..records.plain_text import portal_date
+from ..records.plain_text import capacity_text, portal_date
 from ..records.visits import VisitKind
 from ..snippets.stages import progress_for, stage_texts
-from . import client_visits, installation_queries
+from . import client_visits, dashboard_cards, installation_queries
 
 # The documents screen's columns (installation_queries.DOCUMENT_FIELDS).
 DOCUMENT_FIELDS = installation_queries.DOCUMENT_FIELDS
@@ -55,6 +55,8 @@ class Routes:
 
     def __call__(self, name, *args):
         return self.base + self.page.reverse_subpage(name, args=args)
+
+    route = __call__  # as dashboard_cards.Links, for its writers
 
 
 def object_url(name):
@@ -108,7 +110,66 @@ def header(page, request, installations, installation, route, routes=None):
         "contact": f"{routes('contact')}?installation={pk}",
         "maintenance_contract": f"{routes('maintenance_contract')}?installation={pk}",
         "switcher": switcher,
+        "routes": routes,
     }
+
+
+def header_html(installation, heading, route, links):
+    """The installation's header: its name, the switcher, the tabs (``route``: the current tab's)."""
+    current = mark_safe(' aria-current="page"')  # noqa: S308  a constant
+    switcher = ""
+    if links["switcher"]:
+        switcher = format_html(
+            '\n  <details class="aqp-switcher">\n'
+            '  <summary><span class="aqp-switcher__label">{}</span> {} <span class="aqp-switcher__ref">{}</span>'
+            ' — <span class="aqp-switcher__change">{}</span></summary>\n'
+            '  <nav aria-label="{}">\n    <ul>\n      {}\n    </ul>\n  </nav>\n  </details>',
+            text(gettext("Your installations:")),
+            installation.display_name,
+            installation.reference,
+            text(gettext("change")),
+            text(gettext("Switch installation")),
+            links["switcher"],
+        )
+    warranty = ""
+    if installation.is_built:
+        warranty = format_html(
+            '<li><a href="{}"{}>{}</a></li>',
+            links["warranty"],
+            current if route == "warranty" else "",
+            text(gettext("Warranty extension")),
+        )
+    return format_html(
+        '<header class="aqp-installation-header">\n'
+        '  <p class="aqp-eyebrow">{} {}</p>\n'
+        "  <h1>{}</h1>\n"
+        '  <p class="aqp-muted">{}{}</p>{}\n'
+        '  <nav class="aqp-tabs" aria-label="{}">\n'
+        "    <ul>\n"
+        '      <li><a href="{}"{}>{}</a></li>\n'
+        '      <li><a href="{}"{}>{}</a></li>\n'
+        "      {}\n"
+        '      <li><a href="{}">{}</a></li>\n'
+        "    </ul>\n"
+        "  </nav>\n"
+        "</header>",
+        text(gettext("Installation")),
+        installation.reference,
+        heading,
+        format_html("{} — ", installation.display_name) if route != "installation" else "",
+        capacity_text(installation.label) if installation.label else "",
+        switcher,
+        text(gettext("This installation")),
+        links["overview"],
+        current if route == "installation" else "",
+        text(gettext("Overview")),
+        links["documents"],
+        current if route == "documents" else "",
+        text(gettext("Documents")),
+        warranty,
+        links["contact"],
+        text(gettext("Write to my franchisee")),
+    )
 
 
 # --- installation -------------------------------------------------------------
@@ -125,6 +186,8 @@ def installation_context(page, request, context, installation, since):
     ]
     progress = progress_for(installation.stage, stage_texts())
     next_visit, maintenance_log = visits_of(user, client, installation)
+    reminders = client_visits.reminder_notice(user, next_visit) if next_visit else None
+    texts = dashboard_cards.Texts()
     return {
         "installation": installation,
         "installation_links": links,
@@ -136,7 +199,9 @@ def installation_context(page, request, context, installation, since):
         "maintenance_log": maintenance_log,
         "maintenance_log_html": log_html(maintenance_log),
         "maintenance_due": client_visits.maintenance_due(installation),
-        "visit_reminders": client_visits.reminder_notice(user, next_visit) if next_visit else None,
+        "visit_reminders": reminders,
+        "next_visit_html": mark_safe(dashboard_cards.next_visit_html(next_visit, reminders, links["routes"], texts)),  # noqa: S308  escaped there
+        "franchisee_html": mark_safe(dashboard_cards.franchisee_html(installation.franchisee, texts)),  # noqa: S308  escaped there
     }
 
 

@@ -1,7 +1,10 @@
-"""The installation header's links and switcher
-(client_space/_installation_header.html), written once in Python
-(pages/installation_screen.py): the installation and documents screens
-pass theirs as ``installation_links``; the others (warranty) get them here."""
+"""The installation header (client_space/_installation_header.html),
+written in Python (pages/installation_screen.py): the installation and
+documents screens pass their links as ``installation_links``; the others
+(warranty) get them here.
+
+    {% installation_header heading "documents" %}
+"""
 
 from django import template
 
@@ -11,14 +14,10 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def installation_header(context):
-    known = context.get("installation_links")
-    if known is not None:
-        return known
-    return installation_screen.header(
-        context["page"],
-        context["request"],
-        context["installations"],
-        context["installation"],
-        context["installation_route"],
-    )
+def installation_header(context, heading, route):
+    links = context.get("installation_links")
+    if links is None:
+        links = installation_screen.header(
+            context["page"], context["request"], context["installations"], context["installation"], route
+        )
+    return installation_screen.header_html(context["installation"], heading, route, links)

@@ -95,14 +95,16 @@ def screens():
 
 def content(http, url):
     """The screen's own part (from its header to the layout's end: the idle
-    dialog or the main element's end), one trimmed line per line, without
-    the CSRF token nor the closing tags of the layout."""
+    dialog or the main element's end), one tag a line, without the CSRF
+    token nor the closing tags of the layout."""
     response = http.get(url)
     assert response.status_code == 200
     html = response.content.decode()
     html = html[html.index('<header class="aqp-installation-header">') : html.index("</main>")].split("<dialog")[0]
     html = re.sub(r'<input type="hidden" name="csrfmiddlewaretoken" value="[^"]*">', "", html)
-    lines = [line.strip() for line in html.splitlines() if line.strip()]
+    # Whitespace between tags is the templates' layout, not the page's: one tag a line.
+    html = re.sub(r"\s+", " ", re.sub(r">\s+<", "><", html)).strip()
+    lines = html.replace("><", ">\n<").splitlines()
     while lines and lines[-1] == "</div>":
         lines.pop()
     return "\n".join(lines) + "\n"
