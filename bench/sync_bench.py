@@ -229,6 +229,9 @@ def server_cpu_s():
 LAST_CPU = {}
 
 
+OVERLAP = {"overlap": True}
+
+
 def timed_import(source):
     from aquatiris_portal.sync.importer import import_source
 
@@ -237,7 +240,7 @@ def timed_import(source):
     server_before = server_cpu_s()
     sampler.start()
     started, cpu_started = time.monotonic(), time.process_time()
-    result = import_source(source)
+    result = import_source(source, **OVERLAP)
     elapsed = time.monotonic() - started
     LAST_CPU["client"] = time.process_time() - cpu_started
     server_after = server_cpu_s()
@@ -258,7 +261,11 @@ def main():
     parser.add_argument("--batch-size", type=int, default=None, help="records per transaction (default: the setting's)")
     parser.add_argument("--profile", action="store_true", help="print where the first import spends its time")
     parser.add_argument("--no-reimport", action="store_true", help="skip the re-import of the unchanged export")
+    parser.add_argument(
+        "--no-overlap", action="store_true", help="prepare each batch before writing it (no thread ahead)"
+    )
     args = parser.parse_args()
+    OVERLAP["overlap"] = not args.no_overlap
     clients, installations, documents = (int(n * args.scale) for n in (100_000, 150_000, 500_000))
 
     work = Path(tempfile.mkdtemp(prefix="aqp-bench-"))

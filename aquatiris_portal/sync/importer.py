@@ -16,7 +16,9 @@ every export of SOURCE not yet imported, in ``sequence`` order. Each export:
    model instances (``rows.py``). Each batch is one transaction that also
    counts itself in its run (``runs.py``), so a run killed in the middle
    resumes after the last committed batch and ends with the same rows and
-   counts as a clean run;
+   counts as a clean run. While one batch is written, a thread prepares the
+   next ones (``ahead.py``: read, parsed, checked, built when that needs no
+   database); the database is used from the calling thread only;
 3. is marked imported in the transaction that ends the run: it is never
    imported again.
 """
@@ -30,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import runs
+from .ahead import Ahead
 from .files import file_values
 from .lock import import_lock
 from .mapping import (
@@ -39,8 +42,10 @@ from .mapping import (
     TYPES,
     after_write,
     delete_records,
+    finish_hash,
     guard_getter,
     handler_for,
+    line_digest,
     line_hash,
     text,
     themes,
@@ -59,11 +64,13 @@ logger = logging.getLogger(__name__)
 HANDLED_ELSEWHERE = APPLIED_ELSEWHERE  # staged phases whose records a registered handler applies
 
 
-def import_source(spec, *, batch_size=None):
+def import_source(spec, *, batch_size=None, overlap=True):
     """Import every not-yet-imported export of SOURCE, in sequence order.
 
     Stops at the first export that fails (later ones wait: order matters).
-    Returns a SyncResult; ``busy`` when another importer holds the lock."""
+    Returns a SyncResult; ``busy`` when another importer holds the lock.
+    ``overlap=False`` prepares each batch in this thread before writing it
+    (same rows, same counts; slower)."""
     source = open_source(spec)
     result = runs.SyncResult()
     with import_lock() as got:
@@ -76,14 +83,14 @@ def import_source(spec, *, batch_size=None):
         for export in exports:
             if export.sequence in done:
                 continue
-            run = import_export(export, batch_size=batch_size)
+            run = import_export(export, batch_size=batch_size, overlap=overlap)
             result.runs.append(run)
             if run.state != run.State.SUCCEEDED:
                 break
     return result
 
 
-def import_export(export, *, batch_size=None):
+def import_export(export, *, batch_size=None, overlap=True):
     """Import one export (call with the lock held). Resumes an unfinished run."""
     run = runs.start_or_resume(export, batch_size)
     size = run.batch_size or runs.DEFAULT_BATCH_SIZE
@@ -91,17 +98,24 @@ def import_export(export, *, batch_size=None):
         with Staging() as staging:
             staging.load(export.lines())
             applier = Applier(run, export)
-            step = 0
+            # The batches left, in order: those a resumed run committed are skipped.
+            plan, step = [], 0
             for phase in (REJECTS, *PHASES):
-                batches = -(-staging.count(phase) // size)
-                if step + batches <= run.steps_done:
-                    step += batches
-                    continue
-                skip = max(0, run.steps_done - step)
-                step += skip
-                for rows in staging.batches(phase, size, skip=skip):
+                count = -(-staging.count(phase) // size)
+                if step + count > run.steps_done:
+                    plan.append((phase, max(0, run.steps_done - step)))
+                step += count
+
+            def batches():
+                for phase, skip in plan:
+                    for rows in staging.batches(phase, size, skip=skip):
+                        yield phase, rows
+
+            step = run.steps_done
+            with Ahead(batches(), applier.prepare, threaded=overlap) as prepared:
+                for (phase, _rows), items in prepared:
                     with transaction.atomic():
-                        runs.add_batch(run, applier.apply(phase, rows))
+                        runs.add_batch(run, applier.apply(phase, items))
                     step += 1
                     runs.batch_committed(run, step)
         runs.succeed(run)
@@ -113,12 +127,18 @@ def import_export(export, *, batch_size=None):
 
 
 class Item:
-    """One staged record of a batch, checked."""
+    """One staged line of a batch; once checked, its record (``record``,
+    ``rid`` its id). Prepared ahead (``Applier.prepare``), it may also hold
+    the check's refusal (``rejected``), the line's hash so far (``digest``),
+    and for a type built without the database its ``values``, ``too_long``
+    and ``hash``."""
 
-    __slots__ = ("line", "raw", "record", "rid")
+    __slots__ = ("digest", "hash", "key", "line", "raw", "record", "rejected", "rid", "too_long", "values")
 
-    def __init__(self, line, raw, record):
-        self.line, self.raw, self.record, self.rid = line, raw, record, record["id"]
+    def __init__(self, line, raw, record=None, key=None):
+        self.line, self.raw, self.record, self.key = line, raw, record, key
+        self.rid = None if record is None else record["id"]
+        self.rejected = self.digest = self.hash = self.values = self.too_long = None
 
 
 class Applier:
@@ -132,21 +152,59 @@ class Applier:
         # Records quarantined by earlier runs, which records of this run may
         # resolve; none (the usual case): no look-up per batch.
         self.earlier_quarantines = QuarantinedRecord.objects.filter(resolved_at__isnull=True).exclude(run=run).exists()
+        # Record type -> whether ``prepare`` checks its lines ahead: yes into
+        # an empty table, then as long as most lines of a batch are new or
+        # changed; not while most are found unchanged (a re-import): those
+        # are never parsed at all.
+        self.precheck = {name: not model.objects.exists() for name, model in MODELS.items()}
 
-    def apply(self, phase, rows):
-        """Apply one batch of staged rows; returns its counts."""
+    def prepare(self, batch):
+        """``batch`` (phase, staged rows) as Items, checked and, for types
+        built from the record alone, built. Runs in ``ahead``'s thread: no
+        database, and nothing of ``self`` that changes during the run but
+        ``precheck`` (read only: a stale answer costs time, not rows)."""
+        phase, rows = batch
+        if phase == REJECTS:
+            return rows
+        items = [Item(line, raw, key=key) for line, key, raw in rows]
+        if not self.precheck.get(phase, True):
+            return items
+        spec = TYPES.get(phase)
+        built = spec is not None and spec.standalone
+        guarded = bool(GUARDS.get(phase))
+        for item in items:
+            try:
+                record = check_line(item.raw)
+            except Rejected as rejected:
+                item.rejected = rejected
+                continue
+            item.record, item.rid = record, record["id"]
+            if spec is None:
+                continue
+            digest = line_digest(item.raw)
+            if guarded:
+                item.digest = digest
+            else:
+                item.hash = digest.hexdigest()
+            if built:
+                item.values = values = spec.build(record, {}, None)
+                item.too_long = self._too_long(phase, values)
+        return items
+
+    def apply(self, phase, items):
+        """Apply one batch (``prepare``'s Items, or staged rejects); returns its counts."""
         self.counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0, "quarantined": 0, "files": 0}
         self.quarantined = []
         self.ok = defaultdict(list)  # record type -> ids applied (resolve earlier quarantines)
         if phase == REJECTS:
-            for line, rtype, rid, reason, raw in rows:
+            for line, rtype, rid, reason, raw in items:
                 self._set_aside(line, rtype or "", rid or "", reason, raw)
         elif phase == "delete":
-            self._apply_deletes(self._checked(rows))
+            self._apply_deletes(self._checked(items))
         elif phase in HANDLED_ELSEWHERE:
-            self._apply_elsewhere(phase, self._checked(rows))
+            self._apply_elsewhere(phase, self._checked(items))
         else:
-            items = self._checked(self._skip_unchanged(phase, rows))
+            items = self._checked(self._skip_unchanged(phase, items))
             if items:
                 self._apply_records(phase, items)
         self._finish_batch()
@@ -176,16 +234,26 @@ class Applier:
 
     # -- checks and quarantine
 
-    def _checked(self, rows):
-        """Items of the lines that pass every rule; the others are quarantined."""
-        items = []
-        append = items.append
-        for line, _rid, raw in rows:
-            try:
-                append(Item(line, raw, check_line(raw)))
-            except Rejected as rejected:
-                self._set_aside(line, rejected.record_type, rejected.record_id, rejected.reason, decode_raw(raw))
-        return items
+    def _checked(self, items):
+        """The items whose lines pass every rule (checked now if ``prepare``
+        did not); the others are quarantined."""
+        checked = []
+        append = checked.append
+        for item in items:
+            if item.record is None and item.rejected is None:
+                try:
+                    item.record = check_line(item.raw)
+                    item.rid = item.record["id"]
+                except Rejected as rejected:
+                    item.rejected = rejected
+            rejected = item.rejected
+            if rejected is None:
+                append(item)
+            else:
+                self._set_aside(
+                    item.line, rejected.record_type, rejected.record_id, rejected.reason, decode_raw(item.raw)
+                )
+        return checked
 
     def _set_aside(self, line, record_type, record_id, reason, raw_line):
         # NUL cannot be stored in a PostgreSQL text column.
@@ -218,40 +286,51 @@ class Applier:
 
     # -- unchanged lines
 
-    def _skip_unchanged(self, record_type, rows):
+    def _skip_unchanged(self, record_type, items):
         """Count as unchanged, without parsing them, the lines whose hash the
         portal's row holds (the same line was applied and nothing moved the
-        row since); return the other rows. The current values of the rows
+        row since); return the other items. The current values of the rows
         that exist and changed are fetched for the rest of the batch
         (``self.existing``)."""
         model = MODELS[record_type]
         guards = GUARDS.get(record_type, ())
         found = {
             row[0]: row
-            for row in by_external_id(model, [row[1] for row in rows], ["external_id", "sync_hash", *guards])
+            for row in by_external_id(model, [item.key for item in items], ["external_id", "sync_hash", *guards])
         }
         deleted_at = guards.index("deleted_at") if "deleted_at" in guards else None
         kept, changed, skipped = [], [], self.ok[record_type]
-        for row in rows:
-            current = found.get(row[1])
+        for item in items:
+            current = found.get(item.key)
             if current is None:
-                kept.append(row)
+                kept.append(item)
                 continue
             guarded = current[2:]
             if deleted_at is not None:  # as guard_values gives it
                 guarded = (*guarded[:deleted_at], guarded[deleted_at] is None, *guarded[deleted_at + 1 :])
-            if current[1] and current[1] == line_hash(row[2], guarded):
-                skipped.append(row[1])
+            if current[1] and current[1] == self._hash(item, guarded):
+                skipped.append(item.key)
             else:
-                kept.append(row)
-                changed.append(row[1])
-        self.counts["unchanged"] += len(rows) - len(kept)
+                kept.append(item)
+                changed.append(item.key)
+        unchanged = len(items) - len(kept)
+        self.counts["unchanged"] += unchanged
+        self.precheck[record_type] = 2 * unchanged < len(items)
         names = ["pk", "external_id", "sync_hash", *FIELDS[record_type]]
         self.existing = {
             row[1]: dict(zip(names, row, strict=True))
             for row in by_external_id(model, changed, [model._meta.pk.column, *names[1:]])
         }
         return kept
+
+    @staticmethod
+    def _hash(item, guarded):
+        """The line's ``sync_hash`` (``mapping.line_hash``), from what ``prepare`` hashed."""
+        if item.hash is not None:
+            return item.hash
+        if item.digest is not None:
+            return finish_hash(item.digest, guarded)
+        return line_hash(item.raw, guarded)
 
     # -- records
 
@@ -281,7 +360,7 @@ class Applier:
                 current = existing.get(item.rid)
                 if record_type == "document":
                     item_refs["theme"] = theme_pks.get(record["theme"])
-                values = build(record, item_refs, current)
+                values = item.values if item.values is not None else build(record, item_refs, current)
                 if spec.has_file:
                     try:
                         files, copied = file_values(self.export, record, current)
@@ -327,15 +406,15 @@ class Applier:
         Returns the ids written or found unchanged."""
         fields, guards, existing = FIELDS[record_type], GUARDS.get(record_type, ()), self.existing
         creates, updates, rehash = [], [], []
-        too_long, guarded = self._too_long, guard_getter(guards)
+        too_long, guarded, hash_of = self._too_long, guard_getter(guards), self._hash
         for item, values in prepared:
-            reason = too_long(record_type, values)
+            reason = item.too_long if values is item.values else too_long(record_type, values)
             if reason:
                 self._quarantine(item, reason)
                 continue
             row = values.copy()
             row["external_id"] = item.rid
-            row["sync_hash"] = line_hash(item.raw, guarded(values))
+            row["sync_hash"] = hash_of(item, guarded(values))
             current = existing.get(item.rid)
             if current is None:
                 creates.append((item, row))

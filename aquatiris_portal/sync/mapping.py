@@ -126,8 +126,18 @@ def guard_getter(guards):
 def line_hash(raw, guarded=()):
     """``sync_hash`` of a row written from the line ``raw`` (bytes) whose
     guard columns hold ``guarded`` (see ``guard_values``)."""
-    digest = hashlib.blake2b(raw, digest_size=16)
+    return finish_hash(line_digest(raw), guarded)
+
+
+def line_digest(raw):
+    """The first half of ``line_hash``: the line alone (the importer hashes it ahead)."""
+    return hashlib.blake2b(raw, digest_size=16)
+
+
+def finish_hash(digest, guarded):
+    """``line_hash`` from ``line_digest(raw)``, which stays as it was."""
     if guarded:
+        digest = digest.copy()
         digest.update(b"\0" + repr(guarded).encode())
     return digest.hexdigest()
 
@@ -270,12 +280,15 @@ class RecordType:
     unique_code: bool = False  # no two records share a ``code``
     has_file: bool = False
     fields: list = field(default_factory=list)
+    # ``build`` reads the record alone (no reference, no current row): the
+    # importer builds these ahead, off the thread that writes.
+    standalone: bool = False
 
 
 TYPES = {
-    "franchisee": RecordType(Franchisee, franchisee),
-    "spanc": RecordType(Spanc, spanc, unique_code=True),
-    "client": RecordType(Client, client, unique_code=True),
+    "franchisee": RecordType(Franchisee, franchisee, standalone=True),
+    "spanc": RecordType(Spanc, spanc, unique_code=True, standalone=True),
+    "client": RecordType(Client, client, unique_code=True, standalone=True),
     "installation": RecordType(
         Installation,
         installation,
