@@ -231,6 +231,12 @@ def installations_for_client(user: User) -> QuerySet[Installation]:
     client = client_for(user)
     if client is None:
         return Installation.objects.none()
+    return installations_of_client(client)
+
+
+def installations_of_client(client: Client | int) -> QuerySet[Installation]:
+    """What ``installations_for_client`` gives the client's account, from the
+    record (or its pk: a query compiled once, pages/dashboard_queries.py)."""
     return Installation.objects.filter(client=client)
 
 

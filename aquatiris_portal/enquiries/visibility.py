@@ -20,6 +20,12 @@ def client_requests(user):
     client = access.client_for(user)
     if client is None:
         return PortalRequest.objects.none()
+    return requests_of_client(client)
+
+
+def requests_of_client(client):
+    """What ``client_requests`` gives the client's account, from the record
+    or its pk (the dashboard's, a query compiled once)."""
     return PortalRequest.objects.filter(client=client)
 
 

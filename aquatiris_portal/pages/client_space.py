@@ -5,8 +5,7 @@ for what it shows: another client's object is a 404."""
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -21,7 +20,7 @@ from wagtail.models import Page
 from .. import access
 from ..accounts.groups import ensure_client_group
 from ..conf import app_settings
-from ..enquiries import proofs, thread_views, visibility
+from ..enquiries import thread_views, visibility
 from ..enquiries import views as enquiry_views
 from ..enquiries.archive_models import PersonalArchive
 from ..snippets.seasonal import SeasonalTask
@@ -127,28 +126,14 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
 
     # --- shared context -----------------------------------------------------
 
-    def space_context(self, request, *, dashboard=False, dossier=False, **extra):
+    def space_context(self, request, *, dossier=False, **extra):
         """What every screen shows: the client, their installations (switcher), settings.
-        ``dashboard``: each installation's ``new_documents`` (the badges) and
-        ``has_open_proof`` (a SPANC's request to answer), in the same query;
         ``dossier``: ``has_dossier``, whether the person asked for its dossier
-        (_dossier.html reads the archive only then)."""
+        (_dossier.html reads the archive only then). The dashboard reads its
+        installations with their badges itself (dashboard_queries.py)."""
         user = request.user
         account = access.account_for(user)
         installations = access.installations_for_client(user).select_related("franchisee", "warranty_extension")
-        if dashboard:
-            new = (
-                access.client_documents(user)
-                .filter(self._new_condition(account), installation=OuterRef("pk"))
-                .order_by()
-                .values("installation")
-                .annotate(count=Count("pk"))
-                .values("count")
-            )
-            installations = installations.annotate(
-                new_documents=Coalesce(Subquery(new), 0),
-                has_open_proof=Exists(proofs.open_for_client(user).filter(installation=OuterRef("pk"))),
-            )
         if dossier:
             asked = PersonalArchive.objects.filter(
                 requested_by=user, kind=PersonalArchive.Kind.DOSSIER, installation=OuterRef("pk")
@@ -176,10 +161,6 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
     def _since(self, account):
         """Documents added after this moment are new (everything on a first visit)."""
         return account.previous_visit_at if account and account.previous_visit_at else None
-
-    def _new_condition(self, account):
-        since = self._since(account)
-        return Q(created_at__gt=since) if since else Q(pk__isnull=False)
 
     # --- screens ------------------------------------------------------------
 

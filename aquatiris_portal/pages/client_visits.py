@@ -21,8 +21,9 @@ from ..enquiries.limits import LimitReached
 from ..enquiries.visit_moves import MAX_HALF_DAYS, VisitMoveForm, submit_visit_move, visit_label
 from ..notifications.preferences import KINDS, NotificationPreference, wants
 from ..records.visit_calendar import invitation
+from . import dashboard_queries
+from .dashboard_queries import REMINDER_KIND
 
-REMINDER_KIND = "visit_reminders"  # notifications.preferences.KINDS, digests/visit_reminders.py
 _UNREAD = object()
 
 
@@ -47,14 +48,8 @@ def next_visits(user, installations, today=None):
     # The client's visits are on their installations already: kept in
     # Python, not an IN list of them in the SQL (cheaper to build).
     pks = {installation.pk for installation in installations}
-    for visit in _with_reminder_choice(
-        access.client_visits(user)
-        .planned()
-        .filter(planned_for__gte=today)
-        .order_by("installation_id", "planned_for", "pk")
-        .prefetch_related(None),
-        user,
-    ):
+    client = access.client_for(user)
+    for visit in dashboard_queries.next_visits(client, user, today) if client else []:
         if visit.installation_id in pks:
             found.setdefault(visit.installation_id, visit)
     return found

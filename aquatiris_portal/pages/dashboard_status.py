@@ -2,28 +2,21 @@
 status, each installation's warranty end and maintenance-contract request.
 One query whatever the number of installations and requests."""
 
-from django.db.models import Q
-
 from ..enquiries.models import PortalRequest
-from ..enquiries.visibility import client_requests
 from ..enquiries.warranty import warranty_end
 from ..records.models import Installation, Stage
+from . import dashboard_queries
 
 OPEN_REQUESTS_SHOWN = 5
-ROWS_READ = 100
 IN_SERVICE = (Stage.COMMISSIONED, Stage.MAINTENANCE)
 
 
-def dashboard_status(user, installations, portal_settings):
+def dashboard_status(client, installations, portal_settings):
     """Annotate ``installations`` (warranty_end, in_service, contract_request)
     and return the open requests to list (newest first) and how many there are."""
     # One query: the open requests and the maintenance-contract requests
     # (open or not), newest first; bounded, the dashboard shows a few.
-    rows = list(
-        client_requests(user)
-        .filter(~Q(status=PortalRequest.Status.CLOSED) | Q(kind=PortalRequest.Kind.MAINTENANCE_CONTRACT))
-        .order_by("-created_at", "-pk")[:ROWS_READ]
-    )
+    rows = dashboard_queries.requests(client) if client else []
     open_requests = [row for row in rows if row.status != PortalRequest.Status.CLOSED]
     # Each open request's installation from those the screen has read (no
     # join); one more query only for one no longer the client's (sold).
