@@ -54,6 +54,9 @@ def account_for(user: User) -> Any:
 
 _MEMBERSHIPS_ATTR = "_aquatiris_portal_memberships"
 _CHOICE_ATTR = "_aquatiris_portal_chosen_memberships"
+# {kind: the current membership or None}, asked a dozen times a page; forgotten
+# with the memberships or the choice it was read from.
+_CURRENT_ATTR = "_aquatiris_portal_current_memberships"
 KINDS = ("client", "spanc")
 LEAD_ROLES = frozenset({"owner", "manager"})
 
@@ -92,12 +95,19 @@ def forget_memberships(user: User) -> None:
     """Read the memberships again at the next question (after a change in this request)."""
     if user is not None and hasattr(user, _MEMBERSHIPS_ATTR):
         delattr(user, _MEMBERSHIPS_ATTR)
+    _forget_current(user)
+
+
+def _forget_current(user: User) -> None:
+    if user is not None and hasattr(user, _CURRENT_ATTR):
+        delattr(user, _CURRENT_ATTR)
 
 
 def remember_choice(user: User, chosen: dict[str, int]) -> None:
     """The membership pk chosen per kind in this session (``{"client": pk}``)."""
     if user is not None and user.is_authenticated:
         setattr(user, _CHOICE_ATTR, dict(chosen))
+        _forget_current(user)
 
 
 def memberships_of_kind(user: User, kind: str) -> list[Any]:
@@ -108,11 +118,18 @@ def current_membership(user: User, kind: str) -> Any:
     """The membership of ``kind`` ("client" or "spanc") whose record ``user``
     is in: the only one, else the one chosen in the session, else None
     (``needs_choice``: the switcher asks)."""
+    known = getattr(user, _CURRENT_ATTR, None)
+    if known is not None and kind in known:
+        return known[kind]
     memberships = memberships_of_kind(user, kind)
     if len(memberships) == 1:
-        return memberships[0]
-    chosen = (getattr(user, _CHOICE_ATTR, None) or {}).get(kind)
-    return next((membership for membership in memberships if membership.pk == chosen), None)
+        current = memberships[0]
+    else:
+        chosen = (getattr(user, _CHOICE_ATTR, None) or {}).get(kind)
+        current = next((membership for membership in memberships if membership.pk == chosen), None)
+    if user is not None and user.is_authenticated and hasattr(user, _MEMBERSHIPS_ATTR):
+        setattr(user, _CURRENT_ATTR, {**(known or {}), kind: current})
+    return current
 
 
 def needs_choice(user: User, kind: str) -> bool:
