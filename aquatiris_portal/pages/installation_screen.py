@@ -1,10 +1,11 @@
 """The client space's installation and documents screens (routed by
-client_space.py). Their data is read as plain rows, and what repeats (the
-documents, the visits done, the progress steps, the themes, the switcher)
-is written here once per row with ``format_html``, which escapes every
-value, rather than through a dozen template nodes per row: each node costs
-as much as a row written here. The templates keep the page's structure and
-its one-off texts.
+client_space.py). Their data is read as plain rows (installation_queries.py),
+and what repeats (the header and switcher, the progress steps, the visits
+done, the themes, the documents) is written here in Python, every value
+escaped (``format_html``; ``e`` in the documents' and visits' rows, the
+hottest), rather than through a dozen template nodes per row: each node
+costs as much as a row written here. The templates keep the page's
+structure and its one-off texts.
 
 Texts of the package's own catalogue are marked safe as Django's
 ``{% translate %}`` marks them; everything from the database is escaped."""
@@ -27,6 +28,7 @@ from ..records.plain_text import capacity_text, portal_date
 from ..records.visits import VisitKind
 from ..snippets.stages import progress_for, stage_texts
 from . import client_visits, dashboard_cards, installation_queries
+from .dashboard_cards import e
 
 # The documents screen's columns (installation_queries.DOCUMENT_FIELDS).
 DOCUMENT_FIELDS = installation_queries.DOCUMENT_FIELDS
@@ -253,25 +255,18 @@ def log_html(visits):
     report = text(gettext("Visit report"))
     rows = []
     for visit in visits:
-        done_on = portal_date(visit.done_on)
-        rows.append(
-            format_html(
-                "<li><strong>{}</strong> — {}{}\n      {}\n      {}\n    </li>",
-                done_on,
-                kinds.get(visit.kind, visit.kind),
-                format_html(" ({})", visit.technician) if visit.technician else "",
-                format_html("<p>{}</p>", linebreaksbr(visit.summary, autoescape=True)) if visit.summary else "",
-                format_html(
-                    '<p><a href="{}">{}<span class="aqp-visually-hidden"> {}</span></a></p>',
-                    download(visit.report.pk),
-                    report,
-                    done_on,
-                )
-                if visit.report
-                else "",
+        done_on = e(portal_date(visit.done_on))
+        technician = f" ({e(visit.technician)})" if visit.technician else ""
+        summary = f"<p>{linebreaksbr(visit.summary, autoescape=True)}</p>" if visit.summary else ""
+        link = ""
+        if visit.report:
+            link = (
+                f'<p><a href="{e(download(visit.report.pk))}">{report}'
+                f'<span class="aqp-visually-hidden"> {done_on}</span></a></p>'
             )
-        )
-    return mark_safe("\n    ".join(rows))  # noqa: S308  each row built by format_html
+        kind = e(kinds.get(visit.kind, visit.kind))
+        rows.append(f"<li><strong>{done_on}</strong> — {kind}{technician}\n      {summary}\n      {link}\n    </li>")
+    return mark_safe("\n    ".join(rows))  # noqa: S308  every value escaped by e()
 
 
 def themes_html(themes, documents_url):
@@ -348,53 +343,41 @@ def page_of_rows(client, installation, per_page, number):
 def documents_rows(since):
     """``rows -> the <li> of each document``, as documents.html wrote them."""
     view, download = object_url("aquatiris_portal:document_view"), object_url("aquatiris_portal:document_download")
-    results = dict(ControlResult.choices)
-    new = format_html(' <span class="aqp-badge aqp-badge--new">{}</span>', text(gettext("New")))
+    results = {value: e(label) for value, label in ControlResult.choices}
+    new = f' <span class="aqp-badge aqp-badge--new">{text(gettext("New"))}</span>'
     control_report, opens = text(gettext("Control report")), text(gettext("opens in a new tab"))
     view_label, download_label = text(gettext("View")), text(gettext("Download"))
 
     def row(document):
-        pk, title, is_pdf = document[PK], document[TITLE], document[CONTENT_TYPE] == "application/pdf"
+        pk, title, is_pdf = document[PK], e(document[TITLE]), document[CONTENT_TYPE] == "application/pdf"
         result = document[CONTROL_RESULT]
-        return format_html(
+        control = ""
+        if result:
+            kind = e(document[DOCUMENT_TYPE]) if document[DOCUMENT_TYPE] else control_report
+            control = (
+                f'<span class="aqp-result aqp-result--{e(result)}">{kind} : {results.get(result) or e(result)}</span>'
+            )
+        issued = f"{e(portal_date(document[ISSUED_ON]))} · " if document[ISSUED_ON] else ""
+        opens_in_tab = ""
+        if is_pdf:
+            opens_in_tab = (
+                f'<a class="aqp-button aqp-button--secondary" href="{e(view(pk))}" target="_blank" rel="noopener">'
+                f'{view_label}<span class="aqp-visually-hidden"> {title} ({opens})</span></a>'
+            )
+        return (
             '<li class="aqp-document">\n'
             '      <div class="aqp-document__title">\n'
-            "        <span>{}</span>{}\n"
-            "        {}\n"
-            '        <span class="aqp-document__meta">{}{} · {}</span>\n'
+            f"        <span>{title}</span>{new if since is None or document[CREATED_AT] > since else ''}\n"
+            f"        {control}\n"
+            f'        <span class="aqp-document__meta">{issued}{"PDF" if is_pdf else "Word"}'
+            f" · {e(filesizeformat(document[SIZE]))}</span>\n"
             "      </div>\n"
             '      <div class="aqp-document__actions">\n'
-            "        {}\n"
-            '        <a class="aqp-button aqp-button--primary" href="{}" download>{}'
-            '<span class="aqp-visually-hidden"> {}</span></a>\n'
+            f"        {opens_in_tab}\n"
+            f'        <a class="aqp-button aqp-button--primary" href="{e(download(pk))}" download>{download_label}'
+            f'<span class="aqp-visually-hidden"> {title}</span></a>\n'
             "      </div>\n"
-            "    </li>",
-            title,
-            new if since is None or document[CREATED_AT] > since else "",
-            format_html(
-                '<span class="aqp-result aqp-result--{}">{} : {}</span>',
-                result,
-                document[DOCUMENT_TYPE] or control_report,
-                results.get(result, result),
-            )
-            if result
-            else "",
-            format_html("{} · ", portal_date(document[ISSUED_ON])) if document[ISSUED_ON] else "",
-            "PDF" if is_pdf else "Word",
-            filesizeformat(document[SIZE]),
-            format_html(
-                '<a class="aqp-button aqp-button--secondary" href="{}" target="_blank" rel="noopener">{}'
-                '<span class="aqp-visually-hidden"> {} ({})</span></a>',
-                view(pk),
-                view_label,
-                title,
-                opens,
-            )
-            if is_pdf
-            else "",
-            download(pk),
-            download_label,
-            title,
+            "    </li>"
         )
 
-    return lambda documents: mark_safe("\n    ".join(row(document) for document in documents))  # noqa: S308  format_html rows
+    return lambda documents: mark_safe("\n    ".join(row(document) for document in documents))  # noqa: S308  e() escapes
