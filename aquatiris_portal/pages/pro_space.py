@@ -26,6 +26,7 @@ from ..enquiries.spanc_upload_forms import SpancUploadForm
 from ..enquiries.spanc_uploads import receive_spanc_documents, sent_messages
 from ..security_log import Kind, record_security_event
 from ..snippets.site_settings import PortalSettings
+from . import pro_space_folder_html as folder_html
 from . import pro_space_folder_queries as folder_queries
 from . import pro_space_folders as folders_
 from . import pro_space_list_page as list_page
@@ -202,6 +203,7 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
                 "visits": visits,
                 "franchisee": installation.franchisee,
                 "documents": documents,
+                "documents_html": folder_html.documents_html(documents),
                 "back_url": self.route_url(request, "folder_list") + suffix,
                 "upload_url": self.route_url(request, "folder_upload", installation.pk) + suffix,
                 "proof_url": self.route_url(request, "folder_proof", installation.pk) + suffix,
