@@ -37,6 +37,8 @@ from wagtail.models import Site
 
 from ..conf import app_settings
 from ..security_log import Kind, document_access, record_refused_token, record_security_event, refusals_blocked
+from ..security_log.cache_outage import warn_once
+from ..security_log.refusals import CANNOT_COUNT
 from ..security_log.request_ip import client_ip
 from ..snippets.site_settings import PortalSettings
 from ..storage import serve_private_file
@@ -66,19 +68,33 @@ def _ip(request):
 
 
 def _throttled(request, link_key):
-    """Count this request; True when the IP or the link went over its rate."""
+    """Count this request; True when the IP or the link went over its rate,
+    or ``CANNOT_COUNT`` (true) when the cache that counts is unreachable
+    (fail closed: the page asks to come back in a few minutes; a warning
+    once a minute)."""
     rate = app_settings.REPLY_LINK_THROTTLE
     window = int(rate.get("minutes", 15) * 60)
     over = False
-    for scope, value in (("ip", _ip(request) or ""), ("link", link_key)):
-        key = f"{THROTTLE_PREFIX}:{scope}:{hashlib.sha256(value.encode()).hexdigest()[:40]}"
-        cache.add(key, 0, window)
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, window)
-            count = 1
-        over = over or count > rate.get(scope, 30)
+    try:
+        for scope, value in (("ip", _ip(request) or ""), ("link", link_key)):
+            key = f"{THROTTLE_PREFIX}:{scope}:{hashlib.sha256(value.encode()).hexdigest()[:40]}"
+            cache.add(key, 0, window)
+            try:
+                count = cache.incr(key)
+            except ValueError:
+                cache.set(key, 1, window)
+                count = 1
+            over = over or count > rate.get(scope, 30)
+    except Exception as error:  # whatever the backend raises (Redis: ConnectionError, TimeoutError)
+        warn_once(
+            logger,
+            "reply_link_throttle",
+            "The franchisee links' throttle cannot count, the cache is unreachable: links refused until it "
+            "answers (%s: %s)",
+            type(error).__name__,
+            error,
+        )
+        return CANNOT_COUNT
     return over
 
 
@@ -110,8 +126,10 @@ def _portal_settings(request):
     return PortalSettings.for_site(site) if site is not None else None
 
 
-def _throttled_page(request):
-    return _private(TemplateResponse(request, TEMPLATES + "throttled.html", {}, status=429))
+def _throttled_page(request, blocked=True):
+    """429; ``blocked`` CANNOT_COUNT (the cache is down) says so rather than "too many times"."""
+    context = {"unavailable": blocked is CANNOT_COUNT}
+    return _private(TemplateResponse(request, TEMPLATES + "throttled.html", context, status=429))
 
 
 def _dead_page(request, missing=False):
@@ -121,8 +139,9 @@ def _dead_page(request, missing=False):
 def reply_link(request, token):
     """Where the mail's link lands: the link goes into the session, the
     browser on to the page's URL without the token."""
-    if refusals_blocked(request, REFUSAL_ROUTE) or _throttled(request, links.hash_token(token)):
-        return _throttled_page(request)
+    blocked = refusals_blocked(request, REFUSAL_ROUTE) or _throttled(request, links.hash_token(token))
+    if blocked:
+        return _throttled_page(request, blocked)
     link = links.link_for_token(token)
     if link is None:  # forged, unknown, or of the old stateless format
         record_refused_token(request, REFUSAL_ROUTE)
@@ -146,8 +165,9 @@ def _resolve(request, reference):
     ``reference``, or a response to return instead."""
     stored = request.session.get(SESSION_KEY) or {}
     pk = stored.get(str(reference))
-    if _throttled(request, f"pk:{pk or reference}"):
-        return None, _throttled_page(request)
+    blocked = _throttled(request, f"pk:{pk or reference}")
+    if blocked:
+        return None, _throttled_page(request, blocked)
     link = links.link_by_pk(pk)
     if link is None or link.request.reference != reference:
         # No link opened in this browser for this request: open the mail's.

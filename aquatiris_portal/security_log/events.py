@@ -127,7 +127,11 @@ def record_security_event(kind, request=None, user=None, *, ip=None, **details):
     except DatabaseError:
         logger.exception("security event %s could not be stored", kind)
         return None
-    if cache.add(PURGE_FLAG, 1, 3600):
+    try:
+        due = cache.add(PURGE_FLAG, 1, 3600)
+    except Exception:  # the cache is unreachable (Redis restarting): a later event purges
+        due = False
+    if due:
         purge_expired()
     return event
 
