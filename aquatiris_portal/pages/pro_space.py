@@ -5,6 +5,8 @@ else is sent to the login, to the second-factor step, or gets a 404.
 What a SPANC sees comes from ``access`` alone.
 """
 
+from html import escape  # Django's escape without its lazy wrapper
+
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import F
@@ -12,7 +14,6 @@ from django.http import FileResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
@@ -297,6 +298,7 @@ def _sort_columns(request, current):
     page 1; its text for screen readers says what a click does."""
     params = request.GET.copy()
     params.pop("page", None)
+    hints = {state: escape(str(hint)) for state, hint in _SORT_HINTS.items()}
     columns = {}
     for key, (label, _fields) in folders_.SORTS.items():
         active = current.lstrip("-") == key
@@ -317,24 +319,13 @@ def _sort_columns(request, current):
         }
         # The table's header cell (th) and the phone's sort list item (li, the
         # current one marked), written once here rather than by template nodes.
-        inner = format_html(
-            '{}<span class="aqp-visually-hidden"> — {}</span>{}',
-            label,
-            column["hint"],
-            format_html('<span aria-hidden="true"> {}</span>', column["arrow"]) if column["arrow"] else "",
-        )
-        column["th"] = format_html(
-            '<th scope="col"{}><a href="{}">{}</a></th>',
-            format_html(' aria-sort="{}"', state) if state else "",
-            column["href"],
-            inner,
-        )
-        column["li"] = format_html(
-            '<li><a href="{}"{}>{}</a></li>',
-            column["href"],
-            mark_safe(' aria-current="true"') if state else "",  # noqa: S308  a constant
-            inner,
-        )
+        href = escape(column["href"])
+        arrow = f'<span aria-hidden="true"> {column["arrow"]}</span>' if column["arrow"] else ""
+        inner = f'{escape(str(label))}<span class="aqp-visually-hidden"> — {hints[state]}</span>{arrow}'
+        sorted_by = f' aria-sort="{state}"' if state else ""
+        current_mark = ' aria-current="true"' if state else ""
+        column["th"] = mark_safe(f'<th scope="col"{sorted_by}><a href="{href}">{inner}</a></th>')  # noqa: S308  escaped
+        column["li"] = mark_safe(f'<li><a href="{href}"{current_mark}>{inner}</a></li>')  # noqa: S308  escaped
         columns[key] = column
     return columns
 
