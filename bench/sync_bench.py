@@ -20,8 +20,10 @@ Last full run (2026-11-25, 2 cores, load average 1.0-1.1): 750,250 records,
 first import 58.6 s = 12,811 records/s, RSS 150 MB before and 173-193 MB
 throughout (flat), re-import 9.5 s = 6.2x faster. (An earlier version of this
 code, under a load average of 4 from other processes: 8,336 records/s.)
-The first import also reports the CPU seconds of the importer and of its
-PostgreSQL backend: on a loaded machine the wall clock swings 2x between
+The first import also reports the CPU seconds of the importer (both its
+threads: ``--no-overlap`` prepares each batch in the writing thread instead of
+ahead) and of its PostgreSQL backend, and the 1-minute load average before and
+after it: on a loaded machine the wall clock swings 2x between
 two runs of the same code, the CPU time is the work (bench/RESULTS.md,
 2026-12-07: 42.7 -> 35.9 CPU-s for 750,250 records).
 """
@@ -306,15 +308,19 @@ def main():
 
             profiler = cProfile.Profile()
             profiler.enable()
+        load_before = os.getloadavg()[0]
         run1, t1, rss0, peak1, quarters1 = timed_import(work / "exports")
+        load_after = os.getloadavg()[0]
         if args.profile:
             profiler.disable()
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
             pstats.Stats(profiler).sort_stats("cumulative").print_stats("aquatiris_portal", 30)
         cpu1 = dict(LAST_CPU)
         print(
-            f"first import: {t1:.1f} s, {records / t1:,.0f} records/s, created {run1.created_count:,}; "
+            f"first import{'' if OVERLAP['overlap'] else ' (--no-overlap)'}: {t1:.1f} s, {records / t1:,.0f} "
+            f"records/s, created {run1.created_count:,}; "
             f"CPU: importer {cpu1['client']:.1f} s, PostgreSQL {cpu1['server'] or 0:.1f} s; "
+            f"load average {load_before:.1f} before, {load_after:.1f} after; "
             f"RSS {rss0:.0f} MB before, peak {peak1:.0f} MB, through the import {quarters1}",
             flush=True,
         )
@@ -354,6 +360,8 @@ def main():
                         "records_per_s": round(records / t1),
                         "importer_cpu_s": round(cpu1["client"], 1),
                         "server_cpu_s": cpu1["server"] and round(cpu1["server"], 1),
+                        "overlap": OVERLAP["overlap"],
+                        "load_before_after": [round(load_before, 2), round(load_after, 2)],
                         "empty_import_ms": round(t0 * 1000),
                         "small_import_ms": round(t3 * 1000),
                         "small_import_seq_scans": scans,
