@@ -25,7 +25,7 @@ from ..enquiries import views as enquiry_views
 from ..enquiries.archive_models import PersonalArchive
 from ..snippets.seasonal import SeasonalTask
 from ..snippets.site_settings import PortalSettings
-from . import client_visits, dashboard_screen, document_accesses, installation_screen, proof_views
+from . import client_visits, dashboard_screen, document_accesses, installation_queries, installation_screen, proof_views
 from . import view_as_client as view_as
 from .first_connection import CodeFacsimileBlock
 from .gating import GatedPageMixin, login_redirect
@@ -152,6 +152,13 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
         context.update(extra)
         return context
 
+    def _installation_space_context(self, request, **extra):
+        """``space_context`` for an installation's screens, its installations
+        (with ``has_dossier``) from SQL compiled once (installation_queries.py)."""
+        context = self.space_context(request, **extra)
+        context["installations"] = installation_queries.space_installations(context["client"], request.user)
+        return context
+
     def _installation(self, context, pk):
         for installation in context["installations"]:
             if installation.pk == pk:
@@ -170,7 +177,7 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
 
     @path("installations/<int:pk>/", name="installation")
     def installation(self, request, pk):
-        context = self.space_context(request, dossier=True, nav="installations", installation_tab="overview")
+        context = self._installation_space_context(request, nav="installations", installation_tab="overview")
         installation = self._installation(context, pk)
         since = self._since(context["account"])
         context.update(installation_screen.installation_context(self, request, context, installation, since))
@@ -178,7 +185,7 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
 
     @path("installations/<int:pk>/documents/", name="documents")
     def documents(self, request, pk):
-        context = self.space_context(request, nav="installations", installation_tab="documents")
+        context = self._installation_space_context(request, nav="installations", installation_tab="documents")
         installation = self._installation(context, pk)
         since = self._since(context["account"])
         context.update(
@@ -188,7 +195,7 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
 
     @path("installations/<int:pk>/garantie/", name="warranty")
     def warranty(self, request, pk):
-        context = self.space_context(request, nav="installations")
+        context = self._installation_space_context(request, nav="installations")
         return enquiry_views.warranty(self, request, context, self._installation(context, pk))
 
     @path("visites/<int:pk>/agenda/", name="visit_calendar")

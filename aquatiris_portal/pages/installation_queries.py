@@ -28,13 +28,15 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Count, Q, Subquery, Window
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Window
 
 from .. import access
+from ..enquiries.archive_models import PersonalArchive
 from ..notifications.preferences import NotificationPreference
 from ..records.models import Client, PortalDocument
 from ..records.visits import Visit
 from .client_visits import REMINDER_KIND
+from .dashboard_queries import CompiledWith
 
 MARKERS = {
     "client": -2_000_000_041,
@@ -212,3 +214,26 @@ def documents_query(client, installation, *, offset, per_page):
 def documents(client, installation, offset, per_page):
     build = functools.partial(documents_query, offset=offset, per_page=per_page)
     return rows(("documents", offset, per_page), build, {"client": client.pk, "installation": installation.pk})
+
+
+def _space_installations(client, person):
+    """The client's installations as space_context reads them (franchisee,
+    warranty extension; reference order), each with ``has_dossier``: whether
+    the person asked for its dossier (_dossier.html reads the archive only then)."""
+    asked = PersonalArchive.objects.filter(
+        requested_by_id=person, kind=PersonalArchive.Kind.DOSSIER, installation=OuterRef("pk")
+    )
+    return (
+        access.installations_of_client(client)
+        .select_related("franchisee", "warranty_extension")
+        .annotate(has_dossier=Exists(asked))
+        .order_by("reference")
+    )
+
+
+SPACE_INSTALLATIONS = CompiledWith(_space_installations, int, int)
+
+
+def space_installations(client, user):
+    """``space_context(dossier=True)``'s installations, from SQL compiled once (dashboard_queries.CompiledWith)."""
+    return SPACE_INSTALLATIONS.run((client.pk, user.pk))

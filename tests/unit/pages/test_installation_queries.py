@@ -132,3 +132,24 @@ def test_the_visits_are_those_client_visits_reads(installation):
     readable = [visit.report.title for visit in log if visit.report]
     assert readable == ["Rapport"]  # the hidden report is not the client's to read
     assert PortalDocument.objects.filter(title="Rapport caché").exists()
+
+
+def test_the_space_installations_are_the_orms(installation, django_assert_num_queries):
+    """space_context's installations for an installation's screens: the
+    client's, in reference order, franchisee read with them, ``has_dossier``
+    for the person who asked; the same from the compiled SQL as from the ORM."""
+    from aquatiris_portal.enquiries.archive_models import PersonalArchive
+
+    user, client, home = (installation[key] for key in ("user", "client", "installation"))
+    PersonalArchive.objects.create(
+        kind=PersonalArchive.Kind.DOSSIER, requested_by=user, client=client, installation=home
+    )
+    factories.installation()  # another client's
+    expected = list(installation_queries._space_installations(client.pk, user.pk))
+    for _ in range(2):
+        with django_assert_num_queries(1):
+            found = installation_queries.space_installations(client, user)
+            assert [(item.pk, item.has_dossier, item.franchisee.company) for item in found] == [
+                (item.pk, item.has_dossier, item.franchisee.company) for item in expected
+            ]
+    assert [item.has_dossier for item in found].count(True) == 1 and len(found) == 2
