@@ -24,6 +24,12 @@ source, 409 replayed signature, 400 unreadable body) are counted per address
 and minute (security_log/refusals.py: one row a minute, not one each); an
 address with too many refusals gets 429 until its window ends. Without
 AQUATIRIS_PORTAL_PUSH_SECRET (or without a SYNC_SOURCE) the URL is a 404.
+
+While the cache is unreachable (Redis restarting) neither the refusals nor
+the replay guard can be checked: the push is refused (fail closed) with 503
+and ``Retry-After``, logged once a minute. Refusing is safe: the schedule
+imports the export anyway. A push accepted when the broker refuses the job
+is still 202: the schedule's next tick imports it.
 """
 
 import hashlib
@@ -44,6 +50,8 @@ from django.views.decorators.http import require_POST
 
 from ..conf import app_settings
 from ..security_log import record_refused_token, refusals_blocked
+from ..security_log.cache_outage import warn_once
+from ..security_log.refusals import CANNOT_COUNT
 from .sources import MANIFEST
 from .tasks import import_exports
 
@@ -56,12 +64,32 @@ TIMESTAMP_HEADER = "X-Aquatiris-Timestamp"
 SIGNATURE_HEADER = "X-Aquatiris-Signature"
 MAX_BODY_BYTES = 64 * 1024  # a push names one export; an S3 event is a few KB
 SEEN_PREFIX = "aqp:sync_push:seen"
+# Seconds a caller is asked to wait while the cache is unreachable.
+RETRY_AFTER_SECONDS = 60
 
 
 class Refused(Exception):
     def __init__(self, status: int, error: str) -> None:
         super().__init__(error)
         self.status, self.error = status, error
+
+
+class CacheUnreachable(Exception):
+    """The replay guard (or the refusals' count) cannot be read: refuse for now."""
+
+
+def _unavailable(error: object | None) -> JsonResponse:
+    """503 with Retry-After; ``error`` None: refusals.py has logged it already."""
+    if error is not None:
+        warn_once(
+            logger,
+            "sync_push",
+            "Push refused, the cache is unreachable (replay guard unchecked): 503; the schedule imports (%s)",
+            error,
+        )
+    response = JsonResponse({"error": "temporarily unavailable"}, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def sign(timestamp: str | int, body: bytes, secret: str | bytes) -> str:
@@ -88,7 +116,11 @@ def _check_signature(request: HttpRequest, body: bytes, secret: str | bytes, win
     # A signature is good from sent_at - window to sent_at + window: remember
     # it that long (plus slack). add() is atomic: of two equal calls, one wins.
     digest = hashlib.sha256(signature.encode()).hexdigest()
-    if not cache.add(f"{SEEN_PREFIX}:{digest}", 1, 2 * window + 60):
+    try:
+        first = cache.add(f"{SEEN_PREFIX}:{digest}", 1, 2 * window + 60)
+    except Exception as error:  # whatever the backend raises (Redis: ConnectionError, TimeoutError)
+        raise CacheUnreachable(error) from error
+    if not first:
         raise Refused(409, "replayed")
 
 
@@ -153,7 +185,7 @@ def sources_of(payload: object, root: object) -> Sequence[object]:
 
 def _refuse(request: HttpRequest, refused: Refused) -> JsonResponse:
     count = record_refused_token(request, ROUTE)
-    if count == 1:  # one log line per address and minute, like the security row
+    if count in (1, None):  # one log line per address and minute, like the security row (None: uncounted)
         logger.warning("Push refused (%s): %s", refused.status, refused.error)
     return JsonResponse({"error": refused.error}, status=refused.status)
 
@@ -165,7 +197,10 @@ def export_ready(request: HttpRequest) -> JsonResponse:
     secret, root = app_settings.PUSH_SECRET, app_settings.SYNC_SOURCE
     if not secret or not root:
         raise Http404  # push not enabled: the schedule alone imports
-    if refusals_blocked(request, ROUTE):
+    blocked = refusals_blocked(request, ROUTE)
+    if blocked is CANNOT_COUNT:
+        return _unavailable(None)
+    if blocked:
         record_refused_token(request, ROUTE)
         return JsonResponse({"error": "too many refused calls"}, status=429)
     window = int(app_settings.PUSH_WINDOW_SECONDS)
@@ -182,8 +217,14 @@ def export_ready(request: HttpRequest) -> JsonResponse:
             check_inside(source, root)
     except Refused as refused:
         return _refuse(request, refused)
+    except CacheUnreachable as unreachable:
+        return _unavailable(unreachable)
     sequence = payload.get("sequence") if "Records" not in payload else None
     # The configured source, not the pushed one: see the module's docstring.
-    import_exports.send(str(root))
+    try:
+        import_exports.send(str(root))
+    except Exception as error:  # the broker is down (Redis): the schedule's next tick imports
+        warn_once(logger, "sync_push_enqueue", "Push accepted but its import not enqueued: %s", error)
+        return JsonResponse({"status": "accepted"}, status=202)
     logger.info("Push: export %s ready (sequence %s); import enqueued", source, sequence)
     return JsonResponse({"status": "accepted"}, status=202)
