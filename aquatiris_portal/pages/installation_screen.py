@@ -222,28 +222,23 @@ def progress_html(steps):
         "current": text(gettext("Current stage")),
         "to come": text(gettext("To come")),
     }
+    classes = {"done": " aqp-step--done", "current": " aqp-step--current", "to come": ""}
     rows = []
     for step in steps:
         state = "done" if step["done"] else "current" if step["current"] else "to come"
+        here = ' aria-current="step"' if state == "current" else ""
         rows.append(
-            format_html(
-                '<li class="aqp-step{}"{}>\n'
-                '      <span class="aqp-step__marker" aria-hidden="true">{}</span>\n'
-                '      <span class="aqp-step__body">\n'
-                '        <span class="aqp-step__name">{}</span>\n'
-                '        <span class="aqp-step__status">{}</span>\n'
-                '        <span class="aqp-step__description">{}</span>\n'
-                "      </span>\n"
-                "    </li>",
-                {"done": " aqp-step--done", "current": " aqp-step--current"}.get(state, ""),
-                mark_safe(' aria-current="step"') if state == "current" else "",
-                "✓" if state == "done" else step["number"],
-                step["name"],
-                statuses[state],
-                step["description"],
-            )
+            f'<li class="aqp-step{classes[state]}"{here}>\n'
+            f'      <span class="aqp-step__marker" aria-hidden="true">{"✓" if state == "done" else e(step["number"])}'
+            "</span>\n"
+            '      <span class="aqp-step__body">\n'
+            f'        <span class="aqp-step__name">{e(step["name"])}</span>\n'
+            f'        <span class="aqp-step__status">{statuses[state]}</span>\n'
+            f'        <span class="aqp-step__description">{e(step["description"])}</span>\n'
+            "      </span>\n"
+            "    </li>"
         )
-    return mark_safe("\n    ".join(rows))  # noqa: S308  each row built by format_html
+    return mark_safe("\n    ".join(rows))  # noqa: S308  every value escaped by e()
 
 
 def log_html(visits):
@@ -271,24 +266,18 @@ def log_html(visits):
 
 def themes_html(themes, documents_url):
     """The documents' summary by theme (rows of theme__name, total, new)."""
-    other = text(gettext("Other documents"))
-    return mark_safe(  # noqa: S308  each row built by format_html
-        "\n    ".join(
-            format_html(
-                '<li><a href="{}">{}</a>\n      — {}{}</li>',
-                documents_url,
-                theme["theme__name"] or other,
-                counted(ngettext("%(counter)s document", "%(counter)s documents", theme["total"]), theme["total"]),
-                format_html(
-                    ' <span class="aqp-badge">{}</span>',
-                    counted(ngettext("%(counter)s new", "%(counter)s new", theme["new"]), theme["new"]),
-                )
-                if theme["new"]
-                else "",
+    other, url = text(gettext("Other documents")), e(documents_url)
+    rows = []
+    for theme in themes:
+        total, new = theme["total"], theme["new"]
+        count = counted(ngettext("%(counter)s document", "%(counter)s documents", total), total)
+        badge = ""
+        if new:
+            badge = (
+                f' <span class="aqp-badge">{counted(ngettext("%(counter)s new", "%(counter)s new", new), new)}</span>'
             )
-            for theme in themes
-        )
-    )
+        rows.append(f'<li><a href="{url}">{e(theme["theme__name"] or other)}</a>\n      — {count}{badge}</li>')
+    return mark_safe("\n    ".join(rows))  # noqa: S308  every value escaped by e()
 
 
 # --- documents ------------------------------------------------------------------
