@@ -12,6 +12,7 @@ from django.utils import timezone
 from ..notifications.mail import queue_mail
 from ..notifications.models import OutgoingMail
 from ..security_log import record_security_event
+from ..security_log.cache_outage import warn_once
 from ..snippets.serial_patterns import MAX_SERIAL_LENGTH, pattern_problem, problem_message
 
 logger = logging.getLogger(__name__)
@@ -67,7 +68,13 @@ def alert_unusable_pattern(pattern, problem):
     )
     digest = hashlib.sha256(str(pattern).encode()).hexdigest()[:16]
     key = f"serial_pattern_unusable:{digest}:{timezone.localdate():%Y-%m-%d}"
-    if not cache.add(f"aqp:{key}", 1, 24 * 3600) or OutgoingMail.objects.filter(key=key).exists():
+    try:
+        first = cache.add(f"aqp:{key}", 1, 24 * 3600)
+    except Exception as error:  # the cache is unreachable (Redis restarting): the mail's row alone decides
+        warn_once(logger, "serial_pattern_alert", "Cache unreachable: the alert is kept once by its mail: %s", error)
+        first = True
+    # The mail's key makes it once even when the cache forgot or could not answer.
+    if not first or OutgoingMail.objects.filter(key=key).exists():
         return
     record_security_event(PATTERN_EVENT, pattern=str(pattern)[:300], problem=problem[0])
     recipients = sorted(
