@@ -6,19 +6,21 @@ and _franchisee.html for the parts the installation screen still renders
 from them; tests/unit/pages/test_dashboard_cards.py compares both).
 
 Every value from a record is escaped (``e``); the texts are the templates'
-msgids, translated once per screen (``Texts``), trusted as the templates
-trust them."""
+msgids, translated once per process and language (``texts_now``),
+trusted as the templates trust them."""
 
+import functools
 from html import escape
 from itertools import groupby
 
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from ..records.plain_text import capacity_text, portal_date
+from ..records.visits import VisitKind, VisitSlot
 
 # A pk no record has: its place in a reversed route is where each row's pk goes.
 _PK = 987654321987
@@ -30,8 +32,8 @@ def e(value):
 
 
 class Texts:
-    """The cards' fixed texts in the active language, looked up once per screen.
-    Spelled ``_("...")`` so that makemessages finds the msgids."""
+    """The cards' fixed texts in the active language. Spelled ``_("...")``
+    so that makemessages finds the msgids."""
 
     def __init__(self):
         self.no_visit = _("No visit planned.")
@@ -64,6 +66,9 @@ class Texts:
         self.contract = _("Maintenance contract")
         self.documents = _("Documents")
         self.details = _("Progress and details")
+        # get_kind_display() / get_slot_display() rebuild the choices on every call.
+        self.kinds = {value: str(label) for value, label in VisitKind.choices}
+        self.slots = {value: str(label) for value, label in VisitSlot.choices}
 
     @staticmethod
     def reminder(days):
@@ -76,6 +81,16 @@ class Texts:
     @staticmethod
     def new(count):
         return ngettext("%(counter)s new", "%(counter)s new", count) % {"counter": e(count)}
+
+
+@functools.lru_cache(maxsize=16)
+def _texts(language):
+    return Texts()
+
+
+def texts_now():
+    """The cards' texts in the active language (the same for everyone: looked up once per process)."""
+    return _texts(get_language())
 
 
 class Links:
@@ -101,13 +116,13 @@ class Links:
 
 def next_visit_html(visit, reminders, links, texts=None):
     """client_space/_next_visit.html for ``visit`` (None: no visit planned)."""
-    texts = texts or Texts()
+    texts = texts or texts_now()
     if visit is None:
         return f'<p class="aqp-muted">{texts.no_visit}</p>'
     date = e(portal_date(visit.planned_for))
-    kind = e(visit.get_kind_display())
+    kind = e(texts.kinds.get(visit.kind, visit.kind))
     if visit.slot:
-        what = texts.visit_slot % {"kind": kind, "date": date, "slot": e(visit.get_slot_display())}
+        what = texts.visit_slot % {"kind": kind, "date": date, "slot": e(texts.slots.get(visit.slot, visit.slot))}
     else:
         what = texts.visit % {"kind": kind, "date": date}
     if visit.technician:
@@ -133,7 +148,7 @@ def next_visit_html(visit, reminders, links, texts=None):
 
 def franchisee_html(franchisee, texts=None):
     """client_space/_franchisee.html."""
-    texts = texts or Texts()
+    texts = texts or texts_now()
     if franchisee is None:
         return f'<p class="aqp-muted">{texts.no_franchisee}</p>'
     contact = f" ({e(franchisee.contact_name)})" if franchisee.contact_name else ""
@@ -193,7 +208,7 @@ def installation_card(installation, links, reminders, texts=None):
     """One ``<li>`` of the dashboard's installations: ``installation`` as the
     dashboard annotates it (stage_name, in_service, warranty_ends_on,
     contract_request, next_visit, new_documents)."""
-    texts = texts or Texts()
+    texts = texts or texts_now()
     url = e(links.route("installation", installation.pk))
     label = f'<p class="aqp-muted">{e(capacity_text(installation.label))}</p>' if installation.label else ""
     count = installation.new_documents
@@ -214,7 +229,7 @@ def installation_card(installation, links, reminders, texts=None):
 
 def installation_cards(links, installations, reminders):
     """The cards of ``installations``, in order, as one safe string."""
-    texts = Texts()
+    texts = texts_now()
     html = "".join(installation_card(installation, links, reminders, texts) for installation in installations)
     return mark_safe(html)  # noqa: S308  every record value went through e()
 

@@ -4,12 +4,15 @@ are written in Python (dashboard_cards.py) and its links found once per
 request: the template only places them."""
 
 from ..enquiries import proofs
+from ..snippets.audiences import Audience
 from ..snippets.stages import progress_for, stage_texts
 from . import client_visits, dashboard_queries
 from .dashboard_cards import Links, emergency_html, installation_cards
 from .dashboard_status import dashboard_status
+from .news import latest_articles_html
 
 SPACE_LINKS = ("contact", "requests", "maintenance", "maintenance_contract")
+NEWS_SHOWN = 3
 
 
 def serve(page, request):
@@ -41,5 +44,6 @@ def serve(page, request):
         installation_cards=installation_cards(links, installations, context.get("visit_reminders")),
         emergency=emergency_html(page, installations),
         space_links={name: links.route(name) for name in SPACE_LINKS},
+        news=latest_articles_html(request, Audience.CLIENTS, NEWS_SHOWN),
     )
     return page.render_screen(request, "dashboard", context)

@@ -6,6 +6,9 @@ import datetime
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.http import Http404
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -108,8 +111,25 @@ def latest_articles(request, audience, count, kind=None):
         key = (site.pk if site else "-", ",".join(sorted(audiences)), audience, count, kind or "")
         stream = content_cache.get_or_set(content_cache.NEWS, key, compute)
     else:
+        key = None
         stream = {"articles": [], "index_url": ""}  # nothing to read: no query, nothing cached
-    return {**stream, "audience": audience, "request": request}
+    return {**stream, "audience": audience, "request": request, "cache_key": key}
+
+
+def latest_articles_html(request, audience, count, title_level=3):
+    """The news stream as ``{% portal_news %}`` renders it (no heading),
+    kept with the list it renders: the same for every reader granted the
+    same audiences (the list's key), in the same language."""
+    stream = latest_articles(request, audience, count)
+
+    def render():
+        context = {**stream, "heading": None, "title_level": title_level}
+        return render_to_string("aquatiris_portal/tags/news_list.html", context)
+
+    if stream["cache_key"] is None:
+        return mark_safe(render())  # noqa: S308  a template's output
+    key = ("html", *stream["cache_key"], title_level, translation.get_language() or "")
+    return mark_safe(content_cache.get_or_set(content_cache.NEWS, key, render))  # noqa: S308  a template's output
 
 
 class NewsStreamBlock(blocks.StructBlock):
