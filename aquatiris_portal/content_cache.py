@@ -139,6 +139,10 @@ def get_or_set(namespace, parts, compute):
         return compute()
     if down_in_this_request():
         return compute()
+    if _pending:  # invalidations the cache refused earlier: before any read
+        _bump(())
+        if down_in_this_request():
+            return compute()
     cache = _cache()
     try:
         version = _version(cache, namespace)
@@ -203,14 +207,42 @@ def _keep_locally(key, value, expires):
 
 def invalidate(*namespaces):
     """Forget every entry of ``namespaces``, now and again when the current
-    transaction commits (a reader may have cached the old rows meanwhile)."""
+    transaction commits (a reader may have cached the old rows meanwhile).
+
+    While the shared cache is unreachable the change is saved all the same
+    (an editor's publish never fails because Redis restarts): the
+    namespaces wait in this process and are forgotten at its next use of
+    the cache, before anything is read (``get_or_set``). Meanwhile every
+    process computes from the database, since the cache is down for them
+    too. An entry cached before the change is served again only if this
+    process stops before the cache comes back, and then for the TTL at
+    most, like a change made without signals."""
 
     def bump():
-        tokens = {namespace: uuid.uuid4().hex for namespace in namespaces}
-        _cache().set_many({_version_key(namespace): token for namespace, token in tokens.items()}, None)
-        versions = getattr(_request, "versions", None)
-        if versions is not None:  # this request reads what it just changed
-            versions.update(tokens)
+        _bump(namespaces)
 
     bump()
     transaction.on_commit(bump)
+
+
+# Namespaces whose new version token the shared cache refused (see invalidate).
+_pending: set[str] = set()
+
+
+def _bump(namespaces):
+    with _local_lock:
+        wanted = set(namespaces) | _pending
+        _pending.clear()
+    if not wanted:
+        return
+    tokens = {namespace: uuid.uuid4().hex for namespace in wanted}
+    try:
+        _cache().set_many({_version_key(namespace): token for namespace, token in tokens.items()}, None)
+    except Exception as error:  # whatever the backend raises (Redis: ConnectionError, TimeoutError)
+        with _local_lock:
+            _pending.update(wanted)
+        cache_down(error)
+        return
+    versions = getattr(_request, "versions", None)
+    if versions is not None:  # this request reads what it just changed
+        versions.update(tokens)
