@@ -4,9 +4,12 @@
 script-src 'self' keeps it working."""
 
 from django import template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.urls import get_script_prefix, get_urlconf
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from ..conf import app_settings
 from .portal_urls import portal_static, portal_url
@@ -28,15 +31,15 @@ def idle_warning_values(request):
     }
 
 
-# Written in Python: it is on every page of a logged-in person, and as an
-# inclusion template it cost a render, a {% url %} and four translations.
-@register.simple_tag(takes_context=True)
-def portal_idle_warning(context):
-    values = idle_warning_values(context.get("request"))
-    if not values["shown"]:
-        return ""
+# The dialog's markup, which depends only on the language, the URL prefix
+# and the settings: written once per process for each, as a template
+# it cost a render, a {% url %} and four translations on every page.
+_dialogs: dict[tuple, str] = {}
+
+
+def _dialog(values):
     minutes = values["minutes"]
-    # As {% blocktranslate %}: the msgstr is ours, the number is a number.
+    # Our msgstrs, written as {% translate %} and {% blocktranslate %} wrote them (not escaped).
     text = ngettext(
         "For your security, you will be logged out in %(counter)s minute without activity.",
         "For your security, you will be logged out in %(counter)s minutes without activity.",
@@ -56,10 +59,30 @@ def portal_idle_warning(context):
         values["idle_seconds"],
         values["warn_seconds"],
         portal_url("keep_alive"),
-        # Our msgstrs, written as {% translate %} wrote them (not escaped).
         mark_safe(gettext("Are you still there?")),  # noqa: S308
         mark_safe(text),  # noqa: S308
         mark_safe(gettext("Stay logged in")),  # noqa: S308
         mark_safe(gettext("Your session has ended. The page will reload: please log in again.")),  # noqa: S308
         portal_static("aquatiris_portal/idle.js"),
     )
+
+
+@register.simple_tag(takes_context=True)
+def portal_idle_warning(context):
+    values = idle_warning_values(context.get("request"))
+    if not values["shown"]:
+        return ""
+    key = (get_language(), get_urlconf(), get_script_prefix(), values["idle_seconds"])
+    dialog = _dialogs.get(key)
+    if dialog is None:
+        dialog = _dialog(values)
+        if len(_dialogs) > 64:  # a few languages and prefixes; the bound is a guard
+            _dialogs.clear()
+        _dialogs[key] = dialog
+    return dialog
+
+
+@receiver(setting_changed, dispatch_uid="aquatiris_portal.templatetags.portal_session.forget")
+def forget(**kwargs):
+    """A changed setting (tests: LANGUAGES, STATIC_URL, ROOT_URLCONF) may change the dialog."""
+    _dialogs.clear()
