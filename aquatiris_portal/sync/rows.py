@@ -19,6 +19,18 @@ try:  # the PostgreSQL driver; absent on a SQLite-only install
 except ImportError:  # pragma: no cover
     psycopg = None
 
+try:  # a few times faster than the json module
+    from orjson import dumps as _orjson_dumps
+
+    def json_array(values):
+        return _orjson_dumps(values).decode()
+
+except ImportError:  # pragma: no cover
+    import json
+
+    def json_array(values):
+        return json.dumps(values, ensure_ascii=False)
+
 
 def max_lengths(model):
     return {
@@ -35,12 +47,17 @@ def by_external_id(model, ids, columns):
 
 def by_unique_column(model, key, values, columns):
     """Rows (tuples of ``columns``) of ``model`` whose ``key`` (a column with
-    a unique index) is in ``values``. On PostgreSQL one array parameter:
-    thousands of ``IN (%s, ...)`` placeholders cost more to bind than the
-    query takes."""
+    a unique index) is in ``values``. On PostgreSQL one parameter, the values
+    as a JSON array: thousands of ``IN (%s, ...)`` placeholders cost more to
+    bind than the query takes, and psycopg dumps a list into an array
+    parameter in Python (4x the client's CPU of one JSON string)."""
     if not values:
         return []
     if connection.vendor == "postgresql":
+        # No PostgreSQL text holds a NUL (nor can JSON carry it there): such a value matches no row.
+        values = [value for value in values if "\x00" not in value]
+        if not values:
+            return []
         qn = connection.ops.quote_name
         connection.ensure_connection()
         # A server-side bound, binary cursor on Django's connection (same
@@ -51,8 +68,9 @@ def by_unique_column(model, key, values, columns):
             # by an import) the planner scans the whole table for each batch.
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute(
-                f"SELECT {', '.join(qn(c) for c in columns)} FROM {qn(model._meta.db_table)} WHERE {qn(key)} = ANY(%s)",
-                [list(values)],
+                f"SELECT {', '.join(qn(c) for c in columns)} FROM {qn(model._meta.db_table)} "
+                f"WHERE {qn(key)} = ANY(ARRAY(SELECT json_array_elements_text(%s::json)))",
+                [json_array(values)],
                 binary=True,
             )
             rows = cursor.fetchall()

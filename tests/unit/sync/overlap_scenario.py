@@ -11,6 +11,8 @@ a bad line, the rest unchanged. Export 3: export 2 again under a new sequence
 hold the hashes to what they must be).
 """
 
+from functools import cache
+
 from django.db.models import ForeignKey
 
 from aquatiris_portal.models import DocumentTheme
@@ -47,8 +49,10 @@ def _visit(vid, **fields):
     }
 
 
+@cache
 def exports():
-    """[(lines, files)] of the three exports."""
+    """[(lines, files)] of the three exports (made once: a DOCX made again a
+    second later is other bytes, its zip entries being dated)."""
     lines, files = sample_records(bad=True)
     first = [
         *lines,
