@@ -30,6 +30,8 @@ from django.utils.translation import ngettext_lazy
 from ..conf import app_settings
 from ..records.models import DocumentSource, PortalDocument
 from ..security_log import record_security_event
+from ..security_log.cache_outage import warn_once
+from ..security_log.models import SecurityEvent
 from .models import AuthorRole, PortalRequest, RequestAttachment, RequestMessage
 
 logger = logging.getLogger(__name__)
@@ -143,10 +145,23 @@ def report(refused, request=None):
     hour (a script's flood costs no row per attempt). Called by the view,
     once every transaction is over: the service's was rolled back."""
     user = refused.user
-    if user is not None and cache.add(f"aqp:send_limit:{user.pk}:{refused.kind}", 1, int(HOUR.total_seconds())):
+    if user is not None and _first_this_hour(user, refused.kind):
         record_security_event(
             SECURITY_EVENT, request, user=user, limit=refused.kind, allowed=refused.limit, counted=refused.counted
         )
+
+
+def _first_this_hour(user, kind):
+    """Whether no event of ``user`` and ``kind`` was written this hour: the
+    cache's flag, or the log's own rows while the cache is unreachable."""
+    try:
+        return cache.add(f"aqp:send_limit:{user.pk}:{kind}", 1, int(HOUR.total_seconds()))
+    except Exception as error:  # whatever the backend raises (Redis: ConnectionError, TimeoutError)
+        warn_once(logger, "send_limit", "Cache unreachable: send-limit events checked in the database: %s", error)
+    since = timezone.now() - HOUR
+    return not SecurityEvent.objects.filter(
+        kind=SECURITY_EVENT, user=user, details__limit=kind, created_at__gte=since
+    ).exists()
 
 
 def files_size(checked_files):
