@@ -45,8 +45,9 @@ def _log(request, document, email, action):
 
 def document_link(request, token):
     """Where the mail's link lands."""
-    if refusals_blocked(request, REFUSAL_ROUTE) or _throttled(request, links.hash_token(token)):
-        return _throttled_page(request)
+    blocked = refusals_blocked(request, REFUSAL_ROUTE) or _throttled(request, links.hash_token(token))
+    if blocked:
+        return _throttled_page(request, blocked)
     link = links.document_link_for_token(token)
     if link is None:
         record_refused_token(request, REFUSAL_ROUTE)
@@ -70,8 +71,9 @@ def _resolve(request, pk):
     ``pk``, or a response to return instead."""
     stored = request.session.get(SESSION_KEY) or {}
     link_pk = stored.get(str(pk))
-    if _throttled(request, f"document:{link_pk or pk}"):
-        return None, _throttled_page(request)
+    blocked = _throttled(request, f"document:{link_pk or pk}")
+    if blocked:
+        return None, _throttled_page(request, blocked)
     link = links.document_link_by_pk(link_pk)
     if link is None or link.document_id != pk:
         return None, _dead_page(request, missing=True)

@@ -12,8 +12,9 @@ import pytest
 from django.test import Client as HttpClient
 from django.utils import translation
 
-from aquatiris_portal.models import ReplyLinkUse, RequestMessage, SecurityEvent
+from aquatiris_portal.models import DocumentLinkUse, ReplyLinkUse, RequestMessage, SecurityEvent
 from aquatiris_portal.security_log import cache_outage
+from tests.unit.enquiries.test_franchisee_page import uploaded  # noqa: F401  (fixture)
 from tests.unit.enquiries.test_reply_link import open_link, sent  # noqa: F401  (fixture)
 from tests.unit.enquiries.test_threads import space  # noqa: F401  (fixture)
 from tests.unit.site.test_cache_outage import flaky_cache  # noqa: F401  (fixture)
@@ -64,3 +65,15 @@ def test_forged_links_write_no_row_each_while_the_cache_is_down(sent, flaky_cach
     for index in range(5):
         assert HttpClient().get(f"/portail/reponse/forged-{index}/").status_code == 429
     assert SecurityEvent.objects.count() == before
+
+
+def test_the_spanc_documents_link_says_try_again_while_the_cache_is_down(uploaded, flaky_cache):  # noqa: F811
+    http, page = open_link(uploaded["url"])
+    assert page.status_code == 200
+    flaky_cache.down = True
+    for url in (uploaded["url"], uploaded["page"]):
+        response = http.get(url)
+        assert response.status_code == 429
+        with translation.override("fr"):
+            assert translation.gettext(TRY_AGAIN) in unescape(response.content.decode())
+    assert DocumentLinkUse.objects.count() == 1  # the view before the outage
