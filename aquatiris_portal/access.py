@@ -66,7 +66,7 @@ def memberships_for(user: User) -> list[Any]:
     if user is None or not user.is_authenticated or not user.is_active:
         return []
     if not hasattr(user, _MEMBERSHIPS_ATTR):
-        setattr(user, _MEMBERSHIPS_ATTR, _memberships_query().run(user.pk))
+        setattr(user, _MEMBERSHIPS_ATTR, _memberships_query().instances(person_id=user.pk))
     return getattr(user, _MEMBERSHIPS_ATTR)
 
 

@@ -1,102 +1,241 @@
-"""A hot model query whose SQL is compiled once per process.
+"""Hot model queries whose SQL is compiled once per process and shape.
 
-Some queries run on every page with only one value changing: the person's
-memberships (``access.memberships_for``) are read with the person's id on
-every request of every logged-in person. Building and compiling that
-queryset (four joined models) cost about 3,000 Python calls per page,
-a quarter of a portal screen's common path; PostgreSQL runs it in well
-under a millisecond. Its SQL depends only on its shape, so it is built
-once with a marker value, compiled, and where the marker landed among the
-parameters is remembered; a request puts its own value there and Django's
-own ``ModelIterable`` makes the instances (select_related included) from
-the compiled query's columns, on the request's own connection.
+Some queries run on every page with only their values changing: the
+person's memberships (``access.memberships_for``) on every request of a
+logged-in person, the client dashboard's, the installation screens', the
+pro space's folder list and folder page. Building and compiling such a
+queryset (joins, correlated subqueries) costs thousands of Python calls per
+page, more than the database spends running it. Its SQL depends only on
+its shape, so it is built once with a marker in place of each value,
+compiled, and where each marker landed among the parameters is remembered;
+a request puts its own values there (adapted as the ORM adapts them) and
+runs the SQL on its own connection. ``rows`` gives a values_list's tuples
+(with the columns' converters), ``instances`` model instances made by
+Django's own ``ModelIterable`` from the columns the first compile laid out
+(select_related included).
 
-A shape whose marker ends up in the SQL text, not in its parameters, or
-that is empty, is never kept: the ORM builds it each time. The marker is a
-negative id, so a parameter left unreplaced would find no row.
+Values are named: ints (ids), model instances (their pk), dates, aware
+datetimes, lists of search words (put into their LIKE patterns escaped as
+the ORM escapes them), or None (not a marker: part of the shape). A shape is
+kept under the caller's key, the database alias and the values' kinds, in
+a bounded LRU; every shape is forgotten when a setting changes (a setting
+may change the SQL, e.g. ``CLIENTS_SEE_SPANC_UPLOADS``; a server reads its
+settings once). A shape that prefetches, is empty, writes a marker into the
+SQL text, misses a marker among its parameters or holds a value derived
+from one is never kept: the ORM builds it each time. Markers are negative
+ids, days of 1901 and words no one types, so a parameter left unreplaced
+would find no row.
 """
 
 import copy
+import datetime
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from django.core.exceptions import EmptyResultSet
+from django.core.signals import setting_changed
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
-MARKER = -2_000_000_029
+MAX_SHAPES = 256  # bounded memory whatever pages, sorts and filters are asked for
+INT_MARKER = -2_000_000_029  # the first; the n-th is 1,000 lower
+MARKER_YEAR = "1901-"
+
+
+def word_marker(number: int) -> str:
+    # Letters only, as search words (records.names): LIKE escapes nothing in it.
+    return f"qzxmarker{'abcdefghij'[number % 10] * (number // 10 + 1)}qzx"
 
 
 class Compiled(NamedTuple):
-    queryset: QuerySet  # the marker queryset (never evaluated)
+    queryset: QuerySet  # the marker queryset (never run): instances are made as it would
     sql: str
     params: tuple
-    slots: tuple  # indexes of the marker among params
+    slots: tuple  # (index in params, value name, word number, word marker): the last two None but for words
     compiler: Any  # its compiler once compiled: columns, klass_info, converters
 
 
 UNCACHEABLE = object()
+_shapes: OrderedDict = OrderedDict()
+_lock = threading.Lock()
+_generation = [0]  # bumped when a setting changes: a shape compiled before is not stored after
+
+
+@setting_changed.connect
+def _forget_shapes(**kwargs: Any) -> None:
+    with _lock:
+        _generation[0] += 1
+        _shapes.clear()
+
+
+def _kind(value: Any) -> Any:
+    """What of a value makes the shape (None is not a marker)."""
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return ("words", len(value))
+    if isinstance(value, Model):
+        return type(value)
+    if isinstance(value, bool):  # an int, but no id: a shape of its own, not a marker
+        raise TypeError("compiled_queries: a bool is part of the shape (the caller's key), not a value")
+    for kind in (datetime.datetime, datetime.date, int):
+        if isinstance(value, kind):
+            return kind
+    raise TypeError(f"compiled_queries: no marker for a {type(value).__name__} value")
+
+
+def _marker(kind: Any, position: int) -> Any:
+    if kind is None:
+        return None
+    if isinstance(kind, tuple):
+        return [word_marker(number + 10 * position) for number in range(kind[1])]
+    if kind is datetime.datetime:
+        return datetime.datetime(1901, 5, 6, 7, 8, position % 60, tzinfo=datetime.UTC)
+    if kind is datetime.date:
+        return datetime.date(1901, 1 + position % 12, 3 + position // 12)
+    if kind is int:
+        return INT_MARKER - 1000 * position
+    return kind(pk=INT_MARKER - 1000 * position)  # a model: its pk is the parameter
+
+
+def adapt(ops: Any, value: Any) -> Any:
+    """A value as the ORM passes it to the database for its field."""
+    if isinstance(value, Model):
+        return value.pk
+    if isinstance(value, datetime.datetime):
+        return ops.adapt_datetimefield_value(value)
+    if isinstance(value, datetime.date):
+        return ops.adapt_datefield_value(value)
+    return value
+
+
+def compile_shape(build: Callable[..., QuerySet], kinds: dict, using: str) -> Any:
+    """Compiled (or UNCACHEABLE) for ``build(**markers)``, markers of ``kinds``."""
+    markers = {name: _marker(kind, position) for position, (name, kind) in enumerate(sorted(kinds.items()))}
+    queryset = build(**markers).using(using)
+    if queryset._prefetch_related_lookups or queryset._known_related_objects:
+        return UNCACHEABLE  # done by the ORM after the query: left to it
+    compiler = queryset.query.get_compiler(using=using)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return UNCACHEABLE
+    ops = compiler.connection.ops
+    whole = {name: adapt(ops, value) for name, value in markers.items() if value is not None}
+    lists = {name: value for name, value in whole.items() if isinstance(value, list)}
+    words = {(name, number): word for name, value in lists.items() for number, word in enumerate(value)}
+    whole = {name: value for name, value in whole.items() if name not in lists}
+    if any(str(value) in sql for value in whole.values()) or any(word in sql for word in words.values()):
+        return UNCACHEABLE  # a value written into the SQL: not replaceable
+    slots = []
+    for index, param in enumerate(params):
+        same = (name for name, value in whole.items() if type(param) is type(value) and param == value)
+        found = [(index, name, None, None) for name in same]
+        if isinstance(param, str):
+            found += [(index, name, number, word) for (name, number), word in words.items() if word in param]
+        if not found and _looks_derived(param):
+            return UNCACHEABLE  # a value computed from a marker would stay the marker's
+        slots += found
+    if {(name, number) for _index, name, number, _word in slots} != {(name, None) for name in whole} | set(words):
+        return UNCACHEABLE  # a marker that is not (only) a parameter
+    return Compiled(queryset, sql, tuple(params), tuple(slots), compiler)
+
+
+def _looks_derived(param: Any) -> bool:
+    if isinstance(param, int) and not isinstance(param, bool):
+        return param <= INT_MARKER + 1000 and param > INT_MARKER - 1_000_000
+    if isinstance(param, (datetime.date, str)):
+        return str(param).startswith(MARKER_YEAR) or "qzxmarker" in str(param)
+    return False
+
+
+def compiled(key: Any, build: Callable[..., QuerySet], values: dict, using: str = "default") -> Any:
+    """The shape's Compiled (compiled on first use) or UNCACHEABLE."""
+    kinds = {name: _kind(value) for name, value in values.items()}
+    with _lock:
+        generation = _generation[0]
+        full_key = (key, using, tuple(sorted(kinds.items(), key=lambda item: item[0])), generation)
+        found = _shapes.get(full_key)
+        if found is not None:
+            _shapes.move_to_end(full_key)
+            return found
+    found = compile_shape(build, kinds, using)  # outside the lock: two threads may both compile, the same
+    with _lock:
+        if generation == _generation[0]:  # else a setting changed meanwhile: not kept
+            _shapes[full_key] = found
+            while len(_shapes) > MAX_SHAPES:
+                _shapes.popitem(last=False)
+    return found
+
+
+def sql_and_params(found: Compiled, connection: Any, values: dict) -> tuple[str, list]:
+    """The compiled SQL and the request's parameters in place of the markers."""
+    ops = connection.ops
+    params = list(found.params)
+    for index, name, number, marker in found.slots:
+        if marker is None:
+            params[index] = adapt(ops, values[name])
+        else:  # the word's marker inside its LIKE pattern
+            params[index] = params[index].replace(marker, ops.prep_for_like_query(values[name][number]))
+    return found.sql, params
+
+
+def rows(key: Any, build: Callable[..., QuerySet], values: dict, using: str = "default") -> list:
+    """``list(build(**values))`` of a values_list queryset (tuples), its SQL
+    compiled once per shape."""
+    found = compiled(key, build, values, using)
+    if found is UNCACHEABLE:
+        return list(build(**values).using(using))
+    connection = connections[using]
+    sql, params = sql_and_params(found, connection, values)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    compiler = copy.copy(found.compiler)
+    compiler.connection = connection  # this thread's: converters read its features
+    return list(compiler.results_iter([fetched], tuple_expected=True))
+
+
+def instances(key: Any, build: Callable[..., QuerySet], values: dict, using: str = "default") -> list:
+    """``list(build(**values))``, model instances (select_related included),
+    its SQL compiled once per shape."""
+    found = compiled(key, build, values, using)
+    if found is UNCACHEABLE:
+        return list(build(**values).using(using))
+    connection = connections[using]
+    sql, params = sql_and_params(found, connection, values)
+    compiler = copy.copy(found.compiler)
+    compiler.connection = connection  # this thread's: cursor and converters
+    compiler.as_sql = lambda *args, **kwargs: (sql, params)
+    queryset = found.queryset._chain()
+    queryset.query = copy.copy(found.queryset.query)
+    # Django's ModelIterable asks the query for its compiler, runs it and
+    # builds the instances from the columns the first compile laid out.
+    queryset.query.get_compiler = lambda *args, **kwargs: compiler  # type: ignore[method-assign]
+    return list(queryset)
 
 
 class CompiledQuery:
-    """``CompiledQuery(build)``: ``run(value)`` gives ``list(build(value))``,
-    model instances, without building ``build(value)`` each time.
-    ``build(value)`` returns a queryset of model instances in which
-    ``value`` (an int) appears only as a parameter."""
+    """A module's named query: ``CompiledQuery(build)``; ``instances(**values)``
+    and ``rows(**values)`` are ``list(build(**values))``."""
 
-    def __init__(self, build: Callable[[int], QuerySet]):
+    def __init__(self, build: Callable[..., QuerySet]):
         self.build = build
-        self._compiled: dict[str, Any] = {}
-        self._lock = threading.Lock()
 
-    def compile(self, using: str) -> Any:
-        queryset = self.build(MARKER).using(using)
-        if queryset._prefetch_related_lookups or queryset._known_related_objects:
-            return UNCACHEABLE  # done after the query by the ORM: left to it
-        compiler = queryset.query.get_compiler(using=using)
-        try:
-            sql, params = compiler.as_sql()
-        except EmptyResultSet:
-            return UNCACHEABLE
-        slots = tuple(
-            index
-            for index, param in enumerate(params)
-            if isinstance(param, int) and not isinstance(param, bool) and param == MARKER
-        )
-        if not slots or str(MARKER) in sql:
-            return UNCACHEABLE
-        return Compiled(queryset, sql, tuple(params), slots, compiler)
+    def compiled(self, using: str = "default", **values: Any) -> Any:
+        return compiled(self, self.build, values, using)
 
-    def compiled(self, using: str) -> Any:
-        found = self._compiled.get(using)
-        if found is None:
-            found = self.compile(using)  # outside the lock: two threads may both compile, the same
-            with self._lock:
-                self._compiled[using] = found
-        return found
-
-    def sql_and_params(self, value: int, using: str = "default") -> tuple[str, list] | None:
-        """The SQL and this value's parameters (None: the shape is not kept)."""
-        compiled = self.compiled(using)
-        if compiled is UNCACHEABLE:
+    def sql_and_params(self, using: str = "default", **values: Any) -> tuple[str, list] | None:
+        """The SQL and these values' parameters (None: the shape is not kept)."""
+        found = self.compiled(using, **values)
+        if found is UNCACHEABLE:
             return None
-        params = list(compiled.params)
-        for index in compiled.slots:
-            params[index] = value
-        return compiled.sql, params
+        return sql_and_params(found, connections[using], values)
 
-    def run(self, value: int, using: str = "default") -> list:
-        compiled = self.compiled(using)
-        if compiled is UNCACHEABLE:
-            return list(self.build(value).using(using))
-        sql, params = self.sql_and_params(value, using)  # type: ignore[misc]
-        compiler = copy.copy(compiled.compiler)
-        compiler.connection = connections[using]  # this thread's: cursor and converters
-        compiler.as_sql = lambda *args, **kwargs: (sql, params)
-        queryset = compiled.queryset._chain()
-        queryset.query = copy.copy(compiled.queryset.query)
-        # Django's ModelIterable asks the query for its compiler, runs it and
-        # builds the instances from the columns the first compile laid out.
-        queryset.query.get_compiler = lambda *args, **kwargs: compiler  # type: ignore[method-assign]
-        return list(queryset)
+    def instances(self, using: str = "default", **values: Any) -> list:
+        return instances(self, self.build, values, using)
+
+    def rows(self, using: str = "default", **values: Any) -> list:
+        return rows(self, self.build, values, using)

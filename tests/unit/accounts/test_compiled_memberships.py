@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @settings(max_examples=60, deadline=None)
 @given(person_id=st.integers(min_value=1, max_value=2**62))
 def test_the_compiled_sql_and_params_are_the_orms(person_id):
-    compiled = access._memberships_query().sql_and_params(person_id)
+    compiled = access._memberships_query().sql_and_params(person_id=person_id)
     assert compiled is not None, "the memberships' query is kept compiled"
     sql, params = compiled
     orm_sql, orm_params = access._memberships_of_person(person_id).query.get_compiler("default").as_sql()
@@ -43,7 +43,7 @@ def test_the_compiled_query_gives_the_orms_memberships_with_their_records_loaded
 
     expected = list(access._memberships_of_person(landlord.pk))
     with CaptureQueriesContext(connection) as queries:
-        got = access._memberships_query().run(landlord.pk)
+        got = access._memberships_query().instances(person_id=landlord.pk)
         assert len(queries) == 1
         for membership, orm in zip(got, expected, strict=True):
             assert _fields(membership) == _fields(orm)
@@ -52,12 +52,13 @@ def test_the_compiled_query_gives_the_orms_memberships_with_their_records_loaded
             assert membership.person.portal_account == orm.person.portal_account
         assert len(queries) == 1, "the records came in the same query"
     assert [m.pk for m in got] == [m.pk for m in expected] and len(got) == 3
-    assert access._memberships_query().run(-1) == []
+    assert access._memberships_query().instances(person_id=-1) == []
 
 
 def test_a_shape_with_its_value_in_the_sql_text_is_left_to_the_orm():
     # The value written into the SQL text (an int we pass: no injection).
     query = CompiledQuery(lambda value: Membership.objects.extra(where=[f"id <> {int(value)}"]))  # noqa: S610
-    assert query.compiled("default") is UNCACHEABLE
+    assert query.compiled(value=-5) is UNCACHEABLE
     person = factories.client_user()
-    assert [m.pk for m in query.run(-5)] == list(Membership.objects.filter(person=person).values_list("pk", flat=True))
+    mine = Membership.objects.filter(person=person).values_list("pk", flat=True)
+    assert [m.pk for m in query.instances(value=-5)] == list(mine)

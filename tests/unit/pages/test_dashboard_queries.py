@@ -12,6 +12,7 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from aquatiris_portal.compiled_queries import UNCACHEABLE
 from aquatiris_portal.enquiries.models import PortalRequest
 from aquatiris_portal.enquiries.proof_models import ProofRequest
 from aquatiris_portal.models import ProofKind
@@ -27,10 +28,16 @@ pks = st.integers(min_value=1, max_value=2**31 - 1)
 moments = st.datetimes(datetime.datetime(1970, 1, 2), datetime.datetime(2100, 1, 1), timezones=st.just(datetime.UTC))
 days = st.dates(datetime.date(1970, 1, 2), datetime.date(2100, 1, 1))
 QUERIES = {
-    "installations": (dashboard_queries.INSTALLATIONS, st.tuples(pks)),
-    "installations since": (dashboard_queries.INSTALLATIONS_SINCE, st.tuples(pks, moments)),
-    "requests": (dashboard_queries.REQUESTS, st.tuples(pks)),
-    "next visits": (dashboard_queries.NEXT_VISITS, st.tuples(pks, pks, days)),
+    "installations": (dashboard_queries.INSTALLATIONS, st.fixed_dictionaries({"client": pks})),
+    "installations since": (
+        dashboard_queries.INSTALLATIONS,
+        st.fixed_dictionaries({"client": pks, "since": moments}),
+    ),
+    "requests": (dashboard_queries.REQUESTS, st.fixed_dictionaries({"client": pks})),
+    "next visits": (
+        dashboard_queries.NEXT_VISITS,
+        st.fixed_dictionaries({"client": pks, "person": pks, "today": days}),
+    ),
 }
 
 
@@ -40,9 +47,9 @@ QUERIES = {
 def test_the_compiled_sql_and_params_are_the_orms(name, data):
     query, values = QUERIES[name]
     values = data.draw(values)
-    compiled = query.sql_and_params(values)
+    compiled = query.sql_and_params(**values)
     assert compiled is not None, f"the {name} query is kept compiled"
-    orm_sql, orm_params = query.build_with(*values).query.get_compiler("default").as_sql()
+    orm_sql, orm_params = query.build(**values).query.get_compiler("default").as_sql()
     assert (compiled[0], tuple(compiled[1])) == (orm_sql, tuple(orm_params))
 
 
@@ -97,25 +104,25 @@ def test_the_compiled_queries_give_the_orms_rows_in_one_query_each(client_with_e
     facts = client_with_everything
     client, person = facts["client"].pk, facts["person"].pk
     for query, values in (
-        (dashboard_queries.INSTALLATIONS, (client,)),
-        (dashboard_queries.INSTALLATIONS_SINCE, (client, facts["since"])),
-        (dashboard_queries.REQUESTS, (client,)),
-        (dashboard_queries.NEXT_VISITS, (client, person, facts["today"])),
+        (dashboard_queries.INSTALLATIONS, {"client": client}),
+        (dashboard_queries.INSTALLATIONS, {"client": client, "since": facts["since"]}),
+        (dashboard_queries.REQUESTS, {"client": client}),
+        (dashboard_queries.NEXT_VISITS, {"client": client, "person": person, "today": facts["today"]}),
     ):
-        expected = list(query.build_with(*values))
+        expected = list(query.build(**values))
         with CaptureQueriesContext(connection) as queries:
-            got = query.run(values)
+            got = query.instances(**values)
             for row, orm in zip(got, expected, strict=True):
                 assert _fields(row) == _fields(orm)
                 assert row._state.fields_cache == orm._state.fields_cache  # select_related's records
         assert len(queries) == 1, "related records in the same query"
         assert got, "the fixture gives rows"
-    installations = dashboard_queries.INSTALLATIONS_SINCE.run((client, facts["since"]))
+    installations = dashboard_queries.INSTALLATIONS.instances(client=client, since=facts["since"])
     assert [(i.reference, i.new_documents, i.has_open_proof) for i in installations] == [
         ("AQ-1", 1, False),
         ("AQ-2", 0, True),
     ]
-    visits = dashboard_queries.NEXT_VISITS.run((client, person, facts["today"]))
+    visits = dashboard_queries.NEXT_VISITS.instances(client=client, person=person, today=facts["today"])
     assert len(visits) == 2 and {v.reminders_enabled for v in visits} == {False}
 
 
@@ -123,7 +130,7 @@ def test_a_setting_that_changes_the_shape_is_followed(client_with_everything, se
     """Whether clients read their SPANC's uploads is part of the SQL: a
     compiled shape from before the change is not used after it."""
     client = client_with_everything["client"].pk
-    assert [i.new_documents for i in dashboard_queries.INSTALLATIONS.run((client,))] == [2, 0]
-    assert dashboard_queries.INSTALLATIONS.compiled("default") is not None
+    assert [i.new_documents for i in dashboard_queries.INSTALLATIONS.instances(client=client)] == [2, 0]
+    assert dashboard_queries.INSTALLATIONS.compiled(client=client) is not UNCACHEABLE
     settings.AQUATIRIS_PORTAL_CLIENTS_SEE_SPANC_UPLOADS = True
-    assert [i.new_documents for i in dashboard_queries.INSTALLATIONS.run((client,))] == [2, 1]
+    assert [i.new_documents for i in dashboard_queries.INSTALLATIONS.instances(client=client)] == [2, 1]

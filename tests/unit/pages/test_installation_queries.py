@@ -10,6 +10,7 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from aquatiris_portal import compiled_queries
 from aquatiris_portal.models import PortalDocument
 from aquatiris_portal.pages import client_visits, installation_queries
 from aquatiris_portal.records.visits import Visit
@@ -44,10 +45,10 @@ def test_the_compiled_sql_is_the_orms_for_any_values(shape, spanc_uploads_shown,
     settings.AQUATIRIS_PORTAL_CLIENTS_SEE_SPANC_UPLOADS = spanc_uploads_shown
     build, strategies = SHAPES[shape]
     values = {name: data.draw(strategy, label=name) for name, strategy in strategies.items()}
-    compiled = installation_queries.cached(("test", shape, spanc_uploads_shown), build, tuple(values), "default")
-    assert compiled is not installation_queries.UNCACHEABLE
+    compiled = compiled_queries.compiled(("test", shape), build, values)
+    assert compiled is not compiled_queries.UNCACHEABLE
     expected_sql, expected_params = build(**values).query.get_compiler(using="default").as_sql()
-    sql, params = installation_queries.sql_and_params(compiled, connection, values)
+    sql, params = compiled_queries.sql_and_params(compiled, connection, values)
     assert sql == expected_sql
     assert params == list(expected_params)
 
