@@ -21,8 +21,8 @@ first import 58.6 s = 12,811 records/s, RSS 150 MB before and 173-193 MB
 throughout (flat), re-import 9.5 s = 6.2x faster. (An earlier version of this
 code, under a load average of 4 from other processes: 8,336 records/s.)
 The first import also reports the CPU seconds of the importer (both its
-threads: ``--no-overlap`` prepares each batch in the writing thread instead of
-ahead) and of its PostgreSQL backend, and the 1-minute load average before and
+threads with ``--overlap``, which prepares the next batches in a thread while
+one is written) and of its PostgreSQL backend, and the 1-minute load average before and
 after it: on a loaded machine the wall clock swings 2x between
 two runs of the same code, the CPU time is the work (bench/RESULTS.md,
 2026-12-07: 42.7 -> 35.9 CPU-s for 750,250 records).
@@ -231,7 +231,7 @@ def server_cpu_s():
 LAST_CPU = {}
 
 
-OVERLAP = {"overlap": True}
+OVERLAP = {"overlap": False}
 
 
 def timed_import(source):
@@ -264,10 +264,10 @@ def main():
     parser.add_argument("--profile", action="store_true", help="print where the first import spends its time")
     parser.add_argument("--no-reimport", action="store_true", help="skip the re-import of the unchanged export")
     parser.add_argument(
-        "--no-overlap", action="store_true", help="prepare each batch before writing it (no thread ahead)"
+        "--overlap", action="store_true", help="prepare the next batches in a thread while one is written"
     )
     args = parser.parse_args()
-    OVERLAP["overlap"] = not args.no_overlap
+    OVERLAP["overlap"] = args.overlap
     clients, installations, documents = (int(n * args.scale) for n in (100_000, 150_000, 500_000))
 
     work = Path(tempfile.mkdtemp(prefix="aqp-bench-"))
@@ -317,7 +317,7 @@ def main():
             pstats.Stats(profiler).sort_stats("cumulative").print_stats("aquatiris_portal", 30)
         cpu1 = dict(LAST_CPU)
         print(
-            f"first import{'' if OVERLAP['overlap'] else ' (--no-overlap)'}: {t1:.1f} s, {records / t1:,.0f} "
+            f"first import{' (--overlap)' if OVERLAP['overlap'] else ''}: {t1:.1f} s, {records / t1:,.0f} "
             f"records/s, created {run1.created_count:,}; "
             f"CPU: importer {cpu1['client']:.1f} s, PostgreSQL {cpu1['server'] or 0:.1f} s; "
             f"load average {load_before:.1f} before, {load_after:.1f} after; "

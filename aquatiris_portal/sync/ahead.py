@@ -9,6 +9,11 @@ instead of after them. The queue holds at most ``depth`` prepared batches
 every query and every transaction stays in the caller's thread, whatever the
 database (SQLite, the embedded default, allows one writer).
 
+Not the default (``importer.import_source(overlap=True)``): on 2 cores the
+writing thread, which gives the GIL up at each of a COPY's sends, waits for
+it while this thread holds it (up to the 5 ms switch interval each time),
+and the import took longer (bench/sync_bench.py --overlap).
+
 An error in the thread is raised in the caller's thread at the batch it
 could not prepare (the batches before it are applied as usual); an error in
 the caller's thread stops the thread before ``Ahead`` is left.

@@ -16,9 +16,10 @@ every export of SOURCE not yet imported, in ``sequence`` order. Each export:
    model instances (``rows.py``). Each batch is one transaction that also
    counts itself in its run (``runs.py``), so a run killed in the middle
    resumes after the last committed batch and ends with the same rows and
-   counts as a clean run. While one batch is written, a thread prepares the
-   next ones (``ahead.py``: read, parsed, checked, built when that needs no
-   database); the database is used from the calling thread only;
+   counts as a clean run. Each batch is first prepared (``Applier.prepare``:
+   read, parsed, checked, built when that needs no database), optionally by
+   a thread ahead of the one that writes (``ahead.py``, ``overlap=True``);
+   the database is used from the calling thread only;
 3. is marked imported in the transaction that ends the run: it is never
    imported again.
 """
@@ -64,13 +65,16 @@ logger = logging.getLogger(__name__)
 HANDLED_ELSEWHERE = APPLIED_ELSEWHERE  # staged phases whose records a registered handler applies
 
 
-def import_source(spec, *, batch_size=None, overlap=True):
+def import_source(spec, *, batch_size=None, overlap=False):
     """Import every not-yet-imported export of SOURCE, in sequence order.
 
     Stops at the first export that fails (later ones wait: order matters).
     Returns a SyncResult; ``busy`` when another importer holds the lock.
-    ``overlap=False`` prepares each batch in this thread before writing it
-    (same rows, same counts; slower)."""
+    ``overlap=True`` prepares the next batches in a thread while this one
+    writes (same rows, same counts). Off by default: measured on 2 cores
+    (bench/sync_bench.py --overlap), the import took more CPU and more time
+    with it, the writing thread waiting for the GIL after each of a COPY's
+    sends while the other thread held it."""
     source = open_source(spec)
     result = runs.SyncResult()
     with import_lock() as got:
@@ -90,7 +94,7 @@ def import_source(spec, *, batch_size=None, overlap=True):
     return result
 
 
-def import_export(export, *, batch_size=None, overlap=True):
+def import_export(export, *, batch_size=None, overlap=False):
     """Import one export (call with the lock held). Resumes an unfinished run."""
     run = runs.start_or_resume(export, batch_size)
     size = run.batch_size or runs.DEFAULT_BATCH_SIZE

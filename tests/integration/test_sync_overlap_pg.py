@@ -1,5 +1,5 @@
-"""On PostgreSQL (the production database: the thread ahead's work overlaps
-the server's COPY and upserts) the import that prepares batches in a thread
+"""On PostgreSQL (the production database, where the thread ahead's work
+would overlap the server's COPY and upserts) the import that prepares batches in a thread
 leaves exactly the tables the one-thread import leaves, through every path
 of the importer (tests/unit/sync/overlap_scenario.py), and an error in the
 thread fails the run and stops the thread."""
@@ -59,7 +59,7 @@ def test_an_error_in_the_thread_ahead_fails_the_run_on_postgresql(postgres, tmp_
         return real(raw)
 
     monkeypatch.setattr(importer, "check_line", broken)
-    [run] = import_source(tmp_path / "exports").runs
+    [run] = import_source(tmp_path / "exports", overlap=True).runs
     assert (run.state, run.error) == (ImportRun.State.FAILED, "RuntimeError: the check of I-2 broke")
     assert not Installation.objects.exists()
     assert not [thread for thread in threading.enumerate() if thread.name == "aqp-sync-ahead"]

@@ -1,5 +1,5 @@
-"""The import prepares batches in a thread ahead of the one that writes
-(``sync/ahead.py``): it leaves exactly the tables the one-thread import
+"""Asked to (``overlap=True``), the import prepares batches in a thread
+ahead of the one that writes (``sync/ahead.py``): it leaves exactly the tables the one-thread import
 leaves, and an error on either side ends the run as failed with its message,
 the batches committed before it kept (as any failed run keeps them: the next
 run resumes after them) and nothing of the batch that failed."""
