@@ -21,8 +21,9 @@ kept under the caller's key, the database alias and the values' kinds, in
 a bounded LRU; every shape is forgotten when a setting changes (a setting
 may change the SQL, e.g. ``CLIENTS_SEE_SPANC_UPLOADS``; a server reads its
 settings once). A shape that prefetches, is empty, writes a marker into the
-SQL text, misses a marker among its parameters or holds a value derived
-from one is never kept: the ORM builds it each time. Markers are negative
+SQL text, misses a marker among its parameters (unless the caller says the
+shape may leave that value unused) or holds a value derived from one is
+never kept: the ORM builds it each time. Markers are negative
 ids, days of 1901 and words no one types, so a parameter left unreplaced
 would find no row.
 """
@@ -31,7 +32,7 @@ import copy
 import datetime
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, NamedTuple
 
 from django.core.exceptions import EmptyResultSet
@@ -111,8 +112,9 @@ def adapt(ops: Any, value: Any) -> Any:
     return value
 
 
-def compile_shape(build: Callable[..., QuerySet], kinds: dict, using: str) -> Any:
-    """Compiled (or UNCACHEABLE) for ``build(**markers)``, markers of ``kinds``."""
+def compile_shape(build: Callable[..., QuerySet], kinds: dict, using: str, optional: Collection = ()) -> Any:
+    """Compiled (or UNCACHEABLE) for ``build(**markers)``, markers of ``kinds``;
+    the values named in ``optional`` may be left unused by the shape."""
     markers = {name: _marker(kind, position) for position, (name, kind) in enumerate(sorted(kinds.items()))}
     queryset = build(**markers).using(using)
     if queryset._prefetch_related_lookups or queryset._known_related_objects:
@@ -138,8 +140,10 @@ def compile_shape(build: Callable[..., QuerySet], kinds: dict, using: str) -> An
         if not found and _looks_derived(param):
             return UNCACHEABLE  # a value computed from a marker would stay the marker's
         slots += found
-    if {(name, number) for _index, name, number, _word in slots} != {(name, None) for name in whole} | set(words):
-        return UNCACHEABLE  # a marker that is not (only) a parameter
+    placed = {(name, number) for _index, name, number, _word in slots}
+    wanted = {(name, None) for name in whole} | set(words)
+    if any(value not in placed and value[0] not in optional for value in wanted):
+        return UNCACHEABLE  # a marker that is not a parameter: transformed, or in the SQL another way
     return Compiled(queryset, sql, tuple(params), tuple(slots), compiler)
 
 
@@ -151,7 +155,9 @@ def _looks_derived(param: Any) -> bool:
     return False
 
 
-def compiled(key: Any, build: Callable[..., QuerySet], values: dict, using: str = "default") -> Any:
+def compiled(
+    key: Any, build: Callable[..., QuerySet], values: dict, using: str = "default", optional: Collection = ()
+) -> Any:
     """The shape's Compiled (compiled on first use) or UNCACHEABLE."""
     kinds = {name: _kind(value) for name, value in values.items()}
     with _lock:
@@ -161,7 +167,7 @@ def compiled(key: Any, build: Callable[..., QuerySet], values: dict, using: str 
         if found is not None:
             _shapes.move_to_end(full_key)
             return found
-    found = compile_shape(build, kinds, using)  # outside the lock: two threads may both compile, the same
+    found = compile_shape(build, kinds, using, optional)  # outside the lock: two threads may both compile, the same
     with _lock:
         if generation == _generation[0]:  # else a setting changed meanwhile: not kept
             _shapes[full_key] = found
@@ -182,10 +188,13 @@ def sql_and_params(found: Compiled, connection: Any, values: dict) -> tuple[str,
     return found.sql, params
 
 
-def rows(key: Any, build: Callable[..., QuerySet], values: dict, using: str = "default") -> list:
+def rows(
+    key: Any, build: Callable[..., QuerySet], values: dict, using: str = "default", optional: Collection = ()
+) -> list:
     """``list(build(**values))`` of a values_list queryset (tuples), its SQL
-    compiled once per shape."""
-    found = compiled(key, build, values, using)
+    compiled once per shape (``key``: the caller's, the same build and
+    shape for the same key; ``optional``: values a shape may not use)."""
+    found = compiled(key, build, values, using, optional)
     if found is UNCACHEABLE:
         return list(build(**values).using(using))
     connection = connections[using]
@@ -198,10 +207,12 @@ def rows(key: Any, build: Callable[..., QuerySet], values: dict, using: str = "d
     return list(compiler.results_iter([fetched], tuple_expected=True))
 
 
-def instances(key: Any, build: Callable[..., QuerySet], values: dict, using: str = "default") -> list:
+def instances(
+    key: Any, build: Callable[..., QuerySet], values: dict, using: str = "default", optional: Collection = ()
+) -> list:
     """``list(build(**values))``, model instances (select_related included),
-    its SQL compiled once per shape."""
-    found = compiled(key, build, values, using)
+    its SQL compiled once per shape (``key`` and ``optional``: as ``rows``)."""
+    found = compiled(key, build, values, using, optional)
     if found is UNCACHEABLE:
         return list(build(**values).using(using))
     connection = connections[using]

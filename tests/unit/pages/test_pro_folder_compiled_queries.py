@@ -12,10 +12,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from aquatiris_portal import access
+from aquatiris_portal import access, compiled_queries
 from aquatiris_portal.models import ProofKind, ProofRequest
 from aquatiris_portal.pages import pro_space_folder_queries as folder_queries
-from aquatiris_portal.pages import pro_space_list_sql as list_sql
 from aquatiris_portal.pages import proof_views
 from aquatiris_portal.records.models import DocumentSource
 from tests import factories
@@ -53,7 +52,7 @@ def world():
                 )
             folders.append(folder)
         spancs.append(spanc)
-    list_sql._shapes.clear()
+    compiled_queries._shapes.clear()
     return spancs, folders
 
 
@@ -108,13 +107,13 @@ def test_the_queries_are_compiled_once_and_each_spanc_gets_its_own(world, django
     spancs, folders = world
     for spanc, folder in ((spancs[0], folders[0]), (spancs[1], folders[3])):
         folder_queries.documents(spanc, folder_queries.folder_or_404(spanc, folder.pk))
-    shapes = dict(list_sql._shapes)
-    assert len(shapes) == 2 and list_sql.UNCACHEABLE not in shapes.values()
+    shapes = dict(compiled_queries._shapes)
+    assert len(shapes) == 2 and compiled_queries.UNCACHEABLE not in shapes.values()
     with django_assert_num_queries(2):
         mine = folder_queries.folder_or_404(spancs[1], folders[4].pk)
         documents = folder_queries.documents(spancs[1], mine)
     assert mine.pk == folders[4].pk and mine.client.last_name == "N'Diaye & fils 1"
     assert {d.installation_id for d in documents} == {mine.pk}
-    assert list_sql._shapes == shapes  # the same compiled shapes, nothing new
+    assert compiled_queries._shapes == shapes  # the same compiled shapes, nothing new
     with pytest.raises(Http404):
         folder_queries.folder_or_404(spancs[1], folders[0].pk)  # the first SPANC's folder

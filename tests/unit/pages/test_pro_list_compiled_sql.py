@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from aquatiris_portal import compiled_queries
 from aquatiris_portal.models import Installation, ProofKind, ProofRequest
 from aquatiris_portal.pages import pro_space_folders as folders_
 from aquatiris_portal.pages import pro_space_list_page as list_page
@@ -52,7 +53,7 @@ def territories():
                     status="received" if n % 5 == 0 else "requested",
                 )
         spancs.append(spanc)
-    list_sql._shapes.clear()
+    compiled_queries._shapes.clear()
     return spancs
 
 
@@ -83,18 +84,18 @@ def test_the_cached_sql_params_and_rows_are_the_orms(
     values = _values(territories[which], words, today, overdue_months)
     filters = {"sort": sort, "stage": stage, "proof": proof}
     orm = list_page.page_queryset(filters, number, **values)
-    shape = ("default", sort, len(words), overdue_months is not None, stage, proof, number)
+    shape = (sort, len(words), overdue_months is not None, stage, proof, number)
+    build = lambda **m: list_page.page_queryset(filters, number, **m)  # noqa: E731
+    values_of_shape = {**values, "folder": None, "words": list(words)}
 
-    compiled = list_sql.cached(
-        shape, lambda **m: list_page.page_queryset(filters, number, **m), len(words), overdue_months is not None
-    )
+    compiled = compiled_queries.compiled(("pro space", *shape), build, values_of_shape, optional=("today",))
 
-    assert compiled is not list_sql.UNCACHEABLE
-    sql, params = list_sql.sql_with_params(compiled, connection, **values)
+    assert compiled is not compiled_queries.UNCACHEABLE
+    sql, params = compiled_queries.sql_and_params(compiled, connection, values_of_shape)
     orm_sql, orm_params = orm.query.sql_with_params()
     assert (sql, tuple(params)) == (orm_sql, tuple(orm_params))
     expected = list(orm)
-    assert list_sql.rows(lambda **m: list_page.page_queryset(filters, number, **m), shape[1:], **values) == expected
+    assert list_sql.rows(build, shape, **values) == expected
     folders = list_page.page_folders(values, filters, number)
     assert [(f.pk, f.client.pk, f.document_count, f.proof_status) for f in folders] == [
         (row[0], row[len(list_page.FOLDER_FIELDS)], row[-6], row[-3]) for row in expected
@@ -109,7 +110,7 @@ def test_a_shape_compiled_for_one_spanc_gives_another_its_own_folders(territorie
         folders = list_page.page_folders(_values(spanc, [], TODAY, None), filters, 1)
         seen[spanc.pk] = {folder.pk for folder in folders}
         assert {folder.spanc_id for folder in folders} == {spanc.pk}
-    assert len(list_sql._shapes) == 1  # one shape, compiled once, for both
+    assert len(compiled_queries._shapes) == 1  # one shape, compiled once, for both
     assert seen[second.pk] == set(Installation.objects.filter(spanc=second).values_list("pk", flat=True))
 
 
@@ -133,15 +134,14 @@ def test_a_value_written_into_the_sql_text_is_never_cached(territories):
         inlined = Installation.objects.filter(spanc=spanc).extra(where=[f"spanc_id = {spanc.pk}"])  # noqa: S610
         return inlined.order_by("pk").values_list("pk")
 
-    assert list_sql.compile_shape(build, 0, False) is list_sql.UNCACHEABLE
     rows = list_sql.rows(build, ("inlined",), spanc=spanc, words=[], today=TODAY, cutoff=None)
     assert rows == list(Installation.objects.filter(spanc=spanc).order_by("pk").values_list("pk"))
-    assert list_sql._shapes[("default", "inlined")] is list_sql.UNCACHEABLE
+    assert list(compiled_queries._shapes.values()) == [compiled_queries.UNCACHEABLE]
 
 
 def test_the_cache_holds_a_bounded_number_of_shapes(territories, monkeypatch):
-    monkeypatch.setattr(list_sql, "MAX_SHAPES", 3)
+    monkeypatch.setattr(compiled_queries, "MAX_SHAPES", 3)
     filters = {"sort": "name", "stage": folders_.STAGE_ALL, "proof": ""}
     for number in range(1, 7):
         list_page.page_folders(_values(territories[0], [], TODAY, None), filters, number)
-    assert len(list_sql._shapes) == 3
+    assert len(compiled_queries._shapes) == 3
