@@ -20,11 +20,10 @@ Last full run (2026-11-25, 2 cores, load average 1.0-1.1): 750,250 records,
 first import 58.6 s = 12,811 records/s, RSS 150 MB before and 173-193 MB
 throughout (flat), re-import 9.5 s = 6.2x faster. (An earlier version of this
 code, under a load average of 4 from other processes: 8,336 records/s.)
-The first import also reports the CPU seconds of the importer (both its
-threads with ``--overlap``, which prepares the next batches in a thread while
-one is written) and of its PostgreSQL backend, and the 1-minute load average before and
-after it: on a loaded machine the wall clock swings 2x between
-two runs of the same code, the CPU time is the work (bench/RESULTS.md,
+The first import also reports the CPU seconds of the importer and of its
+PostgreSQL backend, and the 1-minute load average before and after it: on
+a loaded machine the wall clock swings 2x between two runs of the same code,
+the CPU time is the work (bench/RESULTS.md,
 2026-12-07: 42.7 -> 35.9 CPU-s for 750,250 records).
 """
 
@@ -231,9 +230,6 @@ def server_cpu_s():
 LAST_CPU = {}
 
 
-OVERLAP = {"overlap": False}
-
-
 def timed_import(source):
     from aquatiris_portal.sync.importer import import_source
 
@@ -242,7 +238,7 @@ def timed_import(source):
     server_before = server_cpu_s()
     sampler.start()
     started, cpu_started = time.monotonic(), time.process_time()
-    result = import_source(source, **OVERLAP)
+    result = import_source(source)
     elapsed = time.monotonic() - started
     LAST_CPU["client"] = time.process_time() - cpu_started
     server_after = server_cpu_s()
@@ -263,11 +259,7 @@ def main():
     parser.add_argument("--batch-size", type=int, default=None, help="records per transaction (default: the setting's)")
     parser.add_argument("--profile", action="store_true", help="print where the first import spends its time")
     parser.add_argument("--no-reimport", action="store_true", help="skip the re-import of the unchanged export")
-    parser.add_argument(
-        "--overlap", action="store_true", help="prepare the next batches in a thread while one is written"
-    )
     args = parser.parse_args()
-    OVERLAP["overlap"] = args.overlap
     clients, installations, documents = (int(n * args.scale) for n in (100_000, 150_000, 500_000))
 
     work = Path(tempfile.mkdtemp(prefix="aqp-bench-"))
@@ -317,7 +309,7 @@ def main():
             pstats.Stats(profiler).sort_stats("cumulative").print_stats("aquatiris_portal", 30)
         cpu1 = dict(LAST_CPU)
         print(
-            f"first import{' (--overlap)' if OVERLAP['overlap'] else ''}: {t1:.1f} s, {records / t1:,.0f} "
+            f"first import: {t1:.1f} s, {records / t1:,.0f} "
             f"records/s, created {run1.created_count:,}; "
             f"CPU: importer {cpu1['client']:.1f} s, PostgreSQL {cpu1['server'] or 0:.1f} s; "
             f"load average {load_before:.1f} before, {load_after:.1f} after; "
@@ -360,7 +352,6 @@ def main():
                         "records_per_s": round(records / t1),
                         "importer_cpu_s": round(cpu1["client"], 1),
                         "server_cpu_s": cpu1["server"] and round(cpu1["server"], 1),
-                        "overlap": OVERLAP["overlap"],
                         "load_before_after": [round(load_before, 2), round(load_after, 2)],
                         "empty_import_ms": round(t0 * 1000),
                         "small_import_ms": round(t3 * 1000),

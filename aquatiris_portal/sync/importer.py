@@ -17,9 +17,8 @@ every export of SOURCE not yet imported, in ``sequence`` order. Each export:
    counts itself in its run (``runs.py``), so a run killed in the middle
    resumes after the last committed batch and ends with the same rows and
    counts as a clean run. Each batch is first prepared (``Applier.prepare``:
-   read, parsed, checked, built when that needs no database), optionally by
-   a thread ahead of the one that writes (``ahead.py``, ``overlap=True``);
-   the database is used from the calling thread only;
+   read, parsed, checked, built when that needs no database), then written
+   (``Applier.apply``), one batch after the other in the calling thread;
 3. is marked imported in the transaction that ends the run: it is never
    imported again.
 """
@@ -33,7 +32,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import runs
-from .ahead import Ahead
 from .files import file_values
 from .lock import import_lock
 from .mapping import (
@@ -65,16 +63,11 @@ logger = logging.getLogger(__name__)
 HANDLED_ELSEWHERE = APPLIED_ELSEWHERE  # staged phases whose records a registered handler applies
 
 
-def import_source(spec, *, batch_size=None, overlap=False):
+def import_source(spec, *, batch_size=None):
     """Import every not-yet-imported export of SOURCE, in sequence order.
 
     Stops at the first export that fails (later ones wait: order matters).
-    Returns a SyncResult; ``busy`` when another importer holds the lock.
-    ``overlap=True`` prepares the next batches in a thread while this one
-    writes (same rows, same counts). Off by default: measured on 2 cores
-    (bench/sync_bench.py --overlap), the import took more CPU and more time
-    with it, the writing thread waiting for the GIL after each of a COPY's
-    sends while the other thread held it."""
+    Returns a SyncResult; ``busy`` when another importer holds the lock."""
     source = open_source(spec)
     result = runs.SyncResult()
     with import_lock() as got:
@@ -87,14 +80,14 @@ def import_source(spec, *, batch_size=None, overlap=False):
         for export in exports:
             if export.sequence in done:
                 continue
-            run = import_export(export, batch_size=batch_size, overlap=overlap)
+            run = import_export(export, batch_size=batch_size)
             result.runs.append(run)
             if run.state != run.State.SUCCEEDED:
                 break
     return result
 
 
-def import_export(export, *, batch_size=None, overlap=False):
+def import_export(export, *, batch_size=None):
     """Import one export (call with the lock held). Resumes an unfinished run."""
     run = runs.start_or_resume(export, batch_size)
     size = run.batch_size or runs.DEFAULT_BATCH_SIZE
@@ -110,14 +103,10 @@ def import_export(export, *, batch_size=None, overlap=False):
                     plan.append((phase, max(0, run.steps_done - step)))
                 step += count
 
-            def batches():
-                for phase, skip in plan:
-                    for rows in staging.batches(phase, size, skip=skip):
-                        yield phase, rows
-
             step = run.steps_done
-            with Ahead(batches(), applier.prepare, threaded=overlap) as prepared:
-                for (phase, _rows), items in prepared:
+            for phase, skip in plan:
+                for rows in staging.batches(phase, size, skip=skip):
+                    items = applier.prepare((phase, rows))
                     with transaction.atomic():
                         runs.add_batch(run, applier.apply(phase, items))
                     step += 1
@@ -132,7 +121,7 @@ def import_export(export, *, batch_size=None, overlap=False):
 
 class Item:
     """One staged line of a batch; once checked, its record (``record``,
-    ``rid`` its id). Prepared ahead (``Applier.prepare``), it may also hold
+    ``rid`` its id). Prepared (``Applier.prepare``), it may also hold
     the check's refusal (``rejected``), the line's hash so far (``digest``),
     and for a type built without the database its ``values``, ``too_long``
     and ``hash``."""
@@ -156,7 +145,7 @@ class Applier:
         # Records quarantined by earlier runs, which records of this run may
         # resolve; none (the usual case): no look-up per batch.
         self.earlier_quarantines = QuarantinedRecord.objects.filter(resolved_at__isnull=True).exclude(run=run).exists()
-        # Record type -> whether ``prepare`` checks its lines ahead: yes into
+        # Record type -> whether ``prepare`` checks its lines: yes into
         # an empty table, then as long as most lines of a batch are new or
         # changed; not while most are found unchanged (a re-import): those
         # are never parsed at all.
@@ -164,9 +153,7 @@ class Applier:
 
     def prepare(self, batch):
         """``batch`` (phase, staged rows) as Items, checked and, for types
-        built from the record alone, built. Runs in ``ahead``'s thread: no
-        database, and nothing of ``self`` that changes during the run but
-        ``precheck`` (read only: a stale answer costs time, not rows)."""
+        built from the record alone, built (no database)."""
         phase, rows = batch
         if phase == REJECTS:
             return rows

@@ -130,7 +130,7 @@ def line_hash(raw, guarded=()):
 
 
 def line_digest(raw):
-    """The first half of ``line_hash``: the line alone (the importer hashes it ahead)."""
+    """The first half of ``line_hash``: the line alone (the importer hashes it while preparing a batch)."""
     return hashlib.blake2b(raw, digest_size=16)
 
 
@@ -281,7 +281,7 @@ class RecordType:
     has_file: bool = False
     fields: list = field(default_factory=list)
     # ``build`` reads the record alone (no reference, no current row): the
-    # importer builds these ahead, off the thread that writes.
+    # importer builds these while preparing a batch, before any look-up.
     standalone: bool = False
 
 

@@ -53,8 +53,7 @@ class Staging:
     def __init__(self, directory=None):
         handle, self.path = tempfile.mkstemp(prefix="aqp-sync-", suffix=".sqlite3", dir=directory)
         os.close(handle)
-        # Read by the importer's thread that prepares batches ahead (``ahead.py``), one thread at a time.
-        self.db = sqlite3.connect(self.path, check_same_thread=False)
+        self.db = sqlite3.connect(self.path)
         self.db.execute("PRAGMA journal_mode=OFF")
         self.db.execute("PRAGMA synchronous=OFF")
         self.db.execute("PRAGMA cache_size=-20000")  # 20 MB, whatever the export
