@@ -71,19 +71,23 @@ def _forget_shapes(**kwargs: Any) -> None:
         _shapes.clear()
 
 
+_PLAIN_KINDS = {type(None): None, int: int, datetime.date: datetime.date, datetime.datetime: datetime.datetime}
+
+
 def _kind(value: Any) -> Any:
     """What of a value makes the shape (None is not a marker)."""
-    if value is None:
-        return None
+    kind = _PLAIN_KINDS.get(type(value), _kind)  # the common kinds in one look-up: this runs per request
+    if kind is not _kind:
+        return kind
     if isinstance(value, (list, tuple)):
         return ("words", len(value))
     if isinstance(value, Model):
         return type(value)
-    if isinstance(value, bool):  # an int, but no id: a shape of its own, not a marker
+    if isinstance(value, bool):  # an int, but no id: a shape of its own, not a value
         raise TypeError("compiled_queries: a bool is part of the shape (the caller's key), not a value")
-    for kind in (datetime.datetime, datetime.date, int):
-        if isinstance(value, kind):
-            return kind
+    for plain in (datetime.datetime, datetime.date, int):  # subclasses
+        if isinstance(value, plain):
+            return plain
     raise TypeError(f"compiled_queries: no marker for a {type(value).__name__} value")
 
 
@@ -159,15 +163,17 @@ def compiled(
     key: Any, build: Callable[..., QuerySet], values: dict, using: str = "default", optional: Collection = ()
 ) -> Any:
     """The shape's Compiled (compiled on first use) or UNCACHEABLE."""
-    kinds = {name: _kind(value) for name, value in values.items()}
+    # The values' order is the caller's (the same at one call site): not sorted, a shape's markers are.
+    kinds = tuple([(name, _kind(value)) for name, value in values.items()])
     with _lock:
         generation = _generation[0]
-        full_key = (key, using, tuple(sorted(kinds.items(), key=lambda item: item[0])), generation)
+        full_key = (key, using, kinds, generation)
         found = _shapes.get(full_key)
         if found is not None:
             _shapes.move_to_end(full_key)
             return found
-    found = compile_shape(build, kinds, using, optional)  # outside the lock: two threads may both compile, the same
+    # Outside the lock: two threads may both compile, the same.
+    found = compile_shape(build, dict(kinds), using, optional)
     with _lock:
         if generation == _generation[0]:  # else a setting changed meanwhile: not kept
             _shapes[full_key] = found
@@ -182,7 +188,8 @@ def sql_and_params(found: Compiled, connection: Any, values: dict) -> tuple[str,
     params = list(found.params)
     for index, name, number, marker in found.slots:
         if marker is None:
-            params[index] = adapt(ops, values[name])
+            value = values[name]
+            params[index] = value if type(value) is int else adapt(ops, value)
         else:  # the word's marker inside its LIKE pattern
             params[index] = params[index].replace(marker, ops.prep_for_like_query(values[name][number]))
     return found.sql, params

@@ -14,20 +14,16 @@ ORM's path, from ``access``, with markers in the values' place.
 from .. import compiled_queries
 
 
-def _values(spanc, words, today, cutoff, folder):
-    return {"spanc": spanc, "folder": folder, "words": list(words), "today": today, "cutoff": cutoff}
-
-
 def rows(build, shape, *, spanc, words=(), today=None, cutoff=None, folder=None, using="default"):
     """The rows of ``build(spanc=..., folder=..., words=..., today=..., cutoff=...)``,
     a values_list queryset, as tuples, as ``list(queryset)`` gives them."""
-    values = _values(spanc, words, today, cutoff, folder)
+    values = {"spanc": spanc, "folder": folder, "words": list(words), "today": today, "cutoff": cutoff}
     # The day is read by some filters only.
     return compiled_queries.rows(("pro space", *shape), build, values, using, optional=("today",))
 
 
 def instances(build, shape, *, spanc, folder=None, using="default"):
     """``list(build(spanc=..., folder=...))``, model instances (select_related included)."""
-    values = _values(spanc, (), None, None, folder)
+    values = {"spanc": spanc, "folder": folder}  # the folder page's builds take no other value
     # A folder's proof requests are found by the folder alone (already the SPANC's).
     return compiled_queries.instances(("pro space", *shape), build, values, using, optional=("spanc",))
