@@ -45,9 +45,12 @@ INT_MARKER = -2_000_000_029  # the first; the n-th is 1,000 lower
 MARKER_YEAR = "1901-"
 
 
-def word_marker(number: int) -> str:
-    # Letters only, as search words (records.names): LIKE escapes nothing in it.
-    return f"qzxmarker{'abcdefghij'[number % 10] * (number // 10 + 1)}qzx"
+def word_marker(position: int, number: int) -> str:
+    """The marker of the ``number``-th word of the value at ``position``: letters
+    only, as search words (records.names), so LIKE escapes nothing in it; no
+    marker is a part of another."""
+    letters = str.maketrans("0123456789", "abcdefghij")
+    return f"qzxmarker{str(position).translate(letters)}y{str(number).translate(letters)}qzx"
 
 
 class Compiled(NamedTuple):
@@ -95,7 +98,7 @@ def _marker(kind: Any, position: int) -> Any:
     if kind is None:
         return None
     if isinstance(kind, tuple):
-        return [word_marker(number + 10 * position) for number in range(kind[1])]
+        return [word_marker(position, number) for number in range(kind[1])]
     if kind is datetime.datetime:
         return datetime.datetime(1901, 5, 6, 7, 8, position % 60, tzinfo=datetime.UTC)
     if kind is datetime.date:

@@ -47,6 +47,16 @@ def _documents(installation, since=None, day=None, words=(), spanc=None):
     return found.order_by("pk")
 
 
+def _two_word_lists(installation, titles, names):
+    found = PortalDocument.objects.filter(installation_id=installation)
+    for word in titles:
+        found = found.filter(title__icontains=word)
+    for word in names:
+        found = found.filter(filename__icontains=word)
+    return found
+
+
+many_words = st.lists(st.text(st.sampled_from("ab%_\\Z"), min_size=1, max_size=3), max_size=12)
 # The users' shapes, each drawn with its own values (module, build, values).
 SHAPES = {
     "all kinds": (
@@ -55,6 +65,10 @@ SHAPES = {
             {"installation": ids},
             optional={"since": moments, "day": days, "words": words, "spanc": ids.map(lambda pk: Spanc(pk=pk))},
         ),
+    ),
+    "two lists of many words": (
+        _two_word_lists,
+        st.fixed_dictionaries({"installation": ids, "titles": many_words, "names": many_words}),
     ),
     "memberships": (access._memberships_of_person, st.fixed_dictionaries({"person_id": ids})),
     "dashboard installations": (
