@@ -349,6 +349,12 @@ def _notify_opening(portal_request, attachments, portal_settings, site_url):
             **context,
             "thread_url": links.client_thread_url(portal_request, site_url),
             "answer_days": getattr(portal_settings, "request_answer_days", None),
+            # The person who logs in with the address it goes to, not whoever sent it.
+            "greeting": greetings.for_recipient(
+                greetings.account_at(to[0]) if to else None,
+                portal_request.client,
+                greetings.request_names(portal_request),
+            ),
         },
         reply_to=reply_to,
     )
