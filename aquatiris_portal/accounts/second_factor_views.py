@@ -230,7 +230,7 @@ def otp_enroll_view(request):
     if not user.is_authenticated:
         return HttpResponseRedirect(portal_url("login", request.get_full_path()))
     destination = next_url or landing_url(user)
-    has_devices = bool(second_factor.confirmed_devices(user))
+    has_devices = second_factor.has_confirmed_device(user)
     # With a device already, a new one needs the second factor first, or
     # a stolen password would be enough to add the thief's app.
     if not access.is_verified(user) and has_devices:

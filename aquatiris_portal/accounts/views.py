@@ -254,7 +254,7 @@ def password_change_view(request):
             "form": form,
             "generated": generate_password(),
             "can_enroll": True,
-            "has_devices": bool(second_factor.confirmed_devices(user)),
+            "has_devices": second_factor.has_confirmed_device(user),
         },
         status=status,
     )

@@ -28,6 +28,14 @@ class InstallationChoiceField(forms.ModelChoiceField):
         return obj.display_name_with_reference
 
 
+def list_choices(field, objects):
+    """Show ``objects``, already read, as the options of the model choice
+    ``field`` (Django reads its queryset again at each rendering otherwise);
+    a posted value is still checked against the field's queryset."""
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    field.choices = empty + [(obj.pk, field.label_from_instance(obj)) for obj in objects]
+
+
 class MultipleFileInput(forms.FileInput):
     allow_multiple_selected = True
 
@@ -127,18 +135,22 @@ class ContactForm(KeepsGoodFiles, forms.Form):
     # their names, so the page can say which ones to choose again.
     files_not_read = ()
 
-    def __init__(self, *args, installations, owner=None, **kwargs):
+    def __init__(self, *args, installations, listed_installations=None, owner=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._init_kept(owner)
         self.fields["installation"].queryset = installations
+        if listed_installations is not None:  # the space context read them: not read again for the options
+            list_choices(self.fields["installation"], listed_installations)
         self.fields["subject"].queryset = RequestSubject.objects.filter(active=True).order_by("sort_order", "name")
+        self.subjects = list(self.fields["subject"].queryset)  # read once: the options and the after-sales ids
+        list_choices(self.fields["subject"], self.subjects)
         self.fields["reason"].queryset = AfterSalesReason.objects.filter(active=True).order_by("sort_order", "name")
         self.fields["attachments"].help_text = upload_help()
         self.fields["attachments"].widget.attrs.update({"accept": ACCEPT, "multiple": True})
 
     def after_sales_subject_ids(self):
         """Ids of after-sales subjects (the small script shows the reason list for them)."""
-        return [str(subject.pk) for subject in self.fields["subject"].queryset if subject.is_after_sales]
+        return [str(subject.pk) for subject in self.subjects if subject.is_after_sales]
 
     def clean_reason(self):
         # Checked here, before the files (the last field), so that a missing

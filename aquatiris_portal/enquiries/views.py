@@ -80,7 +80,11 @@ def contact(page, request, context):
     installations = context["installations"]
     if request.method == "POST":
         form = ContactForm(
-            request.POST, request.FILES, installations=_installation_choices(request), owner=request.user
+            request.POST,
+            request.FILES,
+            installations=_installation_choices(request),
+            listed_installations=installations,
+            owner=request.user,
         )
         if form.is_valid():
             data = form.cleaned_data
@@ -110,6 +114,7 @@ def contact(page, request, context):
     else:
         form = ContactForm(
             installations=_installation_choices(request),
+            listed_installations=installations,  # the same rows, in the same order, already read
             initial={
                 "installation": _initial_installation(request, installations),
                 "message": _move_visit_message(request),

@@ -36,6 +36,7 @@ TEMPLATES = "aquatiris_portal/client_space/"
 DOCUMENTS_PER_PAGE = 50
 REQUESTS_PER_PAGE = 20
 GUIDES_LIMIT = 50
+GUIDES_GROUP_CHECKED = "aqp_guides_group_checked"  # session key: maintenance_guides
 
 
 class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page):
@@ -243,7 +244,7 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
         )
         context.update(
             documents=documents,
-            guides=maintenance_guides(request.user),
+            guides=maintenance_guides(request.user, request.session),
             seasonal_tasks=list(SeasonalTask.objects.for_month().select_related("image")),
         )
         return self.render_screen(request, "maintenance", context)
@@ -261,12 +262,16 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
         return self.render_screen(request, "news", self.space_context(request, nav="news"))
 
 
-def maintenance_guides(user):
+def maintenance_guides(user, session=None):
     """Generic guides: Wagtail documents of the collection private to client
     users. The user joins the clients' group here if they are not in it yet
     (accounts activated before the group existed), so that Wagtail's own
-    document view lets them download the guide."""
-    ensure_client_group(user)
+    document view lets them download the guide; once a session (a flag in
+    it): new accounts join on creation, this only catches up older ones."""
+    if session is None or not session.get(GUIDES_GROUP_CHECKED):
+        ensure_client_group(user)
+        if session is not None:
+            session[GUIDES_GROUP_CHECKED] = True
     return list(
         get_document_model()
         .objects.filter(collection__name=app_settings.MAINTENANCE_GUIDES_COLLECTION)
