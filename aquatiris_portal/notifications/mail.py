@@ -13,6 +13,8 @@ the admins set in the portal settings, else ``DEFAULT_FROM_EMAIL``.
 """
 
 import logging
+import threading
+from time import monotonic
 
 import dramatiq
 from django.conf import settings
@@ -21,6 +23,8 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.errors import BrokerError
+from redis.exceptions import RedisError
 from wagtail import hooks
 
 from .models import OutgoingMail
@@ -124,6 +128,35 @@ def update_pending_mail(mail, *, template, context, attachments=()):
     )
 
 
+# What a broker that is down or restarting raises (Redis, a socket, dramatiq).
+BROKER_REFUSALS = (RedisError, OSError, BrokerError)
+REFUSALS_WARN_EVERY_SECONDS = 60
+
+
+class Refusals:
+    """The enqueues the broker refused since the last warning. During an
+    outage every mail is refused (several per request): one warning per
+    process and minute, with their number, not a traceback each.
+    (security_log.cache_outage.warn_once is out of reach of this room.)"""
+
+    def __init__(self, clock=monotonic):
+        self.clock, self.count, self.warned_at = clock, 0, float("-inf")
+        self.lock = threading.Lock()
+
+    def add(self):
+        """Count one refusal; the number to warn of now, else 0."""
+        now = self.clock()
+        with self.lock:
+            self.count += 1
+            if now - self.warned_at < REFUSALS_WARN_EVERY_SECONDS:
+                return 0
+            count, self.count, self.warned_at = self.count, 0, now
+            return count
+
+
+_refusals = Refusals()
+
+
 def _enqueue(pk, not_before=None):
     from .tasks import deliver_mail  # the actor, declared once django_dramatiq has set the broker
 
@@ -139,5 +172,16 @@ def _enqueue(pk, not_before=None):
             deliver_mail.send_with_options(args=(pk,), delay=delay)
         else:
             deliver_mail.send(pk)
-    except Exception:  # broker down: the periodic sweep sends it later
+    except BROKER_REFUSALS as error:  # broker down: the row stays pending, the periodic sweep sends it
+        count = _refusals.add()
+        if count:
+            logger.warning(
+                "The broker refused %d mail(s) since the last warning (the last: %s, %s: %s); "
+                "they stay pending, the sweep sends them",
+                count,
+                pk,
+                type(error).__name__,
+                error,
+            )
+    except Exception:  # not an outage: a bug, worth its traceback; the sweep sends the mail all the same
         logger.exception("Could not enqueue mail %s; it stays pending", pk)
