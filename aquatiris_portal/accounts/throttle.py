@@ -55,6 +55,7 @@ reservation back, ``failed`` keeps it and counts the account's failure.
 import hashlib
 import logging
 import math
+import threading
 import time
 
 from django.core.cache import cache
@@ -62,6 +63,7 @@ from django.core.cache import cache
 from ..conf import app_settings
 from ..records.emails import canonical_email_or_none
 from ..security_log import address_bucket
+from ..security_log.cache_outage import warn_once
 
 logger = logging.getLogger(__name__)
 
@@ -109,13 +111,33 @@ def _keys(scope, email, ip):
 # take a secret keep working (content_cache falls back to the database).
 UNAVAILABLE = "unavailable"
 UNAVAILABLE_WAIT = 60
+# Attempts refused that way since the last warning: in an outage every login
+# is refused, so the log says so once per process and minute with their
+# number (security_log.cache_outage), not with a traceback each.
+_refused = [0]
+_refused_lock = threading.Lock()
+
+
+def _refused_while_down(scope, error):
+    with _refused_lock:
+        _refused[0] += 1
+        if warn_once(
+            logger,
+            "throttle",
+            "Throttle cache unreachable (%s: %s): %d attempt(s) refused (429) since the last warning, the last %s",
+            type(error).__name__,
+            error,
+            _refused[0],
+            scope,
+        ):
+            _refused[0] = 0
 
 
 def blocked(scope, email, ip):
     try:
         return _blocked(scope, email, ip)
-    except Exception:  # whatever the cache backend raises (Redis: ConnectionError)
-        logger.warning("Throttle cache unreachable: %s refused", scope, exc_info=True)
+    except Exception as error:  # whatever the cache backend raises (Redis: ConnectionError)
+        _refused_while_down(scope, error)
         return UNAVAILABLE_WAIT, [UNAVAILABLE]
 
 
@@ -192,8 +214,8 @@ def begin(scope, email, ip):
     because the cache is unreachable (fail closed, see ``blocked``)."""
     try:
         return _begin(scope, email, ip)
-    except Exception:  # whatever the cache backend raises (Redis: ConnectionError)
-        logger.warning("Throttle cache unreachable: %s refused", scope, exc_info=True)
+    except Exception as error:  # whatever the cache backend raises (Redis: ConnectionError)
+        _refused_while_down(scope, error)
         attempt = Attempt(scope, email, ip)
         attempt.wait, attempt.full = UNAVAILABLE_WAIT, [UNAVAILABLE]
         return attempt
