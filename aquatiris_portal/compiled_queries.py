@@ -23,9 +23,11 @@ may change the SQL, e.g. ``CLIENTS_SEE_SPANC_UPLOADS``; a server reads its
 settings once). A shape that prefetches, is empty, writes a marker into the
 SQL text, misses a marker among its parameters (unless the caller says the
 shape may leave that value unused) or holds a value derived from one is
-never kept: the ORM builds it each time. Markers are negative
-ids, days of 1901 and words no one types, so a parameter left unreplaced
-would find no row.
+never kept: the ORM builds it each time. A value derived from a marker
+(a day two years before, an id plus one) is found by compiling the shape a
+second time with other markers: every parameter that is not a marker must
+come out the same. Markers are negative ids, days of 1901 and 1902 and
+words no one types, so a parameter left unreplaced would find no row.
 """
 
 import copy
@@ -42,15 +44,16 @@ from django.db.models import Model, QuerySet
 
 MAX_SHAPES = 256  # bounded memory whatever pages, sorts and filters are asked for
 INT_MARKER = -2_000_000_029  # the first; the n-th is 1,000 lower
+INT_MARKER_CHECK = -3_000_000_031  # the second compile's (see compile_shape)
 MARKER_YEAR = "1901-"
 
 
-def word_marker(position: int, number: int) -> str:
+def word_marker(position: int, number: int, check: bool = False) -> str:
     """The marker of the ``number``-th word of the value at ``position``: letters
     only, as search words (records.names), so LIKE escapes nothing in it; no
     marker is a part of another."""
     letters = str.maketrans("0123456789", "abcdefghij")
-    return f"qzxmarker{str(position).translate(letters)}y{str(number).translate(letters)}qzx"
+    return f"qzx{'mirker' if check else 'marker'}{str(position).translate(letters)}y{str(number).translate(letters)}qzx"
 
 
 class Compiled(NamedTuple):
@@ -94,18 +97,34 @@ def _kind(value: Any) -> Any:
     raise TypeError(f"compiled_queries: no marker for a {type(value).__name__} value")
 
 
-def _marker(kind: Any, position: int) -> Any:
+def _marker(kind: Any, position: int, check: bool = False) -> Any:
+    """The marker of a value of ``kind`` (``check``: the second compile's, another one)."""
     if kind is None:
         return None
     if isinstance(kind, tuple):
-        return [word_marker(position, number) for number in range(kind[1])]
+        return [word_marker(position, number, check) for number in range(kind[1])]
+    year = 1902 if check else 1901
     if kind is datetime.datetime:
-        return datetime.datetime(1901, 5, 6, 7, 8, position % 60, tzinfo=datetime.UTC)
+        return datetime.datetime(year, 5, 6, 7, 8, position % 60, tzinfo=datetime.UTC)
     if kind is datetime.date:
-        return datetime.date(1901, 1 + position % 12, 3 + position // 12)
+        return datetime.date(year, 1 + position % 12, 3 + position // 12)
+    number = (INT_MARKER_CHECK if check else INT_MARKER) - 1000 * position
     if kind is int:
-        return INT_MARKER - 1000 * position
-    return kind(pk=INT_MARKER - 1000 * position)  # a model: its pk is the parameter
+        return number
+    return kind(pk=number)  # a model: its pk is the parameter
+
+
+def _compile(build: Callable[..., QuerySet], markers: dict, using: str) -> Any:
+    """(queryset, compiler, sql, params) of ``build(**markers)``, or UNCACHEABLE."""
+    queryset = build(**markers).using(using)
+    if queryset._prefetch_related_lookups or queryset._known_related_objects:
+        return UNCACHEABLE  # done by the ORM after the query: left to it
+    compiler = queryset.query.get_compiler(using=using)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        return UNCACHEABLE
+    return queryset, compiler, sql, params
 
 
 def adapt(ops: Any, value: Any) -> Any:
@@ -122,15 +141,12 @@ def adapt(ops: Any, value: Any) -> Any:
 def compile_shape(build: Callable[..., QuerySet], kinds: dict, using: str, optional: Collection = ()) -> Any:
     """Compiled (or UNCACHEABLE) for ``build(**markers)``, markers of ``kinds``;
     the values named in ``optional`` may be left unused by the shape."""
-    markers = {name: _marker(kind, position) for position, (name, kind) in enumerate(sorted(kinds.items()))}
-    queryset = build(**markers).using(using)
-    if queryset._prefetch_related_lookups or queryset._known_related_objects:
-        return UNCACHEABLE  # done by the ORM after the query: left to it
-    compiler = queryset.query.get_compiler(using=using)
-    try:
-        sql, params = compiler.as_sql()
-    except EmptyResultSet:
+    ordered = list(enumerate(sorted(kinds.items())))
+    markers = {name: _marker(kind, position) for position, (name, kind) in ordered}
+    first = _compile(build, markers, using)
+    if first is UNCACHEABLE:
         return UNCACHEABLE
+    queryset, compiler, sql, params = first
     ops = compiler.connection.ops
     whole = {name: adapt(ops, value) for name, value in markers.items() if value is not None}
     lists = {name: value for name, value in whole.items() if isinstance(value, list)}
@@ -151,6 +167,20 @@ def compile_shape(build: Callable[..., QuerySet], kinds: dict, using: str, optio
     wanted = {(name, None) for name in whole} | set(words)
     if any(value not in placed and value[0] not in optional for value in wanted):
         return UNCACHEABLE  # a marker that is not a parameter: transformed, or in the SQL another way
+    # Compiled again with other markers, every parameter that is not a
+    # marker's must be the same: one that moved was computed from a marker
+    # (a day two years before it, an id times two) and would stay the first
+    # compile's for every request.
+    second = _compile(build, {name: _marker(kind, position, True) for position, (name, kind) in ordered}, using)
+    if second is UNCACHEABLE or second[2] != sql or len(second[3]) != len(params):
+        return UNCACHEABLE
+    marked = {index for index, _name, _number, _word in slots}
+    if any(
+        type(other) is not type(param) or other != param
+        for index, (param, other) in enumerate(zip(params, second[3], strict=True))
+        if index not in marked
+    ):
+        return UNCACHEABLE
     return Compiled(queryset, sql, tuple(params), tuple(slots), compiler)
 
 

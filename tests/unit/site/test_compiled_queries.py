@@ -169,6 +169,16 @@ def test_a_shape_whose_marker_lands_in_the_sql_text_is_not_kept(documents):
             ),
             id="a day computed",
         ),
+        pytest.param(
+            lambda day: PortalDocument.objects.filter(
+                issued_on__lte=day, issued_on__gte=day - datetime.timedelta(days=730)
+            ),
+            id="a day two years before",
+        ),
+        pytest.param(
+            lambda installation: Installation.objects.filter(pk__gte=installation, pk__lt=installation * 2),
+            id="an id times two",
+        ),
         pytest.param(lambda installation: Installation.objects.all(), id="a value unused"),
         pytest.param(lambda installation: Installation.objects.filter(pk__in=[]), id="empty"),
         pytest.param(
