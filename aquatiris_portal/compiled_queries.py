@@ -116,7 +116,7 @@ def _marker(kind: Any, position: int, check: bool = False) -> Any:
 
 def _compile(build: Callable[..., QuerySet], markers: dict, using: str) -> Any:
     """(queryset, compiler, sql, params) of ``build(**markers)``, or UNCACHEABLE."""
-    queryset = build(**markers).using(using)
+    queryset: Any = build(**markers).using(using)  # Any: its private attributes are read
     if queryset._prefetch_related_lookups or queryset._known_related_objects:
         return UNCACHEABLE  # done by the ORM after the query: left to it
     compiler = queryset.query.get_compiler(using=using)
@@ -157,7 +157,7 @@ def compile_shape(build: Callable[..., QuerySet], kinds: dict, using: str, optio
     slots = []
     for index, param in enumerate(params):
         same = (name for name, value in whole.items() if type(param) is type(value) and param == value)
-        found = [(index, name, None, None) for name in same]
+        found: list[tuple[int, str, int | None, str | None]] = [(index, name, None, None) for name in same]
         if isinstance(param, str):
             found += [(index, name, number, word) for (name, number), word in words.items() if word in param]
         if not found and _looks_derived(param):
@@ -264,7 +264,7 @@ def instances(
     queryset.query = copy.copy(found.queryset.query)
     # Django's ModelIterable asks the query for its compiler, runs it and
     # builds the instances from the columns the first compile laid out.
-    queryset.query.get_compiler = lambda *args, **kwargs: compiler  # type: ignore[method-assign]
+    queryset.query.get_compiler = lambda *args, **kwargs: compiler
     return list(queryset)
 
 
