@@ -431,12 +431,18 @@ def client_visits(user: User, *, join_reports: bool = False) -> VisitQuerySet:
     return visits_of_client(client, join_reports=join_reports)
 
 
+def visits_of_spanc(spanc: Spanc) -> VisitQuerySet:
+    """What ``spanc_visits`` gives the SPANC's account, from the record
+    (a query compiled once: pages/pro_space_folder_queries.py)."""
+    return _with_report(
+        Visit.objects.live().filter(installation__spanc=spanc, visible_to_spanc=True), documents_of_spanc(spanc)
+    )
+
+
 def spanc_visits(user: User) -> VisitQuerySet:
     """Visits a SPANC sees: on its territory and shared with SPANC; reports
     only among the documents it may read."""
     spanc = spanc_for(user)
     if spanc is None:
         return Visit.objects.none()
-    return _with_report(
-        Visit.objects.live().filter(installation__spanc=spanc, visible_to_spanc=True), spanc_documents(user)
-    )
+    return visits_of_spanc(spanc)

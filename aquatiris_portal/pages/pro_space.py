@@ -9,7 +9,6 @@ from html import escape  # Django's escape without its lazy wrapper
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import F
 from django.http import FileResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -179,7 +178,7 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
 
     @path("dossiers/<int:pk>/", name="folder_detail")
     def folder_detail(self, request, pk):
-        # The folder, its documents and proof requests: SQL compiled once (pro_space_folder_queries).
+        # The folder, its documents, visits and proof requests: SQL compiled once (pro_space_folder_queries).
         spanc = access.spanc_for(request.user)
         installation = folder_queries.folder_or_404(spanc, pk)
         documents = folder_queries.documents(spanc, installation)
@@ -187,13 +186,7 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
             # A SPANC has several agents: each upload shows who sent it.
             document.sender = author_label(document.uploaded_by) if document.uploaded_by_id else ""
         suffix = _state_suffix(request)
-        visits = list(
-            access.spanc_visits(request.user)
-            .filter(installation=installation)
-            .prefetch_related(None)  # the reports come from the documents above (with_reports)
-            .annotate(report_installation_id=F("report_document__installation_id"))
-            .order_by(F("done_on").desc(nulls_first=True), "-planned_for", "-pk")
-        )
+        visits = folder_queries.visits(spanc, installation)
         with_reports(request.user, installation, visits, documents)
         return self.render_screen(
             request,

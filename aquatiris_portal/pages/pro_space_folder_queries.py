@@ -1,9 +1,10 @@
 """The folder page's queries, each built from ``access`` for the SPANC and
 the folder, their SQL compiled once per process (pro_space_list_sql): the
 folder with its client and franchisee, its documents with their senders,
-its proof requests. The visits (their reports joined from ``access``) stay
-with the ORM."""
+its visits (their reports' installations beside them: pro_space.with_reports
+finds the reports among the documents), its proof requests."""
 
+from django.db.models import F
 from django.http import Http404
 
 from .. import access
@@ -25,6 +26,16 @@ def _documents(spanc, folder, **_markers):
         .filter(installation_id=folder)
         .select_related("uploaded_by_spanc", "uploaded_by")
         .order_by("-created_at", "-pk")
+    )
+
+
+def _visits(spanc, folder, **_markers):
+    return (
+        access.visits_of_spanc(spanc)
+        .filter(installation_id=folder)
+        .prefetch_related(None)  # the reports come from the folder's documents (pro_space.with_reports)
+        .annotate(report_installation_id=F("report_document__installation_id"))
+        .order_by(F("done_on").desc(nulls_first=True), "-planned_for", "-pk")
     )
 
 
@@ -51,3 +62,9 @@ def documents(spanc, folder):
 def proof_requests(spanc, folder):
     """``proof_views.folder_requests`` of the folder."""
     return compiled.instances(_proof_requests, ("folder proofs",), spanc=spanc, folder=folder.pk)
+
+
+def visits(spanc, folder):
+    """``access.spanc_visits`` of the folder, undone first then newest, each
+    with ``report_installation_id``; ``visit.report`` is left to the caller."""
+    return compiled.instances(_visits, ("folder visits",), spanc=spanc, folder=folder.pk)
