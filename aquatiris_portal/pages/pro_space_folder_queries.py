@@ -24,7 +24,7 @@ def _documents(spanc, folder, **_markers):
     return (
         access.documents_of_spanc(spanc)
         .filter(installation_id=folder)
-        .select_related("uploaded_by_spanc", "uploaded_by")
+        .select_related("uploaded_by")  # its name signs the upload; the SPANC is the page's own
         .order_by("-created_at", "-pk")
     )
 
