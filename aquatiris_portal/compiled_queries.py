@@ -272,7 +272,7 @@ class CompiledQuery:
     """A module's named query: ``CompiledQuery(build)``; ``instances(**values)``
     and ``rows(**values)`` are ``list(build(**values))``."""
 
-    def __init__(self, build: Callable[..., QuerySet]):
+    def __init__(self, build: Callable[..., QuerySet]) -> None:
         self.build = build
 
     def compiled(self, using: str = "default", **values: Any) -> Any:
