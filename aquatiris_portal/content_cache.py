@@ -99,6 +99,7 @@ def request_started(**kwargs):
 
 def request_finished(**kwargs):
     _request.versions = None
+    _request.down = False  # outside a request (a test, a task in this thread) the cache is tried again
 
 
 def _version(cache, namespace):

@@ -9,6 +9,7 @@ import logging
 
 import pytest
 from django.core import mail
+from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.urls import reverse
 
@@ -54,6 +55,7 @@ def flaky_cache(settings, monkeypatch):
     monkeypatch.setattr(FlakyCache, "calls", 0)
     monkeypatch.setattr(content_cache, "_last_warning", [float("-inf")], raising=False)
     content_cache._local.clear()
+    caches["default"].clear()  # LocMem keeps its store per LOCATION: not what an earlier test cached
     yield FlakyCache
     content_cache._local.clear()
 
@@ -168,3 +170,12 @@ def test_lost_password_is_refused_with_a_clear_answer_while_the_cache_is_down(cl
     response = client.post(reverse("aquatiris_portal:password_reset"), {"email": user.email})
     assert response.status_code == 429  # the limiter cannot count: nothing sent, no error page
     assert mail.outbox == []
+
+
+def test_after_a_request_served_during_an_outage_the_thread_tries_the_cache_again(client, wagtail_tree, flaky_cache):
+    flaky_cache.down = True
+    assert client.get("/").status_code == 200  # this request marked the cache down for itself
+    flaky_cache.down = False
+    before = flaky_cache.calls
+    content_cache.get_or_set(content_cache.NEWS, ["after"], lambda: "valeur")  # a task run by the same thread
+    assert flaky_cache.calls > before, "the request's mark outlived it: the cache is skipped outside any request"
