@@ -64,6 +64,28 @@ def stub_broker():
 
 
 @pytest.fixture
+def broker_down(stub_broker, monkeypatch):
+    """The stub broker refusing every message as a stopped Redis does, until ``.up()``."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    enqueue = stub_broker.enqueue
+    state = {"down": True}
+
+    def refusing(message, *, delay=None):
+        if state["down"]:
+            raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+        return enqueue(message, delay=delay)
+
+    monkeypatch.setattr(stub_broker, "enqueue", refusing)
+
+    class Switch:
+        def up(self):
+            state["down"] = False
+
+    return Switch()
+
+
+@pytest.fixture
 def worker(stub_broker):
     """A dramatiq worker on the stub broker (join with ``stub_broker.join(queue)``).
 

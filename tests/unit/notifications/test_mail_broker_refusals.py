@@ -15,7 +15,6 @@ from aquatiris_portal.notifications import mail as mail_module
 from aquatiris_portal.notifications import tasks
 from aquatiris_portal.notifications.mail import REFUSALS_WARN_EVERY_SECONDS, Refusals, queue_mail
 from aquatiris_portal.notifications.tasks import deliver_mail
-from tests.unit.site.test_cache_outage_requests import broker_down  # noqa: F401  (fixture)
 
 # Committed for real: mails are enqueued on commit, and the worker thread reads them.
 pytestmark = pytest.mark.django_db(transaction=True)

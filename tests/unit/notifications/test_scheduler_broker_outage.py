@@ -13,31 +13,10 @@ import logging
 import pendulum
 import pytest
 from periodiq import Scheduler
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from aquatiris_portal.schedule import mail_tick, notify_tick, sync_tick
 
 TICKS = [sync_tick, mail_tick, notify_tick]
-
-
-@pytest.fixture
-def broker_down(stub_broker, monkeypatch):
-    """The stub broker refusing every message as a stopped Redis does, until ``.up()``."""
-    enqueue = stub_broker.enqueue
-    state = {"down": True}
-
-    def refusing(message, *, delay=None):
-        if state["down"]:
-            raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-        return enqueue(message, delay=delay)
-
-    monkeypatch.setattr(stub_broker, "enqueue", refusing)
-
-    class Switch:
-        def up(self):
-            state["down"] = False
-
-    return Switch()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import logging
 
 import pytest
 from django.test import Client as HttpClient
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from aquatiris_portal import sites
 from aquatiris_portal.models import OutgoingMail, PortalRequest, RequestSubject
@@ -24,26 +23,6 @@ from tests.unit.site.test_cache_outage import LOGGER, flaky_cache, outage_warnin
 pytestmark = pytest.mark.django_db(transaction=True)
 
 QUEUE = "aquatiris_mail"
-
-
-@pytest.fixture
-def broker_down(stub_broker, monkeypatch):
-    """The stub broker refusing every message as a stopped Redis does, until ``up()``."""
-    enqueue = stub_broker.enqueue
-    state = {"down": True}
-
-    def refusing(message, *, delay=None):
-        if state["down"]:
-            raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-        return enqueue(message, delay=delay)
-
-    monkeypatch.setattr(stub_broker, "enqueue", refusing)
-
-    class Switch:
-        def up(self):
-            state["down"] = False
-
-    return Switch()
 
 
 @pytest.fixture

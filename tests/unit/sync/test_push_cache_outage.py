@@ -13,7 +13,6 @@ from django.core.cache import caches
 
 from aquatiris_portal.security_log import cache_outage
 from tests.unit.site.test_cache_outage import OutageError, flaky_cache  # noqa: F401  (fixture)
-from tests.unit.site.test_cache_outage_requests import broker_down  # noqa: F401  (fixture)
 from tests.unit.sync.test_sync_push import _push_on, push, queued  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
