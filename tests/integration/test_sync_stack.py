@@ -426,8 +426,13 @@ def test_two_workers_and_two_schedulers_import_each_export_once_and_deliver_each
                 130,
                 "a periodiq tick",
             )
-            # Every message processed (join counts those a worker holds), so a late duplicate shows below.
-            broker.join("aquatiris_sync", timeout=60_000)
+            # Every message processed (join counts those a worker holds, and the
+            # delayed ones), so a late duplicate shows below. An import that found
+            # the lock held waits 15 s, then 30 s, 60 s... (tasks.import_exports'
+            # backoff) before it runs again: four sent at once plus two schedulers'
+            # ticks can chain two or three such waits on a loaded machine (CI
+            # timed out once at 60 s).
+            broker.join("aquatiris_sync", timeout=240_000)
         finally:
             for proc in procs:
                 _stop_process(proc, timeout=10)
