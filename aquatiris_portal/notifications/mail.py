@@ -13,8 +13,6 @@ the admins set in the portal settings, else ``DEFAULT_FROM_EMAIL``.
 """
 
 import logging
-import threading
-from time import monotonic
 
 import dramatiq
 from django.conf import settings
@@ -23,10 +21,10 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.errors import BrokerError
-from redis.exceptions import RedisError
 from wagtail import hooks
 
+# REFUSALS_WARN_EVERY_SECONDS and Refusals stay importable from here (tests).
+from .broker_refusals import BROKER_REFUSALS, REFUSALS_WARN_EVERY_SECONDS, Refusals  # noqa: F401
 from .models import OutgoingMail
 
 logger = logging.getLogger(__name__)
@@ -126,32 +124,6 @@ def update_pending_mail(mail, *, template, context, attachments=()):
             attachments=list(attachments),
         )
     )
-
-
-# What a broker that is down or restarting raises (Redis, a socket, dramatiq).
-BROKER_REFUSALS = (RedisError, OSError, BrokerError)
-REFUSALS_WARN_EVERY_SECONDS = 60
-
-
-class Refusals:
-    """The enqueues the broker refused since the last warning. During an
-    outage every mail is refused (several per request): one warning per
-    process and minute, with their number, not a traceback each.
-    (security_log.cache_outage.warn_once is out of reach of this room.)"""
-
-    def __init__(self, clock=monotonic):
-        self.clock, self.count, self.warned_at = clock, 0, float("-inf")
-        self.lock = threading.Lock()
-
-    def add(self):
-        """Count one refusal; the number to warn of now, else 0."""
-        now = self.clock()
-        with self.lock:
-            self.count += 1
-            if now - self.warned_at < REFUSALS_WARN_EVERY_SECONDS:
-                return 0
-            count, self.count, self.warned_at = self.count, 0, now
-            return count
 
 
 _refusals = Refusals()

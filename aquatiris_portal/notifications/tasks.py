@@ -29,6 +29,7 @@ from dramatiq.brokers.stub import StubBroker
 
 from ..conf import app_settings
 from ..storage import private_storage
+from .broker_refusals import BROKER_REFUSALS, Refusals
 from .models import OutgoingMail
 
 logger = logging.getLogger(__name__)
@@ -159,8 +160,27 @@ def enqueue_unsent(*, failed=True, limit=500):
     return len(pks)
 
 
+# The sweeps the broker refused: told once a minute, with their number.
+_sweep_refusals = Refusals()
+
+
 @dramatiq.actor(queue_name="aquatiris_mail", max_retries=0)
 def sweep_unsent_mail():
     """Re-enqueue mails left pending or failed (broker outage, exhausted retries),
-    and those whose worker died holding them."""
-    enqueue_unsent()
+    and those whose worker died holding them.
+
+    While the broker refuses, the sweep stops at the first refusal (the rest
+    would be refused too) and the mails stay as they are: the next tick
+    sends them. A warning, not a traceback per tick."""
+    try:
+        enqueue_unsent()
+    except BROKER_REFUSALS as error:
+        count = _sweep_refusals.add()
+        if count:
+            logger.warning(
+                "The broker refused %d mail sweep(s) since the last warning (the last: %s: %s); "
+                "the mails stay unsent for the next tick",
+                count,
+                type(error).__name__,
+                error,
+            )
