@@ -144,6 +144,12 @@ class Membership(models.Model):
         related_name="+",
     )
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    # « Nouveau » per person and record (accounts/new_marks.py): the visit
+    # started when the record's space was first opened after a login; what
+    # came after the previous one is new. Per record, so that a landlord
+    # opening A leaves B's marks alone.
+    previous_visit_at = models.DateTimeField(_("previous visit"), null=True, blank=True)
+    visit_started_at = models.DateTimeField(_("visit started"), null=True, blank=True)
     removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
 
     class Meta:

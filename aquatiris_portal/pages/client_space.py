@@ -5,7 +5,6 @@ for what it shows: another client's object is a 404."""
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -18,11 +17,11 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 
 from .. import access
+from ..accounts import new_marks
 from ..accounts.groups import ensure_client_group
 from ..conf import app_settings
 from ..enquiries import thread_views, visibility
 from ..enquiries import views as enquiry_views
-from ..enquiries.archive_models import PersonalArchive
 from ..snippets.seasonal import SeasonalTask
 from ..snippets.site_settings import PortalSettings
 from . import client_visits, dashboard_screen, document_accesses, installation_queries, installation_screen, proof_views
@@ -127,27 +126,26 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
 
     # --- shared context -----------------------------------------------------
 
-    def space_context(self, request, *, dossier=False, **extra):
+    def space_context(self, request, **extra):
         """What every screen shows: the client, their installations (switcher), settings.
-        ``dossier``: ``has_dossier``, whether the person asked for its dossier
-        (_dossier.html reads the archive only then). The dashboard reads its
-        installations with their badges itself (dashboard_queries.py)."""
+        The installations' query is built only when a screen reads them: the
+        dashboard and the installation screens read theirs themselves
+        (dashboard_queries.py, installation_queries.py); the news, requests
+        and maintenance screens never do."""
         user = request.user
-        account = access.account_for(user)
-        installations = access.installations_for_client(user).select_related("franchisee", "warranty_extension")
-        if dossier:
-            asked = PersonalArchive.objects.filter(
-                requested_by=user, kind=PersonalArchive.Kind.DOSSIER, installation=OuterRef("pk")
-            )
-            installations = installations.annotate(has_dossier=Exists(asked))
         context = {
             "page": self,
             "self": self,
             "request": request,
             "client": access.client_for(user),
-            "account": account,
-            # Read when a screen first uses them: the news, requests and maintenance screens never do.
-            "installations": SimpleLazyObject(lambda: list(installations.order_by("reference"))),
+            "account": access.account_for(user),
+            "installations": SimpleLazyObject(
+                lambda: list(
+                    access.installations_for_client(user)
+                    .select_related("franchisee", "warranty_extension")
+                    .order_by("reference")
+                )
+            ),
             "portal_settings": PortalSettings.for_request(request),
         }
         context.update(extra)
@@ -167,8 +165,10 @@ class ClientSpacePage(GatedPageMixin, RoutablePageMixin, ClientSpaceTexts, Page)
         raise Http404
 
     def _since(self, account):
-        """Documents added after this moment are new (everything on a first visit)."""
-        return account.previous_visit_at if account and account.previous_visit_at else None
+        """Documents added after this moment are new (everything on a first
+        visit): the person's previous visit of THIS client (new_marks), not
+        of any record; ``account.user`` is the request's user (access)."""
+        return new_marks.since(account.user, "client") if account else None
 
     # --- screens ------------------------------------------------------------
 

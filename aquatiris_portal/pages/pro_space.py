@@ -19,6 +19,7 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.models import Page
 
 from .. import access
+from ..accounts import new_marks
 from ..enquiries.authors import author_label
 from ..enquiries.forms import add_limit_error
 from ..enquiries.limits import LimitReached
@@ -101,8 +102,7 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
             proof=proof,
             number=request.GET.get("page"),
         )
-        account = access.account_for(request.user)
-        previous_visit_at = account.previous_visit_at if account else None
+        previous_visit_at = new_marks.since(request.user, "spanc")  # this SPANC's, not the person's
         folders = page_obj.object_list
         # Python's route_url, not a {% routablepageurl %} (site look-up) per row;
         # each folder link carries the list's search, sort and page (its "back").
@@ -162,9 +162,8 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
             stage=stage,
             proof=proof,
         )
-        account = access.account_for(request.user)
         filters = folders_.filter_parts(query, overdue_months, stage, proof)
-        workbook = folders_.folders_workbook(folders, account.previous_visit_at if account else None, filters=filters)
+        workbook = folders_.folders_workbook(folders, new_marks.since(request.user, "spanc"), filters=filters)
         record_security_event(Kind.EXPORT, request, export="spanc_folders", query=request.GET.get("q") or "")
         filename = folders_.export_filename(timezone.localdate(), filters)
         return FileResponse(
