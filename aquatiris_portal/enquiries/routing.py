@@ -4,7 +4,8 @@
 - A client's message (the request that opens a thread, or a reply in it)
   goes to the installation's franchisee; an after-sales request also to the
   network heads; without a franchisee address, to the network heads instead
-  of nowhere. The client gets a copy of the request they opened.
+  of nowhere. The person who sent a request gets a copy of it (a household
+  member at their own address, the owner at the client's).
 - An answer (franchisee, staff, internal system) goes to the client, unless
   the person who sent the request turned those mails off.
 - A SPANC's upload goes to the franchisee; without his address, to the
@@ -81,9 +82,29 @@ def reply_to(recipient: str, portal_request: PortalRequest) -> list[str]:
 
 
 def client_copy(portal_request: PortalRequest, franchisee: Franchisee | None) -> tuple[list[str], list[str]]:
-    """(to, reply_to) of the copy the client gets of the request they opened."""
+    """(to, reply_to) of the copy of a request: one address, one copy (see copy_address)."""
     email = franchisee_email(franchisee)
-    return [portal_request.client_email], [email] if email else []
+    return [copy_address(portal_request)], [email] if email else []
+
+
+def copy_address(portal_request: PortalRequest) -> str:
+    """Where the copy of a request goes: to the person who sent it. Each
+    person of a client has their own login and mails (DESIGN.md, section 2),
+    so a household member gets it at their own login's address, greeted by
+    their own name; the others of the client are not copied (they see the
+    request in their space, and hear of its answers). The owner, as for the
+    answers, gets it at the client's own address; so does a request sent by
+    someone who is not (or no longer) of the client, or by nobody."""
+    record_address = portal_request.client_email
+    user = portal_request.submitted_by
+    if user is None or not user.email:
+        return record_address
+    role = (
+        user.portal_memberships.filter(client=portal_request.client_id, removed_at__isnull=True)
+        .values_list("role", flat=True)
+        .first()
+    )
+    return user.email if role is not None and role != "owner" else record_address
 
 
 def answer_recipients(portal_request: PortalRequest) -> list[tuple[Any, str, bool]]:

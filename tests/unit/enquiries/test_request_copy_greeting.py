@@ -1,6 +1,6 @@
 """The copy of a request mailed to the client greets the person who logs in
-with the address it goes to (one login per person), whoever of the household
-sent it; an address nobody logs in with keeps the names the request holds."""
+with the address it goes to (one login per person); an address nobody logs
+in with keeps the names the request holds."""
 
 import pytest
 
@@ -28,15 +28,15 @@ def _greeting(mail):
     return mail.body_text.splitlines()[0]
 
 
-def test_a_copy_sent_by_a_household_member_greets_the_owner_it_goes_to():
+def test_a_copy_sent_by_a_household_member_greets_her_at_her_own_address():
     durand = factories.client(first_name="Anne", last_name="Durand")
     factories.client_user(durand, first_name="Paul", last_name="Durand")
     claire = factories.member(durand, first_name="Claire", last_name="Martin")
 
     mail = _copy(durand, claire)
 
-    assert mail.to == [durand.email]
-    assert _greeting(mail).endswith(" Paul Durand,")  # not the names the request was sent with
+    assert mail.to == [claire.email]  # the copy goes to whoever sent it (test_request_copy_to_sender.py)
+    assert _greeting(mail).endswith(" Claire Martin,")  # not the names the request was sent with
 
 
 def test_an_owner_without_names_is_greeted_by_the_client_s():
