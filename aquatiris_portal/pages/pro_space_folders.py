@@ -1,8 +1,8 @@
 """The SPANC's folders: one per installation on its territory.
 
 Everything here starts from ``access`` (installations_for_spanc,
-spanc_documents) so the counts and dates a SPANC sees are computed over
-exactly the documents it may open. Each list is one SQL query whatever the
+spanc_documents, documents_of_spanc_installation) so the counts and dates a
+SPANC sees are computed over exactly the documents it may open. Each list is one SQL query whatever the
 size of the territory: counts and latest dates are correlated subqueries.
 Sorting and searching read the installation's own copy of its client's name
 (``client_sort_name``, ``search_words``): a page of a 5,000-folder territory
@@ -26,7 +26,7 @@ from .. import access
 from ..conf import app_settings
 from ..enquiries import proofs
 from ..enquiries.proof_models import DISPLAY_LABELS as PROOF_LABELS
-from ..records.models import Installation, Stage
+from ..records.models import Installation, PortalDocument, Stage
 from ..records.names import search_words
 from ..spreadsheets import SpreadsheetWriter
 from .client_visits import add_months
@@ -203,20 +203,27 @@ def list_state(params):
     return urlencode(state)
 
 
-def _outer_installations(documents):
-    return documents.filter(installation=OuterRef("pk")).order_by()
+def _outer_documents(spanc):
+    """The SPANC's documents of the outer query's installation, which comes from
+    ``access.installations_of_spanc(spanc)``: its territory is not joined again
+    (``access.documents_of_spanc_installation``); no SPANC, no document."""
+    if spanc is None:
+        return PortalDocument.objects.none()
+    return access.documents_of_spanc_installation(spanc, OuterRef("pk")).order_by()
 
 
 def with_document_stats(user, installations):
     """Add ``document_count``, ``latest_document_at`` (documents the SPANC may
     see) and ``latest_received_at`` (the same without the SPANC's own
-    uploads: what it sent itself is never news to it)."""
-    return document_stats(access.spanc_documents(user), access.spanc_for(user), installations)
+    uploads: what it sent itself is never news to it) to ``installations``,
+    the user's SPANC's (``access.installations_for_spanc``)."""
+    return document_stats(access.spanc_for(user), installations)
 
 
-def document_stats(documents, spanc, installations):
-    """``with_document_stats`` from the SPANC's documents (``access``) and the SPANC."""
-    documents = _outer_installations(documents)
+def document_stats(spanc, installations):
+    """``with_document_stats`` from the SPANC and its installations
+    (``access.installations_of_spanc(spanc)``, filtered as the caller wants)."""
+    documents = _outer_documents(spanc)
     count = documents.values("installation").annotate(n=Count("pk")).values("n")
     received = documents.exclude(uploaded_by_spanc=spanc) if spanc is not None else documents
     return installations.annotate(
@@ -227,7 +234,7 @@ def document_stats(documents, spanc, installations):
 
 
 def _latest(documents):
-    """The newest of ``documents`` (correlated by ``_outer_installations``)."""
+    """The newest of ``documents`` (correlated by ``_outer_documents``)."""
     return Subquery(documents.order_by("-created_at").values("created_at")[:1], output_field=DateTimeField())
 
 
@@ -258,7 +265,7 @@ def folder_keys(user, *, query="", sort=DEFAULT_SORT, overdue_months=None, stage
     cutoff = overdue_cutoff(overdue_months) if overdue_months else None
     return keys_of(
         access.installations_for_spanc(user),
-        access.spanc_documents(user),
+        access.spanc_for(user),
         words=search_words(clean_query(query)),
         sort=sort,
         cutoff=cutoff,
@@ -268,10 +275,10 @@ def folder_keys(user, *, query="", sort=DEFAULT_SORT, overdue_months=None, stage
     )
 
 
-def keys_of(installations, documents, *, words, sort, cutoff, stage, proof, today):
-    """``folder_keys`` from the SPANC's installations and documents (``access``)."""
+def keys_of(installations, spanc, *, words, sort, cutoff, stage, proof, today):
+    """``folder_keys`` from the SPANC's installations (``access.installations_of_spanc``) and the SPANC."""
     if clean_sort(sort).lstrip("-") == "latest":
-        installations = installations.annotate(latest_document_at=_latest(_outer_installations(documents)))
+        installations = installations.annotate(latest_document_at=_latest(_outer_documents(spanc)))
     installations = proofs.by_proof(installations, proof, today=today)
     return by_stage(overdue_since(search_by_words(installations, words), cutoff), stage).order_by(*ordering(sort))
 

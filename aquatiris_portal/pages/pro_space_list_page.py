@@ -90,7 +90,7 @@ def _keys(values, filters):
     spanc = values["spanc"]
     return folders_.keys_of(
         access.installations_of_spanc(spanc),
-        access.documents_of_spanc(spanc),
+        spanc,
         words=values["words"],
         sort=filters["sort"],
         cutoff=values["cutoff"],
@@ -112,7 +112,7 @@ def page_queryset(filters, number, *, spanc, words, today, cutoff, folder=None):
     # tenth less work for the database on a territory of 5,000 folders).
     count = keys.order_by().values(n=Func(Value(1), function="COUNT"))
     installations = access.installations_of_spanc(spanc).filter(pk__in=page_keys)
-    folders = folders_.document_stats(access.documents_of_spanc(spanc), spanc, installations)
+    folders = folders_.document_stats(spanc, installations)
     folders = proofs.with_proof_status(folders).annotate(
         list_total=Coalesce(Subquery(count, output_field=IntegerField()), Value(0))
     )
