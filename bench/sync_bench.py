@@ -258,6 +258,7 @@ def main():
     parser.add_argument("--database-url")
     parser.add_argument("--batch-size", type=int, default=None, help="records per transaction (default: the setting's)")
     parser.add_argument("--profile", action="store_true", help="print where the first import spends its time")
+    parser.add_argument("--profile-out", help="also save the first import's profile there (pstats file)")
     parser.add_argument("--no-reimport", action="store_true", help="skip the re-import of the unchanged export")
     args = parser.parse_args()
     clients, installations, documents = (int(n * args.scale) for n in (100_000, 150_000, 500_000))
@@ -305,6 +306,8 @@ def main():
         load_after = os.getloadavg()[0]
         if args.profile:
             profiler.disable()
+            if args.profile_out:
+                profiler.dump_stats(args.profile_out)
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
             pstats.Stats(profiler).sort_stats("cumulative").print_stats("aquatiris_portal", 30)
         cpu1 = dict(LAST_CPU)

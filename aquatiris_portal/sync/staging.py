@@ -81,6 +81,8 @@ class Staging:
 
     def load(self, numbered_lines):
         staged, rejects = [], []
+        deletes = PHASE_INDEX["delete"]
+        any_delete = False
         for number, raw in numbered_lines:
             self.lines = number
             if isinstance(raw, LineTooLong):
@@ -96,16 +98,17 @@ class Staging:
                     (number, rejected.record_type, rejected.record_id[:200], rejected.reason, decode_raw(raw))
                 )
             else:
-                staged.append(
-                    (PHASE_INDEX[record_type], rid, number, bytes(raw) if not isinstance(raw, str) else raw.encode())
-                )
+                phase = PHASE_INDEX[record_type]
+                any_delete = any_delete or phase == deletes
+                staged.append((phase, rid, number, bytes(raw) if not isinstance(raw, str) else raw.encode()))
             if len(staged) >= _CHUNK:
                 self._flush(staged, rejects)
         self._flush(staged, rejects)
         # A record and a delete of it in the same export: the later line wins,
         # the other is not applied (so re-importing the export changes nothing).
-        deletes = PHASE_INDEX["delete"]
-        for phase in PHASES[:-1]:
+        # Without any delete (a first full export) nothing to resolve: these
+        # statements would probe the key of every staged line for nothing.
+        for phase in PHASES[:-1] if any_delete else ():
             self.db.execute(
                 "DELETE FROM staged WHERE phase = ? AND EXISTS (SELECT 1 FROM staged d WHERE d.phase = ? "
                 "AND d.rid = ? || staged.rid AND d.line > staged.line)",
