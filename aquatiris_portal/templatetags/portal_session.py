@@ -4,15 +4,14 @@
 script-src 'self' keeps it working."""
 
 from django import template
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import gettext, ngettext
 
 from ..conf import app_settings
 from .portal_urls import portal_static, portal_url
+from .translated_texts import PerLanguage
 
 register = template.Library()
 
@@ -34,7 +33,7 @@ def idle_warning_values(request):
 # The dialog's markup, which depends only on the language, the URL prefix
 # and the settings: written once per process for each, as a template
 # it cost a render, a {% url %} and four translations on every page.
-_dialogs: dict[tuple, str] = {}
+_dialogs: PerLanguage[str] = PerLanguage()
 
 
 def _dialog(values):
@@ -72,17 +71,4 @@ def portal_idle_warning(context):
     values = idle_warning_values(context.get("request"))
     if not values["shown"]:
         return ""
-    key = (get_language(), get_urlconf(), get_script_prefix(), values["idle_seconds"])
-    dialog = _dialogs.get(key)
-    if dialog is None:
-        dialog = _dialog(values)
-        if len(_dialogs) > 64:  # a few languages and prefixes; the bound is a guard
-            _dialogs.clear()
-        _dialogs[key] = dialog
-    return dialog
-
-
-@receiver(setting_changed, dispatch_uid="aquatiris_portal.templatetags.portal_session.forget")
-def forget(**kwargs):
-    """A changed setting (tests: LANGUAGES, STATIC_URL, ROOT_URLCONF) may change the dialog."""
-    _dialogs.clear()
+    return _dialogs.get(lambda: _dialog(values), get_urlconf(), get_script_prefix(), values["idle_seconds"])

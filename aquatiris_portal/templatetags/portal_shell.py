@@ -23,10 +23,8 @@ without its lazy wrapper); the fixed texts are translated once per language.
 import html
 
 from django import template
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from .. import access, content_cache
 from ..pages.client_space import ClientSpacePage
@@ -36,6 +34,7 @@ from ..sites import cached_site_for_request
 from ..snippets.audiences import Audience
 from .portal_people import people_kinds
 from .portal_urls import portal_static, portal_url
+from .translated_texts import PerLanguage
 
 register = template.Library()
 
@@ -128,26 +127,13 @@ TEXTS = (
     gettext_noop("Who read my documents"),
     gettext_noop("Log out"),
 )
-_texts_by_language: dict[str | None, dict[str, str]] = {}
+_texts_by_language: PerLanguage[dict[str, str]] = PerLanguage()
 
 
 def _texts():
     """{msgid: msgstr} in the active language. The msgstrs are the package's
     catalogue, written as ``{% translate %}`` wrote them (not escaped)."""
-    language = get_language()
-    texts = _texts_by_language.get(language)
-    if texts is None:
-        texts = {msgid: gettext(msgid) for msgid in TEXTS}
-        if len(_texts_by_language) > 64:  # a handful of languages; the bound is a guard
-            _texts_by_language.clear()
-        _texts_by_language[language] = texts
-    return texts
-
-
-@receiver(setting_changed, dispatch_uid="aquatiris_portal.templatetags.portal_shell.forget_texts")
-def forget_texts(**kwargs):
-    """A changed setting (tests: LANGUAGES, LOCALE_PATHS) may change every text."""
-    _texts_by_language.clear()
+    return _texts_by_language.get(lambda: {msgid: gettext(msgid) for msgid in TEXTS})
 
 
 def _e(value):
