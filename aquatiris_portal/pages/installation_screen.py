@@ -10,12 +10,13 @@ structure and its one-off texts.
 Texts of the package's own catalogue are marked safe as Django's
 ``{% translate %}`` marks them; everything from the database is escaped."""
 
+import functools
 from itertools import groupby
 
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.template.defaultfilters import filesizeformat, linebreaksbr
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -23,6 +24,8 @@ from django.utils.translation import gettext, ngettext
 from wagtail.models import Site
 
 from .. import access
+from ..enquiries import archives
+from ..enquiries.archive_models import PersonalArchive
 from ..records.control_results import ControlResult
 from ..records.plain_text import capacity_text, portal_date
 from ..records.visits import VisitKind
@@ -48,7 +51,8 @@ def counted(translated, count):
 
 class Routes:
     """The space's route URLs for one request: the page's own URL is read
-    once (``{% routablepageurl %}`` reads it for each link)."""
+    once (``{% routablepageurl %}`` reads it for each link), each route's
+    path once per process (``subpage_path``)."""
 
     def __init__(self, page, request):
         self.page = page
@@ -56,17 +60,37 @@ class Routes:
         self.base = base if base.endswith("/") else base + "/"
 
     def __call__(self, name, *args):
+        if len(args) == 1 and type(args[0]) is int:
+            before, after = subpage_path(type(self.page), name)
+            return f"{self.base}{before}{args[0]}{after}"
         return self.base + self.page.reverse_subpage(name, args=args)
 
     route = __call__  # as dashboard_cards.Links, for its writers
 
 
+# A pk no record has: its place in a reversed route is where each row's pk goes.
+_MARKER = 2_147_483_647
+
+
+@functools.lru_cache(maxsize=64)
+def subpage_path(page_class, name):
+    """(before, after) the pk in the path of ``name``, a route of
+    ``page_class`` taking one pk: the routes are the class's (its
+    ``@path`` decorators), the same for every page and request."""
+    before, after = page_class.get_resolver().reverse(name, _MARKER).rsplit(str(_MARKER), 1)
+    return before, after
+
+
 def object_url(name):
-    """``pk -> reverse(name, args=[pk])`` with one ``reverse`` per call of
-    this function (per screen), not one per row."""
-    marker = 2_147_483_647
-    before, after = reverse(name, args=[marker]).rsplit(str(marker), 1)
+    """``pk -> reverse(name, args=[pk])`` with one ``reverse`` per process,
+    script prefix and URLconf (``_object_url``), not one per row."""
+    before, after = _object_url(name, get_script_prefix(), get_urlconf())
     return lambda pk: f"{before}{int(pk)}{after}"
+
+
+@functools.lru_cache(maxsize=64)
+def _object_url(name, prefix, urlconf):
+    return tuple(reverse(name, urlconf, args=[_MARKER]).rsplit(str(_MARKER), 1))
 
 
 # --- the header shared by the installation, documents and warranty screens --
@@ -189,7 +213,7 @@ def installation_context(page, request, context, installation, since):
     progress = progress_for(installation.stage, stage_texts())
     next_visit, maintenance_log = visits_of(user, client, installation)
     reminders = client_visits.reminder_notice(user, next_visit) if next_visit else None
-    texts = dashboard_cards.Texts()
+    texts = dashboard_cards.texts_now()
     return {
         "installation": installation,
         "installation_links": links,
@@ -213,6 +237,55 @@ def visits_of(user, client, installation, today=None):
     upcoming = [visit for visit in visits if visit.done_on is None]
     log = [visit for visit in visits if visit.done_on is not None]
     return (min(upcoming, key=lambda visit: (visit.planned_for, visit.pk)) if upcoming else None), log
+
+
+def dossier_html(request, installation, csrf_token):
+    """The installation dossier's card (its template was _dossier.html). The
+    person's last archive is read only when they asked for one
+    (``has_dossier``, installation_queries.space_installations).
+    ``csrf_token``: the template context's (the one the page's other forms
+    carry: a second masked token would cost as much again)."""
+    archive = None
+    if installation.has_dossier is not False:
+        archive = archives.latest(request.user, PersonalArchive.Kind.DOSSIER, installation)
+    status = ""
+    if archive is not None and (said := archives.status_text(archive)):
+        link = ""
+        if archive.is_ready:
+            link = f' <a href="{e(archives.download_path(archive))}">{text(gettext("Download the dossier"))}</a>'
+        status = f'\n  <p class="aqp-alert" role="status" id="dossier-status">{e(said)}{link}</p>'
+    form = ""
+    if archive is None or not archive.is_pending:
+        form = (
+            f'\n  <form method="post" action="{e(object_url("aquatiris_portal:dossier_start")(installation.pk))}">\n'
+            f"    {csrf_input(csrf_token)}"
+            f'<input type="hidden" name="next" value="{e(request.get_full_path())}">\n'
+            '    <button type="submit" class="aqp-button aqp-button--secondary">'
+            f"{text(gettext('Prepare the installation dossier'))}</button>\n"
+            "  </form>"
+        )
+    every_document = text(
+        gettext(
+            "Every document of this installation you can see here, with a summary (installation, serial number, "
+            "warranty, maintenance, SPANC controls, requests), in one ZIP file. We prepare it in the background "
+            "and send you the link by email."
+        )
+    )
+    return mark_safe(  # noqa: S308  every value escaped by e()
+        '<section class="aqp-card aqp-dossier" aria-labelledby="dossier-heading">\n'
+        f'  <h2 id="dossier-heading">{text(gettext("Installation dossier"))}</h2>\n'
+        f"  <p>{every_document}</p>{status}{form}\n"
+        f'  <p><a href="{e(object_url("aquatiris_portal:handover")(installation.pk))}">'
+        f"{text(gettext('I am selling my house'))}</a></p>\n"
+        "</section>"
+    )
+
+
+def csrf_input(token):
+    """What ``{% csrf_token %}`` writes for the context's ``csrf_token``."""
+    if not token or token == "NOTPROVIDED":  # noqa: S105  the context processor's "no token"
+        return ""
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{e(token)}">'
 
 
 def progress_html(steps):

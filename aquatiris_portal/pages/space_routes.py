@@ -15,14 +15,18 @@ changes (content_cache_receivers.py).
 ``route_from_cache`` hands the page to Wagtail's ``serve`` view through
 ``request._wagtail_route_for_request``, which Wagtail reads before routing
 (``sites.CachedSiteMiddleware`` calls it); the hooks, the restrictions'
-check and the page's ``serve`` stay Wagtail's. Each request unpickles its
-own copy of the page. Who may see what is still decided per request by
-the page's gate (``access``): nothing personal is cached here.
+check and the page's ``serve`` stay Wagtail's. The table holds each page
+pickled on its own: a request unpickles the paths and its own copy of the
+one page it is routed to, not every space's page (the home page and the
+articles: none). Who may see what is still decided per request by the
+page's gate (``access``): nothing personal is cached here.
 
 A space under a page whose type routes its children itself (a ``route``
 of its own) is left to Wagtail, as is every page when Wagtail's
 internationalisation is on (the root depends on the language).
 """
+
+import pickle
 
 from django.conf import settings
 from django.http import Http404
@@ -45,7 +49,8 @@ def _plain_route(page, root):
 
 
 def _table(site):
-    """[(path components under the site's root, the live page, its view restrictions)], longest first."""
+    """[(path components under the site's root, the live page and its view
+    restrictions pickled together)], longest first."""
     root = site.root_page
     table = []
     for model in SPACE_MODELS:
@@ -53,7 +58,8 @@ def _table(site):
             if not page.url_path.startswith(root.url_path) or not _plain_route(page, root):
                 continue
             components = tuple(part for part in page.url_path[len(root.url_path) :].split("/") if part)
-            table.append((components, page, list(view_restrictions(page))))
+            pickled = pickle.dumps((page, list(view_restrictions(page))), pickle.HIGHEST_PROTOCOL)
+            table.append((components, pickled))
     table.sort(key=lambda row: -len(row[0]))
     return table
 
@@ -64,8 +70,10 @@ def route_from_cache(request, site, path):
     if site is None or not content_cache.enabled() or getattr(settings, "WAGTAIL_I18N_ENABLED", False):
         return
     components = [part for part in path.split("/") if part]
-    for prefix, page, restrictions in content_cache.get_or_set(content_cache.ROUTES, [site.pk], lambda: _table(site)):
+    # "pickled": the shape of the entries (pages pickled one by one), part of the key.
+    for prefix, pickled in content_cache.get_or_set(content_cache.ROUTES, ["pickled", site.pk], lambda: _table(site)):
         if tuple(components[: len(prefix)]) == prefix:
+            page, restrictions = pickle.loads(pickled)  # noqa: S301  our own bytes, pickled by _table
             page.__dict__[RESTRICTIONS_ATTR] = restrictions
             try:
                 request._wagtail_route_for_request = page.route(request, components[len(prefix) :])

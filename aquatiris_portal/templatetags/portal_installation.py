@@ -4,6 +4,10 @@ documents screens pass their links as ``installation_links``; the others
 (warranty) get them here.
 
     {% installation_header heading "documents" %}
+
+and the installation screen's dossier card (``installation_screen.dossier_html``):
+
+    {% installation_dossier %}
 """
 
 from django import template
@@ -21,3 +25,8 @@ def installation_header(context, heading, route):
             context["page"], context["request"], context["installations"], context["installation"], route
         )
     return installation_screen.header_html(context["installation"], heading, route, links)
+
+
+@register.simple_tag(takes_context=True)
+def installation_dossier(context):
+    return installation_screen.dossier_html(context["request"], context["installation"], context.get("csrf_token"))
