@@ -14,7 +14,9 @@ LANDING_URL_HOOK = "aquatiris_portal_landing_url"
 
 
 def record_visit(user):
-    """At login: the previous visit marks what is new in the spaces."""
+    """At login: the account's visit moves on. Its start is the login each
+    record's own visit compares with: the record's first opening after it
+    starts the record's visit (new_marks.py, « Nouveau » per record)."""
     now = timezone.now()
     account = PortalAccount.objects.filter(user=user).only("pk", "last_visit_at").first()
     if account is not None:
