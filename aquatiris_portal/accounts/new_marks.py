@@ -12,6 +12,8 @@ The membership and the account come with access's one read per request, so
 the mark costs no query; the shift is one UPDATE, once per record and login.
 """
 
+from datetime import datetime
+
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -19,7 +21,7 @@ from .. import access
 from .models import Membership
 
 
-def since(user, kind):
+def since(user: access.User, kind: str) -> datetime | None:
     """The moment after which things of ``user``'s current record of
     ``kind`` ("client" or "spanc") are new, or None (never opened before:
     the spaces read None as their first visit). Starts the record's visit
@@ -41,7 +43,7 @@ def since(user, kind):
     return membership.previous_visit_at
 
 
-def _start_visit(membership, not_started, previous):
+def _start_visit(membership: Membership, not_started: Q, previous: datetime | F | None) -> None:
     """The record's visit starts now, ``previous`` its previous one. The
     UPDATE is conditional (``not_started``): of two first requests at once,
     only one shifts, or the second would make the first one's "now" the
