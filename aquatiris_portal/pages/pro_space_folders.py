@@ -317,23 +317,35 @@ def folder_rows(folders, previous_visit_at, url_of):
             return {"iso": value.isoformat(timespec="seconds"), "text": text_of(value)}
         return {"iso": value.isoformat(), "text": text_of(value)}
 
+    # Per row, no more than the row needs (25 rows a page, the part of the
+    # page that grows with it): the client from the instance's cache when
+    # loaded with it, a label's capacity found once per page, no proof or
+    # "new" look-up for a folder without a request or a visit to compare.
+    client_cache = Installation.client.field.cache_name
+    capacities = {}
     rows = []
     for folder in folders:
-        client = folder.client
-        proof = getattr(folder, "proof_status", None), getattr(folder, "proof_due_on", None)
-        status = proofs.display_status(*proof, today)
+        client = folder._state.fields_cache.get(client_cache) or folder.client
+        status = getattr(folder, "proof_status", None)
+        if status:
+            status = proofs.display_status(status, getattr(folder, "proof_due_on", None), today)
+        label = folder.label
+        capacity = capacities.get(label)
+        if capacity is None:
+            capacity = capacities[label] = capacity_of(label) or "—"
+        stage = folder.stage
         rows.append(
             {
                 "folder": folder,
                 "url": url_of(folder),
-                "new": is_new(folder, previous_visit_at),
+                "new": bool(previous_visit_at) and is_new(folder, previous_visit_at),
                 "name": f"{client.last_name} {client.first_name}",
                 "town": f"{folder.city} ({folder.postcode})" if folder.postcode else folder.city,
                 "address": folder.address_line1 or "—",
                 "reference": folder.reference,
-                "capacity": capacity_of(folder.label) or "—",
-                "installed": None if folder.stage in NOT_BUILT else day(folder.installed_on),
-                "stage": stages.get(folder.stage, folder.stage),
+                "capacity": capacity,
+                "installed": None if stage in NOT_BUILT else day(folder.installed_on),
+                "stage": stages.get(stage, stage),
                 "maintenance": day(folder.last_maintenance_on),
                 "documents": folder.document_count,
                 "latest": day(folder.latest_document_at),

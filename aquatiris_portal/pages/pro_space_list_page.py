@@ -203,7 +203,10 @@ def _texts():
     texts = _texts_by_language.get(language)
     if texts is None:
         labels = {key: escape(_(text)) for key, text in _COLUMNS}
-        texts = (labels, f'<span class="aqp-badge">{escape(_("New"))}</span>', _("Choose %(name)s (%(ref)s)"))
+        # Each cell's opening markup, the row's first a <th> with its link's start.
+        cells = [f'<td data-label="{labels[key]}">' for key, _text in _COLUMNS]
+        cells[0] = f'<tr><th scope="row" data-label="{labels["client"]}"><a href="'
+        texts = (cells, f' <span class="aqp-badge">{escape(_("New"))}</span>', _("Choose %(name)s (%(ref)s)"))
         if len(_texts_by_language) < 50:  # the site's languages: a handful
             _texts_by_language[language] = texts
     return texts
@@ -212,7 +215,8 @@ def _texts():
 def rows_html(rows):
     """The table's body rows (``folder_rows``' dicts) as one safe string, the
     markup folder_list.html wrote for them."""
-    labels, new, choose_text = _texts()
+    cells, new, choose_text = _texts()
+    client, town, address, reference_, capacity, installed, stage, maint, documents, latest, proof_, choose_ = cells
     out = []
     for row in rows:
         pk = row["folder"].pk
@@ -221,26 +225,24 @@ def rows_html(rows):
         # As {% blocktranslate %}: the values escaped, the sentence as translated.
         choose = choose_text % {"name": name, "ref": reference}
         out.append(
-            "<tr>"
-            f'<th scope="row" data-label="{labels["client"]}"><a href="{escape(row["url"])}">{name}</a>'
-            f"{' ' + new if row['new'] else ''}</th>"
-            f'<td data-label="{labels["town"]}">{escape(row["town"])}</td>'
-            f'<td data-label="{labels["address"]}">{escape(row["address"])}</td>'
-            f'<td data-label="{labels["reference"]}">{reference}</td>'
-            f'<td data-label="{labels["capacity"]}">{escape(row["capacity"])}</td>'
-            f'<td data-label="{labels["installed"]}">{_time(row["installed"])}</td>'
-            f'<td data-label="{labels["stage"]}">{escape(row["stage"])}</td>'
-            f'<td data-label="{labels["maintenance"]}">{_time(row["maintenance"])}</td>'
-            f'<td data-label="{labels["documents"]}">{row["documents"]}</td>'
-            f'<td data-label="{labels["latest"]}">{_time(row["latest"])}</td>'
-            f'<td data-label="{labels["proof"]}">'
+            f'{client}{escape(row["url"])}">{name}</a>{new if row["new"] else ""}</th>'
+            f"{town}{escape(row['town'])}</td>"
+            f"{address}{escape(row['address'])}</td>"
+            f"{reference_}{reference}</td>"
+            f"{capacity}{escape(row['capacity'])}</td>"
+            f"{installed}{_time(row['installed'])}</td>"
+            f"{stage}{escape(row['stage'])}</td>"
+            f"{maint}{_time(row['maintenance'])}</td>"
+            f"{documents}{row['documents']}</td>"
+            f"{latest}{_time(row['latest'])}</td>"
+            f"{proof_}"
             + (
                 f'<span class="aqp-proof aqp-proof--{escape(proof["status"])}">{escape(proof["text"])}</span>'
                 if proof
                 else "—"
             )
             + "</td>"
-            f'<td data-label="{labels["choose"]}"><input type="checkbox" name="folder" value="{pk}" '
+            f'{choose_}<input type="checkbox" name="folder" value="{pk}" '
             f'id="aqp-folder-{pk}" aria-label="{choose}"></td>'
             "</tr>\n"
         )
