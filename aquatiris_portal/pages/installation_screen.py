@@ -60,7 +60,7 @@ class Routes:
         self.base = base if base.endswith("/") else base + "/"
 
     def __call__(self, name, *args):
-        if len(args) == 1 and type(args[0]) is int:
+        if len(args) == 1 and type(args[0]) is int and args[0] >= 0:  # what <int:pk> matches; else reverse says
             before, after = subpage_path(type(self.page), name)
             return f"{self.base}{before}{args[0]}{after}"
         return self.base + self.page.reverse_subpage(name, args=args)
