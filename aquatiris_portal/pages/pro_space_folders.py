@@ -14,7 +14,7 @@ import re
 import tempfile
 from urllib.parse import urlencode
 
-from django.db.models import Count, DateTimeField, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import DateTimeField, F, Func, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format
@@ -224,7 +224,8 @@ def document_stats(spanc, installations):
     """``with_document_stats`` from the SPANC and its installations
     (``access.installations_of_spanc(spanc)``, filtered as the caller wants)."""
     documents = _outer_documents(spanc)
-    count = documents.values("installation").annotate(n=Count("pk")).values("n")
+    # COUNT as a plain function, not an aggregate: one row (0 when none), no GROUP BY per folder.
+    count = documents.values(n=Func(Value(1), function="COUNT"))
     received = documents.exclude(uploaded_by_spanc=spanc) if spanc is not None else documents
     return installations.annotate(
         document_count=Coalesce(Subquery(count, output_field=IntegerField()), Value(0)),
