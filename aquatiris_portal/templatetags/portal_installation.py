@@ -5,13 +5,14 @@ documents screens pass their links as ``installation_links``; the others
 
     {% installation_header heading "documents" %}
 
-and the installation screen's dossier card (``installation_screen.dossier_html``):
+and the installation screen's body under it (pages/installation_body.py):
 
-    {% installation_dossier %}
+    {% installation_body %}
 """
 
 from django import template
 
+from ..pages import installation_body as body
 from ..pages import installation_screen
 
 register = template.Library()
@@ -28,5 +29,8 @@ def installation_header(context, heading, route):
 
 
 @register.simple_tag(takes_context=True)
-def installation_dossier(context):
-    return installation_screen.dossier_html(context["request"], context["installation"], context.get("csrf_token"))
+def installation_body(context):
+    # The context's CSRF token: the one the page's other forms carry.
+    installation = context["installation"]
+    dossier = installation_screen.dossier_html(context["request"], installation, context.get("csrf_token"))
+    return body.body_html(context, dossier)
