@@ -4,8 +4,9 @@ and what repeats (the header and switcher, the progress steps, the visits
 done, the themes, the documents) is written here in Python, every value
 escaped (``format_html``; ``e`` in the documents' and visits' rows, the
 hottest), rather than through a dozen template nodes per row: each node
-costs as much as a row written here. The templates keep the page's
-structure and its one-off texts.
+costs as much as a row written here. The documents and warranty
+templates keep their page's structure and its one-off texts; the
+installation screen's body is written in Python too (installation_body.py).
 
 Texts of the package's own catalogue are marked safe as Django's
 ``{% translate %}`` marks them; everything from the database is escaped."""
