@@ -297,13 +297,29 @@ def date_formatter(date_format):
     return "".join(_NUMERIC_DATE_CODES.get(ch, ch.replace("{", "{{").replace("}", "}}")) for ch in date_format).format
 
 
+# The codes whose text is a slice of the ISO date ("2026-03-07"): day, month, year, zero-padded.
+_ISO_DATE_CODES = {"d": "{0}", "m": "{1}", "Y": "{2}"}
+
+
+def iso_date_text(date_format):
+    """A function giving ``date_formatter(date_format)``'s text of a date (or a
+    local datetime) from its ISO text, when the format has the d, m and Y codes
+    only (French "d/m/Y"): slices of a string the row writes anyway, not an
+    attribute look-up and a number format per code; else None."""
+    if "\\" in date_format or any(ch.isalpha() and ch not in _ISO_DATE_CODES for ch in date_format):
+        return None
+    template = "".join(_ISO_DATE_CODES.get(ch, ch.replace("{", "{{").replace("}", "}}")) for ch in date_format)
+    return lambda iso: template.format(iso[8:10], iso[5:7], iso[:4])
+
+
 def folder_rows(folders, previous_visit_at, url_of):
     """What each line of the folder list shows, as plain dicts of text.
 
     Formatted here once per value rather than by template filters: a page is
     25 rows of ten cells, and a dict is the template engine's fastest look-up
     (the row's ``folder`` stays there for a host's own template)."""
-    text_of = date_formatter(get_format("SHORT_DATE_FORMAT"))
+    date_format = get_format("SHORT_DATE_FORMAT")
+    text_of, text_of_iso = date_formatter(date_format), iso_date_text(date_format)
     stages = {value: str(label) for value, label in Stage.choices}  # translated once, not per row
     proof_texts = {status: str(label) for status, label in PROOF_LABELS.items()}
     today = timezone.localdate()
@@ -315,8 +331,10 @@ def folder_rows(folders, previous_visit_at, url_of):
         if isinstance(value, datetime.datetime):
             value = value.astimezone(zone)
             # No microseconds: HTML's <time datetime> takes at most three digits of a second.
-            return {"iso": value.isoformat(timespec="seconds"), "text": text_of(value)}
-        return {"iso": value.isoformat(), "text": text_of(value)}
+            iso = value.isoformat(timespec="seconds")
+        else:
+            iso = value.isoformat()
+        return {"iso": iso, "text": text_of_iso(iso) if text_of_iso else text_of(value)}
 
     # Per row, no more than the row needs (25 rows a page, the part of the
     # page that grows with it): the client from the instance's cache when
