@@ -140,11 +140,20 @@ def explained_import(source, log):
         handle.seek(offset)
         text = handle.read()
     plans = text.count("duration:")
-    scans = re.findall(r"Seq Scan on (\w+)[^\n]*actual time=[\d.]+\.\.[\d.]+ rows=(\d+)", text)
+    # Rows each sequential scan read: those it returned and those its filter
+    # removed, per loop (an EXISTS or LIMIT 1 stops at the first row).
+    scans = [
+        (table, round((float(rows) + float(removed or 0)) * float(loops)))
+        for table, rows, loops, removed in re.findall(
+            r"Seq Scan on (\w+)[^\n]*actual time=[\d.]+\.\.[\d.]+ rows=([\d.]+) loops=(\d+)\)"
+            r"(?:\n\s*Filter: [^\n]*\n\s*Rows Removed by Filter: ([\d.]+))?",
+            text,
+        )
+    ]
     timed = re.findall(r"duration: ([\d.]+) ms\s+plan:\s*Query Text: ([^\n]{0,160})", text)
     for ms, query in sorted(timed, key=lambda pair: -float(pair[0]))[:8]:
         print(f"  {float(ms):8.1f} ms  {query}", flush=True)
-    return run, elapsed, plans, [(table, int(rows)) for table, rows in scans]
+    return run, elapsed, plans, scans
 
 
 def start_postgres(base):
@@ -252,6 +261,57 @@ def timed_import(source):
     return run, elapsed, before, max(values), quarters
 
 
+def git_head(tree):
+    found = subprocess.run(["git", "-C", str(tree), "log", "-1", "--format=%h"], capture_output=True, text=True)
+    return found.stdout.strip() or "?"
+
+
+def compare(args):
+    """Interleaved runs: before, after, before, after... (the machine's load
+    moves between runs; CPU seconds depend little on it). One table at the end."""
+    results = []
+    for pair in range(1, args.pairs + 1):
+        for label, tree in (("before", args.before), ("after", args.code)):
+            command = [sys.executable, __file__, "--scale", str(args.scale), "--no-reimport", "--code", str(tree)]
+            if args.batch_size:
+                command += ["--batch-size", str(args.batch_size)]
+            started = time.strftime("%H:%M:%S", time.gmtime())
+            done = subprocess.run(command, capture_output=True, text=True)
+            lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+            print(
+                f"pair {pair} {label} ({tree}, {git_head(tree)}) started {started} UTC: exit {done.returncode}",
+                flush=True,
+            )
+            for line in done.stdout.splitlines():
+                if line.startswith(("code:", "first import", "empty export")):
+                    print(f"    {line[:300]}", flush=True)
+            if done.returncode or not lines:
+                print(done.stderr[-2000:], flush=True)
+                continue
+            results.append((pair, label, json.loads(lines[-1])))
+    print(
+        "\n| pair | code | load before → after | first import s | records/s | importer CPU s "
+        "| PostgreSQL CPU s | small export ms |"
+    )
+    print("|---|---|---|---:|---:|---:|---:|---:|")
+    for pair, label, r in results:
+        load = " → ".join(f"{x:.1f}" for x in r["load_before_after"])
+        print(
+            f"| {pair} | {label} | {load} | {r['first_import_s']} | {r['records_per_s']:,} | {r['importer_cpu_s']} "
+            f"| {r['server_cpu_s']} | {r['small_import_ms']} |"
+        )
+    for label in ("before", "after"):
+        mine = [r for _p, name, r in results if name == label]
+        if mine:
+            mean = {
+                k: sum(r[k] or 0 for r in mine) / len(mine) for k in ("records_per_s", "importer_cpu_s", "server_cpu_s")
+            }
+            print(
+                f"{label}: mean {mean['records_per_s']:,.0f} records/s, importer CPU {mean['importer_cpu_s']:.1f} s, "
+                f"PostgreSQL CPU {mean['server_cpu_s']:.1f} s over {len(mine)} run(s)"
+            )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=1.0)
@@ -260,7 +320,19 @@ def main():
     parser.add_argument("--profile", action="store_true", help="print where the first import spends its time")
     parser.add_argument("--profile-out", help="also save the first import's profile there (pstats file)")
     parser.add_argument("--no-reimport", action="store_true", help="skip the re-import of the unchanged export")
+    parser.add_argument(
+        "--code", type=Path, default=ROOT, help="the checkout whose importer is measured (default: this one)"
+    )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="another checkout (e.g. a clone at an older commit): run it and this one in turn, --pairs times, "
+        "each in its own process and throw-away cluster, and print the table of both",
+    )
+    parser.add_argument("--pairs", type=int, default=2)
     args = parser.parse_args()
+    if args.before:
+        return compare(args)
     clients, installations, documents = (int(n * args.scale) for n in (100_000, 150_000, 500_000))
 
     work = Path(tempfile.mkdtemp(prefix="aqp-bench-"))
@@ -276,7 +348,8 @@ def main():
         )
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example_site.settings")
         os.environ.setdefault("DEMO", "1")  # a throw-away database: the demo key will do
-        sys.path[:0] = [str(ROOT), str(ROOT / "example_site")]
+        code = args.code.resolve()
+        sys.path[:0] = [str(code), str(code / "example_site")]
         import django
 
         django.setup()
@@ -286,6 +359,9 @@ def main():
         if args.batch_size:
             settings.AQUATIRIS_PORTAL_SYNC_BATCH_SIZE = args.batch_size
         call_command("migrate", verbosity=0)
+        import aquatiris_portal
+
+        print(f"code: {Path(aquatiris_portal.__file__).parent.parent} ({git_head(code)})", flush=True)
         from tests.exports import large_export
 
         started = time.monotonic()
@@ -337,7 +413,8 @@ def main():
             small_change(work / "exports" / "export-000005", 5, clients + 1, installations + 1, documents + 2)
             _run4, _t4, plans, scans = explained_import(work / "exports", work / "pg" / "server.log")
         large = {"aquatiris_portal_client", "aquatiris_portal_installation", "aquatiris_portal_portaldocument"}
-        if any(table in large for table, _rows in scans):
+        # More than a handful of rows read: a whole table scanned.
+        if any(table in large and rows > 100 for table, rows in scans):
             raise SystemExit(f"a 10-record import scanned a whole large table: {scans}")
         print(
             f"empty export (reference): {t0 * 1000:.0f} ms; small export (10 records) into the base: "

@@ -18,7 +18,9 @@ every export of SOURCE not yet imported, in ``sequence`` order. Each export:
    resumes after the last committed batch and ends with the same rows and
    counts as a clean run. Each batch is first prepared (``Applier.prepare``:
    read, parsed, checked, built when that needs no database), then written
-   (``Applier.apply``), one batch after the other in the calling thread;
+   (``Applier.apply``), in the calling thread; on PostgreSQL the next batch
+   is prepared while the server inserts the rows of the current one's COPY
+   (``Ahead``), as sequential as before for everything else;
 3. is marked imported in the transaction that ends the run: it is never
    imported again.
 """
@@ -104,19 +106,56 @@ def import_export(export, *, batch_size=None):
                 step += count
 
             step = run.steps_done
-            for phase, skip in plan:
-                for rows in staging.batches(phase, size, skip=skip):
-                    items = applier.prepare((phase, rows))
-                    with transaction.atomic():
-                        runs.add_batch(run, applier.apply(phase, items))
-                    step += 1
-                    runs.batch_committed(run, step)
+            batches = ((phase, rows) for phase, skip in plan for rows in staging.batches(phase, size, skip=skip))
+            ahead = Ahead(applier.prepare, batches)
+            applier.meanwhile = ahead.advance
+            for phase, items in ahead:
+                with transaction.atomic():
+                    runs.add_batch(run, applier.apply(phase, items))
+                step += 1
+                runs.batch_committed(run, step)
         runs.succeed(run)
     except Exception as error:  # the run fails; the next one resumes it
         logger.exception("Import of export #%s failed", export.sequence)
         runs.fail(run, error)
     run.refresh_from_db()
     return run
+
+
+class Ahead:
+    """The batches (phase, prepared items), each prepared one step ahead
+    when ``advance`` is called: the writer calls it once a COPY's rows are
+    sent, so the next batch is read, checked and built while PostgreSQL
+    inserts the rows (one thread: no lock to wait for). ``prepare`` touches
+    no database; an error it raises is raised when its batch comes up, as
+    if it had been prepared then."""
+
+    def __init__(self, prepare, batches):
+        self.prepare, self.batches = prepare, batches
+        self.next = self.error = None
+        self.done = False
+
+    def advance(self):
+        if self.next is not None or self.error is not None or self.done:
+            return
+        try:
+            batch = next(self.batches, None)
+            if batch is None:
+                self.done = True
+            else:
+                self.next = (batch[0], self.prepare(batch))
+        except Exception as error:  # noqa: BLE001  raised in turn by __iter__
+            self.error = error
+
+    def __iter__(self):
+        while True:
+            self.advance()
+            if self.error is not None:
+                raise self.error
+            if self.next is None:
+                return
+            batch, self.next = self.next, None
+            yield batch
 
 
 class Item:
@@ -140,7 +179,8 @@ class Applier:
     def __init__(self, run, export):
         self.run, self.export = run, export
         self.lengths = {name: tuple(max_lengths(model).items()) for name, model in MODELS.items()}
-        self.writers = {name: RowWriter(model, FIELDS[name]) for name, model in MODELS.items()}
+        self.writers = {name: RowWriter(model, FIELDS[name], self._meanwhile) for name, model in MODELS.items()}
+        self.meanwhile = None  # what to do while the server writes a batch (``Ahead.advance``)
         self.existing = {}
         # Records quarantined by earlier runs, which records of this run may
         # resolve; none (the usual case): no look-up per batch.
@@ -150,6 +190,10 @@ class Applier:
         # changed; not while most are found unchanged (a re-import): those
         # are never parsed at all.
         self.precheck = {name: not model.objects.exists() for name, model in MODELS.items()}
+
+    def _meanwhile(self):
+        if self.meanwhile is not None:
+            self.meanwhile()
 
     def prepare(self, batch):
         """``batch`` (phase, staged rows) as Items, checked and, for types

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 try:  # the PostgreSQL driver; absent on a SQLite-only install
     import psycopg
+    import psycopg.copy
 except ImportError:  # pragma: no cover
     psycopg = None
 
@@ -86,8 +87,11 @@ class RowWriter:
     executemany. Rows are dicts of column values; the columns they lack
     get their field's default (timestamps: now)."""
 
-    def __init__(self, model, fields):
+    def __init__(self, model, fields, meanwhile=None):
         self.model = model
+        # Called once a COPY's rows are all sent, before waiting for the
+        # server to take them: work the client does while the server writes.
+        self.meanwhile = meanwhile
         self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
         names = {f.attname for f in self.fields}
         updated = [*fields, "synced_at", "sync_hash"] + (["updated_at"] if "updated_at" in names else [])
@@ -138,11 +142,21 @@ class RowWriter:
                 defaults[name] = value.isoformat()
         qn = connection.ops.quote_name
         # Raised by the driver itself: Django's IntegrityError for the caller's fallback.
+        raw = cursor.cursor
+        # Every block flushed to the socket as it is written (not 1 MB at a
+        # time): the server takes the rows while the client goes on.
+        writer = psycopg.copy.LibpqWriter(raw, flush_threshold=0) if self.meanwhile else None
         with connection.wrap_database_errors:
-            with cursor.cursor.copy(f"COPY {qn(table)} ({self.columns}) FROM STDIN") as copy:
+            with raw.copy(f"COPY {qn(table)} ({self.columns}) FROM STDIN", writer=writer) as copy:
                 write_row = copy.write_row
                 for row in rows:
                     write_row(values_of(defaults | row))
+                if self.meanwhile:
+                    # The last rows sent too (the text formatter's buffer: a
+                    # text COPY has no trailer); the server inserts them and
+                    # updates the indexes while ``meanwhile`` runs here.
+                    copy.write(copy.formatter.end())
+                    self.meanwhile()
 
     def create(self, rows):
         """Insert rows whose ``external_id`` the table does not hold; on
