@@ -349,7 +349,8 @@ def django_db_modify_db_settings(postgres, django_db_modify_db_settings_parallel
         PORT=str(postgres.port),
         CONN_MAX_AGE=0,
         CONN_HEALTH_CHECKS=False,
-        OPTIONS={},
+        # The example site's PostgreSQL options (server-side binding, prepared statements).
+        OPTIONS=dict(settings.DATABASE_POSTGRESQL_OPTIONS),
     )
     database["TEST"] = {**database.get("TEST", {}), "NAME": "test_aquatiris"}
     # A wrapper created earlier would still be the SQLite class.
