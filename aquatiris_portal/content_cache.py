@@ -36,7 +36,9 @@ If the shared cache is unreachable (Redis restarting), pages still answer:
 everything kept here can be computed from the database, so a failed cache
 call serves the computed value, writes nothing, and logs one warning per
 process and minute (``cache_down``); the rest of the request does not try
-the cache again. Errors of the compute function itself are never caught.
+the cache again. Once it answers, a process that found it down forgets
+every namespace before reading (a change saved meanwhile elsewhere may not
+have been announced). Errors of the compute function itself are never caught.
 """
 
 import logging
@@ -148,7 +150,7 @@ def get_or_set(namespace, parts, compute):
     try:
         version = _version(cache, namespace)
     except Exception as error:  # whatever the backend raises (Redis: ConnectionError, TimeoutError)
-        cache_down(error)
+        _unreadable(error)
         return compute()
     key = ":".join(["aquatiris_portal:content", str(FORMAT), namespace, version, *map(str, parts)])
     now = time.monotonic()
@@ -161,7 +163,7 @@ def get_or_set(namespace, parts, compute):
     try:
         value = cache.get(key, _MISSING)
     except Exception as error:
-        cache_down(error)
+        _unreadable(error)
         return compute()
     if value is _MISSING:
         value = compute()  # outside any try: its own errors are not the cache's
@@ -177,6 +179,17 @@ def get_or_set(namespace, parts, compute):
 def down_in_this_request():
     """Whether the shared cache failed earlier in the current request."""
     return getattr(_request, "down", False)
+
+
+def _unreadable(error):
+    """A read failed: the cache is unreachable. What it holds may predate a
+    change another process saves meanwhile and cannot announce (its
+    invalidation refused, and lost if that process stops: a cron job, a
+    restarted worker): every namespace is forgotten here once the cache
+    answers again, before anything is read from it (``_pending``)."""
+    with _local_lock:
+        _pending.update(NAMESPACES)
+    cache_down(error)
 
 
 def cache_down(error):
@@ -215,8 +228,10 @@ def invalidate(*namespaces):
     namespaces wait in this process and are forgotten at its next use of
     the cache, before anything is read (``get_or_set``). Meanwhile every
     process computes from the database, since the cache is down for them
-    too. An entry cached before the change is served again only if this
-    process stops before the cache comes back, and then for the TTL at
+    too, and each one that found it down forgets every namespace once it
+    answers (``_unreadable``): the change is not lost if this process
+    stops first. An entry cached before the change is served again only if
+    no process read the cache during the outage, and then for the TTL at
     most, like a change made without signals."""
 
     def bump():

@@ -54,6 +54,7 @@ def flaky_cache(settings, monkeypatch):
     monkeypatch.setattr(FlakyCache, "down", False)
     monkeypatch.setattr(FlakyCache, "calls", 0)
     monkeypatch.setattr(content_cache, "_last_warning", [float("-inf")], raising=False)
+    monkeypatch.setattr(content_cache, "_pending", set(), raising=False)  # an outage's, not the next test's
     content_cache._local.clear()
     caches["default"].clear()  # LocMem keeps its store per LOCATION: not what an earlier test cached
     yield FlakyCache
