@@ -2,8 +2,9 @@
 
 Everything here starts from ``access`` (installations_for_spanc,
 spanc_documents, documents_of_spanc_installation) so the counts and dates a
-SPANC sees are computed over exactly the documents it may open. Each list is one SQL query whatever the
-size of the territory: counts and latest dates are correlated subqueries.
+SPANC sees are computed over exactly the documents it may open. Each list is
+one SQL query whatever the size of the territory: counts and latest dates
+are correlated subqueries.
 Sorting and searching read the installation's own copy of its client's name
 (``client_sort_name``, ``search_words``): a page of a 5,000-folder territory
 comes from an index, without joining the 100,000 clients.
