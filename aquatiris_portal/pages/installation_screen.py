@@ -247,7 +247,7 @@ def dossier_html(request, installation, csrf_token):
     ``csrf_token``: the template context's (the one the page's other forms
     carry: a second masked token would cost as much again)."""
     archive = None
-    if installation.has_dossier is not False:
+    if getattr(installation, "has_dossier", None) is not False:  # not annotated: read, as the template did
         archive = archives.latest(request.user, PersonalArchive.Kind.DOSSIER, installation)
     status = ""
     if archive is not None and (said := archives.status_text(archive)):

@@ -125,3 +125,19 @@ def test_without_a_token_the_form_carries_none(person):
     shown = the_installation(client, user, installation)
     for token in (None, "", "NOTPROVIDED"):
         assert "csrfmiddlewaretoken" not in installation_screen.dossier_html(request, shown, token)
+
+
+def test_an_installation_read_without_the_annotation_is_read_as_the_template_read_it(person):
+    """No ``has_dossier`` (an installation read elsewhere): the archive is read, as the include did."""
+    client, installation, user = person
+    PersonalArchive.objects.create(
+        kind=PersonalArchive.Kind.DOSSIER, requested_by=user, client=client, installation=installation
+    )
+    plain = type(installation).objects.get(pk=installation.pk)
+    request = RequestFactory().get("/")
+    request.user = user
+    expected = (
+        engines["django"].from_string(TEMPLATE).render({"installation": plain, "request": request, "csrf_token": "t"})
+    )
+    written = installation_screen.dossier_html(request, plain, "t")
+    assert one_line(written) == one_line(expected) and 'id="dossier-status"' in written
