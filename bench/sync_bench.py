@@ -156,7 +156,7 @@ def explained_import(source, log):
     return run, elapsed, plans, scans
 
 
-def start_postgres(base):
+def start_postgres(base, durable=False):
     bin_dir = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4]))[-1]).parent
     as_postgres = []
     if os.geteuid() == 0:
@@ -182,7 +182,9 @@ def start_postgres(base):
         capture_output=True,
     )
     port = free_port()
-    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
+    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1"
+    if not durable:  # a throw-away cluster: nothing waits for the disk
+        options += " -c fsync=off -c synchronous_commit=off"
     pg_ctl = [*as_postgres, bin_dir / "pg_ctl", "-D", data]
     subprocess.run(
         [*pg_ctl, "-o", options, "-l", base / "server.log", "-w", "-t", "60", "start"],
@@ -236,6 +238,19 @@ def server_cpu_s():
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def wal_syncs():
+    """How many times the server has flushed its WAL to disk (pg_stat_wal,
+    PostgreSQL 14 to 17; 0 elsewhere): the commits that waited for the disk."""
+    from django.db import DatabaseError, connection, transaction
+
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT wal_sync FROM pg_stat_wal")
+            return cursor.fetchone()[0]
+    except DatabaseError:
+        return 0
+
+
 LAST_CPU = {}
 
 
@@ -245,6 +260,7 @@ def timed_import(source):
     sampler = RssSampler()
     before = rss_mb()
     server_before = server_cpu_s()
+    syncs_before = wal_syncs()
     sampler.start()
     started, cpu_started = time.monotonic(), time.process_time()
     result = import_source(source)
@@ -252,6 +268,7 @@ def timed_import(source):
     LAST_CPU["client"] = time.process_time() - cpu_started
     server_after = server_cpu_s()
     LAST_CPU["server"] = None if server_before is None or server_after is None else server_after - server_before
+    LAST_CPU["wal_syncs"] = wal_syncs() - syncs_before
     samples = sampler.stop()
     [run] = result.runs
     assert run.state == run.State.SUCCEEDED, run.error
@@ -275,6 +292,8 @@ def compare(args):
             command = [sys.executable, __file__, "--scale", str(args.scale), "--no-reimport", "--code", str(tree)]
             if args.batch_size:
                 command += ["--batch-size", str(args.batch_size)]
+            if args.durable:
+                command.append("--durable")
             started = time.strftime("%H:%M:%S", time.gmtime())
             done = subprocess.run(command, capture_output=True, text=True)
             lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
@@ -291,14 +310,14 @@ def compare(args):
             results.append((pair, label, json.loads(lines[-1])))
     print(
         "\n| pair | code | load before → after | first import s | records/s | importer CPU s "
-        "| PostgreSQL CPU s | small export ms |"
+        "| PostgreSQL CPU s | WAL flushes | small export ms |"
     )
-    print("|---|---|---|---:|---:|---:|---:|---:|")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|")
     for pair, label, r in results:
         load = " → ".join(f"{x:.1f}" for x in r["load_before_after"])
         print(
             f"| {pair} | {label} | {load} | {r['first_import_s']} | {r['records_per_s']:,} | {r['importer_cpu_s']} "
-            f"| {r['server_cpu_s']} | {r['small_import_ms']} |"
+            f"| {r['server_cpu_s']} | {r.get('wal_syncs', '?')} | {r['small_import_ms']} |"
         )
     for label in ("before", "after"):
         mine = [r for _p, name, r in results if name == label]
@@ -330,6 +349,9 @@ def main():
         "each in its own process and throw-away cluster, and print the table of both",
     )
     parser.add_argument("--pairs", type=int, default=2)
+    parser.add_argument(
+        "--durable", action="store_true", help="the throw-away cluster flushes its WAL at each commit, as in production"
+    )
     args = parser.parse_args()
     if args.before:
         return compare(args)
@@ -342,7 +364,7 @@ def main():
         url = args.database_url
         if not url:
             (work / "pg").mkdir()
-            url, stop = start_postgres(work / "pg")
+            url, stop = start_postgres(work / "pg", durable=args.durable)
         os.environ.update(
             DATABASE_URL=url, DEBUG="0", CONN_MAX_AGE="0", AQUATIRIS_PORTAL_PRIVATE_ROOT=str(work / "private")
         )
@@ -391,6 +413,7 @@ def main():
             f"first import: {t1:.1f} s, {records / t1:,.0f} "
             f"records/s, created {run1.created_count:,}; "
             f"CPU: importer {cpu1['client']:.1f} s, PostgreSQL {cpu1['server'] or 0:.1f} s; "
+            f"WAL flushes {cpu1['wal_syncs']}; "
             f"load average {load_before:.1f} before, {load_after:.1f} after; "
             f"RSS {rss0:.0f} MB before, peak {peak1:.0f} MB, through the import {quarters1}",
             flush=True,
@@ -432,6 +455,7 @@ def main():
                         "records_per_s": round(records / t1),
                         "importer_cpu_s": round(cpu1["client"], 1),
                         "server_cpu_s": cpu1["server"] and round(cpu1["server"], 1),
+                        "wal_syncs": cpu1["wal_syncs"],
                         "load_before_after": [round(load_before, 2), round(load_after, 2)],
                         "empty_import_ms": round(t0 * 1000),
                         "small_import_ms": round(t3 * 1000),
