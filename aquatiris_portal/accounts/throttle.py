@@ -116,6 +116,11 @@ UNAVAILABLE_WAIT = 60
 # number (security_log.cache_outage), not with a traceback each.
 _refused = [0]
 _refused_lock = threading.Lock()
+# Attempts let through whose outcome could not be counted: the cache went
+# away between ``begin`` and the end of the attempt. The person gets the
+# answer to what they typed (not an error page); the next attempts are
+# refused by ``begin``/``blocked`` until the cache answers.
+_uncounted = [0]
 
 
 def _refused_while_down(scope, error):
@@ -131,6 +136,22 @@ def _refused_while_down(scope, error):
             scope,
         ):
             _refused[0] = 0
+
+
+def _uncounted_while_down(scope, error):
+    with _refused_lock:
+        _uncounted[0] += 1
+        if warn_once(
+            logger,
+            "throttle-count",
+            "Throttle cache unreachable (%s: %s): %d attempt(s) answered but not counted since the last warning, "
+            "the last %s; the next attempts are refused (429) until it answers",
+            type(error).__name__,
+            error,
+            _uncounted[0],
+            scope,
+        ):
+            _uncounted[0] = 0
 
 
 def blocked(scope, email, ip):
@@ -189,9 +210,12 @@ def hit(scope, email, ip):
     window = int(_rate(scope)["minutes"] * 60)
     until = time.time() + window
     filled = []
-    for bucket, key, limit in _keys(scope, email, ip):
-        if _incr(key, window, until) == limit:
-            filled.append(bucket)
+    try:
+        for bucket, key, limit in _keys(scope, email, ip):
+            if _incr(key, window, until) == limit:
+                filled.append(bucket)
+    except Exception as error:  # the cache went away after ``blocked`` let this attempt through
+        _uncounted_while_down(scope, error)
     return filled
 
 
@@ -256,9 +280,12 @@ def failed(attempt):
     Returns the buckets this failure filled (a lockout starts)."""
     filled = [bucket for bucket, (_key, count, limit) in attempt.reserved.items() if count == limit]
     window = int(_rate(attempt.scope)["minutes"] * 60)
-    for bucket, key, limit in _keys(attempt.scope, attempt.email, attempt.ip):
-        if bucket == "account" and _incr(key, window, time.time() + window) == limit:
-            filled.append(bucket)
+    try:
+        for bucket, key, limit in _keys(attempt.scope, attempt.email, attempt.ip):
+            if bucket == "account" and _incr(key, window, time.time() + window) == limit:
+                filled.append(bucket)
+    except Exception as error:  # the cache went away after ``begin``: the reservation stays counted
+        _uncounted_while_down(attempt.scope, error)
     attempt.reserved = {}
     return [bucket for bucket in BUCKETS if bucket in filled]
 
@@ -267,11 +294,14 @@ def succeeded(attempt):
     """The attempt succeeded: the IP gets its reservation back and the pair
     forgets its failures; the account's count stays, so that a login
     between guesses from elsewhere gives those guesses no fresh start."""
-    for bucket, (key, _count, _limit) in attempt.reserved.items():
-        if bucket == "ip":
-            _decr(key)
+    try:
+        for bucket, (key, _count, _limit) in attempt.reserved.items():
+            if bucket == "ip":
+                _decr(key)
+        clear_pair(attempt.scope, attempt.email, attempt.ip)
+    except Exception as error:  # the cache went away after ``begin``: the IP keeps its reservation
+        _uncounted_while_down(attempt.scope, error)
     attempt.reserved = {}
-    clear_pair(attempt.scope, attempt.email, attempt.ip)
 
 
 def clear_pair(scope, email, ip):
@@ -286,7 +316,10 @@ def clear_account(scope, email):
     """Forget the account's count (the second factor passed: the person
     holds the device)."""
     keys = [key for bucket, key, _limit in _keys(scope, email, None) if bucket == "account"]
-    cache.delete_many([name for key in keys for name in (key, f"{key}:until")])
+    try:
+        cache.delete_many([name for key in keys for name in (key, f"{key}:until")])
+    except Exception as error:  # the cache went away after the attempt was let through
+        _uncounted_while_down(scope, error)
 
 
 def minutes(seconds):
