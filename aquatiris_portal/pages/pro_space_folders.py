@@ -65,9 +65,11 @@ def clean_query(raw):
 
 
 def clean_sort(raw):
+    """One of the list's sorts, ascending or descending: a finite set, since
+    each sort is a compiled query shape (``?sort=--name`` is not another one)."""
     raw = raw or DEFAULT_SORT
     key = raw.lstrip("-")
-    return raw if key in SORTS else DEFAULT_SORT
+    return ("-" if raw.startswith("-") else "") + key if key in SORTS else DEFAULT_SORT
 
 
 def overdue_choices():
