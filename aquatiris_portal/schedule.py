@@ -26,11 +26,16 @@ import dramatiq
 from django.utils.module_loading import import_string
 
 from .conf import DEFAULTS, app_settings
+from .notifications.broker_refusals import BROKER_REFUSALS, Refusals
 from .sync.intervals import claim_period
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["sync_tick", "mail_tick", "notify_tick"]  # the actors (aquatiris_portal/tasks.py star-imports them)
+
+# Jobs the broker refused to take (Redis down or restarting): the tick goes
+# on with its other jobs and the next tick sends them; one warning a minute.
+_refused_jobs = Refusals()
 
 # tick: every how many minutes the scheduler sends it.
 TICKS = {"sync_tick": 1, "mail_tick": 1, "notify_tick": 15}
@@ -54,7 +59,19 @@ class Job:
     def run(self, now=None, force=False):
         job = import_string(self.path)
         if isinstance(job, dramatiq.Actor):
-            return job.send()
+            try:
+                return job.send()
+            except BROKER_REFUSALS as error:
+                if count := _refused_jobs.add():
+                    logger.warning(
+                        "Broker unreachable (%s: %s): %d job(s) not sent since the last warning, the last %s; "
+                        "the next tick sends them",
+                        type(error).__name__,
+                        error,
+                        count,
+                        self.name,
+                    )
+                return None
         if self.tick == "notify_tick":
             return job(now=now, force=force)
         return job()
