@@ -190,6 +190,12 @@ class Applier:
         # changed; not while most are found unchanged (a re-import): those
         # are never parsed at all.
         self.precheck = {name: not model.objects.exists() for name, model in MODELS.items()}
+        # Tables without a row when the run started (a first full import):
+        # the staging holds each id once, so no id of a batch is there yet
+        # and the look-up of existing rows is skipped. Should one be there
+        # after all (written by someone else meanwhile), the COPY's unique
+        # violation has the batch upserted row by row.
+        self.empty = dict(self.precheck)
 
     def _meanwhile(self):
         if self.meanwhile is not None:
@@ -327,6 +333,9 @@ class Applier:
         row since); return the other items. The current values of the rows
         that exist and changed are fetched for the rest of the batch
         (``self.existing``)."""
+        if self.empty[record_type]:
+            self.existing = {}
+            return items
         model = MODELS[record_type]
         guards = GUARDS.get(record_type, ())
         found = {
