@@ -74,11 +74,12 @@ def client_message_recipients(
 def reply_to(recipient: str, portal_request: PortalRequest) -> list[str]:
     """The franchisee answers through his link only: his mails' Reply-To is
     the portal's sender, whose replies nobody reads (docs/features.md: the mailbox
-    sends back a kind notice). The network head (staff) may still write to
-    the client directly."""
+    sends back a kind notice). The network head (staff) may still write
+    directly to the person who sent the request: a household member at her
+    own address, as her copy (``copy_address``), not the owner's."""
     if recipient == FRANCHISEE:
         return [default_from_email()]
-    return [portal_request.client_email]
+    return [copy_address(portal_request)]
 
 
 def client_copy(portal_request: PortalRequest, franchisee: Franchisee | None) -> tuple[list[str], list[str]]:
