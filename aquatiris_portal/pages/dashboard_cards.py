@@ -240,9 +240,10 @@ def emergency_html(page, installations):
     if not page.emergency_text:
         return ""
     if page.emergency_phone:
+        call = _("Call")  # out of the f-string: makemessages does not read inside one
         number = (
             f'<p><a class="aqp-button aqp-button--primary" href="tel:{e(page.emergency_phone.replace(" ", ""))}">'
-            f'<span aria-hidden="true">☎ </span>{_("Call")} {e(page.emergency_phone)}</a></p>'
+            f'<span aria-hidden="true">☎ </span>{call} {e(page.emergency_phone)}</a></p>'
         )
     else:
         rows = []
@@ -258,9 +259,10 @@ def emergency_html(page, installations):
                 f"{e(franchisee.company)} : {e(franchisee.phone)}</a>{which}</li>"
             )
         number = f'<ul class="aqp-emergency__phones">{"".join(rows)}</ul>'
+    heading = _("In an emergency")
     html = (
         '<aside class="aqp-emergency" aria-labelledby="emergency-heading">'
-        f'<h2 id="emergency-heading"><span aria-hidden="true">⚠ </span>{_("In an emergency")}</h2>'
+        f'<h2 id="emergency-heading"><span aria-hidden="true">⚠ </span>{heading}</h2>'
         f"<p>{linebreaksbr(page.emergency_text, autoescape=True)}</p>{number}</aside>"
     )
     return mark_safe(html)  # noqa: S308  every value went through e() or linebreaksbr
