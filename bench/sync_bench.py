@@ -3,6 +3,7 @@
     .venv/bin/python bench/sync_bench.py                      # 100k clients, 150k installations, 500k documents
     .venv/bin/python bench/sync_bench.py --scale 0.1          # a tenth of it
     .venv/bin/python bench/sync_bench.py --database-url postgres://user@host:5432/db   # an existing database (emptied!)
+    .venv/bin/python bench/sync_bench.py --no-reimport --before /tmp/old-clone --pairs 2   # old vs this, interleaved
 
 Without --database-url a throw-away PostgreSQL cluster is started (Debian's
 binaries, as in tests/integration/conftest.py) and removed at the end.
@@ -24,7 +25,9 @@ The first import also reports the CPU seconds of the importer and of its
 PostgreSQL backend, and the 1-minute load average before and after it: on
 a loaded machine the wall clock swings 2x between two runs of the same code,
 the CPU time is the work (bench/RESULTS.md,
-2026-12-07: 42.7 -> 35.9 CPU-s for 750,250 records).
+2026-12-07: 42.7 -> 35.9 CPU-s for 750,250 records). ``--before`` runs another
+checkout's importer (a clone at an older commit, ``--code``) and this one in
+turn, each in its own process and cluster, and prints one table of both.
 """
 
 import argparse
