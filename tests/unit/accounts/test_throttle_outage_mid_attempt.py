@@ -10,19 +10,15 @@ from django.contrib.auth.hashers import check_password as django_check_password
 from django.urls import reverse
 
 from aquatiris_portal.accounts import throttle
-from aquatiris_portal.security_log import cache_outage
 from tests import factories
+from tests.unit.accounts.test_throttle_cache_outage import PASSWORD, warnings_again  # noqa: F401  (fixture)
 from tests.unit.site.test_cache_outage import flaky_cache  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "correct-Horse-battery-9"
-
 
 @pytest.fixture(autouse=True)
-def warnings_again(monkeypatch):
-    monkeypatch.setattr(cache_outage, "_last_warning", {})
-    monkeypatch.setattr(throttle, "_refused", [0])
+def uncounted_again(monkeypatch):
     monkeypatch.setattr(throttle, "_uncounted", [0])
 
 

@@ -37,27 +37,24 @@ def translated_in(tree):
             yield args[0], args[1], id(node) in inside
 
 
-def test_no_translation_call_hides_in_an_f_string():
+def translated_in_package():
+    """(file, context, msgid, whether inside an f-string) of every translation call of the package's code."""
     package = Path(aquatiris_portal.__file__).parent
-    hidden = sorted(
-        f"{path.relative_to(package)}: {msgid!r}"
-        for path in package.rglob("*.py")
-        if "migrations" not in path.parts
-        for _context, msgid, in_fstring in translated_in(ast.parse(path.read_text(), str(path)))
-        if in_fstring
-    )
+    for path in sorted(package.rglob("*.py")):
+        if "migrations" not in path.parts:
+            for context, msgid, in_fstring in translated_in(ast.parse(path.read_text(), str(path))):
+                yield path.relative_to(package), context, msgid, in_fstring
+
+
+def test_no_translation_call_hides_in_an_f_string():
+    hidden = [f"{path}: {msgid!r}" for path, _context, msgid, in_fstring in translated_in_package() if in_fstring]
     assert not hidden, f"makemessages cannot see these (translate them before the f-string): {hidden}"
 
 
 def test_every_string_the_code_translates_is_in_the_catalogue(catalogue):  # noqa: F811
     _header, entries = catalogue
     known = {(e["msgctxt"] or "", e["msgid"]) for e in entries}
-    package = Path(aquatiris_portal.__file__).parent
-    missing = sorted(
-        f"{path.relative_to(package)}: {msgid!r}"
-        for path in package.rglob("*.py")
-        if "migrations" not in path.parts
-        for context, msgid, _in_fstring in translated_in(ast.parse(path.read_text(), str(path)))
-        if (context, msgid) not in known
-    )
+    missing = [
+        f"{path}: {msgid!r}" for path, context, msgid, _ in translated_in_package() if (context, msgid) not in known
+    ]
     assert not missing, f"not in the French catalogue: {missing}"
