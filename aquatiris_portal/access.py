@@ -305,12 +305,14 @@ def spanc_documents(user: User) -> QuerySet[PortalDocument]:
     return documents_of_spanc(spanc)
 
 
+def _spanc_may_read(spanc: Spanc) -> Q:
+    """Of the documents on a SPANC's territory, those it reads: shared with SPANC, or its own upload."""
+    return Q(visible_to_spanc=True) | Q(uploaded_by_spanc=spanc)
+
+
 def documents_of_spanc(spanc: Spanc) -> QuerySet[PortalDocument]:
     """What ``spanc_documents`` gives the SPANC's account, from the record."""
-    return PortalDocument.objects.live().filter(
-        Q(visible_to_spanc=True) | Q(uploaded_by_spanc=spanc),
-        installation__spanc=spanc,
-    )
+    return PortalDocument.objects.live().filter(_spanc_may_read(spanc), installation__spanc=spanc)
 
 
 def documents_of_spanc_installation(spanc: Spanc, installation: Any) -> QuerySet[PortalDocument]:
@@ -318,10 +320,7 @@ def documents_of_spanc_installation(spanc: Spanc, installation: Any) -> QuerySet
     ``installations_of_spanc(spanc)`` (its pk, or an ``OuterRef`` to it in a
     query of those installations): the territory is that installation's, not
     joined again for each document (the folder list's per-folder figures)."""
-    return PortalDocument.objects.live().filter(
-        Q(visible_to_spanc=True) | Q(uploaded_by_spanc=spanc),
-        installation=installation,
-    )
+    return PortalDocument.objects.live().filter(_spanc_may_read(spanc), installation=installation)
 
 
 def documents_for(user: User) -> QuerySet[PortalDocument]:
