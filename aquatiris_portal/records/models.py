@@ -253,7 +253,13 @@ class Installation(SyncedRecord, Address):
             models.Index(fields=["spanc", "created_at"], name="aqp_inst_spanc_created"),
             # Pro space folder list: a page of a territory in either order
             # is read from these indexes, without sorting the territory.
-            models.Index(fields=["spanc", "client_sort_name", "reference", "id"], name="aqp_inst_spanc_name"),
+            # The search's words last (after the unique id: the order is the
+            # same): a search's count and page filter the territory from this
+            # index alone, without reading the table (a key column, not
+            # INCLUDE, which SQLite refuses with a warning).
+            models.Index(
+                fields=["spanc", "client_sort_name", "reference", "id", "search_words"], name="aqp_inst_spanc_name"
+            ),
             models.Index(fields=["spanc", "city", "client_sort_name", "reference", "id"], name="aqp_inst_spanc_town"),
             # Planning columns of the folder list: by installation date, by stage.
             models.Index(
