@@ -13,6 +13,7 @@ both rooms, and reads only conf.
 """
 
 import datetime
+import re
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -24,13 +25,20 @@ from ..conf import public_base_url
 SLOT_HOURS = {"morning": (8, 12), "afternoon": (14, 18)}
 
 
+# Every kind of line break (a lone CR from an old export, U+2028 from a
+# word processor) is the value's one \n: a mail transfer turns a lone CR into
+# a line end, cutting the property in two. Other control characters have no
+# place in a TEXT value (RFC 5545 3.3.11): dropped.
+_BREAKS = re.compile("\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def escape(value):
     return (
-        str(value)
+        _CONTROLS.sub("", _BREAKS.sub("\n", str(value)))
         .replace("\\", "\\\\")
         .replace(";", "\\;")
         .replace(",", "\\,")
-        .replace("\r\n", "\\n")
         .replace("\n", "\\n")
     )
 
