@@ -265,7 +265,13 @@ class Installation(SyncedRecord, Address):
             models.Index(
                 fields=["spanc", "installed_on", "client_sort_name", "reference", "id"], name="aqp_inst_spanc_installed"
             ),
-            models.Index(fields=["spanc", "stage", "client_sort_name", "reference", "id"], name="aqp_inst_spanc_stage"),
+            # The maintenance filter's dates last (after the unique id): the
+            # "no maintenance for N months" count of the folders in service
+            # reads this index alone, without the table.
+            models.Index(
+                fields=["spanc", "stage", "client_sort_name", "reference", "id", "last_maintenance_on", "installed_on"],
+                name="aqp_inst_spanc_stage",
+            ),
             # Last maintenance column and the "no maintenance for more than N months" filter.
             models.Index(
                 fields=["spanc", "last_maintenance_on", "client_sort_name", "reference", "id"],
