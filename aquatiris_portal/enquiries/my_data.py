@@ -5,7 +5,11 @@ The person, not their client record: their account and memberships, the
 requests they sent with the whole thread and the messages they wrote
 elsewhere, the files they uploaded, their notification preferences, the
 files they opened (the document access log) and the security log's entries
-about them. Each list is bounded by the person's own rows, read in chunks."""
+about them. Each membership carries the person's own visit marks of that
+record (« Nouveau »: previous visit, this visit started) and, for a client,
+its installations' references; a household member's marks stay on their own
+membership, never in this export. Each list is bounded by the person's own
+rows, read in chunks."""
 
 import json
 
@@ -14,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..notifications.preferences import NotificationPreference
-from ..records.models import PortalDocument
+from ..records.models import Installation, PortalDocument
 from ..security_log.access_models import DocumentAccess
 from ..security_log.models import SecurityEvent
 from .archive_zip import safe_name
@@ -23,17 +27,35 @@ from .models import PortalRequest, RequestAttachment, RequestMessage
 CHUNK = 500
 
 
+def _installation_references(client_ids):
+    """{client id: [installation references]} of the person's clients: one query."""
+    references = {}
+    rows = Installation.objects.filter(client_id__in=client_ids).order_by("client_id", "reference")
+    for client_id, reference in rows.values_list("client_id", "reference").iterator(CHUNK):
+        references.setdefault(client_id, []).append(reference)
+    return references
+
+
 def _account(user):
     account = getattr(user, "portal_account", None)
+    rows = list(user.portal_memberships.select_related("client", "spanc").order_by("pk"))
+    # The installations of the clients the person still belongs to (not of one they left).
+    installations = _installation_references({row.client_id for row in rows if row.client_id and not row.removed_at})
     memberships = [
         {
             "client": membership.client.code if membership.client_id else None,
             "spanc": membership.spanc.name if membership.spanc_id else None,
+            "installations": installations.get(membership.client_id, [])
+            if membership.client_id and not membership.removed_at
+            else None,
             "role": membership.role,
             "since": membership.created_at,
             "removed_at": membership.removed_at,
+            # « Nouveau » of this record (accounts/new_marks.py): this person's row only.
+            "previous_visit_at": membership.previous_visit_at,
+            "visit_started_at": membership.visit_started_at,
         }
-        for membership in user.portal_memberships.select_related("client", "spanc").order_by("pk")
+        for membership in rows
     ]
     return {
         "email": user.email,
