@@ -26,6 +26,7 @@ import decimal
 import logging
 import os
 import time
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import IO, Any
@@ -409,11 +410,19 @@ def validate_uploads(
     return checked
 
 
+# The longest base name kept, in UTF-8 bytes: a file system takes 255 bytes
+# a name, and 80 characters of "𝐑" (4 bytes each) were 320.
+_BASE_MAX_BYTES = 160
+
+
 def safe_filename(name: str | None, kind: str) -> str:
     """A stored name: the person's base name, the extension of the real kind."""
-    base = os.path.splitext(os.path.basename(name or ""))[0][:80] or "fichier"
+    # NFC first: a Mac sends "été" as e + combining accents, which
+    # get_valid_filename would drop ("ete"), leaving Windows' "été" as it is.
+    base = os.path.splitext(os.path.basename(unicodedata.normalize("NFC", name or "")))[0][:80]
     try:
-        base = get_valid_filename(base)
+        base = get_valid_filename(base).lstrip(".")  # never a hidden file (".pdf.pdf")
     except Exception:
-        base = "fichier"
-    return f"{base}.{KINDS[kind][1]}"
+        base = ""
+    base = base.encode("utf-8")[:_BASE_MAX_BYTES].decode("utf-8", "ignore")
+    return f"{base or 'fichier'}.{KINDS[kind][1]}"
