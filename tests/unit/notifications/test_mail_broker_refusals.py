@@ -6,38 +6,23 @@ import logging
 
 import pytest
 from django.core import mail as django_mail
-from django.db import transaction
 from hypothesis import given
 from hypothesis import strategies as st
 
 from aquatiris_portal.models import OutgoingMail
 from aquatiris_portal.notifications import mail as mail_module
-from aquatiris_portal.notifications import tasks
-from aquatiris_portal.notifications.mail import REFUSALS_WARN_EVERY_SECONDS, Refusals, queue_mail
+from aquatiris_portal.notifications.mail import REFUSALS_WARN_EVERY_SECONDS, Refusals
 from aquatiris_portal.notifications.tasks import deliver_mail
+from tests.unit.notifications._helpers import hand_clock, queue_code_mail, sweep_and_deliver
 
 # Committed for real: mails are enqueued on commit, and the worker thread reads them.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-QUEUE = "aquatiris_mail"
 
 
 @pytest.fixture
 def clock(monkeypatch):
     """The refusals' clock, moved by hand; a fresh count for each test."""
-    now = [1000.0]
-    monkeypatch.setattr(mail_module, "_refusals", Refusals(clock=lambda: now[0]))
-    return now
-
-
-def _queue(key):
-    with transaction.atomic():
-        return queue_mail(
-            key=key,
-            to=["anne@example.org"],
-            template="aquatiris_portal/mail/otp_code",
-            context={"code": "123456", "minutes": 10, "email": "anne@example.org"},
-        )
+    return hand_clock(monkeypatch, mail_module, "_refusals")
 
 
 def _mail_logs(caplog):
@@ -52,22 +37,19 @@ def test_five_refused_mails_give_one_warning_and_all_are_sent_by_the_sweep(
     caplog,
 ):
     with caplog.at_level(logging.WARNING, logger=mail_module.logger.name):
-        queued = [_queue(f"k{n}") for n in range(5)]
+        queued = [queue_code_mail(f"k{n}") for n in range(5)]
         (warning,) = _mail_logs(caplog)
         assert warning.levelno == logging.WARNING and warning.exc_info is None
         assert warning.args[0] == 1 and "ConnectionError" in warning.getMessage()
 
         clock[0] += REFUSALS_WARN_EVERY_SECONDS  # a minute on, still down: the four since, and this one
-        queued.append(_queue("k5"))
+        queued.append(queue_code_mail("k5"))
         assert [r.args[0] for r in _mail_logs(caplog)] == [1, 5]
 
     pks = [mail.pk for mail in queued]
     assert set(OutgoingMail.objects.filter(pk__in=pks).values_list("status", flat=True)) == {"pending"}
     broker_down.up()
-    for _sweep in range(2):  # the second finds nothing left
-        tasks.sweep_unsent_mail.fn()
-        stub_broker.join(QUEUE, timeout=30_000)
-        worker.join()
+    sweep_and_deliver(stub_broker, worker)  # the second sweep finds nothing left
     assert set(OutgoingMail.objects.filter(pk__in=pks).values_list("status", flat=True)) == {"sent"}
     assert len(django_mail.outbox) == 6
 
@@ -78,7 +60,7 @@ def test_an_error_that_is_not_an_outage_keeps_its_traceback_each_time(monkeypatc
 
     monkeypatch.setattr(deliver_mail, "send", bug)
     with caplog.at_level(logging.WARNING, logger=mail_module.logger.name):
-        queued = [_queue(f"bug{n}") for n in range(2)]
+        queued = [queue_code_mail(f"bug{n}") for n in range(2)]
     assert [(r.levelno, r.exc_info is not None) for r in _mail_logs(caplog)] == [(logging.ERROR, True)] * 2
     assert {OutgoingMail.objects.get(pk=m.pk).status for m in queued} == {"pending"}
 

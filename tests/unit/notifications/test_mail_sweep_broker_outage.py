@@ -7,36 +7,21 @@ import logging
 
 import pytest
 from django.core import mail as django_mail
-from django.db import transaction
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from aquatiris_portal.models import OutgoingMail
 from aquatiris_portal.notifications import tasks
-from aquatiris_portal.notifications.broker_refusals import REFUSALS_WARN_EVERY_SECONDS, Refusals
-from aquatiris_portal.notifications.mail import queue_mail
+from aquatiris_portal.notifications.broker_refusals import REFUSALS_WARN_EVERY_SECONDS
+from tests.unit.notifications._helpers import hand_clock, queue_code_mail, sweep_and_deliver
 
 # Committed for real: mails are enqueued on commit, and the worker thread reads them.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-QUEUE = "aquatiris_mail"
 
 
 @pytest.fixture
 def clock(monkeypatch):
     """The sweep's refusals clock, moved by hand; a fresh count for each test."""
-    now = [1000.0]
-    monkeypatch.setattr(tasks, "_sweep_refusals", Refusals(clock=lambda: now[0]))
-    return now
-
-
-def _queue(key):
-    with transaction.atomic():
-        return queue_mail(
-            key=key,
-            to=["anne@example.org"],
-            template="aquatiris_portal/mail/otp_code",
-            context={"code": "123456", "minutes": 10, "email": "anne@example.org"},
-        )
+    return hand_clock(monkeypatch, tasks, "_sweep_refusals")
 
 
 def _sweep_warnings(caplog):
@@ -50,7 +35,7 @@ def _status(mail):
 def test_the_sweep_waits_out_an_outage_and_the_next_tick_sends_the_mail_once(
     broker_down, stub_broker, worker, clock, caplog
 ):
-    queued = _queue("outage")  # its own enqueue refused: pending
+    queued = queue_code_mail("outage")  # its own enqueue refused: pending
     with caplog.at_level(logging.WARNING, logger=tasks.logger.name):
         tasks.sweep_unsent_mail.fn()  # raised the broker's ConnectionError before
         tasks.sweep_unsent_mail.fn()  # the same minute: counted, not told
@@ -63,16 +48,13 @@ def test_the_sweep_waits_out_an_outage_and_the_next_tick_sends_the_mail_once(
     assert _status(queued) == OutgoingMail.Status.PENDING and django_mail.outbox == []
 
     broker_down.up()
-    for _tick in range(2):  # the second tick finds nothing left to send
-        tasks.sweep_unsent_mail.fn()
-        stub_broker.join(QUEUE, timeout=30_000)
-        worker.join()
+    sweep_and_deliver(stub_broker, worker)  # the second tick finds nothing left to send
     assert _status(queued) == OutgoingMail.Status.SENT
     assert [m.to for m in django_mail.outbox] == [["anne@example.org"]]
 
 
 def test_a_refused_sweep_stops_at_the_first_refusal_and_loses_no_mail(monkeypatch, stub_broker, clock):
-    queued = [_queue(f"k{n}") for n in range(3)]
+    queued = [queue_code_mail(f"k{n}") for n in range(3)]
     stub_broker.flush_all()  # their own jobs lost with the broker's memory
     tried = []
 
@@ -87,7 +69,7 @@ def test_a_refused_sweep_stops_at_the_first_refusal_and_loses_no_mail(monkeypatc
 
 
 def test_a_bug_that_is_not_an_outage_still_raises(monkeypatch, stub_broker, clock):
-    _queue("bug")
+    queue_code_mail("bug")
 
     def bug(pk):
         raise TypeError("not serialisable")
