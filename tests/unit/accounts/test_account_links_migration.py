@@ -7,31 +7,17 @@ import datetime
 import importlib
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from aquatiris_portal.models import Membership, PortalAccount
 from tests import factories
+from tests.unit._migrations import APP, migrate, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-APP = "aquatiris_portal"
 BEFORE_MEMBERSHIPS = (APP, "0032_memberships")
 MEMBERSHIPS = (APP, "0033_memberships_from_accounts")
 BEFORE_REMOVAL = (APP, "0038_outbox_proof_event_kinds")
-
-
-def _migrate(target):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate([target])
-    return executor.loader.project_state([target]).apps
-
-
-def _latest():
-    # The tests after this one need the latest tables.
-    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes(APP)[0])
 
 
 def _memberships():
@@ -51,7 +37,7 @@ def test_0033_turns_every_account_link_into_its_owner_or_manager_membership_once
     owner, manager, both, lone, household = (factories.user() for _ in range(5))
     activated = timezone.now() - datetime.timedelta(days=30)
     try:
-        old = _migrate(BEFORE_MEMBERSHIPS)
+        old = migrate(BEFORE_MEMBERSHIPS)
         Account = old.get_model(APP, "PortalAccount")
         Account.objects.create(user_id=owner.pk, client_id=client.pk, activated_at=activated)
         Account.objects.create(user_id=manager.pk, spanc_id=spanc.pk, activated_at=activated)
@@ -60,7 +46,7 @@ def test_0033_turns_every_account_link_into_its_owner_or_manager_membership_once
         Account.objects.create(user_id=household.pk)
         old.get_model(APP, "Membership").objects.create(person_id=household.pk, client_id=client.pk, role="household")
 
-        new = _migrate(MEMBERSHIPS)
+        new = migrate(MEMBERSHIPS)
         made = _memberships()
         assert made == {
             (owner.pk, client.pk, None, "owner", None),
@@ -75,11 +61,11 @@ def test_0033_turns_every_account_link_into_its_owner_or_manager_membership_once
         importlib.import_module(f"{APP}.migrations.{MEMBERSHIPS[1]}").forwards(new, None)
         assert _memberships() == made
 
-        _migrate(BEFORE_MEMBERSHIPS)
+        migrate(BEFORE_MEMBERSHIPS)
         assert _memberships() == {(household.pk, client.pk, None, "household", None)}
         assert PortalAccount.objects.count() == 5  # the accounts themselves untouched
     finally:
-        _latest()
+        migrate_to_latest()
 
 
 def test_0039_keeps_every_link_as_a_membership_and_going_back_refills_the_links():
@@ -93,7 +79,7 @@ def test_0039_keeps_every_link_as_a_membership_and_going_back_refills_the_links(
     newcomer, manager, partner, landlord, gone = (factories.user() for _ in range(5))
     activated = timezone.now() - datetime.timedelta(days=3)
     try:
-        old = _migrate(BEFORE_REMOVAL)
+        old = migrate(BEFORE_REMOVAL)
         Account = old.get_model(APP, "PortalAccount")
         OldMembership = old.get_model(APP, "Membership")
         Account.objects.create(user_id=newcomer.pk, client_id=linked_only.pk, activated_at=activated)
@@ -102,7 +88,7 @@ def test_0039_keeps_every_link_as_a_membership_and_going_back_refills_the_links(
         Account.objects.create(user_id=partner.pk)
         OldMembership.objects.create(person_id=partner.pk, client_id=house.pk, role="household")
 
-        _latest()
+        migrate_to_latest()
         made = _memberships()
         assert made == {
             (newcomer.pk, linked_only.pk, None, "owner", None),
@@ -119,7 +105,7 @@ def test_0039_keeps_every_link_as_a_membership_and_going_back_refills_the_links(
         Membership.objects.create(person=gone, client=left, role="owner", removed_at=timezone.now())
         made = _memberships()
 
-        old = _migrate(BEFORE_REMOVAL)
+        old = migrate(BEFORE_REMOVAL)
         rows = old.get_model(APP, "PortalAccount").objects.values_list("user_id", "client_id", "spanc_id")
         links = {user: (client, spanc_id) for user, client, spanc_id in rows}
         assert links == {
@@ -131,7 +117,7 @@ def test_0039_keeps_every_link_as_a_membership_and_going_back_refills_the_links(
         }
         assert _memberships() == made  # going back removes no membership
 
-        _latest()
+        migrate_to_latest()
         assert _memberships() == made  # and forward again adds none
     finally:
-        _latest()
+        migrate_to_latest()

@@ -6,30 +6,16 @@ going back leaves the accounts and memberships as they were."""
 import importlib
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from aquatiris_portal.models import Membership, PortalAccount
 from tests import factories
+from tests.unit._migrations import APP, migrate, migrate_to_latest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-APP = "aquatiris_portal"
 BEFORE = (APP, "0041_installation_autovacuum")
 MARKS = (APP, "0042_membership_visit_marks")
-
-
-def _migrate(target):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate([target])
-    return executor.loader.project_state([target]).apps
-
-
-def _latest():
-    # The tests after this one need the latest tables.
-    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes(APP)[0])
 
 
 def _marks():
@@ -48,7 +34,7 @@ def test_0042_seeds_each_membership_from_its_person_s_account_and_goes_back_clea
     first_home, second_home = factories.client(), factories.client()
     spanc = factories.spanc()
     try:
-        old = _migrate(BEFORE)
+        old = migrate(BEFORE)
         Account = old.get_model(APP, "PortalAccount")
         OldMembership = old.get_model(APP, "Membership")
         Account.objects.create(user_id=landlord.pk, previous_visit_at=previous, last_visit_at=last)
@@ -65,7 +51,7 @@ def test_0042_seeds_each_membership_from_its_person_s_account_and_goes_back_clea
             OldMembership.objects.create(person_id=person.pk, role=role, **record)
         accounts_before = set(Account.objects.values_list("user_id", "previous_visit_at", "last_visit_at"))
 
-        new = _migrate(MARKS)
+        new = migrate(MARKS)
         marks = _marks()
         by_person = {}
         for (person, _pk), mark in marks.items():
@@ -82,7 +68,7 @@ def test_0042_seeds_each_membership_from_its_person_s_account_and_goes_back_clea
         importlib.import_module(f"{APP}.migrations.{MARKS[1]}").seed_from_accounts(new, None)
         assert _marks() == marks
 
-        old = _migrate(BEFORE)
+        old = migrate(BEFORE)
         assert (
             set(
                 old.get_model(APP, "PortalAccount").objects.values_list("user_id", "previous_visit_at", "last_visit_at")
@@ -92,8 +78,8 @@ def test_0042_seeds_each_membership_from_its_person_s_account_and_goes_back_clea
         assert old.get_model(APP, "Membership").objects.count() == 5
         assert "visit_started_at" not in {f.name for f in old.get_model(APP, "Membership")._meta.get_fields()}
 
-        _latest()
+        migrate_to_latest()
         assert _marks() == marks  # forward again: the same seeds
         assert PortalAccount.objects.count() == 3
     finally:
-        _latest()
+        migrate_to_latest()

@@ -3,12 +3,11 @@ space pages (and in their revisions, which the editor's form and a revert
 read); 0031 removes them from the settings."""
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from wagtail.models import Page, Revision, Site
 
 from aquatiris_portal.pages.client_space import ClientSpacePage
 from aquatiris_portal.pages.pro_space import ProSpacePage
+from tests.unit._migrations import migrate, migrate_to_latest
 
 BEFORE = ("aquatiris_portal", "0029_trusted_browsers")
 AFTER = ("aquatiris_portal", "0031_remove_space_texts_from_settings")
@@ -23,13 +22,6 @@ TEXTS = {
 }
 
 
-def _migrate(target):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate([target])
-    return executor.loader.project_state([target]).apps
-
-
 @pytest.mark.django_db(transaction=True)
 def test_each_site_texts_land_on_its_own_space_pages(wagtail_tree):
     root = Page.get_first_root_node()
@@ -42,7 +34,7 @@ def test_each_site_texts_land_on_its_own_space_pages(wagtail_tree):
     pros = [home.add_child(instance=ProSpacePage(title="Espace pro", slug="espace-pro")) for home in homes]
     spaces[0].save_revision()  # a draft: its revision must carry the texts too
     try:
-        old_apps = _migrate(BEFORE)
+        old_apps = migrate(BEFORE)
         settings_model = old_apps.get_model("aquatiris_portal", "PortalSettings")
         for n, site in enumerate(sites, start=1):
             settings_model.objects.update_or_create(
@@ -53,9 +45,8 @@ def test_each_site_texts_land_on_its_own_space_pages(wagtail_tree):
             revision.content = {k: v for k, v in revision.content.items() if k not in ("intro", "emergency_text")}
             revision.save(update_fields=["content"])
     finally:
-        _migrate(AFTER)
-        # Then on to the latest migration: the tests after this one need the later tables.
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("aquatiris_portal")[0])
+        migrate(AFTER)
+        migrate_to_latest()
 
     for n, (site, space, pro) in enumerate(zip(sites, spaces, pros, strict=True), start=1):
         space = ClientSpacePage.objects.get(pk=space.pk)
