@@ -9,28 +9,17 @@ from hypothesis import strategies as st
 from wagtail.models import Site
 
 from aquatiris_portal.enquiries import greetings, threads
-from aquatiris_portal.enquiries.services import register_serial_number, submit_request
+from aquatiris_portal.enquiries.services import register_serial_number
 from aquatiris_portal.models import OutgoingMail, PortalRequest, PortalSettings
 from tests import factories
+from tests.unit.enquiries._helpers import durand_household, greeting, send_request
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal_public_url")]
 
 
-def _first_line(mail):
-    return mail.body_text.splitlines()[0]
-
-
 def _answer_mails(client, sender):
     """The mails of an answer to a question ``sender`` (a person, or None) sent about ``client``, by address."""
-    portal_request = submit_request(
-        user=sender,
-        client=client,
-        installation=factories.installation(client=client),
-        kind=PortalRequest.Kind.QUESTION,
-        message="Une question",
-        subject_label="Question",
-        portal_settings=None,
-    )
+    portal_request = send_request(client, sender)
     answer = threads.post_message(
         portal_request,
         role="staff",
@@ -43,24 +32,21 @@ def _answer_mails(client, sender):
 
 
 def test_a_household_member_who_asked_is_greeted_by_her_own_name():
-    durand = factories.client(first_name="Anne", last_name="Durand")
-    factories.client_user(durand, first_name="Paul", last_name="Durand")
-    claire = factories.member(durand, first_name="Claire", last_name="Martin")
+    durand, _paul, claire = durand_household()
 
     mails = _answer_mails(durand, claire)
 
-    assert _first_line(mails[claire.email]).endswith(" Claire Martin,")
-    assert _first_line(mails[durand.email]).endswith(" Paul Durand,")  # the owner, at the client's address
+    assert greeting(mails[claire.email]).endswith(" Claire Martin,")
+    assert greeting(mails[durand.email]).endswith(" Paul Durand,")  # the owner, at the client's address
 
 
 def test_an_owner_who_asked_is_greeted_by_his_name_or_the_client_s_when_he_gave_none():
-    durand = factories.client(first_name="Anne", last_name="Durand")
-    owner = factories.client_user(durand, first_name="Paul", last_name="Durand")
-    assert _first_line(_answer_mails(durand, owner)[durand.email]).endswith(" Paul Durand,")
+    durand, owner, _no_member = durand_household(member=False)
+    assert greeting(_answer_mails(durand, owner)[durand.email]).endswith(" Paul Durand,")
 
     leroy = factories.client(first_name="Jeanne", last_name="Leroy")
     nameless = factories.client_user(leroy)
-    assert _first_line(_answer_mails(leroy, nameless)[leroy.email]).endswith(" Jeanne Leroy,")
+    assert greeting(_answer_mails(leroy, nameless)[leroy.email]).endswith(" Jeanne Leroy,")
 
 
 def test_a_client_nobody_logs_in_for_is_greeted_by_the_names_of_the_request():
@@ -80,7 +66,7 @@ def test_a_client_nobody_logs_in_for_is_greeted_by_the_names_of_the_request():
     (mail,) = OutgoingMail.objects.filter(key__startswith=f"request_message:{answer.pk}:")
 
     assert mail.to == [client.email]
-    assert _first_line(mail).endswith(" Louis Petit,")
+    assert greeting(mail).endswith(" Louis Petit,")
 
 
 def _warranty_mail(installation, user):
@@ -97,15 +83,13 @@ def _warranty_mail(installation, user):
 
 @pytest.mark.parametrize("registered_by", ["owner", "household"])
 def test_the_warranty_confirmation_greets_the_owner_it_goes_to(registered_by):
-    durand = factories.client(first_name="Anne", last_name="Durand")
-    owner = factories.client_user(durand, first_name="Paul", last_name="Durand")
-    claire = factories.member(durand, first_name="Claire", last_name="Martin")
+    durand, owner, claire = durand_household()
     installation = factories.installation(client=durand, stage="commissioned")
 
     mail = _warranty_mail(installation, owner if registered_by == "owner" else claire)
 
     assert mail.to == [durand.email]
-    assert _first_line(mail).endswith(" Paul Durand,")
+    assert greeting(mail).endswith(" Paul Durand,")
 
 
 def test_the_warranty_confirmation_to_an_address_without_account_greets_the_client():
@@ -113,7 +97,7 @@ def test_the_warranty_confirmation_to_an_address_without_account_greets_the_clie
 
     mail = _warranty_mail(installation, factories.user(is_staff=True))
 
-    assert _first_line(mail).endswith(" Louis Petit,")
+    assert greeting(mail).endswith(" Louis Petit,")
 
 
 @pytest.fixture

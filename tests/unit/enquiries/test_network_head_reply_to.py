@@ -6,10 +6,9 @@ the franchisee's Reply-To stays the portal's sender (he answers by link)."""
 import pytest
 from wagtail.models import Site
 
-from aquatiris_portal.enquiries.services import submit_request
 from aquatiris_portal.models import OutgoingMail, PortalRequest
 from aquatiris_portal.snippets.site_settings import PortalSettings
-from tests import factories
+from tests.unit.enquiries._helpers import durand_household, send_request
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal_public_url")]
 
@@ -24,10 +23,9 @@ def network_head():
 
 
 def _network_head_mail(client, sender, portal_settings):
-    portal_request = submit_request(
-        user=sender,
-        client=client,
-        installation=factories.installation(client=client),
+    portal_request = send_request(
+        client,
+        sender,
         kind=PortalRequest.Kind.AFTER_SALES,
         message="La pompe ne démarre plus",
         subject_label="SAV",
@@ -37,9 +35,7 @@ def _network_head_mail(client, sender, portal_settings):
 
 
 def test_a_household_member_s_request_lets_the_network_head_answer_her(network_head):
-    durand = factories.client(first_name="Anne", last_name="Durand")
-    factories.client_user(durand, first_name="Paul", last_name="Durand")
-    claire = factories.member(durand, first_name="Claire", last_name="Martin")
+    durand, _paul, claire = durand_household()
 
     mail = _network_head_mail(durand, claire, network_head)
 
@@ -48,7 +44,6 @@ def test_a_household_member_s_request_lets_the_network_head_answer_her(network_h
 
 
 def test_the_owner_s_request_lets_the_network_head_answer_at_the_client_address(network_head):
-    durand = factories.client(first_name="Anne", last_name="Durand")
-    paul = factories.client_user(durand, first_name="Paul", last_name="Durand")
+    durand, paul, _no_member = durand_household(member=False)
 
     assert _network_head_mail(durand, paul, network_head).reply_to == [durand.email]

@@ -14,25 +14,13 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aquatiris_portal.enquiries.services import submit_request
-from aquatiris_portal.models import Membership, OutgoingMail, PortalAccount, PortalRequest
+from aquatiris_portal.models import Membership, OutgoingMail, PortalAccount
 from aquatiris_portal.notifications.tasks import deliver_mail
 from aquatiris_portal.records.emails import canonical_email
 from tests import factories
+from tests.unit.enquiries._helpers import durand_household, greeting, send_request
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal_public_url")]
-
-
-def _send(client, sender):
-    return submit_request(
-        user=sender,
-        client=client,
-        installation=factories.installation(client=client),
-        kind=PortalRequest.Kind.QUESTION,
-        message="Une question",
-        subject_label="Question",
-        portal_settings=None,
-    )
 
 
 def _mails(portal_request):
@@ -52,27 +40,24 @@ def _delivered_to(portal_request):
 
 
 def test_an_owner_who_sends_a_request_gets_one_copy_at_the_client_address():
-    durand = factories.client(first_name="Anne", last_name="Durand")
-    paul = factories.client_user(durand, first_name="Paul", last_name="Durand")
+    durand, paul, _no_member = durand_household(member=False)
 
-    portal_request = _send(durand, paul)
+    portal_request = send_request(durand, paul)
 
     (copy,) = _copies(portal_request)
     assert copy.to == [durand.email]
-    assert copy.body_text.splitlines()[0].endswith(" Paul Durand,")
+    assert greeting(copy).endswith(" Paul Durand,")
     assert _delivered_to(portal_request).count(durand.email) == 1
 
 
 def test_a_household_member_who_sends_a_request_gets_the_copy_at_her_own_address_and_the_owner_none():
-    durand = factories.client(first_name="Anne", last_name="Durand")
-    factories.client_user(durand, first_name="Paul", last_name="Durand")
-    claire = factories.member(durand, first_name="Claire", last_name="Martin")
+    durand, _paul, claire = durand_household()
 
-    portal_request = _send(durand, claire)
+    portal_request = send_request(durand, claire)
 
     (copy,) = _copies(portal_request)
     assert copy.to == [claire.email]
-    assert copy.body_text.splitlines()[0].endswith(" Claire Martin,")
+    assert greeting(copy).endswith(" Claire Martin,")
     delivered = _delivered_to(portal_request)
     assert delivered.count(claire.email) == 1
     assert durand.email not in delivered  # the owner did not send it
@@ -85,7 +70,7 @@ def test_a_request_sent_for_a_client_by_someone_no_longer_of_it_is_copied_to_the
     claire = factories.member(durand)
     Membership.objects.filter(person=claire).update(removed_at=timezone.now())
 
-    (copy,) = _copies(_send(durand, claire))
+    (copy,) = _copies(send_request(durand, claire))
 
     assert copy.to == [durand.email]
 
@@ -96,9 +81,9 @@ def test_the_sender_s_name_is_written_as_typed_in_the_text_mail():
     factories.client_user(durand)
     typed = factories.member(durand, first_name="Zoé <b>", last_name='O\'Brien & "Fils"')
 
-    (copy,) = _copies(_send(durand, typed))
+    (copy,) = _copies(send_request(durand, typed))
 
-    assert copy.body_text.splitlines()[0].endswith(' Zoé <b> O\'Brien & "Fils",')
+    assert greeting(copy).endswith(' Zoé <b> O\'Brien & "Fils",')
     assert copy.body_html == ""
 
 
@@ -138,7 +123,7 @@ def test_whatever_the_spellings_the_sender_s_address_gets_one_copy_and_no_other_
     Membership.objects.create(person=member, client=client, role=Membership.Role.HOUSEHOLD)
     sender = owner if sender_role == "owner" else member
 
-    portal_request = _send(client, sender)
+    portal_request = send_request(client, sender)
 
     copied = [canonical_email(address) for mail in _copies(portal_request) for address in mail.to]
     assert copied == [sender.username]  # one copy, at the sender's address
