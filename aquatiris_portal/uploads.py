@@ -24,7 +24,9 @@ files left are refused unread.
 import contextvars
 import decimal
 import logging
+import mimetypes
 import os
+import re
 import time
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
@@ -413,15 +415,29 @@ def validate_uploads(
 # The longest base name kept, in UTF-8 bytes: a file system takes 255 bytes
 # a name, and 80 characters of "𝐑" (4 bytes each) were 320.
 _BASE_MAX_BYTES = 160
+_SLASHES = re.compile(r"[/\\]+")
+# Python's own table, not the host's /etc/mime.types: the same names on every host.
+_FILE_TYPES = mimetypes.MimeTypes()
+
+
+def _is_file_type(extension: str) -> bool:
+    return extension.lower() in (*PHOTO_EXTENSIONS, ".pdf", ".docx") or bool(_FILE_TYPES.guess_type(f"f{extension}")[0])
 
 
 def safe_filename(name: str | None, kind: str) -> str:
-    """A stored name: the person's base name, the extension of the real kind."""
+    """A stored name: the person's base name, the extension of the real kind.
+
+    ``name`` is an upload's name (the browser sent its base name) or a
+    document's title ("Contrôle du 12/03/2024", "Devis AQ/22/0457 v1.2"):
+    its slashes are hyphens, not folders, and only a file type's extension
+    is taken off ("v1.2" and "2024.001" stay)."""
     # NFC first: a Mac sends "été" as e + combining accents, which
     # get_valid_filename would drop ("ete"), leaving Windows' "été" as it is.
-    base = os.path.splitext(os.path.basename(unicodedata.normalize("NFC", name or "")))[0][:80]
+    name = _SLASHES.sub("-", unicodedata.normalize("NFC", name or ""))
+    root, extension = os.path.splitext(name)
+    base = (root if _is_file_type(extension) else name)[:80]
     try:
-        base = get_valid_filename(base).lstrip(".")  # never a hidden file (".pdf.pdf")
+        base = get_valid_filename(base).lstrip(".-")  # never a hidden file (".pdf.pdf") nor an option
     except Exception:
         base = ""
     base = base.encode("utf-8")[:_BASE_MAX_BYTES].decode("utf-8", "ignore")

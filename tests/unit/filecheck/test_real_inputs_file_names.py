@@ -1,19 +1,23 @@
 """The stored name of an upload, from what people's computers really send:
 a Mac's decomposed accents (NFD), a right-to-left override hiding an
 extension, "fancy" letters of 4 bytes each, no extension, two of them,
-a leading dot, emoji, control characters. The name keeps the person's
-letters, ends with the real kind's extension and fits a file system."""
+a leading dot, emoji, control characters; and of an imported document,
+from its title ("Contrôle du 12/03/2024", "Devis AQ/22/0457 v1.2"). The
+name keeps the person's letters, ends with the real kind's extension and
+fits a file system."""
 
+import os
+import string
 import unicodedata
 import uuid
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from aquatiris_portal.uploads import KINDS, safe_filename
+from aquatiris_portal.uploads import KINDS, _is_file_type, safe_filename
 
 names = st.text(
     st.one_of(
@@ -54,6 +58,30 @@ def test_a_macs_decomposed_accents_give_the_same_name_with_its_accents(name):
 def test_accented_names_keep_their_letters():
     assert safe_filename("Rapport e\u0301te\u0301.pdf", "pdf") == "Rapport_été.pdf"
     assert safe_filename("Contro\u0302le cuve.heic", "jpeg") == "Contrôle_cuve.jpg"
+
+
+titles = st.text(st.sampled_from(string.ascii_letters + string.digits + " /.-"), min_size=1, max_size=60)
+
+
+def letters_and_digits(text):
+    return "".join(char for char in text if char.isalnum())
+
+
+@given(titles)
+@example("Rapport de contrôle du 12/03/2024")
+@example("Devis AQ/22/0457 v1.2")
+@example("Facture n° 2024.001")
+def test_a_documents_title_keeps_all_its_words_in_its_file_name(title):
+    # An imported document's file name is made from its title (sync/files.py,
+    # enquiries/imports.py): a slash or a dotted number is part of the title.
+    assume(letters_and_digits(title) and not _is_file_type(os.path.splitext(title)[1]))
+    stored = safe_filename(title, "pdf")
+    assert letters_and_digits(stored.removesuffix(".pdf")) == letters_and_digits(title)
+
+
+def test_a_title_with_a_date_names_its_file_with_it():
+    assert safe_filename("Rapport de contrôle du 12/03/2024", "pdf") == "Rapport_de_contrôle_du_12-03-2024.pdf"
+    assert safe_filename("photo.HEIC", "jpeg") == "photo.jpg"
 
 
 @pytest.fixture(scope="module")
