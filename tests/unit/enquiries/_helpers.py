@@ -21,25 +21,14 @@ def durand_household(*, member=True):
     return Household(durand, paul, claire)
 
 
-def send_request(
-    client,
-    sender,
-    *,
-    kind=PortalRequest.Kind.QUESTION,
-    message="Une question",
-    subject_label="Question",
-    portal_settings=None,
-):
+# A question as the form sends one; send_request's keywords replace any of it.
+QUESTION = {"kind": PortalRequest.Kind.QUESTION, "message": "Une question", "subject_label": "Question"}
+
+
+def send_request(client, sender, **fields):
     """``sender`` (a person, or None) sends a request about a new installation of ``client``."""
-    return submit_request(
-        user=sender,
-        client=client,
-        installation=factories.installation(client=client),
-        kind=kind,
-        message=message,
-        subject_label=subject_label,
-        portal_settings=portal_settings,
-    )
+    fields = {**QUESTION, "portal_settings": None, **fields}
+    return submit_request(user=sender, client=client, installation=factories.installation(client=client), **fields)
 
 
 def greeting(mail):

@@ -13,6 +13,9 @@ from tests.unit.enquiries._helpers import durand_household, send_request
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal_public_url")]
 
 
+AFTER_SALES = {"kind": PortalRequest.Kind.AFTER_SALES, "message": "La pompe ne démarre plus", "subject_label": "SAV"}
+
+
 @pytest.fixture
 def network_head():
     site = Site.objects.get(is_default_site=True)
@@ -23,14 +26,7 @@ def network_head():
 
 
 def _network_head_mail(client, sender, portal_settings):
-    portal_request = send_request(
-        client,
-        sender,
-        kind=PortalRequest.Kind.AFTER_SALES,
-        message="La pompe ne démarre plus",
-        subject_label="SAV",
-        portal_settings=portal_settings,
-    )
+    portal_request = send_request(client, sender, portal_settings=portal_settings, **AFTER_SALES)
     return OutgoingMail.objects.get(key=f"request:{portal_request.reference}:network_head")
 
 
