@@ -11,7 +11,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core import mail
 from django.core.checks import Error, Tags, Warning, register
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch, Resolver404, URLResolver, get_resolver, resolve, reverse
 
@@ -362,38 +364,46 @@ def check_private_root(app_configs=None, **kwargs):
     return messages
 
 
-SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+def _default_mailer():
+    """The backend the portal's mails go through (``EmailMessage.send()``
+    without a connection): Django 6.1's default mailer, EMAIL_BACKEND before
+    it. Built, not opened; Django reads its settings, so this touches no
+    setting Django 6.1 deprecates."""
+    if hasattr(mail, "mailers"):
+        return mail.mailers.default
+    return mail.get_connection()  # Django < 6.1
 
 
-def _smtp_in_clear():
-    """The mail connections that go out by SMTP without TLS: Django 6.1's
-    MAILERS (each alias's OPTIONS) or the EMAIL_* settings before it."""
-    mailers = getattr(settings, "MAILERS", None)
-    if mailers:
-        return [
-            f"MAILERS[{alias!r}]"
-            for alias, config in mailers.items()
-            if str(config.get("BACKEND", "")) == SMTP_BACKEND
-            and not ((config.get("OPTIONS") or {}).get("use_tls") or (config.get("OPTIONS") or {}).get("use_ssl"))
-        ]
-    if getattr(settings, "EMAIL_BACKEND", "") != SMTP_BACKEND:
-        return []
-    if getattr(settings, "EMAIL_USE_TLS", False) or getattr(settings, "EMAIL_USE_SSL", False):
-        return []
-    return ["EMAIL_BACKEND"]
+# Django 6.1's mail.W001 already reports MAILERS without a "default".
+_NO_DEFAULT_MAILER = getattr(mail, "MailerDoesNotExist", ())
 
 
 @register(Tags.security, deploy=True)
 def check_mail_tls(app_configs=None, **kwargs):
-    clear = _smtp_in_clear()
-    if not clear:
+    """The portal's mails (recaps, reply links, one-time codes) go through
+    the default mailer; other MAILERS aliases are the host's own."""
+    try:
+        mailer = _default_mailer()
+    except _NO_DEFAULT_MAILER:
         return []
+    except Exception as error:  # noqa: BLE001 - any misconfiguration: said here rather than at the first send
+        return [
+            Error(
+                f"The default mailer cannot be built, so no mail would leave: {error}",
+                hint="Fix MAILERS['default'] (Django 6.1) or EMAIL_BACKEND and the EMAIL_* settings (Django 5.2).",
+                id=_id("E014"),
+            )
+        ]
+    if not isinstance(mailer, SMTPBackend) or mailer.use_tls or mailer.use_ssl:
+        return []
+    setting = "MAILERS['default']" if hasattr(settings, "MAILERS") else "EMAIL_BACKEND"
     return [
         Warning(
-            f"{', '.join(clear)} sends mail by SMTP without TLS: clients' recaps, reply links and one-time codes "
+            f"{setting} sends mail by SMTP without TLS: clients' recaps, reply links and one-time codes "
             "cross the network in clear.",
-            hint="EMAIL_USE_TLS = True (STARTTLS, port 587) or EMAIL_USE_SSL = True (implicit TLS, port 465); "
-            "silence aquatiris_portal.W011 only for a relay on the same machine.",
+            hint="EMAIL_USE_TLS = True (STARTTLS, port 587) or EMAIL_USE_SSL = True (implicit TLS, port 465) "
+            "on Django 5.2; \"use_tls\": True or \"use_ssl\": True in MAILERS['default']['OPTIONS'] on Django 6.1. "
+            "Silence aquatiris_portal.W011 only for a relay on the same machine.",
             id=_id("W011"),
         )
     ]

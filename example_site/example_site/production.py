@@ -8,6 +8,7 @@ import os
 import django
 from django.core.exceptions import ImproperlyConfigured
 
+from . import mail_settings
 from .csp import PORTAL_POLICY
 from .settings import *  # noqa: F401,F403
 
@@ -23,18 +24,9 @@ if not SECRET_KEY or SECRET_KEY == DEMO_SECRET_KEY:  # noqa: F405
 # Mail carries recaps, reply links and one-time codes: it leaves over TLS,
 # STARTTLS by default (EMAIL_USE_TLS) or implicit TLS (EMAIL_USE_SSL=1, port
 # 465). In clear only on purpose (EMAIL_INSECURE=1, a relay on this machine),
-# and `check --deploy` still says so (aquatiris_portal.W011).
-if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":  # noqa: F405
-    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # noqa: F405
-    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", not EMAIL_USE_SSL)  # noqa: F405
-    if EMAIL_USE_TLS and EMAIL_USE_SSL:
-        raise ImproperlyConfigured("Set EMAIL_USE_TLS (STARTTLS) or EMAIL_USE_SSL (implicit TLS), not both.")
-    if not (EMAIL_USE_TLS or EMAIL_USE_SSL) and not env_bool("EMAIL_INSECURE", False):  # noqa: F405
-        raise ImproperlyConfigured(
-            "The production settings send mail over TLS: set EMAIL_USE_TLS=1 (STARTTLS) "
-            "or EMAIL_USE_SSL=1 (implicit TLS), or EMAIL_INSECURE=1 for a relay on "
-            "this machine."
-        )
+# and `check --deploy` still says so (aquatiris_portal.W011). mail_settings.py
+# writes MAILERS on Django 6.1, the EMAIL_* settings before it.
+globals().update(mail_settings.from_environment(env, env_bool, production=True))  # noqa: F405
 
 # The links in mails and outbox events: PUBLIC_BASE_URL, else https:// and the
 # first named host of ALLOWED_HOSTS (never runserver's address: the package has

@@ -17,6 +17,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from . import mail_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = os.environ.get
 
@@ -265,15 +267,8 @@ AQUATIRIS_PORTAL_RUN_JOBS_IN_PROCESS = env_bool("AQUATIRIS_PORTAL_RUN_JOBS_IN_PR
 
 # Email: printed to the terminal unless an SMTP host is given.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Aquatiris <no-reply@aquatiris.example>")
-if env("EMAIL_HOST"):
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = env("EMAIL_HOST")
-    EMAIL_PORT = int(env("EMAIL_PORT", "25"))
-    EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
-    EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
-    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# MAILERS on Django 6.1, the EMAIL_* settings before it (mail_settings.py).
+globals().update(mail_settings.from_environment(env, env_bool))
 
 WAGTAIL_SITE_NAME = "Aquatiris"
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")

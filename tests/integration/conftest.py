@@ -733,14 +733,11 @@ def smtp_sink():
 
 @pytest.fixture
 def smtp_settings(smtp_sink, settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = smtp_sink.host
-    settings.EMAIL_PORT = smtp_sink.port
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 10
+    from example_site.mail_settings import SMTP, mail_settings  # MAILERS on Django 6.1, EMAIL_* before
+
+    options = {"host": smtp_sink.host, "port": smtp_sink.port, "username": "", "password": ""}
+    for name, value in mail_settings(SMTP, **options, use_tls=False, use_ssl=False, timeout=10).items():
+        setattr(settings, name, value)
     smtp_sink.clear()
     yield smtp_sink
     smtp_sink.clear()

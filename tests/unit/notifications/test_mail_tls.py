@@ -8,15 +8,18 @@ import os
 import subprocess
 import sys
 
+import django
 import pytest
 
 from aquatiris_portal.checks import check_mail_tls
+from example_site.mail_settings import mail_settings
 from tests.unit.site.test_safe_defaults import ROOT, SECRET
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
+# The mailer the portal sends through (MAILERS on Django 6.1, EMAIL_* before).
 READ = (
-    "import json, django; from django.conf import settings; django.setup(); "
-    "print(json.dumps([settings.EMAIL_BACKEND, settings.EMAIL_USE_TLS, settings.EMAIL_USE_SSL]))"
+    "import json, django; django.setup(); from aquatiris_portal.checks import _default_mailer; "
+    "m = _default_mailer(); print(json.dumps([f'{type(m).__module__}.{type(m).__name__}', m.use_tls, m.use_ssl]))"
 )
 
 
@@ -62,7 +65,8 @@ def test_check_deploy_warns_about_smtp_in_clear_on_the_production_settings():
         EMAIL_INSECURE="1",
     )
     assert result.returncode != 0
-    assert "(aquatiris_portal.W011) EMAIL_BACKEND sends mail by SMTP without TLS" in result.stdout + result.stderr
+    assert "(aquatiris_portal.W011) " in result.stdout + result.stderr
+    assert "sends mail by SMTP without TLS" in result.stdout + result.stderr
     clean = _production(
         "example_site/manage.py", "check", "--deploy", "--fail-level", "WARNING", EMAIL_HOST="smtp.example.org"
     )
@@ -79,24 +83,17 @@ def test_check_deploy_warns_about_smtp_in_clear_on_the_production_settings():
     ],
 )
 def test_the_mail_check(settings, backend, tls, ssl, warned):
-    settings.EMAIL_BACKEND, settings.EMAIL_USE_TLS, settings.EMAIL_USE_SSL = backend, tls, ssl
+    options = {"host": "smtp.example.org", "use_tls": tls, "use_ssl": ssl} if backend == SMTP else {}
+    for name, value in mail_settings(backend, **options).items():
+        setattr(settings, name, value)
     assert [message.id for message in check_mail_tls()] == (["aquatiris_portal.W011"] if warned else [])
 
 
-def test_the_mail_check_reads_djangos_mailers_too(monkeypatch):
-    from types import SimpleNamespace
-
-    from aquatiris_portal import checks
-
-    monkeypatch.setattr(
-        checks,
-        "settings",
-        SimpleNamespace(
-            MAILERS={
-                "default": {"BACKEND": SMTP, "OPTIONS": {"host": "smtp.example.org"}},
-                "secure": {"BACKEND": SMTP, "OPTIONS": {"use_ssl": True}},
-            }
-        ),
-    )
+@pytest.mark.skipif(django.VERSION < (6, 1), reason="MAILERS is Django 6.1's")
+def test_the_mail_check_reads_djangos_mailers_too(settings):
+    settings.MAILERS = {
+        "default": {"BACKEND": SMTP, "OPTIONS": {"host": "smtp.example.org"}},
+        "secure": {"BACKEND": SMTP, "OPTIONS": {"use_ssl": True}},
+    }
     [warning] = check_mail_tls()
     assert warning.msg.startswith("MAILERS['default'] sends mail by SMTP without TLS")

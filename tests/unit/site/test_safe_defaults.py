@@ -128,6 +128,7 @@ def test_check_deploy_on_the_production_settings_is_clean():
             SECRET_KEY=SECRET,
             REDIS_URL="redis://127.0.0.1:1/0",
             ALLOWED_HOSTS="portail.aquatiris.example",
+            EMAIL_HOST="smtp.example.org",  # production mails by SMTP (Django 6.1: mail.E001 for a console mailer)
         ),
         capture_output=True,
         text=True,
