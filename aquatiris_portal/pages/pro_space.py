@@ -106,8 +106,9 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
         folders = page_obj.object_list
         # Python's route_url, not a {% routablepageurl %} (site look-up) per row;
         # each folder link carries the list's search, sort and page (its "back").
-        suffix = _state_suffix(request)
-        rows = folders_.folder_rows(folders, previous_visit_at, self._folder_url_of(request, suffix))
+        url_of = self._folder_url_of(request, _state_suffix(request))
+        # The rows' dicts and instances are made only if a host's template reads them.
+        rows = list_page.FolderRows(folders, previous_visit_at, url_of)
         filters = {
             "overdue_months": overdue_months,
             "overdue_choices": folders_.overdue_choices(),
@@ -134,19 +135,19 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
                 "page_obj": page_obj,
                 "paginator": paginator,
                 "rows": rows,
-                "rows_html": list_page.rows_html(rows),
+                "rows_html": list_page.rows_html_of(folders, previous_visit_at, url_of),
                 "previous_visit_at": previous_visit_at,
             },
         )
 
     def _folder_url_of(self, request, suffix):
-        """folder -> its page's URL: the route reversed once, its pk the last
+        """folder's pk -> its page's URL: the route reversed once, the pk the last
         segment (``dossiers/<int:pk>/``); per folder when a host's route differs."""
         sample = self.route_url(request, "folder_detail", 0)
         if sample.endswith("/0/"):
             prefix = sample[: -len("0/")]
-            return lambda folder: f"{prefix}{folder.pk}/{suffix}"
-        return lambda folder: self.route_url(request, "folder_detail", folder.pk) + suffix
+            return lambda pk: f"{prefix}{pk}/{suffix}"
+        return lambda pk: self.route_url(request, "folder_detail", pk) + suffix
 
     @path("export/", name="folder_export")
     def folder_export(self, request):

@@ -11,22 +11,32 @@ The rows are the table's only per-folder markup: 25 rows of twelve cells
 through the template engine cost more than the rest of the page, the same
 string written here costs a fraction of it. Every value is escaped; the
 dicts of ``folder_rows`` stay in the context for a host's own template.
+
+Neither those dicts nor the page's model instances are made unless read:
+the list's own template reads only the rows' markup, written straight from
+the query's tuples (``rows_html_of``), so a page of 25 folders costs little
+more than a page of 5 (``FolderPage``, ``FolderRows``).
 """
 
+import datetime
+from collections.abc import Sequence
 from html import escape  # Django's escape without its lazy-string wrapper: 300 calls a page
+from operator import itemgetter
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Func, IntegerField, Subquery, Value, signals
 from django.db.models.base import ModelState
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import get_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 
 from .. import access
 from ..enquiries import proofs
-from ..records.models import Client, Installation
+from ..enquiries.proof_models import DISPLAY_LABELS as PROOF_LABELS
+from ..records.models import Client, Installation, Stage
 from ..records.names import search_words
 from . import pro_space_folders as folders_
 from . import pro_space_list_sql as list_sql
@@ -50,6 +60,16 @@ ANNOTATIONS = [
     "list_total",
 ]
 COLUMNS = [*FOLDER_FIELDS, *(f"client__{name}" for name in CLIENT_FIELDS), *ANNOTATIONS]
+_TOTAL = COLUMNS.index("list_total")
+# What a row of the table reads of a tuple, in this order: one C call a row.
+_CELLS = itemgetter(
+    *map(
+        COLUMNS.index,
+        ["id", "client__last_name", "client__first_name", "city", "postcode", "address_line1", "reference", "label"]
+        + ["installed_on", "stage", "last_maintenance_on", "document_count", "latest_document_at"]
+        + ["latest_received_at", "proof_status", "proof_due_on"],
+    )
+)
 
 
 def paginate(
@@ -72,17 +92,17 @@ def paginate(
         wanted = 1  # as get_page: not a number, the first page
     if spanc is None:
         paginator = Paginator((), folders_.PER_PAGE)
-        return paginator, paginator.get_page(1)
+        return paginator, Page(FolderPage(()), 1, paginator)
     if wanted >= 1:
         folders = page_folders(values, filters, wanted)
         if folders or wanted == 1:
             # The page's query counted the list: the paginator needs no keys, asks nothing more.
             paginator = Paginator((), folders_.PER_PAGE)
-            paginator.count = folders[0].list_total if folders else 0
+            paginator.count = folders.rows[0][_TOTAL] if folders else 0
             return paginator, Page(folders, wanted, paginator)
     paginator = Paginator(_keys(values, filters), folders_.PER_PAGE)
     page = paginator.get_page(number)  # past the end: count, then the last page
-    folders = page_folders(values, filters, page.number) if paginator.count else []
+    folders = page_folders(values, filters, page.number) if paginator.count else FolderPage(())
     return paginator, Page(folders, page.number, paginator)
 
 
@@ -120,8 +140,8 @@ def page_queryset(filters, number, *, spanc, words, today, cutoff, folder=None):
 
 
 def page_folders(values, filters, number):
-    """The page's folders, annotated, their clients attached; the SQL
-    compiled once per shape (pro_space_list_sql)."""
+    """The page's folders (a ``FolderPage``), annotated, their clients
+    attached; the SQL compiled once per shape (pro_space_list_sql)."""
     shape = (
         filters["sort"],
         len(values["words"]),
@@ -134,7 +154,56 @@ def page_folders(values, filters, number):
     def build(**markers):
         return page_queryset(filters, number, **markers)
 
-    return to_folders(list_sql.rows(build, shape, **values))
+    return FolderPage(list_sql.rows(build, shape, **values))
+
+
+class FolderPage(Sequence):
+    """The page's folders as ``to_folders`` makes them, made on first access
+    (a host's template or code reading ``page_obj``); the query's tuples are
+    ``rows``. Its length and truth need no instance."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        self._folders = None
+
+    def __len__(self):
+        return len(self.rows)
+
+    def _made(self):
+        if self._folders is None:
+            self._folders = to_folders(self.rows)
+        return self._folders
+
+    def __getitem__(self, index):
+        return self._made()[index]
+
+    def __iter__(self):
+        return iter(self._made())
+
+
+class FolderRows(Sequence):
+    """``folder_rows``' dicts of a ``FolderPage``, made on first access (a
+    host's template reading ``rows``): the list's own template asks only
+    whether there are any, and writes ``rows_html``."""
+
+    def __init__(self, folders, previous_visit_at, url_of):
+        self._folders, self._previous, self._url_of = folders, previous_visit_at, url_of
+        self._rows = None
+
+    def __len__(self):
+        return len(self._folders)
+
+    def _made(self):
+        if self._rows is None:
+            url_of = self._url_of
+            self._rows = folders_.folder_rows(self._folders, self._previous, lambda folder: url_of(folder.pk))
+        return self._rows
+
+    def __getitem__(self, index):
+        return self._made()[index]
+
+    def __iter__(self):
+        return iter(self._made())
 
 
 def to_folders(rows):
@@ -213,6 +282,25 @@ def _texts():
     return texts
 
 
+_labels_by_language: dict = {}
+
+
+def _labels():
+    """(stage -> label, proof status -> its badge), escaped, once per language as ``_texts``."""
+    language = get_language()
+    labels = _labels_by_language.get(language)
+    if labels is None:
+        stages = {value: escape(str(label)) for value, label in Stage.choices}
+        badges = {
+            status: f'<span class="aqp-proof aqp-proof--{escape(status)}">{escape(str(label))}</span>'
+            for status, label in PROOF_LABELS.items()
+        }
+        labels = (stages, badges)
+        if len(_labels_by_language) < 50:
+            _labels_by_language[language] = labels
+    return labels
+
+
 def rows_html(rows):
     """The table's body rows (``folder_rows``' dicts) as one safe string, the
     markup folder_list.html wrote for them."""
@@ -248,6 +336,88 @@ def rows_html(rows):
             "</tr>\n"
         )
     return mark_safe("".join(out))  # noqa: S308  every value above is escaped
+
+
+def rows_html_of(folders, previous_visit_at, url_of):
+    """``rows_html(folder_rows(folders, ...))`` of a ``FolderPage``, written
+    straight from its tuples in one pass: no instance, no dict per row.
+    ``url_of`` gives a folder's URL from its pk."""
+    cells, new, choose_text = _texts()
+    client, town_, address_, reference_, capacity_, installed_, stage_, maint, documents, latest_, proof_, choose_ = (
+        cells
+    )
+    rows = [_CELLS(row) for row in folders.rows]
+    # Every text of the database escaped in one call (they cannot hold a NUL,
+    # the separator; when one does, as SQLite allows, each is escaped alone).
+    texts = []
+    for pk, last, first, city, postcode, address, reference, *_rest in rows:
+        town = f"{city} ({postcode})" if postcode else city
+        texts += (url_of(pk), f"{last} {first}", town, address or "—", reference)
+    joined = "\0".join(texts)
+    if joined.count("\0") == len(texts) - 1:
+        escaped = escape(joined).split("\0") if texts else []
+    else:
+        escaped = [escape(text) for text in texts]
+    date_html = _date_html()
+    today = timezone.localdate()
+    stages, proofs_html = _labels()
+    capacities = {}
+    out = []
+    for number, row in enumerate(rows):
+        pk, _last, _first, _city, _postcode, _address, _reference, label, installed, stage, maintenance = row[:11]
+        count, latest, received, status, due_on = row[11:]
+        url, name, town, address, reference = escaped[5 * number : 5 * number + 5]
+        capacity = capacities.get(label)
+        if capacity is None:
+            capacity = capacities[label] = escape(folders_.capacity_of(label) or "—")
+        if status:
+            status = proofs.display_status(status, due_on, today)
+        is_new = previous_visit_at and received and received > previous_visit_at
+        # As {% blocktranslate %}: the values escaped, the sentence as translated.
+        choose = choose_text % {"name": name, "ref": reference}
+        out.append(
+            f'{client}{url}">{name}</a>{new if is_new else ""}</th>'
+            f"{town_}{town}</td>"
+            f"{address_}{address}</td>"
+            f"{reference_}{reference}</td>"
+            f"{capacity_}{capacity}</td>"
+            f"{installed_}{'—' if stage in folders_.NOT_BUILT else date_html(installed)}</td>"
+            f"{stage_}{stages[stage] if stage in stages else escape(str(stage))}</td>"
+            f"{maint}{date_html(maintenance)}</td>"
+            f"{documents}{count}</td>"
+            f"{latest_}{date_html(latest)}</td>"
+            f"{proof_}{proofs_html[status] if status else '—'}</td>"
+            f'{choose_}<input type="checkbox" name="folder" value="{pk}" '
+            f'id="aqp-folder-{pk}" aria-label="{choose}"></td>'
+            "</tr>\n"
+        )
+    return mark_safe("".join(out))  # noqa: S308  every value above is escaped
+
+
+def _date_html():
+    """A date's or an aware datetime's cell markup, from its (iso, text) as
+    ``folder_rows`` gives them ("—" when none)."""
+    date_format = get_format("SHORT_DATE_FORMAT")
+    text_of, text_of_iso = folders_.date_formatter(date_format), folders_.iso_date_text(date_format)
+    zone = timezone.get_current_timezone()
+    # Digits cut from the ISO text and the format's own characters: escaped once, if at all.
+    plain = text_of_iso is not None and escape(date_format) == date_format
+
+    def day(value):
+        if isinstance(value, datetime.datetime):
+            value = value.astimezone(zone)
+            iso = value.isoformat(timespec="seconds")  # <time datetime>: at most three digits of a second
+        else:
+            iso = value.isoformat()
+        return iso, text_of_iso(iso) if text_of_iso else text_of(value)
+
+    def date_html(value):
+        if not value:
+            return "—"
+        iso, text = day(value)
+        return f'<time datetime="{iso}">{text if plain else escape(text)}</time>'
+
+    return date_html
 
 
 def _options(choices, current):
