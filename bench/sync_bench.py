@@ -254,6 +254,15 @@ def wal_syncs():
         return 0
 
 
+def autovacuum_workers():
+    """How many autovacuum workers the server runs now (they vacuum and analyse the tables an import filled)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'")
+        return cursor.fetchone()[0]
+
+
 LAST_CPU = {}
 
 
@@ -439,7 +448,7 @@ def main():
         # One 10-record import moves by +-20 ms from run to run (the server's
         # autovacuum of the tables just filled, the other processes): the
         # figure is the median of --small-runs of them, each of new changes.
-        smalls, sequence = [], 4
+        smalls, vacuuming, sequence = [], [], 4
         for repeat in range(args.small_runs):
             small_change(
                 work / "exports" / f"export-{sequence:06d}",
@@ -448,6 +457,7 @@ def main():
                 installations + repeat,
                 documents + 2 * repeat,
             )
+            vacuuming.append(autovacuum_workers())
             run3, t, *_rest = timed_import(work / "exports")
             smalls.append(t)
             sequence += 1
@@ -470,7 +480,8 @@ def main():
             raise SystemExit(f"a 10-record import scanned a whole large table: {scans}")
         print(
             f"empty export (reference): {t0 * 1000:.0f} ms; small export (10 records) into the base: "
-            f"{t3 * 1000:.0f} ms (median of {', '.join(f'{t * 1000:.0f}' for t in smalls)}) "
+            f"{t3 * 1000:.0f} ms (median of {', '.join(f'{t * 1000:.0f}' for t in smalls)}; "
+            f"autovacuum workers as each began: {vacuuming}) "
             f"= {t3 / t0:.2f}x the empty one, created {run3.created_count}, "
             f"updated {run3.updated_count}, deleted {run3.deleted_count}, quarantined {run3.quarantined_count}; "
             f"plans logged {plans}, sequential scans {scans}",
@@ -490,6 +501,7 @@ def main():
                         "empty_import_ms": round(t0 * 1000),
                         "small_import_ms": round(t3 * 1000),
                         "small_import_runs_ms": [round(t * 1000) for t in smalls],
+                        "small_import_autovacuum_workers": vacuuming,
                         "small_import_seq_scans": scans,
                     }
                 )

@@ -178,7 +178,12 @@ class Applier:
 
     def __init__(self, run, export):
         self.run, self.export = run, export
-        self.lengths = {name: tuple(max_lengths(model).items()) for name, model in MODELS.items()}
+        # The limited columns a record's values set (``FIELDS``: what ``build``
+        # returns); the others (external_id, sync_hash...) are never in them.
+        self.lengths = {
+            name: tuple((column, limit) for column, limit in max_lengths(model).items() if column in FIELDS[name])
+            for name, model in MODELS.items()
+        }
         self.writers = {name: RowWriter(model, FIELDS[name], self._meanwhile) for name, model in MODELS.items()}
         self.meanwhile = None  # what to do while the server writes a batch (``Ahead.advance``)
         self.existing = {}

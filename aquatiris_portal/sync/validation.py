@@ -108,11 +108,16 @@ class _Source:
 def _type_condition(names, var):
     """A Python expression true when ``var`` is of one of the JSON types ``names``."""
     tests = []
-    simple = [_PYTYPES[name] for name in names if name in _PYTYPES]
-    if simple == ["NoneType"]:
-        tests.append(f"{var} is None")
-    elif simple:
-        tests.append(f"isinstance({var}, ({', '.join(simple)},))")
+    # By exact class (what a JSON parser gives; cheaper than isinstance): a
+    # subclass is refused here and jsonschema decides, as for any refusal.
+    for name in names:
+        pytype = _PYTYPES.get(name)
+        if pytype == "NoneType":
+            tests.append(f"{var} is None")
+        elif pytype == "bool":
+            tests.append(f"{var} is True or {var} is False")
+        elif pytype is not None:
+            tests.append(f"{var}.__class__ is {pytype}")
     if "integer" in names:
         tests.append(
             f"((isinstance({var}, int) and not isinstance({var}, bool)) "
@@ -139,19 +144,28 @@ def _emit(node, var, src, indent):
         # check above leaves no other.
         return "" if names == [json_type] else f"isinstance({var}, {pytype}) and "
 
+    # Required keys first: below, the properties known present are read by
+    # subscript, without a test of presence.
+    required = node.get("required", [])
+    if not isinstance(required, list):
+        raise _Unsupported("required")
+    missing = " or ".join(f"{key!r} not in {var}" for key in required)
+    if missing:
+        src.refuse_if(f"{only('object', 'dict')}({missing})", indent)
+    present = set(required) if names == ["object"] else set()
     for keyword, value in node.items():
-        if keyword in _IGNORED or keyword == "type":
+        if keyword in _IGNORED or keyword in ("type", "required"):
             continue
-        if keyword == "required":
-            missing = " or ".join(f"{key!r} not in {var}" for key in value)
-            if missing:
-                src.refuse_if(f"{only('object', 'dict')}({missing})", indent)
-        elif keyword == "properties":
+        if keyword == "properties":
             if names != ["object"]:
                 src.lines.append(f"{'    ' * indent}if isinstance({var}, dict):")
                 indent += 1
             for name, sub in value.items():
                 item = src.fresh()
+                if name in present:
+                    src.lines.append(f"{'    ' * indent}{item} = {var}[{name!r}]")
+                    _emit(sub, item, src, indent)
+                    continue
                 src.lines.append(f"{'    ' * indent}{item} = {var}.get({name!r}, MISSING)")
                 src.lines.append(f"{'    ' * indent}if {item} is not MISSING:")
                 before = len(src.lines)
