@@ -47,13 +47,25 @@ def search_words(*parts):
     return _WORD.findall(search_key(*parts))
 
 
+# A word written with an apostrophe inside ("N'DIAYE", "D’HEROUVILLE"), as search_key leaves it.
+_ELIDED = re.compile(r"[^\W_]+(?:['’‘`][^\W_]+)+")
+
+
+def folder_words(*parts):
+    """The words a folder is found by: ``search_words``, and each name written
+    with an apostrophe also as one word: "N'Diaye" is found by "diaye" and by
+    "ndiaye", "d’Hérouville" by "dherouville", as people write them either way."""
+    key = search_key(*parts)
+    return _WORD.findall(key) + ["".join(_WORD.findall(elided)) for elided in _ELIDED.findall(key)]
+
+
 def folder_columns(client_last_name, client_first_name, city, postcode, reference):
     """The pro space's sort and search columns of an installation (copied
     from its client so a territory is sorted and searched without a join)."""
     return {
         "client_sort_name": search_key(client_last_name, client_first_name)[:200],
         # Leading space: a word prefix is " " + prefix anywhere in the string.
-        "search_words": (" " + " ".join(search_words(client_last_name, client_first_name, city, postcode, reference)))[
+        "search_words": (" " + " ".join(folder_words(client_last_name, client_first_name, city, postcode, reference)))[
             :500
         ],
     }

@@ -21,7 +21,7 @@ from aquatiris_portal.records.emails import (
     same_email,
 )
 from aquatiris_portal.records.models import Installation
-from aquatiris_portal.records.names import folder_columns, search_key, search_words
+from aquatiris_portal.records.names import folder_columns, folder_words, search_key, search_words
 from aquatiris_portal.snippets.site_settings import SERIAL_NUMBER_PATTERN
 from aquatiris_portal.sync.sources import BadFilePath, S3Export, clean_relative_path, open_inside
 from tests import factories
@@ -214,7 +214,7 @@ def test_the_folder_search_finds_every_spelling_and_only_the_folders_that_match(
                 postcode=record["postcode"],
                 reference=record["reference"],
             )
-            words = search_words(
+            words = folder_words(
                 record["last_name"], record["first_name"], record["city"], record["postcode"], record["reference"]
             )
             if _model_finds(words, query):
