@@ -420,6 +420,38 @@ def _date_html():
     return date_html
 
 
+def pagination_html(get, page_obj, label=None):
+    """What ``{% include "aquatiris_portal/_pagination.html" with label=label %}``
+    writes for the list's page (its links ``{% querystring page=N %}`` of
+    ``get``, the request's query), written here: its four querystring tags
+    cost more than the list's rows. The label: the list's own by default."""
+    if not page_obj.has_other_pages():
+        return "\n"  # the include's last line
+    params = get.copy()
+
+    def item(number, text, rel=""):
+        params["page"] = number
+        return f'<li><a href="?{escape(params.urlencode())}"{rel}>{escape(text)}</a></li>'
+
+    # The texts out of the f-strings: makemessages does not read inside one.
+    number, pages = page_obj.number, page_obj.paginator.num_pages
+    label = _("Pages of the folder list") if label is None else label or _("Pages")
+    out = [f'\n<nav class="aqp-pagination" aria-label="{escape(label)}">\n  <ul>\n    ']
+    if page_obj.has_previous():
+        first = item(1, _("First page")) if number > 2 else ""
+        previous = item(number - 1, _("Previous page"), ' rel="prev"')
+        out.append(f"\n    {first}\n    {previous}\n    ")
+    # As {% blocktranslate %}: the values escaped (numbers), the sentence as translated.
+    current = _("Page %(number)s of %(pages)s") % {"number": number, "pages": pages}
+    out.append(f'\n    <li><span aria-current="page">{current}</span></li>\n    ')
+    if page_obj.has_next():
+        following = item(number + 1, _("Next page"), ' rel="next"')
+        last = item(pages, _("Last page")) if pages > number + 1 else ""
+        out.append(f"\n    {following}\n    {last}\n    ")
+    out.append("\n  </ul>\n</nav>\n\n")
+    return mark_safe("".join(out))  # noqa: S308  every value above is escaped
+
+
 def _options(choices, current):
     return "".join(
         f'<option value="{escape(str(value))}"{" selected" if value == current else ""}>{escape(str(label))}</option>'
