@@ -2,7 +2,8 @@
 by ``external_id`` without model instances.
 
 On PostgreSQL a look-up by many ids is one array parameter (``= ANY``),
-rows the table does not hold yet one COPY straight into it, other writes a
+rows the table does not hold yet one COPY straight into it (their foreign
+keys checked as it ends, not at the commit), other writes a
 COPY into a temporary table then one ``INSERT ... ON CONFLICT DO UPDATE``,
 new hashes of unchanged rows one ``UPDATE ... FROM unnest``; elsewhere
 (SQLite) the same statements through ``executemany``.
