@@ -8,7 +8,9 @@ import re
 
 from django.utils import formats, timezone, translation
 
-CAPACITY = re.compile(r"(?<![\w(])(\d+)\s*EH\b")
+# « 5 EH », « 10EH », a range « 4-6 EH » or « 4 à 6 EH »; never the end of
+# another number (« 1,5 EH », « 1.000 EH »: « 1,pour 5 personnes » otherwise).
+CAPACITY = re.compile(r"(?<![\w(.,/–-])(\d{1,6})(?:\s*(?:-|–|à|/)\s*(\d{1,6}))?\s*EH\b")
 
 
 def portal_date(value, arg="DATE_FORMAT"):
@@ -24,10 +26,13 @@ def portal_date(value, arg="DATE_FORMAT"):
 
 
 def capacity_text(label):
-    """« Filtre 5 EH » -> « Filtre pour 5 personnes (5 EH) » (labels are French data)."""
+    """« Filtre 5 EH » -> « Filtre pour 5 personnes (5 EH) », « 4-6 EH » -> « pour
+    4 à 6 personnes (4-6 EH) » (labels are French data)."""
 
     def people(match):
-        count = int(match.group(1))
+        count, most = int(match.group(1)), match.group(2)
+        if most is not None:
+            return f"pour {count} à {int(most)} personnes ({count}-{int(most)} EH)"
         return f"pour {count} personne{'s' if count > 1 else ''} ({count} EH)"
 
     return CAPACITY.sub(people, label or "")
