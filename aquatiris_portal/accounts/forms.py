@@ -153,11 +153,18 @@ class OTPCodeForm(forms.Form):
             attrs={
                 "autocomplete": "one-time-code",
                 "inputmode": "numeric",
+                "autocapitalize": "none",
                 "autofocus": True,
                 "spellcheck": "false",
             }
         ),
     )
+
+    def __init__(self, *args, letters=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if letters:
+            # Backup codes have letters: a phone's numeric keypad has none.
+            del self.fields["code"].widget.attrs["inputmode"]
 
 
 def _current_password_field(autofocus=False):

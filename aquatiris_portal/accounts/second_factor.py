@@ -2,6 +2,8 @@
 one, the code by email, enrolment, checking a code on the user's devices and
 backup codes."""
 
+import unicodedata
+
 from django.db import transaction
 from django.utils import timezone
 from django_otp import device_classes, devices_for_user, user_has_device, verify_token
@@ -69,9 +71,24 @@ def enrolment_email_device(user):
     return device or EmailDevice.objects.create(user=user, name=ENROLMENT_DEVICE_NAME, confirmed=False)
 
 
+def typed_code(code):
+    """A code as typed or pasted, in the form devices compare: digits of any
+    script (a phone's full-width ones) as ASCII digits; spaces of any kind
+    (a non-breaking one copied from a mail), dashes and invisible characters
+    between its groups dropped; letters lower case, as backup codes are (a
+    phone capitalises the first letter typed)."""
+    kept = []
+    for char in unicodedata.normalize("NFKC", code or ""):
+        if char.isdecimal():
+            kept.append(str(unicodedata.decimal(char)))
+        elif not (char.isspace() or unicodedata.category(char) in ("Pd", "Cf")):
+            kept.append(char.lower())
+    return "".join(kept)
+
+
 def check_enrolment_code(device, code):
     """(accepted, seconds to wait) for the enrolment email code."""
-    code = (code or "").replace(" ", "").strip()
+    code = typed_code(code)
     with transaction.atomic():
         device = type(device).objects.select_for_update().get(pk=device.pk)
         allowed, data = device.verify_is_allowed()
@@ -115,7 +132,7 @@ def check_code(user, code):
     still in django-otp's own delay after an earlier wrong code (1, 2, 4 s
     ... after each failure): the code may be right and was not even
     checked, so the person must be told to wait, not that it is wrong."""
-    code = (code or "").replace(" ", "").replace("-", "").strip()
+    code = typed_code(code)
     if not code:
         return None, 0
     now = timezone.now()

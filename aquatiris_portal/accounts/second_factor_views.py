@@ -88,7 +88,7 @@ def _otp_verify(request):
     email_device = next((d for d in devices if isinstance(d, EmailDevice)), None)
     has_app = any(not isinstance(d, (EmailDevice, StaticDevice)) for d in devices)
     has_backup = any(isinstance(d, StaticDevice) for d in devices)
-    form = OTPCodeForm()
+    form = OTPCodeForm(letters=has_backup)
     status = 200
     if request.method == "POST":
         if request.POST.get("action") == "resend" and email_device is not None:
@@ -97,7 +97,7 @@ def _otp_verify(request):
             else:
                 messages.warning(request, _("A code was sent less than a minute ago. Please wait before asking again."))
             return HttpResponseRedirect(portal_url("otp_verify", destination))
-        form = OTPCodeForm(request.POST)
+        form = OTPCodeForm(request.POST, letters=has_backup)
         if form.is_valid():
             ip = client_ip(request)
             wait = throttle.blocked_for("otp", user.get_username(), ip)
@@ -246,7 +246,7 @@ def otp_enroll_view(request):
         if reauth_blocked(request, user, form):
             status = 429
         elif form.is_valid():
-            code = form.cleaned_data["code"].replace(" ", "")
+            code = second_factor.typed_code(form.cleaned_data["code"])
             if device.verify_token(code):
                 device.confirmed = True
                 device.save()
