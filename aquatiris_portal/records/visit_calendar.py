@@ -77,7 +77,7 @@ def visit_ics(visit, *, method, sequence, summary, description, location, organi
         "CALSCALE:GREGORIAN",
         f"METHOD:{method}",
         "BEGIN:VEVENT",
-        f"UID:{uid(visit, base_url)}",
+        f"UID:{escape(uid(visit, base_url))}",
         f"SEQUENCE:{sequence}",
         f"DTSTAMP:{_utc(now)}",
     ]

@@ -63,3 +63,32 @@ def test_any_text_gives_one_valid_invitation_even_after_a_mail_transfer(summary,
     read = icalendar.Calendar.from_ical(ics).walk("VEVENT")[0]
     for name, value in (("SUMMARY", summary), ("DESCRIPTION", description), ("LOCATION", location)):
         assert visible(str(read[name])) == visible(value), name
+
+
+ids = st.text(
+    st.one_of(st.characters(exclude_categories=["Cs"]), st.sampled_from("\r\n,;\\ ")), min_size=1, max_size=64
+)
+
+
+@given(ids)
+@example("V-2024;17")
+@example("V 2024,17\n")
+def test_any_visit_id_gives_one_valid_invitation_whose_uid_is_stable(external_id):
+    # The export's id (any text of 1 to 64 characters) makes the UID; a
+    # calendar reads back the same UID at every mail of that visit.
+    visit = types.SimpleNamespace(external_id=external_id, planned_for=VISIT.planned_for, slot="")
+    ics = visit_ics(
+        visit,
+        method="REQUEST",
+        sequence=0,
+        summary="Visite",
+        description="",
+        location="",
+        organizer="luc@aquatiris.example",
+        attendee="zoe@example.org",
+        base_url="https://portail.example",
+    )
+    parse_ics(ics.encode("utf-8"))
+    parse_ics(through_a_mail(ics), crlf=False)
+    read = icalendar.Calendar.from_ical(ics).walk("VEVENT")[0]
+    assert visible(str(read["UID"])) == visible(f"visit-{external_id}@portail.example")
