@@ -136,7 +136,7 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
                 "paginator": paginator,
                 "rows": rows,
                 "rows_html": list_page.rows_html_of(folders, previous_visit_at, url_of),
-                "pagination_html": list_page.pagination_html(request.GET, page_obj),
+                "pagination_html": list_page.list_pagination_html(request.GET, page_obj),
                 "previous_visit_at": previous_visit_at,
             },
         )

@@ -22,11 +22,15 @@ import datetime
 from collections.abc import Sequence
 from html import escape  # Django's escape without its lazy-string wrapper: 300 calls a page
 from operator import itemgetter
+from pathlib import Path
 
 from django.core.paginator import Page, Paginator
+from django.core.signals import setting_changed
 from django.db.models import Func, IntegerField, Subquery, Value, signals
 from django.db.models.base import ModelState
 from django.db.models.functions import Coalesce
+from django.dispatch import receiver
+from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.formats import get_format
 from django.utils.safestring import mark_safe
@@ -418,6 +422,25 @@ def _date_html():
         return f'<time datetime="{iso}">{text if plain else escape(text)}</time>'
 
     return date_html
+
+
+PAGINATION_TEMPLATE = "aquatiris_portal/_pagination.html"
+_OWN_PAGINATION = Path(__file__).resolve().parent.parent / "templates" / PAGINATION_TEMPLATE
+_pagination_is_own: list = []  # found once per process (a template is not overridden while it runs)
+
+
+@receiver(setting_changed)
+def _forget_pagination(**kwargs):
+    _pagination_is_own.clear()
+
+
+def list_pagination_html(get, page_obj):
+    """``pagination_html`` of the list, or None when a host overrides
+    _pagination.html (documented as overridable): its template then renders."""
+    if not _pagination_is_own:
+        origin = get_template(PAGINATION_TEMPLATE).origin.name
+        _pagination_is_own.append(Path(origin).resolve() == _OWN_PAGINATION)
+    return pagination_html(get, page_obj) if _pagination_is_own[0] else None
 
 
 def pagination_html(get, page_obj, label=None):

@@ -1,8 +1,12 @@
 """The folder list's pagination written in Python
 (pro_space_list_page.pagination_html) is what the portal's one pagination
 template writes for the same page and query: every page of drawn lists,
-drawn query parameters (kept, escaped, ``page`` replaced), both languages."""
+drawn query parameters (kept, escaped, ``page`` replaced), both languages;
+a host's own _pagination.html (documented as overridable) still renders."""
 
+import copy
+
+import pytest
 from django.core.paginator import Paginator
 from django.http import QueryDict
 from django.template import engines
@@ -13,6 +17,8 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from aquatiris_portal.pages.pro_space_list_page import pagination_html
+from tests import factories
+from tests.unit._pro_space import bulk_folders, pro_space_page, verified_client
 
 # The list's own include, as folder_list.html wrote it.
 INCLUDE = engines["django"].from_string(
@@ -56,3 +62,21 @@ def test_a_page_s_links_keep_the_query_escaped():
     assert 'href="?q=N%27Diaye+%26+fils&amp;page=1" rel="prev"' in html
     assert 'href="?q=N%27Diaye+%26+fils&amp;page=4">Dernière page' in html
     assert "Page 2 sur 4" in html and 'aria-label="Pages de la liste des dossiers"' in html
+
+
+@pytest.mark.django_db
+def test_a_host_s_own_pagination_template_is_the_one_the_list_renders(settings, tmp_path):
+    pro_space_page()
+    spanc = factories.spanc()
+    bulk_folders(spanc, 30, prefix="P", documents_per_folder=0)
+    http = verified_client(factories.spanc_user(spanc))
+    assert '<nav class="aqp-pagination"' in http.get("/espace-pro/").content.decode()  # the portal's own
+    override = tmp_path / "aquatiris_portal" / "_pagination.html"
+    override.parent.mkdir()
+    override.write_text("<p>host pages {{ page_obj.number }} of {{ page_obj.paginator.num_pages }} ({{ label }})</p>")
+    templates = copy.deepcopy(settings.TEMPLATES)
+    templates[0]["DIRS"] = [tmp_path, *templates[0]["DIRS"]]
+    settings.TEMPLATES = templates  # a setting changed: the template is looked up again
+    body = http.get("/espace-pro/?page=2").content.decode()
+    assert "<p>host pages 2 of 2 (Pages de la liste des dossiers)</p>" in body
+    assert 'class="aqp-pagination"' not in body
