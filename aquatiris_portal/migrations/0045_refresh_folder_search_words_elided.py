@@ -1,7 +1,8 @@
-"""The pro space's search words again, for the rows written before a name
-with an apostrophe was also one word (records.names.folder_words): without
-it, "N'Diaye" imported earlier is not found by "ndiaye" until its line
-changes (an unchanged line is not applied again)."""
+"""The pro space's search words and sort names again, for the rows written
+before a name with an apostrophe was also one word (records.names.folder_words)
+and sorted without its apostrophe: without it, "N'Diaye" imported earlier is
+not found by "ndiaye", and "d’Hérouville" sorts after "Durand", until its
+line changes (an unchanged line is not applied again)."""
 
 from importlib import import_module
 

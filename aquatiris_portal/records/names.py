@@ -47,6 +47,7 @@ def search_words(*parts):
     return _WORD.findall(search_key(*parts))
 
 
+_NO_APOSTROPHES = str.maketrans(dict.fromkeys("'’‘`"))
 # A word written with an apostrophe inside ("N'DIAYE", "D’HEROUVILLE"), as search_key leaves it.
 _ELIDED = re.compile(r"[^\W_]+(?:['’‘`][^\W_]+)+")
 
@@ -63,7 +64,9 @@ def folder_columns(client_last_name, client_first_name, city, postcode, referenc
     """The pro space's sort and search columns of an installation (copied
     from its client so a territory is sorted and searched without a join)."""
     return {
-        "client_sort_name": search_key(client_last_name, client_first_name)[:200],
+        # Without apostrophes: "d’Hérouville" and "d'Hérouville" (exports hold
+        # both) sort as one name, as "DHEROUVILLE", not after "Durand" for one of them.
+        "client_sort_name": search_key(client_last_name, client_first_name).translate(_NO_APOSTROPHES)[:200],
         # Leading space: a word prefix is " " + prefix anywhere in the string.
         "search_words": (" " + " ".join(folder_words(client_last_name, client_first_name, city, postcode, reference)))[
             :500

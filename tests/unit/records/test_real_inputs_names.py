@@ -1,8 +1,9 @@
-"""The pro space's folder search with names as people write them: a name
-with an apostrophe inside (N'Diaye, d’Hérouville, O'Neil, L’Haÿ-les-Roses)
-is typed with it, with the other apostrophe, or without it ("ndiaye",
-"dherouville"), in any case, with or without accents, cut short; every way
-finds the folder."""
+"""The pro space's folder search and sort with names as people write them:
+a name with an apostrophe inside (N'Diaye, d’Hérouville, O'Neil,
+L’Haÿ-les-Roses) is typed with it, with the other apostrophe, or without
+it ("ndiaye", "dherouville"), in any case, with or without accents, cut
+short; every way finds the folder. Exports hold either apostrophe: the
+name sorts at one place whichever it is."""
 
 from importlib import import_module
 
@@ -71,16 +72,35 @@ def test_the_folder_words_are_the_search_words_and_whole_elided_words(parts):
     assert search_words(" ".join(words)) == words
 
 
-def test_rows_written_before_are_found_without_the_apostrophe_after_the_migration():
+def test_rows_written_before_are_found_and_sorted_without_the_apostrophe_after_the_migration():
     migration = import_module("aquatiris_portal.migrations.0045_refresh_folder_search_words_elided")
     client = factories.client(last_name="N'Diaye", first_name="Maëlys")
     installation = factories.installation(client=client, city="Mordelles", postcode="35310", reference="AQ 2024/5015")
     folders = Installation.objects.filter(pk=installation.pk)
-    folders.update(search_words=" N DIAYE MAELYS MORDELLES 35310 AQ 2024 5015")  # as written before
+    # As written before:
+    folders.update(client_sort_name="N'DIAYE MAELYS", search_words=" N DIAYE MAELYS MORDELLES 35310 AQ 2024 5015")
     assert not search(folders, "ndiaye").exists()
     migration.refresh_folder_columns(apps, None)
     assert search(folders, "ndiaye").exists()
+    assert folders.get().client_sort_name == "NDIAYE MAELYS"
     assert (
         folders.get().search_words
         == folder_columns("N'Diaye", "Maëlys", "Mordelles", "35310", "AQ 2024/5015")["search_words"]
     )
+
+
+def sort_name(last_name, first_name=""):
+    return folder_columns(last_name, first_name, "", "", "")["client_sort_name"]
+
+
+@given(elided_names, st.sampled_from([*APOSTROPHES, "‘"]))
+def test_a_name_sorts_at_one_place_whichever_apostrophe_it_holds(name, apostrophe):
+    other = name
+    for each in (*APOSTROPHES, "‘"):
+        other = other.replace(each, apostrophe)
+    assert sort_name(other, "Anne") == sort_name(name, "Anne")
+
+
+def test_names_with_an_apostrophe_sort_among_the_others():
+    names = ["Durand", "d’Hérouville", "d'Aubigné", "Caradec", "Dupont", "D’Arc"]
+    assert sorted(names, key=sort_name) == ["Caradec", "D’Arc", "d'Aubigné", "d’Hérouville", "Dupont", "Durand"]
