@@ -6,9 +6,10 @@ every stage and proof state, the "new" badge. The page's instances and the
 rows' dicts are made only when read, and are then the eager path's."""
 
 import datetime
+from unittest import mock
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -139,3 +140,18 @@ def test_a_host_template_reading_rows_and_page_obj_gets_the_folders(query):
     shown = [row["url"].split("/")[-2] for row in rows]
     assert shown and all(f'href="/espace-pro/dossiers/{pk}/' in response.content.decode() for pk in shown)
     assert [row["name"] for row in rows] == [f"{f.client.last_name} {f.client.first_name}" for f in page_obj]
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(rows=_tuples(), date_format=st.sampled_from(["j N Y", "d&m<Y", "d/m/Y \\h", "Y-m-d", "D d M"]))
+def test_any_date_format_gives_the_eager_path_s_dates(rows, date_format):
+    def get_format(name, *args, **kwargs):
+        return date_format if name == "SHORT_DATE_FORMAT" else formats.get_format(name, *args, **kwargs)
+
+    with (
+        mock.patch.object(list_page, "get_format", get_format),
+        mock.patch.object(folders_, "get_format", get_format),
+        translation.override("fr"),
+        timezone.override("Europe/Paris"),
+    ):
+        assert list_page.rows_html_of(list_page.FolderPage(rows), PREVIOUS, _url_of) == _eager(rows, PREVIOUS)
