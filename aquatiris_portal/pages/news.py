@@ -2,6 +2,7 @@
 audience (clients, pros or both) as decided by ``access.article_audiences_for``."""
 
 import datetime
+import hashlib
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
@@ -116,19 +117,21 @@ def latest_articles(request, audience, count, kind=None):
     return {**stream, "audience": audience, "request": request, "cache_key": key}
 
 
-def latest_articles_html(request, audience, count, title_level=3):
-    """The news stream as ``{% portal_news %}`` renders it (no heading),
-    kept with the list it renders: the same for every reader granted the
-    same audiences (the list's key), in the same language."""
+def latest_articles_html(request, audience, count, title_level=3, heading=None):
+    """The news stream as ``{% portal_news %}`` renders it, kept with the
+    list it renders: the same for every reader granted the same audiences
+    (the list's key), in the same language, under the same heading."""
     stream = latest_articles(request, audience, count)
 
     def render():
-        context = {**stream, "heading": None, "title_level": title_level}
+        context = {**stream, "heading": heading, "title_level": title_level}
         return render_to_string("aquatiris_portal/tags/news_list.html", context)
 
     if stream["cache_key"] is None:
         return mark_safe(render())  # noqa: S308  a template's output
-    key = ("html", *stream["cache_key"], title_level, translation.get_language() or "")
+    # The heading as a digest: a cache key holds no space or accent (memcached).
+    heading_key = hashlib.blake2s(str(heading or "").encode(), digest_size=8).hexdigest() if heading else ""
+    key = ("html", *stream["cache_key"], title_level, heading_key, translation.get_language() or "")
     return mark_safe(content_cache.get_or_set(content_cache.NEWS, key, render))  # noqa: S308  a template's output
 
 

@@ -14,6 +14,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.models import Page
@@ -26,6 +27,7 @@ from ..enquiries.limits import LimitReached
 from ..enquiries.spanc_upload_forms import SpancUploadForm
 from ..enquiries.spanc_uploads import receive_spanc_documents, sent_messages
 from ..security_log import Kind, record_security_event
+from ..snippets.audiences import Audience
 from ..snippets.site_settings import PortalSettings
 from . import pro_space_folder_html as folder_html
 from . import pro_space_folder_queries as folder_queries
@@ -33,10 +35,12 @@ from . import pro_space_folders as folders_
 from . import pro_space_list_page as list_page
 from . import proof_views
 from .gating import GatedPageMixin, login_redirect
+from .news import latest_articles_html
 from .space_texts import ProSpaceTexts
 from .wrong_space import wrong_space_response
 
 TEMPLATES = "aquatiris_portal/pro_space/"
+NEWS_SHOWN = 3  # articles for professionals under the folder list
 
 
 class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
@@ -138,6 +142,8 @@ class ProSpacePage(GatedPageMixin, RoutablePageMixin, ProSpaceTexts, Page):
                 "rows_html": list_page.rows_html_of(folders, previous_visit_at, url_of),
                 "pagination_html": list_page.list_pagination_html(request.GET, page_obj),
                 "previous_visit_at": previous_visit_at,
+                # What {% portal_news audience="pros" count=3 %} wrote, its HTML kept with the list (pages/news.py).
+                "news": latest_articles_html(request, Audience.PROS, NEWS_SHOWN, heading=_("News for professionals")),
             },
         )
 
