@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import runs
-from .files import file_values
+from .files import NO_FILE, file_values
 from .lock import import_lock
 from .mapping import (
     FIELDS,
@@ -43,6 +43,8 @@ from .mapping import (
     TYPES,
     after_write,
     delete_records,
+    document,
+    document_references,
     finish_hash,
     guard_getter,
     handler_for,
@@ -158,6 +160,9 @@ class Ahead:
             yield batch
 
 
+_NO_INSTALLATION = {"installation": None}
+
+
 class Item:
     """One staged line of a batch; once checked, its record (``record``,
     ``rid`` its id). Prepared (``Applier.prepare``), it may also hold
@@ -217,6 +222,9 @@ class Applier:
             return items
         spec = TYPES.get(phase)
         built = spec is not None and spec.standalone
+        # A file-less document into a table empty at the start (no current
+        # row): its values but its references (``document_references``).
+        documents = phase == "document" and self.empty["document"]
         guarded = bool(GUARDS.get(phase))
         for item in items:
             try:
@@ -235,6 +243,10 @@ class Applier:
             if built:
                 item.values = values = spec.build(record, {}, None)
                 item.too_long = self._too_long(phase, values)
+            elif documents and not record.get("file"):
+                item.values = values = document(record, _NO_INSTALLATION, None)
+                values.update(NO_FILE)  # file_values of a record without file
+                item.too_long = self._too_long(phase, values)  # references are not text
         return items
 
     def apply(self, phase, items):
@@ -409,7 +421,13 @@ class Applier:
                 current = existing.get(item.rid)
                 if record_type == "document":
                     item_refs["theme"] = theme_pks.get(record["theme"])
-                values = item.values if item.values is not None else build(record, item_refs, current)
+                values = item.values
+                if values is None:
+                    values = build(record, item_refs, current)
+                elif record_type == "document":  # built by ``prepare``, file-less
+                    document_references(values, item_refs)
+                    prepared.append((item, values))
+                    continue
                 if spec.has_file:
                     try:
                         files, copied = file_values(self.export, record, current)

@@ -262,6 +262,15 @@ def document(r, refs, current):
     }
 
 
+def document_references(values, refs):
+    """Set in ``document(record, {"installation": None}, None)``'s values what
+    ``refs`` gives: then they are ``document(record, refs, None)``'s. (The
+    importer builds a file-less document of a first import before its batch's
+    look-ups, while the server inserts the previous batch.)"""
+    values["installation_id"] = refs["installation"]
+    values["theme_id"] = refs.get("theme")
+
+
 @dataclass(frozen=True)
 class Reference:
     """A record field holding the ``id`` of another record."""
