@@ -42,15 +42,19 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def is_formula_like(value: object) -> bool:
-    """Whether a spreadsheet would read this value as a formula."""
-    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+    """Whether a spreadsheet would read this value as a formula (a CR
+    followed by LF is a line break, not a CR start)."""
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS) and not value.startswith("\r\n")
 
 
 # Where a reader may start a new cell in a CSV line: the start of the text,
 # after ",", ";" (a French Excel's list separator) or a line break; then the
 # part is a formula if it begins, after any double quotes, with FORMULA_STARTS.
-# Leading spaces keep a part text, as they keep the whole value text.
-_FORMULA_PART = re.compile(r"""(^|[,;\r\n])(?="*[=+\-@\t\r])""")
+# A CR followed by LF is one line break (every message a browser sends has
+# them): it neither starts a formula nor splits CR from LF, so only a lone CR
+# counts as a start. Leading spaces keep a part text, as they keep the whole
+# value text.
+_FORMULA_PART = re.compile(r"""(^|[,;\n]|\r(?!\n))(?="*(?:[=+\-@\t]|\r(?!\n)))""")
 
 # A lone surrogate (JSON's "\ud800" decodes to one) cannot be written as
 # UTF-8 and would fail the whole file: it becomes the replacement character.

@@ -36,10 +36,18 @@ ATTACKS = [
 ]
 
 
+def starts_a_formula(text):
+    """Whether a cell holding ``text`` starts (after double quotes) a formula.
+    A CR followed by LF is a line break (browsers send them in every
+    message), not a cell starting with CR; a lone CR is."""
+    text = text.lstrip('"')
+    return text.startswith(FORMULA_STARTS) and not text.startswith("\r\n")
+
+
 def formula_parts(text):
     """The parts of ``text`` a spreadsheet could read as a formula."""
     parts = PART_SEPARATORS.split(text)
-    return [part for part in parts if part.lstrip('"').startswith(FORMULA_STARTS)]
+    return [part for part in parts if starts_a_formula(part)]
 
 
 def needs_change(text):
@@ -48,7 +56,7 @@ def needs_change(text):
     loop, independently of the neutraliser's regular expression."""
     for index in range(len(text)):
         if index == 0 or text[index - 1] in ",;\r\n":
-            if text[index:].lstrip('"').startswith(FORMULA_STARTS):
+            if starts_a_formula(text[index:]):
                 return True
     return False
 
@@ -133,5 +141,5 @@ def test_a_written_csv_has_no_formula_cell_whatever_the_separator(values):
     # no cell, once its quotes are taken off, starts a formula.
     for row in csv.reader(io.StringIO(text, newline=""), delimiter=";"):
         for cell in row:
-            assert not cell.lstrip('"').startswith(FORMULA_STARTS), cell
+            assert not starts_a_formula(cell), cell
     assert formula_parts(text) == []
