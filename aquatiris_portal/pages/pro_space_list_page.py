@@ -41,7 +41,7 @@ from .. import access
 from ..enquiries import proofs
 from ..enquiries.proof_models import DISPLAY_LABELS as PROOF_LABELS
 from ..records.models import Client, Installation, Stage
-from ..records.names import search_words
+from ..records.names import query_words
 from . import pro_space_folders as folders_
 from . import pro_space_list_sql as list_sql
 
@@ -85,7 +85,7 @@ def paginate(
     today = timezone.localdate()
     values = {
         "spanc": spanc,
-        "words": search_words(folders_.clean_query(query)),
+        "words": query_words(folders_.clean_query(query)),
         "today": today,
         "cutoff": folders_.overdue_cutoff(overdue_months, today) if overdue_months else None,
     }

@@ -52,12 +52,37 @@ _NO_APOSTROPHES = str.maketrans(dict.fromkeys("'’‘`"))
 _ELIDED = re.compile(r"[^\W_]+(?:['’‘`][^\W_]+)+")
 
 
+# A postcode written in two groups ("35 310", "2A 004"): whole words of 2 and 3 characters.
+_SPLIT_POSTCODE = re.compile(r"(?<![^\W_])(\d\d|2[AB]) (\d{3})(?![^\W_])")
+# The same as typed, maybe cut short ("35 3"): the folder's postcode is one word.
+_TYPED_POSTCODE = re.compile(r"(?<![^\W_])(\d\d|2[AB]) (\d{1,3})(?![^\W_])")
+
+
+def _joined(match):
+    return "".join(_WORD.findall(match.group()))
+
+
 def folder_words(*parts):
     """The words a folder is found by: ``search_words``, and each name written
     with an apostrophe also as one word: "N'Diaye" is found by "diaye" and by
-    "ndiaye", "d’Hérouville" by "dherouville", as people write them either way."""
+    "ndiaye", "d’Hérouville" by "dherouville", as people write them either way;
+    a postcode written "35 310" also as "35310"."""
     key = search_key(*parts)
-    return _WORD.findall(key) + ["".join(_WORD.findall(elided)) for elided in _ELIDED.findall(key)]
+    return (
+        _WORD.findall(key)
+        + [_joined(elided) for elided in _ELIDED.finditer(key)]
+        + [_joined(postcode) for postcode in _SPLIT_POSTCODE.finditer(key)]
+    )
+
+
+def query_words(query):
+    """The words of what is typed in the folder search, each of which must
+    start a word of ``folder_words``: a word with an apostrophe inside is
+    searched whole ("n’diaye" -> NDIAYE: every stored N'Diaye has that word
+    and so has Ndiaye, which has no N nor DIAYE), a postcode typed in two
+    groups too ("35 310" -> 35310, as stored)."""
+    key = _ELIDED.sub(_joined, search_key(query))
+    return _WORD.findall(_TYPED_POSTCODE.sub(_joined, key))
 
 
 def folder_columns(client_last_name, client_first_name, city, postcode, reference):
