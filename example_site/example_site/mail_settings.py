@@ -12,7 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 MAILERS_SUPPORTED = django.VERSION >= (6, 1)
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
-CONSOLE = "django.core.mail.backends.console.EmailBackend"
+# Django's console backend, printing each mail decoded: a link on one line.
+CONSOLE = "example_site.console_mail.EmailBackend"
 
 # A MAILERS option of the SMTP backend and the EMAIL_* setting it replaces.
 LEGACY_NAMES = {

@@ -191,7 +191,7 @@ def test_the_demo_prints_its_mails_with_no_deprecated_mail_setting():
     result = _strict("example_site.settings", "send", DEMO="1")
     assert result.returncode == 0, result.stderr
     assert "Subject: Bonjour" in result.stdout and "To: client@example.org" in result.stdout
-    assert "MAILER django.core.mail.backends.console" in result.stdout
+    assert "MAILER example_site.console_mail" in result.stdout
 
 
 @pytest.mark.parametrize(
