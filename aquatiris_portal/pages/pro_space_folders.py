@@ -28,12 +28,16 @@ from ..conf import app_settings
 from ..enquiries import proofs
 from ..enquiries.proof_models import DISPLAY_LABELS as PROOF_LABELS
 from ..records.models import Installation, PortalDocument, Stage
-from ..records.names import search_words
+from ..records.names import query_words
 from ..spreadsheets import SpreadsheetWriter
 from .client_visits import add_months
 
 PER_PAGE = 25
-CAPACITY = re.compile(r"(\d+)\s*EH\b")
+# « 5 EH », « 10EH », « 1,5 EH », a range « 4-6 EH » or « 4 à 6 EH »; never the
+# end of another number (« 1,5 EH » is not « 5 EH », « AQ-2024-5 EH » no capacity):
+# records.plain_text's reading, a decimal shown as written.
+_AMOUNT = r"\d{1,6}(?:[.,]\d{1,3})?"
+CAPACITY = re.compile(rf"(?<![\w.,/–-])({_AMOUNT})(?:\s*(?:-|–|à|/)\s*({_AMOUNT}))?\s*EH\b")
 MAX_QUERY_LENGTH = 100
 
 # sort key -> (label, fields in ascending order). "-key" reverses.
@@ -247,7 +251,7 @@ def search(installations, query):
     name, the town, the postcode or the reference, accents and case ignored
     ("pere rennes" finds Père in Rennes). It scans one territory's rows only
     (the spanc index), never the clients."""
-    return search_by_words(installations, search_words(clean_query(query)))
+    return search_by_words(installations, query_words(clean_query(query)))
 
 
 def search_by_words(installations, words):
@@ -270,7 +274,7 @@ def folder_keys(user, *, query="", sort=DEFAULT_SORT, overdue_months=None, stage
     return keys_of(
         access.installations_for_spanc(user),
         access.spanc_for(user),
-        words=search_words(clean_query(query)),
+        words=query_words(clean_query(query)),
         sort=sort,
         cutoff=cutoff,
         stage=stage,
@@ -384,9 +388,13 @@ def _proof_cell(folder, today):
 
 
 def capacity_of(label):
-    """The capacity in the label ("Filtre planté de roseaux 5 EH" -> "5 EH"), or ""."""
+    """The capacity in the label, as it says it ("Filtre planté de roseaux 5 EH"
+    -> "5 EH", "Microstation 4 à 6 EH" -> "4-6 EH", "1,5 EH"), or ""."""
     match = CAPACITY.search(label or "")
-    return f"{match.group(1)} EH" if match else ""
+    if match is None:
+        return ""
+    least, most = match.groups()
+    return f"{least}-{most} EH" if most else f"{least} EH"
 
 
 def ordering(sort):
