@@ -15,8 +15,9 @@ import subprocess
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
+from openpyxl import Workbook
 
-from aquatiris_portal.spreadsheets import safe_cell
+from aquatiris_portal.spreadsheets import safe_cell, xlsx_cell
 from tests.unit.site.test_csv_formulas import TRICKY, exported_csv, formula_parts, needs_change, starts_a_formula
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -111,3 +112,11 @@ def test_libreoffice_shows_the_message_as_typed_and_evaluates_no_part(tmp_path):
     shown = {cell.strip('"') for row in split for cell in row}
     assert shown - {""} <= raw_parts, shown - raw_parts
     assert not [cell for cell in shown if starts_a_formula(cell)]
+
+
+def test_the_xlsx_path_keeps_the_message_as_a_text_cell_untouched():
+    # XLSX cells are typed text (never a formula): no apostrophe there at all.
+    sheet = Workbook(write_only=True).create_sheet()
+    for value in (MESSAGE, *ATTACKS):
+        cell = xlsx_cell(sheet, value)
+        assert (cell.value, cell.data_type) == (value, "s")
