@@ -2,8 +2,7 @@
 by ``external_id`` without model instances.
 
 On PostgreSQL a look-up by many ids is one array parameter (``= ANY``),
-rows the table does not hold yet one COPY straight into it (their foreign
-keys checked as it ends, not at the commit), other writes a
+rows the table does not hold yet one COPY straight into it, other writes a
 COPY into a temporary table then one ``INSERT ... ON CONFLICT DO UPDATE``,
 new hashes of unchanged rows one ``UPDATE ... FROM unnest``; elsewhere
 (SQLite) the same statements through ``executemany``.
@@ -171,14 +170,11 @@ class RowWriter:
         if connection.vendor != "postgresql":
             return self.write(rows)
         with connection.cursor() as cursor:
-            # The rows' foreign keys (DEFERRABLE INITIALLY DEFERRED, Django's)
-            # checked as the COPY ends, while ``meanwhile`` runs here, not at
-            # the commit, where the client would wait idle (13 % of a first
-            # import's wall clock). A savepoint rolled back (the caller's
-            # fallback) restores the deferred mode.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            # The rows' foreign keys (deferred, as Django declares them) are
+            # checked at the commit. Checked as the COPY ends instead (SET
+            # CONSTRAINTS ALL IMMEDIATE) the importer waited there as long,
+            # for more of the server's CPU (bench/RESULTS.md): not done.
             self._copy(cursor, self.table, rows)
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
     def write(self, rows):
         defaults = self._defaults()
