@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from ..records.emails import display_email
 from ..security_log import client_ip
 from . import invitations
 from .memberships import active_members
@@ -32,7 +33,9 @@ def handle_post(request, record, form, *, mails_language=contextlib.nullcontext)
         except invitations.InvitationRefused as refused:
             form.add_error("email", str(refused))
             return False
-        messages.success(request, _("The invitation is sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+        messages.success(
+            request, _("The invitation is sent to %(email)s.") % {"email": display_email(form.cleaned_data["email"])}
+        )
         return True
     if action == "remove":
         membership = active_members(record).filter(pk=_row_id(request.POST.get("membership"))).first()
@@ -56,7 +59,9 @@ def handle_post(request, record, form, *, mails_language=contextlib.nullcontext)
         if invitation is None:
             raise Http404
         invitations.revoke(invitation, by=request.user, request=request)
-        messages.success(request, _("The invitation to %(email)s is cancelled.") % {"email": invitation.email})
+        messages.success(
+            request, _("The invitation to %(email)s is cancelled.") % {"email": display_email(invitation.email)}
+        )
         return True
     raise Http404
 

@@ -19,6 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from ..records.emails import display_email
 from ..records.plain_text import capacity_text, portal_date
 from ..records.visits import VisitKind, VisitSlot
 
@@ -161,7 +162,7 @@ def franchisee_html(franchisee, texts=None):
     if franchisee.email:
         email = (
             f'<li><a href="mailto:{e(franchisee.email)}"><span aria-hidden="true">✉ </span>'
-            f"{texts.email} {e(franchisee.email)}</a></li>"
+            f"{texts.email} {e(display_email(franchisee.email))}</a></li>"
         )
     return (
         f'<div class="aqp-contact"><p><span class="aqp-contact__label">{texts.your_franchisee}</span>'

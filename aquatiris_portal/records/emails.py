@@ -83,3 +83,21 @@ def normalise_email(value: str | None) -> str:
     not an address is kept trimmed and lower-cased (the sync quarantines it,
     an admin fixes it)."""
     return canonical_email_or_none(value) or (value or "").strip().lower()
+
+
+def display_email(value: str | None) -> str:
+    """The address as people read it: its domain in Unicode
+    (``…@xn--exmple-cua.fr`` → ``…@exämple.fr``), as they typed it; stored
+    and sent in ASCII all the same. A domain that is not valid punycode, or
+    anything that is not an address, is shown as stored."""
+    text = value or ""
+    local, sep, domain = text.rpartition("@")
+    domain = domain.lower()
+    if not sep or "xn--" not in domain or not domain.isascii():
+        return text  # nothing to decode (most addresses)
+    try:
+        # Python's IDNA codec checks each label encodes back to itself.
+        unicode_domain = domain.encode("ascii").decode("idna")
+    except UnicodeError:
+        return text
+    return f"{local}@{unicode_domain}"

@@ -30,6 +30,7 @@ from .. import access, content_cache
 from ..pages.client_space import ClientSpacePage
 from ..pages.faq import FaqPage
 from ..pages.news import ArticlePage, NewsIndexPage
+from ..records.emails import display_email
 from ..sites import cached_site_for_request
 from ..snippets.audiences import Audience
 from .portal_people import people_kinds
@@ -173,7 +174,7 @@ def account_bar_html(context, user, current="", links=None):
             f'<a href="{_e(links["document_accesses"])}"{_current_attr(current == "document_accesses")}>'
             f"{texts['Who read my documents']}</a>"
         )
-    who = texts["Logged in as %(email)s"] % {"email": _e(user.email or user.get_username())}
+    who = texts["Logged in as %(email)s"] % {"email": _e(display_email(user.email or user.get_username()))}
     return mark_safe(  # noqa: S308  values escaped with _e, texts from our catalogue
         f'\n<nav class="aqp-account-bar" aria-label="{texts["My account"]}">\n'
         f'  <span class="aqp-account-bar__who">{who}</span>\n'

@@ -29,6 +29,7 @@ from aquatiris_portal.models import (
 )
 from aquatiris_portal.notifications.mail import default_from_email
 from aquatiris_portal.pages.client_space import ClientSpacePage
+from aquatiris_portal.records.emails import display_email
 from aquatiris_portal.storage import backend
 from home.demo.pdf import make_pdf
 from tests import factories
@@ -373,7 +374,7 @@ def test_after_sales_request_goes_to_franchisee_and_network_head_with_recap_and_
             client.postcode,
             client.city,
             client.phone,
-            client.email,
+            display_email(client.email),  # shown as typed: the domain in Unicode
             client.code,
             owner["first"].reference,
             "Odeurs",
