@@ -16,6 +16,7 @@ from django.core.checks import Error, Tags, Warning, register
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.shortcuts import resolve_url
 from django.urls import NoReverseMatch, Resolver404, URLResolver, get_resolver, resolve, reverse
+from django.utils.module_loading import import_string
 
 from .conf import PLACEHOLDER_BASE_URLS, app_settings, public_base_url
 from .storage import _local_root
@@ -374,6 +375,27 @@ def _default_mailer():
     return mail.get_connection()  # Django < 6.1
 
 
+# The backends that keep mails on the machine (Django 6.1's mail.E001 list).
+_DEVELOPMENT_BACKENDS = ("console", "filebased", "locmem", "dummy")
+
+
+def _development_only(mailer):
+    """Whether mails sent through ``mailer`` stay on the machine (a subclass too: a readable console)."""
+    kinds = tuple(import_string(f"django.core.mail.backends.{name}.EmailBackend") for name in _DEVELOPMENT_BACKENDS)
+    return isinstance(mailer, kinds)
+
+
+def _said_by_django():
+    """Whether Django's own mail.E001 (6.1) reports the default mailer: it
+    reads MAILERS only, and knows its own backends by name, not a subclass."""
+    try:
+        from django.core.checks.mail import NON_PRODUCTION_EMAIL_BACKENDS  # Django 6.1's: absent before
+    except ImportError:  # Django < 6.1
+        return False
+    default = getattr(settings, "MAILERS", {}).get("default") or {}
+    return default.get("BACKEND") in NON_PRODUCTION_EMAIL_BACKENDS
+
+
 # Django 6.1's mail.W001 already reports MAILERS without a "default".
 _NO_DEFAULT_MAILER = getattr(mail, "MailerDoesNotExist", ())
 
@@ -392,6 +414,16 @@ def check_mail_tls(app_configs=None, **kwargs):
                 f"The default mailer cannot be built, so no mail would leave: {error}",
                 hint="Fix MAILERS['default'] (Django 6.1) or EMAIL_BACKEND and the EMAIL_* settings (Django 5.2).",
                 id=_id("E014"),
+            )
+        ]
+    if _development_only(mailer) and not _said_by_django():
+        setting = "MAILERS['default']" if hasattr(settings, "MAILERS") else "EMAIL_BACKEND"
+        return [
+            Error(
+                f"{setting} is a development-only backend ({type(mailer).__module__}): no mail leaves, "
+                "and one-time codes and reply links are written where nobody reads them (or into the logs).",
+                hint="Use the SMTP backend: EMAIL_HOST and the EMAIL_* settings on Django 5.2, MAILERS on 6.1.",
+                id=_id("E015"),
             )
         ]
     if not isinstance(mailer, SMTPBackend) or mailer.use_tls or mailer.use_ssl:

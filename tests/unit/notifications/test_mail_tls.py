@@ -86,7 +86,11 @@ def test_the_mail_check(settings, backend, tls, ssl, warned):
     options = {"host": "smtp.example.org", "use_tls": tls, "use_ssl": ssl} if backend == SMTP else {}
     for name, value in mail_settings(backend, **options).items():
         setattr(settings, name, value)
-    assert [message.id for message in check_mail_tls()] == (["aquatiris_portal.W011"] if warned else [])
+    # Django's console sends nothing at all: Django 6.1's mail.E001 says so of MAILERS, our E015
+    # of EMAIL_BACKEND (site/test_mail_development_backend_check.py).
+    console_error = backend != SMTP and django.VERSION < (6, 1)
+    expected = ["aquatiris_portal.W011"] if warned else ["aquatiris_portal.E015"] if console_error else []
+    assert [message.id for message in check_mail_tls()] == expected
 
 
 @pytest.mark.skipif(django.VERSION < (6, 1), reason="MAILERS is Django 6.1's")

@@ -65,7 +65,9 @@ def test_the_demo_prints_a_long_link_whole_on_one_line_and_the_accents_as_typed(
 
 def test_both_shapes_of_the_settings_name_the_readable_console_backend():
     assert mail_settings.CONSOLE == "example_site.console_mail.EmailBackend"
-    new = mail_settings.from_environment(lambda name, default=None: default, lambda name, default: default)
+    new = mail_settings.from_environment(
+        lambda name, default=None: default, lambda name, default: default, mailers_supported=True
+    )
     old = mail_settings.from_environment(
         lambda name, default=None: default, lambda name, default: default, mailers_supported=False
     )

@@ -76,6 +76,7 @@ def test_the_development_default_applies_under_debug_only(settings):
     assert public_base_url() == "https://www.aquatiris.fr"
 
 
+@pytest.mark.django_db  # every check runs, the models' too (a JSONField asks the database what it supports)
 def test_w008_is_part_of_check_deploy(settings):
     from django.core.checks import registry
 
