@@ -21,7 +21,7 @@ from aquatiris_portal.records.emails import (
     same_email,
 )
 from aquatiris_portal.records.models import Installation
-from aquatiris_portal.records.names import folder_columns, folder_words, search_key, search_words
+from aquatiris_portal.records.names import folder_columns, folder_words, query_words, search_key, search_words
 from aquatiris_portal.snippets.site_settings import SERIAL_NUMBER_PATTERN
 from aquatiris_portal.sync.sources import BadFilePath, S3Export, clean_relative_path, open_inside
 from tests import factories
@@ -166,8 +166,9 @@ def test_every_spelling_of_a_name_gives_its_words(pair):
 
 
 def _model_finds(record_words, query):
-    """The documented search: every word of the query starts a word of the folder."""
-    return all(any(word.startswith(q) for word in record_words) for q in search_words(query))
+    """The documented search: every word of the query (``query_words``: a typed
+    "d’a" is one word, DA) starts a word of the folder."""
+    return all(any(word.startswith(q) for word in record_words) for q in query_words(query))
 
 
 @st.composite
