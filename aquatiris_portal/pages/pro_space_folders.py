@@ -11,7 +11,6 @@ comes from an index, without joining the 100,000 clients.
 """
 
 import datetime
-import re
 import tempfile
 from urllib.parse import urlencode
 
@@ -29,15 +28,11 @@ from ..enquiries import proofs
 from ..enquiries.proof_models import DISPLAY_LABELS as PROOF_LABELS
 from ..records.models import Installation, PortalDocument, Stage
 from ..records.names import query_words
+from ..records.plain_text import capacity_of
 from ..spreadsheets import SpreadsheetWriter
 from .client_visits import add_months
 
 PER_PAGE = 25
-# « 5 EH », « 10EH », « 1,5 EH », a range « 4-6 EH » or « 4 à 6 EH »; never the
-# end of another number (« 1,5 EH » is not « 5 EH », « AQ-2024-5 EH » no capacity):
-# records.plain_text's reading, a decimal shown as written.
-_AMOUNT = r"\d{1,6}(?:[.,]\d{1,3})?"
-CAPACITY = re.compile(rf"(?<![\w.,/–-])({_AMOUNT})(?:\s*(?:-|–|à|/)\s*({_AMOUNT}))?\s*EH\b")
 MAX_QUERY_LENGTH = 100
 
 # sort key -> (label, fields in ascending order). "-key" reverses.
@@ -385,16 +380,6 @@ def _proof_cell(folder, today):
     """{"status", "text"} of the folder's latest proof request, or None (never asked)."""
     status = proofs.display_status(getattr(folder, "proof_status", None), getattr(folder, "proof_due_on", None), today)
     return {"status": status, "text": str(PROOF_LABELS[status])} if status else None
-
-
-def capacity_of(label):
-    """The capacity in the label, as it says it ("Filtre planté de roseaux 5 EH"
-    -> "5 EH", "Microstation 4 à 6 EH" -> "4-6 EH", "1,5 EH"), or ""."""
-    match = CAPACITY.search(label or "")
-    if match is None:
-        return ""
-    least, most = match.groups()
-    return f"{least}-{most} EH" if most else f"{least} EH"
 
 
 def ordering(sort):

@@ -8,9 +8,13 @@ import re
 
 from django.utils import formats, timezone, translation
 
-# « 5 EH », « 10EH », a range « 4-6 EH » or « 4 à 6 EH »; never the end of
-# another number (« 1,5 EH », « 1.000 EH »: « 1,pour 5 personnes » otherwise).
-CAPACITY = re.compile(r"(?<![\w(.,/–-])(\d{1,6})(?:\s*(?:-|–|à|/)\s*(\d{1,6}))?\s*EH\b")
+# « 5 EH », « 10EH », « 1,5 EH », a range « 4-6 EH » or « 4 à 6 EH »; never the
+# end of another number (« 1,5 EH » is not « 5 EH », « AQ-2024-5 EH » no capacity).
+_AMOUNT = r"\d{1,6}(?:[.,]\d{1,3})?"
+_CAPACITY = rf"({_AMOUNT})(?:\s*(?:-|–|à|/)\s*({_AMOUNT}))?\s*EH\b"
+CAPACITY = re.compile(rf"(?<![\w.,/–-]){_CAPACITY}")
+# capacity_text's: not one it wrote already (« (5 EH) »), so a second pass changes nothing.
+_CAPACITY_TO_WRITE = re.compile(rf"(?<![\w(.,/–-]){_CAPACITY}")
 
 
 def portal_date(value, arg="DATE_FORMAT"):
@@ -30,9 +34,22 @@ def capacity_text(label):
     4 à 6 personnes (4-6 EH) » (labels are French data)."""
 
     def people(match):
-        count, most = int(match.group(1)), match.group(2)
+        least, most = match.groups()
+        if not least.isdigit() or (most is not None and not most.isdigit()):
+            return match.group()  # « 1,5 EH », « 1.000 EH »: left as written
+        count = int(least)
         if most is not None:
             return f"pour {count} à {int(most)} personnes ({count}-{int(most)} EH)"
         return f"pour {count} personne{'s' if count > 1 else ''} ({count} EH)"
 
-    return CAPACITY.sub(people, label or "")
+    return _CAPACITY_TO_WRITE.sub(people, label or "")
+
+
+def capacity_of(label):
+    """The capacity in the label, as it says it (« Filtre planté de roseaux 5 EH »
+    -> « 5 EH », « Microstation 4 à 6 EH » -> « 4-6 EH », « 1,5 EH »), or ""."""
+    match = CAPACITY.search(label or "")
+    if match is None:
+        return ""
+    least, most = match.groups()
+    return f"{least}-{most} EH" if most else f"{least} EH"
