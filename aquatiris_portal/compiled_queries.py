@@ -12,13 +12,15 @@ a request puts its own values there (adapted as the ORM adapts them) and
 runs the SQL on its own connection. ``rows`` gives a values_list's tuples
 (with the columns' converters), ``instances`` model instances made by
 Django's own ``ModelIterable`` from the columns the first compile laid out
-(select_related included).
+(select_related included). The columns' converters are found with the SQL
+and kept with it (they depend on the columns and the database's vendor
+only): a request applies them.
 
 Values are named: ints (ids), model instances (their pk), dates, aware
 datetimes, lists of search words (put into their LIKE patterns escaped as
 the ORM escapes them), or None (not a marker: part of the shape). A shape is
-kept under the caller's key, the database alias and the values' kinds, in
-a bounded LRU; every shape is forgotten when a setting changes (a setting
+kept under the caller's key, the database alias and vendor and the values'
+kinds, in a bounded LRU; every shape is forgotten when a setting changes (a setting
 may change the SQL, e.g. ``CLIENTS_SEE_SPANC_UPLOADS``; a server reads its
 settings once). A shape that prefetches, is empty, writes a marker into the
 SQL text, misses a marker among its parameters (unless the caller says the
@@ -61,7 +63,8 @@ class Compiled(NamedTuple):
     sql: str
     params: tuple
     slots: tuple  # (index in params, value name, word number, word marker): the last two None but for words
-    compiler: Any  # its compiler once compiled: columns, klass_info, converters
+    compiler: Any  # its compiler once compiled: columns, klass_info
+    converters: dict  # column position: (converters, column), as Django's get_converters gives them
 
 
 UNCACHEABLE = object()
@@ -181,7 +184,15 @@ def compile_shape(build: Callable[..., QuerySet], kinds: dict, using: str, optio
         if index not in marked
     ):
         return UNCACHEABLE
-    return Compiled(queryset, sql, tuple(params), tuple(slots), compiler)
+    fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
+    if compiler.has_composite_fields(fields):
+        return UNCACHEABLE  # none here; their rows are regrouped after conversion: left to the ORM
+    # Found once: Django finds them on every query (two look-ups per column).
+    # The backend's converters are bound to this compile's connection; they
+    # read only what every connection of the alias shares (its time zone,
+    # its features), and are passed the request's connection.
+    converters = compiler.get_converters(fields)
+    return Compiled(queryset, sql, tuple(params), tuple(slots), compiler, converters)
 
 
 def _looks_derived(param: Any) -> bool:
@@ -193,14 +204,21 @@ def _looks_derived(param: Any) -> bool:
 
 
 def compiled(
-    key: Any, build: Callable[..., QuerySet], values: dict, using: str = "default", optional: Collection = ()
+    key: Any,
+    build: Callable[..., QuerySet],
+    values: dict,
+    using: str = "default",
+    optional: Collection = (),
+    connection: Any = None,
 ) -> Any:
-    """The shape's Compiled (compiled on first use) or UNCACHEABLE."""
+    """The shape's Compiled (compiled on first use) or UNCACHEABLE
+    (``connection``: ``connections[using]``, when the caller has it)."""
     # The values' order is the caller's (the same at one call site): not sorted, a shape's markers are.
     kinds = tuple([(name, _kind(value)) for name, value in values.items()])
+    vendor = (connection or connections[using]).vendor  # the SQL and the converters are the vendor's
     with _lock:
         generation = _generation[0]
-        full_key = (key, using, kinds, generation)
+        full_key = (key, using, vendor, kinds, generation)
         found = _shapes.get(full_key)
         if found is not None:
             _shapes.move_to_end(full_key)
@@ -234,17 +252,31 @@ def rows(
     """``list(build(**values))`` of a values_list queryset (tuples), its SQL
     compiled once per shape (``key``: the caller's, the same build and
     shape for the same key; ``optional``: values a shape may not use)."""
-    found = compiled(key, build, values, using, optional)
+    connection = connections[using]
+    found = compiled(key, build, values, using, optional, connection)
     if found is UNCACHEABLE:
         return list(build(**values).using(using))
-    connection = connections[using]
     sql, params = sql_and_params(found, connection, values)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
-    compiler = copy.copy(found.compiler)
-    compiler.connection = connection  # this thread's: converters read its features
-    return list(compiler.results_iter([fetched], tuple_expected=True))
+    if not found.converters:
+        return list(map(tuple, fetched))
+    return _converted(fetched, found.converters, connection)
+
+
+def _converted(fetched: list, converters: dict, connection: Any) -> list:
+    """The rows as tuples, the kept converters applied (as Django's apply_converters)."""
+    columns = list(converters.items())
+    converted = []
+    for row in map(list, fetched):
+        for position, (functions, expression) in columns:
+            value = row[position]
+            for function in functions:
+                value = function(value, expression, connection)
+            row[position] = value
+        converted.append(tuple(row))
+    return converted
 
 
 def instances(
@@ -252,14 +284,15 @@ def instances(
 ) -> list:
     """``list(build(**values))``, model instances (select_related included),
     its SQL compiled once per shape (``key`` and ``optional``: as ``rows``)."""
-    found = compiled(key, build, values, using, optional)
+    connection = connections[using]
+    found = compiled(key, build, values, using, optional, connection)
     if found is UNCACHEABLE:
         return list(build(**values).using(using))
-    connection = connections[using]
     sql, params = sql_and_params(found, connection, values)
     compiler = copy.copy(found.compiler)
-    compiler.connection = connection  # this thread's: cursor and converters
+    compiler.connection = connection  # this thread's: cursor (and passed to the converters)
     compiler.as_sql = lambda *args, **kwargs: (sql, params)
+    compiler.get_converters = lambda expressions: found.converters  # the kept ones, not found again
     queryset = found.queryset._chain()
     queryset.query = copy.copy(found.queryset.query)
     # Django's ModelIterable asks the query for its compiler, runs it and
