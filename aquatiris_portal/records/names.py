@@ -50,6 +50,7 @@ def search_words(*parts):
 _NO_APOSTROPHES = str.maketrans(dict.fromkeys("'’‘`"))
 # A word written with an apostrophe inside ("N'DIAYE", "D’HEROUVILLE"), as search_key leaves it.
 _ELIDED = re.compile(r"[^\W_]+(?:['’‘`][^\W_]+)+")
+_HAS_APOSTROPHE = re.compile("['’‘`]")
 
 
 # A postcode written in two groups ("35 310", "2A 004"): whole words of 2 and 3 characters.
@@ -62,17 +63,70 @@ def _joined(match):
     return "".join(_WORD.findall(match.group()))
 
 
+# Saint and its abbreviations (St, Ste, Sts, Stes), as French towns and
+# people write them: a folder stores each such word in both spellings, so
+# whichever the export holds, whichever the agent types, it is found.
+_SHORT_SAINTS = {"SAINT": "ST", "SAINTE": "STE", "SAINTS": "STS", "SAINTES": "STES"}
+_LONG_SAINTS = {short: long for long, short in _SHORT_SAINTS.items()}
+_OTHER_SAINT = {**_SHORT_SAINTS, **_LONG_SAINTS}
+# The most words one joined word holds (the longest communes have 8:
+# Saint-Remy-en-Bouzemont-Saint-Genest-et-Isson): bounded work per name.
+_JOINED_AT_MOST = 8
+
+
+def _joined_forms(words):
+    """The words of one name written together, from each of them to the end
+    of the name: "LA CHAPELLE DES FOUGERETZ" gives LACHAPELLEDESFOUGERETZ,
+    CHAPELLEDESFOUGERETZ and DESFOUGERETZ, so every run of its words typed
+    together ("lachapelle", "chapelledes") starts one; with Saint or St in
+    it, each spelling (SAINTBRIEUC and STBRIEUC)."""
+    joined = []
+    for start in range(len(words) - 1):
+        run = words[start : start + _JOINED_AT_MOST]
+        joined.append("".join(run))
+        if not _OTHER_SAINT.keys().isdisjoint(run):
+            joined.append("".join([_LONG_SAINTS.get(word, word) for word in run]))
+            joined.append("".join([_SHORT_SAINTS.get(word, word) for word in run]))
+    return joined
+
+
+def _name_runs(words):
+    """The runs of words made of letters only in ``words`` (a name, a town:
+    not "AQ 2024 5015", whose groups a reference is searched by)."""
+    run = []
+    for word in words:
+        if word.isalpha():
+            run.append(word)
+            continue
+        if len(run) > 1:
+            yield run
+        run = []
+    if len(run) > 1:
+        yield run
+
+
 def folder_words(*parts):
-    """The words a folder is found by: ``search_words``, and each name written
-    with an apostrophe also as one word: "N'Diaye" is found by "diaye" and by
-    "ndiaye", "d’Hérouville" by "dherouville", as people write them either way;
-    a postcode written "35 310" also as "35310"."""
-    key = search_key(*parts)
-    return (
-        _WORD.findall(key)
-        + [_joined(elided) for elided in _ELIDED.finditer(key)]
-        + [_joined(postcode) for postcode in _SPLIT_POSTCODE.finditer(key)]
-    )
+    """The words a folder is found by: ``search_words``, then, so that it is
+    found however people write a name: each name written with an apostrophe
+    also as one word ("N'Diaye" is found by "diaye" and by "ndiaye",
+    "d’Hérouville" by "dherouville"); a postcode written "35 310" also as
+    "35310"; Saint, Sainte, Saints, Saintes and St, Ste, Sts, Stes in the
+    other spelling; each name of several words (hyphen, apostrophe, space)
+    also written together (``_joined_forms``: "saintbrieuc", "stbrieuc",
+    "lebihan"). Each part ("Le Bihan", "Saint-Brieuc") is joined on its own."""
+    keys = [key for key in (search_key(part) for part in parts if part) if key]
+    key = " ".join(keys)  # search_key(*parts)
+    words_of_parts = [_WORD.findall(part) for part in keys]
+    words = [word for part in words_of_parts for word in part]  # _WORD.findall(key)
+    more = [_joined(elided) for elided in _ELIDED.finditer(key)] if _HAS_APOSTROPHE.search(key) else []
+    more += [_joined(postcode) for postcode in _SPLIT_POSTCODE.finditer(key)]
+    more += [_OTHER_SAINT[word] for word in words if word in _OTHER_SAINT]
+    for part in words_of_parts:
+        if len(part) > 1:
+            for run in _name_runs(part):
+                more += _joined_forms(run)
+    known = set(words)
+    return words + [word for word in more if not (word in known or known.add(word))]
 
 
 def query_words(query):

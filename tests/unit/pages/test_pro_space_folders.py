@@ -349,4 +349,4 @@ def test_bulk_created_installations_get_their_clients_names_in_one_query(spanc, 
         Installation.objects.bulk_create(rows)
     first = Installation.objects.get(external_id="I-BULK-0")
     assert first.client_sort_name == "LE NOM0 ZOE"
-    assert first.search_words == " LE NOM0 ZOE SAINT PERE R 0"
+    assert first.search_words == " LE NOM0 ZOE SAINT PERE R 0 ST SAINTPERE STPERE"
