@@ -14,6 +14,7 @@ both rooms, and reads only conf.
 
 import datetime
 import re
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..conf import public_base_url
+from .emails import display_email
 
 SLOT_HOURS = {"morning": (8, 12), "afternoon": (14, 18)}
 
@@ -58,6 +60,14 @@ def fold(line):
     return "\r\n ".join(part.decode("utf-8") for part in out)
 
 
+def param(value):
+    """A quoted parameter value (RFC 5545 3.2: any text but control
+    characters and the double quote, shown as '); a caret doubled, as RFC
+    6868 reads ``^'``, ``^n`` and ``^^`` (icalendar does)."""
+    text = _CONTROLS.sub("", _BREAKS.sub(" ", str(value)))
+    return '"' + text.replace("^", "^^").replace('"', "'") + '"'
+
+
 def _utc(value):
     return value.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
 
@@ -67,8 +77,26 @@ def uid(visit, base_url):
     return f"visit-{visit.external_id}@{host}"
 
 
-def visit_ics(visit, *, method, sequence, summary, description, location, organizer, attendee, base_url, now=None):
-    """The .ics text (CRLF lines) of ``visit``; ``method`` is REQUEST or CANCEL."""
+def visit_ics(
+    visit,
+    *,
+    method,
+    sequence,
+    summary,
+    description,
+    location,
+    organizer,
+    attendee,
+    base_url,
+    now=None,
+    organizer_name="",
+    attendee_name="",
+):
+    """The .ics text (CRLF lines) of ``visit``; ``method`` is REQUEST or CANCEL.
+
+    ``organizer`` and ``attendee`` are addresses as sent (ASCII): the
+    ``mailto:`` URIs; their CN, what a calendar shows, is the name given, else
+    the address as people read it (its domain in Unicode)."""
     now = now or timezone.now()
     lines = [
         "BEGIN:VCALENDAR",
@@ -95,8 +123,9 @@ def visit_ics(visit, *, method, sequence, summary, description, location, organi
         f"SUMMARY:{escape(summary)}",
         f"DESCRIPTION:{escape(description)}",
         f"LOCATION:{escape(location)}",
-        f"ORGANIZER:mailto:{organizer}",
-        f"ATTENDEE;ROLE=REQ-PARTICIPANT;RSVP=FALSE:mailto:{attendee}",
+        f"ORGANIZER;CN={param(organizer_name or display_email(organizer))}:mailto:{organizer}",
+        f"ATTENDEE;CN={param(attendee_name or display_email(attendee))};ROLE=REQ-PARTICIPANT;RSVP=FALSE"
+        f":mailto:{attendee}",
         f"STATUS:{'CANCELLED' if method == 'CANCEL' else 'CONFIRMED'}",
         "TRANSP:OPAQUE",
         "END:VEVENT",
@@ -128,12 +157,16 @@ def invitation(visit, *, attendee, method="REQUEST", sequence=None, base_url=Non
             for part in (
                 franchisee and franchisee.company,
                 franchisee and franchisee.phone,
-                franchisee and franchisee.email,
+                franchisee and display_email(franchisee.email),
             )
             if part
         )
         or "—",
     }
+    if franchisee and franchisee.email:
+        organizer, organizer_name = franchisee.email, franchisee.company
+    else:  # "Aquatiris <no-reply@…>": the name is the CN, the address alone the URI
+        organizer_name, organizer = parseaddr(settings.DEFAULT_FROM_EMAIL)
     return visit_ics(
         visit,
         method=method,
@@ -144,5 +177,6 @@ def invitation(visit, *, attendee, method="REQUEST", sequence=None, base_url=Non
         attendee=attendee,
         base_url=base_url or public_base_url(),
         now=now,
-        organizer=(franchisee.email if franchisee and franchisee.email else settings.DEFAULT_FROM_EMAIL),
+        organizer=organizer,
+        organizer_name=organizer_name,
     )
