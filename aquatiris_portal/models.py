@@ -28,6 +28,7 @@ from .records.models import (  # noqa: F401
     Installation,
     PortalDocument,
     Spanc,
+    SpancFolderCount,
 )
 from .records.themes import DocumentTheme  # noqa: F401
 from .records.visits import Visit  # noqa: F401

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from django.core.paginator import Page, Paginator
 from django.core.signals import setting_changed
+from django.db import connections, router
 from django.db.models import Func, IntegerField, Subquery, Value, signals
 from django.db.models.base import ModelState
 from django.db.models.functions import Coalesce
@@ -40,7 +41,8 @@ from django.utils.translation import gettext as _
 from .. import access
 from ..enquiries import proofs
 from ..enquiries.proof_models import DISPLAY_LABELS as PROOF_LABELS
-from ..records.models import Client, Installation, Stage
+from ..records import folder_counts
+from ..records.models import Client, Installation, SpancFolderCount, Stage
 from ..records.names import query_words
 from . import pro_space_folders as folders_
 from . import pro_space_list_sql as list_sql
@@ -132,15 +134,29 @@ def page_queryset(filters, number, *, spanc, words, today, cutoff, folder=None):
     keys = _keys(values, filters)
     offset = (number - 1) * folders_.PER_PAGE
     page_keys = keys.values("pk")[offset : offset + folders_.PER_PAGE]
-    # COUNT as a plain function, not an aggregate: no GROUP BY, one row (a
-    # tenth less work for the database on a territory of 5,000 folders).
-    count = keys.order_by().values(n=Func(Value(1), function="COUNT"))
+    if _whole_territory(words, cutoff, filters) and folder_counts.kept_by(
+        connections[router.db_for_read(Installation)]
+    ):
+        # The territory's count as the database keeps it (records.folder_counts):
+        # one row read, where a count reads as many index entries as folders.
+        count = SpancFolderCount.objects.filter(spanc=spanc).values("folders")
+    else:
+        # COUNT as a plain function, not an aggregate: no GROUP BY, one row (a
+        # tenth less work for the database on a territory of 5,000 folders).
+        count = keys.order_by().values(n=Func(Value(1), function="COUNT"))
     installations = access.installations_of_spanc(spanc).filter(pk__in=page_keys)
     folders = folders_.document_stats(spanc, installations)
     folders = proofs.with_proof_status(folders).annotate(
         list_total=Coalesce(Subquery(count, output_field=IntegerField()), Value(0))
     )
     return folders.order_by(*folders_.ordering(filters["sort"])).values_list(*COLUMNS)
+
+
+def _whole_territory(words, cutoff, filters):
+    """Whether the list shows every folder of the territory (no search, no filter)."""
+    stage = filters["stage"]
+    every_stage = stage != folders_.STAGE_SERVICE and stage not in Stage.values  # as by_stage
+    return not words and cutoff is None and every_stage and not proofs.clean_filter(filters["proof"])
 
 
 def page_folders(values, filters, number):

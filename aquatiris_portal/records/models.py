@@ -332,6 +332,24 @@ class Installation(SyncedRecord, Address):
         return name if name == self.reference else f"{name} ({self.reference})"
 
 
+class SpancFolderCount(models.Model):
+    """How many installations a SPANC has: its folder list's count, kept by
+    the database's triggers on the installations' table (records.folder_counts),
+    never written by the portal's code."""
+
+    spanc = models.OneToOneField(
+        Spanc, primary_key=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    folders = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("SPANC folder count")
+        verbose_name_plural = _("SPANC folder counts")
+
+    def __str__(self):
+        return f"{self.spanc_id}: {self.folders}"
+
+
 def refresh_folder_columns(client_pks):
     """Copy the names of these clients again onto their installations (a
     client renamed). The hash is cleared (the sync's GUARDS rule): the next

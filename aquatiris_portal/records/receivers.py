@@ -1,0 +1,21 @@
+"""Receivers of the records room, connected by aquatiris_portal/signals.py."""
+
+from django.db import connections
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
+
+from . import folder_counts
+
+
+@receiver(post_migrate, dispatch_uid="aquatiris_portal.records.install_folder_counts")
+def install_folder_counts(sender, app_config=None, using="default", apps=None, **kwargs):
+    """Every migrate puts the folder counts' triggers back and recounts
+    (SQLite drops a table's triggers when a schema change rebuilds it)."""
+    if app_config is None or app_config.label != "aquatiris_portal" or apps is None:
+        return
+    try:  # the migrated state's models: none when migrated back before the counts
+        counts = apps.get_model("aquatiris_portal", "SpancFolderCount")
+        installations = apps.get_model("aquatiris_portal", "Installation")
+    except LookupError:
+        return
+    folder_counts.install(connections[using], counts._meta.db_table, installations._meta.db_table)
