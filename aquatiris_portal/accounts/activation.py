@@ -12,7 +12,7 @@ from wagtail.models import Site
 
 from ..conf import app_settings
 from ..notifications.mail import queue_mail
-from ..records.emails import canonical_email_or_none
+from ..records.emails import canonical_email_or_none, login_name
 from ..security_log import Kind, record_security_event
 from ..snippets.site_settings import PortalSettings
 from ..sync.outbox import record_event
@@ -101,9 +101,10 @@ def complete_activation(token, password):
         if account is not None:
             user = account.user
         else:
-            user = User._default_manager.filter(username=email).first()
+            # The login fits the username column (a 254-character address does not).
+            user = User._default_manager.filter(username=login_name(email)).first()
             if user is None:
-                user = User._default_manager.create_user(username=email, email=email)
+                user = User._default_manager.create_user(username=login_name(email), email=email)
             account = PortalAccount.objects.filter(user=user).first() or PortalAccount(user=user)
         user.email = email
         user.set_password(password)

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 
-from ..records.emails import canonical_email_or_none
+from ..records.emails import canonical_email_or_none, login_name
 from ..security_log import Kind, record_security_event
 from . import tokens, trusted_browsers
 from .lookup import account_of, record_kind
@@ -25,7 +25,8 @@ def move_login(record, old_email, new_email):
         return None
     user = account.user
     User = get_user_model()
-    clash = User._default_manager.filter(Q(username=new_email) | Q(email__iexact=new_email)).exclude(pk=user.pk)
+    login = login_name(new_email)  # the address, or a name derived from one too long for a username
+    clash = User._default_manager.filter(Q(username=login) | Q(email__iexact=new_email)).exclude(pk=user.pk)
     if clash.exists():
         logger.error(
             "Email of %s %s changed to an address another user has; login left unchanged",
@@ -34,7 +35,7 @@ def move_login(record, old_email, new_email):
         )
         return None
     with transaction.atomic():
-        user.username = new_email
+        user.username = login
         user.email = new_email
         user.save(update_fields=["username", "email"])
         tokens.revoke_for_user(user)

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from ..conf import app_settings
 from ..notifications.mail import queue_mail
-from ..records.emails import canonical_email_or_none
+from ..records.emails import canonical_email_or_none, login_name
 from ..records.models import Client, Spanc
 from ..security_log import Kind, record_security_event
 from . import groups, sessions_end, throttle
@@ -91,7 +91,7 @@ def _actor_kind(record: Client | Spanc, user: Person | None) -> str:
 
 def account_for_email(email: str) -> Person | None:
     """The existing login of ``email`` (logins are canonical addresses), or None."""
-    return get_user_model()._default_manager.filter(username=email).first()
+    return get_user_model()._default_manager.filter(username=login_name(email)).first()
 
 
 def _notify_lead(
@@ -129,7 +129,7 @@ def invite(
     if not canonical:
         raise InvitationRefused(_("This email address cannot be used."))
     email = canonical
-    if active_members(record).filter(person__username=email).exists():
+    if active_members(record).filter(person__username=login_name(email)).exists():
         raise InvitationRefused(_("This person already has access."))
     wait = throttle.blocked_for("invitation", email, ip)
     if wait:
@@ -256,7 +256,7 @@ def accept_new(
         if account_for_email(invitation.email) is not None:
             raise ValueError("the address has an account: it confirms instead")
         user = User._default_manager.create_user(
-            username=invitation.email,
+            username=login_name(invitation.email),
             email=invitation.email,
             first_name=first_name.strip()[:150],
             last_name=last_name.strip()[:150],
@@ -272,7 +272,7 @@ def accept_existing(invitation: Invitation, user: Person, request: HttpRequest |
     """The logged-in ``user`` confirms the invitation sent to their own address."""
     with transaction.atomic():
         invitation = _locked_pending(invitation)
-        if user.get_username() != invitation.email:
+        if user.get_username() != login_name(invitation.email):
             raise ValueError("the invitation is for another address")
         PortalAccount.objects.get_or_create(user=user, defaults={"activated_at": timezone.now()})
         return _join(invitation, user, request)

@@ -6,7 +6,7 @@ address nobody logs in with keeps the name the request or the record holds."""
 from django.contrib.auth import get_user_model
 
 from ..notifications.greeting import greeting_name
-from ..records.emails import canonical_email_or_none
+from ..records.emails import canonical_email_or_none, login_name
 from ..records.models import Client
 
 
@@ -25,4 +25,4 @@ def account_at(address: str | None):
     canonical = canonical_email_or_none(address)
     if not canonical:
         return None
-    return get_user_model()._default_manager.filter(username=canonical).first()
+    return get_user_model()._default_manager.filter(username=login_name(canonical)).first()

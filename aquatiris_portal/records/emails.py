@@ -11,15 +11,23 @@ one address, and a look-alike is never a second one:
   being second spellings of ``i`` or ``ss`` that a database's ``UPPER()``
   would match;
 - the domain is IDNA-encoded (``exämple.fr`` → ``xn--exmple-cua.fr``),
-  its ideographic full stops are dots, without a trailing dot.
+  its ideographic full stops are dots, without a trailing dot;
+- at most 254 characters in that ASCII form (RFC 5321's limit on what a
+  mail server takes, and the length of every email column).
+
+The login (the username) of an account is ``login_name`` of its canonical
+address: the address itself when it fits Django's 150-character username,
+else a stable name derived from it.
 
 Python's ``lower()`` keeps ``ſ`` and ``ı`` as they are while PostgreSQL's
 ``UPPER()`` maps them to ``S`` and ``I``: comparing canonical forms exactly
 closes that gap.
 """
 
+import hashlib
 import unicodedata
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +38,11 @@ class InvalidEmail(ValueError):
 
 
 MESSAGE = _("Enter a valid email address (letters without accents before the @).")
+# The longest address in ASCII form: RFC 5321's path limit, and what every
+# EmailField of the portal and of Django's user holds.
+MAX_LENGTH = 254
+# Hex digits of the SHA-256 that end a login derived from a long address.
+_LOGIN_DIGEST_LENGTH = 32
 
 
 def canonical_email(value: str | None) -> str:
@@ -57,11 +70,28 @@ def canonical_email(value: str | None) -> str:
         except UnicodeError as error:
             raise InvalidEmail(f"domain: {error}") from None
     email = f"{local}@{domain.lower()}"
+    if len(email) > MAX_LENGTH:  # an IDN domain grows in punycode
+        raise InvalidEmail("longer than 254 characters")
     try:
         validate_email(email)
     except ValidationError:
         raise InvalidEmail("not an email address") from None
     return email
+
+
+def login_name(email: str) -> str:
+    """The username of the account whose address is the canonical ``email``.
+
+    The address itself when it fits the user model's username (150
+    characters in Django's); else its first characters, "+" and 32 hex
+    digits of its SHA-256: stable, one per address, never an address itself
+    ("+" is not allowed in a domain), so never another person's login.
+    People log in with the address all the same (accounts/backends.py)."""
+    limit = get_user_model()._meta.get_field("username").max_length
+    if limit is None or len(email) <= limit:
+        return email
+    digest = hashlib.sha256(email.encode()).hexdigest()[:_LOGIN_DIGEST_LENGTH]
+    return f"{email[: limit - _LOGIN_DIGEST_LENGTH - 1]}+{digest}"
 
 
 def canonical_email_or_none(value: str | None) -> str | None:
