@@ -8,6 +8,7 @@ the address, never the record's name for someone who is not its owner.
 """
 
 from .. import access
+from ..records.emails import display_email
 
 
 def author_label(user, record_name: str = "") -> str:
@@ -19,7 +20,7 @@ def author_label(user, record_name: str = "") -> str:
         return name
     if record_name and access.role_for(user, "client") == "owner":
         return record_name
-    return user.email or user.get_username()
+    return display_email(user.email or user.get_username())
 
 
 def sent_by(user, name: str = "", record_name: str = "") -> dict | None:

@@ -9,7 +9,11 @@ about them. Each membership carries the person's own visit marks of that
 record (« Nouveau »: previous visit, this visit started) and, for a client,
 its installations' references; a household member's marks stay on their own
 membership, never in this export. Each list is bounded by the person's own
-rows, read in chunks."""
+rows, read in chunks.
+
+A person reads the file: a coded value (role, notification, kind of file,
+security event) is written as its label in their language, its code beside
+it (``role_code``...) for a program; addresses show their domain in Unicode."""
 
 import json
 
@@ -17,9 +21,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 from django.utils import timezone
 
+from ..notifications.preferences import KINDS as NOTIFICATION_KINDS
 from ..notifications.preferences import NotificationPreference
+from ..records.emails import display_email
 from ..records.models import Installation, PortalDocument
 from ..security_log.access_models import DocumentAccess
+from ..security_log.labels import event_label
 from ..security_log.models import SecurityEvent
 from .archive_zip import safe_name
 from .models import PortalRequest, RequestAttachment, RequestMessage
@@ -36,6 +43,11 @@ def _installation_references(client_ids):
     return references
 
 
+def _notification_label(kind):
+    known = NOTIFICATION_KINDS.get(kind)
+    return str(known.label) if known is not None else kind
+
+
 def _account(user):
     account = getattr(user, "portal_account", None)
     rows = list(user.portal_memberships.select_related("client", "spanc").order_by("pk"))
@@ -48,7 +60,8 @@ def _account(user):
             "installations": installations.get(membership.client_id, [])
             if membership.client_id and not membership.removed_at
             else None,
-            "role": membership.role,
+            "role": membership.get_role_display(),
+            "role_code": membership.role,
             "since": membership.created_at,
             "removed_at": membership.removed_at,
             # « Nouveau » of this record (accounts/new_marks.py): this person's row only.
@@ -58,7 +71,7 @@ def _account(user):
         for membership in rows
     ]
     return {
-        "email": user.email,
+        "email": display_email(user.email),
         "first_name": user.first_name,
         "last_name": user.last_name,
         "joined": user.date_joined,
@@ -123,15 +136,26 @@ def write_my_data(archive, writer):
         "requests": _requests(user),
         "uploads": files,
         "notification_preferences": [
-            {"kind": row.kind, "enabled": row.enabled, "changed_at": row.changed_at}
+            {
+                "kind": _notification_label(row.kind),
+                "kind_code": row.kind,
+                "enabled": row.enabled,
+                "changed_at": row.changed_at,
+            }
             for row in NotificationPreference.objects.filter(user=user).order_by("kind")
         ],
         "documents_opened": [
-            {"at": row.created_at, "title": row.title, "kind": row.file_kind}
+            {"at": row.created_at, "title": row.title, "kind": row.get_file_kind_display(), "kind_code": row.file_kind}
             for row in DocumentAccess.objects.filter(user=user).order_by("created_at", "pk").iterator(CHUNK)
         ],
         "security_log": [
-            {"at": row.created_at, "event": row.kind, "ip": row.ip, "path": row.path}
+            {
+                "at": row.created_at,
+                "event": event_label(row.kind),
+                "event_code": row.kind,
+                "ip": row.ip,
+                "path": row.path,
+            }
             for row in SecurityEvent.objects.filter(user=user).order_by("created_at", "pk").iterator(CHUNK)
         ],
     }

@@ -64,7 +64,12 @@ def test_my_data_holds_my_account_requests_messages_files_preferences_and_logs(
     [request] = data["requests"]
     assert request["message"] == "MY-QUESTION-TEXT" and request["thread"][0]["text"] == "FRANCHISEE-ANSWER"
     assert data["notification_preferences"] == [
-        {"kind": "digest", "enabled": False, "changed_at": data["notification_preferences"][0]["changed_at"]}
+        {
+            "kind": "digest",
+            "kind_code": "digest",
+            "enabled": False,
+            "changed_at": data["notification_preferences"][0]["changed_at"],
+        }
     ]
     assert [row["ip"] for row in data["security_log"]] == ["192.0.2.1"]
     assert [row["title"] for row in data["documents_opened"]] == ["Étude de sol"]

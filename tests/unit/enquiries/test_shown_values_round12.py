@@ -1,0 +1,86 @@
+"""What people read of their own data and of who wrote to them: « Mes
+données » names a membership's role, a notification, a kind of file and a
+security event by their labels in the person's language (the codes beside
+them for a program), and an address with an internationalised domain in
+Unicode; a message signed with an address shows it the same way."""
+
+import io
+import json
+import zipfile
+
+import pytest
+from django.utils import translation
+from django.utils.translation import trans_real
+
+from aquatiris_portal.accounts import trusted_browsers
+from aquatiris_portal.enquiries import archives, limits, warranty
+from aquatiris_portal.enquiries.admin_threads import REPLY_LINK_REVOKED
+from aquatiris_portal.enquiries.archive_models import PersonalArchive
+from aquatiris_portal.enquiries.authors import author_label
+from aquatiris_portal.notifications.preferences import NotificationPreference
+from aquatiris_portal.records.emails import canonical_email
+from aquatiris_portal.security_log import Kind
+from aquatiris_portal.security_log.access_models import DocumentAccess
+from aquatiris_portal.security_log.labels import LABELS
+from aquatiris_portal.security_log.models import SecurityEvent
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+STORED = canonical_email("Zoe@Exämple.fr")
+SHOWN = "zoe@exämple.fr"
+
+
+def my_data_of(user, language="fr"):
+    archive = PersonalArchive.objects.create(
+        kind=PersonalArchive.Kind.MY_DATA, requested_by=user, client=None, language=language
+    )
+    archive = archives.build(archive.pk)
+    assert archive.status == PersonalArchive.Status.DONE, archive.status
+    with archive.file.open("rb") as handle, zipfile.ZipFile(io.BytesIO(handle.read())) as archive_zip:
+        return json.loads(archive_zip.read("donnees.json"))
+
+
+def test_my_data_shows_labels_and_the_unicode_domain_and_keeps_the_codes():
+    assert STORED == "zoe@xn--exmple-cua.fr"
+    me = factories.client_user(factories.client(email=STORED))
+    NotificationPreference.objects.create(user=me, kind="visit_reminders", enabled=False)
+    SecurityEvent.objects.create(kind=Kind.LOGIN, user=me, ip="192.0.2.1")
+    DocumentAccess.objects.create(
+        file_kind="attachment", file_id=1, title="Étude de sol", actor="owner", user=me, route="test"
+    )
+
+    data = my_data_of(me)
+
+    assert data["account"]["email"] == SHOWN
+    [membership] = data["account"]["memberships"]
+    assert (membership["role"], membership["role_code"]) == ("Titulaire", "owner")
+    [preference] = data["notification_preferences"]
+    assert (preference["kind"], preference["kind_code"]) == ("Rappels de visite", "visit_reminders")
+    [opened] = data["documents_opened"]
+    assert (opened["kind"], opened["kind_code"]) == ("pièce jointe d'une demande", "attachment")
+    [event] = data["security_log"]
+    assert (event["event"], event["event_code"]) == ("Connexion", "login")
+    assert "xn--" not in json.dumps(data, ensure_ascii=False)
+
+
+def test_in_english_the_labels_are_english():
+    me = factories.client_user(factories.client(email=STORED))
+    data = my_data_of(me, language="en")
+    assert data["account"]["memberships"][0]["role"] == "Owner"
+
+
+def test_every_security_event_the_portal_writes_has_a_label():
+    kinds = {value for name, value in vars(Kind).items() if name.isupper()}
+    kinds |= {value for name, value in vars(trusted_browsers.Kind).items() if name.isupper()}
+    kinds |= {REPLY_LINK_REVOKED, limits.SECURITY_EVENT, warranty.PATTERN_EVENT}
+    assert kinds <= set(LABELS), kinds - set(LABELS)
+    with translation.override("en"):
+        msgids = {kind: str(LABELS[kind]) for kind in kinds}
+    catalog = trans_real.translation("fr")._catalog
+    assert [msgid for msgid in msgids.values() if not catalog.get(msgid)] == []  # each has its French
+
+
+def test_a_message_signed_with_an_address_shows_its_domain_in_unicode():
+    person = factories.user(email=STORED)
+    assert author_label(person) == SHOWN
