@@ -1,6 +1,6 @@
 """Receivers of the records room, connected by aquatiris_portal/signals.py."""
 
-from django.db import connections
+from django.db import connections, router
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
@@ -18,4 +18,6 @@ def install_folder_counts(sender, app_config=None, using="default", apps=None, *
         installations = apps.get_model("aquatiris_portal", "Installation")
     except LookupError:
         return
+    if not router.allow_migrate_model(using, installations):
+        return  # a database of the host's that does not hold the portal's tables
     folder_counts.install(connections[using], counts._meta.db_table, installations._meta.db_table)
