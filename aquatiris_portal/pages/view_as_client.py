@@ -33,6 +33,7 @@ from django.utils.cache import add_never_cache_headers
 
 from .. import access
 from ..conf import app_settings
+from ..records.emails import canonical_email_or_none
 from ..records.models import Client
 from ..security_log import Kind, record_security_event
 
@@ -56,14 +57,21 @@ def choosable_clients(user):
 
 
 def search(queryset, query):
-    """Clients whose name, town or external id hold every word of ``query`` (five words at most)."""
+    """Clients whose name, town, external id or email hold every word of ``query`` (five words at most).
+
+    A word that is an address finds the client of that address however it is
+    typed (``Zoe@Exämple.fr`` finds ``zoe@xn--exmple-cua.fr``): its canonical form."""
     for word in query.split()[:5]:
-        queryset = queryset.filter(
+        condition = (
             Q(last_name__icontains=word)
             | Q(first_name__icontains=word)
             | Q(external_id__iexact=word)
             | Q(city__icontains=word)
         )
+        email = canonical_email_or_none(word) if "@" in word else None
+        if email:
+            condition |= Q(email=email)
+        queryset = queryset.filter(condition)
     return queryset
 
 
