@@ -21,6 +21,7 @@ from django_otp.qr import write_qrcode_image
 
 from .. import access
 from ..conf import app_settings
+from ..records.emails import display_email
 from ..security_log import Kind, client_ip, record_security_event
 from . import second_factor, throttle, trusted_browsers
 from .forms import EnrolForm, OTPCodeForm, ReauthForm
@@ -40,7 +41,7 @@ from .view_helpers import (
 
 
 def _mask(email):
-    local, _sep, domain = (email or "").partition("@")
+    local, _sep, domain = display_email(email).partition("@")
     if not domain:
         return email
     return f"{local[:1]}{'•' * max(1, len(local) - 1)}@{domain}"
