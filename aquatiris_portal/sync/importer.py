@@ -30,6 +30,7 @@ from collections import defaultdict
 from functools import partial
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -98,14 +99,14 @@ def import_export(export, *, batch_size=None):
     try:
         with Staging() as staging:
             staging.load(export.lines())
-            applier = Applier(run, export)
             # The batches left, in order: those a resumed run committed are skipped.
             plan, step = [], 0
             for phase in (REJECTS, *PHASES):
                 count = -(-staging.count(phase) // size)
-                if step + count > run.steps_done:
+                if count and step + count > run.steps_done:  # a phase without a line has no batch
                     plan.append((phase, max(0, run.steps_done - step)))
                 step += count
+            applier = Applier(run, export, phases={phase for phase, _skip in plan})
 
             step = run.steps_done
             batches = ((phase, rows) for phase, skip in plan for rows in staging.batches(phase, size, skip=skip))
@@ -178,10 +179,24 @@ class Item:
         self.rejected = self.digest = self.hash = self.values = self.too_long = None
 
 
+def _have_rows(run, querysets):
+    """{name: whether the queryset has a row}, in one query (the run's row
+    carries the EXISTS subqueries; each stops at its first row); no query
+    for none."""
+    if not querysets:
+        return {}
+    names = list(querysets)
+    exists = {f"has_{number}": Exists(querysets[name]) for number, name in enumerate(names)}
+    found = type(run).objects.filter(pk=run.pk).annotate(**exists).values_list(*exists).get()
+    return dict(zip(names, found, strict=True))
+
+
 class Applier:
     """Applies the batches of one run: checks, quarantines, upserts, counts."""
 
-    def __init__(self, run, export):
+    def __init__(self, run, export, phases=None):
+        """``phases``: those the run has batches of (None: every one); the
+        tables of the others are not looked at."""
         self.run, self.export = run, export
         # The limited columns a record's values set (``FIELDS``: what ``build``
         # returns); the others (external_id, sync_hash...) are never in them.
@@ -192,14 +207,21 @@ class Applier:
         self.writers = {name: RowWriter(model, FIELDS[name], self._meanwhile) for name, model in MODELS.items()}
         self.meanwhile = None  # what to do while the server writes a batch (``Ahead.advance``)
         self.existing = {}
+        types = [name for name in MODELS if phases is None or name in phases]
+        # What the run starts from, in one query (a small import's set-up
+        # was one query per table); none for an export of rejects alone.
+        lookups = {name: MODELS[name].objects.all() for name in types}
+        if phases is None or set(phases) - {REJECTS}:  # records applied here may resolve earlier quarantines
+            lookups["earlier_quarantines"] = QuarantinedRecord.objects.filter(resolved_at__isnull=True).exclude(run=run)
+        found = _have_rows(run, lookups)
         # Records quarantined by earlier runs, which records of this run may
         # resolve; none (the usual case): no look-up per batch.
-        self.earlier_quarantines = QuarantinedRecord.objects.filter(resolved_at__isnull=True).exclude(run=run).exists()
+        self.earlier_quarantines = found.get("earlier_quarantines", False)
         # Record type -> whether ``prepare`` checks its lines: yes into
         # an empty table, then as long as most lines of a batch are new or
         # changed; not while most are found unchanged (a re-import): those
         # are never parsed at all.
-        self.precheck = {name: not model.objects.exists() for name, model in MODELS.items()}
+        self.precheck = {name: not found[name] for name in types}
         # Tables without a row when the run started (a first full import):
         # the staging holds each id once, so no id of a batch is there yet
         # and the look-up of existing rows is skipped. Should one be there
