@@ -21,14 +21,34 @@ def refresh_folder_search_words(apps, schema_editor):
     for pk, last_name, first_name, city, postcode, reference, current in rows.iterator(chunk_size=BATCH):
         words = folder_columns(last_name, first_name, city, postcode, reference)["search_words"]
         if words != current:
-            # The hash cleared, as records.models.refresh_folder_columns does
-            # when it rewrites these columns: the next import re-reads the line.
-            batch.append(Installation(pk=pk, search_words=words, sync_hash=""))
+            batch.append((pk, words))
         if len(batch) == BATCH:
-            Installation.objects.bulk_update(batch, ["search_words", "sync_hash"])
+            _write(schema_editor.connection, Installation._meta, batch)
             batch = []
     if batch:
-        Installation.objects.bulk_update(batch, ["search_words", "sync_hash"])
+        _write(schema_editor.connection, Installation._meta, batch)
+
+
+def _write(connection, meta, batch):
+    """The new words of ``batch`` [(pk, words)], the hash cleared, as
+    records.models.refresh_folder_columns does when it rewrites these
+    columns: the next import reads the line again. One statement per batch
+    on PostgreSQL (a third of the rows change: bulk_update's CASE over 2,000
+    ids took 41 s for 150,000 folders)."""
+    qn = connection.ops.quote_name
+    table, id_column, words_column, hash_column = (
+        qn(name) for name in (meta.db_table, meta.pk.column, "search_words", "sync_hash")
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            sql = (
+                f"UPDATE {table} AS t SET {words_column} = v.w, {hash_column} = '' "  # noqa: S608 (names, not data)
+                f"FROM unnest(%s::bigint[], %s::text[]) AS v(id, w) WHERE t.{id_column} = v.id"
+            )
+            cursor.execute(sql, [[pk for pk, _words in batch], [words for _pk, words in batch]])
+        else:
+            sql = f"UPDATE {table} SET {words_column} = %s, {hash_column} = '' WHERE {id_column} = %s"  # noqa: S608 (names, not data)
+            cursor.executemany(sql, [(words, pk) for pk, words in batch])
 
 
 class Migration(migrations.Migration):
