@@ -244,8 +244,9 @@ def _latest(documents):
 def search(installations, query):
     """Folders where every word of the query starts a word of the client's
     name, the town, the postcode or the reference, accents and case ignored
-    ("pere rennes" finds Père in Rennes). It scans one territory's rows only
-    (the spanc index), never the clients."""
+    ("pere rennes" finds Père in Rennes; "saintbrieuc" and "st brieuc" find
+    Saint-Brieuc: records.names.folder_words). It scans one territory's rows
+    only (the spanc index), never the clients."""
     return search_by_words(installations, query_words(clean_query(query)))
 
 
