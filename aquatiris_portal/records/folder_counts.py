@@ -133,6 +133,20 @@ def recount(cursor, names):
     )
 
 
+def recount_spanc(connection, counts, installations, spanc_id):
+    """One SPANC's count from its installations: a count written from
+    outside (``loaddata`` of a dump) is replaced by what the table holds."""
+    if not kept_by(connection):
+        return
+    names = _tables(connection, counts, installations)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {names['counts']} SET folders = "  # noqa: S608  quoted table names; the value is a parameter
+            f"(SELECT COUNT(*) FROM {names['installations']} WHERE spanc_id = %s) WHERE spanc_id = %s",
+            [spanc_id, spanc_id],
+        )
+
+
 def uninstall(connection, installations):
     """Drop the triggers (before the counts' table goes)."""
     if not kept_by(connection):

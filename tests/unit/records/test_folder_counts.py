@@ -3,6 +3,9 @@ whatever writes the installations (ORM save, bulk_create, QuerySet.update,
 raw SQL, delete, a SPANC deleted), the stored count is the live count, and
 the folder list shows it. A migrate puts dropped triggers back and recounts."""
 
+import io
+import json
+
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -81,3 +84,24 @@ def test_a_migrate_puts_dropped_triggers_back_and_recounts():
     assert stored_counts()[spanc.pk] == 2
     factories.installation(spanc=spanc)
     assert stored_counts()[spanc.pk] == 3
+
+
+@pytest.mark.parametrize("counts_first", [True, False])
+def test_a_loaded_dump_is_counted_once_whatever_its_order(counts_first, tmp_path):
+    spanc = factories.spanc()
+    factories.installation(spanc=spanc)
+    factories.installation(spanc=spanc)
+    out = io.StringIO()
+    call_command("dumpdata", "aquatiris_portal.spancfoldercount", "aquatiris_portal.installation", stdout=out)
+    rows = json.loads(out.getvalue())
+    rows.sort(key=lambda row: (row["model"] != "aquatiris_portal.spancfoldercount") == counts_first)
+    assert rows[0]["model"] == (
+        "aquatiris_portal.spancfoldercount" if counts_first else "aquatiris_portal.installation"
+    )
+    Installation.objects.filter(spanc=spanc).delete()
+    assert stored_counts()[spanc.pk] == 0
+    dump = tmp_path / "dump.json"
+    dump.write_text(json.dumps(rows))
+    call_command("loaddata", str(dump), verbosity=0)
+    assert Installation.objects.filter(spanc=spanc).count() == 2
+    assert stored_counts()[spanc.pk] == 2
