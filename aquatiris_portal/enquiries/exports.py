@@ -33,6 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from ..conf import app_settings
+from ..records.emails import display_email
 from ..spreadsheets import RowSpreadsheetWriter
 from .models import PortalRequest, RequestExport, RequestMessage
 
@@ -114,6 +115,8 @@ def request_spreadsheet():
         custom_field_preprocess={
             "created_at": {"xlsx": local_naive, "csv": local_text},
             "last_activity_at": {"xlsx": local_naive, "csv": local_text},
+            # People read the file (labels, not codes): the domain in Unicode, as typed.
+            "client_email": {"xlsx": display_email, "csv": display_email},
         },
     )
 

@@ -23,6 +23,7 @@ from aquatiris_portal.backoffice.groups import CUSTOMER_SERVICE, EDITORS
 from aquatiris_portal.enquiries import exports
 from aquatiris_portal.enquiries.models import PortalRequest, RequestExport
 from aquatiris_portal.enquiries.tasks import build_request_export
+from aquatiris_portal.records.emails import display_email
 from aquatiris_portal.spreadsheets import SpreadsheetWriter
 from tests import factories
 from tests.unit.backoffice.test_backoffice import RECAP, by_heading, data, date_param, headings, make_request, staff  # noqa: F401
@@ -139,7 +140,7 @@ def test_xlsx_export_holds_exactly_the_filtered_requests_with_the_recap(client, 
     sav_n = data["sav_n"]
     assert recap["Last name"] == "Le Gall" and recap["First name"] == "Yves"
     assert recap["Address"] == sav_n.client_address and recap["Phone"] == sav_n.client_phone
-    assert recap["Email"] == sav_n.client_email and recap["Client code"] == sav_n.client_code
+    assert recap["Email"] == display_email(sav_n.client_email) and recap["Client code"] == sav_n.client_code
     assert recap["Installation reference"] == sav_n.installation_reference
     assert recap["Franchisee"] == "Aquatiris Nord" and recap["Subject"] == "Dysfonctionnement / SAV"
     assert recap["Reason"] == "Odeurs" and recap["Message"] == "Ça sent"

@@ -2,7 +2,8 @@
 données » names a membership's role, a notification, a kind of file and a
 security event by their labels in the person's language (the codes beside
 them for a program), and an address with an internationalised domain in
-Unicode; a message signed with an address shows it the same way."""
+Unicode; a message signed with an address and the requests export (read
+by people: labels, not codes) show it the same way."""
 
 import io
 import json
@@ -11,12 +12,14 @@ import zipfile
 import pytest
 from django.utils import translation
 from django.utils.translation import trans_real
+from openpyxl import load_workbook
 
 from aquatiris_portal.accounts import trusted_browsers
-from aquatiris_portal.enquiries import archives, limits, warranty
+from aquatiris_portal.enquiries import archives, exports, limits, warranty
 from aquatiris_portal.enquiries.admin_threads import REPLY_LINK_REVOKED
 from aquatiris_portal.enquiries.archive_models import PersonalArchive
 from aquatiris_portal.enquiries.authors import author_label
+from aquatiris_portal.enquiries.models import PortalRequest, RequestExport
 from aquatiris_portal.notifications.preferences import NotificationPreference
 from aquatiris_portal.records.emails import canonical_email
 from aquatiris_portal.security_log import Kind
@@ -24,6 +27,7 @@ from aquatiris_portal.security_log.access_models import DocumentAccess
 from aquatiris_portal.security_log.labels import LABELS
 from aquatiris_portal.security_log.models import SecurityEvent
 from tests import factories
+from tests.unit.backoffice.test_backoffice import make_request
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +88,23 @@ def test_every_security_event_the_portal_writes_has_a_label():
 def test_a_message_signed_with_an_address_shows_its_domain_in_unicode():
     person = factories.user(email=STORED)
     assert author_label(person) == SHOWN
+
+
+@pytest.mark.parametrize("export_format", ["csv", "xlsx"])
+def test_the_requests_export_shows_the_clients_address_in_unicode(export_format):
+    installation = factories.installation(client=factories.client(email=STORED))
+    make_request(installation, "question")
+    export = RequestExport.objects.create(
+        requested_by=factories.user(),
+        format=export_format,
+        language="fr",
+        request_ids=list(PortalRequest.objects.values_list("pk", flat=True)),
+    )
+    body = io.BytesIO()
+    exports.request_spreadsheet().write(export_format, exports.export_rows(export), body)
+    if export_format == "csv":
+        text = body.getvalue().decode("utf-8-sig")
+    else:
+        sheet = load_workbook(body).active
+        text = "\n".join(str(cell.value) for row in sheet.iter_rows() for cell in row)
+    assert SHOWN in text and "xn--" not in text
