@@ -32,6 +32,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from .. import access
 from ..compat import use_permission_policy
 from ..conf import app_settings
+from ..records.emails import display_email
 from ..security_log import Kind, document_access, record_security_event
 from ..storage import serve_private_file
 from . import admin_threads, visibility
@@ -110,6 +111,14 @@ class RequestInspectView(generic.InspectView):
         if isinstance(value, datetime.datetime) and timezone.is_aware(value):
             return timezone.localtime(value)
         return value
+
+    # Addresses as people read them: the domain in Unicode (stored in ASCII).
+    def get_client_email_display_value(self):
+        return display_email(self.object.client_email) or "-"
+
+    def get_submitted_by_display_value(self):
+        user = self.object.submitted_by
+        return display_email(user.email or user.get_username()) if user is not None else "-"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

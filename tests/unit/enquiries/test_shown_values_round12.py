@@ -7,14 +7,18 @@ by people: labels, not codes) show it the same way."""
 
 import io
 import json
+import re
 import zipfile
+from html import unescape
 
 import pytest
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import trans_real
 from openpyxl import load_workbook
 
 from aquatiris_portal.accounts import trusted_browsers
+from aquatiris_portal.backoffice.groups import CUSTOMER_SERVICE
 from aquatiris_portal.enquiries import archives, exports, limits, warranty
 from aquatiris_portal.enquiries.admin_threads import REPLY_LINK_REVOKED
 from aquatiris_portal.enquiries.archive_models import PersonalArchive
@@ -27,12 +31,17 @@ from aquatiris_portal.security_log.access_models import DocumentAccess
 from aquatiris_portal.security_log.labels import LABELS
 from aquatiris_portal.security_log.models import SecurityEvent
 from tests import factories
-from tests.unit.backoffice.test_backoffice import make_request
+from tests.unit.backoffice.test_backoffice import make_request, staff
 
 pytestmark = pytest.mark.django_db
 
 STORED = canonical_email("Zoe@Exämple.fr")
 SHOWN = "zoe@exämple.fr"
+
+
+def shown_text(html):
+    """What a person reads: the text, not the tags and their attributes."""
+    return unescape(re.sub(r"<[^>]+>", " ", html))
 
 
 def my_data_of(user, language="fr"):
@@ -108,3 +117,14 @@ def test_the_requests_export_shows_the_clients_address_in_unicode(export_format)
         sheet = load_workbook(body).active
         text = "\n".join(str(cell.value) for row in sheet.iter_rows() for cell in row)
     assert SHOWN in text and "xn--" not in text
+
+
+def test_the_admins_request_page_shows_the_clients_and_the_senders_address_in_unicode(client):
+    installation = factories.installation(client=factories.client(email=STORED))
+    request = make_request(installation, "question")
+    request.submitted_by = factories.client_user(installation.client)
+    request.save()
+    staff(client, CUSTOMER_SERVICE)
+    html = client.get(reverse("aquatiris_portal_requests:inspect", args=[request.pk])).content.decode()
+    text = shown_text(html)
+    assert text.count(SHOWN) >= 2 and "xn--" not in text
