@@ -13,6 +13,7 @@ from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
 from wagtail_modeladmin.views import IndexView
 
 from ..spreadsheets import SafeSpreadsheetExportMixin
+from .emails import display_email
 from .models import Client, Franchisee, Installation, PortalDocument, Spanc
 from .visits import Visit
 
@@ -53,11 +54,19 @@ class SyncedRecordAdmin(ModelAdmin):
     inspect_view_enabled = True
     list_per_page = 50
 
+    def shown_email(self, obj):
+        """The list's address column as people read it (domain in Unicode);
+        ``list_export`` keeps the stored form, the exchange format's."""
+        return display_email(obj.email)
+
+    shown_email.short_description = _("email")
+    shown_email.admin_order_field = "email"
+
 
 class FranchiseeAdmin(SyncedRecordAdmin):
     model = Franchisee
     menu_icon = "group"
-    list_display = ("company", "first_name", "last_name", "email", "phone", "external_id")
+    list_display = ("company", "first_name", "last_name", "shown_email", "phone", "external_id")
     search_fields = ("company", "last_name", "email", "external_id")
     list_export = ("external_id", "company", "first_name", "last_name", "email", "phone")
 
@@ -66,7 +75,7 @@ class SpancAdmin(SyncedRecordAdmin):
     model = Spanc
     button_helper_class = RecordButtonHelper
     menu_icon = "site"
-    list_display = ("name", "code", "email", "phone", "city")
+    list_display = ("name", "code", "shown_email", "phone", "city")
     list_filter = ("postcode",)
     search_fields = ("name", "code", "email", "city", "external_id")
     list_export = (
@@ -86,7 +95,7 @@ class ClientAdmin(SyncedRecordAdmin):
     model = Client
     button_helper_class = RecordButtonHelper
     menu_icon = "user"
-    list_display = ("last_name", "first_name", "code", "email", "phone", "city")
+    list_display = ("last_name", "first_name", "code", "shown_email", "phone", "city")
     search_fields = ("last_name", "first_name", "code", "email", "city", "postcode", "external_id")
     list_export = (
         "external_id",

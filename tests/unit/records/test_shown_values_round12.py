@@ -4,19 +4,25 @@ in Unicode (``zoe@exämple.fr``), while the ``mailto:`` URIs a calendar
 answers to stay the ASCII address the mail goes to."""
 
 import datetime
+import re
 import unicodedata
+from html import unescape
 
 import icalendar
 import pytest
+from django.test import Client as HttpClient
+from django.urls import reverse
 from django.utils import timezone
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from aquatiris_portal.backoffice.groups import CUSTOMER_SERVICE
 from aquatiris_portal.models import Visit
 from aquatiris_portal.records.emails import canonical_email
 from aquatiris_portal.records.visit_calendar import invitation, param
 from tests import factories
 from tests.ics import parse_ics
+from tests.unit.backoffice.test_backoffice import staff
 
 TYPED = "Zoe@Exämple.fr"  # as a person types it
 STORED = canonical_email(TYPED)  # as the portal stores and sends it
@@ -90,3 +96,15 @@ def test_any_name_is_one_quoted_parameter_a_calendar_reads_back(name):
     typed = name.replace("\r\n", "\n")
     shown = "".join(" " if c in BREAKS else "'" if c == '"' else c for c in typed if c in BREAKS or visible(c))
     assert prop.params["CN"] == shown
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", ["client", "franchisee", "spanc"])
+def test_the_records_lists_of_the_admin_show_addresses_in_unicode(model):
+    getattr(factories, model)(email=STORED)
+    http = HttpClient()
+    staff(http, CUSTOMER_SERVICE)
+    response = http.get(reverse(f"aquatiris_portal_{model}_modeladmin_index"))
+    assert response.status_code == 200
+    text = unescape(re.sub(r"<[^>]+>", " ", response.content.decode()))
+    assert SHOWN in text and "xn--" not in text
