@@ -9,7 +9,8 @@ only, whatever separates them:
   then upper case;
 - a digit of any script counts as its ASCII digit (``٣`` is ``3``);
 - every other character (punctuation, spaces of any kind, dashes, symbols,
-  control characters, combining marks) is dropped. Accented letters stay
+  control characters, combining marks, the invisible format characters of
+  ``records.invisible``) is dropped. Accented letters stay
   letters of their own: ``É`` is not ``E``, as the internal system may
   give them out as two codes.
 

@@ -4,6 +4,9 @@ Every place that compares, stores as a login, throttles or looks up an
 address uses ``canonical_email``, so that two spellings of one address are
 one address, and a look-alike is never a second one:
 
+- invisible characters dropped wherever they are, a no-break space a
+  space (``records.invisible``: a zero-width space pasted before the
+  address is dropped as one after it is);
 - Unicode NFKC (``ſ`` U+017F becomes ``s``, the Kelvin sign ``K`` becomes
   ``K``, full-width letters become ASCII), then case folding;
 - the local part (before the last ``@``) must be ASCII once normalised:
@@ -11,9 +14,7 @@ one address, and a look-alike is never a second one:
   being second spellings of ``i`` or ``ss`` that a database's ``UPPER()``
   would match;
 - the domain is IDNA-encoded (``exämple.fr`` → ``xn--exmple-cua.fr``),
-  its ideographic full stops are dots, without a trailing dot;
-- at most 254 characters in that ASCII form (RFC 5321's limit on what a
-  mail server takes, and the length of every email column).
+  its ideographic full stops are dots, without a trailing dot.
 
 The login (the username) of an account is ``login_name`` of its canonical
 address: the address itself when it fits Django's 150-character username,
@@ -32,15 +33,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from .invisible import without_format_characters
+
 
 class InvalidEmail(ValueError):
     """The text cannot be an email address the portal accepts."""
 
 
 MESSAGE = _("Enter a valid email address (letters without accents before the @).")
-# The longest address in ASCII form: RFC 5321's path limit, and what every
-# EmailField of the portal and of Django's user holds.
-MAX_LENGTH = 254
 # Hex digits of the SHA-256 that end a login derived from a long address.
 _LOGIN_DIGEST_LENGTH = 32
 
@@ -51,7 +51,7 @@ def canonical_email(value: str | None) -> str:
     Raises ``InvalidEmail`` (a ValueError) when it is not an address: no
     ``@``, a local part that is not ASCII once normalised, a domain IDNA
     refuses, or anything Django's email validator refuses."""
-    text = unicodedata.normalize("NFKC", value or "").strip()
+    text = unicodedata.normalize("NFKC", without_format_characters(value or "")).strip()
     if not text:
         return ""
     local, sep, domain = text.rpartition("@")
@@ -70,8 +70,6 @@ def canonical_email(value: str | None) -> str:
         except UnicodeError as error:
             raise InvalidEmail(f"domain: {error}") from None
     email = f"{local}@{domain.lower()}"
-    if len(email) > MAX_LENGTH:  # an IDN domain grows in punycode
-        raise InvalidEmail("longer than 254 characters")
     try:
         validate_email(email)
     except ValidationError:

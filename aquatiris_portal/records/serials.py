@@ -8,22 +8,21 @@ however they were separated or grouped on the way ("aq 2019 00 45 12",
 first (NFKC: full-width letters and digits of a phone keyboard), every
 dash is a hyphen, any decimal digit its ASCII digit, and invisible format
 characters (a soft hyphen or a zero-width space copied from a PDF) are
-dropped. A text of another shape keeps its groups, each separated by one
-hyphen.
+dropped (``records.invisible``, the rule of every typed value). A text of
+another shape keeps its groups, each separated by one hyphen.
 """
 
 import re
 import unicodedata
+
+from .invisible import without_format_characters
 
 _SEPARATORS = re.compile(r"[\s._/\\-]+")
 _GROUPS = re.compile(r"([A-Z]{2,4})(\d{4})(\d{4,8})", re.ASCII)
 
 
 def _folded(char: str) -> str:
-    category = unicodedata.category(char)
-    if category == "Cf":
-        return ""
-    if category == "Pd":
+    if unicodedata.category(char) == "Pd":
         return "-"
     if char.isdecimal() and not char.isascii():
         return str(unicodedata.decimal(char))
@@ -31,7 +30,7 @@ def _folded(char: str) -> str:
 
 
 def canonical_serial(value: str | None) -> str:
-    text = unicodedata.normalize("NFKC", value or "").upper()
+    text = unicodedata.normalize("NFKC", without_format_characters(value or "")).upper()
     text = "".join(_folded(char) for char in unicodedata.normalize("NFKC", text))
     text = _SEPARATORS.sub("-", text).strip("-")
     match = _GROUPS.fullmatch(text.replace("-", ""))

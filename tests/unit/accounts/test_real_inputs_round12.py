@@ -3,7 +3,11 @@
 change and accepts an invitation, while Django's ``auth_user.username``
 holds 150. SQLite does not enforce the column's length, so these tests
 check every username written against it; tests/integration/
-test_long_email_pg.py does it once on PostgreSQL, which refuses the row."""
+test_long_email_pg.py does it once on PostgreSQL, which refuses the row.
+
+And invisible characters (a zero-width space, a byte-order mark, a soft
+hyphen, a direction mark) pasted before, after or inside the address are
+one rule at the login and activation forms: dropped (records.invisible)."""
 
 import string
 
@@ -67,7 +71,9 @@ def addresses(draw):
     local = local[:64].rstrip(".+")
     domain = ".".join(draw(st.lists(labels(), min_size=1, max_size=4)))
     email = f"{local}@{domain}.{draw(st.sampled_from(['fr', 'com', 'bzh', 'eu']))}"
-    if not local or len(email) > 254 or canonical_email_or_none(email) is None:
+    canonical = canonical_email_or_none(email) if local else None
+    # Longer than 254 in punycode: the forms refuse it (their max_length).
+    if canonical is None or len(email) > 254 or len(canonical) > 254:
         return draw(st.nothing())
     return email
 
@@ -136,3 +142,37 @@ def test_an_invited_address_of_any_length_gets_an_account_that_logs_in(email):
         )  # the same login confirms a second invitation to its address
         assert membership.person == user
         transaction.set_rollback(True)
+
+
+# Format characters (Unicode Cf) and no-break spaces a copy brings along.
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u200e", "\u200f", "\u00ad", "\u061c"]
+SPACES = ["\u00a0", "\u202f", "\u2007", " "]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(INVISIBLE + SPACES), max_size=3),
+    st.lists(st.sampled_from(INVISIBLE + SPACES), max_size=3),
+    st.lists(st.tuples(st.integers(0, 300), st.sampled_from(INVISIBLE)), max_size=3),
+    st.sampled_from(["Jean.Dupont@Example.fr", "zoe@exämple.fr", JUST_PAST]),
+)
+@example(["\u200b"], [], [], "jean@example.fr")
+@example([], ["\u200b"], [], "jean@example.fr")
+def test_invisible_characters_in_a_typed_address_are_dropped_wherever_they_are(before, after, inside, email):
+    """The login and first-connection forms read a zero-width space, a
+    mark or a soft hyphen the same before, after or inside the address."""
+    for position, char in sorted(inside, reverse=True):
+        position %= len(email) + 1
+        email = email[:position] + char + email[position:]
+    typed = "".join(before) + email + "".join(after)
+    canonical = canonical_email_or_none("".join(c for c in email if c not in INVISIBLE))
+    login = LoginForm({"email": typed, "password": PASSWORD})
+    for form in (login, ActivationRequestForm({"email": typed, "code": "X1"})):
+        assert form.is_valid(), (typed, form.errors)
+        assert form.cleaned_data["email"] == canonical
+
+
+def test_a_client_who_pastes_an_address_after_a_zero_width_space_activates_and_logs_in():
+    record = factories.client(email="anne.durand@example.org")
+    user = _activate(record, "\u200bAnne.Durand@example.org\u00a0")
+    _logs_in("\ufeffanne.durand@example.org\u200e", user)

@@ -2,21 +2,43 @@
 
 - A login derived from an address too long for a username fits the column,
   is one per address and is never an address (another person's login).
-- An address whose ASCII form is longer than 254 characters (an IDN domain
-  grows in punycode) is refused, at the form and at the import, rather
-  than failing on a 254-character column.
+- Invisible characters (records.invisible): a format character (Unicode
+  Cf) is dropped wherever it is, in an email, a client or pro code, a serial
+  number and a second-factor code, as typed in the forms and as the
+  importer stores them; a no-break space is a space (trimmed around an
+  email, refused inside it as a space is; a separator in the others).
 """
 
 import string
 
-import pytest
 from django.contrib.auth import get_user_model
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from aquatiris_portal.records.emails import InvalidEmail, canonical_email, canonical_email_or_none, login_name
-from aquatiris_portal.sync.validation import Rejected, check_email
+from aquatiris_portal.accounts.second_factor import typed_code
+from aquatiris_portal.records.codes import canonical_code
+from aquatiris_portal.records.emails import canonical_email, canonical_email_or_none, login_name
+from aquatiris_portal.records.serials import canonical_serial
+from aquatiris_portal.sync.validation import check_email
+from tests.strategies import email_spellings, emails, serial_spellings, serials
 from tests.unit.accounts.test_real_inputs_round12 import JUST_PAST, LONG, addresses
+
+FORMAT_CHARACTERS = st.characters(categories=["Cf"])
+NO_BREAK_SPACES = st.sampled_from(["\u00a0", "\u202f", "\u2007"])
+CODES = st.sampled_from(["CLI-ACC-1A", "AQ/22/0457", "C 10088 B", "cli_2020.77", "SPANC-35-RENNES"])
+SECOND_FACTOR_CODES = st.sampled_from(["123 456", "654321", "gy2d-bi54"])
+
+
+@st.composite
+def with_invisibles(draw, text, spaces_inside=True):
+    """``text`` with format characters anywhere and no-break spaces around
+    (and, if ``spaces_inside``, between its characters)."""
+    pieces = list(text)
+    for _ in range(draw(st.integers(1, 4))):
+        position = draw(st.integers(0, len(pieces)))
+        inside = draw(FORMAT_CHARACTERS | (NO_BREAK_SPACES if spaces_inside else FORMAT_CHARACTERS))
+        pieces.insert(position, inside)
+    return draw(NO_BREAK_SPACES | st.just("")) + "".join(pieces) + draw(NO_BREAK_SPACES | st.just(""))
 
 
 def username_length():
@@ -48,16 +70,39 @@ def test_a_login_at_the_limit_is_the_address_itself():
     assert login_name(JUST_PAST) != JUST_PAST and len(login_name(JUST_PAST)) == 150
 
 
-@pytest.mark.parametrize(
-    "typed",
-    [
-        # 234 characters as typed, 269 in punycode: no mail server takes it.
-        "a@" + ".".join(["é" + "b" * 44] * 5) + ".fr",
-    ],
-)
-def test_an_address_over_254_characters_in_ascii_is_refused_at_the_form_and_the_import(typed):
-    assert len(typed) <= 254
-    with pytest.raises(InvalidEmail):
-        canonical_email(typed)
-    with pytest.raises(Rejected):
-        check_email(typed)
+@given(emails().flatmap(email_spellings).flatmap(lambda text: st.tuples(st.just(text), with_invisibles(text, False))))
+@example(("jean@example.fr", "\u200bjean@example.fr"))
+@example(("jean@example.fr", "jean@exa\u061cmple.fr"))
+@example(("jean@example.fr", "je\u00adan@example.fr\u200e"))
+def test_format_characters_are_dropped_anywhere_in_an_email_form_and_import_alike(pair):
+    typed, pasted = pair
+    canonical = canonical_email(typed)
+    assert canonical_email_or_none(pasted) == canonical, pasted
+    assert check_email(pasted) == canonical  # what the importer stores
+
+
+@given(emails(), st.data())
+def test_a_no_break_space_inside_an_email_is_read_as_a_space(email, data):
+    position = data.draw(st.integers(1, len(email) - 1))
+    space = data.draw(NO_BREAK_SPACES)
+    assert canonical_email_or_none(email[:position] + space + email[position:]) == canonical_email_or_none(
+        email[:position] + " " + email[position:]
+    )
+
+
+@given(CODES.flatmap(lambda code: st.tuples(st.just(code), with_invisibles(code))))
+def test_format_characters_and_no_break_spaces_in_a_code_change_nothing(pair):
+    code, pasted = pair
+    assert canonical_code(pasted) == canonical_code(code)
+
+
+@given(serials().flatmap(serial_spellings).flatmap(lambda typed: st.tuples(st.just(typed), with_invisibles(typed))))
+def test_format_characters_and_no_break_spaces_in_a_serial_change_nothing(pair):
+    typed, pasted = pair
+    assert canonical_serial(pasted) == canonical_serial(typed)
+
+
+@given(SECOND_FACTOR_CODES.flatmap(lambda code: st.tuples(st.just(code), with_invisibles(code))))
+def test_format_characters_and_no_break_spaces_in_a_second_factor_code_change_nothing(pair):
+    code, pasted = pair
+    assert typed_code(pasted) == typed_code(code)
