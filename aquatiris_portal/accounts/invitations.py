@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from ..conf import app_settings
 from ..notifications.mail import queue_mail
-from ..records.emails import canonical_email_or_none, login_name
+from ..records.emails import canonical_email_or_none, display_email, login_name
 from ..records.models import Client, Spanc
 from ..security_log import Kind, record_security_event
 from . import groups, sessions_end, throttle
@@ -64,7 +64,7 @@ def person_name(user: Person | None) -> str:
     """How a person is named to others: their name, else their address."""
     if user is None:
         return ""
-    return (user.get_full_name() or "").strip() or user.email or user.get_username()
+    return (user.get_full_name() or "").strip() or display_email(user.email or user.get_username())
 
 
 def is_staff_actor(record: Client | Spanc, user: Person | None) -> bool:

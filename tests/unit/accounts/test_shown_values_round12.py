@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 
 from aquatiris_portal.accounts.second_factor_views import _mask
 from aquatiris_portal.records.emails import canonical_email
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +58,14 @@ def test_the_mail_routing_mail_names_who_changed_it_in_unicode():
             text = render_to_string(f"aquatiris_portal/mail/mail_routing_changed.{suffix}", context)
             text = shown_text(text) if suffix == "html" else text
             assert SHOWN in text and "xn--" not in text, suffix
+
+
+def test_a_person_without_a_name_is_listed_by_their_address_in_unicode():
+    owner = factories.client_user()
+    factories.member(factories.client_of(owner), email=STORED)
+    http = HttpClient()
+    http.force_login(owner)
+    response = http.get(reverse("aquatiris_portal:people", args=["client"]))
+    assert response.status_code == 200
+    text = shown_text(response.content.decode())
+    assert SHOWN in text and "xn--" not in text
