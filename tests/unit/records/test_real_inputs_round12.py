@@ -7,6 +7,10 @@
   number and a second-factor code, as typed in the forms and as the
   importer stores them; a no-break space is a space (trimmed around an
   email, refused inside it as a space is; a separator in the others).
+- A serial typed with a minus sign (U+2212), an en or em dash or a
+  non-breaking hyphen, or after « N° », « n° », « No », « Nº », « № », is the
+  serial the export carries; what follows the sign and is not a serial is
+  refused with the warranty form's usual message.
 """
 
 import string
@@ -16,9 +20,11 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from aquatiris_portal.accounts.second_factor import typed_code
+from aquatiris_portal.enquiries.forms import SerialNumberForm
 from aquatiris_portal.records.codes import canonical_code
 from aquatiris_portal.records.emails import canonical_email, canonical_email_or_none, login_name
 from aquatiris_portal.records.serials import canonical_serial
+from aquatiris_portal.snippets.site_settings import SERIAL_NUMBER_PATTERN
 from aquatiris_portal.sync.validation import check_email
 from tests.strategies import email_spellings, emails, serial_spellings, serials
 from tests.unit.accounts.test_real_inputs_round12 import JUST_PAST, LONG, addresses
@@ -106,3 +112,53 @@ def test_format_characters_and_no_break_spaces_in_a_serial_change_nothing(pair):
 def test_format_characters_and_no_break_spaces_in_a_second_factor_code_change_nothing(pair):
     code, pasted = pair
     assert typed_code(pasted) == typed_code(code)
+
+
+# What a word processor, a PDF or a phone puts for the hyphen of "AQ-2019-004512".
+DASHES = st.sampled_from(["-", "\u2212", "\u2013", "\u2014", "\u2011", "\u2010", "\ufe63", "\uff0d", "\u207b"])
+# What says "number" before it, in French and as keyboards and OCR give it.
+NUMBER_SIGNS = st.sampled_from(
+    ["N° ", "n° ", "No ", "Nº ", "nº ", "N°", "nº", "№ ", "№", "No. ", "no: ", "N° : ", "N ° ", "NO ", "N°\u00a0"]
+)
+
+
+def warranty_form(typed):
+    return SerialNumberForm({"serial_number": typed}, pattern=SERIAL_NUMBER_PATTERN, help_text="")
+
+
+@st.composite
+def typed_serials(draw):
+    """(the serial, as typed): its hyphens any dash, maybe a number sign before."""
+    serial = draw(serials())
+    dash = draw(DASHES)
+    typed = draw(serial_spellings(serial)).replace("-", dash)
+    if draw(st.booleans()):
+        typed = draw(NUMBER_SIGNS) + typed.lstrip()
+    return serial, typed
+
+
+@given(typed_serials())
+@example(("AQ-2019-004512", "AQ\u22122019\u2212004512"))
+@example(("AQ-2019-004512", "N° AQ-2019-004512"))
+@example(("AQ-2019-004512", "No AQ 2019 004512"))
+@example(("AQ-2019-004512", "Nº AQ\u20112019\u2011004512"))
+def test_a_serial_typed_with_any_dash_or_after_a_number_sign_is_the_serial(pair):
+    serial, typed = pair
+    assert canonical_serial(typed) == serial, typed
+    assert canonical_serial(canonical_serial(typed)) == canonical_serial(typed)
+    if serial.startswith("AQ-") and len(serial) == 14:  # the shape the warranty form takes by default
+        form = warranty_form(typed)
+        assert form.is_valid(), (typed, form.errors)
+        assert form.cleaned_data["serial_number"] == serial
+
+
+@given(NUMBER_SIGNS, st.sampled_from(["12", "ABC", "AQ-2019", "2019-004512", "AQ 19 4512", "de série"]))
+def test_after_a_number_sign_what_is_not_a_serial_is_refused_with_the_usual_message(sign, rest):
+    form = warranty_form(sign + rest)
+    assert not form.is_valid()
+    assert [error.code for error in form.errors.as_data()["serial_number"]] == ["pattern"]
+
+
+def test_a_four_letter_serial_starting_with_no_is_not_read_as_a_number_sign():
+    assert canonical_serial("NOAQ2019004512") == "NOAQ-2019-004512"
+    assert canonical_serial("noaq-2019-004512") == "NOAQ-2019-004512"
