@@ -14,6 +14,7 @@ from django.utils import timezone
 from ..conf import app_settings
 from ..notifications.mail import queue_mail
 from ..records.models import DocumentSource, Installation, PortalDocument
+from ..records.serials import canonical_serial
 from ..records.themes import theme_for
 from ..sync.outbox import record_event
 from .certificates import certificate_pdf
@@ -103,7 +104,8 @@ def register_serial_number(*, user, client, installation_pk, serial_number, port
             )
             existing = WarrantyExtension.objects.filter(installation=installation).select_related("document").first()
             current = installation.serial_number or (existing.serial_number if existing else "")
-            if current and current.upper() != serial_number:
+            # Read again: a serial imported before a spelling was canonical (« N° », U+2212) is the typed one.
+            if current and canonical_serial(current) != serial_number:
                 return SerialResult("conflict", installation, existing)
             if existing is not None:
                 return SerialResult("already_registered", installation, existing)

@@ -15,17 +15,21 @@
 
 import string
 
+import pytest
 from django.contrib.auth import get_user_model
 from hypothesis import example, given
 from hypothesis import strategies as st
+from wagtail.models import Site
 
 from aquatiris_portal.accounts.second_factor import typed_code
 from aquatiris_portal.enquiries.forms import SerialNumberForm
+from aquatiris_portal.enquiries.services import register_serial_number
 from aquatiris_portal.records.codes import canonical_code
 from aquatiris_portal.records.emails import canonical_email, canonical_email_or_none, login_name
 from aquatiris_portal.records.serials import canonical_serial
-from aquatiris_portal.snippets.site_settings import SERIAL_NUMBER_PATTERN
+from aquatiris_portal.snippets.site_settings import SERIAL_NUMBER_PATTERN, PortalSettings
 from aquatiris_portal.sync.validation import check_email
+from tests import factories
 from tests.strategies import email_spellings, emails, serial_spellings, serials
 from tests.unit.accounts.test_real_inputs_round12 import JUST_PAST, LONG, addresses
 
@@ -162,3 +166,20 @@ def test_after_a_number_sign_what_is_not_a_serial_is_refused_with_the_usual_mess
 def test_a_four_letter_serial_starting_with_no_is_not_read_as_a_number_sign():
     assert canonical_serial("NOAQ2019004512") == "NOAQ-2019-004512"
     assert canonical_serial("noaq-2019-004512") == "NOAQ-2019-004512"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("stored", ["N°-AQ-2019-004512", "AQ\u22122019\u2212004512", "aq-2019-004512"])
+def test_a_serial_imported_before_its_spelling_was_canonical_is_the_one_the_client_types(stored):
+    """Rows imported before this rule keep what was canonical then (an
+    unchanged export line is not applied again): the warranty still finds
+    the client's serial the same, not a conflict."""
+    installation = factories.installation(serial_number=stored)
+    result = register_serial_number(
+        user=factories.user(),
+        client=installation.client,
+        installation_pk=installation.pk,
+        serial_number=canonical_serial("N° AQ−2019−004512"),
+        portal_settings=PortalSettings.for_site(Site.objects.get(is_default_site=True)),
+    )
+    assert result.status == "registered", result.status
