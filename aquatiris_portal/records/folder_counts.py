@@ -8,9 +8,11 @@ count is kept in ``SpancFolderCount`` by triggers on the installations'
 table, so that every writer keeps it right: the import's COPY and upserts,
 the ORM, ``QuerySet.update``, raw SQL, cascades.
 
-- PostgreSQL: statement-level triggers with transition tables: one grouped
-  write per statement, not one per row (a first import's 150,000
-  installations change some 200 counts once, not 150,000 times).
+- PostgreSQL: inserts and deletes by statement-level triggers with
+  transition tables: one grouped write per statement, not one per row (a
+  first import's 150,000 installations change some 200 counts once, not
+  150,000 times); a move to another SPANC by a row-level trigger that runs
+  for those rows only.
 - SQLite: row-level triggers (it has no statement-level ones).
 - Any other database: no trigger; ``kept_by(connection)`` is false and the
   list counts the installations, as before.
@@ -37,18 +39,25 @@ BEGIN
         INSERT INTO {counts} (spanc_id, folders)
         SELECT spanc_id, -count(*) FROM old_rows WHERE spanc_id IS NOT NULL GROUP BY spanc_id ORDER BY spanc_id
         ON CONFLICT (spanc_id) DO UPDATE SET folders = {counts}.folders + EXCLUDED.folders;
-    ELSE
-        -- Only the rows whose SPANC changed: most updates leave every count as it is.
-        INSERT INTO {counts} (spanc_id, folders)
-        SELECT spanc_id, sum(change) FROM (
-            SELECT o.spanc_id, -1 AS change FROM old_rows o JOIN new_rows n ON n.id = o.id
-            WHERE o.spanc_id IS DISTINCT FROM n.spanc_id
-            UNION ALL
-            SELECT n.spanc_id, 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
-            WHERE o.spanc_id IS DISTINCT FROM n.spanc_id
-        ) AS moved
-        WHERE spanc_id IS NOT NULL GROUP BY spanc_id ORDER BY spanc_id
-        ON CONFLICT (spanc_id) DO UPDATE SET folders = {counts}.folders + EXCLUDED.folders;
+    END IF;
+    RETURN NULL;
+END $$
+"""
+
+# A move is one row at a time: an UPDATE trigger with transition tables would
+# copy every updated row twice (the import updates many, their SPANC rarely:
+# +14 % on an update of every installation), while this one runs only for the
+# rows whose SPANC changed (``UPDATE OF spanc_id`` and its WHEN, checked by
+# the server without calling it).
+_PG_MOVE_FUNCTION = """
+CREATE OR REPLACE FUNCTION {function}_move() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.spanc_id IS NOT NULL THEN
+        UPDATE {counts} SET folders = folders - 1 WHERE spanc_id = OLD.spanc_id;
+    END IF;
+    IF NEW.spanc_id IS NOT NULL THEN
+        INSERT INTO {counts} (spanc_id, folders) VALUES (NEW.spanc_id, 1)
+        ON CONFLICT (spanc_id) DO UPDATE SET folders = {counts}.folders + 1;
     END IF;
     RETURN NULL;
 END $$
@@ -57,8 +66,8 @@ END $$
 _PG_TRIGGERS = [
     "CREATE OR REPLACE TRIGGER {name}_insert AFTER INSERT ON {installations} "
     "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
-    "CREATE OR REPLACE TRIGGER {name}_update AFTER UPDATE ON {installations} "
-    "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+    "CREATE OR REPLACE TRIGGER {name}_move AFTER UPDATE OF spanc_id ON {installations} "
+    "FOR EACH ROW WHEN (OLD.spanc_id IS DISTINCT FROM NEW.spanc_id) EXECUTE FUNCTION {function}_move()",
     "CREATE OR REPLACE TRIGGER {name}_delete AFTER DELETE ON {installations} "
     "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
 ]
@@ -86,7 +95,7 @@ _SQLITE_TRIGGERS = [
     + " END",
 ]
 _SQLITE_NAMES = ("insert", "delete", "move_out", "move_in")
-_PG_NAMES = ("insert", "update", "delete")
+_PG_NAMES = ("insert", "move", "delete")
 
 NAME = "aqp_spanc_folder_count"
 
@@ -113,6 +122,7 @@ def install(connection, counts, installations):
             # Writers wait the recount's few milliseconds: none changes a count meanwhile.
             cursor.execute(f"LOCK TABLE {names['installations']} IN SHARE MODE")
             cursor.execute(_PG_FUNCTION.format(**names))
+            cursor.execute(_PG_MOVE_FUNCTION.format(**names))
             statements = _PG_TRIGGERS
         else:
             # CREATE TRIGGER has no OR REPLACE on SQLite: a changed definition is dropped first.
@@ -157,6 +167,7 @@ def uninstall(connection, installations):
             for suffix in _PG_NAMES:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {NAME}_{suffix} ON {qn(installations)}")
             cursor.execute(f"DROP FUNCTION IF EXISTS {NAME}()")
+            cursor.execute(f"DROP FUNCTION IF EXISTS {NAME}_move()")
         else:
             for suffix in _SQLITE_NAMES:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {NAME}_{suffix}")
