@@ -14,6 +14,7 @@ from importlib import resources
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 
+from ..records.emails import MAX_LENGTH as EMAIL_MAX_LENGTH
 from ..records.emails import canonical_email_or_none, normalise_email
 from ..records.serials import canonical_serial
 from .record_types import RECORD_TYPES
@@ -322,7 +323,7 @@ def check_email(value, required=True):
     What canonical_email refuses is refused here too, even when Django's
     validator would take it: its ``IGNORECASE`` lets "ıris@example.org"
     (dotless ı) through, a look-alike no one could activate with."""
-    if value.__class__ is str and len(value) <= 320 and _PLAIN_EMAIL.fullmatch(value):
+    if value.__class__ is str and len(value) <= EMAIL_MAX_LENGTH and _PLAIN_EMAIL.fullmatch(value):
         return value.lower()
     canonical = canonical_email_or_none(value)
     if canonical or (canonical == "" and not required):
