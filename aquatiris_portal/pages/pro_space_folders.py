@@ -103,13 +103,18 @@ def clean_stage(raw, overdue_months=None):
     return STAGE_SERVICE if overdue_months else STAGE_ALL
 
 
+def every_stage(stage):
+    """Whether the stage filter ``stage`` keeps every folder (``by_stage`` filters nothing)."""
+    return stage != STAGE_SERVICE and stage not in Stage.values
+
+
 def by_stage(installations, stage):
     """The folders of the stage filter (a WHERE on the spanc+stage index, no query of its own)."""
+    if every_stage(stage):
+        return installations
     if stage == STAGE_SERVICE:
         return installations.filter(stage__in=IN_SERVICE)
-    if stage in Stage.values:
-        return installations.filter(stage=stage)
-    return installations
+    return installations.filter(stage=stage)
 
 
 PROOF_FILTER_LABELS = {

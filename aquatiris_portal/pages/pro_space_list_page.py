@@ -154,9 +154,12 @@ def page_queryset(filters, number, *, spanc, words, today, cutoff, folder=None):
 
 def _whole_territory(words, cutoff, filters):
     """Whether the list shows every folder of the territory (no search, no filter)."""
-    stage = filters["stage"]
-    every_stage = stage != folders_.STAGE_SERVICE and stage not in Stage.values  # as by_stage
-    return not words and cutoff is None and every_stage and not proofs.clean_filter(filters["proof"])
+    return (
+        not words
+        and cutoff is None
+        and folders_.every_stage(filters["stage"])
+        and not proofs.clean_filter(filters["proof"])
+    )
 
 
 def page_folders(values, filters, number):
